@@ -1,0 +1,60 @@
+import type { GgmlTypeName } from '../ggml-type.ts';
+import type { GgufKv } from '../gguf/gguf-value.ts';
+import type { SafetensorsDtype } from '../safetensors/dtype.ts';
+
+/** What a tensor does in the network: the heatmap's columns and the mixes' categories. */
+export type TensorRole =
+  | 'token_embd' | 'output' | 'output_norm' | 'rope_freqs'
+  | 'attn_norm' | 'attn_q' | 'attn_k' | 'attn_v' | 'attn_output' | 'attn_q_norm' | 'attn_k_norm'
+  | 'attn_q_bias' | 'attn_k_bias' | 'attn_v_bias'
+  | 'ffn_norm' | 'ffn_gate' | 'ffn_up' | 'ffn_down' | 'post_attention_norm' | 'post_ffw_norm';
+
+/** Where a tensor's bytes are: one tensor of one safetensors file. */
+export interface SourceTensor {
+  file: string;
+  name: string;
+  dtype: SafetensorsDtype;
+  /** numpy order, outermost first, as in the safetensors header. */
+  shape: number[];
+  /** Absolute byte offset of the tensor's data in `file`. */
+  offset: number;
+  byteLength: number;
+}
+
+/** A change applied to the source values on their way to GGUF (llama.cpp's converter does these). */
+export type TensorTransform =
+  | { kind: 'none' }
+  /** llama.cpp's Q/K row permutation from HF rotate-half to interleaved rope pairs. */
+  | { kind: 'permute-qk'; heads: number };
+
+export interface PlannedTensor {
+  ggufName: string;
+  hfName: string;
+  role: TensorRole;
+  /** Block index, null for tensors outside the blocks. */
+  layer: number | null;
+  /** ggml order: ne[0] innermost (the reverse of the safetensors shape). */
+  ne: number[];
+  source: SourceTensor;
+  transform: TensorTransform;
+  /** llama.cpp quantizes it (2-D weight, not a norm); otherwise it is always F32. */
+  quantizable: boolean;
+}
+
+export interface ModelPlan {
+  /** GGUF architecture name, e.g. "llama". */
+  architecture: string;
+  /** config.json `architectures[0]`, e.g. "LlamaForCausalLM". */
+  hfArchitecture: string;
+  /** Tensors in the order they are written. */
+  tensors: PlannedTensor[];
+  /**
+   * Metadata in converter order, without general.file_type (the export adds it with the
+   * chosen file type) and general.quantization_version.
+   */
+  metadata: GgufKv[];
+  layerCount: number;
+}
+
+/** Per-tensor type decisions: GGUF tensor name -> type. */
+export type TensorTypes = Map<string, GgmlTypeName>;
