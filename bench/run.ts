@@ -1,0 +1,88 @@
+// `npm run bench`: prints figures, never passes or fails on time.
+//  1. Quantization throughput per type (MB of float32 input per second), CPU and WebGPU, on a
+//     4096x4096 tensor, without and with an importance matrix.
+//  2. Peak resident memory of a CLI export of a generated model larger than 1 GB.
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { GgmlTypeName } from '../src/core/ggml-type.ts';
+import { cpuRowQuantizer } from '../src/core/quant/cpu-quantizer.ts';
+import type { RowQuantizer } from '../src/core/quant/row-quantizer.ts';
+import { runAndMeasurePeakRss } from './export-memory.ts';
+import { generateLlamaModel } from './generate-model.ts';
+import { gaussianMatrix, measureThroughput } from './quant-throughput.ts';
+
+const TYPES: GgmlTypeName[] = ['F16', 'BF16', 'Q8_0', 'Q5_1', 'Q5_0', 'Q4_1', 'Q4_0'];
+const USES_IMATRIX = new Set<GgmlTypeName>(['Q5_1', 'Q5_0', 'Q4_1', 'Q4_0']);
+const ROWS = 4096;
+const COLS = 4096;
+/** GPU rows measured when the adapter is a CPU emulation (SwiftShader): the full tensor would take many minutes. */
+const SOFTWARE_GPU_ROWS = Number(process.env.BENCH_SOFTWARE_GPU_ROWS ?? 256);
+const MB = 1e6;
+const REPO = path.resolve(import.meta.dirname, '..');
+
+async function openGpu(): Promise<{ quantizer: RowQuantizer; name: string; software: boolean; dispose(): void } | null> {
+  try {
+    const { create, globals } = await import('webgpu');
+    Object.assign(globalThis, globals);
+    const gpu = create([]);
+    (globalThis as { __benchGpu?: GPU }).__benchGpu = gpu;
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (!adapter) return null;
+    const info = adapter.info;
+    const name = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ');
+    const { requestQuantDevice } = await import('../src/gpu/device.ts');
+    const { createGpuRowQuantizer } = await import('../src/gpu/gpu-quantizer.ts');
+    const device = await requestQuantDevice(gpu);
+    return { quantizer: createGpuRowQuantizer(device), name, software: /swiftshader|llvmpipe/i.test(name), dispose: () => device.destroy() };
+  } catch (e) {
+    console.log(`WebGPU unavailable: ${(e as Error).message}`);
+    return null;
+  }
+}
+
+async function throughputTable(): Promise<void> {
+  const src = gaussianMatrix(ROWS, COLS);
+  const imatrix = new Float32Array(COLS).map((_, i) => 0.5 + ((i * 7919) % 1000) / 500);
+  const gpu = await openGpu();
+  const gpuRows = gpu?.software ? SOFTWARE_GPU_ROWS : ROWS;
+  console.log(`\n## Quantization throughput, ${ROWS}x${COLS} float32 (${(src.byteLength / MB).toFixed(0)} MB)`);
+  console.log(`GPU: ${gpu ? gpu.name : 'none'}${gpu?.software ? ` (a CPU emulation: measured on the first ${gpuRows} rows)` : ''}`);
+  console.log('| type | imatrix | CPU MB/s | GPU MB/s | GPU/CPU |');
+  console.log('|---|---|---:|---:|---:|');
+  for (const type of TYPES) {
+    for (const withImatrix of USES_IMATRIX.has(type) ? [false, true] : [false]) {
+      const im = withImatrix ? imatrix : null;
+      const cpu = await measureThroughput(cpuRowQuantizer, type, src, COLS, im);
+      const g = gpu ? await measureThroughput(gpu.quantizer, type, src, COLS, im, gpuRows) : null;
+      console.log(
+        `| ${type} | ${withImatrix ? 'yes' : 'no'} | ${cpu.mbPerSecond.toFixed(1)} | ${g ? g.mbPerSecond.toFixed(1) : '—'} | ${g ? (g.mbPerSecond / cpu.mbPerSecond).toFixed(2) : '—'} |`,
+      );
+    }
+  }
+  gpu?.dispose();
+}
+
+async function exportMemory(): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'bench-model-'));
+  try {
+    const shape = { hidden: 2048, intermediate: 5632, layers: 7, heads: 16, kvHeads: 4, vocab: 512 };
+    const modelBytes = await generateLlamaModel(dir, shape, path.resolve(REPO, '../shared/fixtures/stories260K'));
+    const largest = shape.intermediate * shape.hidden * 4;
+    console.log(`\n## Export memory: generated Llama, ${(modelBytes / MB).toFixed(0)} MB of float32, largest tensor ${(largest / MB).toFixed(1)} MB`);
+    console.log('| type | backend | peak RSS MB | peak / largest tensor | seconds | output MB |');
+    console.log('|---|---|---:|---:|---:|---:|');
+    for (const type of ['Q8_0', 'F16']) {
+      const out = path.join(dir, `out-${type}.gguf`);
+      const r = await runAndMeasurePeakRss(process.execPath, [path.join(REPO, 'bin/quant-studio.mjs'), 'quantize', dir, '--type', type, '--backend', 'cpu', '-o', out]);
+      const size = (await stat(out)).size;
+      console.log(`| ${type} | cpu | ${(r.peakRss / MB).toFixed(0)} | ${(r.peakRss / largest).toFixed(1)} | ${r.seconds.toFixed(1)} | ${(size / MB).toFixed(0)} |`);
+      await rm(out);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await throughputTable();
+await exportMemory();

@@ -1,0 +1,35 @@
+// The e2e entry point (`npm test` runs it after `vite build`): serves dist/ on a free port, runs
+// every e2e/*.test.mjs with Node's test runner in real Chromium, then stops the server.
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { serveStatic } from './static-server.mjs';
+
+const root = path.resolve(import.meta.dirname, '..');
+// STUDIO_DIST serves another build (e.g. one made with a different config) instead of dist/.
+const dist = path.resolve(process.env.STUDIO_DIST ?? path.join(root, 'dist'));
+if (!existsSync(path.join(dist, 'index.html'))) {
+  console.error('e2e: dist/index.html is missing; run `npx vite build` first');
+  process.exit(1);
+}
+
+const only = process.argv.slice(2);
+const tests = readdirSync(import.meta.dirname)
+  .filter((f) => f.endsWith('.test.mjs'))
+  .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
+  .map((f) => path.join(import.meta.dirname, f));
+if (tests.length === 0) {
+  console.error('e2e: no tests matched');
+  process.exit(1);
+}
+
+const server = await serveStatic(dist);
+console.log(`e2e: serving dist/ at ${server.url}`);
+// One Chromium at a time: the machine has two cores and SwiftShader is a CPU.
+const child = spawn(process.execPath, ['--test', '--test-concurrency=1', ...tests], {
+  stdio: 'inherit',
+  env: { ...process.env, STUDIO_URL: server.url },
+});
+const code = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+await server.close();
+process.exit(code);

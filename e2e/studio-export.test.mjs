@@ -1,0 +1,70 @@
+// The happy path in real Chromium: pick the stories260K folder, edit one tensor's type in the
+// heatmap, export through the download path, and check the GGUF that came out.
+import assert from 'node:assert/strict';
+import { stat } from 'node:fs/promises';
+import { after, before, test } from 'node:test';
+import { exportedGgufPath, fixtureDir, launchStudio, readGgufTensors, screenshot, studioUrl } from './studio.mjs';
+
+
+let studio;
+before(async () => {
+  studio = await launchStudio();
+});
+after(async () => {
+  await studio?.close();
+});
+
+test('stories260K: pick the folder, set blk.0.attn_q to Q8_0 over an F16 base, export a valid GGUF', async () => {
+  const { page, pageErrors } = studio;
+  await page.goto(studioUrl());
+  await page.getByText('Drop a Hugging Face model folder here').waitFor();
+  await page.getByTestId('backend').waitFor({ timeout: 60_000 });
+  await screenshot(page, '01-empty');
+
+  // The folder input (webkitdirectory): Playwright uploads the whole directory.
+  await page.getByTestId('folder-input').setInputFiles(fixtureDir);
+  const cell = page.locator('[data-tensor="blk.0.attn_q.weight"]');
+  await cell.waitFor({ timeout: 30_000 });
+  assert.equal(await page.getByRole('radio', { name: 'F16', exact: true }).getAttribute('aria-checked'), 'true');
+  assert.equal(await cell.getAttribute('data-type'), 'F16');
+  // Norms stay F32 whatever the base type.
+  assert.equal(await page.locator('[data-tensor="blk.0.attn_norm.weight"]').getAttribute('data-type'), 'F32');
+  assert.equal(await page.locator('[data-tensor]').count(), 47);
+  const sizeBefore = await page.getByTestId('total-size').textContent();
+  const bpwBefore = Number(await page.getByTestId('bits-per-weight').textContent());
+  await cell.hover();
+  await page.getByRole('tooltip').waitFor();
+  assert.match(await page.getByRole('tooltip').textContent(), /model\.layers\.0\.self_attn\.q_proj\.weight/);
+  await screenshot(page, '02-heatmap-tooltip');
+
+  await cell.click();
+  const menu = page.getByRole('menu');
+  await menu.waitFor();
+  await screenshot(page, '03-type-menu');
+  await menu.getByRole('menuitemradio', { name: /Q8_0/ }).click();
+  await menu.waitFor({ state: 'detached' });
+  assert.equal(await cell.getAttribute('data-type'), 'Q8_0');
+  assert.equal(await page.getByTestId('edit-count').textContent(), '1');
+  assert.notEqual(await page.getByTestId('total-size').textContent(), sizeBefore);
+  assert.ok(Number(await page.getByTestId('bits-per-weight').textContent()) < bpwBefore, 'Q8_0 costs fewer bits than F16');
+  await screenshot(page, '04-edited');
+
+  const downloadPromise = page.waitForEvent('download', { timeout: 120_000 });
+  await page.getByRole('button', { name: 'Export GGUF' }).click();
+  await screenshot(page, '05-exporting'); // progress, or already done on a fast machine
+  const download = await downloadPromise;
+  assert.equal(download.suggestedFilename(), 'stories260K-F16-mixed.gguf');
+  await download.saveAs(exportedGgufPath);
+  await page.getByTestId('export-status').getByText('Saved').waitFor();
+  await screenshot(page, '06-exported');
+
+  const { metadata, tensors } = await readGgufTensors(exportedGgufPath);
+  assert.equal(metadata['general.architecture'], 'llama');
+  assert.equal(tensors.size, 47);
+  assert.equal(tensors.get('blk.0.attn_q.weight').dtype, 8, 'blk.0.attn_q.weight is Q8_0');
+  assert.equal(tensors.get('blk.1.attn_q.weight').dtype, 1, 'the other tensors keep the F16 base');
+  assert.equal(tensors.get('blk.0.attn_norm.weight').dtype, 0, 'norms are F32');
+  assert.equal(tensors.get('token_embd.weight').dtype, 1);
+  assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
+  assert.ok((await stat(exportedGgufPath)).size > 0);
+});

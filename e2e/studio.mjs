@@ -1,0 +1,70 @@
+// Shared pieces of the e2e tests: the Chromium launch recipe from DESIGN.md, fixture paths,
+// screenshots, and a GGUF header reader for checking downloads.
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { gguf } from '@huggingface/gguf';
+
+export const repoRoot = path.resolve(import.meta.dirname, '..');
+export const fixtureDir = path.resolve(repoRoot, '../shared/fixtures/stories260K');
+export const artifactsDir = path.join(import.meta.dirname, 'artifacts');
+/** Where studio-export.test.mjs leaves its GGUF (F16 base, blk.0.attn_q.weight at Q8_0) for later checks. */
+export const exportedGgufPath = path.join(artifactsDir, 'stories260K-F16-mixed.gguf');
+
+const CHROMIUM_FLAGS = [
+  '--no-sandbox', '--headless=new', '--enable-unsafe-webgpu', '--enable-features=Vulkan,WebGPU',
+  '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader', '--enable-unsafe-swiftshader',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+  '--disable-quic',
+];
+
+export function studioUrl(query = '?save=download') {
+  const base = process.env.STUDIO_URL;
+  if (!base) throw new Error('STUDIO_URL is not set: run the e2e tests through `node e2e/run.mjs`');
+  return `${base}/${query}`;
+}
+
+/** A fresh Chromium profile per test; `close()` removes it. Page errors are collected. */
+export async function launchStudio() {
+  const profile = await mkdtemp(path.join(os.tmpdir(), 'studio-e2e-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: CHROMIUM_FLAGS,
+    acceptDownloads: true,
+    viewport: { width: 1280, height: 900 },
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e));
+  page.on('console', (m) => {
+    if (m.type() === 'error') console.error(`[page] ${m.text()}`);
+  });
+  return {
+    page,
+    pageErrors,
+    async close() {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function screenshot(page, name) {
+  await mkdir(artifactsDir, { recursive: true });
+  const file = path.join(artifactsDir, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/** The Hugging Face files of a model folder (not the reference GGUF that sits beside them). */
+export async function modelFilePaths(dir) {
+  const names = await readdir(dir);
+  return names.filter((n) => !n.endsWith('.gguf')).map((n) => path.join(dir, n));
+}
+
+/** Tensor infos of a GGUF file on disk, by name: { dtype (ggml type id), shape }. */
+export async function readGgufTensors(file) {
+  const parsed = await gguf(file, { allowLocalFile: true });
+  return { metadata: parsed.metadata, tensors: new Map(parsed.tensorInfos.map((t) => [t.name, t])) };
+}

@@ -1,0 +1,70 @@
+// Export: the sink is made here on the main thread (the save picker needs the click's user
+// gesture; a download needs the document), and the worker streams chunks into it.
+import * as Comlink from 'comlink';
+import type { ByteSink } from '../core/bytes-io.ts';
+import { canPickSaveFile, downloadSink, pickFileSink } from '../io/browser-sinks.ts';
+import type { ExportProgress } from '../workers/export.worker.ts';
+import { exportWorker } from './export-client.ts';
+import { useStudio } from './store.ts';
+
+/** `?save=download` forces the Blob download path (tests, browsers whose picker misbehaves). */
+function prefersDownload(): boolean {
+  return new URLSearchParams(globalThis.location?.search ?? '').get('save') === 'download';
+}
+
+export function exportFileName(): string {
+  const { source, recipe } = useStudio.getState();
+  const stem = (source.label || 'model').replace(/[^\w.-]+/g, '-');
+  const mixed = Object.keys(recipe.overrides).length > 0 ? '-mixed' : '';
+  return `${stem}-${recipe.baseType}${mixed}.gguf`;
+}
+
+function setJob(patch: Partial<ReturnType<typeof useStudio.getState>['exportJob']>): void {
+  useStudio.setState((s) => ({ exportJob: { ...s.exportJob, ...patch } }));
+}
+
+/** Progress arrives per chunk; the page only needs a few updates a second. */
+function throttledProgress(): (p: ExportProgress) => void {
+  let last = 0;
+  return (p) => {
+    const now = performance.now();
+    if (now - last < 80 && p.tensorsDone < p.tensorCount) return;
+    last = now;
+    setJob({ progress: p });
+  };
+}
+
+/** Call straight from the Export button's click handler (no await before it). */
+export async function startExport(): Promise<void> {
+  const { source, recipe, exportJob } = useStudio.getState();
+  if (!source.plan || !recipe.types || exportJob.phase === 'running') return;
+  const fileName = exportFileName();
+  let sink: ByteSink | null;
+  try {
+    sink = !prefersDownload() && canPickSaveFile() ? await pickFileSink(fileName) : downloadSink(fileName);
+  } catch (e) {
+    setJob({ phase: 'error', error: (e as Error).message });
+    return;
+  }
+  if (!sink) return; // the user closed the save dialog
+  setJob({ phase: 'running', fileName, progress: null, bytesWritten: 0, error: null });
+  try {
+    const { bytesWritten } = await exportWorker().exportModel(
+      recipe.types,
+      Comlink.proxy(sink),
+      Comlink.proxy(throttledProgress()),
+    );
+    setJob({ phase: 'done', bytesWritten });
+  } catch (e) {
+    // The exporter aborts the sink itself; this covers failures before it started.
+    await sink.abort(e).catch(() => undefined);
+    const error = e as Error;
+    if (error.name === 'AbortError') setJob({ phase: 'cancelled', error: null });
+    else setJob({ phase: 'error', error: error.message });
+  }
+}
+
+export function cancelExport(): void {
+  if (useStudio.getState().exportJob.phase !== 'running') return;
+  void exportWorker().cancel();
+}

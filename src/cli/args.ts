@@ -1,0 +1,26 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseGgmlTypeName, type GgmlTypeName } from '../core/ggml-type.ts';
+import { CliError } from './cli-error.ts';
+
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+}
+
+export function requireType(value: string | undefined, flag = '--type'): GgmlTypeName {
+  if (!value) throw new CliError(`${flag} is required`);
+  const type = parseGgmlTypeName(value);
+  if (!type) throw new CliError(`${flag} ${value}: unknown type`);
+  return type;
+}
+
+export type BackendChoice = 'auto' | 'gpu' | 'cpu';
+
+export function parseBackend(value: string | undefined): BackendChoice {
+  const v = (value ?? 'auto').toLowerCase();
+  if (v !== 'auto' && v !== 'gpu' && v !== 'cpu') throw new CliError(`--backend ${value}: expected auto, gpu or cpu`);
+  return v;
+}

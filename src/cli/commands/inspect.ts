@@ -1,0 +1,48 @@
+import { tensorBytes } from '../../core/ggml-type.ts';
+import { planModel } from '../../core/model/plan-model.ts';
+import { chooseTensorTypes } from '../../core/recipe/choose-types.ts';
+import { nodeModelFiles } from '../../io/node-files.node.ts';
+import { parseCommandArgs, requireType } from '../args.ts';
+import { CliError } from '../cli-error.ts';
+
+export async function inspectCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseCommandArgs(args, {
+    json: { type: 'boolean' },
+    type: { type: 'string', default: 'F16' },
+  });
+  if (positionals.length !== 1) throw new CliError('inspect takes one model folder');
+  const files = await nodeModelFiles(positionals[0]!);
+  try {
+    const plan = await planModel(files);
+    const types = chooseTensorTypes(plan, { baseType: requireType(values.type) });
+    const rows = plan.tensors.map((t) => {
+      const type = types.get(t.ggufName)!;
+      return {
+        gguf: t.ggufName,
+        hf: t.hfName,
+        file: t.source.file,
+        shape: t.source.shape,
+        ne: t.ne,
+        dtype: t.source.dtype,
+        role: t.role,
+        layer: t.layer,
+        type,
+        bytes: tensorBytes(type, t.ne) as number,
+      };
+    });
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ architecture: plan.architecture, hfArchitecture: plan.hfArchitecture, layers: plan.layerCount, tensors: rows }, null, 2)}\n`);
+      return;
+    }
+    const total = rows.reduce((a, r) => a + r.bytes, 0);
+    process.stdout.write(`${files.label}: ${plan.hfArchitecture} -> ${plan.architecture}, ${plan.layerCount} layers, ${rows.length} tensors\n`);
+    for (const r of rows) {
+      process.stdout.write(
+        `${r.gguf.padEnd(28)} ${r.hf.padEnd(48)} ${JSON.stringify(r.shape).padEnd(14)} ${r.dtype.padEnd(5)} ${r.role.padEnd(12)} ${r.type.padEnd(5)} ${r.bytes}\n`,
+      );
+    }
+    process.stdout.write(`tensor data at ${values.type}: ${total} bytes\n`);
+  } finally {
+    await files.close();
+  }
+}

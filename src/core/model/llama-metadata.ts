@@ -1,0 +1,123 @@
+// The general.* and llama.* metadata llama.cpp's converter writes for a Llama/Mistral model, in its
+// order, without general.file_type and general.quantization_version (the export adds those; the
+// converter writes file_type just before llama.vocab_size and quantization_version just before the
+// first tokenizer.* key, and llama-quantize moves both to the end).
+//
+// Compared with stories260K's reference-f32.gguf (made by llama2.c's older converter, not
+// convert_hf_to_gguf.py), intentional differences:
+// - general.name: the model folder / repo name, not "llama"; general.type and general.size_label added.
+// - llama.context_length: config.json's max_position_embeddings (512), not the 2048 the old tool assumed.
+// - llama.rope.freq_base, attention.key_length / value_length (head_dim is in config.json): written.
+// - tokenizer.ggml.seperator/padding_token_id (0xFFFFFFFF = none in the reference): not written.
+import type { GgufKv } from '../gguf/gguf-value.ts';
+import { ropeDimension, type LlamaConfig } from './config.ts';
+
+const u32 = (key: string, value: number): GgufKv => ({ key, value: { type: 'u32', value } });
+const f32 = (key: string, value: number): GgufKv => ({ key, value: { type: 'f32', value } });
+const i32 = (key: string, value: number): GgufKv => ({ key, value: { type: 'i32', value } });
+const str = (key: string, value: string): GgufKv => ({ key, value: { type: 'string', value } });
+
+export interface GeneralInfo {
+  /** The folder name or repo id ("org/name"); the converter names the model after it. */
+  modelId: string;
+  parameterCount: number;
+  /** generation_config.json, when present: its sampling defaults become general.sampling.*. */
+  generationConfig?: Record<string, unknown>;
+}
+
+export function generalKvs(info: GeneralInfo): GgufKv[] {
+  const kvs: GgufKv[] = [str('general.architecture', 'llama'), str('general.type', 'model')];
+  kvs.push(...samplingKvs(info.generationConfig ?? {}));
+  kvs.push(str('general.name', modelNameOf(info.modelId)));
+  if (info.parameterCount > 0) kvs.push(str('general.size_label', sizeLabelOf(info.parameterCount)));
+  return kvs;
+}
+
+export function llamaKvs(config: LlamaConfig): GgufKv[] {
+  const kvs: GgufKv[] = [u32('llama.block_count', config.layerCount)];
+  if (config.contextLength !== undefined) kvs.push(u32('llama.context_length', config.contextLength));
+  kvs.push(
+    u32('llama.embedding_length', config.hiddenSize),
+    u32('llama.feed_forward_length', config.intermediateSize),
+    u32('llama.attention.head_count', config.headCount),
+    u32('llama.attention.head_count_kv', config.headCountKv),
+  );
+  if (config.ropeLinearFactor !== undefined) {
+    kvs.push(str('llama.rope.scaling.type', 'linear'), f32('llama.rope.scaling.factor', config.ropeLinearFactor));
+  }
+  if (config.ropeTheta !== undefined) kvs.push(f32('llama.rope.freq_base', config.ropeTheta));
+  if (config.rmsNormEps !== undefined) kvs.push(f32('llama.attention.layer_norm_rms_epsilon', config.rmsNormEps));
+  if (config.headDim !== undefined) {
+    kvs.push(u32('llama.attention.key_length', config.headDim), u32('llama.attention.value_length', config.headDim));
+  }
+  kvs.push(u32('llama.vocab_size', config.vocabSize), u32('llama.rope.dimension_count', ropeDimension(config)));
+  return kvs;
+}
+
+/** gguf-py Metadata: generation_config.json keys -> general.sampling.*, in its order. */
+function samplingKvs(gen: Record<string, unknown>): GgufKv[] {
+  const fields: [string, string, 'i32' | 'f32' | 'string'][] = [
+    ['sequence', 'general.sampling.sequence', 'string'],
+    ['top_k', 'general.sampling.top_k', 'i32'],
+    ['top_p', 'general.sampling.top_p', 'f32'],
+    ['min_p', 'general.sampling.min_p', 'f32'],
+    ['xtc_probability', 'general.sampling.xtc_probability', 'f32'],
+    ['xtc_threshold', 'general.sampling.xtc_threshold', 'f32'],
+    ['temperature', 'general.sampling.temp', 'f32'],
+    ['penalty_last_n', 'general.sampling.penalty_last_n', 'i32'],
+    ['repetition_penalty', 'general.sampling.penalty_repeat', 'f32'],
+    ['mirostat', 'general.sampling.mirostat', 'i32'],
+    ['mirostat_tau', 'general.sampling.mirostat_tau', 'f32'],
+    ['mirostat_eta', 'general.sampling.mirostat_eta', 'f32'],
+  ];
+  const kvs: GgufKv[] = [];
+  for (const [field, key, type] of fields) {
+    const v = field === 'repetition_penalty' ? (gen.penalty_repeat ?? gen.repetition_penalty) : gen[field];
+    if (type === 'string' && typeof v === 'string') kvs.push(str(key, v));
+    else if (type === 'i32' && typeof v === 'number' && Number.isInteger(v)) kvs.push(i32(key, v));
+    else if (type === 'f32' && typeof v === 'number') kvs.push(f32(key, v));
+  }
+  return kvs;
+}
+
+/**
+ * gguf-py's id_to_title on the name part of "org/name": words split on "-", lower-case words
+ * title-cased unless they look like versions or numbers. (The converter also derives basename,
+ * finetune, version and organization from the name; we do not write those.)
+ */
+export function modelNameOf(modelId: string): string {
+  const name = modelId.includes('/') && !modelId.includes(' ') ? modelId.slice(modelId.indexOf('/') + 1) : modelId;
+  return name.trim().replaceAll('-', ' ').split(/\s+/).filter(Boolean).map((w) => {
+    const isLower = w === w.toLowerCase() && w !== w.toUpperCase();
+    return isLower && !/^(v\d+(?:\.\d+)*|\d.*)$/.test(w) ? titleCase(w) : w;
+  }).join(' ');
+}
+
+/** Python's str.title(): upper after any non-letter, lower elsewhere. */
+function titleCase(w: string): string {
+  let out = '';
+  let prevLetter = false;
+  for (const c of w) {
+    const isLetter = c.toLowerCase() !== c.toUpperCase();
+    out += isLetter ? (prevLetter ? c.toLowerCase() : c.toUpperCase()) : c;
+    prevLetter = isLetter;
+  }
+  return out;
+}
+
+/** gguf-py model_weight_count_rounded_notation(n, min_digits=2). */
+export function sizeLabelOf(parameterCount: number): string {
+  const [scaled, suffix] =
+    parameterCount > 1e12 ? [parameterCount * 1e-12, 'T'] :
+    parameterCount > 1e9 ? [parameterCount * 1e-9, 'B'] :
+    parameterCount > 1e6 ? [parameterCount * 1e-6, 'M'] : [parameterCount * 1e-3, 'K'];
+  const intDigits = String(pythonRound(scaled)).replace(/^0+/, '').length;
+  const fix = Math.max(2 - intDigits, 0);
+  return `${scaled.toFixed(fix)}${suffix}`;
+}
+
+/** Python's round(): half to even. */
+function pythonRound(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}

@@ -1,0 +1,60 @@
+// Hugging Face Llama/Mistral tensor names -> GGUF names and roles (gguf-py's tensor_mapping).
+import type { TensorRole } from './plan-types.ts';
+
+export interface MappedTensorName {
+  ggufName: string;
+  role: TensorRole;
+  layer: number | null;
+}
+
+const GLOBAL_TENSORS: Record<string, { ggufName: string; role: TensorRole }> = {
+  'model.embed_tokens.weight': { ggufName: 'token_embd.weight', role: 'token_embd' },
+  'lm_head.weight': { ggufName: 'output.weight', role: 'output' },
+  'model.norm.weight': { ggufName: 'output_norm.weight', role: 'output_norm' },
+};
+
+/** The part after `model.layers.N.` -> GGUF suffix and role. */
+const BLOCK_TENSORS: Record<string, { suffix: string; role: TensorRole }> = {
+  'input_layernorm.weight': { suffix: 'attn_norm.weight', role: 'attn_norm' },
+  'self_attn.q_proj.weight': { suffix: 'attn_q.weight', role: 'attn_q' },
+  'self_attn.k_proj.weight': { suffix: 'attn_k.weight', role: 'attn_k' },
+  'self_attn.v_proj.weight': { suffix: 'attn_v.weight', role: 'attn_v' },
+  'self_attn.o_proj.weight': { suffix: 'attn_output.weight', role: 'attn_output' },
+  'self_attn.q_proj.bias': { suffix: 'attn_q.bias', role: 'attn_q_bias' },
+  'self_attn.k_proj.bias': { suffix: 'attn_k.bias', role: 'attn_k_bias' },
+  'self_attn.v_proj.bias': { suffix: 'attn_v.bias', role: 'attn_v_bias' },
+  'post_attention_layernorm.weight': { suffix: 'ffn_norm.weight', role: 'ffn_norm' },
+  'mlp.gate_proj.weight': { suffix: 'ffn_gate.weight', role: 'ffn_gate' },
+  'mlp.up_proj.weight': { suffix: 'ffn_up.weight', role: 'ffn_up' },
+  'mlp.down_proj.weight': { suffix: 'ffn_down.weight', role: 'ffn_down' },
+};
+
+const BLOCK_PREFIX = /^model\.layers\.(\d+)\.(.+)$/;
+
+/** Tensors the converter drops without a word (precomputed rope tables in old checkpoints). */
+export function isIgnoredHfTensor(hfName: string): boolean {
+  return hfName.endsWith('.rotary_emb.inv_freq');
+}
+
+/** Returns undefined for a name this architecture does not know. */
+export function mapLlamaTensorName(hfName: string, layerCount: number): MappedTensorName | undefined {
+  const global = GLOBAL_TENSORS[hfName];
+  if (global) return { ...global, layer: null };
+  const m = BLOCK_PREFIX.exec(hfName);
+  if (!m) return undefined;
+  const layer = Number(m[1]);
+  const block = BLOCK_TENSORS[m[2]!];
+  if (!block || layer >= layerCount) return undefined;
+  return { ggufName: `blk.${layer}.${block.suffix}`, role: block.role, layer };
+}
+
+/** llama.cpp quantizes 2-D (or more) `.weight` tensors that are not norms; the rest stays F32. */
+export function isQuantizableTensor(ggufName: string, ne: readonly number[]): boolean {
+  return ggmlDimCount(ne) >= 2 && ggufName.endsWith('weight') && !ggufName.endsWith('_norm.weight');
+}
+
+/** ggml_n_dims: trailing 1s do not count, at least 1. */
+export function ggmlDimCount(ne: readonly number[]): number {
+  for (let i = ne.length - 1; i >= 1; i--) if (ne[i] !== 1) return i + 1;
+  return 1;
+}

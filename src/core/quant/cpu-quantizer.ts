@@ -1,0 +1,75 @@
+// The CPU reference quantizer: byte-exact with ggml_quantize_chunk on x86-64 for every type that
+// has an entry in QUANTIZERS (null = not implemented yet).
+import { GGML_TYPES, rowBytes, type GgmlTypeName } from '../ggml-type.ts';
+import { quantizeBf16, quantizeF16, quantizeF32 } from './float-types.ts';
+import {
+  quantizeQ4_0Weighted, quantizeQ4_1Weighted, quantizeQ5_0Weighted, quantizeQ5_1Weighted,
+} from './legacy-imatrix.ts';
+import { quantizeQ4_0Ref, quantizeQ4_1Ref, quantizeQ5_0Ref, quantizeQ5_1Ref } from './legacy-q4-q5.ts';
+import { quantizeQ8_0 } from './q8_0.ts';
+import type { RowQuantizer } from './row-quantizer.ts';
+import type { RowsQuantizeFn } from './rows-quantize-fn.ts';
+
+export type { RowsQuantizeFn } from './rows-quantize-fn.ts';
+
+/** ggml uses the importance weights for these only when given; without them, the _ref path. */
+function withImatrix(
+  plain: (src: Float32Array, dst: Uint8Array) => void,
+  weighted: (src: Float32Array, cols: number, qw: Float32Array, dst: Uint8Array) => void,
+): RowsQuantizeFn {
+  return (src, cols, imatrix, dst) => (imatrix ? weighted(src, cols, imatrix, dst) : plain(src, dst));
+}
+
+const QUANTIZERS: Record<GgmlTypeName, RowsQuantizeFn | null> = {
+  F32: (src, _cols, _im, dst) => quantizeF32(src, dst),
+  F16: (src, _cols, _im, dst) => quantizeF16(src, dst),
+  BF16: (src, _cols, _im, dst) => quantizeBf16(src, dst),
+  Q4_0: withImatrix(quantizeQ4_0Ref, quantizeQ4_0Weighted),
+  Q4_1: withImatrix(quantizeQ4_1Ref, quantizeQ4_1Weighted),
+  Q5_0: withImatrix(quantizeQ5_0Ref, quantizeQ5_0Weighted),
+  Q5_1: withImatrix(quantizeQ5_1Ref, quantizeQ5_1Weighted),
+  Q8_0: (src, _cols, _im, dst) => quantizeQ8_0(src, dst),
+  Q8_1: null,
+  Q2_K: null, Q3_K: null, Q4_K: null, Q5_K: null, Q6_K: null, Q8_K: null,
+  IQ2_XXS: null, IQ2_XS: null, IQ2_S: null, IQ3_XXS: null, IQ3_S: null,
+  IQ1_S: null, IQ1_M: null, IQ4_NL: null, IQ4_XS: null,
+  TQ1_0: null, TQ2_0: null, MXFP4: null,
+};
+
+export function supportsQuantizeCpu(type: GgmlTypeName): boolean {
+  return QUANTIZERS[type] !== null;
+}
+
+/**
+ * Quantizes `src` (rows of `cols` float32, back to back) to `type`, rows back to back, exactly as
+ * ggml_quantize_chunk. `imatrix` holds one importance weight per column, or null.
+ */
+export function quantizeRowsCpu(
+  type: GgmlTypeName,
+  src: Float32Array,
+  cols: number,
+  imatrix: Float32Array | null,
+): Uint8Array {
+  const fn = QUANTIZERS[type];
+  if (fn === null) throw new Error(`quantizeRowsCpu: type ${type} has no CPU quantizer yet`);
+  const blockSize = GGML_TYPES[type].blockSize;
+  if (!Number.isInteger(cols) || cols <= 0 || cols % blockSize !== 0) {
+    throw new Error(`quantizeRowsCpu ${type}: row length ${cols} is not a positive multiple of the block size ${blockSize}`);
+  }
+  if (src.length % cols !== 0) {
+    throw new Error(`quantizeRowsCpu ${type}: ${src.length} values are not whole rows of ${cols} columns`);
+  }
+  if (imatrix !== null && imatrix.length !== cols) {
+    throw new Error(`quantizeRowsCpu ${type}: imatrix has ${imatrix.length} values, the rows have ${cols} columns`);
+  }
+  const rows = src.length / cols;
+  const dst = new Uint8Array(rows * rowBytes(type, cols));
+  fn(src, cols, imatrix, dst);
+  return dst;
+}
+
+export const cpuRowQuantizer: RowQuantizer = {
+  name: 'cpu',
+  supports: supportsQuantizeCpu,
+  quantizeRows: (type, src, cols, imatrix) => Promise.resolve().then(() => quantizeRowsCpu(type, src, cols, imatrix)),
+};

@@ -1,0 +1,80 @@
+// ggml's dequantize_row_* for the types with a CPU quantizer here, float32 math as in C
+// (x*d, or x*d + m, rounded once per operation).
+import { rowBytes, type GgmlTypeName } from '../ggml-type.ts';
+import { f16ToF32Table } from '../float16.ts';
+import { readU32 } from './block-bytes.ts';
+import { dequantizeBf16, dequantizeF16, dequantizeF32 } from './float-types.ts';
+import type { RowsDequantizeFn } from './rows-quantize-fn.ts';
+
+const fround = Math.fround;
+const QK = 32;
+const HALF = 16;
+
+/** Q4_0/Q5_0 (offset 8/16, no min) and Q4_1/Q5_1 (min m) share one decoder. */
+function dequantizeLegacy(bytes: Uint8Array, dst: Float32Array, bits: 4 | 5, hasMin: boolean): void {
+  const f16 = f16ToF32Table();
+  const blockBytes = 18 + (bits === 5 ? 4 : 0) + (hasMin ? 2 : 0);
+  const qhOff = hasMin ? 4 : 2;
+  const qsOff = qhOff + (bits === 5 ? 4 : 0);
+  const offset = hasMin ? 0 : bits === 4 ? 8 : 16;
+  const nb = dst.length / QK;
+  for (let ib = 0; ib < nb; ib++) {
+    const o = ib * blockBytes;
+    const d = f16[bytes[o]! | (bytes[o + 1]! << 8)]!;
+    const m = hasMin ? f16[bytes[o + 2]! | (bytes[o + 3]! << 8)]! : 0;
+    const qh = bits === 5 ? readU32(bytes, o + qhOff) : 0;
+    const p = ib * QK;
+    for (let j = 0; j < HALF; j++) {
+      const q = bytes[o + qsOff + j]!;
+      const q0 = ((q & 0x0f) | (((qh >>> j) << 4) & 0x10)) - offset;
+      const q1 = ((q >>> 4) | ((qh >>> (j + 12)) & 0x10)) - offset;
+      dst[p + j] = hasMin ? fround(q0 * d) + m : q0 * d;
+      dst[p + HALF + j] = hasMin ? fround(q1 * d) + m : q1 * d;
+    }
+  }
+}
+
+function dequantizeQ8_0(bytes: Uint8Array, dst: Float32Array): void {
+  const f16 = f16ToF32Table();
+  const nb = dst.length / QK;
+  for (let ib = 0; ib < nb; ib++) {
+    const o = ib * 34;
+    const d = f16[bytes[o]! | (bytes[o + 1]! << 8)]!;
+    const p = ib * QK;
+    for (let j = 0; j < QK; j++) dst[p + j] = ((bytes[o + 2 + j]! << 24) >> 24) * d;
+  }
+}
+
+const DEQUANTIZERS: Record<GgmlTypeName, RowsDequantizeFn | null> = {
+  F32: (b, _c, d) => dequantizeF32(b, d),
+  F16: (b, _c, d) => dequantizeF16(b, d),
+  BF16: (b, _c, d) => dequantizeBf16(b, d),
+  Q4_0: (b, _c, d) => dequantizeLegacy(b, d, 4, false),
+  Q4_1: (b, _c, d) => dequantizeLegacy(b, d, 4, true),
+  Q5_0: (b, _c, d) => dequantizeLegacy(b, d, 5, false),
+  Q5_1: (b, _c, d) => dequantizeLegacy(b, d, 5, true),
+  Q8_0: (b, _c, d) => dequantizeQ8_0(b, d),
+  Q8_1: null,
+  Q2_K: null, Q3_K: null, Q4_K: null, Q5_K: null, Q6_K: null, Q8_K: null,
+  IQ2_XXS: null, IQ2_XS: null, IQ2_S: null, IQ3_XXS: null, IQ3_S: null,
+  IQ1_S: null, IQ1_M: null, IQ4_NL: null, IQ4_XS: null,
+  TQ1_0: null, TQ2_0: null, MXFP4: null,
+};
+
+export function supportsDequantizeCpu(type: GgmlTypeName): boolean {
+  return DEQUANTIZERS[type] !== null;
+}
+
+/** Decodes whole rows of `cols` elements of `type` into float32. */
+export function dequantizeRowsCpu(type: GgmlTypeName, bytes: Uint8Array, cols: number): Float32Array {
+  const fn = DEQUANTIZERS[type];
+  if (fn === null) throw new Error(`dequantizeRowsCpu: type ${type} has no CPU dequantizer yet`);
+  const perRow = rowBytes(type, cols);
+  if (cols <= 0 || bytes.length % perRow !== 0) {
+    throw new Error(`dequantizeRowsCpu ${type}: ${bytes.length} bytes are not whole rows of ${cols} columns (${perRow} bytes each)`);
+  }
+  const rows = bytes.length / perRow;
+  const dst = new Float32Array(rows * cols);
+  fn(bytes, cols, dst);
+  return dst;
+}

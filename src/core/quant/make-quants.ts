@@ -1,0 +1,167 @@
+// ggml's scale searches (make_qx_quants, make_qkx3_quants in ggml-quants.c), in float32 with the
+// same operation order, so they pick the same scale and levels as the C code on x86-64 (no FMA).
+// Arrays are passed with an offset instead of subarrays: these run once per 16-32 elements.
+import { nearestInt } from './nearest-int.ts';
+
+const fround = Math.fround;
+/** GROUP_MAX_EPS: below this |max| a group is treated as all zero. */
+const GROUP_MAX_EPS = fround(1e-15);
+const TENTH = fround(0.1);
+
+let lScratch = new Uint8Array(256);
+
+/**
+ * Symmetric search, rmse_type 1: levels L[i] = l + nmax with l in [-nmax, nmax-1], weights
+ * `qw[qwOff+i]` or x² when `qw` is null. Writes L[lOff..lOff+n) and returns the scale.
+ */
+export function makeQxQuants(
+  n: number, nmax: number,
+  x: Float32Array, xOff: number,
+  L: Uint8Array, lOff: number,
+  qw: Float32Array | null, qwOff: number,
+): number {
+  let max = 0;
+  let amax = 0;
+  for (let i = 0; i < n; i++) {
+    const v = x[xOff + i]!;
+    const ax = Math.abs(v);
+    if (ax > amax) { amax = ax; max = v; }
+  }
+  if (amax < GROUP_MAX_EPS) {
+    L.fill(0, lOff, lOff + n);
+    return 0;
+  }
+  let iscale = fround(-nmax / max);
+  let sumlx = 0;
+  let suml2 = 0;
+  for (let i = 0; i < n; i++) {
+    const v = x[xOff + i]!;
+    let l = nearestInt(fround(iscale * v));
+    l = l < -nmax ? -nmax : l > nmax - 1 ? nmax - 1 : l;
+    L[lOff + i] = l + nmax;
+    const w = qw ? qw[qwOff + i]! : fround(v * v);
+    sumlx = fround(sumlx + fround(fround(w * v) * l));
+    suml2 = fround(suml2 + fround(fround(w * l) * l));
+  }
+  let scale = suml2 ? fround(sumlx / suml2) : 0;
+  let best = fround(scale * sumlx);
+  if (lScratch.length < n) lScratch = new Uint8Array(n);
+  const Laux = lScratch;
+  for (let is = -9; is <= 9; is++) {
+    if (is === 0) continue;
+    iscale = fround(-fround(nmax + fround(TENTH * is)) / max);
+    sumlx = 0;
+    suml2 = 0;
+    for (let i = 0; i < n; i++) {
+      const v = x[xOff + i]!;
+      let l = nearestInt(fround(iscale * v));
+      l = l < -nmax ? -nmax : l > nmax - 1 ? nmax - 1 : l;
+      Laux[i] = l + nmax;
+      const w = qw ? qw[qwOff + i]! : fround(v * v);
+      sumlx = fround(sumlx + fround(fround(w * v) * l));
+      suml2 = fround(suml2 + fround(fround(w * l) * l));
+    }
+    if (suml2 > 0 && fround(sumlx * sumlx) > fround(best * suml2)) {
+      for (let i = 0; i < n; i++) L[lOff + i] = Laux[i]!;
+      scale = fround(sumlx / suml2);
+      best = fround(scale * sumlx);
+    }
+  }
+  return scale;
+}
+
+/**
+ * Asymmetric search: levels L[i] in [0, nmax] for x ≈ scale*L - theMin. Weights `weights[wOff+i]`
+ * or x² when null. Writes L[lOff..lOff+n), stores the_min (ggml's -min, >= 0 up to sign of zero)
+ * in minOut[0] and returns the scale.
+ */
+export function makeQkx3Quants(
+  n: number, nmax: number,
+  x: Float32Array, xOff: number,
+  weights: Float32Array | null, wOff: number,
+  L: Uint8Array, lOff: number,
+  minOut: Float32Array,
+  rmin: number, rdelta: number, nstep: number, useMad: boolean,
+): number {
+  const x0 = x[xOff]!;
+  let min = x0;
+  let max = x0;
+  let sumW = weights ? weights[wOff]! : fround(x0 * x0);
+  let sumX = fround(sumW * x0);
+  for (let i = 1; i < n; i++) {
+    const v = x[xOff + i]!;
+    if (v < min) min = v;
+    if (v > max) max = v;
+    const w = weights ? weights[wOff + i]! : fround(v * v);
+    sumW = fround(sumW + w);
+    sumX = fround(sumX + fround(w * v));
+  }
+  if (min > 0) min = 0;
+  if (max <= min) {
+    L.fill(0, lOff, lOff + n);
+    minOut[0] = -min;
+    return 0;
+  }
+  let iscale = fround(nmax / fround(max - min));
+  let scale = fround(1 / iscale);
+  let bestMad = 0;
+  for (let i = 0; i < n; i++) {
+    const v = x[xOff + i]!;
+    let l = nearestInt(fround(iscale * fround(v - min)));
+    l = l < 0 ? 0 : l > nmax ? nmax : l;
+    L[lOff + i] = l;
+    let diff = fround(fround(fround(scale * l) + min) - v);
+    diff = useMad ? Math.abs(diff) : fround(diff * diff);
+    const w = weights ? weights[wOff + i]! : fround(v * v);
+    bestMad = fround(bestMad + fround(w * diff));
+  }
+  if (nstep < 1) {
+    minOut[0] = -min;
+    return scale;
+  }
+  if (lScratch.length < n) lScratch = new Uint8Array(n);
+  const Laux = lScratch;
+  for (let is = 0; is <= nstep; is++) {
+    // `min` is updated when a step wins, and later steps use the new one (as ggml does).
+    iscale = fround(fround(fround(rmin + fround(rdelta * is)) + nmax) / fround(max - min));
+    let sumL = 0;
+    let sumL2 = 0;
+    let sumXL = 0;
+    for (let i = 0; i < n; i++) {
+      const v = x[xOff + i]!;
+      let l = nearestInt(fround(iscale * fround(v - min)));
+      l = l < 0 ? 0 : l > nmax ? nmax : l;
+      Laux[i] = l;
+      const w = weights ? weights[wOff + i]! : fround(v * v);
+      const wl = fround(w * l);
+      sumL = fround(sumL + wl);
+      sumL2 = fround(sumL2 + fround(wl * l));
+      sumXL = fround(sumXL + fround(wl * v));
+    }
+    const D = fround(fround(sumW * sumL2) - fround(sumL * sumL));
+    if (D > 0) {
+      let thisScale = fround(fround(fround(sumW * sumXL) - fround(sumX * sumL)) / D);
+      let thisMin = fround(fround(fround(sumL2 * sumX) - fround(sumL * sumXL)) / D);
+      if (thisMin > 0) {
+        thisMin = 0;
+        thisScale = fround(sumXL / sumL2);
+      }
+      let mad = 0;
+      for (let i = 0; i < n; i++) {
+        const v = x[xOff + i]!;
+        let diff = fround(fround(fround(thisScale * Laux[i]!) + thisMin) - v);
+        diff = useMad ? Math.abs(diff) : fround(diff * diff);
+        const w = weights ? weights[wOff + i]! : fround(v * v);
+        mad = fround(mad + fround(w * diff));
+      }
+      if (mad < bestMad) {
+        for (let i = 0; i < n; i++) L[lOff + i] = Laux[i]!;
+        bestMad = mad;
+        scale = thisScale;
+        min = thisMin;
+      }
+    }
+  }
+  minOut[0] = -min;
+  return scale;
+}

@@ -1,0 +1,144 @@
+// Special token ids, add_*_token flags and the chat template, found the way gguf-py's SpecialVocab
+// finds them (first tokenizer.json + tokenizer_config.json, then config.json; the first value wins),
+// and in the order it writes them: ids in discovery order, then flags, then the template.
+import type { GgufKv } from '../gguf/gguf-value.ts';
+import type { TokenizerConfigJson, TokenizerJson } from './tokenizer-json.ts';
+
+type SpecialKind = 'bos' | 'eos' | 'unk' | 'sep' | 'pad' | 'cls' | 'mask' | 'eot' | 'eom';
+const DEFAULT_KINDS: SpecialKind[] = ['bos', 'eos', 'unk', 'sep', 'pad', 'cls', 'mask'];
+
+/** GGUF keys; kinds without a key (cls) are skipped, as the converter does. */
+const ID_KEYS: Partial<Record<SpecialKind, string>> = {
+  bos: 'tokenizer.ggml.bos_token_id',
+  eos: 'tokenizer.ggml.eos_token_id',
+  unk: 'tokenizer.ggml.unknown_token_id',
+  sep: 'tokenizer.ggml.seperator_token_id', // sic: llama.cpp's spelling
+  pad: 'tokenizer.ggml.padding_token_id',
+  mask: 'tokenizer.ggml.mask_token_id',
+  eot: 'tokenizer.ggml.eot_token_id',
+  eom: 'tokenizer.ggml.eom_token_id',
+};
+const ADD_KEYS: Partial<Record<SpecialKind, string>> = {
+  bos: 'tokenizer.ggml.add_bos_token',
+  eos: 'tokenizer.ggml.add_eos_token',
+  sep: 'tokenizer.ggml.add_sep_token',
+};
+
+export interface SpecialVocab {
+  /** Insertion order matters: it is the KV order. */
+  ids: Map<SpecialKind, number>;
+  add: Map<SpecialKind, boolean>;
+  chatTemplate: string | undefined;
+}
+
+export interface SpecialVocabInputs {
+  tokenizer: TokenizerJson;
+  tokenizerConfig: TokenizerConfigJson | undefined;
+  config: Record<string, unknown>;
+  /** chat_template.jinja, when the folder has one. */
+  chatTemplateFile?: string;
+  tokenCount: number;
+}
+
+export function findSpecialVocab(inputs: SpecialVocabInputs): SpecialVocab {
+  const { tokenizer, tokenCount } = inputs;
+  const tc: TokenizerConfigJson | undefined = inputs.tokenizerConfig ? { ...inputs.tokenizerConfig } : undefined;
+  const kinds = [...DEFAULT_KINDS];
+  const result: SpecialVocab = { ids: new Map(), add: new Map(), chatTemplate: undefined };
+  const setId = (kind: SpecialKind, id: unknown) => {
+    if (typeof id !== 'number' || !Number.isInteger(id)) return;
+    if (id < 0) throw new Error(`special token ${kind}: invalid id ${id}`);
+    if (id < tokenCount && !result.ids.has(kind)) result.ids.set(kind, id);
+  };
+  readTemplateProcessing(tokenizer, tc, kinds, result.add);
+  if (tc) {
+    result.chatTemplate = typeof tc.chat_template === 'string' ? tc.chat_template : inputs.chatTemplateFile;
+    const added = tokenizer.added_tokens ?? [];
+    for (const kind of kinds) {
+      const flag = tc[`add_${kind}_token`];
+      if (typeof flag === 'boolean') result.add.set(kind, flag);
+      const entry = tc[`${kind}_token`];
+      const content = typeof entry === 'string' ? entry : (entry as { content?: unknown } | null)?.content;
+      if (typeof content !== 'string') continue;
+      setId(kind, added.find((t) => t.content === content)?.id);
+    }
+  }
+  for (const kind of kinds) setId(kind, inputs.config[`${kind}_token_id`]);
+  return result;
+}
+
+/** The converter's crude reading of a TemplateProcessing post-processor (add bos/eos/sep). */
+function readTemplateProcessing(tokenizer: TokenizerJson, tc: TokenizerConfigJson | undefined, kinds: SpecialKind[], add: Map<SpecialKind, boolean>): void {
+  const post = tokenizer.post_processor as { processors?: unknown[]; type?: string } | null | undefined;
+  if (!post) return;
+  const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+  let bos = str(tc?.bos_token), eos = str(tc?.eos_token), cls = str(tc?.cls_token);
+  const sep = str(tc?.sep_token);
+  if (!bos && cls && tc) tc.bos_token = bos = cls;
+  if (!eos && sep && tc) tc.eos_token = eos = sep;
+  type Piece = { SpecialToken?: { id?: string }; Sequence?: { id?: string } };
+  for (const p of (post.processors ?? [post]) as { type?: string; single?: Piece[]; pair?: Piece[] }[]) {
+    if (p.type === 'RobertaProcessing') {
+      add.set('bos', true); add.set('eos', true); add.set('sep', true);
+      continue;
+    }
+    if (p.type !== 'TemplateProcessing') continue;
+    const single = p.single ?? [];
+    let pair = p.pair ?? [];
+    let first: string | undefined, last: string | undefined;
+    if (single.length > 1) {
+      first = single[0]!.SpecialToken?.id;
+      if (first) {
+        if (!tc) bos = first;
+        else if (first !== bos && first !== cls) {
+          if (!bos) tc.bos_token = bos = first;
+          if (!cls) tc.cls_token = cls = first;
+        }
+        add.set('bos', first === bos || first === cls);
+      }
+      last = single[single.length - 1]!.SpecialToken?.id;
+      if (last) {
+        if (!tc) eos = last;
+        else if (last !== eos) {
+          const fallback: SpecialKind | undefined = !kinds.includes('eot') ? 'eot' : !kinds.includes('eom') ? 'eom' : undefined;
+          if (fallback) { kinds.push(fallback); tc[`${fallback}_token`] = eos; }
+          tc.eos_token = eos = last;
+        }
+        add.set('eos', last === eos);
+      }
+    }
+    if (pair.length) {
+      const start = first && pair[0]!.SpecialToken?.id === first ? 1 : 0;
+      const stop = last && pair[pair.length - 1]!.SpecialToken?.id === last ? pair.length - 1 : pair.length;
+      pair = pair.slice(start, stop);
+      if (pair.length && pair[0]!.Sequence?.id === 'A' && pair[pair.length - 1]!.Sequence?.id === 'B') {
+        const middle = pair.slice(1, -1);
+        if (middle.length) {
+          let addSep = false;
+          const e0 = middle[0]!.SpecialToken?.id;
+          if (e0 && (e0 === sep || e0 === eos) && !last) addSep = true;
+          if (middle.length === 2) {
+            const e1 = middle[1]!.SpecialToken?.id;
+            if (e1 && (e1 === sep || e1 === eos)) addSep = true;
+          }
+          add.set('sep', addSep);
+          if (addSep && !sep && tc) tc.sep_token = eos;
+        }
+      }
+    }
+  }
+}
+
+export function specialVocabKvs(special: SpecialVocab): GgufKv[] {
+  const kvs: GgufKv[] = [];
+  for (const [kind, id] of special.ids) {
+    const key = ID_KEYS[kind];
+    if (key) kvs.push({ key, value: { type: 'u32', value: id } });
+  }
+  for (const [kind, flag] of special.add) {
+    const key = ADD_KEYS[kind];
+    if (key) kvs.push({ key, value: { type: 'bool', value: flag } });
+  }
+  if (special.chatTemplate !== undefined) kvs.push({ key: 'tokenizer.chat_template', value: { type: 'string', value: special.chatTemplate } });
+  return kvs;
+}

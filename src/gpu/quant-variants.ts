@@ -1,0 +1,87 @@
+// One typed key per quantization pipeline: it yields the WGSL source, the override constants,
+// the label and the pipeline-cache key, so the three cannot drift apart.
+import type { GgmlTypeName } from '../core/ggml-type.ts';
+import { composeWgsl } from './wgsl-compose.ts';
+import legacySource from '../../shaders/quant/legacy.wgsl?raw';
+import searchQxSource from '../../shaders/quant/search-qx.wgsl?raw';
+import searchQkx3Source from '../../shaders/quant/search-qkx3.wgsl?raw';
+import q8_0Source from '../../shaders/quant/q8_0.wgsl?raw';
+import float16Source from '../../shaders/quant/float16.wgsl?raw';
+import rowSigmaSource from '../../shaders/quant/row-sigma.wgsl?raw';
+
+export const GPU_QUANT_TYPES = ['F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1'] as const;
+export type GpuQuantType = (typeof GPU_QUANT_TYPES)[number];
+
+export function isGpuQuantType(type: GgmlTypeName): type is GpuQuantType {
+  return (GPU_QUANT_TYPES as readonly string[]).includes(type);
+}
+
+type KernelFamily = 'legacy' | 'q8_0' | 'float16';
+
+interface TypeKernel {
+  readonly family: KernelFamily;
+  /** Override constants of the family's shader for this type. */
+  readonly constants: Readonly<Record<string, number>>;
+  /** Blocks (or, for float types, elements) one invocation writes: a multiple of 4 bytes. */
+  readonly itemsPerUnit: number;
+  /** ggml uses the imatrix for this type (needs the row-sigma pass). */
+  readonly usesImatrix: boolean;
+}
+
+const TYPE_KERNELS: Record<GpuQuantType, TypeKernel> = {
+  F16: { family: 'float16', constants: { BF16: 0 }, itemsPerUnit: 2, usesImatrix: false },
+  BF16: { family: 'float16', constants: { BF16: 1 }, itemsPerUnit: 2, usesImatrix: false },
+  Q8_0: { family: 'q8_0', constants: {}, itemsPerUnit: 2, usesImatrix: false },
+  Q4_0: { family: 'legacy', constants: { QBITS: 4, ASYMMETRIC: 0 }, itemsPerUnit: 2, usesImatrix: true },
+  Q4_1: { family: 'legacy', constants: { QBITS: 4, ASYMMETRIC: 1 }, itemsPerUnit: 1, usesImatrix: true },
+  Q5_0: { family: 'legacy', constants: { QBITS: 5, ASYMMETRIC: 0 }, itemsPerUnit: 2, usesImatrix: true },
+  Q5_1: { family: 'legacy', constants: { QBITS: 5, ASYMMETRIC: 1 }, itemsPerUnit: 1, usesImatrix: true },
+};
+
+const FAMILY_SOURCES: Record<KernelFamily | 'rowSigma', () => string> = {
+  legacy: () => composeWgsl(['softfloat', 'byteWriter', 'quantBindings'], searchQxSource, searchQkx3Source, legacySource),
+  q8_0: () => composeWgsl(['softfloat', 'byteWriter', 'quantBindings'], q8_0Source),
+  float16: () => composeWgsl(['softfloat', 'quantBindings'], float16Source),
+  rowSigma: () => composeWgsl(['softfloat'], rowSigmaSource),
+};
+
+export const QUANT_WORKGROUP_SIZE = 64;
+
+export type QuantVariantKey =
+  | { readonly kind: 'quantize'; readonly type: GpuQuantType; readonly weighted: boolean }
+  | { readonly kind: 'rowSigma' };
+
+export interface QuantVariant {
+  readonly moduleKey: KernelFamily | 'rowSigma';
+  readonly source: () => string;
+  readonly constants: Record<string, number>;
+  readonly label: string;
+  readonly cacheKey: string;
+}
+
+export function typeKernel(type: GpuQuantType): TypeKernel {
+  return TYPE_KERNELS[type];
+}
+
+/** The key for quantizing `type`; `weighted` only where ggml reads the imatrix. */
+export function quantizeVariantKey(type: GpuQuantType, hasImatrix: boolean): QuantVariantKey {
+  return { kind: 'quantize', type, weighted: hasImatrix && TYPE_KERNELS[type].usesImatrix };
+}
+
+export function quantVariant(key: QuantVariantKey): QuantVariant {
+  const wg = { WG_SIZE: QUANT_WORKGROUP_SIZE };
+  if (key.kind === 'rowSigma') {
+    return { moduleKey: 'rowSigma', source: FAMILY_SOURCES.rowSigma, constants: wg, label: 'QuantPipeline.rowSigma', cacheKey: 'rowSigma' };
+  }
+  const kernel = TYPE_KERNELS[key.type];
+  const constants: Record<string, number> = { ...wg, ...kernel.constants };
+  if (kernel.family === 'legacy') constants['WEIGHTED'] = key.weighted ? 1 : 0;
+  const name = `${key.type}${key.weighted ? '.imatrix' : ''}`;
+  return {
+    moduleKey: kernel.family,
+    source: FAMILY_SOURCES[kernel.family],
+    constants,
+    label: `QuantPipeline.${name}`,
+    cacheKey: `quantize:${name}`,
+  };
+}

@@ -1,0 +1,41 @@
+import { useEffect } from 'react';
+import { detectBackend } from '../app/source-actions.ts';
+import { useStudio } from '../app/store.ts';
+import { BackendBadge } from './BackendBadge.tsx';
+import { ErrorAlerts } from './ErrorAlerts.tsx';
+import { ExportStatus } from './ExportStatus.tsx';
+import { Heatmap } from './Heatmap.tsx';
+import { ModelSummary } from './ModelSummary.tsx';
+import { RecipeBar } from './RecipeBar.tsx';
+import { SourcePicker } from './SourcePicker.tsx';
+
+export function App() {
+  useEffect(() => {
+    void detectBackend();
+  }, []);
+  const ready = useStudio((s) => s.source.status === 'ready');
+  return (
+    <div className="app">
+      <header className="app-header">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true" />
+          <h1>quant-studio</h1>
+          <span className="brand-tag">safetensors → GGUF, in your browser</span>
+        </div>
+        <BackendBadge />
+      </header>
+      <main className="app-main">
+        <SourcePicker compact={ready} />
+        <ErrorAlerts />
+        {ready && (
+          <>
+            <ModelSummary />
+            <RecipeBar />
+            <ExportStatus />
+            <Heatmap />
+          </>
+        )}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,58 @@
+import { cancelExport } from '../app/export-actions.ts';
+import { useStudio } from '../app/store.ts';
+import { formatBytes } from './format.ts';
+
+export function ExportStatus() {
+  const phase = useStudio((s) => s.exportJob.phase);
+  const progress = useStudio((s) => s.exportJob.progress);
+  const fileName = useStudio((s) => s.exportJob.fileName);
+  const bytesWritten = useStudio((s) => s.exportJob.bytesWritten);
+  const expected = useStudio((s) => s.recipe.totalBytes);
+
+  if (phase === 'idle' || phase === 'error') return null;
+  if (phase === 'done') {
+    return (
+      <section className="export-status export-done" role="status" data-testid="export-status">
+        <span>
+          Saved <strong>{fileName}</strong> ({formatBytes(bytesWritten)}).
+        </span>
+      </section>
+    );
+  }
+  if (phase === 'cancelled') {
+    return (
+      <section className="export-status" role="status" data-testid="export-status">
+        <span>Export cancelled; nothing was saved.</span>
+      </section>
+    );
+  }
+  const total = progress?.totalBytes || expected;
+  const written = progress?.bytesWritten ?? 0;
+  const fraction = total > 0 ? Math.min(1, written / total) : 0;
+  return (
+    <section className="export-status" data-testid="export-status" aria-label="Export progress">
+      <div className="progress-head">
+        <span>
+          Writing <strong>{fileName}</strong>
+          {progress?.tensor ? <span className="muted"> · {progress.tensor}</span> : null}
+        </span>
+        <button type="button" className="button button-quiet" onClick={cancelExport}>
+          Cancel
+        </button>
+      </div>
+      <div
+        className="progress"
+        role="progressbar"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={Math.round(fraction * 100)}
+      >
+        <div className="progress-fill" style={{ width: `${fraction * 100}%` }} />
+      </div>
+      <div className="progress-numbers" data-testid="export-progress">
+        {formatBytes(written)} of {formatBytes(total)} · {progress?.tensorsDone ?? 0} of{' '}
+        {progress?.tensorCount ?? '…'} tensors
+      </div>
+    </section>
+  );
+}

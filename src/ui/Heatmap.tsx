@@ -1,0 +1,87 @@
+import { useMemo, useState } from 'react';
+import type { PlannedTensor } from '../core/model/plan-types.ts';
+import { useStudio } from '../app/store.ts';
+import { CellTooltip } from './CellTooltip.tsx';
+import { heatmapLayout, roleLabel } from './heatmap-layout.ts';
+import { HeatmapCell } from './HeatmapCell.tsx';
+import { TypeLegend } from './TypeLegend.tsx';
+import { TypeMenu } from './TypeMenu.tsx';
+
+/** A tensor with the on-screen box it was pointed at from, for placing popovers. */
+export interface Pointed {
+  tensor: PlannedTensor;
+  rect: DOMRect;
+}
+
+export function Heatmap() {
+  const plan = useStudio((s) => s.source.plan);
+  const layout = useMemo(() => (plan ? heatmapLayout(plan) : null), [plan]);
+  const [menu, setMenu] = useState<Pointed | null>(null);
+  const [hover, setHover] = useState<Pointed | null>(null);
+  if (!layout) return null;
+
+  const cellProps = (tensor: PlannedTensor) => ({
+    tensor,
+    menuOpen: menu?.tensor.ggufName === tensor.ggufName,
+    onOpen: (rect: DOMRect) => {
+      setHover(null);
+      setMenu({ tensor, rect });
+    },
+    onHover: (rect: DOMRect | null) => setHover(rect ? { tensor, rect } : null),
+  });
+
+  return (
+    <section className="heatmap-panel" aria-label="Tensor types">
+      <div className="panel-head">
+        <h2>Tensors</h2>
+        <span className="muted">Click a cell to choose its type</span>
+      </div>
+      {layout.globals.length > 0 && (
+        <div className="globals" role="group" aria-label="Tensors outside the blocks">
+          {layout.globals.map((t) => (
+            <div className="global" key={t.ggufName}>
+              <span className="global-label">{roleLabel(t.role)}</span>
+              <HeatmapCell {...cellProps(t)} />
+            </div>
+          ))}
+        </div>
+      )}
+      <div className="heatmap-scroll">
+        <div
+          className="heatmap"
+          role="grid"
+          aria-label="Tensors by block and role"
+          style={{ gridTemplateColumns: `3.5rem repeat(${layout.columns.length}, minmax(4.25rem, 1fr))` }}
+        >
+          <div role="row" className="heatmap-row">
+            <span className="corner" role="columnheader" />
+            {layout.columns.map((role) => (
+              <span key={role} role="columnheader" className="col-head">
+                {roleLabel(role)}
+              </span>
+            ))}
+          </div>
+          {layout.rows.map((row) => (
+            <div role="row" className="heatmap-row" key={row.layer}>
+              <span role="rowheader" className="row-head">
+                blk {row.layer}
+              </span>
+              {row.cells.map((t, i) =>
+                t ? (
+                  <span role="gridcell" key={t.ggufName}>
+                    <HeatmapCell {...cellProps(t)} />
+                  </span>
+                ) : (
+                  <span role="gridcell" key={`empty-${i}`} className="cell-empty" />
+                ),
+              )}
+            </div>
+          ))}
+        </div>
+      </div>
+      <TypeLegend />
+      {hover && !menu && <CellTooltip tensor={hover.tensor} rect={hover.rect} />}
+      {menu && <TypeMenu tensor={menu.tensor} rect={menu.rect} onClose={() => setMenu(null)} />}
+    </section>
+  );
+}

@@ -1,0 +1,89 @@
+import { useEffect, useRef } from 'react';
+import { bitsPerWeight, GGML_TYPES } from '../core/ggml-type.ts';
+import type { PlannedTensor } from '../core/model/plan-types.ts';
+import { clearTensorType, setTensorType } from '../app/recipe-actions.ts';
+import { useStudio } from '../app/store.ts';
+import { STUDIO_TYPES } from '../app/studio-types.ts';
+import { floatingBox } from './floating-box.ts';
+import { TYPE_COLORS } from './type-colors.ts';
+
+interface Props {
+  tensor: PlannedTensor;
+  rect: DOMRect;
+  onClose: () => void;
+}
+
+export function TypeMenu({ tensor, rect, onClose }: Props) {
+  const name = tensor.ggufName;
+  const current = useStudio((s) => s.recipe.types?.get(name) ?? null);
+  const chosen = useStudio((s) => s.recipe.overrides[name] ?? null);
+  const menuRef = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    menuRef.current?.querySelector<HTMLElement>('[aria-checked="true"], [role="menuitemradio"]')?.focus();
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
+    const onPointer = (e: PointerEvent) => {
+      if (!menuRef.current?.contains(e.target as Node)) onClose();
+    };
+    document.addEventListener('keydown', onKey);
+    document.addEventListener('pointerdown', onPointer, true);
+    return () => {
+      document.removeEventListener('keydown', onKey);
+      document.removeEventListener('pointerdown', onPointer, true);
+    };
+  }, [onClose]);
+
+  const rowLength = tensor.ne[0] ?? 0;
+  return (
+    <div
+      ref={menuRef}
+      className="type-menu"
+      role="menu"
+      aria-label={`Type of ${name}`}
+      style={floatingBox(rect, 248, tensor.quantizable ? 360 : 90)}
+    >
+      <div className="menu-title">{name}</div>
+      {!tensor.quantizable ? (
+        <p className="menu-note">Norms and 1-D tensors always stay F32, as in llama.cpp.</p>
+      ) : (
+        <>
+          {STUDIO_TYPES.map((type) => {
+            const misfit = rowLength % GGML_TYPES[type].blockSize !== 0;
+            return (
+              <button
+                key={type}
+                type="button"
+                role="menuitemradio"
+                aria-checked={type === chosen || (!chosen && type === current)}
+                className="menu-item"
+                onClick={() => {
+                  setTensorType(name, type);
+                  onClose();
+                }}
+              >
+                <span className="swatch" style={{ background: TYPE_COLORS[type].fill }} />
+                <span className="menu-type">{type}</span>
+                <span className="menu-bpw">
+                  {misfit ? `rows of ${rowLength} don't fit: falls back` : `${bitsPerWeight(type)} bpw`}
+                </span>
+              </button>
+            );
+          })}
+          {chosen && (
+            <button
+              type="button"
+              role="menuitem"
+              className="menu-item menu-reset"
+              onClick={() => {
+                clearTensorType(name);
+                onClose();
+              }}
+            >
+              Use the base type again
+            </button>
+          )}
+        </>
+      )}
+    </div>
+  );
+}

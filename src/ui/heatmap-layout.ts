@@ -1,0 +1,57 @@
+// The heatmap's grid: a row per block, a column per tensor role that occurs inside blocks, and a
+// strip for the tensors outside them (embeddings, output, final norm).
+import type { ModelPlan, PlannedTensor, TensorRole } from '../core/model/plan-types.ts';
+
+/** Column order: the order data flows through a block. */
+const ROLE_ORDER: readonly TensorRole[] = [
+  'attn_norm', 'attn_q', 'attn_q_bias', 'attn_q_norm', 'attn_k', 'attn_k_bias', 'attn_k_norm',
+  'attn_v', 'attn_v_bias', 'attn_output', 'post_attention_norm',
+  'ffn_norm', 'ffn_gate', 'ffn_up', 'ffn_down', 'post_ffw_norm',
+  'token_embd', 'output_norm', 'output', 'rope_freqs',
+];
+
+export interface HeatmapRow {
+  layer: number;
+  /** One entry per column; null where this block lacks that role. */
+  cells: (PlannedTensor | null)[];
+}
+
+export interface HeatmapLayout {
+  columns: TensorRole[];
+  rows: HeatmapRow[];
+  globals: PlannedTensor[];
+}
+
+function roleRank(role: TensorRole): number {
+  const i = ROLE_ORDER.indexOf(role);
+  return i < 0 ? ROLE_ORDER.length : i;
+}
+
+export function heatmapLayout(plan: ModelPlan): HeatmapLayout {
+  const inBlocks = plan.tensors.filter((t) => t.layer !== null);
+  const columns = [...new Set(inBlocks.map((t) => t.role))].sort((a, b) => roleRank(a) - roleRank(b));
+  const byLayer = new Map<number, Map<TensorRole, PlannedTensor>>();
+  for (const t of inBlocks) {
+    let roles = byLayer.get(t.layer!);
+    if (!roles) byLayer.set(t.layer!, (roles = new Map()));
+    roles.set(t.role, t);
+  }
+  const rows = [...byLayer.keys()]
+    .sort((a, b) => a - b)
+    .map((layer) => ({ layer, cells: columns.map((role) => byLayer.get(layer)!.get(role) ?? null) }));
+  const globals = plan.tensors.filter((t) => t.layer === null).sort((a, b) => roleRank(a.role) - roleRank(b.role));
+  return { columns, rows, globals };
+}
+
+const ROLE_LABELS: Record<TensorRole, string> = {
+  token_embd: 'token embd', output: 'output', output_norm: 'output norm', rope_freqs: 'rope freqs',
+  attn_norm: 'attn norm', attn_q: 'Q', attn_k: 'K', attn_v: 'V', attn_output: 'attn out',
+  attn_q_norm: 'Q norm', attn_k_norm: 'K norm', attn_q_bias: 'Q bias', attn_k_bias: 'K bias', attn_v_bias: 'V bias',
+  ffn_norm: 'ffn norm', ffn_gate: 'gate', ffn_up: 'up', ffn_down: 'down',
+  post_attention_norm: 'post attn norm', post_ffw_norm: 'post ffn norm',
+};
+
+/** Short column headers: the block prefix is implied by the row. */
+export function roleLabel(role: TensorRole): string {
+  return ROLE_LABELS[role];
+}

@@ -1,0 +1,133 @@
+// The export worker: the only owner of the GPUDevice. It plans a dropped model (headers only),
+// then quantizes and writes the GGUF, streaming chunks to a sink that lives on the main thread.
+import * as Comlink from 'comlink';
+import type { ByteSink, ModelFiles } from '../core/bytes-io.ts';
+import type { GgmlTypeName } from '../core/ggml-type.ts';
+import type { ModelPlan, TensorTypes } from '../core/model/plan-types.ts';
+import type { RowQuantizer } from '../core/quant/row-quantizer.ts';
+import { planModel } from '../core/model/plan-model.ts';
+import { exportGguf, type ExportProgress } from '../core/export/export-gguf.ts';
+import { cpuRowQuantizer } from '../core/quant/cpu-quantizer.ts';
+import { createGpuRowQuantizer } from '../gpu/gpu-quantizer.ts';
+import { describeDevice, requestQuantDevice } from '../gpu/device.ts';
+import { blobModelFiles, type NamedBlob } from '../io/blob-files.ts';
+
+export type { NamedBlob };
+
+export interface QuantBackend {
+  kind: 'gpu' | 'cpu';
+  /** What the user sees: the adapter, or why the CPU is used. */
+  detail: string;
+}
+
+export type { ExportProgress };
+
+interface Engine {
+  backend: QuantBackend;
+  quantizer: RowQuantizer;
+}
+
+let enginePromise: Promise<Engine> | null = null;
+let opened: { files: ModelFiles; plan: ModelPlan } | null = null;
+let running: AbortController | null = null;
+
+/** GPU where it supports the type, the CPU reference for the rest (and for everything without WebGPU). */
+function withCpuFallback(gpu: RowQuantizer): RowQuantizer {
+  return {
+    name: 'gpu',
+    supports: (type) => gpu.supports(type) || cpuRowQuantizer.supports(type),
+    quantizeRows: (type, src, cols, imatrix) =>
+      (gpu.supports(type) ? gpu : cpuRowQuantizer).quantizeRows(type, src, cols, imatrix),
+  };
+}
+
+async function startEngine(): Promise<Engine> {
+  const gpu = (self.navigator as Navigator & { gpu?: GPU }).gpu;
+  if (!gpu) return { backend: { kind: 'cpu', detail: 'CPU (this browser has no WebGPU)' }, quantizer: cpuRowQuantizer };
+  try {
+    // A lost device (driver reset, long background) gets a fresh one on the next export.
+    const device = await requestQuantDevice(gpu, {
+      onLost: (info) => {
+        console.error(`export worker: GPU device lost (${info.reason}): ${info.message}`);
+        enginePromise = null;
+      },
+    });
+    return { backend: { kind: 'gpu', detail: `WebGPU · ${describeDevice(device)}` }, quantizer: withCpuFallback(createGpuRowQuantizer(device)) };
+  } catch (e) {
+    return {
+      backend: { kind: 'cpu', detail: `CPU (no WebGPU adapter: ${(e as Error).message})` },
+      quantizer: cpuRowQuantizer,
+    };
+  }
+}
+
+function engine(): Promise<Engine> {
+  enginePromise ??= startEngine();
+  return enginePromise;
+}
+
+/** A sink whose chunks cross to the main thread; each chunk is copied so it can be transferred. */
+function remoteSink(writer: Comlink.Remote<ByteSink & Comlink.ProxyMarked>): ByteSink {
+  return {
+    write(chunk) {
+      const copy = chunk.slice();
+      return writer.write(Comlink.transfer(copy, [copy.buffer]));
+    },
+    close: () => writer.close(),
+    // Errors do not always survive structured cloning; their message does.
+    abort: (reason) => writer.abort(reason instanceof Error ? reason.message : String(reason ?? 'aborted')),
+  };
+}
+
+function metadataName(plan: ModelPlan): string | null {
+  const kv = plan.metadata.find((m) => m.key === 'general.name');
+  return kv?.value.type === 'string' ? kv.value.value : null;
+}
+
+const api = {
+  backend: async (): Promise<QuantBackend> => (await engine()).backend,
+
+  /** Reads the headers of the dropped files and keeps them for the export. */
+  async open(entries: NamedBlob[]): Promise<{ label: string; plan: ModelPlan }> {
+    opened = null;
+    const files = blobModelFiles(entries, '');
+    const plan = await planModel(files);
+    opened = { files, plan };
+    // Loose files have no folder name; the model's own name is the next best file name.
+    return { label: files.label || metadataName(plan) || 'model', plan };
+  },
+
+  async exportModel(
+    types: Map<string, GgmlTypeName>,
+    writer: Comlink.Remote<ByteSink & Comlink.ProxyMarked>,
+    onProgress: (p: ExportProgress) => void,
+  ): Promise<{ bytesWritten: number }> {
+    if (!opened) throw new Error('No model is open: drop a model folder first');
+    if (running) throw new Error('An export is already running');
+    const controller = new AbortController();
+    running = controller;
+    const sink = remoteSink(writer);
+    try {
+      const { quantizer } = await engine();
+      return await exportGguf({
+        plan: opened.plan,
+        types: types as TensorTypes,
+        files: opened.files,
+        quantizer,
+        sink,
+        signal: controller.signal,
+        onProgress: (p) => void onProgress({ ...p }),
+      });
+    } finally {
+      running = null;
+    }
+  },
+
+  cancel(): void {
+    running?.abort(new DOMException('The export was cancelled', 'AbortError'));
+  },
+};
+
+export type ExportWorkerApi = typeof api;
+
+Comlink.expose(api);
