@@ -26,7 +26,8 @@ if (tests.length === 0) {
 const server = await serveStatic(dist);
 console.log(`e2e: serving dist/ at ${server.url}`);
 // One Chromium at a time: the machine has two cores and SwiftShader is a CPU.
-const child = spawn(process.execPath, ['--test', '--test-concurrency=1', ...tests], {
+// tsx lets the tests import the project's TypeScript (the Node reference export).
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...tests], {
   stdio: 'inherit',
   env: { ...process.env, STUDIO_URL: server.url },
 });

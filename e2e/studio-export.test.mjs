@@ -1,9 +1,10 @@
 // The happy path in real Chromium: pick the stories260K folder, edit one tensor's type in the
 // heatmap, export through the download path, and check the GGUF that came out.
 import assert from 'node:assert/strict';
-import { stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { exportedGgufPath, fixtureDir, launchStudio, readGgufTensors, screenshot, studioUrl } from './studio.mjs';
+import { artifactsDir, exportedGgufPath, fixtureDir, launchStudio, readGgufTensors, screenshot, studioUrl } from './studio.mjs';
 
 
 let studio;
@@ -66,5 +67,12 @@ test('stories260K: pick the folder, set blk.0.attn_q to Q8_0 over an F16 base, e
   assert.equal(tensors.get('blk.0.attn_norm.weight').dtype, 0, 'norms are F32');
   assert.equal(tensors.get('token_embd.weight').dtype, 1);
   assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
-  assert.ok((await stat(exportedGgufPath)).size > 0);
+
+  // The browser's file (GPU quantizer in the worker) must equal the Node CPU reference export.
+  const { exportModelFolder } = await import('../test/helpers/export-node.ts');
+  const reference = path.join(artifactsDir, 'stories260K-F16-mixed.node-cpu.gguf');
+  await exportModelFolder(fixtureDir, reference, 'F16', {
+    overrides: [{ pattern: /^blk\.0\.attn_q\.weight$/, type: 'Q8_0' }],
+  });
+  assert.ok((await readFile(exportedGgufPath)).equals(await readFile(reference)), 'browser GGUF differs from the CPU export');
 });

@@ -79,22 +79,17 @@ function remoteSink(writer: Comlink.Remote<ByteSink & Comlink.ProxyMarked>): Byt
   };
 }
 
-function metadataName(plan: ModelPlan): string | null {
-  const kv = plan.metadata.find((m) => m.key === 'general.name');
-  return kv?.value.type === 'string' ? kv.value.value : null;
-}
-
 const api = {
   backend: async (): Promise<QuantBackend> => (await engine()).backend,
 
   /** Reads the headers of the dropped files and keeps them for the export. */
   async open(entries: NamedBlob[]): Promise<{ label: string; plan: ModelPlan }> {
     opened = null;
-    const files = blobModelFiles(entries, '');
+    // The label is the folder's name: the plan names the model (general.name) after it.
+    const files = blobModelFiles(entries);
     const plan = await planModel(files);
     opened = { files, plan };
-    // Loose files have no folder name; the model's own name is the next best file name.
-    return { label: files.label || metadataName(plan) || 'model', plan };
+    return { label: files.label, plan };
   },
 
   async exportModel(

@@ -1,10 +1,10 @@
 // One planned tensor's values as float32, in GGUF layout: read just its byte range, decode,
 // apply the converter's transform.
 import type { ModelFiles } from '../bytes-io.ts';
-import { decodeToF32 } from '../safetensors/decode.ts';
+import { decodeToF32, type F32 } from '../safetensors/decode.ts';
 import type { PlannedTensor } from './plan-types.ts';
 
-export async function readTensorF32(t: PlannedTensor, files: ModelFiles): Promise<Float32Array> {
+export async function readTensorF32(t: PlannedTensor, files: ModelFiles): Promise<F32> {
   const source = files.open(t.source.file);
   if (!source) throw new Error(`${t.source.file}: missing from ${files.label} (needed for tensor "${t.hfName}")`);
   const bytes = await source.read(t.source.offset, t.source.byteLength);
@@ -19,7 +19,7 @@ export async function readTensorF32(t: PlannedTensor, files: ModelFiles): Promis
  * W.reshape(heads, 2, rows/heads/2, cols).swapaxes(1, 2).reshape(rows, cols): within each head,
  * row (half h, index i) moves to row 2i + h, turning rotate-half pairs into adjacent pairs.
  */
-export function permuteQk(values: Float32Array, shape: readonly number[], heads: number, what = 'tensor'): Float32Array {
+export function permuteQk(values: Float32Array, shape: readonly number[], heads: number, what = 'tensor'): F32 {
   const rows = shape[0] ?? 1;
   const cols = values.length / rows;
   if (rows % (2 * heads) !== 0 || !Number.isInteger(cols)) {

@@ -83,85 +83,119 @@ export function makeQkx3Quants(
   minOut: Float32Array,
   rmin: number, rdelta: number, nstep: number, useMad: boolean,
 ): number {
-  const x0 = x[xOff]!;
+  if (xs.length < n) growScratch(n);
+  // Local copies make the hot loops index one small array each.
+  for (let i = 0; i < n; i++) {
+    const v = x[xOff + i]!;
+    xs[i] = v;
+    ws[i] = weights ? weights[wOff + i]! : fround(v * v);
+  }
+  const minAndScale = qkx3Search(n, nmax, L, lOff, rmin, rdelta, nstep, useMad);
+  minOut[0] = -qkx3Min;
+  return minAndScale;
+}
+
+let xs = new Float32Array(256);
+let ws = new Float32Array(256);
+let xm = new Float32Array(256);
+let qkx3Min = 0;
+
+function growScratch(n: number): void {
+  xs = new Float32Array(n);
+  ws = new Float32Array(n);
+  xm = new Float32Array(n);
+  lScratch = new Uint8Array(n);
+}
+
+/** make_qkx3_quants on xs/ws; leaves its final min in qkx3Min and returns the scale. */
+function qkx3Search(
+  n: number, nmax: number, L: Uint8Array, lOff: number,
+  rmin: number, rdelta: number, nstep: number, useMad: boolean,
+): number {
+  const x0 = xs[0]!;
   let min = x0;
   let max = x0;
-  let sumW = weights ? weights[wOff]! : fround(x0 * x0);
+  let sumW = ws[0]!;
   let sumX = fround(sumW * x0);
   for (let i = 1; i < n; i++) {
-    const v = x[xOff + i]!;
+    const v = xs[i]!;
     if (v < min) min = v;
     if (v > max) max = v;
-    const w = weights ? weights[wOff + i]! : fround(v * v);
+    const w = ws[i]!;
     sumW = fround(sumW + w);
     sumX = fround(sumX + fround(w * v));
   }
   if (min > 0) min = 0;
   if (max <= min) {
     L.fill(0, lOff, lOff + n);
-    minOut[0] = -min;
+    qkx3Min = min;
     return 0;
   }
   let iscale = fround(nmax / fround(max - min));
   let scale = fround(1 / iscale);
   let bestMad = 0;
   for (let i = 0; i < n; i++) {
-    const v = x[xOff + i]!;
-    let l = nearestInt(fround(iscale * fround(v - min)));
+    const v = xs[i]!;
+    const d = fround(v - min);
+    xm[i] = d;
+    let l = nearestInt(fround(iscale * d));
     l = l < 0 ? 0 : l > nmax ? nmax : l;
     L[lOff + i] = l;
     let diff = fround(fround(fround(scale * l) + min) - v);
     diff = useMad ? Math.abs(diff) : fround(diff * diff);
-    const w = weights ? weights[wOff + i]! : fround(v * v);
-    bestMad = fround(bestMad + fround(w * diff));
+    bestMad = fround(bestMad + fround(ws[i]! * diff));
   }
   if (nstep < 1) {
-    minOut[0] = -min;
+    qkx3Min = min;
     return scale;
   }
-  if (lScratch.length < n) lScratch = new Uint8Array(n);
   const Laux = lScratch;
   for (let is = 0; is <= nstep; is++) {
-    // `min` is updated when a step wins, and later steps use the new one (as ggml does).
+    // `min` changes when a step wins, and later steps use the new one (as ggml does).
     iscale = fround(fround(fround(rmin + fround(rdelta * is)) + nmax) / fround(max - min));
+    let changed = is === 0;
+    for (let i = 0; i < n; i++) {
+      let l = nearestInt(fround(iscale * xm[i]!));
+      l = l < 0 ? 0 : l > nmax ? nmax : l;
+      if (Laux[i] !== l) { Laux[i] = l; changed = true; }
+    }
+    // The same levels as the previous step give the same sums, scale, min and error, which can
+    // never beat best_mad (at most that step's error): skipping them is exact.
+    if (!changed) continue;
     let sumL = 0;
     let sumL2 = 0;
     let sumXL = 0;
     for (let i = 0; i < n; i++) {
-      const v = x[xOff + i]!;
-      let l = nearestInt(fround(iscale * fround(v - min)));
-      l = l < 0 ? 0 : l > nmax ? nmax : l;
-      Laux[i] = l;
-      const w = weights ? weights[wOff + i]! : fround(v * v);
-      const wl = fround(w * l);
+      const l = Laux[i]!;
+      const wl = fround(ws[i]! * l);
       sumL = fround(sumL + wl);
       sumL2 = fround(sumL2 + fround(wl * l));
-      sumXL = fround(sumXL + fround(wl * v));
+      sumXL = fround(sumXL + fround(wl * xs[i]!));
     }
     const D = fround(fround(sumW * sumL2) - fround(sumL * sumL));
-    if (D > 0) {
-      let thisScale = fround(fround(fround(sumW * sumXL) - fround(sumX * sumL)) / D);
-      let thisMin = fround(fround(fround(sumL2 * sumX) - fround(sumL * sumXL)) / D);
-      if (thisMin > 0) {
-        thisMin = 0;
-        thisScale = fround(sumXL / sumL2);
-      }
-      let mad = 0;
-      for (let i = 0; i < n; i++) {
-        const v = x[xOff + i]!;
-        let diff = fround(fround(fround(thisScale * Laux[i]!) + thisMin) - v);
-        diff = useMad ? Math.abs(diff) : fround(diff * diff);
-        const w = weights ? weights[wOff + i]! : fround(v * v);
-        mad = fround(mad + fround(w * diff));
-      }
-      if (mad < bestMad) {
-        for (let i = 0; i < n; i++) L[lOff + i] = Laux[i]!;
-        bestMad = mad;
-        scale = thisScale;
+    if (!(D > 0)) continue;
+    let thisScale = fround(fround(fround(sumW * sumXL) - fround(sumX * sumL)) / D);
+    let thisMin = fround(fround(fround(sumL2 * sumX) - fround(sumL * sumXL)) / D);
+    if (thisMin > 0) {
+      thisMin = 0;
+      thisScale = fround(sumXL / sumL2);
+    }
+    let mad = 0;
+    for (let i = 0; i < n; i++) {
+      let diff = fround(fround(fround(thisScale * Laux[i]!) + thisMin) - xs[i]!);
+      diff = useMad ? Math.abs(diff) : fround(diff * diff);
+      mad = fround(mad + fround(ws[i]! * diff));
+    }
+    if (mad < bestMad) {
+      for (let i = 0; i < n; i++) L[lOff + i] = Laux[i]!;
+      bestMad = mad;
+      scale = thisScale;
+      if (thisMin !== min) {
         min = thisMin;
+        for (let i = 0; i < n; i++) xm[i] = fround(xs[i]! - min);
       }
     }
   }
-  minOut[0] = -min;
+  qkx3Min = min;
   return scale;
 }

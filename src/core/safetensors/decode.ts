@@ -9,10 +9,13 @@ export function isDecodableDtype(dtype: SafetensorsDtype): dtype is DecodableDty
   return (DECODABLE_DTYPES as readonly string[]).includes(dtype);
 }
 
+/** Always backed by a plain ArrayBuffer, so it can go straight to GPU buffers and transfers. */
+export type F32 = Float32Array<ArrayBuffer>;
+
 const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Decodes little-endian `bytes` of `dtype`; `what` names the tensor in errors. */
-export function decodeToF32(bytes: Uint8Array, dtype: SafetensorsDtype, what = 'tensor'): Float32Array {
+export function decodeToF32(bytes: Uint8Array, dtype: SafetensorsDtype, what = 'tensor'): F32 {
   switch (dtype) {
     case 'F32': return decodeF32(bytes, what);
     case 'F16': return decodeF16(bytes, what);
@@ -28,16 +31,19 @@ function checkLength(bytes: Uint8Array, size: number, what: string): number {
   return bytes.byteLength / size;
 }
 
-export function decodeF32(bytes: Uint8Array, what = 'tensor'): Float32Array {
+export function decodeF32(bytes: Uint8Array, what = 'tensor'): F32 {
   const n = checkLength(bytes, 4, what);
-  if (HOST_IS_LITTLE_ENDIAN) return new Float32Array(bytes.slice().buffer, 0, n); // slice(): fresh, aligned copy
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(n);
+  if (HOST_IS_LITTLE_ENDIAN) {
+    new Uint8Array(out.buffer).set(bytes); // a fresh, aligned copy
+    return out;
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, true);
   return out;
 }
 
-export function decodeF64(bytes: Uint8Array, what = 'tensor'): Float32Array {
+export function decodeF64(bytes: Uint8Array, what = 'tensor'): F32 {
   const n = checkLength(bytes, 8, what);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(n);
@@ -45,7 +51,7 @@ export function decodeF64(bytes: Uint8Array, what = 'tensor'): Float32Array {
   return out;
 }
 
-export function decodeBF16(bytes: Uint8Array, what = 'tensor'): Float32Array {
+export function decodeBF16(bytes: Uint8Array, what = 'tensor'): F32 {
   const n = checkLength(bytes, 2, what);
   const out = new Float32Array(n);
   const bits = new Uint32Array(out.buffer); // host order, like the Float32Array over it
@@ -53,7 +59,7 @@ export function decodeBF16(bytes: Uint8Array, what = 'tensor'): Float32Array {
   return out;
 }
 
-export function decodeF16(bytes: Uint8Array, what = 'tensor'): Float32Array {
+export function decodeF16(bytes: Uint8Array, what = 'tensor'): F32 {
   const n = checkLength(bytes, 2, what);
   const table = f16Table();
   const out = new Float32Array(n);

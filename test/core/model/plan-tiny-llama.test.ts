@@ -38,8 +38,8 @@ describe('planModel(tiny-llama-10m)', () => {
   it('writes Mistral vocabulary metadata: llama model, 32000 tokens, byte tokens typed BYTE', () => {
     const kv = (key: string) => plan.metadata.find((k) => k.key === key)?.value;
     expect(kv('tokenizer.ggml.model')).toEqual({ type: 'string', value: 'llama' });
-    const tokens = kv('tokenizer.ggml.tokens') as { value: string[] };
-    const types = kv('tokenizer.ggml.token_type') as { value: Int32Array };
+    const tokens = kv('tokenizer.ggml.tokens') as unknown as { value: string[] };
+    const types = kv('tokenizer.ggml.token_type') as unknown as { value: Int32Array };
     expect(tokens.value).toHaveLength(32000);
     expect([tokens.value[0], tokens.value[1], tokens.value[2], tokens.value[3 + 0x41]]).toEqual(['<unk>', '<s>', '</s>', '<0x41>']);
     expect([types.value[0], types.value[1], types.value[2], types.value[3 + 0x41], types.value[1000]]).toEqual([2, 3, 3, 6, 1]);
