@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { artifactsDir, exportedGgufPath, fixtureDir, launchStudio, readGgufTensors, screenshot, studioUrl } from './studio.mjs';
+import { artifactsDir, exportedGgufPath, fixtureDir, launchStudio, modelFilePaths, readGgufTensors, screenshot, studioUrl } from './studio.mjs';
 
 
 let studio;
@@ -20,6 +20,8 @@ test('stories260K: pick the folder, set blk.0.attn_q to Q8_0 over an F16 base, e
   await page.goto(studioUrl());
   await page.getByText('Drop a Hugging Face model folder here').waitFor();
   await page.getByTestId('backend').waitFor({ timeout: 60_000 });
+  // The worker found SwiftShader's adapter: the GPU quantizer, not the CPU fallback, runs below.
+  assert.match(await page.getByTestId('backend').textContent(), /WebGPU/);
   await screenshot(page, '01-empty');
 
   // The folder input (webkitdirectory): Playwright uploads the whole directory.
@@ -75,4 +77,52 @@ test('stories260K: pick the folder, set blk.0.attn_q to Q8_0 over an F16 base, e
     overrides: [{ pattern: /^blk\.0\.attn_q\.weight$/, type: 'Q8_0' }],
   });
   assert.ok((await readFile(exportedGgufPath)).equals(await readFile(reference)), 'browser GGUF differs from the CPU export');
+});
+
+test('a new base type recolours every cell at once and keeps the per-tensor edit', async () => {
+  const { page } = studio;
+  await page.goto(studioUrl());
+  await page.getByTestId('files-input').setInputFiles(await modelFilePaths(fixtureDir));
+  const q = page.locator('[data-tensor="blk.0.attn_q.weight"]');
+  await q.waitFor({ timeout: 30_000 });
+  await q.click();
+  await page.getByRole('menu').getByRole('menuitemradio', { name: /Q8_0/ }).click();
+  const sizeF16 = await page.getByTestId('total-size').textContent();
+
+  await page.getByRole('radio', { name: 'Q4_0' }).click();
+  assert.equal(await page.locator('[data-tensor="blk.3.attn_k.weight"]').getAttribute('data-type'), 'Q4_0');
+  assert.equal(await q.getAttribute('data-type'), 'Q8_0', 'the edit wins over the base type');
+  // ffn_down rows hold 172 values, which no 32-block divides: llama.cpp falls back to F16.
+  assert.equal(await page.locator('[data-tensor="blk.3.ffn_down.weight"]').getAttribute('data-type'), 'F16');
+  assert.equal(await page.locator('[data-tensor="output_norm.weight"]').getAttribute('data-type'), 'F32');
+  assert.notEqual(await page.getByTestId('total-size').textContent(), sizeF16);
+  assert.ok(Number(await page.getByTestId('bits-per-weight').textContent()) < 8);
+  await screenshot(page, '07-base-q4_0');
+
+  // Undo the edit from the menu: the tensor follows the base type again.
+  await q.click();
+  await page.getByRole('menu').getByRole('menuitem', { name: /base type/ }).click();
+  assert.equal(await q.getAttribute('data-type'), 'Q4_0');
+  assert.equal(await page.getByTestId('edit-count').textContent(), '0');
+});
+
+test('dropping the model files onto the drop zone opens them', async () => {
+  const { page } = studio;
+  await page.goto(studioUrl());
+  const files = await Promise.all(
+    (await modelFilePaths(fixtureDir)).map(async (f) => ({ name: path.basename(f), base64: (await readFile(f)).toString('base64') })),
+  );
+  const dataTransfer = await page.evaluateHandle((list) => {
+    const dt = new DataTransfer();
+    for (const { name, base64 } of list) {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      dt.items.add(new File([bytes], name));
+    }
+    return dt;
+  }, files);
+  await page.getByTestId('drop-zone').dispatchEvent('dragover', { dataTransfer });
+  await page.getByTestId('drop-zone').dispatchEvent('drop', { dataTransfer });
+  await page.locator('[data-tensor="blk.4.ffn_up.weight"]').waitFor({ timeout: 30_000 });
+  assert.equal(await page.locator('[data-tensor]').count(), 47);
+  assert.equal(await page.getByRole('alert').count(), 0);
 });

@@ -2,7 +2,7 @@
 // use_mad = false): asymmetric levels (scale and min) refined by weighted least squares over
 // nstep + 1 candidate inverse scales. Returns (scale, the_min) as f32 bits; L holds 0..nmax.
 
-var<private> xm: array<u32, 32>; // x - min, identical in every candidate
+var<private> xm: array<u32, 32>; // x - min for the current min
 
 fn qkx3_weighted_error(scale: u32, min_v: u32, levels: ptr<private, array<u32, 32>>) -> u32 {
   var err = SF_ZERO;
@@ -32,25 +32,36 @@ fn make_qkx3_quants_weighted(nmax: i32, rmin: u32, rdelta: u32, nstep: i32) -> v
     return vec2<u32>(SF_ZERO, sf_neg(min_v));
   }
   let nmaxf = sf_from_i32(nmax);
-  let range = sf_sub(max_v, min_v);
-  var iscale = sf_div(nmaxf, range);
+  var iscale = sf_div(nmaxf, sf_sub(max_v, min_v));
   var scale = sf_div(SF_ONE, iscale);
   for (var i = 0u; i < QK; i = i + 1u) {
     xm[i] = sf_sub(xb[i], min_v);
     L[i] = u32(clamp(sf_nearest_int(sf_mul(iscale, xm[i])), 0, nmax));
   }
   var best_mad = qkx3_weighted_error(scale, min_v, &L);
+  var sum_l = SF_ZERO;
+  var sum_l2 = SF_ZERO;
+  var sum_xl = SF_ZERO;
   for (var is = 0; is <= nstep; is = is + 1) {
-    iscale = sf_div(sf_add(sf_add(rmin, sf_mul(rdelta, sf_from_i32(is))), nmaxf), range);
-    var sum_l = SF_ZERO;
-    var sum_l2 = SF_ZERO;
-    var sum_xl = SF_ZERO;
+    // A winning step replaces min, and ggml's later steps use the new one (range and x - min).
+    iscale = sf_div(sf_add(sf_add(rmin, sf_mul(rdelta, sf_from_i32(is))), nmaxf), sf_sub(max_v, min_v));
+    var changed = is == 0;
     for (var i = 0u; i < QK; i = i + 1u) {
-      let l = clamp(sf_nearest_int(sf_mul(iscale, xm[i])), 0, nmax);
-      Laux[i] = u32(l);
-      let wl = sf_mul(wb[i], sf_from_i32(l));
+      let l = u32(clamp(sf_nearest_int(sf_mul(iscale, xm[i])), 0, nmax));
+      changed = changed || Laux[i] != l;
+      Laux[i] = l;
+    }
+    // The sums, D, scale, min and error depend on the levels only: the same levels as the last
+    // step give that step's error, which cannot be below best_mad now. Skipping is exact.
+    if (!changed) { continue; }
+    sum_l = SF_ZERO;
+    sum_l2 = SF_ZERO;
+    sum_xl = SF_ZERO;
+    for (var i = 0u; i < QK; i = i + 1u) {
+      let lf = sf_from_i32(i32(Laux[i]));
+      let wl = sf_mul(wb[i], lf);
       sum_l = sf_add(sum_l, wl);
-      sum_l2 = sf_add(sum_l2, sf_mul(wl, sf_from_i32(l)));
+      sum_l2 = sf_add(sum_l2, sf_mul(wl, lf));
       sum_xl = sf_add(sum_xl, sf_mul(wl, xb[i]));
     }
     let D = sf_sub(sf_mul(sum_w, sum_l2), sf_mul(sum_l, sum_l));
@@ -67,6 +78,7 @@ fn make_qkx3_quants_weighted(nmax: i32, rmin: u32, rdelta: u32, nstep: i32) -> v
         best_mad = mad;
         scale = this_scale;
         min_v = this_min;
+        for (var i = 0u; i < QK; i = i + 1u) { xm[i] = sf_sub(xb[i], min_v); }
       }
     }
   }

@@ -34,6 +34,9 @@ function throttledProgress(): (p: ExportProgress) => void {
   };
 }
 
+/** The running export's sink, so a cancel can close the door even before the worker starts. */
+let active: { sink: ByteSink; cancelled: boolean } | null = null;
+
 /** Call straight from the Export button's click handler (no await before it). */
 export async function startExport(): Promise<void> {
   const { source, recipe, exportJob } = useStudio.getState();
@@ -48,6 +51,8 @@ export async function startExport(): Promise<void> {
   }
   if (!sink) return; // the user closed the save dialog
   setJob({ phase: 'running', fileName, progress: null, bytesWritten: 0, error: null });
+  const job = { sink, cancelled: false };
+  active = job;
   try {
     const { bytesWritten } = await exportWorker().exportModel(
       recipe.types,
@@ -59,12 +64,18 @@ export async function startExport(): Promise<void> {
     // The exporter aborts the sink itself; this covers failures before it started.
     await sink.abort(e).catch(() => undefined);
     const error = e as Error;
-    if (error.name === 'AbortError') setJob({ phase: 'cancelled', error: null });
+    if (job.cancelled || error.name === 'AbortError') setJob({ phase: 'cancelled', error: null });
     else setJob({ phase: 'error', error: error.message });
+  } finally {
+    if (active === job) active = null;
   }
 }
 
 export function cancelExport(): void {
-  if (useStudio.getState().exportJob.phase !== 'running') return;
+  if (!active || active.cancelled) return;
+  active.cancelled = true;
+  // Aborting the sink first makes the worker's next write fail even if its own abort signal
+  // arrives before the export has begun there; the signal stops a long tensor sooner.
+  void active.sink.abort(new DOMException('The export was cancelled', 'AbortError')).catch(() => undefined);
   void exportWorker().cancel();
 }

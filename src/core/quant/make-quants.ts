@@ -8,7 +8,19 @@ const fround = Math.fround;
 const GROUP_MAX_EPS = fround(1e-15);
 const TENTH = fround(0.1);
 
+// Scratch for one group (n <= 256 in every ggml caller; grown on demand). Module-level: these
+// run synchronously, one group at a time.
 let lScratch = new Uint8Array(256);
+let xs = new Float32Array(256);
+let ws = new Float32Array(256);
+let xm = new Float32Array(256);
+
+function growScratch(n: number): void {
+  lScratch = new Uint8Array(n);
+  xs = new Float32Array(n);
+  ws = new Float32Array(n);
+  xm = new Float32Array(n);
+}
 
 /**
  * Symmetric search, rmse_type 1: levels L[i] = l + nmax with l in [-nmax, nmax-1], weights
@@ -31,35 +43,48 @@ export function makeQxQuants(
     L.fill(0, lOff, lOff + n);
     return 0;
   }
+  if (xs.length < n) growScratch(n);
+  // xm holds w*x here: the same float product ggml forms first in w*x[i]*l, for every step.
+  for (let i = 0; i < n; i++) {
+    const v = x[xOff + i]!;
+    const w = qw ? qw[qwOff + i]! : fround(v * v);
+    xs[i] = v;
+    ws[i] = w;
+    xm[i] = fround(w * v);
+  }
+  const Laux = lScratch;
   let iscale = fround(-nmax / max);
   let sumlx = 0;
   let suml2 = 0;
   for (let i = 0; i < n; i++) {
-    const v = x[xOff + i]!;
-    let l = nearestInt(fround(iscale * v));
+    let l = nearestInt(fround(iscale * xs[i]!));
     l = l < -nmax ? -nmax : l > nmax - 1 ? nmax - 1 : l;
-    L[lOff + i] = l + nmax;
-    const w = qw ? qw[qwOff + i]! : fround(v * v);
-    sumlx = fround(sumlx + fround(fround(w * v) * l));
-    suml2 = fround(suml2 + fround(fround(w * l) * l));
+    Laux[i] = l + nmax;
+    sumlx = fround(sumlx + fround(xm[i]! * l));
+    suml2 = fround(suml2 + fround(fround(ws[i]! * l) * l));
   }
+  for (let i = 0; i < n; i++) L[lOff + i] = Laux[i]!;
   let scale = suml2 ? fround(sumlx / suml2) : 0;
   let best = fround(scale * sumlx);
-  if (lScratch.length < n) lScratch = new Uint8Array(n);
-  const Laux = lScratch;
   for (let is = -9; is <= 9; is++) {
     if (is === 0) continue;
     iscale = fround(-fround(nmax + fround(TENTH * is)) / max);
-    sumlx = 0;
-    suml2 = 0;
+    let changed = false;
     for (let i = 0; i < n; i++) {
-      const v = x[xOff + i]!;
-      let l = nearestInt(fround(iscale * v));
+      let l = nearestInt(fround(iscale * xs[i]!));
       l = l < -nmax ? -nmax : l > nmax - 1 ? nmax - 1 : l;
-      Laux[i] = l + nmax;
-      const w = qw ? qw[qwOff + i]! : fround(v * v);
-      sumlx = fround(sumlx + fround(fround(w * v) * l));
-      suml2 = fround(suml2 + fround(fround(w * l) * l));
+      l += nmax;
+      if (Laux[i] !== l) { Laux[i] = l; changed = true; }
+    }
+    // Unchanged levels keep the previous step's sums (they depend on nothing else).
+    if (changed) {
+      sumlx = 0;
+      suml2 = 0;
+      for (let i = 0; i < n; i++) {
+        const l = Laux[i]! - nmax;
+        sumlx = fround(sumlx + fround(xm[i]! * l));
+        suml2 = fround(suml2 + fround(fround(ws[i]! * l) * l));
+      }
     }
     if (suml2 > 0 && fround(sumlx * sumlx) > fround(best * suml2)) {
       for (let i = 0; i < n; i++) L[lOff + i] = Laux[i]!;
@@ -95,17 +120,7 @@ export function makeQkx3Quants(
   return minAndScale;
 }
 
-let xs = new Float32Array(256);
-let ws = new Float32Array(256);
-let xm = new Float32Array(256);
 let qkx3Min = 0;
-
-function growScratch(n: number): void {
-  xs = new Float32Array(n);
-  ws = new Float32Array(n);
-  xm = new Float32Array(n);
-  lScratch = new Uint8Array(n);
-}
 
 /** make_qkx3_quants on xs/ws; leaves its final min in qkx3Min and returns the scale. */
 function qkx3Search(
@@ -190,10 +205,10 @@ function qkx3Search(
       for (let i = 0; i < n; i++) L[lOff + i] = Laux[i]!;
       bestMad = mad;
       scale = thisScale;
-      if (thisMin !== min) {
-        min = thisMin;
-        for (let i = 0; i < n; i++) xm[i] = fround(xs[i]! - min);
-      }
+      // Assigned even when equal: the sign of a zero min reaches the stored m.
+      const moved = thisMin !== min;
+      min = thisMin;
+      if (moved) for (let i = 0; i < n; i++) xm[i] = fround(xs[i]! - min);
     }
   }
   qkx3Min = min;
