@@ -9,7 +9,7 @@ import type { GgmlTypeName } from '../src/core/ggml-type.ts';
 import { cpuRowQuantizer } from '../src/core/quant/cpu-quantizer.ts';
 import type { RowQuantizer } from '../src/core/quant/row-quantizer.ts';
 import { runAndMeasurePeakRss } from './export-memory.ts';
-import { generateLlamaModel } from './generate-model.ts';
+import { generateLlamaModel } from '../test/helpers/generate-model.ts';
 import { gaussianMatrix, measureThroughput } from './quant-throughput.ts';
 
 const TYPES: GgmlTypeName[] = ['F16', 'BF16', 'Q8_0', 'Q5_1', 'Q5_0', 'Q4_1', 'Q4_0'];
@@ -67,7 +67,7 @@ async function exportMemory(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'bench-model-'));
   try {
     const shape = { hidden: 2048, intermediate: 5632, layers: 7, heads: 16, kvHeads: 4, vocab: 512 };
-    const modelBytes = await generateLlamaModel(dir, shape, path.resolve(REPO, '../shared/fixtures/stories260K'));
+    const modelBytes = await generateLlamaModel(dir, shape, { tokenizerFrom: path.resolve(REPO, '../shared/fixtures/stories260K') });
     const largest = shape.intermediate * shape.hidden * 4;
     console.log(`\n## Export memory: generated Llama, ${(modelBytes / MB).toFixed(0)} MB of float32, largest tensor ${(largest / MB).toFixed(1)} MB`);
     console.log('| type | backend | peak RSS MB | peak / largest tensor | seconds | output MB |');

@@ -1,5 +1,6 @@
 // q4_0, q4_1, q5_0, q5_1: ggml's quantize_row_qX_Y_ref without an imatrix, and
 // quantize_row_qX_Y_impl with one (make_qx_quants / make_qkx3_quants on importance weights).
+// Entry point: main in common/byte-writer.wgsl.
 
 override QBITS: u32 = 4u;          // 4 or 5
 override ASYMMETRIC: bool = false; // _1 types store a min
@@ -89,17 +90,4 @@ fn quantize_block(block: u32, pos: u32) {
   for (var j = 0u; j < 16u; j = j + 1u) {
     out_put_byte(p + j, (L[j] & 15u) | ((L[j + 16u] & 15u) << 4u));
   }
-}
-
-@compute @workgroup_size(WG_SIZE)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let group = unit_index(gid, groups);
-  if (group >= params.units) { return; }
-  out_clear();
-  let first = group * GROUP_BLOCKS;
-  let count = min(GROUP_BLOCKS, params.items - first);
-  for (var k = 0u; k < count; k = k + 1u) { quantize_block(first + k, k * BLOCK_BYTES); }
-  let base = group * (GROUP_BLOCKS * BLOCK_BYTES / 4u);
-  let words = (count * BLOCK_BYTES + 3u) / 4u;
-  for (var i = 0u; i < words; i = i + 1u) { dst[base + i] = out_words[i]; }
 }

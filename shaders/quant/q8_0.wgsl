@@ -1,5 +1,5 @@
 // q8_0 (quantize_row_q8_0_ref; ggml ignores the imatrix): d = amax/127, q = roundf(x * (1/d)).
-// Two 34-byte blocks per invocation so it owns 17 whole output words.
+// Two 34-byte blocks per invocation so it owns 17 whole output words (main: byte-writer.wgsl).
 
 const BLOCK_BYTES: u32 = 34u;
 const GROUP_BLOCKS: u32 = 2u;
@@ -18,17 +18,4 @@ fn quantize_block(block: u32, pos: u32) {
   for (var j = 0u; j < QK; j = j + 1u) {
     out_put_byte(pos + 2u + j, u32(sf_roundf_i32(sf_mul(xb[j], id))));
   }
-}
-
-@compute @workgroup_size(WG_SIZE)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let group = unit_index(gid, groups);
-  if (group >= params.units) { return; }
-  out_clear();
-  let first = group * GROUP_BLOCKS;
-  let count = min(GROUP_BLOCKS, params.items - first);
-  for (var k = 0u; k < count; k = k + 1u) { quantize_block(first + k, k * BLOCK_BYTES); }
-  let base = group * (GROUP_BLOCKS * BLOCK_BYTES / 4u);
-  let words = (count * BLOCK_BYTES + 3u) / 4u;
-  for (var i = 0u; i < words; i = i + 1u) { dst[base + i] = out_words[i]; }
 }

@@ -2,9 +2,11 @@
 // gesture; a download needs the document), and the worker streams chunks into it.
 import * as Comlink from 'comlink';
 import type { ByteSink } from '../core/bytes-io.ts';
+import { MIXES } from '../core/recipe/llama-mixes.ts';
 import { canPickSaveFile, downloadSink, pickFileSink } from '../io/browser-sinks.ts';
 import type { ExportProgress } from '../workers/export.worker.ts';
 import { exportWorker } from './export-client.ts';
+import { unsupportedMessage, unsupportedTypes } from './mix-choices.ts';
 import { useStudio } from './store.ts';
 
 /** `?save=download` forces the Blob download path (tests, browsers whose picker misbehaves). */
@@ -16,7 +18,7 @@ export function exportFileName(): string {
   const { source, recipe } = useStudio.getState();
   const stem = (source.label || 'model').replace(/[^\w.-]+/g, '-');
   const mixed = Object.keys(recipe.overrides).length > 0 ? '-mixed' : '';
-  return `${stem}-${recipe.baseType}${mixed}.gguf`;
+  return `${stem}-${recipe.appliedMix ?? recipe.mix}${mixed}.gguf`;
 }
 
 function setJob(patch: Partial<ReturnType<typeof useStudio.getState>['exportJob']>): void {
@@ -39,9 +41,20 @@ let active: { sink: ByteSink; cancelled: boolean } | null = null;
 
 /** Call straight from the Export button's click handler (no await before it). */
 export async function startExport(): Promise<void> {
-  const { source, recipe, exportJob } = useStudio.getState();
-  if (!source.plan || !recipe.types || exportJob.phase === 'running') return;
+  const { source, recipe, exportJob, imatrix, supportedTypes } = useStudio.getState();
+  if (!source.plan || !recipe.types || !recipe.appliedMix || recipe.error || exportJob.phase === 'running') return;
+  // Refuse before the save dialog: a file that cannot be finished must not be started.
+  const missing = supportedTypes ? unsupportedTypes(recipe.types, new Set(supportedTypes)) : new Map();
+  if (missing.size > 0) {
+    setJob({ phase: 'blocked', fileName: '', progress: null, bytesWritten: 0, error: unsupportedMessage(missing) });
+    return;
+  }
   const fileName = exportFileName();
+  const request = {
+    types: recipe.types,
+    fileType: MIXES[recipe.appliedMix].ftype,
+    useImatrix: imatrix.status === 'ready',
+  };
   let sink: ByteSink | null;
   try {
     sink = !prefersDownload() && canPickSaveFile() ? await pickFileSink(fileName) : downloadSink(fileName);
@@ -55,7 +68,7 @@ export async function startExport(): Promise<void> {
   active = job;
   try {
     const { bytesWritten } = await exportWorker().exportModel(
-      recipe.types,
+      request,
       Comlink.proxy(sink),
       Comlink.proxy(throttledProgress()),
     );

@@ -1,46 +1,99 @@
-import { openAsBlob } from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { planModel } from '../core/model/plan-model.ts';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ModelPlan } from '../core/model/plan-types.ts';
 import { fileTypeSummary } from '../core/recipe/choose-types.ts';
-import { blobModelFiles } from '../io/blob-files.ts';
-import { clearTensorType, setBaseType, setTensorType } from './recipe-actions.ts';
-import { useStudio } from './store.ts';
+import { chooseMixTypes } from '../core/recipe/llama-mixes.ts';
+import { exportFileName } from './export-actions.ts';
+import { clearTensorType, recomputeRecipe, resetRecipeTypes, setMix, setTensorType } from './recipe-actions.ts';
+import { initialExport, initialImatrix, initialRecipe, useStudio } from './store.ts';
+import { fixturePlan } from './test-plans.node.ts';
 
-const STORIES = path.resolve(import.meta.dirname, '../../../shared/fixtures/stories260K');
-
+let stories: ModelPlan;
+let tiny: ModelPlan;
 beforeAll(async () => {
-  const names = await readdir(STORIES);
-  const entries = await Promise.all(names.map(async (n) => ({ path: n, blob: await openAsBlob(path.join(STORIES, n)) })));
-  const plan = await planModel(blobModelFiles(entries, 'stories260K'));
-  useStudio.setState({ source: { status: 'ready', label: 'stories260K', fileCount: names.length, plan, error: null } });
+  [stories, tiny] = await Promise.all([fixturePlan('stories260K'), fixturePlan('tiny-llama-10m')]);
+});
+
+function open(plan: ModelPlan, label: string): void {
+  useStudio.setState({ source: { status: 'ready', label, fileCount: 1, plan, error: null } });
+  resetRecipeTypes();
+}
+
+beforeEach(() => {
+  useStudio.setState({ recipe: initialRecipe, imatrix: initialImatrix, exportJob: initialExport });
+  open(stories, 'stories260K');
 });
 
 const recipe = () => useStudio.getState().recipe;
 
 describe('recipe actions', () => {
-  it('a base type change recomputes every type and the size in the same update', () => {
-    setBaseType('Q8_0');
+  it('a mix change recomputes every type and the size in the same update', () => {
+    setMix('Q8_0');
     expect(recipe().types!.get('blk.0.attn_q.weight')).toBe('Q8_0');
     expect(recipe().types!.get('blk.0.attn_norm.weight')).toBe('F32');
     // 172-wide rows cannot hold 32-blocks: llama.cpp's fallback is F16.
     expect(recipe().types!.get('blk.0.ffn_down.weight')).toBe('F16');
-    const plan = useStudio.getState().source.plan!;
-    expect(recipe().totalBytes).toBe(fileTypeSummary(plan, recipe().types!).totalBytes);
+    expect(recipe().appliedMix).toBe('Q8_0');
+    expect(recipe().totalBytes).toBe(fileTypeSummary(stories, recipe().types!).totalBytes);
   });
 
-  it('a per-tensor edit wins over the base type and clearing it restores the base', () => {
-    setBaseType('F16');
+  it('a k-quant mix shows llama-quantize\'s per-tensor choice before anything is quantized', () => {
+    setMix('Q4_K_M');
+    expect(recipe().types).toEqual(chooseMixTypes(stories, { mix: 'Q4_K_M', hasImatrix: false }));
+    expect(recipe().bitsPerWeight).toBeGreaterThan(0);
+    expect(exportFileName()).toBe('stories260K-Q4_K_M.gguf');
+  });
+
+  it('a per-tensor edit wins over the mix and clearing it restores the mix', () => {
+    setMix('F16');
     const before = recipe().totalBytes;
     setTensorType('blk.0.attn_q.weight', 'Q8_0');
     expect(recipe().types!.get('blk.0.attn_q.weight')).toBe('Q8_0');
     expect(recipe().types!.get('blk.1.attn_q.weight')).toBe('F16');
     expect(recipe().totalBytes).toBeLessThan(before);
-    setBaseType('Q4_0');
+    expect(exportFileName()).toBe('stories260K-F16-mixed.gguf');
+    setMix('Q4_0');
     expect(recipe().types!.get('blk.0.attn_q.weight')).toBe('Q8_0');
     clearTensorType('blk.0.attn_q.weight');
     expect(recipe().overrides).toEqual({});
     expect(recipe().types!.get('blk.0.attn_q.weight')).toBe('Q4_0');
+  });
+
+  it('a mix that needs an imatrix keeps the last applicable recipe and says why, until one is loaded', () => {
+    open(tiny, 'tiny-llama-10m');
+    setMix('Q8_0');
+    const shown = recipe().types;
+    const size = recipe().totalBytes;
+    setMix('IQ2_XXS');
+    expect(recipe().mix).toBe('IQ2_XXS');
+    expect(recipe().error).toMatch(/IQ2_XXS needs an importance matrix/);
+    expect(recipe().types).toBe(shown);
+    expect(recipe().appliedMix).toBe('Q8_0');
+    expect(recipe().totalBytes).toBe(size);
+
+    useStudio.setState({ imatrix: { ...initialImatrix, status: 'ready', name: 'x.imatrix' } });
+    recomputeRecipe();
+    expect(recipe().error).toBeNull();
+    expect(recipe().appliedMix).toBe('IQ2_XXS');
+    expect(recipe().types!.get('blk.1.attn_q.weight')).toBe('IQ2_XXS');
+    expect(recipe().totalBytes).toBeLessThan(size);
+  });
+
+  it('opening another model drops the old model\'s types even when its mix cannot be applied', () => {
+    // On 64-wide rows IQ2_XXS falls back to IQ4_NL, which needs no imatrix.
+    setMix('IQ2_XXS');
+    expect(recipe().types!.get('blk.0.attn_q.weight')).toBe('IQ4_NL');
+    open(tiny, 'tiny-llama-10m');
+    expect(recipe().error).toMatch(/needs an importance matrix/);
+    expect(recipe().types).toBeNull();
+    expect(recipe().totalBytes).toBe(0);
+    open(stories, 'stories260K');
+    expect(recipe().error).toBeNull();
+    expect(recipe().appliedMix).toBe('IQ2_XXS');
+  });
+
+  it('a refused export\'s message goes away when the recipe changes', () => {
+    useStudio.setState({ exportJob: { ...initialExport, phase: 'blocked', error: 'cannot write Q6_K' } });
+    setMix('Q8_0');
+    expect(useStudio.getState().exportJob).toEqual(initialExport);
   });
 });

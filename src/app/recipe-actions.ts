@@ -1,40 +1,58 @@
 // Recipe edits. Types and the size summary are recomputed here, synchronously, so the numbers
 // on screen change in the same render as the click (they come from shapes, not weights).
 import type { GgmlTypeName } from '../core/ggml-type.ts';
-import { chooseTensorTypes, fileTypeSummary } from '../core/recipe/choose-types.ts';
-import { useStudio, type RecipeSlice } from './store.ts';
+import { fileTypeSummary } from '../core/recipe/choose-types.ts';
+import type { MixName } from '../core/recipe/llama-mixes.ts';
+import { studioTensorTypes } from './mix-choices.ts';
+import { initialExport, useStudio, type RecipeSlice, type StudioState } from './store.ts';
 
-function withTypes(recipe: RecipeSlice['recipe']): RecipeSlice['recipe'] {
-  const plan = useStudio.getState().source.plan;
-  if (!plan) return { ...recipe, types: null, totalBytes: 0, bitsPerWeight: 0, error: null };
+type Recipe = RecipeSlice['recipe'];
+
+/** A refused export's message is about the recipe it was refused for: a new recipe clears it. */
+function updateRecipe(change: (recipe: Recipe) => Recipe): void {
+  useStudio.setState((s: StudioState) => ({
+    recipe: withTypes(change(s.recipe)),
+    ...(s.exportJob.phase === 'blocked' ? { exportJob: initialExport } : {}),
+  }));
+}
+
+function withTypes(recipe: Recipe): Recipe {
+  const { source, imatrix } = useStudio.getState();
+  const plan = source.plan;
+  if (!plan) return { ...recipe, types: null, appliedMix: null, totalBytes: 0, bitsPerWeight: 0, error: null };
   try {
-    const edits = new Map(Object.entries(recipe.overrides));
-    const types = chooseTensorTypes(plan, { baseType: recipe.baseType, edits });
+    const hasImatrix = imatrix.status === 'ready';
+    const types = studioTensorTypes(plan, { mix: recipe.mix, hasImatrix, edits: recipe.overrides });
     const { totalBytes, bitsPerWeight } = fileTypeSummary(plan, types);
-    return { ...recipe, types, totalBytes, bitsPerWeight, error: null };
+    return { ...recipe, types, appliedMix: recipe.mix, totalBytes, bitsPerWeight, error: null };
   } catch (e) {
-    return { ...recipe, types: null, totalBytes: 0, bitsPerWeight: 0, error: (e as Error).message };
+    // Keep showing the last recipe that could be applied (and its size): the message says why
+    // the new one cannot, and the user can load an imatrix or pick another mix.
+    return { ...recipe, error: (e as Error).message };
   }
 }
 
 export function recomputeRecipe(): void {
-  useStudio.setState((s) => ({ recipe: withTypes(s.recipe) }));
+  updateRecipe((r) => r);
 }
 
-export function setBaseType(baseType: GgmlTypeName): void {
-  useStudio.setState((s) => ({ recipe: withTypes({ ...s.recipe, baseType }) }));
+/** After a new model is opened: nothing of the old model's recipe is shown any more. */
+export function resetRecipeTypes(): void {
+  updateRecipe((r) => ({ ...r, types: null, appliedMix: null, totalBytes: 0, bitsPerWeight: 0 }));
+}
+
+export function setMix(mix: MixName): void {
+  updateRecipe((r) => ({ ...r, mix }));
 }
 
 export function setTensorType(ggufName: string, type: GgmlTypeName): void {
-  useStudio.setState((s) => ({
-    recipe: withTypes({ ...s.recipe, overrides: { ...s.recipe.overrides, [ggufName]: type } }),
-  }));
+  updateRecipe((r) => ({ ...r, overrides: { ...r.overrides, [ggufName]: type } }));
 }
 
-/** Back to whatever the base type gives this tensor. */
+/** Back to whatever the mix gives this tensor. */
 export function clearTensorType(ggufName: string): void {
-  useStudio.setState((s) => {
-    const { [ggufName]: _dropped, ...rest } = s.recipe.overrides;
-    return { recipe: withTypes({ ...s.recipe, overrides: rest }) };
+  updateRecipe((r) => {
+    const { [ggufName]: _dropped, ...rest } = r.overrides;
+    return { ...r, overrides: rest };
   });
 }

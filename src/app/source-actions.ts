@@ -1,7 +1,7 @@
 // Opening a dropped or picked model: the worker reads only the headers and returns the plan.
 import type { NamedBlob } from '../io/blob-files.ts';
 import { exportWorker } from './export-client.ts';
-import { recomputeRecipe } from './recipe-actions.ts';
+import { resetRecipeTypes } from './recipe-actions.ts';
 import { initialExport, initialSource, useStudio } from './store.ts';
 
 let openSeq = 0;
@@ -24,13 +24,18 @@ export async function openModelFiles(entries: NamedBlob[]): Promise<void> {
       source: { ...initialSource, status: 'error', fileCount: entries.length, error: (e as Error).message },
     });
   }
-  recomputeRecipe();
+  resetRecipeTypes();
 }
 
-/** Which quantizer the worker will use; asked once at start-up so the header can show it. */
+/**
+ * Which quantizer the worker will use and which types it writes; asked once at start-up so the
+ * header can show it and an export of unsupported types is refused before it starts.
+ */
 export async function detectBackend(): Promise<void> {
   try {
-    useStudio.setState({ backend: await exportWorker().backend() });
+    const worker = exportWorker();
+    const backend = await worker.backend();
+    useStudio.setState({ backend, supportedTypes: await worker.supportedTypes() });
   } catch (e) {
     useStudio.setState({ backend: { kind: 'cpu', detail: `CPU (${(e as Error).message})` } });
   }
@@ -40,5 +45,5 @@ export async function detectBackend(): Promise<void> {
 export function showSourceError(message: string): void {
   openSeq++;
   useStudio.setState({ source: { ...initialSource, status: 'error', error: message } });
-  recomputeRecipe();
+  resetRecipeTypes();
 }

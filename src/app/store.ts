@@ -3,6 +3,7 @@
 import { create } from 'zustand';
 import type { GgmlTypeName } from '../core/ggml-type.ts';
 import type { ModelPlan, TensorTypes } from '../core/model/plan-types.ts';
+import type { MixName } from '../core/recipe/llama-mixes.ts';
 import type { ExportProgress, QuantBackend } from '../workers/export.worker.ts';
 
 export interface SourceSlice {
@@ -18,20 +19,40 @@ export interface SourceSlice {
 
 export interface RecipeSlice {
   recipe: {
-    baseType: GgmlTypeName;
+    /** The llama-quantize mix the user picked. */
+    mix: MixName;
     /** Per-tensor choices made in the heatmap, by GGUF name. */
     overrides: Readonly<Record<string, GgmlTypeName>>;
-    /** What will be written (fallbacks applied); null until a plan is open. */
+    /**
+     * What will be written (fallbacks applied); null until a plan is open. When the picked mix
+     * cannot be applied (it needs an imatrix) these stay those of the last recipe that could.
+     */
     types: TensorTypes | null;
+    /** The mix `types` came from; differs from `mix` only while `error` is set. */
+    appliedMix: MixName | null;
     totalBytes: number;
     bitsPerWeight: number;
     error: string | null;
   };
 }
 
+export interface ImatrixSlice {
+  imatrix: {
+    status: 'empty' | 'loading' | 'ready' | 'error';
+    /** The file's name as picked. */
+    name: string;
+    /** GGUF tensor names it has weights for (the weights themselves stay in the worker). */
+    entryNames: readonly string[];
+    datasets: readonly string[];
+    chunkCount: number;
+    error: string | null;
+  };
+}
+
 export interface ExportSlice {
   exportJob: {
-    phase: 'idle' | 'running' | 'done' | 'cancelled' | 'error';
+    /** `blocked`: the recipe holds types no quantizer here writes; nothing was started. */
+    phase: 'idle' | 'running' | 'done' | 'cancelled' | 'error' | 'blocked';
     fileName: string;
     progress: ExportProgress | null;
     bytesWritten: number;
@@ -41,15 +62,20 @@ export interface ExportSlice {
 
 export interface BackendSlice {
   backend: QuantBackend | null;
+  /** Types the worker's quantizers (GPU or CPU fallback) can write; null until asked. */
+  supportedTypes: readonly GgmlTypeName[] | null;
 }
 
-export type StudioState = SourceSlice & RecipeSlice & ExportSlice & BackendSlice;
+export type StudioState = SourceSlice & RecipeSlice & ImatrixSlice & ExportSlice & BackendSlice;
 
 export const initialSource: SourceSlice['source'] = {
   status: 'empty', label: '', fileCount: 0, plan: null, error: null,
 };
 export const initialRecipe: RecipeSlice['recipe'] = {
-  baseType: 'F16', overrides: {}, types: null, totalBytes: 0, bitsPerWeight: 0, error: null,
+  mix: 'F16', overrides: {}, types: null, appliedMix: null, totalBytes: 0, bitsPerWeight: 0, error: null,
+};
+export const initialImatrix: ImatrixSlice['imatrix'] = {
+  status: 'empty', name: '', entryNames: [], datasets: [], chunkCount: 0, error: null,
 };
 export const initialExport: ExportSlice['exportJob'] = {
   phase: 'idle', fileName: '', progress: null, bytesWritten: 0, error: null,
@@ -58,6 +84,8 @@ export const initialExport: ExportSlice['exportJob'] = {
 export const useStudio = create<StudioState>()(() => ({
   source: initialSource,
   recipe: initialRecipe,
+  imatrix: initialImatrix,
   exportJob: initialExport,
   backend: null,
+  supportedTypes: null,
 }));

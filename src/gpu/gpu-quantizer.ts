@@ -51,7 +51,8 @@ export function createGpuRowQuantizer(device: GPUDevice, options: GpuRowQuantize
     const params = pool.get('params', 16, UNIFORM | COPY_DST);
     const importance = pool.get('importance', cols * 4, STORAGE | COPY_DST);
 
-    device.queue.writeBuffer(input, 0, src, firstRow * cols, rows * cols);
+    // The views may sit on any ArrayBufferLike; writeBuffer only reads them.
+    device.queue.writeBuffer(input, 0, src as Float32Array<ArrayBuffer>, firstRow * cols, rows * cols);
     device.queue.writeBuffer(params, 0, new Uint32Array([cols, rows, items, units]));
 
     const encoder = device.createCommandEncoder({ label: `${OWNER}.encoder` });
@@ -106,7 +107,7 @@ export function createGpuRowQuantizer(device: GPUDevice, options: GpuRowQuantize
     const out = new Uint8Array(totalRows * rowBytes(type, cols)); // also checks the block size
     if (totalRows === 0) return out;
     const weighted = imatrix !== null && typeKernel(type).usesImatrix;
-    if (weighted) device.queue.writeBuffer(pool.get('importance', cols * 4, STORAGE | COPY_DST), 0, imatrix);
+    if (weighted) device.queue.writeBuffer(pool.get('importance', cols * 4, STORAGE | COPY_DST), 0, imatrix as Float32Array<ArrayBuffer>);
 
     device.pushErrorScope('out-of-memory');
     device.pushErrorScope('validation');

@@ -39,8 +39,8 @@ const TYPE_KERNELS: Record<GpuQuantType, TypeKernel> = {
 };
 
 const FAMILY_SOURCES: Record<KernelFamily | 'rowSigma', () => string> = {
-  legacy: () => composeWgsl(['softfloat', 'byteWriter', 'quantBindings'], searchQxSource, searchQkx3Source, legacySource),
-  q8_0: () => composeWgsl(['softfloat', 'byteWriter', 'quantBindings'], q8_0Source),
+  legacy: () => composeWgsl(['softfloat', 'quantBindings', 'byteWriter'], searchQxSource, searchQkx3Source, legacySource),
+  q8_0: () => composeWgsl(['softfloat', 'quantBindings', 'byteWriter'], q8_0Source),
   float16: () => composeWgsl(['softfloat', 'quantBindings'], float16Source),
   rowSigma: () => composeWgsl(['softfloat'], rowSigmaSource),
 };

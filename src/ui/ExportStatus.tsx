@@ -9,7 +9,7 @@ export function ExportStatus() {
   const bytesWritten = useStudio((s) => s.exportJob.bytesWritten);
   const expected = useStudio((s) => s.recipe.totalBytes);
 
-  if (phase === 'idle' || phase === 'error') return null;
+  if (phase === 'idle' || phase === 'error' || phase === 'blocked') return null;
   if (phase === 'done') {
     return (
       <section className="export-status export-done" role="status" data-testid="export-status">

@@ -18,6 +18,7 @@ export function Heatmap() {
   const layout = useMemo(() => (plan ? heatmapLayout(plan) : null), [plan]);
   const [menu, setMenu] = useState<Pointed | null>(null);
   const [hover, setHover] = useState<Pointed | null>(null);
+  const staleMix = useStudio((s) => (s.recipe.error ? s.recipe.appliedMix : null));
   if (!layout) return null;
 
   const cellProps = (tensor: PlannedTensor) => ({
@@ -31,10 +32,12 @@ export function Heatmap() {
   });
 
   return (
-    <section className="heatmap-panel" aria-label="Tensor types">
+    <section className={`heatmap-panel${staleMix ? ' heatmap-stale' : ''}`} aria-label="Tensor types">
       <div className="panel-head">
         <h2>Tensors</h2>
-        <span className="muted">Click a cell to choose its type</span>
+        <span className="muted" data-testid="heatmap-note">
+          {staleMix ? `Still showing ${staleMix}: the chosen mix cannot be applied` : 'Click a cell to choose its type'}
+        </span>
       </div>
       {layout.globals.length > 0 && (
         <div className="globals" role="group" aria-label="Tensors outside the blocks">

@@ -1,10 +1,9 @@
 import { useMemo } from 'react';
-import { bitsPerWeight, type GgmlTypeName } from '../core/ggml-type.ts';
+import { bitsPerWeight, GGML_TYPE_NAMES, type GgmlTypeName } from '../core/ggml-type.ts';
 import { useStudio } from '../app/store.ts';
-import { STUDIO_TYPES } from '../app/studio-types.ts';
 import { TYPE_COLORS } from './type-colors.ts';
 
-/** Every offered type, plus any a fallback introduced, each with how many tensors use it. */
+/** The types the recipe uses, in the type table's order, each with how many tensors use it. */
 export function TypeLegend() {
   const types = useStudio((s) => s.recipe.types);
   const counts = useMemo(() => {
@@ -12,16 +11,15 @@ export function TypeLegend() {
     for (const t of types?.values() ?? []) map.set(t, (map.get(t) ?? 0) + 1);
     return map;
   }, [types]);
-  const shown = [...new Set<GgmlTypeName>([...STUDIO_TYPES, ...counts.keys()])];
+  const shown = GGML_TYPE_NAMES.filter((t) => counts.has(t));
   return (
     <ul className="legend" aria-label="Type colours">
       {shown.map((type) => (
-        <li key={type} className={counts.has(type) ? 'legend-used' : 'legend-unused'}>
+        <li key={type}>
           <span className="swatch" style={{ background: TYPE_COLORS[type].fill }} />
           <span className="legend-type">{type}</span>
           <span className="muted">
-            {bitsPerWeight(type)} bpw
-            {counts.has(type) ? ` · ${counts.get(type)} tensor${counts.get(type) === 1 ? '' : 's'}` : ''}
+            {bitsPerWeight(type)} bpw · {counts.get(type)} tensor{counts.get(type) === 1 ? '' : 's'}
           </span>
         </li>
       ))}

@@ -1,9 +1,9 @@
 import { useEffect, useRef } from 'react';
-import { bitsPerWeight, GGML_TYPES } from '../core/ggml-type.ts';
+import { bitsPerWeight } from '../core/ggml-type.ts';
 import type { PlannedTensor } from '../core/model/plan-types.ts';
 import { clearTensorType, setTensorType } from '../app/recipe-actions.ts';
 import { useStudio } from '../app/store.ts';
-import { STUDIO_TYPES } from '../app/studio-types.ts';
+import { typesFittingTensor } from '../app/mix-choices.ts';
 import { floatingBox } from './floating-box.ts';
 import { TYPE_COLORS } from './type-colors.ts';
 
@@ -17,6 +17,7 @@ export function TypeMenu({ tensor, rect, onClose }: Props) {
   const name = tensor.ggufName;
   const current = useStudio((s) => s.recipe.types?.get(name) ?? null);
   const chosen = useStudio((s) => s.recipe.overrides[name] ?? null);
+  const supported = useStudio((s) => s.supportedTypes);
   const menuRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -33,42 +34,47 @@ export function TypeMenu({ tensor, rect, onClose }: Props) {
     };
   }, [onClose]);
 
-  const rowLength = tensor.ne[0] ?? 0;
+  const offered = tensor.quantizable ? typesFittingTensor(tensor) : [];
+  const height = tensor.quantizable ? 90 + Math.ceil(offered.length / 2) * 34 : 90;
   return (
     <div
       ref={menuRef}
       className="type-menu"
       role="menu"
       aria-label={`Type of ${name}`}
-      style={floatingBox(rect, 248, tensor.quantizable ? 360 : 90)}
+      style={floatingBox(rect, 360, height)}
     >
       <div className="menu-title">{name}</div>
       {!tensor.quantizable ? (
         <p className="menu-note">Norms and 1-D tensors always stay F32, as in llama.cpp.</p>
       ) : (
         <>
-          {STUDIO_TYPES.map((type) => {
-            const misfit = rowLength % GGML_TYPES[type].blockSize !== 0;
-            return (
-              <button
-                key={type}
-                type="button"
-                role="menuitemradio"
-                aria-checked={type === chosen || (!chosen && type === current)}
-                className="menu-item"
-                onClick={() => {
-                  setTensorType(name, type);
-                  onClose();
-                }}
-              >
-                <span className="swatch" style={{ background: TYPE_COLORS[type].fill }} />
-                <span className="menu-type">{type}</span>
-                <span className="menu-bpw">
-                  {misfit ? `rows of ${rowLength} don't fit: falls back` : `${bitsPerWeight(type)} bpw`}
-                </span>
-              </button>
-            );
-          })}
+          <div className="menu-grid">
+            {offered.map((type) => {
+              const writable = !supported || supported.includes(type);
+              return (
+                <button
+                  key={type}
+                  type="button"
+                  role="menuitemradio"
+                  aria-checked={type === chosen || (!chosen && type === current)}
+                  className={`menu-item${writable ? '' : ' menu-item-unwritable'}`}
+                  title={writable ? undefined : `${type} cannot be exported in this browser yet`}
+                  onClick={() => {
+                    setTensorType(name, type);
+                    onClose();
+                  }}
+                >
+                  <span className="swatch" style={{ background: TYPE_COLORS[type].fill }} />
+                  <span className="menu-type">{type}</span>
+                  <span className="menu-bpw">{bitsPerWeight(type)} bpw</span>
+                </button>
+              );
+            })}
+          </div>
+          {supported && offered.some((t) => !supported.includes(t)) && (
+            <p className="menu-note muted">* no quantizer in this browser writes it yet</p>
+          )}
           {chosen && (
             <button
               type="button"
@@ -79,7 +85,7 @@ export function TypeMenu({ tensor, rect, onClose }: Props) {
                 onClose();
               }}
             >
-              Use the base type again
+              Use the mix's type again
             </button>
           )}
         </>

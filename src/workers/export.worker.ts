@@ -2,7 +2,9 @@
 // then quantizes and writes the GGUF, streaming chunks to a sink that lives on the main thread.
 import * as Comlink from 'comlink';
 import type { ByteSink, ModelFiles } from '../core/bytes-io.ts';
-import type { GgmlTypeName } from '../core/ggml-type.ts';
+import { GGML_TYPE_NAMES, type GgmlTypeName } from '../core/ggml-type.ts';
+import type { ImportanceMatrix } from '../core/imatrix/imatrix-types.ts';
+import { readImatrix } from '../core/imatrix/read-imatrix.ts';
 import type { ModelPlan, TensorTypes } from '../core/model/plan-types.ts';
 import type { RowQuantizer } from '../core/quant/row-quantizer.ts';
 import { planModel } from '../core/model/plan-model.ts';
@@ -10,7 +12,7 @@ import { exportGguf, type ExportProgress } from '../core/export/export-gguf.ts';
 import { cpuRowQuantizer } from '../core/quant/cpu-quantizer.ts';
 import { createGpuRowQuantizer } from '../gpu/gpu-quantizer.ts';
 import { describeDevice, requestQuantDevice } from '../gpu/device.ts';
-import { blobModelFiles, type NamedBlob } from '../io/blob-files.ts';
+import { blobByteSource, blobModelFiles, type NamedBlob } from '../io/blob-files.ts';
 
 export type { NamedBlob };
 
@@ -22,6 +24,21 @@ export interface QuantBackend {
 
 export type { ExportProgress };
 
+/** What the page learns about a loaded importance matrix (its weights stay here). */
+export interface ImatrixInfo {
+  entryNames: string[];
+  datasets: string[];
+  chunkCount: number;
+}
+
+export interface ExportRequest {
+  types: Map<string, GgmlTypeName>;
+  /** llama_ftype written as general.file_type (the mix's). */
+  fileType: number;
+  /** Weight the quantizers with the loaded importance matrix. */
+  useImatrix: boolean;
+}
+
 interface Engine {
   backend: QuantBackend;
   quantizer: RowQuantizer;
@@ -30,6 +47,7 @@ interface Engine {
 let enginePromise: Promise<Engine> | null = null;
 let opened: { files: ModelFiles; plan: ModelPlan } | null = null;
 let running: AbortController | null = null;
+let imatrix: ImportanceMatrix | null = null;
 
 /** GPU where it supports the type, the CPU reference for the rest (and for everything without WebGPU). */
 function withCpuFallback(gpu: RowQuantizer): RowQuantizer {
@@ -82,6 +100,24 @@ function remoteSink(writer: Comlink.Remote<ByteSink & Comlink.ProxyMarked>): Byt
 const api = {
   backend: async (): Promise<QuantBackend> => (await engine()).backend,
 
+  /** The types an export can contain: F32 is copied, everything else needs a quantizer. */
+  async supportedTypes(): Promise<GgmlTypeName[]> {
+    const { quantizer } = await engine();
+    return GGML_TYPE_NAMES.filter((t) => t === 'F32' || quantizer.supports(t));
+  },
+
+  /** Reads an imatrix file (GGUF or legacy .dat) and keeps it for the exports that follow. */
+  async loadImatrix(name: string, blob: Blob): Promise<ImatrixInfo> {
+    imatrix = null;
+    const loaded = await readImatrix(blobByteSource(name, blob));
+    imatrix = loaded;
+    return { entryNames: [...loaded.entries.keys()], datasets: loaded.datasets, chunkCount: loaded.chunkCount };
+  },
+
+  clearImatrix(): void {
+    imatrix = null;
+  },
+
   /** Reads the headers of the dropped files and keeps them for the export. */
   async open(entries: NamedBlob[]): Promise<{ label: string; plan: ModelPlan }> {
     opened = null;
@@ -93,12 +129,21 @@ const api = {
   },
 
   async exportModel(
-    types: Map<string, GgmlTypeName>,
+    request: ExportRequest,
     writer: Comlink.Remote<ByteSink & Comlink.ProxyMarked>,
     onProgress: (p: ExportProgress) => void,
   ): Promise<{ bytesWritten: number }> {
-    if (!opened) throw new Error('No model is open: drop a model folder first');
-    if (running) throw new Error('An export is already running');
+    // Each export brings fresh proxies; releasing them closes their message ports.
+    const releaseProxies = () => {
+      writer[Comlink.releaseProxy]();
+      (onProgress as Comlink.Remote<(p: ExportProgress) => void>)[Comlink.releaseProxy]();
+    };
+    if (!opened || running || (request.useImatrix && !imatrix)) {
+      releaseProxies();
+      if (!opened) throw new Error('No model is open: drop a model folder first');
+      if (running) throw new Error('An export is already running');
+      throw new Error('The importance matrix is no longer loaded: load it again');
+    }
     const controller = new AbortController();
     running = controller;
     const sink = remoteSink(writer);
@@ -106,7 +151,9 @@ const api = {
       const { quantizer } = await engine();
       return await exportGguf({
         plan: opened.plan,
-        types: types as TensorTypes,
+        types: request.types as TensorTypes,
+        fileType: request.fileType,
+        imatrix: request.useImatrix ? imatrix!.entries : null,
         files: opened.files,
         quantizer,
         sink,
@@ -115,6 +162,7 @@ const api = {
       });
     } finally {
       running = null;
+      releaseProxies();
     }
   },
 

@@ -1,25 +1,12 @@
 // The command line as a user runs it: a child process, exit codes, stderr, files on disk.
-import { execFile } from 'node:child_process';
 import { access, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokenModel, SAFETENSORS_DEFECTS, withNaN } from '../helpers/bad-models.ts';
 import { readGguf } from '../helpers/gguf-read.ts';
-import { GOLDEN_QUANT, REPO_ROOT, STORIES260K } from '../helpers/paths.ts';
-
-const BIN = path.join(REPO_ROOT, 'bin/quant-studio.mjs');
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { maxBuffer: 64 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+import { runCli as cli } from '../helpers/cli.ts';
+import { GOLDEN_QUANT, STORIES260K } from '../helpers/paths.ts';
 
 let work: string;
 const cleanup: string[] = [];

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowBytes } from '../../src/core/ggml-type.ts';
 import { createGpuRowQuantizer, type GpuRowQuantizer } from '../../src/gpu/gpu-quantizer.ts';
 import { GPU_QUANT_TYPES } from '../../src/gpu/quant-variants.ts';
-import { createTestDevice } from '../helpers/gpu-env.ts';
+import { createTestDevice, uncapturedGpuErrors } from '../helpers/gpu-env.ts';
 import {
   describeMismatch, GOLDEN_COLS, readGoldenImatrix, readGoldenInput, readGoldenOutput,
 } from './golden-files.ts';
@@ -21,6 +21,7 @@ beforeAll(async () => {
 afterAll(() => {
   quantizer?.dispose();
   device?.destroy();
+  expect(uncapturedGpuErrors).toEqual([]);
 });
 
 // F16/BF16 have no imatrix file: ggml ignores importance weights for them.
@@ -37,4 +38,44 @@ describe('GPU quantizers reproduce ggml byte for byte', () => {
       });
     }
   }
+});
+
+describe('chunked and odd-sized inputs give the same bytes', () => {
+  // Without an imatrix every 32-block is independent, so the goldens also hold for rows of 32.
+  // 287 single-block rows per chunk: every chunk ends in a half-filled two-block group.
+  for (const type of ['Q4_0', 'Q5_0', 'Q8_0'] as const) {
+    it(`${type} in chunks of 287 rows of 32`, async () => {
+      const chunked = createGpuRowQuantizer(device, { maxChunkElements: 287 * 32 });
+      try {
+        const got = await chunked.quantizeRows(type, input, 32, null);
+        expect(describeMismatch(got, readGoldenOutput(goldenFile(type, false)), rowBytes(type, 32))).toBeNull();
+      } finally {
+        chunked.dispose();
+      }
+    });
+  }
+
+  it('Q5_0 with imatrix in chunks of 5 rows (the row pass runs per chunk)', async () => {
+    const chunked = createGpuRowQuantizer(device, { maxChunkElements: 5 * GOLDEN_COLS });
+    try {
+      const got = await chunked.quantizeRows('Q5_0', input, GOLDEN_COLS, imatrix);
+      expect(describeMismatch(got, readGoldenOutput('q5_0.imatrix.bin'), rowBytes('Q5_0', GOLDEN_COLS))).toBeNull();
+    } finally {
+      chunked.dispose();
+    }
+  });
+
+  it('F16 with an odd number of elements per chunk', async () => {
+    const chunked = createGpuRowQuantizer(device, { maxChunkElements: 3 * 33 });
+    try {
+      const got = await chunked.quantizeRows('F16', input.subarray(0, 31 * 33), 33, null);
+      expect(describeMismatch(got, readGoldenOutput('f16.bin').subarray(0, 31 * 66), 66)).toBeNull();
+    } finally {
+      chunked.dispose();
+    }
+  });
+
+  it('rejects a row length that is not whole blocks, naming the type', async () => {
+    await expect(quantizer.quantizeRows('Q4_0', input.subarray(0, 48), 48, null)).rejects.toThrow(/Q4_0/);
+  });
 });

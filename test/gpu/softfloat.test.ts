@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => device?.destroy());
 
-async function runProbe(op: number, operands: Uint32Array): Promise<Uint32Array> {
+async function runProbe(op: number, operands: Uint32Array<ArrayBuffer>): Promise<Uint32Array> {
   const count = operands.length / 2;
   const input = device.createBuffer({ label: 'SoftfloatTest.input', size: operands.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
   const output = device.createBuffer({ label: 'SoftfloatTest.output', size: count * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
@@ -53,7 +53,7 @@ async function runProbe(op: number, operands: Uint32Array): Promise<Uint32Array>
 const isNanBits = (bits: number) => (bits & 0x7fffffff) >>> 0 > 0x7f800000;
 const hex = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 
-function operandsOf(gen: (rng: Rng) => [number, number], seed: number): Uint32Array {
+function operandsOf(gen: (rng: Rng) => [number, number], seed: number): Uint32Array<ArrayBuffer> {
   const rng = makeRng(seed);
   const ops = new Uint32Array(2 * (CASES + SPECIALS.length ** 2));
   let k = 0;
@@ -63,7 +63,7 @@ function operandsOf(gen: (rng: Rng) => [number, number], seed: number): Uint32Ar
 }
 
 /** Compares every result; float results match when bits are equal or both are NaN. */
-async function expectOp(op: number, operands: Uint32Array, reference: (a: number, b: number) => number, isFloat: boolean) {
+async function expectOp(op: number, operands: Uint32Array<ArrayBuffer>, reference: (a: number, b: number) => number, isFloat: boolean) {
   const got = await runProbe(op, operands);
   const failures: string[] = [];
   for (let i = 0; i < got.length && failures.length < 5; i++) {

@@ -1,31 +1,80 @@
+// quant-studio quantize: llama-quantize's options with llama-quantize's meaning, straight from
+// a Hugging Face folder.
+import { readFile } from 'node:fs/promises';
 import { exportGguf } from '../../core/export/export-gguf.ts';
-import { parseGgmlTypeName } from '../../core/ggml-type.ts';
+import { parseGgmlTypeName, type GgmlTypeName } from '../../core/ggml-type.ts';
+import { imatrixMetadata } from '../../core/imatrix/imatrix-metadata.ts';
+import type { ImportanceMatrix } from '../../core/imatrix/imatrix-types.ts';
+import { readImatrix } from '../../core/imatrix/read-imatrix.ts';
 import { planModel } from '../../core/model/plan-model.ts';
-import { chooseTensorTypes, parseTypeOverride } from '../../core/recipe/choose-types.ts';
-import { nodeModelFiles } from '../../io/node-files.node.ts';
+import { parseTypeOverride, parseTypeOverrideFile, type TypeOverride } from '../../core/recipe/choose-types.ts';
+import { chooseMixTypes, MIXES, MIX_NAMES, parseMixName, type MixName } from '../../core/recipe/llama-mixes.ts';
+import { NodeFileSource, nodeModelFiles } from '../../io/node-files.node.ts';
 import { nodeFileSink } from '../../io/node-sink.node.ts';
-import { parseBackend, parseCommandArgs, requireType } from '../args.ts';
+import { parseBackend, parseCommandArgs } from '../args.ts';
 import { openBackend } from '../backend.ts';
 import { CliError } from '../cli-error.ts';
 import { exportProgressPrinter } from '../progress.ts';
+
+function parseMix(value: string | undefined): MixName {
+  if (!value) throw new CliError('--type is required');
+  const byName = parseMixName(value);
+  if (byName) return byName;
+  const byFtype = MIX_NAMES.find((m) => /^\d+$/.test(value) && MIXES[m].ftype === Number(value));
+  if (byFtype) return byFtype;
+  throw new CliError(`--type ${value}: unknown type; one of ${MIX_NAMES.join(', ')} (or Q3_K, Q4_K, Q5_K, or an ftype number)`);
+}
+
+function optionalType(value: string | undefined, flag: string): GgmlTypeName | undefined {
+  if (value === undefined) return undefined;
+  const type = parseGgmlTypeName(value);
+  if (!type) throw new CliError(`${flag} ${value}: unknown ggml type`);
+  return type;
+}
+
+function asCliError<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+}
+
+async function loadImatrix(file: string): Promise<ImportanceMatrix> {
+  const { stat } = await import('node:fs/promises');
+  const size = await stat(file).then((s) => s.size, (e: Error) => { throw new CliError(`--imatrix ${file}: ${e.message}`); });
+  const source = new NodeFileSource(file, file, size);
+  try {
+    return await readImatrix(source);
+  } finally {
+    await source.close();
+  }
+}
 
 export async function quantizeCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs(args, {
     type: { type: 'string' },
     'tensor-type': { type: 'string', multiple: true },
+    'tensor-type-file': { type: 'string', multiple: true },
+    'output-tensor-type': { type: 'string' },
+    'token-embedding-type': { type: 'string' },
+    imatrix: { type: 'string' },
+    pure: { type: 'boolean' },
+    'leave-output-tensor': { type: 'boolean' },
     backend: { type: 'string' },
     output: { type: 'string', short: 'o' },
   });
   if (positionals.length !== 1) throw new CliError('quantize takes one model folder');
   if (!values.output) throw new CliError('-o <out.gguf> is required');
-  const baseType = requireType(values.type);
-  const overrides = (values['tensor-type'] ?? []).map((t) => {
-    try {
-      return parseTypeOverride(t, parseGgmlTypeName);
-    } catch (e) {
-      throw new CliError((e as Error).message);
-    }
-  });
+  const mix = parseMix(values.type);
+  const overrides: TypeOverride[] = (values['tensor-type'] ?? []).map((t) => asCliError(() => parseTypeOverride(t, parseGgmlTypeName)));
+  for (const file of values['tensor-type-file'] ?? []) {
+    const text = await readFile(file, 'utf8').catch((e: Error) => { throw new CliError(`--tensor-type-file ${file}: ${e.message}`); });
+    overrides.push(...asCliError(() => parseTypeOverrideFile(text, parseGgmlTypeName)));
+  }
+  const outputTensorType = optionalType(values['output-tensor-type'], '--output-tensor-type');
+  const tokenEmbeddingType = optionalType(values['token-embedding-type'], '--token-embedding-type');
+  const imatrix = values.imatrix ? await loadImatrix(values.imatrix) : null;
   const backendChoice = parseBackend(values.backend);
 
   const files = await nodeModelFiles(positionals[0]!);
@@ -35,15 +84,23 @@ export async function quantizeCommand(args: string[]): Promise<void> {
   process.once('SIGINT', onSignal);
   try {
     const plan = await planModel(files);
-    const types = chooseTensorTypes(plan, { baseType, overrides });
+    const types = asCliError(() =>
+      chooseMixTypes(plan, {
+        mix, hasImatrix: imatrix !== null, pure: values.pure, overrides, outputTensorType, tokenEmbeddingType,
+        leaveOutputTensor: values['leave-output-tensor'],
+      }),
+    );
     const sink = await nodeFileSink(values.output);
     const started = performance.now();
     const { bytesWritten } = await exportGguf({
       plan, types, files, quantizer: backend.quantizer, sink, signal: controller.signal,
+      fileType: MIXES[mix].ftype,
+      imatrix: imatrix?.entries ?? null,
+      extraMetadata: imatrix ? imatrixMetadata(imatrix, values.imatrix!) : [],
       onProgress: exportProgressPrinter(),
     });
     const seconds = (performance.now() - started) / 1000;
-    process.stderr.write(`wrote ${values.output}: ${bytesWritten} bytes, ${plan.tensors.length} tensors, ${seconds.toFixed(2)} s on ${backend.description}\n`);
+    process.stderr.write(`wrote ${values.output}: ${bytesWritten} bytes, ${plan.tensors.length} tensors, ${mix}, ${seconds.toFixed(2)} s on ${backend.description}\n`);
   } finally {
     process.off('SIGINT', onSignal);
     backend.dispose();

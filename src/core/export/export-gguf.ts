@@ -5,6 +5,7 @@
 import type { ByteSink, ModelFiles } from '../bytes-io.ts';
 import type { GgmlTypeName } from '../ggml-type.ts';
 import { layoutGguf, type GgufLayout } from '../gguf/gguf-header.ts';
+import type { GgufKv } from '../gguf/gguf-value.ts';
 import type { ModelPlan, PlannedTensor, TensorTypes } from '../model/plan-types.ts';
 import { readTensorF32 } from '../model/tensor-values.ts';
 import type { RowQuantizer } from '../quant/row-quantizer.ts';
@@ -31,6 +32,8 @@ export interface ExportOptions {
   imatrix?: ReadonlyMap<string, Float32Array> | null;
   /** llama_ftype for general.file_type; by default that of the most common quantized type. */
   fileType?: number;
+  /** Keys written after general.file_type (e.g. imatrixMetadata's). */
+  extraMetadata?: readonly GgufKv[];
   signal?: AbortSignal;
   onProgress?: (p: ExportProgress) => void;
 }
@@ -42,9 +45,9 @@ export function typeOf(types: TensorTypes, tensor: PlannedTensor): GgmlTypeName 
 }
 
 /** The file's header and sizes, without reading any weights (the studio's live size). */
-export function planGgufLayout(plan: ModelPlan, types: TensorTypes, fileType?: number): GgufLayout {
+export function planGgufLayout(plan: ModelPlan, types: TensorTypes, fileType?: number, extraMetadata: readonly GgufKv[] = []): GgufLayout {
   return layoutGguf(
-    exportMetadata(plan.metadata, fileType ?? dominantFileType(plan, types)),
+    exportMetadata(plan.metadata, fileType ?? dominantFileType(plan, types), extraMetadata),
     plan.tensors.map((t) => ({ name: t.ggufName, ne: t.ne, type: typeOf(types, t) })),
   );
 }
@@ -86,7 +89,7 @@ export async function exportGguf(options: ExportOptions): Promise<{ bytesWritten
   const { plan, types, files, quantizer, sink, signal, onProgress } = options;
   let bytesWritten = 0;
   try {
-    const layout = planGgufLayout(plan, types, options.fileType);
+    const layout = planGgufLayout(plan, types, options.fileType, options.extraMetadata);
     for (const t of plan.tensors) {
       const type = typeOf(types, t);
       if (type !== 'F32' && !quantizer.supports(type)) {

@@ -7,10 +7,12 @@ import type { GgufKv } from '../gguf/gguf-value.ts';
 /** ggml's quantization format version (GGML_QNT_VERSION). */
 export const GGML_QUANTIZATION_VERSION = 2;
 
-export function exportMetadata(planMetadata: readonly GgufKv[], fileType: number): GgufKv[] {
+/** `extra` (e.g. the imatrix keys) follows, as llama-quantize appends its overrides last. */
+export function exportMetadata(planMetadata: readonly GgufKv[], fileType: number, extra: readonly GgufKv[] = []): GgufKv[] {
   const added: GgufKv[] = [
     { key: 'general.quantization_version', value: { type: 'u32', value: GGML_QUANTIZATION_VERSION } },
     { key: 'general.file_type', value: { type: 'u32', value: fileType } },
+    ...extra,
   ];
   return [...planMetadata.filter((kv) => !added.some((a) => a.key === kv.key)), ...added];
 }

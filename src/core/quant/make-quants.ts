@@ -115,9 +115,9 @@ export function makeQkx3Quants(
     xs[i] = v;
     ws[i] = weights ? weights[wOff + i]! : fround(v * v);
   }
-  const minAndScale = qkx3Search(n, nmax, L, lOff, rmin, rdelta, nstep, useMad);
+  const scale = qkx3Search(n, nmax, L, lOff, rmin, rdelta, nstep, useMad);
   minOut[0] = -qkx3Min;
-  return minAndScale;
+  return scale;
 }
 
 let qkx3Min = 0;

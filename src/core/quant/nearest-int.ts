@@ -23,3 +23,18 @@ export function roundHalfAway(f: number): number {
 export function truncToByte(f: number): number {
   return f > -2147483649 && f < 2147483648 ? (f | 0) & 0xff : 0;
 }
+
+const wideF32 = new Float32Array(1);
+const wideU32 = new Uint32Array(wideF32.buffer);
+
+/**
+ * nearest_int over the whole float range, as the C bit trick computes it in a release build
+ * (no assert): beyond ±4194303 it returns the low mantissa bits minus 2^22, not the rounded
+ * value. Ratios such as x*sl2/slx in the greedy searches can get there, and the clamps after
+ * them then see that value.
+ */
+export function nearestIntWide(f: number): number {
+  if (f <= 4194303 && f >= -4194303) return (fround(f + 12582912) - 12582912) | 0;
+  wideF32[0] = f + 12582912;
+  return (wideU32[0]! & 0x7fffff) - 0x400000;
+}

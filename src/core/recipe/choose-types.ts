@@ -44,9 +44,9 @@ export function chooseTensorTypes(plan: ModelPlan, options: ChooseTypesOptions):
   return new Map(plan.tensors.map((t) => [t.ggufName, chooseTensorType(t, options)]));
 }
 
-/** Parses llama-quantize's `--tensor-type NAME=TYPE` (the name is a regex, matched lower-cased). */
+/** Parses llama-quantize's `--tensor-type NAME=TYPE` (the name, up to the first "=", is a regex, lower-cased). */
 export function parseTypeOverride(text: string, parseType: (s: string) => GgmlTypeName | undefined): TypeOverride {
-  const eq = text.lastIndexOf('=');
+  const eq = text.indexOf('=');
   if (eq <= 0 || eq === text.length - 1) {
     throw new Error(`--tensor-type "${text}": expected PATTERN=TYPE, e.g. "attn_v=q8_0"`);
   }
@@ -60,6 +60,11 @@ export function parseTypeOverride(text: string, parseType: (s: string) => GgmlTy
     throw new Error(`--tensor-type "${text}": invalid pattern (${(e as Error).message})`);
   }
   return { pattern, type };
+}
+
+/** A llama-quantize --tensor-type-file: NAME=TYPE entries separated by spaces or newlines. */
+export function parseTypeOverrideFile(text: string, parseType: (s: string) => GgmlTypeName | undefined): TypeOverride[] {
+  return text.split(/\s+/).filter(Boolean).map((entry) => parseTypeOverride(entry, parseType));
 }
 
 export interface SizeSummary {

@@ -1,0 +1,31 @@
+// Loading an importance matrix: the worker reads and keeps it (it is what the quantizers use);
+// the page keeps what it shows and what the mixes ask (whether one is loaded).
+import { exportWorker } from './export-client.ts';
+import { recomputeRecipe } from './recipe-actions.ts';
+import { initialImatrix, useStudio } from './store.ts';
+
+let loadSeq = 0;
+
+export async function loadImatrixFile(file: File): Promise<void> {
+  const seq = ++loadSeq;
+  useStudio.setState({ imatrix: { ...initialImatrix, status: 'loading', name: file.name } });
+  recomputeRecipe();
+  try {
+    const info = await exportWorker().loadImatrix(file.name, file);
+    if (seq !== loadSeq) return; // a newer pick replaced this one
+    useStudio.setState({ imatrix: { status: 'ready', name: file.name, ...info, error: null } });
+  } catch (e) {
+    if (seq !== loadSeq) return;
+    useStudio.setState({
+      imatrix: { ...initialImatrix, status: 'error', name: file.name, error: (e as Error).message },
+    });
+  }
+  recomputeRecipe();
+}
+
+export function clearImatrix(): void {
+  loadSeq++;
+  useStudio.setState({ imatrix: initialImatrix });
+  recomputeRecipe();
+  void exportWorker().clearImatrix();
+}

@@ -1,0 +1,109 @@
+// What the studio offers: llama-quantize's named mixes (grouped for the picker), the per-tensor
+// types of a mix with the user's heatmap edits on top, and the size each mix would give.
+import { GGML_TYPE_NAMES, GGML_TYPES, type GgmlTypeName } from '../core/ggml-type.ts';
+import type { ModelPlan, PlannedTensor, TensorTypes } from '../core/model/plan-types.ts';
+import { fallbackForRowLength, fileTypeSummary, type SizeSummary } from '../core/recipe/choose-types.ts';
+import { chooseMixTypes, MIX_NAMES, type MixName } from '../core/recipe/llama-mixes.ts';
+
+export interface MixGroup {
+  label: string;
+  mixes: readonly MixName[];
+}
+
+const LISTED_GROUPS: readonly MixGroup[] = [
+  { label: 'Float', mixes: ['F32', 'F16', 'BF16'] },
+  { label: '8-bit', mixes: ['Q8_0'] },
+  { label: 'K-quant mixes', mixes: ['Q6_K', 'Q5_K_M', 'Q5_K_S', 'Q4_K_M', 'Q4_K_S', 'Q3_K_L', 'Q3_K_M', 'Q3_K_S', 'Q2_K', 'Q2_K_S'] },
+  { label: 'Legacy', mixes: ['Q5_1', 'Q5_0', 'Q4_1', 'Q4_0'] },
+  {
+    label: 'I-quants',
+    mixes: ['IQ4_XS', 'IQ4_NL', 'IQ3_M', 'IQ3_S', 'IQ3_XS', 'IQ3_XXS', 'IQ2_M', 'IQ2_S', 'IQ2_XS', 'IQ2_XXS', 'IQ1_M', 'IQ1_S'],
+  },
+  { label: 'Ternary', mixes: ['TQ2_0', 'TQ1_0'] },
+  { label: 'MXFP4 (mixture-of-experts models)', mixes: ['MXFP4_MOE'] },
+];
+
+/** The picker's groups, best quality first inside each; a mix added to core later lands in "Other". */
+export const MIX_GROUPS: readonly MixGroup[] = (() => {
+  const listed = new Set(LISTED_GROUPS.flatMap((g) => g.mixes));
+  const others = MIX_NAMES.filter((m) => !listed.has(m));
+  return others.length > 0 ? [...LISTED_GROUPS, { label: 'Other', mixes: others }] : LISTED_GROUPS;
+})();
+
+/**
+ * ggml_quantize_chunk has no Q8_1 or Q8_K path (they exist only as dot-product operands), so
+ * llama.cpp cannot store a model tensor in them.
+ */
+const NOT_STORABLE = new Set<GgmlTypeName>(['Q8_1', 'Q8_K']);
+
+/** The types a tensor may be set to by hand: every storable type whose block divides its rows. */
+export function typesFittingTensor(tensor: PlannedTensor): GgmlTypeName[] {
+  const rowLength = tensor.ne[0] ?? 0;
+  return GGML_TYPE_NAMES.filter((t) => !NOT_STORABLE.has(t) && rowLength % GGML_TYPES[t].blockSize === 0);
+}
+
+export interface StudioRecipeInput {
+  mix: MixName;
+  hasImatrix: boolean;
+  /** Heatmap edits by GGUF name; they win over the mix. */
+  edits: Readonly<Record<string, GgmlTypeName>>;
+}
+
+/** The mix's choice for every tensor, then the user's edits (throws where the mix needs an imatrix). */
+export function studioTensorTypes(plan: ModelPlan, input: StudioRecipeInput): TensorTypes {
+  const types = chooseMixTypes(plan, { mix: input.mix, hasImatrix: input.hasImatrix });
+  for (const [name, type] of Object.entries(input.edits)) {
+    const tensor = plan.tensors.find((t) => t.ggufName === name);
+    // An edit for a tensor of another model (the folder changed) or a fixed F32 tensor is moot.
+    if (!tensor || !tensor.quantizable) continue;
+    types.set(name, fallbackForRowLength(type, tensor.ne[0]!));
+  }
+  return types;
+}
+
+export type MixSummary = ({ ok: true } & SizeSummary) | { ok: false; reason: string };
+
+/** Every mix's file size for this model, for the picker's labels (shapes only; no weights read). */
+export function mixSummaries(plan: ModelPlan, hasImatrix: boolean): Record<MixName, MixSummary> {
+  const out = {} as Record<MixName, MixSummary>;
+  for (const mix of MIX_NAMES) {
+    try {
+      out[mix] = { ok: true, ...fileTypeSummary(plan, chooseMixTypes(plan, { mix, hasImatrix })) };
+    } catch (e) {
+      out[mix] = { ok: false, reason: (e as Error).message };
+    }
+  }
+  return out;
+}
+
+/** Types in `types` that no available quantizer writes, with the tensors that use each. */
+export function unsupportedTypes(types: TensorTypes, supported: ReadonlySet<GgmlTypeName>): Map<GgmlTypeName, string[]> {
+  const out = new Map<GgmlTypeName, string[]>();
+  for (const [name, type] of types) {
+    // F32 is copied, never quantized.
+    if (type === 'F32' || supported.has(type)) continue;
+    const list = out.get(type) ?? [];
+    list.push(name);
+    out.set(type, list);
+  }
+  return out;
+}
+
+export function unsupportedMessage(missing: ReadonlyMap<GgmlTypeName, string[]>): string {
+  const parts = [...missing].map(([type, names]) => {
+    const shown = names.slice(0, 2).join(', ');
+    const more = names.length > 2 ? ` and ${names.length - 2} more` : '';
+    return `${type} (${shown}${more})`;
+  });
+  return (
+    `This browser's quantizers cannot write ${parts.join('; ')} yet. ` +
+    'Choose another mix, or set those tensors to a supported type in the heatmap.'
+  );
+}
+
+/** How many of the model's quantizable tensors an imatrix has weights for. */
+export function imatrixCoverage(entryNames: readonly string[], plan: ModelPlan): { covered: number; quantizable: number } {
+  const have = new Set(entryNames);
+  const quantizable = plan.tensors.filter((t) => t.quantizable);
+  return { covered: quantizable.filter((t) => have.has(t.ggufName)).length, quantizable: quantizable.length };
+}

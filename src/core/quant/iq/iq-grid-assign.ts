@@ -1,0 +1,103 @@
+// The step the IQ2_* and IQ3_* quantizers repeat for every trial scale: round each group of `dim`
+// magnitudes to lattice levels, and where that point is not on the grid, replace it by the
+// neighbour with the least weighted squared error at the trial scale (iq2/iq3_find_best_neighbour).
+// Float32 arithmetic in ggml's order throughout.
+import { nearestInt } from '../nearest-int.ts';
+import type { LatticeSearch } from './iq-lattice-search.ts';
+
+const fround = Math.fround;
+/** FLT_MAX, ggml's starting "best" distance. */
+export const FLT_MAX = 3.4028234663852886e38;
+
+/**
+ * Picks the neighbour of off-grid point u closest to xval[xo..xo+dim) at `scale` (weights
+ * waux[xo..]), writes its levels to L[xo..] and returns its grid index.
+ */
+export function bestGridNeighbour(
+  search: LatticeSearch, u: number,
+  xval: Float32Array, waux: Float32Array, xo: number,
+  scale: number, L: Int8Array,
+): number {
+  const { dim, levels } = search.grid;
+  const list = search.neighbours(u);
+  let best = FLT_MAX;
+  let bestIndex = -1;
+  for (let j = 0; j < list.length; j++) {
+    const p = list[j]!;
+    let d2 = 0;
+    for (let i = 0; i < dim; i++) {
+      const q = 2 * levels[p * dim + i]! + 1;
+      const diff = fround(fround(scale * q) - xval[xo + i]!);
+      d2 = fround(d2 + fround(fround(waux[xo + i]! * diff) * diff));
+    }
+    if (d2 < best) {
+      best = d2;
+      bestIndex = p;
+    }
+  }
+  if (bestIndex < 0) {
+    throw new Error(`i-quant grid search (${search.grid.name}): no neighbour with a finite error (non-finite input?)`);
+  }
+  for (let i = 0; i < dim; i++) L[xo + i] = levels[bestIndex * dim + i]!;
+  return bestIndex;
+}
+
+/**
+ * Quantizes the groups of xval[0..n) whose bit is set in `groups` at inverse scale `id`
+ * (levels nearest_int(0.5*(id*x - 1)) clamped to 0..maxLevel), snapping off-grid groups to their
+ * best neighbour at `scale`. Writes levels to L and grid indices to index; returns the mask of
+ * processed groups that were already on the grid.
+ */
+export function assignGridPoints(
+  search: LatticeSearch, maxLevel: number,
+  xval: Float32Array, waux: Float32Array, n: number, groups: number,
+  id: number, scale: number, L: Int8Array, index: Int32Array,
+): number {
+  const { dim, bits } = search.grid;
+  const map = search.map;
+  let onGrid = 0;
+  for (let k = 0, xo = 0; xo < n; k++, xo += dim) {
+    if ((groups & (1 << k)) === 0) continue;
+    let u = 0;
+    for (let i = 0; i < dim; i++) {
+      let l = nearestInt(fround(0.5 * fround(fround(id * xval[xo + i]!) - 1)));
+      l = l < 0 ? 0 : l > maxLevel ? maxLevel : l;
+      L[xo + i] = l;
+      u |= l << (bits * i);
+    }
+    const gridIndex = map[u]!;
+    if (gridIndex >= 0) {
+      onGrid |= 1 << k;
+      index[k] = gridIndex;
+    } else {
+      index[k] = bestGridNeighbour(search, u, xval, waux, xo, scale, L);
+    }
+  }
+  return onGrid;
+}
+
+/** Σ w*x*q and Σ w*q*q with q = 2L+1, in ggml's order; results in out[0], out[1]. */
+export function levelSums(
+  weight: Float32Array, xval: Float32Array, L: Int8Array, n: number, out: Float32Array,
+): void {
+  let sumqx = 0;
+  let sumq2 = 0;
+  for (let i = 0; i < n; i++) {
+    const w = weight[i]!;
+    const q = 2 * L[i]! + 1;
+    sumqx = fround(sumqx + fround(fround(w * xval[i]!) * q));
+    sumq2 = fround(sumq2 + fround(fround(w * q) * q));
+  }
+  out[0] = sumqx;
+  out[1] = sumq2;
+}
+
+/** The grid index of the point whose levels are L[xo..xo+dim); throws if it is not on the grid. */
+export function gridIndexOf(search: LatticeSearch, L: Int8Array, xo: number): number {
+  const { dim, bits } = search.grid;
+  let u = 0;
+  for (let i = 0; i < dim; i++) u |= L[xo + i]! << (bits * i);
+  const gridIndex = search.map[u]!;
+  if (gridIndex < 0) throw new Error(`i-quant (${search.grid.name}): point ${u} is not on the grid`);
+  return gridIndex;
+}

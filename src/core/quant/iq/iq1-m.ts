@@ -1,0 +1,191 @@
+// IQ1_M (56 bytes per 256 values): qs[32] = low bytes of 11-bit grid indices, one per 8 values;
+// qh[16], one byte per 16 values: per group of 8 a nibble of 3 index high bits and a delta sign
+// bit (0x08 / 0x80); scales = 4 uint16, each with four 3-bit scales s (value d*(2s+1)*(grid ±
+// 1/8)) in bits 0..11 and one nibble of the fp16 super-block scale d in bits 12..15.
+// ggml's quantize_row_iq1_m_impl; works with or without imatrix.
+import { f32ToF16Bits } from '../../float16.ts';
+import { nearestInt } from '../nearest-int.ts';
+import { FLT_MAX } from './iq-grid-assign.ts';
+import { latticeSearch, type LatticeSearch } from './iq-lattice-search.ts';
+import { sumSquares } from './iq-signs.ts';
+import { bestIq1Neighbour, packIq1Levels, sortedOrder, X_M, X_P } from './iq1-common.ts';
+
+const fround = Math.fround;
+const QK = 256;
+const BS = 16;
+const BLOCK_BYTES = 56;
+const GROUP_MAX_EPS = fround(1e-7);
+/** ggml's fudge factor on the stored super-block scale. */
+const D_FUDGE = fround(1.1125);
+/** qh delta bits for the 4 (first group, second group) delta-sign combinations. */
+const SHIFT_MASKS = [0x00, 0x80, 0x08, 0x88];
+
+let search: LatticeSearch | undefined;
+const weight = new Float32Array(BS);
+const order = new Int32Array(BS);
+const L = new Int8Array(BS);
+const index = new Int32Array(2);
+const scales = new Float32Array(QK / BS);
+const shifts = new Int8Array(QK / BS);
+const sumqx = new Float32Array(4);
+const sumq2 = new Float32Array(4);
+const sc = new Uint16Array(4);
+
+/**
+ * Combination k uses delta sign (k < 2 ? + : -) for the first 8 values and (k even ? + : -) for
+ * the last 8: the values each group of 8 is quantized to.
+ */
+function groupValues(k: number, group: number): Float32Array {
+  return group === 0 ? (k < 2 ? X_P : X_M) : k % 2 === 0 ? X_P : X_M;
+}
+
+function computeWeights(x: Float32Array, bo: number, qw: Float32Array | null, qo: number, sigma2: number): void {
+  for (let i = 0; i < BS; i++) {
+    const v = x[bo + i]!;
+    weight[i] = qw ? fround(qw[qo + i]! * fround(Math.sqrt(fround(sigma2 + fround(v * v))))) : fround(v * v);
+  }
+}
+
+/** The best split of the sorted values into levels 0/1/2 over the 4 delta combinations. */
+let bestK = -1;
+function splitSearch(x: Float32Array, bo: number, max: number): number {
+  let bestScore = -FLT_MAX;
+  let scale = max;
+  let besti1 = -1;
+  let besti2 = -1;
+  bestK = -1;
+  for (let i1 = 0; i1 <= BS; i1++) {
+    for (let i2 = i1; i2 <= BS; i2++) {
+      sumqx.fill(0);
+      sumq2.fill(0);
+      for (let j = 0; j < BS; j++) {
+        const i = order[j]!;
+        const level = j < i1 ? 0 : j < i2 ? 1 : 2;
+        const w = weight[i]!;
+        const xi = x[bo + i]!;
+        for (let k = 0; k < 4; k++) {
+          const v = groupValues(k, i < BS / 2 ? 0 : 1)[level]!;
+          sumqx[k] = fround(sumqx[k]! + fround(fround(w * v) * xi));
+          sumq2[k] = fround(sumq2[k]! + fround(fround(w * v) * v));
+        }
+      }
+      for (let k = 0; k < 4; k++) {
+        const qx = sumqx[k]!;
+        const q2 = sumq2[k]!;
+        if (q2 > 0 && fround(qx * qx) > fround(bestScore * q2)) {
+          scale = fround(qx / q2);
+          bestScore = fround(scale * qx);
+          besti1 = i1;
+          besti2 = i2;
+          bestK = k;
+        }
+      }
+    }
+  }
+  if (besti1 < 0 || besti2 < 0 || bestK < 0) return NaN;
+  for (let j = 0; j < BS; j++) L[order[j]!] = j < besti1 ? 0 : j < besti2 ? 1 : 2;
+  return scale;
+}
+
+function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array | null, qo: number, dst: Uint8Array, o: number): void {
+  search ??= latticeSearch('iq1s');
+  const s = search;
+  const { levels } = s.grid;
+  dst.fill(0, o, o + BLOCK_BYTES);
+  sc.fill(0);
+  const qhO = o + 32;
+  let maxScale = 0;
+  const sigma2 = fround(fround(2 * sumSquares(x, xo, QK)) / QK);
+  for (let ib = 0; ib < QK / BS; ib++) {
+    const bo = xo + BS * ib;
+    computeWeights(x, bo, qw, qo + BS * ib, sigma2);
+    let max = 0;
+    for (let i = 0; i < BS; i++) {
+      const a = Math.abs(x[bo + i]!);
+      max = max > a ? max : a;
+    }
+    scales[ib] = 0;
+    shifts[ib] = 0;
+    if (max < GROUP_MAX_EPS) continue;
+    sortedOrder(x, bo, BS, order);
+    let scale = splitSearch(x, bo, max);
+    if (Number.isNaN(scale)) continue;
+    let k3 = bestK;
+    if (scale < 0) {
+      for (let j = 0; j < BS; j++) L[j] = 2 - L[j]!;
+      scale = -scale;
+      k3 = 3 - k3;
+    }
+    let allOnGrid = true;
+    for (let g = 0; g < 2; g++) {
+      const u = packIq1Levels(L, 8 * g);
+      let gridIndex = s.map[u]!;
+      if (gridIndex < 0) {
+        allOnGrid = false;
+        gridIndex = bestIq1Neighbour(s, u, x, bo + 8 * g, weight, 8 * g, scale, groupValues(k3, g), L, 8 * g);
+      }
+      index[g] = gridIndex;
+    }
+    if (!allOnGrid) {
+      let qx = 0;
+      let q2 = 0;
+      for (let j = 0; j < BS; j++) {
+        const w = weight[j]!;
+        const q = groupValues(k3, j >> 3)[L[j]!]!;
+        qx = fround(qx + fround(fround(w * q) * x[bo + j]!));
+        q2 = fround(q2 + fround(fround(w * q) * q));
+      }
+      if (qx > 0 && q2 > 0) scale = fround(qx / q2);
+    }
+    dst[o + 2 * ib] = index[0]! & 255;
+    dst[o + 2 * ib + 1] = index[1]! & 255;
+    dst[qhO + ib] = (index[0]! >> 8) | ((index[1]! >> 8) << 4);
+    scales[ib] = scale;
+    shifts[ib] = k3;
+    maxScale = maxScale > scale ? maxScale : scale;
+  }
+  if (maxScale === 0) return;
+  // The stored d is refit over the whole super-block with the rounded sub-block scales.
+  let d = fround(maxScale / 15);
+  const id = fround(1 / d);
+  let qx = 0;
+  let q2 = 0;
+  for (let ib = 0; ib < QK / BS; ib++) {
+    let l = nearestInt(fround(0.5 * fround(fround(id * scales[ib]!) - 1)));
+    l = l < 0 ? 0 : l > 7 ? 7 : l;
+    sc[ib >> 2] = sc[ib >> 2]! | (l << (3 * (ib % 4)));
+    const qh = dst[qhO + ib]! | SHIFT_MASKS[shifts[ib]!]!;
+    dst[qhO + ib] = qh;
+    const bo = xo + BS * ib;
+    computeWeights(x, bo, qw, qo + BS * ib, sigma2);
+    for (let g = 0; g < 2; g++) {
+      const xx = groupValues(shifts[ib]!, g);
+      const p = dst[o + 2 * ib + g]! + ((qh << (8 - 4 * g)) & 0x700);
+      for (let j = 0; j < 8; j++) {
+        const w = weight[8 * g + j]!;
+        const q = fround(xx[levels[p * 8 + j]!]! * (2 * l + 1));
+        qx = fround(qx + fround(fround(w * q) * x[bo + 8 * g + j]!));
+        q2 = fround(q2 + fround(fround(w * q) * q));
+      }
+    }
+  }
+  if (q2 > 0) d = fround(qx / q2);
+  const h = f32ToF16Bits(fround(d * D_FUDGE));
+  sc[0] = sc[0]! | ((h & 0x000f) << 12);
+  sc[1] = sc[1]! | ((h & 0x00f0) << 8);
+  sc[2] = sc[2]! | ((h & 0x0f00) << 4);
+  sc[3] = sc[3]! | (h & 0xf000);
+  for (let i = 0; i < 4; i++) {
+    dst[o + 48 + 2 * i] = sc[i]! & 0xff;
+    dst[o + 49 + 2 * i] = sc[i]! >>> 8;
+  }
+}
+
+/** Quantizes rows of `cols` float32 (cols % 256 == 0) to IQ1_M, with importance weights if given. */
+export function quantizeIq1M(src: Float32Array, cols: number, imatrix: Float32Array | null, dst: Uint8Array): void {
+  const perRow = cols / QK;
+  const blocks = src.length / QK;
+  for (let b = 0; b < blocks; b++) {
+    quantizeBlock(src, b * QK, imatrix, (b % perRow) * QK, dst, b * BLOCK_BYTES);
+  }
+}

@@ -1,0 +1,87 @@
+// IQ2_S (82 bytes per 256 values): fp16 d; qs[64] = 32 low bytes of 10-bit grid indices
+// (1024-point grid), then 32 full sign bytes; qh[8] = the index high bits, 2 per group; scales[8],
+// 4 bits per 16 values: d*(0.5+s)/4. ggml's quantize_row_iq2_s_impl; works with or without imatrix.
+import { writeF16 } from '../block-bytes.ts';
+import { nearestInt } from '../nearest-int.ts';
+import { gridIndexOf } from './iq-grid-assign.ts';
+import { latticeSearch } from './iq-lattice-search.ts';
+import { searchSubBlockScale, scaleSearchScratch, type ScaleSearchConfig } from './iq-scale-search.ts';
+import { maxOf, splitSigns, sumSquares } from './iq-signs.ts';
+
+const fround = Math.fround;
+const QK = 256;
+const BLOCK_BYTES = 82;
+const GROUP_MAX_EPS = fround(1e-8);
+const QUARTER = 0.25;
+/** ggml's fudge factor on the stored super-block scale. */
+const D_FUDGE = fround(0.9875);
+
+let cfg: ScaleSearchConfig | undefined;
+const sc = scaleSearchScratch(16);
+const weight = new Float32Array(16);
+const waux = new Float32Array(16);
+const xval = new Float32Array(16);
+const signs = new Uint8Array(2);
+const scales = new Float32Array(16);
+
+function config(): ScaleSearchConfig {
+  cfg ??= { search: latticeSearch('iq2s'), n: 16, maxLevel: 2, range: 9, step: fround(0.1), refine: 'offGrid' };
+  return cfg;
+}
+
+function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array | null, qo: number, dst: Uint8Array, o: number): void {
+  const c = config();
+  dst.fill(0, o, o + BLOCK_BYTES);
+  let maxScale = 0;
+  const sigma2 = fround(fround(2 * sumSquares(x, xo, QK)) / QK);
+  const qsO = o + 2;
+  const qhO = o + 66;
+  for (let ib = 0; ib < 16; ib++) {
+    const bo = xo + 16 * ib;
+    for (let i = 0; i < 16; i++) {
+      const v = x[bo + i]!;
+      weight[i] = qw
+        ? fround(qw[qo + 16 * ib + i]! * fround(Math.sqrt(fround(sigma2 + fround(v * v)))))
+        : fround(fround(QUARTER * sigma2) + fround(v * v));
+    }
+    for (let i = 0; i < 16; i++) waux[i] = Math.sqrt(weight[i]!);
+    splitSigns(x, bo, weight, 16, false, xval, signs);
+    const max = maxOf(xval, 16);
+    if (max < GROUP_MAX_EPS) {
+      scales[ib] = 0;
+      continue;
+    }
+    let scale = searchSubBlockScale(c, xval, weight, waux, max, fround(max / 5), true, sc);
+    if (scale < 0) {
+      scale = -scale;
+      for (let k = 0; k < 2; k++) signs[k] = ~signs[k]! & 0xff;
+    }
+    for (let k = 0; k < 2; k++) {
+      const gridIndex = gridIndexOf(c.search, sc.L, 8 * k);
+      const i8 = 2 * ib + k;
+      dst[qsO + i8] = gridIndex & 255;
+      dst[qhO + (i8 >> 2)]! |= (gridIndex >> 8) << (2 * (i8 % 4));
+      dst[qsO + 32 + i8] = signs[k]!;
+    }
+    scales[ib] = scale;
+    maxScale = maxScale > scale ? maxScale : scale;
+  }
+  if (maxScale === 0) return;
+  const d = fround(maxScale / 31);
+  writeF16(dst, o, fround(d * D_FUDGE));
+  const id = fround(1 / d);
+  for (let ib = 0; ib < 16; ib++) {
+    let l = nearestInt(fround(0.5 * fround(fround(id * scales[ib]!) - 1)));
+    l = l < 0 ? 0 : l > 15 ? 15 : l;
+    dst[o + 74 + (ib >> 1)]! |= ib % 2 === 0 ? l : l << 4;
+  }
+}
+
+/** Quantizes rows of `cols` float32 (cols % 256 == 0) to IQ2_S, with importance weights if given. */
+export function quantizeIq2S(src: Float32Array, cols: number, imatrix: Float32Array | null, dst: Uint8Array): void {
+  const perRow = cols / QK;
+  const blocks = src.length / QK;
+  for (let b = 0; b < blocks; b++) {
+    quantizeBlock(src, b * QK, imatrix, (b % perRow) * QK, dst, b * BLOCK_BYTES);
+  }
+}

@@ -1,0 +1,93 @@
+// IQ2_XXS (66 bytes per 256 values): fp16 d, then per 32 values two uint32 words: four 8-bit
+// grid indices (256-point E8 grid), then four 7-bit sign patterns and a 4-bit scale s, value
+// d*(0.5+s)/4 * grid * sign. ggml's quantize_row_iq2_xxs_impl; an imatrix is required.
+import { writeF16, writeU32 } from '../block-bytes.ts';
+import { nearestInt } from '../nearest-int.ts';
+import { gridIndexOf } from './iq-grid-assign.ts';
+import { latticeSearch } from './iq-lattice-search.ts';
+import { searchSubBlockScale, scaleSearchScratch, type ScaleSearchConfig } from './iq-scale-search.ts';
+import { maxOf, splitSigns, sumSquares } from './iq-signs.ts';
+import { makeQpQuants } from './make-qp-quants.ts';
+import { requireImatrix } from './require-imatrix.ts';
+
+const fround = Math.fround;
+const QK = 256;
+const BLOCK_BYTES = 66;
+const GROUP_MAX_EPS = fround(1e-15);
+
+let cfg: ScaleSearchConfig | undefined;
+const sc = scaleSearchScratch(32);
+const weight = new Float32Array(32);
+const waux = new Float32Array(32);
+const xval = new Float32Array(32);
+const qpLevels = new Uint8Array(32);
+const signs = new Uint8Array(4);
+const scales = new Float32Array(8);
+const words = new Uint32Array(16);
+
+function config(): ScaleSearchConfig {
+  cfg ??= { search: latticeSearch('iq2xxs'), n: 32, maxLevel: 2, range: 6, step: fround(0.1), refine: 'always-all' };
+  return cfg;
+}
+
+function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array, qo: number, dst: Uint8Array, o: number): void {
+  const c = config();
+  words.fill(0);
+  let maxScale = 0;
+  const sigma2 = fround(sumSquares(x, xo, QK) / QK);
+  for (let ib = 0; ib < 8; ib++) {
+    const bo = xo + 32 * ib;
+    for (let i = 0; i < 32; i++) {
+      const v = x[bo + i]!;
+      weight[i] = fround(qw[qo + 32 * ib + i]! * fround(Math.sqrt(fround(sigma2 + fround(v * v)))));
+    }
+    for (let i = 0; i < 32; i++) waux[i] = Math.sqrt(weight[i]!);
+    splitSigns(x, bo, weight, 32, true, xval, signs);
+    if (maxOf(xval, 32) < GROUP_MAX_EPS) {
+      scales[ib] = 0;
+      continue;
+    }
+    const qpScale = makeQpQuants(32, 3 + 1, xval, 0, qpLevels, weight, 0);
+    const effMax = fround(qpScale * 3);
+    if (effMax <= 0) {
+      scales[ib] = 0;
+      continue;
+    }
+    let scale = searchSubBlockScale(c, xval, weight, waux, effMax, qpScale, true, sc);
+    if (scale < 0) {
+      scale = -scale;
+      for (let k = 0; k < 4; k++) signs[k] = ~signs[k]! & 127;
+    }
+    let indexWord = 0;
+    let signWord = 0;
+    for (let k = 0; k < 4; k++) {
+      indexWord |= gridIndexOf(c.search, sc.L, 8 * k) << (8 * k);
+      signWord |= signs[k]! << (7 * k);
+    }
+    words[2 * ib] = indexWord >>> 0;
+    words[2 * ib + 1] = signWord;
+    scales[ib] = scale;
+    maxScale = maxScale > scale ? maxScale : scale;
+  }
+  dst.fill(0, o, o + BLOCK_BYTES);
+  if (maxScale === 0) return;
+  const d = fround(maxScale / 31);
+  writeF16(dst, o, d);
+  const id = fround(1 / d);
+  for (let ib = 0; ib < 8; ib++) {
+    let l = nearestInt(fround(0.5 * fround(fround(id * scales[ib]!) - 1)));
+    l = l < 0 ? 0 : l > 15 ? 15 : l;
+    words[2 * ib + 1] = (words[2 * ib + 1]! | (l << 28)) >>> 0;
+  }
+  for (let w = 0; w < 16; w++) writeU32(dst, o + 2 + 4 * w, words[w]!);
+}
+
+/** Quantizes rows of `cols` float32 (cols % 256 == 0) to IQ2_XXS; the imatrix is required. */
+export function quantizeIq2Xxs(src: Float32Array, cols: number, imatrix: Float32Array | null, dst: Uint8Array): void {
+  const qw = requireImatrix('IQ2_XXS', imatrix);
+  const perRow = cols / QK;
+  const blocks = src.length / QK;
+  for (let b = 0; b < blocks; b++) {
+    quantizeBlock(src, b * QK, qw, (b % perRow) * QK, dst, b * BLOCK_BYTES);
+  }
+}

@@ -1,0 +1,51 @@
+import { useMemo } from 'react';
+import { setMix } from '../app/recipe-actions.ts';
+import { MIX_GROUPS, mixSummaries, type MixSummary } from '../app/mix-choices.ts';
+import { useStudio } from '../app/store.ts';
+import { MIXES, parseMixName } from '../core/recipe/llama-mixes.ts';
+import { formatBytes } from './format.ts';
+import { TYPE_COLORS } from './type-colors.ts';
+
+function optionLabel(mix: string, summary: MixSummary | undefined): string {
+  if (!summary) return mix;
+  if (!summary.ok) return `${mix} — needs an imatrix`;
+  return `${mix} — ${summary.bitsPerWeight.toFixed(2)} bpw · ${formatBytes(summary.totalBytes)}`;
+}
+
+/**
+ * llama-quantize's named file types in one grouped dropdown (32 entries stay usable that way),
+ * each labelled with the size it gives this model, computed from shapes alone.
+ */
+export function MixPicker() {
+  const mix = useStudio((s) => s.recipe.mix);
+  const plan = useStudio((s) => s.source.plan);
+  const hasImatrix = useStudio((s) => s.imatrix.status === 'ready');
+  const summaries = useMemo(() => (plan ? mixSummaries(plan, hasImatrix) : null), [plan, hasImatrix]);
+  return (
+    <label className="recipe-field">
+      <span className="field-label">Quantization mix</span>
+      <span className="mix-picker">
+        <span className="swatch" style={{ background: TYPE_COLORS[MIXES[mix].defaultType].fill }} aria-hidden="true" />
+        <select
+          className="mix-select"
+          data-testid="mix-select"
+          value={mix}
+          onChange={(e) => {
+            const picked = parseMixName(e.currentTarget.value);
+            if (picked) setMix(picked);
+          }}
+        >
+          {MIX_GROUPS.map((group) => (
+            <optgroup key={group.label} label={group.label}>
+              {group.mixes.map((m) => (
+                <option key={m} value={m}>
+                  {optionLabel(m, summaries?.[m])}
+                </option>
+              ))}
+            </optgroup>
+          ))}
+        </select>
+      </span>
+    </label>
+  );
+}

@@ -1,0 +1,158 @@
+// Writes a Llama model folder (safetensors + config + a real tokenizer) with seeded random weights:
+// for conformance tests against llama.cpp and for benchmarks. Streams to disk, so a model of
+// several gigabytes needs only a few megabytes of memory to write.
+import { copyFile, mkdir, open, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { f32ToBf16Array, f32ToF16Array } from '../../src/core/float16.ts';
+
+export interface GeneratedModelShape {
+  hidden: number;
+  intermediate: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  vocab: number;
+  tied?: boolean;
+}
+
+export type GeneratedDtype = 'F32' | 'F16' | 'BF16';
+
+/** How the rows of each weight matrix are filled. */
+export type RowStyle = 'gaussian' | 'varied';
+
+function tensorList(s: GeneratedModelShape): [string, number[]][] {
+  const headDim = s.hidden / s.heads;
+  const list: [string, number[]][] = [['model.embed_tokens.weight', [s.vocab, s.hidden]]];
+  for (let i = 0; i < s.layers; i++) {
+    const p = `model.layers.${i}`;
+    list.push(
+      [`${p}.input_layernorm.weight`, [s.hidden]],
+      [`${p}.self_attn.q_proj.weight`, [s.hidden, s.hidden]],
+      [`${p}.self_attn.k_proj.weight`, [s.kvHeads * headDim, s.hidden]],
+      [`${p}.self_attn.v_proj.weight`, [s.kvHeads * headDim, s.hidden]],
+      [`${p}.self_attn.o_proj.weight`, [s.hidden, s.hidden]],
+      [`${p}.post_attention_layernorm.weight`, [s.hidden]],
+      [`${p}.mlp.gate_proj.weight`, [s.intermediate, s.hidden]],
+      [`${p}.mlp.up_proj.weight`, [s.intermediate, s.hidden]],
+      [`${p}.mlp.down_proj.weight`, [s.hidden, s.intermediate]],
+    );
+  }
+  list.push(['model.norm.weight', [s.hidden]]);
+  if (!s.tied) list.push(['lm_head.weight', [s.vocab, s.hidden]]);
+  return list;
+}
+
+/** A small seeded generator (xorshift32) with gaussian draws. */
+export class Rng {
+  private x: number;
+  constructor(seed: number) {
+    this.x = seed >>> 0 || 1;
+  }
+  uniform(): number {
+    let x = this.x;
+    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    this.x = x;
+    return (x + 0.5) / 4294967296;
+  }
+  gaussian(): number {
+    return Math.sqrt(-2 * Math.log(this.uniform())) * Math.cos(2 * Math.PI * this.uniform());
+  }
+}
+
+const VARIED_KINDS = 10;
+
+/**
+ * One row in one of several shapes that stress quantizers: gaussian, sparse outliers, heavy tails,
+ * all zero, a single non-zero, tiny (fp16 scales underflow), huge, constant, one-signed, and a
+ * coarse grid.
+ */
+export function fillVariedRow(row: Float32Array, kind: number, rng: Rng): void {
+  const n = row.length;
+  const scale = 0.02 * Math.exp(rng.gaussian());
+  for (let i = 0; i < n; i++) {
+    const g = rng.gaussian();
+    switch (kind % VARIED_KINDS) {
+      case 0: row[i] = g * scale; break;
+      case 1: row[i] = g * scale * (rng.uniform() < 0.02 ? 12 : 1); break;
+      case 2: row[i] = g * g * g * scale; break;
+      case 3: row[i] = 0; break;
+      case 4: row[i] = i === (n >> 1) + 3 ? -0.75 : 0; break;
+      case 5: row[i] = g * 1e-5 * scale; break;
+      case 6: row[i] = g * 3000; break;
+      case 7: row[i] = 0.125; break;
+      case 8: row[i] = Math.abs(g) * scale; break;
+      default: row[i] = Math.round(g * 4) * 0.25 * scale; break;
+    }
+  }
+}
+
+function encode(values: Float32Array, dtype: GeneratedDtype): Uint8Array {
+  if (dtype === 'F32') return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  const half = dtype === 'F16' ? f32ToF16Array(values) : f32ToBf16Array(values);
+  return new Uint8Array(half.buffer, half.byteOffset, half.byteLength);
+}
+
+export interface GenerateOptions {
+  dtype?: GeneratedDtype;
+  rows?: RowStyle;
+  seed?: number;
+  /** Folder with tokenizer.json and tokenizer_config.json; vocab must match its size. */
+  tokenizerFrom: string;
+}
+
+/** Writes the folder; returns the safetensors file's size in bytes. */
+export async function generateLlamaModel(dir: string, shape: GeneratedModelShape, options: GenerateOptions): Promise<number> {
+  const dtype = options.dtype ?? 'F32';
+  const bytesPer = dtype === 'F32' ? 4 : 2;
+  await mkdir(dir, { recursive: true });
+  const tensors = tensorList(shape);
+  const header: Record<string, unknown> = {};
+  let offset = 0;
+  for (const [name, dims] of tensors) {
+    const n = dims.reduce((a, b) => a * b, 1) * bytesPer;
+    header[name] = { dtype, shape: dims, data_offsets: [offset, offset + n] };
+    offset += n;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - (json.length % 8)) % 8);
+  const file = await open(path.join(dir, 'model.safetensors'), 'w');
+  try {
+    const prefix = new Uint8Array(8);
+    new DataView(prefix.buffer).setBigUint64(0, BigInt(json.length), true);
+    await file.write(prefix);
+    await file.write(new TextEncoder().encode(json));
+    const rng = new Rng(options.seed ?? 12345);
+    let kind = 0;
+    for (const [name, dims] of tensors) {
+      const cols = dims.at(-1)!;
+      const rows = dims.length > 1 ? dims[0]! : 1;
+      const isNorm = name.includes('norm');
+      const rowsPerChunk = Math.max(1, Math.floor((1 << 22) / cols));
+      const chunk = new Float32Array(rowsPerChunk * cols);
+      for (let r0 = 0; r0 < rows; r0 += rowsPerChunk) {
+        const n = Math.min(rowsPerChunk, rows - r0);
+        for (let r = 0; r < n; r++) {
+          const row = chunk.subarray(r * cols, (r + 1) * cols);
+          if (isNorm) for (let i = 0; i < cols; i++) row[i] = 1 + 0.1 * rng.gaussian();
+          else if (options.rows === 'varied') fillVariedRow(row, kind++, rng);
+          else for (let i = 0; i < cols; i++) row[i] = 0.02 * rng.gaussian();
+        }
+        await file.write(encode(chunk.subarray(0, n * cols), dtype));
+      }
+    }
+  } finally {
+    await file.close();
+  }
+  await writeFile(
+    path.join(dir, 'config.json'),
+    JSON.stringify({
+      architectures: ['LlamaForCausalLM'], model_type: 'llama', hidden_size: shape.hidden,
+      intermediate_size: shape.intermediate, num_hidden_layers: shape.layers, num_attention_heads: shape.heads,
+      num_key_value_heads: shape.kvHeads, vocab_size: shape.vocab, max_position_embeddings: 2048,
+      rms_norm_eps: 1e-5, rope_theta: 10000, tie_word_embeddings: shape.tied ?? false, bos_token_id: 1, eos_token_id: 2,
+      torch_dtype: { F32: 'float32', F16: 'float16', BF16: 'bfloat16' }[dtype],
+    }, null, 2),
+  );
+  for (const f of ['tokenizer.json', 'tokenizer_config.json']) await copyFile(path.join(options.tokenizerFrom, f), path.join(dir, f));
+  return 8 + json.length + offset;
+}

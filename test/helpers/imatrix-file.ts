@@ -1,0 +1,45 @@
+// Writes an importance matrix in llama.cpp's GGUF imatrix format (what llama-imatrix saves and
+// llama-quantize --imatrix reads): per entry <name>.in_sum2 (sums of squares) and <name>.counts.
+import { writeFile } from 'node:fs/promises';
+import { layoutGguf, type GgufTensorInfo } from '../../src/core/gguf/gguf-header.ts';
+import type { GgufKv } from '../../src/core/gguf/gguf-value.ts';
+import { Rng } from './generate-model.ts';
+
+export async function writeImatrixGguf(
+  file: string,
+  entries: Map<string, { sums: Float32Array; count: number }>,
+  options: { dataset: string; chunkCount: number; chunkSize: number },
+): Promise<void> {
+  const names = [...entries.keys()].sort();
+  const metadata: GgufKv[] = [
+    { key: 'general.type', value: { type: 'string', value: 'imatrix' } },
+    { key: 'imatrix.datasets', value: { type: 'array', itemType: 'string', value: [options.dataset] } },
+    { key: 'imatrix.chunk_count', value: { type: 'u32', value: options.chunkCount } },
+    { key: 'imatrix.chunk_size', value: { type: 'u32', value: options.chunkSize } },
+  ];
+  const tensors: GgufTensorInfo[] = [];
+  const data: Float32Array[] = [];
+  for (const name of names) {
+    const e = entries.get(name)!;
+    tensors.push({ name: `${name}.in_sum2`, ne: [e.sums.length, 1], type: 'F32' }, { name: `${name}.counts`, ne: [1, 1], type: 'F32' });
+    data.push(e.sums, new Float32Array([e.count]));
+  }
+  const layout = layoutGguf(metadata, tensors);
+  const out = new Uint8Array(layout.totalBytes);
+  out.set(layout.header);
+  data.forEach((d, i) => out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), layout.tensorOffsets[i]!));
+  await writeFile(file, out);
+}
+
+/** A random log-normal importance matrix for the given tensors (name -> column count). */
+export function randomImatrix(columns: Map<string, number>, seed: number): Map<string, { sums: Float32Array; count: number }> {
+  const rng = new Rng(seed);
+  const out = new Map<string, { sums: Float32Array; count: number }>();
+  for (const [name, cols] of columns) {
+    const count = 512 * (1 + Math.floor(rng.uniform() * 8));
+    const sums = new Float32Array(cols);
+    for (let i = 0; i < cols; i++) sums[i] = Math.exp(rng.gaussian() * 1.5) * count;
+    out.set(name, { sums, count });
+  }
+  return out;
+}
