@@ -1,5 +1,6 @@
 // Shared pieces of the e2e tests: the Chromium launch recipe from DESIGN.md, fixture paths,
 // screenshots, and a GGUF header reader for checking downloads.
+import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -67,4 +68,18 @@ export async function modelFilePaths(dir) {
 export async function readGgufTensors(file) {
   const parsed = await gguf(file, { allowLocalFile: true });
   return { metadata: parsed.metadata, tensors: new Map(parsed.tensorInfos.map((t) => [t.name, t])) };
+}
+
+/** Every next-token distribution is a probability distribution: finite, non-negative, sums to 1. */
+export function assertDistributions(tokens, distributions) {
+  assert.ok(tokens.length >= 5, `the sentence gave only ${tokens.length} tokens`);
+  assert.equal(distributions.length, tokens.length);
+  for (const [i, probs] of distributions.entries()) {
+    let sum = 0;
+    for (const p of probs) {
+      assert.ok(Number.isFinite(p) && p >= 0, `position ${i}: probability ${p}`);
+      sum += p;
+    }
+    assert.ok(Math.abs(sum - 1) <= 1e-3, `position ${i}: probabilities sum to ${sum}`);
+  }
 }

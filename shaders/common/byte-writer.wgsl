@@ -2,9 +2,8 @@
 // group of whole blocks (a multiple of 4 bytes) in private words and then owns those output
 // words outright: no atomics, no read-modify-write races between invocations.
 
-const OUT_WORDS_MAX: u32 = 17u; // two q8_0 blocks, the largest group
-
-var<private> out_words: array<u32, 17>;
+// The kernel file declares OUT_WORDS_MAX: the words of its largest group.
+var<private> out_words: array<u32, OUT_WORDS_MAX>;
 
 fn out_clear() {
   for (var i = 0u; i < OUT_WORDS_MAX; i = i + 1u) { out_words[i] = 0u; }

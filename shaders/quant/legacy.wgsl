@@ -12,6 +12,7 @@ override BLOCK_BYTES: u32 = 18u + select(0u, 2u, ASYMMETRIC) + select(0u, 4u, QB
 // 18- and 22-byte blocks go in pairs so every invocation owns whole output words.
 override GROUP_BLOCKS: u32 = select(1u, 2u, (BLOCK_BYTES & 3u) != 0u);
 
+const OUT_WORDS_MAX: u32 = 17u; // two 34-byte blocks at most
 const F32_FLT_MAX: u32 = 0x7f7fffffu;
 const F32_HALF: u32 = 0x3f000000u;
 const F32_RMIN: u32 = 0xbf666666u;   // -0.9f

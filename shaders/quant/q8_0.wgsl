@@ -3,6 +3,7 @@
 
 const BLOCK_BYTES: u32 = 34u;
 const GROUP_BLOCKS: u32 = 2u;
+const OUT_WORDS_MAX: u32 = 17u; // two 34-byte blocks at most
 const F32_127: u32 = 0x42fe0000u;
 
 fn quantize_block(block: u32, pos: u32) {

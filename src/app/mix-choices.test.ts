@@ -66,6 +66,15 @@ describe('studioTensorTypes', () => {
 });
 
 describe('mixSummaries', () => {
+  it('gives every mix exactly fileTypeSummary\'s size', () => {
+    for (const plan of [stories, tiny]) {
+      const summaries = mixSummaries(plan, true);
+      for (const mix of MIX_NAMES) {
+        expect(summaries[mix], `${mix}`).toEqual({ ok: true, ...fileTypeSummary(plan, chooseMixTypes(plan, { mix, hasImatrix: true })) });
+      }
+    }
+  });
+
   it('gives every mix its size from shapes, or why it cannot be applied', () => {
     const without = mixSummaries(tiny, false);
     expect(Object.keys(without).sort()).toEqual([...MIX_NAMES].sort());

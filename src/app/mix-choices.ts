@@ -1,8 +1,10 @@
 // What the studio offers: llama-quantize's named mixes (grouped for the picker), the per-tensor
 // types of a mix with the user's heatmap edits on top, and the size each mix would give.
-import { GGML_TYPE_NAMES, GGML_TYPES, type GgmlTypeName } from '../core/ggml-type.ts';
+import { planGgufLayout } from '../core/export/export-gguf.ts';
+import { GGML_TYPE_NAMES, GGML_TYPES, tensorBytes, type GgmlTypeName } from '../core/ggml-type.ts';
+import { alignUp } from '../core/gguf/gguf-header.ts';
 import type { ModelPlan, PlannedTensor, TensorTypes } from '../core/model/plan-types.ts';
-import { fallbackForRowLength, fileTypeSummary, type SizeSummary } from '../core/recipe/choose-types.ts';
+import { fallbackForRowLength, type SizeSummary } from '../core/recipe/choose-types.ts';
 import { chooseMixTypes, MIX_NAMES, type MixName } from '../core/recipe/llama-mixes.ts';
 
 export interface MixGroup {
@@ -63,12 +65,37 @@ export function studioTensorTypes(plan: ModelPlan, input: StudioRecipeInput): Te
 
 export type MixSummary = ({ ok: true } & SizeSummary) | { ok: false; reason: string };
 
+/**
+ * fileTypeSummary for many recipes of one plan. Encoding the header (the whole vocabulary) is
+ * what costs, and its size does not depend on the types (a tensor's type is a fixed-size u32),
+ * so it is encoded once and each recipe only adds up its aligned tensor sizes.
+ */
+export function sizeSummarizer(plan: ModelPlan): (types: TensorTypes) => SizeSummary {
+  const anyTypes: TensorTypes = new Map(plan.tensors.map((t) => [t.ggufName, 'F32']));
+  const reference = planGgufLayout(plan, anyTypes);
+  const dataStart = reference.tensorOffsets[0] ?? reference.totalBytes;
+  const elements = plan.tensors.reduce((sum, t) => sum + t.ne.reduce((a, b) => a * b, 1), 0);
+  return (types) => {
+    let dataBytes = 0;
+    let padded = 0;
+    for (const t of plan.tensors) {
+      const type = types.get(t.ggufName);
+      if (!type) throw new Error(`no type chosen for tensor "${t.ggufName}"`);
+      const size = tensorBytes(type, t.ne);
+      dataBytes += size;
+      padded += alignUp(size, reference.alignment);
+    }
+    return { totalBytes: dataStart + padded, bitsPerWeight: elements ? (dataBytes * 8) / elements : 0 };
+  };
+}
+
 /** Every mix's file size for this model, for the picker's labels (shapes only; no weights read). */
 export function mixSummaries(plan: ModelPlan, hasImatrix: boolean): Record<MixName, MixSummary> {
+  const summarize = sizeSummarizer(plan);
   const out = {} as Record<MixName, MixSummary>;
   for (const mix of MIX_NAMES) {
     try {
-      out[mix] = { ok: true, ...fileTypeSummary(plan, chooseMixTypes(plan, { mix, hasImatrix })) };
+      out[mix] = { ok: true, ...summarize(chooseMixTypes(plan, { mix, hasImatrix })) };
     } catch (e) {
       out[mix] = { ok: false, reason: (e as Error).message };
     }

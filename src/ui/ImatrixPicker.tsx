@@ -28,10 +28,11 @@ export function ImatrixPicker() {
         {imatrix.status === 'loading' && <span className="muted">Reading {imatrix.name}…</span>}
         {imatrix.status === 'ready' && (
           <span className="imatrix-text">
-            <strong>{imatrix.name}</strong>
-            <span className="muted">
-              {' '}
-              · {imatrix.entryNames.length} entries
+            <strong className="imatrix-name" title={imatrix.name}>
+              {imatrix.name}
+            </strong>
+            <span className="imatrix-details muted">
+              {imatrix.entryNames.length} entries
               {coverage ? ` (${coverage.covered} of ${coverage.quantizable} tensors)` : ''}
               {imatrix.datasets.length > 0 ? ` · ${imatrix.datasets.join(', ')}` : ''}
               {imatrix.chunkCount > 0 ? ` · ${imatrix.chunkCount} chunks` : ''}

@@ -9,6 +9,7 @@ import { quantizeQ4_0Ref, quantizeQ4_1Ref, quantizeQ5_0Ref, quantizeQ5_1Ref } fr
 import { quantizeQ8_0 } from './q8_0.ts';
 import type { RowQuantizer } from './row-quantizer.ts';
 import type { RowsQuantizeFn } from './rows-quantize-fn.ts';
+import { IQ_QUANTIZERS } from './iq/iq-tables.ts';
 
 export type { RowsQuantizeFn } from './rows-quantize-fn.ts';
 
@@ -31,8 +32,9 @@ const QUANTIZERS: Record<GgmlTypeName, RowsQuantizeFn | null> = {
   Q8_0: (src, _cols, _im, dst) => quantizeQ8_0(src, dst),
   Q8_1: null,
   Q2_K: null, Q3_K: null, Q4_K: null, Q5_K: null, Q6_K: null, Q8_K: null,
-  IQ2_XXS: null, IQ2_XS: null, IQ2_S: null, IQ3_XXS: null, IQ3_S: null,
-  IQ1_S: null, IQ1_M: null, IQ4_NL: null, IQ4_XS: null,
+  IQ2_XXS: IQ_QUANTIZERS.IQ2_XXS, IQ2_XS: IQ_QUANTIZERS.IQ2_XS, IQ2_S: IQ_QUANTIZERS.IQ2_S,
+  IQ3_XXS: IQ_QUANTIZERS.IQ3_XXS, IQ3_S: IQ_QUANTIZERS.IQ3_S,
+  IQ1_S: IQ_QUANTIZERS.IQ1_S, IQ1_M: IQ_QUANTIZERS.IQ1_M, IQ4_NL: null, IQ4_XS: null,
   TQ1_0: null, TQ2_0: null, MXFP4: null,
 };
 

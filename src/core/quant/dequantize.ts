@@ -5,6 +5,7 @@ import { f16ToF32Table } from '../float16.ts';
 import { readU32 } from './block-bytes.ts';
 import { dequantizeBf16, dequantizeF16, dequantizeF32 } from './float-types.ts';
 import type { RowsDequantizeFn } from './rows-quantize-fn.ts';
+import { IQ_DEQUANTIZERS } from './iq/iq-tables.ts';
 
 const fround = Math.fround;
 const QK = 32;
@@ -56,8 +57,9 @@ const DEQUANTIZERS: Record<GgmlTypeName, RowsDequantizeFn | null> = {
   Q8_0: (b, _c, d) => dequantizeQ8_0(b, d),
   Q8_1: null,
   Q2_K: null, Q3_K: null, Q4_K: null, Q5_K: null, Q6_K: null, Q8_K: null,
-  IQ2_XXS: null, IQ2_XS: null, IQ2_S: null, IQ3_XXS: null, IQ3_S: null,
-  IQ1_S: null, IQ1_M: null, IQ4_NL: null, IQ4_XS: null,
+  IQ2_XXS: IQ_DEQUANTIZERS.IQ2_XXS, IQ2_XS: IQ_DEQUANTIZERS.IQ2_XS, IQ2_S: IQ_DEQUANTIZERS.IQ2_S,
+  IQ3_XXS: IQ_DEQUANTIZERS.IQ3_XXS, IQ3_S: IQ_DEQUANTIZERS.IQ3_S,
+  IQ1_S: IQ_DEQUANTIZERS.IQ1_S, IQ1_M: IQ_DEQUANTIZERS.IQ1_M, IQ4_NL: null, IQ4_XS: null,
   TQ1_0: null, TQ2_0: null, MXFP4: null,
 };
 

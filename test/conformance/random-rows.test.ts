@@ -1,0 +1,90 @@
+// Every block type, byte for byte against llama.cpp's own quantizers (llama-quantize built from
+// node-llama-cpp's source), on thousands of generated rows in shapes that stress quantizers
+// (outliers, zero rows, single spikes, tiny and huge scales, constant rows, heavy tails), with
+// and without a random importance matrix. The rows travel as the weights of generated Llama
+// models (two row-length sets) quantized "pure": every matrix at the one type under test.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GgmlTypeName } from '../../src/core/ggml-type.ts';
+import type { MixName } from '../../src/core/recipe/llama-mixes.ts';
+import { runCli } from '../helpers/cli.ts';
+import { describeGgufDifference } from '../helpers/compare-gguf.ts';
+import { generateLlamaModel, type GeneratedModelShape } from '../helpers/generate-model.ts';
+import { randomImatrix, writeImatrixGguf } from '../helpers/imatrix-file.ts';
+import { runLlamaTool } from '../helpers/llama-tools.ts';
+import { STORIES260K } from '../helpers/paths.ts';
+
+/** Each type under test, and a llama-quantize file type whose default type it is. */
+const TYPES: [GgmlTypeName, MixName][] = [
+  ['F16', 'F16'], ['BF16', 'BF16'], ['Q8_0', 'Q8_0'], ['Q5_1', 'Q5_1'], ['Q5_0', 'Q5_0'], ['Q4_1', 'Q4_1'], ['Q4_0', 'Q4_0'],
+  ['Q6_K', 'Q6_K'], ['Q5_K', 'Q5_K_S'], ['Q4_K', 'Q4_K_S'], ['Q3_K', 'Q3_K_S'], ['Q2_K', 'Q2_K'],
+  ['IQ4_NL', 'IQ4_NL'], ['IQ4_XS', 'IQ4_XS'], ['IQ3_S', 'IQ3_S'], ['IQ3_XXS', 'IQ3_XXS'], ['IQ2_S', 'IQ2_M'],
+  ['IQ2_XS', 'IQ2_XS'], ['IQ2_XXS', 'IQ2_XXS'], ['IQ1_M', 'IQ1_M'], ['IQ1_S', 'IQ1_S'],
+  ['TQ2_0', 'TQ2_0'], ['TQ1_0', 'TQ1_0'], ['MXFP4', 'MXFP4_MOE'],
+];
+
+/** Two sets of row lengths (all multiples of 256): 256/512 and 512/1280. ~5,600 and ~9,000 rows. */
+const SHAPES: GeneratedModelShape[] = [
+  { hidden: 256, intermediate: 512, layers: 2, heads: 4, kvHeads: 4, vocab: 512 },
+  { hidden: 512, intermediate: 1280, layers: 2, heads: 8, kvHeads: 2, vocab: 512 },
+];
+
+let work: string;
+const models: { dir: string; gguf: string; imatrix: string }[] = [];
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'conformance-rows-'));
+  for (const [i, shape] of SHAPES.entries()) {
+    const dir = path.join(work, `rows-${i}`);
+    await generateLlamaModel(dir, shape, { dtype: 'F32', rows: 'varied', seed: 1000 + i, tokenizerFrom: STORIES260K });
+    const gguf = path.join(work, `rows-${i}-F32.gguf`);
+    const r = await runCli(['quantize', dir, '--type', 'F32', '--backend', 'cpu', '-o', gguf]);
+    if (r.code !== 0) throw new Error(r.stderr);
+    const columns = new Map<string, number>();
+    for (let l = 0; l < shape.layers; l++) {
+      for (const t of ['attn_q', 'attn_k', 'attn_v', 'attn_output', 'ffn_gate', 'ffn_up']) columns.set(`blk.${l}.${t}.weight`, shape.hidden);
+      columns.set(`blk.${l}.ffn_down.weight`, shape.intermediate);
+    }
+    columns.set('output.weight', shape.hidden);
+    columns.set('token_embd.weight', shape.hidden);
+    const imatrix = path.join(work, `rows-${i}.imatrix.gguf`);
+    await writeImatrixGguf(imatrix, randomImatrix(columns, 500 + i), { dataset: 'random', chunkCount: 3, chunkSize: 512 });
+    models.push({ dir, gguf, imatrix });
+  }
+}, 600_000);
+
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+async function compareType(type: GgmlTypeName, mix: MixName, withImatrix: boolean): Promise<void> {
+  for (const [i, model] of models.entries()) {
+    const tag = `${type}-${i}${withImatrix ? '-imatrix' : ''}`;
+    const theirs = path.join(work, `${tag}.llama.gguf`);
+    const ours = path.join(work, `${tag}.ours.gguf`);
+    const args = ['--pure', '--output-tensor-type', type.toLowerCase(), '--token-embedding-type', type.toLowerCase(), ...(withImatrix ? ['--imatrix', model.imatrix] : [])];
+    let llamaError: Error | null = null;
+    await runLlamaTool('llama-quantize', [...args, model.gguf, theirs, mix, '2']).catch((e: Error) => (llamaError = e));
+    const r = await runCli(['quantize', model.dir, '--type', mix, ...args, '--backend', 'cpu', '-o', ours]);
+    if (llamaError) {
+      expect(String(llamaError), tag).toMatch(/requires an imatrix/);
+      expect(r.code, `${tag}: llama-quantize refused, we did not`).not.toBe(0);
+      expect(r.stderr).toMatch(/needs an importance matrix/);
+      continue;
+    }
+    expect(r.code, `${tag}: ${r.stderr}`).toBe(0);
+    expect(await describeGgufDifference(ours, theirs), tag).toBeNull();
+    await rm(ours);
+    await rm(theirs);
+  }
+}
+
+describe('every block type against llama.cpp on generated rows', () => {
+  for (const [type, mix] of TYPES) {
+    for (const withImatrix of [false, true]) {
+      it(`${type}${withImatrix ? ' with a random imatrix' : ''}`, () => compareType(type, mix, withImatrix), 600_000);
+    }
+  }
+});

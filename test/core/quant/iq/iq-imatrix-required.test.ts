@@ -1,0 +1,29 @@
+// ggml_quantize_requires_imatrix: IQ2_XXS, IQ2_XS and IQ1_S refuse to run without importance
+// weights; IQ2_S, IQ3_XXS, IQ3_S and IQ1_M run without.
+import { describe, expect, it } from 'vitest';
+import { IQ_QUANTIZERS, IQ_REQUIRES_IMATRIX, type LowBitIqType } from '../../../../src/core/quant/iq/iq-tables.ts';
+import { GGML_TYPES } from '../../../../src/core/ggml-type.ts';
+
+const row = Float32Array.from({ length: 256 }, (_, i) => Math.sin(i * 0.37) * (1 + (i % 7)));
+
+describe('imatrix requirement of the low-bit i-quants', () => {
+  for (const type of Object.keys(IQ_QUANTIZERS) as LowBitIqType[]) {
+    const dst = new Uint8Array(GGML_TYPES[type].typeSize);
+    if (IQ_REQUIRES_IMATRIX.has(type)) {
+      it(`${type} without an imatrix throws an error that says it needs one`, () => {
+        expect(() => IQ_QUANTIZERS[type](row, 256, null, dst)).toThrow(
+          new RegExp(`^${type} needs an importance matrix \\(imatrix\\)`),
+        );
+      });
+    } else {
+      it(`${type} quantizes without an imatrix`, () => {
+        IQ_QUANTIZERS[type](row, 256, null, dst);
+        expect(dst.some((b) => b !== 0)).toBe(true);
+      });
+    }
+  }
+
+  it('the required set is exactly ggml_quantize_requires_imatrix', () => {
+    expect([...IQ_REQUIRES_IMATRIX].sort()).toEqual(['IQ1_S', 'IQ2_XS', 'IQ2_XXS']);
+  });
+});
