@@ -38,6 +38,7 @@ export async function exportMixOnCpu(dir, out, mix, imatrixFile = null) {
   const { chooseMixTypes, MIXES } = await core('src/core/recipe/llama-mixes.ts');
   const { exportGguf } = await core('src/core/export/export-gguf.ts');
   const { cpuRowQuantizer } = await core('src/core/quant/cpu-quantizer.ts');
+  const { imatrixMetadata } = await core('src/core/imatrix/imatrix-metadata.ts');
   const imatrix = imatrixFile ? await readImatrixFile(imatrixFile) : null;
   const files = await nodeModelFiles(dir);
   try {
@@ -46,6 +47,8 @@ export async function exportMixOnCpu(dir, out, mix, imatrixFile = null) {
     await exportGguf({
       plan, types, files, quantizer: cpuRowQuantizer, sink: await nodeFileSink(out),
       fileType: MIXES[mix].ftype, imatrix: imatrix?.entries ?? null,
+      // The browser only knows the picked file's name, not its path.
+      extraMetadata: imatrix ? imatrixMetadata(imatrix, path.basename(imatrixFile)) : [],
     });
   } finally {
     await files.close();

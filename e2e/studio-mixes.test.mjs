@@ -81,6 +81,7 @@ test('stories260K at Q4_K_M: the heatmap shows llama-quantize\'s bumps and the e
   await screenshot(page, '31-q4_k_m-exported');
 
   const { metadata, tensors } = await readGgufTensors(file);
+  assert.equal(Number(await page.getByTestId('total-size').getAttribute('data-bytes')), (await readFile(file)).length, 'the size shown is the size written');
   assert.equal(metadata['general.file_type'], 15, 'general.file_type is LLAMA_FTYPE_MOSTLY_Q4_K_M');
   assert.equal(tensors.get('blk.2.attn_v.weight').dtype, GGML_Q8_0);
   assert.equal(tensors.get('blk.0.attn_v.weight').dtype, GGML_Q5_0);
@@ -101,7 +102,7 @@ test('stories260K at Q4_0 with an imatrix: the weights reach the quantizer and l
   await page.getByTestId('mix-select').selectOption('Q4_0');
   await page.getByTestId('imatrix-input').setInputFiles(imatrixFile);
   const info = page.getByTestId('imatrix-info');
-  await info.getByText('stories260K-synthetic.imatrix.dat').waitFor();
+  await info.getByText('stories260K-synthetic.imatrix.dat', { exact: true }).waitFor();
   const text = await info.textContent();
   assert.match(text, new RegExp(`${entries.length} entries \\(${entries.length} of ${entries.length + 1} tensors\\)`));
   assert.match(text, /tinystories_val_sample\.txt · 7 chunks/);
@@ -118,6 +119,13 @@ test('stories260K at Q4_0 with an imatrix: the weights reach the quantizer and l
   await exportMixOnCpu(fixtureDir, withImatrix, 'Q4_0', imatrixFile);
   await exportMixOnCpu(fixtureDir, without, 'Q4_0');
   const bytes = await readFile(file);
+  assert.equal(Number(await page.getByTestId('total-size').getAttribute('data-bytes')), bytes.length, 'the size shown counts the imatrix keys');
+  const { metadata } = await readGgufTensors(file);
+  assert.equal(metadata['quantize.imatrix.file'], 'stories260K-synthetic.imatrix.dat');
+  assert.equal(metadata['quantize.imatrix.dataset'], 'tinystories_val_sample.txt');
+  assert.equal(metadata['quantize.imatrix.entries_count'], entries.length);
+  assert.equal(metadata['quantize.imatrix.chunks_count'], 7);
+  assert.equal(metadata['general.file_type'], 2, 'LLAMA_FTYPE_MOSTLY_Q4_0');
   assert.ok(bytes.equals(await readFile(withImatrix)), 'browser GGUF differs from the CPU export with the same imatrix');
   assert.ok(!bytes.equals(await readFile(without)), 'the imatrix changed nothing: it did not reach the quantizer');
   const { tokens, distributions } = await evaluateInLlamaCpp(file);
@@ -178,8 +186,11 @@ test('tiny-llama-10m: IQ2_XXS needs an imatrix; with one the heatmap shows it an
     await page.getByTestId('mix-select').selectOption('Q8_0');
     await blocked.waitFor({ state: 'detached' });
   } else {
-    await page.getByTestId('export-status').getByText('Saved').waitFor({ timeout: 300_000 });
-    assert.equal(downloads, 1);
+    // Every type is writable: the export starts (it takes minutes on SwiftShader, so stop it).
+    await page.getByRole('progressbar').waitFor();
+    assert.equal(await page.getByTestId('alert-export').count(), 0);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByTestId('export-status').getByText('Export cancelled').waitFor({ timeout: 60_000 });
   }
 
   // Without the imatrix the mix cannot be applied again.

@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModelPlan } from '../core/model/plan-types.ts';
 import { fileTypeSummary } from '../core/recipe/choose-types.ts';
-import { chooseMixTypes, MIX_NAMES } from '../core/recipe/llama-mixes.ts';
+import { planGgufLayout } from '../core/export/export-gguf.ts';
+import { chooseMixTypes, MIX_NAMES, MIXES } from '../core/recipe/llama-mixes.ts';
 import {
-  imatrixCoverage, MIX_GROUPS, mixSummaries, studioTensorTypes, typesFittingTensor, unsupportedMessage, unsupportedTypes,
+  imatrixCoverage, imatrixExtraMetadata, MIX_GROUPS, sizeSummarizer, mixSummaries, studioTensorTypes, typesFittingTensor, unsupportedMessage, unsupportedTypes,
 } from './mix-choices.ts';
 import { fixturePlan } from './test-plans.node.ts';
 
@@ -104,5 +105,27 @@ describe('imatrixCoverage', () => {
     const quantizable = stories.tensors.filter((t) => t.quantizable);
     const c = imatrixCoverage(['blk.0.attn_q.weight', 'blk.0.attn_norm.weight', 'other.weight'], stories);
     expect(c).toEqual({ covered: 1, quantizable: quantizable.length });
+  });
+});
+
+describe('imatrixExtraMetadata', () => {
+  const info = { name: 'calib.imatrix', entryNames: ['a.weight', 'b.weight'], datasets: ['wiki.txt'], chunkCount: 9 };
+
+  it('gives llama-quantize\'s quantize.imatrix.* keys from what the page knows', () => {
+    expect(imatrixExtraMetadata(null)).toEqual([]);
+    expect(imatrixExtraMetadata(info)).toEqual([
+      { key: 'quantize.imatrix.file', value: { type: 'string', value: 'calib.imatrix' } },
+      { key: 'quantize.imatrix.dataset', value: { type: 'string', value: 'wiki.txt' } },
+      { key: 'quantize.imatrix.entries_count', value: { type: 'u32', value: 2 } },
+      { key: 'quantize.imatrix.chunks_count', value: { type: 'u32', value: 9 } },
+    ]);
+  });
+
+  it('is counted in the size: the summary equals the export layout with those keys', () => {
+    const extra = imatrixExtraMetadata(info);
+    const types = chooseMixTypes(stories, { mix: 'Q4_0', hasImatrix: true });
+    const layout = planGgufLayout(stories, types, MIXES.Q4_0.ftype, extra);
+    expect(sizeSummarizer(stories, extra)(types).totalBytes).toBe(layout.totalBytes);
+    expect(sizeSummarizer(stories)(types).totalBytes).toBeLessThan(layout.totalBytes);
   });
 });

@@ -3,6 +3,8 @@
 import { planGgufLayout } from '../core/export/export-gguf.ts';
 import { GGML_TYPE_NAMES, GGML_TYPES, tensorBytes, type GgmlTypeName } from '../core/ggml-type.ts';
 import { alignUp } from '../core/gguf/gguf-header.ts';
+import type { GgufKv } from '../core/gguf/gguf-value.ts';
+import { imatrixMetadata } from '../core/imatrix/imatrix-metadata.ts';
 import type { ModelPlan, PlannedTensor, TensorTypes } from '../core/model/plan-types.ts';
 import { fallbackForRowLength, type SizeSummary } from '../core/recipe/choose-types.ts';
 import { chooseMixTypes, MIX_NAMES, type MixName } from '../core/recipe/llama-mixes.ts';
@@ -70,9 +72,9 @@ export type MixSummary = ({ ok: true } & SizeSummary) | { ok: false; reason: str
  * what costs, and its size does not depend on the types (a tensor's type is a fixed-size u32),
  * so it is encoded once and each recipe only adds up its aligned tensor sizes.
  */
-export function sizeSummarizer(plan: ModelPlan): (types: TensorTypes) => SizeSummary {
+export function sizeSummarizer(plan: ModelPlan, extraMetadata: readonly GgufKv[] = []): (types: TensorTypes) => SizeSummary {
   const anyTypes: TensorTypes = new Map(plan.tensors.map((t) => [t.ggufName, 'F32']));
-  const reference = planGgufLayout(plan, anyTypes);
+  const reference = planGgufLayout(plan, anyTypes, undefined, extraMetadata);
   const dataStart = reference.tensorOffsets[0] ?? reference.totalBytes;
   const elements = plan.tensors.reduce((sum, t) => sum + t.ne.reduce((a, b) => a * b, 1), 0);
   return (types) => {
@@ -90,8 +92,12 @@ export function sizeSummarizer(plan: ModelPlan): (types: TensorTypes) => SizeSum
 }
 
 /** Every mix's file size for this model, for the picker's labels (shapes only; no weights read). */
-export function mixSummaries(plan: ModelPlan, hasImatrix: boolean): Record<MixName, MixSummary> {
-  const summarize = sizeSummarizer(plan);
+export function mixSummaries(
+  plan: ModelPlan,
+  hasImatrix: boolean,
+  extraMetadata: readonly GgufKv[] = [],
+): Record<MixName, MixSummary> {
+  const summarize = sizeSummarizer(plan, extraMetadata);
   const out = {} as Record<MixName, MixSummary>;
   for (const mix of MIX_NAMES) {
     try {
@@ -133,4 +139,21 @@ export function imatrixCoverage(entryNames: readonly string[], plan: ModelPlan):
   const have = new Set(entryNames);
   const quantizable = plan.tensors.filter((t) => t.quantizable);
   return { covered: quantizable.filter((t) => have.has(t.ggufName)).length, quantizable: quantizable.length };
+}
+
+export interface LoadedImatrixInfo {
+  name: string;
+  entryNames: readonly string[];
+  datasets: readonly string[];
+  chunkCount: number;
+}
+
+/**
+ * The quantize.imatrix.* keys the export will write, from what the page knows of the imatrix
+ * (the worker writes the same from the real one), so the size shown counts them too.
+ */
+export function imatrixExtraMetadata(info: LoadedImatrixInfo | null): GgufKv[] {
+  if (!info) return [];
+  const entries = new Map(info.entryNames.map((n) => [n, new Float32Array(0)]));
+  return imatrixMetadata({ entries, datasets: [...info.datasets], chunkCount: info.chunkCount }, info.name);
 }

@@ -2,7 +2,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ModelPlan } from '../core/model/plan-types.ts';
 import { fileTypeSummary } from '../core/recipe/choose-types.ts';
 import { chooseMixTypes } from '../core/recipe/llama-mixes.ts';
-import { exportFileName } from './export-actions.ts';
+import { exportFileName, startExport } from './export-actions.ts';
 import { clearTensorType, recomputeRecipe, resetRecipeTypes, setMix, setTensorType } from './recipe-actions.ts';
 import { initialExport, initialImatrix, initialRecipe, useStudio } from './store.ts';
 import { fixturePlan } from './test-plans.node.ts';
@@ -94,6 +94,27 @@ describe('recipe actions', () => {
   it('a refused export\'s message goes away when the recipe changes', () => {
     useStudio.setState({ exportJob: { ...initialExport, phase: 'blocked', error: 'cannot write Q6_K' } });
     setMix('Q8_0');
+    expect(useStudio.getState().exportJob).toEqual(initialExport);
+  });
+});
+
+describe('startExport', () => {
+  it('refuses a recipe with types no quantizer writes, naming them, before any sink or worker is touched', async () => {
+    open(tiny, 'tiny-llama-10m');
+    setMix('Q4_K_M');
+    useStudio.setState({ supportedTypes: ['F32', 'F16', 'Q8_0', 'Q4_K'] });
+    await startExport();
+    const job = useStudio.getState().exportJob;
+    expect(job.phase).toBe('blocked');
+    expect(job.error).toMatch(/cannot write Q6_K \(token_embd\.weight, /);
+    expect(job.error).not.toMatch(/Q4_K \(/);
+  });
+
+  it('does not start while the chosen mix cannot be applied', async () => {
+    open(tiny, 'tiny-llama-10m');
+    setMix('IQ2_XXS');
+    useStudio.setState({ supportedTypes: null });
+    await startExport();
     expect(useStudio.getState().exportJob).toEqual(initialExport);
   });
 });

@@ -1,9 +1,10 @@
 // Recipe edits. Types and the size summary are recomputed here, synchronously, so the numbers
 // on screen change in the same render as the click (they come from shapes, not weights).
 import type { GgmlTypeName } from '../core/ggml-type.ts';
-import { fileTypeSummary } from '../core/recipe/choose-types.ts';
+import type { ModelPlan, TensorTypes } from '../core/model/plan-types.ts';
+import type { SizeSummary } from '../core/recipe/choose-types.ts';
 import type { MixName } from '../core/recipe/llama-mixes.ts';
-import { studioTensorTypes } from './mix-choices.ts';
+import { imatrixExtraMetadata, sizeSummarizer, studioTensorTypes } from './mix-choices.ts';
 import { initialExport, useStudio, type RecipeSlice, type StudioState } from './store.ts';
 
 type Recipe = RecipeSlice['recipe'];
@@ -16,6 +17,18 @@ function updateRecipe(change: (recipe: Recipe) => Recipe): void {
   }));
 }
 
+// Every click recomputes the size; the header (the whole vocabulary) is encoded once per model
+// and imatrix (whose keys the header also holds).
+const summarizers = new WeakMap<ModelPlan, { key: string; summarize: (types: TensorTypes) => SizeSummary }>();
+
+function summarize(plan: ModelPlan, imatrix: StudioState['imatrix'], types: TensorTypes): SizeSummary {
+  const extra = imatrixExtraMetadata(imatrix.status === 'ready' ? imatrix : null);
+  const key = JSON.stringify(extra);
+  let cached = summarizers.get(plan);
+  if (!cached || cached.key !== key) summarizers.set(plan, (cached = { key, summarize: sizeSummarizer(plan, extra) }));
+  return cached.summarize(types);
+}
+
 function withTypes(recipe: Recipe): Recipe {
   const { source, imatrix } = useStudio.getState();
   const plan = source.plan;
@@ -23,7 +36,7 @@ function withTypes(recipe: Recipe): Recipe {
   try {
     const hasImatrix = imatrix.status === 'ready';
     const types = studioTensorTypes(plan, { mix: recipe.mix, hasImatrix, edits: recipe.overrides });
-    const { totalBytes, bitsPerWeight } = fileTypeSummary(plan, types);
+    const { totalBytes, bitsPerWeight } = summarize(plan, imatrix, types);
     return { ...recipe, types, appliedMix: recipe.mix, totalBytes, bitsPerWeight, error: null };
   } catch (e) {
     // Keep showing the last recipe that could be applied (and its size): the message says why

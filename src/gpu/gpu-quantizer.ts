@@ -57,7 +57,7 @@ export function createGpuRowQuantizer(device: GPUDevice, options: GpuRowQuantize
 
     const encoder = device.createCommandEncoder({ label: `${OWNER}.encoder` });
     const pass = encoder.beginComputePass({ label: `${OWNER}.pass` });
-    if (weighted) {
+    if (weighted && kernel.rowSigma) {
       pass.setPipeline(await pipelines.pipeline({ kind: 'rowSigma' }));
       pass.setBindGroup(0, device.createBindGroup({
         label: `${OWNER}.rowSigmaBindGroup`,

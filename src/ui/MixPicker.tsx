@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { setMix } from '../app/recipe-actions.ts';
-import { MIX_GROUPS, mixSummaries, type MixSummary } from '../app/mix-choices.ts';
+import { imatrixExtraMetadata, MIX_GROUPS, mixSummaries, type MixSummary } from '../app/mix-choices.ts';
 import { useStudio } from '../app/store.ts';
 import { MIXES, parseMixName } from '../core/recipe/llama-mixes.ts';
 import { formatBytes } from './format.ts';
@@ -19,8 +19,12 @@ function optionLabel(mix: string, summary: MixSummary | undefined): string {
 export function MixPicker() {
   const mix = useStudio((s) => s.recipe.mix);
   const plan = useStudio((s) => s.source.plan);
-  const hasImatrix = useStudio((s) => s.imatrix.status === 'ready');
-  const summaries = useMemo(() => (plan ? mixSummaries(plan, hasImatrix) : null), [plan, hasImatrix]);
+  const imatrix = useStudio((s) => s.imatrix);
+  const summaries = useMemo(() => {
+    if (!plan) return null;
+    const ready = imatrix.status === 'ready';
+    return mixSummaries(plan, ready, imatrixExtraMetadata(ready ? imatrix : null));
+  }, [plan, imatrix]);
   return (
     <label className="recipe-field">
       <span className="field-label">Quantization mix</span>

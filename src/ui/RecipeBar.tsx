@@ -20,7 +20,9 @@ export function RecipeBar() {
       </div>
       <div className={`recipe-stats${stale ? ' recipe-stale' : ''}`}>
         <div className="stat">
-          <span className="stat-value" data-testid="total-size">{formatBytes(totalBytes)}</span>
+          <span className="stat-value" data-testid="total-size" data-bytes={totalBytes} title={`${totalBytes} bytes`}>
+            {formatBytes(totalBytes)}
+          </span>
           <span className="stat-label">GGUF size</span>
         </div>
         <div className="stat">

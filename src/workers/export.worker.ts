@@ -5,6 +5,7 @@ import type { ByteSink, ModelFiles } from '../core/bytes-io.ts';
 import { GGML_TYPE_NAMES, type GgmlTypeName } from '../core/ggml-type.ts';
 import type { ImportanceMatrix } from '../core/imatrix/imatrix-types.ts';
 import { readImatrix } from '../core/imatrix/read-imatrix.ts';
+import { imatrixMetadata } from '../core/imatrix/imatrix-metadata.ts';
 import type { ModelPlan, TensorTypes } from '../core/model/plan-types.ts';
 import type { RowQuantizer } from '../core/quant/row-quantizer.ts';
 import { planModel } from '../core/model/plan-model.ts';
@@ -13,6 +14,7 @@ import { cpuRowQuantizer } from '../core/quant/cpu-quantizer.ts';
 import { createGpuRowQuantizer } from '../gpu/gpu-quantizer.ts';
 import { describeDevice, requestQuantDevice } from '../gpu/device.ts';
 import { blobByteSource, blobModelFiles, type NamedBlob } from '../io/blob-files.ts';
+import { yieldingQuantizer } from './yielding-quantizer.ts';
 
 export type { NamedBlob };
 
@@ -47,21 +49,25 @@ interface Engine {
 let enginePromise: Promise<Engine> | null = null;
 let opened: { files: ModelFiles; plan: ModelPlan } | null = null;
 let running: AbortController | null = null;
-let imatrix: ImportanceMatrix | null = null;
+/** The loaded imatrix and its file name (recorded in the GGUF as quantize.imatrix.file). */
+let imatrix: { name: string; matrix: ImportanceMatrix } | null = null;
+
+/** The CPU reference, sliced so a Cancel gets through during a long tensor. */
+const cpuQuantizer = yieldingQuantizer(cpuRowQuantizer, () => running?.signal);
 
 /** GPU where it supports the type, the CPU reference for the rest (and for everything without WebGPU). */
 function withCpuFallback(gpu: RowQuantizer): RowQuantizer {
   return {
     name: 'gpu',
-    supports: (type) => gpu.supports(type) || cpuRowQuantizer.supports(type),
+    supports: (type) => gpu.supports(type) || cpuQuantizer.supports(type),
     quantizeRows: (type, src, cols, imatrix) =>
-      (gpu.supports(type) ? gpu : cpuRowQuantizer).quantizeRows(type, src, cols, imatrix),
+      (gpu.supports(type) ? gpu : cpuQuantizer).quantizeRows(type, src, cols, imatrix),
   };
 }
 
 async function startEngine(): Promise<Engine> {
   const gpu = (self.navigator as Navigator & { gpu?: GPU }).gpu;
-  if (!gpu) return { backend: { kind: 'cpu', detail: 'CPU (this browser has no WebGPU)' }, quantizer: cpuRowQuantizer };
+  if (!gpu) return { backend: { kind: 'cpu', detail: 'CPU (this browser has no WebGPU)' }, quantizer: cpuQuantizer };
   try {
     // A lost device (driver reset, long background) gets a fresh one on the next export.
     const device = await requestQuantDevice(gpu, {
@@ -74,7 +80,7 @@ async function startEngine(): Promise<Engine> {
   } catch (e) {
     return {
       backend: { kind: 'cpu', detail: `CPU (no WebGPU adapter: ${(e as Error).message})` },
-      quantizer: cpuRowQuantizer,
+      quantizer: cpuQuantizer,
     };
   }
 }
@@ -110,7 +116,7 @@ const api = {
   async loadImatrix(name: string, blob: Blob): Promise<ImatrixInfo> {
     imatrix = null;
     const loaded = await readImatrix(blobByteSource(name, blob));
-    imatrix = loaded;
+    imatrix = { name, matrix: loaded };
     return { entryNames: [...loaded.entries.keys()], datasets: loaded.datasets, chunkCount: loaded.chunkCount };
   },
 
@@ -153,7 +159,9 @@ const api = {
         plan: opened.plan,
         types: request.types as TensorTypes,
         fileType: request.fileType,
-        imatrix: request.useImatrix ? imatrix!.entries : null,
+        imatrix: request.useImatrix ? imatrix!.matrix.entries : null,
+        // llama-quantize's quantize.imatrix.* keys; the page counts them in the size it shows.
+        extraMetadata: request.useImatrix ? imatrixMetadata(imatrix!.matrix, imatrix!.name) : [],
         files: opened.files,
         quantizer,
         sink,

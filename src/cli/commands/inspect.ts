@@ -1,9 +1,9 @@
 import { tensorBytes } from '../../core/ggml-type.ts';
 import { planModel } from '../../core/model/plan-model.ts';
 import { chooseTensorTypes } from '../../core/recipe/choose-types.ts';
-import { nodeModelFiles } from '../../io/node-files.node.ts';
 import { parseCommandArgs, requireType } from '../args.ts';
 import { CliError } from '../cli-error.ts';
+import { openModelSource } from '../model-source.ts';
 
 export async function inspectCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs(args, {
@@ -11,7 +11,7 @@ export async function inspectCommand(args: string[]): Promise<void> {
     type: { type: 'string', default: 'F16' },
   });
   if (positionals.length !== 1) throw new CliError('inspect takes one model folder');
-  const files = await nodeModelFiles(positionals[0]!);
+  const files = await openModelSource(positionals[0]!);
   try {
     const plan = await planModel(files);
     const types = chooseTensorTypes(plan, { baseType: requireType(values.type) });

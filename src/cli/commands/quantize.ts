@@ -9,11 +9,12 @@ import { readImatrix } from '../../core/imatrix/read-imatrix.ts';
 import { planModel } from '../../core/model/plan-model.ts';
 import { parseTypeOverride, parseTypeOverrideFile, type TypeOverride } from '../../core/recipe/choose-types.ts';
 import { chooseMixTypes, MIXES, MIX_NAMES, parseMixName, type MixName } from '../../core/recipe/llama-mixes.ts';
-import { NodeFileSource, nodeModelFiles } from '../../io/node-files.node.ts';
+import { NodeFileSource } from '../../io/node-files.node.ts';
 import { nodeFileSink } from '../../io/node-sink.node.ts';
 import { parseBackend, parseCommandArgs } from '../args.ts';
 import { openBackend } from '../backend.ts';
 import { CliError } from '../cli-error.ts';
+import { openModelSource } from '../model-source.ts';
 import { exportProgressPrinter } from '../progress.ts';
 
 function parseMix(value: string | undefined): MixName {
@@ -77,7 +78,7 @@ export async function quantizeCommand(args: string[]): Promise<void> {
   const imatrix = values.imatrix ? await loadImatrix(values.imatrix) : null;
   const backendChoice = parseBackend(values.backend);
 
-  const files = await nodeModelFiles(positionals[0]!);
+  const files = await openModelSource(positionals[0]!);
   const backend = await openBackend(backendChoice);
   const controller = new AbortController();
   const onSignal = () => controller.abort(new Error('interrupted'));
@@ -90,7 +91,7 @@ export async function quantizeCommand(args: string[]): Promise<void> {
         leaveOutputTensor: values['leave-output-tensor'],
       }),
     );
-    const sink = await nodeFileSink(values.output);
+    const sink = files.guardSink(await nodeFileSink(values.output));
     const started = performance.now();
     const { bytesWritten } = await exportGguf({
       plan, types, files, quantizer: backend.quantizer, sink, signal: controller.signal,

@@ -1,31 +1,52 @@
-// config.json -> the hyperparameters a Llama-family plan needs, checked field by field.
+// config.json -> the hyperparameters a plan needs, checked field by field.
 
-/** HF architectures this planner handles, all written as GGUF "llama" (as llama.cpp's converter does). */
-export const SUPPORTED_HF_ARCHITECTURES = ['LlamaForCausalLM', 'MistralForCausalLM'] as const;
+/** HF architectures this planner handles (config.json `architectures[0]`). */
+export const SUPPORTED_HF_ARCHITECTURES = [
+  'LlamaForCausalLM', 'MistralForCausalLM',
+  'Qwen2ForCausalLM', 'Qwen3ForCausalLM',
+  'Gemma2ForCausalLM', 'Gemma3ForCausalLM',
+  'Phi3ForCausalLM',
+] as const;
 export type SupportedHfArchitecture = (typeof SUPPORTED_HF_ARCHITECTURES)[number];
 
-export interface LlamaConfig {
+/** Rope scaling as llama.cpp stores it: keys (linear) or the generated rope_freqs tensor (llama3). */
+export type RopeScaling =
+  | { type: 'none' }
+  | { type: 'linear'; factor: number }
+  | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalContextLength: number };
+
+export interface ModelConfig {
   hfArchitecture: SupportedHfArchitecture;
   hiddenSize: number;
   intermediateSize: number;
   layerCount: number;
   headCount: number;
+  /** Only when config.json states it (the converter writes head_count_kv only then). */
+  headCountKvStated: number | undefined;
   headCountKv: number;
   /** Only when config.json states it (the converter writes key/value_length only then). */
   headDim: number | undefined;
   vocabSize: number;
   contextLength: number | undefined;
   rmsNormEps: number | undefined;
+  /** rope_parameters.full_attention.rope_theta, or the top-level rope_theta (the converter mirrors it). */
   ropeTheta: number | undefined;
-  /** Linear rope scaling factor; other scaling types are refused when read. */
-  ropeLinearFactor: number | undefined;
-  /** The raw object, for the special-token fallbacks (`bos_token_id`, …). */
+  /** Sliding-window layers' theta (Gemma 3's rope_local_base_freq). */
+  ropeThetaSwa: number | undefined;
+  ropeScaling: RopeScaling;
+  /** The raw object (text_config lifted), for family-specific keys and special-token fallbacks. */
   raw: Record<string, unknown>;
+  file: string;
 }
 
-export function readLlamaConfig(json: unknown, file = 'config.json'): LlamaConfig {
+/** Kept for the Llama planner's signatures. */
+export type LlamaConfig = ModelConfig;
+
+type Raw = Record<string, unknown>;
+
+export function readModelConfig(json: unknown, file = 'config.json'): ModelConfig {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${file}: must be a JSON object`);
-  let raw = json as Record<string, unknown>;
+  let raw = json as Raw;
   // Multimodal wrappers keep the language model under text_config; the converter lifts it up.
   if (typeof raw.text_config === 'object' && raw.text_config !== null) raw = { ...raw, ...(raw.text_config as object) };
   const archs = raw.architectures;
@@ -33,55 +54,118 @@ export function readLlamaConfig(json: unknown, file = 'config.json'): LlamaConfi
   if (!SUPPORTED_HF_ARCHITECTURES.includes(arch as SupportedHfArchitecture)) {
     throw new Error(`${file}: architecture ${JSON.stringify(arch ?? null)} is not supported (supported: ${SUPPORTED_HF_ARCHITECTURES.join(', ')})`);
   }
+  const fields = configFields(raw, file);
+  const headCount = fields.int('num_attention_heads');
+  const hiddenSize = fields.int('hidden_size');
+  const headDim = fields.optionalInt('head_dim');
+  if (headDim === undefined && hiddenSize % headCount !== 0) {
+    throw new Error(`${file}: hidden_size ${hiddenSize} is not a multiple of num_attention_heads ${headCount} and head_dim is missing`);
+  }
+  const headCountKvStated = fields.optionalInt('num_key_value_heads');
+  const rope = readRope(file, raw, fields);
+  return {
+    hfArchitecture: arch as SupportedHfArchitecture,
+    hiddenSize,
+    intermediateSize: fields.int('intermediate_size'),
+    layerCount: fields.int('num_hidden_layers'),
+    headCount,
+    headCountKvStated,
+    headCountKv: headCountKvStated ?? headCount,
+    headDim,
+    vocabSize: fields.int('vocab_size'),
+    contextLength: fields.optionalInt('max_position_embeddings'),
+    rmsNormEps: fields.optionalNumber('rms_norm_eps'),
+    ...rope,
+    raw,
+    file,
+  };
+}
+
+/** The old name: the Llama planner reads the same fields. */
+export const readLlamaConfig = readModelConfig;
+
+export interface ConfigFields {
+  int(key: string): number;
+  optionalInt(key: string): number | undefined;
+  optionalNumber(key: string): number | undefined;
+}
+
+export function configFields(raw: Raw, file: string): ConfigFields {
   const int = (key: string): number => {
     const v = raw[key];
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) throw new Error(`${file}: "${key}" must be a positive integer (got ${JSON.stringify(v)})`);
     return v;
   };
-  const optionalInt = (key: string): number | undefined => (raw[key] === undefined || raw[key] === null ? undefined : int(key));
-  const optionalNumber = (key: string): number | undefined => {
-    const v = raw[key];
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${file}: "${key}" must be a number (got ${JSON.stringify(v)})`);
-    return v;
-  };
-  const headCount = int('num_attention_heads');
-  const hiddenSize = int('hidden_size');
-  const headDim = optionalInt('head_dim');
-  if (headDim === undefined && hiddenSize % headCount !== 0) {
-    throw new Error(`${file}: hidden_size ${hiddenSize} is not a multiple of num_attention_heads ${headCount} and head_dim is missing`);
-  }
-  const headCountKv = optionalInt('num_key_value_heads') ?? headCount;
-  const rope = readRope(file, raw);
   return {
-    hfArchitecture: arch as SupportedHfArchitecture,
-    hiddenSize,
-    intermediateSize: int('intermediate_size'),
-    layerCount: int('num_hidden_layers'),
-    headCount,
-    headCountKv,
-    headDim,
-    vocabSize: int('vocab_size'),
-    contextLength: optionalInt('max_position_embeddings'),
-    rmsNormEps: optionalNumber('rms_norm_eps'),
-    ropeTheta: rope.theta ?? optionalNumber('rope_theta'),
-    ropeLinearFactor: rope.linearFactor,
-    raw,
+    int,
+    optionalInt: (key) => (raw[key] === undefined || raw[key] === null ? undefined : int(key)),
+    optionalNumber: (key) => {
+      const v = raw[key];
+      if (v === undefined || v === null) return undefined;
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${file}: "${key}" must be a number (got ${JSON.stringify(v)})`);
+      return v;
+    },
   };
 }
 
-/** `rope_parameters` (transformers 5) or `rope_scaling` (older); only none/default/linear are written. */
-function readRope(file: string, raw: Record<string, unknown>): { theta?: number; linearFactor?: number } {
-  const params = (raw.rope_parameters ?? raw.rope_scaling) as Record<string, unknown> | null | undefined;
-  if (params === undefined || params === null) return {};
-  const type = params.rope_type ?? params.type;
-  const theta = typeof params.rope_theta === 'number' ? params.rope_theta : undefined;
-  if (type === undefined || type === 'default') return { theta };
-  if (type === 'linear' && typeof params.factor === 'number') return { theta, linearFactor: params.factor };
-  throw new Error(`${file}: rope scaling type ${JSON.stringify(type)} is not supported yet (supported: default, linear)`);
+const firstNumber = (raw: Raw, keys: string[]): number | undefined => {
+  const key = keys.find((k) => k in raw);
+  const v = key === undefined ? undefined : raw[key];
+  return typeof v === 'number' ? v : undefined;
+};
+
+/**
+ * The converter's rope_parameters: `rope_parameters` (transformers 5) or `rope_scaling`, with the
+ * top-level theta / local theta mirrored in, then the `full_attention` entry when there is one.
+ */
+function readRope(file: string, raw: Raw, fields: ConfigFields): Pick<ModelConfig, 'ropeTheta' | 'ropeThetaSwa' | 'ropeScaling'> {
+  const given = (raw.rope_parameters ?? raw.rope_scaling) as Raw | null | undefined;
+  const params: Raw = given && typeof given === 'object' ? { ...given } : {};
+  const split = 'full_attention' in params || 'sliding_attention' in params;
+  const localTheta = firstNumber(raw, ['local_rope_theta', 'rope_local_theta', 'rope_theta_local', 'swa_rope_theta', 'rope_local_base_freq']);
+  const globalTheta = firstNumber(raw, ['global_rope_theta', 'rope_global_theta', 'rope_theta_global', 'rope_theta', 'rotary_emb_base']);
+  if (!split) {
+    if (localTheta !== undefined) params.sliding_attention = { rope_theta: localTheta };
+    if (!('rope_theta' in params) && globalTheta !== undefined) params.rope_theta = globalTheta;
+    if (!('rope_type' in params) && params.type !== undefined) params.rope_type = params.type;
+    if (!('original_max_position_embeddings' in params)) {
+      const orig = fields.optionalInt('original_max_position_embeddings');
+      if (orig !== undefined) params.original_max_position_embeddings = orig;
+    }
+  }
+  const full = (typeof params.full_attention === 'object' && params.full_attention !== null ? params.full_attention : params) as Raw;
+  const sliding = params.sliding_attention as Raw | undefined;
+  const num = (v: unknown, what: string): number | undefined => {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${file}: rope ${what} must be a number (got ${JSON.stringify(v)})`);
+    return v;
+  };
+  return {
+    ropeTheta: num(full.rope_theta, 'rope_theta'),
+    ropeThetaSwa: num(sliding?.rope_theta, 'sliding_attention.rope_theta'),
+    ropeScaling: readRopeScaling(file, full, num),
+  };
+}
+
+function readRopeScaling(file: string, p: Raw, num: (v: unknown, what: string) => number | undefined): RopeScaling {
+  const type = p.rope_type;
+  if (type === undefined || type === null || type === 'default') return { type: 'none' };
+  if (typeof type !== 'string') throw new Error(`${file}: rope_type must be a string (got ${JSON.stringify(type)})`);
+  const factor = num(p.factor, 'factor');
+  if (type === 'linear') return factor === undefined ? { type: 'none' } : { type: 'linear', factor };
+  if (type.toLowerCase() === 'llama3') {
+    return {
+      type: 'llama3',
+      factor: factor ?? 8,
+      lowFreqFactor: num(p.low_freq_factor, 'low_freq_factor') ?? 1,
+      highFreqFactor: num(p.high_freq_factor, 'high_freq_factor') ?? 4,
+      originalContextLength: num(p.original_max_position_embeddings, 'original_max_position_embeddings') ?? 8192,
+    };
+  }
+  throw new Error(`${file}: rope scaling type ${JSON.stringify(type)} is not supported yet (supported: default, linear, llama3)`);
 }
 
 /** The rotary dimension llama.cpp uses: head_dim if given, else hidden/heads. */
-export function ropeDimension(config: LlamaConfig): number {
+export function ropeDimension(config: ModelConfig): number {
   return config.headDim ?? config.hiddenSize / config.headCount;
 }

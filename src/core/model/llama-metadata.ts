@@ -1,4 +1,4 @@
-// The general.* and llama.* metadata llama.cpp's converter writes for a Llama/Mistral model, in its
+// The general.* metadata (every family) and the llama.* keys llama.cpp's converter writes for a Llama/Mistral model, in its
 // order, without general.file_type and general.quantization_version (the export adds those; the
 // converter writes file_type just before llama.vocab_size and quantization_version just before the
 // first tokenizer.* key, and llama-quantize moves both to the end).
@@ -10,9 +10,9 @@
 // - llama.rope.freq_base, attention.key_length / value_length (head_dim is in config.json): written.
 // - tokenizer.ggml.seperator/padding_token_id (0xFFFFFFFF = none in the reference): not written.
 import type { GgufKv } from '../gguf/gguf-value.ts';
-import { ropeDimension, type LlamaConfig } from './config.ts';
+import { ropeDimension, type ModelConfig } from './config.ts';
+import { textModelKvs } from './text-model-kvs.ts';
 
-const u32 = (key: string, value: number): GgufKv => ({ key, value: { type: 'u32', value } });
 const f32 = (key: string, value: number): GgufKv => ({ key, value: { type: 'f32', value } });
 const i32 = (key: string, value: number): GgufKv => ({ key, value: { type: 'i32', value } });
 const str = (key: string, value: string): GgufKv => ({ key, value: { type: 'string', value } });
@@ -25,33 +25,20 @@ export interface GeneralInfo {
   generationConfig?: Record<string, unknown>;
 }
 
-export function generalKvs(info: GeneralInfo): GgufKv[] {
-  const kvs: GgufKv[] = [str('general.architecture', 'llama'), str('general.type', 'model')];
+export function generalKvs(info: GeneralInfo, architecture = 'llama'): GgufKv[] {
+  const kvs: GgufKv[] = [str('general.architecture', architecture), str('general.type', 'model')];
   kvs.push(...samplingKvs(info.generationConfig ?? {}));
   kvs.push(str('general.name', modelNameOf(info.modelId)));
   if (info.parameterCount > 0) kvs.push(str('general.size_label', sizeLabelOf(info.parameterCount)));
   return kvs;
 }
 
-export function llamaKvs(config: LlamaConfig): GgufKv[] {
-  const kvs: GgufKv[] = [u32('llama.block_count', config.layerCount)];
-  if (config.contextLength !== undefined) kvs.push(u32('llama.context_length', config.contextLength));
-  kvs.push(
-    u32('llama.embedding_length', config.hiddenSize),
-    u32('llama.feed_forward_length', config.intermediateSize),
-    u32('llama.attention.head_count', config.headCount),
-    u32('llama.attention.head_count_kv', config.headCountKv),
-  );
-  if (config.ropeLinearFactor !== undefined) {
-    kvs.push(str('llama.rope.scaling.type', 'linear'), f32('llama.rope.scaling.factor', config.ropeLinearFactor));
-  }
-  if (config.ropeTheta !== undefined) kvs.push(f32('llama.rope.freq_base', config.ropeTheta));
-  if (config.rmsNormEps !== undefined) kvs.push(f32('llama.attention.layer_norm_rms_epsilon', config.rmsNormEps));
-  if (config.headDim !== undefined) {
-    kvs.push(u32('llama.attention.key_length', config.headDim), u32('llama.attention.value_length', config.headDim));
-  }
-  kvs.push(u32('llama.vocab_size', config.vocabSize), u32('llama.rope.dimension_count', ropeDimension(config)));
-  return kvs;
+/** LlamaModel: TextModel's keys, then vocab_size and rope.dimension_count. */
+export function llamaKvs(config: ModelConfig): GgufKv[] {
+  return textModelKvs('llama', config)
+    .u32('llama.vocab_size', config.vocabSize)
+    .u32('llama.rope.dimension_count', ropeDimension(config))
+    .toArray();
 }
 
 /** gguf-py Metadata: generation_config.json keys -> general.sampling.*, in its order. */

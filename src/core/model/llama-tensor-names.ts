@@ -1,4 +1,5 @@
-// Hugging Face Llama/Mistral tensor names -> GGUF names and roles (gguf-py's tensor_mapping).
+// Hugging Face tensor names -> GGUF names and roles (gguf-py's tensor_mapping), shared by the
+// families; a family passes overrides where its names mean something else (Gemma's norms).
 import type { TensorRole } from './plan-types.ts';
 
 export interface MappedTensorName {
@@ -14,7 +15,9 @@ const GLOBAL_TENSORS: Record<string, { ggufName: string; role: TensorRole }> = {
 };
 
 /** The part after `model.layers.N.` -> GGUF suffix and role. */
-const BLOCK_TENSORS: Record<string, { suffix: string; role: TensorRole }> = {
+export type BlockTensorTable = Record<string, { suffix: string; role: TensorRole }>;
+
+const BLOCK_TENSORS: BlockTensorTable = {
   'input_layernorm.weight': { suffix: 'attn_norm.weight', role: 'attn_norm' },
   'self_attn.q_proj.weight': { suffix: 'attn_q.weight', role: 'attn_q' },
   'self_attn.k_proj.weight': { suffix: 'attn_k.weight', role: 'attn_k' },
@@ -27,6 +30,11 @@ const BLOCK_TENSORS: Record<string, { suffix: string; role: TensorRole }> = {
   'mlp.gate_proj.weight': { suffix: 'ffn_gate.weight', role: 'ffn_gate' },
   'mlp.up_proj.weight': { suffix: 'ffn_up.weight', role: 'ffn_up' },
   'mlp.down_proj.weight': { suffix: 'ffn_down.weight', role: 'ffn_down' },
+  'self_attn.q_norm.weight': { suffix: 'attn_q_norm.weight', role: 'attn_q_norm' },
+  'self_attn.k_norm.weight': { suffix: 'attn_k_norm.weight', role: 'attn_k_norm' },
+  // Phi-3's fused projections: llama.cpp takes them as they are (attn_qkv; ffn_up = [gate; up]).
+  'self_attn.qkv_proj.weight': { suffix: 'attn_qkv.weight', role: 'attn_qkv' },
+  'mlp.gate_up_proj.weight': { suffix: 'ffn_up.weight', role: 'ffn_up' },
 };
 
 const BLOCK_PREFIX = /^model\.layers\.(\d+)\.(.+)$/;
@@ -37,13 +45,13 @@ export function isIgnoredHfTensor(hfName: string): boolean {
 }
 
 /** Returns undefined for a name this architecture does not know. */
-export function mapLlamaTensorName(hfName: string, layerCount: number): MappedTensorName | undefined {
+export function mapLlamaTensorName(hfName: string, layerCount: number, overrides: BlockTensorTable = {}): MappedTensorName | undefined {
   const global = GLOBAL_TENSORS[hfName];
   if (global) return { ...global, layer: null };
   const m = BLOCK_PREFIX.exec(hfName);
   if (!m) return undefined;
   const layer = Number(m[1]);
-  const block = BLOCK_TENSORS[m[2]!];
+  const block = overrides[m[2]!] ?? BLOCK_TENSORS[m[2]!];
   if (!block || layer >= layerCount) return undefined;
   return { ggufName: `blk.${layer}.${block.suffix}`, role: block.role, layer };
 }

@@ -1,14 +1,17 @@
 // A model folder -> the plan of what the GGUF will hold: tensors (names, roles, shapes, where their
-// bytes are, how to transform them), in llama-quantize's order, and the metadata.
+// values come from, how to transform them), in llama-quantize's order, and the metadata. The
+// family-specific parts live in arch/ (one module per family).
 import { readJson, readText, type ModelFiles } from '../bytes-io.ts';
 import type { GgufKv } from '../gguf/gguf-value.ts';
 import { isDecodableDtype } from '../safetensors/decode.ts';
-import { checkTokenizerJson, type TokenizerConfigJson } from '../tokenizer/tokenizer-json.ts';
+import { checkTokenizerJson, type TokenizerConfigJson, type TokenizerJson } from '../tokenizer/tokenizer-json.ts';
 import { tokenizerKvs } from '../tokenizer/vocab-kvs.ts';
-import { readLlamaConfig, type LlamaConfig } from './config.ts';
+import type { ArchitectureSpec } from './arch/architecture.ts';
+import { ARCHITECTURES } from './arch/registry.ts';
+import { readModelConfig, type ModelConfig } from './config.ts';
 import { isIgnoredHfTensor, isQuantizableTensor, mapLlamaTensorName } from './llama-tensor-names.ts';
-import { generalKvs, llamaKvs } from './llama-metadata.ts';
-import type { ModelPlan, PlannedTensor, SourceTensor, TensorTransform } from './plan-types.ts';
+import { generalKvs } from './llama-metadata.ts';
+import type { ModelPlan, PlannedTensor, SourceTensor } from './plan-types.ts';
 import { readSafetensorsHeaders } from './safetensors-files.ts';
 import { sortTensorsLikeLlamaQuantize } from './tensor-order.ts';
 
@@ -17,24 +20,32 @@ export async function planModel(files: ModelFiles): Promise<ModelPlan> {
   if (!configSource) {
     throw new Error(`config.json is missing from ${files.label}: a Hugging Face model folder needs it (files: ${files.names().join(', ') || 'none'})`);
   }
-  const config = readLlamaConfig(await readJson(configSource), `${files.label}/config.json`);
+  const config = readModelConfig(await readJson(configSource), `${files.label}/config.json`);
+  const spec = ARCHITECTURES[config.hfArchitecture];
+  if (config.ropeScaling.type === 'llama3' && !spec.generatedTensors) {
+    throw new Error(`${config.file}: llama3 rope scaling is only supported for Llama models, not ${config.hfArchitecture}`);
+  }
+  const tokenizer = await readTokenizer(files);
   const headers = await readSafetensorsHeaders(files);
-  const tensors = sortTensorsLikeLlamaQuantize(planTensors(headers.flatMap((h) => h.tensors), config));
-  checkRequiredTensors(tensors, config, files.label);
+  const planned = planTensors(headers.flatMap((h) => h.tensors), config, spec);
+  if (spec.truncatesEmbeddingToVocab) truncateEmbedding(planned, realVocabSize(tokenizer));
+  planned.push(...(spec.generatedTensors?.(config) ?? []));
+  const tensors = sortTensorsLikeLlamaQuantize(planned);
+  checkRequiredTensors(tensors, config, spec, files.label);
   const parameterCount = tensors.reduce((n, t) => n + t.ne.reduce((a, b) => a * b, 1), 0);
   const metadata: GgufKv[] = [
-    ...generalKvs({ modelId: files.label, parameterCount, generationConfig: await optionalJson(files, 'generation_config.json') }),
-    ...llamaKvs(config),
-    ...(await tokenizerMetadata(files, config, tensors)),
+    ...generalKvs({ modelId: files.label, parameterCount, generationConfig: await optionalJson(files, 'generation_config.json') }, spec.ggufArchitecture),
+    ...spec.hparamKvs(config),
+    ...(await tokenizerMetadata(files, tokenizer, config, spec, tensors)),
   ];
-  return { architecture: 'llama', hfArchitecture: config.hfArchitecture, tensors, metadata, layerCount: config.layerCount };
+  return { architecture: spec.ggufArchitecture, hfArchitecture: config.hfArchitecture, tensors, metadata, layerCount: config.layerCount };
 }
 
-function planTensors(sources: SourceTensor[], config: LlamaConfig): PlannedTensor[] {
+function planTensors(sources: SourceTensor[], config: ModelConfig, spec: ArchitectureSpec): PlannedTensor[] {
   const planned: PlannedTensor[] = [];
   for (const source of sources) {
-    if (isIgnoredHfTensor(source.name)) continue;
-    const mapped = mapLlamaTensorName(source.name, config.layerCount);
+    if (isIgnoredHfTensor(source.name) || spec.skipsTensor?.(source.name)) continue;
+    const mapped = mapLlamaTensorName(source.name, config.layerCount, spec.blockOverrides);
     if (!mapped) {
       throw new Error(`${source.file}: tensor "${source.name}" is not part of a ${config.hfArchitecture} with ${config.layerCount} layers (unknown name)`);
     }
@@ -49,51 +60,67 @@ function planTensors(sources: SourceTensor[], config: LlamaConfig): PlannedTenso
       layer: mapped.layer,
       ne,
       source,
-      transform: transformOf(mapped.role, config),
+      transform: spec.transformOf(mapped.role, source.name, config),
       quantizable: isQuantizableTensor(mapped.ggufName, ne),
     });
   }
   return planned;
 }
 
-/** llama.cpp's converter permutes Q and K (weights and biases) from HF rotate-half to interleaved rope. */
-function transformOf(role: PlannedTensor['role'], config: LlamaConfig): TensorTransform {
-  if (role === 'attn_q' || role === 'attn_q_bias') return { kind: 'permute-qk', heads: config.headCount };
-  if (role === 'attn_k' || role === 'attn_k_bias') return { kind: 'permute-qk', heads: config.headCountKv };
-  return { kind: 'none' };
+/** Distinct token ids the tokenizer can produce: one past the largest id of its vocabulary and added tokens. */
+function realVocabSize(tokenizer: TokenizerJson): number {
+  let max = -1;
+  for (const id of Object.values(tokenizer.model.vocab)) if (id > max) max = id;
+  for (const t of tokenizer.added_tokens ?? []) if (t.id > max) max = t.id;
+  return max + 1;
 }
 
-const REQUIRED_BLOCK_SUFFIXES = ['attn_norm.weight', 'attn_q.weight', 'attn_k.weight', 'attn_v.weight', 'attn_output.weight', 'ffn_norm.weight', 'ffn_gate.weight', 'ffn_up.weight', 'ffn_down.weight'];
+/** Gemma 3: rows past the real vocabulary (padding for multimodal tokens) are removed from token_embd. */
+function truncateEmbedding(tensors: PlannedTensor[], vocab: number): void {
+  const embd = tensors.find((t) => t.role === 'token_embd');
+  if (!embd || embd.ne[1]! <= vocab) return;
+  embd.ne = [embd.ne[0]!, vocab];
+  embd.transform = { kind: 'first-rows', rows: vocab };
+}
 
-function checkRequiredTensors(tensors: PlannedTensor[], config: LlamaConfig, label: string): void {
+function checkRequiredTensors(tensors: PlannedTensor[], config: ModelConfig, spec: ArchitectureSpec, label: string): void {
   const byName = new Map(tensors.map((t) => [t.ggufName, t]));
   if (byName.size !== tensors.length) {
     const dup = tensors.find((t, i) => tensors.findIndex((u) => u.ggufName === t.ggufName) !== i)!;
     throw new Error(`${dup.source.file}: tensor "${dup.hfName}" appears more than once in ${label}`);
   }
   const required = ['token_embd.weight', 'output_norm.weight'];
-  for (let i = 0; i < config.layerCount; i++) required.push(...REQUIRED_BLOCK_SUFFIXES.map((s) => `blk.${i}.${s}`));
+  const suffixes = spec.requiredBlockSuffixes(config);
+  for (let i = 0; i < config.layerCount; i++) required.push(...suffixes.map((s) => `blk.${i}.${s}`));
   for (const name of required) {
     if (!byName.has(name)) throw new Error(`${label}: the safetensors files have no tensor for "${name}"`);
   }
   const embd = byName.get('token_embd.weight')!;
-  if (embd.ne[0] !== config.hiddenSize || embd.ne[1] !== config.vocabSize) {
+  const [rows, cols] = [embd.source.shape[0], embd.source.shape[1]];
+  if (cols !== config.hiddenSize || rows !== config.vocabSize) {
     throw new Error(`${embd.source.file}: tensor "${embd.hfName}" has shape [${embd.source.shape.join(', ')}], config.json says [${config.vocabSize}, ${config.hiddenSize}]`);
   }
 }
 
-async function tokenizerMetadata(files: ModelFiles, config: LlamaConfig, tensors: PlannedTensor[]): Promise<GgufKv[]> {
+async function readTokenizer(files: ModelFiles): Promise<TokenizerJson> {
   const source = files.open('tokenizer.json');
   if (!source) throw new Error(`tokenizer.json is missing from ${files.label}: the GGUF needs the vocabulary`);
-  const tokenizer = checkTokenizerJson(await readJson(source), `${files.label}/tokenizer.json`);
+  return checkTokenizerJson(await readJson(source), `${files.label}/tokenizer.json`);
+}
+
+async function tokenizerMetadata(files: ModelFiles, tokenizer: TokenizerJson, config: ModelConfig, spec: ArchitectureSpec, tensors: PlannedTensor[]): Promise<GgufKv[]> {
   const chatTemplateSource = files.open('chat_template.jinja');
+  const chatTemplateJson = await optionalJson<{ chat_template?: unknown }>(files, 'chat_template.json');
   return tokenizerKvs({
     tokenizer,
     tokenizerConfig: await optionalJson<TokenizerConfigJson>(files, 'tokenizer_config.json'),
     config: config.raw,
     vocabSize: tensors.find((t) => t.ggufName === 'token_embd.weight')!.ne[1]!,
     chatTemplateFile: chatTemplateSource ? await readText(chatTemplateSource) : undefined,
+    chatTemplateJson: chatTemplateJson?.chat_template,
     fileLabel: `${files.label}/tokenizer.json`,
+    modelLabel: `${files.label} (${config.hfArchitecture})`,
+    ...spec.tokenizer,
   });
 }
 

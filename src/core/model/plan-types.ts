@@ -5,7 +5,7 @@ import type { SafetensorsDtype } from '../safetensors/dtype.ts';
 /** What a tensor does in the network: the heatmap's columns and the mixes' categories. */
 export type TensorRole =
   | 'token_embd' | 'output' | 'output_norm' | 'rope_freqs'
-  | 'attn_norm' | 'attn_q' | 'attn_k' | 'attn_v' | 'attn_output' | 'attn_q_norm' | 'attn_k_norm'
+  | 'attn_norm' | 'attn_q' | 'attn_k' | 'attn_v' | 'attn_qkv' | 'attn_output' | 'attn_q_norm' | 'attn_k_norm'
   | 'attn_q_bias' | 'attn_k_bias' | 'attn_v_bias'
   | 'ffn_norm' | 'ffn_gate' | 'ffn_up' | 'ffn_down' | 'post_attention_norm' | 'post_ffw_norm';
 
@@ -21,11 +21,31 @@ export interface SourceTensor {
   byteLength: number;
 }
 
+/**
+ * A tensor the converter computes rather than reads (llama3 rope_freqs): its values travel in the
+ * plan (they are small). `file` and `name` are labels for display and errors.
+ */
+export interface GeneratedSource {
+  kind: 'generated';
+  file: string;
+  name: string;
+  dtype: 'F32';
+  shape: number[];
+  values: Float32Array<ArrayBuffer>;
+}
+
+/** Where a tensor's values come from: safetensors bytes (no `kind`) or computed values. */
+export type TensorSource = (SourceTensor & { kind?: undefined }) | GeneratedSource;
+
 /** A change applied to the source values on their way to GGUF (llama.cpp's converter does these). */
 export type TensorTransform =
   | { kind: 'none' }
   /** llama.cpp's Q/K row permutation from HF rotate-half to interleaved rope pairs. */
-  | { kind: 'permute-qk'; heads: number };
+  | { kind: 'permute-qk'; heads: number }
+  /** Gemma's RMSNorm multiplies by (1 + w): the converter stores w + 1, computed in float32. */
+  | { kind: 'add-one' }
+  /** Keep the first `rows` rows (Gemma 3: token_embd cut to the tokenizer's real vocabulary). */
+  | { kind: 'first-rows'; rows: number };
 
 export interface PlannedTensor {
   ggufName: string;
@@ -35,7 +55,7 @@ export interface PlannedTensor {
   layer: number | null;
   /** ggml order: ne[0] innermost (the reverse of the safetensors shape). */
   ne: number[];
-  source: SourceTensor;
+  source: TensorSource;
   transform: TensorTransform;
   /** llama.cpp quantizes it (2-D weight, not a norm); otherwise it is always F32. */
   quantizable: boolean;

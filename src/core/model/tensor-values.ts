@@ -1,18 +1,43 @@
-// One planned tensor's values as float32, in GGUF layout: read just its byte range, decode,
-// apply the converter's transform.
+// One planned tensor's values as float32, in GGUF layout: read just its byte range (or take the
+// generated values), decode, apply the converter's transform.
 import type { ModelFiles } from '../bytes-io.ts';
+import { roundThroughF16 } from '../float16.ts';
 import { decodeToF32, type F32 } from '../safetensors/decode.ts';
+import { SAFETENSORS_DTYPE_BYTES } from '../safetensors/dtype.ts';
 import type { PlannedTensor } from './plan-types.ts';
 
 export async function readTensorF32(t: PlannedTensor, files: ModelFiles): Promise<F32> {
+  if (t.source.kind === 'generated') return new Float32Array(t.source.values);
   const source = files.open(t.source.file);
   if (!source) throw new Error(`${t.source.file}: missing from ${files.label} (needed for tensor "${t.hfName}")`);
-  const bytes = await source.read(t.source.offset, t.source.byteLength);
-  const values = decodeToF32(bytes, t.source.dtype, `${t.source.file}: tensor "${t.hfName}"`);
+  const what = `${t.source.file}: tensor "${t.hfName}"`;
+  if (t.transform.kind === 'first-rows') {
+    // Rows are contiguous from the start, so only the kept rows are read.
+    const rowBytes = (t.source.byteLength / (t.source.shape[0] ?? 1));
+    const rows = t.transform.rows;
+    if (rows > (t.source.shape[0] ?? 1) || !Number.isInteger(rowBytes) || rowBytes % SAFETENSORS_DTYPE_BYTES[t.source.dtype] !== 0) {
+      throw new Error(`${what}: cannot keep the first ${rows} rows of shape [${t.source.shape.join(', ')}]`);
+    }
+    return decodeToF32(await source.read(t.source.offset, rows * rowBytes), t.source.dtype, what);
+  }
+  const values = decodeToF32(await source.read(t.source.offset, t.source.byteLength), t.source.dtype, what);
   switch (t.transform.kind) {
     case 'none': return values;
     case 'permute-qk': return permuteQk(values, t.source.shape, t.transform.heads, t.hfName);
+    case 'add-one': return addOne(values, t.source.dtype === 'F16');
   }
+}
+
+/**
+ * torch's `w + 1` as the converter runs it: BF16/F64 sources were already cast to float32 (sum
+ * rounded to float32); F16 sources stay half, so the sum is rounded to half.
+ */
+export function addOne(values: F32, inHalf: boolean): F32 {
+  for (let i = 0; i < values.length; i++) {
+    const sum = Math.fround(values[i]! + 1);
+    values[i] = inHalf ? roundThroughF16(sum) : sum;
+  }
+  return values;
 }
 
 /**

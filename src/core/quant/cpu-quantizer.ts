@@ -9,6 +9,7 @@ import { quantizeQ4_0Ref, quantizeQ4_1Ref, quantizeQ5_0Ref, quantizeQ5_1Ref } fr
 import { quantizeQ8_0 } from './q8_0.ts';
 import type { RowQuantizer } from './row-quantizer.ts';
 import type { RowsQuantizeFn } from './rows-quantize-fn.ts';
+import { K_FAMILY_QUANTIZERS } from './k-family-tables.ts';
 import { IQ_QUANTIZERS } from './iq/iq-tables.ts';
 
 export type { RowsQuantizeFn } from './rows-quantize-fn.ts';
@@ -31,11 +32,12 @@ const QUANTIZERS: Record<GgmlTypeName, RowsQuantizeFn | null> = {
   Q5_1: withImatrix(quantizeQ5_1Ref, quantizeQ5_1Weighted),
   Q8_0: (src, _cols, _im, dst) => quantizeQ8_0(src, dst),
   Q8_1: null,
-  Q2_K: null, Q3_K: null, Q4_K: null, Q5_K: null, Q6_K: null, Q8_K: null,
+  Q2_K: K_FAMILY_QUANTIZERS.Q2_K, Q3_K: K_FAMILY_QUANTIZERS.Q3_K, Q4_K: K_FAMILY_QUANTIZERS.Q4_K,
+  Q5_K: K_FAMILY_QUANTIZERS.Q5_K, Q6_K: K_FAMILY_QUANTIZERS.Q6_K, Q8_K: null,
   IQ2_XXS: IQ_QUANTIZERS.IQ2_XXS, IQ2_XS: IQ_QUANTIZERS.IQ2_XS, IQ2_S: IQ_QUANTIZERS.IQ2_S,
   IQ3_XXS: IQ_QUANTIZERS.IQ3_XXS, IQ3_S: IQ_QUANTIZERS.IQ3_S,
-  IQ1_S: IQ_QUANTIZERS.IQ1_S, IQ1_M: IQ_QUANTIZERS.IQ1_M, IQ4_NL: null, IQ4_XS: null,
-  TQ1_0: null, TQ2_0: null, MXFP4: null,
+  IQ1_S: IQ_QUANTIZERS.IQ1_S, IQ1_M: IQ_QUANTIZERS.IQ1_M, IQ4_NL: K_FAMILY_QUANTIZERS.IQ4_NL, IQ4_XS: K_FAMILY_QUANTIZERS.IQ4_XS,
+  TQ1_0: K_FAMILY_QUANTIZERS.TQ1_0, TQ2_0: K_FAMILY_QUANTIZERS.TQ2_0, MXFP4: K_FAMILY_QUANTIZERS.MXFP4,
 };
 
 export function supportsQuantizeCpu(type: GgmlTypeName): boolean {

@@ -5,6 +5,7 @@ import { f16ToF32Table } from '../float16.ts';
 import { readU32 } from './block-bytes.ts';
 import { dequantizeBf16, dequantizeF16, dequantizeF32 } from './float-types.ts';
 import type { RowsDequantizeFn } from './rows-quantize-fn.ts';
+import { K_FAMILY_DEQUANTIZERS } from './k-family-tables.ts';
 import { IQ_DEQUANTIZERS } from './iq/iq-tables.ts';
 
 const fround = Math.fround;
@@ -56,11 +57,12 @@ const DEQUANTIZERS: Record<GgmlTypeName, RowsDequantizeFn | null> = {
   Q5_1: (b, _c, d) => dequantizeLegacy(b, d, 5, true),
   Q8_0: (b, _c, d) => dequantizeQ8_0(b, d),
   Q8_1: null,
-  Q2_K: null, Q3_K: null, Q4_K: null, Q5_K: null, Q6_K: null, Q8_K: null,
+  Q2_K: K_FAMILY_DEQUANTIZERS.Q2_K, Q3_K: K_FAMILY_DEQUANTIZERS.Q3_K, Q4_K: K_FAMILY_DEQUANTIZERS.Q4_K,
+  Q5_K: K_FAMILY_DEQUANTIZERS.Q5_K, Q6_K: K_FAMILY_DEQUANTIZERS.Q6_K, Q8_K: null,
   IQ2_XXS: IQ_DEQUANTIZERS.IQ2_XXS, IQ2_XS: IQ_DEQUANTIZERS.IQ2_XS, IQ2_S: IQ_DEQUANTIZERS.IQ2_S,
   IQ3_XXS: IQ_DEQUANTIZERS.IQ3_XXS, IQ3_S: IQ_DEQUANTIZERS.IQ3_S,
-  IQ1_S: IQ_DEQUANTIZERS.IQ1_S, IQ1_M: IQ_DEQUANTIZERS.IQ1_M, IQ4_NL: null, IQ4_XS: null,
-  TQ1_0: null, TQ2_0: null, MXFP4: null,
+  IQ1_S: IQ_DEQUANTIZERS.IQ1_S, IQ1_M: IQ_DEQUANTIZERS.IQ1_M, IQ4_NL: K_FAMILY_DEQUANTIZERS.IQ4_NL, IQ4_XS: K_FAMILY_DEQUANTIZERS.IQ4_XS,
+  TQ1_0: K_FAMILY_DEQUANTIZERS.TQ1_0, TQ2_0: K_FAMILY_DEQUANTIZERS.TQ2_0, MXFP4: K_FAMILY_DEQUANTIZERS.MXFP4,
 };
 
 export function supportsDequantizeCpu(type: GgmlTypeName): boolean {

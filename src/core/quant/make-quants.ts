@@ -110,33 +110,43 @@ export function makeQkx3Quants(
 ): number {
   if (xs.length < n) growScratch(n);
   // Local copies make the hot loops index one small array each.
+  let nonNegative = true;
   for (let i = 0; i < n; i++) {
     const v = x[xOff + i]!;
     xs[i] = v;
-    ws[i] = weights ? weights[wOff + i]! : fround(v * v);
+    const w = weights ? weights[wOff + i]! : fround(v * v);
+    ws[i] = w;
+    if (!(w >= 0)) nonNegative = false;
   }
+  weightsNonNegative = nonNegative;
   const scale = qkx3Search(n, nmax, L, lOff, rmin, rdelta, nstep, useMad);
   minOut[0] = -qkx3Min;
   return scale;
 }
 
 let qkx3Min = 0;
+/** Every weight >= 0 (always so for x², |x|-based and imatrix weights): the error sums only grow. */
+let weightsNonNegative = true;
 
 /** make_qkx3_quants on xs/ws; leaves its final min in qkx3Min and returns the scale. */
 function qkx3Search(
   n: number, nmax: number, L: Uint8Array, lOff: number,
   rmin: number, rdelta: number, nstep: number, useMad: boolean,
 ): number {
-  const x0 = xs[0]!;
+  // Local bindings: module-level lets are reached through the context with hole checks.
+  const xsL = xs;
+  const wsL = ws;
+  const xmL = xm;
+  const x0 = xsL[0]!;
   let min = x0;
   let max = x0;
-  let sumW = ws[0]!;
+  let sumW = wsL[0]!;
   let sumX = fround(sumW * x0);
   for (let i = 1; i < n; i++) {
-    const v = xs[i]!;
+    const v = xsL[i]!;
     if (v < min) min = v;
     if (v > max) max = v;
-    const w = ws[i]!;
+    const w = wsL[i]!;
     sumW = fround(sumW + w);
     sumX = fround(sumX + fround(w * v));
   }
@@ -150,15 +160,15 @@ function qkx3Search(
   let scale = fround(1 / iscale);
   let bestMad = 0;
   for (let i = 0; i < n; i++) {
-    const v = xs[i]!;
+    const v = xsL[i]!;
     const d = fround(v - min);
-    xm[i] = d;
+    xmL[i] = d;
     let l = nearestInt(fround(iscale * d));
     l = l < 0 ? 0 : l > nmax ? nmax : l;
     L[lOff + i] = l;
     let diff = fround(fround(fround(scale * l) + min) - v);
     diff = useMad ? Math.abs(diff) : fround(diff * diff);
-    bestMad = fround(bestMad + fround(ws[i]! * diff));
+    bestMad = fround(bestMad + fround(wsL[i]! * diff));
   }
   if (nstep < 1) {
     qkx3Min = min;
@@ -170,7 +180,7 @@ function qkx3Search(
     iscale = fround(fround(fround(rmin + fround(rdelta * is)) + nmax) / fround(max - min));
     let changed = is === 0;
     for (let i = 0; i < n; i++) {
-      let l = nearestInt(fround(iscale * xm[i]!));
+      let l = nearestInt(fround(iscale * xmL[i]!));
       l = l < 0 ? 0 : l > nmax ? nmax : l;
       if (Laux[i] !== l) { Laux[i] = l; changed = true; }
     }
@@ -182,10 +192,10 @@ function qkx3Search(
     let sumXL = 0;
     for (let i = 0; i < n; i++) {
       const l = Laux[i]!;
-      const wl = fround(ws[i]! * l);
+      const wl = fround(wsL[i]! * l);
       sumL = fround(sumL + wl);
       sumL2 = fround(sumL2 + fround(wl * l));
-      sumXL = fround(sumXL + fround(wl * xs[i]!));
+      sumXL = fround(sumXL + fround(wl * xsL[i]!));
     }
     const D = fround(fround(sumW * sumL2) - fround(sumL * sumL));
     if (!(D > 0)) continue;
@@ -197,9 +207,12 @@ function qkx3Search(
     }
     let mad = 0;
     for (let i = 0; i < n; i++) {
-      let diff = fround(fround(fround(thisScale * Laux[i]!) + thisMin) - xs[i]!);
+      let diff = fround(fround(fround(thisScale * Laux[i]!) + thisMin) - xsL[i]!);
       diff = useMad ? Math.abs(diff) : fround(diff * diff);
-      mad = fround(mad + fround(ws[i]! * diff));
+      mad = fround(mad + fround(wsL[i]! * diff));
+      // A float sum of terms >= 0 never decreases (round to nearest is monotone), so once it
+      // reaches best_mad this step cannot win: stopping here changes no result.
+      if (mad >= bestMad && weightsNonNegative) break;
     }
     if (mad < bestMad) {
       for (let i = 0; i < n; i++) L[lOff + i] = Laux[i]!;
@@ -208,7 +221,7 @@ function qkx3Search(
       // Assigned even when equal: the sign of a zero min reaches the stored m.
       const moved = thisMin !== min;
       min = thisMin;
-      if (moved) for (let i = 0; i < n; i++) xm[i] = fround(xs[i]! - min);
+      if (moved) for (let i = 0; i < n; i++) xmL[i] = fround(xsL[i]! - min);
     }
   }
   qkx3Min = min;

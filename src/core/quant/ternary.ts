@@ -11,7 +11,7 @@ function blockInverseScale(src: Float32Array, p: number, dst: Uint8Array, dAt: n
   let amax = 0;
   for (let j = 0; j < QK_K; j++) {
     const a = Math.abs(src[p + j]!);
-    if (a > amax) amax = a;
+    amax = amax > a ? amax : a; // ggml's MAX(amax, |v|): a NaN element makes d NaN, as in C
   }
   writeF16(dst, dAt, amax);
   return amax !== 0 ? fround(1 / amax) : 0;

@@ -1,26 +1,40 @@
-// tokenizer.ggml.pre for byte-level BPE vocabularies. llama.cpp's converter identifies the
-// pre-tokenizer by hashing the ids of a test string; we identify it by the split regex the
-// tokenizer.json declares, for the pre-tokenizers we know, and refuse the rest (as the converter does).
-import type { TokenizerJson } from './tokenizer-json.ts';
+// tokenizer.ggml.pre for byte-level BPE vocabularies, found as llama.cpp's converter finds it: encode
+// the converter's check text with the model's own tokenizer, hash Python's str() of the id list
+// with sha256, look the hash up. An unknown hash is an error there and here: llama.cpp would split
+// the text with the wrong rules.
+import { sha256 } from '@noble/hashes/sha2.js';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { PRE_TOKENIZER_BY_HASH } from './pre-tokenizer-hashes.ts';
+import type { TokenizerConfigJson, TokenizerJson } from './tokenizer-json.ts';
 
-const KNOWN_SPLIT_REGEXES: Record<string, string> = {
-  // Llama 3 / 3.1 / 3.2
-  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+": 'llama-bpe',
-};
+/** The converter's chktxt (get_vocab_base_pre), character for character. */
+export const PRE_TOKENIZER_CHECK_TEXT =
+  '\n \n\n \n\n\n \t \t\t \t\n  \n   \n    \n     \n🚀 (normal) 😶\u200d🌫️ (multiple emojis concatenated) ✅ 🦙🦙 3 33 333 3333 33333 333333 3333333 33333333 3.3 3..3 3...3 កាន់តែពិសេសអាច😁 ?我想在apple工作1314151天～ ------======= нещо на Български \'\'\'\'\'\'```````""""......!!!!!!?????? I\'ve been \'told he\'s there, \'RE you sure? \'M not sure I\'ll make it, \'D you like some tea? We\'Ve a\'lL';
 
-export function gpt2PreTokenizerOf(tokenizer: TokenizerJson, file: string): string {
-  const regexes = collectSplitRegexes(tokenizer.pre_tokenizer);
-  for (const r of regexes) {
-    const pre = KNOWN_SPLIT_REGEXES[r];
-    if (pre) return pre;
-  }
-  throw new Error(`${file}: byte-level BPE pre-tokenizer not recognised (split regex ${JSON.stringify(regexes[0] ?? null)}); supported: ${[...new Set(Object.values(KNOWN_SPLIT_REGEXES))].join(', ')}`);
+/** `str(ids)` in Python: "[1, 2, 3]". */
+export function pythonListString(ids: readonly number[]): string {
+  return `[${ids.join(', ')}]`;
 }
 
-function collectSplitRegexes(node: unknown): string[] {
-  if (typeof node !== 'object' || node === null) return [];
-  const n = node as { type?: string; pretokenizers?: unknown[]; pattern?: { Regex?: string } };
-  if (n.type === 'Sequence') return (n.pretokenizers ?? []).flatMap(collectSplitRegexes);
-  if (n.type === 'Split' && typeof n.pattern?.Regex === 'string') return [n.pattern.Regex];
-  return [];
+/** The hex sha256 the converter computes (AutoTokenizer.encode adds the post-processor's specials). */
+export function preTokenizerHash(tokenizer: TokenizerJson, tokenizerConfig: TokenizerConfigJson | undefined, file = 'tokenizer.json'): string {
+  let ids: number[];
+  try {
+    const hf = new Tokenizer(tokenizer as unknown as object, (tokenizerConfig ?? {}) as object);
+    ids = hf.encode(PRE_TOKENIZER_CHECK_TEXT, { add_special_tokens: true }).ids;
+  } catch (e) {
+    throw new Error(`${file}: cannot run this tokenizer to identify its pre-tokenizer (${(e as Error).message})`);
+  }
+  const digest = sha256(new TextEncoder().encode(pythonListString(ids)));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export function gpt2PreTokenizerOf(tokenizer: TokenizerJson, tokenizerConfig: TokenizerConfigJson | undefined, file: string, model: string): string {
+  const hash = preTokenizerHash(tokenizer, tokenizerConfig, file);
+  const name = PRE_TOKENIZER_BY_HASH[hash];
+  if (name) return name;
+  throw new Error(
+    `${file}: the byte-level BPE pre-tokenizer of ${model} is not recognised (check-text hash ${hash}); ` +
+      `llama.cpp's converter knows ${Object.keys(PRE_TOKENIZER_BY_HASH).length} pre-tokenizers and refuses this one too`,
+  );
 }

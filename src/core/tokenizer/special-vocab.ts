@@ -28,15 +28,20 @@ export interface SpecialVocab {
   /** Insertion order matters: it is the KV order. */
   ids: Map<SpecialKind, number>;
   add: Map<SpecialKind, boolean>;
-  chatTemplate: string | undefined;
+  chatTemplate: ChatTemplate | undefined;
 }
+
+/** A template, or named templates ("default" becomes tokenizer.chat_template). */
+export type ChatTemplate = string | { name?: unknown; template?: unknown }[];
 
 export interface SpecialVocabInputs {
   tokenizer: TokenizerJson;
   tokenizerConfig: TokenizerConfigJson | undefined;
   config: Record<string, unknown>;
-  /** chat_template.jinja, when the folder has one. */
+  /** chat_template.jinja, when the folder has one (it wins over chat_template.json). */
   chatTemplateFile?: string;
+  /** chat_template.json's "chat_template", when the folder has one. */
+  chatTemplateJson?: unknown;
   tokenCount: number;
 }
 
@@ -52,7 +57,9 @@ export function findSpecialVocab(inputs: SpecialVocabInputs): SpecialVocab {
   };
   readTemplateProcessing(tokenizer, tc, kinds, result.add);
   if (tc) {
-    result.chatTemplate = typeof tc.chat_template === 'string' ? tc.chat_template : inputs.chatTemplateFile;
+    const alternative = inputs.chatTemplateFile ?? inputs.chatTemplateJson;
+    const template = 'chat_template' in tc ? tc.chat_template : alternative;
+    if (typeof template === 'string' || Array.isArray(template)) result.chatTemplate = template as ChatTemplate;
     const added = tokenizer.added_tokens ?? [];
     for (const kind of kinds) {
       const flag = tc[`add_${kind}_token`];
@@ -139,6 +146,30 @@ export function specialVocabKvs(special: SpecialVocab): GgufKv[] {
     const key = ADD_KEYS[kind];
     if (key) kvs.push({ key, value: { type: 'bool', value: flag } });
   }
-  if (special.chatTemplate !== undefined) kvs.push({ key: 'tokenizer.chat_template', value: { type: 'string', value: special.chatTemplate } });
+  if (special.chatTemplate !== undefined) kvs.push(...chatTemplateKvs(special.chatTemplate));
+  return kvs;
+}
+
+/**
+ * gguf-py's add_chat_template: named templates as tokenizer.chat_template.<name> (non-alphanumerics
+ * in the name become "_"), their names in tokenizer.chat_templates, then "default" as the template.
+ */
+export function chatTemplateKvs(template: ChatTemplate): GgufKv[] {
+  if (typeof template === 'string') return [{ key: 'tokenizer.chat_template', value: { type: 'string', value: template } }];
+  const kvs: GgufKv[] = [];
+  const names: string[] = [];
+  let fallback: string | undefined;
+  for (const choice of template) {
+    const name = (typeof choice.name === 'string' ? choice.name : '').replace(/[^A-Za-z0-9]/g, '_');
+    if (!name || typeof choice.template !== 'string') continue;
+    if (name === 'default') fallback = choice.template;
+    else {
+      if (!names.includes(name)) names.push(name);
+      kvs.push({ key: `tokenizer.chat_template.${name}`, value: { type: 'string', value: choice.template } });
+    }
+  }
+  // Python builds the name list as a set (its order is not stable there); ours keeps file order.
+  if (names.length) kvs.push({ key: 'tokenizer.chat_templates', value: { type: 'array', itemType: 'string', value: names } });
+  if (fallback !== undefined) kvs.push({ key: 'tokenizer.chat_template', value: { type: 'string', value: fallback } });
   return kvs;
 }

@@ -11,3 +11,14 @@ export type TokenType = (typeof TOKEN_TYPE)[keyof typeof TOKEN_TYPE];
 
 const BYTE_TOKEN = /^<0x[0-9A-Fa-f]{2}>$/;
 export const isByteToken = (text: string): boolean => BYTE_TOKEN.test(text);
+
+/**
+ * The converter's does_token_look_special: added tokens some models forget to mark special
+ * (Gemma's <unusedN>, <mask>; "<|...|>" forms) are typed CONTROL all the same.
+ */
+export function looksSpecial(text: string): boolean {
+  if (['<pad>', '<mask>', '<2mass>', '[@BOS@]'].includes(text)) return true;
+  if (text.startsWith('<|') && text.endsWith('|>')) return true;
+  if (text.startsWith('<\uff5c') && text.endsWith('\uff5c>')) return true; // deepseek-coder's fullwidth bars
+  return text.startsWith('<unused') && text.endsWith('>');
+}

@@ -2,20 +2,25 @@ import { describe, expect, it } from 'vitest';
 import { GGML_TYPE_NAMES } from '../../../src/core/ggml-type.ts';
 import { cpuRowQuantizer, quantizeRowsCpu, supportsQuantizeCpu } from '../../../src/core/quant/cpu-quantizer.ts';
 
-const IMPLEMENTED = ['F32', 'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1'];
+const IMPLEMENTED = [
+  'F32', 'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1',
+  'Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K', 'IQ4_NL', 'IQ4_XS', 'TQ1_0', 'TQ2_0', 'MXFP4',
+];
+// Activation-only types: ggml_quantize_chunk never writes them for a model file.
+const NEVER = ['Q8_1', 'Q8_K'];
 
 describe('quantizeRowsCpu', () => {
-  it('supports exactly the implemented types', () => {
-    expect(GGML_TYPE_NAMES.filter(supportsQuantizeCpu)).toEqual(
-      GGML_TYPE_NAMES.filter((t) => IMPLEMENTED.includes(t)),
-    );
+  it('supports the implemented types and not the activation-only ones', () => {
+    const supported = GGML_TYPE_NAMES.filter(supportsQuantizeCpu);
+    for (const t of IMPLEMENTED) expect(supported, t).toContain(t);
+    for (const t of NEVER) expect(supported, t).not.toContain(t);
     expect(cpuRowQuantizer.name).toBe('cpu');
-    expect(cpuRowQuantizer.supports('Q4_0')).toBe(true);
-    expect(cpuRowQuantizer.supports('Q6_K')).toBe(false);
+    expect(cpuRowQuantizer.supports('Q6_K')).toBe(true);
+    expect(cpuRowQuantizer.supports('Q8_K')).toBe(false);
   });
 
   it('names the type it cannot quantize', () => {
-    expect(() => quantizeRowsCpu('Q6_K', new Float32Array(256), 256, null)).toThrow(/Q6_K/);
+    expect(() => quantizeRowsCpu('Q8_K', new Float32Array(256), 256, null)).toThrow(/Q8_K/);
   });
 
   it('rejects a row length that is not a multiple of the block size', () => {
@@ -40,7 +45,7 @@ describe('quantizeRowsCpu', () => {
     await expect(cpuRowQuantizer.quantizeRows('Q8_0', src, 64, null)).resolves.toEqual(
       quantizeRowsCpu('Q8_0', src, 64, null),
     );
-    await expect(cpuRowQuantizer.quantizeRows('IQ2_XXS', src, 64, null)).rejects.toThrow(/IQ2_XXS/);
+    await expect(cpuRowQuantizer.quantizeRows('Q8_1', src, 64, null)).rejects.toThrow(/Q8_1/);
   });
 
   it('ignores the imatrix for Q8_0 and float types, and uses it for Q4_0', () => {
@@ -50,5 +55,16 @@ describe('quantizeRowsCpu', () => {
       expect(quantizeRowsCpu(t, src, 256, im)).toEqual(quantizeRowsCpu(t, src, 256, null));
     }
     expect(quantizeRowsCpu('Q4_0', src, 256, im)).not.toEqual(quantizeRowsCpu('Q4_0', src, 256, null));
+  });
+
+  it('ignores the imatrix for TQ1_0, TQ2_0 and MXFP4, and uses it for every other type added here', () => {
+    const src = new Float32Array(512).map((_, i) => Math.fround(Math.sin(i * 1.7) * (1 + (i % 5))));
+    const im = new Float32Array(256).map((_, i) => 1 + (i % 13) * (i % 3));
+    for (const t of ['TQ1_0', 'TQ2_0', 'MXFP4'] as const) {
+      expect(quantizeRowsCpu(t, src, 256, im)).toEqual(quantizeRowsCpu(t, src, 256, null));
+    }
+    for (const t of ['Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K', 'IQ4_NL', 'IQ4_XS'] as const) {
+      expect(quantizeRowsCpu(t, src, 256, im), t).not.toEqual(quantizeRowsCpu(t, src, 256, null));
+    }
   });
 });

@@ -115,6 +115,6 @@ describe('dequantizeRowsCpu', () => {
 
   it('rejects partial rows and types without a decoder, naming them', () => {
     expect(() => dequantizeRowsCpu('Q4_0', new Uint8Array(17), 32)).toThrow(/Q4_0.*17 bytes/);
-    expect(() => dequantizeRowsCpu('Q4_K', new Uint8Array(144), 256)).toThrow(/Q4_K/);
+    expect(() => dequantizeRowsCpu('Q8_K', new Uint8Array(292), 256)).toThrow(/Q8_K/);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { GgufKv } from '../../../src/core/gguf/gguf-value.ts';
 import { UNMERGED_TOKEN_SCORE } from '../../../src/core/tokenizer/merge-scores.ts';
 import type { TokenizerJson } from '../../../src/core/tokenizer/tokenizer-json.ts';
-import { tokenizerKvs } from '../../../src/core/tokenizer/vocab-kvs.ts';
+import { buildVocabulary, tokenizerKvs } from '../../../src/core/tokenizer/vocab-kvs.ts';
 
 const spm: TokenizerJson = {
   added_tokens: [{ id: 0, content: '<unk>', special: true }, { id: 1, content: '<s>', special: true }, { id: 2, content: '</s>', special: true }, { id: 9, content: '<tool>', special: false }],
@@ -51,22 +51,21 @@ describe('tokenizerKvs for SentencePiece-style tokenizer.json', () => {
 describe('tokenizerKvs for byte-level BPE', () => {
   const llama3Regex = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
   const bpe: TokenizerJson = {
-    added_tokens: [{ id: 3, content: '<|begin_of_text|>', special: true }],
-    pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: { Regex: llama3Regex } }, { type: 'ByteLevel' }] },
+    added_tokens: [{ id: 3, content: '<|begin_of_text|>', special: true }, { id: 4, content: '<tool>', special: false }, { id: 5, content: '<unused0>', special: false }],
+    pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: { Regex: llama3Regex }, behavior: 'Isolated', invert: false }, { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false }] },
+    decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+    post_processor: null,
+    normalizer: null,
     model: { type: 'BPE', ignore_merges: true, byte_fallback: false, vocab: { a: 0, b: 1, ab: 2 }, merges: [['a', 'b']] },
   };
 
-  it('writes gpt2 model, llama-bpe pre, merges and no scores', () => {
-    const kvs = tokenizerKvs({ tokenizer: bpe, tokenizerConfig: undefined, config: {}, vocabSize: 4 });
-    expect(get(kvs, 'tokenizer.ggml.model')!.value).toBe('gpt2');
-    expect(get(kvs, 'tokenizer.ggml.pre')!.value).toBe('llama-bpe');
-    expect(get(kvs, 'tokenizer.ggml.merges')!.value).toEqual(['a b']);
-    expect(get(kvs, 'tokenizer.ggml.scores')).toBeUndefined();
+  it('refuses a pre-tokenizer whose check-text hash llama.cpp does not know, naming file and model', () => {
+    expect(() => tokenizerKvs({ tokenizer: bpe, tokenizerConfig: undefined, config: {}, vocabSize: 6, fileLabel: 'x/tokenizer.json', modelLabel: 'org/tiny' }))
+      .toThrow(/^x\/tokenizer\.json: the byte-level BPE pre-tokenizer of org\/tiny is not recognised \(check-text hash [0-9a-f]{64}\)/);
   });
 
-  it('refuses an unknown pre-tokenizer, naming the file', () => {
-    const other = { ...bpe, pre_tokenizer: { type: 'ByteLevel' } };
-    expect(() => tokenizerKvs({ tokenizer: other, tokenizerConfig: undefined, config: {}, vocabSize: 4, fileLabel: 'x/tokenizer.json' }))
-      .toThrow(/^x\/tokenizer\.json: byte-level BPE pre-tokenizer not recognised/);
+  it('types added tokens CONTROL when special or special-looking, else USER_DEFINED', () => {
+    const types = buildVocabulary({ tokenizer: bpe, tokenizerConfig: undefined, config: {}, vocabSize: 7 }).types;
+    expect(types).toEqual([1, 1, 1, 3, 4, 3, 5]);
   });
 });

@@ -9,37 +9,55 @@ const fround = Math.fround;
 /** FLT_MAX, ggml's starting "best" distance. */
 export const FLT_MAX = 3.4028234663852886e38;
 
+/** Per (coordinate, level) error terms of the group being searched; 8 coordinates x 8 levels at most. */
+const terms = new Float32Array(64);
+
 /**
  * Picks the neighbour of off-grid point u closest to xval[xo..xo+dim) at `scale` (weights
  * waux[xo..]), writes its levels to L[xo..] and returns its grid index.
+ *
+ * ggml's error is the float32 sum, in coordinate order, of w*(scale*(2l+1) - x)² terms. The terms
+ * depend only on (coordinate, level), so each one the candidates use is computed once per call.
+ * The partial sums never decrease (the terms are >= 0), so a candidate is dropped as soon as its
+ * partial sum reaches the best error: it could not have won ggml's strict "<" comparison.
  */
 export function bestGridNeighbour(
   search: LatticeSearch, u: number,
   xval: Float32Array, waux: Float32Array, xo: number,
   scale: number, L: Int8Array,
 ): number {
-  const { dim, levels } = search.grid;
-  const list = search.neighbours(u);
+  const { dim, bits } = search.grid;
+  const { indices, levels, slots, usedSlots } = search.neighbours(u);
+  const levelMask = (1 << bits) - 1;
+  // Negative weights (a malformed imatrix) would make partial sums non-monotonic: no pruning then.
+  let prune = true;
+  for (let s = 0; s < usedSlots.length; s++) {
+    const slot = usedSlots[s]!;
+    const i = slot >> bits;
+    const diff = fround(fround(scale * (2 * (slot & levelMask) + 1)) - xval[xo + i]!);
+    const term = fround(fround(waux[xo + i]! * diff) * diff);
+    terms[slot] = term;
+    if (!(term >= 0)) prune = false;
+  }
   let best = FLT_MAX;
-  let bestIndex = -1;
-  for (let j = 0; j < list.length; j++) {
-    const p = list[j]!;
+  let bestCandidate = -1;
+  for (let c = 0, co = 0; c < indices.length; c++, co += dim) {
     let d2 = 0;
-    for (let i = 0; i < dim; i++) {
-      const q = 2 * levels[p * dim + i]! + 1;
-      const diff = fround(fround(scale * q) - xval[xo + i]!);
-      d2 = fround(d2 + fround(fround(waux[xo + i]! * diff) * diff));
+    let i = 0;
+    for (; i < dim; i++) {
+      d2 = fround(d2 + terms[slots[co + i]!]!);
+      if (prune && d2 >= best) break;
     }
-    if (d2 < best) {
+    if (i === dim && d2 < best) {
       best = d2;
-      bestIndex = p;
+      bestCandidate = c;
     }
   }
-  if (bestIndex < 0) {
+  if (bestCandidate < 0) {
     throw new Error(`i-quant grid search (${search.grid.name}): no neighbour with a finite error (non-finite input?)`);
   }
-  for (let i = 0; i < dim; i++) L[xo + i] = levels[bestIndex * dim + i]!;
-  return bestIndex;
+  for (let i = 0; i < dim; i++) L[xo + i] = levels[bestCandidate * dim + i]!;
+  return indices[bestCandidate]!;
 }
 
 /**

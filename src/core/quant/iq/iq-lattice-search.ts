@@ -6,12 +6,23 @@
 // point on first use: a row touches only a few hundred of the tens of thousands of points.
 import { iqGrid, type IqGrid, type IqGridName } from './iq-grids.ts';
 
+/** The candidate grid points of one off-grid point, in ggml's order. */
+export interface NeighbourList {
+  readonly indices: Uint16Array;
+  /** Their levels, indices.length * dim, candidate-major (a copy, so the scan reads memory in order). */
+  readonly levels: Uint8Array;
+  /** The same as slots k*2^bits + level of a (coordinate, level) table, to index per-call error terms. */
+  readonly slots: Uint8Array;
+  /** The distinct slots the candidates use: the only error terms a search has to compute. */
+  readonly usedSlots: Uint8Array;
+}
+
 export interface LatticeSearch {
   readonly grid: IqGrid;
   /** Packed point -> grid index, or -1 when the point is not on the grid. */
   readonly map: Int32Array;
-  /** Grid indices of the nearest grid points of an off-grid packed point, best candidates first. */
-  neighbours(packedPoint: number): Uint16Array;
+  /** The nearest grid points of an off-grid packed point. */
+  neighbours(packedPoint: number): NeighbourList;
 }
 
 /** How many distinct distances each grid's neighbour lists span (ggml's nwant). */
@@ -25,12 +36,12 @@ function buildSearch(name: IqGridName): LatticeSearch {
   const map = new Int32Array(1 << (dim * bits)).fill(-1);
   for (let p = 0; p < size; p++) map[packed[p]!] = p;
   const nwant = NWANT[name];
-  const lists = new Array<Uint16Array | undefined>(map.length);
+  const lists = new Array<NeighbourList | undefined>(map.length);
   const dist = new Int32Array(size);
   const point = new Int32Array(dim);
   const mask = (1 << bits) - 1;
 
-  function compute(u: number): Uint16Array {
+  function compute(u: number): NeighbourList {
     for (let k = 0; k < dim; k++) point[k] = (u >>> (bits * k)) & mask;
     // Distances between odd values 2l+1 are 4x those between levels: the order is the same.
     const smallest = [Infinity, Infinity, Infinity];
@@ -54,13 +65,26 @@ function buildSearch(name: IqGridName): LatticeSearch {
     for (let s = 0; s < nwant && smallest[s] !== Infinity; s++) {
       for (let p = 0; p < size; p++) if (dist[p] === smallest[s]) out.push(p);
     }
-    return Uint16Array.from(out);
+    const indices = Uint16Array.from(out);
+    const candidateLevels = new Uint8Array(indices.length * dim);
+    const slots = new Uint8Array(indices.length * dim);
+    const used = new Set<number>();
+    for (let c = 0; c < indices.length; c++) {
+      for (let k = 0; k < dim; k++) {
+        const level = levels[indices[c]! * dim + k]!;
+        candidateLevels[c * dim + k] = level;
+        slots[c * dim + k] = (k << bits) | level;
+        used.add((k << bits) | level);
+      }
+    }
+    const usedSlots = Uint8Array.from([...used].sort((a, b) => a - b));
+    return { indices, levels: candidateLevels, slots, usedSlots };
   }
 
   return {
     grid,
     map,
-    neighbours(u: number): Uint16Array {
+    neighbours(u: number): NeighbourList {
       let list = lists[u];
       if (list === undefined) {
         list = compute(u);

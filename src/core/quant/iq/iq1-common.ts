@@ -27,57 +27,67 @@ export function sortedOrder(x: Float32Array, xo: number, n: number, order: Int32
   }
 }
 
+/** Per (coordinate, level) error terms of the group being searched. */
+const terms = new Float32Array(8 * 4);
+
 /**
  * For the off-grid point u of the group x[xo..xo+8), returns the grid index minimizing
- * Σ w*(scale*xx[level] - x)² and writes its levels to L[lo..lo+8).
+ * Σ w*(scale*xx[level] - x)² (float32, coordinate order, strict "<" in list order, as ggml) and
+ * writes its levels to L[lo..lo+8). The terms depend only on (coordinate, level) and are never
+ * negative, so they are computed once and a candidate stops once its partial sum reaches the best.
  */
 export function bestIq1Neighbour(
   search: LatticeSearch, u: number,
   x: Float32Array, xo: number, weight: Float32Array, wo: number,
   scale: number, xx: Float32Array, L: Int8Array, lo: number,
 ): number {
-  const { levels, size } = search.grid;
-  const list = search.neighbours(u);
+  const { indices, levels, slots, usedSlots } = search.neighbours(u);
+  // Negative weights (a malformed imatrix) would make partial sums non-monotonic: no pruning then.
+  let prune = true;
+  for (let s = 0; s < usedSlots.length; s++) {
+    const slot = usedSlots[s]!;
+    const i = slot >> 2;
+    const diff = fround(fround(scale * xx[slot & 3]!) - x[xo + i]!);
+    const term = fround(fround(weight[wo + i]! * diff) * diff);
+    terms[slot] = term;
+    if (!(term >= 0)) prune = false;
+  }
   let best = FLT_MAX;
+  let bestCandidate = -1;
+  for (let c = 0, co = 0; c < indices.length; c++, co += 8) {
+    let d2 = 0;
+    let i = 0;
+    for (; i < 8; i++) {
+      d2 = fround(d2 + terms[slots[co + i]!]!);
+      if (prune && d2 >= best) break;
+    }
+    if (i === 8 && d2 < best) {
+      best = d2;
+      bestCandidate = c;
+    }
+  }
+  if (bestCandidate >= 0) {
+    for (let i = 0; i < 8; i++) L[lo + i] = levels[bestCandidate * 8 + i]!;
+    return indices[bestCandidate]!;
+  }
+  // ggml then scans the whole grid, reading x at the grid index (a bug that only matters for
+  // non-finite input, when no neighbour has a finite error); reproduced for completeness.
+  const grid = search.grid;
   let bestIndex = -1;
-  for (let j = 0; j < list.length; j++) {
-    const p = list[j]!;
-    const d2 = groupError(levels, p, x, xo, weight, wo, scale, xx);
+  for (let p = 0; p < grid.size; p++) {
+    let d2 = 0;
+    for (let i = 0; i < 8; i++) {
+      const diff = fround(fround(scale * xx[grid.levels[p * 8 + i]!]!) - (x[xo + p] ?? NaN));
+      d2 = fround(d2 + fround(fround(weight[wo + i]! * diff) * diff));
+    }
     if (d2 < best) {
       best = d2;
       bestIndex = p;
     }
   }
-  if (bestIndex < 0) {
-    // ggml then scans the whole grid (reading x at the grid index, a bug that only matters for
-    // non-finite input); a finite input never gets here.
-    for (let p = 0; p < size; p++) {
-      let d2 = 0;
-      for (let i = 0; i < 8; i++) {
-        const diff = fround(fround(scale * xx[levels[p * 8 + i]!]!) - (x[xo + p] ?? NaN));
-        d2 = fround(d2 + fround(fround(weight[wo + i]! * diff) * diff));
-      }
-      if (d2 < best) {
-        best = d2;
-        bestIndex = p;
-      }
-    }
-  }
   if (bestIndex < 0) throw new Error('IQ1 grid search: no grid point with a finite error (non-finite input?)');
-  for (let i = 0; i < 8; i++) L[lo + i] = levels[bestIndex * 8 + i]!;
+  for (let i = 0; i < 8; i++) L[lo + i] = grid.levels[bestIndex * 8 + i]!;
   return bestIndex;
-}
-
-function groupError(
-  levels: Uint8Array, p: number, x: Float32Array, xo: number, weight: Float32Array, wo: number,
-  scale: number, xx: Float32Array,
-): number {
-  let d2 = 0;
-  for (let i = 0; i < 8; i++) {
-    const diff = fround(fround(scale * xx[levels[p * 8 + i]!]!) - x[xo + i]!);
-    d2 = fround(d2 + fround(fround(weight[wo + i]! * diff) * diff));
-  }
-  return d2;
 }
 
 /** The packed point (2 bits per level) of the levels L[lo..lo+8). */

@@ -27,8 +27,6 @@ const L = new Int8Array(BS);
 const index = new Int32Array(2);
 const scales = new Float32Array(QK / BS);
 const shifts = new Int8Array(QK / BS);
-const sumqx = new Float32Array(4);
-const sumq2 = new Float32Array(4);
 const sc = new Uint16Array(4);
 
 /**
@@ -46,32 +44,60 @@ function computeWeights(x: Float32Array, bo: number, qw: Float32Array | null, qo
   }
 }
 
-/** The best split of the sorted values into levels 0/1/2 over the 4 delta combinations. */
+/**
+ * Terms of the split search, per sorted position j, combination k and level: w*v*x and w*v*v with
+ * v the quant value, rounded as ggml rounds them. Index ((j*4 + k)*3 + level).
+ */
+const termX = new Float64Array(BS * 4 * 3);
+const termQ = new Float64Array(BS * 4 * 3);
+/** Running sums: after the level-0 prefix, and after the level-0/level-1 prefix. */
+const prefix0 = new Float64Array(8);
+const prefix01 = new Float64Array(8);
+
+/**
+ * The best split of the sorted values into levels 0/1/2 over the 4 delta combinations; writes L,
+ * sets bestK and returns the scale (NaN when no split has a positive sumq2).
+ *
+ * ggml recomputes each split's sums from scratch, in sorted order, in float32. The running sum
+ * over the first positions is the same for every split that shares those positions' levels, so
+ * the level-0 and level-0/1 prefixes are carried along and only the level-2 tail is re-added:
+ * the same float32 additions in the same order, hence the same sums.
+ */
 let bestK = -1;
 function splitSearch(x: Float32Array, bo: number, max: number): number {
+  for (let j = 0; j < BS; j++) {
+    const i = order[j]!;
+    const w = weight[i]!;
+    const xi = x[bo + i]!;
+    for (let k = 0; k < 4; k++) {
+      const values = groupValues(k, i < BS / 2 ? 0 : 1);
+      for (let level = 0; level < 3; level++) {
+        const v = values[level]!;
+        const wv = fround(w * v);
+        termX[(j * 4 + k) * 3 + level] = fround(wv * xi);
+        termQ[(j * 4 + k) * 3 + level] = fround(wv * v);
+      }
+    }
+  }
   let bestScore = -FLT_MAX;
   let scale = max;
   let besti1 = -1;
   let besti2 = -1;
   bestK = -1;
+  prefix0.fill(0);
   for (let i1 = 0; i1 <= BS; i1++) {
+    if (i1 > 0) addTerms(prefix0, i1 - 1, 0);
+    prefix01.set(prefix0);
     for (let i2 = i1; i2 <= BS; i2++) {
-      sumqx.fill(0);
-      sumq2.fill(0);
-      for (let j = 0; j < BS; j++) {
-        const i = order[j]!;
-        const level = j < i1 ? 0 : j < i2 ? 1 : 2;
-        const w = weight[i]!;
-        const xi = x[bo + i]!;
-        for (let k = 0; k < 4; k++) {
-          const v = groupValues(k, i < BS / 2 ? 0 : 1)[level]!;
-          sumqx[k] = fround(sumqx[k]! + fround(fround(w * v) * xi));
-          sumq2[k] = fround(sumq2[k]! + fround(fround(w * v) * v));
-        }
-      }
+      if (i2 > i1) addTerms(prefix01, i2 - 1, 1);
       for (let k = 0; k < 4; k++) {
-        const qx = sumqx[k]!;
-        const q2 = sumq2[k]!;
+        let qx = prefix01[k]!;
+        let q2 = prefix01[4 + k]!;
+        for (let j = i2; j < BS; j++) {
+          const t = (j * 4 + k) * 3 + 2;
+          qx = fround(qx + termX[t]!);
+          q2 = fround(q2 + termQ[t]!);
+        }
         if (q2 > 0 && fround(qx * qx) > fround(bestScore * q2)) {
           scale = fround(qx / q2);
           bestScore = fround(scale * qx);
@@ -85,6 +111,15 @@ function splitSearch(x: Float32Array, bo: number, max: number): number {
   if (besti1 < 0 || besti2 < 0 || bestK < 0) return NaN;
   for (let j = 0; j < BS; j++) L[order[j]!] = j < besti1 ? 0 : j < besti2 ? 1 : 2;
   return scale;
+}
+
+/** sums[k] += termX, sums[4+k] += termQ of sorted position j at `level`, for the 4 combinations. */
+function addTerms(sums: Float64Array, j: number, level: number): void {
+  for (let k = 0; k < 4; k++) {
+    const t = (j * 4 + k) * 3 + level;
+    sums[k] = fround(sums[k]! + termX[t]!);
+    sums[4 + k] = fround(sums[4 + k]! + termQ[t]!);
+  }
 }
 
 function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array | null, qo: number, dst: Uint8Array, o: number): void {

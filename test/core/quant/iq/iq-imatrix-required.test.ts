@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { IQ_QUANTIZERS, IQ_REQUIRES_IMATRIX, type LowBitIqType } from '../../../../src/core/quant/iq/iq-tables.ts';
 import { GGML_TYPES } from '../../../../src/core/ggml-type.ts';
+import { quantizeRowsCpu } from '../../../../src/core/quant/cpu-quantizer.ts';
 
 const row = Float32Array.from({ length: 256 }, (_, i) => Math.sin(i * 0.37) * (1 + (i % 7)));
 
@@ -22,6 +23,10 @@ describe('imatrix requirement of the low-bit i-quants', () => {
       });
     }
   }
+
+  it('quantizeRowsCpu passes the error through for IQ1_S', () => {
+    expect(() => quantizeRowsCpu('IQ1_S', row, 256, null)).toThrow(/IQ1_S needs an importance matrix/);
+  });
 
   it('the required set is exactly ggml_quantize_requires_imatrix', () => {
     expect([...IQ_REQUIRES_IMATRIX].sort()).toEqual(['IQ1_S', 'IQ2_XS', 'IQ2_XXS']);

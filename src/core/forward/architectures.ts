@@ -1,0 +1,32 @@
+// What differs between the decoder-only architectures the forward runs. Adding one means adding a
+// row here (and a tensor name in block-weights.ts if it brings a new kind of tensor); the block
+// function reads only these traits and which tensors exist (biases, q/k norms, post norms).
+import type { FfnActivation, RopeStyle } from './forward-types.ts';
+
+export interface ArchitectureTraits {
+  ropeStyle: RopeStyle;
+  activation: FfnActivation;
+  /** Embeddings scaled by sqrt(n_embd) (Gemma). */
+  scaleEmbeddings: boolean;
+  /** Which layers use the sliding window when `<arch>.attention.sliding_window` is set. */
+  slidingLayer?: (layer: number) => boolean;
+  /** Verified against llama.cpp by a test in test/forward/ (others follow llama.cpp's graph but are unchecked). */
+  verified: boolean;
+}
+
+export const ARCHITECTURE_TRAITS: Record<string, ArchitectureTraits> = {
+  llama: { ropeStyle: 'normal', activation: 'silu', scaleEmbeddings: false, verified: true },
+  qwen2: { ropeStyle: 'neox', activation: 'silu', scaleEmbeddings: false, verified: false },
+  qwen3: { ropeStyle: 'neox', activation: 'silu', scaleEmbeddings: false, verified: false },
+  // Gemma 2: every other layer (even ones) is local; Gemma 3: five local then one global.
+  gemma2: { ropeStyle: 'neox', activation: 'gelu', scaleEmbeddings: true, slidingLayer: (l) => l % 2 === 0, verified: false },
+  gemma3: { ropeStyle: 'neox', activation: 'gelu', scaleEmbeddings: true, slidingLayer: (l) => (l + 1) % 6 !== 0, verified: false },
+};
+
+export function architectureTraits(architecture: string): ArchitectureTraits {
+  const traits = ARCHITECTURE_TRAITS[architecture];
+  if (!traits) {
+    throw new Error(`forward: architecture "${architecture}" is not supported (supported: ${Object.keys(ARCHITECTURE_TRAITS).join(', ')})`);
+  }
+  return traits;
+}

@@ -1,0 +1,51 @@
+// One transformer block's tensors by llama.cpp's GGUF names. Optional ones (biases, q/k norms,
+// Gemma's post norms) are simply absent in architectures that do not have them.
+import type { ForwardModel, WeightSource } from './forward-types.ts';
+
+export interface BlockWeights {
+  attnNorm: Float32Array;
+  q: Float32Array; k: Float32Array; v: Float32Array; o: Float32Array;
+  qBias?: Float32Array; kBias?: Float32Array; vBias?: Float32Array; oBias?: Float32Array;
+  qNorm?: Float32Array; kNorm?: Float32Array;
+  postAttnNorm?: Float32Array;
+  ffnNorm: Float32Array;
+  gate: Float32Array; up: Float32Array; down: Float32Array;
+  postFfnNorm?: Float32Array;
+}
+
+const SUFFIXES: Record<keyof BlockWeights, { name: string; required: boolean }> = {
+  attnNorm: { name: 'attn_norm.weight', required: true },
+  q: { name: 'attn_q.weight', required: true },
+  k: { name: 'attn_k.weight', required: true },
+  v: { name: 'attn_v.weight', required: true },
+  o: { name: 'attn_output.weight', required: true },
+  qBias: { name: 'attn_q.bias', required: false },
+  kBias: { name: 'attn_k.bias', required: false },
+  vBias: { name: 'attn_v.bias', required: false },
+  oBias: { name: 'attn_output.bias', required: false },
+  qNorm: { name: 'attn_q_norm.weight', required: false },
+  kNorm: { name: 'attn_k_norm.weight', required: false },
+  postAttnNorm: { name: 'post_attention_norm.weight', required: false },
+  ffnNorm: { name: 'ffn_norm.weight', required: true },
+  gate: { name: 'ffn_gate.weight', required: true },
+  up: { name: 'ffn_up.weight', required: true },
+  down: { name: 'ffn_down.weight', required: true },
+  postFfnNorm: { name: 'post_ffw_norm.weight', required: false },
+};
+
+export const blockTensorName = (layer: number, field: keyof BlockWeights): string => `blk.${layer}.${SUFFIXES[field].name}`;
+
+export async function loadBlockWeights(model: ForwardModel, weights: WeightSource, layer: number): Promise<BlockWeights> {
+  const out: Partial<Record<keyof BlockWeights, Float32Array>> = {};
+  await Promise.all(
+    (Object.keys(SUFFIXES) as (keyof BlockWeights)[]).map(async (field) => {
+      const tensor = model.tensors.get(blockTensorName(layer, field));
+      if (!tensor) {
+        if (SUFFIXES[field].required) throw new Error(`forward: the model has no tensor "${blockTensorName(layer, field)}"`);
+        return;
+      }
+      out[field] = await weights(tensor);
+    }),
+  );
+  return out as BlockWeights;
+}

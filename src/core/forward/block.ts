@@ -1,0 +1,80 @@
+// One transformer block over all tokens of all sequences of a pass: pre-norm attention and
+// gated FFN with residuals, plus the per-architecture pieces (biases, q/k norms, post norms,
+// soft-capping, sliding window) switched on by hparams and by which tensors exist.
+import type { GgmlTypeName } from '../ggml-type.ts';
+import { causalAttention } from './attention.ts';
+import { blockTensorName, type BlockWeights } from './block-weights.ts';
+import { activationsForWeight } from './ggml-cpu-activations.ts';
+import type { ForwardHooks, ForwardHparams } from './forward-types.ts';
+import { addInPlace, gatedActivation, gelu, matmul, rmsNormRows, silu } from './ops.ts';
+import { applyRope, type RopeParams } from './rope.ts';
+
+/** Where each sequence's tokens are in the pass's rows. */
+export interface SequenceSpan {
+  start: number;
+  length: number;
+}
+
+export interface BlockContext {
+  hp: ForwardHparams;
+  layer: number;
+  spans: readonly SequenceSpan[];
+  rope: RopeParams;
+  ropeTables: { cos: Float32Array; sin: Float32Array };
+  hooks?: ForwardHooks;
+  kvCache: 'f32' | 'f16';
+  /** Weight storage types by name when activations are rounded like ggml's CPU matmul. */
+  activationTypes?: (weightName: string) => GgmlTypeName | undefined;
+}
+
+/** Updates `hidden` (rows × n_embd) in place. */
+export function runBlock(ctx: BlockContext, w: BlockWeights, hidden: Float32Array): void {
+  const { hp, layer, hooks } = ctx;
+  const rows = hidden.length / hp.embedding;
+  const project = (field: keyof BlockWeights, x: Float32Array, cols: number, outCols: number, bias?: Float32Array) => {
+    const name = blockTensorName(layer, field);
+    hooks?.onMatmulInput?.(name, x, rows, cols);
+    const type = ctx.activationTypes?.(name);
+    return matmul(type ? activationsForWeight(x, type) : x, rows, cols, w[field]!, outCols, bias);
+  };
+
+  const x = rmsNormRows(hidden, rows, hp.embedding, w.attnNorm, hp.rmsEps);
+  const q = project('q', x, hp.embedding, hp.headCount * hp.headDimK, w.qBias);
+  const k = project('k', x, hp.embedding, hp.headCountKv * hp.headDimK, w.kBias);
+  const v = project('v', x, hp.embedding, hp.headCountKv * hp.headDimV, w.vBias);
+  if (w.qNorm) rmsNormRows(q, rows * hp.headCount, hp.headDimK, w.qNorm, hp.rmsEps, q);
+  if (w.kNorm) rmsNormRows(k, rows * hp.headCountKv, hp.headDimK, w.kNorm, hp.rmsEps, k);
+
+  const attn = new Float32Array(rows * hp.headCount * hp.headDimV);
+  for (const span of ctx.spans) {
+    const sq = q.subarray(span.start * hp.headCount * hp.headDimK, (span.start + span.length) * hp.headCount * hp.headDimK);
+    const sk = k.subarray(span.start * hp.headCountKv * hp.headDimK, (span.start + span.length) * hp.headCountKv * hp.headDimK);
+    const sv = v.subarray(span.start * hp.headCountKv * hp.headDimV, (span.start + span.length) * hp.headCountKv * hp.headDimV);
+    applyRope(sq, span.length, hp.headCount, hp.headDimK, ctx.rope, ctx.ropeTables);
+    applyRope(sk, span.length, hp.headCountKv, hp.headDimK, ctx.rope, ctx.ropeTables);
+    const out = causalAttention(sq, sk, sv, {
+      tokens: span.length,
+      heads: hp.headCount,
+      headsKv: hp.headCountKv,
+      headDimK: hp.headDimK,
+      headDimV: hp.headDimV,
+      scale: hp.attentionScale,
+      softcap: hp.attnSoftcap,
+      window: hp.slidingLayers[layer] ? hp.slidingWindow : null,
+      kvCache: ctx.kvCache,
+    });
+    attn.set(out, span.start * hp.headCount * hp.headDimV);
+  }
+  let o = project('o', attn, hp.headCount * hp.headDimV, hp.embedding, w.oBias);
+  if (w.postAttnNorm) o = rmsNormRows(o, rows, hp.embedding, w.postAttnNorm, hp.rmsEps);
+  addInPlace(hidden, o);
+
+  const f = rmsNormRows(hidden, rows, hp.embedding, w.ffnNorm, hp.rmsEps);
+  const ffn = w.gate.length / hp.embedding;
+  const gate = project('gate', f, hp.embedding, ffn);
+  const up = project('up', f, hp.embedding, ffn);
+  const h = gatedActivation(gate, up, hp.activation === 'silu' ? silu : gelu);
+  let d = project('down', h, ffn, hp.embedding);
+  if (w.postFfnNorm) d = rmsNormRows(d, rows, hp.embedding, w.postFfnNorm, hp.rmsEps);
+  addInPlace(hidden, d);
+}

@@ -1,0 +1,24 @@
+// A ForwardModel from a model plan (safetensors, before export) or from a GGUF file.
+import { ggmlTypeById } from '../ggml-type.ts';
+import type { GgufInfo } from '../gguf/read-gguf.ts';
+import type { ModelPlan } from '../model/plan-types.ts';
+import type { ForwardModel, ForwardTensor } from './forward-types.ts';
+import { lookupFromKvs, lookupFromRecord, readForwardHparams } from './hparams.ts';
+
+function vocabOf(tensors: ReadonlyMap<string, ForwardTensor>, what: string): number {
+  const embd = tensors.get('token_embd.weight');
+  if (!embd || embd.ne.length < 2) throw new Error(`${what}: no 2-D token_embd.weight tensor`);
+  return embd.ne[1]!;
+}
+
+export function forwardModelFromPlan(plan: ModelPlan, what = plan.hfArchitecture): ForwardModel {
+  const tensors = new Map(plan.tensors.map((t) => [t.ggufName, { ggufName: t.ggufName, ne: t.ne }]));
+  return { hparams: readForwardHparams(lookupFromKvs(plan.metadata), vocabOf(tensors, what), what), tensors };
+}
+
+export function forwardModelFromGguf(info: GgufInfo, what: string): ForwardModel {
+  const tensors = new Map<string, ForwardTensor>(
+    info.parsed.tensorInfos.map((t) => [t.name, { ggufName: t.name, ne: t.shape.map((d) => Number(d)), type: ggmlTypeById(Number(t.dtype)) }]),
+  );
+  return { hparams: readForwardHparams(lookupFromRecord(info.parsed.metadata as Record<string, unknown>), vocabOf(tensors, what), what), tensors };
+}

@@ -1,0 +1,91 @@
+import type { GgmlTypeName } from '../ggml-type.ts';
+
+// The contract of the reference forward pass, shared by the CPU implementation here and the GPU
+// (WGSL) one: what a model is (hyperparameters + tensor shapes by GGUF name), where weights come
+// from, and what the caller sees (matmul inputs for the imatrix, logits per position).
+
+/** A tensor as the forward needs it: its GGUF name and ggml shape (ne[0] innermost). */
+export interface ForwardTensor {
+  ggufName: string;
+  ne: readonly number[];
+  /** Storage type when the weights come from a GGUF (for ggmlCpuActivations). */
+  type?: GgmlTypeName;
+}
+
+/**
+ * Float32 values of one tensor in GGUF layout (Q/K rows already in llama.cpp's interleaved rope
+ * order), ne[0] innermost. Implementations: planWeights (safetensors), ggufWeights (any GGUF).
+ * The forward asks for each tensor once per pass and drops it after its layer.
+ */
+export type WeightSource = (tensor: ForwardTensor) => Promise<Float32Array>;
+
+export type RopeStyle = 'normal' | 'neox';
+export type FfnActivation = 'silu' | 'gelu';
+
+/** Everything the block function needs, read from GGUF metadata (`<arch>.*` keys). */
+export interface ForwardHparams {
+  architecture: string;
+  layerCount: number;
+  embedding: number;
+  headCount: number;
+  headCountKv: number;
+  headDimK: number;
+  headDimV: number;
+  vocabSize: number;
+  rmsEps: number;
+  /** Rotated dimensions per head (may be less than headDimK: partial rotary). */
+  ropeDims: number;
+  ropeBase: number;
+  /** 1/factor for linear rope scaling, 1 otherwise. */
+  ropeFreqScale: number;
+  ropeStyle: RopeStyle;
+  /** Multiplies q·k (1/sqrt(headDimK) unless the architecture says otherwise). */
+  attentionScale: number;
+  attnSoftcap: number | null;
+  finalSoftcap: number | null;
+  /** Sliding-window size and, per layer, whether that layer uses it. */
+  slidingWindow: number | null;
+  slidingLayers: readonly boolean[];
+  /** Gemma multiplies the token embeddings by sqrt(n_embd). */
+  embedScale: number | null;
+  activation: FfnActivation;
+}
+
+export interface ForwardModel {
+  hparams: ForwardHparams;
+  /** GGUF name -> tensor; names follow llama.cpp (blk.N.attn_q.weight, output.weight, …). */
+  tensors: ReadonlyMap<string, ForwardTensor>;
+}
+
+export interface ForwardHooks {
+  /**
+   * Sees the input of every matmul whose weight is a blk.* tensor, for all tokens of all sequences
+   * of the pass in order (rows × cols, row-major, cols = the weight's ne[0]). Read it before
+   * returning: the buffer may be reused.
+   */
+  onMatmulInput?(weightName: string, x: Float32Array, rows: number, cols: number): void;
+}
+
+export interface ForwardRequest {
+  /** Token ids per sequence (each sequence is independent, positions start at 0). */
+  sequences: readonly (readonly number[])[];
+  /** First position of sequence s whose logits are wanted (default 0). */
+  outputFrom?: (sequence: number) => number;
+  /**
+   * Logits after position `position` of sequence `sequence` (vocabSize values; a view into a
+   * reused buffer: copy it to keep it). Called in sequence, then position, order.
+   */
+  onLogits?(sequence: number, position: number, logits: Float32Array): void;
+  hooks?: ForwardHooks;
+  /**
+   * KV cache precision to reproduce: 'f16' is what llama.cpp runs by default (and what the
+   * 1e-3 agreement with its probabilities needs); 'f32' (default) is the exact float32 model.
+   */
+  kvCache?: 'f32' | 'f16';
+  /**
+   * Round each matmul's activations as ggml's CPU backend does for the weight's type (Q8_0/Q8_K
+   * /F16, see ggml-cpu-activations.ts), to reproduce llama.cpp's numbers on quantized GGUFs.
+   * Off: the exact float product with the dequantized weights.
+   */
+  ggmlCpuActivations?: boolean;
+}

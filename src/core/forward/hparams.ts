@@ -1,0 +1,71 @@
+// GGUF metadata -> ForwardHparams. Reads the same keys llama.cpp's loader reads, so a plan's
+// metadata (before export) and an exported GGUF give the same forward.
+import type { GgufKv } from '../gguf/gguf-value.ts';
+import { architectureTraits } from './architectures.ts';
+import type { ForwardHparams } from './forward-types.ts';
+
+export type MetadataLookup = (key: string) => unknown;
+
+export function lookupFromKvs(kvs: readonly GgufKv[]): MetadataLookup {
+  const byKey = new Map(kvs.map((kv) => [kv.key, kv.value.value]));
+  return (key) => byKey.get(key);
+}
+
+export function lookupFromRecord(metadata: Record<string, unknown>): MetadataLookup {
+  return (key) => metadata[key];
+}
+
+export function readForwardHparams(get: MetadataLookup, vocabSize: number, what: string): ForwardHparams {
+  const architecture = get('general.architecture');
+  if (typeof architecture !== 'string') throw new Error(`${what}: metadata has no general.architecture`);
+  const traits = architectureTraits(architecture);
+  const num = (key: string): number | undefined => {
+    const v = get(`${architecture}.${key}`);
+    if (v === undefined) return undefined;
+    const n = typeof v === 'bigint' ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isFinite(n)) throw new Error(`${what}: metadata "${architecture}.${key}" is not a number`);
+    return n;
+  };
+  const required = (key: string): number => {
+    const v = num(key);
+    if (v === undefined || v <= 0) throw new Error(`${what}: metadata "${architecture}.${key}" is missing`);
+    return v;
+  };
+  const layerCount = required('block_count');
+  const embedding = required('embedding_length');
+  const headCount = required('attention.head_count');
+  const headCountKv = num('attention.head_count_kv') ?? headCount;
+  const headDimK = num('attention.key_length') ?? embedding / headCount;
+  const headDimV = num('attention.value_length') ?? embedding / headCount;
+  if (!Number.isInteger(headDimK) || headCount % headCountKv !== 0) {
+    throw new Error(`${what}: ${headCount} heads / ${headCountKv} KV heads of ${headDimK} dims do not fit ${embedding} embeddings`);
+  }
+  const scalingType = get(`${architecture}.rope.scaling.type`);
+  if (scalingType !== undefined && scalingType !== 'none' && scalingType !== 'linear') {
+    throw new Error(`${what}: rope scaling "${String(scalingType)}" is not supported by the forward (none, linear)`);
+  }
+  const scalingFactor = num('rope.scaling.factor');
+  const window = num('attention.sliding_window') ?? null;
+  return {
+    architecture,
+    layerCount,
+    embedding,
+    headCount,
+    headCountKv,
+    headDimK,
+    headDimV,
+    vocabSize,
+    rmsEps: num('attention.layer_norm_rms_epsilon') ?? 1e-5,
+    ropeDims: num('rope.dimension_count') ?? headDimK,
+    ropeBase: num('rope.freq_base') ?? 10000,
+    ropeFreqScale: scalingType === 'linear' && scalingFactor ? 1 / scalingFactor : 1,
+    ropeStyle: traits.ropeStyle,
+    attentionScale: 1 / Math.sqrt(headDimK),
+    attnSoftcap: num('attn_logit_softcapping') ?? null,
+    finalSoftcap: num('final_logit_softcapping') ?? null,
+    slidingWindow: window,
+    slidingLayers: Array.from({ length: layerCount }, (_, l) => window !== null && (traits.slidingLayer?.(l) ?? true)),
+    embedScale: traits.scaleEmbeddings ? Math.sqrt(embedding) : null,
+    activation: traits.activation,
+  };
+}

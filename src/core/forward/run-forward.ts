@@ -1,0 +1,74 @@
+// The reference forward pass, layer by layer over every sequence of the request: the embeddings
+// of all tokens, then each block with only that block's weights resident, then the output head.
+// This is the schedule the GPU version follows (weights streamed once per pass, activations of
+// all sequences kept between layers).
+import { loadBlockWeights } from './block-weights.ts';
+import { runBlock, type SequenceSpan } from './block.ts';
+import type { ForwardModel, ForwardRequest, WeightSource } from './forward-types.ts';
+import { activationsForWeight } from './ggml-cpu-activations.ts';
+import { matmul, rmsNormRows, softcapInPlace } from './ops.ts';
+import { ropeTables, type RopeParams } from './rope.ts';
+
+/** Output rows per output-head matmul: bounds the logits buffer (rows × vocab floats). */
+const OUTPUT_ROWS = 64;
+
+function tensorOf(model: ForwardModel, name: string) {
+  const t = model.tensors.get(name);
+  if (!t) throw new Error(`forward: the model has no tensor "${name}"`);
+  return t;
+}
+
+export async function runForward(model: ForwardModel, weights: WeightSource, request: ForwardRequest): Promise<void> {
+  const hp = model.hparams;
+  const spans: SequenceSpan[] = [];
+  let rows = 0;
+  for (const [i, seq] of request.sequences.entries()) {
+    if (seq.length === 0) throw new Error(`forward: sequence ${i} is empty`);
+    spans.push({ start: rows, length: seq.length });
+    rows += seq.length;
+  }
+  const hidden = new Float32Array(rows * hp.embedding);
+  {
+    const embd = await weights(tensorOf(model, 'token_embd.weight'));
+    let r = 0;
+    for (const seq of request.sequences) {
+      for (const token of seq) {
+        if (!Number.isInteger(token) || token < 0 || token >= hp.vocabSize) throw new Error(`forward: token id ${token} is outside the vocabulary (${hp.vocabSize})`);
+        hidden.set(embd.subarray(token * hp.embedding, (token + 1) * hp.embedding), r * hp.embedding);
+        r++;
+      }
+    }
+    if (hp.embedScale !== null) for (let i = 0; i < hidden.length; i++) hidden[i] = Math.fround(hidden[i]! * hp.embedScale);
+  }
+
+  const ropeFreqs = model.tensors.get('rope_freqs.weight');
+  const rope: RopeParams = {
+    style: hp.ropeStyle,
+    dims: hp.ropeDims,
+    base: hp.ropeBase,
+    freqScale: hp.ropeFreqScale,
+    freqFactors: ropeFreqs ? await weights(ropeFreqs) : null,
+  };
+  const tables = ropeTables(rope, Math.max(...spans.map((s) => s.length)));
+  const activationTypes = request.ggmlCpuActivations ? (name: string) => model.tensors.get(name)?.type : undefined;
+  for (let layer = 0; layer < hp.layerCount; layer++) {
+    const w = await loadBlockWeights(model, weights, layer);
+    runBlock({ hp, layer, spans, rope, ropeTables: tables, hooks: request.hooks, kvCache: request.kvCache ?? 'f32', activationTypes }, w, hidden);
+  }
+
+  if (!request.onLogits) return;
+  const norm = await weights(tensorOf(model, 'output_norm.weight'));
+  const outputTensor = model.tensors.get('output.weight') ?? tensorOf(model, 'token_embd.weight');
+  const output = await weights(outputTensor);
+  const outputType = activationTypes?.(outputTensor.ggufName);
+  for (const [s, span] of spans.entries()) {
+    const from = Math.max(0, request.outputFrom?.(s) ?? 0);
+    for (let p0 = from; p0 < span.length; p0 += OUTPUT_ROWS) {
+      const n = Math.min(OUTPUT_ROWS, span.length - p0);
+      const x = rmsNormRows(hidden.subarray((span.start + p0) * hp.embedding, (span.start + p0 + n) * hp.embedding), n, hp.embedding, norm, hp.rmsEps);
+      const logits = matmul(outputType ? activationsForWeight(x, outputType) : x, n, hp.embedding, output, hp.vocabSize);
+      if (hp.finalSoftcap !== null) softcapInPlace(logits, hp.finalSoftcap);
+      for (let i = 0; i < n; i++) request.onLogits(s, p0 + i, logits.subarray(i * hp.vocabSize, (i + 1) * hp.vocabSize));
+    }
+  }
+}

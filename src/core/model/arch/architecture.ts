@@ -1,0 +1,33 @@
+// What differs between model families: GGUF names, transforms, required tensors, hyperparameter
+// keys, generated tensors and tokenizer options. One module per family implements it.
+import type { GgufKv } from '../../gguf/gguf-value.ts';
+import type { ModelConfig } from '../config.ts';
+import type { BlockTensorTable } from '../llama-tensor-names.ts';
+import type { PlannedTensor, TensorRole, TensorTransform } from '../plan-types.ts';
+
+export interface ArchitectureSpec {
+  /** general.architecture and the key prefix, e.g. "qwen3". */
+  ggufArchitecture: string;
+  /** Block tensor names that mean something else in this family (Gemma's norms). */
+  blockOverrides?: BlockTensorTable;
+  /** HF tensors the converter leaves out without a word (Gemma 2's lm_head). */
+  skipsTensor?(hfName: string): boolean;
+  transformOf(role: TensorRole, hfName: string, config: ModelConfig): TensorTransform;
+  /** GGUF suffixes every block must have (llama.cpp refuses the file without them). */
+  requiredBlockSuffixes(config: ModelConfig): string[];
+  /** `{arch}.*` keys in converter order (without general.file_type). */
+  hparamKvs(config: ModelConfig): GgufKv[];
+  /** Tensors the converter computes (rope_freqs). */
+  generatedTensors?(config: ModelConfig): PlannedTensor[];
+  /** Gemma 3 cuts token_embd to the tokenizer's real vocabulary. */
+  truncatesEmbeddingToVocab?: boolean;
+  tokenizer: {
+    /** Written as tokenizer.ggml.add_space_prefix after the vocabulary (Gemma: false). */
+    addSpacePrefix?: boolean;
+    dropAddedTokensBeyondVocab?: boolean;
+  };
+}
+
+export const noTransform = (): TensorTransform => ({ kind: 'none' });
+
+export const blockSuffixes = (...names: string[]): string[] => names.map((n) => `${n}.weight`);

@@ -1,0 +1,18 @@
+// HF architecture -> the family that plans it. A new entry in SUPPORTED_HF_ARCHITECTURES does not
+// compile until it has a family here.
+import type { SupportedHfArchitecture } from '../config.ts';
+import type { ArchitectureSpec } from './architecture.ts';
+import { GEMMA2, GEMMA3 } from './gemma.ts';
+import { LLAMA } from './llama.ts';
+import { PHI3 } from './phi3.ts';
+import { QWEN2, QWEN3 } from './qwen.ts';
+
+export const ARCHITECTURES: Record<SupportedHfArchitecture, ArchitectureSpec> = {
+  LlamaForCausalLM: LLAMA,
+  MistralForCausalLM: LLAMA,
+  Qwen2ForCausalLM: QWEN2,
+  Qwen3ForCausalLM: QWEN3,
+  Gemma2ForCausalLM: GEMMA2,
+  Gemma3ForCausalLM: GEMMA3,
+  Phi3ForCausalLM: PHI3,
+};

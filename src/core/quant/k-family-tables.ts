@@ -1,0 +1,52 @@
+// The CPU quantizers and dequantizers of the K-quants, IQ4_NL/IQ4_XS, the ternary types and
+// MXFP4, keyed for the tables of cpu-quantizer.ts and dequantize.ts. Each follows the function
+// ggml_quantize_chunk calls for the type: K-quants take the _ref path without an imatrix and the
+// _impl path with one; IQ4_* always run the impl (weights x² without an imatrix); TQ*/MXFP4
+// ignore the imatrix.
+import { dequantizeIq4Nl, dequantizeIq4Xs, dequantizeMxfp4, dequantizeTq1_0, dequantizeTq2_0 } from './dequantize-nonlinear.ts';
+import { quantizeIq4Nl, quantizeIq4Xs } from './iq4-nonlinear.ts';
+import { dequantizeQ2_K, dequantizeQ3_K, dequantizeQ4_K, dequantizeQ5_K, dequantizeQ6_K } from './k/dequantize-k.ts';
+import { quantizeQ2_KRef, quantizeQ2_KWeighted } from './k/q2-k.ts';
+import { quantizeQ3_KRef, quantizeQ3_KWeighted } from './k/q3-k.ts';
+import {
+  quantizeQ4_KRef, quantizeQ4_KWeighted, quantizeQ5_KRef, quantizeQ5_KWeighted,
+} from './k/q4-q5-k.ts';
+import { quantizeQ6_K } from './k/q6-k.ts';
+import { quantizeMxfp4 } from './mxfp4.ts';
+import type { RowsDequantizeFn, RowsQuantizeFn } from './rows-quantize-fn.ts';
+import { quantizeTq1_0, quantizeTq2_0 } from './ternary.ts';
+
+export type KFamilyType = 'Q2_K' | 'Q3_K' | 'Q4_K' | 'Q5_K' | 'Q6_K' | 'IQ4_NL' | 'IQ4_XS' | 'TQ1_0' | 'TQ2_0' | 'MXFP4';
+
+function refOrWeighted(
+  plain: (src: Float32Array, dst: Uint8Array) => void,
+  weighted: (src: Float32Array, cols: number, qw: Float32Array, dst: Uint8Array) => void,
+): RowsQuantizeFn {
+  return (src, cols, imatrix, dst) => (imatrix ? weighted(src, cols, imatrix, dst) : plain(src, dst));
+}
+
+export const K_FAMILY_QUANTIZERS: Record<KFamilyType, RowsQuantizeFn> = {
+  Q2_K: refOrWeighted(quantizeQ2_KRef, quantizeQ2_KWeighted),
+  Q3_K: refOrWeighted(quantizeQ3_KRef, quantizeQ3_KWeighted),
+  Q4_K: refOrWeighted(quantizeQ4_KRef, quantizeQ4_KWeighted),
+  Q5_K: refOrWeighted(quantizeQ5_KRef, quantizeQ5_KWeighted),
+  Q6_K: quantizeQ6_K,
+  IQ4_NL: quantizeIq4Nl,
+  IQ4_XS: quantizeIq4Xs,
+  TQ1_0: (src, _cols, _im, dst) => quantizeTq1_0(src, dst),
+  TQ2_0: (src, _cols, _im, dst) => quantizeTq2_0(src, dst),
+  MXFP4: (src, _cols, _im, dst) => quantizeMxfp4(src, dst),
+};
+
+export const K_FAMILY_DEQUANTIZERS: Record<KFamilyType, RowsDequantizeFn> = {
+  Q2_K: (b, _c, d) => dequantizeQ2_K(b, d),
+  Q3_K: (b, _c, d) => dequantizeQ3_K(b, d),
+  Q4_K: (b, _c, d) => dequantizeQ4_K(b, d),
+  Q5_K: (b, _c, d) => dequantizeQ5_K(b, d),
+  Q6_K: (b, _c, d) => dequantizeQ6_K(b, d),
+  IQ4_NL: (b, _c, d) => dequantizeIq4Nl(b, d),
+  IQ4_XS: (b, _c, d) => dequantizeIq4Xs(b, d),
+  TQ1_0: (b, _c, d) => dequantizeTq1_0(b, d),
+  TQ2_0: (b, _c, d) => dequantizeTq2_0(b, d),
+  MXFP4: (b, _c, d) => dequantizeMxfp4(b, d),
+};

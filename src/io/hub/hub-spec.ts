@@ -1,0 +1,26 @@
+// "hf://owner/repo@revision" (the CLI) or "owner/repo@revision" (a model-id field) -> parts.
+
+export interface HubModelSpec {
+  repo: string;
+  revision?: string;
+}
+
+const NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_])?$|^[A-Za-z0-9]$/;
+
+/** Throws with a message saying the expected form when `spec` is not a model id. */
+export function parseHubModelSpec(spec: string): HubModelSpec {
+  const body = spec.trim().replace(/^hf:\/\//, '');
+  const at = body.indexOf('@');
+  const repo = at < 0 ? body : body.slice(0, at);
+  const revision = at < 0 ? undefined : body.slice(at + 1);
+  const parts = repo.split('/');
+  const valid = parts.length >= 1 && parts.length <= 2 && parts.every((p) => NAME.test(p) && !p.includes('..'));
+  if (!valid || revision === '' || (revision !== undefined && /\s|\.\./.test(revision))) {
+    throw new Error(`"${spec}" is not a Hub model id: expected owner/repo or owner/repo@revision (a branch, tag or commit)`);
+  }
+  return revision === undefined ? { repo } : { repo, revision };
+}
+
+export function isHubUri(spec: string): boolean {
+  return spec.startsWith('hf://');
+}

