@@ -32,7 +32,7 @@ export async function compareWithLlamaQuantize(rows: number, cols: number, types
   try {
     const model = path.join(dir, 'model');
     await generateLlamaModel(model, { hidden: cols, intermediate: 256, layers: 1, heads: cols / 128, kvHeads: 1, vocab: rows }, {
-      dtype: 'F32', tokenizerFrom: path.resolve(REPO, '../shared/fixtures/stories260K'), allowVocabMismatch: true,
+      dtype: 'F32', tokenizerFrom: path.resolve(REPO, '../shared/fixtures/stories260K'),
     });
     const f32 = path.join(dir, 'model-F32.gguf');
     await timeProcess(process.execPath, [path.join(REPO, 'bin/quant-studio.mjs'), 'quantize', model, '--type', 'F32', '--backend', 'cpu', '-o', f32]);

@@ -10,10 +10,20 @@ import { cpuRowQuantizer } from '../src/core/quant/cpu-quantizer.ts';
 import type { RowQuantizer } from '../src/core/quant/row-quantizer.ts';
 import { runAndMeasurePeakRss } from './export-memory.ts';
 import { generateLlamaModel } from '../test/helpers/generate-model.ts';
+import { compareWithLlamaQuantize } from './llama-quantize-compare.ts';
 import { gaussianMatrix, measureThroughput } from './quant-throughput.ts';
 
-const TYPES: GgmlTypeName[] = ['F16', 'BF16', 'Q8_0', 'Q5_1', 'Q5_0', 'Q4_1', 'Q4_0'];
-const USES_IMATRIX = new Set<GgmlTypeName>(['Q5_1', 'Q5_0', 'Q4_1', 'Q4_0']);
+const TYPES: GgmlTypeName[] = [
+  'F16', 'BF16', 'Q8_0', 'Q6_K', 'Q5_K', 'Q5_1', 'Q5_0', 'Q4_K', 'Q4_1', 'Q4_0', 'IQ4_XS', 'IQ4_NL', 'Q3_K', 'IQ3_S',
+  'IQ3_XXS', 'Q2_K', 'IQ2_S', 'IQ2_XS', 'IQ2_XXS', 'IQ1_M', 'IQ1_S', 'TQ2_0', 'TQ1_0', 'MXFP4',
+];
+/** Types whose quantizer reads the importance matrix (the others ignore it). */
+const USES_IMATRIX = new Set<GgmlTypeName>([
+  'Q6_K', 'Q5_K', 'Q5_1', 'Q5_0', 'Q4_K', 'Q4_1', 'Q4_0', 'IQ4_XS', 'IQ4_NL', 'Q3_K', 'IQ3_S', 'IQ3_XXS', 'Q2_K',
+  'IQ2_S', 'IQ2_XS', 'IQ2_XXS', 'IQ1_M', 'IQ1_S',
+]);
+/** ggml refuses these without an importance matrix. */
+const NEEDS_IMATRIX = new Set<GgmlTypeName>(['IQ2_XS', 'IQ2_XXS', 'IQ1_S']);
 const ROWS = 4096;
 const COLS = 4096;
 /** GPU rows measured when the adapter is a CPU emulation (SwiftShader): the full tensor would take many minutes. */
@@ -51,10 +61,11 @@ async function throughputTable(): Promise<void> {
   console.log('| type | imatrix | CPU MB/s | GPU MB/s | GPU/CPU |');
   console.log('|---|---|---:|---:|---:|');
   for (const type of TYPES) {
-    for (const withImatrix of USES_IMATRIX.has(type) ? [false, true] : [false]) {
+    const variants = NEEDS_IMATRIX.has(type) ? [true] : USES_IMATRIX.has(type) ? [false, true] : [false];
+    for (const withImatrix of variants) {
       const im = withImatrix ? imatrix : null;
       const cpu = await measureThroughput(cpuRowQuantizer, type, src, COLS, im);
-      const g = gpu ? await measureThroughput(gpu.quantizer, type, src, COLS, im, gpuRows) : null;
+      const g = gpu?.quantizer.supports(type) ? await measureThroughput(gpu.quantizer, type, src, COLS, im, gpuRows) : null;
       console.log(
         `| ${type} | ${withImatrix ? 'yes' : 'no'} | ${cpu.mbPerSecond.toFixed(1)} | ${g ? g.mbPerSecond.toFixed(1) : '—'} | ${g ? (g.mbPerSecond / cpu.mbPerSecond).toFixed(2) : '—'} |`,
       );
@@ -84,5 +95,17 @@ async function exportMemory(): Promise<void> {
   }
 }
 
-await throughputTable();
-await exportMemory();
+/** `BENCH=throughput,llama,memory` picks sections (default: all). */
+const sections = new Set((process.env.BENCH ?? 'throughput,llama,memory').split(','));
+if (sections.has('throughput')) await throughputTable();
+if (sections.has('llama')) {
+  await compareWithLlamaQuantize(4096, 4096, TYPES);
+  // Every type on the 151936-row tensor takes long on the CPU path: a representative set by default.
+  const bigTypes = process.env.BENCH_BIG_TYPES ? (process.env.BENCH_BIG_TYPES.split(',') as GgmlTypeName[]) : (['Q8_0', 'Q6_K', 'Q4_K', 'Q4_0', 'IQ4_XS'] as GgmlTypeName[]);
+  await compareWithLlamaQuantize(151936, 1024, bigTypes);
+}
+if (sections.has('memory')) await exportMemory();
+
+// Section 3: an export straight from a (local stand-in) Hub at a limited rate.
+import { hubDownloadBench } from './hub-download.ts';
+await hubDownloadBench();

@@ -53,7 +53,10 @@ let running: AbortController | null = null;
 let imatrix: { name: string; matrix: ImportanceMatrix } | null = null;
 
 /** The CPU reference, sliced so a Cancel gets through during a long tensor. */
-const cpuQuantizer = yieldingQuantizer(cpuRowQuantizer, () => running?.signal);
+const cpuQuantizer = yieldingQuantizer(cpuRowQuantizer, () => running?.signal, { chunkElements: 16_384, sliceMs: 50 });
+
+/** 4 MiB of float32 per GPU call: negligible overhead on a real GPU, a prompt Cancel on SwiftShader. */
+const sliceGpu = (gpu: RowQuantizer) => yieldingQuantizer(gpu, () => running?.signal, { chunkElements: 1 << 20, sliceMs: 0 });
 
 /** GPU where it supports the type, the CPU reference for the rest (and for everything without WebGPU). */
 function withCpuFallback(gpu: RowQuantizer): RowQuantizer {
@@ -76,7 +79,7 @@ async function startEngine(): Promise<Engine> {
         enginePromise = null;
       },
     });
-    return { backend: { kind: 'gpu', detail: `WebGPU · ${describeDevice(device)}` }, quantizer: withCpuFallback(createGpuRowQuantizer(device)) };
+    return { backend: { kind: 'gpu', detail: `WebGPU · ${describeDevice(device)}` }, quantizer: withCpuFallback(sliceGpu(createGpuRowQuantizer(device))) };
   } catch (e) {
     return {
       backend: { kind: 'cpu', detail: `CPU (no WebGPU adapter: ${(e as Error).message})` },

@@ -16,7 +16,7 @@ describe('yieldingQuantizer', () => {
     const cols = 256;
     const src = values(cols * 300);
     const imatrix = values(cols, 3).map(Math.abs);
-    const sliced = yieldingQuantizer(cpuRowQuantizer, () => null, 0);
+    const sliced = yieldingQuantizer(cpuRowQuantizer, () => null, { chunkElements: 16_384, sliceMs: 0 });
     for (const type of ['Q4_0', 'Q5_1', 'Q8_0'] as const) {
       for (const im of [null, imatrix]) {
         expect(await sliced.quantizeRows(type, src, cols, im)).toEqual(await cpuRowQuantizer.quantizeRows(type, src, cols, im));
@@ -32,13 +32,13 @@ describe('yieldingQuantizer', () => {
       if (calls === 2) controller.abort(new DOMException('The export was cancelled', 'AbortError'));
       return cpuRowQuantizer.quantizeRows(...args);
     } };
-    const sliced = yieldingQuantizer(counting, () => controller.signal, 0);
+    const sliced = yieldingQuantizer(counting, () => controller.signal, { chunkElements: 16_384, sliceMs: 0 });
     await expect(sliced.quantizeRows('Q8_0', values(256 * 640), 256, null)).rejects.toThrow(/cancelled/);
     expect(calls).toBe(2); // 640 rows are 10 chunks of 64: it stopped after the second
   });
 
   it('passes malformed input to the inner quantizer, whose error names the problem', async () => {
-    const sliced = yieldingQuantizer(cpuRowQuantizer, () => null, 0);
+    const sliced = yieldingQuantizer(cpuRowQuantizer, () => null, { chunkElements: 16_384, sliceMs: 0 });
     await expect(sliced.quantizeRows('Q8_0', values(256 * 100 + 5), 256, null)).rejects.toThrow(/whole rows/);
   });
 });

@@ -62,7 +62,7 @@ export interface HubServer {
   close(): Promise<void>;
 }
 
-const CHUNK = 64 * 1024;
+const CHUNK = 256 * 1024;
 const defaultIsLfs = (file: string) => /\.(safetensors|bin|gguf|pt|pth)$/.test(file);
 
 function commitOf(repo: string): string {

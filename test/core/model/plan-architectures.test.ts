@@ -80,7 +80,7 @@ describe('Gemma 3', () => {
     expect(kv(plan, 'gemma3.rope.freq_base_swa')).toEqual({ type: 'f32', value: 1e4 });
     expect(keys(plan).at(-1)).toBe('tokenizer.ggml.add_space_prefix');
     expect(kv(plan, 'tokenizer.ggml.add_space_prefix')).toEqual({ type: 'bool', value: false });
-    const types = kv(plan, 'tokenizer.ggml.token_type') as { value: Int32Array };
+    const types = kv(plan, 'tokenizer.ggml.token_type') as unknown as { value: Int32Array };
     expect(types.value[9]).toBe(3); // <unused0>: special-looking, so CONTROL
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { quantizeRowsCpu } from '../../../src/core/quant/cpu-quantizer.ts';
 import { bestIndexIq4 } from '../../../src/core/quant/iq4-nonlinear.ts';
 import { makeQ3Quants } from '../../../src/core/quant/k/make-q3-quants.ts';
-import { makeQpQuants } from '../../../src/core/quant/k/make-qp-quants.ts';
+import { makeQpQuants } from '../../../src/core/quant/make-qp-quants.ts';
 import { floorLog2f } from '../../../src/core/quant/mxfp4.ts';
 import { nearestInt, nearestIntWide } from '../../../src/core/quant/nearest-int.ts';
 

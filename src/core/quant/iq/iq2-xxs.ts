@@ -7,7 +7,7 @@ import { gridIndexOf } from './iq-grid-assign.ts';
 import { latticeSearch } from './iq-lattice-search.ts';
 import { searchSubBlockScale, scaleSearchScratch, type ScaleSearchConfig } from './iq-scale-search.ts';
 import { maxOf, splitSigns, sumSquares } from './iq-signs.ts';
-import { makeQpQuants } from './make-qp-quants.ts';
+import { makeQpQuants } from '../make-qp-quants.ts';
 import { requireImatrix } from './require-imatrix.ts';
 
 const fround = Math.fround;
@@ -47,7 +47,7 @@ function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array, qo: number
       scales[ib] = 0;
       continue;
     }
-    const qpScale = makeQpQuants(32, 3 + 1, xval, 0, qpLevels, weight, 0);
+    const qpScale = makeQpQuants(32, 3 + 1, xval, qpLevels, weight);
     const effMax = fround(qpScale * 3);
     if (effMax <= 0) {
       scales[ib] = 0;

@@ -7,7 +7,7 @@ import { writeF16 } from '../block-bytes.ts';
 import { makeQkx3Quants } from '../make-quants.ts';
 import { nearestInt, nearestIntWide } from '../nearest-int.ts';
 import { fillImatrixWeights, sumSquares } from './group-weights.ts';
-import { makeQpQuants } from './make-qp-quants.ts';
+import { makeQpQuants } from '../make-qp-quants.ts';
 
 const fround = Math.fround;
 const QK_K = 256;

@@ -1,8 +1,8 @@
 // ggml's make_qp_quants: a weighted search for one non-negative scale over levels 0..nmax, used
-// by the imatrix paths of Q2_K, Q4_K and Q5_K to quantize the sub-block scales and mins.
+// by the imatrix paths of Q2_K, Q4_K and Q5_K for the sub-block scales and mins, and by IQ2_XXS.
 // Float32 in ggml's order. L behaves as C's uint8_t array: a negative level wraps when stored
 // and is read back wrapped by the later passes, while the sums use the unwrapped int.
-import { nearestInt, nearestIntWide } from '../nearest-int.ts';
+import { nearestInt, nearestIntWide } from './nearest-int.ts';
 
 const fround = Math.fround;
 const GROUP_MAX_EPS = fround(1e-15);
