@@ -28,9 +28,12 @@ function setJob(patch: Partial<ReturnType<typeof useStudio.getState>['exportJob'
 /** Progress arrives per chunk; the page only needs a few updates a second. */
 function throttledProgress(): (p: ExportProgress) => void {
   let last = 0;
+  let lastTensor = -1;
   return (p) => {
     const now = performance.now();
-    if (now - last < 80 && p.tensorsDone < p.tensorCount) return;
+    // A new tensor always shows: the next update may be minutes away on a slow device.
+    if (now - last < 80 && p.tensorsDone < p.tensorCount && p.tensorsDone === lastTensor) return;
+    lastTensor = p.tensorsDone;
     last = now;
     setJob({ progress: p });
   };

@@ -15,6 +15,11 @@ export function ImatrixPicker() {
   const imatrix = useStudio((s) => s.imatrix);
   const plan = useStudio((s) => s.source.plan);
   const coverage = useMemo(() => (plan ? imatrixCoverage(imatrix.entryNames, plan) : null), [plan, imatrix.entryNames]);
+  const details = [
+    `${imatrix.entryNames.length} entries${coverage ? ` (${coverage.covered} of ${coverage.quantizable} tensors)` : ''}`,
+    ...imatrix.datasets,
+    ...(imatrix.chunkCount > 0 ? [`${imatrix.chunkCount} chunks`] : []),
+  ].join(' · ');
   const picker = (
     <label className="button button-small">
       {imatrix.status === 'ready' ? 'Replace' : 'Load imatrix…'}
@@ -31,11 +36,8 @@ export function ImatrixPicker() {
             <strong className="imatrix-name" title={imatrix.name}>
               {imatrix.name}
             </strong>
-            <span className="imatrix-details muted">
-              {imatrix.entryNames.length} entries
-              {coverage ? ` (${coverage.covered} of ${coverage.quantizable} tensors)` : ''}
-              {imatrix.datasets.length > 0 ? ` · ${imatrix.datasets.join(', ')}` : ''}
-              {imatrix.chunkCount > 0 ? ` · ${imatrix.chunkCount} chunks` : ''}
+            <span className="imatrix-details muted" title={details}>
+              {details}
             </span>
           </span>
         )}

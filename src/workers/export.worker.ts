@@ -53,10 +53,13 @@ let running: AbortController | null = null;
 let imatrix: { name: string; matrix: ImportanceMatrix } | null = null;
 
 /** The CPU reference, sliced so a Cancel gets through during a long tensor. */
-const cpuQuantizer = yieldingQuantizer(cpuRowQuantizer, () => running?.signal, { chunkElements: 16_384, sliceMs: 50 });
+const cpuQuantizer = yieldingQuantizer(cpuRowQuantizer, () => running?.signal, {
+  initialChunkElements: 16_384, targetCallMs: 100, maxChunkElements: 1 << 22,
+});
 
-/** 4 MiB of float32 per GPU call: negligible overhead on a real GPU, a prompt Cancel on SwiftShader. */
-const sliceGpu = (gpu: RowQuantizer) => yieldingQuantizer(gpu, () => running?.signal, { chunkElements: 1 << 20, sliceMs: 0 });
+/** A real GPU soon runs whole tensors in a call; SwiftShader gets calls short enough to cancel. */
+const sliceGpu = (gpu: RowQuantizer) =>
+  yieldingQuantizer(gpu, () => running?.signal, { initialChunkElements: 1 << 16, targetCallMs: 250, maxChunkElements: 1 << 26 });
 
 /** GPU where it supports the type, the CPU reference for the rest (and for everything without WebGPU). */
 function withCpuFallback(gpu: RowQuantizer): RowQuantizer {

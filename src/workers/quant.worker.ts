@@ -4,9 +4,11 @@ import * as Comlink from 'comlink';
 import type { GgmlTypeName } from '../core/ggml-type.ts';
 import { describeDevice, requestQuantDevice } from '../gpu/device.ts';
 import { createGpuRowQuantizer, type GpuRowQuantizer } from '../gpu/gpu-quantizer.ts';
+import { createGpuRowDequantizer, type GpuRowDequantizer } from '../gpu/gpu-dequantizer.ts';
 
 let device: GPUDevice | null = null;
 let quantizer: GpuRowQuantizer | null = null;
+let dequantizer: GpuRowDequantizer | null = null;
 let lostReason: string | null = null;
 
 function requireQuantizer(): GpuRowQuantizer {
@@ -26,11 +28,14 @@ const api = {
           lostReason = `${info.reason}: ${info.message}`;
           quantizer?.dispose();
           quantizer = null;
+          dequantizer?.dispose();
+          dequantizer = null;
           device = null;
         },
       });
       device = created;
       quantizer = createGpuRowQuantizer(created);
+      dequantizer = createGpuRowDequantizer(created);
       lostReason = null;
     }
     return { adapter: describeDevice(device) };
@@ -43,6 +48,13 @@ const api = {
   /** ggml blocks of `type`, rows back to back; the result's buffer is transferred. */
   async quantizeRows(type: GgmlTypeName, src: Float32Array, cols: number, imatrix: Float32Array | null): Promise<Uint8Array> {
     const out = await requireQuantizer().quantizeRows(type, src, cols, imatrix);
+    return Comlink.transfer(out, [out.buffer]);
+  },
+
+  /** ggml's dequantize_row_* of whole rows; the result's buffer is transferred. */
+  async dequantizeRows(type: GgmlTypeName, bytes: Uint8Array, cols: number): Promise<Float32Array> {
+    requireQuantizer();
+    const out = await dequantizer!.dequantizeRows(type, bytes, cols);
     return Comlink.transfer(out, [out.buffer]);
   },
 };

@@ -1,0 +1,72 @@
+// Causal grouped-query attention, one invocation per (row, head): scores q·k * scale (soft-capped
+// when softcap > 0), keys outside the causal / sliding window skipped, softmax with the max
+// subtracted, then the probability-weighted sum of v. Rows of all sequences lie back to back;
+// seqStart[row] and positions[row] say where the row's sequence begins and where the row is in it.
+// ROUND_F16 reproduces llama.cpp's F16 KV cache (q, k, v and the probabilities rounded to f16).
+override ROUND_F16: bool = false;
+
+struct Params {
+  rows: u32,
+  heads: u32,
+  headsKv: u32,
+  headDimK: u32,
+  headDimV: u32,
+  window: u32,
+  scale: f32,
+  softcap: f32,
+}
+
+@group(0) @binding(0) var<storage, read> q: array<f32>;
+@group(0) @binding(1) var<storage, read> k: array<f32>;
+@group(0) @binding(2) var<storage, read> v: array<f32>;
+@group(0) @binding(3) var<storage, read> seqStart: array<u32>;
+@group(0) @binding(4) var<storage, read> positions: array<u32>;
+@group(0) @binding(5) var<storage, read_write> out: array<f32>;
+@group(0) @binding(6) var<uniform> p: Params;
+
+const WG = 64u;
+const MAX_HEAD_DIM_V = 512u;
+
+fn half(x: f32) -> f32 {
+  if (ROUND_F16) { return quantizeToF16(x); }
+  return x;
+}
+
+fn score(qBase: u32, key: u32) -> f32 {
+  var dot = 0.0;
+  for (var i = 0u; i < p.headDimK; i++) { dot += half(q[qBase + i]) * half(k[key + i]); }
+  var s = dot * p.scale;
+  if (p.softcap > 0.0) { s = tanh(clamp(s / p.softcap, -10.0, 10.0)) * p.softcap; }
+  return s;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let id = gid.x + gid.y * nwg.x * WG;
+  if (id >= p.rows * p.heads) { return; }
+  let h = id % p.heads;
+  let row = id / p.heads;
+  let hk = h / (p.heads / p.headsKv);
+  let t = positions[row];
+  let first = seqStart[row];
+  var from = 0u;
+  if (p.window > 0u && t + 1u > p.window) { from = t + 1u - p.window; }
+  let qBase = (row * p.heads + h) * p.headDimK;
+  var m = -3.4e38;
+  for (var u = from; u <= t; u++) {
+    m = max(m, score(qBase, ((first + u) * p.headsKv + hk) * p.headDimK));
+  }
+  var sum = 0.0;
+  for (var u = from; u <= t; u++) {
+    sum += exp(score(qBase, ((first + u) * p.headsKv + hk) * p.headDimK) - m);
+  }
+  let inv = 1.0 / sum;
+  var acc: array<f32, MAX_HEAD_DIM_V>;
+  for (var u = from; u <= t; u++) {
+    let pr = half(exp(score(qBase, ((first + u) * p.headsKv + hk) * p.headDimK) - m) * inv);
+    let vBase = ((first + u) * p.headsKv + hk) * p.headDimV;
+    for (var i = 0u; i < p.headDimV; i++) { acc[i] += pr * half(v[vBase + i]); }
+  }
+  let oBase = (row * p.heads + h) * p.headDimV;
+  for (var i = 0u; i < p.headDimV; i++) { out[oBase + i] = acc[i]; }
+}

@@ -1,0 +1,85 @@
+// quant-studio eval: llama-perplexity --kl-divergence of a quantized GGUF against the model's
+// own safetensors, on the CPU reference forward, printed as llama-perplexity prints it.
+import { readFile, stat } from 'node:fs/promises';
+import { evaluateKld } from '../../core/eval/evaluate-kld.ts';
+import type { KldReport } from '../../core/eval/kld-report.ts';
+import { forwardModelFromGguf, forwardModelFromPlan } from '../../core/forward/forward-model.ts';
+import { loadTextTokenizer } from '../../core/forward/tokenize.ts';
+import { ggufWeights, planWeights } from '../../core/forward/weights.ts';
+import { readGgufInfo } from '../../core/gguf/read-gguf.ts';
+import { planModel } from '../../core/model/plan-model.ts';
+import { NodeFileSource, nodeModelFiles } from '../../io/node-files.node.ts';
+import { parseCommandArgs } from '../args.ts';
+import { CliError } from '../cli-error.ts';
+import { positiveInt } from './imatrix.ts';
+
+function formatReport(r: KldReport): string {
+  const f = (v: number, d = 6) => v.toFixed(d).padStart(10);
+  const pct = (v: number) => (100 * v).toFixed(3).padStart(6);
+  return [
+    '====== Perplexity statistics ======',
+    `Mean PPL(Q)                   : ${f(r.pplQuant.value)} ± ${f(r.pplQuant.error)}`,
+    `Mean PPL(base)                : ${f(r.pplBase.value)} ± ${f(r.pplBase.error)}`,
+    `Cor(ln(PPL(Q)), ln(PPL(base))): ${(100 * r.lnPplCorrelation).toFixed(2).padStart(6)}%`,
+    `Mean ln(PPL(Q)/PPL(base))     : ${f(r.lnPplRatio.value)} ± ${f(r.lnPplRatio.error)}`,
+    `Mean PPL(Q)/PPL(base)         : ${f(r.pplRatio.value)} ± ${f(r.pplRatio.error)}`,
+    `Mean PPL(Q)-PPL(base)         : ${f(r.pplDiff.value)} ± ${f(r.pplDiff.error)}`,
+    '',
+    '====== KL divergence statistics ======',
+    `Mean    KLD: ${f(r.kld.mean.value)} ± ${f(r.kld.mean.error)}`,
+    `Maximum KLD: ${f(r.kld.max)}`, `99.9%   KLD: ${f(r.kld.p99_9)}`, `99.0%   KLD: ${f(r.kld.p99)}`,
+    `95.0%   KLD: ${f(r.kld.p95)}`, `90.0%   KLD: ${f(r.kld.p90)}`, `Median  KLD: ${f(r.kld.median)}`,
+    `10.0%   KLD: ${f(r.kld.p10)}`, ` 5.0%   KLD: ${f(r.kld.p5)}`, ` 1.0%   KLD: ${f(r.kld.p1)}`,
+    ` 0.1%   KLD: ${f(r.kld.p0_1)}`, `Minimum KLD: ${f(r.kld.min)}`,
+    '',
+    '====== Token probability statistics ======',
+    `Mean    Δp: ${pct(r.deltaP.mean.value)} ± ${(100 * r.deltaP.mean.error).toFixed(3)} %`,
+    `Maximum Δp: ${pct(r.deltaP.max)}%`, `99.9%   Δp: ${pct(r.deltaP.p99_9)}%`, `99.0%   Δp: ${pct(r.deltaP.p99)}%`,
+    `95.0%   Δp: ${pct(r.deltaP.p95)}%`, `90.0%   Δp: ${pct(r.deltaP.p90)}%`, `75.0%   Δp: ${pct(r.deltaP.p75)}%`,
+    `Median  Δp: ${pct(r.deltaP.median)}%`, `25.0%   Δp: ${pct(r.deltaP.p25)}%`, `10.0%   Δp: ${pct(r.deltaP.p10)}%`,
+    ` 5.0%   Δp: ${pct(r.deltaP.p5)}%`, ` 1.0%   Δp: ${pct(r.deltaP.p1)}%`, ` 0.1%   Δp: ${pct(r.deltaP.p0_1)}%`,
+    `Minimum Δp: ${pct(r.deltaP.min)}%`,
+    `RMS Δp    : ${pct(r.rmsDeltaP.value)} ± ${(100 * r.rmsDeltaP.error).toFixed(3)} %`,
+    `Same top p: ${pct(r.sameTop.value)} ± ${(100 * r.sameTop.error).toFixed(3)} %`,
+  ].join('\n');
+}
+
+export async function evalCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseCommandArgs(args, {
+    text: { type: 'string', short: 'f' },
+    ctx: { type: 'string', short: 'c' },
+    chunks: { type: 'string' },
+    json: { type: 'boolean' },
+    'exact-f32': { type: 'boolean' },
+  });
+  if (positionals.length !== 2) throw new CliError('eval takes a model folder and a quantized GGUF');
+  if (!values.text) throw new CliError('--text <file> is required');
+  const contextSize = positiveInt(values.ctx, '--ctx', 512)!;
+  const maxChunks = positiveInt(values.chunks, '--chunks', undefined);
+  const text = await readFile(values.text, 'utf8').catch((e: Error) => { throw new CliError(`--text ${values.text}: ${e.message}`); });
+  const quantPath = positionals[1]!;
+  const size = await stat(quantPath).then((s) => s.size, (e: Error) => { throw new CliError(`${quantPath}: ${e.message}`); });
+  const files = await nodeModelFiles(positionals[0]!);
+  const source = new NodeFileSource(quantPath, quantPath, size);
+  try {
+    const plan = await planModel(files);
+    const tokenizer = await loadTextTokenizer(files);
+    const info = await readGgufInfo(source);
+    const { report, chunks } = await evaluateKld(
+      { model: forwardModelFromPlan(plan), weights: planWeights(plan, files) },
+      { model: forwardModelFromGguf(info, quantPath), weights: await ggufWeights(source, info) },
+      tokenizer.encode(text),
+      {
+        contextSize, maxChunks, bos: tokenizer.bos,
+        // Default: llama.cpp's CPU numerics, so the figures compare with llama-perplexity's.
+        llamaCpuNumerics: !values['exact-f32'],
+        onProgress: (stage, done, total) => { if (!values.json) process.stderr.write(`\r${stage}: ${done}/${total} chunks`); },
+      },
+    );
+    if (values.json) process.stdout.write(`${JSON.stringify({ chunks, contextSize, ...report }, null, 2)}\n`);
+    else process.stdout.write(`\n${chunks} chunks of ${contextSize} tokens, ${report.positions} scored positions\n${formatReport(report)}\n`);
+  } finally {
+    await source.close();
+    await files.close();
+  }
+}

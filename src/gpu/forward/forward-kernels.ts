@@ -1,0 +1,149 @@
+// The forward's compute pipelines (one WGSL file per kernel family, one pipeline per variant key,
+// created lazily and cached for the device's lifetime) and a recorder that encodes dispatches
+// with their uniform parameters packed into one arena buffer per submission.
+import matmulSource from '../../../shaders/forward/matmul.wgsl?raw';
+import rmsNormSource from '../../../shaders/forward/rms-norm.wgsl?raw';
+import ropeSource from '../../../shaders/forward/rope.wgsl?raw';
+import attentionSource from '../../../shaders/forward/attention.wgsl?raw';
+import gluSource from '../../../shaders/forward/glu.wgsl?raw';
+import imatrixSource from '../../../shaders/forward/imatrix.wgsl?raw';
+
+const OWNER = 'GpuForward';
+
+export type ForwardKernelKey =
+  | { kind: 'matmul' }
+  | { kind: 'rmsNorm' }
+  | { kind: 'rope' }
+  | { kind: 'attention'; roundF16: boolean }
+  | { kind: 'glu'; activation: 'silu' | 'gelu' }
+  | { kind: 'imatrix' };
+
+const SOURCES: Record<ForwardKernelKey['kind'], string> = {
+  matmul: matmulSource,
+  rmsNorm: rmsNormSource,
+  rope: ropeSource,
+  attention: attentionSource,
+  glu: gluSource,
+  imatrix: imatrixSource,
+};
+
+function variantOf(key: ForwardKernelKey): { cacheKey: string; constants: Record<string, number> } {
+  switch (key.kind) {
+    case 'attention': return { cacheKey: `attention.${key.roundF16 ? 'f16kv' : 'f32kv'}`, constants: { ROUND_F16: key.roundF16 ? 1 : 0 } };
+    case 'glu': return { cacheKey: `glu.${key.activation}`, constants: { ACT: key.activation === 'silu' ? 0 : 1 } };
+    default: return { cacheKey: key.kind, constants: {} };
+  }
+}
+
+export interface ForwardPipelines {
+  pipeline(key: ForwardKernelKey): Promise<GPUComputePipeline>;
+}
+
+export function createForwardPipelines(device: GPUDevice): ForwardPipelines {
+  const modules = new Map<string, GPUShaderModule>();
+  const pipelines = new Map<string, Promise<GPUComputePipeline>>();
+  return {
+    pipeline(key) {
+      const { cacheKey, constants } = variantOf(key);
+      let pipeline = pipelines.get(cacheKey);
+      if (!pipeline) {
+        let module = modules.get(key.kind);
+        if (!module) {
+          module = device.createShaderModule({ label: `${OWNER}.module.${key.kind}`, code: SOURCES[key.kind] });
+          modules.set(key.kind, module);
+        }
+        pipeline = device.createComputePipelineAsync({
+          label: `${OWNER}.pipeline.${cacheKey}`,
+          layout: 'auto',
+          compute: { module, entryPoint: 'main', constants },
+        });
+        pipeline.catch(() => pipelines.delete(cacheKey));
+        pipelines.set(cacheKey, pipeline);
+      }
+      return pipeline;
+    },
+  };
+}
+
+/** A uniform value: integers as u32, `{ f32: x }` as float. */
+export type ParamValue = number | { f32: number };
+
+/** Minimum uniform-buffer offset alignment WebGPU guarantees. */
+const PARAM_SLOT = 256;
+/** Dispatches per submission (1 MiB of parameters); the recorder submits when they run out. */
+const PARAM_SLOTS = 4096;
+const MAX_DIM = 65535;
+
+/** Workgroup grid for `count` workgroups, folded into y when x would pass the 65535 limit. */
+export function workgroupGrid(count: number): [number, number] {
+  if (count <= MAX_DIM) return [Math.max(1, count), 1];
+  return [MAX_DIM, Math.ceil(count / MAX_DIM)];
+}
+
+/**
+ * Collects dispatches into one command encoder. Parameters of every dispatch go into one uniform
+ * buffer written just before submit; queue order makes reusing it for the next submission safe.
+ */
+export class DispatchRecorder {
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private readonly params = new ArrayBuffer(PARAM_SLOT * PARAM_SLOTS);
+  private paramCount = 0;
+  private paramBuffer: GPUBuffer | null = null;
+  private pending: { pipeline: GPUComputePipeline; buffers: GPUBuffer[]; slot: number; grid: [number, number] }[] = [];
+
+  constructor(private readonly device: GPUDevice, private readonly pipelines: ForwardPipelines) {}
+
+  /** Queues one dispatch: storage buffers bound 0..n-1 in order, the parameters at binding n. */
+  async dispatch(key: ForwardKernelKey, buffers: GPUBuffer[], params: readonly ParamValue[], grid: [number, number]): Promise<void> {
+    const pipeline = await this.pipelines.pipeline(key);
+    if (this.paramCount === PARAM_SLOTS) this.submit();
+    const slot = this.paramCount++;
+    const u32 = new Uint32Array(this.params, slot * PARAM_SLOT, params.length);
+    const f32 = new Float32Array(this.params, slot * PARAM_SLOT, params.length);
+    params.forEach((v, i) => {
+      if (typeof v === 'number') u32[i] = v;
+      else f32[i] = v.f32;
+    });
+    this.pending.push({ pipeline, buffers, slot, grid });
+  }
+
+  /** Encodes a buffer copy after the dispatches queued so far. */
+  copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, size: number): void {
+    this.encode();
+    this.pass?.end();
+    this.pass = null;
+    this.encoder!.copyBufferToBuffer(src, srcOffset, dst, dstOffset, size);
+  }
+
+  private encode(): void {
+    this.encoder ??= this.device.createCommandEncoder({ label: `${OWNER}.encoder` });
+    if (this.pending.length === 0) return;
+    this.paramBuffer ??= this.device.createBuffer({ label: `${OWNER}.params`, size: this.params.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.pass ??= this.encoder.beginComputePass({ label: `${OWNER}.pass` });
+    for (const d of this.pending) {
+      this.pass.setPipeline(d.pipeline);
+      const entries: GPUBindGroupEntry[] = d.buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
+      entries.push({ binding: d.buffers.length, resource: { buffer: this.paramBuffer!, offset: d.slot * PARAM_SLOT, size: PARAM_SLOT } });
+      this.pass.setBindGroup(0, this.device.createBindGroup({ label: `${OWNER}.bindGroup`, layout: d.pipeline.getBindGroupLayout(0), entries }));
+      this.pass.dispatchWorkgroups(d.grid[0], d.grid[1]);
+    }
+    this.pending = [];
+  }
+
+  /** Submits everything recorded; the next dispatch starts a new encoder and parameter arena. */
+  submit(): void {
+    this.encode();
+    this.pass?.end();
+    this.pass = null;
+    if (this.paramBuffer && this.paramCount > 0) this.device.queue.writeBuffer(this.paramBuffer, 0, this.params, 0, this.paramCount * PARAM_SLOT);
+    if (this.encoder) this.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    this.paramCount = 0;
+  }
+
+  destroy(): void {
+    this.paramBuffer?.destroy();
+    this.paramBuffer = null;
+  }
+}

@@ -1,0 +1,85 @@
+// Typed wrappers that queue one forward kernel each on a DispatchRecorder: buffers in binding
+// order, parameters in the order of the WGSL Params struct (offsets and sizes in f32 elements).
+import { workgroupGrid, type DispatchRecorder } from './forward-kernels.ts';
+import type { GpuWeight } from './gpu-weights.ts';
+
+const TILE = 16;
+const WG = 64;
+
+export interface MatmulArgs {
+  x: GPUBuffer; xOffset: number; rows: number;
+  weight: GpuWeight; bias?: GpuWeight;
+  y: GPUBuffer; yOffset: number; outStride: number;
+  accumulate: boolean; softcap: number | null;
+  /** Any buffer, bound where there is no bias (WebGPU needs every binding bound). */
+  placeholder: GPUBuffer;
+}
+
+/** y[r, o] (+)= x[r] · w[o] + bias[o] over every row chunk of the weight. */
+export async function matmulRows(rec: DispatchRecorder, a: MatmulArgs): Promise<void> {
+  const cols = a.weight.cols;
+  if (a.rows > TILE * 65535) throw new Error(`GpuForward: ${a.rows} rows exceed one matmul dispatch (${a.weight.name})`);
+  for (const chunk of a.weight.chunks) {
+    if (Math.ceil(chunk.rows / TILE) > 65535) throw new Error(`GpuForward: weight "${a.weight.name}" chunk of ${chunk.rows} rows exceeds one dispatch`);
+    await rec.dispatch(
+      { kind: 'matmul' },
+      [a.x, chunk.buffer, a.bias?.chunks[0]!.buffer ?? a.placeholder, a.y],
+      [a.rows, cols, chunk.rows, a.outStride, chunk.firstRow, a.xOffset, a.yOffset, a.bias ? 1 : 0, a.accumulate ? 1 : 0, { f32: a.softcap ?? 0 }],
+      [Math.ceil(chunk.rows / TILE), Math.ceil(a.rows / TILE)],
+    );
+  }
+}
+
+export interface RmsNormArgs {
+  src: GPUBuffer; srcOffset: number; rows: number; cols: number;
+  weight: GpuWeight; dst: GPUBuffer; dstOffset: number; eps: number; accumulate: boolean;
+}
+
+export function rmsNormRows(rec: DispatchRecorder, a: RmsNormArgs): Promise<void> {
+  if (a.weight.rows * a.weight.cols !== a.cols) throw new Error(`GpuForward: norm "${a.weight.name}" has ${a.weight.rows * a.weight.cols} values for rows of ${a.cols}`);
+  return rec.dispatch(
+    { kind: 'rmsNorm' },
+    [a.src, a.weight.chunks[0]!.buffer, a.dst],
+    [a.rows, a.cols, a.srcOffset, a.dstOffset, { f32: a.eps }, a.accumulate ? 1 : 0],
+    workgroupGrid(a.rows),
+  );
+}
+
+export interface RopeArgs {
+  x: GPUBuffer; rows: number; heads: number; headDim: number; pairs: number; neox: boolean;
+  positions: GPUBuffer; cos: GPUBuffer; sin: GPUBuffer;
+}
+
+export function ropeRows(rec: DispatchRecorder, a: RopeArgs): Promise<void> {
+  return rec.dispatch(
+    { kind: 'rope' },
+    [a.x, a.positions, a.cos, a.sin],
+    [a.rows, a.heads, a.headDim, a.pairs, a.neox ? 1 : 0],
+    workgroupGrid(Math.ceil((a.rows * a.heads * a.pairs) / WG)),
+  );
+}
+
+export interface AttentionArgs {
+  q: GPUBuffer; k: GPUBuffer; v: GPUBuffer; seqStart: GPUBuffer; positions: GPUBuffer; out: GPUBuffer;
+  rows: number; heads: number; headsKv: number; headDimK: number; headDimV: number;
+  window: number | null; scale: number; softcap: number | null; roundF16: boolean;
+}
+
+export function attentionRows(rec: DispatchRecorder, a: AttentionArgs): Promise<void> {
+  if (a.headDimV > 512) throw new Error(`GpuForward: value head size ${a.headDimV} exceeds the attention kernel's 512`);
+  return rec.dispatch(
+    { kind: 'attention', roundF16: a.roundF16 },
+    [a.q, a.k, a.v, a.seqStart, a.positions, a.out],
+    [a.rows, a.heads, a.headsKv, a.headDimK, a.headDimV, a.window ?? 0, { f32: a.scale }, { f32: a.softcap ?? 0 }],
+    workgroupGrid(Math.ceil((a.rows * a.heads) / WG)),
+  );
+}
+
+export function gatedActivation(rec: DispatchRecorder, gate: GPUBuffer, up: GPUBuffer, count: number, activation: 'silu' | 'gelu'): Promise<void> {
+  return rec.dispatch({ kind: 'glu', activation }, [gate, up], [count], workgroupGrid(Math.ceil(count / WG)));
+}
+
+/** sums[sumOffset + j] += Σ_r x[r, j]² (x starts at element 0 of its buffer). */
+export function accumulateSquares(rec: DispatchRecorder, x: GPUBuffer, rows: number, cols: number, sums: GPUBuffer, sumOffset: number): Promise<void> {
+  return rec.dispatch({ kind: 'imatrix' }, [x, sums], [rows, cols, sumOffset], [Math.ceil(cols / WG), 1]);
+}

@@ -1,0 +1,6 @@
+// The Hub source's public surface, for the studio and the CLI.
+export { DEFAULT_HUB_ENDPOINT, openHubModelFiles, verifiedSink, type HubFileEntry, type HubModelFiles, type HubModelOptions } from './hub-model-files.ts';
+export type { FileProgress, HubDownloadProgress } from './download-progress.ts';
+export { HubError } from './hub-errors.ts';
+export { isHubUri, parseHubModelSpec, type HubModelSpec } from './hub-spec.ts';
+export { Sha256MismatchError, type HashFactory, type IncrementalHash } from './sha256-verifier.ts';
