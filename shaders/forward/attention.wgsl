@@ -27,14 +27,14 @@ struct Params {
 const WG = 64u;
 const MAX_HEAD_DIM_V = 512u;
 
-fn half(x: f32) -> f32 {
+fn roundKv(x: f32) -> f32 {
   if (ROUND_F16) { return quantizeToF16(x); }
   return x;
 }
 
 fn score(qBase: u32, key: u32) -> f32 {
   var dot = 0.0;
-  for (var i = 0u; i < p.headDimK; i++) { dot += half(q[qBase + i]) * half(k[key + i]); }
+  for (var i = 0u; i < p.headDimK; i++) { dot += roundKv(q[qBase + i]) * roundKv(k[key + i]); }
   var s = dot * p.scale;
   if (p.softcap > 0.0) { s = tanh(clamp(s / p.softcap, -10.0, 10.0)) * p.softcap; }
   return s;
@@ -49,23 +49,23 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let hk = h / (p.heads / p.headsKv);
   let t = positions[row];
   let first = seqStart[row];
-  var from = 0u;
-  if (p.window > 0u && t + 1u > p.window) { from = t + 1u - p.window; }
+  var firstKey = 0u;
+  if (p.window > 0u && t + 1u > p.window) { firstKey = t + 1u - p.window; }
   let qBase = (row * p.heads + h) * p.headDimK;
   var m = -3.4e38;
-  for (var u = from; u <= t; u++) {
+  for (var u = firstKey; u <= t; u++) {
     m = max(m, score(qBase, ((first + u) * p.headsKv + hk) * p.headDimK));
   }
   var sum = 0.0;
-  for (var u = from; u <= t; u++) {
+  for (var u = firstKey; u <= t; u++) {
     sum += exp(score(qBase, ((first + u) * p.headsKv + hk) * p.headDimK) - m);
   }
   let inv = 1.0 / sum;
   var acc: array<f32, MAX_HEAD_DIM_V>;
-  for (var u = from; u <= t; u++) {
-    let pr = half(exp(score(qBase, ((first + u) * p.headsKv + hk) * p.headDimK) - m) * inv);
+  for (var u = firstKey; u <= t; u++) {
+    let pr = roundKv(exp(score(qBase, ((first + u) * p.headsKv + hk) * p.headDimK) - m) * inv);
     let vBase = ((first + u) * p.headsKv + hk) * p.headDimV;
-    for (var i = 0u; i < p.headDimV; i++) { acc[i] += pr * half(v[vBase + i]); }
+    for (var i = 0u; i < p.headDimV; i++) { acc[i] += pr * roundKv(v[vBase + i]); }
   }
   let oBase = (row * p.heads + h) * p.headDimV;
   for (var i = 0u; i < p.headDimV; i++) { out[oBase + i] = acc[i]; }

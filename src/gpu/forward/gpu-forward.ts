@@ -108,14 +108,14 @@ async function runGpuForward(
   const rec = new DispatchRecorder(device, pipelines);
   const owned: GPUBuffer[] = [];
   const make = (name: string, bytes: number) => { const b = storage(device, name, bytes); owned.push(b); return b; };
-  const upload = (name: string, data: Float32Array | Uint32Array) => { const b = make(name, data.byteLength); device.queue.writeBuffer(b, 0, data); return b; };
+  const upload = (name: string, data: Float32Array | Uint32Array) => { const b = make(name, data.byteLength); device.queue.writeBuffer(b, 0, data as Uint32Array<ArrayBuffer>); return b; };
   device.pushErrorScope('out-of-memory');
   device.pushErrorScope('validation');
   let failure: unknown = null;
   try {
     const hidden = make('hidden', rows * E * 4);
     if (resume) {
-      device.queue.writeBuffer(hidden, 0, resume.hidden);
+      device.queue.writeBuffer(hidden, 0, resume.hidden as Float32Array<ArrayBuffer>);
     } else {
       // Only the rows of the tokens used travel to the GPU; the table itself never does.
       const embd = await weights(tensorOf('token_embd.weight'));
@@ -165,7 +165,6 @@ async function runGpuForward(
         }));
       }
 
-      // eslint-disable-next-line no-inner-declarations
       async function runLayer(layer: number): Promise<void> {
         const w: GpuBlockWeights = {};
         try {

@@ -52,7 +52,7 @@ export function createGpuWeightUploader(device: GPUDevice, dequantizer: GpuRowDe
       for (let firstRow = 0; firstRow < rows; firstRow += rowsPerChunk) {
         const n = Math.min(rowsPerChunk, rows - firstRow);
         const buffer = device.createBuffer({ label: `GpuForward.weight.${tensor.ggufName}`, size: n * cols * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-        device.queue.writeBuffer(buffer, 0, values, firstRow * cols, n * cols);
+        device.queue.writeBuffer(buffer, 0, values as Float32Array<ArrayBuffer>, firstRow * cols, n * cols);
         chunks.push({ buffer, firstRow, rows: n });
       }
       return { name: tensor.ggufName, rows, cols, chunks };
