@@ -4,7 +4,7 @@ import { fileTypeSummary } from '../core/recipe/choose-types.ts';
 import { chooseMixTypes } from '../core/recipe/llama-mixes.ts';
 import { exportFileName, startExport } from './export-actions.ts';
 import { clearTensorType, recomputeRecipe, resetRecipeTypes, setMix, setTensorType } from './recipe-actions.ts';
-import { initialExport, initialImatrix, initialRecipe, useStudio } from './store.ts';
+import { initialExport, initialImatrix, initialRecipe, initialSource, useStudio } from './store.ts';
 import { fixturePlan } from './test-plans.node.ts';
 
 let stories: ModelPlan;
@@ -14,7 +14,7 @@ beforeAll(async () => {
 });
 
 function open(plan: ModelPlan, label: string): void {
-  useStudio.setState({ source: { status: 'ready', label, fileCount: 1, plan, error: null } });
+  useStudio.setState({ source: { ...initialSource, status: 'ready', label, fileCount: 1, plan } });
   resetRecipeTypes();
 }
 

@@ -2,24 +2,31 @@
 import type { NamedBlob } from '../io/blob-files.ts';
 import { exportWorker } from './export-client.ts';
 import { resetRecipeTypes } from './recipe-actions.ts';
-import { initialExport, initialSource, useStudio } from './store.ts';
+import { initialDownload, initialExport, initialSource, useStudio } from './store.ts';
 
 let openSeq = 0;
 
-export async function openModelFiles(entries: NamedBlob[]): Promise<void> {
+/** Each open gets a number; a result for an older one is dropped (a newer open replaced it). */
+export function nextOpen(): () => boolean {
   const seq = ++openSeq;
+  return () => seq === openSeq;
+}
+
+export async function openModelFiles(entries: NamedBlob[]): Promise<void> {
+  const current = nextOpen();
   useStudio.setState((s) => ({
     source: { ...initialSource, status: 'planning', fileCount: entries.length },
     recipe: { ...s.recipe, overrides: {} },
     exportJob: initialExport,
+    download: initialDownload,
   }));
   try {
     if (entries.length === 0) throw new Error('No files found: drop a model folder (config.json and *.safetensors)');
     const { label, plan } = await exportWorker().open(entries);
-    if (seq !== openSeq) return; // a newer drop replaced this one
-    useStudio.setState({ source: { status: 'ready', label, fileCount: entries.length, plan, error: null } });
+    if (!current()) return; // a newer drop replaced this one
+    useStudio.setState({ source: { ...initialSource, status: 'ready', label, fileCount: entries.length, plan } });
   } catch (e) {
-    if (seq !== openSeq) return;
+    if (!current()) return;
     useStudio.setState({
       source: { ...initialSource, status: 'error', fileCount: entries.length, error: (e as Error).message },
     });

@@ -4,13 +4,17 @@ import { create } from 'zustand';
 import type { GgmlTypeName } from '../core/ggml-type.ts';
 import type { ModelPlan, TensorTypes } from '../core/model/plan-types.ts';
 import type { MixName } from '../core/recipe/llama-mixes.ts';
-import type { ExportProgress, QuantBackend } from '../workers/export.worker.ts';
+import type { FileProgress } from '../io/hub/index.ts';
+import type { ExportProgress, HubPin, QuantBackend } from '../workers/export.worker.ts';
 
 export interface SourceSlice {
   source: {
     status: 'empty' | 'planning' | 'ready' | 'error';
-    /** The folder's name, used for the output file name. */
+    kind: 'folder' | 'hub';
+    /** The folder's name or the repo id, used for the output file name. */
     label: string;
+    /** A Hub model: the commit every request of this session is pinned to. */
+    pin: HubPin | null;
     fileCount: number;
     plan: ModelPlan | null;
     error: string | null;
@@ -60,17 +64,41 @@ export interface ExportSlice {
   };
 }
 
+/** A Hub model's bytes: from the network (per file and overall) or from the OPFS cache. */
+export interface DownloadSlice {
+  download: {
+    files: Readonly<Record<string, FileProgress>>;
+    overall: { bytes: number; totalBytes: number; bytesPerSecond: number; etaSeconds: number | null } | null;
+    /** Bytes read from the OPFS cache instead of the network. */
+    cacheBytes: number;
+    /** The last retry or cache problem, for the user to see why it is slow. */
+    notice: string | null;
+  };
+}
+
+export interface CacheSlice {
+  cache: {
+    /** Hub models are read from and written to OPFS. */
+    enabled: boolean;
+    /** Bytes held; null without OPFS (or before the worker answered). */
+    bytes: number | null;
+    clearing: boolean;
+    error: string | null;
+  };
+}
+
 export interface BackendSlice {
   backend: QuantBackend | null;
   /** Types the worker's quantizers (GPU or CPU fallback) can write; null until asked. */
   supportedTypes: readonly GgmlTypeName[] | null;
 }
 
-export type StudioState = SourceSlice & RecipeSlice & ImatrixSlice & ExportSlice & BackendSlice;
+export type StudioState = SourceSlice & RecipeSlice & ImatrixSlice & ExportSlice & DownloadSlice & CacheSlice & BackendSlice;
 
 export const initialSource: SourceSlice['source'] = {
-  status: 'empty', label: '', fileCount: 0, plan: null, error: null,
+  status: 'empty', kind: 'folder', label: '', pin: null, fileCount: 0, plan: null, error: null,
 };
+export const initialDownload: DownloadSlice['download'] = { files: {}, overall: null, cacheBytes: 0, notice: null };
 export const initialRecipe: RecipeSlice['recipe'] = {
   mix: 'F16', overrides: {}, types: null, appliedMix: null, totalBytes: 0, bitsPerWeight: 0, error: null,
 };
@@ -86,6 +114,8 @@ export const useStudio = create<StudioState>()(() => ({
   recipe: initialRecipe,
   imatrix: initialImatrix,
   exportJob: initialExport,
+  download: initialDownload,
+  cache: { enabled: false, bytes: null, clearing: false, error: null },
   backend: null,
   supportedTypes: null,
 }));

@@ -1,5 +1,6 @@
-// The export worker: the only owner of the GPUDevice. It plans a dropped model (headers only),
-// then quantizes and writes the GGUF, streaming chunks to a sink that lives on the main thread.
+// The export worker: the only owner of the GPUDevice. It plans a model (headers only) from a
+// dropped folder or a Hub repo, then quantizes and writes the GGUF, streaming chunks to a sink
+// that lives on the main thread. A Hub model is downloaded here, while the export reads it.
 import * as Comlink from 'comlink';
 import type { ByteSink, ModelFiles } from '../core/bytes-io.ts';
 import { GGML_TYPE_NAMES, type GgmlTypeName } from '../core/ggml-type.ts';
@@ -14,9 +15,12 @@ import { cpuRowQuantizer } from '../core/quant/cpu-quantizer.ts';
 import { createGpuRowQuantizer } from '../gpu/gpu-quantizer.ts';
 import { describeDevice, requestQuantDevice } from '../gpu/device.ts';
 import { blobByteSource, blobModelFiles, type NamedBlob } from '../io/blob-files.ts';
+import { verifiedSink } from '../io/hub/index.ts';
+import { clearHubCache, hubCacheBytes } from '../io/opfs-cache.ts';
+import { HubSession, type DownloadEvent, type HubOpenRequest, type HubPin } from './hub-session.ts';
 import { yieldingQuantizer } from './yielding-quantizer.ts';
 
-export type { NamedBlob };
+export type { NamedBlob, DownloadEvent, HubOpenRequest, HubPin };
 
 export interface QuantBackend {
   kind: 'gpu' | 'cpu';
@@ -47,7 +51,11 @@ interface Engine {
 }
 
 let enginePromise: Promise<Engine> | null = null;
-let opened: { files: ModelFiles; plan: ModelPlan } | null = null;
+let opened: { files: ModelFiles; plan: ModelPlan; hub: HubSession | null } | null = null;
+/** Aborts a Hub open still resolving when a newer one starts. */
+let opening: AbortController | null = null;
+/** Where the current call (open or export) wants download events. */
+let downloadListener: ((event: DownloadEvent) => void) | null = null;
 let running: AbortController | null = null;
 /** The loaded imatrix and its file name (recorded in the GGUF as quantize.imatrix.file). */
 let imatrix: { name: string; matrix: ImportanceMatrix } | null = null;
@@ -109,6 +117,15 @@ function remoteSink(writer: Comlink.Remote<ByteSink & Comlink.ProxyMarked>): Byt
   };
 }
 
+/** A new model replaces the old one: its connections and cache locks go. */
+async function forgetOpened(): Promise<void> {
+  opening?.abort(new DOMException('Another model was opened', 'AbortError'));
+  opening = null;
+  const previous = opened;
+  opened = null;
+  await previous?.hub?.disconnect();
+}
+
 const api = {
   backend: async (): Promise<QuantBackend> => (await engine()).backend,
 
@@ -132,23 +149,65 @@ const api = {
 
   /** Reads the headers of the dropped files and keeps them for the export. */
   async open(entries: NamedBlob[]): Promise<{ label: string; plan: ModelPlan }> {
-    opened = null;
+    await forgetOpened();
     // The label is the folder's name: the plan names the model (general.name) after it.
     const files = blobModelFiles(entries);
     const plan = await planModel(files);
-    opened = { files, plan };
+    opened = { files, plan, hub: null };
     return { label: files.label, plan };
+  },
+
+  /**
+   * Resolves a Hub repo's revision to a commit, lists its files and reads their headers (through
+   * the OPFS cache when asked). Gated, private and missing repos fail with the Hub client's message.
+   */
+  async openHub(
+    request: HubOpenRequest,
+    onDownload: (event: DownloadEvent) => void,
+  ): Promise<{ label: string; plan: ModelPlan; pin: HubPin; fileCount: number }> {
+    await forgetOpened();
+    const controller = new AbortController();
+    opening = controller;
+    const session = new HubSession(request, (e) => downloadListener?.(e));
+    downloadListener = (e) => void onDownload(e);
+    try {
+      const files = await session.files(controller.signal);
+      const plan = await planModel(files);
+      if (opening !== controller) throw new DOMException('A newer model was opened', 'AbortError');
+      opened = { files, plan, hub: session };
+      return { label: files.label, plan, pin: session.pin!, fileCount: files.names().length };
+    } catch (error) {
+      await session.disconnect();
+      throw error;
+    } finally {
+      if (opening === controller) opening = null;
+      downloadListener = null;
+      (onDownload as Comlink.Remote<(e: DownloadEvent) => void>)[Comlink.releaseProxy]();
+    }
+  },
+
+  /** Bytes in the OPFS cache (null: this browser has none). */
+  cacheSize: (): Promise<number | null> => hubCacheBytes(),
+
+  /** Empties the OPFS cache; refused while an export holds cached files open. */
+  async clearCache(): Promise<number | null> {
+    if (running) throw new Error('The cache cannot be cleared while an export is running');
+    await opened?.hub?.disconnect();
+    await clearHubCache();
+    return hubCacheBytes();
   },
 
   async exportModel(
     request: ExportRequest,
     writer: Comlink.Remote<ByteSink & Comlink.ProxyMarked>,
     onProgress: (p: ExportProgress) => void,
+    onDownload?: (event: DownloadEvent) => void,
   ): Promise<{ bytesWritten: number }> {
     // Each export brings fresh proxies; releasing them closes their message ports.
     const releaseProxies = () => {
       writer[Comlink.releaseProxy]();
       (onProgress as Comlink.Remote<(p: ExportProgress) => void>)[Comlink.releaseProxy]();
+      (onDownload as Comlink.Remote<(e: DownloadEvent) => void> | undefined)?.[Comlink.releaseProxy]();
     };
     if (!opened || running || (request.useImatrix && !imatrix)) {
       releaseProxies();
@@ -158,30 +217,42 @@ const api = {
     }
     const controller = new AbortController();
     running = controller;
-    const sink = remoteSink(writer);
+    const hub = opened.hub;
+    downloadListener = onDownload ? (e) => void onDownload(e) : null;
+    // A Hub model's sink checks the sha256 of everything read before the file is closed.
+    const sink = hub ? verifiedSink(remoteSink(writer), hub) : remoteSink(writer);
     try {
       const { quantizer } = await engine();
-      return await exportGguf({
+      const files = hub ? await hub.files() : opened.files;
+      const result = await exportGguf({
         plan: opened.plan,
         types: request.types as TensorTypes,
         fileType: request.fileType,
         imatrix: request.useImatrix ? imatrix!.matrix.entries : null,
         // llama-quantize's quantize.imatrix.* keys; the page counts them in the size it shows.
         extraMetadata: request.useImatrix ? imatrixMetadata(imatrix!.matrix, imatrix!.name) : [],
-        files: opened.files,
+        files,
         quantizer,
         sink,
         signal: controller.signal,
         onProgress: (p) => void onProgress({ ...p }),
       });
+      await hub?.commitCache();
+      return result;
+    } catch (error) {
+      // Stops the downloads still in flight; the next export reconnects at the same commit.
+      await hub?.disconnect();
+      throw error;
     } finally {
       running = null;
+      downloadListener = null;
       releaseProxies();
     }
   },
 
   cancel(): void {
     running?.abort(new DOMException('The export was cancelled', 'AbortError'));
+    void opened?.hub?.disconnect();
   },
 };
 

@@ -16,11 +16,13 @@ export function logitsCollector(sequences: readonly (readonly number[])[]): { lo
   return { logits, onLogits: (s, p, l) => { logits[s]![p] = l.slice(); } };
 }
 
-export async function cpuForward(model: ForwardModel, weights: WeightSource, sequences: number[][], kvCache: 'f32' | 'f16' = 'f32'): Promise<ForwardResult> {
+export async function cpuForward(
+  model: ForwardModel, weights: WeightSource, sequences: number[][], kvCache: 'f32' | 'f16' = 'f32', outputFrom?: (s: number) => number,
+): Promise<ForwardResult> {
   const { logits, onLogits } = logitsCollector(sequences);
   const imatrix: ImatrixStats['entries'] = new Map();
   await runForward(model, weights, {
-    sequences, kvCache, onLogits,
+    sequences, kvCache, onLogits, outputFrom,
     hooks: {
       onMatmulInput(name, x, rows, cols) {
         let e = imatrix.get(name);
@@ -39,8 +41,9 @@ export function maxLogitDiff(a: Float32Array[][], b: Float32Array[][]): number {
   for (let s = 0; s < a.length; s++) {
     if (a[s]!.length !== b[s]!.length) return Infinity;
     for (let p = 0; p < a[s]!.length; p++) {
-      const x = a[s]![p]!;
-      const y = b[s]![p]!;
+      const x = a[s]![p];
+      const y = b[s]![p];
+      if (!x || !y) { if (x !== y) return Infinity; continue; }
       if (x.length !== y.length) return Infinity;
       for (let i = 0; i < x.length; i++) max = Math.max(max, Math.abs(x[i]! - y[i]!));
     }

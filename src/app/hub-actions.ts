@@ -1,0 +1,109 @@
+// Opening a model from the Hugging Face Hub: the worker resolves the revision to a commit, lists
+// the files and reads the headers; the page shows the pinned commit and the bytes as they arrive.
+// Also the OPFS cache switch, its size and "Clear cache".
+import * as Comlink from 'comlink';
+import { parseHubModelSpec } from '../io/hub/hub-spec.ts';
+import type { DownloadEvent } from '../workers/export.worker.ts';
+import { exportWorker } from './export-client.ts';
+import { nextOpen } from './source-actions.ts';
+import { resetRecipeTypes } from './recipe-actions.ts';
+import { initialDownload, initialExport, initialSource, useStudio, type DownloadSlice } from './store.ts';
+
+export interface HubForm {
+  /** "owner/name", optionally "@revision". */
+  modelId: string;
+  /** Wins over an "@revision" in the model id; empty: main. */
+  revision: string;
+  token: string;
+  endpoint: string;
+}
+
+const CACHE_PREFERENCE_KEY = 'quant-studio.hub-cache';
+
+type Download = DownloadSlice['download'];
+
+/** Folds one event from the worker into what the page shows. */
+export function withDownloadEvent(download: Download, event: DownloadEvent): Download {
+  switch (event.kind) {
+    case 'network': {
+      const { file, ...overall } = event.progress;
+      return { ...download, files: { ...download.files, [file.file]: file }, overall };
+    }
+    case 'cache':
+      return { ...download, cacheBytes: download.cacheBytes + event.bytes };
+    case 'retry':
+      return { ...download, notice: `${event.file}: retrying in ${(event.delayMs / 1000).toFixed(1)} s (${event.reason})` };
+    case 'cache-problem':
+      return { ...download, notice: `${event.file}: not cached (${event.message})` };
+  }
+}
+
+export function onDownloadEvent(event: DownloadEvent): void {
+  useStudio.setState((s) => ({ download: withDownloadEvent(s.download, event) }));
+}
+
+export async function openHubModel(form: HubForm): Promise<void> {
+  const current = nextOpen();
+  useStudio.setState((s) => ({
+    source: { ...initialSource, kind: 'hub', status: 'planning', label: form.modelId.trim() },
+    recipe: { ...s.recipe, overrides: {} },
+    exportJob: initialExport,
+    download: initialDownload,
+  }));
+  try {
+    const spec = parseHubModelSpec(form.modelId);
+    const revision = form.revision.trim() || spec.revision;
+    const { label, plan, pin, fileCount } = await exportWorker().openHub(
+      { repo: spec.repo, revision, endpoint: form.endpoint.trim(), token: form.token.trim() || undefined, useCache: useStudio.getState().cache.enabled },
+      Comlink.proxy(onDownloadEvent),
+    );
+    if (!current()) return;
+    useStudio.setState({ source: { ...initialSource, kind: 'hub', status: 'ready', label, pin, fileCount, plan } });
+  } catch (e) {
+    if (!current()) return;
+    useStudio.setState({ source: { ...initialSource, kind: 'hub', status: 'error', label: form.modelId, error: (e as Error).message } });
+  }
+  resetRecipeTypes();
+  void refreshCacheSize();
+}
+
+export async function refreshCacheSize(): Promise<void> {
+  try {
+    const bytes = await exportWorker().cacheSize();
+    useStudio.setState((s) => ({ cache: { ...s.cache, bytes } }));
+  } catch (e) {
+    useStudio.setState((s) => ({ cache: { ...s.cache, error: (e as Error).message } }));
+  }
+}
+
+export async function clearCache(): Promise<void> {
+  useStudio.setState((s) => ({ cache: { ...s.cache, clearing: true, error: null } }));
+  try {
+    const bytes = await exportWorker().clearCache();
+    useStudio.setState((s) => ({ cache: { ...s.cache, bytes, clearing: false } }));
+  } catch (e) {
+    useStudio.setState((s) => ({ cache: { ...s.cache, clearing: false, error: (e as Error).message } }));
+  }
+}
+
+/** Remembered on this device: a user who turned the cache on wants it next time too. */
+export function setCacheEnabled(enabled: boolean): void {
+  try {
+    if (enabled) localStorage.setItem(CACHE_PREFERENCE_KEY, '1');
+    else localStorage.removeItem(CACHE_PREFERENCE_KEY);
+  } catch {
+    // storage refused: the choice holds for this session
+  }
+  useStudio.setState((s) => ({ cache: { ...s.cache, enabled } }));
+}
+
+export function loadCachePreference(): void {
+  let enabled = false;
+  try {
+    enabled = localStorage.getItem(CACHE_PREFERENCE_KEY) === '1';
+  } catch {
+    // no storage: off
+  }
+  useStudio.setState((s) => ({ cache: { ...s.cache, enabled } }));
+  void refreshCacheSize();
+}
