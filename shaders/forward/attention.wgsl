@@ -27,8 +27,20 @@ struct Params {
 const WG = 64u;
 const MAX_HEAD_DIM_V = 512u;
 
+// f32 -> f16 -> f32 with round-to-nearest-even, done on the bits: quantizeToF16's rounding is
+// left to the implementation (SwiftShader's does not match ggml's). Overflow past 65504 is not
+// handled: attention inputs and probabilities stay far below it.
+fn roundToF16(x: f32) -> f32 {
+  if (abs(x) < 6.103515625e-5) {
+    // f16 subnormals are multiples of 2^-24; scaling by a power of two is exact, round() is half-to-even.
+    return round(x * 16777216.0) / 16777216.0;
+  }
+  let b = bitcast<u32>(x);
+  return bitcast<f32>((b + 0xfffu + ((b >> 13u) & 1u)) & 0xffffe000u);
+}
+
 fn roundKv(x: f32) -> f32 {
-  if (ROUND_F16) { return quantizeToF16(x); }
+  if (ROUND_F16) { return roundToF16(x); }
   return x;
 }
 

@@ -6,6 +6,7 @@ import { MIXES } from '../core/recipe/llama-mixes.ts';
 import { canPickSaveFile, downloadSink, pickFileSink } from '../io/browser-sinks.ts';
 import type { ExportProgress } from '../workers/export.worker.ts';
 import { exportWorker } from './export-client.ts';
+import { onDownloadEvent, refreshCacheSize } from './hub-actions.ts';
 import { unsupportedMessage, unsupportedTypes } from './mix-choices.ts';
 import { useStudio } from './store.ts';
 
@@ -16,7 +17,8 @@ function prefersDownload(): boolean {
 
 export function exportFileName(): string {
   const { source, recipe } = useStudio.getState();
-  const stem = (source.label || 'model').replace(/[^\w.-]+/g, '-');
+  // A repo id names the file after the model, not its owner ("owner/name" -> "name").
+  const stem = (source.label.split('/').pop() || 'model').replace(/[^\w.-]+/g, '-');
   const mixed = Object.keys(recipe.overrides).length > 0 ? '-mixed' : '';
   return `${stem}-${recipe.appliedMix ?? recipe.mix}${mixed}.gguf`;
 }
@@ -74,6 +76,7 @@ export async function startExport(): Promise<void> {
       request,
       Comlink.proxy(sink),
       Comlink.proxy(throttledProgress()),
+      source.kind === 'hub' ? Comlink.proxy(onDownloadEvent) : undefined,
     );
     setJob({ phase: 'done', bytesWritten });
   } catch (e) {
@@ -84,6 +87,7 @@ export async function startExport(): Promise<void> {
     else setJob({ phase: 'error', error: error.message });
   } finally {
     if (active === job) active = null;
+    if (source.kind === 'hub') void refreshCacheSize();
   }
 }
 

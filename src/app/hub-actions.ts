@@ -7,16 +7,10 @@ import type { DownloadEvent } from '../workers/export.worker.ts';
 import { exportWorker } from './export-client.ts';
 import { nextOpen } from './source-actions.ts';
 import { resetRecipeTypes } from './recipe-actions.ts';
-import { initialDownload, initialExport, initialSource, useStudio, type DownloadSlice } from './store.ts';
+import { endpointFromSearch, rememberedToken, rememberToken } from './hub-settings.ts';
+import { initialDownload, initialExport, initialSource, useStudio, type DownloadSlice, type HubFormSlice } from './store.ts';
 
-export interface HubForm {
-  /** "owner/name", optionally "@revision". */
-  modelId: string;
-  /** Wins over an "@revision" in the model id; empty: main. */
-  revision: string;
-  token: string;
-  endpoint: string;
-}
+export type HubForm = HubFormSlice['hubForm'];
 
 const CACHE_PREFERENCE_KEY = 'quant-studio.hub-cache';
 
@@ -42,7 +36,23 @@ export function onDownloadEvent(event: DownloadEvent): void {
   useStudio.setState((s) => ({ download: withDownloadEvent(s.download, event) }));
 }
 
-export async function openHubModel(form: HubForm): Promise<void> {
+/** Start-up: the endpoint from `?endpoint=`, a remembered token, the cache preference. */
+export function loadHubSettings(): void {
+  const token = rememberedToken();
+  useStudio.setState((s) => ({
+    hubForm: { ...s.hubForm, endpoint: endpointFromSearch(globalThis.location?.search ?? ''), token, rememberToken: token !== '' },
+  }));
+  loadCachePreference();
+}
+
+export function editHubForm(patch: Partial<HubForm>): void {
+  useStudio.setState((s) => ({ hubForm: { ...s.hubForm, ...patch } }));
+  const { token, rememberToken: remember } = useStudio.getState().hubForm;
+  // Unticking deletes the stored token; while ticked, the stored copy follows the field.
+  if ('token' in patch || 'rememberToken' in patch) rememberToken(remember ? token : null);
+}
+
+export async function openHubModel(form: HubForm = useStudio.getState().hubForm): Promise<void> {
   const current = nextOpen();
   useStudio.setState((s) => ({
     source: { ...initialSource, kind: 'hub', status: 'planning', label: form.modelId.trim() },

@@ -5,6 +5,7 @@ import type { GgmlTypeName } from '../core/ggml-type.ts';
 import type { ModelPlan, TensorTypes } from '../core/model/plan-types.ts';
 import type { MixName } from '../core/recipe/llama-mixes.ts';
 import type { FileProgress } from '../io/hub/index.ts';
+import { DEFAULT_ENDPOINT, DEFAULT_MODEL_ID } from './hub-settings.ts';
 import type { ExportProgress, HubPin, QuantBackend } from '../workers/export.worker.ts';
 
 export interface SourceSlice {
@@ -87,13 +88,27 @@ export interface CacheSlice {
   };
 }
 
+/** The Hub source form (kept here so it survives the panel folding away). */
+export interface HubFormSlice {
+  hubForm: {
+    /** "owner/name", optionally "@revision". */
+    modelId: string;
+    /** Wins over an "@revision" in the model id; empty: main. */
+    revision: string;
+    /** In memory; in localStorage too only while `rememberToken`. */
+    token: string;
+    rememberToken: boolean;
+    endpoint: string;
+  };
+}
+
 export interface BackendSlice {
   backend: QuantBackend | null;
   /** Types the worker's quantizers (GPU or CPU fallback) can write; null until asked. */
   supportedTypes: readonly GgmlTypeName[] | null;
 }
 
-export type StudioState = SourceSlice & RecipeSlice & ImatrixSlice & ExportSlice & DownloadSlice & CacheSlice & BackendSlice;
+export type StudioState = SourceSlice & RecipeSlice & ImatrixSlice & ExportSlice & DownloadSlice & CacheSlice & HubFormSlice & BackendSlice;
 
 export const initialSource: SourceSlice['source'] = {
   status: 'empty', kind: 'folder', label: '', pin: null, fileCount: 0, plan: null, error: null,
@@ -116,6 +131,7 @@ export const useStudio = create<StudioState>()(() => ({
   exportJob: initialExport,
   download: initialDownload,
   cache: { enabled: false, bytes: null, clearing: false, error: null },
+  hubForm: { modelId: DEFAULT_MODEL_ID, revision: '', token: '', rememberToken: false, endpoint: DEFAULT_ENDPOINT },
   backend: null,
   supportedTypes: null,
 }));

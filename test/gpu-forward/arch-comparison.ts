@@ -24,10 +24,12 @@ export interface ArchCase {
   expect: (m: ForwardModel) => void;
   /** Sliding window shrunk to this many tokens. */
   window?: number;
+  /** KV cache precision of both forwards (default f32). */
+  kvCache?: 'f32' | 'f16';
 }
 
 export const ARCH_CASES: ArchCase[] = [
-  { arch: 'llama3', expect: (m) => expect(m.tensors.has('rope_freqs.weight')).toBe(true) },
+  { arch: 'llama3', kvCache: 'f16', expect: (m) => expect(m.tensors.has('rope_freqs.weight')).toBe(true) },
   { arch: 'qwen2', expect: (m) => expect(m.tensors.has('blk.0.attn_q.bias')).toBe(true) },
   { arch: 'qwen3', expect: (m) => expect(m.tensors.has('blk.0.attn_q_norm.weight')).toBe(true) },
   { arch: 'gemma2', window: 5, expect: (m) => expect(m.hparams.attnSoftcap !== null && m.hparams.finalSoftcap !== null).toBe(true) },
@@ -52,8 +54,8 @@ export function describeArchComparison(cases: readonly ArchCase[]): void {
   });
 
   describe('GPU forward vs the CPU reference on generated models', () => {
-    for (const { arch, expect: expectTraits, window } of cases) {
-      it(`${arch}: same logits and imatrix`, async () => {
+    for (const { arch, expect: expectTraits, window, kvCache = 'f32' } of cases) {
+      it(`${arch} (${kvCache} KV cache): same logits and imatrix`, async () => {
         const folder = path.join(dir, arch);
         await generateArchModel(arch, folder, { seed: 7 });
         const files = await nodeModelFiles(folder);
@@ -71,10 +73,10 @@ export function describeArchComparison(cases: readonly ArchCase[]): void {
           // Logits of the last 3 positions only (the output head over 128k-262k rows dominates the
           // time); they depend on every earlier position through attention, and the imatrix covers all.
           const outputFrom = (s: number) => sequences[s]!.length - 3;
-          const cpu = await cpuForward(model, weights, sequences, 'f32', outputFrom);
+          const cpu = await cpuForward(model, weights, sequences, kvCache, outputFrom);
           const { logits, onLogits } = logitsCollector(sequences);
           const imatrix: ImatrixStats['entries'] = new Map();
-          await gpu.run(model, weights, { sequences, onLogits, outputFrom }, { imatrix });
+          await gpu.run(model, weights, { sequences, onLogits, outputFrom, kvCache }, { imatrix });
           expect(logits.map((l) => l.filter(Boolean).length)).toEqual([3, 3]);
           const diff = maxLogitDiff(logits, cpu.logits);
           expect(diff, `${arch}: max |Δlogit| ${diff}`).toBeLessThan(1e-3);

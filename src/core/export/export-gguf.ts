@@ -1,13 +1,14 @@
 // Streams a GGUF file into a sink: the header first (computed from the plan alone), then each
-// tensor read, converted to float32, checked, quantized and written in order. The next tensor is
-// read while the current one is quantized, so memory stays near two tensors, not the model.
-// On any failure or cancellation the sink is aborted, which removes the partial file.
+// tensor in chunks of whole rows — read, converted to float32, checked, quantized, written. The
+// next chunk is read while the current one is quantized, so memory stays near two chunks, not
+// the largest tensor and not the model. On any failure or cancellation the sink is aborted,
+// which removes the partial file.
 import type { ByteSink, ModelFiles } from '../bytes-io.ts';
 import type { GgmlTypeName } from '../ggml-type.ts';
 import { layoutGguf, type GgufLayout } from '../gguf/gguf-header.ts';
 import type { GgufKv } from '../gguf/gguf-value.ts';
 import type { ModelPlan, PlannedTensor, TensorTypes } from '../model/plan-types.ts';
-import { readTensorF32 } from '../model/tensor-values.ts';
+import { readTensorRowsF32, tensorRowAlignment, tensorRows } from '../model/tensor-values.ts';
 import type { RowQuantizer } from '../quant/row-quantizer.ts';
 import { FILE_TYPE_OF_BASE } from '../recipe/file-type.ts';
 import { assertFinite } from './finite-check.ts';
@@ -36,6 +37,31 @@ export interface ExportOptions {
   extraMetadata?: readonly GgufKv[];
   signal?: AbortSignal;
   onProgress?: (p: ExportProgress) => void;
+  /** Float32 elements per chunk (default 4M: 16 MB); a chunk is whole rows, at least one row (or Q/K head). */
+  chunkElements?: number;
+}
+
+export const DEFAULT_CHUNK_ELEMENTS = 4 * 1024 * 1024;
+
+interface Chunk {
+  index: number;
+  tensor: PlannedTensor;
+  firstRow: number;
+  rowCount: number;
+  last: boolean;
+}
+
+/** Every tensor's rows, cut into chunks of whole rows (whole heads for Q/K permutations). */
+function* chunksOf(tensors: readonly PlannedTensor[], chunkElements: number): Generator<Chunk> {
+  for (const [index, tensor] of tensors.entries()) {
+    const rows = tensorRows(tensor);
+    const align = tensorRowAlignment(tensor);
+    const step = Math.max(align, Math.floor(chunkElements / tensor.ne[0]! / align) * align);
+    for (let firstRow = 0; firstRow < rows; firstRow += step) {
+      const rowCount = Math.min(step, rows - firstRow);
+      yield { index, tensor, firstRow, rowCount, last: firstRow + rowCount === rows };
+    }
+  }
 }
 
 export function typeOf(types: TensorTypes, tensor: PlannedTensor): GgmlTypeName {
@@ -69,14 +95,15 @@ export function dominantFileType(plan: ModelPlan, types: TensorTypes): number {
   return FILE_TYPE_OF_BASE[best] ?? 0;
 }
 
-async function encodeTensor(
+async function encodeRows(
   tensor: PlannedTensor,
   type: GgmlTypeName,
   values: Float32Array,
+  firstRow: number,
   quantizer: RowQuantizer,
   imatrix: Float32Array | null,
 ): Promise<Uint8Array> {
-  assertFinite(tensor, values);
+  assertFinite(tensor, values, firstRow);
   if (type === 'F32') return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   const cols = tensor.ne[0]!;
   if (imatrix && imatrix.length !== cols) {
@@ -105,22 +132,38 @@ export async function exportGguf(options: ExportOptions): Promise<{ bytesWritten
     };
 
     await write(layout.header);
-    let next = plan.tensors.length > 0 ? readTensorF32(plan.tensors[0]!, files) : null;
-    for (const [i, tensor] of plan.tensors.entries()) {
+    const chunks = chunksOf(plan.tensors, options.chunkElements ?? DEFAULT_CHUNK_ELEMENTS);
+    const read = (c: Chunk | undefined) => {
+      const p = c ? readTensorRowsF32(c.tensor, files, c.firstRow, c.rowCount) : null;
+      p?.catch(() => {}); // its error, if any, surfaces when it is awaited
+      return p;
+    };
+    let current = chunks.next().value as Chunk | undefined;
+    let pending = read(current);
+    let tensorBytesWritten = 0;
+    while (current) {
       signal?.throwIfAborted();
-      report(i, tensor.ggufName);
-      const values = await next!;
-      // Start reading the next tensor while this one is quantized and written.
-      next = i + 1 < plan.tensors.length ? readTensorF32(plan.tensors[i + 1]!, files) : null;
-      next?.catch(() => {}); // its error, if any, surfaces when it is awaited
-      const data = await encodeTensor(tensor, typeOf(types, tensor), values, quantizer, options.imatrix?.get(tensor.ggufName) ?? null);
-      if (data.length !== layout.tensorSizes[i]) {
-        throw new Error(`tensor "${tensor.ggufName}": encoded ${data.length} bytes, expected ${layout.tensorSizes[i]}`);
-      }
+      const { index: i, tensor } = current;
+      if (current.firstRow === 0) report(i, tensor.ggufName);
+      const values = await pending!;
+      // Read the next chunk while this one is quantized and written.
+      const next = chunks.next().value as Chunk | undefined;
+      pending = read(next);
+      const imatrix = options.imatrix?.get(tensor.ggufName) ?? null;
+      const data = await encodeRows(tensor, typeOf(types, tensor), values, current.firstRow, quantizer, imatrix);
       await write(data);
-      const end = i + 1 < plan.tensors.length ? layout.tensorOffsets[i + 1]! : layout.totalBytes;
-      const padding = end - layout.tensorOffsets[i]! - data.length;
-      if (padding > 0) await write(new Uint8Array(padding));
+      tensorBytesWritten += data.length;
+      report(current.last ? i + 1 : i, tensor.ggufName);
+      if (current.last) {
+        if (tensorBytesWritten !== layout.tensorSizes[i]) {
+          throw new Error(`tensor "${tensor.ggufName}": encoded ${tensorBytesWritten} bytes, expected ${layout.tensorSizes[i]}`);
+        }
+        const end = i + 1 < plan.tensors.length ? layout.tensorOffsets[i + 1]! : layout.totalBytes;
+        const padding = end - layout.tensorOffsets[i]! - tensorBytesWritten;
+        if (padding > 0) await write(new Uint8Array(padding));
+        tensorBytesWritten = 0;
+      }
+      current = next;
     }
     if (bytesWritten !== layout.totalBytes) {
       throw new Error(`GGUF export wrote ${bytesWritten} bytes, expected ${layout.totalBytes}`);

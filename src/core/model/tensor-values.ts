@@ -63,3 +63,47 @@ export function permuteQk(values: Float32Array, shape: readonly number[], heads:
   }
   return out;
 }
+
+/** Rows of a tensor in GGUF layout: everything but the innermost dimension. */
+export function tensorRows(t: PlannedTensor): number {
+  return t.ne.slice(1).reduce((a, b) => a * b, 1);
+}
+
+/**
+ * Row ranges read with readTensorRowsF32 must start and end on multiples of this: a Q/K
+ * permutation moves rows only within one head, so a whole head is read at once.
+ */
+export function tensorRowAlignment(t: PlannedTensor): number {
+  return t.transform.kind === 'permute-qk' ? tensorRows(t) / t.transform.heads : 1;
+}
+
+/**
+ * Rows [firstRow, firstRow + rowCount) of the tensor in GGUF layout, reading only their bytes:
+ * what lets an export stream a tensor larger than memory should hold.
+ */
+export async function readTensorRowsF32(t: PlannedTensor, files: ModelFiles, firstRow: number, rowCount: number): Promise<F32> {
+  const rows = tensorRows(t);
+  const cols = t.ne[0]!;
+  const align = tensorRowAlignment(t);
+  if (firstRow < 0 || rowCount < 0 || firstRow + rowCount > rows || firstRow % align !== 0 || (rowCount % align !== 0 && firstRow + rowCount !== rows)) {
+    throw new Error(`tensor "${t.ggufName}": cannot read rows [${firstRow}, ${firstRow + rowCount}) of ${rows} (aligned to ${align})`);
+  }
+  if (t.source.kind === 'generated') return new Float32Array(t.source.values.subarray(firstRow * cols, (firstRow + rowCount) * cols));
+  const source = files.open(t.source.file);
+  if (!source) throw new Error(`${t.source.file}: missing from ${files.label} (needed for tensor "${t.hfName}")`);
+  const what = `${t.source.file}: tensor "${t.hfName}"`;
+  const sourceRows = t.source.shape.length > 1 ? t.source.shape[0]! : 1;
+  const rowBytes = t.source.byteLength / sourceRows;
+  if (!Number.isInteger(rowBytes)) throw new Error(`${what}: byte length ${t.source.byteLength} is not a whole number of rows`);
+  // Every transform keeps rows within the range read: first-rows reads a prefix, permute-qk whole heads.
+  const values = decodeToF32(await source.read(t.source.offset + firstRow * rowBytes, rowCount * rowBytes), t.source.dtype, what);
+  switch (t.transform.kind) {
+    case 'none':
+    case 'first-rows':
+      return values;
+    case 'permute-qk':
+      return permuteQk(values, [rowCount, cols], (rowCount / rows) * t.transform.heads, t.hfName);
+    case 'add-one':
+      return addOne(values, t.source.dtype === 'F16');
+  }
+}

@@ -1,0 +1,44 @@
+import { useStudio } from '../app/store.ts';
+import { formatBytes, formatDuration, formatRate } from './format.ts';
+
+/** A Hub model's bytes: overall and per file (received, rate, time left), and what the cache gave. */
+export function DownloadStatus() {
+  const download = useStudio((s) => s.download);
+  const { overall, cacheBytes, notice } = download;
+  const files = Object.values(download.files);
+  if (!overall && cacheBytes === 0 && !notice) return null;
+  return (
+    <section className="download-status" data-testid="download-status" aria-label="Download">
+      {overall && (
+        <div className="download-line" data-testid="download-overall" data-bytes={overall.bytes}>
+          <strong>Downloaded</strong> {formatBytes(overall.bytes)} of {formatBytes(overall.totalBytes)}
+          <span className="muted">
+            {' '}· {formatRate(overall.bytesPerSecond)} · {overall.bytes >= overall.totalBytes ? 'done' : `${formatDuration(overall.etaSeconds)} left`}
+          </span>
+        </div>
+      )}
+      {cacheBytes > 0 && (
+        <div className="download-line" data-testid="download-cache" data-bytes={cacheBytes}>
+          <strong>From the cache</strong> {formatBytes(cacheBytes)} <span className="muted">· no network</span>
+        </div>
+      )}
+      {files.length > 0 && (
+        <ul className="download-files">
+          {files.map((f) => (
+            <li key={f.file} data-file={f.file}>
+              <span className="download-file-name">{f.file}</span>
+              <span className="progress progress-small" aria-hidden="true">
+                <span className="progress-fill" style={{ width: `${f.size > 0 ? Math.min(100, (100 * f.bytes) / f.size) : 100}%` }} />
+              </span>
+              <span className="muted download-file-numbers">
+                {formatBytes(f.bytes)} / {formatBytes(f.size)} · {formatRate(f.bytesPerSecond)} ·{' '}
+                {f.bytes >= f.size ? 'done' : `${formatDuration(f.etaSeconds)} left`}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {notice && <div className="download-notice muted" data-testid="download-notice">{notice}</div>}
+    </section>
+  );
+}
