@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { launchStudio, modelFilePaths, repoRoot, screenshot, studioUrl } from './studio.mjs';
+import { gotoLocalFolder, launchStudio, modelFilePaths, repoRoot, screenshot } from './studio.mjs';
 
 // 10.5M parameters: big enough that an export is still running when Cancel is clicked.
 const tinyLlama = path.resolve(repoRoot, '../shared/fixtures/tiny-llama-10m');
@@ -17,7 +17,7 @@ after(async () => {
 
 test('cancel stops the export and nothing is downloaded', async () => {
   const { page } = studio;
-  await page.goto(studioUrl());
+  await gotoLocalFolder(page);
   const files = (await modelFilePaths(tinyLlama)).filter((f) => !f.endsWith('README.md'));
   await page.getByTestId('files-input').setInputFiles(files);
   await page.locator('[data-tensor="blk.0.attn_q.weight"]').waitFor({ timeout: 30_000 });

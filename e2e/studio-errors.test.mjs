@@ -5,7 +5,7 @@ import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fixtureDir, launchStudio, modelFilePaths, screenshot, studioUrl } from './studio.mjs';
+import { fixtureDir, gotoLocalFolder, launchStudio, modelFilePaths, screenshot } from './studio.mjs';
 
 let studio;
 let work;
@@ -31,7 +31,7 @@ async function brokenCopy(name, edit) {
 
 async function openFolder(dir) {
   const { page } = studio;
-  await page.goto(studioUrl());
+  await gotoLocalFolder(page);
   await page.getByTestId('files-input').setInputFiles(await modelFilePaths(dir));
 }
 

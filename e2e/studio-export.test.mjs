@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { evaluateInLlamaCpp } from './reference-export.mjs';
 import {
-  artifactsDir, assertDistributions, exportedGgufPath, fixtureDir, launchStudio, modelFilePaths, readGgufTensors, screenshot, studioUrl,
+  artifactsDir, assertDistributions, exportedGgufPath, fixtureDir, gotoLocalFolder, launchStudio, modelFilePaths, readGgufTensors, screenshot,
 } from './studio.mjs';
 
 let studio;
@@ -19,7 +19,7 @@ after(async () => {
 
 test('stories260K: pick the folder, set blk.0.attn_q to Q8_0 over an F16 base, export a valid GGUF', async () => {
   const { page, pageErrors } = studio;
-  await page.goto(studioUrl());
+  await gotoLocalFolder(page);
   await page.getByText('Drop a Hugging Face model folder here').waitFor();
   await page.getByTestId('backend').waitFor({ timeout: 60_000 });
   // The worker found SwiftShader's adapter: the GPU quantizer, not the CPU fallback, runs below.
@@ -87,7 +87,7 @@ test('stories260K: pick the folder, set blk.0.attn_q to Q8_0 over an F16 base, e
 
 test('a new mix recolours every cell at once and keeps the per-tensor edit', async () => {
   const { page } = studio;
-  await page.goto(studioUrl());
+  await gotoLocalFolder(page);
   await page.getByTestId('files-input').setInputFiles(await modelFilePaths(fixtureDir));
   const q = page.locator('[data-tensor="blk.0.attn_q.weight"]');
   await q.waitFor({ timeout: 30_000 });
@@ -116,7 +116,7 @@ test('a new mix recolours every cell at once and keeps the per-tensor edit', asy
 
 test('dropping the model files onto the drop zone opens them', async () => {
   const { page } = studio;
-  await page.goto(studioUrl());
+  await gotoLocalFolder(page);
   const files = await Promise.all(
     (await modelFilePaths(fixtureDir)).map(async (f) => ({ name: path.basename(f), base64: (await readFile(f)).toString('base64') })),
   );

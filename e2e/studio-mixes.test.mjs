@@ -8,7 +8,7 @@ import {
   evaluateInLlamaCpp, exportMixOnCpu, mixTypes, nodePlan, syntheticImatrixEntries, writeLegacyImatrix,
 } from './reference-export.mjs';
 import {
-  artifactsDir, assertDistributions, fixtureDir, launchStudio, readGgufTensors, repoRoot, screenshot, studioUrl,
+  artifactsDir, assertDistributions, fixtureDir, gotoLocalFolder, launchStudio, readGgufTensors, repoRoot, screenshot,
 } from './studio.mjs';
 
 const tinyLlama = path.resolve(repoRoot, '../shared/fixtures/tiny-llama-10m');
@@ -30,7 +30,7 @@ async function shownTypes(page) {
 }
 
 async function openFolder(page, dir) {
-  await page.goto(studioUrl());
+  await gotoLocalFolder(page);
   await page.getByTestId('backend').waitFor({ timeout: 60_000 });
   // The folder input: the folder's name becomes general.name, as in the CLI export of that folder.
   await page.getByTestId('folder-input').setInputFiles(dir);

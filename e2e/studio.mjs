@@ -26,6 +26,12 @@ export function studioUrl(query = '?save=download') {
   return `${base}/${query}`;
 }
 
+/** The studio opens on the Hub source; the folder tests switch to the local folder first. */
+export async function gotoLocalFolder(page, query) {
+  await page.goto(studioUrl(query));
+  await page.getByRole('tab', { name: 'Local folder' }).click();
+}
+
 /** A fresh Chromium profile per test; `close()` removes it. Page errors are collected. */
 export async function launchStudio() {
   const profile = await mkdtemp(path.join(os.tmpdir(), 'studio-e2e-'));

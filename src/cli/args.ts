@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseGgmlTypeName, type GgmlTypeName } from '../core/ggml-type.ts';
+import { MIXES, MIX_NAMES, parseMixName, type MixName } from '../core/recipe/llama-mixes.ts';
 import { CliError } from './cli-error.ts';
 
 export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
@@ -23,4 +24,14 @@ export function parseBackend(value: string | undefined): BackendChoice {
   const v = (value ?? 'auto').toLowerCase();
   if (v !== 'auto' && v !== 'gpu' && v !== 'cpu') throw new CliError(`--backend ${value}: expected auto, gpu or cpu`);
   return v;
+}
+
+/** llama-quantize's TYPE argument: a file type name (or alias), or its ftype number. */
+export function parseMix(value: string | undefined): MixName {
+  if (!value) throw new CliError('--type is required');
+  const byName = parseMixName(value);
+  if (byName) return byName;
+  const byFtype = MIX_NAMES.find((m) => /^\d+$/.test(value) && MIXES[m].ftype === Number(value));
+  if (byFtype) return byFtype;
+  throw new CliError(`--type ${value}: unknown type; one of ${MIX_NAMES.join(', ')} (or Q3_K, Q4_K, Q5_K, or an ftype number)`);
 }

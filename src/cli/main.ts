@@ -6,13 +6,22 @@ import { inspectCommand } from './commands/inspect.ts';
 import { quantizeCommand } from './commands/quantize.ts';
 
 const USAGE = `usage:
-  quant-studio inspect <model-dir> [--json]
-  quant-studio quantize <model-dir> --type <TYPE> [--tensor-type REGEX=TYPE]... [--backend auto|gpu|cpu] -o <out.gguf>
-  quant-studio imatrix <model-dir> --text <file> [--ctx N] [--chunks N] -o <out.imatrix.gguf>
-  quant-studio eval <model-dir> <quant.gguf> --text <file> [--ctx N] [--chunks N] [--json] [--exact-f32]
+  quant-studio inspect <source> [--type MIX] [--json]
+  quant-studio quantize <source> --type <MIX> [--imatrix F] [--tensor-type REGEX=TYPE]... [--tensor-type-file F]
+                        [--output-tensor-type T] [--token-embedding-type T] [--pure] [--leave-output-tensor]
+                        [--backend auto|gpu|cpu] -o <out.gguf>
+  quant-studio imatrix <source> --text <file> [--ctx N] [--chunks N] -o <out.imatrix.gguf>
+  quant-studio eval <source> <quant.gguf> --text <file> [--ctx N] [--chunks N] [--json] [--exact-f32]
   quant-studio blocks --type <TYPE> --cols <N> [--imatrix im.f32] [--backend auto|gpu|cpu] <in.f32> <out.bin>
 
-TYPE: F32 F16 BF16 Q8_0 Q5_1 Q5_0 Q4_1 Q4_0 (case-insensitive)`;
+<source>  a Hugging Face model folder, or hf://owner/repo[@revision] (HF_TOKEN for gated or private
+          repositories, HF_ENDPOINT for a mirror)
+MIX       llama-quantize's file types: F32 F16 BF16 Q8_0 Q6_K Q5_K_M Q5_K_S Q5_1 Q5_0 Q4_K_M Q4_K_S Q4_1
+          Q4_0 IQ4_NL IQ4_XS Q3_K_L Q3_K_M Q3_K_S IQ3_M IQ3_S IQ3_XS IQ3_XXS Q2_K Q2_K_S IQ2_M IQ2_S
+          IQ2_XS IQ2_XXS IQ1_M IQ1_S TQ2_0 TQ1_0 MXFP4_MOE (Q3_K, Q4_K, Q5_K mean the _M mixes)
+TYPE, T   a ggml type: F32 F16 BF16 Q8_0 Q6_K Q5_K Q5_1 Q5_0 Q4_K Q4_1 Q4_0 IQ4_NL IQ4_XS Q3_K IQ3_S
+          IQ3_XXS Q2_K IQ2_S IQ2_XS IQ2_XXS IQ1_M IQ1_S TQ2_0 TQ1_0 MXFP4 (case-insensitive)
+Options of quantize mean what they mean to llama-quantize.`;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   inspect: inspectCommand,

@@ -1,7 +1,9 @@
 import { useEffect } from 'react';
+import { loadHubSettings } from '../app/hub-actions.ts';
 import { detectBackend } from '../app/source-actions.ts';
 import { useStudio } from '../app/store.ts';
 import { BackendBadge } from './BackendBadge.tsx';
+import { DownloadStatus } from './DownloadStatus.tsx';
 import { ErrorAlerts } from './ErrorAlerts.tsx';
 import { ExportStatus } from './ExportStatus.tsx';
 import { Heatmap } from './Heatmap.tsx';
@@ -12,8 +14,10 @@ import { SourcePicker } from './SourcePicker.tsx';
 export function App() {
   useEffect(() => {
     void detectBackend();
+    loadHubSettings();
   }, []);
   const ready = useStudio((s) => s.source.status === 'ready');
+  const fromHub = useStudio((s) => s.source.kind === 'hub');
   return (
     <div className="app">
       <header className="app-header">
@@ -32,6 +36,7 @@ export function App() {
             <ModelSummary />
             <RecipeBar />
             <ExportStatus />
+            {fromHub && <DownloadStatus />}
             <Heatmap />
           </>
         )}

@@ -20,7 +20,7 @@ export function CacheControls() {
         Keep downloaded files in this browser (OPFS cache)
       </label>
       <span className="muted" data-testid="cache-size" data-bytes={cache.bytes ?? ''}>
-        {unavailable ? 'not available in this browser' : `${formatBytes(cache.bytes)} cached`}
+        {unavailable ? 'not available in this browser' : `${formatBytes(cache.bytes ?? 0)} cached`}
       </span>
       <button
         type="button"

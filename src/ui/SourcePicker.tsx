@@ -1,65 +1,73 @@
-import { useState, type ChangeEvent, type DragEvent } from 'react';
-import { filesFromDataTransfer, filesFromList } from '../app/dropped-files.ts';
-import { openModelFiles, showSourceError } from '../app/source-actions.ts';
+import { useEffect, useState } from 'react';
 import { useStudio } from '../app/store.ts';
+import { FolderSource } from './FolderSource.tsx';
+import { HubSource } from './HubSource.tsx';
 
-// Not in React's typings; Chromium, Firefox and Safari all honour it.
-const folderPick = { webkitdirectory: '', directory: '' } as Record<string, string>;
+type SourceTab = 'hub' | 'folder';
 
-function onPicked(e: ChangeEvent<HTMLInputElement>) {
-  const input = e.currentTarget;
-  if (input.files && input.files.length > 0) void openModelFiles(filesFromList(input.files));
-  input.value = ''; // picking the same folder again must fire change again
+/** Once a model is open: what it is (and, from the Hub, the commit it is pinned to). */
+function SourceSummary({ onChange }: { onChange: () => void }) {
+  const label = useStudio((s) => s.source.label);
+  const fileCount = useStudio((s) => s.source.fileCount);
+  const pin = useStudio((s) => s.source.pin);
+  return (
+    <section className="source-summary" data-testid="source-summary" aria-label="Model source">
+      <div className="source-summary-text">
+        <strong>{label}</strong>
+        <span className="muted">
+          {pin ? `${pin.endpoint.replace(/^https?:\/\//, '')} · ` : 'local folder · '}
+          {fileCount} files
+        </span>
+        {pin && (
+          <span className="pin">
+            <span className="muted">pinned to {pin.revision === pin.commit ? 'commit' : `${pin.revision} at commit`}</span>{' '}
+            <code data-testid="pinned-commit" data-commit={pin.commit}>
+              {pin.commit}
+            </code>
+          </span>
+        )}
+      </div>
+      <button type="button" className="button" onClick={onChange}>
+        Open another model
+      </button>
+    </section>
+  );
 }
 
 export function SourcePicker({ compact }: { compact: boolean }) {
-  const [dragging, setDragging] = useState(false);
+  const [tab, setTab] = useState<SourceTab>('hub');
+  const [expanded, setExpanded] = useState(false);
   const status = useStudio((s) => s.source.status);
-  const label = useStudio((s) => s.source.label);
-  const fileCount = useStudio((s) => s.source.fileCount);
+  // A new open folds the picker away again once it is ready.
+  useEffect(() => {
+    if (status === 'planning') setExpanded(false);
+  }, [status]);
 
-  const onDrop = (e: DragEvent) => {
-    e.preventDefault();
-    setDragging(false);
-    const pending = filesFromDataTransfer(e.dataTransfer); // before the handler returns
-    void pending.then(openModelFiles, (err: Error) => showSourceError(`The dropped folder could not be read: ${err.message}`));
-  };
-
+  if (compact && !expanded) return <SourceSummary onChange={() => setExpanded(true)} />;
+  const tabs: [SourceTab, string][] = [
+    ['hub', 'Hugging Face Hub'],
+    ['folder', 'Local folder'],
+  ];
   return (
-    <section
-      className={`drop-zone${dragging ? ' dragging' : ''}${compact ? ' compact' : ''}`}
-      data-testid="drop-zone"
-      onDragOver={(e) => {
-        e.preventDefault();
-        e.dataTransfer.dropEffect = 'copy';
-        setDragging(true);
-      }}
-      onDragLeave={() => setDragging(false)}
-      onDrop={onDrop}
-    >
-      <div className="drop-text">
-        {status === 'planning' ? (
-          <strong>Reading headers of {fileCount} files…</strong>
-        ) : compact ? (
-          <strong>
-            {label} <span className="muted">· {fileCount} files</span>
-          </strong>
-        ) : (
-          <>
-            <strong>Drop a Hugging Face model folder here</strong>
-            <span className="muted">config.json and *.safetensors; only headers are read until you export</span>
-          </>
-        )}
+    <section className="source-panel" aria-label="Model source">
+      <div className="tabs" role="tablist">
+        {tabs.map(([id, name]) => (
+          <button
+            key={id}
+            type="button"
+            role="tab"
+            id={`source-tab-${id}`}
+            aria-selected={tab === id}
+            aria-controls={`source-panel-${id}`}
+            className="tab"
+            onClick={() => setTab(id)}
+          >
+            {name}
+          </button>
+        ))}
       </div>
-      <div className="drop-actions">
-        <label className="button">
-          {compact ? 'Open another folder' : 'Choose folder'}
-          <input type="file" className="visually-hidden" multiple data-testid="folder-input" onChange={onPicked} {...folderPick} />
-        </label>
-        <label className="button button-quiet">
-          Choose files
-          <input type="file" className="visually-hidden" multiple data-testid="files-input" onChange={onPicked} />
-        </label>
+      <div role="tabpanel" id={`source-panel-${tab}`} aria-labelledby={`source-tab-${tab}`}>
+        {tab === 'hub' ? <HubSource /> : <FolderSource />}
       </div>
     </section>
   );

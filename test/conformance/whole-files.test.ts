@@ -16,8 +16,10 @@ import { STORIES260K } from '../helpers/paths.ts';
 
 /** 8 layers, so the first/last-eighth and every-third-layer bumps of the mixes all occur; GQA 4. */
 const SHAPE = { hidden: 256, intermediate: 768, layers: 8, heads: 4, kvHeads: 1, vocab: 512, tied: false };
-/** The mixes a quick F16 pass re-checks (the BF16 pass runs them all). */
-const F16_MIXES: MixName[] = ['Q8_0', 'Q4_K_M', 'Q3_K_S', 'IQ4_XS', 'Q5_1'];
+/** The F16 model has no grouped KV heads (GQA 1) and tied embeddings: the other branch of the attn_v and output rules. */
+const F16_SHAPE = { ...SHAPE, kvHeads: 4, tied: true };
+/** The mixes the F16 pass re-checks (the BF16 pass runs them all): those whose rules read the GQA factor, and a few more. */
+const F16_MIXES: MixName[] = ['Q8_0', 'Q4_K_M', 'Q2_K', 'Q2_K_S', 'IQ3_XXS', 'IQ3_S', 'IQ4_NL', 'IQ4_XS', 'IQ2_S', 'Q5_1'];
 
 let work: string;
 const sources: Partial<Record<GeneratedDtype, { dir: string; gguf: string }>> = {};
@@ -27,7 +29,7 @@ beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'conformance-files-'));
   for (const dtype of ['BF16', 'F16'] as const) {
     const dir = path.join(work, `model-${dtype}`);
-    await generateLlamaModel(dir, SHAPE, { dtype, seed: dtype === 'BF16' ? 7 : 8, tokenizerFrom: STORIES260K });
+    await generateLlamaModel(dir, dtype === 'BF16' ? SHAPE : F16_SHAPE, { dtype, seed: dtype === 'BF16' ? 7 : 8, tokenizerFrom: STORIES260K });
     const gguf = path.join(work, `model-${dtype}.gguf`);
     const r = await runCli(['quantize', dir, '--type', dtype, '--backend', 'cpu', '-o', gguf]);
     if (r.code !== 0) throw new Error(r.stderr);
@@ -75,6 +77,8 @@ describe('whole files against llama-quantize', () => {
     }
   }
   for (const mix of F16_MIXES) {
-    it(`F16 source, ${mix}, imatrix`, () => compareMix('F16', mix, true), 600_000);
+    for (const withImatrix of [false, true]) {
+      it(`F16 source (GQA 1, tied), ${mix}${withImatrix ? ', imatrix' : ''}`, () => compareMix('F16', mix, withImatrix), 600_000);
+    }
   }
 });

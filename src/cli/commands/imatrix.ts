@@ -1,6 +1,8 @@
 // quant-studio imatrix: llama-imatrix's importance matrix from a Hugging Face folder, on the CPU
 // reference forward, written in llama.cpp's GGUF imatrix format.
 import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { assembleCalibrationStream, chatTemplateFromMetadata, checkDefaultSetBytes, defaultSetDatasetName, loadCalibrationTokenizer, parseCalibrationJsonl, type CalibrationDocument, type CalibrationManifest } from '../../core/calibration/index.ts';
 import { forwardModelFromPlan } from '../../core/forward/forward-model.ts';
 import { loadTextTokenizer } from '../../core/forward/tokenize.ts';
 import { planWeights } from '../../core/forward/weights.ts';
@@ -10,6 +12,28 @@ import { planModel } from '../../core/model/plan-model.ts';
 import { nodeModelFiles } from '../../io/node-files.node.ts';
 import { parseCommandArgs } from '../args.ts';
 import { CliError } from '../cli-error.ts';
+
+/** public/calibration/, served to the studio and read from here by the CLI. */
+const CALIBRATION_DIR = path.resolve(import.meta.dirname, '../../../public/calibration');
+
+/** --chat and --default-set documents, with the names imatrix.datasets records for them. */
+async function readCalibrationDocuments(chatPath: string | undefined, defaultSet: boolean): Promise<{ documents: CalibrationDocument[]; datasets: string[] }> {
+  const documents: CalibrationDocument[] = [];
+  const datasets: string[] = [];
+  if (chatPath) {
+    const content = await readFile(chatPath, 'utf8').catch((e: Error) => { throw new CliError(`--chat ${chatPath}: ${e.message}`); });
+    documents.push(...parseCalibrationJsonl(content, chatPath));
+    datasets.push(chatPath);
+  }
+  if (defaultSet) {
+    const bytes = await readFile(path.join(CALIBRATION_DIR, 'default.jsonl'));
+    const manifest = JSON.parse(await readFile(path.join(CALIBRATION_DIR, 'manifest.json'), 'utf8')) as CalibrationManifest;
+    checkDefaultSetBytes(bytes, manifest);
+    documents.push(...parseCalibrationJsonl(new TextDecoder().decode(bytes), 'calibration/default.jsonl'));
+    datasets.push(defaultSetDatasetName(manifest));
+  }
+  return { documents, datasets };
+}
 
 export function positiveInt(value: string | undefined, flag: string, fallback: number | undefined): number | undefined {
   if (value === undefined) return fallback;
@@ -21,28 +45,43 @@ export function positiveInt(value: string | undefined, flag: string, fallback: n
 export async function imatrixCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs(args, {
     text: { type: 'string', short: 'f' },
+    chat: { type: 'string' },
+    'default-set': { type: 'boolean' },
     ctx: { type: 'string', short: 'c' },
     chunks: { type: 'string' },
     output: { type: 'string', short: 'o' },
   });
   if (positionals.length !== 1) throw new CliError('imatrix takes one model folder');
-  if (!values.text) throw new CliError('--text <file> is required');
+  const defaultSet = values['default-set'] === true;
+  if (!values.text && !values.chat && !defaultSet) throw new CliError('--text <file>, --chat <file.jsonl> or --default-set is required');
   if (!values.output) throw new CliError('-o <out.imatrix.gguf> is required');
   const contextSize = positiveInt(values.ctx, '--ctx', 512)!;
   const maxChunks = positiveInt(values.chunks, '--chunks', undefined);
-  const text = await readFile(values.text, 'utf8').catch((e: Error) => { throw new CliError(`--text ${values.text}: ${e.message}`); });
+  const text = values.text === undefined ? undefined : await readFile(values.text, 'utf8').catch((e: Error) => { throw new CliError(`--text ${values.text}: ${e.message}`); });
+  const calibration = await readCalibrationDocuments(values.chat, defaultSet);
   const files = await nodeModelFiles(positionals[0]!);
   try {
     const plan = await planModel(files);
     const tokenizer = await loadTextTokenizer(files);
-    const tokens = tokenizer.encode(text);
+    let tokens = text === undefined ? [] : tokenizer.encode(text);
+    const datasets = values.text === undefined ? [] : [values.text];
+    if (calibration.documents.length) {
+      // --text stays one document (its ids unchanged); conversations go through the chat template.
+      const documents: CalibrationDocument[] = text === undefined ? calibration.documents : [{ kind: 'text', text, origin: values.text! }, ...calibration.documents];
+      tokens = assembleCalibrationStream(documents, await loadCalibrationTokenizer(files), {
+        chatTemplate: chatTemplateFromMetadata(plan.metadata),
+        templateLabel: `${files.label} chat template`,
+        onWarning: (message) => process.stderr.write(`imatrix: warning: ${message}\n`),
+      }).tokens;
+      datasets.push(...calibration.datasets);
+    }
     const started = performance.now();
     const stats = await collectImatrix(forwardModelFromPlan(plan), planWeights(plan, files), tokens, {
       contextSize, maxChunks, bos: tokenizer.bos,
       onProgress: (done, total) => process.stderr.write(`\rimatrix: ${done}/${total} chunks`),
     });
     const seconds = (performance.now() - started) / 1000;
-    await writeFile(values.output, imatrixGgufBytes(stats, [values.text]));
+    await writeFile(values.output, imatrixGgufBytes(stats, datasets));
     process.stderr.write(`\nimatrix: ${stats.entries.size} entries, ${stats.chunkCount} chunks of ${contextSize} tokens (${Math.round((stats.chunkCount * contextSize) / seconds)} tokens/s) -> ${values.output}\n`);
   } finally {
     await files.close();

@@ -1,7 +1,7 @@
 import { tensorBytes } from '../../core/ggml-type.ts';
 import { planModel } from '../../core/model/plan-model.ts';
-import { chooseTensorTypes } from '../../core/recipe/choose-types.ts';
-import { parseCommandArgs, requireType } from '../args.ts';
+import { chooseMixTypes } from '../../core/recipe/llama-mixes.ts';
+import { parseCommandArgs, parseMix } from '../args.ts';
 import { CliError } from '../cli-error.ts';
 import { openModelSource } from '../model-source.ts';
 
@@ -9,12 +9,15 @@ export async function inspectCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs(args, {
     json: { type: 'boolean' },
     type: { type: 'string', default: 'F16' },
+    /** Plan as if an importance matrix were given (mixes that need one). */
+    imatrix: { type: 'boolean' },
   });
   if (positionals.length !== 1) throw new CliError('inspect takes one model folder');
   const files = await openModelSource(positionals[0]!);
   try {
     const plan = await planModel(files);
-    const types = chooseTensorTypes(plan, { baseType: requireType(values.type) });
+    // A dry run of the mix, as llama-quantize --dry-run: every tensor's type and size, no weights read.
+    const types = chooseMixTypes(plan, { mix: parseMix(values.type), hasImatrix: values.imatrix ?? false });
     const rows = plan.tensors.map((t) => {
       const type = types.get(t.ggufName)!;
       return {

@@ -8,23 +8,14 @@ import type { ImportanceMatrix } from '../../core/imatrix/imatrix-types.ts';
 import { readImatrix } from '../../core/imatrix/read-imatrix.ts';
 import { planModel } from '../../core/model/plan-model.ts';
 import { parseTypeOverride, parseTypeOverrideFile, type TypeOverride } from '../../core/recipe/choose-types.ts';
-import { chooseMixTypes, MIXES, MIX_NAMES, parseMixName, type MixName } from '../../core/recipe/llama-mixes.ts';
+import { chooseMixTypes, MIXES } from '../../core/recipe/llama-mixes.ts';
 import { NodeFileSource } from '../../io/node-files.node.ts';
 import { nodeFileSink } from '../../io/node-sink.node.ts';
-import { parseBackend, parseCommandArgs } from '../args.ts';
+import { parseBackend, parseCommandArgs, parseMix } from '../args.ts';
 import { openBackend } from '../backend.ts';
 import { CliError } from '../cli-error.ts';
 import { openModelSource } from '../model-source.ts';
 import { exportProgressPrinter } from '../progress.ts';
-
-function parseMix(value: string | undefined): MixName {
-  if (!value) throw new CliError('--type is required');
-  const byName = parseMixName(value);
-  if (byName) return byName;
-  const byFtype = MIX_NAMES.find((m) => /^\d+$/.test(value) && MIXES[m].ftype === Number(value));
-  if (byFtype) return byFtype;
-  throw new CliError(`--type ${value}: unknown type; one of ${MIX_NAMES.join(', ')} (or Q3_K, Q4_K, Q5_K, or an ftype number)`);
-}
 
 function optionalType(value: string | undefined, flag: string): GgmlTypeName | undefined {
   if (value === undefined) return undefined;
