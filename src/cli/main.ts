@@ -10,7 +10,7 @@ const USAGE = `usage:
   quant-studio quantize <source> --type <MIX> [--imatrix F] [--tensor-type REGEX=TYPE]... [--tensor-type-file F]
                         [--output-tensor-type T] [--token-embedding-type T] [--pure] [--leave-output-tensor]
                         [--backend auto|gpu|cpu] -o <out.gguf>
-  quant-studio imatrix <source> --text <file> [--ctx N] [--chunks N] -o <out.imatrix.gguf>
+  quant-studio imatrix <source> [--text F] [--chat F.jsonl] [--default-set] [--ctx N] [--chunks N] -o <out.imatrix.gguf>
   quant-studio eval <source> <quant.gguf> --text <file> [--ctx N] [--chunks N] [--json] [--exact-f32]
   quant-studio blocks --type <TYPE> --cols <N> [--imatrix im.f32] [--backend auto|gpu|cpu] <in.f32> <out.bin>
 

@@ -31,8 +31,9 @@ export function DownloadStatus() {
                 <span className="progress-fill" style={{ width: `${f.size > 0 ? Math.min(100, (100 * f.bytes) / f.size) : 100}%` }} />
               </span>
               <span className="muted download-file-numbers">
-                {formatBytes(f.bytes)} / {formatBytes(f.size)} · {formatRate(f.bytesPerSecond)} ·{' '}
-                {f.bytes >= f.size ? 'done' : `${formatDuration(f.etaSeconds)} left`}
+                {formatBytes(f.bytes)} / {formatBytes(f.size)}
+                {f.bytesPerSecond > 0 ? ` · ${formatRate(f.bytesPerSecond)}` : ''}
+                {f.bytes >= f.size ? ' · done' : ` · ${formatDuration(f.etaSeconds)} left`}
               </span>
             </li>
           ))}

@@ -82,7 +82,9 @@ export function describeArchComparison(cases: readonly ArchCase[]): void {
           expect(diff, `${arch}: max |Δlogit| ${diff}`).toBeLessThan(1e-3);
           const im = imatrixDiff(cpu.imatrix, imatrix);
           expect(im.sameEntries).toBe(true);
-          expect(im.maxRel, `${arch}: imatrix max relative Δ ${im.maxRel}`).toBeLessThan(1e-4);
+          // With an f16 KV cache a probability on an f16 rounding boundary may round either way (the
+          // CPU rounds a double, the GPU a float): one f16 ulp, 1e-3 relative, on the o-proj input.
+          expect(im.maxRel, `${arch}: imatrix max relative Δ ${im.maxRel}`).toBeLessThan(kvCache === 'f16' ? 2e-3 : 1e-4);
           expect(uncapturedGpuErrors).toEqual([]);
         } finally {
           await files.close();

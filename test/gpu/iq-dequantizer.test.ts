@@ -1,6 +1,7 @@
 // GPU dequantization of the low-bit i-quants equals the CPU reference (ggml's dequantize_row_iq*)
 // bit for bit, on every golden file (all 48 rows: outliers, tiny rows with subnormal products,
-// huge rows, all-zero blocks), plus random bytes that reach every grid index, sign and scale code.
+// huge rows, all-zero blocks), plus random bytes (arbitrary indices, signs, scale codes and fp16
+// scales, NaN and inf included).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowBytes } from '../../src/core/ggml-type.ts';
 import { dequantizeRowsCpu } from '../../src/core/quant/dequantize.ts';
@@ -30,7 +31,7 @@ function firstBitDifference(a: Float32Array, b: Float32Array): number {
   return a.length === b.length ? -1 : Math.min(a.length, b.length);
 }
 
-/** Deterministic random block bytes: every grid index, sign pattern, scale code and fp16 scale bits. */
+/** Deterministic random block bytes: arbitrary grid indices, sign patterns, scale codes and fp16 scale bits. */
 function randomRows(type: (typeof GPU_IQ_TYPES)[number], rows: number, cols: number): Uint8Array {
   const bytes = new Uint8Array(rows * rowBytes(type, cols));
   let seed = 0x9e3779b9;
