@@ -8,7 +8,8 @@ import { buildLlamaTools } from '../../scripts/build-llama-tools.mjs';
 let binDir: string | null = null;
 
 export function llamaToolPath(tool: 'llama-quantize' | 'llama-imatrix' | 'llama-perplexity'): string {
-  binDir ??= buildLlamaTools();
+  // Built once by test/global-setup.ts under vitest; outside it (benchmarks) build or reuse here.
+  binDir ??= process.env.QUANT_STUDIO_LLAMA_TOOLS ?? buildLlamaTools();
   return path.join(binDir, tool);
 }
 
