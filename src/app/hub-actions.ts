@@ -7,7 +7,7 @@ import type { DownloadEvent } from '../workers/export.worker.ts';
 import { exportWorker } from './export-client.ts';
 import { nextOpen } from './source-actions.ts';
 import { resetRecipeTypes } from './recipe-actions.ts';
-import { endpointFromSearch, rememberedToken, rememberToken } from './hub-settings.ts';
+import { endpointFromSearch, initialToken, rememberedToken, rememberToken } from './hub-settings.ts';
 import { initialDownload, initialExport, initialSource, useStudio, type DownloadSlice, type HubFormSlice } from './store.ts';
 
 export type HubForm = HubFormSlice['hubForm'];
@@ -38,9 +38,10 @@ export function onDownloadEvent(event: DownloadEvent): void {
 
 /** Start-up: the endpoint from `?endpoint=`, a remembered token, the cache preference. */
 export function loadHubSettings(): void {
-  const token = rememberedToken();
+  const remembered = rememberedToken();
+  const endpoint = endpointFromSearch(globalThis.location?.search ?? '');
   useStudio.setState((s) => ({
-    hubForm: { ...s.hubForm, endpoint: endpointFromSearch(globalThis.location?.search ?? ''), token, rememberToken: token !== '' },
+    hubForm: { ...s.hubForm, endpoint, token: initialToken(endpoint, remembered), rememberToken: remembered !== '' },
   }));
   loadCachePreference();
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ENDPOINT, endpointFromSearch, rememberedToken, rememberToken, TOKEN_STORAGE_KEY } from './hub-settings.ts';
+import { DEFAULT_ENDPOINT, endpointFromSearch, initialToken, rememberedToken, rememberToken, TOKEN_STORAGE_KEY } from './hub-settings.ts';
 
 function memoryStorage() {
   const map = new Map<string, string>();
@@ -38,5 +38,12 @@ describe('remembered token', () => {
     const throwing = { getItem: () => { throw new Error('denied'); }, setItem: () => { throw new Error('quota'); }, removeItem: () => {} };
     expect(rememberedToken(throwing)).toBe('');
     expect(() => rememberToken('hf_x', throwing)).not.toThrow();
+  });
+});
+
+describe('initialToken', () => {
+  it('fills a remembered token in for the Hub only, never for an endpoint taken from a link', () => {
+    expect(initialToken(DEFAULT_ENDPOINT, 'hf_abc')).toBe('hf_abc');
+    expect(initialToken('http://evil.example', 'hf_abc')).toBe('');
   });
 });

@@ -46,3 +46,11 @@ export function rememberToken(token: string | null, store: KeyValueStorage | nul
     // quota or a refusing storage: the token still works for this session
   }
 }
+
+/**
+ * The token the form starts with. A remembered token is filled in only for the default endpoint:
+ * a link with `?endpoint=` pointing elsewhere must not be able to collect it with one click.
+ */
+export function initialToken(endpoint: string, remembered: string): string {
+  return endpoint === DEFAULT_ENDPOINT ? remembered : '';
+}

@@ -3,6 +3,7 @@ import { blocksCommand } from './commands/blocks.ts';
 import { evalCommand } from './commands/eval.ts';
 import { imatrixCommand } from './commands/imatrix.ts';
 import { inspectCommand } from './commands/inspect.ts';
+import { planCommand } from './commands/plan.ts';
 import { quantizeCommand } from './commands/quantize.ts';
 
 const USAGE = `usage:
@@ -10,6 +11,10 @@ const USAGE = `usage:
   quant-studio quantize <source> --type <MIX> [--imatrix F] [--tensor-type REGEX=TYPE]... [--tensor-type-file F]
                         [--output-tensor-type T] [--token-embedding-type T] [--pure] [--leave-output-tensor]
                         [--backend auto|gpu|cpu] -o <out.gguf>
+  quant-studio quantize <source> --recipe <recipe.json> [--imatrix F] [--backend auto|gpu|cpu] -o <out.gguf>
+  quant-studio plan <source> (--target-size BYTES | --target-bpw X | --target-mix MIX) [--imatrix F] [--text F]
+                    [--ctx N] [--chunks N] [--allow TYPES] [--candidates TYPES] [--lock TENSOR=TYPE]...
+                    [--measure probe|all|none] [--sensitivity cache.json] [--tensor-type-file F] -o <recipe.json>
   quant-studio imatrix <source> [--text F] [--chat F.jsonl] [--default-set] [--ctx N] [--chunks N] -o <out.imatrix.gguf>
   quant-studio eval <source> <quant.gguf> --text <file> [--ctx N] [--chunks N] [--json] [--exact-f32]
   quant-studio blocks --type <TYPE> --cols <N> [--imatrix im.f32] [--backend auto|gpu|cpu] <in.f32> <out.bin>
@@ -29,6 +34,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   blocks: blocksCommand,
   imatrix: imatrixCommand,
   eval: evalCommand,
+  plan: planCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

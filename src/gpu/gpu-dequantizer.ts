@@ -7,6 +7,8 @@ import { createGpuBufferPool } from './gpu-buffer-pool.ts';
 import { dispatchGrid, planRowChunks, type ChunkLimits } from './quant-chunks.ts';
 import { isGpuQuantType, QUANT_WORKGROUP_SIZE, type GpuQuantType } from './quant-variants.ts';
 import { dequantShape } from './dequant-variants.ts';
+import { createGpuIqDequantizer } from './iq-gpu-dequantizer.ts';
+import { isGpuIqType } from './iq-variants.ts';
 
 const OWNER = 'GpuRowDequantizer';
 
@@ -25,6 +27,7 @@ export interface GpuRowDequantizerOptions {
 export function createGpuRowDequantizer(device: GPUDevice, options: GpuRowDequantizerOptions = {}): GpuRowDequantizer {
   const { STORAGE, COPY_DST, COPY_SRC, MAP_READ, UNIFORM } = GPUBufferUsage;
   const pool = createGpuBufferPool(device, OWNER);
+  const iq = createGpuIqDequantizer(device, options);
   const entry = (binding: number, type: GPUBufferBindingType): GPUBindGroupLayoutEntry =>
     ({ binding, visibility: GPUShaderStage.COMPUTE, buffer: { type } });
   const bindLayout = device.createBindGroupLayout({
@@ -121,14 +124,16 @@ export function createGpuRowDequantizer(device: GPUDevice, options: GpuRowDequan
   }
 
   return {
-    supports: (type) => isGpuQuantType(type),
+    supports: (type) => isGpuQuantType(type) || isGpuIqType(type),
     dequantizeRows(type, bytes, cols) {
+      if (isGpuIqType(type)) return iq.dequantizeRows(type, bytes, cols);
       const run = queue.then(() => dequantizeAll(type, bytes, cols));
       queue = run.catch(() => undefined);
       return run;
     },
     dispose() {
       pool.destroy();
+      iq.dispose();
     },
   };
 }

@@ -1,6 +1,8 @@
 // RowQuantizer on WebGPU: byte-identical to ggml's reference quantizers because every float
 // operation that decides a byte runs in the integer softfloat of shaders/common/softfloat.wgsl.
 // Worker-agnostic: it only needs a GPUDevice (see device.ts).
+import { createGpuIqQuantizer } from './iq-gpu-quantizer.ts';
+import { isGpuIqType } from './iq-variants.ts';
 import { GGML_TYPES, rowBytes, type GgmlTypeName } from '../core/ggml-type.ts';
 import type { RowQuantizer } from '../core/quant/row-quantizer.ts';
 import { createGpuBufferPool } from './gpu-buffer-pool.ts';
@@ -27,6 +29,8 @@ export function createGpuRowQuantizer(device: GPUDevice, options: GpuRowQuantize
   const { STORAGE, COPY_DST, COPY_SRC, MAP_READ, UNIFORM } = GPUBufferUsage;
   const pipelines = createQuantPipelines(device);
   const pool = createGpuBufferPool(device, OWNER);
+  // The low-bit i-quants need lattice tables bound as well: their own module, same contract.
+  const iq = createGpuIqQuantizer(device, options);
   const limits: ChunkLimits = {
     maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
     maxBufferSize: device.limits.maxBufferSize,
@@ -132,14 +136,16 @@ export function createGpuRowQuantizer(device: GPUDevice, options: GpuRowQuantize
 
   return {
     name: 'gpu',
-    supports: (type) => isGpuQuantType(type),
+    supports: (type) => isGpuQuantType(type) || isGpuIqType(type),
     quantizeRows(type, src, cols, imatrix) {
+      if (isGpuIqType(type)) return iq.quantizeRows(type, src, cols, imatrix);
       const run = queue.then(() => quantizeAll(type, src, cols, imatrix));
       queue = run.catch(() => undefined);
       return run;
     },
     dispose() {
       pool.destroy();
+      iq.dispose();
     },
   };
 }

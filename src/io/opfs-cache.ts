@@ -147,7 +147,7 @@ export async function cachedModelFiles(
     if (!entry.sha256) continue;
     const name = dataName(entry.path);
     if ((await readMarker(dir, name)) !== entry.sha256.toLowerCase()) continue;
-    const file = await (await dir.getFileHandle(`${name}.data`)).getFile().catch(() => null);
+    const file = await dir.getFileHandle(`${name}.data`).then((h) => h.getFile(), () => null);
     if (file?.size === entry.size) complete.set(entry.path, cachedSource(entry.path, file, events));
   }
 

@@ -9,6 +9,7 @@ import { readImatrix } from '../../core/imatrix/read-imatrix.ts';
 import { planModel } from '../../core/model/plan-model.ts';
 import { parseTypeOverride, parseTypeOverrideFile, type TypeOverride } from '../../core/recipe/choose-types.ts';
 import { chooseMixTypes, MIXES } from '../../core/recipe/llama-mixes.ts';
+import { parseRecipe, recipeTypes, type Recipe } from '../../core/dynamic/recipe.ts';
 import { NodeFileSource } from '../../io/node-files.node.ts';
 import { nodeFileSink } from '../../io/node-sink.node.ts';
 import { parseBackend, parseCommandArgs, parseMix } from '../args.ts';
@@ -32,7 +33,7 @@ function asCliError<T>(f: () => T): T {
   }
 }
 
-async function loadImatrix(file: string): Promise<ImportanceMatrix> {
+export async function loadImatrix(file: string): Promise<ImportanceMatrix> {
   const { stat } = await import('node:fs/promises');
   const size = await stat(file).then((s) => s.size, (e: Error) => { throw new CliError(`--imatrix ${file}: ${e.message}`); });
   const source = new NodeFileSource(file, file, size);
@@ -55,10 +56,17 @@ export async function quantizeCommand(args: string[]): Promise<void> {
     'leave-output-tensor': { type: 'boolean' },
     backend: { type: 'string' },
     output: { type: 'string', short: 'o' },
+    recipe: { type: 'string' },
   });
   if (positionals.length !== 1) throw new CliError('quantize takes one model folder');
   if (!values.output) throw new CliError('-o <out.gguf> is required');
-  const mix = parseMix(values.type);
+  // A recipe fixes every tensor's type: the mix options would contradict it.
+  const mixOptions = ['type', 'tensor-type', 'tensor-type-file', 'output-tensor-type', 'token-embedding-type', 'pure', 'leave-output-tensor'] as const;
+  if (values.recipe && mixOptions.some((k) => values[k] !== undefined)) throw new CliError(`--recipe fixes every tensor's type; it cannot be combined with --${mixOptions.find((k) => values[k] !== undefined)}`);
+  const recipe: Recipe | null = values.recipe
+    ? await readFile(values.recipe, 'utf8').then((text) => asCliError(() => parseRecipe(text, values.recipe!)), (e: Error) => { throw new CliError(`--recipe ${values.recipe}: ${e.message}`); })
+    : null;
+  const mix = recipe ? recipe.baseMix : parseMix(values.type);
   const overrides: TypeOverride[] = (values['tensor-type'] ?? []).map((t) => asCliError(() => parseTypeOverride(t, parseGgmlTypeName)));
   for (const file of values['tensor-type-file'] ?? []) {
     const text = await readFile(file, 'utf8').catch((e: Error) => { throw new CliError(`--tensor-type-file ${file}: ${e.message}`); });
@@ -76,7 +84,7 @@ export async function quantizeCommand(args: string[]): Promise<void> {
   process.once('SIGINT', onSignal);
   try {
     const plan = await planModel(files);
-    const types = asCliError(() =>
+    const types = asCliError(() => recipe ? recipeTypes(plan, recipe, values.recipe) :
       chooseMixTypes(plan, {
         mix, hasImatrix: imatrix !== null, pure: values.pure, overrides, outputTensorType, tokenEmbeddingType,
         leaveOutputTensor: values['leave-output-tensor'],

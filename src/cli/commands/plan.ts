@@ -1,0 +1,142 @@
+// quant-studio plan: a dynamic recipe. Measures every tensor's sensitivity on calibration text
+// (cached in --sensitivity FILE), then chooses each tensor's type to minimise the predicted KL
+// divergence under a size budget, and writes the recipe (and, on request, the same choices as
+// llama-quantize's --tensor-type-file).
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { allocateTypes, type AllocationTarget } from '../../core/dynamic/allocate.ts';
+import { DEFAULT_CANDIDATES } from '../../core/dynamic/candidate-types.ts';
+import { hashImportance, hashTokenSequences, planFingerprint } from '../../core/dynamic/content-hash.ts';
+import { measureSensitivity } from '../../core/dynamic/measure-sensitivity.ts';
+import { buildRecipe } from '../../core/dynamic/recipe.ts';
+import { parseSensitivityTable, sensitivityCacheKey, type MeasureMode, type SensitivityTable } from '../../core/dynamic/sensitivity-types.ts';
+import { recipeTensorTypeFile } from '../../core/dynamic/tensor-type-file.ts';
+import { planGgufLayout } from '../../core/export/export-gguf.ts';
+import { chunkTokens } from '../../core/forward/chunks.ts';
+import { forwardModelFromPlan } from '../../core/forward/forward-model.ts';
+import { loadTextTokenizer } from '../../core/forward/tokenize.ts';
+import { planWeights } from '../../core/forward/weights.ts';
+import { parseGgmlTypeName, type GgmlTypeName } from '../../core/ggml-type.ts';
+import { imatrixMetadata } from '../../core/imatrix/imatrix-metadata.ts';
+import { planModel } from '../../core/model/plan-model.ts';
+import { chooseMixTypes, MIXES } from '../../core/recipe/llama-mixes.ts';
+import { parseBackend, parseCommandArgs, parseMix } from '../args.ts';
+import { openBackend } from '../backend.ts';
+import { CliError } from '../cli-error.ts';
+import { openModelSource } from '../model-source.ts';
+import { loadImatrix } from './quantize.ts';
+import { positiveInt } from './imatrix.ts';
+
+const PACKAGE_JSON = path.resolve(import.meta.dirname, '../../../package.json');
+
+function parseTypes(list: string, flag: string): GgmlTypeName[] {
+  return list.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
+    const t = parseGgmlTypeName(s);
+    if (!t) throw new CliError(`${flag} ${list}: unknown type "${s}"`);
+    return t;
+  });
+}
+
+function parseLocks(entries: readonly string[]): Map<string, GgmlTypeName> {
+  return new Map(entries.map((e) => {
+    const eq = e.lastIndexOf('=');
+    const type = eq > 0 ? parseGgmlTypeName(e.slice(eq + 1)) : undefined;
+    if (!type) throw new CliError(`--lock ${e}: expected TENSOR=TYPE, e.g. blk.0.attn_v.weight=Q8_0`);
+    return [e.slice(0, eq), type];
+  }));
+}
+
+function parseMeasure(value: string | undefined): MeasureMode {
+  const v = value ?? 'probe';
+  if (v !== 'all' && v !== 'probe' && v !== 'none') throw new CliError(`--measure ${value}: expected all, probe or none`);
+  return v;
+}
+
+export async function planCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseCommandArgs(args, {
+    'target-size': { type: 'string' }, 'target-bpw': { type: 'string' }, 'target-mix': { type: 'string' },
+    imatrix: { type: 'string' }, text: { type: 'string', short: 'f' }, ctx: { type: 'string', short: 'c' }, chunks: { type: 'string' },
+    allow: { type: 'string' }, candidates: { type: 'string' }, lock: { type: 'string', multiple: true },
+    measure: { type: 'string' }, sensitivity: { type: 'string' }, 'tensor-type-file': { type: 'string' },
+    backend: { type: 'string' }, output: { type: 'string', short: 'o' },
+  });
+  if (positionals.length !== 1) throw new CliError('plan takes one model source');
+  if (!values.output) throw new CliError('-o <recipe.json> is required');
+  const targets = [values['target-size'], values['target-bpw'], values['target-mix']].filter((v) => v !== undefined);
+  if (targets.length !== 1) throw new CliError('give exactly one of --target-size BYTES, --target-bpw X, --target-mix MIX');
+  const measure = parseMeasure(values.measure);
+  if (measure !== 'none' && !values.text) throw new CliError('--text <file> is required to measure the KL (or --measure none)');
+  const allowed = values.allow ? parseTypes(values.allow, '--allow') : undefined;
+  const candidates = values.candidates ? parseTypes(values.candidates, '--candidates') : (allowed ?? DEFAULT_CANDIDATES);
+  const locks = parseLocks(values.lock ?? []);
+  const contextSize = positiveInt(values.ctx, '--ctx', 128)!;
+  const chunkCount = positiveInt(values.chunks, '--chunks', 8)!;
+  const imatrix = values.imatrix ? await loadImatrix(values.imatrix) : null;
+  const version = (JSON.parse(await readFile(PACKAGE_JSON, 'utf8')) as { version: string }).version;
+
+  const files = await openModelSource(positionals[0]!);
+  const backend = await openBackend(parseBackend(values.backend));
+  try {
+    const plan = await planModel(files);
+    for (const name of locks.keys()) if (!plan.tensors.some((t) => t.ggufName === name)) throw new CliError(`--lock ${name}: the model has no such tensor`);
+    const fingerprint = planFingerprint(plan);
+    const modelId = positionals[0]!.startsWith('hf://') ? positionals[0]! : `folder:${fingerprint}`;
+    let sequences: number[][] = [];
+    if (values.text) {
+      const text = await readFile(values.text, 'utf8').catch((e: Error) => { throw new CliError(`--text ${values.text}: ${e.message}`); });
+      const tokenizer = await loadTextTokenizer(files);
+      // The last chunks of the text: a calibration file's head usually fed the imatrix.
+      sequences = chunkTokens(tokenizer.encode(text), { contextSize, bos: tokenizer.bos }, `--text ${values.text}`).slice(-chunkCount);
+    }
+    const key = { model: modelId, calibration: values.text ? hashTokenSequences(sequences) : null, imatrix: imatrix ? hashImportance(imatrix.entries) : null };
+    let table: SensitivityTable | null = null;
+    const wanted = sensitivityCacheKey({ ...key, candidates: [...candidates], measure });
+    if (values.sensitivity && (await stat(values.sensitivity).catch(() => null))) {
+      const cached = parseSensitivityTable(await readFile(values.sensitivity, 'utf8'), values.sensitivity);
+      if (sensitivityCacheKey(cached.key) === wanted) table = cached;
+      else process.stderr.write(`${values.sensitivity}: made for another model, text, imatrix or candidate list; measuring again\n`);
+    }
+    if (!table) {
+      const started = performance.now();
+      table = await measureSensitivity({
+        plan, model: forwardModelFromPlan(plan), weights: planWeights(plan, files), quantizer: backend.quantizer,
+        imatrix: imatrix?.entries ?? null, sequences, key, candidates, measure,
+        onProgress: (p) => { if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2Ksensitivity ${p.stage} ${p.done}/${p.total} ${p.tensor ?? ''} ${p.type ?? ''}`); },
+      });
+      process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}sensitivity measured in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+      if (values.sensitivity) await writeFile(values.sensitivity, JSON.stringify(table));
+    }
+    const extraMetadata = imatrix ? imatrixMetadata(imatrix, values.imatrix!) : [];
+    let target: AllocationTarget;
+    if (values['target-mix']) {
+      const mix = parseMix(values['target-mix']);
+      const types = chooseMixTypes(plan, { mix, hasImatrix: imatrix !== null });
+      target = { fileBytes: planGgufLayout(plan, types, MIXES[mix].ftype, extraMetadata).totalBytes };
+    } else if (values['target-size']) {
+      const n = Number(values['target-size']);
+      if (!Number.isInteger(n) || n <= 0) throw new CliError(`--target-size ${values['target-size']}: expected a number of bytes`);
+      target = { fileBytes: n };
+    } else {
+      const x = Number(values['target-bpw']);
+      if (!(x > 0 && x <= 32)) throw new CliError(`--target-bpw ${values['target-bpw']}: expected bits per weight, e.g. 4.5`);
+      target = { bitsPerWeight: x };
+    }
+    // general.file_type is a u32 whatever the mix: any ftype gives the header's size.
+    const allocation = (() => {
+      try {
+        return allocateTypes({ plan, table, target, locked: locks, allowed, fileType: 0, extraMetadata });
+      } catch (e) {
+        throw new CliError((e as Error).message);
+      }
+    })();
+    const recipe = buildRecipe(plan, allocation, {
+      model: modelId, modelFingerprint: fingerprint, imatrix: key.imatrix, calibration: key.calibration, tool: `quant-studio ${version}`,
+    }, target);
+    await writeFile(values.output, `${JSON.stringify(recipe, null, 2)}\n`);
+    if (values['tensor-type-file']) await writeFile(values['tensor-type-file'], recipeTensorTypeFile(recipe));
+    process.stderr.write(`wrote ${values.output}: ${recipe.fileBytes} bytes, ${recipe.bitsPerWeight.toFixed(3)} bpw, predicted KLD ${recipe.predictedKld?.toExponential(3)}, llama-quantize base ${recipe.baseMix}\n`);
+  } finally {
+    backend.dispose();
+    await files.close();
+  }
+}

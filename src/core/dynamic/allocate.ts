@@ -1,0 +1,162 @@
+// Chooses every tensor's type to minimise the predicted KL (per-tensor costs added up) under a
+// size budget: a Lagrangian sweep (each tensor takes the type minimising kld + λ·bytes; λ found
+// by bisection so the file just fits), then a greedy fix-up that spends what is left on the
+// upgrades with the best KL saved per byte. Sizes are the real GGUF layout: the header is fixed
+// by the tensor list and metadata, each tensor's data is padded to the alignment.
+import { planGgufLayout } from '../export/export-gguf.ts';
+import { GGML_TYPES, tensorBytes, type GgmlTypeName } from '../ggml-type.ts';
+import { alignUp } from '../gguf/gguf-header.ts';
+import type { GgufKv } from '../gguf/gguf-value.ts';
+import type { ModelPlan, PlannedTensor, TensorTypes } from '../model/plan-types.ts';
+import { fallbackForRowLength } from '../recipe/choose-types.ts';
+import { bitsOf } from './candidate-types.ts';
+import type { SensitivityTable, TensorSensitivity } from './sensitivity-types.ts';
+
+export type AllocationTarget = { fileBytes: number } | { bitsPerWeight: number };
+
+export interface AllocateOptions {
+  plan: ModelPlan;
+  table: SensitivityTable;
+  target: AllocationTarget;
+  /** The user's fixed choices; they are kept (after llama.cpp's row-length fallback). */
+  locked?: ReadonlyMap<string, GgmlTypeName>;
+  /** Only these types (default: every candidate of the table). */
+  allowed?: readonly GgmlTypeName[];
+  /** What the export writes in the header (general.file_type, imatrix keys): they decide its size. */
+  fileType?: number;
+  extraMetadata?: readonly GgufKv[];
+}
+
+export interface TensorChoice { type: GgmlTypeName; kld: number; locked: boolean }
+
+export interface Allocation {
+  types: TensorTypes;
+  choices: Map<string, TensorChoice>;
+  fileBytes: number;
+  /** Tensor data bits per weight over all tensors (llama.cpp's BPW). */
+  bitsPerWeight: number;
+  predictedKld: number;
+}
+
+interface Option { type: GgmlTypeName; size: number; kld: number }
+interface Slot { name: string; options: Option[]; choice: number }
+
+const elementsOf = (t: PlannedTensor) => t.ne.reduce((a, b) => a * b, 1);
+
+/** The Pareto front: larger types only where they cost less KL. */
+function paretoFront(options: Option[]): Option[] {
+  const sorted = [...options].sort((a, b) => a.size - b.size || a.kld - b.kld);
+  const front: Option[] = [];
+  for (const o of sorted) if (front.length === 0 || o.kld < front[front.length - 1]!.kld) front.push(o);
+  return front;
+}
+
+/** Predicted cost of a type the table did not measure (a lock): the candidate nearest in bits. */
+function costOfLocked(s: TensorSensitivity | undefined, type: GgmlTypeName): number {
+  if (!s || s.candidates.length === 0) return 0;
+  const exact = s.candidates.find((c) => c.type === type);
+  if (exact) return exact.kld;
+  const nearest = [...s.candidates].sort((a, b) => Math.abs(bitsOf(a.type) - bitsOf(type)) - Math.abs(bitsOf(b.type) - bitsOf(type)))[0]!;
+  return bitsOf(type) > bitsOf(s.candidates[s.candidates.length - 1]!.type) ? 0 : nearest.kld;
+}
+
+export function allocateTypes(o: AllocateOptions): Allocation {
+  const { plan, table } = o;
+  const sens = new Map(table.tensors.map((t) => [t.name, t]));
+  const allowed = o.allowed ? new Set(o.allowed) : null;
+  const startTypes: TensorTypes = new Map();
+  const fixed = new Map<string, TensorChoice>();
+  const slots: Slot[] = [];
+  const byFile = 'fileBytes' in o.target;
+
+  for (const t of plan.tensors) {
+    const s = sens.get(t.ggufName);
+    const lock = o.locked?.get(t.ggufName);
+    if (!t.quantizable) {
+      if (lock && lock !== 'F32') throw new Error(`lock ${t.ggufName}=${lock}: this tensor is never quantized (it stays F32)`);
+      fixed.set(t.ggufName, { type: 'F32', kld: 0, locked: false });
+    } else if (lock) {
+      const type = fallbackForRowLength(lock, t.ne[0]!);
+      fixed.set(t.ggufName, { type, kld: costOfLocked(s, type), locked: true });
+    } else {
+      const options = (s?.candidates ?? [])
+        .filter((c) => !allowed || allowed.has(c.type))
+        .map((c) => ({ type: c.type, size: tensorBytes(c.type, t.ne) as number, kld: c.kld }));
+      if (options.length === 0) {
+        const allowedTypes = [...(allowed ?? [])].filter((x) => t.ne[0]! % GGML_TYPES[x].blockSize === 0);
+        throw new Error(`tensor "${t.ggufName}" (row length ${t.ne[0]}): no measured candidate is allowed${allowedTypes.length ? '' : ' or fits its rows'}; allow more types or lock it`);
+      }
+      slots.push({ name: t.ggufName, options: paretoFront(options), choice: 0 });
+    }
+    startTypes.set(t.ggufName, fixed.get(t.ggufName)?.type ?? slots[slots.length - 1]!.options[0]!.type);
+  }
+
+  const layout = planGgufLayout(plan, startTypes, o.fileType, o.extraMetadata);
+  const align = layout.alignment;
+  const accounted = (bytes: number) => (byFile ? alignUp(bytes, align) : bytes);
+  for (const s of slots) for (const opt of s.options) opt.size = accounted(opt.size);
+  const fixedSize = plan.tensors.reduce((sum, t) => (fixed.has(t.ggufName) ? sum + accounted(tensorBytes(fixed.get(t.ggufName)!.type, t.ne) as number) : sum), 0)
+    + (byFile ? layout.header.length : 0);
+  const elements = plan.tensors.reduce((s, t) => s + elementsOf(t), 0);
+  const budget = 'fileBytes' in o.target ? o.target.fileBytes : Math.floor((o.target.bitsPerWeight * elements) / 8);
+
+  const sizeOf = () => slots.reduce((s, x) => s + x.options[x.choice]!.size, fixedSize);
+  const chooseFor = (lambda: number) => {
+    for (const s of slots) {
+      let best = 0;
+      s.options.forEach((opt, i) => { if (opt.kld + lambda * opt.size < s.options[best]!.kld + lambda * s.options[best]!.size) best = i; });
+      s.choice = best;
+    }
+  };
+  for (const s of slots) s.choice = 0;
+  const minimum = sizeOf();
+  if (minimum > budget) {
+    throw new Error(`target ${byFile ? `${budget} bytes` : `${(o.target as { bitsPerWeight: number }).bitsPerWeight} bits per weight`} is below the smallest possible file with these types and locks (${byFile ? `${minimum} bytes` : `${((minimum * 8) / elements).toFixed(3)} bpw`})`);
+  }
+  // Bisection on log λ: larger λ, smaller file.
+  let lo = -80, hi = 80;
+  for (let i = 0; i < 100; i++) {
+    const mid = (lo + hi) / 2;
+    chooseFor(Math.exp(mid));
+    if (sizeOf() <= budget) hi = mid; else lo = mid;
+  }
+  chooseFor(Math.exp(hi));
+  if (sizeOf() > budget) for (const s of slots) s.choice = 0;
+
+  // Greedy: the upgrade with the most KL saved per byte that still fits, until none does.
+  let used = sizeOf();
+  for (;;) {
+    let best: { s: Slot; j: number; rate: number } | null = null;
+    for (const s of slots) {
+      const cur = s.options[s.choice]!;
+      for (let j = s.choice + 1; j < s.options.length; j++) {
+        const opt = s.options[j]!;
+        const extra = opt.size - cur.size;
+        const saved = cur.kld - opt.kld;
+        if (saved <= 0 || used + extra > budget) continue;
+        const rate = saved / Math.max(extra, 1);
+        if (!best || rate > best.rate) best = { s, j, rate };
+      }
+    }
+    if (!best) break;
+    used += best.s.options[best.j]!.size - best.s.options[best.s.choice]!.size;
+    best.s.choice = best.j;
+  }
+
+  const choices = new Map<string, TensorChoice>();
+  const types: TensorTypes = new Map();
+  for (const t of plan.tensors) {
+    const f = fixed.get(t.ggufName);
+    const slot = slots.find((s) => s.name === t.ggufName);
+    const c = f ?? { type: slot!.options[slot!.choice]!.type, kld: slot!.options[slot!.choice]!.kld, locked: false };
+    choices.set(t.ggufName, c);
+    types.set(t.ggufName, c.type);
+  }
+  const final = planGgufLayout(plan, types, o.fileType, o.extraMetadata);
+  if (byFile && final.totalBytes !== used) throw new Error(`allocation: accounted ${used} bytes but the layout has ${final.totalBytes} (a bug)`);
+  const dataBytes = final.tensorSizes.reduce((a, b) => a + b, 0);
+  return {
+    types, choices, fileBytes: final.totalBytes, bitsPerWeight: (dataBytes * 8) / elements,
+    predictedKld: [...choices.values()].reduce((s, c) => s + c.kld, 0),
+  };
+}

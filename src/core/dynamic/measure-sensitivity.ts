@@ -1,0 +1,178 @@
+// Sensitivity of every quantizable tensor to every candidate type: the imatrix-weighted error
+// (cheap, all candidates) and the KL divergence of the model's output when only that tensor is
+// quantized (the measured cost). The base forward runs once and keeps the residual stream
+// entering each layer; a perturbed tensor of layer L replays layers L.. from there, a batch of
+// perturbed copies at a time, so each later layer's weights are read once per batch.
+import type { BlockWeights } from '../forward/block-weights.ts';
+import { blockTensorName } from '../forward/block-weights.ts';
+import type { ForwardModel, WeightSource } from '../forward/forward-types.ts';
+import { rowBytes, type GgmlTypeName } from '../ggml-type.ts';
+import type { ModelPlan } from '../model/plan-types.ts';
+import type { RowQuantizer } from '../quant/row-quantizer.ts';
+import { candidateTypesFor, DEFAULT_CANDIDATES } from './candidate-types.ts';
+import { completeCosts } from './fit-costs.ts';
+import { embed, loadLayer, prepareReplay, runLayer, tensorOf } from './layer-replay.ts';
+import { logitsAt, meanKld, toLogProbs } from './output-kld.ts';
+import type { MeasureMode, SensitivityTable, TensorSensitivity } from './sensitivity-types.ts';
+import { relativeWeightedError, roundTrip, sampleRows } from './weighted-error.ts';
+
+export interface SensitivityProgress {
+  stage: 'error' | 'base' | 'kld';
+  done: number;
+  total: number;
+  tensor?: string;
+  type?: GgmlTypeName;
+}
+
+export interface MeasureSensitivityOptions {
+  plan: ModelPlan;
+  model: ForwardModel;
+  /** Unquantized weights (planWeights). */
+  weights: WeightSource;
+  quantizer: RowQuantizer;
+  /** Per-column importance by tensor name (ImportanceMatrix.entries), or null. */
+  imatrix: ReadonlyMap<string, Float32Array> | null;
+  /** Held-out calibration token sequences (BOS first where the model adds it). */
+  sequences: readonly (readonly number[])[];
+  /** Identity strings for the cache key (see SensitivityKey). */
+  key: { model: string; calibration: string | null; imatrix: string | null };
+  candidates?: readonly GgmlTypeName[];
+  measure?: MeasureMode;
+  /** Positions from this fraction of each sequence on are scored (default 0.5: scored tokens see context). */
+  scoreFrom?: number;
+  /** Rows of a large tensor used for the weighted error (default 4096). */
+  errorRows?: number;
+  /** Perturbed copies replayed together (bounds memory: each holds the residual stream). */
+  batch?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: SensitivityProgress) => void;
+}
+
+interface Variant { tensor: TensorSensitivity; type: GgmlTypeName; hidden: Float32Array; output?: Float32Array }
+
+/** The types to measure the KL of: all, or a low and a middle one. */
+function typesToMeasure(t: TensorSensitivity, mode: MeasureMode): GgmlTypeName[] {
+  const types = t.candidates.map((c) => c.type);
+  if (mode === 'none' || types.length === 0) return [];
+  if (mode === 'all' || types.length <= 2) return types;
+  return [types[0]!, types[Math.floor((types.length - 1) / 2)]!];
+}
+
+export async function measureSensitivity(o: MeasureSensitivityOptions): Promise<SensitivityTable> {
+  const mode = o.measure ?? 'probe';
+  const candidates = [...(o.candidates ?? DEFAULT_CANDIDATES)];
+  const hp = o.model.hparams;
+  const importance = (name: string) => o.imatrix?.get(name) ?? null;
+  const tensors: TensorSensitivity[] = o.plan.tensors
+    .map((t) => ({ t, types: candidateTypesFor(t, candidates, o.imatrix !== null) }))
+    .filter(({ types }) => types.length > 0)
+    .map(({ t, types }) => ({
+      name: t.ggufName, role: t.role, layer: t.layer, ne: [...t.ne],
+      candidates: types.map((type) => ({ type, bytes: (rowBytes(type, t.ne[0]!) as number) * (t.ne.slice(1).reduce((a, b) => a * b, 1)), weightedError: 0, kld: 0, basis: 'prior' as const })),
+    }));
+  const measured = new Map(tensors.map((t) => [t.name, typesToMeasure(t, mode)]));
+  const errorUnits = tensors.reduce((s, t) => s + t.candidates.length, 0);
+  const kldUnits = [...measured.values()].reduce((s, v) => s + v.length, 0);
+  const total = errorUnits + kldUnits;
+  let done = 0;
+  const tick = (stage: SensitivityProgress['stage'], tensor?: string, type?: GgmlTypeName) => {
+    o.signal?.throwIfAborted();
+    o.onProgress?.({ stage, done, total, tensor, type });
+  };
+
+  const values = async (name: string) => o.weights(tensorOf(o.model, name));
+
+  // The weighted error of every candidate (a row sample of large tensors).
+  for (const t of tensors) {
+    const cols = t.ne[0]!;
+    const sample = sampleRows(await values(t.name), cols, o.errorRows ?? 4096);
+    for (const c of t.candidates) {
+      tick('error', t.name, c.type);
+      c.weightedError = relativeWeightedError(sample, await roundTrip(o.quantizer, c.type, sample, cols, importance(t.name)), cols, importance(t.name));
+      done++;
+    }
+  }
+  if (kldUnits === 0) {
+    completeCosts(tensors, hp.layerCount);
+    return { format: 'quant-studio-sensitivity', version: 1, key: { ...o.key, candidates, measure: mode }, positions: 0, tensors };
+  }
+
+  tick('base');
+  const replay = await prepareReplay(o.model, o.weights, o.sequences);
+  const scored = replay.spans.flatMap((s) => {
+    const from = Math.min(s.length - 1, Math.floor(s.length * (o.scoreFrom ?? 0.5)));
+    return Array.from({ length: s.length - from }, (_, i) => s.start + from + i);
+  });
+  const outputName = o.model.tensors.has('output.weight') ? 'output.weight' : 'token_embd.weight';
+  const norm = await values('output_norm.weight');
+  const baseOutput = await values(outputName);
+  const layerInputs: Float32Array[] = [];
+  const hidden = embed(replay, await values('token_embd.weight'));
+  for (let l = 0; l < hp.layerCount; l++) {
+    layerInputs.push(hidden.slice());
+    runLayer(replay, l, await loadLayer(replay, l), hidden);
+  }
+  const baseLogProbs = toLogProbs(logitsAt(hp, hidden, scored, norm, baseOutput), hp.vocabSize);
+  const finalHidden = hidden;
+
+  const perturbed = async (t: TensorSensitivity, type: GgmlTypeName) =>
+    roundTrip(o.quantizer, type, await values(t.name), t.ne[0]!, importance(t.name));
+  const finish = (v: Variant) => {
+    const lp = toLogProbs(logitsAt(hp, v.hidden, scored, norm, v.output ?? baseOutput), hp.vocabSize);
+    const c = v.tensor.candidates.find((x) => x.type === v.type)!;
+    c.measuredKld = meanKld(baseLogProbs, lp, hp.vocabSize);
+    done++;
+    tick('kld', v.tensor.name, v.type);
+  };
+  /** Replays layers from..end on every variant of the batch, then scores them. */
+  const replayFrom = async (from: number, batch: Variant[]) => {
+    for (let l = from; l < hp.layerCount; l++) {
+      const w = await loadLayer(replay, l);
+      for (const v of batch) runLayer(replay, l, w, v.hidden);
+    }
+    for (const v of batch) finish(v);
+  };
+  const batchSize = Math.max(1, o.batch ?? 16);
+
+  for (const t of tensors) {
+    if (t.layer !== null && blockFieldOf(t.name, t.layer)) continue;
+    for (const type of measured.get(t.name)!) {
+      tick('kld', t.name, type);
+      const q = await perturbed(t, type);
+      if (t.name === 'output.weight') finish({ tensor: t, type, hidden: finalHidden, output: q });
+      else if (t.name === 'token_embd.weight') {
+        const v: Variant = { tensor: t, type, hidden: embed(replay, q), output: outputName === t.name ? q : undefined };
+        await replayFrom(0, [v]);
+      } else {
+        // A tensor the block function does not read (none in the supported architectures): no KL.
+        done++;
+      }
+    }
+  }
+  for (let layer = 0; layer < hp.layerCount; layer++) {
+    const inLayer = tensors.filter((t) => t.layer === layer && blockFieldOf(t.name, layer));
+    const jobs = inLayer.flatMap((t) => measured.get(t.name)!.map((type) => ({ t, type })));
+    if (jobs.length === 0) continue;
+    const base = await loadLayer(replay, layer);
+    for (let j = 0; j < jobs.length; j += batchSize) {
+      const batch: Variant[] = [];
+      for (const { t, type } of jobs.slice(j, j + batchSize)) {
+        tick('kld', t.name, type);
+        const w: BlockWeights = { ...base, [blockFieldOf(t.name, layer)!]: await perturbed(t, type) };
+        const h = layerInputs[layer]!.slice();
+        runLayer(replay, layer, w, h);
+        batch.push({ tensor: t, type, hidden: h });
+      }
+      await replayFrom(layer + 1, batch);
+    }
+  }
+  completeCosts(tensors, hp.layerCount);
+  return { format: 'quant-studio-sensitivity', version: 1, key: { ...o.key, candidates, measure: mode }, positions: scored.length, tensors };
+}
+
+const FIELDS: (keyof BlockWeights)[] = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
+
+/** Which matrix of the block a tensor is, or null for tensors the block reads otherwise. */
+export function blockFieldOf(name: string, layer: number): keyof BlockWeights | null {
+  return FIELDS.find((f) => blockTensorName(layer, f) === name) ?? null;
+}

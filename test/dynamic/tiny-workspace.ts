@@ -1,0 +1,79 @@
+// The evidence rig for dynamic recipes on tiny-llama-10m: TinyStories split as the fixture's
+// README says (first 90% calibration, the rest held out), the BF16 export, llama-imatrix on the
+// calibration part, llama-perplexity's base logits on the held-out part, llama-quantize's mixes,
+// and `quant-studio plan` / `quantize --recipe` for the dynamic recipes.
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Recipe } from '../../src/core/dynamic/recipe.ts';
+import { runCli } from '../helpers/cli.ts';
+import { runLlamaTool } from '../helpers/llama-tools.ts';
+import { TEXT, TINY_LLAMA_10M } from '../helpers/paths.ts';
+
+export const CTX = 256;
+/** Held-out chunks llama-perplexity scores (of the ~76 the tail holds). */
+export const EVAL_CHUNKS = 40;
+
+export interface TinyWorkspace {
+  dir: string;
+  bf16: string;
+  imatrix: string;
+  calibration: string;
+  heldOut: string;
+  baseKld: string;
+}
+
+/** The README's split: the last newline at or before 90% of the characters. */
+export function splitHeldOut(text: string): { calibration: string; heldOut: string } {
+  const cut = text.lastIndexOf('\n', Math.floor(text.length * 0.9)) + 1;
+  return { calibration: text.slice(0, cut), heldOut: text.slice(cut) };
+}
+
+async function cli(args: string[]): Promise<string> {
+  const r = await runCli(args);
+  if (r.code !== 0) throw new Error(`quant-studio ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stderr;
+}
+
+export async function prepareTinyWorkspace(dir: string): Promise<TinyWorkspace> {
+  const { calibration, heldOut } = splitHeldOut(await readFile(path.join(TEXT, 'tinystories_val_sample.txt'), 'utf8'));
+  const w: TinyWorkspace = {
+    dir, bf16: path.join(dir, 'tiny-bf16.gguf'), imatrix: path.join(dir, 'tiny.imatrix.gguf'),
+    calibration: path.join(dir, 'calibration.txt'), heldOut: path.join(dir, 'held-out.txt'), baseKld: path.join(dir, 'base.kld'),
+  };
+  await writeFile(w.calibration, calibration);
+  await writeFile(w.heldOut, heldOut);
+  await cli(['quantize', TINY_LLAMA_10M, '--type', 'BF16', '--backend', 'cpu', '-o', w.bf16]);
+  await runLlamaTool('llama-imatrix', ['-m', w.bf16, '-f', w.calibration, '-c', String(CTX), '--chunks', '32', '-o', w.imatrix, '--no-ppl', '-fa', 'off', '-t', '2']);
+  await runLlamaTool('llama-perplexity', ['-m', w.bf16, '-f', w.heldOut, '-c', String(CTX), '--chunks', String(EVAL_CHUNKS), '--kl-divergence-base', w.baseKld, '-fa', 'off', '-t', '2']);
+  return w;
+}
+
+export interface KldFigures { kld: number; sameTop: number; ppl: number }
+
+/** llama-perplexity --kl-divergence of a GGUF against the BF16 base on the held-out text. */
+export async function llamaKld(w: TinyWorkspace, gguf: string): Promise<KldFigures> {
+  const { stdout, stderr } = await runLlamaTool('llama-perplexity', ['-m', gguf, '-c', String(CTX), '--kl-divergence-base', w.baseKld, '--kl-divergence', '-fa', 'off', '-t', '2']);
+  const out = stdout + stderr;
+  const num = (re: RegExp) => {
+    const m = re.exec(out);
+    if (!m) throw new Error(`llama-perplexity output has no ${re}:\n${out.slice(-2000)}`);
+    return Number(m[1]);
+  };
+  return { kld: num(/Mean\s+KLD:\s+(-?[\d.]+)/), sameTop: num(/Same top p:\s+([\d.]+)/) / 100, ppl: num(/Mean PPL\(Q\)\s+:\s+([\d.]+)/) };
+}
+
+/** llama.cpp's own mix file (llama-quantize with the same imatrix). */
+export async function llamaMix(w: TinyWorkspace, mix: string): Promise<string> {
+  const out = path.join(w.dir, `tiny-${mix}.gguf`);
+  await runLlamaTool('llama-quantize', ['--imatrix', w.imatrix, w.bf16, out, mix, '2']);
+  return out;
+}
+
+/** `quant-studio plan` (the sensitivity cached in the workspace) then `quantize --recipe`. */
+export async function dynamicFile(w: TinyWorkspace, tag: string, target: string[], extra: string[] = []): Promise<{ gguf: string; recipe: Recipe; recipePath: string }> {
+  const recipePath = path.join(w.dir, `dynamic-${tag}.recipe.json`);
+  const gguf = path.join(w.dir, `dynamic-${tag}.gguf`);
+  await cli(['plan', TINY_LLAMA_10M, ...target, '--imatrix', w.imatrix, '--text', w.calibration, '--sensitivity', path.join(w.dir, 'sensitivity.json'), '--backend', 'cpu', ...extra, '-o', recipePath]);
+  await cli(['quantize', TINY_LLAMA_10M, '--recipe', recipePath, '--imatrix', w.imatrix, '--backend', 'cpu', '-o', gguf]);
+  return { gguf, recipe: JSON.parse(await readFile(recipePath, 'utf8')) as Recipe, recipePath };
+}
