@@ -3,7 +3,7 @@
 // it (that stops the requests in flight); the next export reconnects at the same commit.
 import type { ModelFiles } from '../core/bytes-io.ts';
 import { openHubModelFiles, type HubDownloadProgress, type HubModelFiles } from '../io/hub/index.ts';
-import { nobleSha256 } from '../io/hub/sha256.ts';
+import { nobleSha256 } from '../io/hub/index.ts';
 import { cachedModelFiles, type CachedModelFiles } from '../io/opfs-cache.ts';
 
 export interface HubOpenRequest {

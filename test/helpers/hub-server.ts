@@ -134,6 +134,8 @@ function parseRange(header: string | undefined, size: number): { start: number; 
 
 function waitForDrain(res: http.ServerResponse): Promise<void> {
   return new Promise((resolve) => {
+    // A client that has already hung up will never drain: don't wait (the file handle closes).
+    if (res.destroyed || res.closed) return resolve();
     const done = () => {
       res.off('drain', done);
       res.off('close', done);

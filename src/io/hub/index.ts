@@ -4,3 +4,4 @@ export type { FileProgress, HubDownloadProgress } from './download-progress.ts';
 export { HubError } from './hub-errors.ts';
 export { isHubUri, parseHubModelSpec, type HubModelSpec } from './hub-spec.ts';
 export { Sha256MismatchError, type HashFactory, type IncrementalHash } from './sha256-verifier.ts';
+export { nobleSha256 } from './sha256.ts';
