@@ -10,6 +10,9 @@ import { cpuRowQuantizer } from '../src/core/quant/cpu-quantizer.ts';
 import type { RowQuantizer } from '../src/core/quant/row-quantizer.ts';
 import { runAndMeasurePeakRss } from './export-memory.ts';
 import { generateLlamaModel } from '../test/helpers/generate-model.ts';
+import { benchCalibration } from './calibration.ts';
+import { benchCalibrationGpu } from './calibration-gpu.ts';
+import { hubDownloadBench } from './hub-download.ts';
 import { compareWithLlamaQuantize } from './llama-quantize-compare.ts';
 import { gaussianMatrix, measureThroughput } from './quant-throughput.ts';
 
@@ -95,8 +98,8 @@ async function exportMemory(): Promise<void> {
   }
 }
 
-/** `BENCH=throughput,llama,memory` picks sections (default: all). */
-const sections = new Set((process.env.BENCH ?? 'throughput,llama,memory').split(','));
+/** `BENCH=throughput,llama,memory,hub,calibration` picks sections (default: all). */
+const sections = new Set((process.env.BENCH ?? 'throughput,llama,memory,hub,calibration').split(','));
 if (sections.has('throughput')) await throughputTable();
 if (sections.has('llama')) {
   await compareWithLlamaQuantize(4096, 4096, TYPES);
@@ -105,7 +108,8 @@ if (sections.has('llama')) {
   await compareWithLlamaQuantize(151936, 1024, bigTypes);
 }
 if (sections.has('memory')) await exportMemory();
-
-// Section 3: an export straight from a (local stand-in) Hub at a limited rate.
-import { hubDownloadBench } from './hub-download.ts';
-await hubDownloadBench();
+if (sections.has('hub')) await hubDownloadBench();
+if (sections.has('calibration')) {
+  await benchCalibration();
+  await benchCalibrationGpu();
+}
