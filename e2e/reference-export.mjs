@@ -110,3 +110,65 @@ export function syntheticImatrixEntries(plan) {
     .filter((t) => t.quantizable && t.ggufName !== 'token_embd.weight')
     .map((t) => ({ name: t.ggufName, values: Float32Array.from({ length: t.ne[0] }, () => 0.05 + 2 * next() ** 2) }));
 }
+
+/** The default calibration set's token stream for a model folder, as the CLI's --default-set builds it. */
+export async function defaultSetTokens(dir) {
+  const { nodeModelFiles } = await core('src/io/node-files.node.ts');
+  const { planModel } = await core('src/core/model/plan-model.ts');
+  const cal = await core('src/core/calibration/index.ts');
+  const { readFile } = await import('node:fs/promises');
+  const publicDir = path.resolve(import.meta.dirname, '../public/calibration');
+  const bytes = new Uint8Array(await readFile(path.join(publicDir, 'default.jsonl')));
+  const files = await nodeModelFiles(dir);
+  try {
+    const plan = await planModel(files);
+    const documents = cal.parseCalibrationJsonl(new TextDecoder().decode(bytes), 'calibration/default.jsonl');
+    const tokenizer = await cal.loadCalibrationTokenizer(files);
+    const stream = cal.assembleCalibrationStream(documents, tokenizer, { chatTemplate: cal.chatTemplateFromMetadata(plan.metadata) });
+    return { tokens: stream.tokens, bos: tokenizer.bos };
+  } finally {
+    await files.close();
+  }
+}
+
+/** llama-imatrix's statistic on the CPU reference forward (per-column means, as a loaded imatrix has them). */
+export async function collectImatrixOnCpu(dir, tokens, { contextSize, maxChunks, bos }) {
+  const { nodeModelFiles } = await core('src/io/node-files.node.ts');
+  const { planModel } = await core('src/core/model/plan-model.ts');
+  const { forwardModelFromPlan, planWeights } = await core('src/core/forward/index.ts');
+  const { collectImatrix } = await core('src/core/imatrix/collect.ts');
+  const files = await nodeModelFiles(dir);
+  try {
+    const plan = await planModel(files);
+    const stats = await collectImatrix(forwardModelFromPlan(plan), planWeights(plan, files), tokens, { contextSize, maxChunks, bos });
+    return { plan, entries: new Map([...stats.entries].map(([name, e]) => [name, e.sums.map((v) => v / e.count)])), chunkCount: stats.chunkCount };
+  } finally {
+    await files.close();
+  }
+}
+
+/** llama-perplexity --kl-divergence of `ggufFile` against the folder's safetensors, exact f32, on the CPU. */
+export async function evaluateKldOnCpu(dir, ggufFile, text, { contextSize, maxChunks }) {
+  const { nodeModelFiles, NodeFileSource } = await core('src/io/node-files.node.ts');
+  const { planModel } = await core('src/core/model/plan-model.ts');
+  const { forwardModelFromGguf, forwardModelFromPlan, ggufWeights, planWeights } = await core('src/core/forward/index.ts');
+  const { loadTextTokenizer } = await core('src/core/forward/tokenize.ts');
+  const { readGgufInfo } = await core('src/core/gguf/read-gguf.ts');
+  const { evaluateKld } = await core('src/core/eval/evaluate-kld.ts');
+  const { stat } = await import('node:fs/promises');
+  const files = await nodeModelFiles(dir);
+  const source = new NodeFileSource(ggufFile, ggufFile, (await stat(ggufFile)).size);
+  try {
+    const plan = await planModel(files);
+    const tokenizer = await loadTextTokenizer(files);
+    const info = await readGgufInfo(source);
+    return await evaluateKld(
+      { model: forwardModelFromPlan(plan), weights: planWeights(plan, files) },
+      { model: forwardModelFromGguf(info, ggufFile), weights: await ggufWeights(source, info) },
+      tokenizer.encode(text), { contextSize, maxChunks, bos: tokenizer.bos },
+    );
+  } finally {
+    await source.close();
+    await files.close();
+  }
+}

@@ -8,12 +8,10 @@ import type { ExportProgress } from '../workers/export.worker.ts';
 import { exportWorker } from './export-client.ts';
 import { onDownloadEvent, refreshCacheSize } from './hub-actions.ts';
 import { unsupportedMessage, unsupportedTypes } from './mix-choices.ts';
+import { prefersDownload } from './save-bytes.ts';
+import { resetEvaluation } from './evaluation-actions.ts';
 import { useStudio } from './store.ts';
 
-/** `?save=download` forces the Blob download path (tests, browsers whose picker misbehaves). */
-function prefersDownload(): boolean {
-  return new URLSearchParams(globalThis.location?.search ?? '').get('save') === 'download';
-}
 
 export function exportFileName(): string {
   const { source, recipe } = useStudio.getState();
@@ -59,6 +57,7 @@ export async function startExport(): Promise<void> {
     types: recipe.types,
     fileType: MIXES[recipe.appliedMix].ftype,
     useImatrix: imatrix.status === 'ready',
+    fileName,
   };
   let sink: ByteSink | null;
   try {
@@ -69,6 +68,8 @@ export async function startExport(): Promise<void> {
   }
   if (!sink) return; // the user closed the save dialog
   setJob({ phase: 'running', fileName, progress: null, bytesWritten: 0, error: null });
+  // An evaluation describes the file it measured: a new export replaces that file.
+  resetEvaluation();
   const job = { sink, cancelled: false };
   active = job;
   try {

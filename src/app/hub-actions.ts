@@ -5,6 +5,7 @@ import * as Comlink from 'comlink';
 import { parseHubModelSpec } from '../io/hub/hub-spec.ts';
 import type { DownloadEvent } from '../workers/export.worker.ts';
 import { exportWorker } from './export-client.ts';
+import { forgetModelAnalysis } from './model-analysis.ts';
 import { nextOpen } from './source-actions.ts';
 import { resetRecipeTypes } from './recipe-actions.ts';
 import { endpointFromSearch, initialToken, rememberedToken, rememberToken } from './hub-settings.ts';
@@ -54,6 +55,7 @@ export function editHubForm(patch: Partial<HubForm>): void {
 }
 
 export async function openHubModel(form: HubForm = useStudio.getState().hubForm): Promise<void> {
+  forgetModelAnalysis(null);
   const current = nextOpen();
   useStudio.setState((s) => ({
     source: { ...initialSource, kind: 'hub', status: 'planning', label: form.modelId.trim() },

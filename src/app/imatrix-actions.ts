@@ -13,7 +13,7 @@ export async function loadImatrixFile(file: File): Promise<void> {
   try {
     const info = await exportWorker().loadImatrix(file.name, file);
     if (seq !== loadSeq) return; // a newer pick replaced this one
-    useStudio.setState({ imatrix: { status: 'ready', name: file.name, ...info, error: null } });
+    useStudio.setState({ imatrix: { status: 'ready', name: file.name, ...info, origin: 'file', error: null } });
   } catch (e) {
     if (seq !== loadSeq) return;
     useStudio.setState({

@@ -1,6 +1,8 @@
 // Opening a dropped or picked model: the worker reads only the headers and returns the plan.
 import type { NamedBlob } from '../io/blob-files.ts';
+import { findResumableCalibration } from './calibration-actions.ts';
 import { exportWorker } from './export-client.ts';
+import { forgetModelAnalysis } from './model-analysis.ts';
 import { resetRecipeTypes } from './recipe-actions.ts';
 import { initialDownload, initialExport, initialSource, useStudio } from './store.ts';
 
@@ -14,6 +16,7 @@ export function nextOpen(): () => boolean {
 
 export async function openModelFiles(entries: NamedBlob[]): Promise<void> {
   const current = nextOpen();
+  forgetModelAnalysis(entries);
   useStudio.setState((s) => ({
     source: { ...initialSource, status: 'planning', fileCount: entries.length },
     recipe: { ...s.recipe, overrides: {} },
@@ -25,6 +28,7 @@ export async function openModelFiles(entries: NamedBlob[]): Promise<void> {
     const { label, plan } = await exportWorker().open(entries);
     if (!current()) return; // a newer drop replaced this one
     useStudio.setState({ source: { ...initialSource, status: 'ready', label, fileCount: entries.length, plan } });
+    void findResumableCalibration();
   } catch (e) {
     if (!current()) return;
     useStudio.setState({

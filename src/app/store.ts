@@ -7,6 +7,8 @@ import type { MixName } from '../core/recipe/llama-mixes.ts';
 import type { FileProgress } from '../io/hub/index.ts';
 import { DEFAULT_ENDPOINT, DEFAULT_MODEL_ID } from './hub-settings.ts';
 import type { ExportProgress, HubPin, QuantBackend } from '../workers/export.worker.ts';
+import type { CalibrationProgress, EvaluationProgress, EvaluationResult } from '../workers/evaluate.worker.ts';
+import { EVAL_SAMPLE_NAME, EVAL_SAMPLE_TEXT } from './eval-sample.ts';
 
 export interface SourceSlice {
   source: {
@@ -50,8 +52,69 @@ export interface ImatrixSlice {
     entryNames: readonly string[];
     datasets: readonly string[];
     chunkCount: number;
+    /** Mean imatrix value per entry (the heatmap's activation-energy layer). */
+    meanEnergy: Readonly<Record<string, number>>;
+    /** A picked file, or the studio's own calibration (which can be saved as a file). */
+    origin: 'file' | 'calibration';
     error: string | null;
   };
+}
+
+/** An interrupted calibration found in OPFS for the open model. */
+export interface ResumableCalibration {
+  key: string;
+  datasets: readonly string[];
+  contextSize: number;
+  chunks: number;
+  /** Where it stopped: the pass and the layers finished in it. */
+  pass: number;
+  passes: number;
+  layer: number;
+  layers: number;
+  savedAt: number;
+}
+
+export interface CalibrationSlice {
+  calibration: {
+    phase: 'idle' | 'preparing' | 'running' | 'done' | 'cancelled' | 'error';
+    useDefaultSet: boolean;
+    /** Names of the user's own .txt / .jsonl files (the Files stay in calibration-actions). */
+    userFiles: readonly string[];
+    contextSize: number;
+    maxChunks: number;
+    progress: CalibrationProgress | null;
+    /** What the running or last calibration was computed on. */
+    datasets: readonly string[];
+    chunks: number;
+    chatTemplate: boolean;
+    warnings: readonly string[];
+    resumable: ResumableCalibration | null;
+    /** The last checkpoint written to OPFS during this run. */
+    saved: { pass: number; layer: number } | null;
+    error: string | null;
+  };
+}
+
+export interface EvaluationSlice {
+  evaluation: {
+    phase: 'idle' | 'running' | 'done' | 'cancelled' | 'error';
+    /** Held-out text: the built-in sample or the user's. */
+    text: string;
+    textName: string;
+    contextSize: number;
+    maxChunks: number;
+    progress: EvaluationProgress | null;
+    result: EvaluationResult | null;
+    /** The evaluated GGUF's name and size. */
+    fileName: string;
+    fileBytes: number;
+    error: string | null;
+  };
+}
+
+export interface ViewSlice {
+  /** What the heatmap's cells are coloured by. */
+  heatmapColor: 'type' | 'energy';
 }
 
 export interface ExportSlice {
@@ -108,7 +171,8 @@ export interface BackendSlice {
   supportedTypes: readonly GgmlTypeName[] | null;
 }
 
-export type StudioState = SourceSlice & RecipeSlice & ImatrixSlice & ExportSlice & DownloadSlice & CacheSlice & HubFormSlice & BackendSlice;
+export type StudioState = SourceSlice & RecipeSlice & ImatrixSlice & ExportSlice & DownloadSlice & CacheSlice & HubFormSlice & BackendSlice
+  & CalibrationSlice & EvaluationSlice & ViewSlice;
 
 export const initialSource: SourceSlice['source'] = {
   status: 'empty', kind: 'folder', label: '', pin: null, fileCount: 0, plan: null, error: null,
@@ -118,7 +182,15 @@ export const initialRecipe: RecipeSlice['recipe'] = {
   mix: 'F16', overrides: {}, types: null, appliedMix: null, totalBytes: 0, bitsPerWeight: 0, error: null,
 };
 export const initialImatrix: ImatrixSlice['imatrix'] = {
-  status: 'empty', name: '', entryNames: [], datasets: [], chunkCount: 0, error: null,
+  status: 'empty', name: '', entryNames: [], datasets: [], chunkCount: 0, meanEnergy: {}, origin: 'file', error: null,
+};
+export const initialCalibration: CalibrationSlice['calibration'] = {
+  phase: 'idle', useDefaultSet: true, userFiles: [], contextSize: 512, maxChunks: 32, progress: null,
+  datasets: [], chunks: 0, chatTemplate: false, warnings: [], resumable: null, saved: null, error: null,
+};
+export const initialEvaluation: EvaluationSlice['evaluation'] = {
+  phase: 'idle', text: EVAL_SAMPLE_TEXT, textName: EVAL_SAMPLE_NAME, contextSize: 512, maxChunks: 8,
+  progress: null, result: null, fileName: '', fileBytes: 0, error: null,
 };
 export const initialExport: ExportSlice['exportJob'] = {
   phase: 'idle', fileName: '', progress: null, bytesWritten: 0, error: null,
@@ -134,4 +206,7 @@ export const useStudio = create<StudioState>()(() => ({
   hubForm: { modelId: DEFAULT_MODEL_ID, revision: '', token: '', rememberToken: false, endpoint: DEFAULT_ENDPOINT },
   backend: null,
   supportedTypes: null,
+  calibration: initialCalibration,
+  evaluation: initialEvaluation,
+  heatmapColor: 'type',
 }));

@@ -3,8 +3,10 @@ import { loadHubSettings } from '../app/hub-actions.ts';
 import { detectBackend } from '../app/source-actions.ts';
 import { useStudio } from '../app/store.ts';
 import { BackendBadge } from './BackendBadge.tsx';
+import { CalibrationPanel } from './CalibrationPanel.tsx';
 import { DownloadStatus } from './DownloadStatus.tsx';
 import { ErrorAlerts } from './ErrorAlerts.tsx';
+import { EvaluationPanel } from './EvaluationPanel.tsx';
 import { ExportStatus } from './ExportStatus.tsx';
 import { Heatmap } from './Heatmap.tsx';
 import { ModelSummary } from './ModelSummary.tsx';
@@ -34,9 +36,11 @@ export function App() {
         {ready && (
           <>
             <ModelSummary />
+            <CalibrationPanel />
             <RecipeBar />
             <ExportStatus />
             {fromHub && <DownloadStatus />}
+            <EvaluationPanel />
             <Heatmap />
           </>
         )}

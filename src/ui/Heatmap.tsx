@@ -4,6 +4,8 @@ import { useStudio } from '../app/store.ts';
 import { CellTooltip } from './CellTooltip.tsx';
 import { heatmapLayout, roleLabel } from './heatmap-layout.ts';
 import { HeatmapCell } from './HeatmapCell.tsx';
+import { ColorByToggle, EnergyLegend } from './EnergyLayer.tsx';
+import { energyScale } from './energy-colors.ts';
 import { TypeLegend } from './TypeLegend.tsx';
 import { TypeMenu } from './TypeMenu.tsx';
 
@@ -19,10 +21,14 @@ export function Heatmap() {
   const [menu, setMenu] = useState<Pointed | null>(null);
   const [hover, setHover] = useState<Pointed | null>(null);
   const staleMix = useStudio((s) => (s.recipe.error ? s.recipe.appliedMix : null));
+  const meanEnergy = useStudio((s) => (s.imatrix.status === 'ready' ? s.imatrix.meanEnergy : null));
+  const byEnergy = useStudio((s) => s.heatmapColor === 'energy') && meanEnergy !== null;
+  const scale = useMemo(() => energyScale(Object.values(meanEnergy ?? {})), [meanEnergy]);
   if (!layout) return null;
 
   const cellProps = (tensor: PlannedTensor) => ({
     tensor,
+    energy: byEnergy ? { value: meanEnergy[tensor.ggufName], color: scale.color(meanEnergy[tensor.ggufName]) } : undefined,
     menuOpen: menu?.tensor.ggufName === tensor.ggufName,
     onOpen: (rect: DOMRect) => {
       setHover(null);
@@ -38,6 +44,7 @@ export function Heatmap() {
         <span className="muted" data-testid="heatmap-note">
           {staleMix ? `Still showing ${staleMix}: the chosen mix cannot be applied` : 'Click a cell to choose its type'}
         </span>
+        <ColorByToggle available={meanEnergy !== null} />
       </div>
       {layout.globals.length > 0 && (
         <div className="globals" role="group" aria-label="Tensors outside the blocks">
@@ -82,7 +89,7 @@ export function Heatmap() {
           ))}
         </div>
       </div>
-      <TypeLegend />
+      {byEnergy ? <EnergyLegend scale={scale} /> : <TypeLegend />}
       {hover && !menu && <CellTooltip tensor={hover.tensor} rect={hover.rect} />}
       {menu && <TypeMenu tensor={menu.tensor} rect={menu.rect} onClose={() => setMenu(null)} />}
     </section>

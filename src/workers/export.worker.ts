@@ -16,11 +16,13 @@ import { createGpuRowQuantizer } from '../gpu/gpu-quantizer.ts';
 import { describeDevice, requestQuantDevice } from '../gpu/device.ts';
 import { blobByteSource, blobModelFiles, type NamedBlob } from '../io/blob-files.ts';
 import { verifiedSink } from '../io/hub/index.ts';
+import { openExportCopy, type KeptFile } from '../io/export-copy.ts';
 import { clearHubCache, hubCacheBytes } from '../io/opfs-cache.ts';
+import { meanActivationEnergy } from './activation-energy.ts';
 import { HubSession, type DownloadEvent, type HubOpenRequest, type HubPin } from './hub-session.ts';
 import { yieldingQuantizer } from './yielding-quantizer.ts';
 
-export type { NamedBlob, DownloadEvent, HubOpenRequest, HubPin };
+export type { NamedBlob, DownloadEvent, HubOpenRequest, HubPin, KeptFile };
 
 export interface QuantBackend {
   kind: 'gpu' | 'cpu';
@@ -35,6 +37,8 @@ export interface ImatrixInfo {
   entryNames: string[];
   datasets: string[];
   chunkCount: number;
+  /** Per entry, the mean over columns of the imatrix values (mean squared activation). */
+  meanEnergy: Record<string, number>;
 }
 
 export interface ExportRequest {
@@ -43,6 +47,8 @@ export interface ExportRequest {
   fileType: number;
   /** Weight the quantizers with the loaded importance matrix. */
   useImatrix: boolean;
+  /** The file's name as saved (kept with the evaluation copy). */
+  fileName?: string;
 }
 
 interface Engine {
@@ -59,6 +65,8 @@ let downloadListener: ((event: DownloadEvent) => void) | null = null;
 let running: AbortController | null = null;
 /** The loaded imatrix and its file name (recorded in the GGUF as quantize.imatrix.file). */
 let imatrix: { name: string; matrix: ImportanceMatrix } | null = null;
+/** The last finished export's bytes, kept for the evaluation (OPFS or memory); or why not. */
+let lastExport: { file: KeptFile | null; problem: string | null } = { file: null, problem: null };
 
 /** The CPU reference, sliced so a Cancel gets through during a long tensor. */
 const cpuQuantizer = yieldingQuantizer(cpuRowQuantizer, () => running?.signal, {
@@ -140,7 +148,10 @@ const api = {
     imatrix = null;
     const loaded = await readImatrix(blobByteSource(name, blob));
     imatrix = { name, matrix: loaded };
-    return { entryNames: [...loaded.entries.keys()], datasets: loaded.datasets, chunkCount: loaded.chunkCount };
+    return {
+      entryNames: [...loaded.entries.keys()], datasets: loaded.datasets, chunkCount: loaded.chunkCount,
+      meanEnergy: meanActivationEnergy(loaded.entries),
+    };
   },
 
   clearImatrix(): void {
@@ -220,8 +231,12 @@ const api = {
     const hub = opened.hub;
     downloadListener = onDownload ? (e) => void onDownload(e) : null;
     // A Hub model's sink checks the sha256 of everything read before the file is closed.
-    const sink = hub ? verifiedSink(remoteSink(writer), hub) : remoteSink(writer);
+    const userSink = hub ? verifiedSink(remoteSink(writer), hub) : remoteSink(writer);
+    lastExport = { file: null, problem: 'an export is running' };
+    let copy: Awaited<ReturnType<typeof openExportCopy>> | null = null;
     try {
+      copy = await openExportCopy(userSink, request.fileName ?? `${opened.files.label}.gguf`);
+      const sink = copy.sink;
       const { quantizer } = await engine();
       const files = hub ? await hub.files() : opened.files;
       const result = await exportGguf({
@@ -238,8 +253,10 @@ const api = {
         onProgress: (p) => void onProgress({ ...p }),
       });
       await hub?.commitCache();
+      lastExport = { file: await copy.finish(), problem: copy.problem };
       return result;
     } catch (error) {
+      lastExport = { file: null, problem: copy?.problem ?? 'the export did not finish' };
       // Stops the downloads still in flight; the next export reconnects at the same commit.
       await hub?.disconnect();
       throw error;
@@ -249,6 +266,9 @@ const api = {
       releaseProxies();
     }
   },
+
+  /** The last finished export's file for the evaluation, or why there is none. */
+  exportedFile: (): { file: KeptFile | null; problem: string | null } => lastExport,
 
   cancel(): void {
     running?.abort(new DOMException('The export was cancelled', 'AbortError'));

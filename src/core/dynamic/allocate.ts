@@ -1,7 +1,8 @@
 // Chooses every tensor's type to minimise the predicted KL (per-tensor costs added up) under a
 // size budget: a Lagrangian sweep (each tensor takes the type minimising kld + λ·bytes; λ found
 // by bisection so the file just fits), then a greedy fix-up that spends what is left on the
-// upgrades with the best KL saved per byte. Sizes are the real GGUF layout: the header is fixed
+// upgrades with the best KL saved per byte, pairwise exchanges, and the exact Pareto-front
+// knapsack (pareto-knapsack.ts), keeping whichever predicts less. Sizes are the real GGUF layout: the header is fixed
 // by the tensor list and metadata, each tensor's data is padded to the alignment.
 import { planGgufLayout } from '../export/export-gguf.ts';
 import { GGML_TYPES, tensorBytes, type GgmlTypeName } from '../ggml-type.ts';
@@ -9,8 +10,9 @@ import { alignUp } from '../gguf/gguf-header.ts';
 import type { GgufKv } from '../gguf/gguf-value.ts';
 import type { ModelPlan, PlannedTensor, TensorTypes } from '../model/plan-types.ts';
 import { fallbackForRowLength } from '../recipe/choose-types.ts';
-import { bitsOf } from './candidate-types.ts';
-import type { SensitivityTable, TensorSensitivity } from './sensitivity-types.ts';
+import { tensorCost } from './predict.ts';
+import { paretoKnapsack } from './pareto-knapsack.ts';
+import type { SensitivityTable } from './sensitivity-types.ts';
 
 export type AllocationTarget = { fileBytes: number } | { bitsPerWeight: number };
 
@@ -51,13 +53,37 @@ function paretoFront(options: Option[]): Option[] {
   return front;
 }
 
-/** Predicted cost of a type the table did not measure (a lock): the candidate nearest in bits. */
-function costOfLocked(s: TensorSensitivity | undefined, type: GgmlTypeName): number {
-  if (!s || s.candidates.length === 0) return 0;
-  const exact = s.candidates.find((c) => c.type === type);
-  if (exact) return exact.kld;
-  const nearest = [...s.candidates].sort((a, b) => Math.abs(bitsOf(a.type) - bitsOf(type)) - Math.abs(bitsOf(b.type) - bitsOf(type)))[0]!;
-  return bitsOf(type) > bitsOf(s.candidates[s.candidates.length - 1]!.type) ? 0 : nearest.kld;
+/**
+ * Large tensors make the budget lumpy, where the sweep and the greedy can stop short: pairs of
+ * changes (one tensor up, another down, or both) that lower the total KL and still fit.
+ */
+function improveByExchanges(slots: Slot[], used: number, budget: number, maxRounds = 200): number {
+  for (let round = 0; round < maxRounds; round++) {
+    let best: { a: Slot; x: number; b: Slot; y: number; gain: number; extra: number } | null = null;
+    for (const a of slots) {
+      const ca = a.options[a.choice]!;
+      for (let x = 0; x < a.options.length; x++) {
+        if (x === a.choice) continue;
+        const da = a.options[x]!.size - ca.size;
+        const ga = ca.kld - a.options[x]!.kld;
+        for (const b of slots) {
+          if (b === a) continue;
+          const cb = b.options[b.choice]!;
+          for (let y = 0; y < b.options.length; y++) {
+            const db = y === b.choice ? 0 : b.options[y]!.size - cb.size;
+            const gain = ga + (y === b.choice ? 0 : cb.kld - b.options[y]!.kld);
+            if (used + da + db > budget || gain <= 1e-15 * Math.max(1, ca.kld)) continue;
+            if (!best || gain > best.gain) best = { a, x, b, y, gain, extra: da + db };
+          }
+        }
+      }
+    }
+    if (!best) break;
+    best.a.choice = best.x;
+    best.b.choice = best.y;
+    used += best.extra;
+  }
+  return used;
 }
 
 export function allocateTypes(o: AllocateOptions): Allocation {
@@ -77,11 +103,18 @@ export function allocateTypes(o: AllocateOptions): Allocation {
       fixed.set(t.ggufName, { type: 'F32', kld: 0, locked: false });
     } else if (lock) {
       const type = fallbackForRowLength(lock, t.ne[0]!);
-      fixed.set(t.ggufName, { type, kld: costOfLocked(s, type), locked: true });
+      fixed.set(t.ggufName, { type, kld: tensorCost(s, type), locked: true });
     } else {
       const options = (s?.candidates ?? [])
         .filter((c) => !allowed || allowed.has(c.type))
         .map((c) => ({ type: c.type, size: tensorBytes(c.type, t.ne) as number, kld: c.kld }));
+      if (options.length === 0 && !s) {
+        // Rows no candidate fits (not a multiple of 32): llama.cpp's fallback, nothing to choose.
+        const type = fallbackForRowLength(o.allowed?.[0] ?? 'Q8_0', t.ne[0]!);
+        fixed.set(t.ggufName, { type, kld: 0, locked: false });
+        startTypes.set(t.ggufName, type);
+        continue;
+      }
       if (options.length === 0) {
         const allowedTypes = [...(allowed ?? [])].filter((x) => t.ne[0]! % GGML_TYPES[x].blockSize === 0);
         throw new Error(`tensor "${t.ggufName}" (row length ${t.ne[0]}): no measured candidate is allowed${allowedTypes.length ? '' : ' or fits its rows'}; allow more types or lock it`);
@@ -141,6 +174,15 @@ export function allocateTypes(o: AllocateOptions): Allocation {
     if (!best) break;
     used += best.s.options[best.j]!.size - best.s.options[best.s.choice]!.size;
     best.s.choice = best.j;
+  }
+  used = improveByExchanges(slots, used, budget);
+  const exact = paretoKnapsack(slots, budget - fixedSize);
+  if (exact) {
+    const totalOf = (choice: (s: Slot, i: number) => number) => slots.reduce((sum, s, i) => sum + s.options[choice(s, i)]!.kld, 0);
+    if (totalOf((_, i) => exact[i]!) < totalOf((s) => s.choice)) {
+      slots.forEach((s, i) => { s.choice = exact[i]!; });
+      used = sizeOf();
+    }
   }
 
   const choices = new Map<string, TensorChoice>();

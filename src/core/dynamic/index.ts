@@ -9,3 +9,5 @@ export { allocateTypes, type AllocateOptions, type Allocation, type AllocationTa
 export { baseMixFor, buildRecipe, parseRecipe, recipeTypes, type Recipe, type RecipeProvenance, type RecipeTensor } from './recipe.ts';
 export { exactNamePattern, llamaQuantizeArgs, recipeTensorTypeFile } from './tensor-type-file.ts';
 export { spearman } from './rank-correlation.ts';
+export { predictKld, tensorCost } from './predict.ts';
+export { paretoKnapsack } from './pareto-knapsack.ts';

@@ -1,0 +1,89 @@
+// Evaluation after export: the exported GGUF (kept by the export worker in OPFS or memory)
+// against the model's own safetensors, on held-out text, in the evaluate worker's GPU forward.
+import * as Comlink from 'comlink';
+import type { EvaluationProgress } from '../workers/evaluate.worker.ts';
+import { evaluateWorker } from './analysis-clients.ts';
+import { EVAL_SAMPLE_NAME, EVAL_SAMPLE_TEXT } from './eval-sample.ts';
+import { exportWorker } from './export-client.ts';
+import { modelEntries } from './model-entries.ts';
+import { initialEvaluation, useStudio, type StudioState } from './store.ts';
+
+type Evaluation = StudioState['evaluation'];
+
+let active: { cancelled: boolean } | null = null;
+
+function setEvaluation(patch: Partial<Evaluation>): void {
+  useStudio.setState((s) => ({ evaluation: { ...s.evaluation, ...patch } }));
+}
+
+export function setEvaluationSettings(patch: Partial<Pick<Evaluation, 'contextSize' | 'maxChunks'>>): void {
+  setEvaluation(patch);
+}
+
+export function setEvaluationText(text: string, textName = 'your text'): void {
+  setEvaluation({ text, textName });
+}
+
+export async function loadEvaluationFile(file: File): Promise<void> {
+  setEvaluationText(await file.text(), file.name);
+}
+
+export function restoreSampleText(): void {
+  setEvaluationText(EVAL_SAMPLE_TEXT, EVAL_SAMPLE_NAME);
+}
+
+/** A new export or model: the result described another file. The text and settings stay. */
+export function resetEvaluation(): void {
+  cancelEvaluation();
+  const { text, textName, contextSize, maxChunks } = useStudio.getState().evaluation;
+  useStudio.setState({ evaluation: { ...initialEvaluation, text, textName, contextSize, maxChunks } });
+}
+
+function throttled(job: { cancelled: boolean }): (p: EvaluationProgress) => void {
+  let last = 0;
+  return (p) => {
+    if (job.cancelled) return;
+    const now = performance.now();
+    if (now - last < 100 && p.fraction < 1) return;
+    last = now;
+    setEvaluation({ progress: p });
+  };
+}
+
+export async function startEvaluation(): Promise<void> {
+  const { evaluation } = useStudio.getState();
+  if (evaluation.phase === 'running') return;
+  const entries = modelEntries();
+  if (!entries) {
+    setEvaluation({ phase: 'error', error: 'The evaluation reads the unquantized model from a local folder: open it as a folder' });
+    return;
+  }
+  const job = { cancelled: false };
+  active = job;
+  setEvaluation({ phase: 'running', progress: null, result: null, error: null });
+  try {
+    const { file, problem } = await exportWorker().exportedFile();
+    if (!file) throw new Error(`No exported file to evaluate: ${problem ?? 'export the model first'}`);
+    setEvaluation({ fileName: file.name, fileBytes: file.blob.size });
+    const result = await evaluateWorker().evaluate(
+      entries, { path: file.name, blob: file.blob },
+      { text: evaluation.text, contextSize: evaluation.contextSize, maxChunks: evaluation.maxChunks },
+      Comlink.proxy(throttled(job)),
+    );
+    if (job.cancelled) return;
+    setEvaluation({ phase: 'done', result, progress: null });
+  } catch (e) {
+    // A cancelled run settles later, possibly while a newer one runs: cancelEvaluation already
+    // said so, and the page now belongs to the newer run.
+    if (!job.cancelled) setEvaluation({ phase: 'error', error: (e as Error).message });
+  } finally {
+    if (active === job) active = null;
+  }
+}
+
+export function cancelEvaluation(): void {
+  if (!active || active.cancelled) return;
+  active.cancelled = true;
+  setEvaluation({ phase: 'cancelled', progress: null, error: null });
+  void evaluateWorker().cancel();
+}

@@ -1,0 +1,161 @@
+import type { ChangeEvent } from 'react';
+import {
+  addCalibrationFiles, cancelCalibration, discardResumableCalibration, removeCalibrationFile, resumeCalibration,
+  saveCalibratedImatrix, setCalibrationSettings, startCalibration,
+} from '../app/calibration-actions.ts';
+import { useStudio } from '../app/store.ts';
+import { formatCount, formatDuration } from './format.ts';
+
+const CONTEXT_SIZES = [64, 128, 256, 512, 1024, 2048];
+
+function onFilesPicked(e: ChangeEvent<HTMLInputElement>) {
+  const input = e.currentTarget;
+  if (input.files?.length) addCalibrationFiles(Array.from(input.files));
+  input.value = '';
+}
+
+function positive(value: string, fallback: number): number {
+  const n = Math.floor(Number(value));
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+function CalibrationProgressView() {
+  const progress = useStudio((s) => s.calibration.progress);
+  const saved = useStudio((s) => s.calibration.saved);
+  const phase = useStudio((s) => s.calibration.phase);
+  const fraction = progress ? Math.min(1, progress.tokensDone / Math.max(1, progress.tokensTotal)) : 0;
+  return (
+    <div className="calibration-progress" data-testid="calibration-progress">
+      <div className="progress-head">
+        <span>{phase === 'preparing' ? 'Tokenizing the calibration data…' : 'Calibrating on the GPU'}</span>
+        <button type="button" className="button button-quiet" onClick={cancelCalibration} disabled={phase !== 'running'}>
+          Cancel
+        </button>
+      </div>
+      <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
+        <div className="progress-fill" style={{ width: `${fraction * 100}%` }} />
+      </div>
+      <div className="progress-numbers" data-testid="calibration-numbers">
+        {progress
+          ? `pass ${progress.pass + 1} of ${progress.passes} · layer ${progress.layer} of ${progress.layers} · ` +
+            `${formatCount(Math.round(progress.tokensDone))} of ${formatCount(progress.tokensTotal)} tokens · ` +
+            `${progress.tokensPerSecond.toFixed(progress.tokensPerSecond < 10 ? 1 : 0)} tokens/s · ETA ${formatDuration(progress.etaSeconds)}`
+          : 'starting…'}
+        {saved && (
+          <span data-testid="calibration-saved" data-layer={saved.layer} data-pass={saved.pass}>
+            {' '}· checkpoint after layer {saved.layer}
+          </span>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function ResumeOffer() {
+  const resumable = useStudio((s) => s.calibration.resumable);
+  if (!resumable) return null;
+  return (
+    <div className="resume-offer" data-testid="resume-offer">
+      <span>
+        An interrupted calibration of this model was saved after layer {resumable.layer} of {resumable.layers}
+        {resumable.passes > 1 ? ` in pass ${resumable.pass + 1} of ${resumable.passes}` : ''} ({resumable.chunks} chunks of{' '}
+        {resumable.contextSize} tokens · {resumable.datasets.join(', ')}).
+      </span>
+      <span className="resume-actions">
+        <button type="button" className="button button-primary button-small" onClick={() => void resumeCalibration()}>
+          Resume calibration
+        </button>
+        <button type="button" className="button button-quiet button-small" onClick={() => void discardResumableCalibration()}>
+          Discard
+        </button>
+      </span>
+    </div>
+  );
+}
+
+/** Calibration: data, context and chunk count; the result becomes the studio's importance matrix. */
+export function CalibrationPanel() {
+  const c = useStudio((s) => s.calibration);
+  const fromFolder = useStudio((s) => s.source.kind === 'folder');
+  const imatrixFromCalibration = useStudio((s) => s.imatrix.status === 'ready' && s.imatrix.origin === 'calibration');
+  const imatrixName = useStudio((s) => s.imatrix.name);
+  const busy = c.phase === 'running' || c.phase === 'preparing';
+  const noData = !c.useDefaultSet && c.userFiles.length === 0;
+  return (
+    <section className="analysis-panel" aria-label="Calibration">
+      <div className="panel-head">
+        <h2>Calibration</h2>
+        <span className="muted">Measures which weights matter on real text: the importance matrix the low-bit mixes need.</span>
+      </div>
+      {!fromFolder ? (
+        <p className="muted">Calibration reads the model's files directly: open the model as a local folder.</p>
+      ) : (
+        <>
+          <div className="analysis-fields">
+            <div className="recipe-field">
+              <span className="field-label">Data</span>
+              <label className="check">
+                <input type="checkbox" checked={c.useDefaultSet} disabled={busy} onChange={(e) => setCalibrationSettings({ useDefaultSet: e.currentTarget.checked })} />
+                Default set (chat, prose, code, math in 10 languages)
+              </label>
+              <div className="data-files">
+                {c.userFiles.map((name) => (
+                  <span className="chip" key={name}>
+                    {name}
+                    <button type="button" className="chip-remove" aria-label={`Remove ${name}`} disabled={busy} onClick={() => removeCalibrationFile(name)}>
+                      ×
+                    </button>
+                  </span>
+                ))}
+                <label className="button button-small">
+                  Add .txt / .jsonl…
+                  <input type="file" className="visually-hidden" accept=".txt,.jsonl,.md" multiple data-testid="calibration-file-input" disabled={busy} onChange={onFilesPicked} />
+                </label>
+              </div>
+            </div>
+            <label className="recipe-field">
+              <span className="field-label">Context</span>
+              <select className="mix-select narrow-select" data-testid="calibration-ctx" value={c.contextSize} disabled={busy} onChange={(e) => setCalibrationSettings({ contextSize: Number(e.currentTarget.value) })}>
+                {CONTEXT_SIZES.map((n) => (
+                  <option key={n} value={n}>{n} tokens</option>
+                ))}
+              </select>
+            </label>
+            <label className="recipe-field">
+              <span className="field-label">Chunks</span>
+              <input className="text-input number-input" type="number" min={1} max={10000} data-testid="calibration-chunks" value={c.maxChunks} disabled={busy} onChange={(e) => setCalibrationSettings({ maxChunks: positive(e.currentTarget.value, c.maxChunks) })} />
+            </label>
+            <div className="analysis-actions">
+              <button type="button" className="button button-primary" disabled={busy || noData} onClick={() => void startCalibration()}>
+                Calibrate
+              </button>
+              {imatrixFromCalibration && (
+                <button type="button" className="button" onClick={() => void saveCalibratedImatrix()}>
+                  Save imatrix
+                </button>
+              )}
+            </div>
+          </div>
+          {!busy && <ResumeOffer />}
+          {busy && <CalibrationProgressView />}
+          {c.phase === 'done' && imatrixFromCalibration && (
+            <p className="analysis-done" role="status" data-testid="calibration-done">
+              Importance matrix <strong>{imatrixName}</strong> ready: {c.chunks} chunks of {c.contextSize} tokens
+              {c.chatTemplate ? ', conversations in the model\'s chat template' : ''}. The mixes and the export use it now.
+            </p>
+          )}
+          {c.phase === 'cancelled' && <p className="muted" role="status">Calibration cancelled.</p>}
+          {c.warnings.map((w) => (
+            <p className="muted analysis-warning" key={w}>Note: {w}</p>
+          ))}
+          {c.phase === 'error' && c.error && (
+            <div className="alert" role="alert" data-testid="calibration-error">
+              <strong>Calibration failed</strong>
+              <span className="alert-text">{c.error}</span>
+            </div>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

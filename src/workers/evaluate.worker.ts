@@ -1,0 +1,129 @@
+// The evaluate worker: owns its own GPUDevice and runs the studio's evaluation (base model's
+// safetensors against the exported GGUF, llama-perplexity --kl-divergence statistics on the GPU
+// forward) and prepares calibration data (tokenizer and chat template) for the calibrate worker.
+import * as Comlink from 'comlink';
+import { forwardModelFromGguf, forwardModelFromPlan } from '../core/forward/forward-model.ts';
+import type { ForwardModel, WeightSource } from '../core/forward/forward-types.ts';
+import { loadTextTokenizer } from '../core/forward/tokenize.ts';
+import { ggufWeights, planWeights } from '../core/forward/weights.ts';
+import { readGgufInfo } from '../core/gguf/read-gguf.ts';
+import { planModel } from '../core/model/plan-model.ts';
+import { requestQuantDevice } from '../gpu/device.ts';
+import { createGpuRowDequantizer } from '../gpu/gpu-dequantizer.ts';
+import { ggufGpuWeights } from '../gpu/forward/gguf-gpu-weights.ts';
+import { createGpuForward, type GpuForward } from '../gpu/forward/gpu-forward.ts';
+import type { GpuWeightSource } from '../gpu/forward/gpu-weights.ts';
+import { blobByteSource, blobModelFiles, type NamedBlob } from '../io/blob-files.ts';
+import { prepareCalibrationData, type CalibrationData, type CalibrationDataRequest } from './calibration-data.ts';
+import { forwardKld, type ForwardKldResult, type KldProgress, type KldSide } from './forward-kld.ts';
+
+export type { CalibrationCheckpoint, CalibrationProgress } from '../gpu/forward/gpu-imatrix.ts';
+export type { ImatrixStats } from '../core/imatrix/imatrix-stats.ts';
+export type { CalibrationData, CalibrationDataRequest, ForwardKldResult, KldProgress };
+
+export interface EvaluateRequest {
+  text: string;
+  contextSize: number;
+  maxChunks: number;
+}
+
+export interface EvaluationProgress extends KldProgress {
+  /** Tokens through both models so far per second, and the time left at that rate. */
+  tokensPerSecond: number;
+  etaSeconds: number | null;
+}
+
+export interface EvaluationResult extends ForwardKldResult {
+  tokens: number;
+  seconds: number;
+}
+
+let forward: Promise<GpuForward> | null = null;
+let running: AbortController | null = null;
+/** Settles when the running evaluation has stopped (cancelled or not). */
+let finishing: Promise<void> | null = null;
+
+function gpuForward(): Promise<GpuForward> {
+  forward ??= (async () => {
+    const gpu = (self.navigator as Navigator & { gpu?: GPU }).gpu;
+    if (!gpu) throw new Error('evaluate.worker: this browser has no WebGPU; the evaluation runs on the GPU');
+    const device = await requestQuantDevice(gpu, {
+      onLost: (info) => {
+        // The next evaluation makes a new device; the running one fails with this reason.
+        forward = null;
+        running?.abort(new Error(`evaluate.worker: the GPU device was lost (${info.reason}): ${info.message}`));
+      },
+    });
+    return createGpuForward(device, { dequantizer: createGpuRowDequantizer(device) });
+  })();
+  forward.catch(() => { forward = null; });
+  return forward;
+}
+
+function side(gpu: GpuForward, model: ForwardModel, weights: WeightSource, signal: AbortSignal, gpuWeights?: GpuWeightSource): KldSide {
+  return {
+    model,
+    run: (request, onLayer) => gpu.run(model, weights, request, { gpuWeights, signal, onLayerDone: (layer) => onLayer(layer + 1) }),
+  };
+}
+
+const api = {
+  async prepareCalibration(entries: NamedBlob[], request: CalibrationDataRequest): Promise<CalibrationData> {
+    const files = blobModelFiles(entries);
+    return prepareCalibrationData(files, await planModel(files), request);
+  },
+
+  async evaluate(
+    entries: NamedBlob[], quantized: NamedBlob, request: EvaluateRequest, onProgress?: (p: EvaluationProgress) => void,
+  ): Promise<EvaluationResult> {
+    // A cancelled run stops at its next layer; a new one waits for that instead of failing.
+    if (running && !running.signal.aborted) throw new Error('evaluate.worker: an evaluation is already running');
+    await finishing?.catch(() => undefined);
+    if (running) throw new Error('evaluate.worker: an evaluation is already running');
+    const controller = new AbortController();
+    running = controller;
+    let done!: () => void;
+    finishing = new Promise<void>((resolve) => { done = resolve; });
+    const started = performance.now();
+    try {
+      const gpu = await gpuForward();
+      const files = blobModelFiles(entries);
+      const plan = await planModel(files);
+      const tokenizer = await loadTextTokenizer(files);
+      const tokens = tokenizer.encode(request.text);
+      const source = blobByteSource(quantized.path, quantized.blob);
+      const info = await readGgufInfo(source);
+      const base = side(gpu, forwardModelFromPlan(plan), planWeights(plan, files), controller.signal);
+      // The quantized weights are decoded on the GPU straight from the file's blocks.
+      const quant = side(gpu, forwardModelFromGguf(info, quantized.path), await ggufWeights(source, info), controller.signal, ggufGpuWeights(source, info));
+      let lastSent = 0;
+      const result = await forwardKld(base, quant, tokens, {
+        contextSize: request.contextSize, maxChunks: request.maxChunks, bos: tokenizer.bos,
+        onProgress: (p) => {
+          if (controller.signal.aborted) return;
+          const now = performance.now();
+          if (now - lastSent < 100 && p.fraction < 1) return;
+          lastSent = now;
+          const seconds = (now - started) / 1000;
+          const tokensDone = p.fraction * 2 * p.chunksTotal * request.contextSize;
+          const rate = seconds > 0 ? tokensDone / seconds : 0;
+          onProgress?.({ ...p, tokensPerSecond: rate, etaSeconds: p.fraction > 0 ? (seconds * (1 - p.fraction)) / p.fraction : null });
+        },
+      });
+      return { ...result, tokens: tokens.length, seconds: (performance.now() - started) / 1000 };
+    } finally {
+      if (running === controller) running = null;
+      done();
+      (onProgress as Comlink.Remote<(p: EvaluationProgress) => void> | undefined)?.[Comlink.releaseProxy]?.();
+    }
+  },
+
+  /** Stops the running evaluation at the next layer; evaluate() then rejects. */
+  cancel(): void {
+    running?.abort(new DOMException('The evaluation was cancelled', 'AbortError'));
+  },
+};
+
+export type EvaluateWorkerApi = typeof api;
+
+Comlink.expose(api);

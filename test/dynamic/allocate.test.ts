@@ -1,0 +1,94 @@
+// The allocator on a synthetic model and sensitivity table: it fits the budget exactly as the
+// GGUF layout counts it, finds the brute-force optimum, keeps locks, honours the allowed list,
+// and says why when the budget is impossible.
+import { describe, expect, it } from 'vitest';
+import { allocateTypes } from '../../src/core/dynamic/allocate.ts';
+import { planGgufLayout } from '../../src/core/export/export-gguf.ts';
+import { tensorBytes, type GgmlTypeName } from '../../src/core/ggml-type.ts';
+import type { ModelPlan, PlannedTensor, TensorRole } from '../../src/core/model/plan-types.ts';
+import type { SensitivityTable } from '../../src/core/dynamic/sensitivity-types.ts';
+
+function tensor(name: string, role: TensorRole, layer: number | null, ne: number[], quantizable = true): PlannedTensor {
+  return {
+    ggufName: name, hfName: name, role, layer, ne, quantizable, transform: { kind: 'none' },
+    source: { file: 'model.safetensors', name, dtype: 'BF16', shape: [...ne].reverse(), offset: 0, byteLength: ne.reduce((a, b) => a * b, 2) },
+  };
+}
+
+const PLAN: ModelPlan = {
+  architecture: 'llama', hfArchitecture: 'LlamaForCausalLM', layerCount: 2,
+  metadata: [{ key: 'general.architecture', value: { type: 'string', value: 'llama' } }],
+  tensors: [
+    tensor('token_embd.weight', 'token_embd', null, [256, 64]),
+    tensor('blk.0.attn_norm.weight', 'attn_norm', 0, [256], false),
+    tensor('blk.0.attn_v.weight', 'attn_v', 0, [256, 32]),
+    tensor('blk.0.ffn_down.weight', 'ffn_down', 0, [512, 64]),
+    tensor('blk.1.attn_v.weight', 'attn_v', 1, [256, 32]),
+    tensor('blk.1.ffn_down.weight', 'ffn_down', 1, [512, 64]),
+  ],
+};
+const TYPES: GgmlTypeName[] = ['Q2_K', 'Q4_K', 'Q6_K', 'Q8_0'];
+/** Per tensor: KL = gain · 2^(-bits) — convex in size, different gains. */
+const GAINS: Record<string, number> = { 'token_embd.weight': 3, 'blk.0.attn_v.weight': 5, 'blk.0.ffn_down.weight': 1, 'blk.1.attn_v.weight': 0.5, 'blk.1.ffn_down.weight': 2 };
+const BITS: Record<string, number> = { Q2_K: 2.625, Q4_K: 4.5, Q6_K: 6.5625, Q8_0: 8.5 };
+
+const TABLE: SensitivityTable = {
+  format: 'quant-studio-sensitivity', version: 1, positions: 100,
+  key: { model: 'synthetic', calibration: null, imatrix: null, candidates: TYPES, measure: 'all' },
+  tensors: PLAN.tensors.filter((t) => t.quantizable).map((t) => ({
+    name: t.ggufName, role: t.role, layer: t.layer, ne: t.ne,
+    candidates: TYPES.map((type) => {
+      const kld = GAINS[t.ggufName]! * 2 ** -BITS[type]!;
+      return { type, bytes: tensorBytes(type, t.ne) as number, weightedError: kld, measuredKld: kld, kld, basis: 'measured' as const };
+    }),
+  })),
+};
+
+const fileSize = (types: Map<string, GgmlTypeName>) => planGgufLayout(PLAN, types, 0).totalBytes;
+const predicted = (types: Map<string, GgmlTypeName>) => TABLE.tensors.reduce((s, t) => s + t.candidates.find((c) => c.type === types.get(t.name))!.kld, 0);
+
+function bruteForceBest(budget: number): number {
+  const names = TABLE.tensors.map((t) => t.name);
+  let best = Infinity;
+  for (let code = 0; code < TYPES.length ** names.length; code++) {
+    const types = new Map<string, GgmlTypeName>([['blk.0.attn_norm.weight', 'F32']]);
+    names.forEach((n, i) => types.set(n, TYPES[Math.floor(code / TYPES.length ** i) % TYPES.length]!));
+    if (fileSize(types) <= budget) best = Math.min(best, predicted(types));
+  }
+  return best;
+}
+
+describe('allocateTypes', () => {
+  const uniform = (type: GgmlTypeName) => new Map(PLAN.tensors.map((t) => [t.ggufName, t.quantizable ? type : 'F32'] as const));
+  it.each([0.15, 0.4, 0.7])('finds the optimum under a budget %s of the way from Q2_K to Q8_0', (f) => {
+    const budget = Math.round(fileSize(uniform('Q2_K')) + f * (fileSize(uniform('Q8_0')) - fileSize(uniform('Q2_K'))));
+    const a = allocateTypes({ plan: PLAN, table: TABLE, target: { fileBytes: budget }, fileType: 0 });
+    expect(a.fileBytes).toBe(fileSize(a.types));
+    expect(a.fileBytes).toBeLessThanOrEqual(budget);
+    expect(a.predictedKld).toBeCloseTo(predicted(a.types), 12);
+    expect(a.predictedKld).toBeLessThanOrEqual(bruteForceBest(budget) * 1.0001);
+    expect(a.types.get('blk.0.attn_norm.weight')).toBe('F32');
+  });
+
+  it('keeps locks and the allowed list, and spends more bits where the gain is higher', () => {
+    const budget = fileSize(uniform('Q4_K'));
+    const a = allocateTypes({
+      plan: PLAN, table: TABLE, target: { fileBytes: budget }, fileType: 0,
+      locked: new Map([['blk.1.attn_v.weight', 'Q5_0']]), allowed: ['Q2_K', 'Q4_K', 'Q6_K'],
+    });
+    expect(a.types.get('blk.1.attn_v.weight')).toBe('Q5_0');
+    expect(a.choices.get('blk.1.attn_v.weight')?.locked).toBe(true);
+    for (const [name, type] of a.types) if (name !== 'blk.1.attn_v.weight' && name !== 'blk.0.attn_norm.weight') expect(['Q2_K', 'Q4_K', 'Q6_K']).toContain(type);
+    expect(BITS[a.types.get('blk.0.attn_v.weight')!]!).toBeGreaterThanOrEqual(BITS[a.types.get('blk.0.ffn_down.weight')!]!);
+  });
+
+  it('targets bits per weight as llama.cpp counts them', () => {
+    const a = allocateTypes({ plan: PLAN, table: TABLE, target: { bitsPerWeight: 5 }, fileType: 0 });
+    expect(a.bitsPerWeight).toBeLessThanOrEqual(5);
+    expect(a.bitsPerWeight).toBeGreaterThan(4.5);
+  });
+
+  it('says what the smallest possible file is when the budget is below it', () => {
+    expect(() => allocateTypes({ plan: PLAN, table: TABLE, target: { fileBytes: 1000 }, fileType: 0 })).toThrow(/below the smallest possible file .*\d+ bytes/);
+  });
+});
