@@ -78,23 +78,28 @@ async function throughputTable(): Promise<void> {
 }
 
 async function exportMemory(): Promise<void> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'bench-model-'));
-  try {
-    const shape = { hidden: 2048, intermediate: 5632, layers: 7, heads: 16, kvHeads: 4, vocab: 512 };
-    const modelBytes = await generateLlamaModel(dir, shape, { tokenizerFrom: path.resolve(REPO, '../shared/fixtures/stories260K') });
-    const largest = shape.intermediate * shape.hidden * 4;
-    console.log(`\n## Export memory: generated Llama, ${(modelBytes / MB).toFixed(0)} MB of float32, largest tensor ${(largest / MB).toFixed(1)} MB`);
-    console.log('| type | backend | peak RSS MB | peak / largest tensor | seconds | output MB |');
-    console.log('|---|---|---:|---:|---:|---:|');
-    for (const type of ['Q8_0', 'F16']) {
-      const out = path.join(dir, `out-${type}.gguf`);
-      const r = await runAndMeasurePeakRss(process.execPath, [path.join(REPO, 'bin/quant-studio.mjs'), 'quantize', dir, '--type', type, '--backend', 'cpu', '-o', out]);
-      const size = (await stat(out)).size;
-      console.log(`| ${type} | cpu | ${(r.peakRss / MB).toFixed(0)} | ${(r.peakRss / largest).toFixed(1)} | ${r.seconds.toFixed(1)} | ${(size / MB).toFixed(0)} |`);
-      await rm(out);
+  const cli = path.join(REPO, 'bin/quant-studio.mjs');
+  const baseline = await runAndMeasurePeakRss(process.execPath, [cli, '--help']);
+  console.log(`\n## Export memory (CLI, CPU backend); the CLI process alone (--help) peaks at ${(baseline.peakRss / MB).toFixed(0)} MB`);
+  console.log('| model | float32 MB | largest tensor MB | type | peak RSS MB | seconds | output MB |');
+  console.log('|---|---:|---:|---|---:|---:|---:|');
+  // Two models, the second twice the first: the peak must not grow with the model.
+  for (const layers of [7, 14]) {
+    const dir = await mkdtemp(path.join(tmpdir(), 'bench-model-'));
+    try {
+      const shape = { hidden: 2048, intermediate: 5632, layers, heads: 16, kvHeads: 4, vocab: 512 };
+      const modelBytes = await generateLlamaModel(dir, shape, { tokenizerFrom: path.resolve(REPO, '../shared/fixtures/stories260K') });
+      const largest = shape.intermediate * shape.hidden * 4;
+      for (const type of ['Q8_0', 'Q4_K_M']) {
+        const out = path.join(dir, `out-${type}.gguf`);
+        const r = await runAndMeasurePeakRss(process.execPath, [cli, 'quantize', dir, '--type', type, '--backend', 'cpu', '-o', out]);
+        const size = (await stat(out)).size;
+        console.log(`| ${layers} layers | ${(modelBytes / MB).toFixed(0)} | ${(largest / MB).toFixed(1)} | ${type} | ${(r.peakRss / MB).toFixed(0)} | ${r.seconds.toFixed(1)} | ${(size / MB).toFixed(0)} |`);
+        await rm(out);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
   }
 }
 
