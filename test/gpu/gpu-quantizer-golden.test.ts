@@ -25,8 +25,9 @@ afterAll(() => {
 });
 
 // F16/BF16 have no imatrix file: ggml ignores importance weights for them.
+// Golden files keep ggml's spelling: q4_0.bin, iq4_xs.bin, but q4_K.bin.
 const goldenFile = (type: string, withImatrix: boolean) =>
-  `${type.toLowerCase()}${withImatrix && type !== 'F16' && type !== 'BF16' ? '.imatrix' : ''}.bin`;
+  `${type.toLowerCase().replace(/_k$/, '_K')}${withImatrix && type !== 'F16' && type !== 'BF16' ? '.imatrix' : ''}.bin`;
 
 describe('GPU quantizers reproduce ggml byte for byte', () => {
   for (const type of GPU_QUANT_TYPES) {
