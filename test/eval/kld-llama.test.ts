@@ -55,7 +55,8 @@ describe('KLD vs llama-perplexity on stories260K', () => {
       const quantPath = path.join(dir, `stories260K-${type}.gguf`);
       await exportModelFolder(STORIES260K, quantPath, type);
       // llama.cpp's asynchronous logger (common/log.cpp) can lose the tail of the output at exit,
-      // final statistics included: run it again then (each run takes about a second).
+      // final statistics included, more often on a loaded machine: run it again then (each run takes
+      // about a second).
       let theirs: ReturnType<typeof parseLlamaKld> | undefined;
       for (let attempt = 1; !theirs; attempt++) {
         const { stdout, stderr } = await runLlamaTool('llama-perplexity', [
@@ -64,7 +65,7 @@ describe('KLD vs llama-perplexity on stories260K', () => {
         try {
           theirs = parseLlamaKld(stdout + stderr);
         } catch (e) {
-          if (attempt === 8) throw e;
+          if (attempt === 20) throw e;
         }
       }
 
