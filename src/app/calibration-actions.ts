@@ -3,20 +3,26 @@
 // statistic, which becomes the studio's importance matrix (the same slot as a loaded file).
 // Every finished layer's state goes to OPFS, keyed by model + token sequences + settings, so an
 // interrupted run (tab closed, device lost) resumes where it stopped and gives the same imatrix.
+// The model is the open folder or the Hub repo at its pinned commit (downloaded by the workers
+// themselves; what arrives is shown in the panel).
 import * as Comlink from 'comlink';
+import { create } from 'zustand';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { CalibrationManifest } from '../core/calibration/default-set.ts';
 import { imatrixGgufBytes } from '../core/imatrix/write-imatrix-gguf.ts';
 import { listCheckpointMetas, readCheckpoint, removeCheckpoint, saveCheckpoint } from '../io/checkpoint-store.ts';
-import type { CalibrationCheckpoint, CalibrationProgress, ImatrixStats } from '../workers/evaluate.worker.ts';
+import type {
+  CalibrationCheckpoint, CalibrationDataRequest, CalibrationProgress, DownloadEvent, ImatrixStats,
+} from '../workers/evaluate.worker.ts';
 import { calibrateWorker, evaluateWorker } from './analysis-clients.ts';
 import { decodeCalibrationCheckpoint, encodeCalibrationCheckpoint } from './checkpoint-bytes.ts';
 import { exportWorker } from './export-client.ts';
 import { saveBytes } from './save-bytes.ts';
-import { modelEntries, modelKey } from './model-entries.ts';
+import { withDownloadEvent } from './hub-actions.ts';
 import { recomputeRecipe } from './recipe-actions.ts';
-import { initialCalibration, useStudio, type ResumableCalibration, type StudioState } from './store.ts';
+import { initialCalibration, initialDownload, useStudio, type DownloadSlice, type ResumableCalibration, type StudioState } from './store.ts';
+import { currentWorkerModelSource, workerModelKey, type WorkerModelSource } from './worker-model-source.ts';
 
 /** Chunks per forward pass: each pass streams the weights once. */
 const SEQUENCES_PER_PASS = 16;
@@ -36,6 +42,22 @@ let calibrated: { name: string; bytes: Uint8Array } | null = null;
 let active: { cancelled: boolean } | null = null;
 
 type Calibration = StudioState['calibration'];
+type Download = DownloadSlice['download'];
+
+/**
+ * The bytes of a Hub model the calibration's workers download (tokenizer and headers, then the
+ * weights layer by layer). Kept here, not in the studio store, until the store has a field for it.
+ */
+export const useCalibrationDownload = create<Download>(() => initialDownload);
+
+function onCalibrationDownload(event: DownloadEvent): void {
+  useCalibrationDownload.setState((d) => withDownloadEvent(d, event));
+}
+
+/** Download events cross from a worker only for a Hub model (a folder's Files need none). */
+function downloadProxy(source: WorkerModelSource): ((e: DownloadEvent) => void) | undefined {
+  return source.kind === 'hub' ? Comlink.proxy(onCalibrationDownload) : undefined;
+}
 
 function setCalibration(patch: Partial<Calibration>): void {
   useStudio.setState((s) => ({ calibration: { ...s.calibration, ...patch } }));
@@ -62,6 +84,21 @@ async function fetchDefaultSet(): Promise<{ bytes: Uint8Array; manifest: Calibra
   if (!data.ok) throw new Error(`calibration/default.jsonl: HTTP ${data.status}`);
   if (!manifest.ok) throw new Error(`calibration/manifest.json: HTTP ${manifest.status}`);
   return { bytes: new Uint8Array(await data.arrayBuffer()), manifest: (await manifest.json()) as CalibrationManifest };
+}
+
+/**
+ * The calibration data as a run would use it now (the default set when ticked, the user's
+ * files) and a key naming exactly those bytes, for caches of results computed on it.
+ */
+export async function calibrationTexts(): Promise<Pick<CalibrationDataRequest, 'defaultSet' | 'userFiles'> & { datasetKey: string }> {
+  const defaultSet = useStudio.getState().calibration.useDefaultSet ? await fetchDefaultSet() : null;
+  const files = await Promise.all(userFiles.map(async (f) => ({ name: f.name, text: await f.text() })));
+  const digest = (bytes: Uint8Array) => bytesToHex(sha256(bytes));
+  const datasetKey = digest(new TextEncoder().encode(JSON.stringify({
+    defaultSet: defaultSet ? digest(defaultSet.bytes) : null,
+    userFiles: files.map((f) => [f.name, digest(new TextEncoder().encode(f.text))]),
+  })));
+  return { defaultSet, userFiles: files, datasetKey };
 }
 
 export function checkpointKey(model: string, sequences: readonly (readonly number[])[], perPass: number): string {
@@ -101,8 +138,9 @@ async function useCalibratedImatrix(stats: ImatrixStats, datasets: readonly stri
 }
 
 async function runCalibration(meta: CheckpointMeta, resumeFrom?: CalibrationCheckpoint): Promise<void> {
-  const entries = modelEntries();
-  if (!entries) throw new Error('Calibration reads the model from a local folder: open it as a folder');
+  const source = currentWorkerModelSource();
+  if (!source) throw new Error('No model is open: open a model before calibrating');
+  if (workerModelKey(source) !== meta.modelKey) throw new Error(`The checkpoint was taken on another model than ${meta.label}`);
   const job = { cancelled: false };
   active = job;
   setCalibration({
@@ -122,8 +160,8 @@ async function runCalibration(meta: CheckpointMeta, resumeFrom?: CalibrationChec
   };
   try {
     const stats = await calibrateWorker().calibrate(
-      entries, meta.sequences, { sequencesPerPass: meta.sequencesPerPass, resumeFrom },
-      Comlink.proxy(throttled()), Comlink.proxy(onCheckpoint),
+      source, meta.sequences, { sequencesPerPass: meta.sequencesPerPass, resumeFrom },
+      Comlink.proxy(throttled()), Comlink.proxy(onCheckpoint), downloadProxy(source),
     );
     await useCalibratedImatrix(stats, meta.datasets, meta.label);
     await removeCheckpoint(meta.key);
@@ -134,9 +172,10 @@ async function runCalibration(meta: CheckpointMeta, resumeFrom?: CalibrationChec
       await removeCheckpoint(meta.key);
       setCalibration({ phase: 'cancelled', progress: null, saved: null, error: null });
     } else {
+      // A lost device or a crash leaves the last layer's checkpoint: offer to go on from it
+      // (looked up first, so the message and the offer appear together).
+      await findResumableCalibration().catch(() => undefined);
       setCalibration({ phase: 'error', error: (e as Error).message });
-      // A lost device or a crash leaves the last layer's checkpoint: offer to go on from it.
-      await findResumableCalibration();
     }
   } finally {
     if (active === job) active = null;
@@ -147,20 +186,20 @@ export async function startCalibration(): Promise<void> {
   const state = useStudio.getState();
   const { calibration, source } = state;
   if (calibration.phase === 'running' || calibration.phase === 'preparing') return;
-  const entries = modelEntries();
-  if (!entries || !source.plan) {
-    setCalibration({ phase: 'error', error: 'Calibration reads the model from a local folder: open it as a folder' });
+  const modelSource = currentWorkerModelSource();
+  if (!modelSource || !source.plan) {
+    setCalibration({ phase: 'error', error: 'No model is open: open a model before calibrating' });
     return;
   }
   setCalibration({ phase: 'preparing', progress: null, error: null, warnings: [], saved: null });
+  useCalibrationDownload.setState(initialDownload, true);
   try {
-    const defaultSet = calibration.useDefaultSet ? await fetchDefaultSet() : null;
-    const files = await Promise.all(userFiles.map(async (f) => ({ name: f.name, text: await f.text() })));
-    const data = await evaluateWorker().prepareCalibration(entries, {
+    const { defaultSet, userFiles: files } = await calibrationTexts();
+    const data = await evaluateWorker().prepareCalibration(modelSource, {
       defaultSet, userFiles: files, contextSize: calibration.contextSize, maxChunks: calibration.maxChunks,
-    });
+    }, downloadProxy(modelSource));
     const layers = source.plan.layerCount;
-    const model = modelKey(entries);
+    const model = workerModelKey(modelSource);
     const meta: CheckpointMeta = {
       version: 1, key: checkpointKey(model, data.sequences, SEQUENCES_PER_PASS), modelKey: model, label: source.label,
       datasets: data.datasets, contextSize: calibration.contextSize, chunks: data.sequences.length,
@@ -184,6 +223,7 @@ export async function resumeCalibration(): Promise<void> {
     const meta = stored.meta as CheckpointMeta;
     const checkpoint = decodeCalibrationCheckpoint(stored.bytes, `checkpoint ${resumable.key}`);
     setCalibration({ saved: standing(checkpoint, meta) });
+    useCalibrationDownload.setState(initialDownload, true);
     await runCalibration(meta, checkpoint);
   } catch (e) {
     setCalibration({ phase: 'error', error: (e as Error).message });
@@ -198,14 +238,15 @@ export function cancelCalibration(): void {
 
 /** The newest stored checkpoint of the open model, offered as "Resume calibration". */
 export async function findResumableCalibration(): Promise<void> {
-  const entries = modelEntries();
-  if (!entries) return setCalibration({ resumable: null });
-  const model = modelKey(entries);
+  const source = currentWorkerModelSource();
+  if (!source) return setCalibration({ resumable: null });
+  const model = workerModelKey(source);
   const metas = (await listCheckpointMetas()) as Partial<CheckpointMeta>[];
   const mine = metas
     .filter((m) => m.version === 1 && m.modelKey === model && typeof m.key === 'string')
     .sort((a, b) => (b.savedAt ?? 0) - (a.savedAt ?? 0));
-  if (modelEntries() !== entries) return; // another model was opened meanwhile
+  const now = currentWorkerModelSource();
+  if (!now || workerModelKey(now) !== model) return; // another model was opened meanwhile
   const m = mine[0];
   setCalibration({
     resumable: m ? {
@@ -226,6 +267,7 @@ export async function discardResumableCalibration(): Promise<void> {
 export function resetCalibration(): void {
   if (active) cancelCalibration();
   calibrated = null;
+  useCalibrationDownload.setState(initialDownload, true);
   const { useDefaultSet, contextSize, maxChunks, userFiles: names } = useStudio.getState().calibration;
   useStudio.setState({ calibration: { ...initialCalibration, useDefaultSet, contextSize, maxChunks, userFiles: names } });
 }
@@ -242,4 +284,21 @@ export async function saveCalibratedImatrix(): Promise<void> {
 
 export function hasCalibratedImatrix(): boolean {
   return calibrated !== null;
+}
+
+// A Hub model offers its interrupted calibration once its commit is known (a folder's open
+// asks in source-actions). Watching the store keeps hub-actions unaware of calibration.
+useStudio.subscribe((state, previous) => {
+  const { source } = state;
+  if (source.kind !== 'hub' || source.status !== 'ready' || !source.pin) return;
+  if (previous.source.status === 'ready' && previous.source.pin?.commit === source.pin.commit) return;
+  void findResumableCalibration();
+});
+
+// Test hooks, only on a page opened with ?test-hooks (the e2e tests): lose the calibrate
+// worker's GPU device, now or after the next run's n-th checkpoint.
+if (typeof location !== 'undefined' && new URLSearchParams(location.search).has('test-hooks')) {
+  (globalThis as { quantStudioTestHooks?: object }).quantStudioTestHooks = {
+    loseCalibrationDevice: (afterCheckpoints = 0) => calibrateWorker().loseDeviceForTest(afterCheckpoints),
+  };
 }

@@ -1,14 +1,21 @@
 // Evaluation after export: the exported GGUF (kept by the export worker in OPFS or memory)
-// against the model's own safetensors, on held-out text, in the evaluate worker's GPU forward.
+// against the model's own safetensors (the open folder, or the Hub repo at its pinned commit,
+// downloaded again by the evaluate worker), on held-out text, in the evaluate worker's GPU forward.
 import * as Comlink from 'comlink';
-import type { EvaluationProgress } from '../workers/evaluate.worker.ts';
+import { create } from 'zustand';
+import type { DownloadEvent, EvaluationProgress } from '../workers/evaluate.worker.ts';
 import { evaluateWorker } from './analysis-clients.ts';
 import { EVAL_SAMPLE_NAME, EVAL_SAMPLE_TEXT } from './eval-sample.ts';
 import { exportWorker } from './export-client.ts';
-import { modelEntries } from './model-entries.ts';
-import { initialEvaluation, useStudio, type StudioState } from './store.ts';
+import { withDownloadEvent } from './hub-actions.ts';
+import { initialDownload, initialEvaluation, useStudio, type DownloadSlice, type StudioState } from './store.ts';
+import { currentWorkerModelSource } from './worker-model-source.ts';
 
 type Evaluation = StudioState['evaluation'];
+type Download = DownloadSlice['download'];
+
+/** The bytes of a Hub model the evaluate worker downloads (kept here until the store has a field). */
+export const useEvaluationDownload = create<Download>(() => initialDownload);
 
 let active: { cancelled: boolean } | null = null;
 
@@ -37,6 +44,13 @@ export function resetEvaluation(): void {
   cancelEvaluation();
   const { text, textName, contextSize, maxChunks } = useStudio.getState().evaluation;
   useStudio.setState({ evaluation: { ...initialEvaluation, text, textName, contextSize, maxChunks } });
+  useEvaluationDownload.setState(initialDownload, true);
+}
+
+function downloaded(job: { cancelled: boolean }): (e: DownloadEvent) => void {
+  return (e) => {
+    if (!job.cancelled) useEvaluationDownload.setState((d) => withDownloadEvent(d, e));
+  };
 }
 
 function throttled(job: { cancelled: boolean }): (p: EvaluationProgress) => void {
@@ -53,22 +67,23 @@ function throttled(job: { cancelled: boolean }): (p: EvaluationProgress) => void
 export async function startEvaluation(): Promise<void> {
   const { evaluation } = useStudio.getState();
   if (evaluation.phase === 'running') return;
-  const entries = modelEntries();
-  if (!entries) {
-    setEvaluation({ phase: 'error', error: 'The evaluation reads the unquantized model from a local folder: open it as a folder' });
+  const source = currentWorkerModelSource();
+  if (!source) {
+    setEvaluation({ phase: 'error', error: 'No model is open: the evaluation compares the export with the model it came from' });
     return;
   }
   const job = { cancelled: false };
   active = job;
   setEvaluation({ phase: 'running', progress: null, result: null, error: null });
+  useEvaluationDownload.setState(initialDownload, true);
   try {
     const { file, problem } = await exportWorker().exportedFile();
     if (!file) throw new Error(`No exported file to evaluate: ${problem ?? 'export the model first'}`);
     setEvaluation({ fileName: file.name, fileBytes: file.blob.size });
     const result = await evaluateWorker().evaluate(
-      entries, { path: file.name, blob: file.blob },
+      source, { path: file.name, blob: file.blob },
       { text: evaluation.text, contextSize: evaluation.contextSize, maxChunks: evaluation.maxChunks },
-      Comlink.proxy(throttled(job)),
+      Comlink.proxy(throttled(job)), source.kind === 'hub' ? Comlink.proxy(downloaded(job)) : undefined,
     );
     if (job.cancelled) return;
     setEvaluation({ phase: 'done', result, progress: null });

@@ -10,6 +10,7 @@ import { onDownloadEvent, refreshCacheSize } from './hub-actions.ts';
 import { unsupportedMessage, unsupportedTypes } from './mix-choices.ts';
 import { prefersDownload } from './save-bytes.ts';
 import { resetEvaluation } from './evaluation-actions.ts';
+import { measureCurrentRecipe } from './dynamic-actions.ts';
 import { useStudio } from './store.ts';
 
 
@@ -17,6 +18,7 @@ export function exportFileName(): string {
   const { source, recipe } = useStudio.getState();
   // A repo id names the file after the model, not its owner ("owner/name" -> "name").
   const stem = (source.label.split('/').pop() || 'model').replace(/[^\w.-]+/g, '-');
+  if (recipe.dynamic) return `${stem}-dynamic-${recipe.bitsPerWeight.toFixed(2)}bpw.gguf`;
   const mixed = Object.keys(recipe.overrides).length > 0 ? '-mixed' : '';
   return `${stem}-${recipe.appliedMix ?? recipe.mix}${mixed}.gguf`;
 }
@@ -80,6 +82,8 @@ export async function startExport(): Promise<void> {
       source.kind === 'hub' ? Comlink.proxy(onDownloadEvent) : undefined,
     );
     setJob({ phase: 'done', bytesWritten });
+    // With measurements at hand, the file's measured KL goes beside its prediction.
+    if (useStudio.getState().dynamic.table) void measureCurrentRecipe('exported file');
   } catch (e) {
     // The exporter aborts the sink itself; this covers failures before it started.
     await sink.abort(e).catch(() => undefined);

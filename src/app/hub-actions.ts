@@ -9,7 +9,7 @@ import { forgetModelAnalysis } from './model-analysis.ts';
 import { nextOpen } from './source-actions.ts';
 import { resetRecipeTypes } from './recipe-actions.ts';
 import { endpointFromSearch, initialToken, rememberedToken, rememberToken } from './hub-settings.ts';
-import { initialDownload, initialExport, initialSource, useStudio, type DownloadSlice, type HubFormSlice } from './store.ts';
+import { initialDownload, initialDynamic, initialExport, initialSource, useStudio, type DownloadSlice, type HubFormSlice } from './store.ts';
 
 export type HubForm = HubFormSlice['hubForm'];
 
@@ -59,7 +59,8 @@ export async function openHubModel(form: HubForm = useStudio.getState().hubForm)
   const current = nextOpen();
   useStudio.setState((s) => ({
     source: { ...initialSource, kind: 'hub', status: 'planning', label: form.modelId.trim() },
-    recipe: { ...s.recipe, overrides: {} },
+    recipe: { ...s.recipe, overrides: {}, dynamic: null },
+    dynamic: { ...initialDynamic, candidates: s.dynamic.candidates, chunks: s.dynamic.chunks, measure: s.dynamic.measure },
     exportJob: initialExport,
     download: initialDownload,
   }));

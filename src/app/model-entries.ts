@@ -6,7 +6,7 @@ import type { NamedBlob } from '../io/blob-files.ts';
 
 let current: NamedBlob[] | null = null;
 
-/** A folder's files, or null for a Hub model (its bytes live in the export worker). */
+/** A folder's files, or null for a Hub model (workers open it from its pinned commit: worker-model-source.ts). */
 export function setModelEntries(entries: NamedBlob[] | null): void {
   current = entries;
 }

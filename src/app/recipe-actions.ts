@@ -35,7 +35,11 @@ function withTypes(recipe: Recipe): Recipe {
   if (!plan) return { ...recipe, types: null, appliedMix: null, totalBytes: 0, bitsPerWeight: 0, error: null };
   try {
     const hasImatrix = imatrix.status === 'ready';
-    const types = studioTensorTypes(plan, { mix: recipe.mix, hasImatrix, edits: recipe.overrides });
+    // A dynamic recipe names every quantizable tensor: the mix only gives the file type and the
+    // tensors that always stay F32, and the user's edits (locks) still win.
+    const types = studioTensorTypes(plan, {
+      mix: recipe.dynamic ? 'F16' : recipe.mix, hasImatrix, edits: { ...recipe.dynamic, ...recipe.overrides },
+    });
     const { totalBytes, bitsPerWeight } = summarize(plan, imatrix, types);
     return { ...recipe, types, appliedMix: recipe.mix, totalBytes, bitsPerWeight, error: null };
   } catch (e) {
@@ -54,8 +58,19 @@ export function resetRecipeTypes(): void {
   updateRecipe((r) => ({ ...r, types: null, appliedMix: null, totalBytes: 0, bitsPerWeight: 0 }));
 }
 
+/** A llama.cpp mix again: the dynamic allocation (if any) is dropped, the user's edits stay. */
 export function setMix(mix: MixName): void {
-  updateRecipe((r) => ({ ...r, mix }));
+  updateRecipe((r) => ({ ...r, mix, dynamic: null }));
+}
+
+/** A dynamic allocation's types; `baseMix` gives general.file_type (llama-quantize's TYPE argument). */
+export function setDynamicTypes(types: Readonly<Record<string, GgmlTypeName>>, baseMix: MixName): void {
+  updateRecipe((r) => ({ ...r, mix: baseMix, dynamic: types }));
+}
+
+/** Edits, the dynamic allocation and all: back to the plain mix (a new model, an imported recipe). */
+export function replaceRecipe(mix: MixName, dynamic: Readonly<Record<string, GgmlTypeName>> | null, overrides: Readonly<Record<string, GgmlTypeName>>): void {
+  updateRecipe((r) => ({ ...r, mix, dynamic, overrides }));
 }
 
 export function setTensorType(ggufName: string, type: GgmlTypeName): void {

@@ -4,7 +4,7 @@ import { findResumableCalibration } from './calibration-actions.ts';
 import { exportWorker } from './export-client.ts';
 import { forgetModelAnalysis } from './model-analysis.ts';
 import { resetRecipeTypes } from './recipe-actions.ts';
-import { initialDownload, initialExport, initialSource, useStudio } from './store.ts';
+import { initialDownload, initialDynamic, initialExport, initialSource, useStudio } from './store.ts';
 
 let openSeq = 0;
 
@@ -19,7 +19,8 @@ export async function openModelFiles(entries: NamedBlob[]): Promise<void> {
   forgetModelAnalysis(entries);
   useStudio.setState((s) => ({
     source: { ...initialSource, status: 'planning', fileCount: entries.length },
-    recipe: { ...s.recipe, overrides: {} },
+    recipe: { ...s.recipe, overrides: {}, dynamic: null },
+    dynamic: { ...initialDynamic, candidates: s.dynamic.candidates, chunks: s.dynamic.chunks, measure: s.dynamic.measure },
     exportJob: initialExport,
     download: initialDownload,
   }));

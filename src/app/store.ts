@@ -4,6 +4,7 @@ import { create } from 'zustand';
 import type { GgmlTypeName } from '../core/ggml-type.ts';
 import type { ModelPlan, TensorTypes } from '../core/model/plan-types.ts';
 import type { MixName } from '../core/recipe/llama-mixes.ts';
+import type { SensitivityTable } from '../core/dynamic/sensitivity-types.ts';
 import type { FileProgress } from '../io/hub/index.ts';
 import { DEFAULT_ENDPOINT, DEFAULT_MODEL_ID } from './hub-settings.ts';
 import type { ExportProgress, HubPin, QuantBackend } from '../workers/export.worker.ts';
@@ -26,8 +27,13 @@ export interface SourceSlice {
 
 export interface RecipeSlice {
   recipe: {
-    /** The llama-quantize mix the user picked. */
+    /** The llama-quantize mix the user picked (a dynamic recipe's base mix: its file type). */
     mix: MixName;
+    /**
+     * A dynamic allocation's type for every quantizable tensor, in place of the mix's; null while
+     * a mix is applied. The user's heatmap edits (locks) still win over it.
+     */
+    dynamic: Readonly<Record<string, GgmlTypeName>> | null;
     /** Per-tensor choices made in the heatmap, by GGUF name. */
     overrides: Readonly<Record<string, GgmlTypeName>>;
     /**
@@ -112,9 +118,49 @@ export interface EvaluationSlice {
   };
 }
 
+export type HeatmapColor = 'type' | 'energy' | 'sensitivity' | 'error' | 'kld';
+
 export interface ViewSlice {
   /** What the heatmap's cells are coloured by. */
-  heatmapColor: 'type' | 'energy';
+  heatmapColor: HeatmapColor;
+}
+
+export type CandidateSet = 'default' | 'arm';
+
+/** A whole recipe's KL measured on the sensitivity pass's held-out positions. */
+export interface MeasuredPoint {
+  fileBytes: number;
+  bitsPerWeight: number;
+  predictedKld: number;
+  measuredKld: number | null;
+  sameTop: number | null;
+}
+
+export interface DynamicSlice {
+  dynamic: {
+    phase: 'idle' | 'measuring' | 'ready' | 'cancelled' | 'error';
+    candidates: CandidateSet;
+    /** Held-out chunks (of the calibration context size) the KL is measured on. */
+    chunks: number;
+    measure: 'all' | 'probe' | 'none';
+    progress: { stage: 'error' | 'base' | 'kld' | 'mixes'; done: number; total: number; tensor?: string; etaSeconds: number | null } | null;
+    table: SensitivityTable | null;
+    /** The held-out token sequences the table was measured on (whole recipes are measured on them too). */
+    sequences: number[][] | null;
+    /** The budget slider, in bits per weight; null until the first allocation. */
+    targetBpw: number | null;
+    /** The slider's range for this model, table and locks. */
+    range: { min: number; max: number } | null;
+    /** The current dynamic allocation's prediction. */
+    predictedKld: number | null;
+    /** llama.cpp's mixes on the frontier: size and predicted KL, measured KL once measured. */
+    mixes: Readonly<Partial<Record<MixName, MeasuredPoint>>>;
+    mixesPhase: 'idle' | 'measuring' | 'done' | 'error';
+    /** The recipe as exported: its prediction, and its measured KL once measured. */
+    exported: (MeasuredPoint & { label: string }) | null;
+    warnings: readonly string[];
+    error: string | null;
+  };
 }
 
 export interface ExportSlice {
@@ -172,14 +218,14 @@ export interface BackendSlice {
 }
 
 export type StudioState = SourceSlice & RecipeSlice & ImatrixSlice & ExportSlice & DownloadSlice & CacheSlice & HubFormSlice & BackendSlice
-  & CalibrationSlice & EvaluationSlice & ViewSlice;
+  & CalibrationSlice & EvaluationSlice & ViewSlice & DynamicSlice;
 
 export const initialSource: SourceSlice['source'] = {
   status: 'empty', kind: 'folder', label: '', pin: null, fileCount: 0, plan: null, error: null,
 };
 export const initialDownload: DownloadSlice['download'] = { files: {}, overall: null, cacheBytes: 0, notice: null };
 export const initialRecipe: RecipeSlice['recipe'] = {
-  mix: 'F16', overrides: {}, types: null, appliedMix: null, totalBytes: 0, bitsPerWeight: 0, error: null,
+  mix: 'F16', dynamic: null, overrides: {}, types: null, appliedMix: null, totalBytes: 0, bitsPerWeight: 0, error: null,
 };
 export const initialImatrix: ImatrixSlice['imatrix'] = {
   status: 'empty', name: '', entryNames: [], datasets: [], chunkCount: 0, meanEnergy: {}, origin: 'file', error: null,
@@ -191,6 +237,10 @@ export const initialCalibration: CalibrationSlice['calibration'] = {
 export const initialEvaluation: EvaluationSlice['evaluation'] = {
   phase: 'idle', text: EVAL_SAMPLE_TEXT, textName: EVAL_SAMPLE_NAME, contextSize: 512, maxChunks: 8,
   progress: null, result: null, fileName: '', fileBytes: 0, error: null,
+};
+export const initialDynamic: DynamicSlice['dynamic'] = {
+  phase: 'idle', candidates: 'default', chunks: 4, measure: 'probe', progress: null, table: null, sequences: null,
+  targetBpw: null, range: null, predictedKld: null, mixes: {}, mixesPhase: 'idle', exported: null, warnings: [], error: null,
 };
 export const initialExport: ExportSlice['exportJob'] = {
   phase: 'idle', fileName: '', progress: null, bytesWritten: 0, error: null,
@@ -209,4 +259,5 @@ export const useStudio = create<StudioState>()(() => ({
   calibration: initialCalibration,
   evaluation: initialEvaluation,
   heatmapColor: 'type',
+  dynamic: initialDynamic,
 }));

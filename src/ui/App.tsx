@@ -5,6 +5,7 @@ import { useStudio } from '../app/store.ts';
 import { BackendBadge } from './BackendBadge.tsx';
 import { CalibrationPanel } from './CalibrationPanel.tsx';
 import { DownloadStatus } from './DownloadStatus.tsx';
+import { DynamicPanel } from './DynamicPanel.tsx';
 import { ErrorAlerts } from './ErrorAlerts.tsx';
 import { EvaluationPanel } from './EvaluationPanel.tsx';
 import { ExportStatus } from './ExportStatus.tsx';
@@ -37,6 +38,7 @@ export function App() {
           <>
             <ModelSummary />
             <CalibrationPanel />
+            <DynamicPanel />
             <RecipeBar />
             <ExportStatus />
             {fromHub && <DownloadStatus />}

@@ -1,10 +1,10 @@
 import type { ChangeEvent } from 'react';
 import {
   addCalibrationFiles, cancelCalibration, discardResumableCalibration, removeCalibrationFile, resumeCalibration,
-  saveCalibratedImatrix, setCalibrationSettings, startCalibration,
+  saveCalibratedImatrix, setCalibrationSettings, startCalibration, useCalibrationDownload,
 } from '../app/calibration-actions.ts';
-import { useStudio } from '../app/store.ts';
-import { formatCount, formatDuration } from './format.ts';
+import { useStudio, type DownloadSlice } from '../app/store.ts';
+import { formatBytes, formatCount, formatDuration, formatRate } from './format.ts';
 
 const CONTEXT_SIZES = [64, 128, 256, 512, 1024, 2048];
 
@@ -19,7 +19,29 @@ function positive(value: string, fallback: number): number {
   return Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
+/**
+ * A Hub model's bytes as an analysis worker reads them: the weights stream from the network
+ * (or the OPFS cache) layer by layer while it runs, once per pass.
+ */
+export function ModelDownloadLine({ download, testId }: { download: DownloadSlice['download']; testId: string }) {
+  const { overall, cacheBytes, notice } = download;
+  if (!overall && cacheBytes === 0 && !notice) return null;
+  return (
+    <div className="progress-numbers" data-testid={testId} data-bytes={overall?.bytes ?? 0} data-cache-bytes={cacheBytes}>
+      {overall && (
+        <span>
+          Downloaded {formatBytes(overall.bytes)} of the model{overall.bytesPerSecond > 0 ? ` · ${formatRate(overall.bytesPerSecond)}` : ''}
+        </span>
+      )}
+      {overall && cacheBytes > 0 && ' · '}
+      {cacheBytes > 0 && <span>{formatBytes(cacheBytes)} from the cache</span>}
+      {notice && <span className="muted"> · {notice}</span>}
+    </div>
+  );
+}
+
 function CalibrationProgressView() {
+  const download = useCalibrationDownload();
   const progress = useStudio((s) => s.calibration.progress);
   const saved = useStudio((s) => s.calibration.saved);
   const phase = useStudio((s) => s.calibration.phase);
@@ -47,6 +69,7 @@ function CalibrationProgressView() {
           </span>
         )}
       </div>
+      <ModelDownloadLine download={download} testId="calibration-download" />
     </div>
   );
 }
@@ -76,7 +99,6 @@ function ResumeOffer() {
 /** Calibration: data, context and chunk count; the result becomes the studio's importance matrix. */
 export function CalibrationPanel() {
   const c = useStudio((s) => s.calibration);
-  const fromFolder = useStudio((s) => s.source.kind === 'folder');
   const imatrixFromCalibration = useStudio((s) => s.imatrix.status === 'ready' && s.imatrix.origin === 'calibration');
   const imatrixName = useStudio((s) => s.imatrix.name);
   const busy = c.phase === 'running' || c.phase === 'preparing';
@@ -87,75 +109,69 @@ export function CalibrationPanel() {
         <h2>Calibration</h2>
         <span className="muted">Measures which weights matter on real text: the importance matrix the low-bit mixes need.</span>
       </div>
-      {!fromFolder ? (
-        <p className="muted">Calibration reads the model's files directly: open the model as a local folder.</p>
-      ) : (
-        <>
-          <div className="analysis-fields">
-            <div className="recipe-field">
-              <span className="field-label">Data</span>
-              <label className="check">
-                <input type="checkbox" checked={c.useDefaultSet} disabled={busy} onChange={(e) => setCalibrationSettings({ useDefaultSet: e.currentTarget.checked })} />
-                Default set (chat, prose, code, math in 10 languages)
+        <div className="analysis-fields">
+          <div className="recipe-field">
+            <span className="field-label">Data</span>
+            <label className="check">
+              <input type="checkbox" checked={c.useDefaultSet} disabled={busy} onChange={(e) => setCalibrationSettings({ useDefaultSet: e.currentTarget.checked })} />
+              Default set (chat, prose, code, math in 10 languages)
+            </label>
+            <div className="data-files">
+              {c.userFiles.map((name) => (
+                <span className="chip" key={name}>
+                  {name}
+                  <button type="button" className="chip-remove" aria-label={`Remove ${name}`} disabled={busy} onClick={() => removeCalibrationFile(name)}>
+                    ×
+                  </button>
+                </span>
+              ))}
+              <label className="button button-small">
+                Add .txt / .jsonl…
+                <input type="file" className="visually-hidden" accept=".txt,.jsonl,.md" multiple data-testid="calibration-file-input" disabled={busy} onChange={onFilesPicked} />
               </label>
-              <div className="data-files">
-                {c.userFiles.map((name) => (
-                  <span className="chip" key={name}>
-                    {name}
-                    <button type="button" className="chip-remove" aria-label={`Remove ${name}`} disabled={busy} onClick={() => removeCalibrationFile(name)}>
-                      ×
-                    </button>
-                  </span>
-                ))}
-                <label className="button button-small">
-                  Add .txt / .jsonl…
-                  <input type="file" className="visually-hidden" accept=".txt,.jsonl,.md" multiple data-testid="calibration-file-input" disabled={busy} onChange={onFilesPicked} />
-                </label>
-              </div>
-            </div>
-            <label className="recipe-field">
-              <span className="field-label">Context</span>
-              <select className="mix-select narrow-select" data-testid="calibration-ctx" value={c.contextSize} disabled={busy} onChange={(e) => setCalibrationSettings({ contextSize: Number(e.currentTarget.value) })}>
-                {CONTEXT_SIZES.map((n) => (
-                  <option key={n} value={n}>{n} tokens</option>
-                ))}
-              </select>
-            </label>
-            <label className="recipe-field">
-              <span className="field-label">Chunks</span>
-              <input className="text-input number-input" type="number" min={1} max={10000} data-testid="calibration-chunks" value={c.maxChunks} disabled={busy} onChange={(e) => setCalibrationSettings({ maxChunks: positive(e.currentTarget.value, c.maxChunks) })} />
-            </label>
-            <div className="analysis-actions">
-              <button type="button" className="button button-primary" disabled={busy || noData} onClick={() => void startCalibration()}>
-                Calibrate
-              </button>
-              {imatrixFromCalibration && (
-                <button type="button" className="button" onClick={() => void saveCalibratedImatrix()}>
-                  Save imatrix
-                </button>
-              )}
             </div>
           </div>
-          {!busy && <ResumeOffer />}
-          {busy && <CalibrationProgressView />}
-          {c.phase === 'done' && imatrixFromCalibration && (
-            <p className="analysis-done" role="status" data-testid="calibration-done">
-              Importance matrix <strong>{imatrixName}</strong> ready: {c.chunks} chunks of {c.contextSize} tokens
-              {c.chatTemplate ? ', conversations in the model\'s chat template' : ''}. The mixes and the export use it now.
-            </p>
-          )}
-          {c.phase === 'cancelled' && <p className="muted" role="status">Calibration cancelled.</p>}
-          {c.warnings.map((w) => (
-            <p className="muted analysis-warning" key={w}>Note: {w}</p>
-          ))}
-          {c.phase === 'error' && c.error && (
-            <div className="alert" role="alert" data-testid="calibration-error">
-              <strong>Calibration failed</strong>
-              <span className="alert-text">{c.error}</span>
-            </div>
-          )}
-        </>
-      )}
+          <label className="recipe-field">
+            <span className="field-label">Context</span>
+            <select className="mix-select narrow-select" data-testid="calibration-ctx" value={c.contextSize} disabled={busy} onChange={(e) => setCalibrationSettings({ contextSize: Number(e.currentTarget.value) })}>
+              {CONTEXT_SIZES.map((n) => (
+                <option key={n} value={n}>{n} tokens</option>
+              ))}
+            </select>
+          </label>
+          <label className="recipe-field">
+            <span className="field-label">Chunks</span>
+            <input className="text-input number-input" type="number" min={1} max={10000} data-testid="calibration-chunks" value={c.maxChunks} disabled={busy} onChange={(e) => setCalibrationSettings({ maxChunks: positive(e.currentTarget.value, c.maxChunks) })} />
+          </label>
+          <div className="analysis-actions">
+            <button type="button" className="button button-primary" disabled={busy || noData} onClick={() => void startCalibration()}>
+              Calibrate
+            </button>
+            {imatrixFromCalibration && (
+              <button type="button" className="button" onClick={() => void saveCalibratedImatrix()}>
+                Save imatrix
+              </button>
+            )}
+          </div>
+        </div>
+        {!busy && <ResumeOffer />}
+        {busy && <CalibrationProgressView />}
+        {c.phase === 'done' && imatrixFromCalibration && (
+          <p className="analysis-done" role="status" data-testid="calibration-done">
+            Importance matrix <strong>{imatrixName}</strong> ready: {c.chunks} chunks of {c.contextSize} tokens
+            {c.chatTemplate ? ', conversations in the model\'s chat template' : ''}. The mixes and the export use it now.
+          </p>
+        )}
+        {c.phase === 'cancelled' && <p className="muted" role="status">Calibration cancelled.</p>}
+        {c.warnings.map((w) => (
+          <p className="muted analysis-warning" key={w}>Note: {w}</p>
+        ))}
+        {c.phase === 'error' && c.error && (
+          <div className="alert" role="alert" data-testid="calibration-error">
+            <strong>{c.resumable ? 'Calibration interrupted' : 'Calibration failed'}</strong>
+            <span className="alert-text">{c.error}</span>
+          </div>
+        )}
     </section>
   );
 }

@@ -1,9 +1,12 @@
-import { tensorBytes } from '../core/ggml-type.ts';
+import { standInCandidate } from '../core/dynamic/predict.ts';
+import type { TensorSensitivity } from '../core/dynamic/sensitivity-types.ts';
+import { tensorBytes, type GgmlTypeName } from '../core/ggml-type.ts';
 import type { PlannedTensor } from '../core/model/plan-types.ts';
 import { useStudio } from '../app/store.ts';
 import { formatEnergy } from './energy-colors.ts';
 import { formatBytes, formatShape } from './format.ts';
 import { floatingBox } from './floating-box.ts';
+import { referenceCandidate } from './sensitivity-layer.ts';
 
 function sizeOf(tensor: PlannedTensor, type: Parameters<typeof tensorBytes>[0]): string {
   try {
@@ -13,12 +16,40 @@ function sizeOf(tensor: PlannedTensor, type: Parameters<typeof tensorBytes>[0]):
   }
 }
 
+/** Each candidate's figures, the chosen type's row marked: what the allocator weighed. */
+function CandidateRows({ sensitivity, type }: { sensitivity: TensorSensitivity; type: GgmlTypeName | null }) {
+  const stand = type ? standInCandidate(sensitivity, type)?.type : undefined;
+  return (
+    <table className="tooltip-table" data-testid="tooltip-candidates">
+      <thead>
+        <tr><th>type</th><th>size</th><th>error</th><th>KL</th></tr>
+      </thead>
+      <tbody>
+        {sensitivity.candidates.map((c) => (
+          <tr key={c.type} className={c.type === stand ? 'tooltip-row-chosen' : undefined}>
+            <td>{c.type}</td>
+            <td>{formatBytes(c.bytes)}</td>
+            <td>{formatEnergy(c.weightedError)}</td>
+            <td title={c.basis === 'measured' ? 'measured' : c.basis === 'fitted' ? 'fitted from this tensor’s measurements' : 'prior (architecture default)'}>
+              {formatEnergy(c.kld)}{c.basis === 'measured' ? '' : c.basis === 'fitted' ? ' ~' : ' *'}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 export function CellTooltip({ tensor, rect }: { tensor: PlannedTensor; rect: DOMRect }) {
   const type = useStudio((s) => s.recipe.types?.get(tensor.ggufName) ?? null);
   const edited = useStudio((s) => tensor.ggufName in s.recipe.overrides);
+  const dynamic = useStudio((s) => s.recipe.dynamic !== null);
   const energy = useStudio((s) => (s.imatrix.status === 'ready' ? s.imatrix.meanEnergy[tensor.ggufName] : undefined));
+  const sensitivity = useStudio((s) => s.dynamic.table?.tensors.find((t) => t.name === tensor.ggufName) ?? null);
+  const reference = sensitivity ? referenceCandidate(sensitivity) : null;
+  const cost = sensitivity && type ? standInCandidate(sensitivity, type) : null;
   return (
-    <div className="tooltip" role="tooltip" style={floatingBox(rect, 360, 150)}>
+    <div className="tooltip" role="tooltip" data-testid="cell-tooltip" style={floatingBox(rect, 360, sensitivity ? 190 + 19 * sensitivity.candidates.length : 150)}>
       <div className="tooltip-title">{tensor.ggufName}</div>
       <dl>
         <dt>HF name</dt>
@@ -30,7 +61,7 @@ export function CellTooltip({ tensor, rect }: { tensor: PlannedTensor; rect: DOM
         <dt>Type</dt>
         <dd>
           {type ?? '?'}
-          {edited ? ' · set by you' : ''}
+          {edited ? (dynamic ? ' · locked by you' : ' · set by you') : ''}
           {tensor.quantizable ? '' : ' · always F32'}
         </dd>
         <dt>Size</dt>
@@ -43,7 +74,24 @@ export function CellTooltip({ tensor, rect }: { tensor: PlannedTensor; rect: DOM
             </dd>
           </>
         )}
+        {reference && (
+          <>
+            <dt>Sensitivity</dt>
+            <dd data-testid="tooltip-sensitivity">
+              {formatEnergy(reference.kld)} <span className="muted">(KL with only this tensor at {reference.type})</span>
+            </dd>
+          </>
+        )}
+        {sensitivity && type && (
+          <>
+            <dt>Predicted KL</dt>
+            <dd data-testid="tooltip-predicted">
+              {formatEnergy(cost?.kld ?? 0)} <span className="muted">at {type}{cost && cost.type !== type ? ` (as ${cost.type})` : ''}</span>
+            </dd>
+          </>
+        )}
       </dl>
+      {sensitivity && <CandidateRows sensitivity={sensitivity} type={type} />}
     </div>
   );
 }

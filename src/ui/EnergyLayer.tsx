@@ -1,42 +1,58 @@
-import { useStudio } from '../app/store.ts';
+import { useStudio, type HeatmapColor } from '../app/store.ts';
 import { energyGradient, formatEnergy, type EnergyScale } from './energy-colors.ts';
 
-function setColorBy(mode: 'type' | 'energy') {
+function setColorBy(mode: HeatmapColor) {
   useStudio.setState({ heatmapColor: mode });
 }
 
-/** "Colour by: type | activation energy"; energy needs an importance matrix. */
-export function ColorByToggle({ available }: { available: boolean }) {
-  const mode = useStudio((s) => s.heatmapColor);
-  const shown = available ? mode : 'type';
+const MODES: { mode: HeatmapColor; label: string; needs: 'imatrix' | 'table' | null; title: string }[] = [
+  { mode: 'type', label: 'Type', needs: null, title: 'The type each tensor is written in' },
+  { mode: 'energy', label: 'Activation energy', needs: 'imatrix', title: 'Mean activation energy per column, from the importance matrix' },
+  { mode: 'sensitivity', label: 'Sensitivity', needs: 'table', title: 'KL divergence when only this tensor is quantized to ~4.5 bits' },
+  { mode: 'error', label: 'Quant error', needs: 'table', title: 'imatrix-weighted relative error of the chosen type' },
+  { mode: 'kld', label: 'Predicted KL', needs: 'table', title: 'This tensor’s share of the predicted KL divergence at the chosen type' },
+];
+
+/** The mode actually shown: a layer whose data is missing falls back to types. */
+export function shownColor(mode: HeatmapColor, available: { imatrix: boolean; table: boolean }): HeatmapColor {
+  const m = MODES.find((x) => x.mode === mode)!;
+  return m.needs === null || available[m.needs] ? mode : 'type';
+}
+
+/** "Colour by: type | activation energy | sensitivity | quant error | predicted KL". */
+export function ColorByToggle({ available }: { available: { imatrix: boolean; table: boolean } }) {
+  const shown = shownColor(useStudio((s) => s.heatmapColor), available);
   return (
     <div className="color-by" role="radiogroup" aria-label="Colour by">
       <span className="field-label">Colour by</span>
-      <button type="button" role="radio" aria-checked={shown === 'type'} className="segment" onClick={() => setColorBy('type')}>
-        Type
-      </button>
-      <button
-        type="button"
-        role="radio"
-        aria-checked={shown === 'energy'}
-        className="segment"
-        disabled={!available}
-        title={available ? 'Mean activation energy per column, from the importance matrix' : 'Needs an importance matrix: calibrate or load one'}
-        onClick={() => setColorBy('energy')}
-      >
-        Activation energy
-      </button>
+      {MODES.map(({ mode, label, needs, title }) => {
+        const enabled = needs === null || available[needs];
+        return (
+          <button
+            key={mode}
+            type="button"
+            role="radio"
+            aria-checked={shown === mode}
+            className="segment"
+            disabled={!enabled}
+            title={enabled ? title : needs === 'imatrix' ? 'Needs an importance matrix: calibrate or load one' : 'Needs the sensitivity measurement (Dynamic quantization)'}
+            onClick={() => setColorBy(mode)}
+          >
+            {label}
+          </button>
+        );
+      })}
     </div>
   );
 }
 
-export function EnergyLegend({ scale }: { scale: EnergyScale }) {
+export function EnergyLegend({ scale, caption, testId = 'energy-legend' }: { scale: EnergyScale; caption: string; testId?: string }) {
   return (
-    <div className="energy-legend" data-testid="energy-legend">
+    <div className="energy-legend" data-testid={testId}>
       <span className="muted">{formatEnergy(10 ** scale.low)}</span>
       <span className="energy-ramp" style={{ background: energyGradient() }} aria-hidden="true" />
       <span className="muted">{formatEnergy(10 ** scale.high)}</span>
-      <span className="muted">mean activation energy per column (log scale); grey: not in the imatrix</span>
+      <span className="muted">{caption}</span>
     </div>
   );
 }

@@ -2,10 +2,12 @@ import { lazy, Suspense, type ChangeEvent } from 'react';
 import {
   cancelEvaluation, loadEvaluationFile, restoreSampleText, setEvaluationSettings, setEvaluationText, startEvaluation,
 } from '../app/evaluation-actions.ts';
+import { useEvaluationDownload } from '../app/evaluation-actions.ts';
 import { EVAL_SAMPLE_NAME } from '../app/eval-sample.ts';
 import { useStudio } from '../app/store.ts';
 import type { EvaluationResult } from '../workers/evaluate.worker.ts';
 import { formatEnergy } from './energy-colors.ts';
+import { ModelDownloadLine } from './CalibrationPanel.tsx';
 import { formatBytes, formatDuration } from './format.ts';
 
 const CONTEXT_SIZES = [64, 128, 256, 512, 1024, 2048];
@@ -49,7 +51,7 @@ function Summary({ result, fileName, fileBytes }: { result: EvaluationResult; fi
 export function EvaluationPanel() {
   const e = useStudio((s) => s.evaluation);
   const exported = useStudio((s) => (s.exportJob.phase === 'done' ? s.exportJob.fileName : null));
-  const fromFolder = useStudio((s) => s.source.kind === 'folder');
+  const download = useEvaluationDownload();
   if (!exported && !e.result && e.phase === 'idle') return null;
   const running = e.phase === 'running';
   const p = e.progress;
@@ -59,80 +61,75 @@ export function EvaluationPanel() {
         <h2>Evaluation</h2>
         <span className="muted">KL divergence of {exported ?? e.fileName} against the unquantized model, on held-out text (llama-perplexity's statistics).</span>
       </div>
-      {!fromFolder ? (
-        <p className="muted">The evaluation reads the unquantized model's files: open the model as a local folder.</p>
-      ) : (
-        <>
-          <div className="analysis-fields">
-            <div className="recipe-field eval-text-field">
-              <span className="field-label">
-                Held-out text · <span data-testid="eval-text-name">{e.textName}</span> · {e.text.length.toLocaleString()} characters
-              </span>
-              <textarea className="text-input eval-text" rows={3} value={e.text} disabled={running} data-testid="eval-text" onChange={(ev) => setEvaluationText(ev.currentTarget.value)} />
-              <span className="data-files">
-                <label className="button button-small">
-                  Load .txt…
-                  <input type="file" className="visually-hidden" accept=".txt,.md" data-testid="eval-file-input" disabled={running} onChange={onTextPicked} />
-                </label>
-                {e.textName !== EVAL_SAMPLE_NAME && (
-                  <button type="button" className="button button-quiet button-small" disabled={running} onClick={restoreSampleText}>
-                    Use the built-in sample
-                  </button>
-                )}
-              </span>
-            </div>
-            <label className="recipe-field">
-              <span className="field-label">Context</span>
-              <select className="mix-select narrow-select" data-testid="eval-ctx" value={e.contextSize} disabled={running} onChange={(ev) => setEvaluationSettings({ contextSize: Number(ev.currentTarget.value) })}>
-                {CONTEXT_SIZES.map((n) => (
-                  <option key={n} value={n}>{n} tokens</option>
-                ))}
-              </select>
-            </label>
-            <label className="recipe-field">
-              <span className="field-label">Chunks (at most)</span>
-              <input className="text-input number-input" type="number" min={1} max={1000} data-testid="eval-chunks" value={e.maxChunks} disabled={running} onChange={(ev) => { const n = Math.floor(Number(ev.currentTarget.value)); if (n > 0) setEvaluationSettings({ maxChunks: n }); }} />
-            </label>
-            <div className="analysis-actions">
-              <button type="button" className="button button-primary" disabled={running || !exported} onClick={() => void startEvaluation()}>
-                Evaluate
-              </button>
-            </div>
+        <div className="analysis-fields">
+          <div className="recipe-field eval-text-field">
+            <span className="field-label">
+              Held-out text · <span data-testid="eval-text-name">{e.textName}</span> · {e.text.length.toLocaleString()} characters
+            </span>
+            <textarea className="text-input eval-text" rows={3} value={e.text} disabled={running} data-testid="eval-text" onChange={(ev) => setEvaluationText(ev.currentTarget.value)} />
+            <span className="data-files">
+              <label className="button button-small">
+                Load .txt…
+                <input type="file" className="visually-hidden" accept=".txt,.md" data-testid="eval-file-input" disabled={running} onChange={onTextPicked} />
+              </label>
+              {e.textName !== EVAL_SAMPLE_NAME && (
+                <button type="button" className="button button-quiet button-small" disabled={running} onClick={restoreSampleText}>
+                  Use the built-in sample
+                </button>
+              )}
+            </span>
           </div>
-          {running && (
-            <div className="calibration-progress" data-testid="evaluation-progress">
-              <div className="progress-head">
-                <span>{p ? `${p.stage === 'base' ? 'Base model' : 'Quantized model'}: chunk ${Math.min(p.chunksDone + 1, p.chunksTotal)} of ${p.chunksTotal}` : 'Reading the models…'}</span>
-                <button type="button" className="button button-quiet" onClick={cancelEvaluation}>Cancel</button>
-              </div>
-              <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round((p?.fraction ?? 0) * 100)}>
-                <div className="progress-fill" style={{ width: `${(p?.fraction ?? 0) * 100}%` }} />
-              </div>
-              <div className="progress-numbers">
-                {p ? `${Math.round(p.fraction * 100)}% · ${p.tokensPerSecond.toFixed(p.tokensPerSecond < 10 ? 1 : 0)} tokens/s · ETA ${formatDuration(p.etaSeconds)}` : 'starting…'}
-              </div>
+          <label className="recipe-field">
+            <span className="field-label">Context</span>
+            <select className="mix-select narrow-select" data-testid="eval-ctx" value={e.contextSize} disabled={running} onChange={(ev) => setEvaluationSettings({ contextSize: Number(ev.currentTarget.value) })}>
+              {CONTEXT_SIZES.map((n) => (
+                <option key={n} value={n}>{n} tokens</option>
+              ))}
+            </select>
+          </label>
+          <label className="recipe-field">
+            <span className="field-label">Chunks (at most)</span>
+            <input className="text-input number-input" type="number" min={1} max={1000} data-testid="eval-chunks" value={e.maxChunks} disabled={running} onChange={(ev) => { const n = Math.floor(Number(ev.currentTarget.value)); if (n > 0) setEvaluationSettings({ maxChunks: n }); }} />
+          </label>
+          <div className="analysis-actions">
+            <button type="button" className="button button-primary" disabled={running || !exported} onClick={() => void startEvaluation()}>
+              Evaluate
+            </button>
+          </div>
+        </div>
+        {running && (
+          <div className="calibration-progress" data-testid="evaluation-progress">
+            <div className="progress-head">
+              <span>{p ? `${p.stage === 'base' ? 'Base model' : 'Quantized model'}: chunk ${Math.min(p.chunksDone + 1, p.chunksTotal)} of ${p.chunksTotal}` : 'Reading the models…'}</span>
+              <button type="button" className="button button-quiet" onClick={cancelEvaluation}>Cancel</button>
             </div>
-          )}
-          {e.phase === 'cancelled' && <p className="muted" role="status">Evaluation cancelled.</p>}
-          {e.phase === 'error' && e.error && (
-            <div className="alert" role="alert" data-testid="evaluation-error">
-              <strong>Evaluation failed</strong>
-              <span className="alert-text">{e.error}</span>
+            <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round((p?.fraction ?? 0) * 100)}>
+              <div className="progress-fill" style={{ width: `${(p?.fraction ?? 0) * 100}%` }} />
             </div>
-          )}
-          {e.result && (
-            <>
-              <Summary result={e.result} fileName={e.fileName} fileBytes={e.fileBytes} />
-              <p className="muted eval-note">
-                {e.result.chunks} chunks of {e.result.contextSize} tokens ({e.result.report.positions} scored positions, {e.result.tokens} tokens of text) in {formatDuration(e.result.seconds)}.
-              </p>
-              <Suspense fallback={<p className="muted">Drawing the charts…</p>}>
-                <EvaluationCharts result={e.result} />
-              </Suspense>
-            </>
-          )}
-        </>
-      )}
+            <div className="progress-numbers">
+              {p ? `${Math.round(p.fraction * 100)}% · ${p.tokensPerSecond.toFixed(p.tokensPerSecond < 10 ? 1 : 0)} tokens/s · ETA ${formatDuration(p.etaSeconds)}` : 'starting…'}
+            </div>
+            <ModelDownloadLine download={download} testId="evaluation-download" />
+          </div>
+        )}
+        {e.phase === 'cancelled' && <p className="muted" role="status">Evaluation cancelled.</p>}
+        {e.phase === 'error' && e.error && (
+          <div className="alert" role="alert" data-testid="evaluation-error">
+            <strong>Evaluation failed</strong>
+            <span className="alert-text">{e.error}</span>
+          </div>
+        )}
+        {e.result && (
+          <>
+            <Summary result={e.result} fileName={e.fileName} fileBytes={e.fileBytes} />
+            <p className="muted eval-note">
+              {e.result.chunks} chunks of {e.result.contextSize} tokens ({e.result.report.positions} scored positions, {e.result.tokens} tokens of text) in {formatDuration(e.result.seconds)}.
+            </p>
+            <Suspense fallback={<p className="muted">Drawing the charts…</p>}>
+              <EvaluationCharts result={e.result} />
+            </Suspense>
+          </>
+        )}
     </section>
   );
 }

@@ -4,7 +4,8 @@ import { useStudio } from '../app/store.ts';
 import { CellTooltip } from './CellTooltip.tsx';
 import { heatmapLayout, roleLabel } from './heatmap-layout.ts';
 import { HeatmapCell } from './HeatmapCell.tsx';
-import { ColorByToggle, EnergyLegend } from './EnergyLayer.tsx';
+import { ColorByToggle, EnergyLegend, shownColor } from './EnergyLayer.tsx';
+import { LAYER_CAPTIONS, layerValues, type MeasurementLayer } from './sensitivity-layer.ts';
 import { energyScale } from './energy-colors.ts';
 import { TypeLegend } from './TypeLegend.tsx';
 import { TypeMenu } from './TypeMenu.tsx';
@@ -22,13 +23,21 @@ export function Heatmap() {
   const [hover, setHover] = useState<Pointed | null>(null);
   const staleMix = useStudio((s) => (s.recipe.error ? s.recipe.appliedMix : null));
   const meanEnergy = useStudio((s) => (s.imatrix.status === 'ready' ? s.imatrix.meanEnergy : null));
-  const byEnergy = useStudio((s) => s.heatmapColor === 'energy') && meanEnergy !== null;
-  const scale = useMemo(() => energyScale(Object.values(meanEnergy ?? {})), [meanEnergy]);
+  const table = useStudio((s) => s.dynamic.table);
+  const types = useStudio((s) => s.recipe.types);
+  const mode = shownColor(useStudio((s) => s.heatmapColor), { imatrix: meanEnergy !== null, table: table !== null });
+  // The numbers the cells are coloured by (null: coloured by type).
+  const values = useMemo(() => {
+    if (mode === 'energy') return meanEnergy;
+    if (mode === 'type' || !table) return null;
+    return layerValues(table, types, mode);
+  }, [mode, meanEnergy, table, types]);
+  const scale = useMemo(() => energyScale(Object.values(values ?? {})), [values]);
   if (!layout) return null;
 
   const cellProps = (tensor: PlannedTensor) => ({
     tensor,
-    energy: byEnergy ? { value: meanEnergy[tensor.ggufName], color: scale.color(meanEnergy[tensor.ggufName]) } : undefined,
+    layer: values ? { mode, value: values[tensor.ggufName], color: scale.color(values[tensor.ggufName]) } : undefined,
     menuOpen: menu?.tensor.ggufName === tensor.ggufName,
     onOpen: (rect: DOMRect) => {
       setHover(null);
@@ -44,7 +53,7 @@ export function Heatmap() {
         <span className="muted" data-testid="heatmap-note">
           {staleMix ? `Still showing ${staleMix}: the chosen mix cannot be applied` : 'Click a cell to choose its type'}
         </span>
-        <ColorByToggle available={meanEnergy !== null} />
+        <ColorByToggle available={{ imatrix: meanEnergy !== null, table: table !== null }} />
       </div>
       {layout.globals.length > 0 && (
         <div className="globals" role="group" aria-label="Tensors outside the blocks">
@@ -89,7 +98,15 @@ export function Heatmap() {
           ))}
         </div>
       </div>
-      {byEnergy ? <EnergyLegend scale={scale} /> : <TypeLegend />}
+      {values ? (
+        <EnergyLegend
+          scale={scale}
+          testId={mode === 'energy' ? 'energy-legend' : 'layer-legend'}
+          caption={mode === 'energy' ? 'mean activation energy per column (log scale); grey: not in the imatrix' : `${LAYER_CAPTIONS[mode as MeasurementLayer]}; grey: not measured`}
+        />
+      ) : (
+        <TypeLegend />
+      )}
       {hover && !menu && <CellTooltip tensor={hover.tensor} rect={hover.rect} />}
       {menu && <TypeMenu tensor={menu.tensor} rect={menu.rect} onClose={() => setMenu(null)} />}
     </section>

@@ -1,33 +1,40 @@
 import type { PlannedTensor } from '../core/model/plan-types.ts';
 import { useStudio } from '../app/store.ts';
+import type { HeatmapColor } from '../app/store.ts';
 import { formatEnergy } from './energy-colors.ts';
 import { TYPE_COLORS, type TypeColor } from './type-colors.ts';
 
-/** Tensors the imatrix does not cover (embeddings, norms, the output) in the energy layer. */
+/** Tensors a colour layer has no number for (the imatrix skips embeddings; norms are never measured). */
 const NO_ENERGY: TypeColor = { fill: '#1f2937', ink: '#8b98a9' };
+
+const LAYER_NAMES: Record<HeatmapColor, string> = {
+  type: 'type', energy: 'activation energy', sensitivity: 'sensitivity', error: 'quantization error', kld: 'predicted KL',
+};
 
 interface Props {
   tensor: PlannedTensor;
-  /** Set when the heatmap is coloured by activation energy. */
-  energy?: { value: number | undefined; color: TypeColor | null };
+  /** Set when the heatmap is coloured by a measurement (activation energy, sensitivity, …). */
+  layer?: { mode: HeatmapColor; value: number | undefined; color: TypeColor | null };
   menuOpen: boolean;
   onOpen: (rect: DOMRect) => void;
   onHover: (rect: DOMRect | null) => void;
 }
 
-export function HeatmapCell({ tensor, energy, menuOpen, onOpen, onHover }: Props) {
+export function HeatmapCell({ tensor, layer, menuOpen, onOpen, onHover }: Props) {
   const name = tensor.ggufName;
   const type = useStudio((s) => s.recipe.types?.get(name) ?? null);
   const edited = useStudio((s) => name in s.recipe.overrides);
-  const color = energy ? energy.color ?? NO_ENERGY : type ? TYPE_COLORS[type] : null;
+  const color = layer ? layer.color ?? NO_ENERGY : type ? TYPE_COLORS[type] : null;
+  const layerText = layer?.value === undefined ? '' : `, ${LAYER_NAMES[layer.mode]} ${formatEnergy(layer.value)}`;
   return (
     <button
       type="button"
       className={`cell${edited ? ' cell-edited' : ''}${tensor.quantizable ? '' : ' cell-fixed'}`}
       data-tensor={name}
       data-type={type ?? ''}
-      data-energy={energy?.value ?? undefined}
-      aria-label={`${name}: ${type ?? 'unknown type'}${edited ? ' (edited)' : ''}${energy?.value !== undefined ? `, activation energy ${formatEnergy(energy.value)}` : ''}`}
+      data-energy={layer?.mode === 'energy' ? layer.value : undefined}
+      data-layer-value={layer && layer.mode !== 'energy' ? layer.value : undefined}
+      aria-label={`${name}: ${type ?? 'unknown type'}${edited ? ' (edited)' : ''}${layerText}`}
       aria-haspopup="menu"
       aria-expanded={menuOpen}
       style={color ? { background: color.fill, color: color.ink } : undefined}

@@ -6,6 +6,9 @@ import { MIXES, parseMixName } from '../core/recipe/llama-mixes.ts';
 import { formatBytes } from './format.ts';
 import { TYPE_COLORS } from './type-colors.ts';
 
+/** The select's value while a dynamic recipe is applied: no mix is, picking one leaves it. */
+const DYNAMIC = '__dynamic';
+
 function optionLabel(mix: string, summary: MixSummary | undefined): string {
   if (!summary) return mix;
   if (!summary.ok) return `${mix} — needs an imatrix`;
@@ -18,6 +21,7 @@ function optionLabel(mix: string, summary: MixSummary | undefined): string {
  */
 export function MixPicker() {
   const mix = useStudio((s) => s.recipe.mix);
+  const dynamic = useStudio((s) => s.recipe.dynamic !== null);
   const plan = useStudio((s) => s.source.plan);
   const imatrix = useStudio((s) => s.imatrix);
   const summaries = useMemo(() => {
@@ -33,12 +37,17 @@ export function MixPicker() {
         <select
           className="mix-select"
           data-testid="mix-select"
-          value={mix}
+          value={dynamic ? DYNAMIC : mix}
           onChange={(e) => {
             const picked = parseMixName(e.currentTarget.value);
             if (picked) setMix(picked);
           }}
         >
+          {dynamic && (
+            <option value={DYNAMIC} disabled>
+              Dynamic recipe (file type {mix})
+            </option>
+          )}
           {MIX_GROUPS.map((group) => (
             <optgroup key={group.label} label={group.label}>
               {group.mixes.map((m) => (

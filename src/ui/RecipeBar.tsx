@@ -8,6 +8,7 @@ export function RecipeBar() {
   const totalBytes = useStudio((s) => s.recipe.totalBytes);
   const bpw = useStudio((s) => s.recipe.bitsPerWeight);
   const edits = useStudio((s) => Object.keys(s.recipe.overrides).length);
+  const dynamic = useStudio((s) => s.recipe.dynamic !== null);
   const stale = useStudio((s) => s.recipe.error !== null);
   const canExport = useStudio(
     (s) => s.recipe.types !== null && s.recipe.error === null && s.exportJob.phase !== 'running',
@@ -31,7 +32,7 @@ export function RecipeBar() {
         </div>
         <div className="stat">
           <span className="stat-value" data-testid="edit-count">{edits}</span>
-          <span className="stat-label">{edits === 1 ? 'tensor edited' : 'tensors edited'}</span>
+          <span className="stat-label">{dynamic ? (edits === 1 ? 'tensor locked' : 'tensors locked') : edits === 1 ? 'tensor edited' : 'tensors edited'}</span>
         </div>
         <button type="button" className="button button-primary" disabled={!canExport} onClick={() => void startExport()}>
           Export GGUF

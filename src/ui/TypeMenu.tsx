@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { bitsPerWeight } from '../core/ggml-type.ts';
 import type { PlannedTensor } from '../core/model/plan-types.ts';
+import { reallocateIfDynamic } from '../app/dynamic-actions.ts';
 import { clearTensorType, setTensorType } from '../app/recipe-actions.ts';
 import { useStudio } from '../app/store.ts';
 import { typesFittingTensor } from '../app/mix-choices.ts';
@@ -18,6 +19,7 @@ export function TypeMenu({ tensor, rect, onClose }: Props) {
   const current = useStudio((s) => s.recipe.types?.get(name) ?? null);
   const chosen = useStudio((s) => s.recipe.overrides[name] ?? null);
   const supported = useStudio((s) => s.supportedTypes);
+  const dynamic = useStudio((s) => s.recipe.dynamic !== null);
   const menuRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -62,6 +64,8 @@ export function TypeMenu({ tensor, rect, onClose }: Props) {
                   title={writable ? undefined : `${type} cannot be exported in this browser yet`}
                   onClick={() => {
                     setTensorType(name, type);
+                    // Under a budget, a lock moves the other tensors' types to keep the size.
+                    reallocateIfDynamic();
                     onClose();
                   }}
                 >
@@ -82,10 +86,11 @@ export function TypeMenu({ tensor, rect, onClose }: Props) {
               className="menu-item menu-reset"
               onClick={() => {
                 clearTensorType(name);
+                reallocateIfDynamic();
                 onClose();
               }}
             >
-              Use the mix's type again
+              {dynamic ? 'Unlock: let the budget choose' : "Use the mix's type again"}
             </button>
           )}
         </>

@@ -1,7 +1,8 @@
-// Web worker owning a GPUDevice for calibration: the layer-streamed GPU forward over the user's
-// model files collecting the importance matrix. The app talks to it through Comlink:
+// Web worker owning a GPUDevice for calibration: the layer-streamed GPU forward over the model
+// (a dropped folder, a single GGUF file or a Hub repo at a pinned commit) collecting the
+// importance matrix. The app talks to it through Comlink:
 //   const api = Comlink.wrap<CalibrateWorkerApi>(new Worker(new URL('./calibrate.worker.ts', import.meta.url), { type: 'module' }));
-//   const stats = await api.calibrate(files, chunks, { sequencesPerPass: 8 }, Comlink.proxy(onProgress), Comlink.proxy(onCheckpoint));
+//   const stats = await api.calibrate(source, chunks, { sequencesPerPass: 8 }, Comlink.proxy(onProgress), Comlink.proxy(onCheckpoint), Comlink.proxy(onDownload));
 import * as Comlink from 'comlink';
 import { forwardModelFromGguf, forwardModelFromPlan } from '../core/forward/forward-model.ts';
 import type { ForwardModel, WeightSource } from '../core/forward/forward-types.ts';
@@ -15,7 +16,11 @@ import { ggufGpuWeights } from '../gpu/forward/gguf-gpu-weights.ts';
 import { createGpuForward, type GpuForward } from '../gpu/forward/gpu-forward.ts';
 import { collectImatrixGpu, type CalibrationCheckpoint, type CalibrationProgress } from '../gpu/forward/gpu-imatrix.ts';
 import type { GpuWeightSource } from '../gpu/forward/gpu-weights.ts';
-import { blobModelFiles, blobByteSource, type NamedBlob } from '../io/blob-files.ts';
+import { blobByteSource } from '../io/blob-files.ts';
+import type { DownloadEvent } from './hub-session.ts';
+import { openWorkerModelFiles, type WorkerModelSource } from './model-source.ts';
+
+export type { DownloadEvent, WorkerModelSource };
 
 export interface CalibrateOptions {
   sequencesPerPass?: number;
@@ -28,41 +33,89 @@ export interface CalibrateOptions {
 let device: GPUDevice | null = null;
 let forward: GpuForward | null = null;
 let dequantizer: GpuRowDequantizer | null = null;
-let lostReason: string | null = null;
 let running: AbortController | null = null;
+/** Test only: lose the device once this many checkpoints of the next run were handed over. */
+let loseAfterCheckpoints: number | null = null;
+
+function deviceLostError(reason: string): Error {
+  return new Error(`The GPU device was lost (${reason}). The calibration can resume from its last checkpoint.`);
+}
+
+/** The running calibration stops; the next one makes a new device. */
+function forgetDevice(reason: string): void {
+  running?.abort(deviceLostError(reason));
+  forward?.dispose();
+  dequantizer?.dispose();
+  forward = null;
+  dequantizer = null;
+  device = null;
+}
 
 async function ensureDevice(): Promise<GPUDevice> {
   if (device) return device;
   if (!navigator.gpu) throw new Error('calibrate.worker: WebGPU is not available in this worker');
-  const created = await requestQuantDevice(navigator.gpu, {
+  let created: GPUDevice | null = null;
+  created = await requestQuantDevice(navigator.gpu, {
+    // An older device lost late must not take the current one with it.
     onLost: (info) => {
-      lostReason = `${info.reason}: ${info.message}`;
-      running?.abort(new Error(`calibrate.worker: the GPU device was lost (${lostReason}); resume from the last checkpoint`));
-      forward?.dispose();
-      dequantizer?.dispose();
-      forward = null;
-      dequantizer = null;
-      device = null;
+      if (device === created) forgetDevice(`${info.reason}: ${info.message}`);
     },
   });
   device = created;
   dequantizer = createGpuRowDequantizer(created);
   forward = createGpuForward(created, { dequantizer });
-  lostReason = null;
   return created;
 }
 
-/** A GGUF file (quantized bytes decoded on the GPU) or a safetensors folder (its plan). */
-async function openModel(files: readonly NamedBlob[]): Promise<{ model: ForwardModel; weights: WeightSource; gpuWeights?: GpuWeightSource }> {
+interface OpenedModel {
+  model: ForwardModel;
+  weights: WeightSource;
+  gpuWeights?: GpuWeightSource;
+  close(): Promise<void>;
+}
+
+/** A single GGUF file (quantized bytes decoded on the GPU) or safetensors files (their plan). */
+async function openModel(
+  source: WorkerModelSource, signal: AbortSignal, onDownload?: (e: DownloadEvent) => void,
+): Promise<OpenedModel> {
+  const files = source.kind === 'files' ? source.files : [];
   const gguf = files.length === 1 && files[0]!.path.toLowerCase().endsWith('.gguf') ? files[0]! : null;
   if (gguf) {
-    const source = blobByteSource(gguf.path, gguf.blob);
-    const info = await readGgufInfo(source);
-    return { model: forwardModelFromGguf(info, gguf.path), weights: await ggufWeights(source, info), gpuWeights: ggufGpuWeights(source, info) };
+    const bytes = blobByteSource(gguf.path, gguf.blob);
+    const info = await readGgufInfo(bytes);
+    return {
+      model: forwardModelFromGguf(info, gguf.path), weights: await ggufWeights(bytes, info), gpuWeights: ggufGpuWeights(bytes, info),
+      close: async () => {},
+    };
   }
-  const modelFiles = blobModelFiles(files);
-  const plan = await planModel(modelFiles);
-  return { model: forwardModelFromPlan(plan), weights: planWeights(plan, modelFiles) };
+  const opened = await openWorkerModelFiles(source, { onDownload: onDownload && ((e) => void onDownload(e)), signal });
+  try {
+    const plan = await planModel(opened.files);
+    return { model: forwardModelFromPlan(plan), weights: planWeights(plan, opened.files), close: opened.close };
+  } catch (error) {
+    await opened.close();
+    throw error;
+  }
+}
+
+function loseDeviceNow(): void {
+  const lost = device;
+  if (!lost) return;
+  forgetDevice('unknown: device lost by loseDeviceForTest');
+  lost.destroy();
+}
+
+/** The checkpoint is stored before the device goes, as after a real loss between two layers. */
+function withTestLoss(onCheckpoint: (c: CalibrationCheckpoint) => void | Promise<void>): (c: CalibrationCheckpoint) => Promise<void> {
+  let handed = 0;
+  return async (c) => {
+    await onCheckpoint(c);
+    handed++;
+    if (loseAfterCheckpoints !== null && handed >= loseAfterCheckpoints) {
+      loseAfterCheckpoints = null;
+      loseDeviceNow();
+    }
+  };
 }
 
 const api = {
@@ -77,23 +130,41 @@ const api = {
    * pass when `onCheckpoint` is given (persist it to resume after a lost device or a closed tab).
    */
   async calibrate(
-    files: NamedBlob[], sequences: number[][], options: CalibrateOptions = {},
+    source: WorkerModelSource, sequences: number[][], options: CalibrateOptions = {},
     onProgress?: (progress: CalibrationProgress) => void,
     onCheckpoint?: (checkpoint: CalibrationCheckpoint) => void | Promise<void>,
+    onDownload?: (event: DownloadEvent) => void,
   ): Promise<ImatrixStats> {
     if (running) throw new Error('calibrate.worker: a calibration is already running; cancel() it first');
     await ensureDevice();
     const controller = new AbortController();
     running = controller;
+    let opened: OpenedModel | null = null;
     try {
-      const { model, weights, gpuWeights } = await openModel(files);
+      opened = await openModel(source, controller.signal, onDownload);
+      const { model, weights, gpuWeights } = opened;
       return await collectImatrixGpu(forward!, model, weights, sequences, {
         sequencesPerPass: options.sequencesPerPass, kvCache: options.kvCache, resumeFrom: options.resumeFrom,
-        gpuWeights, signal: controller.signal, onProgress, onCheckpoint,
+        gpuWeights, signal: controller.signal, onProgress, onCheckpoint: onCheckpoint && withTestLoss(onCheckpoint),
       });
+    } catch (error) {
+      // Work in flight on a lost device fails with whatever WebGPU says (a failed map, a
+      // destroyed buffer): the page is told the cause instead, so it offers to resume.
+      throw controller.signal.aborted ? controller.signal.reason : error;
     } finally {
       if (running === controller) running = null;
+      await opened?.close();
+      (onDownload as Comlink.Remote<(e: DownloadEvent) => void> | undefined)?.[Comlink.releaseProxy]?.();
     }
+  },
+
+  /**
+   * Test hook (the page reaches it only with ?test-hooks): loses the device as a driver reset
+   * would, mid-run. destroy() alone is not reported as a loss (it is what we call on purpose).
+   */
+  loseDeviceForTest(afterCheckpoints = 0): void {
+    if (afterCheckpoints > 0) loseAfterCheckpoints = afterCheckpoints;
+    else loseDeviceNow();
   },
 
   /** Stops the running calibration at the next layer or group boundary; calibrate() then rejects. */

@@ -1,6 +1,7 @@
 // The evaluate worker: owns its own GPUDevice and runs the studio's evaluation (base model's
-// safetensors against the exported GGUF, llama-perplexity --kl-divergence statistics on the GPU
-// forward) and prepares calibration data (tokenizer and chat template) for the calibrate worker.
+// safetensors, from a folder or the Hub, against the exported GGUF: llama-perplexity
+// --kl-divergence statistics on the GPU forward) and prepares calibration data (tokenizer and
+// chat template) for the calibrate worker.
 import * as Comlink from 'comlink';
 import { forwardModelFromGguf, forwardModelFromPlan } from '../core/forward/forward-model.ts';
 import type { ForwardModel, WeightSource } from '../core/forward/forward-types.ts';
@@ -13,13 +14,15 @@ import { createGpuRowDequantizer } from '../gpu/gpu-dequantizer.ts';
 import { ggufGpuWeights } from '../gpu/forward/gguf-gpu-weights.ts';
 import { createGpuForward, type GpuForward } from '../gpu/forward/gpu-forward.ts';
 import type { GpuWeightSource } from '../gpu/forward/gpu-weights.ts';
-import { blobByteSource, blobModelFiles, type NamedBlob } from '../io/blob-files.ts';
+import { blobByteSource, type NamedBlob } from '../io/blob-files.ts';
+import type { DownloadEvent } from './hub-session.ts';
+import { openWorkerModelFiles, type WorkerModelSource } from './model-source.ts';
 import { prepareCalibrationData, type CalibrationData, type CalibrationDataRequest } from './calibration-data.ts';
 import { forwardKld, type ForwardKldResult, type KldProgress, type KldSide } from './forward-kld.ts';
 
 export type { CalibrationCheckpoint, CalibrationProgress } from '../gpu/forward/gpu-imatrix.ts';
 export type { ImatrixStats } from '../core/imatrix/imatrix-stats.ts';
-export type { CalibrationData, CalibrationDataRequest, ForwardKldResult, KldProgress };
+export type { CalibrationData, CalibrationDataRequest, DownloadEvent, ForwardKldResult, KldProgress, WorkerModelSource };
 
 export interface EvaluateRequest {
   text: string;
@@ -68,13 +71,22 @@ function side(gpu: GpuForward, model: ForwardModel, weights: WeightSource, signa
 }
 
 const api = {
-  async prepareCalibration(entries: NamedBlob[], request: CalibrationDataRequest): Promise<CalibrationData> {
-    const files = blobModelFiles(entries);
-    return prepareCalibrationData(files, await planModel(files), request);
+  /** Tokenizes the calibration data with the model's tokenizer and chat template (headers and JSON only). */
+  async prepareCalibration(
+    source: WorkerModelSource, request: CalibrationDataRequest, onDownload?: (e: DownloadEvent) => void,
+  ): Promise<CalibrationData> {
+    const opened = await openWorkerModelFiles(source, { onDownload: onDownload && ((e) => void onDownload(e)) });
+    try {
+      return await prepareCalibrationData(opened.files, await planModel(opened.files), request);
+    } finally {
+      await opened.close();
+      (onDownload as Comlink.Remote<(e: DownloadEvent) => void> | undefined)?.[Comlink.releaseProxy]?.();
+    }
   },
 
   async evaluate(
-    entries: NamedBlob[], quantized: NamedBlob, request: EvaluateRequest, onProgress?: (p: EvaluationProgress) => void,
+    source: WorkerModelSource, quantized: NamedBlob, request: EvaluateRequest, onProgress?: (p: EvaluationProgress) => void,
+    onDownload?: (e: DownloadEvent) => void,
   ): Promise<EvaluationResult> {
     // A cancelled run stops at its next layer; a new one waits for that instead of failing.
     if (running && !running.signal.aborted) throw new Error('evaluate.worker: an evaluation is already running');
@@ -85,17 +97,19 @@ const api = {
     let done!: () => void;
     finishing = new Promise<void>((resolve) => { done = resolve; });
     const started = performance.now();
+    let opened: Awaited<ReturnType<typeof openWorkerModelFiles>> | null = null;
     try {
       const gpu = await gpuForward();
-      const files = blobModelFiles(entries);
+      opened = await openWorkerModelFiles(source, { onDownload: onDownload && ((e) => void onDownload(e)), signal: controller.signal });
+      const files = opened.files;
       const plan = await planModel(files);
       const tokenizer = await loadTextTokenizer(files);
       const tokens = tokenizer.encode(request.text);
-      const source = blobByteSource(quantized.path, quantized.blob);
-      const info = await readGgufInfo(source);
+      const quantBytes = blobByteSource(quantized.path, quantized.blob);
+      const info = await readGgufInfo(quantBytes);
       const base = side(gpu, forwardModelFromPlan(plan), planWeights(plan, files), controller.signal);
       // The quantized weights are decoded on the GPU straight from the file's blocks.
-      const quant = side(gpu, forwardModelFromGguf(info, quantized.path), await ggufWeights(source, info), controller.signal, ggufGpuWeights(source, info));
+      const quant = side(gpu, forwardModelFromGguf(info, quantized.path), await ggufWeights(quantBytes, info), controller.signal, ggufGpuWeights(quantBytes, info));
       let lastSent = 0;
       const result = await forwardKld(base, quant, tokens, {
         contextSize: request.contextSize, maxChunks: request.maxChunks, bos: tokenizer.bos,
@@ -112,9 +126,11 @@ const api = {
       });
       return { ...result, tokens: tokens.length, seconds: (performance.now() - started) / 1000 };
     } finally {
+      await opened?.close();
       if (running === controller) running = null;
       done();
       (onProgress as Comlink.Remote<(p: EvaluationProgress) => void> | undefined)?.[Comlink.releaseProxy]?.();
+      (onDownload as Comlink.Remote<(e: DownloadEvent) => void> | undefined)?.[Comlink.releaseProxy]?.();
     }
   },
 

@@ -158,6 +158,11 @@ const api = {
     imatrix = null;
   },
 
+  /** The loaded importance matrix's weights, for the sensitivity worker (structured-cloned). */
+  imatrixEntries(): Map<string, Float32Array> | null {
+    return imatrix?.matrix.entries ?? null;
+  },
+
   /** Reads the headers of the dropped files and keeps them for the export. */
   async open(entries: NamedBlob[]): Promise<{ label: string; plan: ModelPlan }> {
     await forgetOpened();

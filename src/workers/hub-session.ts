@@ -1,10 +1,13 @@
-// The export worker's connection to a Hub model: the Hub ModelFiles (pinned to the commit the
-// first open resolved), optionally behind the OPFS cache. A cancelled or failed export closes
-// it (that stops the requests in flight); the next export reconnects at the same commit.
+// A worker's connection to a Hub model: the Hub ModelFiles (pinned to the commit the first open
+// resolved), optionally behind the OPFS cache. A cancelled or failed export closes it (that
+// stops the requests in flight); the next export reconnects at the same commit. The export
+// worker reads and writes the cache; the calibrate and evaluate workers only read its completed
+// files (see hub-cache-reader.ts for why they never write it).
 import type { ModelFiles } from '../core/bytes-io.ts';
 import { openHubModelFiles, type HubDownloadProgress, type HubModelFiles } from '../io/hub/index.ts';
 import { nobleSha256 } from '../io/hub/index.ts';
 import { cachedModelFiles, type CachedModelFiles } from '../io/opfs-cache.ts';
+import { readOnlyCachedModelFiles } from './hub-cache-reader.ts';
 
 export interface HubOpenRequest {
   repo: string;
@@ -32,6 +35,13 @@ export type DownloadEvent =
   | { kind: 'retry'; file: string; attempt: number; delayMs: number; reason: string }
   | { kind: 'cache-problem'; file: string; message: string };
 
+export interface HubSessionOptions {
+  /** With `request.useCache`: 'read-write' (the export worker, the default) or 'read-only'. */
+  cacheAccess?: 'read-write' | 'read-only';
+  /** Open at this commit (another worker's pin) instead of resolving `request.revision`. */
+  commit?: string;
+}
+
 interface Connection {
   hub: HubModelFiles;
   cache: CachedModelFiles | null;
@@ -48,6 +58,7 @@ export class HubSession {
   constructor(
     private readonly request: HubOpenRequest,
     private readonly emit: (event: DownloadEvent) => void,
+    private readonly options: HubSessionOptions = {},
   ) {}
 
   /** Resolves the revision (first call) or reuses the pinned commit, and returns the files to read. */
@@ -55,7 +66,7 @@ export class HubSession {
     if (this.connection) return this.connection.files;
     const hub = await openHubModelFiles({
       repo: this.request.repo,
-      revision: this.pin?.commit ?? (this.request.revision || undefined),
+      revision: this.pin?.commit ?? this.options.commit ?? (this.request.revision || undefined),
       endpoint: this.request.endpoint,
       token: this.request.token || undefined,
       fetch: globalFetch,
@@ -63,13 +74,21 @@ export class HubSession {
       onProgress: (progress) => this.emit({ kind: 'network', progress }),
       onRetry: (r) => this.emit({ kind: 'retry', file: r.name, attempt: r.attempt, delayMs: r.delayMs, reason: r.reason }),
     });
+    if (this.options.commit && hub.commit !== this.options.commit) {
+      await hub.close();
+      throw new Error(`${hub.repo}: asked for commit ${this.options.commit}, ${hub.endpoint} answered with ${hub.commit}`);
+    }
     this.pin ??= { repo: hub.repo, revision: this.request.revision || 'main', commit: hub.commit, endpoint: hub.endpoint };
     let cache: CachedModelFiles | null = null;
     if (this.request.useCache) {
-      cache = await cachedModelFiles(hub, { endpoint: hub.endpoint, repo: hub.repo, commit: hub.commit }, nobleSha256, {
-        onCacheRead: (file, bytes) => this.emit({ kind: 'cache', file, bytes }),
-        onCacheProblem: (file, message) => this.emit({ kind: 'cache-problem', file, message }),
-      });
+      const key = { endpoint: hub.endpoint, repo: hub.repo, commit: hub.commit };
+      const events = {
+        onCacheRead: (file: string, bytes: number) => this.emit({ kind: 'cache', file, bytes }),
+        onCacheProblem: (file: string, message: string) => this.emit({ kind: 'cache-problem', file, message }),
+      };
+      cache = this.options.cacheAccess === 'read-only'
+        ? await readOnlyCachedModelFiles(hub, key, events)
+        : await cachedModelFiles(hub, key, nobleSha256, events);
     }
     this.connection = { hub, cache, files: cache ?? hub };
     return this.connection.files;

@@ -3,6 +3,8 @@
 // and says why when the budget is impossible.
 import { describe, expect, it } from 'vitest';
 import { allocateTypes } from '../../src/core/dynamic/allocate.ts';
+import { budgetRange } from '../../src/core/dynamic/budget-range.ts';
+import { frontierPoints } from '../../src/core/dynamic/frontier.ts';
 import { planGgufLayout } from '../../src/core/export/export-gguf.ts';
 import { tensorBytes, type GgmlTypeName } from '../../src/core/ggml-type.ts';
 import type { ModelPlan, PlannedTensor, TensorRole } from '../../src/core/model/plan-types.ts';
@@ -90,5 +92,32 @@ describe('allocateTypes', () => {
 
   it('says what the smallest possible file is when the budget is below it', () => {
     expect(() => allocateTypes({ plan: PLAN, table: TABLE, target: { fileBytes: 1000 }, fileType: 0 })).toThrow(/below the smallest possible file .*\d+ bytes/);
+  });
+});
+
+describe('budgetRange and frontierPoints', () => {
+  const elements = PLAN.tensors.reduce((s, t) => s + t.ne.reduce((a, b) => a * b, 1), 0);
+  const bpwOf = (types: Map<string, GgmlTypeName>) => (PLAN.tensors.reduce((s, t) => s + tensorBytes(types.get(t.ggufName)!, t.ne), 0) * 8) / elements;
+  const uniform = (type: GgmlTypeName) => new Map(PLAN.tensors.map((t) => [t.ggufName, t.quantizable ? type : 'F32'] as const));
+
+  it('spans the smallest to the largest allowed allocation, locks included', () => {
+    const r = budgetRange(PLAN, TABLE, new Map(), ['Q2_K', 'Q4_K', 'Q6_K', 'Q8_0']);
+    expect(r.min).toBeCloseTo(bpwOf(uniform('Q2_K')), 12);
+    expect(r.max).toBeCloseTo(bpwOf(uniform('Q8_0')), 12);
+    const locked = uniform('Q2_K').set('token_embd.weight', 'Q8_0');
+    expect(budgetRange(PLAN, TABLE, new Map([['token_embd.weight', 'Q8_0']]), ['Q2_K', 'Q4_K']).min).toBeCloseTo(bpwOf(locked), 12);
+    // Every allocation inside the range succeeds; the interactive effort meets the same budget.
+    const a = allocateTypes({ plan: PLAN, table: TABLE, target: { bitsPerWeight: r.min }, fileType: 0, effort: 'interactive' });
+    expect(a.bitsPerWeight).toBeCloseTo(r.min, 12);
+  });
+
+  it('draws a frontier whose KL falls as the file grows, each point the allocator’s optimum there', () => {
+    const points = frontierPoints({ plan: PLAN, table: TABLE, locked: new Map(), allowed: null, points: 12 });
+    expect(points.length).toBeGreaterThan(4);
+    for (let i = 1; i < points.length; i++) {
+      expect(points[i]!.fileBytes).toBeGreaterThan(points[i - 1]!.fileBytes);
+      expect(points[i]!.predictedKld).toBeLessThanOrEqual(points[i - 1]!.predictedKld);
+    }
+    for (const p of points) expect(p.predictedKld).toBeLessThanOrEqual(bruteForceBest(p.fileBytes) * 1.0001);
   });
 });

@@ -27,7 +27,16 @@ export interface AllocateOptions {
   /** What the export writes in the header (general.file_type, imatrix keys): they decide its size. */
   fileType?: number;
   extraMetadata?: readonly GgufKv[];
+  /**
+   * 'exact' (default) adds the pairwise exchanges and the Pareto knapsack to the Lagrangian and
+   * greedy passes; 'interactive' (a slider that re-allocates on every move) keeps them to models
+   * of a few dozen tensors, where they take milliseconds, and relies on the first two elsewhere.
+   */
+  effort?: 'exact' | 'interactive';
 }
+
+/** Above this many free tensors, 'interactive' skips the quadratic and knapsack passes. */
+const INTERACTIVE_EXACT_SLOTS = 48;
 
 export interface TensorChoice { type: GgmlTypeName; kld: number; locked: boolean }
 
@@ -175,8 +184,9 @@ export function allocateTypes(o: AllocateOptions): Allocation {
     used += best.s.options[best.j]!.size - best.s.options[best.s.choice]!.size;
     best.s.choice = best.j;
   }
-  used = improveByExchanges(slots, used, budget);
-  const exact = paretoKnapsack(slots, budget - fixedSize);
+  const thorough = o.effort !== 'interactive' || slots.length <= INTERACTIVE_EXACT_SLOTS;
+  if (thorough) used = improveByExchanges(slots, used, budget);
+  const exact = thorough ? paretoKnapsack(slots, budget - fixedSize) : null;
   if (exact) {
     const totalOf = (choice: (s: Slot, i: number) => number) => slots.reduce((sum, s, i) => sum + s.options[choice(s, i)]!.kld, 0);
     if (totalOf((_, i) => exact[i]!) < totalOf((s) => s.choice)) {

@@ -9,5 +9,8 @@ export { allocateTypes, type AllocateOptions, type Allocation, type AllocationTa
 export { baseMixFor, buildRecipe, parseRecipe, recipeTypes, type Recipe, type RecipeProvenance, type RecipeTensor } from './recipe.ts';
 export { exactNamePattern, llamaQuantizeArgs, recipeTensorTypeFile } from './tensor-type-file.ts';
 export { spearman } from './rank-correlation.ts';
-export { predictKld, tensorCost } from './predict.ts';
+export { predictKld, standInCandidate, tensorCost } from './predict.ts';
+export { budgetRange } from './budget-range.ts';
+export { frontierPoints, type FrontierPoint } from './frontier.ts';
+export { measureRecipeKlds, type RecipeKld, type RecipeToMeasure } from './measure-recipes.ts';
 export { paretoKnapsack } from './pareto-knapsack.ts';

@@ -2,15 +2,22 @@
 // tensor's cost for its type, with the allocator's rule for types the table has no figure for.
 import type { TensorTypes } from '../model/plan-types.ts';
 import { bitsOf } from './candidate-types.ts';
-import type { SensitivityTable, TensorSensitivity } from './sensitivity-types.ts';
+import type { CandidateCost, SensitivityTable, TensorSensitivity } from './sensitivity-types.ts';
 
-/** A type outside the candidates: nothing above the largest one, else the candidate nearest in bits. */
-export function tensorCost(s: TensorSensitivity | undefined, type: Parameters<typeof bitsOf>[0]): number {
-  if (!s || s.candidates.length === 0 || type === 'F32') return 0;
+/**
+ * The measured candidate that stands for `type`: itself, else the one nearest in bits; null for
+ * a type above the largest candidate (or F32), which costs nothing.
+ */
+export function standInCandidate(s: TensorSensitivity | undefined, type: Parameters<typeof bitsOf>[0]): CandidateCost | null {
+  if (!s || s.candidates.length === 0 || type === 'F32') return null;
   const exact = s.candidates.find((c) => c.type === type);
-  if (exact) return exact.kld;
-  if (bitsOf(type) > bitsOf(s.candidates[s.candidates.length - 1]!.type)) return 0;
-  return [...s.candidates].sort((a, b) => Math.abs(bitsOf(a.type) - bitsOf(type)) - Math.abs(bitsOf(b.type) - bitsOf(type)))[0]!.kld;
+  if (exact) return exact;
+  if (bitsOf(type) > bitsOf(s.candidates[s.candidates.length - 1]!.type)) return null;
+  return [...s.candidates].sort((a, b) => Math.abs(bitsOf(a.type) - bitsOf(type)) - Math.abs(bitsOf(b.type) - bitsOf(type)))[0]!;
+}
+
+export function tensorCost(s: TensorSensitivity | undefined, type: Parameters<typeof bitsOf>[0]): number {
+  return standInCandidate(s, type)?.kld ?? 0;
 }
 
 export function predictKld(table: SensitivityTable, types: TensorTypes): number {

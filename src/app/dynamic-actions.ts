@@ -1,0 +1,249 @@
+// Dynamic quantization in the studio: the sensitivity measurement (in the dynamic worker, cached
+// per model, calibration data, imatrix and candidate list, so edits never re-measure), the budget
+// slider (an allocation on every move, locks = the user's heatmap edits), and whole-recipe KL
+// measurements for llama.cpp's mixes and for the recipe as exported.
+import * as Comlink from 'comlink';
+import { ARM_CANDIDATES, DEFAULT_CANDIDATES } from '../core/dynamic/candidate-types.ts';
+import { allocateTypes } from '../core/dynamic/allocate.ts';
+import { budgetRange } from '../core/dynamic/budget-range.ts';
+import { predictKld } from '../core/dynamic/predict.ts';
+import { baseMixFor } from '../core/dynamic/recipe.ts';
+import { planFingerprint } from '../core/dynamic/content-hash.ts';
+import type { GgmlTypeName } from '../core/ggml-type.ts';
+import type { ModelPlan, TensorTypes } from '../core/model/plan-types.ts';
+import { chooseMixTypes, type MixName } from '../core/recipe/llama-mixes.ts';
+import { loadSensitivity, saveSensitivity } from '../io/sensitivity-store.ts';
+import type { DownloadEvent } from '../workers/model-source.ts';
+import type { MeasureRequest, MeasureResult } from '../workers/dynamic.worker.ts';
+import { dynamicWorker } from './analysis-clients.ts';
+import { calibrationTexts } from './calibration-actions.ts';
+import { exportWorker } from './export-client.ts';
+import { imatrixExtraMetadata, mixSummaries } from './mix-choices.ts';
+import { setDynamicTypes } from './recipe-actions.ts';
+import { initialDynamic, useStudio, type CandidateSet, type MeasuredPoint, type StudioState } from './store.ts';
+import { currentWorkerModelSource } from './worker-model-source.ts';
+
+type Dynamic = StudioState['dynamic'];
+
+/** Context of the held-out chunks: the KL pass scores the second half of each. */
+export const MEASURE_CONTEXT = 128;
+
+/** llama.cpp's mixes placed on the frontier chart (those this model and imatrix allow). */
+export const FRONTIER_MIXES: readonly MixName[] = [
+  'IQ2_M', 'Q2_K', 'IQ3_XXS', 'Q3_K_S', 'Q3_K_M', 'IQ3_M', 'Q3_K_L', 'IQ4_XS', 'Q4_0', 'Q4_K_S', 'Q4_K_M', 'Q5_0', 'Q5_K_S', 'Q5_K_M', 'Q6_K', 'Q8_0',
+];
+
+function setDynamic(patch: Partial<Dynamic> | ((d: Dynamic) => Partial<Dynamic>)): void {
+  useStudio.setState((s) => ({ dynamic: { ...s.dynamic, ...(typeof patch === 'function' ? patch(s.dynamic) : patch) } }));
+}
+
+export function candidateList(set: CandidateSet): GgmlTypeName[] {
+  return [...(set === 'arm' ? ARM_CANDIDATES : DEFAULT_CANDIDATES)];
+}
+
+export function setDynamicSettings(patch: Partial<Pick<Dynamic, 'candidates' | 'chunks' | 'measure'>>): void {
+  // Other settings measure other things: the table on screen no longer answers them.
+  setDynamic({ ...patch, phase: 'idle', table: null, sequences: null, range: null, predictedKld: null, mixes: {}, mixesPhase: 'idle', error: null });
+}
+
+/** The open model's identity for the cache: repo@commit, or the folder's header fingerprint. */
+function modelId(plan: ModelPlan): string {
+  const { source } = useStudio.getState();
+  return source.kind === 'hub' && source.pin ? `${source.pin.repo}@${source.pin.commit}` : `folder:${planFingerprint(plan)}`;
+}
+
+async function currentImatrix(): Promise<{ entries: Map<string, Float32Array> | null; identity: string | null }> {
+  const { imatrix } = useStudio.getState();
+  if (imatrix.status !== 'ready') return { entries: null, identity: null };
+  const entries = await exportWorker().imatrixEntries();
+  return { entries, identity: `${imatrix.origin}:${imatrix.name}:${imatrix.chunkCount}:${imatrix.entryNames.length}` };
+}
+
+let active: { cancelled: boolean } | null = null;
+
+/** Per-step rate → time left; the first steps (error pass) are faster than the KL steps. */
+function progressReporter(): (p: { stage: 'error' | 'base' | 'kld' | 'mixes'; done: number; total: number; tensor?: string }) => void {
+  const started = performance.now();
+  let last = 0;
+  return (p) => {
+    const now = performance.now();
+    if (now - last < 100 && p.done < p.total) return;
+    last = now;
+    const rate = p.done / ((now - started) / 1000);
+    setDynamic({ progress: { ...p, etaSeconds: p.done > 0 && rate > 0 ? (p.total - p.done) / rate : null } });
+  };
+}
+
+const ignoreDownload = (_e: DownloadEvent) => undefined;
+
+export async function measureSensitivityNow(): Promise<void> {
+  const state = useStudio.getState();
+  const { source, dynamic, calibration } = state;
+  const workerSource = currentWorkerModelSource();
+  if (!source.plan || !workerSource) {
+    setDynamic({ phase: 'error', error: 'No model is open: open a model before measuring' });
+    return;
+  }
+  if (dynamic.phase === 'measuring') return;
+  const plan = source.plan;
+  const job = { cancelled: false };
+  active = job;
+  setDynamic({ phase: 'measuring', progress: null, error: null, warnings: [] });
+  try {
+    const texts = await calibrationTexts();
+    const imatrix = await currentImatrix();
+    // The calibration's own chunks come first; the held-out chunks are the stream's tail.
+    const calibrationChunks = Math.ceil((calibration.maxChunks * calibration.contextSize) / MEASURE_CONTEXT);
+    const request: MeasureRequest = {
+      data: { ...texts, contextSize: MEASURE_CONTEXT, maxChunks: calibrationChunks + dynamic.chunks },
+      chunks: dynamic.chunks, modelId: modelId(plan), candidates: candidateList(dynamic.candidates), measure: dynamic.measure,
+      imatrix: imatrix.entries,
+    };
+    const cacheKey = JSON.stringify([request.modelId, texts.datasetKey, MEASURE_CONTEXT, request.data.maxChunks, dynamic.chunks, imatrix.identity, request.candidates, request.measure]);
+    const cached = await loadSensitivity<MeasureResult>(cacheKey).catch(() => null);
+    const result = cached ?? await dynamicWorker().measure(workerSource, request, Comlink.proxy(progressReporter()), Comlink.proxy(ignoreDownload));
+    if (!cached) await saveSensitivity(cacheKey, result).catch(() => undefined); // without OPFS it is kept for this session only
+    if (active !== job) return;
+    setDynamic({ phase: 'ready', table: result.table, sequences: result.sequences, warnings: result.warnings, progress: null, mixes: {}, mixesPhase: 'idle' });
+    refreshMixPoints();
+    const summary = useStudio.getState().recipe;
+    applyBudget(useStudio.getState().dynamic.targetBpw ?? Math.max(summary.bitsPerWeight, 0));
+  } catch (e) {
+    if (active !== job) return;
+    const error = e as Error;
+    if (job.cancelled || error.name === 'AbortError') setDynamic({ phase: 'cancelled', progress: null });
+    else setDynamic({ phase: 'error', error: error.message, progress: null });
+  } finally {
+    if (active === job) active = null;
+  }
+}
+
+export function cancelMeasurement(): void {
+  if (!active) return;
+  active.cancelled = true;
+  void dynamicWorker().cancel();
+}
+
+function locks(): Map<string, GgmlTypeName> {
+  return new Map(Object.entries(useStudio.getState().recipe.overrides));
+}
+
+function allocationInputs() {
+  const { source, dynamic, imatrix } = useStudio.getState();
+  if (!source.plan || !dynamic.table) return null;
+  return {
+    plan: source.plan, table: dynamic.table, locked: locks(), allowed: candidateList(dynamic.candidates),
+    extraMetadata: imatrixExtraMetadata(imatrix.status === 'ready' ? imatrix : null),
+  };
+}
+
+/** Allocates for `bpw` (clamped to what the types and locks allow) and makes it the recipe. */
+export function applyBudget(bpw: number): void {
+  const inputs = allocationInputs();
+  if (!inputs) return;
+  const range = budgetRange(inputs.plan, inputs.table, inputs.locked, inputs.allowed);
+  const target = Math.min(range.max, Math.max(range.min, bpw));
+  try {
+    const allocation = allocateTypes({ ...inputs, target: { bitsPerWeight: target }, fileType: 0, effort: 'interactive' });
+    const types: Record<string, GgmlTypeName> = {};
+    for (const t of inputs.plan.tensors) if (t.quantizable) types[t.ggufName] = allocation.types.get(t.ggufName)!;
+    setDynamic({ targetBpw: target, range, predictedKld: allocation.predictedKld, error: null });
+    setDynamicTypes(types, baseMixFor(inputs.plan, allocation.types));
+  } catch (e) {
+    setDynamic({ range, error: (e as Error).message });
+  }
+}
+
+/** After a lock changes: the same budget, re-allocated around it. */
+export function reallocateIfDynamic(): void {
+  const { recipe, dynamic } = useStudio.getState();
+  if (recipe.dynamic && dynamic.targetBpw !== null) applyBudget(dynamic.targetBpw);
+}
+
+/** The predicted KL of whatever the recipe is now (a mix with edits, or dynamic). */
+export function predictedKldOf(types: TensorTypes | null): number | null {
+  const table = useStudio.getState().dynamic.table;
+  return table && types ? predictKld(table, types) : null;
+}
+
+/** Each frontier mix's size and predicted KL (measured KLs kept where already measured). */
+export function refreshMixPoints(): void {
+  const { source, dynamic, imatrix } = useStudio.getState();
+  if (!source.plan || !dynamic.table) return;
+  const hasImatrix = imatrix.status === 'ready';
+  const summaries = mixSummaries(source.plan, hasImatrix, imatrixExtraMetadata(hasImatrix ? imatrix : null));
+  const points: Partial<Record<MixName, MeasuredPoint>> = {};
+  for (const mix of FRONTIER_MIXES) {
+    const s = summaries[mix];
+    if (!s?.ok) continue;
+    const types = mixTypes(source.plan, mix, hasImatrix);
+    const previous = dynamic.mixes[mix];
+    points[mix] = {
+      fileBytes: s.totalBytes, bitsPerWeight: s.bitsPerWeight, predictedKld: predictKld(dynamic.table, types),
+      measuredKld: previous?.measuredKld ?? null, sameTop: previous?.sameTop ?? null,
+    };
+  }
+  setDynamic({ mixes: points });
+}
+
+/** The mix's own types (no edits): the rules the mix picker and the export use. */
+function mixTypes(plan: ModelPlan, mix: MixName, hasImatrix: boolean): TensorTypes {
+  return chooseMixTypes(plan, { mix, hasImatrix });
+}
+
+/** Measures the KL of every frontier mix on the held-out chunks (one full forward each). */
+export async function measureMixes(): Promise<void> {
+  const { source, dynamic } = useStudio.getState();
+  const workerSource = currentWorkerModelSource();
+  if (!source.plan || !dynamic.table || !dynamic.sequences || !workerSource || dynamic.mixesPhase === 'measuring') return;
+  const plan = source.plan;
+  const hasImatrix = useStudio.getState().imatrix.status === 'ready';
+  const mixes = Object.keys(dynamic.mixes) as MixName[];
+  setDynamic({ mixesPhase: 'measuring', error: null });
+  try {
+    const imatrix = await currentImatrix();
+    const report = progressReporter();
+    const results = await dynamicWorker().measureRecipes(workerSource, {
+      sequences: dynamic.sequences, imatrix: imatrix.entries,
+      recipes: mixes.map((mix) => ({ id: mix, types: [...mixTypes(plan, mix, hasImatrix)] })),
+    }, Comlink.proxy((p: { done: number; total: number; recipe: string }) => report({ stage: 'mixes', done: p.done, total: p.total, tensor: p.recipe })));
+    setDynamic((d) => {
+      const next = { ...d.mixes };
+      for (const r of results) {
+        const point = next[r.id as MixName];
+        if (point) next[r.id as MixName] = { ...point, measuredKld: r.kld, sameTop: r.sameTop };
+      }
+      return { mixes: next, mixesPhase: 'done', progress: null };
+    });
+  } catch (e) {
+    const error = e as Error;
+    setDynamic({ mixesPhase: error.name === 'AbortError' ? 'idle' : 'error', error: error.name === 'AbortError' ? null : error.message, progress: null });
+  }
+}
+
+/** The recipe as it stands (after an export: as exported), predicted and measured on the held-out chunks. */
+export async function measureCurrentRecipe(label: string): Promise<void> {
+  const { source, dynamic, recipe } = useStudio.getState();
+  const workerSource = currentWorkerModelSource();
+  if (!source.plan || !dynamic.table || !dynamic.sequences || !recipe.types || !workerSource) return;
+  const types = recipe.types;
+  const point = {
+    label, fileBytes: recipe.totalBytes, bitsPerWeight: recipe.bitsPerWeight, predictedKld: predictKld(dynamic.table, types),
+    measuredKld: null, sameTop: null,
+  };
+  setDynamic({ exported: point });
+  try {
+    const imatrix = await currentImatrix();
+    const [result] = await dynamicWorker().measureRecipes(workerSource, {
+      sequences: dynamic.sequences, imatrix: imatrix.entries, recipes: [{ id: label, types: [...types] }],
+    });
+    setDynamic((d) => (d.exported?.label === label ? { exported: { ...point, measuredKld: result!.kld, sameTop: result!.sameTop } } : {}));
+  } catch (e) {
+    setDynamic({ error: `Measuring ${label}: ${(e as Error).message}` });
+  }
+}
+
+export function resetDynamic(): void {
+  active = null;
+  setDynamic((d) => ({ ...initialDynamic, candidates: d.candidates, chunks: d.chunks, measure: d.measure }));
+}

@@ -1,0 +1,214 @@
+// Dynamic quantization: measure every tensor's sensitivity, then pick each tensor's type under a
+// size budget (the slider re-allocates on every move, around the user's locks), compare against
+// llama.cpp's mixes on the frontier chart, and save or load the recipe.
+import { lazy, Suspense, useState, type ChangeEvent } from 'react';
+import {
+  applyBudget, cancelMeasurement, MEASURE_CONTEXT, measureCurrentRecipe, measureMixes, measureSensitivityNow, setDynamicSettings,
+} from '../app/dynamic-actions.ts';
+import { loadRecipeFile, saveRecipeJson, saveTensorTypeFile } from '../app/recipe-file-actions.ts';
+import { useStudio, type CandidateSet } from '../app/store.ts';
+import { formatEnergy } from './energy-colors.ts';
+import { formatBytes, formatDuration } from './format.ts';
+
+const FrontierChart = lazy(() => import('./FrontierChart.tsx'));
+
+const CANDIDATE_SETS: { value: CandidateSet; label: string }[] = [
+  { value: 'default', label: 'K-quants and i-quants' },
+  { value: 'arm', label: 'Fast on Apple / ARM (Q4_0 … Q8_0, IQ4_NL)' },
+];
+
+const STAGES = { error: 'quantization error', base: 'base forward', kld: 'KL per tensor', mixes: 'whole recipes' } as const;
+
+function MeasureProgress() {
+  const p = useStudio((s) => s.dynamic.progress);
+  const fraction = p && p.total > 0 ? p.done / p.total : 0;
+  return (
+    <div className="export-status" data-testid="sensitivity-progress">
+      <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
+        <div className="progress-fill" style={{ width: `${(fraction * 100).toFixed(1)}%` }} />
+      </div>
+      <div className="progress-numbers">
+        {p ? `${STAGES[p.stage]} · ${p.done} of ${p.total}${p.tensor ? ` · ${p.tensor}` : ''} · ETA ${formatDuration(p.etaSeconds)}` : 'preparing the held-out chunks…'}
+      </div>
+    </div>
+  );
+}
+
+function BudgetSlider() {
+  const range = useStudio((s) => s.dynamic.range);
+  const target = useStudio((s) => s.dynamic.targetBpw);
+  const active = useStudio((s) => s.recipe.dynamic !== null);
+  const bytes = useStudio((s) => s.recipe.totalBytes);
+  if (!range) return null;
+  const step = Math.max(0.005, (range.max - range.min) / 400);
+  return (
+    <label className="budget">
+      <span className="field-label">Size budget {active ? '' : '(moving it applies a dynamic recipe)'}</span>
+      <input
+        type="range"
+        className="budget-slider"
+        data-testid="budget-slider"
+        aria-label="Size budget in bits per weight"
+        min={range.min}
+        max={range.max}
+        step={step}
+        value={target ?? range.min}
+        onChange={(e) => applyBudget(Number(e.currentTarget.value))}
+      />
+      <span className="budget-ends">
+        <span>{range.min.toFixed(2)} bpw</span>
+        <span data-testid="budget-value">
+          {target !== null ? `${target.toFixed(2)} bpw target` : ''}{active ? ` · ${formatBytes(bytes)}` : ''}
+        </span>
+        <span>{range.max.toFixed(2)} bpw</span>
+      </span>
+    </label>
+  );
+}
+
+function Figures() {
+  const d = useStudio((s) => s.dynamic);
+  const active = useStudio((s) => s.recipe.dynamic !== null);
+  const evaluation = useStudio((s) => (s.evaluation.phase === 'done' ? s.evaluation.result : null));
+  const exported = d.exported;
+  return (
+    <div className="dynamic-figures">
+      <div className="stat">
+        <span className="stat-value" data-testid="predicted-kld" data-value={active ? d.predictedKld ?? '' : ''}>
+          {active && d.predictedKld !== null ? formatEnergy(d.predictedKld) : '—'}
+        </span>
+        <span className="stat-label">predicted KL (nats)</span>
+      </div>
+      {exported && (
+        <div className="stat" data-testid="exported-figures" data-predicted={exported.predictedKld} data-measured={exported.measuredKld ?? ''}>
+          <span className="stat-value">
+            {formatEnergy(exported.predictedKld)} → {exported.measuredKld === null ? 'measuring…' : formatEnergy(exported.measuredKld)}
+          </span>
+          <span className="stat-label">
+            {exported.label}: predicted → measured{exported.sameTop !== null ? ` · same top ${(exported.sameTop * 100).toFixed(1)}%` : ''}
+          </span>
+        </div>
+      )}
+      {exported && evaluation && (
+        <div className="stat" data-testid="evaluation-kld">
+          <span className="stat-value">{formatEnergy(evaluation.report.kld.mean.value)}</span>
+          <span className="stat-label">evaluation of the file (its own text)</span>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function RecipeFiles() {
+  const [note, setNote] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const canSave = useStudio((s) => s.recipe.types !== null && s.recipe.error === null);
+  const run = (work: () => Promise<unknown>) => {
+    setError(null);
+    setNote(null);
+    work().catch((e: Error) => setError(e.message));
+  };
+  const onPick = (e: ChangeEvent<HTMLInputElement>) => {
+    const file = e.currentTarget.files?.[0];
+    e.currentTarget.value = '';
+    if (file) run(async () => setNote((await loadRecipeFile(file)) ?? `Loaded ${file.name}`));
+  };
+  return (
+    <div className="recipe-files">
+      <button type="button" className="button button-small" disabled={!canSave} onClick={() => run(saveRecipeJson)}>
+        Save recipe (JSON)
+      </button>
+      <button type="button" className="button button-small" disabled={!canSave} onClick={() => run(saveTensorTypeFile)}>
+        Save llama-quantize tensor-type file
+      </button>
+      <label className="button button-small">
+        Load recipe…
+        <input type="file" className="visually-hidden" accept=".json,application/json" data-testid="recipe-file-input" onChange={onPick} />
+      </label>
+      {note && <span className="muted" role="status" data-testid="recipe-note">{note}</span>}
+      {error && (
+        <div className="alert" role="alert" data-testid="recipe-error">
+          <strong>Recipe</strong>
+          <span className="alert-text">{error}</span>
+        </div>
+      )}
+    </div>
+  );
+}
+
+export function DynamicPanel() {
+  const d = useStudio((s) => s.dynamic);
+  const exportDone = useStudio((s) => s.exportJob.phase === 'done');
+  const busy = d.phase === 'measuring';
+  return (
+    <section className="analysis-panel" aria-label="Dynamic quantization">
+      <div className="panel-head">
+        <h2>Dynamic quantization</h2>
+        <span className="muted">Measures what each type costs each tensor, then spends a size budget where it buys the most accuracy.</span>
+      </div>
+      <div className="analysis-fields">
+        <label className="recipe-field">
+          <span className="field-label">Types</span>
+          <select className="mix-select" data-testid="candidate-set" value={d.candidates} disabled={busy} onChange={(e) => setDynamicSettings({ candidates: e.currentTarget.value as CandidateSet })}>
+            {CANDIDATE_SETS.map((c) => <option key={c.value} value={c.value}>{c.label}</option>)}
+          </select>
+        </label>
+        <label className="recipe-field">
+          <span className="field-label">Held-out chunks</span>
+          <input className="text-input number-input" type="number" min={1} max={256} data-testid="sensitivity-chunks" value={d.chunks} disabled={busy}
+            onChange={(e) => setDynamicSettings({ chunks: Math.max(1, Math.floor(Number(e.currentTarget.value)) || d.chunks) })} />
+        </label>
+        <label className="recipe-field">
+          <span className="field-label">KL measured</span>
+          <select className="mix-select narrow-select" data-testid="measure-mode" value={d.measure} disabled={busy} onChange={(e) => setDynamicSettings({ measure: e.currentTarget.value as 'all' | 'probe' | 'none' })}>
+            <option value="probe">2 types per tensor, rest fitted</option>
+            <option value="all">every type</option>
+            <option value="none">none (error and priors only)</option>
+          </select>
+        </label>
+        <div className="analysis-actions">
+          {busy ? (
+            <button type="button" className="button" onClick={cancelMeasurement}>Cancel</button>
+          ) : (
+            <button type="button" className="button button-primary" onClick={() => void measureSensitivityNow()}>
+              {d.table ? 'Measure again' : 'Measure sensitivity'}
+            </button>
+          )}
+        </div>
+      </div>
+      <p className="muted">
+        On {d.chunks} held-out chunks of {MEASURE_CONTEXT} tokens from the calibration data (the end of it, past what the importance matrix saw), with the
+        loaded importance matrix. Measured once per model, data, imatrix and type list; edits never measure again.
+      </p>
+      {busy && <MeasureProgress />}
+      {d.phase === 'cancelled' && <p className="muted" role="status">Measurement cancelled.</p>}
+      {d.warnings.map((w) => <p className="muted analysis-warning" key={w}>Note: {w}</p>)}
+      {d.error && (
+        <div className="alert" role="alert" data-testid="dynamic-error">
+          <strong>Dynamic quantization</strong>
+          <span className="alert-text">{d.error}</span>
+        </div>
+      )}
+      {d.table && (
+        <>
+          <div className="analysis-fields" data-testid="sensitivity-ready" data-positions={d.table.positions} data-tensors={d.table.tensors.length}>
+            <BudgetSlider />
+            <Figures />
+          </div>
+          <div className="analysis-actions-row recipe-files">
+            <button type="button" className="button button-small" disabled={d.mixesPhase === 'measuring'} onClick={() => void measureMixes()} data-testid="measure-mixes">
+              {d.mixesPhase === 'measuring' ? 'Measuring the mixes…' : d.mixesPhase === 'done' ? 'Measure the mixes again' : 'Measure llama.cpp’s mixes'}
+            </button>
+            <button type="button" className="button button-small" onClick={() => void measureCurrentRecipe(exportDone ? 'exported file' : 'this recipe')} data-testid="measure-recipe">
+              Measure this recipe
+            </button>
+          </div>
+          <Suspense fallback={<p className="muted">Loading the chart…</p>}>
+            <FrontierChart />
+          </Suspense>
+        </>
+      )}
+      <RecipeFiles />
+    </section>
+  );
+}

@@ -1,0 +1,119 @@
+// The sensitivity worker: measures, on the CPU reference forward, what each candidate type costs
+// each tensor (imatrix-weighted error and the KL divergence when only that tensor is quantized),
+// and the measured KL of whole recipes (llama.cpp's mixes, the dynamic allocation) on the same
+// held-out positions, for the frontier chart. Runs off the page so the studio stays responsive.
+import * as Comlink from 'comlink';
+import { hashImportance, hashTokenSequences } from '../core/dynamic/content-hash.ts';
+import { measureRecipeKlds, type RecipeKld } from '../core/dynamic/measure-recipes.ts';
+import { measureSensitivity, type SensitivityProgress } from '../core/dynamic/measure-sensitivity.ts';
+import type { MeasureMode, SensitivityTable } from '../core/dynamic/sensitivity-types.ts';
+import { forwardModelFromPlan } from '../core/forward/forward-model.ts';
+import { planWeights } from '../core/forward/weights.ts';
+import type { GgmlTypeName } from '../core/ggml-type.ts';
+import { planModel } from '../core/model/plan-model.ts';
+import { cpuRowQuantizer } from '../core/quant/cpu-quantizer.ts';
+import { prepareCalibrationData, type CalibrationDataRequest } from './calibration-data.ts';
+import { openWorkerModelFiles, type DownloadEvent, type WorkerModelSource } from './model-source.ts';
+import { yieldingQuantizer } from './yielding-quantizer.ts';
+
+export type { RecipeKld, SensitivityProgress, SensitivityTable };
+
+export interface MeasureRequest {
+  /** The calibration data; the last `chunks` of it are the held-out sequences measured on. */
+  data: CalibrationDataRequest;
+  chunks: number;
+  /** "owner/repo@commit" or "folder:<fingerprint>": the cache key's model part. */
+  modelId: string;
+  candidates: GgmlTypeName[];
+  measure: MeasureMode;
+  imatrix: Map<string, Float32Array> | null;
+}
+
+export interface MeasureResult {
+  table: SensitivityTable;
+  /** The held-out sequences, for measuring whole recipes on the same positions. */
+  sequences: number[][];
+  warnings: string[];
+}
+
+export interface RecipesRequest {
+  sequences: number[][];
+  imatrix: Map<string, Float32Array> | null;
+  recipes: { id: string; types: [string, GgmlTypeName][] }[];
+}
+
+let running: AbortController | null = null;
+
+/** The CPU quantizers in slices, so a Cancel gets through during a large tensor. */
+const quantizer = yieldingQuantizer(cpuRowQuantizer, () => running?.signal, {
+  initialChunkElements: 16_384, targetCallMs: 100, maxChunkElements: 1 << 22,
+});
+
+async function exclusive<T>(what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  if (running) throw new Error(`dynamic.worker: a measurement is already running; cancel it before ${what}`);
+  const controller = new AbortController();
+  running = controller;
+  try {
+    return await work(controller.signal);
+  } finally {
+    if (running === controller) running = null;
+  }
+}
+
+async function withModel<T>(source: WorkerModelSource, signal: AbortSignal, onDownload: ((e: DownloadEvent) => void) | undefined,
+  work: (opened: Awaited<ReturnType<typeof openWorkerModelFiles>>) => Promise<T>): Promise<T> {
+  const opened = await openWorkerModelFiles(source, { onDownload, signal });
+  try {
+    return await work(opened);
+  } finally {
+    await opened.close();
+  }
+}
+
+const api = {
+  async measure(
+    source: WorkerModelSource, request: MeasureRequest, onProgress?: (p: SensitivityProgress) => void,
+    onDownload?: (e: DownloadEvent) => void,
+  ): Promise<MeasureResult> {
+    return exclusive('measuring', (signal) => withModel(source, signal, onDownload, async ({ files }) => {
+      const plan = await planModel(files);
+      const data = await prepareCalibrationData(files, plan, request.data);
+      const sequences = data.sequences.slice(-request.chunks);
+      const warnings = [...data.warnings];
+      if (data.sequences.length < request.data.maxChunks) {
+        warnings.push(`The calibration data gives ${data.sequences.length} chunks of ${request.data.contextSize} tokens: the sensitivity is measured on chunks the importance matrix also saw`);
+      }
+      const table = await measureSensitivity({
+        plan, model: forwardModelFromPlan(plan), weights: planWeights(plan, files), quantizer,
+        imatrix: request.imatrix, sequences, candidates: request.candidates, measure: request.measure,
+        key: { model: request.modelId, calibration: hashTokenSequences(sequences), imatrix: request.imatrix ? hashImportance(request.imatrix) : null },
+        signal, onProgress,
+      });
+      return { table, sequences, warnings };
+    }));
+  },
+
+  /** Each recipe's measured KL against the unquantized model on `sequences`. */
+  async measureRecipes(
+    source: WorkerModelSource, request: RecipesRequest, onProgress?: (p: { done: number; total: number; recipe: string }) => void,
+    onDownload?: (e: DownloadEvent) => void,
+  ): Promise<RecipeKld[]> {
+    return exclusive('measuring recipes', (signal) => withModel(source, signal, onDownload, async ({ files }) => {
+      const plan = await planModel(files);
+      return measureRecipeKlds({
+        model: forwardModelFromPlan(plan), weights: planWeights(plan, files), quantizer, imatrix: request.imatrix,
+        sequences: request.sequences, recipes: request.recipes.map((r) => ({ id: r.id, types: new Map(r.types) })),
+        signal, onProgress,
+      });
+    }));
+  },
+
+  /** Stops the running measurement at its next step; the call then rejects. */
+  cancel(): void {
+    running?.abort(new DOMException('The measurement was cancelled', 'AbortError'));
+  },
+};
+
+Comlink.expose(api);
+
+export type DynamicWorkerApi = typeof api;
