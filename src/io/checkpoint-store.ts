@@ -3,6 +3,8 @@
 // closed in the middle of a write leaves the previous version: the .ckpt is written before the
 // .json that points at its progress, and a pair that does not decode is dropped on reading.
 
+import { opfsDirectory } from './opfs-directory.ts';
+
 const DIR = 'quant-studio-calibration';
 
 interface Writable {
@@ -10,15 +12,7 @@ interface Writable {
   close(): Promise<void>;
 }
 
-async function directory(create: boolean): Promise<FileSystemDirectoryHandle | null> {
-  const storage = (globalThis.navigator as Navigator | undefined)?.storage;
-  if (!storage?.getDirectory) return null;
-  try {
-    return await (await storage.getDirectory()).getDirectoryHandle(DIR, { create });
-  } catch {
-    return null;
-  }
-}
+const directory = (create: boolean) => opfsDirectory(DIR, create);
 
 async function writeFile(dir: FileSystemDirectoryHandle, name: string, data: Uint8Array | string): Promise<void> {
   const handle = await dir.getFileHandle(name, { create: true });

@@ -11,6 +11,7 @@
 // LFS sha256 (config.json, tokenizer.json) cannot be verified and are always fetched.
 import type { ByteSource, ModelFiles } from '../core/bytes-io.ts';
 import type { HashFactory, HubFileEntry } from './hub/index.ts';
+import { opfsRoot } from './opfs-directory.ts';
 
 export const CACHE_DIR = 'quant-studio-hub-cache';
 const HASH_CHUNK = 8 << 20;
@@ -56,21 +57,11 @@ export interface CacheEvents {
   onCacheProblem?(file: string, message: string): void;
 }
 
-function modelDirName(key: CacheKey): string {
+export function modelDirName(key: CacheKey): string {
   return encodeURIComponent(`${new URL(key.endpoint).host}/${key.repo}@${key.commit}`);
 }
 
-async function opfsRoot(): Promise<FileSystemDirectoryHandle | null> {
-  const storage = (globalThis.navigator as Navigator | undefined)?.storage;
-  if (!storage?.getDirectory) return null;
-  try {
-    return await storage.getDirectory();
-  } catch {
-    return null; // e.g. a private window that refuses persistent storage
-  }
-}
-
-async function readMarker(dir: FileSystemDirectoryHandle, name: string): Promise<string | null> {
+export async function readMarker(dir: FileSystemDirectoryHandle, name: string): Promise<string | null> {
   try {
     return (await (await (await dir.getFileHandle(`${name}.sha256`)).getFile()).text()).trim();
   } catch {
@@ -79,7 +70,7 @@ async function readMarker(dir: FileSystemDirectoryHandle, name: string): Promise
 }
 
 /** A verified file in the cache, read through a File snapshot (no lock on the data). */
-function cachedSource(name: string, file: File, events: CacheEvents): ByteSource {
+export function cachedSource(name: string, file: File, events: CacheEvents): ByteSource {
   return {
     name,
     size: file.size,

@@ -1,16 +1,10 @@
 // Sensitivity measurements in OPFS, one JSON file per cache key (model, calibration data, imatrix,
 // candidates): a second visit with the same model and data re-plans without measuring again.
+import { opfsDirectory } from './opfs-directory.ts';
+
 const DIR = 'quant-studio-sensitivity';
 
-async function directory(create: boolean): Promise<FileSystemDirectoryHandle | null> {
-  const storage = (globalThis.navigator as Navigator | undefined)?.storage;
-  if (!storage?.getDirectory) return null;
-  try {
-    return await (await storage.getDirectory()).getDirectoryHandle(DIR, { create });
-  } catch {
-    return null;
-  }
-}
+const directory = (create: boolean) => opfsDirectory(DIR, create);
 
 async function fileName(key: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key));

@@ -2,12 +2,12 @@
 // resolved), optionally behind the OPFS cache. A cancelled or failed export closes it (that
 // stops the requests in flight); the next export reconnects at the same commit. The export
 // worker reads and writes the cache; the calibrate and evaluate workers only read its completed
-// files (see hub-cache-reader.ts for why they never write it).
+// files (see io/opfs-cache-reader.ts for why they never write it).
 import type { ModelFiles } from '../core/bytes-io.ts';
 import { openHubModelFiles, type HubDownloadProgress, type HubModelFiles } from '../io/hub/index.ts';
 import { nobleSha256 } from '../io/hub/index.ts';
 import { cachedModelFiles, type CachedModelFiles } from '../io/opfs-cache.ts';
-import { readOnlyCachedModelFiles } from './hub-cache-reader.ts';
+import { readOnlyCachedModelFiles } from '../io/opfs-cache-reader.ts';
 
 export interface HubOpenRequest {
   repo: string;

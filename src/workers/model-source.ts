@@ -2,7 +2,7 @@
 // (they cross to the worker without a copy) or a Hub repo at the commit the export worker pinned.
 // A Hub model gets its own HubSession here, pinned to that commit so every worker reads the same
 // bytes, and uses the OPFS cache read-only: the export worker may be writing it at the same time
-// (hub-cache-reader.ts explains why two writers are unsafe).
+// (io/opfs-cache-reader.ts explains why two writers are unsafe).
 import type { ModelFiles } from '../core/bytes-io.ts';
 import { blobModelFiles, type NamedBlob } from '../io/blob-files.ts';
 import { HubSession, type DownloadEvent, type HubOpenRequest } from './hub-session.ts';

@@ -5,20 +5,17 @@
 // layout: a second writer removes the marker and truncates a file the first one may just have
 // completed, and a File snapshot taken on it then fails to read. Readers take no lock and change
 // nothing, so they can run beside an export that writes the same model's directory.
-// The layout (directory and file names) is the one src/io/opfs-cache.ts writes.
+// The layout, markers and snapshot reads are opfs-cache.ts's own (shared from there).
 import type { ByteSource, ModelFiles } from '../core/bytes-io.ts';
-import type { HubFileEntry } from '../io/hub/index.ts';
-import { CACHE_DIR, type CacheEvents, type CacheKey, type CachedModelFiles } from '../io/opfs-cache.ts';
+import type { HubFileEntry } from './hub/index.ts';
+import { CACHE_DIR, cachedSource, modelDirName, readMarker, type CacheEvents, type CacheKey, type CachedModelFiles } from './opfs-cache.ts';
+import { opfsDirectory } from './opfs-directory.ts';
 
 async function modelDirectory(key: CacheKey): Promise<FileSystemDirectoryHandle | null> {
-  const storage = (globalThis.navigator as Navigator | undefined)?.storage;
-  if (!storage?.getDirectory) return null;
   try {
-    const root = await storage.getDirectory();
-    const cache = await root.getDirectoryHandle(CACHE_DIR);
-    return await cache.getDirectoryHandle(encodeURIComponent(`${new URL(key.endpoint).host}/${key.repo}@${key.commit}`));
+    return (await (await opfsDirectory(CACHE_DIR, false))?.getDirectoryHandle(modelDirName(key))) ?? null;
   } catch {
-    return null; // no OPFS, or nothing of this model cached yet
+    return null; // nothing of this model cached yet
   }
 }
 
@@ -26,30 +23,13 @@ async function modelDirectory(key: CacheKey): Promise<FileSystemDirectoryHandle 
 async function completedFile(dir: FileSystemDirectoryHandle, entry: HubFileEntry): Promise<File | null> {
   if (!entry.sha256) return null;
   const name = encodeURIComponent(entry.path);
+  if ((await readMarker(dir, name)) !== entry.sha256.toLowerCase()) return null;
   try {
-    const marker = (await (await (await dir.getFileHandle(`${name}.sha256`)).getFile()).text()).trim();
-    if (marker !== entry.sha256.toLowerCase()) return null;
     const data = await (await dir.getFileHandle(`${name}.data`)).getFile();
     return data.size === entry.size ? data : null;
   } catch {
     return null;
   }
-}
-
-/** A File snapshot: if the file changes on disk afterwards, reads fail instead of returning other bytes. */
-function snapshotSource(name: string, file: File, events: CacheEvents): ByteSource {
-  return {
-    name,
-    size: file.size,
-    async read(offset, length) {
-      if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > file.size) {
-        throw new Error(`${name} (cached): read of ${length} bytes at offset ${offset} is outside the file (${file.size} bytes)`);
-      }
-      const bytes = new Uint8Array(await file.slice(offset, offset + length).arrayBuffer());
-      events.onCacheRead?.(name, length);
-      return bytes;
-    },
-  };
 }
 
 /** `files` with the completed cached copies read from OPFS; commit() and close() do nothing. */
@@ -63,7 +43,7 @@ export async function readOnlyCachedModelFiles(
   if (dir) {
     for (const entry of files.entries) {
       const file = await completedFile(dir, entry);
-      if (file) complete.set(entry.path, snapshotSource(entry.path, file, events));
+      if (file) complete.set(entry.path, cachedSource(entry.path, file, events));
     }
   }
   return {
