@@ -46,7 +46,8 @@ const numberOf = async (locator, attribute) => Number(await locator.getAttribute
 
 test('measure, budget, lock, frontier, recipe, export, evaluate', async () => {
   const { page, pageErrors } = studio;
-  await gotoLocalFolder(page);
+  // Two sensitivity workers, each measuring a shard (the machine has two cores: one by default).
+  await gotoLocalFolder(page, '?save=download&workers=2');
   await page.getByTestId('backend').waitFor({ timeout: 60_000 });
   await page.getByTestId('folder-input').setInputFiles(fixtureDir);
   await page.locator('[data-tensor="blk.0.attn_q.weight"]').waitFor({ timeout: 30_000 });
@@ -62,7 +63,7 @@ test('measure, budget, lock, frontier, recipe, export, evaluate', async () => {
   await page.getByTestId('candidate-set').selectOption('arm');
   await page.getByTestId('measure-mode').selectOption('all');
   await page.getByRole('button', { name: 'Measure sensitivity' }).click();
-  await page.getByTestId('sensitivity-progress').waitFor({ timeout: 30_000 });
+  await page.getByTestId('sensitivity-progress').filter({ hasText: '2 workers' }).waitFor({ timeout: 60_000 });
   await screenshot(page, '70-dynamic-measuring');
   const ready = page.getByTestId('sensitivity-ready');
   await ready.waitFor({ timeout: 900_000 });

@@ -7,7 +7,7 @@ import type { EvaluateWorkerApi } from '../workers/evaluate.worker.ts';
 
 let calibrate: Comlink.Remote<CalibrateWorkerApi> | null = null;
 let evaluate: Comlink.Remote<EvaluateWorkerApi> | null = null;
-let dynamic: Comlink.Remote<DynamicWorkerApi> | null = null;
+const dynamic: Comlink.Remote<DynamicWorkerApi>[] = [];
 
 export function calibrateWorker(): Comlink.Remote<CalibrateWorkerApi> {
   calibrate ??= Comlink.wrap<CalibrateWorkerApi>(
@@ -23,9 +23,14 @@ export function evaluateWorker(): Comlink.Remote<EvaluateWorkerApi> {
   return evaluate;
 }
 
-export function dynamicWorker(): Comlink.Remote<DynamicWorkerApi> {
-  dynamic ??= Comlink.wrap<DynamicWorkerApi>(
-    new Worker(new URL('../workers/dynamic.worker.ts', import.meta.url), { type: 'module', name: 'dynamic' }),
-  );
-  return dynamic;
+/** The first `count` sensitivity workers (each measures a shard; started on first use). */
+export function dynamicWorkers(count: number): Comlink.Remote<DynamicWorkerApi>[] {
+  while (dynamic.length < count) {
+    dynamic.push(Comlink.wrap<DynamicWorkerApi>(
+      new Worker(new URL('../workers/dynamic.worker.ts', import.meta.url), { type: 'module', name: `dynamic-${dynamic.length}` }),
+    ));
+  }
+  return dynamic.slice(0, count);
 }
+
+export const dynamicWorker = (): Comlink.Remote<DynamicWorkerApi> => dynamicWorkers(1)[0]!;

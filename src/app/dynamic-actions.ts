@@ -6,6 +6,7 @@ import * as Comlink from 'comlink';
 import { ARM_CANDIDATES, DEFAULT_CANDIDATES } from '../core/dynamic/candidate-types.ts';
 import { allocateTypes } from '../core/dynamic/allocate.ts';
 import { budgetRange } from '../core/dynamic/budget-range.ts';
+import { mergeSensitivityShards } from '../core/dynamic/measure-sensitivity.ts';
 import { predictKld } from '../core/dynamic/predict.ts';
 import { baseMixFor } from '../core/dynamic/recipe.ts';
 import { planFingerprint } from '../core/dynamic/content-hash.ts';
@@ -14,8 +15,9 @@ import type { ModelPlan, TensorTypes } from '../core/model/plan-types.ts';
 import { chooseMixTypes, type MixName } from '../core/recipe/llama-mixes.ts';
 import { loadSensitivity, saveSensitivity } from '../io/sensitivity-store.ts';
 import type { DownloadEvent } from '../workers/model-source.ts';
-import type { MeasureRequest, MeasureResult } from '../workers/dynamic.worker.ts';
-import { dynamicWorker } from './analysis-clients.ts';
+import type { MeasureRequest, MeasureResult, SensitivityProgress } from '../workers/dynamic.worker.ts';
+import type { WorkerModelSource } from '../workers/model-source.ts';
+import { dynamicWorker, dynamicWorkers } from './analysis-clients.ts';
 import { calibrationTexts } from './calibration-actions.ts';
 import { exportWorker } from './export-client.ts';
 import { imatrixExtraMetadata, mixSummaries } from './mix-choices.ts';
@@ -61,6 +63,32 @@ async function currentImatrix(): Promise<{ entries: Map<string, Float32Array> | 
 
 let active: { cancelled: boolean } | null = null;
 
+/**
+ * Workers measuring in parallel: each replays the model on the CPU, so they scale with cores.
+ * A Hub model has one: every worker would download the weights again.
+ */
+export function measurementParallelism(): number {
+  if (useStudio.getState().source.kind === 'hub') return 1;
+  // `?workers=N` overrides the guess (a machine with more memory than cores, or a test).
+  const asked = Number(new URLSearchParams(globalThis.location?.search ?? '').get('workers'));
+  if (Number.isInteger(asked) && asked >= 1 && asked <= 16) return asked;
+  const cores = globalThis.navigator?.hardwareConcurrency ?? 2;
+  return Math.max(1, Math.min(4, cores - 1));
+}
+
+/** Per-shard progress summed into one bar. */
+function shardProgress(count: number, report: ReturnType<typeof progressReporter>) {
+  const parts = Array.from({ length: count }, () => ({ done: 0, total: 0, stage: 'error' as SensitivityProgress['stage'] }));
+  return (index: number) => (p: SensitivityProgress) => {
+    parts[index] = { done: p.done, total: p.total, stage: p.stage };
+    const done = parts.reduce((s, x) => s + x.done, 0);
+    const total = parts.reduce((s, x) => s + x.total, 0);
+    // The slowest stage any worker is in: the bar's label says what is still running.
+    const stage = parts.some((x) => x.stage === 'error') ? 'error' : parts.some((x) => x.stage === 'base') ? 'base' : 'kld';
+    report({ stage, done, total, tensor: count > 1 ? `${count} workers` : p.tensor });
+  };
+}
+
 /** Per-step rate → time left; the first steps (error pass) are faster than the KL steps. */
 function progressReporter(): (p: { stage: 'error' | 'base' | 'kld' | 'mixes'; done: number; total: number; tensor?: string }) => void {
   const started = performance.now();
@@ -101,7 +129,7 @@ export async function measureSensitivityNow(): Promise<void> {
     };
     const cacheKey = JSON.stringify([request.modelId, texts.datasetKey, MEASURE_CONTEXT, request.data.maxChunks, dynamic.chunks, imatrix.identity, request.candidates, request.measure]);
     const cached = await loadSensitivity<MeasureResult>(cacheKey).catch(() => null);
-    const result = cached ?? await dynamicWorker().measure(workerSource, request, Comlink.proxy(progressReporter()), Comlink.proxy(ignoreDownload));
+    const result = cached ?? await measureInShards(workerSource, request, plan);
     if (!cached) await saveSensitivity(cacheKey, result).catch(() => undefined); // without OPFS it is kept for this session only
     if (active !== job) return;
     setDynamic({ phase: 'ready', table: result.table, sequences: result.sequences, warnings: result.warnings, progress: null, mixes: {}, mixesPhase: 'idle' });
@@ -118,10 +146,25 @@ export async function measureSensitivityNow(): Promise<void> {
   }
 }
 
+async function measureInShards(workerSource: WorkerModelSource, request: MeasureRequest, plan: ModelPlan): Promise<MeasureResult> {
+  const count = measurementParallelism();
+  const workers = dynamicWorkers(count);
+  const progress = shardProgress(count, progressReporter());
+  const shards = await Promise.all(workers.map((w, index) =>
+    w.measure(workerSource, count > 1 ? { ...request, shard: { index, count } } : request, Comlink.proxy(progress(index)), Comlink.proxy(ignoreDownload)),
+  )).catch(async (e: unknown) => {
+    // One shard failing stops the others: their work alone is of no use.
+    await Promise.all(workers.map((w) => w.cancel()));
+    throw e;
+  });
+  if (count === 1) return shards[0]!;
+  return { table: mergeSensitivityShards(plan, shards.map((r) => r.table)), sequences: shards[0]!.sequences, warnings: shards[0]!.warnings };
+}
+
 export function cancelMeasurement(): void {
   if (!active) return;
   active.cancelled = true;
-  void dynamicWorker().cancel();
+  for (const w of dynamicWorkers(measurementParallelism())) void w.cancel();
 }
 
 function locks(): Map<string, GgmlTypeName> {
@@ -203,10 +246,17 @@ export async function measureMixes(): Promise<void> {
   try {
     const imatrix = await currentImatrix();
     const report = progressReporter();
-    const results = await dynamicWorker().measureRecipes(workerSource, {
-      sequences: dynamic.sequences, imatrix: imatrix.entries,
-      recipes: mixes.map((mix) => ({ id: mix, types: [...mixTypes(plan, mix, hasImatrix)] })),
-    }, Comlink.proxy((p: { done: number; total: number; recipe: string }) => report({ stage: 'mixes', done: p.done, total: p.total, tensor: p.recipe })));
+    // The mixes dealt out to the workers; each also runs the base forward once.
+    const workers = dynamicWorkers(Math.min(measurementParallelism(), mixes.length));
+    const parts = workers.map(() => ({ done: 0, total: 0 }));
+    const groups = await Promise.all(workers.map((w, i) => w.measureRecipes(workerSource, {
+      sequences: dynamic.sequences!, imatrix: imatrix.entries,
+      recipes: mixes.filter((_, k) => k % workers.length === i).map((mix) => ({ id: mix, types: [...mixTypes(plan, mix, hasImatrix)] })),
+    }, Comlink.proxy((p: { done: number; total: number; recipe: string }) => {
+      parts[i] = { done: p.done, total: p.total };
+      report({ stage: 'mixes', done: parts.reduce((s, x) => s + x.done, 0), total: parts.reduce((s, x) => s + x.total, 0), tensor: p.recipe });
+    }))));
+    const results = groups.flat();
     setDynamic((d) => {
       const next = { ...d.mixes };
       for (const r of results) {

@@ -27,6 +27,8 @@ export interface MeasureRequest {
   candidates: GgmlTypeName[];
   measure: MeasureMode;
   imatrix: Map<string, Float32Array> | null;
+  /** This worker's share when several measure in parallel (mergeSensitivityShards joins them). */
+  shard?: { index: number; count: number };
 }
 
 export interface MeasureResult {
@@ -87,7 +89,7 @@ const api = {
         plan, model: forwardModelFromPlan(plan), weights: planWeights(plan, files), quantizer,
         imatrix: request.imatrix, sequences, candidates: request.candidates, measure: request.measure,
         key: { model: request.modelId, calibration: hashTokenSequences(sequences), imatrix: request.imatrix ? hashImportance(request.imatrix) : null },
-        signal, onProgress,
+        signal, onProgress, shard: request.shard,
       });
       return { table, sequences, warnings };
     }));

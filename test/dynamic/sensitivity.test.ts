@@ -10,7 +10,7 @@ import { chunkTokens } from '../../src/core/forward/chunks.ts';
 import { loadTextTokenizer } from '../../src/core/forward/tokenize.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeCosts } from '../../src/core/dynamic/fit-costs.ts';
-import { measureSensitivity, type MeasureSensitivityOptions } from '../../src/core/dynamic/measure-sensitivity.ts';
+import { measureSensitivity, mergeSensitivityShards, type MeasureSensitivityOptions } from '../../src/core/dynamic/measure-sensitivity.ts';
 import { spearman } from '../../src/core/dynamic/rank-correlation.ts';
 import { parseSensitivityTable, type SensitivityTable } from '../../src/core/dynamic/sensitivity-types.ts';
 import { forwardModelFromPlan } from '../../src/core/forward/forward-model.ts';
@@ -93,6 +93,14 @@ describe('measureSensitivity', () => {
     expect(a.bitsPerWeight).toBeLessThanOrEqual(7.5);
     expect(new Set([...a.types.values()]).size).toBeGreaterThan(2);
   });
+
+  it('measured in three shards (three workers) and merged, gives the same table', async () => {
+    const shards = await Promise.all([0, 1, 2].map((index) => measureSensitivity({ ...options, onProgress: undefined, shard: { index, count: 3 } })));
+    const names = shards.map((s) => s.tensors.map((t) => t.name));
+    expect(names.every((n) => n.length > 0)).toBe(true);
+    expect(new Set(names.flat()).size).toBe(table.tensors.length);
+    expect(mergeSensitivityShards(options.plan, shards)).toEqual(table);
+  }, 600_000);
 
   it('stops when aborted', async () => {
     const controller = new AbortController();

@@ -2,7 +2,7 @@
 // and write the result as a recipe (JSON, or llama-quantize's --tensor-type-file).
 export { DEFAULT_CANDIDATES, ARM_CANDIDATES, candidateTypesFor, typeNeedsImatrix } from './candidate-types.ts';
 export { hashImportance, hashTokenSequences, planFingerprint, sha256Hex } from './content-hash.ts';
-export { measureSensitivity, type MeasureSensitivityOptions, type SensitivityProgress } from './measure-sensitivity.ts';
+export { measureSensitivity, mergeSensitivityShards, shardTensors, type MeasureSensitivityOptions, type SensitivityProgress } from './measure-sensitivity.ts';
 export { parseSensitivityTable, sensitivityCacheKey, type SensitivityTable, type SensitivityKey, type TensorSensitivity, type CandidateCost, type MeasureMode } from './sensitivity-types.ts';
 export { completeCosts, fitPowerLaw, roleWeight } from './fit-costs.ts';
 export { allocateTypes, type AllocateOptions, type Allocation, type AllocationTarget, type TensorChoice } from './allocate.ts';

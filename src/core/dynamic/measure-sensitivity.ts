@@ -46,6 +46,12 @@ export interface MeasureSensitivityOptions {
   batch?: number;
   signal?: AbortSignal;
   onProgress?: (p: SensitivityProgress) => void;
+  /**
+   * Measure only this share of the tensors (several workers in parallel, one shard each). A
+   * shard's table has only its tensors and no costs filled in: mergeSensitivityShards joins the
+   * shards and fills them, since the priors for unmeasured tensors use every tensor's fit.
+   */
+  shard?: { index: number; count: number };
 }
 
 interface Variant { tensor: TensorSensitivity; type: GgmlTypeName; hidden: Float32Array; output?: Float32Array }
@@ -70,7 +76,12 @@ export async function measureSensitivity(o: MeasureSensitivityOptions): Promise<
       name: t.ggufName, role: t.role, layer: t.layer, ne: [...t.ne],
       candidates: types.map((type) => ({ type, bytes: (rowBytes(type, t.ne[0]!) as number) * (t.ne.slice(1).reduce((a, b) => a * b, 1)), weightedError: 0, kld: 0, basis: 'prior' as const })),
     }));
-  const measured = new Map(tensors.map((t) => [t.name, typesToMeasure(t, mode)]));
+  const allMeasured = new Map(tensors.map((t) => [t.name, typesToMeasure(t, mode)]));
+  if (o.shard) {
+    const mine = new Set(shardTensors(tensors, allMeasured, hp.layerCount, o.shard.count)[o.shard.index] ?? []);
+    tensors.splice(0, tensors.length, ...tensors.filter((t) => mine.has(t.name)));
+  }
+  const measured = new Map(tensors.map((t) => [t.name, allMeasured.get(t.name)!]));
   const errorUnits = tensors.reduce((s, t) => s + t.candidates.length, 0);
   const kldUnits = [...measured.values()].reduce((s, v) => s + v.length, 0);
   const total = errorUnits + kldUnits;
@@ -93,7 +104,7 @@ export async function measureSensitivity(o: MeasureSensitivityOptions): Promise<
     }
   }
   if (kldUnits === 0) {
-    completeCosts(tensors, hp.layerCount);
+    if (!o.shard) completeCosts(tensors, hp.layerCount);
     return { format: 'quant-studio-sensitivity', version: 1, key: { ...o.key, candidates, measure: mode }, positions: 0, tensors };
   }
 
@@ -166,8 +177,41 @@ export async function measureSensitivity(o: MeasureSensitivityOptions): Promise<
       await replayFrom(layer + 1, batch);
     }
   }
-  completeCosts(tensors, hp.layerCount);
+  if (!o.shard) completeCosts(tensors, hp.layerCount);
   return { format: 'quant-studio-sensitivity', version: 1, key: { ...o.key, candidates, measure: mode }, positions: scored.length, tensors };
+}
+
+/**
+ * Splits the tensors into `count` shards of about equal work (longest first onto the least
+ * loaded): a KL measurement replays every layer after the tensor's own and runs the head; the
+ * error pass is cheap beside it. Deterministic, so every worker computes the same split.
+ */
+export function shardTensors(tensors: readonly TensorSensitivity[], measured: ReadonlyMap<string, readonly GgmlTypeName[]>, layerCount: number, count: number): string[][] {
+  const work = (t: TensorSensitivity) => {
+    const replayed = t.name === 'output.weight' ? 0 : t.layer === null ? layerCount : layerCount - t.layer;
+    return (measured.get(t.name)?.length ?? 0) * (replayed + 1) + 0.05 * t.candidates.length;
+  };
+  const shards = Array.from({ length: Math.max(1, count) }, () => ({ names: [] as string[], load: 0 }));
+  const order = tensors.map((t, i) => ({ t, i, w: work(t) })).sort((a, b) => b.w - a.w || a.i - b.i);
+  for (const { t, w } of order) {
+    const target = shards.reduce((best, s) => (s.load < best.load ? s : best), shards[0]!);
+    target.names.push(t.name);
+    target.load += w;
+  }
+  return shards.map((s) => s.names);
+}
+
+/** The shards of one measurement as one table: tensors in the plan's order, every cost filled in. */
+export function mergeSensitivityShards(plan: ModelPlan, shards: readonly SensitivityTable[]): SensitivityTable {
+  if (shards.length === 0) throw new Error('mergeSensitivityShards: no shards');
+  const first = shards[0]!;
+  for (const s of shards) {
+    if (s.positions !== first.positions || JSON.stringify(s.key) !== JSON.stringify(first.key)) throw new Error('mergeSensitivityShards: the shards were measured on different data');
+  }
+  const byName = new Map(shards.flatMap((s) => s.tensors.map((t) => [t.name, t] as const)));
+  const tensors = plan.tensors.map((t) => byName.get(t.ggufName)).filter((t): t is TensorSensitivity => t !== undefined);
+  completeCosts(tensors, plan.layerCount);
+  return { ...first, tensors };
 }
 
 const FIELDS: (keyof BlockWeights)[] = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
