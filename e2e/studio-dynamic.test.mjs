@@ -62,15 +62,23 @@ test('measure, budget, lock, frontier, recipe, export, evaluate', async () => {
   // Measure: every candidate's KL on 4 held-out chunks.
   await page.getByTestId('candidate-set').selectOption('arm');
   await page.getByTestId('measure-mode').selectOption('all');
+  // A first run is cancelled (both workers stop); measuring leaves the recipe as it was.
+  const before = await heatmapTypes(page);
   await page.getByRole('button', { name: 'Measure sensitivity' }).click();
   await page.getByTestId('sensitivity-progress').filter({ hasText: '2 workers' }).waitFor({ timeout: 60_000 });
   await screenshot(page, '70-dynamic-measuring');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByText('Measurement cancelled.').waitFor({ timeout: 60_000 });
+  await page.getByRole('button', { name: 'Measure sensitivity' }).click();
   const ready = page.getByTestId('sensitivity-ready');
   await ready.waitFor({ timeout: 900_000 });
   // 1 embedding + 5 layers × 6 matrices (ffn_down’s rows of 172 fit no block); 4 chunks × 64 scored positions.
   assert.equal(await numberOf(ready, 'data-tensors'), 31);
   assert.equal(await numberOf(ready, 'data-positions'), 256);
   await page.getByTestId('frontier-chart').locator('svg').first().waitFor();
+  assert.deepEqual(await heatmapTypes(page), before, 'measuring does not change the recipe');
+  // The F16 mix is above every candidate: nothing measurable is lost.
+  assert.equal(await page.getByTestId('predicted-kld').getAttribute('data-value'), '0');
   await screenshot(page, '71-dynamic-measured');
 
   // The heatmap by sensitivity: a number per measured cell, the candidates on hover.

@@ -45,7 +45,7 @@ export function candidateList(set: CandidateSet): GgmlTypeName[] {
 
 export function setDynamicSettings(patch: Partial<Pick<Dynamic, 'candidates' | 'chunks' | 'measure'>>): void {
   // Other settings measure other things: the table on screen no longer answers them.
-  setDynamic({ ...patch, phase: 'idle', table: null, sequences: null, range: null, predictedKld: null, mixes: {}, mixesPhase: 'idle', error: null });
+  setDynamic({ ...patch, phase: 'idle', table: null, sequences: null, range: null, mixes: {}, mixesPhase: 'idle', error: null });
 }
 
 /** The open model's identity for the cache: repo@commit, or the folder's header fingerprint. */
@@ -134,8 +134,13 @@ export async function measureSensitivityNow(): Promise<void> {
     if (active !== job) return;
     setDynamic({ phase: 'ready', table: result.table, sequences: result.sequences, warnings: result.warnings, progress: null, mixes: {}, mixesPhase: 'idle' });
     refreshMixPoints();
-    const summary = useStudio.getState().recipe;
-    applyBudget(useStudio.getState().dynamic.targetBpw ?? Math.max(summary.bitsPerWeight, 0));
+    // The slider starts where the recipe is; the recipe itself changes only when the user moves it.
+    const inputs = allocationInputs();
+    if (inputs) {
+      const range = budgetRange(inputs.plan, inputs.table, inputs.locked, inputs.allowed);
+      const { recipe, dynamic: d } = useStudio.getState();
+      setDynamic({ range, targetBpw: Math.min(range.max, Math.max(range.min, d.targetBpw ?? recipe.bitsPerWeight)) });
+    }
   } catch (e) {
     if (active !== job) return;
     const error = e as Error;
@@ -190,7 +195,7 @@ export function applyBudget(bpw: number): void {
     const allocation = allocateTypes({ ...inputs, target: { bitsPerWeight: target }, fileType: 0, effort: 'interactive' });
     const types: Record<string, GgmlTypeName> = {};
     for (const t of inputs.plan.tensors) if (t.quantizable) types[t.ggufName] = allocation.types.get(t.ggufName)!;
-    setDynamic({ targetBpw: target, range, predictedKld: allocation.predictedKld, error: null });
+    setDynamic({ targetBpw: target, range, error: null });
     setDynamicTypes(types, baseMixFor(inputs.plan, allocation.types));
   } catch (e) {
     setDynamic({ range, error: (e as Error).message });
@@ -201,12 +206,6 @@ export function applyBudget(bpw: number): void {
 export function reallocateIfDynamic(): void {
   const { recipe, dynamic } = useStudio.getState();
   if (recipe.dynamic && dynamic.targetBpw !== null) applyBudget(dynamic.targetBpw);
-}
-
-/** The predicted KL of whatever the recipe is now (a mix with edits, or dynamic). */
-export function predictedKldOf(types: TensorTypes | null): number | null {
-  const table = useStudio.getState().dynamic.table;
-  return table && types ? predictKld(table, types) : null;
 }
 
 /** Each frontier mix's size and predicted KL (measured KLs kept where already measured). */

@@ -151,8 +151,6 @@ export interface DynamicSlice {
     targetBpw: number | null;
     /** The slider's range for this model, table and locks. */
     range: { min: number; max: number } | null;
-    /** The current dynamic allocation's prediction. */
-    predictedKld: number | null;
     /** llama.cpp's mixes on the frontier: size and predicted KL, measured KL once measured. */
     mixes: Readonly<Partial<Record<MixName, MeasuredPoint>>>;
     mixesPhase: 'idle' | 'measuring' | 'done' | 'error';
@@ -240,7 +238,7 @@ export const initialEvaluation: EvaluationSlice['evaluation'] = {
 };
 export const initialDynamic: DynamicSlice['dynamic'] = {
   phase: 'idle', candidates: 'default', chunks: 4, measure: 'probe', progress: null, table: null, sequences: null,
-  targetBpw: null, range: null, predictedKld: null, mixes: {}, mixesPhase: 'idle', exported: null, warnings: [], error: null,
+  targetBpw: null, range: null, mixes: {}, mixesPhase: 'idle', exported: null, warnings: [], error: null,
 };
 export const initialExport: ExportSlice['exportJob'] = {
   phase: 'idle', fileName: '', progress: null, bytesWritten: 0, error: null,

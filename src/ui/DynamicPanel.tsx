@@ -1,7 +1,8 @@
 // Dynamic quantization: measure every tensor's sensitivity, then pick each tensor's type under a
 // size budget (the slider re-allocates on every move, around the user's locks), compare against
 // llama.cpp's mixes on the frontier chart, and save or load the recipe.
-import { lazy, Suspense, useState, type ChangeEvent } from 'react';
+import { lazy, Suspense, useMemo, useState, type ChangeEvent } from 'react';
+import { predictKld } from '../core/dynamic/predict.ts';
 import {
   applyBudget, cancelMeasurement, MEASURE_CONTEXT, measureCurrentRecipe, measureMixes, measureSensitivityNow, setDynamicSettings,
 } from '../app/dynamic-actions.ts';
@@ -68,16 +69,18 @@ function BudgetSlider() {
 
 function Figures() {
   const d = useStudio((s) => s.dynamic);
-  const active = useStudio((s) => s.recipe.dynamic !== null);
+  const types = useStudio((s) => s.recipe.types);
   const evaluation = useStudio((s) => (s.evaluation.phase === 'done' ? s.evaluation.result : null));
+  // Whatever the recipe is (a mix with edits, or dynamic), what the measurements predict for it.
+  const predicted = useMemo(() => (d.table && types ? predictKld(d.table, types) : null), [d.table, types]);
   const exported = d.exported;
   return (
     <div className="dynamic-figures">
       <div className="stat">
-        <span className="stat-value" data-testid="predicted-kld" data-value={active ? d.predictedKld ?? '' : ''}>
-          {active && d.predictedKld !== null ? formatEnergy(d.predictedKld) : '—'}
+        <span className="stat-value" data-testid="predicted-kld" data-value={predicted ?? ''}>
+          {predicted !== null ? formatEnergy(predicted) : '—'}
         </span>
-        <span className="stat-label">predicted KL (nats)</span>
+        <span className="stat-label">predicted KL of this recipe (nats)</span>
       </div>
       {exported && (
         <div className="stat" data-testid="exported-figures" data-predicted={exported.predictedKld} data-measured={exported.measuredKld ?? ''}>

@@ -4,6 +4,7 @@
 import { useMemo } from 'react';
 import { CartesianGrid, ComposedChart, LabelList, Legend, Line, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
 import { frontierPoints } from '../core/dynamic/frontier.ts';
+import { predictKld } from '../core/dynamic/predict.ts';
 import { candidateList } from '../app/dynamic-actions.ts';
 import { imatrixExtraMetadata } from '../app/mix-choices.ts';
 import { useStudio } from '../app/store.ts';
@@ -27,7 +28,8 @@ export default function FrontierChart() {
   const mixes = useStudio((s) => s.dynamic.mixes);
   const exported = useStudio((s) => s.dynamic.exported);
   const currentBytes = useStudio((s) => s.recipe.totalBytes);
-  const currentKld = useStudio((s) => s.dynamic.predictedKld);
+  const types = useStudio((s) => s.recipe.types);
+  const currentKld = useMemo(() => (table && types ? predictKld(table, types) : null), [table, types]);
   const isDynamic = useStudio((s) => s.recipe.dynamic !== null);
 
   const frontier = useMemo(() => {
@@ -41,13 +43,21 @@ export default function FrontierChart() {
     const line: Point[] = frontier.map((p) => ({ mb: mb(p.fileBytes), kld: p.predictedKld, label: 'dynamic' }));
     const predicted: Point[] = [];
     const measured: Point[] = [];
+    // Mixes that give this model the same file (small models fall back to the same types) are one point.
+    const bySize = new Map<number, { names: string[]; p: NonNullable<(typeof mixes)[keyof typeof mixes]> }>();
     for (const [mix, p] of Object.entries(mixes)) {
       if (!p) continue;
-      predicted.push({ mb: mb(p.fileBytes), kld: p.predictedKld, label: `${mix} (predicted)`, mix });
-      if (p.measuredKld !== null) measured.push({ mb: mb(p.fileBytes), kld: p.measuredKld, label: `${mix} (measured)` });
+      const same = bySize.get(p.fileBytes);
+      if (same) same.names.push(mix);
+      else bySize.set(p.fileBytes, { names: [mix], p });
+    }
+    for (const { names, p } of bySize.values()) {
+      const name = names.join(' = ');
+      predicted.push({ mb: mb(p.fileBytes), kld: p.predictedKld, label: `${name} (predicted)`, mix: names.length > 2 ? `${names[0]} (+${names.length - 1})` : name });
+      if (p.measuredKld !== null) measured.push({ mb: mb(p.fileBytes), kld: p.measuredKld, label: `${name} (measured)` });
     }
     const mine: Point[] = [];
-    if (isDynamic && currentKld !== null) mine.push({ mb: mb(currentBytes), kld: currentKld, label: 'this recipe (predicted)' });
+    if (currentKld !== null) mine.push({ mb: mb(currentBytes), kld: currentKld, label: isDynamic ? 'this recipe (predicted)' : 'this mix (predicted)' });
     const mineMeasured: Point[] = exported?.measuredKld != null ? [{ mb: mb(exported.fileBytes), kld: exported.measuredKld, label: `${exported.label} (measured)` }] : [];
     const all = [...line, ...predicted, ...measured, ...mine, ...mineMeasured];
     const floor = floorOf(all.map((p) => p.kld));
@@ -62,7 +72,7 @@ export default function FrontierChart() {
         File size vs KL divergence <span className="muted">(line: dynamic allocations, predicted · hollow: llama.cpp mixes, predicted · filled: measured on the held-out chunks)</span>
       </figcaption>
       <ResponsiveContainer width="100%" height={300}>
-        <ComposedChart margin={{ top: 10, right: 20, bottom: 22, left: 6 }}>
+        <ComposedChart margin={{ top: 10, right: 34, bottom: 22, left: 6 }}>
           <CartesianGrid stroke="#273142" strokeDasharray="3 3" />
           <XAxis dataKey="mb" type="number" domain={['dataMin', 'dataMax']} {...axis} tickFormatter={(v: number) => formatBytes(v * 1e6)}
             label={{ value: 'GGUF size', position: 'insideBottom', offset: -12, fill: '#8b98a9', fontSize: 11 }} />
@@ -74,7 +84,7 @@ export default function FrontierChart() {
           <Legend verticalAlign="top" height={26} wrapperStyle={{ fontSize: 12 }} />
           <Line data={series.line} dataKey="kld" name="dynamic (predicted)" stroke="#60a5fa" strokeWidth={2} dot={false} isAnimationActive={false} />
           <Scatter data={series.predicted} dataKey="kld" name="mixes (predicted)" fill="none" stroke="#fbbf24" strokeWidth={1.5} legendType="circle" isAnimationActive={false}>
-            <LabelList dataKey="mix" position="right" offset={6} fill="#cbd5e1" fontSize={10} />
+            <LabelList dataKey="mix" position="top" offset={8} fill="#cbd5e1" fontSize={10} />
           </Scatter>
           <Scatter data={series.measured} dataKey="kld" name="mixes (measured)" fill="#fbbf24" isAnimationActive={false} />
           <Scatter data={series.mine} dataKey="kld" name="this recipe (predicted)" fill="none" stroke="#34d399" strokeWidth={2} shape="diamond" isAnimationActive={false} />
