@@ -3,6 +3,7 @@
 // divergence under a size budget, and writes the recipe (and, on request, the same choices as
 // llama-quantize's --tensor-type-file).
 import { readFile, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { allocateTypes, type AllocationTarget } from '../../core/dynamic/allocate.ts';
 import { DEFAULT_CANDIDATES } from '../../core/dynamic/candidate-types.ts';
@@ -24,6 +25,7 @@ import { parseBackend, parseCommandArgs, parseMix } from '../args.ts';
 import { openBackend } from '../backend.ts';
 import { CliError } from '../cli-error.ts';
 import { openModelSource } from '../model-source.ts';
+import { measureSensitivityInThreads } from '../parallel-sensitivity.ts';
 import { loadImatrix } from './quantize.ts';
 import { positiveInt } from './imatrix.ts';
 
@@ -52,13 +54,21 @@ function parseMeasure(value: string | undefined): MeasureMode {
   return v;
 }
 
+/** --threads N, else one per core up to 4 (each holds the model's weights as it replays them). */
+function threadCount(value: string | undefined): number {
+  if (value === undefined) return Math.max(1, Math.min(4, availableParallelism()));
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new CliError(`--threads ${value}: expected a whole number from 1 to 64`);
+  return n;
+}
+
 export async function planCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs(args, {
     'target-size': { type: 'string' }, 'target-bpw': { type: 'string' }, 'target-mix': { type: 'string' },
     imatrix: { type: 'string' }, text: { type: 'string', short: 'f' }, ctx: { type: 'string', short: 'c' }, chunks: { type: 'string' },
     allow: { type: 'string' }, candidates: { type: 'string' }, lock: { type: 'string', multiple: true },
     measure: { type: 'string' }, sensitivity: { type: 'string' }, 'tensor-type-file': { type: 'string' },
-    backend: { type: 'string' }, output: { type: 'string', short: 'o' },
+    backend: { type: 'string' }, threads: { type: 'string' }, output: { type: 'string', short: 'o' },
   });
   if (positionals.length !== 1) throw new CliError('plan takes one model source');
   if (!values.output) throw new CliError('-o <recipe.json> is required');
@@ -69,6 +79,7 @@ export async function planCommand(args: string[]): Promise<void> {
   const allowed = values.allow ? parseTypes(values.allow, '--allow') : undefined;
   const candidates = values.candidates ? parseTypes(values.candidates, '--candidates') : (allowed ?? DEFAULT_CANDIDATES);
   const locks = parseLocks(values.lock ?? []);
+  const threadsWanted = threadCount(values.threads);
   const contextSize = positiveInt(values.ctx, '--ctx', 128)!;
   const chunkCount = positiveInt(values.chunks, '--chunks', 8)!;
   const imatrix = values.imatrix ? await loadImatrix(values.imatrix) : null;
@@ -98,12 +109,17 @@ export async function planCommand(args: string[]): Promise<void> {
     }
     if (!table) {
       const started = performance.now();
-      table = await measureSensitivity({
-        plan, model: forwardModelFromPlan(plan), weights: planWeights(plan, files), quantizer: backend.quantizer,
-        imatrix: imatrix?.entries ?? null, sequences, key, candidates, measure,
-        onProgress: (p) => { if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2Ksensitivity ${p.stage} ${p.done}/${p.total} ${p.tensor ?? ''} ${p.type ?? ''}`); },
-      });
-      process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}sensitivity measured in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+      const report = (done: number, total: number, what = '') => { if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2Ksensitivity ${done}/${total} ${what}`); };
+      // A folder is read by every thread itself; a Hub model would be downloaded once per thread.
+      const threads = positionals[0]!.startsWith('hf://') || measure === 'none' ? 1 : threadsWanted;
+      table = threads > 1
+        ? await measureSensitivityInThreads(plan, { folder: positionals[0]!, imatrix: imatrix?.entries ?? null, sequences, key, candidates: [...candidates], measure }, threads, report)
+        : await measureSensitivity({
+          plan, model: forwardModelFromPlan(plan), weights: planWeights(plan, files), quantizer: backend.quantizer,
+          imatrix: imatrix?.entries ?? null, sequences, key, candidates, measure,
+          onProgress: (p) => report(p.done, p.total, `${p.stage} ${p.tensor ?? ''} ${p.type ?? ''}`),
+        });
+      process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}sensitivity measured in ${((performance.now() - started) / 1000).toFixed(1)} s on ${threads} thread${threads === 1 ? '' : 's'}\n`);
       if (values.sensitivity) await writeFile(values.sensitivity, JSON.stringify(table));
     }
     const extraMetadata = imatrix ? imatrixMetadata(imatrix, values.imatrix!) : [];
