@@ -1,8 +1,10 @@
 // The point of dynamic recipes, measured by llama.cpp itself on tiny-llama-10m: with an imatrix
 // from the calibration part, a recipe at the exact size of llama.cpp's Q3_K_M, Q4_K_M and Q5_K_M
 // files has a lower mean KL divergence on the held-out TinyStories tail (llama-perplexity
-// --kl-divergence against the BF16 export). Also: the predicted KL orders the files as the
-// measured one does (Spearman), and llama-quantize reproduces a recipe byte for byte.
+// --kl-divergence against the BF16 export): at least 20% lower at Q3_K_M's and Q4_K_M's size, the
+// issue's target (last measured about 72% lower at both; about 39% at Q5_K_M's, where only
+// "lower" is asked). Also: the predicted KL orders the files as the measured one does (Spearman),
+// and llama-quantize reproduces a recipe byte for byte.
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -25,6 +27,8 @@ import { dynamicFile, llamaKld, llamaMix, prepareTinyWorkspace, type KldFigures,
 const MEASURE = ['--ctx', '128', '--chunks', '3'];
 const COMPARED: MixName[] = ['Q3_K_M', 'Q4_K_M', 'Q5_K_M'];
 const EXTRA_MIXES: MixName[] = ['Q4_K_S', 'Q6_K'];
+/** The fraction by which the dynamic recipe's mean KLD must undercut the mix's (the issue's 20% target where it sets one). */
+const REQUIRED_REDUCTION: Record<string, number> = { Q3_K_M: 0.2, Q4_K_M: 0.2, Q5_K_M: 0 };
 
 let work: string;
 let ws: TinyWorkspace;
@@ -58,13 +62,15 @@ afterAll(async () => {
 
 describe('dynamic recipes against llama.cpp mixes on tiny-llama-10m', () => {
   for (const mix of COMPARED) {
-    it(`at ${mix}'s size: no larger, lower mean KLD`, () => {
+    const required = REQUIRED_REDUCTION[mix]!;
+    it(`at ${mix}'s size: no larger, mean KLD ${required > 0 ? `at least ${100 * required}% lower` : 'lower'}`, () => {
       const mixRow = rows.find((r) => r.name === mix)!;
       const dyn = rows.find((r) => r.name === `dynamic@${mix}`)!;
       expect(dyn.bytes).toBeLessThanOrEqual(mixRow.bytes);
       const lower = 1 - dyn.measured.kld / mixRow.measured.kld;
       console.log(`${mix}: mean KLD ${mixRow.measured.kld} -> ${dyn.measured.kld} (${(100 * lower).toFixed(1)}% lower), same top ${(100 * mixRow.measured.sameTop).toFixed(2)}% -> ${(100 * dyn.measured.sameTop).toFixed(2)}%`);
       expect(dyn.measured.kld).toBeLessThan(mixRow.measured.kld);
+      expect(lower).toBeGreaterThanOrEqual(required);
     });
   }
 
