@@ -152,3 +152,27 @@ test('with the cache on, a calibration after an export reads the weights from OP
   assert.ok(cached.equals(await readFile(hubImatrixFile)), 'the imatrix from cached weights differs');
   assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
 });
+
+test('a Hub model\'s sensitivity is measured by the dynamic worker from the Hub, and its recipe names the commit', async () => {
+  const { page, pageErrors } = studio;
+  await openFromHub(page);
+  const before = weightRequests().length;
+  await page.getByTestId('candidate-set').selectOption('arm');
+  await page.getByTestId('measure-mode').selectOption('probe');
+  await page.getByRole('button', { name: 'Measure sensitivity' }).click();
+  const ready = page.getByTestId('sensitivity-ready');
+  await ready.waitFor({ timeout: 600_000 });
+  assert.equal(Number(await ready.getAttribute('data-tensors')), 31);
+  assert.ok(weightRequests().length > before, 'the weights came from the Hub');
+  assert.ok(weightRequests().slice(before).filter((r) => r.server === 'hub').every((r) => r.path.includes(`/resolve/${server.hub.commitOf(REPO)}/`)), 'at the pinned commit');
+  await page.getByTestId('budget-slider').fill('7.5');
+  const download = page.waitForEvent('download', { timeout: 30_000 });
+  await page.getByRole('button', { name: 'Save recipe (JSON)' }).click();
+  const file = path.join(artifactsDir, 'stories260K-hub.recipe.json');
+  await (await download).saveAs(file);
+  const recipe = JSON.parse(await readFile(file, 'utf8'));
+  assert.equal(recipe.provenance.model, `hf://${REPO}@${server.hub.commitOf(REPO)}`);
+  assert.ok(recipe.bitsPerWeight <= 7.5);
+  await screenshot(page, '65-hub-dynamic');
+  assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
+});

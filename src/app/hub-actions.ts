@@ -8,12 +8,11 @@ import { exportWorker } from './export-client.ts';
 import { forgetModelAnalysis } from './model-analysis.ts';
 import { nextOpen } from './source-actions.ts';
 import { resetRecipeTypes } from './recipe-actions.ts';
-import { endpointFromSearch, initialToken, rememberedToken, rememberToken } from './hub-settings.ts';
+import { endpointFromSearch, initialToken, rememberCachePreference, rememberedToken, rememberToken } from './hub-settings.ts';
 import { initialDownload, initialDynamic, initialExport, initialSource, useStudio, type DownloadSlice, type HubFormSlice } from './store.ts';
 
 export type HubForm = HubFormSlice['hubForm'];
 
-const CACHE_PREFERENCE_KEY = 'quant-studio.hub-cache';
 
 type Download = DownloadSlice['download'];
 
@@ -37,14 +36,14 @@ export function onDownloadEvent(event: DownloadEvent): void {
   useStudio.setState((s) => ({ download: withDownloadEvent(s.download, event) }));
 }
 
-/** Start-up: the endpoint from `?endpoint=`, a remembered token, the cache preference. */
+/** Start-up: the endpoint from `?endpoint=`, a remembered token, the cache's size (its preference is in the store from the start). */
 export function loadHubSettings(): void {
   const remembered = rememberedToken();
   const endpoint = endpointFromSearch(globalThis.location?.search ?? '');
   useStudio.setState((s) => ({
     hubForm: { ...s.hubForm, endpoint, token: initialToken(endpoint, remembered), rememberToken: remembered !== '' },
   }));
-  loadCachePreference();
+  void refreshCacheSize();
 }
 
 export function editHubForm(patch: Partial<HubForm>): void {
@@ -84,7 +83,7 @@ export async function openHubModel(form: HubForm = useStudio.getState().hubForm)
 export async function refreshCacheSize(): Promise<void> {
   try {
     const bytes = await exportWorker().cacheSize();
-    useStudio.setState((s) => ({ cache: { ...s.cache, bytes } }));
+    useStudio.setState((s) => ({ cache: { ...s.cache, bytes, known: true } }));
   } catch (e) {
     useStudio.setState((s) => ({ cache: { ...s.cache, error: (e as Error).message } }));
   }
@@ -102,22 +101,6 @@ export async function clearCache(): Promise<void> {
 
 /** Remembered on this device: a user who turned the cache on wants it next time too. */
 export function setCacheEnabled(enabled: boolean): void {
-  try {
-    if (enabled) localStorage.setItem(CACHE_PREFERENCE_KEY, '1');
-    else localStorage.removeItem(CACHE_PREFERENCE_KEY);
-  } catch {
-    // storage refused: the choice holds for this session
-  }
+  rememberCachePreference(enabled);
   useStudio.setState((s) => ({ cache: { ...s.cache, enabled } }));
-}
-
-export function loadCachePreference(): void {
-  let enabled = false;
-  try {
-    enabled = localStorage.getItem(CACHE_PREFERENCE_KEY) === '1';
-  } catch {
-    // no storage: off
-  }
-  useStudio.setState((s) => ({ cache: { ...s.cache, enabled } }));
-  void refreshCacheSize();
 }

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ENDPOINT, endpointFromSearch, initialToken, rememberedToken, rememberToken, TOKEN_STORAGE_KEY } from './hub-settings.ts';
+import {
+  CACHE_PREFERENCE_KEY, DEFAULT_ENDPOINT, endpointFromSearch, initialToken, rememberCachePreference, rememberedCachePreference, rememberedToken, rememberToken,
+  TOKEN_STORAGE_KEY,
+} from './hub-settings.ts';
 
 function memoryStorage() {
   const map = new Map<string, string>();
@@ -45,5 +48,18 @@ describe('initialToken', () => {
   it('fills a remembered token in for the Hub only, never for an endpoint taken from a link', () => {
     expect(initialToken(DEFAULT_ENDPOINT, 'hf_abc')).toBe('hf_abc');
     expect(initialToken('http://evil.example', 'hf_abc')).toBe('');
+  });
+});
+
+describe('the cache preference', () => {
+  it('is remembered when turned on, forgotten when turned off, off without storage', () => {
+    const store = memoryStorage();
+    expect(rememberedCachePreference(store)).toBe(false);
+    rememberCachePreference(true, store);
+    expect(store.map.get(CACHE_PREFERENCE_KEY)).toBe('1');
+    expect(rememberedCachePreference(store)).toBe(true);
+    rememberCachePreference(false, store);
+    expect(store.map.has(CACHE_PREFERENCE_KEY)).toBe(false);
+    expect(rememberedCachePreference(null)).toBe(false);
   });
 });

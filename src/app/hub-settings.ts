@@ -5,6 +5,7 @@
 export const DEFAULT_MODEL_ID = 'HuggingFaceTB/SmolLM2-135M-Instruct';
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
 export const TOKEN_STORAGE_KEY = 'quant-studio.hf-token';
+export const CACHE_PREFERENCE_KEY = 'quant-studio.hub-cache';
 
 type KeyValueStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
 
@@ -53,4 +54,26 @@ export function rememberToken(token: string | null, store: KeyValueStorage | nul
  */
 export function initialToken(endpoint: string, remembered: string): string {
   return endpoint === DEFAULT_ENDPOINT ? remembered : '';
+}
+
+/**
+ * Whether the user turned the OPFS cache on (remembered on this device). Read when the store is
+ * made, so the first paint already shows it: a toggle shown off, then flipped on by a late read,
+ * would undo a quick click.
+ */
+export function rememberedCachePreference(store: KeyValueStorage | null = storage()): boolean {
+  try {
+    return store?.getItem(CACHE_PREFERENCE_KEY) === '1';
+  } catch {
+    return false;
+  }
+}
+
+export function rememberCachePreference(enabled: boolean, store: KeyValueStorage | null = storage()): void {
+  try {
+    if (enabled) store?.setItem(CACHE_PREFERENCE_KEY, '1');
+    else store?.removeItem(CACHE_PREFERENCE_KEY);
+  } catch {
+    // storage refused: the choice holds for this session
+  }
 }

@@ -6,7 +6,7 @@ import type { ModelPlan, TensorTypes } from '../core/model/plan-types.ts';
 import type { MixName } from '../core/recipe/llama-mixes.ts';
 import type { SensitivityTable } from '../core/dynamic/sensitivity-types.ts';
 import type { FileProgress } from '../io/hub/index.ts';
-import { DEFAULT_ENDPOINT, DEFAULT_MODEL_ID } from './hub-settings.ts';
+import { DEFAULT_ENDPOINT, DEFAULT_MODEL_ID, rememberedCachePreference } from './hub-settings.ts';
 import type { ExportProgress, HubPin, QuantBackend } from '../workers/export.worker.ts';
 import type { CalibrationProgress, EvaluationProgress, EvaluationResult } from '../workers/evaluate.worker.ts';
 import { EVAL_SAMPLE_NAME, EVAL_SAMPLE_TEXT } from './eval-sample.ts';
@@ -190,6 +190,8 @@ export interface CacheSlice {
     enabled: boolean;
     /** Bytes held; null without OPFS (or before the worker answered). */
     bytes: number | null;
+    /** The worker has answered whether there is OPFS (until then the toggle works as remembered). */
+    known: boolean;
     clearing: boolean;
     error: string | null;
   };
@@ -250,7 +252,7 @@ export const useStudio = create<StudioState>()(() => ({
   imatrix: initialImatrix,
   exportJob: initialExport,
   download: initialDownload,
-  cache: { enabled: false, bytes: null, clearing: false, error: null },
+  cache: { enabled: rememberedCachePreference(), bytes: null, known: false, clearing: false, error: null },
   hubForm: { modelId: DEFAULT_MODEL_ID, revision: '', token: '', rememberToken: false, endpoint: DEFAULT_ENDPOINT },
   backend: null,
   supportedTypes: null,

@@ -6,7 +6,8 @@ import { formatBytes } from './format.ts';
 export function CacheControls() {
   const cache = useStudio((s) => s.cache);
   const exporting = useStudio((s) => s.exportJob.phase === 'running');
-  const unavailable = cache.bytes === null;
+  // Not yet known counts as available: the toggle shows the remembered choice from the first paint.
+  const unavailable = cache.known && cache.bytes === null;
   return (
     <div className="cache-controls">
       <label className="check">
@@ -20,7 +21,7 @@ export function CacheControls() {
         Keep downloaded files in this browser (OPFS cache)
       </label>
       <span className="muted" data-testid="cache-size" data-bytes={cache.bytes ?? ''}>
-        {unavailable ? 'not available in this browser' : `${formatBytes(cache.bytes ?? 0)} cached`}
+        {unavailable ? 'not available in this browser' : cache.known ? `${formatBytes(cache.bytes ?? 0)} cached` : 'checking…'}
       </span>
       <button
         type="button"
