@@ -1,8 +1,10 @@
 // Chooses the quantizer for the CLI: WebGPU through Dawn (the `webgpu` package) or the CPU
 // reference. "auto" takes the GPU only when it is a real one: on a software adapter
-// (SwiftShader) the CPU path is faster.
+// (SwiftShader) the CPU path is faster. The CPU path quantizes on a pool of worker threads
+// (QUANT_STUDIO_THREADS, default one per core), which also leaves the main thread free to
+// download, hash and decode the next rows meanwhile.
 import type { RowQuantizer } from '../core/quant/row-quantizer.ts';
-import { cpuRowQuantizer } from '../core/quant/cpu-quantizer.ts';
+import { createParallelRowQuantizer } from '../io/parallel-quantizer.node.ts';
 import type { BackendChoice } from './args.ts';
 import { CliError } from './cli-error.ts';
 
@@ -12,7 +14,23 @@ export interface Backend {
   dispose(): void;
 }
 
-const cpuBackend = (): Backend => ({ quantizer: cpuRowQuantizer, description: 'cpu', dispose() {} });
+function threadsFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const value = env.QUANT_STUDIO_THREADS;
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`QUANT_STUDIO_THREADS=${value}: expected a positive whole number`);
+  return n;
+}
+
+function cpuBackend(env: NodeJS.ProcessEnv = process.env): Backend {
+  const quantizer = createParallelRowQuantizer({ threads: threadsFromEnv(env) });
+  return {
+    quantizer,
+    description: `cpu (${quantizer.threads} thread${quantizer.threads === 1 ? '' : 's'})`,
+    // Idle threads do not hold the process open; ending them frees their memory at once.
+    dispose: () => void quantizer.dispose(),
+  };
+}
 
 function isSoftwareAdapter(info: GPUAdapterInfo): boolean {
   const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.toLowerCase();

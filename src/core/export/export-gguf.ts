@@ -1,18 +1,33 @@
 // Streams a GGUF file into a sink: the header first (computed from the plan alone), then each
-// tensor in chunks of whole rows — read, converted to float32, checked, quantized, written. The
-// next chunk is read while the current one is quantized, so memory stays near two chunks, not
-// the largest tensor and not the model. On any failure or cancellation the sink is aborted,
-// which removes the partial file.
+// tensor in chunks of whole rows — read, converted to float32, checked, quantized, written. Three
+// stages overlap: the bytes of the next `readAhead` chunks are fetched (a network source never
+// waits for the quantizer), the current chunk is decoded and quantized, and the previous one is
+// written. Only the current chunk is held as float32, so memory stays near a few chunks, not the
+// largest tensor and not the model. On any failure or cancellation the sink is aborted, which
+// removes the partial file.
 import type { ByteSink, ModelFiles } from '../bytes-io.ts';
 import type { GgmlTypeName } from '../ggml-type.ts';
 import { layoutGguf, type GgufLayout } from '../gguf/gguf-header.ts';
 import type { GgufKv } from '../gguf/gguf-value.ts';
 import type { ModelPlan, PlannedTensor, TensorTypes } from '../model/plan-types.ts';
-import { readTensorRowsF32, tensorRowAlignment, tensorRows } from '../model/tensor-values.ts';
+import { fetchTensorRows, tensorRowAlignment, tensorRows, type CheckedRows, type FetchedRows } from '../model/tensor-values.ts';
 import type { RowQuantizer } from '../quant/row-quantizer.ts';
 import { FILE_TYPE_OF_BASE } from '../recipe/file-type.ts';
 import { assertFinite } from './finite-check.ts';
 import { exportMetadata } from './gguf-metadata.ts';
+
+/**
+ * A quantizer that can also take rows as raw little-endian BF16 bytes and widen them itself (the
+ * CLI's thread pool does it on its threads, off the thread that downloads). `finite` is false
+ * when some value is Inf or NaN; the export then decodes the rows itself to say which.
+ */
+export interface Bf16RowQuantizer extends RowQuantizer {
+  quantizeBf16Rows(type: GgmlTypeName, bytes: Uint8Array, cols: number, imatrix: Float32Array | null): Promise<{ data: Uint8Array; finite: boolean }>;
+}
+
+function takesBf16(quantizer: RowQuantizer): quantizer is Bf16RowQuantizer {
+  return typeof (quantizer as Partial<Bf16RowQuantizer>).quantizeBf16Rows === 'function';
+}
 
 export interface ExportProgress {
   bytesWritten: number;
@@ -39,9 +54,12 @@ export interface ExportOptions {
   onProgress?: (p: ExportProgress) => void;
   /** Float32 elements per chunk (default 4M: 16 MB); a chunk is whole rows, at least one row (or Q/K head). */
   chunkElements?: number;
+  /** Chunks whose bytes are fetched ahead of the one being quantized (default 2, at least 1). */
+  readAhead?: number;
 }
 
 export const DEFAULT_CHUNK_ELEMENTS = 4 * 1024 * 1024;
+export const DEFAULT_READ_AHEAD = 2;
 
 interface Chunk {
   index: number;
@@ -98,23 +116,29 @@ export function dominantFileType(plan: ModelPlan, types: TensorTypes): number {
 async function encodeRows(
   tensor: PlannedTensor,
   type: GgmlTypeName,
-  values: Float32Array,
+  rows: FetchedRows,
   firstRow: number,
   quantizer: RowQuantizer,
   imatrix: Float32Array | null,
 ): Promise<Uint8Array> {
-  assertFinite(tensor, values, firstRow);
-  if (type === 'F32') return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   const cols = tensor.ne[0]!;
-  if (imatrix && imatrix.length !== cols) {
+  if (type !== 'F32' && imatrix && imatrix.length !== cols) {
     throw new Error(`imatrix for "${tensor.ggufName}" has ${imatrix.length} values; the tensor has ${cols} columns`);
   }
+  if (rows.bf16 && type !== 'F32' && takesBf16(quantizer)) {
+    const { data, finite } = await quantizer.quantizeBf16Rows(type, rows.bf16(), cols, imatrix);
+    if (finite) return data;
+  }
+  const { values, finite }: CheckedRows = rows.decode();
+  if (!finite) assertFinite(tensor, values, firstRow); // not checked while decoding: check (and locate) here
+  if (type === 'F32') return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   return quantizer.quantizeRows(type, values, cols, imatrix);
 }
 
 export async function exportGguf(options: ExportOptions): Promise<{ bytesWritten: number }> {
   const { plan, types, files, quantizer, sink, signal, onProgress } = options;
   let bytesWritten = 0;
+  let writing: Promise<void> = Promise.resolve();
   try {
     const layout = planGgufLayout(plan, types, options.fileType, options.extraMetadata);
     for (const t of plan.tensors) {
@@ -132,38 +156,52 @@ export async function exportGguf(options: ExportOptions): Promise<{ bytesWritten
     };
 
     await write(layout.header);
-    const chunks = chunksOf(plan.tensors, options.chunkElements ?? DEFAULT_CHUNK_ELEMENTS);
-    const read = (c: Chunk | undefined) => {
-      const p = c ? readTensorRowsF32(c.tensor, files, c.firstRow, c.rowCount) : null;
-      p?.catch(() => {}); // its error, if any, surfaces when it is awaited
-      return p;
-    };
-    let current = chunks.next().value as Chunk | undefined;
-    let pending = read(current);
     let tensorBytesWritten = 0;
-    while (current) {
-      signal?.throwIfAborted();
-      const { index: i, tensor } = current;
-      if (current.firstRow === 0) report(i, tensor.ggufName);
-      const values = await pending!;
-      // Read the next chunk while this one is quantized and written.
-      const next = chunks.next().value as Chunk | undefined;
-      pending = read(next);
-      const imatrix = options.imatrix?.get(tensor.ggufName) ?? null;
-      const data = await encodeRows(tensor, typeOf(types, tensor), values, current.firstRow, quantizer, imatrix);
+    const emit = async ({ index: i, tensor, last }: Chunk, data: Uint8Array) => {
       await write(data);
       tensorBytesWritten += data.length;
-      report(current.last ? i + 1 : i, tensor.ggufName);
-      if (current.last) {
-        if (tensorBytesWritten !== layout.tensorSizes[i]) {
-          throw new Error(`tensor "${tensor.ggufName}": encoded ${tensorBytesWritten} bytes, expected ${layout.tensorSizes[i]}`);
-        }
-        const end = i + 1 < plan.tensors.length ? layout.tensorOffsets[i + 1]! : layout.totalBytes;
-        const padding = end - layout.tensorOffsets[i]! - tensorBytesWritten;
-        if (padding > 0) await write(new Uint8Array(padding));
-        tensorBytesWritten = 0;
+      report(last ? i + 1 : i, tensor.ggufName);
+      if (!last) return;
+      if (tensorBytesWritten !== layout.tensorSizes[i]) {
+        throw new Error(`tensor "${tensor.ggufName}": encoded ${tensorBytesWritten} bytes, expected ${layout.tensorSizes[i]}`);
       }
-      current = next;
+      const end = i + 1 < plan.tensors.length ? layout.tensorOffsets[i + 1]! : layout.totalBytes;
+      const padding = end - layout.tensorOffsets[i]! - tensorBytesWritten;
+      if (padding > 0) await write(new Uint8Array(padding));
+      tensorBytesWritten = 0;
+    };
+
+    const chunks = chunksOf(plan.tensors, options.chunkElements ?? DEFAULT_CHUNK_ELEMENTS);
+    const readAhead = Math.max(1, options.readAhead ?? DEFAULT_READ_AHEAD);
+    const fetching: { chunk: Chunk; bytes: Promise<FetchedRows> }[] = [];
+    const fetchAhead = () => {
+      while (fetching.length < readAhead) {
+        const chunk = chunks.next().value as Chunk | undefined;
+        if (!chunk) return;
+        const bytes = fetchTensorRows(chunk.tensor, files, chunk.firstRow, chunk.rowCount);
+        bytes.catch(() => {}); // its error, if any, surfaces when it is awaited
+        fetching.push({ chunk, bytes });
+      }
+    };
+    fetchAhead();
+    try {
+      while (fetching.length > 0) {
+        signal?.throwIfAborted();
+        const { chunk, bytes } = fetching.shift()!;
+        const { index: i, tensor } = chunk;
+        if (chunk.firstRow === 0) report(i, tensor.ggufName);
+        const rows = await bytes;
+        fetchAhead();
+        const imatrix = options.imatrix?.get(tensor.ggufName) ?? null;
+        const data = await encodeRows(tensor, typeOf(types, tensor), rows, chunk.firstRow, quantizer, imatrix);
+        // One write in flight, in order: this chunk's waits for the previous one's.
+        await writing;
+        writing = emit(chunk, data);
+        writing.catch(() => {});
+      }
+      await writing;
+    } finally {
+      await writing.catch(() => {}); // nothing may reach the sink after this function returns or aborts it
     }
     if (bytesWritten !== layout.totalBytes) {
       throw new Error(`GGUF export wrote ${bytesWritten} bytes, expected ${layout.totalBytes}`);

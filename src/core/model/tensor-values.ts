@@ -64,6 +64,26 @@ export function permuteQk(values: Float32Array, shape: readonly number[], heads:
   return out;
 }
 
+/** permuteQk on raw rows (any element type): `bytes` holds `rows` rows of equal size. */
+export function permuteQkRows(bytes: Uint8Array, rows: number, heads: number, what = 'tensor'): Uint8Array {
+  const rowBytes = bytes.length / rows;
+  if (rows % (2 * heads) !== 0 || !Number.isInteger(rowBytes)) {
+    throw new Error(`${what}: ${rows} rows cannot be split into ${heads} heads of rotary pairs`);
+  }
+  const half = rows / heads / 2;
+  const out = new Uint8Array(bytes.length);
+  for (let h = 0; h < heads; h++) {
+    for (let part = 0; part < 2; part++) {
+      for (let i = 0; i < half; i++) {
+        const from = (h * 2 + part) * half + i;
+        const to = h * 2 * half + i * 2 + part;
+        out.set(bytes.subarray(from * rowBytes, (from + 1) * rowBytes), to * rowBytes);
+      }
+    }
+  }
+  return out;
+}
+
 /** Rows of a tensor in GGUF layout: everything but the innermost dimension. */
 export function tensorRows(t: PlannedTensor): number {
   return t.ne.slice(1).reduce((a, b) => a * b, 1);
@@ -82,13 +102,52 @@ export function tensorRowAlignment(t: PlannedTensor): number {
  * what lets an export stream a tensor larger than memory should hold.
  */
 export async function readTensorRowsF32(t: PlannedTensor, files: ModelFiles, firstRow: number, rowCount: number): Promise<F32> {
+  return (await readTensorRowsChecked(t, files, firstRow, rowCount)).values;
+}
+
+export interface CheckedRows {
+  values: F32;
+  /** True when every value was seen to be finite while decoding; false when not checked, or not finite. */
+  finite: boolean;
+}
+
+/**
+ * readTensorRowsF32, with the finite check done inside the BF16 decode loop where it is almost
+ * free (the export's finite check was a whole extra pass over the chunk). Every transform keeps
+ * finite values finite (a permutation; +1 rounds to at most the largest float), so checking the
+ * source suffices. `finite: false` means "check it yourself": the caller locates the bad value.
+ */
+export async function readTensorRowsChecked(t: PlannedTensor, files: ModelFiles, firstRow: number, rowCount: number): Promise<CheckedRows> {
+  return (await fetchTensorRows(t, files, firstRow, rowCount)).decode();
+}
+
+export interface FetchedRows {
+  /** Decodes (and transforms) the rows to float32. */
+  decode(): CheckedRows;
+  /**
+   * When the source is BF16 and the transform only moves rows (none, first-rows, permute-qk):
+   * gives the rows' raw little-endian BF16 bytes, in GGUF row order, for a quantizer that widens
+   * them itself (e.g. on its own threads). Null otherwise.
+   */
+  bf16: (() => Uint8Array) | null;
+}
+
+/**
+ * The read of readTensorRowsChecked in two steps: the promise settles when the rows' bytes have
+ * arrived; `decode` converts them. An export can keep several reads in flight (to keep a network
+ * source busy) while holding only one chunk decoded to float32.
+ */
+export async function fetchTensorRows(t: PlannedTensor, files: ModelFiles, firstRow: number, rowCount: number): Promise<FetchedRows> {
   const rows = tensorRows(t);
   const cols = t.ne[0]!;
   const align = tensorRowAlignment(t);
   if (firstRow < 0 || rowCount < 0 || firstRow + rowCount > rows || firstRow % align !== 0 || (rowCount % align !== 0 && firstRow + rowCount !== rows)) {
     throw new Error(`tensor "${t.ggufName}": cannot read rows [${firstRow}, ${firstRow + rowCount}) of ${rows} (aligned to ${align})`);
   }
-  if (t.source.kind === 'generated') return new Float32Array(t.source.values.subarray(firstRow * cols, (firstRow + rowCount) * cols));
+  if (t.source.kind === 'generated') {
+    const values = t.source.values;
+    return { bf16: null, decode: () => ({ values: new Float32Array(values.subarray(firstRow * cols, (firstRow + rowCount) * cols)), finite: false }) };
+  }
   const source = files.open(t.source.file);
   if (!source) throw new Error(`${t.source.file}: missing from ${files.label} (needed for tensor "${t.hfName}")`);
   const what = `${t.source.file}: tensor "${t.hfName}"`;
@@ -96,14 +155,56 @@ export async function readTensorRowsF32(t: PlannedTensor, files: ModelFiles, fir
   const rowBytes = t.source.byteLength / sourceRows;
   if (!Number.isInteger(rowBytes)) throw new Error(`${what}: byte length ${t.source.byteLength} is not a whole number of rows`);
   // Every transform keeps rows within the range read: first-rows reads a prefix, permute-qk whole heads.
-  const values = decodeToF32(await source.read(t.source.offset + firstRow * rowBytes, rowCount * rowBytes), t.source.dtype, what);
-  switch (t.transform.kind) {
-    case 'none':
-    case 'first-rows':
-      return values;
-    case 'permute-qk':
-      return permuteQk(values, [rowCount, cols], (rowCount / rows) * t.transform.heads, t.hfName);
-    case 'add-one':
-      return addOne(values, t.source.dtype === 'F16');
+  const bytes = await source.read(t.source.offset + firstRow * rowBytes, rowCount * rowBytes);
+  const { dtype } = t.source;
+  const transform = t.transform;
+  const rowsOnly = transform.kind === 'none' || transform.kind === 'first-rows' || transform.kind === 'permute-qk';
+  return {
+    bf16: rowsOnly && dtype === 'BF16' && HOST_IS_LITTLE_ENDIAN && bytes.byteLength === rowCount * cols * 2
+      ? () => (transform.kind === 'permute-qk' ? permuteQkRows(bytes, rowCount, (rowCount / rows) * transform.heads, t.hfName) : bytes)
+      : null,
+    decode: () => {
+      const decoded = dtype === 'BF16' ? decodeBf16Checked(bytes, what) : { values: decodeToF32(bytes, dtype, what), finite: false };
+      switch (transform.kind) {
+        case 'none':
+        case 'first-rows':
+          return decoded;
+        case 'permute-qk':
+          return { values: permuteQk(decoded.values, [rowCount, cols], (rowCount / rows) * transform.heads, t.hfName), finite: decoded.finite };
+        case 'add-one':
+          return { values: addOne(decoded.values, dtype === 'F16'), finite: decoded.finite };
+      }
+    },
+  };
+}
+
+const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * BF16 -> float32 (the high half of each float's bits) while OR-ing `(exponent bits) + 0x80`:
+ * bit 15 of that sum is set only for an all-ones exponent (Inf, NaN).
+ */
+export function decodeBf16Checked(bytes: Uint8Array, what = 'tensor'): CheckedRows {
+  if (!HOST_IS_LITTLE_ENDIAN || (bytes.byteOffset & 1) !== 0 || (bytes.byteLength & 1) !== 0) {
+    return { values: decodeToF32(bytes, 'BF16', what), finite: false };
   }
+  const src = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 1);
+  const values = new Float32Array(src.length);
+  return { values, finite: decodeBf16Into(src, values) };
+}
+
+/**
+ * Widens host-order BF16 `src` into `dst` (at least as long, and zero in the low halves of the
+ * floats it receives: fresh, or only ever written by this function); true when all are finite.
+ * Little-endian hosts only (the float's high half is its second 16-bit word).
+ */
+export function decodeBf16Into(src: Uint16Array, dst: Float32Array): boolean {
+  const halves = new Uint16Array(dst.buffer, dst.byteOffset, dst.length * 2);
+  let special = 0;
+  for (let i = 0, k = 1, n = src.length; i < n; i++, k += 2) {
+    const h = src[i]!;
+    halves[k] = h;
+    special |= (h & 0x7f80) + 0x80;
+  }
+  return (special & 0x8000) === 0;
 }

@@ -45,6 +45,30 @@ export function supportsQuantizeCpu(type: GgmlTypeName): boolean {
 }
 
 /**
+ * Checks a quantizeRowsCpu call's arguments (the errors name the type) and returns the rows'
+ * encoded size in bytes; for callers that split the rows among threads.
+ */
+export function quantizedRowsBytes(
+  type: GgmlTypeName,
+  values: number,
+  cols: number,
+  imatrix: Float32Array | null,
+): number {
+  if (QUANTIZERS[type] === null) throw new Error(`quantizeRowsCpu: type ${type} has no CPU quantizer yet`);
+  const blockSize = GGML_TYPES[type].blockSize;
+  if (!Number.isInteger(cols) || cols <= 0 || cols % blockSize !== 0) {
+    throw new Error(`quantizeRowsCpu ${type}: row length ${cols} is not a positive multiple of the block size ${blockSize}`);
+  }
+  if (values % cols !== 0) {
+    throw new Error(`quantizeRowsCpu ${type}: ${values} values are not whole rows of ${cols} columns`);
+  }
+  if (imatrix !== null && imatrix.length !== cols) {
+    throw new Error(`quantizeRowsCpu ${type}: imatrix has ${imatrix.length} values, the rows have ${cols} columns`);
+  }
+  return (values / cols) * rowBytes(type, cols);
+}
+
+/**
  * Quantizes `src` (rows of `cols` float32, back to back) to `type`, rows back to back, exactly as
  * ggml_quantize_chunk. `imatrix` holds one importance weight per column, or null.
  */
@@ -54,22 +78,23 @@ export function quantizeRowsCpu(
   cols: number,
   imatrix: Float32Array | null,
 ): Uint8Array {
-  const fn = QUANTIZERS[type];
-  if (fn === null) throw new Error(`quantizeRowsCpu: type ${type} has no CPU quantizer yet`);
-  const blockSize = GGML_TYPES[type].blockSize;
-  if (!Number.isInteger(cols) || cols <= 0 || cols % blockSize !== 0) {
-    throw new Error(`quantizeRowsCpu ${type}: row length ${cols} is not a positive multiple of the block size ${blockSize}`);
-  }
-  if (src.length % cols !== 0) {
-    throw new Error(`quantizeRowsCpu ${type}: ${src.length} values are not whole rows of ${cols} columns`);
-  }
-  if (imatrix !== null && imatrix.length !== cols) {
-    throw new Error(`quantizeRowsCpu ${type}: imatrix has ${imatrix.length} values, the rows have ${cols} columns`);
-  }
-  const rows = src.length / cols;
-  const dst = new Uint8Array(rows * rowBytes(type, cols));
-  fn(src, cols, imatrix, dst);
+  const dst = new Uint8Array(quantizedRowsBytes(type, src.length, cols, imatrix));
+  QUANTIZERS[type]!(src, cols, imatrix, dst);
   return dst;
+}
+
+/** quantizeRowsCpu into `dst` (e.g. a view of shared memory), which must be exactly the rows' size. */
+export function quantizeRowsCpuInto(
+  type: GgmlTypeName,
+  src: Float32Array,
+  cols: number,
+  imatrix: Float32Array | null,
+  dst: Uint8Array,
+): void {
+  const bytes = quantizedRowsBytes(type, src.length, cols, imatrix);
+  if (dst.length !== bytes) throw new Error(`quantizeRowsCpu ${type}: the destination holds ${dst.length} bytes, the rows need ${bytes}`);
+  dst.fill(0); // quantizers may leave padding bytes untouched, as in a fresh array
+  QUANTIZERS[type]!(src, cols, imatrix, dst);
 }
 
 export const cpuRowQuantizer: RowQuantizer = {
