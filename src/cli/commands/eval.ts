@@ -1,6 +1,9 @@
 // quant-studio eval: llama-perplexity --kl-divergence of a quantized GGUF against the model's
-// own safetensors, on the CPU reference forward, printed as llama-perplexity prints it.
+// own safetensors, on the CPU reference forward, printed as llama-perplexity prints it; with
+// --choices, also the answers that flip on a multiple-choice set.
 import { readFile, stat } from 'node:fs/promises';
+import { choiceFlips } from '../../core/eval/choice-flips.ts';
+import { flipDirections, parseChoiceTasks } from '../../core/eval/choice-tasks.ts';
 import { evaluateKld } from '../../core/eval/evaluate-kld.ts';
 import type { KldReport } from '../../core/eval/kld-report.ts';
 import { forwardModelFromGguf, forwardModelFromPlan } from '../../core/forward/forward-model.ts';
@@ -44,6 +47,13 @@ function formatReport(r: KldReport): string {
   ].join('\n');
 }
 
+function formatChoices(c: Record<string, unknown>): string {
+  const n = c.questions as number;
+  const lines = ['', '====== Multiple choice ======', `Questions   : ${n}`, `Flips       : ${(c.flips as number[]).length} (${c.correctToWrong} right → wrong, ${c.wrongToCorrect} wrong → right, ${c.other} other)`];
+  if (c.baseCorrect !== null) lines.push(`Correct     : base ${c.baseCorrect}/${n}, quantized ${c.quantCorrect}/${n}`);
+  return lines.join('\n');
+}
+
 export async function evalCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs(args, {
     text: { type: 'string', short: 'f' },
@@ -51,6 +61,7 @@ export async function evalCommand(args: string[]): Promise<void> {
     chunks: { type: 'string' },
     json: { type: 'boolean' },
     'exact-f32': { type: 'boolean' },
+    choices: { type: 'string' },
   });
   if (positionals.length !== 2) throw new CliError('eval takes a model folder and a quantized GGUF');
   if (!values.text) throw new CliError('--text <file> is required');
@@ -76,8 +87,27 @@ export async function evalCommand(args: string[]): Promise<void> {
         onProgress: (stage, done, total) => { if (!values.json) process.stderr.write(`\r${stage}: ${done}/${total} chunks`); },
       },
     );
-    if (values.json) process.stdout.write(`${JSON.stringify({ chunks, contextSize, ...report }, null, 2)}\n`);
-    else process.stdout.write(`\n${chunks} chunks of ${contextSize} tokens, ${report.positions} scored positions\n${formatReport(report)}\n`);
+    let choices: Record<string, unknown> | null = null;
+    if (values.choices) {
+      const jsonl = await readFile(values.choices, 'utf8').catch((e: Error) => { throw new CliError(`--choices ${values.choices}: ${e.message}`); });
+      let tasks;
+      try {
+        tasks = parseChoiceTasks(jsonl, tokenizer.encode, values.choices);
+      } catch (e) {
+        throw new CliError((e as Error).message);
+      }
+      const r = await choiceFlips(
+        { model: forwardModelFromPlan(plan), weights: planWeights(plan, files) },
+        { model: forwardModelFromGguf(info, quantPath), weights: await ggufWeights(source, info) },
+        tasks, !values['exact-f32'],
+      );
+      choices = { questions: tasks.length, flips: r.flips, ...flipDirections(tasks, r), baseCorrect: r.baseCorrect ?? null, quantCorrect: r.quantCorrect ?? null };
+    }
+    if (values.json) process.stdout.write(`${JSON.stringify({ chunks, contextSize, ...report, ...(choices ? { choices } : {}) }, null, 2)}\n`);
+    else {
+      process.stdout.write(`\n${chunks} chunks of ${contextSize} tokens, ${report.positions} scored positions\n${formatReport(report)}\n`);
+      if (choices) process.stdout.write(`${formatChoices(choices)}\n`);
+    }
   } finally {
     await source.close();
     await files.close();
