@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { collectImatrixOnCpu, defaultSetTokens, evaluateKldOnCpu, readImatrixFile } from './reference-export.mjs';
-import { artifactsDir, fixtureDir, gotoLocalFolder, launchStudio, screenshot } from './studio.mjs';
+import { artifactsDir, fixtureDir, gotoLocalFolder, launchStudio, saveImatrix, screenshot } from './studio.mjs';
 
 const CALIBRATION = { contextSize: 64, maxChunks: 4 };
 const EVALUATION = { contextSize: 64, maxChunks: 3 };
@@ -45,14 +45,6 @@ function assertImatrixClose(actual, expected, tolerance) {
       assert.ok(rel <= tolerance, `${name}[${j}]: ${got[j]} vs CPU ${want[j]} (relative ${rel.toExponential(2)})`);
     }
   }
-}
-
-async function saveImatrix(page, file) {
-  const download = page.waitForEvent('download', { timeout: 30_000 });
-  await page.getByRole('button', { name: 'Save imatrix' }).click();
-  const saved = await download;
-  assert.equal(saved.suggestedFilename(), 'stories260K.imatrix.gguf');
-  await saved.saveAs(file);
 }
 
 test('calibrate stories260K on the default set, export Q4_0 with it, evaluate the file', async () => {

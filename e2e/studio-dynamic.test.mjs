@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { artifactsDir, fixtureDir, gotoLocalFolder, launchStudio, readGgufTensors, repoRoot, screenshot } from './studio.mjs';
+import { artifactsDir, fixtureDir, gotoLocalFolder, launchStudio, readGgufTensors, repoRoot, saveDownload, screenshot } from './studio.mjs';
 
 const GGML_TYPE_IDS = { F32: 0, F16: 1, Q4_0: 2, Q4_1: 3, Q5_0: 6, Q5_1: 7, Q8_0: 8, IQ4_NL: 20 };
 const files = {
@@ -28,14 +28,6 @@ before(async () => {
 after(async () => {
   await studio?.close();
 });
-
-async function download(page, click, file) {
-  const pending = page.waitForEvent('download', { timeout: 300_000 });
-  await click();
-  const saved = await pending;
-  await saved.saveAs(file);
-  return saved.suggestedFilename();
-}
 
 /** Every cell's type on the heatmap, by tensor name. */
 async function heatmapTypes(page) {
@@ -57,7 +49,7 @@ test('measure, budget, lock, frontier, recipe, export, evaluate', async () => {
   await page.getByTestId('calibration-chunks').fill('4');
   await page.getByRole('button', { name: 'Calibrate' }).click();
   await page.getByTestId('calibration-done').waitFor({ timeout: 600_000 });
-  assert.equal(await download(page, () => page.getByRole('button', { name: 'Save imatrix' }).click(), files.imatrix), 'stories260K.imatrix.gguf');
+  assert.equal(await saveDownload(page, () => page.getByRole('button', { name: 'Save imatrix' }).click(), files.imatrix), 'stories260K.imatrix.gguf');
 
   // Measure: every candidate's KL on 4 held-out chunks.
   await page.getByTestId('candidate-set').selectOption('arm');
@@ -138,8 +130,8 @@ test('measure, budget, lock, frontier, recipe, export, evaluate', async () => {
   await screenshot(page, '75-dynamic-frontier');
 
   // The recipe, as JSON and as llama-quantize's tensor-type file.
-  assert.match(await download(page, () => page.getByRole('button', { name: 'Save recipe (JSON)' }).click(), files.recipe), /^stories260K-dynamic-[\d.]+bpw\.recipe\.json$/);
-  await download(page, () => page.getByRole('button', { name: 'Save llama-quantize tensor-type file' }).click(), files.tensorTypes);
+  assert.match(await saveDownload(page, () => page.getByRole('button', { name: 'Save recipe (JSON)' }).click(), files.recipe), /^stories260K-dynamic-[\d.]+bpw\.recipe\.json$/);
+  await saveDownload(page, () => page.getByRole('button', { name: 'Save llama-quantize tensor-type file' }).click(), files.tensorTypes);
   const recipe = JSON.parse(await readFile(files.recipe, 'utf8'));
   assert.equal(recipe.format, 'quant-studio-recipe');
   assert.match(recipe.provenance.model, /^folder:[0-9a-f]{64}$/);
@@ -153,7 +145,7 @@ test('measure, budget, lock, frontier, recipe, export, evaluate', async () => {
   assert.match(typeFile, new RegExp(`${locked.replaceAll('.', '\\\\.')}.*=${lockType.toLowerCase()}`, 'i'));
 
   // Export: the file's types are the recipe's; its measured KL goes beside the prediction.
-  await download(page, () => page.getByRole('button', { name: 'Export GGUF' }).click(), files.studioGguf);
+  await saveDownload(page, () => page.getByRole('button', { name: 'Export GGUF' }).click(), files.studioGguf);
   await page.getByTestId('export-status').getByText('Saved').waitFor();
   const { tensors } = await readGgufTensors(files.studioGguf);
   for (const t of recipe.tensors) assert.equal(tensors.get(t.name).dtype, GGML_TYPE_IDS[t.type], t.name);

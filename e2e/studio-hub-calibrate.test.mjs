@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startBrowserHub } from './cors-proxy.mjs';
 import { collectImatrixOnCpu, defaultSetTokens, evaluateKldOnCpu, readImatrixFile } from './reference-export.mjs';
-import { artifactsDir, fixtureDir, launchStudio, screenshot, studioUrl } from './studio.mjs';
+import { artifactsDir, fixtureDir, launchStudio, saveImatrix, screenshot, studioUrl } from './studio.mjs';
 
 const REPO = 'test-owner/stories260K';
 const WEIGHTS = 'model.safetensors';
@@ -38,15 +38,6 @@ async function openFromHub(page) {
   assert.equal(await page.getByTestId('pinned-commit').textContent(), server.hub.commitOf(REPO));
   await page.getByTestId('calibration-ctx').selectOption(String(CALIBRATION.contextSize));
   await page.getByTestId('calibration-chunks').fill(String(CALIBRATION.maxChunks));
-}
-
-async function saveImatrix(page, file) {
-  const download = page.waitForEvent('download', { timeout: 30_000 });
-  await page.getByRole('button', { name: 'Save imatrix' }).click();
-  const saved = await download;
-  assert.equal(saved.suggestedFilename(), 'stories260K.imatrix.gguf');
-  await saved.saveAs(file);
-  return readFile(file);
 }
 
 test('calibrate and evaluate a Hub model: the workers download it, the results match the CPU', async () => {

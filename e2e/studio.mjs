@@ -1,7 +1,7 @@
 // Shared pieces of the e2e tests: the Chromium launch recipe from DESIGN.md, fixture paths,
 // screenshots, and a GGUF header reader for checking downloads.
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -55,6 +55,22 @@ export async function launchStudio() {
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** Clicks and saves the download the click starts; returns the file name the page suggested. */
+export async function saveDownload(page, click, file, timeout = 300_000) {
+  const pending = page.waitForEvent('download', { timeout });
+  await click();
+  const saved = await pending;
+  await saved.saveAs(file);
+  return saved.suggestedFilename();
+}
+
+/** "Save imatrix" (the calibration's): the studio names it after the model; returns its bytes. */
+export async function saveImatrix(page, file, expectedName = 'stories260K.imatrix.gguf') {
+  const name = await saveDownload(page, () => page.getByRole('button', { name: 'Save imatrix' }).click(), file, 30_000);
+  assert.equal(name, expectedName);
+  return readFile(file);
 }
 
 export async function screenshot(page, name) {
