@@ -180,3 +180,34 @@ test('measure, budget, lock, frontier, recipe, export, evaluate', async () => {
   assert.equal(await page.getByTestId('edit-count').textContent(), '1');
   assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
 });
+
+test('the sensitivity measured on the GPU (whole WebGPU forwards) agrees with the CPU workers', async () => {
+  const { page, pageErrors } = studio;
+  await gotoLocalFolder(page, '?save=download&workers=2');
+  await page.getByTestId('backend').waitFor({ timeout: 60_000 });
+  await page.getByTestId('folder-input').setInputFiles(fixtureDir);
+  await page.locator('[data-tensor="blk.0.attn_q.weight"]').waitFor({ timeout: 30_000 });
+  await page.getByTestId('candidate-set').selectOption('arm');
+  await page.getByTestId('sensitivity-chunks').fill('1');
+  await page.getByRole('radio', { name: 'Sensitivity' }).waitFor();
+
+  const measureOn = async (device) => {
+    await page.getByTestId('measure-device').selectOption(device);
+    await page.getByRole('button', { name: /Measure (sensitivity|again)/ }).click();
+    await page.getByTestId('sensitivity-progress').waitFor({ timeout: 60_000 });
+    if (device === 'gpu') await page.getByTestId('sensitivity-progress').filter({ hasText: 'on the GPU' }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('sensitivity-ready').waitFor({ timeout: 900_000 });
+    await page.getByRole('radio', { name: 'Sensitivity' }).click();
+    return page.locator('[data-layer-value]').evaluateAll((cells) => Object.fromEntries(cells.map((c) => [c.dataset.tensor, Number(c.dataset.layerValue)])));
+  };
+  const gpu = await measureOn('gpu');
+  await screenshot(page, '77-dynamic-measured-on-gpu');
+  // "Measure again" measures afresh (the first measurement is cached for this model and data).
+  const cpu = await measureOn('cpu');
+  assert.equal(Object.keys(gpu).length, 31);
+  for (const [name, value] of Object.entries(cpu)) {
+    assert.ok(value > 0, name);
+    assert.ok(Math.abs(gpu[name] - value) / value < 0.05, `${name}: GPU ${gpu[name]} vs CPU ${value}`);
+  }
+  assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
+});

@@ -43,6 +43,11 @@ export function candidateList(set: CandidateSet): GgmlTypeName[] {
   return [...(set === 'arm' ? ARM_CANDIDATES : DEFAULT_CANDIDATES)];
 }
 
+/** Where to measure: the same figures either way (to the forward's precision), so measurements stay. */
+export function setMeasurementDevice(device: Dynamic['device']): void {
+  setDynamic({ device });
+}
+
 export function setDynamicSettings(patch: Partial<Pick<Dynamic, 'candidates' | 'chunks' | 'measure'>>): void {
   // Other settings measure other things: the table on screen no longer answers them.
   setDynamic({ ...patch, phase: 'idle', table: null, sequences: null, range: null, mixes: {}, mixesPhase: 'idle', error: null });
@@ -67,8 +72,22 @@ let active: { cancelled: boolean } | null = null;
  * Workers measuring in parallel: each replays the model on the CPU, so they scale with cores.
  * A Hub model has one: every worker would download the weights again.
  */
+/** A GPU that is not a software emulation (SwiftShader runs the forward slower than the CPU path). */
+export function isRealGpu(backend: StudioState['backend']): boolean {
+  return backend?.kind === 'gpu' && !/swiftshader|llvmpipe|software/i.test(backend.detail);
+}
+
+const realGpu = () => isRealGpu(useStudio.getState().backend);
+
+/** Where this measurement runs, the 'auto' choice resolved. */
+export function measurementDevice(): 'cpu' | 'gpu' {
+  const chosen = useStudio.getState().dynamic.device;
+  return chosen === 'auto' ? (realGpu() ? 'gpu' : 'cpu') : chosen;
+}
+
 export function measurementParallelism(): number {
-  if (useStudio.getState().source.kind === 'hub') return 1;
+  // The GPU is one device: one worker feeds it.
+  if (useStudio.getState().source.kind === 'hub' || measurementDevice() === 'gpu') return 1;
   // `?workers=N` overrides the guess (a machine with more memory than cores, or a test).
   const asked = Number(new URLSearchParams(globalThis.location?.search ?? '').get('workers'));
   if (Number.isInteger(asked) && asked >= 1 && asked <= 16) return asked;
@@ -85,7 +104,7 @@ function shardProgress(count: number, report: ReturnType<typeof progressReporter
     const total = parts.reduce((s, x) => s + x.total, 0);
     // The slowest stage any worker is in: the bar's label says what is still running.
     const stage = parts.some((x) => x.stage === 'error') ? 'error' : parts.some((x) => x.stage === 'base') ? 'base' : 'kld';
-    report({ stage, done, total, tensor: count > 1 ? `${count} workers` : p.tensor });
+    report({ stage, done, total, tensor: count > 1 ? `${count} workers` : measurementDevice() === 'gpu' ? `on the GPU · ${p.tensor ?? ''}` : p.tensor });
   };
 }
 
@@ -104,7 +123,8 @@ function progressReporter(): (p: { stage: 'error' | 'base' | 'kld' | 'mixes'; do
 
 const ignoreDownload = (_e: DownloadEvent) => undefined;
 
-export async function measureSensitivityNow(): Promise<void> {
+/** `fresh`: measure even when this model, data and settings were measured before ("Measure again"). */
+export async function measureSensitivityNow(fresh = false): Promise<void> {
   const state = useStudio.getState();
   const { source, dynamic, calibration } = state;
   const workerSource = currentWorkerModelSource();
@@ -125,10 +145,10 @@ export async function measureSensitivityNow(): Promise<void> {
     const request: MeasureRequest = {
       data: { ...texts, contextSize: MEASURE_CONTEXT, maxChunks: calibrationChunks + dynamic.chunks },
       chunks: dynamic.chunks, modelId: modelId(plan), candidates: candidateList(dynamic.candidates), measure: dynamic.measure,
-      imatrix: imatrix.entries,
+      imatrix: imatrix.entries, backend: measurementDevice(),
     };
     const cacheKey = JSON.stringify([request.modelId, texts.datasetKey, MEASURE_CONTEXT, request.data.maxChunks, dynamic.chunks, imatrix.identity, request.candidates, request.measure]);
-    const cached = await loadSensitivity<MeasureResult>(cacheKey).catch(() => null);
+    const cached = fresh ? null : await loadSensitivity<MeasureResult>(cacheKey).catch(() => null);
     const result = cached ?? await measureInShards(workerSource, request, plan);
     if (!cached) await saveSensitivity(cacheKey, result).catch(() => undefined); // without OPFS it is kept for this session only
     if (active !== job) return;
@@ -249,7 +269,7 @@ export async function measureMixes(): Promise<void> {
     const workers = dynamicWorkers(Math.min(measurementParallelism(), mixes.length));
     const parts = workers.map(() => ({ done: 0, total: 0 }));
     const groups = await Promise.all(workers.map((w, i) => w.measureRecipes(workerSource, {
-      sequences: dynamic.sequences!, imatrix: imatrix.entries,
+      sequences: dynamic.sequences!, imatrix: imatrix.entries, backend: measurementDevice(),
       recipes: mixes.filter((_, k) => k % workers.length === i).map((mix) => ({ id: mix, types: [...mixTypes(plan, mix, hasImatrix)] })),
     }, Comlink.proxy((p: { done: number; total: number; recipe: string }) => {
       parts[i] = { done: p.done, total: p.total };
@@ -284,7 +304,7 @@ export async function measureCurrentRecipe(label: string): Promise<void> {
   try {
     const imatrix = await currentImatrix();
     const [result] = await dynamicWorker().measureRecipes(workerSource, {
-      sequences: dynamic.sequences, imatrix: imatrix.entries, recipes: [{ id: label, types: [...types] }],
+      sequences: dynamic.sequences, imatrix: imatrix.entries, backend: measurementDevice(), recipes: [{ id: label, types: [...types] }],
     });
     setDynamic((d) => (d.exported?.label === label ? { exported: { ...point, measuredKld: result!.kld, sameTop: result!.sameTop } } : {}));
   } catch (e) {

@@ -59,7 +59,7 @@ export async function openHubModel(form: HubForm = useStudio.getState().hubForm)
   useStudio.setState((s) => ({
     source: { ...initialSource, kind: 'hub', status: 'planning', label: form.modelId.trim() },
     recipe: { ...s.recipe, overrides: {}, dynamic: null },
-    dynamic: { ...initialDynamic, candidates: s.dynamic.candidates, chunks: s.dynamic.chunks, measure: s.dynamic.measure },
+    dynamic: { ...initialDynamic, candidates: s.dynamic.candidates, chunks: s.dynamic.chunks, measure: s.dynamic.measure, device: s.dynamic.device },
     exportJob: initialExport,
     download: initialDownload,
   }));

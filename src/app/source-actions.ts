@@ -20,7 +20,7 @@ export async function openModelFiles(entries: NamedBlob[]): Promise<void> {
   useStudio.setState((s) => ({
     source: { ...initialSource, status: 'planning', fileCount: entries.length },
     recipe: { ...s.recipe, overrides: {}, dynamic: null },
-    dynamic: { ...initialDynamic, candidates: s.dynamic.candidates, chunks: s.dynamic.chunks, measure: s.dynamic.measure },
+    dynamic: { ...initialDynamic, candidates: s.dynamic.candidates, chunks: s.dynamic.chunks, measure: s.dynamic.measure, device: s.dynamic.device },
     exportJob: initialExport,
     download: initialDownload,
   }));

@@ -143,6 +143,8 @@ export interface DynamicSlice {
     /** Held-out chunks (of the calibration context size) the KL is measured on. */
     chunks: number;
     measure: 'all' | 'probe' | 'none';
+    /** Where the KL is measured: 'auto' is the GPU on a real adapter, CPU workers otherwise. */
+    device: 'auto' | 'cpu' | 'gpu';
     progress: { stage: 'error' | 'base' | 'kld' | 'mixes'; done: number; total: number; tensor?: string; etaSeconds: number | null } | null;
     table: SensitivityTable | null;
     /** The held-out token sequences the table was measured on (whole recipes are measured on them too). */
@@ -239,7 +241,7 @@ export const initialEvaluation: EvaluationSlice['evaluation'] = {
   progress: null, result: null, fileName: '', fileBytes: 0, error: null,
 };
 export const initialDynamic: DynamicSlice['dynamic'] = {
-  phase: 'idle', candidates: 'default', chunks: 4, measure: 'probe', progress: null, table: null, sequences: null,
+  phase: 'idle', candidates: 'default', chunks: 4, measure: 'probe', device: 'auto', progress: null, table: null, sequences: null,
   targetBpw: null, range: null, mixes: {}, mixesPhase: 'idle', exported: null, warnings: [], error: null,
 };
 export const initialExport: ExportSlice['exportJob'] = {

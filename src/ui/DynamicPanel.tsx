@@ -4,7 +4,7 @@
 import { lazy, Suspense, useMemo, useState, type ChangeEvent } from 'react';
 import { predictKld } from '../core/dynamic/predict.ts';
 import {
-  applyBudget, cancelMeasurement, MEASURE_CONTEXT, measureCurrentRecipe, measureMixes, measureSensitivityNow, setDynamicSettings,
+  applyBudget, cancelMeasurement, MEASURE_CONTEXT, measureCurrentRecipe, measureMixes, isRealGpu, measureSensitivityNow, setDynamicSettings, setMeasurementDevice,
 } from '../app/dynamic-actions.ts';
 import { loadRecipeFile, saveRecipeJson, saveTensorTypeFile } from '../app/recipe-file-actions.ts';
 import { useStudio, type CandidateSet } from '../app/store.ts';
@@ -142,6 +142,8 @@ function RecipeFiles() {
 export function DynamicPanel() {
   const d = useStudio((s) => s.dynamic);
   const exportDone = useStudio((s) => s.exportJob.phase === 'done');
+  const gpuIsReal = useStudio((s) => isRealGpu(s.backend));
+  const hasImatrix = useStudio((s) => s.imatrix.status === 'ready');
   const busy = d.phase === 'measuring';
   return (
     <section className="analysis-panel" aria-label="Dynamic quantization">
@@ -169,19 +171,28 @@ export function DynamicPanel() {
             <option value="none">none (error and priors only)</option>
           </select>
         </label>
+        <label className="recipe-field">
+          <span className="field-label">Measure on</span>
+          <select className="mix-select narrow-select" data-testid="measure-device" value={d.device} disabled={busy} onChange={(e) => setMeasurementDevice(e.currentTarget.value as 'auto' | 'cpu' | 'gpu')}>
+            <option value="auto">{gpuIsReal ? 'auto (the GPU)' : 'auto (CPU workers)'}</option>
+            <option value="gpu">the GPU (WebGPU)</option>
+            <option value="cpu">CPU workers</option>
+          </select>
+        </label>
         <div className="analysis-actions">
           {busy ? (
             <button type="button" className="button" onClick={cancelMeasurement}>Cancel</button>
           ) : (
-            <button type="button" className="button button-primary" onClick={() => void measureSensitivityNow()}>
+            <button type="button" className="button button-primary" onClick={() => void measureSensitivityNow(d.table !== null)}>
               {d.table ? 'Measure again' : 'Measure sensitivity'}
             </button>
           )}
         </div>
       </div>
       <p className="muted">
-        On {d.chunks} held-out chunks of {MEASURE_CONTEXT} tokens from the calibration data (the end of it, past what the importance matrix saw), with the
-        loaded importance matrix. Measured once per model, data, imatrix and type list; edits never measure again.
+        On {d.chunks} held-out chunk{d.chunks === 1 ? '' : 's'} of {MEASURE_CONTEXT} tokens from the end of the calibration data
+        {hasImatrix ? ', with the loaded importance matrix' : ', without an importance matrix (every column weighs the same)'}.
+        Kept for this model, data, importance matrix and type list: edits never measure again.
       </p>
       {busy && <MeasureProgress />}
       {d.phase === 'cancelled' && <p className="muted" role="status">Measurement cancelled.</p>}

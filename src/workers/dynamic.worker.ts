@@ -1,7 +1,8 @@
-// The sensitivity worker: measures, on the CPU reference forward, what each candidate type costs
-// each tensor (imatrix-weighted error and the KL divergence when only that tensor is quantized),
-// and the measured KL of whole recipes (llama.cpp's mixes, the dynamic allocation) on the same
-// held-out positions, for the frontier chart. Runs off the page so the studio stays responsive.
+// The sensitivity worker: measures what each candidate type costs each tensor (imatrix-weighted
+// error and the KL divergence when only that tensor is quantized) and the measured KL of whole
+// recipes (llama.cpp's mixes, the dynamic allocation) on the same held-out positions, for the
+// frontier chart — on the CPU reference (layer replay, one shard per worker) or, on a real GPU,
+// with whole forwards on WebGPU. Runs off the page so the studio stays responsive.
 import * as Comlink from 'comlink';
 import { hashImportance, hashTokenSequences } from '../core/dynamic/content-hash.ts';
 import { measureRecipeKlds, type RecipeKld } from '../core/dynamic/measure-recipes.ts';
@@ -12,6 +13,10 @@ import { planWeights } from '../core/forward/weights.ts';
 import type { GgmlTypeName } from '../core/ggml-type.ts';
 import { planModel } from '../core/model/plan-model.ts';
 import { cpuRowQuantizer } from '../core/quant/cpu-quantizer.ts';
+import type { ForwardBackend } from '../core/forward/forward-types.ts';
+import { requestQuantDevice } from '../gpu/device.ts';
+import { createGpuForward, type GpuForward } from '../gpu/forward/gpu-forward.ts';
+import { createGpuRowDequantizer } from '../gpu/gpu-dequantizer.ts';
 import { prepareCalibrationData, type CalibrationDataRequest } from './calibration-data.ts';
 import { openWorkerModelFiles, type DownloadEvent, type WorkerModelSource } from './model-source.ts';
 import { yieldingQuantizer } from './yielding-quantizer.ts';
@@ -29,6 +34,8 @@ export interface MeasureRequest {
   imatrix: Map<string, Float32Array> | null;
   /** This worker's share when several measure in parallel (mergeSensitivityShards joins them). */
   shard?: { index: number; count: number };
+  /** 'gpu': every measurement a whole forward on WebGPU; 'cpu': layer replay on this worker's core. */
+  backend?: 'cpu' | 'gpu';
 }
 
 export interface MeasureResult {
@@ -42,9 +49,29 @@ export interface RecipesRequest {
   sequences: number[][];
   imatrix: Map<string, Float32Array> | null;
   recipes: { id: string; types: [string, GgmlTypeName][] }[];
+  backend?: 'cpu' | 'gpu';
 }
 
 let running: AbortController | null = null;
+let gpuForward: Promise<GpuForward> | null = null;
+
+/** The WebGPU forward, made on first use; a lost device fails the running measurement and is made anew next time. */
+async function forwardBackend(kind: 'cpu' | 'gpu' | undefined): Promise<ForwardBackend | undefined> {
+  if (kind !== 'gpu') return undefined;
+  gpuForward ??= (async () => {
+    const gpu = (self.navigator as Navigator & { gpu?: GPU }).gpu;
+    if (!gpu) throw new Error('dynamic.worker: this browser has no WebGPU; measure on the CPU');
+    const device = await requestQuantDevice(gpu, {
+      onLost: (info) => {
+        gpuForward = null;
+        running?.abort(new Error(`dynamic.worker: the GPU device was lost (${info.reason}): ${info.message}`));
+      },
+    });
+    return createGpuForward(device, { dequantizer: createGpuRowDequantizer(device) });
+  })();
+  gpuForward.catch(() => { gpuForward = null; });
+  return (await gpuForward).backend;
+}
 
 /** The CPU quantizers in slices, so a Cancel gets through during a large tensor. */
 const quantizer = yieldingQuantizer(cpuRowQuantizer, () => running?.signal, {
@@ -89,7 +116,7 @@ const api = {
         plan, model: forwardModelFromPlan(plan), weights: planWeights(plan, files), quantizer,
         imatrix: request.imatrix, sequences, candidates: request.candidates, measure: request.measure,
         key: { model: request.modelId, calibration: hashTokenSequences(sequences), imatrix: request.imatrix ? hashImportance(request.imatrix) : null },
-        signal, onProgress, shard: request.shard,
+        signal, onProgress, shard: request.shard, forward: await forwardBackend(request.backend),
       });
       return { table, sequences, warnings };
     }));
@@ -105,7 +132,7 @@ const api = {
       return measureRecipeKlds({
         model: forwardModelFromPlan(plan), weights: planWeights(plan, files), quantizer, imatrix: request.imatrix,
         sequences: request.sequences, recipes: request.recipes.map((r) => ({ id: r.id, types: new Map(r.types) })),
-        signal, onProgress,
+        signal, onProgress, forward: await forwardBackend(request.backend),
       });
     }));
   },

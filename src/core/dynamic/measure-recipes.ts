@@ -2,10 +2,11 @@
 // tensor quantized to its type and restored, one full forward over the same scored positions as
 // the sensitivity pass, against the base model's distributions. This is the "measured" point
 // beside each prediction on the studio's frontier chart.
-import type { ForwardModel, ForwardTensor, WeightSource } from '../forward/forward-types.ts';
+import type { ForwardBackend, ForwardModel, ForwardTensor, WeightSource } from '../forward/forward-types.ts';
 import type { GgmlTypeName } from '../ggml-type.ts';
 import type { TensorTypes } from '../model/plan-types.ts';
 import type { RowQuantizer } from '../quant/row-quantizer.ts';
+import { backendLogProbs, scoredFrom } from './backend-log-probs.ts';
 import { embed, loadLayer, prepareReplay, runLayer, tensorOf } from './layer-replay.ts';
 import { logitsAt, meanKld, toLogProbs } from './output-kld.ts';
 import { roundTrip } from './weighted-error.ts';
@@ -34,6 +35,8 @@ export interface MeasureRecipesOptions {
   recipes: readonly RecipeToMeasure[];
   signal?: AbortSignal;
   onProgress?: (p: { done: number; total: number; recipe: string }) => void;
+  /** Whole forwards on this backend (the WebGPU forward) instead of the CPU reference. */
+  forward?: ForwardBackend;
 }
 
 /** Each row's argmax. */
@@ -77,6 +80,7 @@ export async function measureRecipeKlds(o: MeasureRecipesOptions): Promise<Recip
 
   /** The model's log-probabilities at the scored positions with these weights. */
   const run = async (weights: WeightSource): Promise<Float32Array> => {
+    if (o.forward) return backendLogProbs(o.forward, o.model, weights, o.sequences, scoredFrom(o.sequences, o.scoreFrom));
     const r = { ...replay, weights };
     const hidden = embed(r, await weights(tensorOf(o.model, 'token_embd.weight')));
     for (let l = 0; l < hp.layerCount; l++) {

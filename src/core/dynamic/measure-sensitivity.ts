@@ -5,11 +5,12 @@
 // perturbed copies at a time, so each later layer's weights are read once per batch.
 import type { BlockWeights } from '../forward/block-weights.ts';
 import { blockTensorName } from '../forward/block-weights.ts';
-import type { ForwardModel, WeightSource } from '../forward/forward-types.ts';
+import type { ForwardBackend, ForwardModel, WeightSource } from '../forward/forward-types.ts';
 import { rowBytes, type GgmlTypeName } from '../ggml-type.ts';
 import type { ModelPlan } from '../model/plan-types.ts';
 import type { RowQuantizer } from '../quant/row-quantizer.ts';
 import { candidateTypesFor, DEFAULT_CANDIDATES } from './candidate-types.ts';
+import { backendLogProbs, scoredFrom, withReplaced } from './backend-log-probs.ts';
 import { completeCosts } from './fit-costs.ts';
 import { embed, loadLayer, prepareReplay, runLayer, tensorOf } from './layer-replay.ts';
 import { logitsAt, meanKld, toLogProbs } from './output-kld.ts';
@@ -52,6 +53,11 @@ export interface MeasureSensitivityOptions {
    * shards and fills them, since the priors for unmeasured tensors use every tensor's fit.
    */
   shard?: { index: number; count: number };
+  /**
+   * Measure the KL with whole forwards on this backend (the WebGPU forward) instead of replaying
+   * layers on the CPU from cached activations: the same figures to the backend's precision.
+   */
+  forward?: ForwardBackend;
 }
 
 interface Variant { tensor: TensorSensitivity; type: GgmlTypeName; hidden: Float32Array; output?: Float32Array }
@@ -109,6 +115,12 @@ export async function measureSensitivity(o: MeasureSensitivityOptions): Promise<
   }
 
   tick('base');
+  if (o.forward) {
+    await measureOnBackend(o, o.forward, tensors, measured, (t, type) => tick('kld', t, type), () => { done++; });
+    if (!o.shard) completeCosts(tensors, hp.layerCount);
+    const positions = o.sequences.reduce((n, s, i) => n + s.length - scoredFrom(o.sequences, o.scoreFrom)[i]!, 0);
+    return { format: 'quant-studio-sensitivity', version: 1, key: { ...o.key, candidates, measure: mode }, positions, tensors };
+  }
   const replay = await prepareReplay(o.model, o.weights, o.sequences);
   const scored = replay.spans.flatMap((s) => {
     const from = Math.min(s.length - 1, Math.floor(s.length * (o.scoreFrom ?? 0.5)));
@@ -212,6 +224,27 @@ export function mergeSensitivityShards(plan: ModelPlan, shards: readonly Sensiti
   const tensors = plan.tensors.map((t) => byName.get(t.ggufName)).filter((t): t is TensorSensitivity => t !== undefined);
   completeCosts(tensors, plan.layerCount);
   return { ...first, tensors };
+}
+
+/** Every measurement a whole forward on `forward`: the base once, then one per (tensor, type). */
+async function measureOnBackend(
+  o: MeasureSensitivityOptions, forward: ForwardBackend, tensors: readonly TensorSensitivity[], measured: ReadonlyMap<string, readonly GgmlTypeName[]>,
+  tick: (tensor: string, type: GgmlTypeName) => void, finished: () => void,
+): Promise<void> {
+  const from = scoredFrom(o.sequences, o.scoreFrom);
+  const vocab = o.model.hparams.vocabSize;
+  const base = await backendLogProbs(forward, o.model, o.weights, o.sequences, from);
+  for (const t of tensors) {
+    for (const type of measured.get(t.name)!) {
+      tick(t.name, type);
+      const values = await o.weights(tensorOf(o.model, t.name));
+      const restored = await roundTrip(o.quantizer, type, values, t.ne[0]!, o.imatrix?.get(t.name) ?? null);
+      const lp = await backendLogProbs(forward, o.model, withReplaced(o.weights, new Map([[t.name, restored]])), o.sequences, from);
+      t.candidates.find((c) => c.type === type)!.measuredKld = meanKld(base, lp, vocab);
+      finished();
+      tick(t.name, type);
+    }
+  }
 }
 
 const FIELDS: (keyof BlockWeights)[] = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];

@@ -89,3 +89,6 @@ export interface ForwardRequest {
    */
   ggmlCpuActivations?: boolean;
 }
+
+/** A whole forward pass: the CPU reference (runForward) or the WebGPU one (GpuForward.backend). */
+export type ForwardBackend = (model: ForwardModel, weights: WeightSource, request: ForwardRequest) => Promise<void>;

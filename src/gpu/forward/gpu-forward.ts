@@ -4,7 +4,7 @@
 // the GPU. After each layer the caller may take a checkpoint (hidden states + imatrix sums) and
 // later resume from it.
 import { blockTensorName, type BlockWeights } from '../../core/forward/block-weights.ts';
-import type { ForwardModel, ForwardRequest, WeightSource } from '../../core/forward/forward-types.ts';
+import type { ForwardBackend, ForwardModel, ForwardRequest, WeightSource } from '../../core/forward/forward-types.ts';
 import { ropeTables } from '../../core/forward/rope.ts';
 import type { ImatrixStats } from '../../core/imatrix/imatrix-stats.ts';
 import type { GpuRowDequantizer } from '../gpu-dequantizer.ts';
@@ -15,7 +15,7 @@ import { runGpuOutputHead } from './gpu-output-head.ts';
 import { createGpuWeightUploader, f32GpuWeights, releaseGpuWeight, type GpuWeight, type GpuWeightSource, type GpuWeightUploader } from './gpu-weights.ts';
 
 /** The signature runForward has: a GPU forward bound to a device is a drop-in replacement. */
-export type ForwardBackend = (model: ForwardModel, weights: WeightSource, request: ForwardRequest) => Promise<void>;
+export type { ForwardBackend };
 
 export interface GpuForwardOptions {
   /** Σx² per column and token counts of every blk.* matmul input, summed on the GPU into this map. */
