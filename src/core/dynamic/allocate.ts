@@ -95,6 +95,26 @@ function improveByExchanges(slots: Slot[], used: number, budget: number, maxRoun
   return used;
 }
 
+/**
+ * The header's size and the alignment: they depend on the tensor list and the metadata, not on
+ * the types (a tensor's type is a fixed-size field), so a slider that re-allocates on every move
+ * encodes the header (the whole vocabulary) once per plan and metadata, not twice per move.
+ */
+const headerCache = new WeakMap<ModelPlan, Map<string, { headerBytes: number; alignment: number }>>();
+
+function headerLayout(plan: ModelPlan, types: TensorTypes, fileType: number | undefined, extraMetadata: readonly GgufKv[] | undefined) {
+  const key = JSON.stringify([fileType ?? null, extraMetadata ?? []], (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  let perPlan = headerCache.get(plan);
+  if (!perPlan) headerCache.set(plan, (perPlan = new Map()));
+  let cached = perPlan.get(key);
+  if (!cached) {
+    const layout = planGgufLayout(plan, types, fileType, extraMetadata);
+    cached = { headerBytes: layout.header.length, alignment: layout.alignment };
+    perPlan.set(key, cached);
+  }
+  return cached;
+}
+
 export function allocateTypes(o: AllocateOptions): Allocation {
   const { plan, table } = o;
   const sens = new Map(table.tensors.map((t) => [t.name, t]));
@@ -133,12 +153,12 @@ export function allocateTypes(o: AllocateOptions): Allocation {
     startTypes.set(t.ggufName, fixed.get(t.ggufName)?.type ?? slots[slots.length - 1]!.options[0]!.type);
   }
 
-  const layout = planGgufLayout(plan, startTypes, o.fileType, o.extraMetadata);
+  const layout = headerLayout(plan, startTypes, o.fileType, o.extraMetadata);
   const align = layout.alignment;
   const accounted = (bytes: number) => (byFile ? alignUp(bytes, align) : bytes);
   for (const s of slots) for (const opt of s.options) opt.size = accounted(opt.size);
   const fixedSize = plan.tensors.reduce((sum, t) => (fixed.has(t.ggufName) ? sum + accounted(tensorBytes(fixed.get(t.ggufName)!.type, t.ne) as number) : sum), 0)
-    + (byFile ? layout.header.length : 0);
+    + (byFile ? layout.headerBytes : 0);
   const elements = plan.tensors.reduce((s, t) => s + elementsOf(t), 0);
   const budget = 'fileBytes' in o.target ? o.target.fileBytes : Math.floor((o.target.bitsPerWeight * elements) / 8);
 
@@ -204,11 +224,12 @@ export function allocateTypes(o: AllocateOptions): Allocation {
     choices.set(t.ggufName, c);
     types.set(t.ggufName, c.type);
   }
-  const final = planGgufLayout(plan, types, o.fileType, o.extraMetadata);
-  if (byFile && final.totalBytes !== used) throw new Error(`allocation: accounted ${used} bytes but the layout has ${final.totalBytes} (a bug)`);
-  const dataBytes = final.tensorSizes.reduce((a, b) => a + b, 0);
+  const sizes = plan.tensors.map((t) => tensorBytes(types.get(t.ggufName)!, t.ne) as number);
+  const fileBytes = layout.headerBytes + sizes.reduce((sum, n) => sum + alignUp(n, align), 0);
+  if (byFile && fileBytes !== used) throw new Error(`allocation: accounted ${used} bytes but the layout has ${fileBytes} (a bug)`);
+  const dataBytes = sizes.reduce((a, b) => a + b, 0);
   return {
-    types, choices, fileBytes: final.totalBytes, bitsPerWeight: (dataBytes * 8) / elements,
+    types, choices, fileBytes, bitsPerWeight: (dataBytes * 8) / elements,
     predictedKld: [...choices.values()].reduce((s, c) => s + c.kld, 0),
   };
 }
