@@ -14,11 +14,9 @@ import type { GgmlTypeName } from '../core/ggml-type.ts';
 import { planModel } from '../core/model/plan-model.ts';
 import { cpuRowQuantizer } from '../core/quant/cpu-quantizer.ts';
 import type { ForwardBackend } from '../core/forward/forward-types.ts';
-import { requestQuantDevice } from '../gpu/device.ts';
-import { createGpuForward, type GpuForward } from '../gpu/forward/gpu-forward.ts';
-import { createGpuRowDequantizer } from '../gpu/gpu-dequantizer.ts';
 import { prepareCalibrationData, type CalibrationDataRequest } from './calibration-data.ts';
 import { openWorkerModelFiles, type DownloadEvent, type WorkerModelSource } from './model-source.ts';
+import { lazyGpuForward } from './lazy-gpu-forward.ts';
 import { yieldingQuantizer } from './yielding-quantizer.ts';
 
 export type { RecipeKld, SensitivityProgress, SensitivityTable };
@@ -53,24 +51,11 @@ export interface RecipesRequest {
 }
 
 let running: AbortController | null = null;
-let gpuForward: Promise<GpuForward> | null = null;
+const gpuForward = lazyGpuForward('dynamic.worker', 'measure on the CPU', (e) => running?.abort(e));
 
-/** The WebGPU forward, made on first use; a lost device fails the running measurement and is made anew next time. */
+/** The WebGPU forward's backend for 'gpu'; undefined (the CPU layer replay) otherwise. */
 async function forwardBackend(kind: 'cpu' | 'gpu' | undefined): Promise<ForwardBackend | undefined> {
-  if (kind !== 'gpu') return undefined;
-  gpuForward ??= (async () => {
-    const gpu = (self.navigator as Navigator & { gpu?: GPU }).gpu;
-    if (!gpu) throw new Error('dynamic.worker: this browser has no WebGPU; measure on the CPU');
-    const device = await requestQuantDevice(gpu, {
-      onLost: (info) => {
-        gpuForward = null;
-        running?.abort(new Error(`dynamic.worker: the GPU device was lost (${info.reason}): ${info.message}`));
-      },
-    });
-    return createGpuForward(device, { dequantizer: createGpuRowDequantizer(device) });
-  })();
-  gpuForward.catch(() => { gpuForward = null; });
-  return (await gpuForward).backend;
+  return kind === 'gpu' ? (await gpuForward()).backend : undefined;
 }
 
 /** The CPU quantizers in slices, so a Cancel gets through during a large tensor. */

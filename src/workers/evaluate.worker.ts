@@ -9,15 +9,14 @@ import { loadTextTokenizer } from '../core/forward/tokenize.ts';
 import { ggufWeights, planWeights } from '../core/forward/weights.ts';
 import { readGgufInfo } from '../core/gguf/read-gguf.ts';
 import { planModel } from '../core/model/plan-model.ts';
-import { requestQuantDevice } from '../gpu/device.ts';
-import { createGpuRowDequantizer } from '../gpu/gpu-dequantizer.ts';
 import { ggufGpuWeights } from '../gpu/forward/gguf-gpu-weights.ts';
-import { createGpuForward, type GpuForward } from '../gpu/forward/gpu-forward.ts';
+import type { GpuForward } from '../gpu/forward/gpu-forward.ts';
 import type { GpuWeightSource } from '../gpu/forward/gpu-weights.ts';
 import { blobByteSource, type NamedBlob } from '../io/blob-files.ts';
 import type { DownloadEvent } from './hub-session.ts';
 import { openWorkerModelFiles, type WorkerModelSource } from './model-source.ts';
 import { prepareCalibrationData, type CalibrationData, type CalibrationDataRequest } from './calibration-data.ts';
+import { lazyGpuForward } from './lazy-gpu-forward.ts';
 import { forwardKld, type ForwardKldResult, type KldProgress, type KldSide } from './forward-kld.ts';
 
 export type { CalibrationCheckpoint, CalibrationProgress } from '../gpu/forward/gpu-imatrix.ts';
@@ -41,27 +40,12 @@ export interface EvaluationResult extends ForwardKldResult {
   seconds: number;
 }
 
-let forward: Promise<GpuForward> | null = null;
 let running: AbortController | null = null;
 /** Settles when the running evaluation has stopped (cancelled or not). */
 let finishing: Promise<void> | null = null;
 
-function gpuForward(): Promise<GpuForward> {
-  forward ??= (async () => {
-    const gpu = (self.navigator as Navigator & { gpu?: GPU }).gpu;
-    if (!gpu) throw new Error('evaluate.worker: this browser has no WebGPU; the evaluation runs on the GPU');
-    const device = await requestQuantDevice(gpu, {
-      onLost: (info) => {
-        // The next evaluation makes a new device; the running one fails with this reason.
-        forward = null;
-        running?.abort(new Error(`evaluate.worker: the GPU device was lost (${info.reason}): ${info.message}`));
-      },
-    });
-    return createGpuForward(device, { dequantizer: createGpuRowDequantizer(device) });
-  })();
-  forward.catch(() => { forward = null; });
-  return forward;
-}
+/** The next evaluation makes a new device; the running one fails with the lost device's reason. */
+const gpuForward = lazyGpuForward('evaluate.worker', 'the evaluation runs on the GPU', (e) => running?.abort(e));
 
 function side(gpu: GpuForward, model: ForwardModel, weights: WeightSource, signal: AbortSignal, gpuWeights?: GpuWeightSource): KldSide {
   return {

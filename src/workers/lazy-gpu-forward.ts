@@ -1,0 +1,25 @@
+// The WebGPU forward an analysis worker makes on first use and keeps. A lost device fails the
+// work in progress with the reason (through `onLost`) and is made anew on the next call, as is a
+// device that could not be made.
+import { requestQuantDevice } from '../gpu/device.ts';
+import { createGpuForward, type GpuForward } from '../gpu/forward/gpu-forward.ts';
+import { createGpuRowDequantizer } from '../gpu/gpu-dequantizer.ts';
+
+export function lazyGpuForward(worker: string, noWebGpu: string, onLost: (error: Error) => void): () => Promise<GpuForward> {
+  let forward: Promise<GpuForward> | null = null;
+  return () => {
+    forward ??= (async () => {
+      const gpu = (self.navigator as Navigator & { gpu?: GPU }).gpu;
+      if (!gpu) throw new Error(`${worker}: this browser has no WebGPU; ${noWebGpu}`);
+      const device = await requestQuantDevice(gpu, {
+        onLost: (info) => {
+          forward = null;
+          onLost(new Error(`${worker}: the GPU device was lost (${info.reason}): ${info.message}`));
+        },
+      });
+      return createGpuForward(device, { dequantizer: createGpuRowDequantizer(device) });
+    })();
+    forward.catch(() => { forward = null; });
+    return forward;
+  };
+}
