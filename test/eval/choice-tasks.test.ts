@@ -46,7 +46,7 @@ describe('parseChoiceTasks', () => {
 
   it.each([
     ['not json', /q\.jsonl:2: not JSON/],
-    [JSON.stringify({ context: 'a', choices: ['b'] }), /q\.jsonl:2: "choices" must be two or more/],
+    [JSON.stringify({ context: 'a', choices: ['b'] }), /q\.jsonl:2: "choices" must be 2 to 64 non-empty strings/],
     [JSON.stringify({ context: 'a', choices: [' b', ' c'], answer: 2 }), /q\.jsonl:2: "answer" must be the index/],
     [JSON.stringify({ choices: [' b', ' c'] }), /q\.jsonl:2: "context" must be/],
   ])('names the line of a bad question: %s', (line, message) => {

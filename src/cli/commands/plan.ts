@@ -10,7 +10,7 @@ import { DEFAULT_CANDIDATES } from '../../core/dynamic/candidate-types.ts';
 import { hashImportance, hashTokenSequences, planFingerprint } from '../../core/dynamic/content-hash.ts';
 import { measureSensitivity } from '../../core/dynamic/measure-sensitivity.ts';
 import { buildRecipe } from '../../core/dynamic/recipe.ts';
-import { parseSensitivityTable, sensitivityCacheKey, type MeasureMode, type SensitivityTable } from '../../core/dynamic/sensitivity-types.ts';
+import { checkTableFitsPlan, parseSensitivityTable, sensitivityCacheKey, type MeasureMode, type SensitivityTable } from '../../core/dynamic/sensitivity-types.ts';
 import { recipeTensorTypeFile } from '../../core/dynamic/tensor-type-file.ts';
 import { planGgufLayout } from '../../core/export/export-gguf.ts';
 import { chunkTokens } from '../../core/forward/chunks.ts';
@@ -104,7 +104,10 @@ export async function planCommand(args: string[]): Promise<void> {
     const wanted = sensitivityCacheKey({ ...key, candidates: [...candidates], measure });
     if (values.sensitivity && (await stat(values.sensitivity).catch(() => null))) {
       const cached = parseSensitivityTable(await readFile(values.sensitivity, 'utf8'), values.sensitivity);
-      if (sensitivityCacheKey(cached.key) === wanted) table = cached;
+      if (sensitivityCacheKey(cached.key) === wanted) {
+        checkTableFitsPlan(cached, plan, values.sensitivity);
+        table = cached;
+      }
       else process.stderr.write(`${values.sensitivity}: made for another model, text, imatrix or candidate list; measuring again\n`);
     }
     if (!table) {

@@ -70,7 +70,7 @@ export async function quantizeCommand(args: string[]): Promise<void> {
   const overrides: TypeOverride[] = (values['tensor-type'] ?? []).map((t) => asCliError(() => parseTypeOverride(t, parseGgmlTypeName)));
   for (const file of values['tensor-type-file'] ?? []) {
     const text = await readFile(file, 'utf8').catch((e: Error) => { throw new CliError(`--tensor-type-file ${file}: ${e.message}`); });
-    overrides.push(...asCliError(() => parseTypeOverrideFile(text, parseGgmlTypeName)));
+    overrides.push(...asCliError(() => parseTypeOverrideFile(text, parseGgmlTypeName, `--tensor-type-file ${file}`)));
   }
   const outputTensorType = optionalType(values['output-tensor-type'], '--output-tensor-type');
   const tokenEmbeddingType = optionalType(values['token-embedding-type'], '--token-embedding-type');

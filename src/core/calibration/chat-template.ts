@@ -2,9 +2,10 @@
 // does (tokenize=False): the template sees `messages`, `add_generation_prompt`, the special token
 // strings (bos_token, eos_token, ...) and the usual helpers. Calibration data ends with the
 // assistant's turn, so no generation prompt is added.
-import { Environment, Interpreter, parse, tokenize } from '@huggingface/jinja';
+import { Environment, parse, tokenize } from '@huggingface/jinja';
 import type { GgufKv } from '../gguf/gguf-value.ts';
 import type { ChatMessage } from './corpus.ts';
+import { BudgetedInterpreter, checkSize, TEMPLATE_LIMITS, TemplateLimitError, withBoundedRepeat } from './template-budget.ts';
 
 /** Special token strings from tokenizer_config.json, as transformers passes them to templates. */
 export interface TemplateSpecialTokens {
@@ -39,10 +40,17 @@ function strftime(format: string, date: Date): string {
 
 function range(start: number, stop?: number, step = 1): number[] {
   const [from, to] = stop === undefined ? [0, start] : [start, stop];
+  if (![from, to, step].every(Number.isFinite)) throw new Error('range() takes numbers');
   if (step === 0) throw new Error('range() step must not be zero');
+  if ((to - from) / step > TEMPLATE_LIMITS.items) throw new TemplateLimitError(`it asked for range() of more than ${TEMPLATE_LIMITS.items.toLocaleString('en')} items`);
   const out: number[] = [];
   for (let i = from; step > 0 ? i < to : i > to; i += step) out.push(i);
   return out;
+}
+
+/** Errors of the engine itself (a TypeError deep in the interpreter), not of the template's logic. */
+function isEngineError(e: unknown): boolean {
+  return !(e instanceof Error) || e.constructor !== Error;
 }
 
 export interface CompiledChatTemplate {
@@ -59,7 +67,9 @@ export function compileChatTemplate(source: string, label: string): CompiledChat
   try {
     program = parse(tokenize(source, { lstrip_blocks: true, trim_blocks: true }));
   } catch (e) {
-    throw new Error(`${label}: the chat template does not parse (${(e as Error).message})`);
+    // The parser's own TypeErrors on cut-off input say nothing useful to the user.
+    const reason = isEngineError(e) ? 'it ends inside a tag or expression' : (e as Error).message;
+    throw new Error(`${label}: the chat template does not parse (${reason})`);
   }
   return {
     render(messages, special) {
@@ -76,8 +86,18 @@ export function compileChatTemplate(source: string, label: string): CompiledChat
       };
       for (const [key, value] of Object.entries(special)) if (typeof value === 'string') globals[key] = value;
       for (const [key, value] of Object.entries(globals)) env.set(key, value);
-      const result = new Interpreter(env).run(program);
-      return String(result.value);
+      try {
+        const result = withBoundedRepeat(() => new BudgetedInterpreter(env).run(program));
+        const text = String(result.value);
+        checkSize(text);
+        return text;
+      } catch (e) {
+        // The caller names the document and the template's file (assemble.ts).
+        if (e instanceof TemplateLimitError) throw new Error(`the chat template was stopped: ${e.message}`);
+        if (e instanceof RangeError) throw new Error(`the chat template was stopped: it ran out of room (${/call stack/i.test(e.message) ? 'recursion too deep' : 'a value too large'})`);
+        if (isEngineError(e)) throw new Error('the chat template failed: an operation on a value of the wrong kind');
+        throw e;
+      }
     },
   };
 }

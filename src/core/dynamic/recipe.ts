@@ -3,6 +3,7 @@
 import { GGML_TYPE_NAMES, GGML_TYPES, type GgmlTypeName } from '../ggml-type.ts';
 import type { ModelPlan, TensorTypes } from '../model/plan-types.ts';
 import { MIXES, type MixName } from '../recipe/llama-mixes.ts';
+import { JsonFields } from '../json-input.ts';
 import type { Allocation, AllocationTarget } from './allocate.ts';
 
 export interface RecipeProvenance {
@@ -71,21 +72,52 @@ export function buildRecipe(plan: ModelPlan, allocation: Allocation, provenance:
   };
 }
 
-export function parseRecipe(json: string, what = 'recipe'): Recipe {
-  let r: Recipe;
+/** More tensors than any model has; a recipe past it is not one. */
+export const MAX_RECIPE_TENSORS = 100_000;
+
+function parseJson(json: string, what: string): unknown {
   try {
-    r = JSON.parse(json) as Recipe;
+    return JSON.parse(json);
   } catch (e) {
     throw new Error(`${what}: not JSON (${(e as Error).message})`);
   }
-  if (r?.format !== 'quant-studio-recipe' || r.version !== 1) throw new Error(`${what}: not a quant-studio recipe (format/version)`);
-  if (!(r.baseMix in MIXES)) throw new Error(`${what}: baseMix "${String(r.baseMix)}" is not a llama-quantize file type`);
-  if (!Array.isArray(r.tensors)) throw new Error(`${what}: "tensors" is missing`);
-  for (const t of r.tensors) {
-    if (typeof t?.name !== 'string') throw new Error(`${what}: a tensor entry has no name`);
-    if (!(GGML_TYPE_NAMES as readonly string[]).includes(t.type)) throw new Error(`${what}: tensor "${t.name}" has unknown type "${String(t.type)}"`);
-  }
-  return r;
+}
+
+function parseTarget(fields: JsonFields): AllocationTarget | null {
+  if (!fields.has('target')) return null;
+  const target = fields.object('target');
+  if (target.has('fileBytes')) return { fileBytes: target.integer('fileBytes', 1, Number.MAX_SAFE_INTEGER) };
+  return { bitsPerWeight: target.number('bitsPerWeight', 0, 64) };
+}
+
+function parseProvenance(fields: JsonFields): RecipeProvenance {
+  const p = fields.object('provenance');
+  return { model: p.string('model'), modelFingerprint: p.optionalString('modelFingerprint') ?? '', imatrix: p.optionalString('imatrix'), calibration: p.optionalString('calibration'), tool: p.optionalString('tool') ?? '' };
+}
+
+/** A recipe file, every field checked (the studio and the CLI use them all). */
+export function parseRecipe(json: string, what = 'recipe'): Recipe {
+  const fields = JsonFields.of(parseJson(json, what), what);
+  if (fields.record.format !== 'quant-studio-recipe' || fields.record.version !== 1) throw new Error(`${what}: not a quant-studio recipe (format/version)`);
+  const baseMix = fields.oneOf<MixName>('baseMix', MIXES, 'a llama-quantize file type');
+  const tensors = fields.array('tensors', MAX_RECIPE_TENSORS).map((entry, i): RecipeTensor => {
+    const t = JsonFields.of(entry, `${what}: tensors[${i}]`);
+    const name = t.string('name', 256);
+    const type = JsonFields.of(entry, `${what}: tensor "${name}"`).oneOf<GgmlTypeName>('type', GGML_TYPE_NAMES, 'a ggml type name');
+    const predictedKld = t.optionalNumber('predictedKld');
+    if (t.has('locked') && typeof t.record.locked !== 'boolean') t.fail('locked', 'true or false');
+    return { name, type, ...(predictedKld !== null ? { predictedKld } : {}), ...(t.record.locked === true ? { locked: true } : {}) };
+  });
+  return {
+    format: 'quant-studio-recipe', version: 1,
+    provenance: parseProvenance(fields),
+    target: parseTarget(fields),
+    baseMix,
+    fileBytes: fields.integer('fileBytes', 0, Number.MAX_SAFE_INTEGER),
+    bitsPerWeight: fields.number('bitsPerWeight', 0, 64),
+    predictedKld: fields.optionalNumber('predictedKld'),
+    tensors,
+  };
 }
 
 /** The recipe's types for this model, checked: every tensor named once, every type fits its rows. */

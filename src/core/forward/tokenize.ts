@@ -2,6 +2,8 @@
 // when tokenizer_config.json's add_bos_token says so (llama.cpp's add_bos from the same field).
 import { Tokenizer } from '@huggingface/tokenizers';
 import { readJson, type ModelFiles } from '../bytes-io.ts';
+import { isPlainObject } from '../json-input.ts';
+import { checkTokenizerJson } from '../tokenizer/tokenizer-json.ts';
 
 export interface TextTokenizer {
   encode(text: string): number[];
@@ -9,13 +11,28 @@ export interface TextTokenizer {
   bos: number | null;
 }
 
+/** The library's own words where it checked something; its TypeErrors mean a field of the wrong kind. */
+function libraryReason(e: unknown): string {
+  return e instanceof Error && e.constructor === Error ? e.message
+    : 'a field of its normalizer, pre_tokenizer, post_processor or decoder holds a value of the wrong kind';
+}
+
 export async function loadTextTokenizer(files: ModelFiles): Promise<TextTokenizer> {
   const jsonSource = files.open('tokenizer.json');
   if (!jsonSource) throw new Error(`${files.label}: tokenizer.json is missing (needed to tokenize the text)`);
-  const json = await readJson<Record<string, unknown>>(jsonSource);
+  const file = `${files.label}/tokenizer.json`;
+  const json = checkTokenizerJson(await readJson(jsonSource), file);
   const configSource = files.open('tokenizer_config.json');
   const config = configSource ? await readJson<Record<string, unknown>>(configSource) : {};
-  const tokenizer = new Tokenizer(json as never, config as never);
+  if (!isPlainObject(config)) throw new Error(`${files.label}/tokenizer_config.json: must be a JSON object`);
+  let tokenizer: Tokenizer;
+  try {
+    // The library iterates added_tokens unconditionally; the format allows leaving it out.
+    tokenizer = new Tokenizer({ ...json, added_tokens: json.added_tokens ?? [] } as never, config as never);
+  } catch (e) {
+    // The tokenizer library reads the parts we do not (normalizer, pre-tokenizer, decoder...).
+    throw new Error(`${file}: the tokenizer cannot be built from it (${libraryReason(e)})`);
+  }
   const bosText = typeof config.bos_token === 'string' ? config.bos_token : (config.bos_token as { content?: string } | undefined)?.content;
   const bosId = bosText !== undefined ? tokenizer.token_to_id(bosText) : undefined;
   const addBos = config.add_bos_token === true;
@@ -24,7 +41,12 @@ export async function loadTextTokenizer(files: ModelFiles): Promise<TextTokenize
   return {
     bos,
     encode: (text) => {
-      const ids = tokenizer.encode(text, { add_special_tokens: false }).ids;
+      let ids: number[];
+      try {
+        ids = tokenizer.encode(text, { add_special_tokens: false }).ids;
+      } catch (e) {
+        throw new Error(`${file}: the tokenizer failed on the text (${libraryReason(e)})`);
+      }
       return bos === null ? ids : [bos, ...ids];
     },
   };

@@ -38,7 +38,19 @@ function writtenDims(ne: readonly number[]): readonly number[] {
   return ne.slice(0, n);
 }
 
+const INTEGER_RANGES: Partial<Record<GgufValue['type'], [number, number]>> = {
+  u8: [0, 0xff], i8: [-0x80, 0x7f], u16: [0, 0xffff], i16: [-0x8000, 0x7fff], u32: [0, 0xffffffff], i32: [-0x80000000, 0x7fffffff],
+};
+
+/** A number written as a type it does not fit would wrap (or turn infinite) silently: refuse it. */
+function checkFits(key: string, type: GgufValue['type'], v: number): void {
+  const range = INTEGER_RANGES[type];
+  const fits = range ? Number.isInteger(v) && v >= range[0] && v <= range[1] : type !== 'f32' || Number.isFinite(Math.fround(v)) || !Number.isFinite(v);
+  if (!fits) throw new Error(`GGUF metadata "${key}": ${v} does not fit ${type}`);
+}
+
 function writeValue(w: ByteWriter, key: string, value: GgufValue): void {
+  if (typeof value.value === 'number') checkFits(key, value.type, value.value);
   switch (value.type) {
     case 'u8': return w.u8(value.value);
     case 'i8': return w.i8(value.value);
@@ -60,7 +72,10 @@ function writeValue(w: ByteWriter, key: string, value: GgufValue): void {
       } else {
         const items = value.value as ArrayLike<number>;
         const put = value.itemType === 'i32' ? w.i32 : value.itemType === 'u32' ? w.u32 : w.f32;
-        for (let i = 0; i < items.length; i++) put.call(w, items[i]!);
+        for (let i = 0; i < items.length; i++) {
+          checkFits(`${key}[${i}]`, value.itemType, items[i]!);
+          put.call(w, items[i]!);
+        }
       }
       return;
     }

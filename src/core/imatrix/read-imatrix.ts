@@ -2,7 +2,7 @@
 // <name>.counts tensors) or its legacy .dat format, normalized as llama-quantize normalizes it:
 // the per-column mean of squared activations, sums / count in float32 (a count of 0 gives 1s).
 import type { ByteSource } from '../bytes-io.ts';
-import { readGgufInfo } from '../gguf/read-gguf.ts';
+import { GGUF_MAX_TENSOR_NAME_BYTES, readGgufInfo } from '../gguf/read-gguf.ts';
 import type { ImportanceMatrix } from './imatrix-types.ts';
 
 const F32_TYPE_ID = 0;
@@ -47,50 +47,68 @@ async function readGgufImatrix(source: ByteSource): Promise<ImportanceMatrix> {
     entries.set(name, out);
   }
   if (entries.size === 0) throw new Error(`${source.name}: the imatrix has no entries`);
-  const datasets = (meta['imatrix.datasets'] as string[] | undefined) ?? [];
-  return { entries, datasets: [...datasets], chunkCount: Number(meta['imatrix.chunk_count'] ?? 0) };
+  const datasets = meta['imatrix.datasets'];
+  if (!Array.isArray(datasets) || !datasets.every((d) => typeof d === 'string')) throw new Error(`${source.name}: "imatrix.datasets" must be an array of strings`);
+  const chunkCount = meta['imatrix.chunk_count'];
+  if (typeof chunkCount !== 'number' && typeof chunkCount !== 'bigint') throw new Error(`${source.name}: "imatrix.chunk_count" must be a number`);
+  return { entries, datasets: [...(datasets as string[])], chunkCount: Number(chunkCount) };
 }
 
+/** Bytes of the smallest legacy entry: name length, a one-byte name, calls, count, one value. */
+const LEGACY_MIN_ENTRY_BYTES = 17;
+
+/**
+ * llama-imatrix's legacy .dat: i32 entry count; per entry i32 name length, the name, i32 calls,
+ * i32 value count and f32 values; then optionally i32 chunk count, i32 dataset name length and the
+ * name. Every count is checked against the bytes left before anything is allocated or looped over,
+ * and the file must end where its last field ends.
+ */
 async function readLegacyImatrix(source: ByteSource): Promise<ImportanceMatrix> {
+  const file = source.name;
   const bytes = await source.read(0, source.size);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let at = 0;
-  const need = (n: number, what: string) => {
-    if (at + n > bytes.length) throw new Error(`${source.name}: legacy imatrix ends inside ${what} (at byte ${at})`);
-  };
+  const left = () => bytes.length - at;
   const i32 = (what: string) => {
-    need(4, what);
+    if (left() < 4) throw new Error(`${file}: legacy imatrix ends inside ${what} (at byte ${at})`);
     const v = view.getInt32(at, true);
     at += 4;
     return v;
   };
-  const text = (len: number, what: string) => {
-    need(len, what);
-    const s = new TextDecoder().decode(bytes.subarray(at, at + len));
+  const utf8 = (len: number, what: string) => {
+    const raw = bytes.subarray(at, at + len);
     at += len;
-    return s;
+    if (raw.includes(0)) throw new Error(`${file}: ${what} contains a NUL byte`);
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(raw);
+    } catch {
+      throw new Error(`${file}: ${what} is not UTF-8`);
+    }
   };
   const n = i32('the entry count');
-  if (n < 1) throw new Error(`${source.name}: not an imatrix (no entries)`);
+  if (n < 1) throw new Error(`${file}: not an imatrix (entry count ${n})`);
+  if (n > left() / LEGACY_MIN_ENTRY_BYTES) throw new Error(`${file}: entry count ${n} does not fit the file's ${bytes.length} bytes`);
   const entries = new Map<string, Float32Array>();
   for (let i = 0; i < n; i++) {
-    const name = text(i32(`entry ${i + 1}'s name length`), `entry ${i + 1}'s name`);
+    const len = i32(`entry ${i + 1}'s name length`);
+    if (len < 1 || len > GGUF_MAX_TENSOR_NAME_BYTES) throw new Error(`${file}: entry ${i + 1}'s name length ${len} is not a tensor name's (1 to ${GGUF_MAX_TENSOR_NAME_BYTES} bytes)`);
+    if (len > left()) throw new Error(`${file}: legacy imatrix ends inside entry ${i + 1}'s name`);
+    const name = utf8(len, `entry ${i + 1}'s name`);
     const ncall = i32(`entry "${name}"`);
     const nval = i32(`entry "${name}"`);
-    if (nval < 1) throw new Error(`${source.name}: entry "${name}" has ${nval} values`);
-    need(nval * 4, `entry "${name}"'s values`);
+    if (nval < 1) throw new Error(`${file}: entry "${name}" has ${nval} values`);
+    if (nval > left() / 4) throw new Error(`${file}: entry "${name}" has ${nval} values, more than the ${left()} bytes left hold`);
     const sums = f32View(bytes.subarray(at, at + nval * 4));
     at += nval * 4;
     entries.set(name, ncall > 0 ? sums.map((v) => Math.fround(v / ncall)) : sums);
   }
   let chunkCount = 0;
   const datasets: string[] = [];
-  if (at + 4 <= bytes.length) {
+  if (left() > 0) {
     chunkCount = i32('the chunk count');
-    if (at + 4 <= bytes.length) {
-      const len = i32('the dataset name length');
-      if (len > 0 && at + len <= bytes.length) datasets.push(text(len, 'the dataset name'));
-    }
+    const len = i32('the dataset name length');
+    if (len < 0 || len !== left()) throw new Error(`${file}: the dataset name length ${len} does not match the ${left()} bytes left at the end of the file`);
+    if (len > 0) datasets.push(utf8(len, 'the dataset name'));
   }
   return { entries, datasets, chunkCount };
 }

@@ -1,4 +1,5 @@
 // config.json -> the hyperparameters a plan needs, checked field by field.
+import { isPlainObject, shownValue } from '../json-input.ts';
 
 /** HF architectures this planner handles (config.json `architectures[0]`). */
 export const SUPPORTED_HF_ARCHITECTURES = [
@@ -48,11 +49,11 @@ export function readModelConfig(json: unknown, file = 'config.json'): ModelConfi
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${file}: must be a JSON object`);
   let raw = json as Raw;
   // Multimodal wrappers keep the language model under text_config; the converter lifts it up.
-  if (typeof raw.text_config === 'object' && raw.text_config !== null) raw = { ...raw, ...(raw.text_config as object) };
+  if (isPlainObject(raw.text_config)) raw = { ...raw, ...raw.text_config };
   const archs = raw.architectures;
   const arch = Array.isArray(archs) ? archs[0] : undefined;
   if (!SUPPORTED_HF_ARCHITECTURES.includes(arch as SupportedHfArchitecture)) {
-    throw new Error(`${file}: architecture ${JSON.stringify(arch ?? null)} is not supported (supported: ${SUPPORTED_HF_ARCHITECTURES.join(', ')})`);
+    throw new Error(`${file}: architecture ${shownValue(arch ?? null)} is not supported (supported: ${SUPPORTED_HF_ARCHITECTURES.join(', ')})`);
   }
   const fields = configFields(raw, file);
   const headCount = fields.int('num_attention_heads');
@@ -90,10 +91,20 @@ export interface ConfigFields {
   optionalNumber(key: string): number | undefined;
 }
 
+/** Integer hyperparameters are written as GGUF u32: a larger value would wrap. */
+export const CONFIG_MAX_INT = 2 ** 32 - 1;
+
+/** Float hyperparameters are written as GGUF f32: a value past its range would turn infinite. */
+export function fitsF32(v: number): boolean {
+  return Number.isFinite(Math.fround(v));
+}
+
 export function configFields(raw: Raw, file: string): ConfigFields {
   const int = (key: string): number => {
     const v = raw[key];
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) throw new Error(`${file}: "${key}" must be a positive integer (got ${JSON.stringify(v)})`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0 || v > CONFIG_MAX_INT) {
+      throw new Error(`${file}: "${key}" must be a positive integer of at most ${CONFIG_MAX_INT} (got ${shownValue(v)})`);
+    }
     return v;
   };
   return {
@@ -102,7 +113,7 @@ export function configFields(raw: Raw, file: string): ConfigFields {
     optionalNumber: (key) => {
       const v = raw[key];
       if (v === undefined || v === null) return undefined;
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${file}: "${key}" must be a number (got ${JSON.stringify(v)})`);
+      if (typeof v !== 'number' || !fitsF32(v)) throw new Error(`${file}: "${key}" must be a number within float32's range (got ${shownValue(v)})`);
       return v;
     },
   };
@@ -137,7 +148,7 @@ function readRope(file: string, raw: Raw, fields: ConfigFields): Pick<ModelConfi
   const sliding = params.sliding_attention as Raw | undefined;
   const num = (v: unknown, what: string): number | undefined => {
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${file}: rope ${what} must be a number (got ${JSON.stringify(v)})`);
+    if (typeof v !== 'number' || !fitsF32(v)) throw new Error(`${file}: rope ${what} must be a number within float32's range (got ${shownValue(v)})`);
     return v;
   };
   return {
@@ -150,7 +161,7 @@ function readRope(file: string, raw: Raw, fields: ConfigFields): Pick<ModelConfi
 function readRopeScaling(file: string, p: Raw, num: (v: unknown, what: string) => number | undefined): RopeScaling {
   const type = p.rope_type;
   if (type === undefined || type === null || type === 'default') return { type: 'none' };
-  if (typeof type !== 'string') throw new Error(`${file}: rope_type must be a string (got ${JSON.stringify(type)})`);
+  if (typeof type !== 'string') throw new Error(`${file}: rope_type must be a string (got ${shownValue(type)})`);
   const factor = num(p.factor, 'factor');
   if (type === 'linear') return factor === undefined ? { type: 'none' } : { type: 'linear', factor };
   if (type.toLowerCase() === 'llama3') {
@@ -162,7 +173,7 @@ function readRopeScaling(file: string, p: Raw, num: (v: unknown, what: string) =
       originalContextLength: num(p.original_max_position_embeddings, 'original_max_position_embeddings') ?? 8192,
     };
   }
-  throw new Error(`${file}: rope scaling type ${JSON.stringify(type)} is not supported yet (supported: default, linear, llama3)`);
+  throw new Error(`${file}: rope scaling type ${shownValue(type)} is not supported yet (supported: default, linear, llama3)`);
 }
 
 /** The rotary dimension llama.cpp uses: head_dim if given, else hidden/heads. */

@@ -10,7 +10,8 @@
 // - llama.rope.freq_base, attention.key_length / value_length (head_dim is in config.json): written.
 // - tokenizer.ggml.seperator/padding_token_id (0xFFFFFFFF = none in the reference): not written.
 import type { GgufKv } from '../gguf/gguf-value.ts';
-import { ropeDimension, type ModelConfig } from './config.ts';
+import { shownValue } from '../json-input.ts';
+import { fitsF32, ropeDimension, type ModelConfig } from './config.ts';
 import { textModelKvs } from './text-model-kvs.ts';
 
 const f32 = (key: string, value: number): GgufKv => ({ key, value: { type: 'f32', value } });
@@ -23,11 +24,13 @@ export interface GeneralInfo {
   parameterCount: number;
   /** generation_config.json, when present: its sampling defaults become general.sampling.*. */
   generationConfig?: Record<string, unknown>;
+  /** Shown in errors. */
+  generationConfigLabel?: string;
 }
 
 export function generalKvs(info: GeneralInfo, architecture = 'llama'): GgufKv[] {
   const kvs: GgufKv[] = [str('general.architecture', architecture), str('general.type', 'model')];
-  kvs.push(...samplingKvs(info.generationConfig ?? {}));
+  kvs.push(...samplingKvs(info.generationConfig ?? {}, info.generationConfigLabel ?? 'generation_config.json'));
   kvs.push(str('general.name', modelNameOf(info.modelId)));
   if (info.parameterCount > 0) kvs.push(str('general.size_label', sizeLabelOf(info.parameterCount)));
   return kvs;
@@ -42,7 +45,7 @@ export function llamaKvs(config: ModelConfig): GgufKv[] {
 }
 
 /** gguf-py Metadata: generation_config.json keys -> general.sampling.*, in its order. */
-function samplingKvs(gen: Record<string, unknown>): GgufKv[] {
+function samplingKvs(gen: Record<string, unknown>, file: string): GgufKv[] {
   const fields: [string, string, 'i32' | 'f32' | 'string'][] = [
     ['sequence', 'general.sampling.sequence', 'string'],
     ['top_k', 'general.sampling.top_k', 'i32'],
@@ -59,10 +62,13 @@ function samplingKvs(gen: Record<string, unknown>): GgufKv[] {
   ];
   const kvs: GgufKv[] = [];
   for (const [field, key, type] of fields) {
-    const v = field === 'repetition_penalty' ? (gen.penalty_repeat ?? gen.repetition_penalty) : gen[field];
+    const name = field === 'repetition_penalty' && Object.hasOwn(gen, 'penalty_repeat') && gen.penalty_repeat != null ? 'penalty_repeat' : field;
+    const v = Object.hasOwn(gen, name) ? gen[name] : undefined;
+    // gguf-py packs these with struct: a value that does not fit its type stops the converter.
+    const refuse = (range: string) => { throw new Error(`${file}: "${name}" = ${shownValue(v)} does not fit ${key}, ${range}`); };
     if (type === 'string' && typeof v === 'string') kvs.push(str(key, v));
-    else if (type === 'i32' && typeof v === 'number' && Number.isInteger(v)) kvs.push(i32(key, v));
-    else if (type === 'f32' && typeof v === 'number') kvs.push(f32(key, v));
+    else if (type === 'i32' && typeof v === 'number' && Number.isInteger(v)) kvs.push(i32(key, v >= -(2 ** 31) && v < 2 ** 31 ? v : refuse('a 32-bit integer')));
+    else if (type === 'f32' && typeof v === 'number') kvs.push(f32(key, fitsF32(v) ? v : refuse("a number within float32's range")));
   }
   return kvs;
 }

@@ -3,6 +3,7 @@
 // family-specific parts live in arch/ (one module per family).
 import { readJson, readText, type ModelFiles } from '../bytes-io.ts';
 import type { GgufKv } from '../gguf/gguf-value.ts';
+import { isPlainObject } from '../json-input.ts';
 import { isDecodableDtype } from '../safetensors/decode.ts';
 import { checkTokenizerJson, type TokenizerConfigJson, type TokenizerJson } from '../tokenizer/tokenizer-json.ts';
 import { tokenizerKvs } from '../tokenizer/vocab-kvs.ts';
@@ -14,6 +15,7 @@ import { generalKvs } from './llama-metadata.ts';
 import type { ModelPlan, PlannedTensor, SourceTensor } from './plan-types.ts';
 import { readSafetensorsHeaders } from './safetensors-files.ts';
 import { sortTensorsLikeLlamaQuantize } from './tensor-order.ts';
+import { checkTensorShapes } from './tensor-shapes.ts';
 
 export async function planModel(files: ModelFiles): Promise<ModelPlan> {
   const configSource = files.open('config.json');
@@ -28,13 +30,14 @@ export async function planModel(files: ModelFiles): Promise<ModelPlan> {
   const tokenizer = await readTokenizer(files);
   const headers = await readSafetensorsHeaders(files);
   const planned = planTensors(headers.flatMap((h) => h.tensors), config, spec);
+  checkTensorShapes(planned, config, spec.shapeRules ?? {});
   if (spec.truncatesEmbeddingToVocab) truncateEmbedding(planned, realVocabSize(tokenizer));
   planned.push(...(spec.generatedTensors?.(config) ?? []));
   const tensors = sortTensorsLikeLlamaQuantize(planned);
   checkRequiredTensors(tensors, config, spec, files.label);
   const parameterCount = tensors.reduce((n, t) => n + t.ne.reduce((a, b) => a * b, 1), 0);
   const metadata: GgufKv[] = [
-    ...generalKvs({ modelId: files.label, parameterCount, generationConfig: await optionalJson(files, 'generation_config.json') }, spec.ggufArchitecture),
+    ...generalKvs({ modelId: files.label, parameterCount, generationConfig: await optionalJson(files, 'generation_config.json'), generationConfigLabel: `${files.label}/generation_config.json` }, spec.ggufArchitecture),
     ...spec.hparamKvs(config),
     ...(await tokenizerMetadata(files, tokenizer, config, spec, tensors)),
   ];
@@ -47,7 +50,7 @@ function planTensors(sources: SourceTensor[], config: ModelConfig, spec: Archite
     if (isIgnoredHfTensor(source.name) || spec.skipsTensor?.(source.name)) continue;
     const mapped = mapLlamaTensorName(source.name, config.layerCount, spec.blockOverrides);
     if (!mapped) {
-      throw new Error(`${source.file}: tensor "${source.name}" is not part of a ${config.hfArchitecture} with ${config.layerCount} layers (unknown name)`);
+      throw new Error(`${source.file}: tensor "${source.name}" is not part of a ${config.hfArchitecture} with ${config.layerCount} layers (${config.file} says num_hidden_layers ${config.layerCount}; or the name is unknown)`);
     }
     if (!isDecodableDtype(source.dtype)) {
       throw new Error(`${source.file}: tensor "${source.name}" has dtype ${source.dtype}; only float tensors (F32, F16, BF16, F64) can be converted`);
@@ -89,11 +92,12 @@ function checkRequiredTensors(tensors: PlannedTensor[], config: ModelConfig, spe
     const dup = tensors.find((t, i) => tensors.findIndex((u) => u.ggufName === t.ggufName) !== i)!;
     throw new Error(`${dup.source.file}: tensor "${dup.hfName}" appears more than once in ${label}`);
   }
-  const required = ['token_embd.weight', 'output_norm.weight'];
+  const missing = (name: string) => !byName.has(name) && new Error(`${label}: the safetensors files have no tensor for "${name}"`);
+  for (const name of ['token_embd.weight', 'output_norm.weight']) if (missing(name)) throw missing(name);
   const suffixes = spec.requiredBlockSuffixes(config);
-  for (let i = 0; i < config.layerCount; i++) required.push(...suffixes.map((s) => `blk.${i}.${s}`));
-  for (const name of required) {
-    if (!byName.has(name)) throw new Error(`${label}: the safetensors files have no tensor for "${name}"`);
+  // Checked layer by layer, stopping at the first gap: num_hidden_layers is only as large as the files say.
+  for (let i = 0; i < config.layerCount; i++) {
+    for (const s of suffixes) if (missing(`blk.${i}.${s}`)) throw missing(`blk.${i}.${s}`);
   }
   const embd = byName.get('token_embd.weight')!;
   const [rows, cols] = [embd.source.shape[0], embd.source.shape[1]];
@@ -119,12 +123,18 @@ async function tokenizerMetadata(files: ModelFiles, tokenizer: TokenizerJson, co
     chatTemplateFile: chatTemplateSource ? await readText(chatTemplateSource) : undefined,
     chatTemplateJson: chatTemplateJson?.chat_template,
     fileLabel: `${files.label}/tokenizer.json`,
+    tokenizerConfigLabel: `${files.label}/tokenizer_config.json`,
+    configLabel: config.file,
     modelLabel: `${files.label} (${config.hfArchitecture})`,
     ...spec.tokenizer,
   });
 }
 
+/** An optional JSON file of the folder; when present it must hold an object. */
 async function optionalJson<T = Record<string, unknown>>(files: ModelFiles, name: string): Promise<T | undefined> {
   const source = files.open(name);
-  return source ? readJson<T>(source) : undefined;
+  if (!source) return undefined;
+  const json = await readJson(source);
+  if (!isPlainObject(json)) throw new Error(`${files.label}/${name}: must be a JSON object`);
+  return json as T;
 }

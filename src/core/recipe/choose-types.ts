@@ -1,13 +1,41 @@
 // Which ggml type each tensor gets: the base type, the user's overrides (first matching pattern
 // wins, as llama-quantize's --tensor-type), then llama.cpp's fallbacks for rows whose length the
 // block size does not divide. Tensors llama.cpp never quantizes (norms, biases) stay F32.
+import { RE2JS } from 're2js';
 import { planGgufLayout } from '../export/export-gguf.ts';
 import { GGML_TYPES, type GgmlTypeName } from '../ggml-type.ts';
 import type { ModelPlan, PlannedTensor, TensorTypes } from '../model/plan-types.ts';
 
+/** A tensor-name pattern, matched anywhere in the name (std::regex_search, as llama-quantize). */
+export interface TensorNamePattern {
+  readonly source: string;
+  test(name: string): boolean;
+}
+
 export interface TypeOverride {
-  pattern: RegExp;
+  pattern: TensorNamePattern;
   type: GgmlTypeName;
+}
+
+/** A pattern longer than this is not a tensor name pattern. */
+export const MAX_TENSOR_TYPE_PATTERN_LENGTH = 4096;
+/** Entries in one --tensor-type-file: a recipe has one per tensor; MoE models have a few thousand. */
+export const MAX_TENSOR_TYPE_ENTRIES = 65_536;
+
+/**
+ * User patterns run in RE2's linear time, never in a backtracking engine: a pattern such as
+ * (.*)*(.*)*x would otherwise take exponential time on a long name. RE2 refuses what it cannot
+ * match in linear time (backreferences, lookarounds); llama-quantize's patterns do not need them.
+ */
+export function compileTensorNamePattern(source: string, where: string): TensorNamePattern {
+  if (source.length > MAX_TENSOR_TYPE_PATTERN_LENGTH) throw new Error(`${where}: the pattern is ${source.length} characters long (at most ${MAX_TENSOR_TYPE_PATTERN_LENGTH})`);
+  let compiled: RE2JS;
+  try {
+    compiled = RE2JS.compile(source);
+  } catch (e) {
+    throw new Error(`${where}: invalid pattern (${(e as Error).message}; backreferences and lookarounds are not supported)`);
+  }
+  return { source, test: (name) => compiled.matcher(name).find() };
 }
 
 export interface ChooseTypesOptions {
@@ -44,27 +72,26 @@ export function chooseTensorTypes(plan: ModelPlan, options: ChooseTypesOptions):
   return new Map(plan.tensors.map((t) => [t.ggufName, chooseTensorType(t, options)]));
 }
 
-/** Parses llama-quantize's `--tensor-type NAME=TYPE` (the name, up to the first "=", is a regex, lower-cased). */
-export function parseTypeOverride(text: string, parseType: (s: string) => GgmlTypeName | undefined): TypeOverride {
+/**
+ * Parses llama-quantize's `--tensor-type NAME=TYPE` (the name, up to the first "=", is a regex,
+ * lower-cased). `label` says where the entry came from in errors.
+ */
+export function parseTypeOverride(text: string, parseType: (s: string) => GgmlTypeName | undefined, label = '--tensor-type'): TypeOverride {
+  const shown = text.length > 80 ? `${text.slice(0, 80)}…` : text;
+  const where = `${label} "${shown}"`;
   const eq = text.indexOf('=');
-  if (eq <= 0 || eq === text.length - 1) {
-    throw new Error(`--tensor-type "${text}": expected PATTERN=TYPE, e.g. "attn_v=q8_0"`);
-  }
-  const source = text.slice(0, eq).toLowerCase();
-  const type = parseType(text.slice(eq + 1));
-  if (!type) throw new Error(`--tensor-type "${text}": unknown type "${text.slice(eq + 1)}"`);
-  let pattern: RegExp;
-  try {
-    pattern = new RegExp(source);
-  } catch (e) {
-    throw new Error(`--tensor-type "${text}": invalid pattern (${(e as Error).message})`);
-  }
-  return { pattern, type };
+  if (eq <= 0 || eq === text.length - 1) throw new Error(`${where}: expected PATTERN=TYPE, e.g. "attn_v=q8_0"`);
+  const typeText = text.slice(eq + 1);
+  const type = parseType(typeText);
+  if (!type) throw new Error(`${where}: unknown type "${typeText.slice(0, 40)}"`);
+  return { pattern: compileTensorNamePattern(text.slice(0, eq).toLowerCase(), where), type };
 }
 
 /** A llama-quantize --tensor-type-file: NAME=TYPE entries separated by spaces or newlines. */
-export function parseTypeOverrideFile(text: string, parseType: (s: string) => GgmlTypeName | undefined): TypeOverride[] {
-  return text.split(/\s+/).filter(Boolean).map((entry) => parseTypeOverride(entry, parseType));
+export function parseTypeOverrideFile(text: string, parseType: (s: string) => GgmlTypeName | undefined, label = '--tensor-type-file'): TypeOverride[] {
+  const entries = text.split(/\s+/).filter(Boolean);
+  if (entries.length > MAX_TENSOR_TYPE_ENTRIES) throw new Error(`${label}: ${entries.length} entries (at most ${MAX_TENSOR_TYPE_ENTRIES})`);
+  return entries.map((entry, i) => parseTypeOverride(entry, parseType, `${label} entry ${i + 1}`));
 }
 
 export interface SizeSummary {

@@ -48,7 +48,7 @@ export async function parseSafetensorsHeader(source: ByteSource): Promise<Safete
     if (name === METADATA_KEY) metadata = checkMetadata(file, entry);
     else tensors.push(checkTensorEntry(file, name, entry, dataStart, dataSize, source.size));
   }
-  checkNoOverlap(file, tensors, dataStart);
+  checkTiling(file, tensors, dataStart, dataSize);
   return { fileName: file, fileSize: source.size, headerByteLength, dataStart, tensors, metadata };
 }
 
@@ -101,15 +101,24 @@ function checkTensorEntry(file: string, name: string, entry: unknown, dataStart:
   return { file, name, dtype, shape: shape as number[], offset: dataStart + begin, byteLength: end - begin };
 }
 
-function checkNoOverlap(file: string, tensors: SourceTensor[], dataStart: number): void {
-  const byStart = tensors.filter((t) => t.byteLength > 0).sort((a, b) => a.offset - b.offset);
-  for (let i = 1; i < byStart.length; i++) {
-    const prev = byStart[i - 1]!;
-    const cur = byStart[i]!;
-    if (cur.offset < prev.offset + prev.byteLength) {
-      const range = (t: SourceTensor) => `[${t.offset - dataStart}, ${t.offset - dataStart + t.byteLength}]`;
-      throw new Error(`${file}: tensor "${cur.name}" data_offsets ${range(cur)} overlap tensor "${prev.name}" ${range(prev)}`);
-    }
+/**
+ * The reference implementation (the safetensors crate, which the converter reads through) accepts
+ * only data areas that the tensors tile exactly: sorted by offset, each starting where the last
+ * ended, the last ending at the end of the file. Gaps, overlaps and trailing bytes are refused.
+ */
+function checkTiling(file: string, tensors: SourceTensor[], dataStart: number, dataSize: number): void {
+  const range = (t: SourceTensor) => `[${t.offset - dataStart}, ${t.offset - dataStart + t.byteLength}]`;
+  const byStart = [...tensors].sort((a, b) => a.offset - b.offset || a.byteLength - b.byteLength);
+  let end = dataStart;
+  let previous: SourceTensor | undefined;
+  for (const t of byStart) {
+    if (t.offset < end) throw new Error(`${file}: tensor "${t.name}" data_offsets ${range(t)} overlap tensor "${previous!.name}" ${range(previous!)}`);
+    if (t.offset > end) throw new Error(`${file}: tensor "${t.name}" data_offsets ${range(t)} leave a gap after offset ${end - dataStart} (tensors must fill the data area in order)`);
+    end = t.offset + t.byteLength;
+    previous = t;
+  }
+  if (end !== dataStart + dataSize) {
+    throw new Error(`${file}: ${dataStart + dataSize - end} bytes follow the last tensor's data (data_offsets must end where the file ends)`);
   }
 }
 

@@ -2,6 +2,7 @@
 // finds them (first tokenizer.json + tokenizer_config.json, then config.json; the first value wins),
 // and in the order it writes them: ids in discovery order, then flags, then the template.
 import type { GgufKv } from '../gguf/gguf-value.ts';
+import { isPlainObject } from '../json-input.ts';
 import type { TokenizerConfigJson, TokenizerJson } from './tokenizer-json.ts';
 
 type SpecialKind = 'bos' | 'eos' | 'unk' | 'sep' | 'pad' | 'cls' | 'mask' | 'eot' | 'eom';
@@ -43,6 +44,9 @@ export interface SpecialVocabInputs {
   /** chat_template.json's "chat_template", when the folder has one. */
   chatTemplateJson?: unknown;
   tokenCount: number;
+  /** Shown in errors: where tokenizer_config.json and config.json came from. */
+  tokenizerConfigLabel?: string;
+  configLabel?: string;
 }
 
 export function findSpecialVocab(inputs: SpecialVocabInputs): SpecialVocab {
@@ -50,9 +54,10 @@ export function findSpecialVocab(inputs: SpecialVocabInputs): SpecialVocab {
   const tc: TokenizerConfigJson | undefined = inputs.tokenizerConfig ? { ...inputs.tokenizerConfig } : undefined;
   const kinds = [...DEFAULT_KINDS];
   const result: SpecialVocab = { ids: new Map(), add: new Map(), chatTemplate: undefined };
-  const setId = (kind: SpecialKind, id: unknown) => {
+  // gguf-py's _set_special_token: ids that are not integers are skipped, negative ones refused.
+  const setId = (kind: SpecialKind, id: unknown, from: string) => {
     if (typeof id !== 'number' || !Number.isInteger(id)) return;
-    if (id < 0) throw new Error(`special token ${kind}: invalid id ${id}`);
+    if (id < 0) throw new Error(`${from}: special token ${kind} has the invalid id ${id}`);
     if (id < tokenCount && !result.ids.has(kind)) result.ids.set(kind, id);
   };
   readTemplateProcessing(tokenizer, tc, kinds, result.add);
@@ -67,10 +72,10 @@ export function findSpecialVocab(inputs: SpecialVocabInputs): SpecialVocab {
       const entry = tc[`${kind}_token`];
       const content = typeof entry === 'string' ? entry : (entry as { content?: unknown } | null)?.content;
       if (typeof content !== 'string') continue;
-      setId(kind, added.find((t) => t.content === content)?.id);
+      setId(kind, added.find((t) => t.content === content)?.id, inputs.tokenizerConfigLabel ?? 'tokenizer_config.json');
     }
   }
-  for (const kind of kinds) setId(kind, inputs.config[`${kind}_token_id`]);
+  for (const kind of kinds) setId(kind, Object.hasOwn(inputs.config, `${kind}_token_id`) ? inputs.config[`${kind}_token_id`] : undefined, inputs.configLabel ?? 'config.json');
   return result;
 }
 
@@ -84,7 +89,16 @@ function readTemplateProcessing(tokenizer: TokenizerJson, tc: TokenizerConfigJso
   if (!bos && cls && tc) tc.bos_token = bos = cls;
   if (!eos && sep && tc) tc.eos_token = eos = sep;
   type Piece = { SpecialToken?: { id?: string }; Sequence?: { id?: string } };
-  for (const p of (post.processors ?? [post]) as { type?: string; single?: Piece[]; pair?: Piece[] }[]) {
+  // Only well-formed parts are read; anything else in a hand-edited file is passed over, as a piece
+  // without an id is. (@huggingface/tokenizers refuses a malformed post-processor when it loads.)
+  const objects = <T>(v: unknown): T[] => (Array.isArray(v) ? v.filter(isPlainObject) as T[] : []);
+  const pieces = (v: unknown): Piece[] => objects<Piece>(v).map((p) => ({
+    SpecialToken: isPlainObject(p.SpecialToken) && typeof p.SpecialToken.id === 'string' ? { id: p.SpecialToken.id } : undefined,
+    Sequence: isPlainObject(p.Sequence) && typeof p.Sequence.id === 'string' ? { id: p.Sequence.id } : undefined,
+  }));
+  const processors = Array.isArray(post.processors) ? objects<{ type?: unknown; single?: unknown; pair?: unknown }>(post.processors) : [post as { type?: unknown; single?: unknown; pair?: unknown }];
+  for (const processor of processors) {
+    const p = { type: processor.type, single: pieces(processor.single), pair: pieces(processor.pair) };
     if (p.type === 'RobertaProcessing') {
       add.set('bos', true); add.set('eos', true); add.set('sep', true);
       continue;
@@ -160,6 +174,7 @@ export function chatTemplateKvs(template: ChatTemplate): GgufKv[] {
   const names: string[] = [];
   let fallback: string | undefined;
   for (const choice of template) {
+    if (!isPlainObject(choice)) continue;
     const name = (typeof choice.name === 'string' ? choice.name : '').replace(/[^A-Za-z0-9]/g, '_');
     if (!name || typeof choice.template !== 'string') continue;
     if (name === 'default') fallback = choice.template;

@@ -19,6 +19,8 @@ export interface TokenizerInputs {
   chatTemplateJson?: unknown;
   /** Shown in errors. */
   fileLabel?: string;
+  tokenizerConfigLabel?: string;
+  configLabel?: string;
   /** The model's name for errors (the folder or repo id). */
   modelLabel?: string;
   /** Gemma: tokenizer.ggml.add_space_prefix = false, set after the vocabulary as the converter does. */

@@ -4,6 +4,7 @@ import type { GgufKv } from '../../gguf/gguf-value.ts';
 import type { ModelConfig } from '../config.ts';
 import type { BlockTensorTable } from '../llama-tensor-names.ts';
 import type { PlannedTensor, TensorRole, TensorTransform } from '../plan-types.ts';
+import type { ShapeRules } from '../tensor-shapes.ts';
 
 export interface ArchitectureSpec {
   /** general.architecture and the key prefix, e.g. "qwen3". */
@@ -19,6 +20,8 @@ export interface ArchitectureSpec {
   hparamKvs(config: ModelConfig): GgufKv[];
   /** Tensors the converter computes (rope_freqs). */
   generatedTensors?(config: ModelConfig): PlannedTensor[];
+  /** How this family's tensor shapes follow from its hyperparameters, where it differs from Llama's. */
+  shapeRules?: ShapeRules;
   /** Gemma 3 cuts token_embd to the tokenizer's real vocabulary. */
   truncatesEmbeddingToVocab?: boolean;
   tokenizer: {

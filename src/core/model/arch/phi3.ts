@@ -37,5 +37,6 @@ export const PHI3: ArchitectureSpec = {
   transformOf: noTransform,
   requiredBlockSuffixes: () => blockSuffixes('attn_norm', 'attn_qkv', 'attn_output', 'ffn_norm', 'ffn_up', 'ffn_down'),
   hparamKvs: phi3Kvs,
+  shapeRules: { fusedGateUp: true },
   tokenizer: {},
 };

@@ -1,0 +1,44 @@
+// Every planned tensor's shape against the hyperparameters the GGUF states beside it. llama.cpp's
+// loader creates each tensor with the shape those keys imply and refuses the file when one differs;
+// we refuse it first, naming the tensor and the config.json fields that disagree.
+import type { ModelConfig } from './config.ts';
+import type { PlannedTensor, TensorRole } from './plan-types.ts';
+
+export interface ShapeRules {
+  /** Phi-3 keeps gate and up fused in ffn_up: 2 × intermediate_size rows. */
+  fusedGateUp?: boolean;
+}
+
+function expectedNe(role: TensorRole, c: ModelConfig, rules: ShapeRules): { ne: number[]; fields: string } | null {
+  const headDim = c.headDim ?? c.hiddenSize / c.headCount;
+  const q = c.headCount * headDim;
+  const kv = c.headCountKv * headDim;
+  const dims = `hidden_size ${c.hiddenSize}, num_attention_heads ${c.headCount}, num_key_value_heads ${c.headCountKv}, head_dim ${headDim}`;
+  const ff = `hidden_size ${c.hiddenSize}, intermediate_size ${c.intermediateSize}`;
+  switch (role) {
+    case 'output': return { ne: [c.hiddenSize, c.vocabSize], fields: `hidden_size ${c.hiddenSize}, vocab_size ${c.vocabSize}` };
+    case 'output_norm': case 'attn_norm': case 'ffn_norm': case 'post_attention_norm': case 'post_ffw_norm':
+      return { ne: [c.hiddenSize], fields: `hidden_size ${c.hiddenSize}` };
+    case 'attn_q': return { ne: [c.hiddenSize, q], fields: dims };
+    case 'attn_k': case 'attn_v': return { ne: [c.hiddenSize, kv], fields: dims };
+    case 'attn_qkv': return { ne: [c.hiddenSize, q + 2 * kv], fields: dims };
+    case 'attn_output': return { ne: [q, c.hiddenSize], fields: dims };
+    case 'attn_q_norm': case 'attn_k_norm': return { ne: [headDim], fields: dims };
+    case 'attn_q_bias': return { ne: [q], fields: dims };
+    case 'attn_k_bias': case 'attn_v_bias': return { ne: [kv], fields: dims };
+    case 'ffn_gate': return { ne: [c.hiddenSize, c.intermediateSize], fields: ff };
+    case 'ffn_up': return { ne: [c.hiddenSize, (rules.fusedGateUp ? 2 : 1) * c.intermediateSize], fields: ff };
+    case 'ffn_down': return { ne: [c.intermediateSize, c.hiddenSize], fields: ff };
+    default: return null; // token_embd is checked against vocab_size where it is planned; rope_freqs is generated
+  }
+}
+
+export function checkTensorShapes(tensors: readonly PlannedTensor[], config: ModelConfig, rules: ShapeRules): void {
+  for (const t of tensors) {
+    const want = expectedNe(t.role, config, rules);
+    if (want && want.ne.join() !== t.ne.join()) {
+      const hfShape = [...want.ne].reverse();
+      throw new Error(`${t.source.file}: tensor "${t.hfName}" has shape [${t.source.shape.join(', ')}], but ${config.file} (${want.fields}) implies [${hfShape.join(', ')}]; llama.cpp would refuse the file`);
+    }
+  }
+}

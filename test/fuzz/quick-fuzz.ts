@@ -1,0 +1,22 @@
+// The quick mode of the fuzzing suite for `npm test`: a few thousand seeded cases per target,
+// each test file taking a share of the targets so that vitest's two workers split the time.
+// `npm run fuzz` is the long run (see main.ts). QUANT_STUDIO_FUZZ_CASES changes the count.
+import { expect, it } from 'vitest';
+import { DEFECTS } from './fuzz-types.ts';
+import { formatReport, runFuzz } from './run-fuzz.ts';
+
+export const QUICK_CASES = Number(process.env.QUANT_STUDIO_FUZZ_CASES ?? 2000);
+
+export function quickFuzz(targets: readonly string[]): void {
+  it(`${targets.join(', ')}: ${QUICK_CASES} cases each end in acceptance or a clean error`, async () => {
+    const reports = await runFuzz({ targets, cases: QUICK_CASES, seed: 20261202 });
+    const table = formatReport(reports);
+    for (const r of reports) {
+      const examples = r.examples.map((e) => `  #${e.index} ${e.outcome}: ${e.detail}`).join('\n');
+      for (const defect of DEFECTS) expect(r.counts[defect], `${r.target}: ${defect}\n${table}\n${examples}`).toBe(0);
+      // A generator that never gets past the first check, or never trips one, tests nothing.
+      expect(r.counts.accepted, `${r.target} accepted no case\n${table}`).toBeGreaterThan(0);
+      expect(r.counts['clean error'], `${r.target} refused no case\n${table}`).toBeGreaterThan(0);
+    }
+  });
+}
