@@ -68,8 +68,8 @@ function parseCandidate(value: unknown, where: string): CandidateCost {
   const type = c.oneOf<GgmlTypeName>('type', GGML_TYPE_NAMES, 'a ggml type name');
   const measuredKld = c.optionalNumber('measuredKld');
   return {
-    type, bytes: c.integer('bytes', 0, Number.MAX_SAFE_INTEGER), weightedError: c.number('weightedError'),
-    ...(measuredKld !== null ? { measuredKld } : {}), kld: c.number('kld'), basis: c.oneOf<CostBasis>('basis', COST_BASES, 'measured, fitted or prior'),
+    type, bytes: c.integer('bytes', 0, Number.MAX_SAFE_INTEGER), weightedError: c.number('weightedError', 0),
+    ...(measuredKld !== null ? { measuredKld } : {}), kld: c.number('kld', 0), basis: c.oneOf<CostBasis>('basis', COST_BASES, 'measured, fitted or prior'),
   };
 }
 
