@@ -14,6 +14,7 @@ import { planModel } from '../../core/model/plan-model.ts';
 import { NodeFileSource, nodeModelFiles } from '../../io/node-files.node.ts';
 import { parseCommandArgs } from '../args.ts';
 import { CliError } from '../cli-error.ts';
+import { clearProgressLine } from '../progress.ts';
 import { positiveInt } from './imatrix.ts';
 
 function formatReport(r: KldReport): string {
@@ -84,7 +85,7 @@ export async function evalCommand(args: string[]): Promise<void> {
         contextSize, maxChunks, bos: tokenizer.bos,
         // Default: llama.cpp's CPU numerics, so the figures compare with llama-perplexity's.
         llamaCpuNumerics: !values['exact-f32'],
-        onProgress: (stage, done, total) => { if (!values.json) process.stderr.write(`\r${stage}: ${done}/${total} chunks`); },
+        onProgress: (stage, done, total) => { if (process.stderr.isTTY) process.stderr.write(`\r${stage}: ${done}/${total} chunks`); },
       },
     );
     let choices: Record<string, unknown> | null = null;
@@ -103,6 +104,7 @@ export async function evalCommand(args: string[]): Promise<void> {
       );
       choices = { questions: tasks.length, flips: r.flips, ...flipDirections(tasks, r), baseCorrect: r.baseCorrect ?? null, quantCorrect: r.quantCorrect ?? null };
     }
+    process.stderr.write(clearProgressLine());
     if (values.json) process.stdout.write(`${JSON.stringify({ chunks, contextSize, ...report, ...(choices ? { choices } : {}) }, null, 2)}\n`);
     else {
       process.stdout.write(`\n${chunks} chunks of ${contextSize} tokens, ${report.positions} scored positions\n${formatReport(report)}\n`);
