@@ -5,13 +5,11 @@ import { GGML_TYPES } from '../../core/ggml-type.ts';
 import { withOutputFiles } from '../../io/node-sink.node.ts';
 import { parseBackend, parseCommandArgs, requireType } from '../args.ts';
 import { openBackend } from '../backend.ts';
-import { CliError } from '../cli-error.ts';
+import { CliError, inputFailure } from '../cli-error.ts';
 import { checkOutputPaths, namedPaths } from '../output-paths.ts';
 
 async function readFloat32File(file: string, what: string): Promise<Float32Array> {
-  const bytes = await readFile(file).catch((e: Error) => {
-    throw new CliError(`${what} ${file}: ${e.message}`);
-  });
+  const bytes = await readFile(file).catch(inputFailure(`${what} ${file}`));
   if (bytes.length % 4 !== 0) throw new CliError(`${what} ${file}: ${bytes.length} bytes is not a whole number of float32 values`);
   const values = new Float32Array(bytes.length / 4);
   new Uint8Array(values.buffer).set(bytes);

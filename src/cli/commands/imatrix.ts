@@ -12,7 +12,7 @@ import { planModel } from '../../core/model/plan-model.ts';
 import { nodeModelFiles } from '../../io/node-files.node.ts';
 import { withOutputFiles } from '../../io/node-sink.node.ts';
 import { parseCommandArgs } from '../args.ts';
-import { CliError } from '../cli-error.ts';
+import { CliError, inputFailure } from '../cli-error.ts';
 import { checkOutputPaths, modelFolderInputs, namedPaths } from '../output-paths.ts';
 import { clearProgressLine } from '../progress.ts';
 
@@ -24,7 +24,7 @@ async function readCalibrationDocuments(chatPath: string | undefined, defaultSet
   const documents: CalibrationDocument[] = [];
   const datasets: string[] = [];
   if (chatPath) {
-    const content = await readFile(chatPath, 'utf8').catch((e: Error) => { throw new CliError(`--chat ${chatPath}: ${e.message}`); });
+    const content = await readFile(chatPath, 'utf8').catch(inputFailure(`--chat ${chatPath}`));
     documents.push(...parseCalibrationJsonl(content, chatPath));
     datasets.push(chatPath);
   }
@@ -64,7 +64,7 @@ export async function imatrixCommand(args: string[]): Promise<void> {
   await checkOutputPaths([{ label: '-o', path: output }], [
     ...(await modelFolderInputs(positionals[0]!)), ...namedPaths('--text', values.text), ...namedPaths('--chat', values.chat),
   ]);
-  const text = values.text === undefined ? undefined : await readFile(values.text, 'utf8').catch((e: Error) => { throw new CliError(`--text ${values.text}: ${e.message}`); });
+  const text = values.text === undefined ? undefined : await readFile(values.text, 'utf8').catch(inputFailure(`--text ${values.text}`));
   const calibration = await readCalibrationDocuments(values.chat, defaultSet);
   const summary = await withOutputFiles([output], async (out) => {
     const files = await nodeModelFiles(positionals[0]!);

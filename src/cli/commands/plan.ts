@@ -24,7 +24,7 @@ import { chooseMixTypes, MIXES } from '../../core/recipe/llama-mixes.ts';
 import { withOutputFiles } from '../../io/node-sink.node.ts';
 import { parseBackend, parseCommandArgs, parseMix } from '../args.ts';
 import { openBackend, type Backend } from '../backend.ts';
-import { CliError } from '../cli-error.ts';
+import { CliError, inputFailure } from '../cli-error.ts';
 import { openModelSource } from '../model-source.ts';
 import { checkOutputPaths, modelFolderInputs, namedPaths } from '../output-paths.ts';
 import { measureSensitivityInThreads } from '../parallel-sensitivity.ts';
@@ -108,7 +108,7 @@ export async function planCommand(args: string[]): Promise<void> {
       const modelId = positionals[0]!.startsWith('hf://') ? positionals[0]! : `folder:${fingerprint}`;
       let sequences: number[][] = [];
       if (values.text) {
-        const text = await readFile(values.text, 'utf8').catch((e: Error) => { throw new CliError(`--text ${values.text}: ${e.message}`); });
+        const text = await readFile(values.text, 'utf8').catch(inputFailure(`--text ${values.text}`));
         const tokenizer = await loadTextTokenizer(files);
         // The last chunks of the text: a calibration file's head usually fed the imatrix.
         sequences = chunkTokens(tokenizer.encode(text), { contextSize, bos: tokenizer.bos }, `--text ${values.text}`).slice(-chunkCount);

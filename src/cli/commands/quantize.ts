@@ -14,7 +14,7 @@ import { NodeFileSource } from '../../io/node-files.node.ts';
 import { withOutputFiles } from '../../io/node-sink.node.ts';
 import { parseBackend, parseCommandArgs, parseMix } from '../args.ts';
 import { openBackend } from '../backend.ts';
-import { CliError } from '../cli-error.ts';
+import { CliError, inputFailure } from '../cli-error.ts';
 import { openModelSource } from '../model-source.ts';
 import { checkOutputPaths, modelFolderInputs, namedPaths } from '../output-paths.ts';
 import { exportProgressPrinter } from '../progress.ts';
@@ -36,7 +36,7 @@ function asCliError<T>(f: () => T): T {
 
 export async function loadImatrix(file: string): Promise<ImportanceMatrix> {
   const { stat } = await import('node:fs/promises');
-  const size = await stat(file).then((s) => s.size, (e: Error) => { throw new CliError(`--imatrix ${file}: ${e.message}`); });
+  const size = await stat(file).then((s) => s.size, inputFailure(`--imatrix ${file}`));
   const source = new NodeFileSource(file, file, size);
   try {
     return await readImatrix(source);
@@ -70,12 +70,12 @@ export async function quantizeCommand(args: string[]): Promise<void> {
     ...namedPaths('--tensor-type-file', values['tensor-type-file']),
   ]);
   const recipe: Recipe | null = values.recipe
-    ? await readFile(values.recipe, 'utf8').then((text) => asCliError(() => parseRecipe(text, values.recipe!)), (e: Error) => { throw new CliError(`--recipe ${values.recipe}: ${e.message}`); })
+    ? await readFile(values.recipe, 'utf8').then((text) => asCliError(() => parseRecipe(text, values.recipe!)), inputFailure(`--recipe ${values.recipe}`))
     : null;
   const mix = recipe ? recipe.baseMix : parseMix(values.type);
   const overrides: TypeOverride[] = (values['tensor-type'] ?? []).map((t) => asCliError(() => parseTypeOverride(t, parseGgmlTypeName)));
   for (const file of values['tensor-type-file'] ?? []) {
-    const text = await readFile(file, 'utf8').catch((e: Error) => { throw new CliError(`--tensor-type-file ${file}: ${e.message}`); });
+    const text = await readFile(file, 'utf8').catch(inputFailure(`--tensor-type-file ${file}`));
     overrides.push(...asCliError(() => parseTypeOverrideFile(text, parseGgmlTypeName)));
   }
   const outputTensorType = optionalType(values['output-tensor-type'], '--output-tensor-type');
