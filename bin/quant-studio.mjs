@@ -3,4 +3,4 @@
 import './register-ts.mjs';
 
 const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2), { ownsProcess: true });

@@ -3,6 +3,8 @@
 // (SwiftShader) the CPU path is faster. The CPU path quantizes on a pool of worker threads
 // (QUANT_STUDIO_THREADS, default one per core), which also leaves the main thread free to
 // download, hash and decode the next rows meanwhile.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { RowQuantizer } from '../core/quant/row-quantizer.ts';
 import { createParallelRowQuantizer } from '../io/parallel-quantizer.node.ts';
 import type { BackendChoice } from './args.ts';
@@ -37,8 +39,25 @@ function isSoftwareAdapter(info: GPUAdapterInfo): boolean {
   return text.includes('swiftshader') || text.includes('llvmpipe') || text.includes('lavapipe');
 }
 
+/**
+ * Whether the Vulkan loader Dawn needs on Linux can be found. Without it Dawn finds no adapter and
+ * prints its own warning (with a native stack) on stderr, which "auto" must not leave in the
+ * output of a command that then runs on the CPU anyway.
+ */
+function vulkanLoaderFound(env: NodeJS.ProcessEnv): boolean {
+  if (process.platform !== 'linux') return true;
+  const dirs = [...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), '/lib', '/lib64', '/usr/lib', '/usr/lib64', '/usr/local/lib'];
+  if (dirs.some((dir) => existsSync(path.join(dir, 'libvulkan.so.1')))) return true;
+  try {
+    return readFileSync('/etc/ld.so.cache').includes('libvulkan.so.1');
+  } catch {
+    return true; // No cache to consult: let Dawn look.
+  }
+}
+
 export async function openBackend(choice: BackendChoice): Promise<Backend> {
   if (choice === 'cpu') return cpuBackend();
+  if (choice === 'auto' && !vulkanLoaderFound(process.env)) return cpuBackend();
   const { create, globals } = await import('webgpu');
   Object.assign(globalThis, globals);
   // Dawn crashes if its GPU object is collected while devices live: keep it on globalThis.

@@ -5,6 +5,9 @@ import { imatrixCommand } from './commands/imatrix.ts';
 import { inspectCommand } from './commands/inspect.ts';
 import { planCommand } from './commands/plan.ts';
 import { quantizeCommand } from './commands/quantize.ts';
+import { errorLine, foldMessage } from './error-line.ts';
+import { clearProgressLine } from './progress.ts';
+import { exitOnSignals } from './signals.ts';
 
 const USAGE = `usage:
   quant-studio inspect <source> [--type MIX] [--json]
@@ -37,7 +40,15 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   plan: planCommand,
 };
 
-export async function main(argv: string[]): Promise<number> {
+export interface MainOptions {
+  /**
+   * main() is the whole process (bin/quant-studio.mjs): an error that escapes the command (an
+   * unhandled rejection) also removes the partial files and exits with one line. Off in-process.
+   */
+  ownsProcess?: boolean;
+}
+
+export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${USAGE}\n`);
@@ -45,16 +56,18 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    process.stderr.write(`quant-studio: unknown command "${name}"\n${USAGE}\n`);
+    process.stderr.write(`quant-studio: unknown command "${foldMessage(name)}"; quant-studio --help lists the commands\n`);
     return 2;
   }
+  const removeSignalHandlers = exitOnSignals(name, options.ownsProcess ?? false);
   try {
     await command(rest);
     return 0;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`quant-studio ${name}: ${message}\n`);
+    process.stderr.write(`${clearProgressLine()}${errorLine(name, error)}\n`);
     if (process.env.QUANT_STUDIO_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return 1;
+  } finally {
+    removeSignalHandlers();
   }
 }

@@ -16,3 +16,8 @@ export function exportProgressPrinter(stream: NodeJS.WriteStream = process.stder
     if (p.tensorsDone === p.tensorCount) stream.write('\n');
   };
 }
+
+/** What ends a progress line on a terminal before another line is written; nothing on a pipe. */
+export function clearProgressLine(stream: NodeJS.WriteStream = process.stderr): string {
+  return stream.isTTY ? '\r\x1b[2K' : '';
+}

@@ -3,6 +3,7 @@
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { ByteSource, ModelFiles } from '../core/bytes-io.ts';
+import { describeFileError } from './node-system-error.node.ts';
 
 export class NodeFileSource implements ByteSource {
   private handle: Promise<FileHandle> | null = null;
@@ -45,7 +46,7 @@ export async function nodeModelFiles(dir: string): Promise<NodeModelFiles> {
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (e) {
-    throw new Error(`cannot read model folder ${dir}: ${(e as Error).message}`);
+    throw describeFileError(`cannot read model folder ${dir}`, e);
   }
   const sources = new Map<string, NodeFileSource>();
   for (const entry of entries) {

@@ -13,7 +13,8 @@ import { readGgufInfo } from '../../core/gguf/read-gguf.ts';
 import { planModel } from '../../core/model/plan-model.ts';
 import { NodeFileSource, nodeModelFiles } from '../../io/node-files.node.ts';
 import { parseCommandArgs } from '../args.ts';
-import { CliError } from '../cli-error.ts';
+import { CliError, inputFailure } from '../cli-error.ts';
+import { clearProgressLine } from '../progress.ts';
 import { positiveInt } from './imatrix.ts';
 
 function formatReport(r: KldReport): string {
@@ -67,9 +68,9 @@ export async function evalCommand(args: string[]): Promise<void> {
   if (!values.text) throw new CliError('--text <file> is required');
   const contextSize = positiveInt(values.ctx, '--ctx', 512)!;
   const maxChunks = positiveInt(values.chunks, '--chunks', undefined);
-  const text = await readFile(values.text, 'utf8').catch((e: Error) => { throw new CliError(`--text ${values.text}: ${e.message}`); });
+  const text = await readFile(values.text, 'utf8').catch(inputFailure(`--text ${values.text}`));
   const quantPath = positionals[1]!;
-  const size = await stat(quantPath).then((s) => s.size, (e: Error) => { throw new CliError(`${quantPath}: ${e.message}`); });
+  const size = await stat(quantPath).then((s) => s.size, inputFailure(`${quantPath}`));
   const files = await nodeModelFiles(positionals[0]!);
   const source = new NodeFileSource(quantPath, quantPath, size);
   try {
@@ -84,12 +85,12 @@ export async function evalCommand(args: string[]): Promise<void> {
         contextSize, maxChunks, bos: tokenizer.bos,
         // Default: llama.cpp's CPU numerics, so the figures compare with llama-perplexity's.
         llamaCpuNumerics: !values['exact-f32'],
-        onProgress: (stage, done, total) => { if (!values.json) process.stderr.write(`\r${stage}: ${done}/${total} chunks`); },
+        onProgress: (stage, done, total) => { if (process.stderr.isTTY) process.stderr.write(`\r${stage}: ${done}/${total} chunks`); },
       },
     );
     let choices: Record<string, unknown> | null = null;
     if (values.choices) {
-      const jsonl = await readFile(values.choices, 'utf8').catch((e: Error) => { throw new CliError(`--choices ${values.choices}: ${e.message}`); });
+      const jsonl = await readFile(values.choices, 'utf8').catch(inputFailure(`--choices ${values.choices}`));
       let tasks;
       try {
         tasks = parseChoiceTasks(jsonl, tokenizer.encode, values.choices);
@@ -103,6 +104,7 @@ export async function evalCommand(args: string[]): Promise<void> {
       );
       choices = { questions: tasks.length, flips: r.flips, ...flipDirections(tasks, r), baseCorrect: r.baseCorrect ?? null, quantCorrect: r.quantCorrect ?? null };
     }
+    process.stderr.write(clearProgressLine());
     if (values.json) process.stdout.write(`${JSON.stringify({ chunks, contextSize, ...report, ...(choices ? { choices } : {}) }, null, 2)}\n`);
     else {
       process.stdout.write(`\n${chunks} chunks of ${contextSize} tokens, ${report.positions} scored positions\n${formatReport(report)}\n`);

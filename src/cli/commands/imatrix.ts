@@ -1,6 +1,6 @@
 // quant-studio imatrix: llama-imatrix's importance matrix from a Hugging Face folder, on the CPU
 // reference forward, written in llama.cpp's GGUF imatrix format.
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { assembleCalibrationStream, chatTemplateFromMetadata, checkDefaultSetBytes, defaultSetDatasetName, loadCalibrationTokenizer, parseCalibrationJsonl, type CalibrationDocument, type CalibrationManifest } from '../../core/calibration/index.ts';
 import { forwardModelFromPlan } from '../../core/forward/forward-model.ts';
@@ -10,8 +10,11 @@ import { collectImatrix } from '../../core/imatrix/collect.ts';
 import { imatrixGgufBytes } from '../../core/imatrix/write-imatrix-gguf.ts';
 import { planModel } from '../../core/model/plan-model.ts';
 import { nodeModelFiles } from '../../io/node-files.node.ts';
+import { withOutputFiles } from '../../io/node-sink.node.ts';
 import { parseCommandArgs } from '../args.ts';
-import { CliError } from '../cli-error.ts';
+import { CliError, inputFailure } from '../cli-error.ts';
+import { checkOutputPaths, modelFolderInputs, namedPaths } from '../output-paths.ts';
+import { clearProgressLine } from '../progress.ts';
 
 /** public/calibration/, served to the studio and read from here by the CLI. */
 const CALIBRATION_DIR = path.resolve(import.meta.dirname, '../../../public/calibration');
@@ -21,7 +24,7 @@ async function readCalibrationDocuments(chatPath: string | undefined, defaultSet
   const documents: CalibrationDocument[] = [];
   const datasets: string[] = [];
   if (chatPath) {
-    const content = await readFile(chatPath, 'utf8').catch((e: Error) => { throw new CliError(`--chat ${chatPath}: ${e.message}`); });
+    const content = await readFile(chatPath, 'utf8').catch(inputFailure(`--chat ${chatPath}`));
     documents.push(...parseCalibrationJsonl(content, chatPath));
     datasets.push(chatPath);
   }
@@ -57,33 +60,40 @@ export async function imatrixCommand(args: string[]): Promise<void> {
   if (!values.output) throw new CliError('-o <out.imatrix.gguf> is required');
   const contextSize = positiveInt(values.ctx, '--ctx', 512)!;
   const maxChunks = positiveInt(values.chunks, '--chunks', undefined);
-  const text = values.text === undefined ? undefined : await readFile(values.text, 'utf8').catch((e: Error) => { throw new CliError(`--text ${values.text}: ${e.message}`); });
+  const output = values.output;
+  await checkOutputPaths([{ label: '-o', path: output }], [
+    ...(await modelFolderInputs(positionals[0]!)), ...namedPaths('--text', values.text), ...namedPaths('--chat', values.chat),
+  ]);
+  const text = values.text === undefined ? undefined : await readFile(values.text, 'utf8').catch(inputFailure(`--text ${values.text}`));
   const calibration = await readCalibrationDocuments(values.chat, defaultSet);
-  const files = await nodeModelFiles(positionals[0]!);
-  try {
-    const plan = await planModel(files);
-    const tokenizer = await loadTextTokenizer(files);
-    let tokens = text === undefined ? [] : tokenizer.encode(text);
-    const datasets = values.text === undefined ? [] : [values.text];
-    if (calibration.documents.length) {
-      // --text stays one document (its ids unchanged); conversations go through the chat template.
-      const documents: CalibrationDocument[] = text === undefined ? calibration.documents : [{ kind: 'text', text, origin: values.text! }, ...calibration.documents];
-      tokens = assembleCalibrationStream(documents, await loadCalibrationTokenizer(files), {
-        chatTemplate: chatTemplateFromMetadata(plan.metadata),
-        templateLabel: `${files.label} chat template`,
-        onWarning: (message) => process.stderr.write(`imatrix: warning: ${message}\n`),
-      }).tokens;
-      datasets.push(...calibration.datasets);
+  const summary = await withOutputFiles([output], async (out) => {
+    const files = await nodeModelFiles(positionals[0]!);
+    try {
+      const plan = await planModel(files);
+      const tokenizer = await loadTextTokenizer(files);
+      let tokens = text === undefined ? [] : tokenizer.encode(text);
+      const datasets = values.text === undefined ? [] : [values.text];
+      if (calibration.documents.length) {
+        // --text stays one document (its ids unchanged); conversations go through the chat template.
+        const documents: CalibrationDocument[] = text === undefined ? calibration.documents : [{ kind: 'text', text, origin: values.text! }, ...calibration.documents];
+        tokens = assembleCalibrationStream(documents, await loadCalibrationTokenizer(files), {
+          chatTemplate: chatTemplateFromMetadata(plan.metadata),
+          templateLabel: `${files.label} chat template`,
+          onWarning: (message) => process.stderr.write(`imatrix: warning: ${message}\n`),
+        }).tokens;
+        datasets.push(...calibration.datasets);
+      }
+      const started = performance.now();
+      const progress = process.stderr.isTTY ? (done: number, total: number) => process.stderr.write(`\rimatrix: ${done}/${total} chunks`) : undefined;
+      const stats = await collectImatrix(forwardModelFromPlan(plan), planWeights(plan, files), tokens, {
+        contextSize, maxChunks, bos: tokenizer.bos, onProgress: progress,
+      });
+      const seconds = (performance.now() - started) / 1000;
+      await out.write(output, imatrixGgufBytes(stats, datasets));
+      return `imatrix: ${stats.entries.size} entries, ${stats.chunkCount} chunks of ${contextSize} tokens (${Math.round((stats.chunkCount * contextSize) / seconds)} tokens/s) -> ${output}`;
+    } finally {
+      await files.close();
     }
-    const started = performance.now();
-    const stats = await collectImatrix(forwardModelFromPlan(plan), planWeights(plan, files), tokens, {
-      contextSize, maxChunks, bos: tokenizer.bos,
-      onProgress: (done, total) => process.stderr.write(`\rimatrix: ${done}/${total} chunks`),
-    });
-    const seconds = (performance.now() - started) / 1000;
-    await writeFile(values.output, imatrixGgufBytes(stats, datasets));
-    process.stderr.write(`\nimatrix: ${stats.entries.size} entries, ${stats.chunkCount} chunks of ${contextSize} tokens (${Math.round((stats.chunkCount * contextSize) / seconds)} tokens/s) -> ${values.output}\n`);
-  } finally {
-    await files.close();
-  }
+  });
+  process.stderr.write(`${clearProgressLine()}${summary}\n`);
 }

@@ -2,7 +2,7 @@
 // (cached in --sensitivity FILE), then chooses each tensor's type to minimise the predicted KL
 // divergence under a size budget, and writes the recipe (and, on request, the same choices as
 // llama-quantize's --tensor-type-file).
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { allocateTypes, type AllocationTarget } from '../../core/dynamic/allocate.ts';
@@ -21,10 +21,12 @@ import { parseGgmlTypeName, type GgmlTypeName } from '../../core/ggml-type.ts';
 import { imatrixMetadata } from '../../core/imatrix/imatrix-metadata.ts';
 import { planModel } from '../../core/model/plan-model.ts';
 import { chooseMixTypes, MIXES } from '../../core/recipe/llama-mixes.ts';
+import { withOutputFiles } from '../../io/node-sink.node.ts';
 import { parseBackend, parseCommandArgs, parseMix } from '../args.ts';
-import { openBackend } from '../backend.ts';
-import { CliError } from '../cli-error.ts';
+import { openBackend, type Backend } from '../backend.ts';
+import { CliError, inputFailure } from '../cli-error.ts';
 import { openModelSource } from '../model-source.ts';
+import { checkOutputPaths, modelFolderInputs, namedPaths } from '../output-paths.ts';
 import { measureSensitivityInThreads } from '../parallel-sensitivity.ts';
 import { loadImatrix } from './quantize.ts';
 import { positiveInt } from './imatrix.ts';
@@ -82,80 +84,96 @@ export async function planCommand(args: string[]): Promise<void> {
   const threadsWanted = threadCount(values.threads);
   const contextSize = positiveInt(values.ctx, '--ctx', 128)!;
   const chunkCount = positiveInt(values.chunks, '--chunks', 8)!;
+  const backendChoice = parseBackend(values.backend);
+  const output = values.output;
+  const typeFile = values['tensor-type-file'];
+  const outputs = [output, ...(typeFile ? [typeFile] : [])];
+  // The sensitivity cache is read and rewritten: no input may be it, and no other output.
+  await checkOutputPaths(
+    [{ label: '-o', path: output }, ...namedPaths('--tensor-type-file', typeFile), ...namedPaths('--sensitivity', values.sensitivity)],
+    [...(await modelFolderInputs(positionals[0]!)), ...namedPaths('--imatrix', values.imatrix), ...namedPaths('--text', values.text)],
+  );
   const imatrix = values.imatrix ? await loadImatrix(values.imatrix) : null;
   const version = (JSON.parse(await readFile(PACKAGE_JSON, 'utf8')) as { version: string }).version;
 
-  const files = await openModelSource(positionals[0]!);
-  const backend = await openBackend(parseBackend(values.backend));
-  try {
-    const plan = await planModel(files);
-    for (const name of locks.keys()) if (!plan.tensors.some((t) => t.ggufName === name)) throw new CliError(`--lock ${name}: the model has no such tensor`);
-    const fingerprint = planFingerprint(plan);
-    const modelId = positionals[0]!.startsWith('hf://') ? positionals[0]! : `folder:${fingerprint}`;
-    let sequences: number[][] = [];
-    if (values.text) {
-      const text = await readFile(values.text, 'utf8').catch((e: Error) => { throw new CliError(`--text ${values.text}: ${e.message}`); });
-      const tokenizer = await loadTextTokenizer(files);
-      // The last chunks of the text: a calibration file's head usually fed the imatrix.
-      sequences = chunkTokens(tokenizer.encode(text), { contextSize, bos: tokenizer.bos }, `--text ${values.text}`).slice(-chunkCount);
-    }
-    const key = { model: modelId, calibration: values.text ? hashTokenSequences(sequences) : null, imatrix: imatrix ? hashImportance(imatrix.entries) : null };
-    let table: SensitivityTable | null = null;
-    const wanted = sensitivityCacheKey({ ...key, candidates: [...candidates], measure });
-    if (values.sensitivity && (await stat(values.sensitivity).catch(() => null))) {
-      const cached = parseSensitivityTable(await readFile(values.sensitivity, 'utf8'), values.sensitivity);
-      if (sensitivityCacheKey(cached.key) === wanted) {
-        checkTableFitsPlan(cached, plan, values.sensitivity);
-        table = cached;
+  // The recipe and the tensor-type file are renamed into place together, or neither is.
+  const summary = await withOutputFiles(outputs, async (out) => {
+    const files = await openModelSource(positionals[0]!);
+    let backend: Backend | null = null;
+    try {
+      backend = await openBackend(backendChoice);
+      const plan = await planModel(files);
+      for (const name of locks.keys()) if (!plan.tensors.some((t) => t.ggufName === name)) throw new CliError(`--lock ${name}: the model has no such tensor`);
+      const fingerprint = planFingerprint(plan);
+      const modelId = positionals[0]!.startsWith('hf://') ? positionals[0]! : `folder:${fingerprint}`;
+      let sequences: number[][] = [];
+      if (values.text) {
+        const text = await readFile(values.text, 'utf8').catch(inputFailure(`--text ${values.text}`));
+        const tokenizer = await loadTextTokenizer(files);
+        // The last chunks of the text: a calibration file's head usually fed the imatrix.
+        sequences = chunkTokens(tokenizer.encode(text), { contextSize, bos: tokenizer.bos }, `--text ${values.text}`).slice(-chunkCount);
       }
-      else process.stderr.write(`${values.sensitivity}: made for another model, text, imatrix or candidate list; measuring again\n`);
-    }
-    if (!table) {
-      const started = performance.now();
-      const report = (done: number, total: number, what = '') => { if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2Ksensitivity ${done}/${total} ${what}`); };
-      // A folder is read by every thread itself; a Hub model would be downloaded once per thread.
-      const threads = positionals[0]!.startsWith('hf://') || measure === 'none' ? 1 : threadsWanted;
-      table = threads > 1
-        ? await measureSensitivityInThreads(plan, { folder: positionals[0]!, imatrix: imatrix?.entries ?? null, sequences, key, candidates: [...candidates], measure }, threads, report)
-        : await measureSensitivity({
-          plan, model: forwardModelFromPlan(plan), weights: planWeights(plan, files), quantizer: backend.quantizer,
-          imatrix: imatrix?.entries ?? null, sequences, key, candidates, measure,
-          onProgress: (p) => report(p.done, p.total, `${p.stage} ${p.tensor ?? ''} ${p.type ?? ''}`),
-        });
-      process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}sensitivity measured in ${((performance.now() - started) / 1000).toFixed(1)} s on ${threads} thread${threads === 1 ? '' : 's'}\n`);
-      if (values.sensitivity) await writeFile(values.sensitivity, JSON.stringify(table));
-    }
-    const extraMetadata = imatrix ? imatrixMetadata(imatrix, values.imatrix!) : [];
-    let target: AllocationTarget;
-    if (values['target-mix']) {
-      const mix = parseMix(values['target-mix']);
-      const types = chooseMixTypes(plan, { mix, hasImatrix: imatrix !== null });
-      target = { fileBytes: planGgufLayout(plan, types, MIXES[mix].ftype, extraMetadata).totalBytes };
-    } else if (values['target-size']) {
-      const n = Number(values['target-size']);
-      if (!Number.isInteger(n) || n <= 0) throw new CliError(`--target-size ${values['target-size']}: expected a number of bytes`);
-      target = { fileBytes: n };
-    } else {
-      const x = Number(values['target-bpw']);
-      if (!(x > 0 && x <= 32)) throw new CliError(`--target-bpw ${values['target-bpw']}: expected bits per weight, e.g. 4.5`);
-      target = { bitsPerWeight: x };
-    }
-    // general.file_type is a u32 whatever the mix: any ftype gives the header's size.
-    const allocation = (() => {
-      try {
-        return allocateTypes({ plan, table, target, locked: locks, allowed, fileType: 0, extraMetadata });
-      } catch (e) {
-        throw new CliError((e as Error).message);
+      const key = { model: modelId, calibration: values.text ? hashTokenSequences(sequences) : null, imatrix: imatrix ? hashImportance(imatrix.entries) : null };
+      let table: SensitivityTable | null = null;
+      const wanted = sensitivityCacheKey({ ...key, candidates: [...candidates], measure });
+      if (values.sensitivity && (await stat(values.sensitivity).catch(() => null))) {
+        const cached = parseSensitivityTable(await readFile(values.sensitivity, 'utf8'), values.sensitivity);
+        if (sensitivityCacheKey(cached.key) === wanted) {
+          checkTableFitsPlan(cached, plan, values.sensitivity);
+          table = cached;
+        }
+        else process.stderr.write(`${values.sensitivity}: made for another model, text, imatrix or candidate list; measuring again\n`);
       }
-    })();
-    const recipe = buildRecipe(plan, allocation, {
-      model: modelId, modelFingerprint: fingerprint, imatrix: key.imatrix, calibration: key.calibration, tool: `quant-studio ${version}`,
-    }, target);
-    await writeFile(values.output, `${JSON.stringify(recipe, null, 2)}\n`);
-    if (values['tensor-type-file']) await writeFile(values['tensor-type-file'], recipeTensorTypeFile(recipe));
-    process.stderr.write(`wrote ${values.output}: ${recipe.fileBytes} bytes, ${recipe.bitsPerWeight.toFixed(3)} bpw, predicted KLD ${recipe.predictedKld?.toExponential(3)}, llama-quantize base ${recipe.baseMix}\n`);
-  } finally {
-    backend.dispose();
-    await files.close();
-  }
+      if (!table) {
+        const started = performance.now();
+        const report = (done: number, total: number, what = '') => { if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2Ksensitivity ${done}/${total} ${what}`); };
+        // A folder is read by every thread itself; a Hub model would be downloaded once per thread.
+        const threads = positionals[0]!.startsWith('hf://') || measure === 'none' ? 1 : threadsWanted;
+        table = threads > 1
+          ? await measureSensitivityInThreads(plan, { folder: positionals[0]!, imatrix: imatrix?.entries ?? null, sequences, key, candidates: [...candidates], measure }, threads, report)
+          : await measureSensitivity({
+            plan, model: forwardModelFromPlan(plan), weights: planWeights(plan, files), quantizer: backend.quantizer,
+            imatrix: imatrix?.entries ?? null, sequences, key, candidates, measure,
+            onProgress: (p) => report(p.done, p.total, `${p.stage} ${p.tensor ?? ''} ${p.type ?? ''}`),
+          });
+        process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}sensitivity measured in ${((performance.now() - started) / 1000).toFixed(1)} s on ${threads} thread${threads === 1 ? '' : 's'}\n`);
+        // A cache, kept (written whole) even if the plan fails after it: measuring is the slow part.
+        const cacheFile = values.sensitivity;
+        if (cacheFile) await withOutputFiles([cacheFile], (cache) => cache.write(cacheFile, JSON.stringify(table)));
+      }
+      const extraMetadata = imatrix ? imatrixMetadata(imatrix, values.imatrix!) : [];
+      let target: AllocationTarget;
+      if (values['target-mix']) {
+        const mix = parseMix(values['target-mix']);
+        const types = chooseMixTypes(plan, { mix, hasImatrix: imatrix !== null });
+        target = { fileBytes: planGgufLayout(plan, types, MIXES[mix].ftype, extraMetadata).totalBytes };
+      } else if (values['target-size']) {
+        const n = Number(values['target-size']);
+        if (!Number.isInteger(n) || n <= 0) throw new CliError(`--target-size ${values['target-size']}: expected a number of bytes`);
+        target = { fileBytes: n };
+      } else {
+        const x = Number(values['target-bpw']);
+        if (!(x > 0 && x <= 32)) throw new CliError(`--target-bpw ${values['target-bpw']}: expected bits per weight, e.g. 4.5`);
+        target = { bitsPerWeight: x };
+      }
+      // general.file_type is a u32 whatever the mix: any ftype gives the header's size.
+      const allocation = (() => {
+        try {
+          return allocateTypes({ plan, table, target, locked: locks, allowed, fileType: 0, extraMetadata });
+        } catch (e) {
+          throw new CliError((e as Error).message);
+        }
+      })();
+      const recipe = buildRecipe(plan, allocation, {
+        model: modelId, modelFingerprint: fingerprint, imatrix: key.imatrix, calibration: key.calibration, tool: `quant-studio ${version}`,
+      }, target);
+      await out.write(output, `${JSON.stringify(recipe, null, 2)}\n`);
+      if (typeFile) await out.write(typeFile, recipeTensorTypeFile(recipe));
+      return `wrote ${output}: ${recipe.fileBytes} bytes, ${recipe.bitsPerWeight.toFixed(3)} bpw, predicted KLD ${recipe.predictedKld?.toExponential(3)}, llama-quantize base ${recipe.baseMix}`;
+    } finally {
+      backend?.dispose();
+      await files.close();
+    }
+  });
+  process.stderr.write(`${summary}\n`);
 }

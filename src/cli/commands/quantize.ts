@@ -11,11 +11,12 @@ import { parseTypeOverride, parseTypeOverrideFile, type TypeOverride } from '../
 import { chooseMixTypes, MIXES } from '../../core/recipe/llama-mixes.ts';
 import { parseRecipe, recipeTypes, type Recipe } from '../../core/dynamic/recipe.ts';
 import { NodeFileSource } from '../../io/node-files.node.ts';
-import { nodeFileSink } from '../../io/node-sink.node.ts';
+import { withOutputFiles } from '../../io/node-sink.node.ts';
 import { parseBackend, parseCommandArgs, parseMix } from '../args.ts';
 import { openBackend } from '../backend.ts';
-import { CliError } from '../cli-error.ts';
+import { CliError, inputFailure } from '../cli-error.ts';
 import { openModelSource } from '../model-source.ts';
+import { checkOutputPaths, modelFolderInputs, namedPaths } from '../output-paths.ts';
 import { exportProgressPrinter } from '../progress.ts';
 
 function optionalType(value: string | undefined, flag: string): GgmlTypeName | undefined {
@@ -35,7 +36,7 @@ function asCliError<T>(f: () => T): T {
 
 export async function loadImatrix(file: string): Promise<ImportanceMatrix> {
   const { stat } = await import('node:fs/promises');
-  const size = await stat(file).then((s) => s.size, (e: Error) => { throw new CliError(`--imatrix ${file}: ${e.message}`); });
+  const size = await stat(file).then((s) => s.size, inputFailure(`--imatrix ${file}`));
   const source = new NodeFileSource(file, file, size);
   try {
     return await readImatrix(source);
@@ -63,13 +64,18 @@ export async function quantizeCommand(args: string[]): Promise<void> {
   // A recipe fixes every tensor's type: the mix options would contradict it.
   const mixOptions = ['type', 'tensor-type', 'tensor-type-file', 'output-tensor-type', 'token-embedding-type', 'pure', 'leave-output-tensor'] as const;
   if (values.recipe && mixOptions.some((k) => values[k] !== undefined)) throw new CliError(`--recipe fixes every tensor's type; it cannot be combined with --${mixOptions.find((k) => values[k] !== undefined)}`);
+  const output = values.output;
+  await checkOutputPaths([{ label: '-o', path: output }], [
+    ...(await modelFolderInputs(positionals[0]!)), ...namedPaths('--imatrix', values.imatrix), ...namedPaths('--recipe', values.recipe),
+    ...namedPaths('--tensor-type-file', values['tensor-type-file']),
+  ]);
   const recipe: Recipe | null = values.recipe
-    ? await readFile(values.recipe, 'utf8').then((text) => asCliError(() => parseRecipe(text, values.recipe!)), (e: Error) => { throw new CliError(`--recipe ${values.recipe}: ${e.message}`); })
+    ? await readFile(values.recipe, 'utf8').then((text) => asCliError(() => parseRecipe(text, values.recipe!)), inputFailure(`--recipe ${values.recipe}`))
     : null;
   const mix = recipe ? recipe.baseMix : parseMix(values.type);
   const overrides: TypeOverride[] = (values['tensor-type'] ?? []).map((t) => asCliError(() => parseTypeOverride(t, parseGgmlTypeName)));
   for (const file of values['tensor-type-file'] ?? []) {
-    const text = await readFile(file, 'utf8').catch((e: Error) => { throw new CliError(`--tensor-type-file ${file}: ${e.message}`); });
+    const text = await readFile(file, 'utf8').catch(inputFailure(`--tensor-type-file ${file}`));
     overrides.push(...asCliError(() => parseTypeOverrideFile(text, parseGgmlTypeName, `--tensor-type-file ${file}`)));
   }
   const outputTensorType = optionalType(values['output-tensor-type'], '--output-tensor-type');
@@ -77,33 +83,35 @@ export async function quantizeCommand(args: string[]): Promise<void> {
   const imatrix = values.imatrix ? await loadImatrix(values.imatrix) : null;
   const backendChoice = parseBackend(values.backend);
 
-  const files = await openModelSource(positionals[0]!);
-  const backend = await openBackend(backendChoice);
-  const controller = new AbortController();
-  const onSignal = () => controller.abort(new Error('interrupted'));
-  process.once('SIGINT', onSignal);
-  try {
-    const plan = await planModel(files);
-    const types = asCliError(() => recipe ? recipeTypes(plan, recipe, values.recipe) :
-      chooseMixTypes(plan, {
-        mix, hasImatrix: imatrix !== null, pure: values.pure, overrides, outputTensorType, tokenEmbeddingType,
-        leaveOutputTensor: values['leave-output-tensor'],
-      }),
-    );
-    const sink = files.guardSink(await nodeFileSink(values.output));
-    const started = performance.now();
-    const { bytesWritten } = await exportGguf({
-      plan, types, files, quantizer: backend.quantizer, sink, signal: controller.signal,
-      fileType: MIXES[mix].ftype,
-      imatrix: imatrix?.entries ?? null,
-      extraMetadata: imatrix ? imatrixMetadata(imatrix, values.imatrix!) : [],
-      onProgress: exportProgressPrinter(),
-    });
-    const seconds = (performance.now() - started) / 1000;
-    process.stderr.write(`wrote ${values.output}: ${bytesWritten} bytes, ${plan.tensors.length} tensors, ${mix}, ${seconds.toFixed(2)} s on ${backend.description}\n`);
-  } finally {
-    process.off('SIGINT', onSignal);
-    backend.dispose();
-    await files.close();
-  }
+  // The line is printed once the file is in place.
+  const summary = await withOutputFiles([output], async (out) => {
+    const files = await openModelSource(positionals[0]!);
+    try {
+      const plan = await planModel(files);
+      const types = asCliError(() => recipe ? recipeTypes(plan, recipe, values.recipe) :
+        chooseMixTypes(plan, {
+          mix, hasImatrix: imatrix !== null, pure: values.pure, overrides, outputTensorType, tokenEmbeddingType,
+          leaveOutputTensor: values['leave-output-tensor'],
+        }),
+      );
+      const backend = await openBackend(backendChoice);
+      try {
+        const started = performance.now();
+        const { bytesWritten } = await exportGguf({
+          plan, types, files, quantizer: backend.quantizer, sink: files.guardSink(out.sink(output)),
+          fileType: MIXES[mix].ftype,
+          imatrix: imatrix?.entries ?? null,
+          extraMetadata: imatrix ? imatrixMetadata(imatrix, values.imatrix!) : [],
+          onProgress: exportProgressPrinter(),
+        });
+        const seconds = (performance.now() - started) / 1000;
+        return `wrote ${output}: ${bytesWritten} bytes, ${plan.tensors.length} tensors, ${mix}, ${seconds.toFixed(2)} s on ${backend.description}`;
+      } finally {
+        backend.dispose();
+      }
+    } finally {
+      await files.close();
+    }
+  });
+  process.stderr.write(`${summary}\n`);
 }
