@@ -18,7 +18,9 @@ function describe(error: unknown): string {
   if (error instanceof CliError) return error.message;
   if (isSystemError(error)) return error.path ? `${error.path}: ${systemErrorReason(error)}` : systemErrorReason(error);
   if (ENGINE_ERRORS.has(error.constructor.name)) {
-    return `internal error (${error.name}: ${error.message}); QUANT_STUDIO_DEBUG=1 prints where`;
+    // The engine's words ("Cannot read properties of undefined") mean nothing to the user; the
+    // debug switch prints them with the stack for a bug report.
+    return 'internal error (a bug in quant-studio, not a fault of the input); QUANT_STUDIO_DEBUG=1 prints the details to report';
   }
   return error.message || error.name;
 }

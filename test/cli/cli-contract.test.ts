@@ -88,7 +88,7 @@ describe('every failure is one line on stderr and a non-zero status', () => {
 
   it('says an engine error is an internal error, on one line and without its stack', () => {
     const line = errorLine('plan', new TypeError("Cannot read properties of undefined (reading 'ne')"));
-    expect(line).toBe("quant-studio plan: internal error (TypeError: Cannot read properties of undefined (reading 'ne')); QUANT_STUDIO_DEBUG=1 prints where");
+    expect(line).toBe('quant-studio plan: internal error (a bug in quant-studio, not a fault of the input); QUANT_STUDIO_DEBUG=1 prints the details to report');
     expect(errorLine('plan', new Error('first:\n  second\nthird'))).toBe('quant-studio plan: first: second; third');
     expect(errorLine('plan', new CliError('--ctx 0: expected a positive integer'))).toBe('quant-studio plan: --ctx 0: expected a positive integer');
     const enoent = Object.assign(new Error("ENOENT: no such file or directory, open '/m/config.json'"), { code: 'ENOENT', syscall: 'open', path: '/m/config.json' });

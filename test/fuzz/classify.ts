@@ -5,7 +5,7 @@ import type { Outcome } from './fuzz-types.ts';
 /** Engines say these when an allocation ran away (strings, arrays, buffers past their limits). */
 const MEMORY_SIGNS = /Invalid string length|Array buffer allocation failed|Invalid typed array length|Invalid array length|Invalid array buffer length|out of memory|allocation failed/i;
 /** Phrases of JavaScript's own errors: a parser that lets them through did not check its input. */
-const ENGINE_PHRASES = /Cannot read propert|Cannot set propert|Cannot convert|(?<!object )is not iterable|(?<!something that )is not a function|is not a constructor|is not defined|Offset is outside the bounds|Maximum call stack|Invalid time value|toFixed\(\) digits|Reduce of empty array|\[object Object\]/;
+const ENGINE_PHRASES = /Cannot read propert|Cannot set propert|Cannot convert|(?<!object )is not iterable|(?<!something that )is not a function|is not a constructor|is not defined|Offset is outside the bounds|Maximum call stack|Invalid time value|toFixed\(\) digits|Reduce of empty array|internal error|\[object Object\]/;
 /** Error classes that only the engine throws. */
 const ENGINE_CLASSES = new Set(['TypeError', 'RangeError', 'SyntaxError', 'ReferenceError', 'EvalError', 'URIError', 'AggregateError']);
 

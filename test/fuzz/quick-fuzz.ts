@@ -7,9 +7,11 @@ import { formatReport, runFuzz } from './run-fuzz.ts';
 
 export const QUICK_CASES = Number(process.env.QUANT_STUDIO_FUZZ_CASES ?? 2000);
 
-export function quickFuzz(targets: readonly string[]): void {
-  it(`${targets.join(', ')}: ${QUICK_CASES} cases each end in acceptance or a clean error`, async () => {
-    const reports = await runFuzz({ targets, cases: QUICK_CASES, seed: 20261202 });
+/** `share` scales the count for targets whose cases are slow (a whole CLI run each). */
+export function quickFuzz(targets: readonly string[], share = 1): void {
+  const cases = Math.max(1, Math.round(QUICK_CASES * share));
+  it(`${targets.join(', ')}: ${cases} cases each end in acceptance or a clean error`, async () => {
+    const reports = await runFuzz({ targets, cases, seed: 20261202 });
     const table = formatReport(reports);
     for (const r of reports) {
       const examples = r.examples.map((e) => `  #${e.index} ${e.outcome}: ${e.detail}`).join('\n');

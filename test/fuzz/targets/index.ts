@@ -1,5 +1,6 @@
 // Every fuzz target, in the order the table lists them.
 import type { FuzzTarget } from '../fuzz-types.ts';
+import { cliTarget } from './cli.ts';
 import { ggufTarget } from './gguf.ts';
 import { imatrixGgufTarget, imatrixLegacyTarget } from './imatrix.ts';
 import { configTarget, generationConfigTarget, tokenizerTarget } from './model-files.ts';
@@ -10,7 +11,7 @@ import { calibrationJsonlTarget, chatTemplateTarget, choicesJsonlTarget } from '
 export const FUZZ_TARGETS: readonly FuzzTarget[] = [
   safetensorsHeaderTarget, safetensorsIndexTarget, ggufTarget, imatrixGgufTarget, imatrixLegacyTarget,
   configTarget, generationConfigTarget, tokenizerTarget, chatTemplateTarget, recipeTarget, tensorTypeFileTarget,
-  sensitivityTarget, calibrationJsonlTarget, choicesJsonlTarget,
+  sensitivityTarget, calibrationJsonlTarget, choicesJsonlTarget, cliTarget,
 ];
 
 /** A case's own seed: the run's seed, the target and the case index, mixed (FNV-1a, then a multiply). */
