@@ -284,8 +284,8 @@ export function chooseMixTypes(plan: ModelPlan, options: MixOptions): TensorType
     }
     if (!options.hasImatrix && requiresImatrix(t.ggufName, type, mix)) {
       throw new Error(
-        `${mix} needs an importance matrix (imatrix): tensor "${t.ggufName}" would be ${type}, which llama.cpp only ` +
-          'produces with one. Give --imatrix, or choose another type.',
+        `tensor "${t.ggufName}": ${type} needs an importance matrix (imatrix), and ${mix} makes it ${type}; llama.cpp ` +
+          `only produces ${type} with one. Give an imatrix (--imatrix), or choose another type.`,
       );
     }
     types.set(t.ggufName, type);
