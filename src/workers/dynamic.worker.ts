@@ -51,6 +51,10 @@ export interface RecipesRequest {
 }
 
 let running: AbortController | null = null;
+/** Settles when the running call has finished unwinding (after a cancel, at its next step). */
+let settled: Promise<unknown> = Promise.resolve();
+/** Counts cancels, so a call still waiting for a cancelled one is cancelled too. */
+let cancels = 0;
 const gpuForward = lazyGpuForward('dynamic.worker', 'measure on the CPU', (e) => running?.abort(e));
 
 /** The WebGPU forward's backend for 'gpu'; undefined (the CPU layer replay) otherwise. */
@@ -64,14 +68,23 @@ const quantizer = yieldingQuantizer(cpuRowQuantizer, () => running?.signal, {
 });
 
 async function exclusive<T>(what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  // A cancelled call still unwinding is no reason to refuse the next one (the page cancels the
+  // old model's work and starts the new model's at once): wait for it to let go.
+  const asked = cancels;
+  while (running?.signal.aborted) await settled.catch(() => undefined);
+  if (cancels !== asked) throw new DOMException('The measurement was cancelled', 'AbortError');
   if (running) throw new Error(`dynamic.worker: a measurement is already running; cancel it before ${what}`);
   const controller = new AbortController();
   running = controller;
-  try {
-    return await work(controller.signal);
-  } finally {
-    if (running === controller) running = null;
-  }
+  const done = (async () => {
+    try {
+      return await work(controller.signal);
+    } finally {
+      if (running === controller) running = null;
+    }
+  })();
+  settled = done;
+  return done;
 }
 
 async function withModel<T>(source: WorkerModelSource, signal: AbortSignal, onDownload: ((e: DownloadEvent) => void) | undefined,
@@ -124,6 +137,7 @@ const api = {
 
   /** Stops the running measurement at its next step; the call then rejects. */
   cancel(): void {
+    cancels++;
     running?.abort(new DOMException('The measurement was cancelled', 'AbortError'));
   },
 };
