@@ -213,8 +213,9 @@ export function DynamicPanel() {
             <button type="button" className="button" onClick={() => cancelMeasurement()}>Cancel</button>
           ) : (
             <button type="button" className="button button-primary" disabled={blocker !== null} title={blocker ?? undefined}
-              onClick={() => void measureSensitivityNow(d.table !== null)}>
-              {d.table ? 'Measure again' : 'Measure sensitivity'}
+              onClick={() => void measureSensitivityNow(current)}>
+              {/* Again (afresh) only what is current; other inputs may have stored measurements. */}
+              {current ? 'Measure again' : 'Measure sensitivity'}
             </button>
           )}
         </div>
