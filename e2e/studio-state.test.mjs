@@ -1,8 +1,8 @@
 // The studio's state is true (Chromium, WebGPU on SwiftShader): a sensitivity measurement cannot
 // start during a calibration and ends labelled with the imatrix it was measured with, by content
 // (a different imatrix of the same file name is another input, in the cache too); opening another
-// model during a measurement cancels it, its results never reach the new model, and the next
-// measurement runs to the end; a type that needs an importance matrix is refused up front in the
+// model during a measurement cancels it, its results (and an imatrix calibrated on it) never reach
+// the new model, and the next measurement runs to the end; a type that needs an importance matrix is refused up front in the
 // heatmap and in the export, naming the tensor.
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
@@ -127,7 +127,18 @@ test('opening another model during a measurement: its results never reach the ne
   // Two workers: both shards must stop, or the next measurement finds one still busy.
   await gotoLocalFolder(page, '?save=download&workers=2');
   await page.getByTestId('backend').waitFor({ timeout: 60_000 });
+  // An importance matrix calibrated on stories260K is that model's: it does not follow to another.
+  await openFolder(page, fixtureDir);
+  await page.getByTestId('calibration-ctx').selectOption('64');
+  await page.getByTestId('calibration-chunks').fill('4');
+  await page.getByRole('button', { name: 'Calibrate' }).click();
+  await page.getByTestId('calibration-done').waitFor({ timeout: 600_000 });
+  await page.getByRole('button', { name: 'Open another model' }).click();
+  await page.getByRole('tab', { name: 'Local folder' }).click();
   await openFolder(page, tinyDir);
+  await page.getByTestId('imatrix-info').getByText('None', { exact: true }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Save imatrix' }).count(), 0);
+
   await page.getByTestId('candidate-set').selectOption('default');
   await page.getByTestId('sensitivity-chunks').fill('1');
   await page.getByTestId('measure-mode').selectOption('all');
