@@ -172,6 +172,28 @@ test('opening another model during a measurement: its results never reach the ne
   assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
 });
 
+test('opening another model during a calibration: nothing of it (imatrix, outcome) lands on the new model', async () => {
+  const { page, pageErrors } = studio;
+  await gotoLocalFolder(page);
+  await page.getByTestId('backend').waitFor({ timeout: 60_000 });
+  await openFolder(page, fixtureDir);
+  await page.getByTestId('calibration-ctx').selectOption('64');
+  await page.getByTestId('calibration-chunks').fill('4');
+  await page.getByRole('button', { name: 'Calibrate' }).click();
+  await page.getByTestId('calibration-numbers').waitFor({ timeout: 120_000 });
+  await page.getByRole('button', { name: 'Open another model' }).click();
+  await page.getByRole('tab', { name: 'Local folder' }).click();
+  await openFolder(page, tinyDir);
+  // The old calibration settles (cancelled, or finishing) after the switch: the new model's panel
+  // neither says so nor gets its importance matrix.
+  const leftovers = page.getByText('Calibration cancelled.').or(page.getByTestId('calibration-done'))
+    .or(page.getByTestId('calibration-error')).or(page.getByTestId('imatrix-info').getByText('stories260K.imatrix.gguf'));
+  await staysAbsent(page, leftovers, 8000);
+  assert.ok(!(await page.getByRole('button', { name: 'Calibrate' }).isDisabled()), 'the new model can be calibrated');
+  await page.getByTestId('imatrix-info').getByText('None', { exact: true }).waitFor();
+  assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
+});
+
 test('an IQ cell without an importance matrix is refused naming the tensor; the export refuses before starting', async () => {
   const { page, pageErrors } = studio;
   const cell = 'blk.0.attn_v.weight';

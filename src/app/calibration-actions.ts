@@ -153,13 +153,18 @@ function throttled(): (p: CalibrationProgress) => void {
   };
 }
 
-async function useCalibratedImatrix(stats: ImatrixStats, datasets: readonly string[], label: string): Promise<void> {
+async function useCalibratedImatrix(stats: ImatrixStats, datasets: readonly string[], label: string, started: number): Promise<void> {
   const bytes = imatrixGgufBytes(stats, datasets);
   const name = `${stemOf(label)}.imatrix.gguf`;
   calibrated = { name, bytes };
-  useStudio.setState((s) => ({ imatrix: { ...s.imatrix, status: 'loading', name, error: null } }));
+  useStudio.setState((s) => ({ imatrix: { ...s.imatrix, status: 'loading', name, origin: 'calibration', error: null } }));
   // The export worker reads it like a picked file: one slot, one code path for the quantizers.
   const info = await exportWorker().loadImatrix(name, new Blob([bytes as Uint8Array<ArrayBuffer>]));
+  if (started !== epoch) {
+    // Another model was opened while it was read: it is not that model's.
+    await exportWorker().clearImatrix();
+    return;
+  }
   useStudio.setState({ imatrix: { status: 'ready', name, ...info, origin: 'calibration', error: null } });
   recomputeRecipe();
 }
@@ -193,8 +198,9 @@ async function runCalibration(meta: CheckpointMeta, resumeFrom?: CalibrationChec
     );
     // Finished just as it was cancelled, or as another model was opened: not this model's imatrix.
     if (job.cancelled || started !== epoch) throw new DOMException('The calibration was cancelled', 'AbortError');
-    await useCalibratedImatrix(stats, meta.datasets, meta.label);
+    await useCalibratedImatrix(stats, meta.datasets, meta.label, started);
     await removeCheckpoint(meta.key);
+    if (started !== epoch) return;
     const { warnings } = useStudio.getState().calibration;
     setCalibration({ phase: 'done', saved: null, warnings: checkpointError ? [...warnings, `checkpoints were not saved (${checkpointError})`] : warnings });
   } catch (e) {

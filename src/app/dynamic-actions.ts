@@ -189,6 +189,8 @@ export async function measureSensitivityNow(fresh = false): Promise<void> {
     const result = cached ?? await measureInShards(workerSource, request, plan, job);
     if (!cached) await saveSensitivity(cacheKey, result).catch(() => undefined); // without OPFS it is kept for this session only
     if (active !== job || started !== generation) return;
+    // Cancelled while the stored result was read (no worker to reject): still cancelled.
+    if (job.cancelled) throw new DOMException('The measurement was cancelled', 'AbortError');
     setDynamic({
       phase: 'ready', table: result.table, inputs, sequences: result.sequences, warnings: result.warnings, progress: null, mixes: {}, mixesPhase: 'idle', exported: null,
     });
