@@ -33,4 +33,9 @@ export function dynamicWorkers(count: number): Comlink.Remote<DynamicWorkerApi>[
   return dynamic.slice(0, count);
 }
 
+/** Every sensitivity worker started so far (a model switch cancels whatever any of them runs). */
+export function startedDynamicWorkers(): Comlink.Remote<DynamicWorkerApi>[] {
+  return [...dynamic];
+}
+
 export const dynamicWorker = (): Comlink.Remote<DynamicWorkerApi> => dynamicWorkers(1)[0]!;

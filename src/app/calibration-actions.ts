@@ -40,6 +40,11 @@ let userFiles: File[] = [];
 /** The last calibration's imatrix file, for "Save imatrix". */
 let calibrated: { name: string; bytes: Uint8Array } | null = null;
 let active: { cancelled: boolean } | null = null;
+/**
+ * Bumped when a model is closed: a calibration of the old model that settles later (its data
+ * still being prepared, or finishing as the cancel arrives) must not become the new model's imatrix.
+ */
+let epoch = 0;
 
 type Calibration = StudioState['calibration'];
 type Download = DownloadSlice['download'];
@@ -65,17 +70,39 @@ function setCalibration(patch: Partial<Calibration>): void {
 
 export function setCalibrationSettings(patch: Partial<Pick<Calibration, 'contextSize' | 'maxChunks' | 'useDefaultSet'>>): void {
   setCalibration(patch);
+  if ('useDefaultSet' in patch) void refreshCalibrationDataKey();
 }
 
 export function addCalibrationFiles(files: readonly File[]): void {
   const names = new Set(files.map((f) => f.name));
   userFiles = [...userFiles.filter((f) => !names.has(f.name)), ...files];
   setCalibration({ userFiles: userFiles.map((f) => f.name) });
+  void refreshCalibrationDataKey();
 }
 
 export function removeCalibrationFile(name: string): void {
   userFiles = userFiles.filter((f) => f.name !== name);
   setCalibration({ userFiles: userFiles.map((f) => f.name) });
+  void refreshCalibrationDataKey();
+}
+
+let dataKeySeq = 0;
+
+/**
+ * The calibration data's content key in the store, read again after every change of the data, so
+ * results measured on other data (a file of the same name with other bytes included) show as such.
+ */
+export async function refreshCalibrationDataKey(): Promise<void> {
+  const seq = ++dataKeySeq;
+  setCalibration({ dataKey: null });
+  let key: string;
+  try {
+    key = (await calibrationTexts()).datasetKey;
+  } catch (e) {
+    // Unreadable data names nothing a result could have been measured on.
+    key = `unreadable: ${(e as Error).message}`;
+  }
+  if (seq === dataKeySeq) setCalibration({ dataKey: key });
 }
 
 async function fetchDefaultSet(): Promise<{ bytes: Uint8Array; manifest: CalibrationManifest }> {
@@ -126,18 +153,24 @@ function throttled(): (p: CalibrationProgress) => void {
   };
 }
 
-async function useCalibratedImatrix(stats: ImatrixStats, datasets: readonly string[], label: string): Promise<void> {
+async function useCalibratedImatrix(stats: ImatrixStats, datasets: readonly string[], label: string, started: number): Promise<void> {
   const bytes = imatrixGgufBytes(stats, datasets);
   const name = `${stemOf(label)}.imatrix.gguf`;
   calibrated = { name, bytes };
-  useStudio.setState((s) => ({ imatrix: { ...s.imatrix, status: 'loading', name, error: null } }));
+  useStudio.setState((s) => ({ imatrix: { ...s.imatrix, status: 'loading', name, origin: 'calibration', error: null } }));
   // The export worker reads it like a picked file: one slot, one code path for the quantizers.
   const info = await exportWorker().loadImatrix(name, new Blob([bytes as Uint8Array<ArrayBuffer>]));
+  if (started !== epoch) {
+    // Another model was opened while it was read: it is not that model's.
+    await exportWorker().clearImatrix();
+    return;
+  }
   useStudio.setState({ imatrix: { status: 'ready', name, ...info, origin: 'calibration', error: null } });
   recomputeRecipe();
 }
 
 async function runCalibration(meta: CheckpointMeta, resumeFrom?: CalibrationCheckpoint): Promise<void> {
+  const started = epoch;
   const source = currentWorkerModelSource();
   if (!source) throw new Error('No model is open: open a model before calibrating');
   if (workerModelKey(source) !== meta.modelKey) throw new Error(`The checkpoint was taken on another model than ${meta.label}`);
@@ -163,11 +196,15 @@ async function runCalibration(meta: CheckpointMeta, resumeFrom?: CalibrationChec
       source, meta.sequences, { sequencesPerPass: meta.sequencesPerPass, resumeFrom },
       Comlink.proxy(throttled()), Comlink.proxy(onCheckpoint), downloadProxy(source),
     );
-    await useCalibratedImatrix(stats, meta.datasets, meta.label);
+    // Finished just as it was cancelled, or as another model was opened: not this model's imatrix.
+    if (job.cancelled || started !== epoch) throw new DOMException('The calibration was cancelled', 'AbortError');
+    await useCalibratedImatrix(stats, meta.datasets, meta.label, started);
     await removeCheckpoint(meta.key);
+    if (started !== epoch) return;
     const { warnings } = useStudio.getState().calibration;
     setCalibration({ phase: 'done', saved: null, warnings: checkpointError ? [...warnings, `checkpoints were not saved (${checkpointError})`] : warnings });
   } catch (e) {
+    if (started !== epoch) return; // the page now shows another model
     if (job.cancelled) {
       await removeCheckpoint(meta.key);
       setCalibration({ phase: 'cancelled', progress: null, saved: null, error: null });
@@ -186,6 +223,9 @@ export async function startCalibration(): Promise<void> {
   const state = useStudio.getState();
   const { calibration, source } = state;
   if (calibration.phase === 'running' || calibration.phase === 'preparing') return;
+  // Its imatrix would replace the one a running measurement is measuring with (see CalibrationPanel).
+  if (state.dynamic.phase === 'measuring') return;
+  const started = epoch;
   const modelSource = currentWorkerModelSource();
   if (!modelSource || !source.plan) {
     setCalibration({ phase: 'error', error: 'No model is open: open a model before calibrating' });
@@ -198,6 +238,7 @@ export async function startCalibration(): Promise<void> {
     const data = await evaluateWorker().prepareCalibration(modelSource, {
       defaultSet, userFiles: files, contextSize: calibration.contextSize, maxChunks: calibration.maxChunks,
     }, downloadProxy(modelSource));
+    if (started !== epoch) return; // another model was opened while the data was prepared
     const layers = source.plan.layerCount;
     const model = workerModelKey(modelSource);
     const meta: CheckpointMeta = {
@@ -209,13 +250,15 @@ export async function startCalibration(): Promise<void> {
     setCalibration({ warnings: data.warnings, chatTemplate: data.chatTemplate });
     await runCalibration(meta);
   } catch (e) {
-    setCalibration({ phase: 'error', error: (e as Error).message });
+    if (started === epoch) setCalibration({ phase: 'error', error: (e as Error).message });
   }
 }
 
 export async function resumeCalibration(): Promise<void> {
   const { resumable, phase } = useStudio.getState().calibration;
   if (!resumable || phase === 'running' || phase === 'preparing') return;
+  if (useStudio.getState().dynamic.phase === 'measuring') return;
+  const started = epoch;
   setCalibration({ phase: 'preparing', error: null });
   try {
     const stored = await readCheckpoint(resumable.key);
@@ -226,7 +269,7 @@ export async function resumeCalibration(): Promise<void> {
     useCalibrationDownload.setState(initialDownload, true);
     await runCalibration(meta, checkpoint);
   } catch (e) {
-    setCalibration({ phase: 'error', error: (e as Error).message });
+    if (started === epoch) setCalibration({ phase: 'error', error: (e as Error).message });
   }
 }
 
@@ -265,11 +308,12 @@ export async function discardResumableCalibration(): Promise<void> {
 
 /** A new model: the old model's calibration state goes (its checkpoints stay in OPFS). */
 export function resetCalibration(): void {
+  epoch++;
   if (active) cancelCalibration();
   calibrated = null;
   useCalibrationDownload.setState(initialDownload, true);
-  const { useDefaultSet, contextSize, maxChunks, userFiles: names } = useStudio.getState().calibration;
-  useStudio.setState({ calibration: { ...initialCalibration, useDefaultSet, contextSize, maxChunks, userFiles: names } });
+  const { useDefaultSet, contextSize, maxChunks, userFiles: names, dataKey } = useStudio.getState().calibration;
+  useStudio.setState({ calibration: { ...initialCalibration, useDefaultSet, contextSize, maxChunks, userFiles: names, dataKey } });
 }
 
 /** "Save imatrix": llama.cpp's GGUF imatrix, as llama-imatrix writes it. */

@@ -3,13 +3,11 @@
 // slider (an allocation on every move, locks = the user's heatmap edits), and whole-recipe KL
 // measurements for llama.cpp's mixes and for the recipe as exported.
 import * as Comlink from 'comlink';
-import { ARM_CANDIDATES, DEFAULT_CANDIDATES } from '../core/dynamic/candidate-types.ts';
 import { allocateTypes } from '../core/dynamic/allocate.ts';
 import { budgetRange } from '../core/dynamic/budget-range.ts';
 import { mergeSensitivityShards } from '../core/dynamic/measure-sensitivity.ts';
 import { predictKld } from '../core/dynamic/predict.ts';
 import { baseMixFor } from '../core/dynamic/recipe.ts';
-import { planFingerprint } from '../core/dynamic/content-hash.ts';
 import type { GgmlTypeName } from '../core/ggml-type.ts';
 import type { ModelPlan, TensorTypes } from '../core/model/plan-types.ts';
 import { chooseMixTypes, type MixName } from '../core/recipe/llama-mixes.ts';
@@ -17,12 +15,15 @@ import { loadSensitivity, saveSensitivity } from '../io/sensitivity-store.ts';
 import type { DownloadEvent } from '../workers/model-source.ts';
 import type { MeasureRequest, MeasureResult, SensitivityProgress } from '../workers/dynamic.worker.ts';
 import type { WorkerModelSource } from '../workers/model-source.ts';
-import { dynamicWorker, dynamicWorkers } from './analysis-clients.ts';
+import { dynamicWorker, dynamicWorkers, startedDynamicWorkers } from './analysis-clients.ts';
 import { calibrationTexts } from './calibration-actions.ts';
 import { exportWorker } from './export-client.ts';
 import { imatrixExtraMetadata, mixSummaries } from './mix-choices.ts';
 import { setDynamicTypes } from './recipe-actions.ts';
-import { initialDynamic, useStudio, type CandidateSet, type MeasuredPoint, type StudioState } from './store.ts';
+import {
+  calibrationIdentity, candidateList, currentMeasurementInputs, currentTable, inputsKey, isCurrent, modelIdentity, type MeasurementInputs,
+} from './measurement-inputs.ts';
+import { initialDynamic, useStudio, type MeasuredPoint, type StudioState } from './store.ts';
 import { currentWorkerModelSource } from './worker-model-source.ts';
 
 type Dynamic = StudioState['dynamic'];
@@ -39,9 +40,7 @@ function setDynamic(patch: Partial<Dynamic> | ((d: Dynamic) => Partial<Dynamic>)
   useStudio.setState((s) => ({ dynamic: { ...s.dynamic, ...(typeof patch === 'function' ? patch(s.dynamic) : patch) } }));
 }
 
-export function candidateList(set: CandidateSet): GgmlTypeName[] {
-  return [...(set === 'arm' ? ARM_CANDIDATES : DEFAULT_CANDIDATES)];
-}
+export { candidateList };
 
 /** Where to measure: the same figures either way (to the forward's precision), so measurements stay. */
 export function setMeasurementDevice(device: Dynamic['device']): void {
@@ -50,23 +49,34 @@ export function setMeasurementDevice(device: Dynamic['device']): void {
 
 export function setDynamicSettings(patch: Partial<Pick<Dynamic, 'candidates' | 'chunks' | 'measure'>>): void {
   // Other settings measure other things: the table on screen no longer answers them.
-  setDynamic({ ...patch, phase: 'idle', table: null, sequences: null, range: null, mixes: {}, mixesPhase: 'idle', error: null });
+  setDynamic({ ...patch, phase: 'idle', table: null, inputs: null, sequences: null, range: null, mixes: {}, mixesPhase: 'idle', error: null });
 }
 
-/** The open model's identity for the cache: repo@commit, or the folder's header fingerprint. */
-function modelId(plan: ModelPlan): string {
-  const { source } = useStudio.getState();
-  return source.kind === 'hub' && source.pin ? `${source.pin.repo}@${source.pin.commit}` : `folder:${planFingerprint(plan)}`;
+/**
+ * The loaded importance matrix as the workers will use it, with its content hash, read in one
+ * call: a measurement is labelled with the matrix it was given, not with what the page shows.
+ */
+async function currentImatrix(): Promise<{ entries: Map<string, Float32Array> | null; hash: string | null; name: string | null }> {
+  if (useStudio.getState().imatrix.status !== 'ready') return { entries: null, hash: null, name: null };
+  const loaded = await exportWorker().currentImatrix();
+  return { entries: loaded?.entries ?? null, hash: loaded?.contentHash ?? null, name: loaded?.name ?? null };
 }
 
-async function currentImatrix(): Promise<{ entries: Map<string, Float32Array> | null; identity: string | null }> {
-  const { imatrix } = useStudio.getState();
-  if (imatrix.status !== 'ready') return { entries: null, identity: null };
-  const entries = await exportWorker().imatrixEntries();
-  return { entries, identity: `${imatrix.origin}:${imatrix.name}:${imatrix.chunkCount}:${imatrix.entryNames.length}` };
+interface Job {
+  cancelled: boolean;
+  /** The workers this job started: a cancel stops every one of them, whatever the settings say now. */
+  workers: ReturnType<typeof dynamicWorkers>;
+  /** What it measures with; a change of the imatrix under it cancels it. */
+  inputs: MeasurementInputs | null;
 }
 
-let active: { cancelled: boolean } | null = null;
+let active: Job | null = null;
+
+/**
+ * Bumped when the open model changes: a measurement (sensitivity, mixes, a recipe) of an older
+ * generation that settles later is dropped, never shown on the new model.
+ */
+let generation = 0;
 
 /**
  * Workers measuring in parallel: each replays the model on the CPU, so they scale with cores.
@@ -123,18 +133,35 @@ function progressReporter(): (p: { stage: 'error' | 'base' | 'kld' | 'mixes'; do
 
 const ignoreDownload = (_e: DownloadEvent) => undefined;
 
+/** Why a measurement cannot start now (null: it can); the panel shows it beside the disabled button. */
+export function measurementBlocker(state: StudioState): string | null {
+  const { calibration } = state;
+  if (calibration.phase === 'running' || calibration.phase === 'preparing') {
+    return 'A calibration is running: its importance matrix will replace the one a measurement would use. Measure when it has finished.';
+  }
+  if (state.imatrix.status === 'loading') return 'The importance matrix is being read.';
+  return null;
+}
+
 /** `fresh`: measure even when this model, data and settings were measured before ("Measure again"). */
 export async function measureSensitivityNow(fresh = false): Promise<void> {
   const state = useStudio.getState();
   const { source, dynamic, calibration } = state;
   const workerSource = currentWorkerModelSource();
-  if (!source.plan || !workerSource) {
+  const model = modelIdentity(source);
+  if (!source.plan || !workerSource || !model) {
     setDynamic({ phase: 'error', error: 'No model is open: open a model before measuring' });
     return;
   }
   if (dynamic.phase === 'measuring') return;
+  const blocker = measurementBlocker(state);
+  if (blocker) {
+    setDynamic({ error: blocker });
+    return;
+  }
   const plan = source.plan;
-  const job = { cancelled: false };
+  const started = generation;
+  const job: Job = { cancelled: false, workers: [], inputs: null };
   active = job;
   setDynamic({ phase: 'measuring', progress: null, error: null, warnings: [] });
   try {
@@ -144,25 +171,39 @@ export async function measureSensitivityNow(fresh = false): Promise<void> {
     const calibrationChunks = Math.ceil((calibration.maxChunks * calibration.contextSize) / MEASURE_CONTEXT);
     const request: MeasureRequest = {
       data: { ...texts, contextSize: MEASURE_CONTEXT, maxChunks: calibrationChunks + dynamic.chunks },
-      chunks: dynamic.chunks, modelId: modelId(plan), candidates: candidateList(dynamic.candidates), measure: dynamic.measure,
+      chunks: dynamic.chunks, modelId: model, candidates: candidateList(dynamic.candidates), measure: dynamic.measure,
       imatrix: imatrix.entries, backend: measurementDevice(),
     };
-    const cacheKey = JSON.stringify([request.modelId, texts.datasetKey, MEASURE_CONTEXT, request.data.maxChunks, dynamic.chunks, imatrix.identity, request.candidates, request.measure]);
-    const cached = fresh ? null : await loadSensitivity<MeasureResult>(cacheKey).catch(() => null);
-    const result = cached ?? await measureInShards(workerSource, request, plan);
+    // What this result is computed from, by content: the cache key and the label it is shown with.
+    const inputs: MeasurementInputs = {
+      model, imatrix: imatrix.hash, imatrixName: imatrix.name,
+      calibration: calibrationIdentity(texts.datasetKey, calibration.contextSize, calibration.maxChunks),
+      candidates: request.candidates, measure: request.measure, chunks: request.chunks,
+    };
+    job.inputs = inputs;
+    if (job.cancelled) throw new DOMException('The measurement was cancelled', 'AbortError');
+    const cacheKey = inputsKey(inputs);
+    const stored = fresh ? null : await loadSensitivity<MeasureResult>(cacheKey).catch(() => null);
+    // The table names the imatrix it was measured with: a stored one must agree with the key.
+    const cached = stored && stored.table.key.imatrix === inputs.imatrix ? stored : null;
+    const result = cached ?? await measureInShards(workerSource, request, plan, job);
     if (!cached) await saveSensitivity(cacheKey, result).catch(() => undefined); // without OPFS it is kept for this session only
-    if (active !== job) return;
-    setDynamic({ phase: 'ready', table: result.table, sequences: result.sequences, warnings: result.warnings, progress: null, mixes: {}, mixesPhase: 'idle' });
+    if (active !== job || started !== generation) return;
+    // Cancelled while the stored result was read (no worker to reject): still cancelled.
+    if (job.cancelled) throw new DOMException('The measurement was cancelled', 'AbortError');
+    setDynamic({
+      phase: 'ready', table: result.table, inputs, sequences: result.sequences, warnings: result.warnings, progress: null, mixes: {}, mixesPhase: 'idle', exported: null,
+    });
     refreshMixPoints();
     // The slider starts where the recipe is; the recipe itself changes only when the user moves it.
-    const inputs = allocationInputs();
-    if (inputs) {
-      const range = budgetRange(inputs.plan, inputs.table, inputs.locked, inputs.allowed);
+    const allocation = allocationInputs();
+    if (allocation) {
+      const range = budgetRange(allocation.plan, allocation.table, allocation.locked, allocation.allowed);
       const { recipe, dynamic: d } = useStudio.getState();
       setDynamic({ range, targetBpw: Math.min(range.max, Math.max(range.min, d.targetBpw ?? recipe.bitsPerWeight)) });
     }
   } catch (e) {
-    if (active !== job) return;
+    if (active !== job || started !== generation) return;
     const error = e as Error;
     if (job.cancelled || error.name === 'AbortError') setDynamic({ phase: 'cancelled', progress: null });
     else setDynamic({ phase: 'error', error: error.message, progress: null });
@@ -171,9 +212,10 @@ export async function measureSensitivityNow(fresh = false): Promise<void> {
   }
 }
 
-async function measureInShards(workerSource: WorkerModelSource, request: MeasureRequest, plan: ModelPlan): Promise<MeasureResult> {
+async function measureInShards(workerSource: WorkerModelSource, request: MeasureRequest, plan: ModelPlan, job: Job): Promise<MeasureResult> {
   const count = measurementParallelism();
   const workers = dynamicWorkers(count);
+  job.workers = workers;
   const progress = shardProgress(count, progressReporter());
   const shards = await Promise.all(workers.map((w, index) =>
     w.measure(workerSource, count > 1 ? { ...request, shard: { index, count } } : request, Comlink.proxy(progress(index)), Comlink.proxy(ignoreDownload)),
@@ -186,21 +228,46 @@ async function measureInShards(workerSource: WorkerModelSource, request: Measure
   return { table: mergeSensitivityShards(plan, shards.map((r) => r.table)), sequences: shards[0]!.sequences, warnings: shards[0]!.warnings };
 }
 
-export function cancelMeasurement(): void {
+/** `reason`: shown with the cancellation when the studio, not the user, cancelled it. */
+export function cancelMeasurement(reason?: string): void {
   if (!active) return;
   active.cancelled = true;
-  for (const w of dynamicWorkers(measurementParallelism())) void w.cancel();
+  for (const w of active.workers) void w.cancel();
+  if (reason) setDynamic({ warnings: [reason] });
 }
+
+/**
+ * Another model is being opened: every sensitivity worker stops what it runs for the old one
+ * (measurement, mixes, a recipe), and whatever of it settles later is dropped.
+ */
+export function forgetDynamicWork(): void {
+  generation++;
+  if (active) active.cancelled = true;
+  active = null;
+  for (const w of startedDynamicWorkers()) void w.cancel();
+}
+
+// A measurement whose importance matrix is replaced or removed under it would describe the old
+// one: it is cancelled (Calibrate is disabled meanwhile; a picked or removed file does this).
+useStudio.subscribe((state, previous) => {
+  const job = active;
+  if (!job || job.cancelled || state.imatrix === previous.imatrix) return;
+  const now = state.imatrix.status === 'ready' ? state.imatrix.contentHash : state.imatrix.status === 'loading' ? 'loading' : null;
+  const then = previous.imatrix.status === 'ready' ? previous.imatrix.contentHash : previous.imatrix.status === 'loading' ? 'loading' : null;
+  if (now !== then) cancelMeasurement('The importance matrix changed while measuring: the measurement was stopped, as it would have described the previous one. Measure again.');
+});
 
 function locks(): Map<string, GgmlTypeName> {
   return new Map(Object.entries(useStudio.getState().recipe.overrides));
 }
 
 function allocationInputs() {
-  const { source, dynamic, imatrix } = useStudio.getState();
-  if (!source.plan || !dynamic.table) return null;
+  const state = useStudio.getState();
+  const { source, dynamic, imatrix } = state;
+  const table = currentTable(state);
+  if (!source.plan || !table) return null;
   return {
-    plan: source.plan, table: dynamic.table, locked: locks(), allowed: candidateList(dynamic.candidates),
+    plan: source.plan, table, locked: locks(), allowed: candidateList(dynamic.candidates),
     extraMetadata: imatrixExtraMetadata(imatrix.status === 'ready' ? imatrix : null),
   };
 }
@@ -230,8 +297,10 @@ export function reallocateIfDynamic(): void {
 
 /** Each frontier mix's size and predicted KL (measured KLs kept where already measured). */
 export function refreshMixPoints(): void {
-  const { source, dynamic, imatrix } = useStudio.getState();
-  if (!source.plan || !dynamic.table) return;
+  const state = useStudio.getState();
+  const { source, dynamic, imatrix } = state;
+  const table = currentTable(state);
+  if (!source.plan || !table) return;
   const hasImatrix = imatrix.status === 'ready';
   const summaries = mixSummaries(source.plan, hasImatrix, imatrixExtraMetadata(hasImatrix ? imatrix : null));
   const points: Partial<Record<MixName, MeasuredPoint>> = {};
@@ -241,7 +310,7 @@ export function refreshMixPoints(): void {
     const types = mixTypes(source.plan, mix, hasImatrix);
     const previous = dynamic.mixes[mix];
     points[mix] = {
-      fileBytes: s.totalBytes, bitsPerWeight: s.bitsPerWeight, predictedKld: predictKld(dynamic.table, types),
+      fileBytes: s.totalBytes, bitsPerWeight: s.bitsPerWeight, predictedKld: predictKld(table, types),
       measuredKld: previous?.measuredKld ?? null, sameTop: previous?.sameTop ?? null,
     };
   }
@@ -253,17 +322,33 @@ function mixTypes(plan: ModelPlan, mix: MixName, hasImatrix: boolean): TensorTyp
   return chooseMixTypes(plan, { mix, hasImatrix });
 }
 
+/**
+ * The table's inputs if they are still the studio's and `imatrixHash` is the one they were measured
+ * with: whole-recipe KLs are measured on the table's held-out chunks with its imatrix, and join it
+ * only if nothing changed meanwhile (another model, matrix, data or measurement).
+ */
+function stillCurrent(started: number, inputs: MeasurementInputs, imatrixHash: string | null): boolean {
+  const state = useStudio.getState();
+  return started === generation && state.dynamic.inputs === inputs && inputs.imatrix === imatrixHash
+    && isCurrent(inputs, currentMeasurementInputs(state));
+}
+
 /** Measures the KL of every frontier mix on the held-out chunks (one full forward each). */
 export async function measureMixes(): Promise<void> {
-  const { source, dynamic } = useStudio.getState();
+  const state = useStudio.getState();
+  const { source, dynamic } = state;
   const workerSource = currentWorkerModelSource();
-  if (!source.plan || !dynamic.table || !dynamic.sequences || !workerSource || dynamic.mixesPhase === 'measuring') return;
+  const table = currentTable(state);
+  if (!source.plan || !table || !dynamic.inputs || !dynamic.sequences || !workerSource || dynamic.mixesPhase === 'measuring') return;
   const plan = source.plan;
-  const hasImatrix = useStudio.getState().imatrix.status === 'ready';
+  const inputs = dynamic.inputs;
+  const started = generation;
+  const hasImatrix = state.imatrix.status === 'ready';
   const mixes = Object.keys(dynamic.mixes) as MixName[];
   setDynamic({ mixesPhase: 'measuring', error: null });
   try {
     const imatrix = await currentImatrix();
+    if (!stillCurrent(started, inputs, imatrix.hash)) throw new DOMException('The inputs changed', 'AbortError');
     const report = progressReporter();
     // The mixes dealt out to the workers; each also runs the base forward once.
     const workers = dynamicWorkers(Math.min(measurementParallelism(), mixes.length));
@@ -272,9 +357,11 @@ export async function measureMixes(): Promise<void> {
       sequences: dynamic.sequences!, imatrix: imatrix.entries, backend: measurementDevice(),
       recipes: mixes.filter((_, k) => k % workers.length === i).map((mix) => ({ id: mix, types: [...mixTypes(plan, mix, hasImatrix)] })),
     }, Comlink.proxy((p: { done: number; total: number; recipe: string }) => {
+      if (started !== generation) return;
       parts[i] = { done: p.done, total: p.total };
       report({ stage: 'mixes', done: parts.reduce((s, x) => s + x.done, 0), total: parts.reduce((s, x) => s + x.total, 0), tensor: p.recipe });
     }))));
+    if (!stillCurrent(started, inputs, imatrix.hash)) throw new DOMException('The inputs changed', 'AbortError');
     const results = groups.flat();
     setDynamic((d) => {
       const next = { ...d.mixes };
@@ -285,6 +372,7 @@ export async function measureMixes(): Promise<void> {
       return { mixes: next, mixesPhase: 'done', progress: null };
     });
   } catch (e) {
+    if (started !== generation) return; // another model's page now
     const error = e as Error;
     setDynamic({ mixesPhase: error.name === 'AbortError' ? 'idle' : 'error', error: error.name === 'AbortError' ? null : error.message, progress: null });
   }
@@ -292,27 +380,34 @@ export async function measureMixes(): Promise<void> {
 
 /** The recipe as it stands (after an export: as exported), predicted and measured on the held-out chunks. */
 export async function measureCurrentRecipe(label: string): Promise<void> {
-  const { source, dynamic, recipe } = useStudio.getState();
+  const state = useStudio.getState();
+  const { source, dynamic, recipe } = state;
   const workerSource = currentWorkerModelSource();
-  if (!source.plan || !dynamic.table || !dynamic.sequences || !recipe.types || !workerSource) return;
+  const table = currentTable(state);
+  if (!source.plan || !table || !dynamic.inputs || !dynamic.sequences || !recipe.types || !workerSource) return;
   const types = recipe.types;
+  const inputs = dynamic.inputs;
+  const started = generation;
   const point = {
-    label, fileBytes: recipe.totalBytes, bitsPerWeight: recipe.bitsPerWeight, predictedKld: predictKld(dynamic.table, types),
+    label, fileBytes: recipe.totalBytes, bitsPerWeight: recipe.bitsPerWeight, predictedKld: predictKld(table, types),
     measuredKld: null, sameTop: null,
   };
   setDynamic({ exported: point });
   try {
     const imatrix = await currentImatrix();
+    if (!stillCurrent(started, inputs, imatrix.hash)) return;
     const [result] = await dynamicWorker().measureRecipes(workerSource, {
       sequences: dynamic.sequences, imatrix: imatrix.entries, backend: measurementDevice(), recipes: [{ id: label, types: [...types] }],
     });
+    if (!stillCurrent(started, inputs, imatrix.hash)) return;
     setDynamic((d) => (d.exported?.label === label ? { exported: { ...point, measuredKld: result!.kld, sameTop: result!.sameTop } } : {}));
   } catch (e) {
+    if (started !== generation || (e as Error).name === 'AbortError') return;
     setDynamic({ error: `Measuring ${label}: ${(e as Error).message}` });
   }
 }
 
 export function resetDynamic(): void {
-  active = null;
+  forgetDynamicWork();
   setDynamic((d) => ({ ...initialDynamic, candidates: d.candidates, chunks: d.chunks, measure: d.measure }));
 }

@@ -10,6 +10,7 @@ import { exportWorker } from './export-client.ts';
 import { withDownloadEvent } from './hub-actions.ts';
 import { initialDownload, initialEvaluation, useStudio, type DownloadSlice, type StudioState } from './store.ts';
 import { currentWorkerModelSource } from './worker-model-source.ts';
+import { modelIdentity } from './measurement-inputs.ts';
 
 type Evaluation = StudioState['evaluation'];
 type Download = DownloadSlice['download'];
@@ -74,7 +75,8 @@ export async function startEvaluation(): Promise<void> {
   }
   const job = { cancelled: false };
   active = job;
-  setEvaluation({ phase: 'running', progress: null, result: null, error: null });
+  // The result is labelled with the model it compared against; the page shows it only while that model is open.
+  setEvaluation({ phase: 'running', progress: null, result: null, model: modelIdentity(useStudio.getState().source), error: null });
   useEvaluationDownload.setState(initialDownload, true);
   try {
     const { file, problem } = await exportWorker().exportedFile();

@@ -12,6 +12,9 @@ import { prefersDownload } from './save-bytes.ts';
 import { resetEvaluation } from './evaluation-actions.ts';
 import { measureCurrentRecipe } from './dynamic-actions.ts';
 import { useStudio } from './store.ts';
+import { recipeMissingImportance } from './importance-checks.ts';
+import { currentTable } from './measurement-inputs.ts';
+import { missingImportanceMessage } from '../core/recipe/imatrix-needs.ts';
 
 
 export function exportFileName(): string {
@@ -46,8 +49,16 @@ let active: { sink: ByteSink; cancelled: boolean } | null = null;
 
 /** Call straight from the Export button's click handler (no await before it). */
 export async function startExport(): Promise<void> {
-  const { source, recipe, exportJob, imatrix, supportedTypes } = useStudio.getState();
+  const state = useStudio.getState();
+  const { source, recipe, exportJob, imatrix, supportedTypes } = state;
   if (!source.plan || !recipe.types || !recipe.appliedMix || recipe.error || exportJob.phase === 'running') return;
+  // A tensor whose type needs importance weights that are not loaded would fail only when the
+  // export reaches it, minutes in: refused now, naming it.
+  const needImportance = recipeMissingImportance(state);
+  if (needImportance.length > 0) {
+    setJob({ phase: 'blocked', fileName: '', progress: null, bytesWritten: 0, error: missingImportanceMessage(needImportance) });
+    return;
+  }
   // Refuse before the save dialog: a file that cannot be finished must not be started.
   const missing = supportedTypes ? unsupportedTypes(recipe.types, new Set(supportedTypes)) : new Map();
   if (missing.size > 0) {
@@ -60,6 +71,7 @@ export async function startExport(): Promise<void> {
     fileType: MIXES[recipe.appliedMix].ftype,
     useImatrix: imatrix.status === 'ready',
     fileName,
+    mix: recipe.appliedMix,
   };
   let sink: ByteSink | null;
   try {
@@ -83,7 +95,7 @@ export async function startExport(): Promise<void> {
     );
     setJob({ phase: 'done', bytesWritten });
     // With measurements at hand, the file's measured KL goes beside its prediction.
-    if (useStudio.getState().dynamic.table) void measureCurrentRecipe('exported file');
+    if (currentTable(useStudio.getState())) void measureCurrentRecipe('exported file');
   } catch (e) {
     // The exporter aborts the sink itself; this covers failures before it started.
     await sink.abort(e).catch(() => undefined);

@@ -98,6 +98,32 @@ describe('recipe actions', () => {
   });
 });
 
+describe('types that need an importance matrix', () => {
+  const V = 'blk.0.attn_v.weight';
+
+  it('a cell is not set to IQ2_XXS without an imatrix: refused, naming the tensor, nothing changed', () => {
+    open(tiny, 'tiny-llama-10m');
+    setMix('Q8_0');
+    expect(setTensorType(V, 'IQ2_XXS')).toBe(`${V}: IQ2_XXS needs an importance matrix — load or compute one`);
+    expect(recipe().overrides).toEqual({});
+    expect(recipe().types!.get(V)).toBe('Q8_0');
+  });
+
+  it('a lock made with an imatrix, then the imatrix removed: the export refuses before starting, naming the tensor', async () => {
+    open(tiny, 'tiny-llama-10m');
+    setMix('Q8_0');
+    useStudio.setState({ imatrix: { ...initialImatrix, status: 'ready', name: 'im.gguf', entryNames: [V] }, supportedTypes: null });
+    expect(setTensorType(V, 'IQ2_XXS')).toBeNull();
+    expect(recipe().types!.get(V)).toBe('IQ2_XXS');
+    useStudio.setState({ imatrix: initialImatrix });
+    recomputeRecipe();
+    await startExport();
+    const job = useStudio.getState().exportJob;
+    expect(job.phase).toBe('blocked');
+    expect(job.error).toBe(`${V}: IQ2_XXS needs an importance matrix — load or compute one.`);
+  });
+});
+
 describe('startExport', () => {
   it('refuses a recipe with types no quantizer writes, naming them, before any sink or worker is touched', async () => {
     open(tiny, 'tiny-llama-10m');

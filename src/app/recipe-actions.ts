@@ -4,6 +4,7 @@ import type { GgmlTypeName } from '../core/ggml-type.ts';
 import type { ModelPlan, TensorTypes } from '../core/model/plan-types.ts';
 import type { SizeSummary } from '../core/recipe/choose-types.ts';
 import type { MixName } from '../core/recipe/llama-mixes.ts';
+import { cellRefusal } from './importance-checks.ts';
 import { imatrixExtraMetadata, sizeSummarizer, studioTensorTypes } from './mix-choices.ts';
 import { initialExport, useStudio, type RecipeSlice, type StudioState } from './store.ts';
 
@@ -73,8 +74,15 @@ export function replaceRecipe(mix: MixName, dynamic: Readonly<Record<string, Ggm
   updateRecipe((r) => ({ ...r, mix, dynamic, overrides }));
 }
 
-export function setTensorType(ggufName: string, type: GgmlTypeName): void {
+/**
+ * Locks a tensor's type; refused (returns why, changes nothing) when the type needs importance
+ * weights the studio does not have for this tensor: such a lock would only fail in the export.
+ */
+export function setTensorType(ggufName: string, type: GgmlTypeName): string | null {
+  const refusal = cellRefusal(useStudio.getState(), ggufName, type);
+  if (refusal) return refusal;
   updateRecipe((r) => ({ ...r, overrides: { ...r.overrides, [ggufName]: type } }));
+  return null;
 }
 
 /** Back to whatever the mix gives this tensor. */

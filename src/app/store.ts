@@ -10,6 +10,7 @@ import { DEFAULT_ENDPOINT, DEFAULT_MODEL_ID, rememberedCachePreference } from '.
 import type { ExportProgress, HubPin, QuantBackend } from '../workers/export.worker.ts';
 import type { CalibrationProgress, EvaluationProgress, EvaluationResult } from '../workers/evaluate.worker.ts';
 import { EVAL_SAMPLE_NAME, EVAL_SAMPLE_TEXT } from './eval-sample.ts';
+import type { MeasurementInputs } from './measurement-inputs.ts';
 
 export interface SourceSlice {
   source: {
@@ -62,6 +63,8 @@ export interface ImatrixSlice {
     meanEnergy: Readonly<Record<string, number>>;
     /** A picked file, or the studio's own calibration (which can be saved as a file). */
     origin: 'file' | 'calibration';
+    /** sha256 of the entries (names and values): results are keyed by it, never by the name. */
+    contentHash: string | null;
     error: string | null;
   };
 }
@@ -97,6 +100,11 @@ export interface CalibrationSlice {
     resumable: ResumableCalibration | null;
     /** The last checkpoint written to OPFS during this run. */
     saved: { pass: number; layer: number } | null;
+    /**
+     * sha256 naming the calibration data's content (default set, the user's files), for results
+     * computed on it; null while it is being read after a change.
+     */
+    dataKey: string | null;
     error: string | null;
   };
 }
@@ -111,6 +119,8 @@ export interface EvaluationSlice {
     maxChunks: number;
     progress: EvaluationProgress | null;
     result: EvaluationResult | null;
+    /** The model the result compared the file with (modelIdentity); shown only while it is open. */
+    model: string | null;
     /** The evaluated GGUF's name and size. */
     fileName: string;
     fileBytes: number;
@@ -147,6 +157,11 @@ export interface DynamicSlice {
     device: 'auto' | 'cpu' | 'gpu';
     progress: { stage: 'error' | 'base' | 'kld' | 'mixes'; done: number; total: number; tensor?: string; etaSeconds: number | null } | null;
     table: SensitivityTable | null;
+    /**
+     * What `table` (and the mixes' and the export's measured KLs, made with it) was measured with;
+     * the page shows them only while these are the studio's current inputs.
+     */
+    inputs: MeasurementInputs | null;
     /** The held-out token sequences the table was measured on (whole recipes are measured on them too). */
     sequences: number[][] | null;
     /** The budget slider, in bits per weight; null until the first allocation. */
@@ -230,18 +245,18 @@ export const initialRecipe: RecipeSlice['recipe'] = {
   mix: 'F16', dynamic: null, overrides: {}, types: null, appliedMix: null, totalBytes: 0, bitsPerWeight: 0, error: null,
 };
 export const initialImatrix: ImatrixSlice['imatrix'] = {
-  status: 'empty', name: '', entryNames: [], datasets: [], chunkCount: 0, meanEnergy: {}, origin: 'file', error: null,
+  status: 'empty', name: '', entryNames: [], datasets: [], chunkCount: 0, meanEnergy: {}, origin: 'file', contentHash: null, error: null,
 };
 export const initialCalibration: CalibrationSlice['calibration'] = {
   phase: 'idle', useDefaultSet: true, userFiles: [], contextSize: 512, maxChunks: 32, progress: null,
-  datasets: [], chunks: 0, chatTemplate: false, warnings: [], resumable: null, saved: null, error: null,
+  datasets: [], chunks: 0, chatTemplate: false, warnings: [], resumable: null, saved: null, dataKey: null, error: null,
 };
 export const initialEvaluation: EvaluationSlice['evaluation'] = {
   phase: 'idle', text: EVAL_SAMPLE_TEXT, textName: EVAL_SAMPLE_NAME, contextSize: 512, maxChunks: 8,
-  progress: null, result: null, fileName: '', fileBytes: 0, error: null,
+  progress: null, result: null, model: null, fileName: '', fileBytes: 0, error: null,
 };
 export const initialDynamic: DynamicSlice['dynamic'] = {
-  phase: 'idle', candidates: 'default', chunks: 4, measure: 'probe', device: 'auto', progress: null, table: null, sequences: null,
+  phase: 'idle', candidates: 'default', chunks: 4, measure: 'probe', device: 'auto', progress: null, table: null, inputs: null, sequences: null,
   targetBpw: null, range: null, mixes: {}, mixesPhase: 'idle', exported: null, warnings: [], error: null,
 };
 export const initialExport: ExportSlice['exportJob'] = {

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { loadHubSettings } from '../app/hub-actions.ts';
+import { refreshCalibrationDataKey } from '../app/calibration-actions.ts';
 import { detectBackend } from '../app/source-actions.ts';
 import { useStudio } from '../app/store.ts';
 import { BackendBadge } from './BackendBadge.tsx';
@@ -18,6 +19,7 @@ export function App() {
   useEffect(() => {
     void detectBackend();
     loadHubSettings();
+    void refreshCalibrationDataKey();
   }, []);
   const ready = useStudio((s) => s.source.status === 'ready');
   const fromHub = useStudio((s) => s.source.kind === 'hub');

@@ -76,6 +76,7 @@ function CalibrationProgressView() {
 
 function ResumeOffer() {
   const resumable = useStudio((s) => s.calibration.resumable);
+  const measuring = useStudio((s) => s.dynamic.phase === 'measuring');
   if (!resumable) return null;
   return (
     <div className="resume-offer" data-testid="resume-offer">
@@ -85,7 +86,7 @@ function ResumeOffer() {
         {resumable.contextSize} tokens · {resumable.datasets.join(', ')}).
       </span>
       <span className="resume-actions">
-        <button type="button" className="button button-primary button-small" onClick={() => void resumeCalibration()}>
+        <button type="button" className="button button-primary button-small" disabled={measuring} onClick={() => void resumeCalibration()}>
           Resume calibration
         </button>
         <button type="button" className="button button-quiet button-small" onClick={() => void discardResumableCalibration()}>
@@ -103,6 +104,8 @@ export function CalibrationPanel() {
   const imatrixName = useStudio((s) => s.imatrix.name);
   const busy = c.phase === 'running' || c.phase === 'preparing';
   const noData = !c.useDefaultSet && c.userFiles.length === 0;
+  // Its imatrix would replace the one a running measurement measures with (dynamic-actions cancels it then).
+  const measuring = useStudio((s) => s.dynamic.phase === 'measuring');
   return (
     <section className="analysis-panel" aria-label="Calibration">
       <div className="panel-head">
@@ -144,7 +147,8 @@ export function CalibrationPanel() {
             <input className="text-input number-input" type="number" min={1} max={10000} data-testid="calibration-chunks" value={c.maxChunks} disabled={busy} onChange={(e) => setCalibrationSettings({ maxChunks: positive(e.currentTarget.value, c.maxChunks) })} />
           </label>
           <div className="analysis-actions">
-            <button type="button" className="button button-primary" disabled={busy || noData} onClick={() => void startCalibration()}>
+            <button type="button" className="button button-primary" disabled={busy || noData || measuring}
+              title={measuring ? 'A sensitivity measurement is running' : undefined} onClick={() => void startCalibration()}>
               Calibrate
             </button>
             {imatrixFromCalibration && (
@@ -154,6 +158,11 @@ export function CalibrationPanel() {
             )}
           </div>
         </div>
+        {!busy && measuring && (
+          <p className="muted analysis-warning" role="status" data-testid="calibrate-blocked">
+            A sensitivity measurement is running with the current importance matrix: calibrate when it has finished, or cancel it.
+          </p>
+        )}
         {!busy && <ResumeOffer />}
         {busy && <CalibrationProgressView />}
         {c.phase === 'done' && imatrixFromCalibration && (

@@ -3,6 +3,7 @@ import type { TensorSensitivity } from '../core/dynamic/sensitivity-types.ts';
 import { tensorBytes, type GgmlTypeName } from '../core/ggml-type.ts';
 import type { PlannedTensor } from '../core/model/plan-types.ts';
 import { useStudio } from '../app/store.ts';
+import { currentTable } from '../app/measurement-inputs.ts';
 import { formatEnergy } from './energy-colors.ts';
 import { formatBytes, formatShape } from './format.ts';
 import { floatingBox } from './floating-box.ts';
@@ -45,7 +46,7 @@ export function CellTooltip({ tensor, rect }: { tensor: PlannedTensor; rect: DOM
   const edited = useStudio((s) => tensor.ggufName in s.recipe.overrides);
   const dynamic = useStudio((s) => s.recipe.dynamic !== null);
   const energy = useStudio((s) => (s.imatrix.status === 'ready' ? s.imatrix.meanEnergy[tensor.ggufName] : undefined));
-  const sensitivity = useStudio((s) => s.dynamic.table?.tensors.find((t) => t.name === tensor.ggufName) ?? null);
+  const sensitivity = useStudio((s) => currentTable(s)?.tensors.find((t) => t.name === tensor.ggufName) ?? null);
   const reference = sensitivity ? referenceCandidate(sensitivity) : null;
   const cost = sensitivity && type ? standInCandidate(sensitivity, type) : null;
   return (

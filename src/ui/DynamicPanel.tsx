@@ -4,8 +4,10 @@
 import { lazy, Suspense, useMemo, useState, type ChangeEvent } from 'react';
 import { predictKld } from '../core/dynamic/predict.ts';
 import {
-  applyBudget, cancelMeasurement, MEASURE_CONTEXT, measureCurrentRecipe, measureMixes, isRealGpu, measureSensitivityNow, setDynamicSettings, setMeasurementDevice,
+  applyBudget, cancelMeasurement, MEASURE_CONTEXT, measureCurrentRecipe, measureMixes, isRealGpu, measureSensitivityNow, measurementBlocker,
+  setDynamicSettings, setMeasurementDevice,
 } from '../app/dynamic-actions.ts';
+import { currentMeasurementInputs, currentTable, describeImatrix, modelIdentity, staleReasons } from '../app/measurement-inputs.ts';
 import { loadRecipeFile, saveRecipeJson, saveTensorTypeFile } from '../app/recipe-file-actions.ts';
 import { useStudio, type CandidateSet } from '../app/store.ts';
 import { formatEnergy } from './energy-colors.ts';
@@ -69,10 +71,11 @@ function BudgetSlider() {
 
 function Figures() {
   const d = useStudio((s) => s.dynamic);
+  const table = useStudio(currentTable);
   const types = useStudio((s) => s.recipe.types);
-  const evaluation = useStudio((s) => (s.evaluation.phase === 'done' ? s.evaluation.result : null));
+  const evaluation = useStudio((s) => (s.evaluation.phase === 'done' && s.evaluation.model === modelIdentity(s.source) ? s.evaluation.result : null));
   // Whatever the recipe is (a mix with edits, or dynamic), what the measurements predict for it.
-  const predicted = useMemo(() => (d.table && types ? predictKld(d.table, types) : null), [d.table, types]);
+  const predicted = useMemo(() => (table && types ? predictKld(table, types) : null), [table, types]);
   const exported = d.exported;
   return (
     <div className="dynamic-figures">
@@ -139,8 +142,34 @@ function RecipeFiles() {
   );
 }
 
+/** What the table on screen was measured with: the label a result carries. */
+function MeasuredWith() {
+  const inputs = useStudio((s) => s.dynamic.inputs);
+  const positions = useStudio((s) => s.dynamic.table?.positions ?? 0);
+  if (!inputs) return null;
+  return (
+    <p className="muted" data-testid="sensitivity-inputs" data-imatrix={inputs.imatrix ?? ''} data-model={inputs.model}>
+      Measured on {positions} held-out positions with {describeImatrix(inputs.imatrix, inputs.imatrixName)}.
+    </p>
+  );
+}
+
+/** A table measured with other inputs than those open now: kept (they may come back), never used. */
+function StaleNotice() {
+  // Joined here: a selector must return the same value for the same state (a string is).
+  const reasons = useStudio((s) => (s.dynamic.inputs ? staleReasons(s.dynamic.inputs, currentMeasurementInputs(s)).join('; ') : ''));
+  return (
+    <div className="alert alert-notice" role="status" data-testid="sensitivity-stale">
+      <strong>These measurements do not describe what is loaded now</strong>
+      <span className="alert-text">They were made {reasons}. Measure again to use them.</span>
+    </div>
+  );
+}
+
 export function DynamicPanel() {
   const d = useStudio((s) => s.dynamic);
+  const current = useStudio((s) => currentTable(s) !== null);
+  const blocker = useStudio(measurementBlocker);
   const exportDone = useStudio((s) => s.exportJob.phase === 'done');
   const gpuIsReal = useStudio((s) => isRealGpu(s.backend));
   const hasImatrix = useStudio((s) => s.imatrix.status === 'ready');
@@ -181,14 +210,17 @@ export function DynamicPanel() {
         </label>
         <div className="analysis-actions">
           {busy ? (
-            <button type="button" className="button" onClick={cancelMeasurement}>Cancel</button>
+            <button type="button" className="button" onClick={() => cancelMeasurement()}>Cancel</button>
           ) : (
-            <button type="button" className="button button-primary" onClick={() => void measureSensitivityNow(d.table !== null)}>
-              {d.table ? 'Measure again' : 'Measure sensitivity'}
+            <button type="button" className="button button-primary" disabled={blocker !== null} title={blocker ?? undefined}
+              onClick={() => void measureSensitivityNow(current)}>
+              {/* Again (afresh) only what is current; other inputs may have stored measurements. */}
+              {current ? 'Measure again' : 'Measure sensitivity'}
             </button>
           )}
         </div>
       </div>
+      {!busy && blocker && <p className="muted analysis-warning" role="status" data-testid="measure-blocked">{blocker}</p>}
       <p className="muted">
         On {d.chunks} held-out chunk{d.chunks === 1 ? '' : 's'} of {MEASURE_CONTEXT} tokens from the end of the calibration data
         {hasImatrix ? ', with the loaded importance matrix' : ', without an importance matrix (every column weighs the same)'}.
@@ -203,8 +235,10 @@ export function DynamicPanel() {
           <span className="alert-text">{d.error}</span>
         </div>
       )}
-      {d.table && (
+      {d.table && !current && !busy && <StaleNotice />}
+      {d.table && current && (
         <>
+          <MeasuredWith />
           <div className="analysis-fields" data-testid="sensitivity-ready" data-positions={d.table.positions} data-tensors={d.table.tensors.length}>
             <BudgetSlider />
             <Figures />

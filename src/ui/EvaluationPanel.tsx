@@ -5,6 +5,7 @@ import {
 import { useEvaluationDownload } from '../app/evaluation-actions.ts';
 import { EVAL_SAMPLE_NAME } from '../app/eval-sample.ts';
 import { useStudio } from '../app/store.ts';
+import { modelIdentity } from '../app/measurement-inputs.ts';
 import type { EvaluationResult } from '../workers/evaluate.worker.ts';
 import { formatEnergy } from './energy-colors.ts';
 import { ModelDownloadLine } from './CalibrationPanel.tsx';
@@ -49,7 +50,10 @@ function Summary({ result, fileName, fileBytes }: { result: EvaluationResult; fi
 
 /** After an export: how far the quantized file's next-token distributions are from the model's. */
 export function EvaluationPanel() {
-  const e = useStudio((s) => s.evaluation);
+  const stored = useStudio((s) => s.evaluation);
+  // A result compared another model's weights than those open now: not shown.
+  const model = useStudio((s) => modelIdentity(s.source));
+  const e = stored.result && stored.model !== model ? { ...stored, result: null } : stored;
   const exported = useStudio((s) => (s.exportJob.phase === 'done' ? s.exportJob.fileName : null));
   const download = useEvaluationDownload();
   if (!exported && !e.result && e.phase === 'idle') return null;

@@ -8,6 +8,7 @@ import { predictKld } from '../core/dynamic/predict.ts';
 import { candidateList } from '../app/dynamic-actions.ts';
 import { imatrixExtraMetadata } from '../app/mix-choices.ts';
 import { useStudio } from '../app/store.ts';
+import { currentTable } from '../app/measurement-inputs.ts';
 import { formatEnergy } from './energy-colors.ts';
 import { formatBytes } from './format.ts';
 
@@ -21,7 +22,7 @@ const floorOf = (values: number[]) => Math.max(1e-9, Math.min(...values.filter((
 
 export default function FrontierChart() {
   const plan = useStudio((s) => s.source.plan);
-  const table = useStudio((s) => s.dynamic.table);
+  const table = useStudio(currentTable);
   const candidates = useStudio((s) => s.dynamic.candidates);
   const overrides = useStudio((s) => s.recipe.overrides);
   const imatrix = useStudio((s) => s.imatrix);

@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
 import type { PlannedTensor } from '../core/model/plan-types.ts';
 import { useStudio } from '../app/store.ts';
+import { currentTable } from '../app/measurement-inputs.ts';
 import { CellTooltip } from './CellTooltip.tsx';
 import { heatmapLayout, roleLabel } from './heatmap-layout.ts';
 import { HeatmapCell } from './HeatmapCell.tsx';
@@ -23,7 +24,8 @@ export function Heatmap() {
   const [hover, setHover] = useState<Pointed | null>(null);
   const staleMix = useStudio((s) => (s.recipe.error ? s.recipe.appliedMix : null));
   const meanEnergy = useStudio((s) => (s.imatrix.status === 'ready' ? s.imatrix.meanEnergy : null));
-  const table = useStudio((s) => s.dynamic.table);
+  // Only measurements of what is loaded now colour the cells.
+  const table = useStudio(currentTable);
   const types = useStudio((s) => s.recipe.types);
   const mode = shownColor(useStudio((s) => s.heatmapColor), { imatrix: meanEnergy !== null, table: table !== null });
   // The numbers the cells are coloured by (null: coloured by type).

@@ -29,7 +29,7 @@ export function ImatrixPicker() {
   return (
     <div className="recipe-field">
       <span className="field-label">Importance matrix</span>
-      <div className="imatrix" data-testid="imatrix-info">
+      <div className="imatrix" data-testid="imatrix-info" data-hash={imatrix.status === 'ready' ? imatrix.contentHash ?? '' : ''}>
         {imatrix.status === 'loading' && <span className="muted">Reading {imatrix.name}…</span>}
         {imatrix.status === 'ready' && (
           <span className="imatrix-text">

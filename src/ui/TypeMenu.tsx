@@ -5,6 +5,7 @@ import { reallocateIfDynamic } from '../app/dynamic-actions.ts';
 import { clearTensorType, setTensorType } from '../app/recipe-actions.ts';
 import { useStudio } from '../app/store.ts';
 import { typesFittingTensor } from '../app/mix-choices.ts';
+import { cellRefusal } from '../app/importance-checks.ts';
 import { floatingBox } from './floating-box.ts';
 import { TYPE_COLORS } from './type-colors.ts';
 
@@ -20,6 +21,8 @@ export function TypeMenu({ tensor, rect, onClose }: Props) {
   const chosen = useStudio((s) => s.recipe.overrides[name] ?? null);
   const supported = useStudio((s) => s.supportedTypes);
   const dynamic = useStudio((s) => s.recipe.dynamic !== null);
+  const imatrix = useStudio((s) => s.imatrix);
+  const recipe = useStudio((s) => s.recipe);
   const menuRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -37,7 +40,10 @@ export function TypeMenu({ tensor, rect, onClose }: Props) {
   }, [onClose]);
 
   const offered = tensor.quantizable ? typesFittingTensor(tensor) : [];
-  const height = tensor.quantizable ? 90 + Math.ceil(offered.length / 2) * 34 : 90;
+  // Types needing importance weights this tensor has none of: shown, refused, and said why.
+  const refusals = new Map(offered.map((t) => [t, cellRefusal({ imatrix, recipe }, name, t)]));
+  const refused = offered.filter((t) => refusals.get(t));
+  const height = tensor.quantizable ? 90 + Math.ceil(offered.length / 2) * 34 + (refused.length ? 60 : 0) : 90;
   return (
     <div
       ref={menuRef}
@@ -54,6 +60,7 @@ export function TypeMenu({ tensor, rect, onClose }: Props) {
           <div className="menu-grid">
             {offered.map((type) => {
               const writable = !supported || supported.includes(type);
+              const refusal = refusals.get(type) ?? null;
               return (
                 <button
                   key={type}
@@ -61,9 +68,10 @@ export function TypeMenu({ tensor, rect, onClose }: Props) {
                   role="menuitemradio"
                   aria-checked={type === chosen || (!chosen && type === current)}
                   className={`menu-item${writable ? '' : ' menu-item-unwritable'}`}
-                  title={writable ? undefined : `${type} cannot be exported in this browser yet`}
+                  disabled={refusal !== null}
+                  title={refusal ?? (writable ? undefined : `${type} cannot be exported in this browser yet`)}
                   onClick={() => {
-                    setTensorType(name, type);
+                    if (setTensorType(name, type)) return;
                     // Under a budget, a lock moves the other tensors' types to keep the size.
                     reallocateIfDynamic();
                     onClose();
@@ -76,6 +84,12 @@ export function TypeMenu({ tensor, rect, onClose }: Props) {
               );
             })}
           </div>
+          {refused.length > 0 && (
+            <p className="menu-note menu-note-refused" data-testid="type-menu-refused">
+              {refused.join(', ')} need{refused.length === 1 ? 's' : ''} an importance matrix
+              {imatrix.status === 'ready' ? ` with an entry for ${name}; the loaded one has none` : ' — load or compute one to choose them'}.
+            </p>
+          )}
           {supported && offered.some((t) => !supported.includes(t)) && (
             <p className="menu-note muted">* no quantizer in this browser writes it yet</p>
           )}

@@ -18,6 +18,7 @@ import { prepareCalibrationData, type CalibrationDataRequest } from './calibrati
 import { openWorkerModelFiles, type DownloadEvent, type WorkerModelSource } from './model-source.ts';
 import { lazyGpuForward } from './lazy-gpu-forward.ts';
 import { yieldingQuantizer } from './yielding-quantizer.ts';
+import { exclusiveRunner } from './exclusive-runner.ts';
 
 export type { RecipeKld, SensitivityProgress, SensitivityTable };
 
@@ -50,8 +51,8 @@ export interface RecipesRequest {
   backend?: 'cpu' | 'gpu';
 }
 
-let running: AbortController | null = null;
-const gpuForward = lazyGpuForward('dynamic.worker', 'measure on the CPU', (e) => running?.abort(e));
+const calls = exclusiveRunner('dynamic.worker');
+const gpuForward = lazyGpuForward('dynamic.worker', 'measure on the CPU', (e) => calls.abortRunning(e));
 
 /** The WebGPU forward's backend for 'gpu'; undefined (the CPU layer replay) otherwise. */
 async function forwardBackend(kind: 'cpu' | 'gpu' | undefined): Promise<ForwardBackend | undefined> {
@@ -59,20 +60,11 @@ async function forwardBackend(kind: 'cpu' | 'gpu' | undefined): Promise<ForwardB
 }
 
 /** The CPU quantizers in slices, so a Cancel gets through during a large tensor. */
-const quantizer = yieldingQuantizer(cpuRowQuantizer, () => running?.signal, {
+const quantizer = yieldingQuantizer(cpuRowQuantizer, () => calls.signal(), {
   initialChunkElements: 16_384, targetCallMs: 100, maxChunkElements: 1 << 22,
 });
 
-async function exclusive<T>(what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  if (running) throw new Error(`dynamic.worker: a measurement is already running; cancel it before ${what}`);
-  const controller = new AbortController();
-  running = controller;
-  try {
-    return await work(controller.signal);
-  } finally {
-    if (running === controller) running = null;
-  }
-}
+const exclusive = <T>(what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> => calls.run(what, work);
 
 async function withModel<T>(source: WorkerModelSource, signal: AbortSignal, onDownload: ((e: DownloadEvent) => void) | undefined,
   work: (opened: Awaited<ReturnType<typeof openWorkerModelFiles>>) => Promise<T>): Promise<T> {
@@ -124,7 +116,7 @@ const api = {
 
   /** Stops the running measurement at its next step; the call then rejects. */
   cancel(): void {
-    running?.abort(new DOMException('The measurement was cancelled', 'AbortError'));
+    calls.cancel(new DOMException('The measurement was cancelled', 'AbortError'));
   },
 };
 

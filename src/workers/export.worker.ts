@@ -10,6 +10,9 @@ import { imatrixMetadata } from '../core/imatrix/imatrix-metadata.ts';
 import type { ModelPlan, TensorTypes } from '../core/model/plan-types.ts';
 import type { RowQuantizer } from '../core/quant/row-quantizer.ts';
 import { planModel } from '../core/model/plan-model.ts';
+import { hashImportance } from '../core/dynamic/content-hash.ts';
+import type { MixName } from '../core/recipe/llama-mixes.ts';
+import { missingImportance, missingImportanceMessage } from '../core/recipe/imatrix-needs.ts';
 import { exportGguf, type ExportProgress } from '../core/export/export-gguf.ts';
 import { cpuRowQuantizer } from '../core/quant/cpu-quantizer.ts';
 import { createGpuRowQuantizer } from '../gpu/gpu-quantizer.ts';
@@ -39,6 +42,8 @@ export interface ImatrixInfo {
   chunkCount: number;
   /** Per entry, the mean over columns of the imatrix values (mean squared activation). */
   meanEnergy: Record<string, number>;
+  /** sha256 over the entries' names and values: what results computed with it are keyed by. */
+  contentHash: string;
 }
 
 export interface ExportRequest {
@@ -49,6 +54,8 @@ export interface ExportRequest {
   useImatrix: boolean;
   /** The file's name as saved (kept with the evaluation copy). */
   fileName?: string;
+  /** The mix the recipe is based on (llama-quantize's Q2_K_S rule); checked before anything starts. */
+  mix?: MixName;
 }
 
 interface Engine {
@@ -64,7 +71,7 @@ let opening: AbortController | null = null;
 let downloadListener: ((event: DownloadEvent) => void) | null = null;
 let running: AbortController | null = null;
 /** The loaded imatrix and its file name (recorded in the GGUF as quantize.imatrix.file). */
-let imatrix: { name: string; matrix: ImportanceMatrix } | null = null;
+let imatrix: { name: string; matrix: ImportanceMatrix; contentHash: string } | null = null;
 /** The last finished export's bytes, kept for the evaluation (OPFS or memory); or why not. */
 let lastExport: { file: KeptFile | null; problem: string | null } = { file: null, problem: null };
 
@@ -147,10 +154,11 @@ const api = {
   async loadImatrix(name: string, blob: Blob): Promise<ImatrixInfo> {
     imatrix = null;
     const loaded = await readImatrix(blobByteSource(name, blob));
-    imatrix = { name, matrix: loaded };
+    const contentHash = hashImportance(loaded.entries);
+    imatrix = { name, matrix: loaded, contentHash };
     return {
       entryNames: [...loaded.entries.keys()], datasets: loaded.datasets, chunkCount: loaded.chunkCount,
-      meanEnergy: meanActivationEnergy(loaded.entries),
+      meanEnergy: meanActivationEnergy(loaded.entries), contentHash,
     };
   },
 
@@ -161,6 +169,11 @@ const api = {
   /** The loaded importance matrix's weights, for the sensitivity worker (structured-cloned). */
   imatrixEntries(): Map<string, Float32Array> | null {
     return imatrix?.matrix.entries ?? null;
+  },
+
+  /** The weights with their content hash, read together so a measurement is labelled with what it used. */
+  currentImatrix(): { entries: Map<string, Float32Array>; contentHash: string; name: string } | null {
+    return imatrix ? { entries: imatrix.matrix.entries, contentHash: imatrix.contentHash, name: imatrix.name } : null;
   },
 
   /** Reads the headers of the dropped files and keeps them for the export. */
@@ -230,6 +243,13 @@ const api = {
       if (!opened) throw new Error('No model is open: drop a model folder first');
       if (running) throw new Error('An export is already running');
       throw new Error('The importance matrix is no longer loaded: load it again');
+    }
+    // Refused before the file is begun: the quantizer would only fail when it reached the tensor.
+    const covered = request.useImatrix && imatrix ? new Set(imatrix.matrix.entries.keys()) : null;
+    const missing = missingImportance(request.types as TensorTypes, request.mix ?? 'F16', covered);
+    if (missing.length > 0) {
+      releaseProxies();
+      throw new Error(missingImportanceMessage(missing));
     }
     const controller = new AbortController();
     running = controller;
