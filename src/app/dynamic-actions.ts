@@ -8,6 +8,7 @@ import { budgetRange } from '../core/dynamic/budget-range.ts';
 import { mergeSensitivityShards } from '../core/dynamic/measure-sensitivity.ts';
 import { predictKld } from '../core/dynamic/predict.ts';
 import { baseMixFor } from '../core/dynamic/recipe.ts';
+import { checkTableFitsPlan, parseSensitivityTable } from '../core/dynamic/sensitivity-types.ts';
 import type { GgmlTypeName } from '../core/ggml-type.ts';
 import type { ModelPlan, TensorTypes } from '../core/model/plan-types.ts';
 import { chooseMixTypes, type MixName } from '../core/recipe/llama-mixes.ts';
@@ -143,6 +144,21 @@ export function measurementBlocker(state: StudioState): string | null {
   return null;
 }
 
+/**
+ * A stored result checked as a table file is (OPFS holds what an older version or a crash left):
+ * one that does not read, or does not fit the open model, is measured again rather than trusted.
+ */
+function storedResultFor(value: MeasureResult | null, plan: ModelPlan): MeasureResult | null {
+  if (!value || !Array.isArray(value.sequences) || !value.sequences.every((s) => Array.isArray(s) && s.every(Number.isInteger))) return null;
+  try {
+    const table = parseSensitivityTable(JSON.stringify(value.table), 'stored sensitivity table');
+    checkTableFitsPlan(table, plan);
+    return { table, sequences: value.sequences, warnings: Array.isArray(value.warnings) ? value.warnings.filter((w) => typeof w === 'string') : [] };
+  } catch {
+    return null;
+  }
+}
+
 /** `fresh`: measure even when this model, data and settings were measured before ("Measure again"). */
 export async function measureSensitivityNow(fresh = false): Promise<void> {
   const state = useStudio.getState();
@@ -183,7 +199,7 @@ export async function measureSensitivityNow(fresh = false): Promise<void> {
     job.inputs = inputs;
     if (job.cancelled) throw new DOMException('The measurement was cancelled', 'AbortError');
     const cacheKey = inputsKey(inputs);
-    const stored = fresh ? null : await loadSensitivity<MeasureResult>(cacheKey).catch(() => null);
+    const stored = fresh ? null : await loadSensitivity<MeasureResult>(cacheKey).then((v) => storedResultFor(v, plan), () => null);
     // The table names the imatrix it was measured with: a stored one must agree with the key.
     const cached = stored && stored.table.key.imatrix === inputs.imatrix ? stored : null;
     const result = cached ?? await measureInShards(workerSource, request, plan, job);

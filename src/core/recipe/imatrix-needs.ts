@@ -6,13 +6,12 @@
 // very low-bit types for block tensors.
 import type { GgmlTypeName } from '../ggml-type.ts';
 import type { TensorTypes } from '../model/plan-types.ts';
+import { IQ_REQUIRES_IMATRIX } from '../quant/iq/iq-tables.ts';
 import { requiresImatrix, type MixName } from './llama-mixes.ts';
-
-const QUANTIZER_NEEDS_WEIGHTS = new Set<GgmlTypeName>(['IQ2_XXS', 'IQ2_XS', 'IQ1_S']);
 
 /** Whether `type` on `tensorName` (under `mix`, for Q2_K_S's rule) needs importance weights. */
 export function needsImportance(tensorName: string, type: GgmlTypeName, mix: MixName): boolean {
-  return QUANTIZER_NEEDS_WEIGHTS.has(type) || requiresImatrix(tensorName, type, mix);
+  return (IQ_REQUIRES_IMATRIX as ReadonlySet<GgmlTypeName>).has(type) || requiresImatrix(tensorName, type, mix);
 }
 
 export interface MissingImportance {
