@@ -23,6 +23,7 @@ import { withDownloadEvent } from './hub-actions.ts';
 import { recomputeRecipe } from './recipe-actions.ts';
 import { initialCalibration, initialDownload, useStudio, type DownloadSlice, type ResumableCalibration, type StudioState } from './store.ts';
 import { currentWorkerModelSource, workerModelKey, type WorkerModelSource } from './worker-model-source.ts';
+import { throttle } from './throttle.ts';
 
 /** Chunks per forward pass: each pass streams the weights once. */
 const SEQUENCES_PER_PASS = 16;
@@ -142,15 +143,9 @@ function stemOf(label: string): string {
   return (label.split('/').pop() || 'model').replace(/[^\w.-]+/g, '-');
 }
 
-/** Progress arrives per layer; a few updates a second are plenty. */
+/** Progress arrives per layer; the last layer always shows. */
 function throttled(): (p: CalibrationProgress) => void {
-  let last = 0;
-  return (p) => {
-    const now = performance.now();
-    if (now - last < 100 && p.layer < p.layers) return;
-    last = now;
-    setCalibration({ progress: p });
-  };
+  return throttle((p) => setCalibration({ progress: p }), 100, (p) => p.layer >= p.layers);
 }
 
 async function useCalibratedImatrix(stats: ImatrixStats, datasets: readonly string[], label: string, started: number): Promise<void> {

@@ -11,6 +11,7 @@ import { withDownloadEvent } from './hub-actions.ts';
 import { initialDownload, initialEvaluation, useStudio, type DownloadSlice, type StudioState } from './store.ts';
 import { currentWorkerModelSource } from './worker-model-source.ts';
 import { modelIdentity } from './measurement-inputs.ts';
+import { throttle } from './throttle.ts';
 
 type Evaluation = StudioState['evaluation'];
 type Download = DownloadSlice['download'];
@@ -55,13 +56,9 @@ function downloaded(job: { cancelled: boolean }): (e: DownloadEvent) => void {
 }
 
 function throttled(job: { cancelled: boolean }): (p: EvaluationProgress) => void {
-  let last = 0;
+  const update = throttle((p: EvaluationProgress) => setEvaluation({ progress: p }), 100, (p) => p.fraction >= 1);
   return (p) => {
-    if (job.cancelled) return;
-    const now = performance.now();
-    if (now - last < 100 && p.fraction < 1) return;
-    last = now;
-    setEvaluation({ progress: p });
+    if (!job.cancelled) update(p);
   };
 }
 

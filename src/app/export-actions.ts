@@ -14,6 +14,7 @@ import { measureCurrentRecipe } from './dynamic-actions.ts';
 import { useStudio } from './store.ts';
 import { recipeMissingImportance } from './importance-checks.ts';
 import { currentTable } from './measurement-inputs.ts';
+import { throttle } from './throttle.ts';
 import { missingImportanceMessage } from '../core/recipe/imatrix-needs.ts';
 
 
@@ -30,18 +31,13 @@ function setJob(patch: Partial<ReturnType<typeof useStudio.getState>['exportJob'
   useStudio.setState((s) => ({ exportJob: { ...s.exportJob, ...patch } }));
 }
 
-/** Progress arrives per chunk; the page only needs a few updates a second. */
+/** Progress arrives per chunk; a new tensor, and the end, always show. */
 function throttledProgress(): (p: ExportProgress) => void {
-  let last = 0;
   let lastTensor = -1;
-  return (p) => {
-    const now = performance.now();
-    // A new tensor always shows: the next update may be minutes away on a slow device.
-    if (now - last < 80 && p.tensorsDone < p.tensorCount && p.tensorsDone === lastTensor) return;
+  return throttle((p) => {
     lastTensor = p.tensorsDone;
-    last = now;
     setJob({ progress: p });
-  };
+  }, 80, (p) => p.tensorsDone >= p.tensorCount || p.tensorsDone !== lastTensor);
 }
 
 /** The running export's sink, so a cancel can close the door even before the worker starts. */

@@ -6,7 +6,8 @@ import { isGpuIqType } from './iq-variants.ts';
 import { GGML_TYPES, rowBytes, type GgmlTypeName } from '../core/ggml-type.ts';
 import type { RowQuantizer } from '../core/quant/row-quantizer.ts';
 import { createGpuBufferPool } from './gpu-buffer-pool.ts';
-import { dispatchGrid, planRowChunks, type ChunkLimits } from './quant-chunks.ts';
+import { dispatchGrid } from './dispatch-grid.ts';
+import { planRowChunks, type ChunkLimits } from './quant-chunks.ts';
 import { createQuantPipelines } from './quant-pipelines.ts';
 import {
   isGpuQuantType, QUANT_WORKGROUP_SIZE, quantizeVariantKey, typeKernel, type GpuQuantType,

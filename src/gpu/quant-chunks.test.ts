@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dispatchGrid, planRowChunks, rowsPerChunk } from './quant-chunks.ts';
+import { dispatchGrid } from './dispatch-grid.ts';
+import { planRowChunks, rowsPerChunk } from './quant-chunks.ts';
 
 const GIB = 1024 ** 3;
 const big = { maxStorageBufferBindingSize: GIB, maxBufferSize: GIB };

@@ -34,10 +34,3 @@ export function planRowChunks(totalRows: number, cols: number, limits: ChunkLimi
   }
   return chunks;
 }
-
-/** Workgroup grid for `units` invocations: x up to 65535 groups, then y. */
-export function dispatchGrid(units: number, workgroupSize: number, maxPerDimension = 65535): [number, number] {
-  const groups = Math.max(1, Math.ceil(units / workgroupSize));
-  if (groups <= maxPerDimension) return [groups, 1];
-  return [maxPerDimension, Math.ceil(groups / maxPerDimension)];
-}

@@ -72,13 +72,6 @@ export type ParamValue = number | { f32: number };
 const PARAM_SLOT = 256;
 /** Dispatches per submission (1 MiB of parameters); the recorder submits when they run out. */
 const PARAM_SLOTS = 4096;
-const MAX_DIM = 65535;
-
-/** Workgroup grid for `count` workgroups, folded into y when x would pass the 65535 limit. */
-export function workgroupGrid(count: number): [number, number] {
-  if (count <= MAX_DIM) return [Math.max(1, count), 1];
-  return [MAX_DIM, Math.ceil(count / MAX_DIM)];
-}
 
 /**
  * Collects dispatches into one command encoder. Parameters of every dispatch go into one uniform

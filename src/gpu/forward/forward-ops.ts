@@ -1,6 +1,7 @@
 // Typed wrappers that queue one forward kernel each on a DispatchRecorder: buffers in binding
 // order, parameters in the order of the WGSL Params struct (offsets and sizes in f32 elements).
-import { workgroupGrid, type DispatchRecorder } from './forward-kernels.ts';
+import { dispatchGrid } from '../dispatch-grid.ts';
+import type { DispatchRecorder } from './forward-kernels.ts';
 import type { GpuWeight } from './gpu-weights.ts';
 
 const TILE = 16;
@@ -41,7 +42,7 @@ export function rmsNormRows(rec: DispatchRecorder, a: RmsNormArgs): Promise<void
     { kind: 'rmsNorm' },
     [a.src, a.weight.chunks[0]!.buffer, a.dst],
     [a.rows, a.cols, a.srcOffset, a.dstOffset, { f32: a.eps }, a.accumulate ? 1 : 0],
-    workgroupGrid(a.rows),
+    dispatchGrid(a.rows, 1),
   );
 }
 
@@ -55,7 +56,7 @@ export function ropeRows(rec: DispatchRecorder, a: RopeArgs): Promise<void> {
     { kind: 'rope' },
     [a.x, a.positions, a.cos, a.sin],
     [a.rows, a.heads, a.headDim, a.pairs, a.neox ? 1 : 0],
-    workgroupGrid(Math.ceil((a.rows * a.heads * a.pairs) / WG)),
+    dispatchGrid(a.rows * a.heads * a.pairs, WG),
   );
 }
 
@@ -71,12 +72,12 @@ export function attentionRows(rec: DispatchRecorder, a: AttentionArgs): Promise<
     { kind: 'attention', roundF16: a.roundF16 },
     [a.q, a.k, a.v, a.seqStart, a.positions, a.out],
     [a.rows, a.heads, a.headsKv, a.headDimK, a.headDimV, a.window ?? 0, { f32: a.scale }, { f32: a.softcap ?? 0 }],
-    workgroupGrid(Math.ceil((a.rows * a.heads) / WG)),
+    dispatchGrid(a.rows * a.heads, WG),
   );
 }
 
 export function gatedActivation(rec: DispatchRecorder, gate: GPUBuffer, up: GPUBuffer, count: number, activation: 'silu' | 'gelu'): Promise<void> {
-  return rec.dispatch({ kind: 'glu', activation }, [gate, up], [count], workgroupGrid(Math.ceil(count / WG)));
+  return rec.dispatch({ kind: 'glu', activation }, [gate, up], [count], dispatchGrid(count, WG));
 }
 
 /** sums[sumOffset + j] += Σ_r x[r, j]² (x starts at element 0 of its buffer). */
