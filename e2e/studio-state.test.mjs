@@ -23,6 +23,13 @@ after(async () => {
   await studio?.close();
 });
 
+/** "Open another model", then a dropped folder: the switch these tests make while work runs. */
+async function openAnotherFolder(page, dir) {
+  await page.getByRole('button', { name: 'Open another model' }).click();
+  await page.getByRole('tab', { name: 'Local folder' }).click();
+  await openFolder(page, dir);
+}
+
 async function openFolder(page, dir, cell = 'blk.0.attn_q.weight') {
   await page.getByTestId('folder-input').setInputFiles(dir);
   await page.locator(`[data-tensor="${cell}"]`).waitFor({ timeout: 60_000 });
@@ -133,9 +140,7 @@ test('opening another model during a measurement: its results never reach the ne
   await page.getByTestId('calibration-chunks').fill('4');
   await page.getByRole('button', { name: 'Calibrate' }).click();
   await page.getByTestId('calibration-done').waitFor({ timeout: 600_000 });
-  await page.getByRole('button', { name: 'Open another model' }).click();
-  await page.getByRole('tab', { name: 'Local folder' }).click();
-  await openFolder(page, tinyDir);
+  await openAnotherFolder(page, tinyDir);
   await page.getByTestId('imatrix-info').getByText('None', { exact: true }).waitFor();
   assert.equal(await page.getByRole('button', { name: 'Save imatrix' }).count(), 0);
 
@@ -147,9 +152,7 @@ test('opening another model during a measurement: its results never reach the ne
   await screenshot(page, '83-state-measuring-tiny-llama');
 
   // stories260K replaces it mid-measurement.
-  await page.getByRole('button', { name: 'Open another model' }).click();
-  await page.getByRole('tab', { name: 'Local folder' }).click();
-  await openFolder(page, fixtureDir);
+  await openAnotherFolder(page, fixtureDir);
   assert.equal(await page.locator('[data-tensor="blk.4.attn_q.weight"]').count(), 1, 'stories260K (5 layers) is open');
   assert.equal(await page.getByTestId('sensitivity-progress').count(), 0, 'the old measurement is not shown as running');
   await page.getByRole('button', { name: 'Measure sensitivity' }).waitFor();
@@ -181,9 +184,7 @@ test('opening another model during a calibration: nothing of it (imatrix, outcom
   await page.getByTestId('calibration-chunks').fill('4');
   await page.getByRole('button', { name: 'Calibrate' }).click();
   await page.getByTestId('calibration-numbers').waitFor({ timeout: 120_000 });
-  await page.getByRole('button', { name: 'Open another model' }).click();
-  await page.getByRole('tab', { name: 'Local folder' }).click();
-  await openFolder(page, tinyDir);
+  await openAnotherFolder(page, tinyDir);
   // The old calibration settles (cancelled, or finishing) after the switch: the new model's panel
   // neither says so nor gets its importance matrix.
   const leftovers = page.getByText('Calibration cancelled.').or(page.getByTestId('calibration-done'))
