@@ -30,6 +30,13 @@ async function openAnotherFolder(page, dir) {
   await openFolder(page, dir);
 }
 
+/** A short calibration of the open model: 4 chunks of 64 tokens. */
+async function startQuickCalibration(page) {
+  await page.getByTestId('calibration-ctx').selectOption('64');
+  await page.getByTestId('calibration-chunks').fill('4');
+  await page.getByRole('button', { name: 'Calibrate' }).click();
+}
+
 async function openFolder(page, dir, cell = 'blk.0.attn_q.weight') {
   await page.getByTestId('folder-input').setInputFiles(dir);
   await page.locator(`[data-tensor="${cell}"]`).waitFor({ timeout: 60_000 });
@@ -136,9 +143,7 @@ test('opening another model during a measurement: its results never reach the ne
   await page.getByTestId('backend').waitFor({ timeout: 60_000 });
   // An importance matrix calibrated on stories260K is that model's: it does not follow to another.
   await openFolder(page, fixtureDir);
-  await page.getByTestId('calibration-ctx').selectOption('64');
-  await page.getByTestId('calibration-chunks').fill('4');
-  await page.getByRole('button', { name: 'Calibrate' }).click();
+  await startQuickCalibration(page);
   await page.getByTestId('calibration-done').waitFor({ timeout: 600_000 });
   await openAnotherFolder(page, tinyDir);
   await page.getByTestId('imatrix-info').getByText('None', { exact: true }).waitFor();
@@ -180,9 +185,7 @@ test('opening another model during a calibration: nothing of it (imatrix, outcom
   await gotoLocalFolder(page);
   await page.getByTestId('backend').waitFor({ timeout: 60_000 });
   await openFolder(page, fixtureDir);
-  await page.getByTestId('calibration-ctx').selectOption('64');
-  await page.getByTestId('calibration-chunks').fill('4');
-  await page.getByRole('button', { name: 'Calibrate' }).click();
+  await startQuickCalibration(page);
   await page.getByTestId('calibration-numbers').waitFor({ timeout: 120_000 });
   await openAnotherFolder(page, tinyDir);
   // The old calibration settles (cancelled, or finishing) after the switch: the new model's panel
