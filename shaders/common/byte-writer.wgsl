@@ -1,6 +1,7 @@
 // Blocks of 18, 22 or 34 bytes do not start on 4-byte boundaries, so an invocation assembles a
 // group of whole blocks (a multiple of 4 bytes) in private words and then owns those output
 // words outright: no atomics, no read-modify-write races between invocations.
+//! include common/quant-bindings.wgsl
 
 // The kernel file declares OUT_WORDS_MAX: the words of its largest group.
 var<private> out_words: array<u32, OUT_WORDS_MAX>;

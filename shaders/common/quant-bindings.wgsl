@@ -1,5 +1,6 @@
 // Bindings shared by every block-quantization kernel (one pipeline layout for all of them).
 // Inputs are read as u32 bit patterns, never as f32, so no load can flush a subnormal.
+//! include common/softfloat.wgsl
 
 struct QuantParams {
   cols: u32,   // elements per row, a multiple of 32

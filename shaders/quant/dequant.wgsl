@@ -2,64 +2,15 @@
 // All arithmetic is softfloat: it keeps subnormal results (mxfp4's 2^-128 scales) that a GPU may
 // flush, and it cannot be fused into an FMA where ggml rounds d*q before adding a min.
 // Input: the blocks as bytes in u32 words; output: float32 bit patterns.
+//! include common/byte-reader.wgsl
+//! include generated/dequant-types.wgsl
 
-struct DequantParams {
-  blocks: u32,   // blocks (or elements for F16/BF16) in this dispatch
-  pad0: u32,
-  pad1: u32,
-  pad2: u32,
-}
-
-@group(0) @binding(0) var<storage, read> qsrc: array<u32>;
-@group(0) @binding(1) var<storage, read_write> qdst: array<u32>;
-@group(0) @binding(2) var<uniform> dparams: DequantParams;
-
-override WG_SIZE: u32 = 64u;
-override TYPE: u32 = 0u;          // DQ_* below
-override BLOCK_BYTES: u32 = 2u;
 override BLOCK_ELEMS: u32 = 1u;
-
-const DQ_F16: u32 = 0u;
-const DQ_BF16: u32 = 1u;
-const DQ_Q8_0: u32 = 2u;
-const DQ_Q4_0: u32 = 3u;
-const DQ_Q4_1: u32 = 4u;
-const DQ_Q5_0: u32 = 5u;
-const DQ_Q5_1: u32 = 6u;
-const DQ_Q2_K: u32 = 7u;
-const DQ_Q3_K: u32 = 8u;
-const DQ_Q4_K: u32 = 9u;
-const DQ_Q5_K: u32 = 10u;
-const DQ_Q6_K: u32 = 11u;
-const DQ_IQ4_NL: u32 = 12u;
-const DQ_IQ4_XS: u32 = 13u;
-const DQ_TQ1_0: u32 = 14u;
-const DQ_TQ2_0: u32 = 15u;
-const DQ_MXFP4: u32 = 16u;
 
 const DQ_IQ4 = array<i32, 16>(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113);
 const DQ_MXFP4_VALUES = array<i32, 16>(0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12);
 
-var<private> blk: u32; // byte offset of the current block
-
-fn byte_at(o: u32) -> u32 {
-  let p = blk + o;
-  return (qsrc[p >> 2u] >> ((p & 3u) * 8u)) & 0xffu;
-}
-fn u16_at(o: u32) -> u32 { return byte_at(o) | (byte_at(o + 1u) << 8u); }
-fn f16_at(o: u32) -> u32 { return sf_from_f16(u16_at(o)); }
 fn fi(i: i32) -> u32 { return sf_from_i32(i); }
-
-fn sf_from_f16(h: u32) -> u32 {
-  let sign = (h & 0x8000u) << 16u;
-  let e = (h >> 10u) & 0x1fu;
-  let m = h & 0x3ffu;
-  if (e == 31u) { return sign | SF_INF | (m << 13u); }
-  if (e != 0u) { return sign | ((e + 112u) << 23u) | (m << 13u); }
-  if (m == 0u) { return sign; }
-  let top = 31u - countLeadingZeros(m);
-  return sign | ((top + 103u) << 23u) | ((m << (23u - top)) & 0x7fffffu);
-}
 
 // Element j of a legacy 32-block: (q - offset) * d, or q * d + m.
 fn legacy(j: u32, bits5: bool, has_min: bool) -> u32 {
@@ -192,7 +143,7 @@ fn c_int8(t: i32) -> i32 { return ((t & 0xff) ^ 0x80) - 0x80; }
 
 @compute @workgroup_size(WG_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let b = gid.x + gid.y * groups.x * WG_SIZE;
+  let b = dequant_block_index(gid, groups);
   if (b >= dparams.blocks) { return; }
   blk = b * BLOCK_BYTES;
   for (var j = 0u; j < BLOCK_ELEMS; j = j + 1u) { qdst[b * BLOCK_ELEMS + j] = element(j); }

@@ -1,55 +1,16 @@
 // dequantize_row_iq2_xxs .. iq1_m (core/quant/iq/iq-dequantize.ts), one 256-value super-block per
 // invocation, products in softfloat (no flushed subnormals, no fused operations). The grid values
 // come from src/gpu/iq-tables.ts (iqGridValues, int8 per coordinate, four to a word).
+//! include common/byte-reader.wgsl
+//! include generated/iq-dequant-types.wgsl
 
-struct IqDequantParams {
-  blocks: u32,
-  pad0: u32,
-  pad1: u32,
-  pad2: u32,
-}
-
-@group(0) @binding(0) var<storage, read> qsrc: array<u32>;
-@group(0) @binding(1) var<storage, read_write> qdst: array<u32>;
-@group(0) @binding(2) var<uniform> dparams: IqDequantParams;
 @group(0) @binding(3) var<storage, read> grid_values: array<u32>;
-
-override WG_SIZE: u32 = 64u;
-override TYPE: u32 = 0u; // IQD_* below
-override BLOCK_BYTES: u32 = 66u;
-
-const IQD_IQ2_XXS: u32 = 0u;
-const IQD_IQ2_XS: u32 = 1u;
-const IQD_IQ2_S: u32 = 2u;
-const IQD_IQ3_XXS: u32 = 3u;
-const IQD_IQ3_S: u32 = 4u;
-const IQD_IQ1_S: u32 = 5u;
-const IQD_IQ1_M: u32 = 6u;
 
 const IQD_HALF: u32 = 0x3f000000u;
 const IQD_QUARTER: u32 = 0x3e800000u;
 const IQD_DELTA: u32 = 0x3e000000u; // 1/8
 
-var<private> blk: u32;
 var<private> y: u32;
-
-fn byte_at(o: u32) -> u32 {
-  let p = blk + o;
-  return (qsrc[p >> 2u] >> ((p & 3u) * 8u)) & 0xffu;
-}
-fn u16_at(o: u32) -> u32 { return byte_at(o) | (byte_at(o + 1u) << 8u); }
-fn u32_at(o: u32) -> u32 { return u16_at(o) | (u16_at(o + 2u) << 16u); }
-
-fn iqd_from_f16(h: u32) -> u32 {
-  let sign = (h & 0x8000u) << 16u;
-  let e = (h >> 10u) & 0x1fu;
-  let m = h & 0x3ffu;
-  if (e == 31u) { return sign | SF_INF | (m << 13u); }
-  if (e != 0u) { return sign | ((e + 112u) << 23u) | (m << 13u); }
-  if (m == 0u) { return sign; }
-  let top = 31u - countLeadingZeros(m);
-  return sign | ((top + 103u) << 23u) | ((m << (23u - top)) & 0x7fffffu);
-}
 
 // Coordinate j of grid point p (dim coordinates per point), as a signed value.
 fn grid_value(p: u32, dim: u32, j: u32) -> i32 {
@@ -94,7 +55,7 @@ fn dequant_block() {
     let s1 = u16_at(50u);
     let s2 = u16_at(52u);
     let s3 = u16_at(54u);
-    let d = iqd_from_f16((s0 >> 12u) | ((s1 >> 8u) & 0xf0u) | ((s2 >> 4u) & 0xf00u) | (s3 & 0xf000u));
+    let d = sf_from_f16((s0 >> 12u) | ((s1 >> 8u) & 0xf0u) | ((s2 >> 4u) & 0xf00u) | (s3 & 0xf000u));
     for (var ib = 0u; ib < 8u; ib = ib + 1u) {
       let s = u16_at(48u + 2u * (ib >> 1u)) >> (6u * (ib % 2u));
       let dl1 = sf_mul(d, sf_from_i32(i32(2u * (s & 7u) + 1u)));
@@ -107,7 +68,7 @@ fn dequant_block() {
     }
     return;
   }
-  let d = iqd_from_f16(u16_at(0u));
+  let d = sf_from_f16(u16_at(0u));
   for (var ib = 0u; ib < 8u; ib = ib + 1u) {
     switch (TYPE) {
       case IQD_IQ2_XXS: {
@@ -152,7 +113,7 @@ fn dequant_block() {
           put4x2(db, p1, p2, byte_at(74u + 4u * ib + l));
         }
       }
-      default: { // IQ1_S
+      case IQD_IQ1_S, default: {
         let qh = u16_at(34u + 2u * ib);
         let dl = sf_mul(d, sf_from_i32(i32(2u * ((qh >> 12u) & 7u) + 1u)));
         for (var l = 0u; l < 4u; l = l + 1u) {
@@ -165,7 +126,7 @@ fn dequant_block() {
 
 @compute @workgroup_size(WG_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let b = gid.x + gid.y * groups.x * WG_SIZE;
+  let b = dequant_block_index(gid, groups);
   if (b >= dparams.blocks) { return; }
   blk = b * BLOCK_BYTES;
   y = b * 256u;

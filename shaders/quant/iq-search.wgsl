@@ -2,6 +2,7 @@
 // src/gpu/iq-tables.ts, the super-block load and weights, the sign split, and the sub-block scale
 // search of core/quant/iq (iq-scale-search.ts, iq-grid-assign.ts), float32 in ggml's order.
 // One invocation per super-block; sub-blocks have at most 32 values.
+//! include common/quant-bindings.wgsl
 
 // [gridOff, mapOff, startOff, listOff | packed grid points | map | list starts | neighbour lists]
 @group(0) @binding(5) var<storage, read> iq_table: array<u32>;

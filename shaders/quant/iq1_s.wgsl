@@ -1,5 +1,7 @@
 // IQ1_S (50 bytes per 256): quantize_row_iq1_s_impl as core/quant/iq/iq1-s.ts. Two blocks per
 // invocation (100 bytes). An imatrix is required (the CPU checks it before dispatch).
+//! include common/byte-writer.wgsl
+//! include quant/iq1-common.wgsl
 const BLOCK_BYTES: u32 = 50u;
 const GROUP_BLOCKS: u32 = 2u;
 const OUT_WORDS_MAX: u32 = 25u;

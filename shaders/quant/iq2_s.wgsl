@@ -1,5 +1,7 @@
 // IQ2_S (82 bytes per 256): quantize_row_iq2_s_impl as core/quant/iq/iq2-s.ts, with or without an
 // imatrix. Two blocks per invocation (164 bytes).
+//! include common/byte-writer.wgsl
+//! include quant/iq-search.wgsl
 override WEIGHTED: bool = false;
 const BLOCK_BYTES: u32 = 82u;
 const GROUP_BLOCKS: u32 = 2u;

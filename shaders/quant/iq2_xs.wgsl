@@ -1,5 +1,7 @@
 // IQ2_XS (74 bytes per 256): quantize_row_iq2_xs_impl as core/quant/iq/iq2-xs.ts. Two blocks per
 // invocation (148 bytes). An imatrix is required (the CPU checks it before dispatch).
+//! include common/byte-writer.wgsl
+//! include quant/iq-search.wgsl
 const BLOCK_BYTES: u32 = 74u;
 const GROUP_BLOCKS: u32 = 2u;
 const OUT_WORDS_MAX: u32 = 37u;

@@ -1,5 +1,8 @@
 // IQ2_XXS (66 bytes per 256): quantize_row_iq2_xxs_impl as core/quant/iq/iq2-xxs.ts. Two blocks per
 // invocation (132 bytes). An imatrix is required (the CPU checks it before dispatch).
+//! include common/byte-writer.wgsl
+//! include quant/kquant-search.wgsl
+//! include quant/iq-search.wgsl
 const BLOCK_BYTES: u32 = 66u;
 const GROUP_BLOCKS: u32 = 2u;
 const OUT_WORDS_MAX: u32 = 33u;

@@ -1,5 +1,7 @@
 // IQ3_XXS (98 bytes per 256): quantize_row_iq3_xxs_impl as core/quant/iq/iq3-xxs.ts, with or
 // without an imatrix. Two blocks per invocation (196 bytes).
+//! include common/byte-writer.wgsl
+//! include quant/iq-search.wgsl
 override WEIGHTED: bool = false;
 const BLOCK_BYTES: u32 = 98u;
 const GROUP_BLOCKS: u32 = 2u;

@@ -1,6 +1,8 @@
 // iq4_nl and iq4_xs: quantize_row_iq4_nl_impl with ntry = 7 (what quantize_iq4_nl/_xs run):
 // non-linear 4-bit levels, a best scale per 32 found over 15 candidate inverse scales; xs adds
 // 6-bit sub-scales under one fp16 d. NL: two 18-byte blocks per invocation; XS: one of 136.
+//! include common/byte-writer.wgsl
+//! include quant/kquant-search.wgsl
 override WEIGHTED: bool = false;
 override XS: bool = false;
 

@@ -2,6 +2,8 @@
 // offset and length inside 256-entry private arrays: make_qx_quants, make_q3_quants,
 // make_qkx2/qkx3_quants (one function: with weights given they are the same arithmetic) and
 // make_qp_quants. Every float operation is softfloat, in ggml's order of evaluation.
+//! include common/quant-bindings.wgsl
+//! include common/float16.wgsl
 
 const QK_K: u32 = 256u;
 alias Vec256 = array<u32, 256>;
@@ -310,21 +312,6 @@ fn kq_make_qp(x: ptr<private, Vec256>, w: ptr<private, Vec256>, L: ptr<private, 
   }
   return select(SF_ZERO, sf_div(sumlx, suml2), sf_gt(suml2, SF_ZERO));
 }
-
-// fp16 bits -> float32 bits, exact (half subnormals are float32 normals).
-fn sf_from_f16(h: u32) -> u32 {
-  let sign = (h & 0x8000u) << 16u;
-  let e = (h >> 10u) & 0x1fu;
-  let m = h & 0x3ffu;
-  if (e == 31u) { return sign | SF_INF | (m << 13u); }
-  if (e != 0u) { return sign | ((e + 112u) << 23u) | (m << 13u); }
-  if (m == 0u) { return sign; }
-  let top = 31u - countLeadingZeros(m); // value m * 2^-24
-  return sign | ((top + 103u) << 23u) | ((m << (23u - top)) & 0x7fffffu);
-}
-
-// fp16 round trip of a float32: the value ggml reads back after storing it as ggml_fp16_t.
-fn sf_round_f16(a: u32) -> u32 { return sf_from_f16(sf_to_f16(a)); }
 
 // The asymmetric final pass (q2_K, q4_K, q5_K): L = clamp(nearest_int((x + dm)/d), 0, nmax).
 fn kq_requantize_asym(off: u32, n: u32, d: u32, dm: u32, nmax: i32) {

@@ -1,6 +1,9 @@
 // q4_0, q4_1, q5_0, q5_1: ggml's quantize_row_qX_Y_ref without an imatrix, and
 // quantize_row_qX_Y_impl with one (make_qx_quants / make_qkx3_quants on importance weights).
 // Entry point: main in common/byte-writer.wgsl.
+//! include common/byte-writer.wgsl
+//! include quant/search-qx.wgsl
+//! include quant/search-qkx3.wgsl
 
 override QBITS: u32 = 4u;          // 4 or 5
 override ASYMMETRIC: bool = false; // _1 types store a min

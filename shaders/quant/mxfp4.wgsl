@@ -3,6 +3,8 @@
 // Four 17-byte blocks per invocation. log2f is not computed: floor(log2f(amax)) comes from the
 // exponent bits plus MXFP4_LOG2_ROUNDS_UP (mxfp4-log2-table.ts), which says how many floats just
 // below each power of two a correctly rounded log2f rounds up to that power's exponent.
+//! include common/byte-writer.wgsl
+//! include generated/mxfp4-log2-table.wgsl
 const BLOCK_BYTES: u32 = 17u;
 const GROUP_BLOCKS: u32 = 4u;
 const OUT_WORDS_MAX: u32 = 17u;

@@ -1,6 +1,8 @@
 // q2_K: quantize_row_q2_K_ref (no imatrix: make_qkx2 on |x|, mad error) and quantize_row_q2_K_impl
 // (imatrix: make_qkx3 on qw*sqrt(sigma2 + x^2), then make_qp_quants for scales and mins).
 // Layout {scales[16], qs[64], d, dmin}; one 84-byte super-block per invocation.
+//! include common/byte-writer.wgsl
+//! include quant/kquant-search.wgsl
 override WEIGHTED: bool = false;
 
 const BLOCK_BYTES: u32 = 84u;

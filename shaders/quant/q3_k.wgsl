@@ -1,6 +1,8 @@
 // q3_K: quantize_row_q3_K_ref (make_q3_quants per 16, signed 6-bit scales) and
 // quantize_row_q3_K_impl (imatrix: make_qx_quants on qw*sqrt(sigma2 + x^2), then on the scales).
 // Layout {hmask[32], qs[64], scales[12], d}; two 110-byte super-blocks per invocation.
+//! include common/byte-writer.wgsl
+//! include quant/kquant-search.wgsl
 override WEIGHTED: bool = false;
 
 const BLOCK_BYTES: u32 = 110u;

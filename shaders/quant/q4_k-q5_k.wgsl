@@ -1,6 +1,8 @@
 // q4_K and q5_K: quantize_row_qN_K_ref (make_qkx2 on av_x + |x|, 6-bit scales and mins against
 // the largest) and quantize_row_qN_K_impl (imatrix: make_qkx3 on qw*sqrt(sigma2 + x^2), then
 // make_qp_quants). Layouts {d, dmin, scales[12], (qh[32],) qs[128]}, one super-block per invocation.
+//! include common/byte-writer.wgsl
+//! include quant/kquant-search.wgsl
 override WEIGHTED: bool = false;
 override QBITS: u32 = 4u;
 

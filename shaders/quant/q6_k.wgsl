@@ -1,6 +1,8 @@
 // q6_K: quantize_row_q6_K_ref / _impl: make_qx_quants(16, 32) per 16 elements with weights x^2,
 // or the imatrix entries themselves; 8-bit signed scales against the largest |scale|.
 // Layout {ql[128], qh[64], i8 scales[16], d}; two 210-byte super-blocks per invocation.
+//! include common/byte-writer.wgsl
+//! include quant/kquant-search.wgsl
 override WEIGHTED: bool = false;
 
 const BLOCK_BYTES: u32 = 210u;

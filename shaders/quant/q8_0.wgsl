@@ -1,5 +1,6 @@
 // q8_0 (quantize_row_q8_0_ref; ggml ignores the imatrix): d = amax/127, q = roundf(x * (1/d)).
 // Two 34-byte blocks per invocation so it owns 17 whole output words (main: byte-writer.wgsl).
+//! include common/byte-writer.wgsl
 
 const BLOCK_BYTES: u32 = 34u;
 const GROUP_BLOCKS: u32 = 2u;

@@ -1,5 +1,6 @@
 // First pass of the imatrix paths of q4_0, q4_1, q5_0 and q5_1: sigma2 = sum(x^2) / n_per_row
 // over the whole row, accumulated sequentially in float32 exactly as ggml does.
+//! include common/softfloat.wgsl
 
 struct SigmaParams {
   cols: u32,

@@ -1,6 +1,7 @@
 // ggml's make_qkx3_quants(n = 32, nmax, x, weights = wb, L, &the_min, Laux, rmin, rdelta, nstep,
 // use_mad = false): asymmetric levels (scale and min) refined by weighted least squares over
 // nstep + 1 candidate inverse scales. Returns (scale, the_min) as f32 bits; L holds 0..nmax.
+//! include common/quant-bindings.wgsl
 
 var<private> xm: array<u32, 32>; // x - min for the current min
 

@@ -1,6 +1,7 @@
 // ggml's make_qx_quants(n = 32, nmax, x, L, rmse_type = 1, qw = wb): symmetric levels with a
 // scale search over 19 candidate inverse scales. Reads xb/wb, writes L (stored as l + nmax),
 // returns the scale (f32 bits).
+//! include common/quant-bindings.wgsl
 
 const GROUP_MAX_EPS: u32 = 0x26901d7du; // 1e-15f
 const F32_0_1: u32 = 0x3dcccccdu;       // 0.1f

@@ -1,6 +1,8 @@
 // tq1_0 and tq2_0 (quantize_row_tqN_0_ref; ggml ignores the imatrix): d = amax, trits
 // lroundf(x/d) + 1. tq1_0 packs five trits per byte as a base-3 fixed-point fraction,
 // tq2_0 four 2-bit fields. Two blocks (54 or 66 bytes) per invocation.
+//! include common/byte-writer.wgsl
+//! include quant/kquant-search.wgsl
 override TQ1: bool = true;
 
 override BLOCK_BYTES: u32 = select(66u, 54u, TQ1);

@@ -1,150 +1,53 @@
 // dequantize_row_* on WebGPU for the low-bit i-quants, bit for bit as the CPU reference
 // (core/quant/iq/iq-dequantize.ts); same interface as gpu-dequantizer.ts's GpuRowDequantizer.
-import { GGML_TYPES, rowBytes, type GgmlTypeName } from '../core/ggml-type.ts';
-import { composeWgsl } from './wgsl-compose.ts';
-import iqDequantSource from '../../shaders/quant/iq-dequant.wgsl?raw';
-import { createGpuBufferPool } from './gpu-buffer-pool.ts';
-import { dispatchGrid } from './dispatch-grid.ts';
-import { planRowChunks, type ChunkLimits } from './quant-chunks.ts';
-import { QUANT_WORKGROUP_SIZE } from './quant-variants.ts';
+import { GGML_TYPES } from '../core/ggml-type.ts';
+import type { GpuRowDequantizer } from './gpu-dequantizer.ts';
+import { createKernelRunner, type KernelRunnerOptions } from './kernel-runner.ts';
+import { dequantizeRowsOnGpu } from './gpu-row-jobs.ts';
+import { kernelPipeline, type KernelPipelineSpec } from './pipeline-cache.ts';
+import { createIqTableBuffers } from './iq-table-buffers.ts';
 import { iqValueTable } from './iq-tables.ts';
+import { QUANT_WORKGROUP_SIZE } from './quant-variants.ts';
 import { GPU_IQ_TYPES, IQ_KERNELS, isGpuIqType, type GpuIqType } from './iq-variants.ts';
+import { composeWgsl } from './wgsl-modules.ts';
+import { wgslTypeId } from './wgsl-type-ids.ts';
 
 const OWNER = 'GpuIqDequantizer';
+const PATH = 'quant/iq-dequant.wgsl';
 
-export interface GpuIqDequantizer {
-  supports(type: GgmlTypeName): boolean;
-  /** Decodes whole rows of `cols` elements of `type` (rows back to back) into float32. */
-  dequantizeRows(type: GgmlTypeName, bytes: Uint8Array, cols: number): Promise<Float32Array>;
-  dispose(): void;
+export type GpuIqDequantizer = GpuRowDequantizer;
+
+function iqDequantPipeline(type: GpuIqType): KernelPipelineSpec {
+  return {
+    label: `${OWNER}.pipeline.${type}`,
+    moduleKey: PATH,
+    source: () => composeWgsl(PATH),
+    // TYPE is the type's place in the list the kernel's IQD_* constants are generated from.
+    constants: { WG_SIZE: QUANT_WORKGROUP_SIZE, TYPE: wgslTypeId(GPU_IQ_TYPES, type), BLOCK_BYTES: GGML_TYPES[type].typeSize },
+    // dequant-bindings.wgsl's slots plus the grid values.
+    layout: { 0: 'read-only-storage', 1: 'storage', 2: 'uniform', 3: 'read-only-storage' },
+  };
 }
 
-export function createGpuIqDequantizer(device: GPUDevice, options: { maxChunkElements?: number } = {}): GpuIqDequantizer {
-  const { STORAGE, COPY_DST, COPY_SRC, MAP_READ, UNIFORM } = GPUBufferUsage;
-  const pool = createGpuBufferPool(device, OWNER);
-  const entry = (binding: number, type: GPUBufferBindingType): GPUBindGroupLayoutEntry =>
-    ({ binding, visibility: GPUShaderStage.COMPUTE, buffer: { type } });
-  const bindLayout = device.createBindGroupLayout({
-    label: `${OWNER}.bindGroupLayout`,
-    entries: [entry(0, 'read-only-storage'), entry(1, 'storage'), entry(2, 'uniform'), entry(3, 'read-only-storage')],
-  });
-  const layout = device.createPipelineLayout({ label: `${OWNER}.pipelineLayout`, bindGroupLayouts: [bindLayout] });
-  let module: GPUShaderModule | null = null;
-  const pipelines = new Map<GpuIqType, Promise<GPUComputePipeline>>();
-  const tables = new Map<string, GPUBuffer>();
-  const limits: ChunkLimits = {
-    maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
-    maxBufferSize: device.limits.maxBufferSize,
-    maxChunkElements: options.maxChunkElements,
-  };
-  let queue: Promise<unknown> = Promise.resolve();
-
-  function pipelineFor(type: GpuIqType): Promise<GPUComputePipeline> {
-    let pipeline = pipelines.get(type);
-    if (!pipeline) {
-      module ??= device.createShaderModule({ label: `${OWNER}.module`, code: composeWgsl(['softfloat'], iqDequantSource) });
-      pipeline = device.createComputePipelineAsync({
-        label: `${OWNER}.pipeline.${type}`,
-        layout,
-        compute: {
-          module,
-          entryPoint: 'main',
-          constants: { WG_SIZE: QUANT_WORKGROUP_SIZE, TYPE: GPU_IQ_TYPES.indexOf(type), BLOCK_BYTES: GGML_TYPES[type].typeSize },
-        },
-      });
-      pipeline.catch(() => pipelines.delete(type));
-      pipelines.set(type, pipeline);
-    }
-    return pipeline;
-  }
-
-  function tableFor(type: GpuIqType): GPUBuffer {
-    const grid = IQ_KERNELS[type].grid;
-    let buffer = tables.get(grid);
-    if (!buffer) {
-      const words = iqValueTable(grid);
-      buffer = device.createBuffer({ label: `${OWNER}.gridValues.${grid}`, size: words.byteLength, usage: STORAGE | COPY_DST });
-      device.queue.writeBuffer(buffer, 0, words as Uint32Array<ArrayBuffer>);
-      tables.set(grid, buffer);
-    }
-    return buffer;
-  }
-
-  async function dequantizeChunk(type: GpuIqType, bytes: Uint8Array, elements: number): Promise<Float32Array> {
-    const blocks = elements / 256;
-    const input = pool.get('input', bytes.length, STORAGE | COPY_DST);
-    const output = pool.get('output', elements * 4, STORAGE | COPY_SRC);
-    const readback = pool.get('readback', elements * 4, MAP_READ | COPY_DST);
-    const params = pool.get('params', 16, UNIFORM | COPY_DST);
-    // writeBuffer needs a multiple of 4 bytes; the shader never reads the padding.
-    const padded = new Uint8Array(Math.ceil(bytes.length / 4) * 4);
-    padded.set(bytes);
-    device.queue.writeBuffer(input, 0, padded);
-    device.queue.writeBuffer(params, 0, new Uint32Array([blocks, 0, 0, 0]));
-    const encoder = device.createCommandEncoder({ label: `${OWNER}.encoder` });
-    const pass = encoder.beginComputePass({ label: `${OWNER}.pass` });
-    pass.setPipeline(await pipelineFor(type));
-    pass.setBindGroup(0, device.createBindGroup({
-      label: `${OWNER}.bindGroup`,
-      layout: bindLayout,
-      entries: [
-        { binding: 0, resource: { buffer: input } },
-        { binding: 1, resource: { buffer: output } },
-        { binding: 2, resource: { buffer: params } },
-        { binding: 3, resource: { buffer: tableFor(type) } },
-      ],
-    }));
-    pass.dispatchWorkgroups(...dispatchGrid(blocks, QUANT_WORKGROUP_SIZE));
-    pass.end();
-    encoder.copyBufferToBuffer(output, 0, readback, 0, elements * 4);
-    device.queue.submit([encoder.finish()]);
-    await readback.mapAsync(GPUMapMode.READ, 0, elements * 4);
-    const out = new Float32Array(readback.getMappedRange(0, elements * 4).slice(0));
-    readback.unmap();
-    return out;
-  }
-
-  async function dequantizeAll(type: GgmlTypeName, bytes: Uint8Array, cols: number): Promise<Float32Array> {
-    if (!isGpuIqType(type)) throw new Error(`${OWNER}: type ${type} is not an i-quant this dequantizer supports`);
-    if (!Number.isInteger(cols) || cols <= 0 || cols % GGML_TYPES[type].blockSize !== 0) {
-      throw new Error(`${OWNER}: ${type}: invalid row length ${cols}`);
-    }
-    const perRow = rowBytes(type, cols);
-    if (bytes.length % perRow !== 0) {
-      throw new Error(`${OWNER}: ${type}: ${bytes.length} bytes are not whole rows of ${cols} columns (${perRow} bytes each)`);
-    }
-    const totalRows = bytes.length / perRow;
-    const out = new Float32Array(totalRows * cols);
-    device.pushErrorScope('out-of-memory');
-    device.pushErrorScope('validation');
-    let failure: unknown = null;
-    try {
-      for (const chunk of planRowChunks(totalRows, cols, limits)) {
-        const part = bytes.subarray(chunk.firstRow * perRow, (chunk.firstRow + chunk.rows) * perRow);
-        out.set(await dequantizeChunk(type, part, chunk.rows * cols), chunk.firstRow * cols);
-      }
-    } catch (error) {
-      failure = error;
-    }
-    const validation = await device.popErrorScope();
-    const oom = await device.popErrorScope();
-    const gpuError = validation ?? oom;
-    if (gpuError) throw new Error(`${OWNER}: ${type}: WebGPU error: ${gpuError.message}`);
-    if (failure) throw failure;
-    return out;
-  }
-
+export function createGpuIqDequantizer(device: GPUDevice, options: KernelRunnerOptions = {}): GpuIqDequantizer {
+  const runner = createKernelRunner(device, OWNER, options);
+  const tables = createIqTableBuffers(device, `${OWNER}.gridValues`, ({ grid }) => iqValueTable(grid));
   return {
     supports: (type) => isGpuIqType(type),
-    dequantizeRows(type, bytes, cols) {
-      const run = queue.then(() => dequantizeAll(type, bytes, cols));
-      queue = run.catch(() => undefined);
-      return run;
+    async dequantizeRows(type, bytes, cols, turn) {
+      if (!isGpuIqType(type)) throw new Error(`${OWNER}: type ${type} is not an i-quant this dequantizer supports`);
+      return dequantizeRowsOnGpu(runner, `${OWNER}: ${type}`, type, bytes, cols, {
+        blockElements: GGML_TYPES[type].blockSize,
+        dispatch: (b) => ({
+          pipeline: kernelPipeline(device, iqDequantPipeline(type)),
+          bindings: { 0: b.input, 1: b.output, 2: b.params, 3: tables.get(IQ_KERNELS[type]) },
+          units: b.blocks,
+        }),
+      }, turn);
     },
     dispose() {
-      pool.destroy();
-      for (const buffer of tables.values()) buffer.destroy();
-      tables.clear();
+      runner.dispose();
+      tables.destroy();
     },
   };
 }

@@ -1,29 +1,16 @@
-// The low-bit i-quant kernels: which shader, grid and override constants each type uses. A kernel
-// is the shared parts, kquant-search.wgsl (make_qp_quants for IQ2_XXS), iq-search.wgsl and the
-// type's own file, which defines quantize_block for byte-writer.wgsl's entry point.
-import type { LowBitIqType } from '../core/quant/iq/iq-tables.ts';
+// The low-bit i-quant kernels: which shader, grid and override constants each type uses. Each
+// type's file includes iq-search.wgsl (and kquant-search.wgsl for IQ2_XXS's make_qp_quants,
+// iq1-common.wgsl for IQ1_*) and defines quantize_block for byte-writer.wgsl's entry point.
 import type { IqGridName } from '../core/quant/iq/iq-grids.ts';
-import { composeWgsl } from './wgsl-compose.ts';
-import kquantSearchSource from '../../shaders/quant/kquant-search.wgsl?raw';
-import iqSearchSource from '../../shaders/quant/iq-search.wgsl?raw';
-import iq1CommonSource from '../../shaders/quant/iq1-common.wgsl?raw';
-import iq2XxsSource from '../../shaders/quant/iq2_xxs.wgsl?raw';
-import iq2XsSource from '../../shaders/quant/iq2_xs.wgsl?raw';
-import iq2SSource from '../../shaders/quant/iq2_s.wgsl?raw';
-import iq3XxsSource from '../../shaders/quant/iq3_xxs.wgsl?raw';
-import iq3SSource from '../../shaders/quant/iq3_s.wgsl?raw';
-import iq1SSource from '../../shaders/quant/iq1_s.wgsl?raw';
-import iq1MSource from '../../shaders/quant/iq1_m.wgsl?raw';
+import type { KernelBindings, KernelPipelineSpec } from './pipeline-cache.ts';
+import { composeWgsl } from './wgsl-modules.ts';
+import { GPU_IQ_TYPES, isGpuIqType, type GpuIqType } from './gpu-types.ts';
 
-export const GPU_IQ_TYPES = ['IQ2_XXS', 'IQ2_XS', 'IQ2_S', 'IQ3_XXS', 'IQ3_S', 'IQ1_S', 'IQ1_M'] as const satisfies readonly LowBitIqType[];
-export type GpuIqType = (typeof GPU_IQ_TYPES)[number];
-
-export function isGpuIqType(type: string): type is GpuIqType {
-  return (GPU_IQ_TYPES as readonly string[]).includes(type);
-}
+export { GPU_IQ_TYPES, isGpuIqType, type GpuIqType };
 
 export interface IqKernel {
-  readonly source: string;
+  /** The type's kernel file under shaders/. */
+  readonly path: string;
   readonly grid: IqGridName;
   /** kMaxQ-1: the highest level the quantizer assigns (neighbour lists are built up to it). */
   readonly maxLevel: number;
@@ -38,25 +25,30 @@ const IQ2 = { IQ_DIM: 8, IQ_BITS: 2, IQ_MAX_LEVEL: 2 };
 const IQ3 = { IQ_DIM: 4, IQ_BITS: 3, IQ_MAX_LEVEL: 7 };
 
 export const IQ_KERNELS: Record<GpuIqType, IqKernel> = {
-  IQ2_XXS: { source: iq2XxsSource, grid: 'iq2xxs', maxLevel: 2, blocksPerUnit: 2, requiresImatrix: true, constants: IQ2 },
-  IQ2_XS: { source: iq2XsSource, grid: 'iq2xs', maxLevel: 2, blocksPerUnit: 2, requiresImatrix: true, constants: IQ2 },
-  IQ2_S: { source: iq2SSource, grid: 'iq2s', maxLevel: 2, blocksPerUnit: 2, requiresImatrix: false, constants: IQ2 },
-  IQ3_XXS: { source: iq3XxsSource, grid: 'iq3xxs', maxLevel: 7, blocksPerUnit: 2, requiresImatrix: false, constants: IQ3 },
-  IQ3_S: { source: iq3SSource, grid: 'iq3s', maxLevel: 7, blocksPerUnit: 2, requiresImatrix: false, constants: IQ3 },
-  IQ1_S: { source: iq1SSource, grid: 'iq1s', maxLevel: 2, blocksPerUnit: 2, requiresImatrix: true, constants: IQ2 },
-  IQ1_M: { source: iq1MSource, grid: 'iq1s', maxLevel: 2, blocksPerUnit: 1, requiresImatrix: false, constants: IQ2 },
+  IQ2_XXS: { path: 'quant/iq2_xxs.wgsl', grid: 'iq2xxs', maxLevel: 2, blocksPerUnit: 2, requiresImatrix: true, constants: IQ2 },
+  IQ2_XS: { path: 'quant/iq2_xs.wgsl', grid: 'iq2xs', maxLevel: 2, blocksPerUnit: 2, requiresImatrix: true, constants: IQ2 },
+  IQ2_S: { path: 'quant/iq2_s.wgsl', grid: 'iq2s', maxLevel: 2, blocksPerUnit: 2, requiresImatrix: false, constants: IQ2 },
+  IQ3_XXS: { path: 'quant/iq3_xxs.wgsl', grid: 'iq3xxs', maxLevel: 7, blocksPerUnit: 2, requiresImatrix: false, constants: IQ3 },
+  IQ3_S: { path: 'quant/iq3_s.wgsl', grid: 'iq3s', maxLevel: 7, blocksPerUnit: 2, requiresImatrix: false, constants: IQ3 },
+  IQ1_S: { path: 'quant/iq1_s.wgsl', grid: 'iq1s', maxLevel: 2, blocksPerUnit: 2, requiresImatrix: true, constants: IQ2 },
+  IQ1_M: { path: 'quant/iq1_m.wgsl', grid: 'iq1s', maxLevel: 2, blocksPerUnit: 1, requiresImatrix: false, constants: IQ2 },
 };
 
-export function iqKernelSource(type: GpuIqType): string {
-  const kernel = IQ_KERNELS[type];
-  const iq1 = kernel.grid === 'iq1s' ? [iq1CommonSource] : [];
-  return composeWgsl(['softfloat', 'quantBindings', 'byteWriter'], kquantSearchSource, iqSearchSource, ...iq1, kernel.source);
-}
+/** quant-bindings.wgsl's slots without row_sigma2 (unused here), plus iq-search.wgsl's table. */
+export const IQ_QUANTIZE_BINDINGS: KernelBindings = {
+  0: 'read-only-storage', 1: 'read-only-storage', 3: 'storage', 4: 'uniform', 5: 'read-only-storage',
+};
 
-/** Override constants of the type's pipeline (WEIGHTED only where the shader declares it). */
-export function iqKernelConstants(type: GpuIqType, weighted: boolean, workgroupSize: number): Record<string, number> {
+/** The pipeline of `type` (WEIGHTED only where the shader declares it). */
+export function iqKernelPipeline(type: GpuIqType, weighted: boolean, workgroupSize: number): KernelPipelineSpec {
   const kernel = IQ_KERNELS[type];
   const constants: Record<string, number> = { WG_SIZE: workgroupSize, ...kernel.constants };
   if (!kernel.requiresImatrix) constants['WEIGHTED'] = weighted ? 1 : 0;
-  return constants;
+  return {
+    label: `GpuIqQuantizer.pipeline.${type}${weighted ? '.imatrix' : ''}`,
+    moduleKey: kernel.path,
+    source: () => composeWgsl(kernel.path),
+    constants,
+    layout: IQ_QUANTIZE_BINDINGS,
+  };
 }

@@ -1,32 +1,10 @@
 // One typed key per quantization pipeline: it yields the WGSL source, the override constants,
 // the label and the pipeline-cache key, so the three cannot drift apart.
-import type { GgmlTypeName } from '../core/ggml-type.ts';
-import { composeWgsl } from './wgsl-compose.ts';
-import legacySource from '../../shaders/quant/legacy.wgsl?raw';
-import searchQxSource from '../../shaders/quant/search-qx.wgsl?raw';
-import searchQkx3Source from '../../shaders/quant/search-qkx3.wgsl?raw';
-import q8_0Source from '../../shaders/quant/q8_0.wgsl?raw';
-import float16Source from '../../shaders/quant/float16.wgsl?raw';
-import rowSigmaSource from '../../shaders/quant/row-sigma.wgsl?raw';
-import kquantSearchSource from '../../shaders/quant/kquant-search.wgsl?raw';
-import q2KSource from '../../shaders/quant/q2_k.wgsl?raw';
-import q3KSource from '../../shaders/quant/q3_k.wgsl?raw';
-import q45KSource from '../../shaders/quant/q4_k-q5_k.wgsl?raw';
-import q6KSource from '../../shaders/quant/q6_k.wgsl?raw';
-import iq4Source from '../../shaders/quant/iq4.wgsl?raw';
-import ternarySource from '../../shaders/quant/tq.wgsl?raw';
-import mxfp4Source from '../../shaders/quant/mxfp4.wgsl?raw';
-import { mxfp4Log2TableWgsl } from './mxfp4-log2-table.ts';
+import { composeWgsl } from './wgsl-modules.ts';
+import type { KernelBindings, KernelPipelineSpec } from './pipeline-cache.ts';
+import { GPU_QUANT_TYPES, isGpuQuantType, type GpuQuantType } from './gpu-types.ts';
 
-export const GPU_QUANT_TYPES = [
-  'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1',
-  'Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K', 'IQ4_NL', 'IQ4_XS', 'TQ1_0', 'TQ2_0', 'MXFP4',
-] as const;
-export type GpuQuantType = (typeof GPU_QUANT_TYPES)[number];
-
-export function isGpuQuantType(type: GgmlTypeName): type is GpuQuantType {
-  return (GPU_QUANT_TYPES as readonly string[]).includes(type);
-}
+export { GPU_QUANT_TYPES, isGpuQuantType, type GpuQuantType };
 
 type KernelFamily = 'legacy' | 'q8_0' | 'float16' | 'q2_K' | 'q3_K' | 'q4_K-q5_K' | 'q6_K' | 'iq4' | 'ternary' | 'mxfp4';
 
@@ -63,23 +41,20 @@ const TYPE_KERNELS: Record<GpuQuantType, TypeKernel> = {
   Q5_1: { family: 'legacy', constants: { QBITS: 5, ASYMMETRIC: 1 }, itemsPerUnit: 1, usesImatrix: true, rowSigma: true },
 };
 
-const FAMILY_SOURCES: Record<KernelFamily | 'rowSigma', () => string> = {
-  legacy: () => composeWgsl(['softfloat', 'quantBindings', 'byteWriter'], searchQxSource, searchQkx3Source, legacySource),
-  q8_0: () => composeWgsl(['softfloat', 'quantBindings', 'byteWriter'], q8_0Source),
-  float16: () => composeWgsl(['softfloat', 'quantBindings'], float16Source),
-  rowSigma: () => composeWgsl(['softfloat'], rowSigmaSource),
-  q2_K: () => kquantSource(q2KSource),
-  q3_K: () => kquantSource(q3KSource),
-  'q4_K-q5_K': () => kquantSource(q45KSource),
-  q6_K: () => kquantSource(q6KSource),
-  iq4: () => composeWgsl(['softfloat', 'quantBindings', 'byteWriter'], kquantSearchSource, iq4Source),
-  ternary: () => composeWgsl(['softfloat', 'quantBindings', 'byteWriter'], kquantSearchSource, ternarySource),
-  mxfp4: () => composeWgsl(['softfloat', 'quantBindings', 'byteWriter'], mxfp4Log2TableWgsl(), mxfp4Source),
+/** The kernel file of each family (it names the modules it includes). */
+const FAMILY_MODULES: Record<KernelFamily | 'rowSigma', string> = {
+  legacy: 'quant/legacy.wgsl',
+  q8_0: 'quant/q8_0.wgsl',
+  float16: 'quant/f16-bf16.wgsl',
+  rowSigma: 'quant/row-sigma.wgsl',
+  q2_K: 'quant/q2_k.wgsl',
+  q3_K: 'quant/q3_k.wgsl',
+  'q4_K-q5_K': 'quant/q4_k-q5_k.wgsl',
+  q6_K: 'quant/q6_k.wgsl',
+  iq4: 'quant/iq4.wgsl',
+  ternary: 'quant/tq.wgsl',
+  mxfp4: 'quant/mxfp4.wgsl',
 };
-
-function kquantSource(kernel: string): string {
-  return composeWgsl(['softfloat', 'quantBindings', 'byteWriter'], kquantSearchSource, kernel);
-}
 
 export const QUANT_WORKGROUP_SIZE = 64;
 
@@ -87,13 +62,13 @@ export type QuantVariantKey =
   | { readonly kind: 'quantize'; readonly type: GpuQuantType; readonly weighted: boolean }
   | { readonly kind: 'rowSigma' };
 
-export interface QuantVariant {
-  readonly moduleKey: KernelFamily | 'rowSigma';
-  readonly source: () => string;
-  readonly constants: Record<string, number>;
-  readonly label: string;
-  readonly cacheKey: string;
-}
+/** quant-bindings.wgsl's slots: src, importance, row_sigma2, dst, params. */
+export const QUANTIZE_BINDINGS: KernelBindings = {
+  0: 'read-only-storage', 1: 'read-only-storage', 2: 'read-only-storage', 3: 'storage', 4: 'uniform',
+};
+const ROW_SIGMA_BINDINGS: KernelBindings = { 0: 'read-only-storage', 1: 'storage', 2: 'uniform' };
+
+export type QuantVariant = KernelPipelineSpec;
 
 export function typeKernel(type: GpuQuantType): TypeKernel {
   return TYPE_KERNELS[type];
@@ -107,17 +82,18 @@ export function quantizeVariantKey(type: GpuQuantType, hasImatrix: boolean): Qua
 export function quantVariant(key: QuantVariantKey): QuantVariant {
   const wg = { WG_SIZE: QUANT_WORKGROUP_SIZE };
   if (key.kind === 'rowSigma') {
-    return { moduleKey: 'rowSigma', source: FAMILY_SOURCES.rowSigma, constants: wg, label: 'QuantPipeline.rowSigma', cacheKey: 'rowSigma' };
+    const path = FAMILY_MODULES.rowSigma;
+    return { moduleKey: path, source: () => composeWgsl(path), constants: wg, label: 'QuantPipeline.rowSigma', layout: ROW_SIGMA_BINDINGS };
   }
   const kernel = TYPE_KERNELS[key.type];
   const constants: Record<string, number> = { ...wg, ...kernel.constants };
   if (kernel.usesImatrix) constants['WEIGHTED'] = key.weighted ? 1 : 0;
-  const name = `${key.type}${key.weighted ? '.imatrix' : ''}`;
+  const path = FAMILY_MODULES[kernel.family];
   return {
-    moduleKey: kernel.family,
-    source: FAMILY_SOURCES[kernel.family],
+    moduleKey: path,
+    source: () => composeWgsl(path),
     constants,
-    label: `QuantPipeline.${name}`,
-    cacheKey: `quantize:${name}`,
+    label: `QuantPipeline.${key.type}${key.weighted ? '.imatrix' : ''}`,
+    layout: QUANTIZE_BINDINGS,
   };
 }

@@ -1,4 +1,5 @@
 // Test kernel: applies one softfloat operation (OP) to each (a, b) pair of bit patterns.
+//! include common/softfloat.wgsl
 override OP: u32 = 0u;
 
 @group(0) @binding(0) var<storage, read> operands: array<u32>;

@@ -2,7 +2,7 @@
 // subnormals, ties), run through a probe kernel on the GPU.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDevice } from '../helpers/gpu-env.ts';
-import { composeWgsl } from '../../src/gpu/wgsl-compose.ts';
+import { composeWgslSource } from '../../src/gpu/wgsl-modules.ts';
 import probeSource from './softfloat-probe.wgsl?raw';
 import {
   bitsToFloat, floatToBits, makeRng, randomConversionOperand, randomPair, randomRoundingOperand,
@@ -15,7 +15,7 @@ let module: GPUShaderModule;
 
 beforeAll(async () => {
   device = await createTestDevice();
-  module = device.createShaderModule({ label: 'SoftfloatTest.module', code: composeWgsl(['softfloat'], probeSource) });
+  module = device.createShaderModule({ label: 'SoftfloatTest.module', code: composeWgslSource('test/gpu/softfloat-probe.wgsl', probeSource) });
 });
 afterAll(() => device?.destroy());
 

@@ -1,12 +1,8 @@
 // The forward's compute pipelines (one WGSL file per kernel family, one pipeline per variant key,
 // created lazily and cached for the device's lifetime) and a recorder that encodes dispatches
 // with their uniform parameters packed into one arena buffer per submission.
-import matmulSource from '../../../shaders/forward/matmul.wgsl?raw';
-import rmsNormSource from '../../../shaders/forward/rms-norm.wgsl?raw';
-import ropeSource from '../../../shaders/forward/rope.wgsl?raw';
-import attentionSource from '../../../shaders/forward/attention.wgsl?raw';
-import gluSource from '../../../shaders/forward/glu.wgsl?raw';
-import imatrixSource from '../../../shaders/forward/imatrix.wgsl?raw';
+import { kernelPipeline } from '../pipeline-cache.ts';
+import { composeWgsl } from '../wgsl-modules.ts';
 
 const OWNER = 'GpuForward';
 
@@ -18,13 +14,13 @@ export type ForwardKernelKey =
   | { kind: 'glu'; activation: 'silu' | 'gelu' }
   | { kind: 'imatrix' };
 
-const SOURCES: Record<ForwardKernelKey['kind'], string> = {
-  matmul: matmulSource,
-  rmsNorm: rmsNormSource,
-  rope: ropeSource,
-  attention: attentionSource,
-  glu: gluSource,
-  imatrix: imatrixSource,
+const MODULES: Record<ForwardKernelKey['kind'], string> = {
+  matmul: 'forward/matmul.wgsl',
+  rmsNorm: 'forward/rms-norm.wgsl',
+  rope: 'forward/rope.wgsl',
+  attention: 'forward/attention.wgsl',
+  glu: 'forward/glu.wgsl',
+  imatrix: 'forward/imatrix.wgsl',
 };
 
 function variantOf(key: ForwardKernelKey): { cacheKey: string; constants: Record<string, number> } {
@@ -40,27 +36,12 @@ export interface ForwardPipelines {
 }
 
 export function createForwardPipelines(device: GPUDevice): ForwardPipelines {
-  const modules = new Map<string, GPUShaderModule>();
-  const pipelines = new Map<string, Promise<GPUComputePipeline>>();
   return {
     pipeline(key) {
       const { cacheKey, constants } = variantOf(key);
-      let pipeline = pipelines.get(cacheKey);
-      if (!pipeline) {
-        let module = modules.get(key.kind);
-        if (!module) {
-          module = device.createShaderModule({ label: `${OWNER}.module.${key.kind}`, code: SOURCES[key.kind] });
-          modules.set(key.kind, module);
-        }
-        pipeline = device.createComputePipelineAsync({
-          label: `${OWNER}.pipeline.${cacheKey}`,
-          layout: 'auto',
-          compute: { module, entryPoint: 'main', constants },
-        });
-        pipeline.catch(() => pipelines.delete(cacheKey));
-        pipelines.set(cacheKey, pipeline);
-      }
-      return pipeline;
+      const path = MODULES[key.kind];
+      // The device's one pipeline cache (pipeline-cache.ts); 'auto' layouts, as each kernel binds its own set.
+      return kernelPipeline(device, { label: `${OWNER}.pipeline.${cacheKey}`, moduleKey: path, source: () => composeWgsl(path), constants, layout: 'auto' });
     },
   };
 }

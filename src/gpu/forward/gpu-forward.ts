@@ -12,7 +12,8 @@ import { createForwardPipelines, DispatchRecorder, type ForwardPipelines } from 
 import type { GpuForwardCheckpoint } from './forward-checkpoint.ts';
 import { IMATRIX_FIELDS, runGpuBlock, type BlockGroup, type BlockScratch, type GpuBlockWeights, type ImatrixField } from './gpu-block.ts';
 import { runGpuOutputHead } from './gpu-output-head.ts';
-import { createGpuWeightUploader, f32GpuWeights, releaseGpuWeight, type GpuWeight, type GpuWeightSource, type GpuWeightUploader } from './gpu-weights.ts';
+import { runOnDevice } from '../device-queue.ts';
+import { createGpuWeightUploader, f32GpuWeights, releaseGpuWeight, uploaderInTurn, type GpuWeight, type GpuWeightSource, type GpuWeightUploader } from './gpu-weights.ts';
 
 /** The signature runForward has: a GPU forward bound to a device is a drop-in replacement. */
 export type { ForwardBackend };
@@ -46,8 +47,10 @@ const SCRATCH_BUDGET_BYTES = 256 * 2 ** 20;
 export function createGpuForward(device: GPUDevice, options: { dequantizer?: GpuRowDequantizer } = {}): GpuForward {
   const pipelines = createForwardPipelines(device);
   const uploader = createGpuWeightUploader(device, options.dequantizer ?? null);
+  // On the device's queue: the pass holds error scopes across awaits, and the dequantizer it
+  // calls for quantized weights runs nested in its turn.
   const run = (model: ForwardModel, weights: WeightSource, request: ForwardRequest, opts: GpuForwardOptions = {}) =>
-    runGpuForward(device, pipelines, uploader, model, weights, request, opts);
+    runOnDevice(device, 'GpuForward', (turn) => runGpuForward(device, pipelines, uploaderInTurn(uploader, turn), model, weights, request, opts));
   return { run, backend: (m, w, r) => run(m, w, r), dispose() {} };
 }
 
@@ -109,9 +112,6 @@ async function runGpuForward(
   const owned: GPUBuffer[] = [];
   const make = (name: string, bytes: number) => { const b = storage(device, name, bytes); owned.push(b); return b; };
   const upload = (name: string, data: Float32Array | Uint32Array) => { const b = make(name, data.byteLength); device.queue.writeBuffer(b, 0, data as Uint32Array<ArrayBuffer>); return b; };
-  device.pushErrorScope('out-of-memory');
-  device.pushErrorScope('validation');
-  let failure: unknown = null;
   try {
     const hidden = make('hidden', rows * E * 4);
     if (resume) {
@@ -218,18 +218,11 @@ async function runGpuForward(
       throwIfAborted(opts.signal);
       await runGpuOutputHead({ device, rec, uploader, source, model, hidden, spans, request, placeholder: make('outputPlaceholder', 16) });
     }
-  } catch (error) {
-    failure = error;
   } finally {
     rec.submit();
-    const validation = await device.popErrorScope();
-    const oom = await device.popErrorScope();
     rec.destroy();
     for (const b of owned) b.destroy();
-    const gpuError = validation ?? oom;
-    if (gpuError && !failure) failure = new Error(`GpuForward: WebGPU error: ${gpuError.message}`);
   }
-  if (failure) throw failure;
 }
 
 /** Consecutive whole sequences, at most maxRows rows per group unless one sequence alone is longer. */

@@ -5,6 +5,7 @@
 import type { GgmlTypeName } from '../../core/ggml-type.ts';
 import type { ForwardTensor, WeightSource } from '../../core/forward/forward-types.ts';
 import type { GpuRowDequantizer } from '../gpu-dequantizer.ts';
+import type { DeviceTurn } from '../device-queue.ts';
 
 export type GpuWeightValues =
   | { kind: 'f32'; values: Float32Array }
@@ -26,24 +27,30 @@ export interface GpuWeight {
 }
 
 export interface GpuWeightUploader {
-  upload(tensor: ForwardTensor, source: GpuWeightSource): Promise<GpuWeight>;
+  /** `turn`: the device queue's, when the caller (the forward pass) holds it. */
+  upload(tensor: ForwardTensor, source: GpuWeightSource, turn?: DeviceTurn): Promise<GpuWeight>;
+}
+
+/** The uploader for work that runs in `turn`: its GPU dequantization nests in that turn. */
+export function uploaderInTurn(uploader: GpuWeightUploader, turn: DeviceTurn): GpuWeightUploader {
+  return { upload: (tensor, source) => uploader.upload(tensor, source, turn) };
 }
 
 export function createGpuWeightUploader(device: GPUDevice, dequantizer: GpuRowDequantizer | null): GpuWeightUploader {
   const maxBytes = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
 
-  async function valuesOf(tensor: ForwardTensor, data: GpuWeightValues): Promise<Float32Array> {
+  async function valuesOf(tensor: ForwardTensor, data: GpuWeightValues, turn: DeviceTurn | undefined): Promise<Float32Array> {
     if (data.kind === 'f32') return data.values;
     if (!dequantizer?.supports(data.type)) throw new Error(`GpuForward: tensor "${tensor.ggufName}" is ${data.type}, which the GPU dequantizer does not decode`);
     // TODO(gpu-dequantizer): decode into a GPU buffer directly instead of through host memory.
-    return dequantizer.dequantizeRows(data.type, data.bytes, tensor.ne[0]!);
+    return dequantizer.dequantizeRows(data.type, data.bytes, tensor.ne[0]!, turn);
   }
 
   return {
-    async upload(tensor, source) {
+    async upload(tensor, source, turn) {
       const cols = tensor.ne[0]!;
       const rows = tensor.ne.slice(1).reduce((a, b) => a * b, 1);
-      const values = await valuesOf(tensor, await source(tensor));
+      const values = await valuesOf(tensor, await source(tensor), turn);
       if (values.length !== rows * cols) {
         throw new Error(`GpuForward: tensor "${tensor.ggufName}" has ${values.length} values, its shape [${tensor.ne.join(', ')}] needs ${rows * cols}`);
       }

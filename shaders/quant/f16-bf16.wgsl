@@ -1,5 +1,6 @@
 // F16 (ggml_fp32_to_fp16_row, RNE) and BF16 (ggml_fp32_to_bf16_row_ref): two elements per
 // output word, one word per invocation.
+//! include common/quant-bindings.wgsl
 override BF16: bool = false;
 
 fn convert(bits: u32) -> u32 {
