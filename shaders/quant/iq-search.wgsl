@@ -12,6 +12,11 @@ override IQ_BITS: u32 = 2u;      // bits per coordinate in a packed point
 override IQ_MAX_LEVEL: u32 = 2u; // kMaxQ-1
 
 const IQ_FLT_MAX: u32 = 0x7f7fffffu;
+// The float32 constants of the IQ2/IQ3 quantizers (ggml's literals, as bits).
+const IQ_EPS_1E8: u32 = 0x322bcc77u;  // 1e-8f: the empty-sub-block threshold of IQ2_S, IQ3_XXS
+const IQ_EPS_1E15: u32 = 0x26901d7du; // 1e-15f: that of IQ2_XXS, IQ2_XS
+const IQ_STEP_01: u32 = 0x3dcccccdu;  // 0.1f: the scale-search step of the IQ2_*
+const IQ_STEP_02: u32 = 0x3e4ccccdu;  // 0.2f: that of the IQ3_*
 
 var<private> iq_sb: array<u32, 256>; // the super-block's values
 var<private> iq_x: array<u32, 32>;   // magnitudes of the sub-block (sign-parity adjusted)
@@ -97,20 +102,32 @@ fn iq_max_of(n: u32) -> u32 {
   return m;
 }
 
-// iq2/iq3_find_best_neighbour: the neighbour of off-grid point u with the least weighted error at
-// `scale`, in list order with a strict "<". Levels go to L[xo..]; returns the grid index.
-fn iq_best_neighbour(u: u32, xo: u32, scale: u32, L: ptr<private, array<u32, 32>>) -> u32 {
-  let levels = IQ_MAX_LEVEL + 1u;
-  // Pruning (stop once a partial sum reaches the best) is exact only while terms are >= 0.
-  var prune = true;
-  for (var i = 0u; i < IQ_DIM; i = i + 1u) {
-    for (var l = 0u; l < levels; l = l + 1u) {
-      let diff = sf_sub(sf_mul(scale, iq_fi(i32(2u * l + 1u))), iq_x[xo + i]);
-      let term = sf_mul(sf_mul(iq_wa[xo + i], diff), diff);
-      iq_terms[i * 8u + l] = term;
-      if (!sf_le(SF_ZERO, term)) { prune = false; }
-    }
-  }
+// The weights ggml uses without an imatrix in IQ3_*: x*x for the n values at offset o.
+fn iq_square_weights(o: u32, n: u32) {
+  for (var i = 0u; i < n; i = i + 1u) { iq_w[i] = sf_mul(iq_sb[o + i], iq_sb[o + i]); }
+}
+
+// The start of every IQ2/IQ3 sub-block search once iq_w is set: the square roots of the
+// weights, the sign split; returns the largest magnitude.
+fn iq_prepare_subblock(o: u32, n: u32, even_parity: bool) -> u32 {
+  iq_sqrt_weights(n);
+  iq_split_signs(o, n, even_parity);
+  return iq_max_of(n);
+}
+
+// The search ran on magnitudes: a negative best scale means every sign of the sub-block flips.
+fn iq_positive_scale(scale: u32, n: u32, even_parity: bool) -> u32 {
+  if (!sf_lt(scale, SF_ZERO)) { return scale; }
+  let mask = select(0xffu, 127u, even_parity);
+  for (var k = 0u; k < n / 8u; k = k + 1u) { iq_signs[k] = ~iq_signs[k] & mask; }
+  return sf_neg(scale);
+}
+
+// The walk over off-grid point u's neighbour list that the IQ2/IQ3 and IQ1 searches share: the
+// candidate whose error, summed from iq_terms[coordinate * 8 + level], is least, in list order
+// with a strict "<". `prune` (stop once a partial sum reaches the best) is exact only while every
+// term is >= 0. Returns the grid index.
+fn iq_least_error_neighbour(u: u32, prune: bool) -> u32 {
   let start = iq_table[iq_table[2] + u];
   let end = iq_table[iq_table[2] + u + 1u];
   let list = iq_table[3];
@@ -131,8 +148,27 @@ fn iq_best_neighbour(u: u32, xo: u32, scale: u32, L: ptr<private, array<u32, 32>
       best_p = p;
     }
   }
-  // No finite candidate (non-finite input): the CPU reference throws; keep the first candidate.
+  // No finite candidate (non-finite input): the CPU reference throws (ggml reads out of bounds);
+  // keep the first candidate.
   if (best_p == 0xffffffffu) { best_p = iq_table[list + start]; }
+  return best_p;
+}
+
+// iq2/iq3_find_best_neighbour: the neighbour of off-grid point u with the least weighted error at
+// `scale`, in list order with a strict "<". Levels go to L[xo..]; returns the grid index.
+fn iq_best_neighbour(u: u32, xo: u32, scale: u32, L: ptr<private, array<u32, 32>>) -> u32 {
+  let levels = IQ_MAX_LEVEL + 1u;
+  var prune = true;
+  for (var i = 0u; i < IQ_DIM; i = i + 1u) {
+    for (var l = 0u; l < levels; l = l + 1u) {
+      let diff = sf_sub(sf_mul(scale, iq_fi(i32(2u * l + 1u))), iq_x[xo + i]);
+      let term = sf_mul(sf_mul(iq_wa[xo + i], diff), diff);
+      iq_terms[i * 8u + l] = term;
+      if (!sf_le(SF_ZERO, term)) { prune = false; }
+    }
+  }
+  let best_p = iq_least_error_neighbour(u, prune);
+  let mask = (1u << IQ_BITS) - 1u;
   let point = iq_grid_point(best_p);
   for (var j = 0u; j < IQ_DIM; j = j + 1u) { (*L)[xo + j] = (point >> (IQ_BITS * j)) & mask; }
   return best_p;

@@ -32,6 +32,14 @@ fn iq1_pack(lo: u32) -> u32 {
   return u;
 }
 
+// The levels of the best split: in sorted order (iq1_order), positions before besti1 get 0,
+// those before besti2 get 1, the rest 2.
+fn iq1_split_levels(n: u32, besti1: i32, besti2: i32) {
+  for (var j = 0u; j < n; j = j + 1u) {
+    iq_L[iq1_order[j]] = select(select(2u, 1u, i32(j) < besti2), 0u, i32(j) < besti1);
+  }
+}
+
 // Best neighbour of off-grid point u for the 8 values at iq_sb[xo..] with weights iq_w[lo..] and
 // levels iq_L[lo..]; returns the grid index.
 fn iq1_best_neighbour(u: u32, xo: u32, lo: u32, scale: u32, plus: bool) -> u32 {
@@ -44,27 +52,8 @@ fn iq1_best_neighbour(u: u32, xo: u32, lo: u32, scale: u32, plus: bool) -> u32 {
       if (!sf_le(SF_ZERO, term)) { prune = false; }
     }
   }
-  let start = iq_table[iq_table[2] + u];
-  let end = iq_table[iq_table[2] + u + 1u];
-  let list = iq_table[3];
-  var best = IQ_FLT_MAX;
-  var best_p = 0xffffffffu;
-  for (var c = start; c < end; c = c + 1u) {
-    let p = iq_table[list + c];
-    let point = iq_grid_point(p);
-    var d2 = SF_ZERO;
-    var i = 0u;
-    for (; i < 8u; i = i + 1u) {
-      d2 = sf_add(d2, iq_terms[i * 8u + ((point >> (2u * i)) & 3u)]);
-      if (prune && !sf_lt(d2, best)) { break; }
-    }
-    if (i == 8u && sf_lt(d2, best)) {
-      best = d2;
-      best_p = p;
-    }
-  }
-  // ggml's fallback for no finite candidate (non-finite input) reads out of bounds; keep the first.
-  if (best_p == 0xffffffffu) { best_p = iq_table[list + start]; }
+  // The IQ1 pipelines run iq-search.wgsl with IQ_DIM 8 and IQ_BITS 2, as this lattice has.
+  let best_p = iq_least_error_neighbour(u, prune);
   let point = iq_grid_point(best_p);
   for (var j = 0u; j < 8u; j = j + 1u) { iq_L[lo + j] = (point >> (2u * j)) & 3u; }
   return best_p;

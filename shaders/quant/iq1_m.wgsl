@@ -87,9 +87,7 @@ fn iq1m_split_search(o: u32, max_v: u32) -> u32 {
     iq1m_k = -1;
     return scale;
   }
-  for (var j = 0u; j < 16u; j = j + 1u) {
-    iq_L[iq1_order[j]] = select(select(2u, 1u, i32(j) < besti2), 0u, i32(j) < besti1);
-  }
+  iq1_split_levels(16u, besti1, besti2);
   return scale;
 }
 

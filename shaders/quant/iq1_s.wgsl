@@ -64,9 +64,7 @@ fn iq1s_split_search(o: u32, max_v: u32) -> u32 {
     iq1s_shift = 0;
     return scale;
   }
-  for (var j = 0u; j < 32u; j = j + 1u) {
-    iq_L[iq1_order[j]] = select(select(2u, 1u, i32(j) < besti2), 0u, i32(j) < besti1);
-  }
+  iq1_split_levels(32u, besti1, besti2);
   return scale;
 }
 

@@ -6,8 +6,6 @@ override WEIGHTED: bool = false;
 const BLOCK_BYTES: u32 = 82u;
 const GROUP_BLOCKS: u32 = 2u;
 const OUT_WORDS_MAX: u32 = 41u;
-const IQ_EPS_1E8: u32 = 0x322bcc77u;  // 1e-8f
-const IQ_STEP_01: u32 = 0x3dcccccdu;  // 0.1f
 
 fn quantize_block(block: u32, pos: u32) {
   var scales: array<u32, 16>;
@@ -22,17 +20,11 @@ fn quantize_block(block: u32, pos: u32) {
         iq_w[i] = sf_add(sf_mul(0x3e800000u, sigma2), sf_mul(v, v)); // 0.25*sigma2 + x*x
       }
     }
-    iq_sqrt_weights(16u);
-    iq_split_signs(16u * ib, 16u, false);
     scales[ib] = SF_ZERO;
-    let max_v = iq_max_of(16u);
+    let max_v = iq_prepare_subblock(16u * ib, 16u, false);
     if (sf_lt(max_v, IQ_EPS_1E8)) { continue; }
     let start = sf_div(max_v, 0x40a00000u); // max/5
-    var scale = iq_search_scale(16u, 9, IQ_STEP_01, IQ_REFINE_OFF_GRID, max_v, start, true);
-    if (sf_lt(scale, SF_ZERO)) {
-      scale = sf_neg(scale);
-      for (var k = 0u; k < 2u; k = k + 1u) { iq_signs[k] = ~iq_signs[k] & 0xffu; }
-    }
+    let scale = iq_positive_scale(iq_search_scale(16u, 9, IQ_STEP_01, IQ_REFINE_OFF_GRID, max_v, start, true), 16u, false);
     for (var k = 0u; k < 2u; k = k + 1u) {
       let grid_index = iq_index_of(8u * k);
       let i8 = 2u * ib + k;

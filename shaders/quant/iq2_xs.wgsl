@@ -5,8 +5,6 @@
 const BLOCK_BYTES: u32 = 74u;
 const GROUP_BLOCKS: u32 = 2u;
 const OUT_WORDS_MAX: u32 = 37u;
-const IQ_EPS_1E15: u32 = 0x26901d7du; // 1e-15f
-const IQ_STEP_01: u32 = 0x3dcccccdu;  // 0.1f
 
 fn quantize_block(block: u32, pos: u32) {
   var codes: array<u32, 32>;
@@ -15,17 +13,11 @@ fn quantize_block(block: u32, pos: u32) {
   let sigma2 = sf_div(iq_load_superblock(block), 0x43800000u); // / 256
   for (var ib = 0u; ib < 16u; ib = ib + 1u) {
     iq_importance_weights(block, 16u * ib, 16u, sigma2);
-    iq_sqrt_weights(16u);
-    iq_split_signs(16u * ib, 16u, true);
     scales[ib] = SF_ZERO;
-    let max_v = iq_max_of(16u);
+    let max_v = iq_prepare_subblock(16u * ib, 16u, true);
     if (sf_lt(max_v, IQ_EPS_1E15)) { continue; }
     let start = sf_div(max_v, 0x40a00000u); // max/5
-    var scale = iq_search_scale(16u, 9, IQ_STEP_01, IQ_REFINE_OFF_GRID, max_v, start, true);
-    if (sf_lt(scale, SF_ZERO)) {
-      scale = sf_neg(scale);
-      for (var k = 0u; k < 2u; k = k + 1u) { iq_signs[k] = ~iq_signs[k] & 127u; }
-    }
+    let scale = iq_positive_scale(iq_search_scale(16u, 9, IQ_STEP_01, IQ_REFINE_OFF_GRID, max_v, start, true), 16u, true);
     for (var k = 0u; k < 2u; k = k + 1u) { codes[2u * ib + k] = iq_index_of(8u * k) | (iq_signs[k] << 9u); }
     scales[ib] = scale;
     max_scale = select(scale, max_scale, sf_gt(max_scale, scale));

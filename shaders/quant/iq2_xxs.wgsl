@@ -6,8 +6,6 @@
 const BLOCK_BYTES: u32 = 66u;
 const GROUP_BLOCKS: u32 = 2u;
 const OUT_WORDS_MAX: u32 = 33u;
-const IQ_EPS_1E15: u32 = 0x26901d7du; // 1e-15f
-const IQ_STEP_01: u32 = 0x3dcccccdu;  // 0.1f
 
 fn quantize_block(block: u32, pos: u32) {
   var words: array<u32, 16>;
@@ -16,10 +14,8 @@ fn quantize_block(block: u32, pos: u32) {
   let sigma2 = sf_div(iq_load_superblock(block), 0x43800000u); // / 256
   for (var ib = 0u; ib < 8u; ib = ib + 1u) {
     iq_importance_weights(block, 32u * ib, 32u, sigma2);
-    iq_sqrt_weights(32u);
-    iq_split_signs(32u * ib, 32u, true);
     scales[ib] = SF_ZERO;
-    if (sf_lt(iq_max_of(32u), IQ_EPS_1E15)) { continue; }
+    if (sf_lt(iq_prepare_subblock(32u * ib, 32u, true), IQ_EPS_1E15)) { continue; }
     for (var i = 0u; i < 32u; i = i + 1u) {
       kx[i] = iq_x[i];
       kw[i] = iq_w[i];
@@ -27,11 +23,7 @@ fn quantize_block(block: u32, pos: u32) {
     let qp_scale = kq_make_qp(&kx, &kw, &kL, 32u, 4);
     let eff_max = sf_mul(qp_scale, 0x40400000u); // * 3
     if (!sf_gt(eff_max, SF_ZERO)) { continue; }
-    var scale = iq_search_scale(32u, 6, IQ_STEP_01, IQ_REFINE_ALWAYS_ALL, eff_max, qp_scale, true);
-    if (sf_lt(scale, SF_ZERO)) {
-      scale = sf_neg(scale);
-      for (var k = 0u; k < 4u; k = k + 1u) { iq_signs[k] = ~iq_signs[k] & 127u; }
-    }
+    let scale = iq_positive_scale(iq_search_scale(32u, 6, IQ_STEP_01, IQ_REFINE_ALWAYS_ALL, eff_max, qp_scale, true), 32u, true);
     var index_word = 0u;
     var sign_word = 0u;
     for (var k = 0u; k < 4u; k = k + 1u) {

@@ -7,7 +7,6 @@ override WEIGHTED: bool = false;
 const BLOCK_BYTES: u32 = 110u;
 const GROUP_BLOCKS: u32 = 2u;
 const OUT_WORDS_MAX: u32 = 55u;
-const IQ_STEP_02: u32 = 0x3e4ccccdu;  // 0.2f
 
 fn quantize_block(block: u32, pos: u32) {
   var scales: array<u32, 8>;
@@ -16,22 +15,12 @@ fn quantize_block(block: u32, pos: u32) {
   var qs_o = pos + 2u;
   var signs_o = pos + 74u;
   for (var ib = 0u; ib < 8u; ib = ib + 1u) {
-    if (WEIGHTED) {
-      iq_importance_weights(block, 32u * ib, 32u, sigma2);
-    } else {
-      for (var i = 0u; i < 32u; i = i + 1u) { iq_w[i] = sf_mul(iq_sb[32u * ib + i], iq_sb[32u * ib + i]); }
-    }
-    iq_sqrt_weights(32u);
-    iq_split_signs(32u * ib, 32u, false);
+    if (WEIGHTED) { iq_importance_weights(block, 32u * ib, 32u, sigma2); } else { iq_square_weights(32u * ib, 32u); }
     scales[ib] = SF_ZERO;
-    let max_v = iq_max_of(32u);
+    let max_v = iq_prepare_subblock(32u * ib, 32u, false);
     if (sf_eq(max_v, SF_ZERO)) { continue; }
     let start = sf_div(max_v, 0x41700000u); // max/15
-    var scale = iq_search_scale(32u, 9, IQ_STEP_02, IQ_REFINE_ALL, max_v, start, false);
-    if (sf_lt(scale, SF_ZERO)) {
-      scale = sf_neg(scale);
-      for (var k = 0u; k < 4u; k = k + 1u) { iq_signs[k] = ~iq_signs[k] & 0xffu; }
-    }
+    let scale = iq_positive_scale(iq_search_scale(32u, 9, IQ_STEP_02, IQ_REFINE_ALL, max_v, start, false), 32u, false);
     for (var k = 0u; k < 8u; k = k + 1u) {
       let grid_index = iq_index_of(4u * k);
       out_put_byte(qs_o + k, grid_index & 255u);

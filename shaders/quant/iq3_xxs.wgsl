@@ -6,8 +6,6 @@ override WEIGHTED: bool = false;
 const BLOCK_BYTES: u32 = 98u;
 const GROUP_BLOCKS: u32 = 2u;
 const OUT_WORDS_MAX: u32 = 49u;
-const IQ_EPS_1E8: u32 = 0x322bcc77u;  // 1e-8f
-const IQ_STEP_02: u32 = 0x3e4ccccdu;  // 0.2f
 
 fn quantize_block(block: u32, pos: u32) {
   var qs: array<u32, 64>;
@@ -16,22 +14,12 @@ fn quantize_block(block: u32, pos: u32) {
   var max_scale = SF_ZERO;
   let sigma2 = sf_div(sf_mul(0x40000000u, iq_load_superblock(block)), 0x43800000u); // 2*sum/256
   for (var ib = 0u; ib < 8u; ib = ib + 1u) {
-    if (WEIGHTED) {
-      iq_importance_weights(block, 32u * ib, 32u, sigma2);
-    } else {
-      for (var i = 0u; i < 32u; i = i + 1u) { iq_w[i] = sf_mul(iq_sb[32u * ib + i], iq_sb[32u * ib + i]); }
-    }
-    iq_sqrt_weights(32u);
-    iq_split_signs(32u * ib, 32u, true);
+    if (WEIGHTED) { iq_importance_weights(block, 32u * ib, 32u, sigma2); } else { iq_square_weights(32u * ib, 32u); }
     scales[ib] = SF_ZERO;
-    let max_v = iq_max_of(32u);
+    let max_v = iq_prepare_subblock(32u * ib, 32u, true);
     if (sf_lt(max_v, IQ_EPS_1E8)) { continue; }
     let start = sf_div(max_v, 0x41700000u); // max/15
-    var scale = iq_search_scale(32u, 15, IQ_STEP_02, IQ_REFINE_OFF_GRID, max_v, start, true);
-    if (sf_lt(scale, SF_ZERO)) {
-      scale = sf_neg(scale);
-      for (var k = 0u; k < 4u; k = k + 1u) { iq_signs[k] = ~iq_signs[k] & 127u; }
-    }
+    let scale = iq_positive_scale(iq_search_scale(32u, 15, IQ_STEP_02, IQ_REFINE_OFF_GRID, max_v, start, true), 32u, true);
     for (var k = 0u; k < 8u; k = k + 1u) { qs[8u * ib + k] = iq_index_of(4u * k); }
     sign_words[ib] = iq_signs[0] | (iq_signs[1] << 7u) | (iq_signs[2] << 14u) | (iq_signs[3] << 21u);
     scales[ib] = scale;
