@@ -63,6 +63,11 @@ export interface MixOptions {
   leaveOutputTensor?: boolean;
   /** The type of a tensor that is not quantized (what our F16/BF16/F32 export writes). */
   unquantizedType?: GgmlTypeName;
+  /**
+   * A dry run (llama-quantize --dry-run) plans a mix that needs an imatrix without one and warns
+   * afterwards; every other caller refuses it at the first such tensor.
+   */
+  allowMissingImatrix?: boolean;
 }
 
 type Category = 'output' | 'token_embd' | 'attn_qkv' | 'attn_kv_b' | 'attn_v' | 'attn_k' | 'attn_q' | 'attn_output' | 'ffn_up' | 'ffn_gate' | 'ffn_down' | 'other';
@@ -282,7 +287,7 @@ export function chooseMixTypes(plan: ModelPlan, options: MixOptions): TensorType
       type = manual ? manual.type : options.pure ? defaultType : rules.choose(t, defaultType);
       type = fallbackForRowLength(type, t.ne[0]!);
     }
-    if (!options.hasImatrix && requiresImatrix(t.ggufName, type, mix)) {
+    if (!options.hasImatrix && !options.allowMissingImatrix && requiresImatrix(t.ggufName, type, mix)) {
       throw new Error(
         `tensor "${t.ggufName}": ${type} needs an importance matrix (imatrix), and ${mix} makes it ${type}; llama.cpp ` +
           `only produces ${type} with one. Give an imatrix (--imatrix), or choose another type.`,
