@@ -105,10 +105,15 @@ export function parseGgmlTypeName(text: string): GgmlTypeName | undefined {
   return (GGML_TYPE_NAMES as readonly string[]).includes(upper) ? (upper as GgmlTypeName) : undefined;
 }
 
+/** Whether a row of `rowLength` elements is whole blocks of `type` (else llama.cpp falls back). */
+export function rowFitsBlocks(type: GgmlTypeName, rowLength: number): boolean {
+  return rowLength % GGML_TYPES[type].blockSize === 0;
+}
+
 /** Bytes of one row of `cols` elements; cols must be a multiple of the block size. */
 export function rowBytes(type: GgmlTypeName, cols: number): Bytes {
   const t = GGML_TYPES[type];
-  if (cols % t.blockSize !== 0) {
+  if (!rowFitsBlocks(type, cols)) {
     throw new Error(`${type}: row length ${cols} is not a multiple of the block size ${t.blockSize}`);
   }
   return bytes((cols / t.blockSize) * t.typeSize);

@@ -1,6 +1,6 @@
 // Which ggml types a tensor may get in a dynamic recipe. A candidate must fit the tensor's rows
 // (block size divides ne[0]) so that llama-quantize keeps it as given instead of falling back.
-import { bitsPerWeight, GGML_TYPES, type GgmlTypeName } from '../ggml-type.ts';
+import { bitsPerWeight, rowFitsBlocks, type GgmlTypeName } from '../ggml-type.ts';
 import type { PlannedTensor } from '../model/plan-types.ts';
 import { LLAMA_QUANTIZE_IMATRIX_TYPES } from '../recipe/llama-quantize-imatrix.ts';
 
@@ -16,7 +16,7 @@ export function candidateTypesFor(tensor: PlannedTensor, candidates: readonly Gg
   const cols = tensor.ne[0]!;
   const isEmbedding = tensor.ggufName === 'token_embd.weight' || tensor.ggufName === 'output.weight';
   return [...new Set(candidates)]
-    .filter((t) => cols % GGML_TYPES[t].blockSize === 0)
+    .filter((t) => rowFitsBlocks(t, cols))
     // The types llama-quantize guards with an imatrix are out where the tensor will have none:
     // every tensor without one loaded, and token_embd/output always (llama-imatrix collects no
     // weights for them, and without weights these types are too poor to be worth their bytes).

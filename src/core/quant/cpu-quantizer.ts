@@ -1,6 +1,6 @@
 // The CPU reference quantizer: byte-exact with ggml_quantize_chunk on x86-64 for every type a
 // model tensor can have (QUANTIZERS is keyed by StorableTypeName, so one missing does not compile).
-import { GGML_TYPES, isStorableType, rowBytes, type GgmlTypeName, type StorableTypeName } from '../ggml-type.ts';
+import { GGML_TYPES, isStorableType, rowBytes, rowFitsBlocks, type GgmlTypeName, type StorableTypeName } from '../ggml-type.ts';
 import { quantizeBf16, quantizeF16, quantizeF32 } from './float-types.ts';
 import {
   quantizeQ4_0Weighted, quantizeQ4_1Weighted, quantizeQ5_0Weighted, quantizeQ5_1Weighted,
@@ -60,7 +60,7 @@ export function quantizedRowsBytes(
 ): number {
   quantizerOf(type);
   const blockSize = GGML_TYPES[type].blockSize;
-  if (!Number.isInteger(cols) || cols <= 0 || cols % blockSize !== 0) {
+  if (!Number.isInteger(cols) || cols <= 0 || !rowFitsBlocks(type, cols)) {
     throw new Error(`quantizeRowsCpu ${type}: row length ${cols} is not a positive multiple of the block size ${blockSize}`);
   }
   if (values % cols !== 0) {

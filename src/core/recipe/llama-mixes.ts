@@ -2,7 +2,7 @@
 // the same type for every tensor as llama.cpp's llama_tensor_get_type for the same model
 // (layer bumps, GQA-dependent attn_v, output and token_embd rules, fallbacks). Our own code,
 // following the rules of src/llama-quant.cpp in the llama.cpp that node-llama-cpp 3.21.1 ships.
-import { GGML_TYPES, isQuantizedType, type GgmlTypeName } from '../ggml-type.ts';
+import { isQuantizedType, rowFitsBlocks, type GgmlTypeName } from '../ggml-type.ts';
 import type { ModelPlan, PlannedTensor, TensorTypes } from '../model/plan-types.ts';
 import { fallbackForRowLength, type TypeOverride } from './choose-types.ts';
 import { llamaQuantizeRefusesWithoutImatrix } from './llama-quantize-imatrix.ts';
@@ -150,7 +150,7 @@ class MixRules {
 
     if (category === 'output' || (this.hasTiedEmbeddings && category === 'token_embd')) {
       if (options.outputTensorType) return options.outputTensorType;
-      if (mix === 'MXFP4_MOE' || t.ne[0]! % GGML_TYPES[type].blockSize !== 0 || facts.isFalcon) return 'Q8_0';
+      if (mix === 'MXFP4_MOE' || !rowFitsBlocks(type, t.ne[0]!) || facts.isFalcon) return 'Q8_0';
       if (['IQ2_XXS', 'IQ2_XS', 'IQ3_XXS', 'IQ1_S', 'IQ2_S', 'IQ2_M', 'IQ1_M'].includes(mix)) return 'Q5_K';
       return type !== 'Q8_0' ? 'Q6_K' : type;
     }
