@@ -58,7 +58,7 @@ export function quantizedRowsBytes(
   cols: number,
   imatrix: Float32Array | null,
 ): number {
-  quantizerOf(type);
+  quantizerOf(type); // throws for a type llama.cpp never stores
   const blockSize = GGML_TYPES[type].blockSize;
   if (!Number.isInteger(cols) || cols <= 0 || !rowFitsBlocks(type, cols)) {
     throw new Error(`quantizeRowsCpu ${type}: row length ${cols} is not a positive multiple of the block size ${blockSize}`);
