@@ -2,9 +2,9 @@
 // IQ1_M), byte-identical to ggml: sequential softfloat in ggml's order, one invocation per
 // super-block (two where a pair keeps the output 4-byte aligned), and the lattice tables of the
 // CPU reference (iq-tables.ts) in a storage buffer. Worker-agnostic: it only needs a GPUDevice.
-import { GGML_TYPES, rowBytes, type GgmlTypeName } from '../core/ggml-type.ts';
+import { GGML_TYPES, quantizerNeedsImatrix, rowBytes, type GgmlTypeName } from '../core/ggml-type.ts';
 import type { RowQuantizer } from '../core/quant/row-quantizer.ts';
-import { requireImatrix } from '../core/quant/iq/require-imatrix.ts';
+import { requireQuantizerImatrix } from '../core/quant/iq/quantizer-imatrix.ts';
 import { createGpuBufferPool } from './gpu-buffer-pool.ts';
 import { dispatchGrid } from './dispatch-grid.ts';
 import { planRowChunks, type ChunkLimits } from './quant-chunks.ts';
@@ -129,7 +129,7 @@ export function createGpuIqQuantizer(device: GPUDevice, options: GpuIqQuantizerO
     if (imatrix && imatrix.length !== cols) {
       throw new Error(`${OWNER}: ${type}: imatrix has ${imatrix.length} values for rows of ${cols}`);
     }
-    if (IQ_KERNELS[type].requiresImatrix) requireImatrix(type, imatrix);
+    if (quantizerNeedsImatrix(type)) requireQuantizerImatrix(type, imatrix);
     const totalRows = src.length / cols;
     const out = new Uint8Array(totalRows * rowBytes(type, cols)); // also checks the block size
     if (totalRows === 0) return out;

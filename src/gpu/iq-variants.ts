@@ -1,6 +1,7 @@
 // The low-bit i-quant kernels: which shader, grid and override constants each type uses. A kernel
 // is the shared parts, kquant-search.wgsl (make_qp_quants for IQ2_XXS), iq-search.wgsl and the
 // type's own file, which defines quantize_block for byte-writer.wgsl's entry point.
+import { quantizerNeedsImatrix } from '../core/ggml-type.ts';
 import type { LowBitIqType } from '../core/quant/iq/iq-tables.ts';
 import type { IqGridName } from '../core/quant/iq/iq-grids.ts';
 import { composeWgsl } from './wgsl-compose.ts';
@@ -29,8 +30,6 @@ export interface IqKernel {
   readonly maxLevel: number;
   /** Super-blocks one invocation writes (a multiple of 4 bytes). */
   readonly blocksPerUnit: number;
-  /** ggml refuses the type without an imatrix; the others have a WEIGHTED override. */
-  readonly requiresImatrix: boolean;
   readonly constants: Readonly<Record<string, number>>;
 }
 
@@ -38,13 +37,13 @@ const IQ2 = { IQ_DIM: 8, IQ_BITS: 2, IQ_MAX_LEVEL: 2 };
 const IQ3 = { IQ_DIM: 4, IQ_BITS: 3, IQ_MAX_LEVEL: 7 };
 
 export const IQ_KERNELS: Record<GpuIqType, IqKernel> = {
-  IQ2_XXS: { source: iq2XxsSource, grid: 'iq2xxs', maxLevel: 2, blocksPerUnit: 2, requiresImatrix: true, constants: IQ2 },
-  IQ2_XS: { source: iq2XsSource, grid: 'iq2xs', maxLevel: 2, blocksPerUnit: 2, requiresImatrix: true, constants: IQ2 },
-  IQ2_S: { source: iq2SSource, grid: 'iq2s', maxLevel: 2, blocksPerUnit: 2, requiresImatrix: false, constants: IQ2 },
-  IQ3_XXS: { source: iq3XxsSource, grid: 'iq3xxs', maxLevel: 7, blocksPerUnit: 2, requiresImatrix: false, constants: IQ3 },
-  IQ3_S: { source: iq3SSource, grid: 'iq3s', maxLevel: 7, blocksPerUnit: 2, requiresImatrix: false, constants: IQ3 },
-  IQ1_S: { source: iq1SSource, grid: 'iq1s', maxLevel: 2, blocksPerUnit: 2, requiresImatrix: true, constants: IQ2 },
-  IQ1_M: { source: iq1MSource, grid: 'iq1s', maxLevel: 2, blocksPerUnit: 1, requiresImatrix: false, constants: IQ2 },
+  IQ2_XXS: { source: iq2XxsSource, grid: 'iq2xxs', maxLevel: 2, blocksPerUnit: 2, constants: IQ2 },
+  IQ2_XS: { source: iq2XsSource, grid: 'iq2xs', maxLevel: 2, blocksPerUnit: 2, constants: IQ2 },
+  IQ2_S: { source: iq2SSource, grid: 'iq2s', maxLevel: 2, blocksPerUnit: 2, constants: IQ2 },
+  IQ3_XXS: { source: iq3XxsSource, grid: 'iq3xxs', maxLevel: 7, blocksPerUnit: 2, constants: IQ3 },
+  IQ3_S: { source: iq3SSource, grid: 'iq3s', maxLevel: 7, blocksPerUnit: 2, constants: IQ3 },
+  IQ1_S: { source: iq1SSource, grid: 'iq1s', maxLevel: 2, blocksPerUnit: 2, constants: IQ2 },
+  IQ1_M: { source: iq1MSource, grid: 'iq1s', maxLevel: 2, blocksPerUnit: 1, constants: IQ2 },
 };
 
 export function iqKernelSource(type: GpuIqType): string {
@@ -57,6 +56,7 @@ export function iqKernelSource(type: GpuIqType): string {
 export function iqKernelConstants(type: GpuIqType, weighted: boolean, workgroupSize: number): Record<string, number> {
   const kernel = IQ_KERNELS[type];
   const constants: Record<string, number> = { WG_SIZE: workgroupSize, ...kernel.constants };
-  if (!kernel.requiresImatrix) constants['WEIGHTED'] = weighted ? 1 : 0;
+  // A type the quantizer runs only with an imatrix has no WEIGHTED override.
+  if (!quantizerNeedsImatrix(type)) constants['WEIGHTED'] = weighted ? 1 : 0;
   return constants;
 }
