@@ -1,9 +1,9 @@
 // The main thread's handles on the analysis workers, started on first use: calibrate and evaluate
 // (each owns its own GPUDevice) and dynamic (the CPU sensitivity pass). Only types cross into app/.
 import * as Comlink from 'comlink';
-import type { CalibrateWorkerApi } from '../workers/calibrate.worker.ts';
-import type { DynamicWorkerApi } from '../workers/dynamic.worker.ts';
-import type { EvaluateWorkerApi } from '../workers/evaluate.worker.ts';
+import type { CalibrateWorkerApi } from '../workers/protocol.ts';
+import type { DynamicWorkerApi } from '../workers/protocol.ts';
+import type { EvaluateWorkerApi } from '../workers/protocol.ts';
 
 let calibrate: Comlink.Remote<CalibrateWorkerApi> | null = null;
 let evaluate: Comlink.Remote<EvaluateWorkerApi> | null = null;

@@ -3,14 +3,15 @@
 // downloaded again by the evaluate worker), on held-out text, in the evaluate worker's GPU forward.
 import * as Comlink from 'comlink';
 import { create } from 'zustand';
-import type { DownloadEvent, EvaluationProgress } from '../workers/evaluate.worker.ts';
+import type { DownloadEvent, EvaluationProgress } from '../workers/protocol.ts';
 import { evaluateWorker } from './analysis-clients.ts';
 import { EVAL_SAMPLE_NAME, EVAL_SAMPLE_TEXT } from './eval-sample.ts';
 import { exportWorker } from './export-client.ts';
-import { withDownloadEvent } from './hub-actions.ts';
-import { initialDownload, initialEvaluation, useStudio, type DownloadSlice, type StudioState } from './store.ts';
+import { withDownloadEvent } from './download-progress.ts';
+import { evaluationForNewFile } from './model-switch-state.ts';
+import { initialDownload, useStudio, type DownloadSlice, type StudioState } from './store.ts';
 import { currentWorkerModelSource } from './worker-model-source.ts';
-import { modelIdentity } from './measurement-inputs.ts';
+import { modelIdentity } from './model-identity.ts';
 import { throttle } from './throttle.ts';
 
 type Evaluation = StudioState['evaluation'];
@@ -41,12 +42,16 @@ export function restoreSampleText(): void {
   setEvaluationText(EVAL_SAMPLE_TEXT, EVAL_SAMPLE_NAME);
 }
 
-/** A new export or model: the result described another file. The text and settings stay. */
-export function resetEvaluation(): void {
+/** A new export or model: the running evaluation stops and its downloads are forgotten. */
+export function forgetEvaluationJob(): void {
   cancelEvaluation();
-  const { text, textName, contextSize, maxChunks } = useStudio.getState().evaluation;
-  useStudio.setState({ evaluation: { ...initialEvaluation, text, textName, contextSize, maxChunks } });
   useEvaluationDownload.setState(initialDownload, true);
+}
+
+/** A new export: the result described another file. The text and settings stay. */
+export function resetEvaluation(): void {
+  forgetEvaluationJob();
+  useStudio.setState((s) => ({ evaluation: evaluationForNewFile(s.evaluation) }));
 }
 
 function downloaded(job: { cancelled: boolean }): (e: DownloadEvent) => void {
