@@ -24,6 +24,7 @@ import { verifiedSink } from '../io/hub/index.ts';
 import { openExportCopy, type KeptFile } from '../io/export-copy.ts';
 import { clearHubCache, hubCacheBytes } from '../io/opfs-cache.ts';
 import { meanActivationEnergy } from './activation-energy.ts';
+import { downloadListenerSlot } from './download-listener.ts';
 import { HubSession, type DownloadEvent, type HubOpenRequest, type HubPin } from './hub-session.ts';
 import { yieldingQuantizer } from './yielding-quantizer.ts';
 
@@ -70,7 +71,7 @@ let opened: { files: ModelFiles; plan: ModelPlan; hub: HubSession | null } | nul
 /** Aborts a Hub open still resolving when a newer one starts. */
 let opening: AbortController | null = null;
 /** Where the current call (open or export) wants download events. */
-let downloadListener: ((event: DownloadEvent) => void) | null = null;
+const downloads = downloadListenerSlot();
 let running: AbortController | null = null;
 /** The loaded imatrix and its file name (recorded in the GGUF as quantize.imatrix.file). */
 let imatrix: { name: string; matrix: ImportanceMatrix; contentHash: string } | null = null;
@@ -202,10 +203,9 @@ const api = {
     // This open's events go to this open's listener only while it is the newest open (or, once
     // opened, to whichever call, e.g. the export, listens to the session then).
     const session = new HubSession(request, (e) => {
-      if (opening === controller || opened?.hub === session) downloadListener?.(e);
+      if (opening === controller || opened?.hub === session) downloads.emit(e);
     });
-    const listener = (e: DownloadEvent) => void onDownload(e);
-    downloadListener = listener;
+    const stopListening = downloads.listen((e) => void onDownload(e));
     try {
       const files = await session.files(controller.signal);
       const plan = await planModel(files);
@@ -218,7 +218,7 @@ const api = {
     } finally {
       if (opening === controller) opening = null;
       // A superseded open must not take away the newer open's listener.
-      if (downloadListener === listener) downloadListener = null;
+      stopListening();
       releaseProxies(onDownload);
     }
   },
@@ -258,7 +258,7 @@ const api = {
     const controller = new AbortController();
     running = controller;
     const hub = opened.hub;
-    downloadListener = onDownload ? (e) => void onDownload(e) : null;
+    const stopListening = downloads.listen(onDownload ? (e) => void onDownload(e) : null);
     // A Hub model's sink checks the sha256 of everything read before the file is closed.
     const userSink = hub ? verifiedSink(remoteSink(writer), hub) : remoteSink(writer);
     lastExport = { file: null, problem: 'an export is running' };
@@ -291,7 +291,7 @@ const api = {
       throw error;
     } finally {
       running = null;
-      downloadListener = null;
+      stopListening();
       releaseCallbacks();
     }
   },
