@@ -3,32 +3,23 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CancelledError } from '../core/cancellation.ts';
 import type { ModelPlan } from '../core/model/plan-types.ts';
-import type { SensitivityTable } from '../core/dynamic/sensitivity-types.ts';
 import { deferred, fakeWorker, settle, type Deferred } from './test-workers.node.ts';
 
 const pool = vi.hoisted(() => ({ workers: [] as ReturnType<typeof import('./test-workers.node.ts')['fakeWorker']>[] }));
 const stored = vi.hoisted(() => ({ lookup: null as Deferred<unknown> | null }));
 
-vi.mock('./analysis-clients.ts', () => ({
-  dynamicWorkers: (count: number) => pool.workers.slice(0, count).map((w) => w.worker),
-  dynamicWorker: () => pool.workers[0]!.worker,
-  calibrateWorker: () => ({ cancel: vi.fn() }),
-  evaluateWorker: () => ({ cancel: vi.fn() }),
-}));
+vi.mock('./analysis-clients.ts', async () => (await import('./test-workers.node.ts')).fakeAnalysisClients(() => pool.workers));
 vi.mock('./export-client.ts', () => ({
   exportWorker: () => ({ currentImatrix: async () => null, clearImatrix: async () => undefined, cancel: async () => undefined }),
 }));
-vi.mock('./calibration-data.ts', () => ({
-  calibrationTexts: async () => ({ defaultSet: null, userFiles: [], datasetKey: 'data' }),
-  refreshCalibrationDataKey: async () => undefined,
-}));
+vi.mock('./calibration-data.ts', async () => (await import('./test-workers.node.ts')).fakeCalibrationData);
 vi.mock('../io/sensitivity-store.ts', () => ({
   loadSensitivity: () => stored.lookup?.promise ?? Promise.resolve(null),
   saveSensitivity: async () => undefined,
 }));
 
 const { cancelMeasurement, measureMixes, measureSensitivityNow, setMeasurementDevice } = await import('./dynamic-actions.ts');
-const { currentMeasurementInputs } = await import('./measurement-inputs.ts');
+const { setMeasuredTable } = await import('./test-measured.node.ts');
 const { setModelEntries } = await import('./model-entries.ts');
 const { useStudio } = await import('./store.ts');
 const { fixturePlan } = await import('./test-plans.node.ts');
@@ -38,20 +29,16 @@ beforeAll(async () => {
   plan = await fixturePlan('stories260K');
 });
 
-const table = { positions: 64, tensors: [], key: { imatrix: null } } as unknown as SensitivityTable;
-const point = { fileBytes: 1, bitsPerWeight: 1, predictedKld: 0.1, measuredKld: null, sameTop: null };
-
 /** A folder model open and measured: three mixes on the frontier, three CPU workers. */
 function openMeasuredModel(): void {
   setModelEntries([{ path: 'config.json', blob: new Blob(['{}']) }]);
   const initial = useStudio.getInitialState();
   useStudio.setState({
     source: { ...initial.source, status: 'ready', kind: 'folder', label: 'm', plan, identity: 'model-a', fileCount: 1 },
-    calibration: { ...initial.calibration, dataKey: 'data' },
     imatrix: initial.imatrix,
-    dynamic: { ...initial.dynamic, device: 'cpu', phase: 'ready', table, sequences: [[1, 2, 3]], mixes: { Q8_0: point, Q6_K: point, Q4_0: point } },
+    dynamic: initial.dynamic,
   });
-  useStudio.setState((s) => ({ dynamic: { ...s.dynamic, inputs: currentMeasurementInputs(s) } }));
+  setMeasuredTable(['Q8_0', 'Q6_K', 'Q4_0']);
 }
 
 beforeEach(() => {

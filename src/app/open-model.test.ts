@@ -12,16 +12,8 @@ const fakes = vi.hoisted(() => ({
 }));
 
 vi.mock('./export-client.ts', () => ({ exportWorker: () => fakes.exporter!.worker }));
-vi.mock('./analysis-clients.ts', () => ({
-  dynamicWorkers: (count: number) => fakes.dynamic.slice(0, count).map((w) => w.worker),
-  dynamicWorker: () => fakes.dynamic[0]!.worker,
-  calibrateWorker: () => ({ cancel: vi.fn() }),
-  evaluateWorker: () => ({ cancel: vi.fn() }),
-}));
-vi.mock('./calibration-data.ts', () => ({
-  calibrationTexts: async () => ({ defaultSet: null, userFiles: [], datasetKey: 'data' }),
-  refreshCalibrationDataKey: async () => undefined,
-}));
+vi.mock('./analysis-clients.ts', async () => (await import('./test-workers.node.ts')).fakeAnalysisClients(() => fakes.dynamic));
+vi.mock('./calibration-data.ts', async () => (await import('./test-workers.node.ts')).fakeCalibrationData);
 vi.mock('../io/checkpoint-store.ts', () => ({
   listCheckpointMetas: async () => [], readCheckpoint: async () => null, removeCheckpoint: async () => undefined, saveCheckpoint: async () => undefined,
 }));
@@ -29,7 +21,7 @@ vi.mock('../io/checkpoint-store.ts', () => ({
 const { openHubModel } = await import('./hub-actions.ts');
 const { openModelFiles } = await import('./source-actions.ts');
 const { measureMixes } = await import('./dynamic-actions.ts');
-const { currentMeasurementInputs } = await import('./measurement-inputs.ts');
+const { setMeasuredTable } = await import('./test-measured.node.ts');
 const { useStudio } = await import('./store.ts');
 const { fixturePlan } = await import('./test-plans.node.ts');
 
@@ -94,13 +86,7 @@ describe('opening a model', () => {
     await settle();
     fakes.exporter!.calls.open[0]!.result.resolve({ label: 'a', plan });
     await opened;
-    const point = { fileBytes: 1, bitsPerWeight: 1, predictedKld: 0.1, measuredKld: null, sameTop: null };
-    const table = { positions: 64, tensors: [], key: { imatrix: null } };
-    useStudio.setState((s) => ({
-      calibration: { ...s.calibration, dataKey: 'data' },
-      dynamic: { ...s.dynamic, device: 'cpu', phase: 'ready', table: table as never, sequences: [[1, 2]], mixes: { Q8_0: point } },
-    }));
-    useStudio.setState((s) => ({ dynamic: { ...s.dynamic, inputs: currentMeasurementInputs(s) } }));
+    setMeasuredTable(['Q8_0']);
     const mixes = measureMixes();
     await settle();
     const call = fakes.dynamic[0]!.calls.measureRecipes[0]!;

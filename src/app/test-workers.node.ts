@@ -31,3 +31,21 @@ export function fakeWorker<M extends string>(methods: readonly M[]) {
 
 /** Lets the promises already settled run their continuations. */
 export const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+type FakeWorker = ReturnType<typeof fakeWorker>;
+
+/** analysis-clients.ts with stand-ins: the sensitivity workers from `dynamic()`, the others only cancelled. */
+export function fakeAnalysisClients(dynamic: () => FakeWorker[]) {
+  return {
+    dynamicWorkers: (count: number) => dynamic().slice(0, count).map((w) => w.worker),
+    dynamicWorker: () => dynamic()[0]!.worker,
+    calibrateWorker: () => ({ cancel: vi.fn() }),
+    evaluateWorker: () => ({ cancel: vi.fn() }),
+  };
+}
+
+/** calibration-data.ts without the default set's fetch: no user files, a fixed key. */
+export const fakeCalibrationData = {
+  calibrationTexts: async () => ({ defaultSet: null, userFiles: [], datasetKey: 'data' }),
+  refreshCalibrationDataKey: async () => undefined,
+};
