@@ -379,6 +379,7 @@ export async function measureMixes(): Promise<void> {
       parts[i] = { done: p.done, total: p.total };
       report({ stage: 'mixes', done: parts.reduce((s, x) => s + x.done, 0), total: parts.reduce((s, x) => s + x.total, 0), tensor: p.recipe });
     }))));
+    if (!measurements.isRunning(job)) return; // a newer job has the workers and the page
     if (job.cancelled || !stillCurrent(started, inputs, imatrix.hash)) throw new CancelledError('The inputs changed');
     const results = groups.flat();
     setDynamic((d) => {
@@ -390,7 +391,7 @@ export async function measureMixes(): Promise<void> {
       return { mixes: next, mixesPhase: 'done', progress: null };
     });
   } catch (e) {
-    if (started !== generation) return; // another model's page now
+    if (started !== generation || !measurements.isRunning(job)) return; // another model's page, or a newer job's
     const cancelled = job.cancelled || isCancellation(e);
     setDynamic({ mixesPhase: cancelled ? 'idle' : 'error', error: cancelled ? null : (e as Error).message, progress: null });
   } finally {

@@ -18,7 +18,7 @@ vi.mock('../io/sensitivity-store.ts', () => ({
   saveSensitivity: async () => undefined,
 }));
 
-const { cancelMeasurement, measureMixes, measureSensitivityNow, setMeasurementDevice } = await import('./dynamic-actions.ts');
+const { cancelMeasurement, forgetDynamicWork, measureMixes, measureSensitivityNow, setMeasurementDevice } = await import('./dynamic-actions.ts');
 const { setMeasuredTable } = await import('./test-measured.node.ts');
 const { setModelEntries } = await import('./model-entries.ts');
 const { useStudio } = await import('./store.ts');
@@ -110,5 +110,18 @@ describe('cancelMeasurement', () => {
     expect(started('measure')).toBe(0);
     await done;
     expect(useStudio.getState().dynamic.phase).toBe('cancelled');
+  });
+
+  it('after a model switch a new measurement starts at once, and the old one unwinding later changes nothing', async () => {
+    void measureSensitivityNow(true);
+    await settle();
+    forgetDynamicWork();
+    useStudio.setState((s) => ({ dynamic: { ...s.dynamic, phase: 'idle' } })); // as the switch's reducer leaves it
+    void measureSensitivityNow(true);
+    await settle();
+    expect(pool.workers.map((w) => w.calls.measure.length)).toEqual([2, 2, 2]);
+    for (const w of pool.workers) w.calls.measure[0]!.result.reject(new CancelledError());
+    await settle();
+    expect(useStudio.getState().dynamic.phase).toBe('measuring');
   });
 });

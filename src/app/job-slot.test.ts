@@ -51,4 +51,15 @@ describe('jobSlot', () => {
     slot.finish(old);
     expect(slot.isRunning(next)).toBe(true);
   });
+
+  it('a cancelled job still unwinding does not hold the slot: the next starts, and the old one is not running', () => {
+    const slot = jobSlot<ReturnType<typeof worker>>('measurement');
+    const old = slot.start()!;
+    slot.cancel();
+    const next = slot.start()!;
+    expect(next).not.toBeNull();
+    expect(slot.isRunning(old)).toBe(false);
+    slot.finish(old);
+    expect(slot.isRunning(next)).toBe(true);
+  });
 });

@@ -1,7 +1,9 @@
 // One job at a time on a set of workers, guarded one way: a job is started only while none runs,
 // it records the workers it sets to work as it starts them, and a cancel stops exactly those
 // (never a set recomputed from settings that may have changed since). A job cancelled before it
-// reached its workers starts none.
+// reached its workers starts none. A cancelled job does not hold the slot while it unwinds: the
+// next job starts at once (the workers queue its calls until the cancelled ones have unwound,
+// exclusive-runner.ts), and the cancelled one is no longer the running one.
 import { CancelledError } from '../core/cancellation.ts';
 
 export interface CancellableWorker {
@@ -17,7 +19,7 @@ export interface Job<W extends CancellableWorker> {
 }
 
 export interface JobSlot<W extends CancellableWorker> {
-  /** A new job, or null while one is running (the caller says why, or waits). */
+  /** A new job, or null while one is running un-cancelled (the caller says why, or waits). */
   start(): Job<W> | null;
   /** Cancels the running job's workers; false when none was running. */
   cancel(): boolean;
@@ -31,7 +33,7 @@ export function jobSlot<W extends CancellableWorker>(what: string): JobSlot<W> {
   let active: (Job<W> & { cancelled: boolean; workers: W[] }) | null = null;
   return {
     start() {
-      if (active) return null;
+      if (active && !active.cancelled) return null;
       const job = {
         cancelled: false,
         workers: [] as W[],
