@@ -13,11 +13,12 @@ import { CancelledError } from '../core/cancellation.ts';
 import { imatrixGgufBytes } from '../core/imatrix/write-imatrix-gguf.ts';
 import { listCheckpointMetas, readCheckpoint, removeCheckpoint, saveCheckpoint } from '../io/checkpoint-store.ts';
 import type {
-  CalibrationCheckpoint, CalibrationProgress, DownloadEvent, ImatrixStats,
+  CalibrateWorkerApi, CalibrationCheckpoint, CalibrationProgress, DownloadEvent, ImatrixStats,
 } from '../workers/protocol.ts';
 import { calibrateWorker, evaluateWorker } from './analysis-clients.ts';
 import { decodeCalibrationCheckpoint, encodeCalibrationCheckpoint } from './checkpoint-bytes.ts';
 import { exportWorker } from './export-client.ts';
+import { jobSlot } from './job-slot.ts';
 import { saveBytes } from './save-bytes.ts';
 import { withDownloadEvent } from './download-progress.ts';
 import { calibrationTexts, refreshCalibrationDataKey } from './calibration-data.ts';
@@ -41,7 +42,8 @@ export interface CheckpointMeta extends ResumableCalibration {
 
 /** The last calibration's imatrix file, for "Save imatrix". */
 let calibrated: { name: string; bytes: Uint8Array } | null = null;
-let active: { cancelled: boolean } | null = null;
+/** The calibrate worker runs one calibration of the page at a time. */
+const calibrations = jobSlot<Comlink.Remote<CalibrateWorkerApi>>('calibration');
 /**
  * Bumped when a model is closed: a calibration of the old model that settles later (its data
  * still being prepared, or finishing as the cancel arrives) must not become the new model's imatrix.
@@ -115,8 +117,8 @@ async function runCalibration(meta: CheckpointMeta, resumeFrom?: CalibrationChec
   const source = currentWorkerModelSource();
   if (!source) throw new Error('No model is open: open a model before calibrating');
   if (modelIdentity(useStudio.getState().source) !== meta.modelKey) throw new Error(`The checkpoint was taken on another model than ${meta.label}`);
-  const job = { cancelled: false };
-  active = job;
+  const job = calibrations.start();
+  if (!job) throw new Error('A calibration is already running');
   setCalibration({
     phase: 'running', progress: null, error: null, resumable: null, datasets: meta.datasets, chunks: meta.chunks,
     contextSize: meta.contextSize,
@@ -133,7 +135,8 @@ async function runCalibration(meta: CheckpointMeta, resumeFrom?: CalibrationChec
     }
   };
   try {
-    const stats = await calibrateWorker().calibrate(
+    const [worker] = job.use([calibrateWorker()]);
+    const stats = await worker!.calibrate(
       source, meta.sequences, { sequencesPerPass: meta.sequencesPerPass, resumeFrom },
       Comlink.proxy(throttled()), Comlink.proxy(onCheckpoint), downloadProxy(source),
     );
@@ -156,7 +159,7 @@ async function runCalibration(meta: CheckpointMeta, resumeFrom?: CalibrationChec
       setCalibration({ phase: 'error', error: (e as Error).message });
     }
   } finally {
-    if (active === job) active = null;
+    calibrations.finish(job);
   }
 }
 
@@ -215,9 +218,7 @@ export async function resumeCalibration(): Promise<void> {
 }
 
 export function cancelCalibration(): void {
-  if (!active || active.cancelled) return;
-  active.cancelled = true;
-  void calibrateWorker().cancel();
+  calibrations.cancel();
 }
 
 /** The newest stored checkpoint of the open model, offered as "Resume calibration". */
@@ -251,7 +252,7 @@ export async function discardResumableCalibration(): Promise<void> {
  */
 export function forgetCalibrationJob(): void {
   epoch++;
-  if (active) cancelCalibration();
+  calibrations.cancel();
   calibrated = null;
   useCalibrationDownload.setState(initialDownload, true);
 }
