@@ -4,7 +4,7 @@
 // without; and under the Q2_K_S mix it refuses Q2_K too. It spares token_embd and output, for
 // which llama-imatrix normally collects no weights.
 import type { GgmlTypeName } from '../ggml-type.ts';
-import type { MixName } from './llama-mixes.ts';
+import type { MixName } from './mix-names.ts';
 
 /** The types llama-quantize refuses on a block tensor without importance weights, whatever the mix. */
 export const LLAMA_QUANTIZE_IMATRIX_TYPES: ReadonlySet<GgmlTypeName> = new Set<GgmlTypeName>([
