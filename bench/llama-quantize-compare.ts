@@ -10,6 +10,7 @@ import { generateLlamaModel } from '../test/helpers/generate-model.ts';
 import { randomImatrix, writeImatrixGguf } from '../test/helpers/imatrix-file.ts';
 import type { GgmlTypeName } from '../src/core/ggml-type.ts';
 import { MIX_NAMES, MIXES, type MixName } from '../src/core/recipe/llama-mixes.ts';
+import { LLAMA_QUANTIZE_IMATRIX_TYPES } from '../src/core/recipe/llama-quantize-imatrix.ts';
 
 const REPO = path.resolve(import.meta.dirname, '..');
 const MB = 1e6;
@@ -25,7 +26,6 @@ function timeProcess(command: string, args: string[]): Promise<number> {
 }
 
 const mixFor = (type: GgmlTypeName): MixName => MIX_NAMES.find((m) => MIXES[m].defaultType === type)!;
-const NEEDS_IMATRIX = new Set<GgmlTypeName>(['IQ2_XXS', 'IQ2_XS', 'IQ2_S', 'IQ3_XXS', 'IQ1_S', 'IQ1_M']);
 
 export async function compareWithLlamaQuantize(rows: number, cols: number, types: GgmlTypeName[]): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'bench-lq-'));
@@ -44,7 +44,7 @@ export async function compareWithLlamaQuantize(rows: number, cols: number, types
     console.log('|---|---|---:|---:|---:|');
     llamaToolPath('llama-quantize');
     for (const type of types) {
-      const im = NEEDS_IMATRIX.has(type) ? ['--imatrix', imatrix] : [];
+      const im = LLAMA_QUANTIZE_IMATRIX_TYPES.has(type) ? ['--imatrix', imatrix] : [];
       const common = ['--pure', '--tensor-type', 'blk\\..*=f32', '--output-tensor-type', type, '--token-embedding-type', type, ...im];
       const out = path.join(dir, 'out.gguf');
       const theirs = await timeProcess(llamaToolPath('llama-quantize'), [...common, f32, out, mixFor(type), String(cpus().length)]);

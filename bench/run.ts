@@ -5,7 +5,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { GgmlTypeName } from '../src/core/ggml-type.ts';
+import { GGML_TYPES, type GgmlTypeName } from '../src/core/ggml-type.ts';
 import { cpuRowQuantizer } from '../src/core/quant/cpu-quantizer.ts';
 import type { RowQuantizer } from '../src/core/quant/row-quantizer.ts';
 import { runAndMeasurePeakRss } from './export-memory.ts';
@@ -20,13 +20,6 @@ const TYPES: GgmlTypeName[] = [
   'F16', 'BF16', 'Q8_0', 'Q6_K', 'Q5_K', 'Q5_1', 'Q5_0', 'Q4_K', 'Q4_1', 'Q4_0', 'IQ4_XS', 'IQ4_NL', 'Q3_K', 'IQ3_S',
   'IQ3_XXS', 'Q2_K', 'IQ2_S', 'IQ2_XS', 'IQ2_XXS', 'IQ1_M', 'IQ1_S', 'TQ2_0', 'TQ1_0', 'MXFP4',
 ];
-/** Types whose quantizer reads the importance matrix (the others ignore it). */
-const USES_IMATRIX = new Set<GgmlTypeName>([
-  'Q6_K', 'Q5_K', 'Q5_1', 'Q5_0', 'Q4_K', 'Q4_1', 'Q4_0', 'IQ4_XS', 'IQ4_NL', 'Q3_K', 'IQ3_S', 'IQ3_XXS', 'Q2_K',
-  'IQ2_S', 'IQ2_XS', 'IQ2_XXS', 'IQ1_M', 'IQ1_S',
-]);
-/** ggml refuses these without an importance matrix. */
-const NEEDS_IMATRIX = new Set<GgmlTypeName>(['IQ2_XS', 'IQ2_XXS', 'IQ1_S']);
 const ROWS = 4096;
 const COLS = 4096;
 /** GPU rows measured when the adapter is a CPU emulation (SwiftShader): the full tensor would take many minutes. */
@@ -64,7 +57,7 @@ async function throughputTable(): Promise<void> {
   console.log('| type | imatrix | CPU MB/s | GPU MB/s | GPU/CPU |');
   console.log('|---|---|---:|---:|---:|');
   for (const type of TYPES) {
-    const variants = NEEDS_IMATRIX.has(type) ? [true] : USES_IMATRIX.has(type) ? [false, true] : [false];
+    const variants = GGML_TYPES[type].quantizerNeedsImatrix ? [true] : GGML_TYPES[type].quantizerUsesImatrix ? [false, true] : [false];
     for (const withImatrix of variants) {
       const im = withImatrix ? imatrix : null;
       const cpu = await measureThroughput(cpuRowQuantizer, type, src, COLS, im);

@@ -173,7 +173,8 @@ test('opening another model during a measurement: its results never reach the ne
   // stories260K's table: 1 embedding + 5 layers × 6 matrices that fit 32-blocks, 64 scored positions.
   assert.equal(await ready.getAttribute('data-tensors'), '31');
   assert.equal(await ready.getAttribute('data-positions'), '64');
-  assert.match(await page.getByTestId('sensitivity-inputs').getAttribute('data-model'), /^folder:[0-9a-f]{64}$/);
+  // A folder is named by its files (model-identity.ts), as its calibration checkpoints are.
+  assert.match(await page.getByTestId('sensitivity-inputs').getAttribute('data-model'), /^[0-9a-f]{64}$/);
   await screenshot(page, '84-state-measured-after-switch');
   await staysAbsent(page, page.getByTestId('dynamic-error'), 2000);
   assert.equal(await ready.getAttribute('data-tensors'), '31', 'still the new model\'s table');

@@ -1,9 +1,7 @@
 // The main thread's handles on the analysis workers, started on first use: calibrate and evaluate
 // (each owns its own GPUDevice) and dynamic (the CPU sensitivity pass). Only types cross into app/.
 import * as Comlink from 'comlink';
-import type { CalibrateWorkerApi } from '../workers/calibrate.worker.ts';
-import type { DynamicWorkerApi } from '../workers/dynamic.worker.ts';
-import type { EvaluateWorkerApi } from '../workers/evaluate.worker.ts';
+import type { CalibrateWorkerApi, DynamicWorkerApi, EvaluateWorkerApi } from '../workers/protocol.ts';
 
 let calibrate: Comlink.Remote<CalibrateWorkerApi> | null = null;
 let evaluate: Comlink.Remote<EvaluateWorkerApi> | null = null;
@@ -31,11 +29,6 @@ export function dynamicWorkers(count: number): Comlink.Remote<DynamicWorkerApi>[
     ));
   }
   return dynamic.slice(0, count);
-}
-
-/** Every sensitivity worker started so far (a model switch cancels whatever any of them runs). */
-export function startedDynamicWorkers(): Comlink.Remote<DynamicWorkerApi>[] {
-  return [...dynamic];
 }
 
 export const dynamicWorker = (): Comlink.Remote<DynamicWorkerApi> => dynamicWorkers(1)[0]!;

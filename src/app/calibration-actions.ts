@@ -9,20 +9,23 @@ import * as Comlink from 'comlink';
 import { create } from 'zustand';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import type { CalibrationManifest } from '../core/calibration/default-set.ts';
+import { CancelledError } from '../core/cancellation.ts';
 import { imatrixGgufBytes } from '../core/imatrix/write-imatrix-gguf.ts';
 import { listCheckpointMetas, readCheckpoint, removeCheckpoint, saveCheckpoint } from '../io/checkpoint-store.ts';
 import type {
-  CalibrationCheckpoint, CalibrationDataRequest, CalibrationProgress, DownloadEvent, ImatrixStats,
-} from '../workers/evaluate.worker.ts';
+  CalibrateWorkerApi, CalibrationCheckpoint, CalibrationProgress, DownloadEvent, ImatrixStats,
+} from '../workers/protocol.ts';
 import { calibrateWorker, evaluateWorker } from './analysis-clients.ts';
 import { decodeCalibrationCheckpoint, encodeCalibrationCheckpoint } from './checkpoint-bytes.ts';
 import { exportWorker } from './export-client.ts';
+import { jobSlot } from './job-slot.ts';
 import { saveBytes } from './save-bytes.ts';
-import { withDownloadEvent } from './hub-actions.ts';
+import { withDownloadEvent } from './download-progress.ts';
+import { calibrationTexts, refreshCalibrationDataKey } from './calibration-data.ts';
 import { recomputeRecipe } from './recipe-actions.ts';
-import { initialCalibration, initialDownload, useStudio, type DownloadSlice, type ResumableCalibration, type StudioState } from './store.ts';
-import { currentWorkerModelSource, workerModelKey, type WorkerModelSource } from './worker-model-source.ts';
+import { initialDownload, useStudio, type DownloadSlice, type ResumableCalibration, type StudioState } from './store.ts';
+import { modelIdentity } from './model-identity.ts';
+import { currentWorkerModelSource, type WorkerModelSource } from './worker-model-source.ts';
 import { throttle } from './throttle.ts';
 
 /** Chunks per forward pass: each pass streams the weights once. */
@@ -37,10 +40,10 @@ export interface CheckpointMeta extends ResumableCalibration {
   sequences: number[][];
 }
 
-let userFiles: File[] = [];
 /** The last calibration's imatrix file, for "Save imatrix". */
 let calibrated: { name: string; bytes: Uint8Array } | null = null;
-let active: { cancelled: boolean } | null = null;
+/** The calibrate worker runs one calibration of the page at a time. */
+const calibrations = jobSlot<Comlink.Remote<CalibrateWorkerApi>>('calibration');
 /**
  * Bumped when a model is closed: a calibration of the old model that settles later (its data
  * still being prepared, or finishing as the cancel arrives) must not become the new model's imatrix.
@@ -72,61 +75,6 @@ function setCalibration(patch: Partial<Calibration>): void {
 export function setCalibrationSettings(patch: Partial<Pick<Calibration, 'contextSize' | 'maxChunks' | 'useDefaultSet'>>): void {
   setCalibration(patch);
   if ('useDefaultSet' in patch) void refreshCalibrationDataKey();
-}
-
-export function addCalibrationFiles(files: readonly File[]): void {
-  const names = new Set(files.map((f) => f.name));
-  userFiles = [...userFiles.filter((f) => !names.has(f.name)), ...files];
-  setCalibration({ userFiles: userFiles.map((f) => f.name) });
-  void refreshCalibrationDataKey();
-}
-
-export function removeCalibrationFile(name: string): void {
-  userFiles = userFiles.filter((f) => f.name !== name);
-  setCalibration({ userFiles: userFiles.map((f) => f.name) });
-  void refreshCalibrationDataKey();
-}
-
-let dataKeySeq = 0;
-
-/**
- * The calibration data's content key in the store, read again after every change of the data, so
- * results measured on other data (a file of the same name with other bytes included) show as such.
- */
-export async function refreshCalibrationDataKey(): Promise<void> {
-  const seq = ++dataKeySeq;
-  setCalibration({ dataKey: null });
-  let key: string;
-  try {
-    key = (await calibrationTexts()).datasetKey;
-  } catch (e) {
-    // Unreadable data names nothing a result could have been measured on.
-    key = `unreadable: ${(e as Error).message}`;
-  }
-  if (seq === dataKeySeq) setCalibration({ dataKey: key });
-}
-
-async function fetchDefaultSet(): Promise<{ bytes: Uint8Array; manifest: CalibrationManifest }> {
-  const at = (file: string) => new URL(`calibration/${file}`, document.baseURI);
-  const [data, manifest] = await Promise.all([fetch(at('default.jsonl')), fetch(at('manifest.json'))]);
-  if (!data.ok) throw new Error(`calibration/default.jsonl: HTTP ${data.status}`);
-  if (!manifest.ok) throw new Error(`calibration/manifest.json: HTTP ${manifest.status}`);
-  return { bytes: new Uint8Array(await data.arrayBuffer()), manifest: (await manifest.json()) as CalibrationManifest };
-}
-
-/**
- * The calibration data as a run would use it now (the default set when ticked, the user's
- * files) and a key naming exactly those bytes, for caches of results computed on it.
- */
-export async function calibrationTexts(): Promise<Pick<CalibrationDataRequest, 'defaultSet' | 'userFiles'> & { datasetKey: string }> {
-  const defaultSet = useStudio.getState().calibration.useDefaultSet ? await fetchDefaultSet() : null;
-  const files = await Promise.all(userFiles.map(async (f) => ({ name: f.name, text: await f.text() })));
-  const digest = (bytes: Uint8Array) => bytesToHex(sha256(bytes));
-  const datasetKey = digest(new TextEncoder().encode(JSON.stringify({
-    defaultSet: defaultSet ? digest(defaultSet.bytes) : null,
-    userFiles: files.map((f) => [f.name, digest(new TextEncoder().encode(f.text))]),
-  })));
-  return { defaultSet, userFiles: files, datasetKey };
 }
 
 export function checkpointKey(model: string, sequences: readonly (readonly number[])[], perPass: number): string {
@@ -168,9 +116,9 @@ async function runCalibration(meta: CheckpointMeta, resumeFrom?: CalibrationChec
   const started = epoch;
   const source = currentWorkerModelSource();
   if (!source) throw new Error('No model is open: open a model before calibrating');
-  if (workerModelKey(source) !== meta.modelKey) throw new Error(`The checkpoint was taken on another model than ${meta.label}`);
-  const job = { cancelled: false };
-  active = job;
+  if (modelIdentity(useStudio.getState().source) !== meta.modelKey) throw new Error(`The checkpoint was taken on another model than ${meta.label}`);
+  const job = calibrations.start();
+  if (!job) throw new Error('A calibration is already running');
   setCalibration({
     phase: 'running', progress: null, error: null, resumable: null, datasets: meta.datasets, chunks: meta.chunks,
     contextSize: meta.contextSize,
@@ -187,12 +135,13 @@ async function runCalibration(meta: CheckpointMeta, resumeFrom?: CalibrationChec
     }
   };
   try {
-    const stats = await calibrateWorker().calibrate(
+    const [worker] = job.use([calibrateWorker()]);
+    const stats = await worker!.calibrate(
       source, meta.sequences, { sequencesPerPass: meta.sequencesPerPass, resumeFrom },
       Comlink.proxy(throttled()), Comlink.proxy(onCheckpoint), downloadProxy(source),
     );
     // Finished just as it was cancelled, or as another model was opened: not this model's imatrix.
-    if (job.cancelled || started !== epoch) throw new DOMException('The calibration was cancelled', 'AbortError');
+    if (job.cancelled || started !== epoch) throw new CancelledError('The calibration was cancelled');
     await useCalibratedImatrix(stats, meta.datasets, meta.label, started);
     await removeCheckpoint(meta.key);
     if (started !== epoch) return;
@@ -210,7 +159,7 @@ async function runCalibration(meta: CheckpointMeta, resumeFrom?: CalibrationChec
       setCalibration({ phase: 'error', error: (e as Error).message });
     }
   } finally {
-    if (active === job) active = null;
+    calibrations.finish(job);
   }
 }
 
@@ -235,7 +184,7 @@ export async function startCalibration(): Promise<void> {
     }, downloadProxy(modelSource));
     if (started !== epoch) return; // another model was opened while the data was prepared
     const layers = source.plan.layerCount;
-    const model = workerModelKey(modelSource);
+    const model = modelIdentity(source)!;
     const meta: CheckpointMeta = {
       version: 1, key: checkpointKey(model, data.sequences, SEQUENCES_PER_PASS), modelKey: model, label: source.label,
       datasets: data.datasets, contextSize: calibration.contextSize, chunks: data.sequences.length,
@@ -269,22 +218,18 @@ export async function resumeCalibration(): Promise<void> {
 }
 
 export function cancelCalibration(): void {
-  if (!active || active.cancelled) return;
-  active.cancelled = true;
-  void calibrateWorker().cancel();
+  calibrations.cancel();
 }
 
 /** The newest stored checkpoint of the open model, offered as "Resume calibration". */
 export async function findResumableCalibration(): Promise<void> {
-  const source = currentWorkerModelSource();
-  if (!source) return setCalibration({ resumable: null });
-  const model = workerModelKey(source);
+  const model = modelIdentity(useStudio.getState().source);
+  if (!model) return setCalibration({ resumable: null });
   const metas = (await listCheckpointMetas()) as Partial<CheckpointMeta>[];
   const mine = metas
     .filter((m) => m.version === 1 && m.modelKey === model && typeof m.key === 'string')
     .sort((a, b) => (b.savedAt ?? 0) - (a.savedAt ?? 0));
-  const now = currentWorkerModelSource();
-  if (!now || workerModelKey(now) !== model) return; // another model was opened meanwhile
+  if (modelIdentity(useStudio.getState().source) !== model) return; // another model was opened meanwhile
   const m = mine[0];
   setCalibration({
     resumable: m ? {
@@ -301,14 +246,15 @@ export async function discardResumableCalibration(): Promise<void> {
   setCalibration({ resumable: null, phase: 'idle', error: null });
 }
 
-/** A new model: the old model's calibration state goes (its checkpoints stay in OPFS). */
-export function resetCalibration(): void {
+/**
+ * A new model: the old model's calibration is cancelled and whatever of it settles later is
+ * dropped (its checkpoints stay in OPFS). The store's slice is reset by open-model's reducer.
+ */
+export function forgetCalibrationJob(): void {
   epoch++;
-  if (active) cancelCalibration();
+  calibrations.cancel();
   calibrated = null;
   useCalibrationDownload.setState(initialDownload, true);
-  const { useDefaultSet, contextSize, maxChunks, userFiles: names, dataKey } = useStudio.getState().calibration;
-  useStudio.setState({ calibration: { ...initialCalibration, useDefaultSet, contextSize, maxChunks, userFiles: names, dataKey } });
 }
 
 /** "Save imatrix": llama.cpp's GGUF imatrix, as llama-imatrix writes it. */
@@ -324,15 +270,6 @@ export async function saveCalibratedImatrix(): Promise<void> {
 export function hasCalibratedImatrix(): boolean {
   return calibrated !== null;
 }
-
-// A Hub model offers its interrupted calibration once its commit is known (a folder's open
-// asks in source-actions). Watching the store keeps hub-actions unaware of calibration.
-useStudio.subscribe((state, previous) => {
-  const { source } = state;
-  if (source.kind !== 'hub' || source.status !== 'ready' || !source.pin) return;
-  if (previous.source.status === 'ready' && previous.source.pin?.commit === source.pin.commit) return;
-  void findResumableCalibration();
-});
 
 // Test hooks, only on a page opened with ?test-hooks (the e2e tests): lose the calibrate
 // worker's GPU device, now or after the next run's n-th checkpoint.

@@ -1,7 +1,7 @@
 // A calibration checkpoint as bytes for OPFS: u32 header length, a JSON header, then the float
 // arrays back to back (the hidden states, then every imatrix entry's sums). The worker's objects
 // hold the imatrix once at the top and again (the same arrays) inside the forward state.
-import type { CalibrationCheckpoint } from '../workers/evaluate.worker.ts';
+import type { CalibrationCheckpoint } from '../workers/protocol.ts';
 
 const MAGIC = 'qs-calibration-checkpoint';
 

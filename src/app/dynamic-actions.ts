@@ -13,18 +13,19 @@ import type { GgmlTypeName } from '../core/ggml-type.ts';
 import type { ModelPlan, TensorTypes } from '../core/model/plan-types.ts';
 import { chooseMixTypes, type MixName } from '../core/recipe/llama-mixes.ts';
 import { loadSensitivity, saveSensitivity } from '../io/sensitivity-store.ts';
-import type { DownloadEvent } from '../workers/model-source.ts';
-import type { MeasureRequest, MeasureResult, SensitivityProgress } from '../workers/dynamic.worker.ts';
-import type { WorkerModelSource } from '../workers/model-source.ts';
-import { dynamicWorker, dynamicWorkers, startedDynamicWorkers } from './analysis-clients.ts';
-import { calibrationTexts } from './calibration-actions.ts';
+import { CancelledError, isCancellation } from '../core/cancellation.ts';
+import type { DownloadEvent, DynamicWorkerApi, MeasureRequest, MeasureResult, SensitivityProgress, WorkerModelSource } from '../workers/protocol.ts';
+import { dynamicWorker, dynamicWorkers } from './analysis-clients.ts';
+import { calibrationTexts } from './calibration-data.ts';
+import { jobSlot, type Job } from './job-slot.ts';
+import { modelIdentity } from './model-identity.ts';
 import { exportWorker } from './export-client.ts';
 import { imatrixExtraMetadata, mixSummaries } from './mix-choices.ts';
 import { setDynamicTypes } from './recipe-actions.ts';
 import {
-  calibrationIdentity, candidateList, currentMeasurementInputs, currentTable, inputsKey, isCurrent, modelIdentity, type MeasurementInputs,
+  calibrationIdentity, candidateList, currentMeasurementInputs, currentTable, inputsKey, isCurrent, type MeasurementInputs,
 } from './measurement-inputs.ts';
-import { initialDynamic, useStudio, type MeasuredPoint, type StudioState } from './store.ts';
+import { useStudio, type MeasuredPoint, type StudioState } from './store.ts';
 import { currentWorkerModelSource } from './worker-model-source.ts';
 
 type Dynamic = StudioState['dynamic'];
@@ -63,15 +64,14 @@ async function currentImatrix(): Promise<{ entries: Map<string, Float32Array> | 
   return { entries: loaded?.entries ?? null, hash: loaded?.contentHash ?? null, name: loaded?.name ?? null };
 }
 
-interface Job {
-  cancelled: boolean;
-  /** The workers this job started: a cancel stops every one of them, whatever the settings say now. */
-  workers: ReturnType<typeof dynamicWorkers>;
-  /** What it measures with; a change of the imatrix under it cancels it. */
-  inputs: MeasurementInputs | null;
-}
+type DynamicWorker = Comlink.Remote<DynamicWorkerApi>;
 
-let active: Job | null = null;
+/**
+ * The sensitivity workers run one job at a time (a measurement, the mixes' KLs, a recipe's KL):
+ * each worker refuses a second call while one runs, so the page starts none while one is running.
+ */
+const measurements = jobSlot<DynamicWorker>('measurement');
+let measuring: Job<DynamicWorker> | null = null;
 
 /**
  * Bumped when the open model changes: a measurement (sensitivity, mixes, a recipe) of an older
@@ -141,6 +141,7 @@ export function measurementBlocker(state: StudioState): string | null {
     return 'A calibration is running: its importance matrix will replace the one a measurement would use. Measure when it has finished.';
   }
   if (state.imatrix.status === 'loading') return 'The importance matrix is being read.';
+  if (state.dynamic.mixesPhase === 'measuring') return 'The mixes are being measured: measure when they have finished.';
   return null;
 }
 
@@ -175,10 +176,11 @@ export async function measureSensitivityNow(fresh = false): Promise<void> {
     setDynamic({ error: blocker });
     return;
   }
+  const job = measurements.start();
+  if (!job) return; // a recipe's KL is being measured: the button comes back when it is done
   const plan = source.plan;
   const started = generation;
-  const job: Job = { cancelled: false, workers: [], inputs: null };
-  active = job;
+  measuring = job;
   setDynamic({ phase: 'measuring', progress: null, error: null, warnings: [] });
   try {
     const texts = await calibrationTexts();
@@ -196,17 +198,16 @@ export async function measureSensitivityNow(fresh = false): Promise<void> {
       calibration: calibrationIdentity(texts.datasetKey, calibration.contextSize, calibration.maxChunks),
       candidates: request.candidates, measure: request.measure, chunks: request.chunks,
     };
-    job.inputs = inputs;
-    if (job.cancelled) throw new DOMException('The measurement was cancelled', 'AbortError');
+    if (job.cancelled) throw new CancelledError('The measurement was cancelled');
     const cacheKey = inputsKey(inputs);
     const stored = fresh ? null : await loadSensitivity<MeasureResult>(cacheKey).then((v) => storedResultFor(v, plan), () => null);
     // The table names the imatrix it was measured with: a stored one must agree with the key.
     const cached = stored && stored.table.key.imatrix === inputs.imatrix ? stored : null;
     const result = cached ?? await measureInShards(workerSource, request, plan, job);
     if (!cached) await saveSensitivity(cacheKey, result).catch(() => undefined); // without OPFS it is kept for this session only
-    if (active !== job || started !== generation) return;
+    if (!measurements.isRunning(job) || started !== generation) return;
     // Cancelled while the stored result was read (no worker to reject): still cancelled.
-    if (job.cancelled) throw new DOMException('The measurement was cancelled', 'AbortError');
+    if (job.cancelled) throw new CancelledError('The measurement was cancelled');
     setDynamic({
       phase: 'ready', table: result.table, inputs, sequences: result.sequences, warnings: result.warnings, progress: null, mixes: {}, mixesPhase: 'idle', exported: null,
     });
@@ -219,19 +220,19 @@ export async function measureSensitivityNow(fresh = false): Promise<void> {
       setDynamic({ range, targetBpw: Math.min(range.max, Math.max(range.min, d.targetBpw ?? recipe.bitsPerWeight)) });
     }
   } catch (e) {
-    if (active !== job || started !== generation) return;
-    const error = e as Error;
-    if (job.cancelled || error.name === 'AbortError') setDynamic({ phase: 'cancelled', progress: null });
-    else setDynamic({ phase: 'error', error: error.message, progress: null });
+    if (!measurements.isRunning(job) || started !== generation) return;
+    if (job.cancelled || isCancellation(e)) setDynamic({ phase: 'cancelled', progress: null });
+    else setDynamic({ phase: 'error', error: (e as Error).message, progress: null });
   } finally {
-    if (active === job) active = null;
+    measurements.finish(job);
+    if (measuring === job) measuring = null;
   }
 }
 
-async function measureInShards(workerSource: WorkerModelSource, request: MeasureRequest, plan: ModelPlan, job: Job): Promise<MeasureResult> {
+async function measureInShards(workerSource: WorkerModelSource, request: MeasureRequest, plan: ModelPlan, job: Job<DynamicWorker>): Promise<MeasureResult> {
   const count = measurementParallelism();
-  const workers = dynamicWorkers(count);
-  job.workers = workers;
+  // Recorded before any is called: a cancel from now on stops exactly these shards.
+  const workers = job.use(dynamicWorkers(count));
   const progress = shardProgress(count, progressReporter());
   const shards = await Promise.all(workers.map((w, index) =>
     w.measure(workerSource, count > 1 ? { ...request, shard: { index, count } } : request, Comlink.proxy(progress(index)), Comlink.proxy(ignoreDownload)),
@@ -244,12 +245,12 @@ async function measureInShards(workerSource: WorkerModelSource, request: Measure
   return { table: mergeSensitivityShards(plan, shards.map((r) => r.table)), sequences: shards[0]!.sequences, warnings: shards[0]!.warnings };
 }
 
-/** `reason`: shown with the cancellation when the studio, not the user, cancelled it. */
+/**
+ * Cancels whatever the sensitivity workers run for the page (a measurement, the mixes, a recipe):
+ * exactly the workers that job started. `reason`: shown when the studio, not the user, cancelled it.
+ */
 export function cancelMeasurement(reason?: string): void {
-  if (!active) return;
-  active.cancelled = true;
-  for (const w of active.workers) void w.cancel();
-  if (reason) setDynamic({ warnings: [reason] });
+  if (measurements.cancel() && reason) setDynamic({ warnings: [reason] });
 }
 
 /**
@@ -258,15 +259,13 @@ export function cancelMeasurement(reason?: string): void {
  */
 export function forgetDynamicWork(): void {
   generation++;
-  if (active) active.cancelled = true;
-  active = null;
-  for (const w of startedDynamicWorkers()) void w.cancel();
+  measurements.cancel();
 }
 
 // A measurement whose importance matrix is replaced or removed under it would describe the old
 // one: it is cancelled (Calibrate is disabled meanwhile; a picked or removed file does this).
 useStudio.subscribe((state, previous) => {
-  const job = active;
+  const job = measuring;
   if (!job || job.cancelled || state.imatrix === previous.imatrix) return;
   const now = state.imatrix.status === 'ready' ? state.imatrix.contentHash : state.imatrix.status === 'loading' ? 'loading' : null;
   const then = previous.imatrix.status === 'ready' ? previous.imatrix.contentHash : previous.imatrix.status === 'loading' ? 'loading' : null;
@@ -356,28 +355,32 @@ export async function measureMixes(): Promise<void> {
   const workerSource = currentWorkerModelSource();
   const table = currentTable(state);
   if (!source.plan || !table || !dynamic.inputs || !dynamic.sequences || !workerSource || dynamic.mixesPhase === 'measuring') return;
+  const job = measurements.start();
+  if (!job) return; // the workers are measuring already (the panel disables the button meanwhile)
   const plan = source.plan;
   const inputs = dynamic.inputs;
+  const sequences = dynamic.sequences;
   const started = generation;
   const hasImatrix = state.imatrix.status === 'ready';
   const mixes = Object.keys(dynamic.mixes) as MixName[];
   setDynamic({ mixesPhase: 'measuring', error: null });
   try {
     const imatrix = await currentImatrix();
-    if (!stillCurrent(started, inputs, imatrix.hash)) throw new DOMException('The inputs changed', 'AbortError');
+    if (!stillCurrent(started, inputs, imatrix.hash)) throw new CancelledError('The inputs changed');
     const report = progressReporter();
     // The mixes dealt out to the workers; each also runs the base forward once.
-    const workers = dynamicWorkers(Math.min(measurementParallelism(), mixes.length));
+    const workers = job.use(dynamicWorkers(Math.min(measurementParallelism(), mixes.length)));
     const parts = workers.map(() => ({ done: 0, total: 0 }));
     const groups = await Promise.all(workers.map((w, i) => w.measureRecipes(workerSource, {
-      sequences: dynamic.sequences!, imatrix: imatrix.entries, backend: measurementDevice(),
+      sequences, imatrix: imatrix.entries, backend: measurementDevice(),
       recipes: mixes.filter((_, k) => k % workers.length === i).map((mix) => ({ id: mix, types: [...mixTypes(plan, mix, hasImatrix)] })),
     }, Comlink.proxy((p: { done: number; total: number; recipe: string }) => {
       if (started !== generation) return;
       parts[i] = { done: p.done, total: p.total };
       report({ stage: 'mixes', done: parts.reduce((s, x) => s + x.done, 0), total: parts.reduce((s, x) => s + x.total, 0), tensor: p.recipe });
     }))));
-    if (!stillCurrent(started, inputs, imatrix.hash)) throw new DOMException('The inputs changed', 'AbortError');
+    if (!measurements.isRunning(job)) return; // a newer job has the workers and the page
+    if (job.cancelled || !stillCurrent(started, inputs, imatrix.hash)) throw new CancelledError('The inputs changed');
     const results = groups.flat();
     setDynamic((d) => {
       const next = { ...d.mixes };
@@ -388,9 +391,11 @@ export async function measureMixes(): Promise<void> {
       return { mixes: next, mixesPhase: 'done', progress: null };
     });
   } catch (e) {
-    if (started !== generation) return; // another model's page now
-    const error = e as Error;
-    setDynamic({ mixesPhase: error.name === 'AbortError' ? 'idle' : 'error', error: error.name === 'AbortError' ? null : error.message, progress: null });
+    if (started !== generation || !measurements.isRunning(job)) return; // another model's page, or a newer job's
+    const cancelled = job.cancelled || isCancellation(e);
+    setDynamic({ mixesPhase: cancelled ? 'idle' : 'error', error: cancelled ? null : (e as Error).message, progress: null });
+  } finally {
+    measurements.finish(job);
   }
 }
 
@@ -403,27 +408,29 @@ export async function measureCurrentRecipe(label: string): Promise<void> {
   if (!source.plan || !table || !dynamic.inputs || !dynamic.sequences || !recipe.types || !workerSource) return;
   const types = recipe.types;
   const inputs = dynamic.inputs;
+  const sequences = dynamic.sequences;
   const started = generation;
   const point = {
     label, fileBytes: recipe.totalBytes, bitsPerWeight: recipe.bitsPerWeight, predictedKld: predictKld(table, types),
     measuredKld: null, sameTop: null,
   };
   setDynamic({ exported: point });
+  // While the workers measure something else, the prediction alone is shown.
+  const job = measurements.start();
+  if (!job) return;
   try {
     const imatrix = await currentImatrix();
     if (!stillCurrent(started, inputs, imatrix.hash)) return;
-    const [result] = await dynamicWorker().measureRecipes(workerSource, {
-      sequences: dynamic.sequences, imatrix: imatrix.entries, backend: measurementDevice(), recipes: [{ id: label, types: [...types] }],
+    const [worker] = job.use([dynamicWorker()]);
+    const [result] = await worker!.measureRecipes(workerSource, {
+      sequences, imatrix: imatrix.entries, backend: measurementDevice(), recipes: [{ id: label, types: [...types] }],
     });
-    if (!stillCurrent(started, inputs, imatrix.hash)) return;
+    if (job.cancelled || !stillCurrent(started, inputs, imatrix.hash)) return;
     setDynamic((d) => (d.exported?.label === label ? { exported: { ...point, measuredKld: result!.kld, sameTop: result!.sameTop } } : {}));
   } catch (e) {
-    if (started !== generation || (e as Error).name === 'AbortError') return;
+    if (started !== generation || job.cancelled || isCancellation(e)) return;
     setDynamic({ error: `Measuring ${label}: ${(e as Error).message}` });
+  } finally {
+    measurements.finish(job);
   }
-}
-
-export function resetDynamic(): void {
-  forgetDynamicWork();
-  setDynamic((d) => ({ ...initialDynamic, candidates: d.candidates, chunks: d.chunks, measure: d.measure }));
 }

@@ -3,14 +3,16 @@
 // downloaded again by the evaluate worker), on held-out text, in the evaluate worker's GPU forward.
 import * as Comlink from 'comlink';
 import { create } from 'zustand';
-import type { DownloadEvent, EvaluationProgress } from '../workers/evaluate.worker.ts';
+import type { DownloadEvent, EvaluateWorkerApi, EvaluationProgress } from '../workers/protocol.ts';
 import { evaluateWorker } from './analysis-clients.ts';
 import { EVAL_SAMPLE_NAME, EVAL_SAMPLE_TEXT } from './eval-sample.ts';
 import { exportWorker } from './export-client.ts';
-import { withDownloadEvent } from './hub-actions.ts';
-import { initialDownload, initialEvaluation, useStudio, type DownloadSlice, type StudioState } from './store.ts';
+import { jobSlot } from './job-slot.ts';
+import { withDownloadEvent } from './download-progress.ts';
+import { evaluationForNewFile } from './model-switch-state.ts';
+import { initialDownload, useStudio, type DownloadSlice, type StudioState } from './store.ts';
 import { currentWorkerModelSource } from './worker-model-source.ts';
-import { modelIdentity } from './measurement-inputs.ts';
+import { modelIdentity } from './model-identity.ts';
 import { throttle } from './throttle.ts';
 
 type Evaluation = StudioState['evaluation'];
@@ -19,7 +21,8 @@ type Download = DownloadSlice['download'];
 /** The bytes of a Hub model the evaluate worker downloads (kept here until the store has a field). */
 export const useEvaluationDownload = create<Download>(() => initialDownload);
 
-let active: { cancelled: boolean } | null = null;
+/** The evaluate worker runs one evaluation of the page at a time. */
+const evaluations = jobSlot<Comlink.Remote<EvaluateWorkerApi>>('evaluation');
 
 function setEvaluation(patch: Partial<Evaluation>): void {
   useStudio.setState((s) => ({ evaluation: { ...s.evaluation, ...patch } }));
@@ -41,21 +44,25 @@ export function restoreSampleText(): void {
   setEvaluationText(EVAL_SAMPLE_TEXT, EVAL_SAMPLE_NAME);
 }
 
-/** A new export or model: the result described another file. The text and settings stay. */
-export function resetEvaluation(): void {
+/** A new export or model: the running evaluation stops and its downloads are forgotten. */
+export function forgetEvaluationJob(): void {
   cancelEvaluation();
-  const { text, textName, contextSize, maxChunks } = useStudio.getState().evaluation;
-  useStudio.setState({ evaluation: { ...initialEvaluation, text, textName, contextSize, maxChunks } });
   useEvaluationDownload.setState(initialDownload, true);
 }
 
-function downloaded(job: { cancelled: boolean }): (e: DownloadEvent) => void {
+/** A new export: the result described another file. The text and settings stay. */
+export function resetEvaluation(): void {
+  forgetEvaluationJob();
+  useStudio.setState((s) => ({ evaluation: evaluationForNewFile(s.evaluation) }));
+}
+
+function downloaded(job: { readonly cancelled: boolean }): (e: DownloadEvent) => void {
   return (e) => {
     if (!job.cancelled) useEvaluationDownload.setState((d) => withDownloadEvent(d, e));
   };
 }
 
-function throttled(job: { cancelled: boolean }): (p: EvaluationProgress) => void {
+function throttled(job: { readonly cancelled: boolean }): (p: EvaluationProgress) => void {
   const update = throttle((p: EvaluationProgress) => setEvaluation({ progress: p }), 100, (p) => p.fraction >= 1);
   return (p) => {
     if (!job.cancelled) update(p);
@@ -70,16 +77,18 @@ export async function startEvaluation(): Promise<void> {
     setEvaluation({ phase: 'error', error: 'No model is open: the evaluation compares the export with the model it came from' });
     return;
   }
-  const job = { cancelled: false };
-  active = job;
+  const job = evaluations.start();
+  if (!job) return;
   // The result is labelled with the model it compared against; the page shows it only while that model is open.
   setEvaluation({ phase: 'running', progress: null, result: null, model: modelIdentity(useStudio.getState().source), error: null });
   useEvaluationDownload.setState(initialDownload, true);
   try {
     const { file, problem } = await exportWorker().exportedFile();
     if (!file) throw new Error(`No exported file to evaluate: ${problem ?? 'export the model first'}`);
+    // Cancelled while the file was looked up: the worker is never asked.
+    const [worker] = job.use([evaluateWorker()]);
     setEvaluation({ fileName: file.name, fileBytes: file.blob.size });
-    const result = await evaluateWorker().evaluate(
+    const result = await worker!.evaluate(
       source, { path: file.name, blob: file.blob },
       { text: evaluation.text, contextSize: evaluation.contextSize, maxChunks: evaluation.maxChunks },
       Comlink.proxy(throttled(job)), source.kind === 'hub' ? Comlink.proxy(downloaded(job)) : undefined,
@@ -91,13 +100,10 @@ export async function startEvaluation(): Promise<void> {
     // said so, and the page now belongs to the newer run.
     if (!job.cancelled) setEvaluation({ phase: 'error', error: (e as Error).message });
   } finally {
-    if (active === job) active = null;
+    evaluations.finish(job);
   }
 }
 
 export function cancelEvaluation(): void {
-  if (!active || active.cancelled) return;
-  active.cancelled = true;
-  setEvaluation({ phase: 'cancelled', progress: null, error: null });
-  void evaluateWorker().cancel();
+  if (evaluations.cancel()) setEvaluation({ phase: 'cancelled', progress: null, error: null });
 }

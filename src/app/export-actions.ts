@@ -4,9 +4,11 @@ import * as Comlink from 'comlink';
 import type { ByteSink } from '../core/bytes-io.ts';
 import { MIXES } from '../core/recipe/llama-mixes.ts';
 import { canPickSaveFile, downloadSink, pickFileSink } from '../io/browser-sinks.ts';
-import type { ExportProgress } from '../workers/export.worker.ts';
+import { CancelledError, isCancellation } from '../core/cancellation.ts';
+import type { DownloadEvent, ExportProgress } from '../workers/protocol.ts';
 import { exportWorker } from './export-client.ts';
-import { onDownloadEvent, refreshCacheSize } from './hub-actions.ts';
+import { refreshCacheSize } from './cache-actions.ts';
+import { onDownloadEvent } from './download-progress.ts';
 import { unsupportedMessage, unsupportedTypes } from './mix-choices.ts';
 import { prefersDownload } from './save-bytes.ts';
 import { resetEvaluation } from './evaluation-actions.ts';
@@ -16,7 +18,6 @@ import { recipeMissingImportance } from './importance-checks.ts';
 import { currentTable } from './measurement-inputs.ts';
 import { throttle } from './throttle.ts';
 import { missingImportanceMessage } from '../core/recipe/imatrix-needs.ts';
-
 
 export function exportFileName(): string {
   const { source, recipe } = useStudio.getState();
@@ -41,7 +42,14 @@ function throttledProgress(): (p: ExportProgress) => void {
 }
 
 /** The running export's sink, so a cancel can close the door even before the worker starts. */
-let active: { sink: ByteSink; cancelled: boolean } | null = null;
+let active: ExportJob | null = null;
+
+interface ExportJob {
+  sink: ByteSink;
+  cancelled: boolean;
+  /** Another model was opened: the page no longer shows this export, whatever it ends with. */
+  forgotten: boolean;
+}
 
 /** Call straight from the Export button's click handler (no await before it). */
 export async function startExport(): Promise<void> {
@@ -80,24 +88,25 @@ export async function startExport(): Promise<void> {
   setJob({ phase: 'running', fileName, progress: null, bytesWritten: 0, error: null });
   // An evaluation describes the file it measured: a new export replaces that file.
   resetEvaluation();
-  const job = { sink, cancelled: false };
+  const job: ExportJob = { sink, cancelled: false, forgotten: false };
   active = job;
   try {
     const { bytesWritten } = await exportWorker().exportModel(
       request,
       Comlink.proxy(sink),
       Comlink.proxy(throttledProgress()),
-      source.kind === 'hub' ? Comlink.proxy(onDownloadEvent) : undefined,
+      source.kind === 'hub' ? Comlink.proxy((e: DownloadEvent) => { if (!job.forgotten) onDownloadEvent(e); }) : undefined,
     );
+    if (job.forgotten) return;
     setJob({ phase: 'done', bytesWritten });
     // With measurements at hand, the file's measured KL goes beside its prediction.
     if (currentTable(useStudio.getState())) void measureCurrentRecipe('exported file');
   } catch (e) {
     // The exporter aborts the sink itself; this covers failures before it started.
     await sink.abort(e).catch(() => undefined);
-    const error = e as Error;
-    if (job.cancelled || error.name === 'AbortError') setJob({ phase: 'cancelled', error: null });
-    else setJob({ phase: 'error', error: error.message });
+    if (job.forgotten) return;
+    if (job.cancelled || isCancellation(e)) setJob({ phase: 'cancelled', error: null });
+    else setJob({ phase: 'error', error: (e as Error).message });
   } finally {
     if (active === job) active = null;
     if (source.kind === 'hub') void refreshCacheSize();
@@ -109,6 +118,13 @@ export function cancelExport(): void {
   active.cancelled = true;
   // Aborting the sink first makes the worker's next write fail even if its own abort signal
   // arrives before the export has begun there; the signal stops a long tensor sooner.
-  void active.sink.abort(new DOMException('The export was cancelled', 'AbortError')).catch(() => undefined);
+  void active.sink.abort(new CancelledError('The export was cancelled')).catch(() => undefined);
   void exportWorker().cancel();
+}
+
+/** Another model is being opened: the export of the old one stops and never reports to the page. */
+export function forgetExportJob(): void {
+  if (!active) return;
+  active.forgotten = true;
+  cancelExport();
 }

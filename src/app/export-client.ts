@@ -1,7 +1,7 @@
 // The main thread's handle on the export worker. Only types cross from workers/ into app/;
 // the worker module itself is loaded by URL so its GPU code never enters the page bundle.
 import * as Comlink from 'comlink';
-import type { ExportWorkerApi } from '../workers/export.worker.ts';
+import type { ExportWorkerApi } from '../workers/protocol.ts';
 
 let client: Comlink.Remote<ExportWorkerApi> | null = null;
 

@@ -1,40 +1,18 @@
 // Opening a model from the Hugging Face Hub: the worker resolves the revision to a commit, lists
-// the files and reads the headers; the page shows the pinned commit and the bytes as they arrive.
-// Also the OPFS cache switch, its size and "Clear cache".
+// the files and reads the headers; the page shows the pinned commit and the bytes as they arrive
+// (open-model.ts does what every open does). Also the Hub form and its remembered settings.
 import * as Comlink from 'comlink';
 import { parseHubModelSpec } from '../io/hub/hub-spec.ts';
-import type { DownloadEvent } from '../workers/export.worker.ts';
+import type { DownloadEvent } from '../workers/protocol.ts';
+import { refreshCacheSize } from './cache-actions.ts';
+import { onDownloadEvent } from './download-progress.ts';
 import { exportWorker } from './export-client.ts';
-import { forgetModelAnalysis } from './model-analysis.ts';
-import { nextOpen } from './source-actions.ts';
-import { resetRecipeTypes } from './recipe-actions.ts';
-import { endpointFromSearch, initialToken, rememberCachePreference, rememberedToken, rememberToken } from './hub-settings.ts';
-import { initialDownload, initialDynamic, initialExport, initialSource, useStudio, type DownloadSlice, type HubFormSlice } from './store.ts';
+import { endpointFromSearch, initialToken, rememberedToken, rememberToken } from './hub-settings.ts';
+import { modelIdentityOf } from './model-identity.ts';
+import { openModel } from './open-model.ts';
+import { useStudio, type HubFormSlice } from './store.ts';
 
 export type HubForm = HubFormSlice['hubForm'];
-
-
-type Download = DownloadSlice['download'];
-
-/** Folds one event from the worker into what the page shows. */
-export function withDownloadEvent(download: Download, event: DownloadEvent): Download {
-  switch (event.kind) {
-    case 'network': {
-      const { file, ...overall } = event.progress;
-      return { ...download, files: { ...download.files, [file.file]: file }, overall };
-    }
-    case 'cache':
-      return { ...download, cacheBytes: download.cacheBytes + event.bytes };
-    case 'retry':
-      return { ...download, notice: `${event.file}: retrying in ${(event.delayMs / 1000).toFixed(1)} s (${event.reason})` };
-    case 'cache-problem':
-      return { ...download, notice: `${event.file}: not cached (${event.message})` };
-  }
-}
-
-export function onDownloadEvent(event: DownloadEvent): void {
-  useStudio.setState((s) => ({ download: withDownloadEvent(s.download, event) }));
-}
 
 /** Start-up: the endpoint from `?endpoint=`, a remembered token, the cache's size (its preference is in the store from the start). */
 export function loadHubSettings(): void {
@@ -54,53 +32,18 @@ export function editHubForm(patch: Partial<HubForm>): void {
 }
 
 export async function openHubModel(form: HubForm = useStudio.getState().hubForm): Promise<void> {
-  forgetModelAnalysis(null);
-  const current = nextOpen();
-  useStudio.setState((s) => ({
-    source: { ...initialSource, kind: 'hub', status: 'planning', label: form.modelId.trim() },
-    recipe: { ...s.recipe, overrides: {}, dynamic: null },
-    dynamic: { ...initialDynamic, candidates: s.dynamic.candidates, chunks: s.dynamic.chunks, measure: s.dynamic.measure, device: s.dynamic.device },
-    exportJob: initialExport,
-    download: initialDownload,
-  }));
-  try {
+  await openModel({ kind: 'hub', label: form.modelId.trim(), fileCount: 0 }, null, async (open) => {
     const spec = parseHubModelSpec(form.modelId);
     const revision = form.revision.trim() || spec.revision;
+    // A superseded open's late events would show the old repo's bytes under the new one.
+    const onDownload = (e: DownloadEvent) => {
+      if (open.isCurrent()) onDownloadEvent(e);
+    };
     const { label, plan, pin, fileCount } = await exportWorker().openHub(
       { repo: spec.repo, revision, endpoint: form.endpoint.trim(), token: form.token.trim() || undefined, useCache: useStudio.getState().cache.enabled },
-      Comlink.proxy(onDownloadEvent),
+      Comlink.proxy(onDownload),
     );
-    if (!current()) return;
-    useStudio.setState({ source: { ...initialSource, kind: 'hub', status: 'ready', label, pin, fileCount, plan } });
-  } catch (e) {
-    if (!current()) return;
-    useStudio.setState({ source: { ...initialSource, kind: 'hub', status: 'error', label: form.modelId, error: (e as Error).message } });
-  }
-  resetRecipeTypes();
+    return { label, plan, pin, fileCount, identity: modelIdentityOf({ kind: 'hub', repo: pin.repo, commit: pin.commit }) };
+  });
   void refreshCacheSize();
-}
-
-export async function refreshCacheSize(): Promise<void> {
-  try {
-    const bytes = await exportWorker().cacheSize();
-    useStudio.setState((s) => ({ cache: { ...s.cache, bytes, known: true } }));
-  } catch (e) {
-    useStudio.setState((s) => ({ cache: { ...s.cache, error: (e as Error).message } }));
-  }
-}
-
-export async function clearCache(): Promise<void> {
-  useStudio.setState((s) => ({ cache: { ...s.cache, clearing: true, error: null } }));
-  try {
-    const bytes = await exportWorker().clearCache();
-    useStudio.setState((s) => ({ cache: { ...s.cache, bytes, clearing: false } }));
-  } catch (e) {
-    useStudio.setState((s) => ({ cache: { ...s.cache, clearing: false, error: (e as Error).message } }));
-  }
-}
-
-/** Remembered on this device: a user who turned the cache on wants it next time too. */
-export function setCacheEnabled(enabled: boolean): void {
-  rememberCachePreference(enabled);
-  useStudio.setState((s) => ({ cache: { ...s.cache, enabled } }));
 }

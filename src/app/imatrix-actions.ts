@@ -29,3 +29,13 @@ export function clearImatrix(): void {
   recomputeRecipe();
   void exportWorker().clearImatrix();
 }
+
+/**
+ * A model switch: an importance matrix the studio calibrated was measured on the old model, so
+ * the worker drops it (the store's slice is reset by open-model's reducer); a picked file stays.
+ */
+export function forgetCalibratedImatrix(): void {
+  if (useStudio.getState().imatrix.origin !== 'calibration') return;
+  loadSeq++;
+  void exportWorker().clearImatrix();
+}

@@ -2,25 +2,25 @@
 // in recipe edits and before an export starts (not minutes into it).
 import { describe, expect, it } from 'vitest';
 import type { TensorTypes } from '../core/model/plan-types.ts';
-import { missingImportance, missingImportanceMessage, needsImportance } from '../core/recipe/imatrix-needs.ts';
+import { missingImportance, missingImportanceMessage, needsImatrixByEitherRule } from '../core/recipe/imatrix-needs.ts';
 import { cellRefusal, recipeMissingImportance } from './importance-checks.ts';
 import { initialImatrix, initialRecipe, type StudioState } from './store.ts';
 
 const V = 'blk.0.attn_v.weight';
 
-describe('needsImportance', () => {
+describe('needsImatrixByEitherRule', () => {
   it('the quantizers\' own rule holds on every tensor, llama-quantize\'s policy on block tensors', () => {
     for (const t of ['IQ2_XXS', 'IQ2_XS', 'IQ1_S'] as const) {
-      expect(needsImportance(V, t, 'F16')).toBe(true);
-      expect(needsImportance('token_embd.weight', t, 'F16')).toBe(true);
+      expect(needsImatrixByEitherRule(V, t, 'F16')).toBe(true);
+      expect(needsImatrixByEitherRule('token_embd.weight', t, 'F16')).toBe(true);
     }
     for (const t of ['IQ1_M', 'IQ2_S', 'IQ3_XXS'] as const) {
-      expect(needsImportance(V, t, 'F16')).toBe(true);
-      expect(needsImportance('output.weight', t, 'F16')).toBe(false);
+      expect(needsImatrixByEitherRule(V, t, 'F16')).toBe(true);
+      expect(needsImatrixByEitherRule('output.weight', t, 'F16')).toBe(false);
     }
-    expect(needsImportance(V, 'Q2_K', 'Q2_K_S')).toBe(true);
-    expect(needsImportance(V, 'Q2_K', 'Q2_K')).toBe(false);
-    for (const t of ['IQ3_S', 'IQ4_XS', 'IQ4_NL', 'Q4_K', 'F16'] as const) expect(needsImportance(V, t, 'F16')).toBe(false);
+    expect(needsImatrixByEitherRule(V, 'Q2_K', 'Q2_K_S')).toBe(true);
+    expect(needsImatrixByEitherRule(V, 'Q2_K', 'Q2_K')).toBe(false);
+    for (const t of ['IQ3_S', 'IQ4_XS', 'IQ4_NL', 'Q4_K', 'F16'] as const) expect(needsImatrixByEitherRule(V, t, 'F16')).toBe(false);
   });
 });
 

@@ -3,7 +3,7 @@
 // save dialog, naming the tensors). The rule itself is core's (recipe/imatrix-needs.ts).
 import type { GgmlTypeName } from '../core/ggml-type.ts';
 import {
-  missingImportance, missingImportanceReason, needsImportance, type MissingImportance,
+  missingImportance, missingImportanceReason, needsImatrixByEitherRule, type MissingImportance,
 } from '../core/recipe/imatrix-needs.ts';
 import type { StudioState } from './store.ts';
 
@@ -17,7 +17,7 @@ export function coveredTensors(imatrix: StudioState['imatrix']): ReadonlySet<str
 /** Why `type` cannot be chosen for `tensor` now (null: it can). */
 export function cellRefusal(state: State, tensor: string, type: GgmlTypeName): string | null {
   const mix = state.recipe.appliedMix ?? state.recipe.mix;
-  if (!needsImportance(tensor, type, mix)) return null;
+  if (!needsImatrixByEitherRule(tensor, type, mix)) return null;
   const covered = coveredTensors(state.imatrix);
   if (covered?.has(tensor)) return null;
   return missingImportanceReason({ tensor, type, loaded: covered !== null });

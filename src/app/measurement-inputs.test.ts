@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { SensitivityTable } from '../core/dynamic/sensitivity-types.ts';
 import type { ModelPlan } from '../core/model/plan-types.ts';
 import {
-  calibrationIdentity, currentMeasurementInputs, currentTable, inputsKey, isCurrent, modelIdentity, staleReasons, type MeasurementInputs,
+  calibrationIdentity, currentMeasurementInputs, currentTable, inputsKey, isCurrent, staleReasons, type MeasurementInputs,
 } from './measurement-inputs.ts';
 import { initialCalibration, initialDynamic, initialImatrix, initialSource, type StudioState } from './store.ts';
 
@@ -15,7 +15,7 @@ const table = { positions: 64, tensors: [] } as unknown as SensitivityTable;
 
 function state(patch: { imatrix?: Partial<StudioState['imatrix']>; calibration?: Partial<StudioState['calibration']>; dynamic?: Partial<StudioState['dynamic']>; commit?: string } = {}) {
   return {
-    source: { ...initialSource, status: 'ready' as const, kind: 'hub' as const, plan, pin: { repo: 'o/m', commit: patch.commit ?? 'c1', endpoint: 'https://hf.co' } },
+    source: { ...initialSource, status: 'ready' as const, kind: 'hub' as const, plan, pin: { repo: 'o/m', commit: patch.commit ?? 'c1', endpoint: 'https://hf.co' }, identity: `hub:o/m@${patch.commit ?? 'c1'}` },
     imatrix: { ...initialImatrix, status: 'ready' as const, name: 'im.gguf', contentHash: HASH_A, ...patch.imatrix },
     calibration: { ...initialCalibration, dataKey: 'data1', ...patch.calibration },
     dynamic: { ...initialDynamic, ...patch.dynamic },
@@ -25,9 +25,9 @@ function state(patch: { imatrix?: Partial<StudioState['imatrix']>; calibration?:
 const measuredNow = (s: ReturnType<typeof state>) => currentMeasurementInputs(s)!;
 
 describe('currentMeasurementInputs', () => {
-  it('names the model by repo@commit, the imatrix by its content hash and the data by its key and cut', () => {
+  it('names the model by its identity, the imatrix by its content hash and the data by its key and cut', () => {
     const inputs = measuredNow(state());
-    expect(inputs).toMatchObject({ model: 'o/m@c1', imatrix: HASH_A, imatrixName: 'im.gguf', calibration: calibrationIdentity('data1', 512, 32) });
+    expect(inputs).toMatchObject({ model: 'hub:o/m@c1', imatrix: HASH_A, imatrixName: 'im.gguf', calibration: calibrationIdentity('data1', 512, 32) });
     expect(inputs.candidates.length).toBeGreaterThan(0);
   });
 
@@ -35,12 +35,6 @@ describe('currentMeasurementInputs', () => {
     expect(currentMeasurementInputs(state({ calibration: { dataKey: null } }))).toBeNull();
     expect(currentMeasurementInputs(state({ imatrix: { status: 'loading' } }))).toBeNull();
     expect(currentMeasurementInputs({ ...state(), source: initialSource })).toBeNull();
-  });
-
-  it('a folder is named by its headers, the same plan object once hashed', () => {
-    const folder = { ...initialSource, status: 'ready' as const, kind: 'folder' as const, plan };
-    expect(modelIdentity(folder)).toMatch(/^folder:[0-9a-f]{64}$/);
-    expect(modelIdentity(folder)).toBe(modelIdentity({ ...folder }));
   });
 });
 

@@ -4,42 +4,17 @@
 // matrix must not pass for one measured with the matrix loaded since, nor one model's figures for
 // another's. Pure functions of the store's state, so they run in tests without a page.
 import { ARM_CANDIDATES, DEFAULT_CANDIDATES } from '../core/dynamic/candidate-types.ts';
-import { planFingerprint } from '../core/dynamic/content-hash.ts';
 import type { SensitivityTable } from '../core/dynamic/sensitivity-types.ts';
 import type { GgmlTypeName } from '../core/ggml-type.ts';
-import type { ModelPlan } from '../core/model/plan-types.ts';
-import type { CandidateSet, StudioState } from './store.ts';
+import { modelIdentity } from './model-identity.ts';
+import type { CandidateSet, MeasurementInputs, StudioState } from './store.ts';
 
-export interface MeasurementInputs {
-  /** repo@commit for a Hub model, folder:<header fingerprint> for a folder. */
-  model: string;
-  /** The importance matrix's content hash (sha256 of its values); null: measured without one. */
-  imatrix: string | null;
-  /** Its name, for the label only: two files of one name are two matrices. */
-  imatrixName: string | null;
-  /** The calibration data's content hash and how the stream is cut (the held-out chunks are its tail). */
-  calibration: string;
-  candidates: readonly GgmlTypeName[];
-  measure: 'all' | 'probe' | 'none';
-  chunks: number;
-}
+export type { MeasurementInputs };
 
 type InputsState = Pick<StudioState, 'source' | 'imatrix' | 'calibration' | 'dynamic'>;
 
 export function candidateList(set: CandidateSet): GgmlTypeName[] {
   return [...(set === 'arm' ? ARM_CANDIDATES : DEFAULT_CANDIDATES)];
-}
-
-// A folder's fingerprint hashes every tensor header: once per plan, not per render.
-const fingerprints = new WeakMap<ModelPlan, string>();
-
-/** The open model's identity: repo@commit, or the folder's header fingerprint; null while none is open. */
-export function modelIdentity(source: StudioState['source']): string | null {
-  if (source.status !== 'ready' || !source.plan) return null;
-  if (source.kind === 'hub') return source.pin ? `${source.pin.repo}@${source.pin.commit}` : null;
-  let fingerprint = fingerprints.get(source.plan);
-  if (!fingerprint) fingerprints.set(source.plan, (fingerprint = `folder:${planFingerprint(source.plan)}`));
-  return fingerprint;
 }
 
 export function calibrationIdentity(dataKey: string, contextSize: number, maxChunks: number): string {

@@ -1,7 +1,7 @@
 // What the studio offers: llama-quantize's named mixes (grouped for the picker), the per-tensor
 // types of a mix with the user's heatmap edits on top, and the size each mix would give.
 import { planGgufLayout } from '../core/export/export-gguf.ts';
-import { GGML_TYPE_NAMES, GGML_TYPES, tensorBytes, type GgmlTypeName } from '../core/ggml-type.ts';
+import { GGML_TYPE_NAMES, isStorableType, rowFitsBlocks, tensorBytes, type GgmlTypeName } from '../core/ggml-type.ts';
 import { alignUp } from '../core/gguf/gguf-header.ts';
 import type { GgufKv } from '../core/gguf/gguf-value.ts';
 import { imatrixMetadata } from '../core/imatrix/imatrix-metadata.ts';
@@ -34,16 +34,10 @@ export const MIX_GROUPS: readonly MixGroup[] = (() => {
   return others.length > 0 ? [...LISTED_GROUPS, { label: 'Other', mixes: others }] : LISTED_GROUPS;
 })();
 
-/**
- * ggml_quantize_chunk has no Q8_1 or Q8_K path (they exist only as dot-product operands), so
- * llama.cpp cannot store a model tensor in them.
- */
-const NOT_STORABLE = new Set<GgmlTypeName>(['Q8_1', 'Q8_K']);
-
 /** The types a tensor may be set to by hand: every storable type whose block divides its rows. */
 export function typesFittingTensor(tensor: PlannedTensor): GgmlTypeName[] {
   const rowLength = tensor.ne[0] ?? 0;
-  return GGML_TYPE_NAMES.filter((t) => !NOT_STORABLE.has(t) && rowLength % GGML_TYPES[t].blockSize === 0);
+  return GGML_TYPE_NAMES.filter((t) => isStorableType(t) && rowFitsBlocks(t, rowLength));
 }
 
 export interface StudioRecipeInput {

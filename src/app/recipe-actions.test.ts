@@ -3,7 +3,7 @@ import type { ModelPlan } from '../core/model/plan-types.ts';
 import { fileTypeSummary } from '../core/recipe/choose-types.ts';
 import { chooseMixTypes } from '../core/recipe/llama-mixes.ts';
 import { exportFileName, startExport } from './export-actions.ts';
-import { clearTensorType, recomputeRecipe, resetRecipeTypes, setMix, setTensorType } from './recipe-actions.ts';
+import { clearTensorType, recomputeRecipe, resetRecipeTypes, setMix, setTensorType, withRecipe } from './recipe-actions.ts';
 import { initialExport, initialImatrix, initialRecipe, initialSource, useStudio } from './store.ts';
 import { fixturePlan } from './test-plans.node.ts';
 
@@ -142,5 +142,18 @@ describe('startExport', () => {
     useStudio.setState({ supportedTypes: null });
     await startExport();
     expect(useStudio.getState().exportJob).toEqual(initialExport);
+  });
+});
+
+describe('withRecipe', () => {
+  it('is a pure function of the state it is given, not of the store', () => {
+    const given = { source: { ...initialSource, status: 'ready' as const, plan: tiny }, imatrix: initialImatrix, exportJob: { ...initialExport, phase: 'blocked' as const } };
+    const next = withRecipe(given, { ...initialRecipe, mix: 'Q8_0' });
+    expect(next.recipe.types!.size).toBe(tiny.tensors.length);
+    expect(next.recipe.totalBytes).toBe(fileTypeSummary(tiny, next.recipe.types!).totalBytes);
+    // A refused export's message was about the old recipe.
+    expect(next.exportJob).toEqual(initialExport);
+    expect(useStudio.getState().source.plan).toBe(stories);
+    expect(withRecipe({ ...given, source: initialSource }, initialRecipe).recipe).toMatchObject({ types: null, totalBytes: 0 });
   });
 });

@@ -12,10 +12,15 @@ type Recipe = RecipeSlice['recipe'];
 
 /** A refused export's message is about the recipe it was refused for: a new recipe clears it. */
 function updateRecipe(change: (recipe: Recipe) => Recipe): void {
-  useStudio.setState((s: StudioState) => ({
-    recipe: withTypes(change(s.recipe)),
+  useStudio.setState((s) => withRecipe(s, change(s.recipe)));
+}
+
+/** The state with `recipe` in it, its types and size computed for the open plan and imatrix. */
+export function withRecipe(s: Pick<StudioState, 'source' | 'imatrix' | 'exportJob'>, recipe: Recipe): Pick<StudioState, 'recipe'> & Partial<Pick<StudioState, 'exportJob'>> {
+  return {
+    recipe: withTypes(recipe, s.source.plan, s.imatrix),
     ...(s.exportJob.phase === 'blocked' ? { exportJob: initialExport } : {}),
-  }));
+  };
 }
 
 // Every click recomputes the size; the header (the whole vocabulary) is encoded once per model
@@ -30,9 +35,8 @@ function summarize(plan: ModelPlan, imatrix: StudioState['imatrix'], types: Tens
   return cached.summarize(types);
 }
 
-function withTypes(recipe: Recipe): Recipe {
-  const { source, imatrix } = useStudio.getState();
-  const plan = source.plan;
+/** A pure function of its arguments (the size summarizer is only memoized per plan). */
+function withTypes(recipe: Recipe, plan: ModelPlan | null, imatrix: StudioState['imatrix']): Recipe {
   if (!plan) return { ...recipe, types: null, appliedMix: null, totalBytes: 0, bitsPerWeight: 0, error: null };
   try {
     const hasImatrix = imatrix.status === 'ready';

@@ -7,10 +7,10 @@ import type { MixName } from '../core/recipe/llama-mixes.ts';
 import type { SensitivityTable } from '../core/dynamic/sensitivity-types.ts';
 import type { FileProgress } from '../io/hub/index.ts';
 import { DEFAULT_ENDPOINT, DEFAULT_MODEL_ID, rememberedCachePreference } from './hub-settings.ts';
-import type { ExportProgress, HubPin, QuantBackend } from '../workers/export.worker.ts';
-import type { CalibrationProgress, EvaluationProgress, EvaluationResult } from '../workers/evaluate.worker.ts';
+import type {
+  CalibrationProgress, EvaluationProgress, EvaluationResult, ExportProgress, HubPin, QuantBackend,
+} from '../workers/protocol.ts';
 import { EVAL_SAMPLE_NAME, EVAL_SAMPLE_TEXT } from './eval-sample.ts';
-import type { MeasurementInputs } from './measurement-inputs.ts';
 
 export interface SourceSlice {
   source: {
@@ -20,6 +20,8 @@ export interface SourceSlice {
     label: string;
     /** A Hub model: the commit every request of this session is pinned to. */
     pin: HubPin | null;
+    /** The model's one name (model-identity.ts), set when it is ready; null before. */
+    identity: string | null;
     fileCount: number;
     plan: ModelPlan | null;
     error: string | null;
@@ -126,6 +128,21 @@ export interface EvaluationSlice {
     fileBytes: number;
     error: string | null;
   };
+}
+
+/** What a sensitivity measurement (and every KL measured with it) was computed from: measurement-inputs.ts. */
+export interface MeasurementInputs {
+  /** The model's identity (model-identity.ts). */
+  model: string;
+  /** The importance matrix's content hash (sha256 of its values); null: measured without one. */
+  imatrix: string | null;
+  /** Its name, for the label only: two files of one name are two matrices. */
+  imatrixName: string | null;
+  /** The calibration data's content hash and how the stream is cut (the held-out chunks are its tail). */
+  calibration: string;
+  candidates: readonly GgmlTypeName[];
+  measure: 'all' | 'probe' | 'none';
+  chunks: number;
 }
 
 export type HeatmapColor = 'type' | 'energy' | 'sensitivity' | 'error' | 'kld';
@@ -238,7 +255,7 @@ export type StudioState = SourceSlice & RecipeSlice & ImatrixSlice & ExportSlice
   & CalibrationSlice & EvaluationSlice & ViewSlice & DynamicSlice;
 
 export const initialSource: SourceSlice['source'] = {
-  status: 'empty', kind: 'folder', label: '', pin: null, fileCount: 0, plan: null, error: null,
+  status: 'empty', kind: 'folder', label: '', pin: null, identity: null, fileCount: 0, plan: null, error: null,
 };
 export const initialDownload: DownloadSlice['download'] = { files: {}, overall: null, cacheBytes: 0, notice: null };
 export const initialRecipe: RecipeSlice['recipe'] = {

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { setModelEntries } from './model-entries.ts';
 import { initialSource, useStudio } from './store.ts';
-import { currentWorkerModelSource, workerModelKey, type WorkerModelSource } from './worker-model-source.ts';
+import { currentWorkerModelSource } from './worker-model-source.ts';
 
 const COMMIT = 'a'.repeat(40);
 const pin = { repo: 'owner/model', revision: 'main', commit: COMMIT, endpoint: 'https://hub.example' };
@@ -49,21 +49,5 @@ describe('currentWorkerModelSource', () => {
     const source = currentWorkerModelSource();
     expect(source?.kind === 'hub' && source.request.token).toBeUndefined();
     expect(source?.kind === 'hub' && source.request.useCache).toBe(false);
-  });
-});
-
-describe('workerModelKey', () => {
-  it('names a Hub model by repo@commit, whatever endpoint or token reads it', () => {
-    openHub({ endpoint: 'https://hub.example', token: 'hf_x' });
-    const a = currentWorkerModelSource() as Extract<WorkerModelSource, { kind: 'hub' }>;
-    expect(workerModelKey(a)).toBe(`hub:owner/model@${COMMIT}`);
-    const other = { ...a, request: { ...a.request, endpoint: 'https://mirror.example', token: undefined } };
-    expect(workerModelKey(other)).toBe(workerModelKey(a));
-    expect(workerModelKey({ ...other, commit: 'b'.repeat(40) })).not.toBe(workerModelKey(a));
-  });
-
-  it('names a folder by its files, never like a Hub model', () => {
-    const key = workerModelKey({ kind: 'files', files: [{ path: 'm/config.json', blob: new Blob(['{}']) }] });
-    expect(key).toMatch(/^[0-9a-f]{64}$/);
   });
 });

@@ -1,8 +1,8 @@
 // What an analysis worker (calibration, evaluation, sensitivity) is told to read: the open
 // folder's Files, or the open Hub repo at the commit the export worker pinned, with the token
 // and the cache preference of the page. Built fresh for every run from the store.
-import type { WorkerModelSource } from '../workers/model-source.ts';
-import { modelEntries, modelKey } from './model-entries.ts';
+import type { WorkerModelSource } from '../workers/protocol.ts';
+import { modelEntries } from './model-entries.ts';
 import { useStudio } from './store.ts';
 
 export type { WorkerModelSource };
@@ -28,12 +28,4 @@ export function currentWorkerModelSource(): WorkerModelSource | null {
     request: { repo: pin.repo, revision: pin.commit, endpoint: pin.endpoint, token: token || undefined, useCache: cache.enabled },
     commit: pin.commit,
   };
-}
-
-/**
- * Names the model's bytes, for calibration checkpoints: a folder by its files (paths, sizes,
- * times), a Hub model by repo@commit (a commit fixes every byte, whichever endpoint serves it).
- */
-export function workerModelKey(source: WorkerModelSource): string {
-  return source.kind === 'files' ? modelKey(source.files) : `hub:${source.request.repo}@${source.commit}`;
 }

@@ -13,7 +13,7 @@ const USAGE = `usage:
   quant-studio inspect <source> [--type MIX] [--json]
   quant-studio quantize <source> --type <MIX> [--imatrix F] [--tensor-type REGEX=TYPE]... [--tensor-type-file F]
                         [--output-tensor-type T] [--token-embedding-type T] [--pure] [--leave-output-tensor]
-                        [--backend auto|gpu|cpu] -o <out.gguf>
+                        [--backend auto|gpu|cpu] (-o <out.gguf> | --dry-run)
   quant-studio quantize <source> --recipe <recipe.json> [--imatrix F] [--backend auto|gpu|cpu] -o <out.gguf>
   quant-studio plan <source> (--target-size BYTES | --target-bpw X | --target-mix MIX) [--imatrix F] [--text F]
                     [--ctx N] [--chunks N] [--allow TYPES] [--candidates TYPES] [--lock TENSOR=TYPE]...

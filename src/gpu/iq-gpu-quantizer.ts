@@ -3,7 +3,8 @@
 // super-block (two where a pair keeps the output 4-byte aligned), and the lattice tables of the
 // CPU reference (iq-tables.ts) in a storage buffer. Worker-agnostic: it only needs a GPUDevice.
 import type { RowQuantizer } from '../core/quant/row-quantizer.ts';
-import { requireImatrix } from '../core/quant/iq/require-imatrix.ts';
+import { quantizerNeedsImatrix } from '../core/ggml-type.ts';
+import { requireQuantizerImatrix } from '../core/quant/iq/quantizer-imatrix.ts';
 import { createKernelRunner, type KernelRunnerOptions } from './kernel-runner.ts';
 import { quantizeRowsOnGpu } from './gpu-row-jobs.ts';
 import { kernelPipeline } from './pipeline-cache.ts';
@@ -29,7 +30,7 @@ export function createGpuIqQuantizer(device: GPUDevice, options: GpuIqQuantizerO
     async quantizeRows(type, src, cols, imatrix) {
       if (!isGpuIqType(type)) throw new Error(`${OWNER}: type ${type} is not an i-quant this quantizer supports`);
       const kernel = IQ_KERNELS[type];
-      if (kernel.requiresImatrix) requireImatrix(type, imatrix);
+      if (quantizerNeedsImatrix(type)) requireQuantizerImatrix(type, imatrix);
       const weighted = imatrix !== null;
       return quantizeRowsOnGpu(runner, `${OWNER}: ${type}`, type, src, cols, imatrix, {
         itemsPerUnit: kernel.blocksPerUnit,

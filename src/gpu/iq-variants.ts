@@ -1,6 +1,7 @@
 // The low-bit i-quant kernels: which shader, grid and override constants each type uses. Each
 // type's file includes iq-search.wgsl (and kquant-search.wgsl for IQ2_XXS's make_qp_quants,
 // iq1-common.wgsl for IQ1_*) and defines quantize_block for byte-writer.wgsl's entry point.
+import { quantizerNeedsImatrix } from '../core/ggml-type.ts';
 import type { IqGridName } from '../core/quant/iq/iq-grids.ts';
 import type { KernelBindings, KernelPipelineSpec } from './pipeline-cache.ts';
 import { composeWgsl } from './wgsl-modules.ts';
@@ -16,8 +17,6 @@ export interface IqKernel {
   readonly maxLevel: number;
   /** Super-blocks one invocation writes (a multiple of 4 bytes). */
   readonly blocksPerUnit: number;
-  /** ggml refuses the type without an imatrix; the others have a WEIGHTED override. */
-  readonly requiresImatrix: boolean;
   readonly constants: Readonly<Record<string, number>>;
 }
 
@@ -25,13 +24,13 @@ const IQ2 = { IQ_DIM: 8, IQ_BITS: 2, IQ_MAX_LEVEL: 2 };
 const IQ3 = { IQ_DIM: 4, IQ_BITS: 3, IQ_MAX_LEVEL: 7 };
 
 export const IQ_KERNELS: Record<GpuIqType, IqKernel> = {
-  IQ2_XXS: { path: 'quant/iq2_xxs.wgsl', grid: 'iq2xxs', maxLevel: 2, blocksPerUnit: 2, requiresImatrix: true, constants: IQ2 },
-  IQ2_XS: { path: 'quant/iq2_xs.wgsl', grid: 'iq2xs', maxLevel: 2, blocksPerUnit: 2, requiresImatrix: true, constants: IQ2 },
-  IQ2_S: { path: 'quant/iq2_s.wgsl', grid: 'iq2s', maxLevel: 2, blocksPerUnit: 2, requiresImatrix: false, constants: IQ2 },
-  IQ3_XXS: { path: 'quant/iq3_xxs.wgsl', grid: 'iq3xxs', maxLevel: 7, blocksPerUnit: 2, requiresImatrix: false, constants: IQ3 },
-  IQ3_S: { path: 'quant/iq3_s.wgsl', grid: 'iq3s', maxLevel: 7, blocksPerUnit: 2, requiresImatrix: false, constants: IQ3 },
-  IQ1_S: { path: 'quant/iq1_s.wgsl', grid: 'iq1s', maxLevel: 2, blocksPerUnit: 2, requiresImatrix: true, constants: IQ2 },
-  IQ1_M: { path: 'quant/iq1_m.wgsl', grid: 'iq1s', maxLevel: 2, blocksPerUnit: 1, requiresImatrix: false, constants: IQ2 },
+  IQ2_XXS: { path: 'quant/iq2_xxs.wgsl', grid: 'iq2xxs', maxLevel: 2, blocksPerUnit: 2, constants: IQ2 },
+  IQ2_XS: { path: 'quant/iq2_xs.wgsl', grid: 'iq2xs', maxLevel: 2, blocksPerUnit: 2, constants: IQ2 },
+  IQ2_S: { path: 'quant/iq2_s.wgsl', grid: 'iq2s', maxLevel: 2, blocksPerUnit: 2, constants: IQ2 },
+  IQ3_XXS: { path: 'quant/iq3_xxs.wgsl', grid: 'iq3xxs', maxLevel: 7, blocksPerUnit: 2, constants: IQ3 },
+  IQ3_S: { path: 'quant/iq3_s.wgsl', grid: 'iq3s', maxLevel: 7, blocksPerUnit: 2, constants: IQ3 },
+  IQ1_S: { path: 'quant/iq1_s.wgsl', grid: 'iq1s', maxLevel: 2, blocksPerUnit: 2, constants: IQ2 },
+  IQ1_M: { path: 'quant/iq1_m.wgsl', grid: 'iq1s', maxLevel: 2, blocksPerUnit: 1, constants: IQ2 },
 };
 
 /** quant-bindings.wgsl's slots without row_sigma2 (unused here), plus iq-search.wgsl's table. */
@@ -43,7 +42,8 @@ export const IQ_QUANTIZE_BINDINGS: KernelBindings = {
 export function iqKernelPipeline(type: GpuIqType, weighted: boolean, workgroupSize: number): KernelPipelineSpec {
   const kernel = IQ_KERNELS[type];
   const constants: Record<string, number> = { WG_SIZE: workgroupSize, ...kernel.constants };
-  if (!kernel.requiresImatrix) constants['WEIGHTED'] = weighted ? 1 : 0;
+  // A type the quantizer runs only with an imatrix has no WEIGHTED override.
+  if (!quantizerNeedsImatrix(type)) constants['WEIGHTED'] = weighted ? 1 : 0;
   return {
     label: `GpuIqQuantizer.pipeline.${type}${weighted ? '.imatrix' : ''}`,
     moduleKey: kernel.path,

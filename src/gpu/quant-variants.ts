@@ -1,5 +1,6 @@
 // One typed key per quantization pipeline: it yields the WGSL source, the override constants,
 // the label and the pipeline-cache key, so the three cannot drift apart.
+import { GGML_TYPES } from '../core/ggml-type.ts';
 import { composeWgsl } from './wgsl-modules.ts';
 import type { KernelBindings, KernelPipelineSpec } from './pipeline-cache.ts';
 import { GPU_QUANT_TYPES, isGpuQuantType, type GpuQuantType } from './gpu-types.ts';
@@ -14,31 +15,29 @@ interface TypeKernel {
   readonly constants: Readonly<Record<string, number>>;
   /** Blocks (or, for float types, elements) one invocation writes: a multiple of 4 bytes. */
   readonly itemsPerUnit: number;
-  /** ggml uses the imatrix for this type (the shader has a WEIGHTED override). */
-  readonly usesImatrix: boolean;
   /** The imatrix path needs sigma2 over the whole row first (row-sigma.wgsl). */
   readonly rowSigma?: boolean;
 }
 
 const TYPE_KERNELS: Record<GpuQuantType, TypeKernel> = {
-  F16: { family: 'float16', constants: { BF16: 0 }, itemsPerUnit: 2, usesImatrix: false },
-  BF16: { family: 'float16', constants: { BF16: 1 }, itemsPerUnit: 2, usesImatrix: false },
-  Q8_0: { family: 'q8_0', constants: {}, itemsPerUnit: 2, usesImatrix: false },
-  Q4_0: { family: 'legacy', constants: { QBITS: 4, ASYMMETRIC: 0 }, itemsPerUnit: 2, usesImatrix: true, rowSigma: true },
-  Q4_1: { family: 'legacy', constants: { QBITS: 4, ASYMMETRIC: 1 }, itemsPerUnit: 1, usesImatrix: true, rowSigma: true },
-  Q5_0: { family: 'legacy', constants: { QBITS: 5, ASYMMETRIC: 0 }, itemsPerUnit: 2, usesImatrix: true, rowSigma: true },
+  F16: { family: 'float16', constants: { BF16: 0 }, itemsPerUnit: 2 },
+  BF16: { family: 'float16', constants: { BF16: 1 }, itemsPerUnit: 2 },
+  Q8_0: { family: 'q8_0', constants: {}, itemsPerUnit: 2 },
+  Q4_0: { family: 'legacy', constants: { QBITS: 4, ASYMMETRIC: 0 }, itemsPerUnit: 2, rowSigma: true },
+  Q4_1: { family: 'legacy', constants: { QBITS: 4, ASYMMETRIC: 1 }, itemsPerUnit: 1, rowSigma: true },
+  Q5_0: { family: 'legacy', constants: { QBITS: 5, ASYMMETRIC: 0 }, itemsPerUnit: 2, rowSigma: true },
   // Super-blocks: one invocation each; 110-, 210-, 54- and 66-byte blocks go in pairs.
-  Q2_K: { family: 'q2_K', constants: {}, itemsPerUnit: 1, usesImatrix: true },
-  Q3_K: { family: 'q3_K', constants: {}, itemsPerUnit: 2, usesImatrix: true },
-  Q4_K: { family: 'q4_K-q5_K', constants: { QBITS: 4 }, itemsPerUnit: 1, usesImatrix: true },
-  Q5_K: { family: 'q4_K-q5_K', constants: { QBITS: 5 }, itemsPerUnit: 1, usesImatrix: true },
-  Q6_K: { family: 'q6_K', constants: {}, itemsPerUnit: 2, usesImatrix: true },
-  IQ4_NL: { family: 'iq4', constants: { XS: 0 }, itemsPerUnit: 2, usesImatrix: true },
-  IQ4_XS: { family: 'iq4', constants: { XS: 1 }, itemsPerUnit: 1, usesImatrix: true },
-  TQ1_0: { family: 'ternary', constants: { TQ1: 1 }, itemsPerUnit: 2, usesImatrix: false },
-  TQ2_0: { family: 'ternary', constants: { TQ1: 0 }, itemsPerUnit: 2, usesImatrix: false },
-  MXFP4: { family: 'mxfp4', constants: {}, itemsPerUnit: 4, usesImatrix: false },
-  Q5_1: { family: 'legacy', constants: { QBITS: 5, ASYMMETRIC: 1 }, itemsPerUnit: 1, usesImatrix: true, rowSigma: true },
+  Q2_K: { family: 'q2_K', constants: {}, itemsPerUnit: 1 },
+  Q3_K: { family: 'q3_K', constants: {}, itemsPerUnit: 2 },
+  Q4_K: { family: 'q4_K-q5_K', constants: { QBITS: 4 }, itemsPerUnit: 1 },
+  Q5_K: { family: 'q4_K-q5_K', constants: { QBITS: 5 }, itemsPerUnit: 1 },
+  Q6_K: { family: 'q6_K', constants: {}, itemsPerUnit: 2 },
+  IQ4_NL: { family: 'iq4', constants: { XS: 0 }, itemsPerUnit: 2 },
+  IQ4_XS: { family: 'iq4', constants: { XS: 1 }, itemsPerUnit: 1 },
+  TQ1_0: { family: 'ternary', constants: { TQ1: 1 }, itemsPerUnit: 2 },
+  TQ2_0: { family: 'ternary', constants: { TQ1: 0 }, itemsPerUnit: 2 },
+  MXFP4: { family: 'mxfp4', constants: {}, itemsPerUnit: 4 },
+  Q5_1: { family: 'legacy', constants: { QBITS: 5, ASYMMETRIC: 1 }, itemsPerUnit: 1, rowSigma: true },
 };
 
 /** The kernel file of each family (it names the modules it includes). */
@@ -76,7 +75,7 @@ export function typeKernel(type: GpuQuantType): TypeKernel {
 
 /** The key for quantizing `type`; `weighted` only where ggml reads the imatrix. */
 export function quantizeVariantKey(type: GpuQuantType, hasImatrix: boolean): QuantVariantKey {
-  return { kind: 'quantize', type, weighted: hasImatrix && TYPE_KERNELS[type].usesImatrix };
+  return { kind: 'quantize', type, weighted: hasImatrix && GGML_TYPES[type].quantizerUsesImatrix };
 }
 
 export function quantVariant(key: QuantVariantKey): QuantVariant {
@@ -87,7 +86,8 @@ export function quantVariant(key: QuantVariantKey): QuantVariant {
   }
   const kernel = TYPE_KERNELS[key.type];
   const constants: Record<string, number> = { ...wg, ...kernel.constants };
-  if (kernel.usesImatrix) constants['WEIGHTED'] = key.weighted ? 1 : 0;
+  // The shader of a type whose quantizer reads importance weights has a WEIGHTED override.
+  if (GGML_TYPES[key.type].quantizerUsesImatrix) constants['WEIGHTED'] = key.weighted ? 1 : 0;
   const path = FAMILY_MODULES[kernel.family];
   return {
     moduleKey: path,

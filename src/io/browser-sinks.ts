@@ -1,6 +1,7 @@
 // Where a browser export goes: a file the user picked (File System Access, streamed to disk) or,
 // where that API is missing, an in-memory Blob offered as a download when the export completes.
 // Either way a failed or cancelled export leaves nothing behind.
+import { isCancellation } from '../core/cancellation.ts';
 import type { ByteSink } from '../core/bytes-io.ts';
 
 /** The parts of the File System Access API used here (not all of it is in lib.dom yet). */
@@ -80,7 +81,7 @@ export async function pickFileSink(suggestedName: string): Promise<ByteSink | nu
       types: [{ description: 'GGUF model', accept: { 'application/octet-stream': ['.gguf'] } }],
     });
   } catch (e) {
-    if ((e as Error).name === 'AbortError') return null;
+    if (isCancellation(e)) return null; // the user closed the dialog
     throw e;
   }
   return fileSystemSink(handle, await handle.createWritable());

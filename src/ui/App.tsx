@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import { loadHubSettings } from '../app/hub-actions.ts';
-import { refreshCalibrationDataKey } from '../app/calibration-actions.ts';
+import { refreshCalibrationDataKey } from '../app/calibration-data.ts';
 import { detectBackend } from '../app/source-actions.ts';
 import { useStudio } from '../app/store.ts';
 import { BackendBadge } from './BackendBadge.tsx';

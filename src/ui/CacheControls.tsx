@@ -1,4 +1,4 @@
-import { clearCache, setCacheEnabled } from '../app/hub-actions.ts';
+import { clearCache, setCacheEnabled } from '../app/cache-actions.ts';
 import { useStudio } from '../app/store.ts';
 import { formatBytes } from './format.ts';
 

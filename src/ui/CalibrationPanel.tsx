@@ -1,8 +1,9 @@
 import type { ChangeEvent } from 'react';
 import {
-  addCalibrationFiles, cancelCalibration, discardResumableCalibration, removeCalibrationFile, resumeCalibration,
-  saveCalibratedImatrix, setCalibrationSettings, startCalibration, useCalibrationDownload,
+  cancelCalibration, discardResumableCalibration, resumeCalibration, saveCalibratedImatrix, setCalibrationSettings, startCalibration,
+  useCalibrationDownload,
 } from '../app/calibration-actions.ts';
+import { addCalibrationFiles, removeCalibrationFile } from '../app/calibration-data.ts';
 import { useStudio, type DownloadSlice } from '../app/store.ts';
 import { formatBytes, formatCount, formatDuration, formatRate } from './format.ts';
 

@@ -7,7 +7,8 @@ import {
   applyBudget, cancelMeasurement, MEASURE_CONTEXT, measureCurrentRecipe, measureMixes, isRealGpu, measureSensitivityNow, measurementBlocker,
   setDynamicSettings, setMeasurementDevice,
 } from '../app/dynamic-actions.ts';
-import { currentMeasurementInputs, currentTable, describeImatrix, modelIdentity, staleReasons } from '../app/measurement-inputs.ts';
+import { currentMeasurementInputs, currentTable, describeImatrix, staleReasons } from '../app/measurement-inputs.ts';
+import { modelIdentity } from '../app/model-identity.ts';
 import { loadRecipeFile, saveRecipeJson, saveTensorTypeFile } from '../app/recipe-file-actions.ts';
 import { useStudio, type CandidateSet } from '../app/store.ts';
 import { formatEnergy } from './energy-colors.ts';

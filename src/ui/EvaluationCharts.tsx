@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { Area, AreaChart, CartesianGrid, ComposedChart, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { kldHistogram, topAgreementSeries } from '../app/kld-charts.ts';
-import type { EvaluationResult } from '../workers/evaluate.worker.ts';
+import type { EvaluationResult } from '../workers/protocol.ts';
 import { formatEnergy } from './energy-colors.ts';
 
 const axis = { stroke: '#8b98a9', fontSize: 11 };

@@ -5,8 +5,8 @@ import {
 import { useEvaluationDownload } from '../app/evaluation-actions.ts';
 import { EVAL_SAMPLE_NAME } from '../app/eval-sample.ts';
 import { useStudio } from '../app/store.ts';
-import { modelIdentity } from '../app/measurement-inputs.ts';
-import type { EvaluationResult } from '../workers/evaluate.worker.ts';
+import { modelIdentity } from '../app/model-identity.ts';
+import type { EvaluationResult } from '../workers/protocol.ts';
 import { formatEnergy } from './energy-colors.ts';
 import { ModelDownloadLine } from './CalibrationPanel.tsx';
 import { formatBytes, formatDuration } from './format.ts';

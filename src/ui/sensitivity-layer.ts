@@ -1,7 +1,7 @@
 // The heatmap's measurement layers: per tensor, the number a cell is coloured by when the user
 // picks "sensitivity", "quantization error" or "predicted KL". All three span decades, so they
 // share the activation-energy layer's log-scaled ramp.
-import { bitsOf } from '../core/dynamic/candidate-types.ts';
+import { bitsPerWeight } from '../core/ggml-type.ts';
 import { standInCandidate } from '../core/dynamic/predict.ts';
 import type { SensitivityTable, TensorSensitivity } from '../core/dynamic/sensitivity-types.ts';
 import type { TensorTypes } from '../core/model/plan-types.ts';
@@ -16,7 +16,7 @@ export const LAYER_CAPTIONS: Record<MeasurementLayer, string> = {
 
 /** Sensitivity compares tensors at one bit width: the candidate nearest 4.5 bits per weight. */
 export function referenceCandidate(t: TensorSensitivity) {
-  return [...t.candidates].sort((a, b) => Math.abs(bitsOf(a.type) - 4.5) - Math.abs(bitsOf(b.type) - 4.5))[0] ?? null;
+  return [...t.candidates].sort((a, b) => Math.abs(bitsPerWeight(a.type) - 4.5) - Math.abs(bitsPerWeight(b.type) - 4.5))[0] ?? null;
 }
 
 export function layerValues(table: SensitivityTable, types: TensorTypes | null, layer: MeasurementLayer): Record<string, number> {

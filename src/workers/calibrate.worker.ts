@@ -3,6 +3,7 @@
 // importance matrix. The app talks to it through Comlink:
 //   const api = Comlink.wrap<CalibrateWorkerApi>(new Worker(new URL('./calibrate.worker.ts', import.meta.url), { type: 'module' }));
 //   const stats = await api.calibrate(source, chunks, { sequencesPerPass: 8 }, Comlink.proxy(onProgress), Comlink.proxy(onCheckpoint), Comlink.proxy(onDownload));
+import { releaseProxies } from './release-proxies.ts';
 import * as Comlink from 'comlink';
 import { forwardModelFromGguf, forwardModelFromPlan } from '../core/forward/forward-model.ts';
 import type { ForwardModel, WeightSource } from '../core/forward/forward-types.ts';
@@ -154,7 +155,7 @@ const api = {
     } finally {
       if (running === controller) running = null;
       await opened?.close();
-      (onDownload as Comlink.Remote<(e: DownloadEvent) => void> | undefined)?.[Comlink.releaseProxy]?.();
+      releaseProxies(onProgress, onCheckpoint, onDownload);
     }
   },
 

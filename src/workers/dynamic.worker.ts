@@ -3,6 +3,8 @@
 // recipes (llama.cpp's mixes, the dynamic allocation) on the same held-out positions, for the
 // frontier chart — on the CPU reference (layer replay, one shard per worker) or, on a real GPU,
 // with whole forwards on WebGPU. Runs off the page so the studio stays responsive.
+import { releaseProxies } from './release-proxies.ts';
+import { CancelledError } from '../core/cancellation.ts';
 import * as Comlink from 'comlink';
 import { hashImportance, hashTokenSequences } from '../core/dynamic/content-hash.ts';
 import { measureRecipeKlds, type RecipeKld } from '../core/dynamic/measure-recipes.ts';
@@ -76,12 +78,21 @@ async function withModel<T>(source: WorkerModelSource, signal: AbortSignal, onDo
   }
 }
 
+/** The page's callbacks are released however the call ends (done, failed, cancelled, refused). */
+async function released<T>(call: Promise<T>, ...callbacks: unknown[]): Promise<T> {
+  try {
+    return await call;
+  } finally {
+    releaseProxies(...callbacks);
+  }
+}
+
 const api = {
   async measure(
     source: WorkerModelSource, request: MeasureRequest, onProgress?: (p: SensitivityProgress) => void,
     onDownload?: (e: DownloadEvent) => void,
   ): Promise<MeasureResult> {
-    return exclusive('measuring', (signal) => withModel(source, signal, onDownload, async ({ files }) => {
+    return released(exclusive('measuring', (signal) => withModel(source, signal, onDownload, async ({ files }) => {
       const plan = await planModel(files);
       const data = await prepareCalibrationData(files, plan, request.data);
       const sequences = data.sequences.slice(-request.chunks);
@@ -96,7 +107,7 @@ const api = {
         signal, onProgress, shard: request.shard, forward: await forwardBackend(request.backend),
       });
       return { table, sequences, warnings };
-    }));
+    })), onProgress, onDownload);
   },
 
   /** Each recipe's measured KL against the unquantized model on `sequences`. */
@@ -104,19 +115,19 @@ const api = {
     source: WorkerModelSource, request: RecipesRequest, onProgress?: (p: { done: number; total: number; recipe: string }) => void,
     onDownload?: (e: DownloadEvent) => void,
   ): Promise<RecipeKld[]> {
-    return exclusive('measuring recipes', (signal) => withModel(source, signal, onDownload, async ({ files }) => {
+    return released(exclusive('measuring recipes', (signal) => withModel(source, signal, onDownload, async ({ files }) => {
       const plan = await planModel(files);
       return measureRecipeKlds({
         model: forwardModelFromPlan(plan), weights: planWeights(plan, files), quantizer, imatrix: request.imatrix,
         sequences: request.sequences, recipes: request.recipes.map((r) => ({ id: r.id, types: new Map(r.types) })),
         signal, onProgress, forward: await forwardBackend(request.backend),
       });
-    }));
+    })), onProgress, onDownload);
   },
 
   /** Stops the running measurement at its next step; the call then rejects. */
   cancel(): void {
-    calls.cancel(new DOMException('The measurement was cancelled', 'AbortError'));
+    calls.cancel(new CancelledError('The measurement was cancelled'));
   },
 };
 

@@ -2,6 +2,8 @@
 // safetensors, from a folder or the Hub, against the exported GGUF: llama-perplexity
 // --kl-divergence statistics on the GPU forward) and prepares calibration data (tokenizer and
 // chat template) for the calibrate worker.
+import { releaseProxies } from './release-proxies.ts';
+import { CancelledError } from '../core/cancellation.ts';
 import * as Comlink from 'comlink';
 import { forwardModelFromGguf, forwardModelFromPlan } from '../core/forward/forward-model.ts';
 import type { ForwardModel, WeightSource } from '../core/forward/forward-types.ts';
@@ -64,7 +66,7 @@ const api = {
       return await prepareCalibrationData(opened.files, await planModel(opened.files), request);
     } finally {
       await opened.close();
-      (onDownload as Comlink.Remote<(e: DownloadEvent) => void> | undefined)?.[Comlink.releaseProxy]?.();
+      releaseProxies(onDownload);
     }
   },
 
@@ -113,14 +115,13 @@ const api = {
       await opened?.close();
       if (running === controller) running = null;
       done();
-      (onProgress as Comlink.Remote<(p: EvaluationProgress) => void> | undefined)?.[Comlink.releaseProxy]?.();
-      (onDownload as Comlink.Remote<(e: DownloadEvent) => void> | undefined)?.[Comlink.releaseProxy]?.();
+      releaseProxies(onProgress, onDownload);
     }
   },
 
   /** Stops the running evaluation at the next layer; evaluate() then rejects. */
   cancel(): void {
-    running?.abort(new DOMException('The evaluation was cancelled', 'AbortError'));
+    running?.abort(new CancelledError('The evaluation was cancelled'));
   },
 };
 

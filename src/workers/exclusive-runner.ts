@@ -2,6 +2,8 @@
 // cancelled by the page is not a reason to refuse the next one (the page cancels an old model's
 // measurement and starts the new model's at once): the next waits for it to unwind instead of
 // answering "already running". A call that is still running un-cancelled is refused.
+import { CancelledError } from '../core/cancellation.ts';
+
 export interface ExclusiveRunner {
   run<T>(what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T>;
   /** Aborts the running call and any call waiting for it to unwind. */
@@ -20,7 +22,7 @@ export function exclusiveRunner(owner: string): ExclusiveRunner {
     async run(what, work) {
       const asked = cancels;
       while (running?.signal.aborted) await settled.catch(() => undefined);
-      if (cancels !== asked) throw new DOMException('The measurement was cancelled', 'AbortError');
+      if (cancels !== asked) throw new CancelledError('The measurement was cancelled');
       if (running) throw new Error(`${owner}: a measurement is already running; cancel it before ${what}`);
       const controller = new AbortController();
       running = controller;

@@ -3,6 +3,8 @@
 // that lives on the main thread. A Hub model is downloaded here, while the export reads it.
 import * as Comlink from 'comlink';
 import type { ByteSink, ModelFiles } from '../core/bytes-io.ts';
+import { releaseProxies } from './release-proxies.ts';
+import { CancelledError } from '../core/cancellation.ts';
 import { GGML_TYPE_NAMES, type GgmlTypeName } from '../core/ggml-type.ts';
 import type { ImportanceMatrix } from '../core/imatrix/imatrix-types.ts';
 import { readImatrix } from '../core/imatrix/read-imatrix.ts';
@@ -22,6 +24,7 @@ import { verifiedSink } from '../io/hub/index.ts';
 import { openExportCopy, type KeptFile } from '../io/export-copy.ts';
 import { clearHubCache, hubCacheBytes } from '../io/opfs-cache.ts';
 import { meanActivationEnergy } from './activation-energy.ts';
+import { downloadListenerSlot } from './download-listener.ts';
 import { HubSession, type DownloadEvent, type HubOpenRequest, type HubPin } from './hub-session.ts';
 import { yieldingQuantizer } from './yielding-quantizer.ts';
 
@@ -68,7 +71,7 @@ let opened: { files: ModelFiles; plan: ModelPlan; hub: HubSession | null } | nul
 /** Aborts a Hub open still resolving when a newer one starts. */
 let opening: AbortController | null = null;
 /** Where the current call (open or export) wants download events. */
-let downloadListener: ((event: DownloadEvent) => void) | null = null;
+const downloads = downloadListenerSlot();
 let running: AbortController | null = null;
 /** The loaded imatrix and its file name (recorded in the GGUF as quantize.imatrix.file). */
 let imatrix: { name: string; matrix: ImportanceMatrix; contentHash: string } | null = null;
@@ -134,7 +137,7 @@ function remoteSink(writer: Comlink.Remote<ByteSink & Comlink.ProxyMarked>): Byt
 
 /** A new model replaces the old one: its connections and cache locks go. */
 async function forgetOpened(): Promise<void> {
-  opening?.abort(new DOMException('Another model was opened', 'AbortError'));
+  opening?.abort(new CancelledError('Another model was opened'));
   opening = null;
   const previous = opened;
   opened = null;
@@ -197,12 +200,16 @@ const api = {
     await forgetOpened();
     const controller = new AbortController();
     opening = controller;
-    const session = new HubSession(request, (e) => downloadListener?.(e));
-    downloadListener = (e) => void onDownload(e);
+    // This open's events go to this open's listener only while it is the newest open (or, once
+    // opened, to whichever call, e.g. the export, listens to the session then).
+    const session = new HubSession(request, (e) => {
+      if (opening === controller || opened?.hub === session) downloads.emit(e);
+    });
+    const stopListening = downloads.listen((e) => void onDownload(e));
     try {
       const files = await session.files(controller.signal);
       const plan = await planModel(files);
-      if (opening !== controller) throw new DOMException('A newer model was opened', 'AbortError');
+      if (opening !== controller) throw new CancelledError('A newer model was opened');
       opened = { files, plan, hub: session };
       return { label: files.label, plan, pin: session.pin!, fileCount: files.names().length };
     } catch (error) {
@@ -210,8 +217,9 @@ const api = {
       throw error;
     } finally {
       if (opening === controller) opening = null;
-      downloadListener = null;
-      (onDownload as Comlink.Remote<(e: DownloadEvent) => void>)[Comlink.releaseProxy]();
+      // A superseded open must not take away the newer open's listener.
+      stopListening();
+      releaseProxies(onDownload);
     }
   },
 
@@ -233,13 +241,9 @@ const api = {
     onDownload?: (event: DownloadEvent) => void,
   ): Promise<{ bytesWritten: number }> {
     // Each export brings fresh proxies; releasing them closes their message ports.
-    const releaseProxies = () => {
-      writer[Comlink.releaseProxy]();
-      (onProgress as Comlink.Remote<(p: ExportProgress) => void>)[Comlink.releaseProxy]();
-      (onDownload as Comlink.Remote<(e: DownloadEvent) => void> | undefined)?.[Comlink.releaseProxy]();
-    };
+    const releaseCallbacks = () => releaseProxies(writer, onProgress, onDownload);
     if (!opened || running || (request.useImatrix && !imatrix)) {
-      releaseProxies();
+      releaseCallbacks();
       if (!opened) throw new Error('No model is open: drop a model folder first');
       if (running) throw new Error('An export is already running');
       throw new Error('The importance matrix is no longer loaded: load it again');
@@ -248,13 +252,13 @@ const api = {
     const covered = request.useImatrix && imatrix ? new Set(imatrix.matrix.entries.keys()) : null;
     const missing = missingImportance(request.types as TensorTypes, request.mix ?? 'F16', covered);
     if (missing.length > 0) {
-      releaseProxies();
+      releaseCallbacks();
       throw new Error(missingImportanceMessage(missing));
     }
     const controller = new AbortController();
     running = controller;
     const hub = opened.hub;
-    downloadListener = onDownload ? (e) => void onDownload(e) : null;
+    const stopListening = downloads.listen(onDownload ? (e) => void onDownload(e) : null);
     // A Hub model's sink checks the sha256 of everything read before the file is closed.
     const userSink = hub ? verifiedSink(remoteSink(writer), hub) : remoteSink(writer);
     lastExport = { file: null, problem: 'an export is running' };
@@ -287,8 +291,8 @@ const api = {
       throw error;
     } finally {
       running = null;
-      downloadListener = null;
-      releaseProxies();
+      stopListening();
+      releaseCallbacks();
     }
   },
 
@@ -296,7 +300,7 @@ const api = {
   exportedFile: (): { file: KeptFile | null; problem: string | null } => lastExport,
 
   cancel(): void {
-    running?.abort(new DOMException('The export was cancelled', 'AbortError'));
+    running?.abort(new CancelledError('The export was cancelled'));
     void opened?.hub?.disconnect();
   },
 };

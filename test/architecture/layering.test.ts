@@ -2,12 +2,10 @@
 // (no DOM, GPU, Node or UI packages); gpu and io build on core; workers own the GPU; app never
 // touches the GPU and sees workers only as types; ui reaches the GPU only through app.
 // Test files are exempt (a test may set up what it checks from any layer).
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/paths.ts';
-
-const SRC = path.join(REPO_ROOT, 'src');
+import { importsOf, SRC, sourceFiles, type Import } from './source-imports.ts';
 
 /** Layer -> the layers it may import at run time, and those it may import only as types. */
 const ALLOWED: Record<string, { value: string[]; typeOnly?: string[] }> = {
@@ -28,31 +26,11 @@ const PACKAGES: Record<string, RegExp> = {
   app: /^(?!webgpu|node:)/,
 };
 
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) return sourceFiles(full);
-    return /\.tsx?$/.test(name) && !/\.test\.tsx?$/.test(name) ? [full] : [];
-  });
-}
-
 /** src/<layer>/… -> layer; anything outside src by its first folder (shaders, package.json). */
 function layerOf(file: string): string {
   const fromSrc = path.relative(SRC, file);
   if (!fromSrc.startsWith('..')) return fromSrc.split(path.sep)[0]!;
   return path.relative(REPO_ROOT, file).split(path.sep)[0]!;
-}
-
-interface Import { from: string; target: string; typeOnly: boolean }
-
-function importsOf(file: string): Import[] {
-  const text = readFileSync(file, 'utf8');
-  const out: Import[] = [];
-  for (const m of text.matchAll(/^\s*(?:import|export)\s+(type\s+)?(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]/gm)) {
-    out.push({ from: file, target: m[2]!, typeOnly: Boolean(m[1]) });
-  }
-  for (const m of text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) out.push({ from: file, target: m[1]!, typeOnly: false });
-  return out;
 }
 
 const files = sourceFiles(SRC);

@@ -8,7 +8,7 @@ import type { CalibrationManifest } from '../../src/core/calibration/default-set
 import { readImatrix } from '../../src/core/imatrix/read-imatrix.ts';
 import { planModel } from '../../src/core/model/plan-model.ts';
 import { NodeFileSource, nodeModelFiles } from '../../src/io/node-files.node.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runCliInProcess as runCli } from '../helpers/cli-in-process.ts';
 import { REPO_ROOT, STORIES260K } from '../helpers/paths.ts';
 
 let dir: string;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GgmlTypeName } from '../../src/core/ggml-type.ts';
 import type { MixName } from '../../src/core/recipe/llama-mixes.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runCliInProcess as runCli } from '../helpers/cli-in-process.ts';
 import { describeGgufDifference } from '../helpers/compare-gguf.ts';
 import { generateLlamaModel, type GeneratedModelShape } from '../helpers/generate-model.ts';
 import { randomImatrix, writeImatrixGguf } from '../helpers/imatrix-file.ts';

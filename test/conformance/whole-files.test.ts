@@ -1,69 +1,44 @@
-// Whole files, byte for byte against llama.cpp's own llama-quantize: a generated Llama model
-// (dimensions multiples of 256) saved as BF16 and F16 safetensors, converted by our code to a
-// BF16/F16 GGUF that llama-quantize reads, then quantized with every mix, with and without an
-// importance matrix, by llama-quantize and by `quant-studio quantize` from the safetensors.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// Whole files, byte for byte against llama.cpp's own llama-quantize, from the generated sources of
+// mix-sources.ts (BF16 with GQA 4, F16 with GQA 1 and tied embeddings), quantized by llama-quantize
+// from our BF16/F16 GGUF export and by `quant-studio quantize` from the safetensors folder:
+// - a representative set of mixes in full, with and without an imatrix: the headers, the tensor
+//   order and alignment, the imatrix metadata and each tensor's importance weights. Every mix's type
+//   table is proven by mix-type-tables.test.ts and every type's bytes by random-rows.test.ts;
+// - every mix's header (its general.file_type above all), with every tensor written as F16 so that
+//   no time goes into quantizing;
+// - the refusal of a mix that needs an imatrix when none is given.
 import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIX_NAMES, type MixName } from '../../src/core/recipe/llama-mixes.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runCliInProcess } from '../helpers/cli-in-process.ts';
 import { describeGgufDifference } from '../helpers/compare-gguf.ts';
-import { generateLlamaModel, type GeneratedDtype } from '../helpers/generate-model.ts';
-import { randomImatrix, writeImatrixGguf } from '../helpers/imatrix-file.ts';
 import { runLlamaTool } from '../helpers/llama-tools.ts';
-import { STORIES260K } from '../helpers/paths.ts';
+import { makeMixSources, type MixSources } from './mix-sources.ts';
 
-/** 8 layers, so the first/last-eighth and every-third-layer bumps of the mixes all occur; GQA 4. */
-const SHAPE = { hidden: 256, intermediate: 768, layers: 8, heads: 4, kvHeads: 1, vocab: 512, tied: false };
-/** The F16 model has no grouped KV heads (GQA 1) and tied embeddings: the other branch of the attn_v and output rules. */
-const F16_SHAPE = { ...SHAPE, kvHeads: 4, tied: true };
-/** The mixes the F16 pass re-checks (the BF16 pass runs them all): those whose rules read the GQA factor, and a few more. */
-const F16_MIXES: MixName[] = ['Q8_0', 'Q4_K_M', 'Q2_K', 'Q2_K_S', 'IQ3_XXS', 'IQ3_S', 'IQ4_NL', 'IQ4_XS', 'IQ2_S', 'Q5_1'];
+/** The files compared in full: the common mixes, a policy rule (Q2_K_S), a low-bit i-quant mix, and legacy blocks. */
+const FULL: { dtype: 'BF16' | 'F16'; mix: MixName; imatrix: boolean }[] = [
+  { dtype: 'BF16', mix: 'Q4_K_M', imatrix: true },
+  { dtype: 'BF16', mix: 'Q4_K_M', imatrix: false },
+  { dtype: 'BF16', mix: 'Q2_K_S', imatrix: true },
+  { dtype: 'BF16', mix: 'IQ2_XXS', imatrix: true },
+  { dtype: 'BF16', mix: 'IQ4_NL', imatrix: false },
+  { dtype: 'BF16', mix: 'Q8_0', imatrix: false },
+  { dtype: 'F16', mix: 'Q4_K_M', imatrix: true },
+  { dtype: 'F16', mix: 'Q5_1', imatrix: true },
+];
 
-let work: string;
-const sources: Partial<Record<GeneratedDtype, { dir: string; gguf: string }>> = {};
-let imatrixPath: string;
-
+let s: MixSources;
 beforeAll(async () => {
-  work = await mkdtemp(path.join(tmpdir(), 'conformance-files-'));
-  for (const dtype of ['BF16', 'F16'] as const) {
-    const dir = path.join(work, `model-${dtype}`);
-    await generateLlamaModel(dir, dtype === 'BF16' ? SHAPE : F16_SHAPE, { dtype, seed: dtype === 'BF16' ? 7 : 8, tokenizerFrom: STORIES260K });
-    const gguf = path.join(work, `model-${dtype}.gguf`);
-    const r = await runCli(['quantize', dir, '--type', dtype, '--backend', 'cpu', '-o', gguf]);
-    if (r.code !== 0) throw new Error(r.stderr);
-    sources[dtype] = { dir, gguf };
-  }
-  const columns = new Map<string, number>();
-  for (let i = 0; i < SHAPE.layers; i++) {
-    for (const t of ['attn_q', 'attn_k', 'attn_v', 'attn_output', 'ffn_gate', 'ffn_up']) columns.set(`blk.${i}.${t}.weight`, SHAPE.hidden);
-    columns.set(`blk.${i}.ffn_down.weight`, SHAPE.intermediate);
-  }
-  imatrixPath = path.join(work, 'random.imatrix.gguf');
-  await writeImatrixGguf(imatrixPath, randomImatrix(columns, 99), { dataset: 'random.txt', chunkCount: 17, chunkSize: 512 });
+  s = await makeMixSources();
 }, 600_000);
+afterAll(() => s?.remove());
 
-afterAll(async () => {
-  if (work) await rm(work, { recursive: true, force: true });
-});
-
-async function compareMix(dtype: GeneratedDtype, mix: MixName, withImatrix: boolean): Promise<void> {
-  const src = sources[dtype]!;
-  const tag = `${dtype}-${mix}${withImatrix ? '-imatrix' : ''}`;
-  const theirs = path.join(work, `${tag}.llama.gguf`);
-  const ours = path.join(work, `${tag}.ours.gguf`);
-  const imatrixArgs = withImatrix ? ['--imatrix', imatrixPath] : [];
-  let llamaError: Error | null = null;
-  await runLlamaTool('llama-quantize', [...imatrixArgs, src.gguf, theirs, mix, '2']).catch((e: Error) => (llamaError = e));
-  const r = await runCli(['quantize', src.dir, '--type', mix, ...imatrixArgs, '--backend', 'cpu', '-o', ours]);
-  if (llamaError) {
-    // llama-quantize refuses (a mix that needs an imatrix): so must we, with a message that says why.
-    expect(String(llamaError)).toMatch(/requires an imatrix/);
-    expect(r.code, `${tag}: llama-quantize refused, we did not`).not.toBe(0);
-    expect(r.stderr).toMatch(/needs an importance matrix/);
-    return;
-  }
+async function compare(tag: string, dtype: 'BF16' | 'F16', args: string[], mix: MixName): Promise<void> {
+  const theirs = path.join(s.work, `${tag}.llama.gguf`);
+  const ours = path.join(s.work, `${tag}.ours.gguf`);
+  await runLlamaTool('llama-quantize', [...args, s.sources[dtype].gguf, theirs, mix, '2']);
+  const r = await runCliInProcess(['quantize', s.sources[dtype].dir, '--type', mix, ...args, '--backend', 'cpu', '-o', ours]);
   expect(r.code, `${tag}: ${r.stderr}`).toBe(0);
   expect(await describeGgufDifference(ours, theirs), tag).toBeNull();
   await rm(ours);
@@ -71,14 +46,21 @@ async function compareMix(dtype: GeneratedDtype, mix: MixName, withImatrix: bool
 }
 
 describe('whole files against llama-quantize', () => {
-  for (const mix of MIX_NAMES) {
-    for (const withImatrix of [false, true]) {
-      it(`BF16 source, ${mix}${withImatrix ? ', imatrix' : ''}`, () => compareMix('BF16', mix, withImatrix), 600_000);
-    }
+  for (const { dtype, mix, imatrix } of FULL) {
+    const tag = `${dtype}-${mix}${imatrix ? '-imatrix' : ''}`;
+    it(`${dtype} source, ${mix}${imatrix ? ', imatrix' : ''}`, () => compare(tag, dtype, imatrix ? ['--imatrix', s.imatrix] : [], mix), 600_000);
   }
-  for (const mix of F16_MIXES) {
-    for (const withImatrix of [false, true]) {
-      it(`F16 source (GQA 1, tied), ${mix}${withImatrix ? ', imatrix' : ''}`, () => compareMix('F16', mix, withImatrix), 600_000);
-    }
-  }
+
+  it('every mix writes the header llama-quantize writes (tensors as F16)', async () => {
+    const asF16 = ['--tensor-type', '.*=f16', '--output-tensor-type', 'f16', '--token-embedding-type', 'f16'];
+    for (const mix of MIX_NAMES) await compare(`header-${mix}`, 'BF16', asF16, mix);
+  }, 600_000);
+
+  it('a mix that needs an imatrix is refused without one, as llama-quantize refuses it', async () => {
+    const theirs = await runLlamaTool('llama-quantize', [s.sources.BF16.gguf, path.join(s.work, 'refused.gguf'), 'IQ2_XXS', '2']).then(() => null, (e: Error) => e);
+    expect(String(theirs)).toMatch(/requires an imatrix/);
+    const r = await runCliInProcess(['quantize', s.sources.BF16.dir, '--type', 'IQ2_XXS', '--backend', 'cpu', '-o', path.join(s.work, 'refused.ours.gguf')]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/needs an importance matrix/);
+  });
 });

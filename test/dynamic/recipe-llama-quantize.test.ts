@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRecipe } from '../../src/core/dynamic/recipe.ts';
 import { llamaQuantizeArgs, recipeTensorTypeFile } from '../../src/core/dynamic/tensor-type-file.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runCliInProcess as runCli } from '../helpers/cli-in-process.ts';
 import { describeGgufDifference } from '../helpers/compare-gguf.ts';
 import { generateLlamaModel } from '../helpers/generate-model.ts';
 import { randomImatrix, writeImatrixGguf } from '../helpers/imatrix-file.ts';

@@ -6,7 +6,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Recipe } from '../../src/core/dynamic/recipe.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runCliInProcess as runCli } from '../helpers/cli-in-process.ts';
 import { runLlamaTool } from '../helpers/llama-tools.ts';
 import { TEXT, TINY_LLAMA_10M } from '../helpers/paths.ts';
 

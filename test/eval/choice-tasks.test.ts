@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseChoiceTasks } from '../../src/core/eval/choice-tasks.ts';
 import { loadTextTokenizer } from '../../src/core/forward/tokenize.ts';
 import { nodeModelFiles } from '../../src/io/node-files.node.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runCliInProcess as runCli } from '../helpers/cli-in-process.ts';
 import { STORIES260K, TEXT } from '../helpers/paths.ts';
 
 let work: string;

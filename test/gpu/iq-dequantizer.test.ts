@@ -3,10 +3,10 @@
 // huge rows, all-zero blocks), plus random bytes (arbitrary indices, signs, scale codes and fp16
 // scales, NaN and inf included).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rowBytes } from '../../src/core/ggml-type.ts';
+import { quantizerNeedsImatrix, rowBytes } from '../../src/core/ggml-type.ts';
 import { dequantizeRowsCpu } from '../../src/core/quant/dequantize.ts';
 import { createGpuIqDequantizer, type GpuIqDequantizer } from '../../src/gpu/iq-gpu-dequantizer.ts';
-import { GPU_IQ_TYPES, IQ_KERNELS } from '../../src/gpu/iq-variants.ts';
+import { GPU_IQ_TYPES } from '../../src/gpu/iq-variants.ts';
 import { createTestDevice, uncapturedGpuErrors } from '../helpers/gpu-env.ts';
 import { GOLDEN_COLS, readGoldenOutput } from './golden-files.ts';
 
@@ -44,7 +44,7 @@ function randomRows(type: (typeof GPU_IQ_TYPES)[number], rows: number, cols: num
 
 describe('GPU i-quant dequantization equals the CPU reference bit for bit', () => {
   for (const type of GPU_IQ_TYPES) {
-    const file = `${type.toLowerCase()}${IQ_KERNELS[type].requiresImatrix ? '.imatrix' : ''}.bin`;
+    const file = `${type.toLowerCase()}${quantizerNeedsImatrix(type) ? '.imatrix' : ''}.bin`;
     it(`${type}: golden ${file}`, async () => {
       const bytes = readGoldenOutput(file);
       const got = await dequantizer.dequantizeRows(type, bytes, GOLDEN_COLS);

@@ -3,9 +3,9 @@
 // golden file in full, all 48 rows (their searches are slow in softfloat on SwiftShader: about
 // half a minute a file here).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rowBytes } from '../../src/core/ggml-type.ts';
+import { quantizerNeedsImatrix, rowBytes } from '../../src/core/ggml-type.ts';
 import { createGpuIqQuantizer, type GpuIqQuantizer } from '../../src/gpu/iq-gpu-quantizer.ts';
-import { GPU_IQ_TYPES, IQ_KERNELS } from '../../src/gpu/iq-variants.ts';
+import { GPU_IQ_TYPES } from '../../src/gpu/iq-variants.ts';
 import { createTestDevice, uncapturedGpuErrors } from '../helpers/gpu-env.ts';
 import { describeMismatch, GOLDEN_COLS, readGoldenImatrix, readGoldenInput, readGoldenOutput } from './golden-files.ts';
 
@@ -26,7 +26,7 @@ afterAll(() => {
 
 describe('GPU low-bit i-quants reproduce ggml byte for byte', () => {
   for (const type of GPU_IQ_TYPES) {
-    for (const weighted of IQ_KERNELS[type].requiresImatrix ? [true] : [true, false]) {
+    for (const weighted of quantizerNeedsImatrix(type) ? [true] : [true, false]) {
       it(`${type}${weighted ? ' with imatrix' : ''}: the whole golden file`, async () => {
         const file = `${type.toLowerCase()}${weighted ? '.imatrix' : ''}.bin`;
         const got = await quantizer.quantizeRows(type, input, GOLDEN_COLS, weighted ? imatrix : null);

@@ -1,7 +1,7 @@
 // Quantizes raw little-endian float32 rows: the plain interface for checking our blocks against
 // other implementations (ggml's golden files, llama.cpp's quantizer).
 import { readFile } from 'node:fs/promises';
-import { GGML_TYPES } from '../../core/ggml-type.ts';
+import { GGML_TYPES, rowFitsBlocks } from '../../core/ggml-type.ts';
 import { withOutputFiles } from '../../io/node-sink.node.ts';
 import { parseBackend, parseCommandArgs, requireType } from '../args.ts';
 import { openBackend } from '../backend.ts';
@@ -27,7 +27,7 @@ export async function blocksCommand(args: string[]): Promise<void> {
   const type = requireType(values.type);
   const cols = Number(values.cols);
   if (!Number.isInteger(cols) || cols <= 0) throw new CliError(`--cols ${values.cols}: expected a positive integer`);
-  if (cols % GGML_TYPES[type].blockSize !== 0) {
+  if (!rowFitsBlocks(type, cols)) {
     throw new CliError(`--cols ${cols} is not a multiple of ${type}'s block size ${GGML_TYPES[type].blockSize}`);
   }
   const [input, output] = positionals as [string, string];

@@ -2,13 +2,15 @@
 // a Hugging Face folder.
 import { readFile } from 'node:fs/promises';
 import { exportGguf } from '../../core/export/export-gguf.ts';
-import { parseGgmlTypeName, type GgmlTypeName } from '../../core/ggml-type.ts';
+import { parseGgmlTypeName, tensorBytes, type GgmlTypeName } from '../../core/ggml-type.ts';
 import { imatrixMetadata } from '../../core/imatrix/imatrix-metadata.ts';
 import type { ImportanceMatrix } from '../../core/imatrix/imatrix-types.ts';
 import { readImatrix } from '../../core/imatrix/read-imatrix.ts';
 import { planModel } from '../../core/model/plan-model.ts';
-import { parseTypeOverride, parseTypeOverrideFile, type TypeOverride } from '../../core/recipe/choose-types.ts';
-import { chooseMixTypes, MIXES } from '../../core/recipe/llama-mixes.ts';
+import { fileTypeSummary, parseTypeOverride, parseTypeOverrideFile, type TypeOverride } from '../../core/recipe/choose-types.ts';
+import { chooseMixTypes, MIXES, type MixName } from '../../core/recipe/llama-mixes.ts';
+import { missingImportance, missingImportanceMessage } from '../../core/recipe/imatrix-needs.ts';
+import type { ModelPlan, TensorTypes } from '../../core/model/plan-types.ts';
 import { parseRecipe, recipeTypes, type Recipe } from '../../core/dynamic/recipe.ts';
 import { NodeFileSource } from '../../io/node-files.node.ts';
 import { withOutputFiles } from '../../io/node-sink.node.ts';
@@ -58,17 +60,21 @@ export async function quantizeCommand(args: string[]): Promise<void> {
     backend: { type: 'string' },
     output: { type: 'string', short: 'o' },
     recipe: { type: 'string' },
+    'dry-run': { type: 'boolean' },
   });
   if (positionals.length !== 1) throw new CliError('quantize takes one model folder');
-  if (!values.output) throw new CliError('-o <out.gguf> is required');
+  if (values['dry-run'] && values.output) throw new CliError('--dry-run writes nothing: leave out -o');
+  if (!values.output && !values['dry-run']) throw new CliError('-o <out.gguf> is required');
   // A recipe fixes every tensor's type: the mix options would contradict it.
   const mixOptions = ['type', 'tensor-type', 'tensor-type-file', 'output-tensor-type', 'token-embedding-type', 'pure', 'leave-output-tensor'] as const;
   if (values.recipe && mixOptions.some((k) => values[k] !== undefined)) throw new CliError(`--recipe fixes every tensor's type; it cannot be combined with --${mixOptions.find((k) => values[k] !== undefined)}`);
   const output = values.output;
-  await checkOutputPaths([{ label: '-o', path: output }], [
+  if (output) {
+    await checkOutputPaths([{ label: '-o', path: output }], [
     ...(await modelFolderInputs(positionals[0]!)), ...namedPaths('--imatrix', values.imatrix), ...namedPaths('--recipe', values.recipe),
-    ...namedPaths('--tensor-type-file', values['tensor-type-file']),
-  ]);
+      ...namedPaths('--tensor-type-file', values['tensor-type-file']),
+    ]);
+  }
   const recipe: Recipe | null = values.recipe
     ? await readFile(values.recipe, 'utf8').then((text) => asCliError(() => parseRecipe(text, values.recipe!)), inputFailure(`--recipe ${values.recipe}`))
     : null;
@@ -82,18 +88,30 @@ export async function quantizeCommand(args: string[]): Promise<void> {
   const tokenEmbeddingType = optionalType(values['token-embedding-type'], '--token-embedding-type');
   const imatrix = values.imatrix ? await loadImatrix(values.imatrix) : null;
   const backendChoice = parseBackend(values.backend);
+  const chooseTypes = (plan: ModelPlan, dryRun: boolean) => asCliError(() => recipe ? recipeTypes(plan, recipe, values.recipe) :
+    chooseMixTypes(plan, {
+      mix, hasImatrix: imatrix !== null, pure: values.pure, overrides, outputTensorType, tokenEmbeddingType,
+      leaveOutputTensor: values['leave-output-tensor'], allowMissingImatrix: dryRun,
+    }),
+  );
+
+  if (!output) {
+    const files = await openModelSource(positionals[0]!);
+    try {
+      const plan = await planModel(files);
+      printDryRun(files.label, plan, chooseTypes(plan, true), mix, imatrix !== null);
+    } finally {
+      await files.close();
+    }
+    return;
+  }
 
   // The line is printed once the file is in place.
   const summary = await withOutputFiles([output], async (out) => {
     const files = await openModelSource(positionals[0]!);
     try {
       const plan = await planModel(files);
-      const types = asCliError(() => recipe ? recipeTypes(plan, recipe, values.recipe) :
-        chooseMixTypes(plan, {
-          mix, hasImatrix: imatrix !== null, pure: values.pure, overrides, outputTensorType, tokenEmbeddingType,
-          leaveOutputTensor: values['leave-output-tensor'],
-        }),
-      );
+      const types = chooseTypes(plan, false);
       const backend = await openBackend(backendChoice);
       try {
         const started = performance.now();
@@ -114,4 +132,23 @@ export async function quantizeCommand(args: string[]): Promise<void> {
     }
   });
   process.stderr.write(`${summary}\n`);
+}
+
+/**
+ * --dry-run, as llama-quantize's: every tensor's type and size, the file's size, and a warning
+ * when the real run would need an importance matrix; no weight is read and nothing is written.
+ */
+function printDryRun(label: string, plan: ModelPlan, types: TensorTypes, mix: MixName, hasImatrix: boolean): void {
+  const out: string[] = [`${label}: ${mix}, dry run (nothing is written)`];
+  const n = plan.tensors.length;
+  for (const [i, t] of plan.tensors.entries()) {
+    const type = types.get(t.ggufName)!;
+    const mib = (tensorBytes(type, t.ne) / 2 ** 20).toFixed(3);
+    out.push(`[${String(i + 1).padStart(String(n).length)}/${n}] ${t.ggufName.padEnd(32)} [${t.ne.join(', ')}] ${type} ${mib} MiB`);
+  }
+  const { totalBytes, bitsPerWeight } = fileTypeSummary(plan, types);
+  out.push(`file size ${totalBytes} bytes (${(totalBytes / 2 ** 20).toFixed(2)} MiB), ${bitsPerWeight.toFixed(2)} bits per weight`);
+  process.stdout.write(`${out.join('\n')}\n`);
+  const missing = hasImatrix ? [] : missingImportance(types, mix, null);
+  if (missing.length) process.stderr.write(`warning: the real run needs an importance matrix (--imatrix): ${missingImportanceMessage(missing)}\n`);
 }

@@ -5,7 +5,7 @@
 // knapsack (pareto-knapsack.ts), keeping whichever predicts less. Sizes are the real GGUF layout: the header is fixed
 // by the tensor list and metadata, each tensor's data is padded to the alignment.
 import { planGgufLayout } from '../export/export-gguf.ts';
-import { GGML_TYPES, tensorBytes, type GgmlTypeName } from '../ggml-type.ts';
+import { rowFitsBlocks, tensorBytes, type GgmlTypeName } from '../ggml-type.ts';
 import { alignUp } from '../gguf/gguf-header.ts';
 import type { GgufKv } from '../gguf/gguf-value.ts';
 import type { ModelPlan, PlannedTensor, TensorTypes } from '../model/plan-types.ts';
@@ -145,7 +145,7 @@ export function allocateTypes(o: AllocateOptions): Allocation {
         continue;
       }
       if (options.length === 0) {
-        const allowedTypes = [...(allowed ?? [])].filter((x) => t.ne[0]! % GGML_TYPES[x].blockSize === 0);
+        const allowedTypes = [...(allowed ?? [])].filter((x) => rowFitsBlocks(x, t.ne[0]!));
         throw new Error(`tensor "${t.ggufName}" (row length ${t.ne[0]}): no measured candidate is allowed${allowedTypes.length ? '' : ' or fits its rows'}; allow more types or lock it`);
       }
       slots.push({ name: t.ggufName, options: paretoFront(options), choice: 0 });

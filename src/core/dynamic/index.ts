@@ -1,6 +1,6 @@
 // Dynamic quantization: measure each tensor's sensitivity, allocate types under a size budget,
 // and write the result as a recipe (JSON, or llama-quantize's --tensor-type-file).
-export { DEFAULT_CANDIDATES, ARM_CANDIDATES, candidateTypesFor, typeNeedsImatrix } from './candidate-types.ts';
+export { DEFAULT_CANDIDATES, ARM_CANDIDATES, candidateTypesFor } from './candidate-types.ts';
 export { hashImportance, hashTokenSequences, planFingerprint, sha256Hex } from './content-hash.ts';
 export { measureSensitivity, mergeSensitivityShards, shardTensors, type MeasureSensitivityOptions, type SensitivityProgress } from './measure-sensitivity.ts';
 export { parseSensitivityTable, sensitivityCacheKey, type SensitivityTable, type SensitivityKey, type TensorSensitivity, type CandidateCost, type MeasureMode } from './sensitivity-types.ts';

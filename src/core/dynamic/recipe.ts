@@ -1,6 +1,6 @@
 // A recipe: every tensor's type, with where it came from (model, imatrix, calibration set, tool,
 // target, predicted KL), as JSON the studio saves and `quant-studio quantize --recipe` reads.
-import { GGML_TYPE_NAMES, GGML_TYPES, type GgmlTypeName } from '../ggml-type.ts';
+import { GGML_TYPE_NAMES, GGML_TYPES, isQuantizedType, rowFitsBlocks, type GgmlTypeName } from '../ggml-type.ts';
 import type { ModelPlan, TensorTypes } from '../model/plan-types.ts';
 import { MIXES, type MixName } from '../recipe/llama-mixes.ts';
 import { JsonFields } from '../json-input.ts';
@@ -47,13 +47,11 @@ const MIX_OF_TYPE: Partial<Record<GgmlTypeName, MixName>> = {
   TQ2_0: 'TQ2_0', TQ1_0: 'TQ1_0',
 };
 
-const QUANTIZED = (t: GgmlTypeName) => t !== 'F32' && t !== 'F16' && t !== 'BF16';
-
 export function baseMixFor(plan: ModelPlan, types: TensorTypes): MixName {
   const weight = new Map<GgmlTypeName, number>();
   for (const t of plan.tensors) {
     const type = types.get(t.ggufName)!;
-    if (t.quantizable && QUANTIZED(type) && MIX_OF_TYPE[type]) weight.set(type, (weight.get(type) ?? 0) + t.ne.reduce((a, b) => a * b, 1));
+    if (t.quantizable && isQuantizedType(type) && MIX_OF_TYPE[type]) weight.set(type, (weight.get(type) ?? 0) + t.ne.reduce((a, b) => a * b, 1));
   }
   // A file with no quantized tensor: llama-quantize needs a quantized default for --tensor-type to apply.
   const top = [...weight.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'Q8_0';
@@ -132,7 +130,7 @@ export function recipeTypes(plan: ModelPlan, recipe: Recipe, what = 'recipe'): T
     const type = byName.get(t.ggufName);
     if (!type) throw new Error(`${what}: the model's tensor "${t.ggufName}" has no type in the recipe (made for another model?)`);
     if (!t.quantizable && type !== 'F32') throw new Error(`${what}: tensor "${t.ggufName}" is never quantized; the recipe says ${type}`);
-    if (t.ne[0]! % GGML_TYPES[type].blockSize !== 0) throw new Error(`${what}: tensor "${t.ggufName}" rows of ${t.ne[0]} do not fit ${type} blocks of ${GGML_TYPES[type].blockSize}`);
+    if (!rowFitsBlocks(type, t.ne[0]!)) throw new Error(`${what}: tensor "${t.ggufName}" rows of ${t.ne[0]} do not fit ${type} blocks of ${GGML_TYPES[type].blockSize}`);
     types.set(t.ggufName, type);
     byName.delete(t.ggufName);
   }

@@ -1,7 +1,7 @@
 // The sensitivity table: per quantizable tensor and candidate type, what the type costs in bytes
 // and in accuracy. Plain JSON, so the studio caches it (keyed by model, calibration set and
 // imatrix) and re-plans after every edit without measuring again.
-import { GGML_TYPE_NAMES, GGML_TYPES, type GgmlTypeName } from '../ggml-type.ts';
+import { GGML_TYPE_NAMES, rowFitsBlocks, type GgmlTypeName } from '../ggml-type.ts';
 import { JsonFields } from '../json-input.ts';
 import type { ModelPlan, TensorRole } from '../model/plan-types.ts';
 
@@ -128,11 +128,11 @@ export function checkTableFitsPlan(table: SensitivityTable, plan: ModelPlan, wha
     if (s.candidates.length === 0) throw new Error(`${what}: tensor "${s.name}" has no candidate types`);
     if (s.ne.join() !== t.ne.join()) throw new Error(`${what}: tensor "${s.name}" has shape [${s.ne}], the model's is [${t.ne}]`);
     for (const c of s.candidates) {
-      if (t.ne[0]! % GGML_TYPES[c.type].blockSize !== 0) throw new Error(`${what}: tensor "${s.name}": ${c.type} blocks do not fit rows of ${t.ne[0]}`);
+      if (!rowFitsBlocks(c.type, t.ne[0]!)) throw new Error(`${what}: tensor "${s.name}": ${c.type} blocks do not fit rows of ${t.ne[0]}`);
     }
   }
   for (const t of planned.values()) {
-    if (!seen.has(t.ggufName) && table.key.candidates.some((c) => t.ne[0]! % GGML_TYPES[c].blockSize === 0)) {
+    if (!seen.has(t.ggufName) && table.key.candidates.some((c) => rowFitsBlocks(c, t.ne[0]!))) {
       throw new Error(`${what}: the model's tensor "${t.ggufName}" is missing`);
     }
   }

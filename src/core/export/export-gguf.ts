@@ -6,7 +6,7 @@
 // largest tensor and not the model. On any failure or cancellation the sink is aborted, which
 // removes the partial file.
 import type { ByteSink, ModelFiles } from '../bytes-io.ts';
-import type { GgmlTypeName } from '../ggml-type.ts';
+import { isStorableType, type GgmlTypeName, type StorableTypeName } from '../ggml-type.ts';
 import { layoutGguf, type GgufLayout } from '../gguf/gguf-header.ts';
 import type { GgufKv } from '../gguf/gguf-value.ts';
 import type { ModelPlan, PlannedTensor, TensorTypes } from '../model/plan-types.ts';
@@ -105,12 +105,12 @@ export function dominantFileType(plan: ModelPlan, types: TensorTypes): number {
     const n = t.ne.reduce((a, b) => a * b, 1);
     elementsByType.set(type, (elementsByType.get(type) ?? 0) + n);
   }
-  let best: GgmlTypeName = 'F32';
+  let best: StorableTypeName = 'F32';
   let bestCount = -1;
   for (const [type, count] of elementsByType) {
-    if (count > bestCount && FILE_TYPE_OF_BASE[type] !== null) [best, bestCount] = [type, count];
+    if (count > bestCount && isStorableType(type)) [best, bestCount] = [type, count];
   }
-  return FILE_TYPE_OF_BASE[best] ?? 0;
+  return FILE_TYPE_OF_BASE[best];
 }
 
 async function encodeRows(

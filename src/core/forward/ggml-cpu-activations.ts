@@ -1,28 +1,14 @@
 // ggml's CPU matmul does not multiply float activations by a quantized weight: it first
-// quantizes each activation row to the weight type's "vec_dot type" (Q8_0 for the 32-blocks,
-// Q8_K for the K-quants and i-quants, F16/BF16 for those) and takes integer dot products. The
+// quantizes each activation row to the weight type's "vec_dot type" (GgmlTypeTraits.vecDotType:
+// Q8_0 for the 32-blocks, Q8_K for the K-quants and i-quants, F16/BF16 for those) and takes integer dot products. The
 // product then equals, up to float rounding, the float dot with the activations rounded through
 // that type, which is what this returns. It matters for KLD: on Q8_0 weights the activation
 // rounding is as large as the weights' own error.
 import { roundThroughF16 } from '../float16.ts';
-import type { GgmlTypeName } from '../ggml-type.ts';
+import { GGML_TYPES, type GgmlTypeName } from '../ggml-type.ts';
 import { nearestInt } from '../quant/nearest-int.ts';
 
 const fround = Math.fround;
-
-type VecDotType = 'F32' | 'F16' | 'BF16' | 'Q8_0' | 'Q8_K';
-
-export function vecDotType(weight: GgmlTypeName): VecDotType {
-  switch (weight) {
-    case 'F32': return 'F32';
-    case 'F16': return 'F16';
-    case 'BF16': return 'BF16';
-    case 'Q4_0': case 'Q4_1': case 'Q5_0': case 'Q5_1': case 'Q8_0': case 'Q8_1': case 'IQ4_NL': case 'MXFP4':
-      return 'Q8_0'; // Q8_1 for the _1 types holds the same values plus a sum
-    default:
-      return 'Q8_K';
-  }
-}
 
 /** AVX2 quantize_row_q8_0: d = amax/127 stored as f16, q = round-half-even(x * 127/amax). */
 function roundQ8_0(x: Float32Array, out: Float32Array): void {
@@ -61,7 +47,7 @@ function roundBf16(v: number): number {
 
 /** x (rows × cols) as ggml's CPU matmul sees it against a weight of `weight` type; x itself when F32. */
 export function activationsForWeight(x: Float32Array, weight: GgmlTypeName): Float32Array {
-  const kind = vecDotType(weight);
+  const kind = GGML_TYPES[weight].vecDotType;
   if (kind === 'F32') return x;
   const out = new Float32Array(x.length);
   if (kind === 'F16') for (let i = 0; i < x.length; i++) out[i] = roundThroughF16(x[i]!);

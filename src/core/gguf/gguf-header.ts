@@ -1,6 +1,6 @@
 // GGUF v3 header layout: computed from the metadata and the tensor list alone, before any tensor
 // data is read, so an export can stream tensors straight to the sink afterwards.
-import { GGML_TYPES, tensorBytes, type GgmlTypeName } from '../ggml-type.ts';
+import { GGML_TYPES, rowFitsBlocks, tensorBytes, type GgmlTypeName } from '../ggml-type.ts';
 import { ByteWriter } from './byte-writer.ts';
 import { GGUF_VALUE_TYPE_IDS, type GgufKv, type GgufValue } from './gguf-value.ts';
 
@@ -148,7 +148,7 @@ function validate(metadata: readonly GgufKv[], tensors: readonly GgufTensorInfo[
     if (t.ne.length < 1 || t.ne.length > 4 || t.ne.some((d) => !Number.isInteger(d) || d < 1)) {
       throw new Error(`GGUF tensor "${t.name}": invalid shape [${t.ne.join(', ')}]`);
     }
-    if (t.ne[0]! % GGML_TYPES[t.type].blockSize !== 0) {
+    if (!rowFitsBlocks(t.type, t.ne[0]!)) {
       throw new Error(
         `GGUF tensor "${t.name}": row length ${t.ne[0]} is not a multiple of ${t.type}'s block size ${GGML_TYPES[t.type].blockSize}`,
       );

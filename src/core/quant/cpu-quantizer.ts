@@ -1,6 +1,6 @@
-// The CPU reference quantizer: byte-exact with ggml_quantize_chunk on x86-64 for every type that
-// has an entry in QUANTIZERS (null = not implemented yet).
-import { GGML_TYPES, rowBytes, type GgmlTypeName } from '../ggml-type.ts';
+// The CPU reference quantizer: byte-exact with ggml_quantize_chunk on x86-64 for every type a
+// model tensor can have (QUANTIZERS is keyed by StorableTypeName, so one missing does not compile).
+import { GGML_TYPES, isStorableType, rowBytes, rowFitsBlocks, type GgmlTypeName, type StorableTypeName } from '../ggml-type.ts';
 import { quantizeBf16, quantizeF16, quantizeF32 } from './float-types.ts';
 import {
   quantizeQ4_0Weighted, quantizeQ4_1Weighted, quantizeQ5_0Weighted, quantizeQ5_1Weighted,
@@ -22,7 +22,7 @@ function withImatrix(
   return (src, cols, imatrix, dst) => (imatrix ? weighted(src, cols, imatrix, dst) : plain(src, dst));
 }
 
-const QUANTIZERS: Record<GgmlTypeName, RowsQuantizeFn | null> = {
+const QUANTIZERS: Record<StorableTypeName, RowsQuantizeFn> = {
   F32: (src, _cols, _im, dst) => quantizeF32(src, dst),
   F16: (src, _cols, _im, dst) => quantizeF16(src, dst),
   BF16: (src, _cols, _im, dst) => quantizeBf16(src, dst),
@@ -31,9 +31,8 @@ const QUANTIZERS: Record<GgmlTypeName, RowsQuantizeFn | null> = {
   Q5_0: withImatrix(quantizeQ5_0Ref, quantizeQ5_0Weighted),
   Q5_1: withImatrix(quantizeQ5_1Ref, quantizeQ5_1Weighted),
   Q8_0: (src, _cols, _im, dst) => quantizeQ8_0(src, dst),
-  Q8_1: null,
   Q2_K: K_FAMILY_QUANTIZERS.Q2_K, Q3_K: K_FAMILY_QUANTIZERS.Q3_K, Q4_K: K_FAMILY_QUANTIZERS.Q4_K,
-  Q5_K: K_FAMILY_QUANTIZERS.Q5_K, Q6_K: K_FAMILY_QUANTIZERS.Q6_K, Q8_K: null,
+  Q5_K: K_FAMILY_QUANTIZERS.Q5_K, Q6_K: K_FAMILY_QUANTIZERS.Q6_K,
   IQ2_XXS: IQ_QUANTIZERS.IQ2_XXS, IQ2_XS: IQ_QUANTIZERS.IQ2_XS, IQ2_S: IQ_QUANTIZERS.IQ2_S,
   IQ3_XXS: IQ_QUANTIZERS.IQ3_XXS, IQ3_S: IQ_QUANTIZERS.IQ3_S,
   IQ1_S: IQ_QUANTIZERS.IQ1_S, IQ1_M: IQ_QUANTIZERS.IQ1_M, IQ4_NL: K_FAMILY_QUANTIZERS.IQ4_NL, IQ4_XS: K_FAMILY_QUANTIZERS.IQ4_XS,
@@ -41,7 +40,12 @@ const QUANTIZERS: Record<GgmlTypeName, RowsQuantizeFn | null> = {
 };
 
 export function supportsQuantizeCpu(type: GgmlTypeName): boolean {
-  return QUANTIZERS[type] !== null;
+  return isStorableType(type);
+}
+
+function quantizerOf(type: GgmlTypeName): RowsQuantizeFn {
+  if (!isStorableType(type)) throw new Error(`quantizeRowsCpu: type ${type} has no CPU quantizer (llama.cpp never stores a weight in it)`);
+  return QUANTIZERS[type];
 }
 
 /**
@@ -54,9 +58,9 @@ export function quantizedRowsBytes(
   cols: number,
   imatrix: Float32Array | null,
 ): number {
-  if (QUANTIZERS[type] === null) throw new Error(`quantizeRowsCpu: type ${type} has no CPU quantizer yet`);
+  quantizerOf(type); // throws for a type llama.cpp never stores
   const blockSize = GGML_TYPES[type].blockSize;
-  if (!Number.isInteger(cols) || cols <= 0 || cols % blockSize !== 0) {
+  if (!Number.isInteger(cols) || cols <= 0 || !rowFitsBlocks(type, cols)) {
     throw new Error(`quantizeRowsCpu ${type}: row length ${cols} is not a positive multiple of the block size ${blockSize}`);
   }
   if (values % cols !== 0) {
@@ -79,7 +83,7 @@ export function quantizeRowsCpu(
   imatrix: Float32Array | null,
 ): Uint8Array {
   const dst = new Uint8Array(quantizedRowsBytes(type, src.length, cols, imatrix));
-  QUANTIZERS[type]!(src, cols, imatrix, dst);
+  quantizerOf(type)(src, cols, imatrix, dst);
   return dst;
 }
 
@@ -94,7 +98,7 @@ export function quantizeRowsCpuInto(
   const bytes = quantizedRowsBytes(type, src.length, cols, imatrix);
   if (dst.length !== bytes) throw new Error(`quantizeRowsCpu ${type}: the destination holds ${dst.length} bytes, the rows need ${bytes}`);
   dst.fill(0); // quantizers may leave padding bytes untouched, as in a fresh array
-  QUANTIZERS[type]!(src, cols, imatrix, dst);
+  quantizerOf(type)(src, cols, imatrix, dst);
 }
 
 export const cpuRowQuantizer: RowQuantizer = {

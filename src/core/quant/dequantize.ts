@@ -1,6 +1,6 @@
-// ggml's dequantize_row_* for the types with a CPU quantizer here, float32 math as in C
-// (x*d, or x*d + m, rounded once per operation).
-import { rowBytes, type GgmlTypeName } from '../ggml-type.ts';
+// ggml's dequantize_row_* for every type a model tensor can have (keyed by StorableTypeName, so
+// one missing does not compile), float32 math as in C (x*d, or x*d + m, rounded once per operation).
+import { isStorableType, rowBytes, type GgmlTypeName, type StorableTypeName } from '../ggml-type.ts';
 import { f16ToF32Table } from '../float16.ts';
 import { readU32 } from './block-bytes.ts';
 import { dequantizeBf16, dequantizeF16, dequantizeF32 } from './float-types.ts';
@@ -47,7 +47,7 @@ function dequantizeQ8_0(bytes: Uint8Array, dst: Float32Array): void {
   }
 }
 
-const DEQUANTIZERS: Record<GgmlTypeName, RowsDequantizeFn | null> = {
+const DEQUANTIZERS: Record<StorableTypeName, RowsDequantizeFn> = {
   F32: (b, _c, d) => dequantizeF32(b, d),
   F16: (b, _c, d) => dequantizeF16(b, d),
   BF16: (b, _c, d) => dequantizeBf16(b, d),
@@ -56,9 +56,8 @@ const DEQUANTIZERS: Record<GgmlTypeName, RowsDequantizeFn | null> = {
   Q5_0: (b, _c, d) => dequantizeLegacy(b, d, 5, false),
   Q5_1: (b, _c, d) => dequantizeLegacy(b, d, 5, true),
   Q8_0: (b, _c, d) => dequantizeQ8_0(b, d),
-  Q8_1: null,
   Q2_K: K_FAMILY_DEQUANTIZERS.Q2_K, Q3_K: K_FAMILY_DEQUANTIZERS.Q3_K, Q4_K: K_FAMILY_DEQUANTIZERS.Q4_K,
-  Q5_K: K_FAMILY_DEQUANTIZERS.Q5_K, Q6_K: K_FAMILY_DEQUANTIZERS.Q6_K, Q8_K: null,
+  Q5_K: K_FAMILY_DEQUANTIZERS.Q5_K, Q6_K: K_FAMILY_DEQUANTIZERS.Q6_K,
   IQ2_XXS: IQ_DEQUANTIZERS.IQ2_XXS, IQ2_XS: IQ_DEQUANTIZERS.IQ2_XS, IQ2_S: IQ_DEQUANTIZERS.IQ2_S,
   IQ3_XXS: IQ_DEQUANTIZERS.IQ3_XXS, IQ3_S: IQ_DEQUANTIZERS.IQ3_S,
   IQ1_S: IQ_DEQUANTIZERS.IQ1_S, IQ1_M: IQ_DEQUANTIZERS.IQ1_M, IQ4_NL: K_FAMILY_DEQUANTIZERS.IQ4_NL, IQ4_XS: K_FAMILY_DEQUANTIZERS.IQ4_XS,
@@ -66,13 +65,13 @@ const DEQUANTIZERS: Record<GgmlTypeName, RowsDequantizeFn | null> = {
 };
 
 export function supportsDequantizeCpu(type: GgmlTypeName): boolean {
-  return DEQUANTIZERS[type] !== null;
+  return isStorableType(type);
 }
 
 /** Decodes whole rows of `cols` elements of `type` into float32. */
 export function dequantizeRowsCpu(type: GgmlTypeName, bytes: Uint8Array, cols: number): Float32Array {
+  if (!isStorableType(type)) throw new Error(`dequantizeRowsCpu: type ${type} has no CPU dequantizer (llama.cpp never stores a weight in it)`);
   const fn = DEQUANTIZERS[type];
-  if (fn === null) throw new Error(`dequantizeRowsCpu: type ${type} has no CPU dequantizer yet`);
   const perRow = rowBytes(type, cols);
   if (cols <= 0 || bytes.length % perRow !== 0) {
     throw new Error(`dequantizeRowsCpu ${type}: ${bytes.length} bytes are not whole rows of ${cols} columns (${perRow} bytes each)`);

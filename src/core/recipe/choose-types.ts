@@ -3,7 +3,7 @@
 // block size does not divide. Tensors llama.cpp never quantizes (norms, biases) stay F32.
 import { RE2JS } from 're2js';
 import { planGgufLayout } from '../export/export-gguf.ts';
-import { GGML_TYPES, type GgmlTypeName } from '../ggml-type.ts';
+import { rowFitsBlocks, type GgmlTypeName } from '../ggml-type.ts';
 import type { ModelPlan, PlannedTensor, TensorTypes } from '../model/plan-types.ts';
 
 /** A tensor-name pattern, matched anywhere in the name (std::regex_search, as llama-quantize). */
@@ -54,9 +54,9 @@ const FALLBACK: Partial<Record<GgmlTypeName, GgmlTypeName>> = {
 };
 
 export function fallbackForRowLength(type: GgmlTypeName, rowLength: number): GgmlTypeName {
-  if (rowLength % GGML_TYPES[type].blockSize === 0) return type;
+  if (rowFitsBlocks(type, rowLength)) return type;
   const smaller = FALLBACK[type] ?? type;
-  return rowLength % GGML_TYPES[smaller].blockSize === 0 ? smaller : 'F16';
+  return rowFitsBlocks(smaller, rowLength) ? smaller : 'F16';
 }
 
 export function chooseTensorType(tensor: PlannedTensor, options: ChooseTypesOptions): GgmlTypeName {

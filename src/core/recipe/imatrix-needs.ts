@@ -1,17 +1,16 @@
 // Which tensors of a recipe cannot be written without importance weights, checked before an
 // export starts (the page and the export worker both ask): a recipe with such a tensor would
-// otherwise run for minutes and fail at that tensor. Two rules meet here: the quantizers
-// themselves throw for IQ2_XXS, IQ2_XS and IQ1_S without weights (ggml_quantize_requires_imatrix,
-// whatever the tensor), and llama-quantize's policy (requiresImatrix) also refuses the other
-// very low-bit types for block tensors.
-import type { GgmlTypeName } from '../ggml-type.ts';
+// otherwise run for minutes and fail at that tensor. It is the union of two rules: the
+// quantizer's own (quantizerNeedsImatrix, from the type table: any tensor) and llama-quantize's
+// policy (llamaQuantizeRefusesWithoutImatrix: more types, block tensors only, and the mix).
+import { quantizerNeedsImatrix, type GgmlTypeName } from '../ggml-type.ts';
 import type { TensorTypes } from '../model/plan-types.ts';
-import { IQ_REQUIRES_IMATRIX } from '../quant/iq/iq-tables.ts';
-import { requiresImatrix, type MixName } from './llama-mixes.ts';
+import type { MixName } from './llama-mixes.ts';
+import { llamaQuantizeRefusesWithoutImatrix } from './llama-quantize-imatrix.ts';
 
-/** Whether `type` on `tensorName` (under `mix`, for Q2_K_S's rule) needs importance weights. */
-export function needsImportance(tensorName: string, type: GgmlTypeName, mix: MixName): boolean {
-  return (IQ_REQUIRES_IMATRIX as ReadonlySet<GgmlTypeName>).has(type) || requiresImatrix(tensorName, type, mix);
+/** Whether either rule wants importance weights for `type` on `tensorName` (under `mix`, for Q2_K_S). */
+export function needsImatrixByEitherRule(tensorName: string, type: GgmlTypeName, mix: MixName): boolean {
+  return quantizerNeedsImatrix(type) || llamaQuantizeRefusesWithoutImatrix(tensorName, type, mix);
 }
 
 export interface MissingImportance {
@@ -28,7 +27,7 @@ export interface MissingImportance {
 export function missingImportance(types: TensorTypes, mix: MixName, covered: ReadonlySet<string> | null): MissingImportance[] {
   const out: MissingImportance[] = [];
   for (const [tensor, type] of types) {
-    if (!needsImportance(tensor, type, mix) || covered?.has(tensor)) continue;
+    if (!needsImatrixByEitherRule(tensor, type, mix) || covered?.has(tensor)) continue;
     out.push({ tensor, type, loaded: covered !== null });
   }
   return out;

@@ -2,16 +2,14 @@
 // the same type for every tensor as llama.cpp's llama_tensor_get_type for the same model
 // (layer bumps, GQA-dependent attn_v, output and token_embd rules, fallbacks). Our own code,
 // following the rules of src/llama-quant.cpp in the llama.cpp that node-llama-cpp 3.21.1 ships.
-import { GGML_TYPES, type GgmlTypeName } from '../ggml-type.ts';
+import { isQuantizedType, rowFitsBlocks, type GgmlTypeName } from '../ggml-type.ts';
 import type { ModelPlan, PlannedTensor, TensorTypes } from '../model/plan-types.ts';
 import { fallbackForRowLength, type TypeOverride } from './choose-types.ts';
+import { llamaQuantizeRefusesWithoutImatrix } from './llama-quantize-imatrix.ts';
+import { MIX_NAMES, type MixName } from './mix-names.ts';
 
-export const MIX_NAMES = [
-  'F32', 'F16', 'BF16', 'Q8_0', 'Q6_K', 'Q5_K_M', 'Q5_K_S', 'Q5_1', 'Q5_0', 'Q4_K_M', 'Q4_K_S', 'Q4_1', 'Q4_0',
-  'IQ4_NL', 'IQ4_XS', 'Q3_K_L', 'Q3_K_M', 'Q3_K_S', 'IQ3_M', 'IQ3_S', 'IQ3_XS', 'IQ3_XXS',
-  'Q2_K', 'Q2_K_S', 'IQ2_M', 'IQ2_S', 'IQ2_XS', 'IQ2_XXS', 'IQ1_M', 'IQ1_S', 'TQ2_0', 'TQ1_0', 'MXFP4_MOE',
-] as const;
-export type MixName = (typeof MIX_NAMES)[number];
+export { MIX_NAMES, type MixName };
+
 
 interface MixInfo {
   /** llama_ftype, written as general.file_type. */
@@ -48,8 +46,6 @@ export function parseMixName(text: string): MixName | undefined {
   return (MIX_NAMES as readonly string[]).includes(upper) ? (upper as MixName) : undefined;
 }
 
-const isQuantized = (t: GgmlTypeName) => t !== 'F32' && t !== 'F16' && t !== 'BF16';
-
 export interface MixOptions {
   mix: MixName;
   hasImatrix: boolean;
@@ -63,6 +59,11 @@ export interface MixOptions {
   leaveOutputTensor?: boolean;
   /** The type of a tensor that is not quantized (what our F16/BF16/F32 export writes). */
   unquantizedType?: GgmlTypeName;
+  /**
+   * A dry run (llama-quantize --dry-run) plans a mix that needs an imatrix without one and warns
+   * afterwards; every other caller refuses it at the first such tensor.
+   */
+  allowMissingImatrix?: boolean;
 }
 
 type Category = 'output' | 'token_embd' | 'attn_qkv' | 'attn_kv_b' | 'attn_v' | 'attn_k' | 'attn_q' | 'attn_output' | 'ffn_up' | 'ffn_gate' | 'ffn_down' | 'other';
@@ -151,7 +152,7 @@ class MixRules {
 
     if (category === 'output' || (this.hasTiedEmbeddings && category === 'token_embd')) {
       if (options.outputTensorType) return options.outputTensorType;
-      if (mix === 'MXFP4_MOE' || t.ne[0]! % GGML_TYPES[type].blockSize !== 0 || facts.isFalcon) return 'Q8_0';
+      if (mix === 'MXFP4_MOE' || !rowFitsBlocks(type, t.ne[0]!) || facts.isFalcon) return 'Q8_0';
       if (['IQ2_XXS', 'IQ2_XS', 'IQ3_XXS', 'IQ1_S', 'IQ2_S', 'IQ2_M', 'IQ1_M'].includes(mix)) return 'Q5_K';
       return type !== 'Q8_0' ? 'Q6_K' : type;
     }
@@ -253,13 +254,6 @@ class MixRules {
   }
 }
 
-/** Types ggml (or llama-quantize's policy) will not produce without an importance matrix. */
-export function requiresImatrix(tensorName: string, type: GgmlTypeName, mix: MixName): boolean {
-  if (tensorName === 'token_embd.weight' || tensorName === 'per_layer_token_embd.weight' || tensorName === 'output.weight') return false;
-  if (['IQ3_XXS', 'IQ2_XXS', 'IQ2_XS', 'IQ2_S', 'IQ1_M', 'IQ1_S'].includes(type)) return true;
-  return type === 'Q2_K' && mix === 'Q2_K_S';
-}
-
 /** Every tensor's type under a llama-quantize mix, in the plan's (llama-quantize's) order. */
 export function chooseMixTypes(plan: ModelPlan, options: MixOptions): TensorTypes {
   const { mix } = options;
@@ -276,13 +270,13 @@ export function chooseMixTypes(plan: ModelPlan, options: MixOptions): TensorType
     let type: GgmlTypeName;
     if (options.tokenEmbeddingType && category === 'token_embd') type = options.tokenEmbeddingType;
     else if (options.outputTensorType && category === 'output') type = options.outputTensorType;
-    else if (!isQuantized(defaultType)) type = defaultType;
+    else if (!isQuantizedType(defaultType)) type = defaultType;
     else {
       const manual = options.overrides?.find((o) => o.pattern.test(t.ggufName));
       type = manual ? manual.type : options.pure ? defaultType : rules.choose(t, defaultType);
       type = fallbackForRowLength(type, t.ne[0]!);
     }
-    if (!options.hasImatrix && requiresImatrix(t.ggufName, type, mix)) {
+    if (!options.hasImatrix && !options.allowMissingImatrix && llamaQuantizeRefusesWithoutImatrix(t.ggufName, type, mix)) {
       throw new Error(
         `tensor "${t.ggufName}": ${type} needs an importance matrix (imatrix), and ${mix} makes it ${type}; llama.cpp ` +
           `only produces ${type} with one. Give an imatrix (--imatrix), or choose another type.`,

@@ -32,6 +32,3 @@ export const IQ_DEQUANTIZERS: Record<LowBitIqType, RowsDequantizeFn> = {
   IQ1_S: (b, _c, d) => dequantizeIq1S(b, d),
   IQ1_M: (b, _c, d) => dequantizeIq1M(b, d),
 };
-
-/** ggml_quantize_requires_imatrix for these types (IQ3_XXS, IQ2_S, IQ1_M work without one). */
-export const IQ_REQUIRES_IMATRIX: ReadonlySet<LowBitIqType> = new Set(['IQ2_XXS', 'IQ2_XS', 'IQ1_S']);

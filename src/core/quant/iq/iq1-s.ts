@@ -8,7 +8,7 @@ import { FLT_MAX } from './iq-grid-assign.ts';
 import { latticeSearch, type LatticeSearch } from './iq-lattice-search.ts';
 import { sumSquares } from './iq-signs.ts';
 import { bestIq1Neighbour, packIq1Levels, sortedOrder, X_M, X_P } from './iq1-common.ts';
-import { requireImatrix } from './require-imatrix.ts';
+import { requireQuantizerImatrix } from './quantizer-imatrix.ts';
 
 const fround = Math.fround;
 const QK = 256;
@@ -161,7 +161,7 @@ function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array, qo: number
 
 /** Quantizes rows of `cols` float32 (cols % 256 == 0) to IQ1_S; the imatrix is required. */
 export function quantizeIq1S(src: Float32Array, cols: number, imatrix: Float32Array | null, dst: Uint8Array): void {
-  const qw = requireImatrix('IQ1_S', imatrix);
+  const qw = requireQuantizerImatrix('IQ1_S', imatrix);
   const perRow = cols / QK;
   const blocks = src.length / QK;
   for (let b = 0; b < blocks; b++) {

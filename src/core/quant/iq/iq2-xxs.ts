@@ -8,7 +8,7 @@ import { latticeSearch } from './iq-lattice-search.ts';
 import { searchSubBlockScale, scaleSearchScratch, type ScaleSearchConfig } from './iq-scale-search.ts';
 import { maxOf, splitSigns, sumSquares } from './iq-signs.ts';
 import { makeQpQuants } from '../make-qp-quants.ts';
-import { requireImatrix } from './require-imatrix.ts';
+import { requireQuantizerImatrix } from './quantizer-imatrix.ts';
 
 const fround = Math.fround;
 const QK = 256;
@@ -84,7 +84,7 @@ function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array, qo: number
 
 /** Quantizes rows of `cols` float32 (cols % 256 == 0) to IQ2_XXS; the imatrix is required. */
 export function quantizeIq2Xxs(src: Float32Array, cols: number, imatrix: Float32Array | null, dst: Uint8Array): void {
-  const qw = requireImatrix('IQ2_XXS', imatrix);
+  const qw = requireQuantizerImatrix('IQ2_XXS', imatrix);
   const perRow = cols / QK;
   const blocks = src.length / QK;
   for (let b = 0; b < blocks; b++) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withDownloadEvent } from './hub-actions.ts';
+import { withDownloadEvent } from './download-progress.ts';
 import { initialDownload } from './store.ts';
 
 const file = (name: string, bytes: number, size: number) => ({ file: name, bytes, size, bytesPerSecond: 1000, etaSeconds: (size - bytes) / 1000 });

@@ -2,7 +2,8 @@
 // supports, a model exported with the GPU quantizer must equal the CPU export byte for byte.
 // In-process with one device, so each kernel compiles once. Here WebGPU is SwiftShader, a CPU
 // emulation where the softfloat kernels run slowly: each type goes into the K and V projections
-// of a one-layer model (the rest F16), which still exercises rows, blocks and the imatrix.
+// of a one-layer model (the rest F16), which still exercises rows, blocks and the imatrix. The
+// types are split over two test files (gpu-vs-cpu-*.test.ts) so that both workers share them.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -70,13 +71,12 @@ async function exportWith(quantizer: RowQuantizer, type: GgmlTypeName, withImatr
   return sink.bytes();
 }
 
-describe('GPU and CPU paths give identical files', () => {
-  it('the GPU supports every type the CPU does', () => {
-    const cpuTypes = GGML_TYPE_NAMES.filter((t) => cpuRowQuantizer.supports(t));
-    expect(cpuTypes.filter((t) => !gpu.supports(t) && t !== 'F32')).toEqual([]);
-  });
+/** The types the CPU quantizer writes (F32 aside, which is a copy): each file tests some of them. */
+export const COMPARED_TYPES = GGML_TYPE_NAMES.filter((t) => t !== 'F32' && cpuRowQuantizer.supports(t));
 
-  for (const type of GGML_TYPE_NAMES.filter((t) => t !== 'F32' && cpuRowQuantizer.supports(t))) {
+export function describeGpuVsCpu(types: readonly GgmlTypeName[]): void {
+  describe('GPU and CPU paths give identical files', () => {
+  for (const type of types) {
     it(`${type}`, async () => {
       expect(gpu.supports(type)).toBe(true);
       for (const withImatrix of REQUIRES_IMATRIX.has(type) ? [true] : [false, true]) {
@@ -85,4 +85,5 @@ describe('GPU and CPU paths give identical files', () => {
       }
     }, 900_000);
   }
-});
+  });
+}

@@ -1,7 +1,8 @@
 // The calibration data handed to the workers, and the key that names it for result caches:
 // the same files give the same key, a changed byte or name another.
 import { afterEach, describe, expect, it } from 'vitest';
-import { addCalibrationFiles, calibrationTexts, removeCalibrationFile, setCalibrationSettings } from './calibration-actions.ts';
+import { setCalibrationSettings } from './calibration-actions.ts';
+import { addCalibrationFiles, calibrationTexts, removeCalibrationFile } from './calibration-data.ts';
 
 afterEach(() => {
   removeCalibrationFile('a.txt');
