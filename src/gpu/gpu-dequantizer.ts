@@ -1,7 +1,6 @@
 // ggml's dequantize_row_* on WebGPU for every type the GPU quantizes, bit for bit (the shader
 // computes in softfloat: no flushed subnormals, no fused multiply-add). Worker-agnostic.
-import type { GgmlTypeName } from '../core/ggml-type.ts';
-import type { DeviceTurn } from './device-queue.ts';
+import type { GpuRowDequantizer } from './row-dequantizer.ts';
 import { createKernelRunner, type KernelRunnerOptions } from './kernel-runner.ts';
 import { dequantizeRowsOnGpu } from './gpu-row-jobs.ts';
 import { kernelPipeline } from './pipeline-cache.ts';
@@ -10,17 +9,9 @@ import { dequantPipeline, dequantShape } from './dequant-variants.ts';
 import { createGpuIqDequantizer } from './iq-gpu-dequantizer.ts';
 import { isGpuIqType } from './iq-variants.ts';
 
-const OWNER = 'GpuRowDequantizer';
+export type { GpuRowDequantizer };
 
-export interface GpuRowDequantizer {
-  supports(type: GgmlTypeName): boolean;
-  /**
-   * Decodes whole rows of `cols` elements of `type` (rows back to back) into float32. `turn`:
-   * the device queue's turn of a caller that already holds it (the forward pass), else omitted.
-   */
-  dequantizeRows(type: GgmlTypeName, bytes: Uint8Array, cols: number, turn?: DeviceTurn): Promise<Float32Array>;
-  dispose(): void;
-}
+const OWNER = 'GpuRowDequantizer';
 
 export type GpuRowDequantizerOptions = KernelRunnerOptions;
 

@@ -1,7 +1,7 @@
 // dequantize_row_* on WebGPU for the low-bit i-quants, bit for bit as the CPU reference
-// (core/quant/iq/iq-dequantize.ts); same interface as gpu-dequantizer.ts's GpuRowDequantizer.
+// (core/quant/iq/iq-dequantize.ts); same interface (row-dequantizer.ts) as gpu-dequantizer.ts.
 import { GGML_TYPES } from '../core/ggml-type.ts';
-import type { GpuRowDequantizer } from './gpu-dequantizer.ts';
+import type { GpuRowDequantizer } from './row-dequantizer.ts';
 import { createKernelRunner, type KernelRunnerOptions } from './kernel-runner.ts';
 import { dequantizeRowsOnGpu } from './gpu-row-jobs.ts';
 import { kernelPipeline, type KernelPipelineSpec } from './pipeline-cache.ts';
