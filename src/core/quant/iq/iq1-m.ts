@@ -4,11 +4,13 @@
 // 1/8)) in bits 0..11 and one nibble of the fp16 super-block scale d in bits 12..15.
 // ggml's quantize_row_iq1_m_impl; works with or without imatrix.
 import { f32ToF16Bits } from '../../float16.ts';
-import { nearestInt } from '../nearest-int.ts';
 import { FLT_MAX } from './iq-grid-assign.ts';
 import { latticeSearch, type LatticeSearch } from './iq-lattice-search.ts';
 import { sumSquares } from './iq-signs.ts';
-import { bestIq1Neighbour, packIq1Levels, sortedOrder, X_M, X_P } from './iq1-common.ts';
+import { sortedOrder, X_M, X_P } from './iq1-common.ts';
+import { largestMagnitude, refitIq1Scale, snapIq1Groups, splitLevels } from './iq1-subblock.ts';
+import { importanceWeights, squareWeights, subBlockScaleCode } from './iq-subblock.ts';
+import { quantizeWeightedBlockRows } from '../weighted-block-rows.ts';
 
 const fround = Math.fround;
 const QK = 256;
@@ -38,10 +40,8 @@ function groupValues(k: number, group: number): Float32Array {
 }
 
 function computeWeights(x: Float32Array, bo: number, qw: Float32Array | null, qo: number, sigma2: number): void {
-  for (let i = 0; i < BS; i++) {
-    const v = x[bo + i]!;
-    weight[i] = qw ? fround(qw[qo + i]! * fround(Math.sqrt(fround(sigma2 + fround(v * v))))) : fround(v * v);
-  }
+  if (qw) importanceWeights(x, bo, qw, qo, BS, sigma2, weight);
+  else squareWeights(x, bo, BS, weight);
 }
 
 /**
@@ -109,7 +109,7 @@ function splitSearch(x: Float32Array, bo: number, max: number): number {
     }
   }
   if (besti1 < 0 || besti2 < 0 || bestK < 0) return NaN;
-  for (let j = 0; j < BS; j++) L[order[j]!] = j < besti1 ? 0 : j < besti2 ? 1 : 2;
+  splitLevels(order, BS, besti1, besti2, L);
   return scale;
 }
 
@@ -134,11 +134,7 @@ function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array | null, qo:
   for (let ib = 0; ib < QK / BS; ib++) {
     const bo = xo + BS * ib;
     computeWeights(x, bo, qw, qo + BS * ib, sigma2);
-    let max = 0;
-    for (let i = 0; i < BS; i++) {
-      const a = Math.abs(x[bo + i]!);
-      max = max > a ? max : a;
-    }
+    const max = largestMagnitude(x, bo, BS);
     scales[ib] = 0;
     shifts[ib] = 0;
     if (max < GROUP_MAX_EPS) continue;
@@ -151,26 +147,9 @@ function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array | null, qo:
       scale = -scale;
       k3 = 3 - k3;
     }
-    let allOnGrid = true;
-    for (let g = 0; g < 2; g++) {
-      const u = packIq1Levels(L, 8 * g);
-      let gridIndex = s.map[u]!;
-      if (gridIndex < 0) {
-        allOnGrid = false;
-        gridIndex = bestIq1Neighbour(s, u, x, bo + 8 * g, weight, 8 * g, scale, groupValues(k3, g), L, 8 * g);
-      }
-      index[g] = gridIndex;
-    }
-    if (!allOnGrid) {
-      let qx = 0;
-      let q2 = 0;
-      for (let j = 0; j < BS; j++) {
-        const w = weight[j]!;
-        const q = groupValues(k3, j >> 3)[L[j]!]!;
-        qx = fround(qx + fround(fround(w * q) * x[bo + j]!));
-        q2 = fround(q2 + fround(fround(w * q) * q));
-      }
-      if (qx > 0 && q2 > 0) scale = fround(qx / q2);
+    const values = (g: number): Float32Array => groupValues(k3, g);
+    if (!snapIq1Groups(s, x, bo, weight, L, BS, scale, values, index)) {
+      scale = refitIq1Scale(x, bo, weight, L, BS, values, scale);
     }
     dst[o + 2 * ib] = index[0]! & 255;
     dst[o + 2 * ib + 1] = index[1]! & 255;
@@ -186,8 +165,7 @@ function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array | null, qo:
   let qx = 0;
   let q2 = 0;
   for (let ib = 0; ib < QK / BS; ib++) {
-    let l = nearestInt(fround(0.5 * fround(fround(id * scales[ib]!) - 1)));
-    l = l < 0 ? 0 : l > 7 ? 7 : l;
+    const l = subBlockScaleCode(id, scales[ib]!, 7);
     sc[ib >> 2] = sc[ib >> 2]! | (l << (3 * (ib % 4)));
     const qh = dst[qhO + ib]! | SHIFT_MASKS[shifts[ib]!]!;
     dst[qhO + ib] = qh;
@@ -218,9 +196,5 @@ function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array | null, qo:
 
 /** Quantizes rows of `cols` float32 (cols % 256 == 0) to IQ1_M, with importance weights if given. */
 export function quantizeIq1M(src: Float32Array, cols: number, imatrix: Float32Array | null, dst: Uint8Array): void {
-  const perRow = cols / QK;
-  const blocks = src.length / QK;
-  for (let b = 0; b < blocks; b++) {
-    quantizeBlock(src, b * QK, imatrix, (b % perRow) * QK, dst, b * BLOCK_BYTES);
-  }
+  quantizeWeightedBlockRows(src, cols, imatrix, dst, QK, BLOCK_BYTES, quantizeBlock);
 }

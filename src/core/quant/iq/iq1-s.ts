@@ -3,11 +3,13 @@
 // its 4 groups, a 3-bit scale s at bits 12..14 and the delta sign at bit 15; value
 // d*(2s+1)*(grid ± 1/8). ggml's quantize_row_iq1_s_impl; an imatrix is required.
 import { writeF16 } from '../block-bytes.ts';
-import { nearestInt } from '../nearest-int.ts';
 import { FLT_MAX } from './iq-grid-assign.ts';
 import { latticeSearch, type LatticeSearch } from './iq-lattice-search.ts';
 import { sumSquares } from './iq-signs.ts';
-import { bestIq1Neighbour, packIq1Levels, sortedOrder, X_M, X_P } from './iq1-common.ts';
+import { sortedOrder, X_M, X_P } from './iq1-common.ts';
+import { largestMagnitude, refitIq1Scale, snapIq1Groups, splitLevels } from './iq1-subblock.ts';
+import { importanceWeights, subBlockScaleCode } from './iq-subblock.ts';
+import { quantizeWeightedBlockRows } from '../weighted-block-rows.ts';
 import { requireQuantizerImatrix } from './quantizer-imatrix.ts';
 
 const fround = Math.fround;
@@ -78,7 +80,7 @@ function splitSearch(x: Float32Array, xo: number, max: number): number {
     }
   }
   if (besti1 < 0 || besti2 < 0 || bestShift === 0) return NaN;
-  for (let j = 0; j < BS; j++) L[order[j]!] = j < besti1 ? 0 : j < besti2 ? 1 : 2;
+  splitLevels(order, BS, besti1, besti2, L);
   return scale;
 }
 
@@ -91,13 +93,8 @@ function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array, qo: number
   const sigma2 = fround(fround(2 * sumSquares(x, xo, QK)) / QK);
   for (let ib = 0; ib < QK / BS; ib++) {
     const bo = xo + BS * ib;
-    let max = Math.abs(x[bo]!);
-    for (let i = 0; i < BS; i++) {
-      const v = x[bo + i]!;
-      weight[i] = fround(qw[qo + BS * ib + i]! * fround(Math.sqrt(fround(sigma2 + fround(v * v)))));
-      const a = Math.abs(v);
-      max = max > a ? max : a;
-    }
+    importanceWeights(x, bo, qw, qo + BS * ib, BS, sigma2, weight);
+    const max = largestMagnitude(x, bo, BS);
     scales[ib] = 0;
     shifts[ib] = 1;
     if (max < GROUP_MAX_EPS) continue;
@@ -111,26 +108,9 @@ function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array, qo: number
       shift = -shift;
     }
     const xx = shift === 1 ? X_P : X_M;
-    let allOnGrid = true;
-    for (let k = 0; k < BS / 8; k++) {
-      const u = packIq1Levels(L, 8 * k);
-      let gridIndex = s.map[u]!;
-      if (gridIndex < 0) {
-        allOnGrid = false;
-        gridIndex = bestIq1Neighbour(s, u, x, bo + 8 * k, weight, 8 * k, scale, xx, L, 8 * k);
-      }
-      index[k] = gridIndex;
-    }
-    if (!allOnGrid) {
-      let sumqx = 0;
-      let sumq2 = 0;
-      for (let j = 0; j < BS; j++) {
-        const w = weight[j]!;
-        const q = xx[L[j]!]!;
-        sumqx = fround(sumqx + fround(fround(w * q) * x[bo + j]!));
-        sumq2 = fround(sumq2 + fround(fround(w * q) * q));
-      }
-      if (sumqx > 0 && sumq2 > 0) scale = fround(sumqx / sumq2);
+    const values = (): Float32Array => xx;
+    if (!snapIq1Groups(s, x, bo, weight, L, BS, scale, values, index)) {
+      scale = refitIq1Scale(x, bo, weight, L, BS, values, scale);
     }
     let h = 0;
     for (let k = 0; k < BS / 8; k++) {
@@ -147,8 +127,7 @@ function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array, qo: number
     writeF16(dst, o, fround(d * D_FUDGE));
     const id = fround(1 / d);
     for (let ib = 0; ib < QK / BS; ib++) {
-      let l = nearestInt(fround(0.5 * fround(fround(id * scales[ib]!) - 1)));
-      l = l < 0 ? 0 : l > 7 ? 7 : l;
+      let l = subBlockScaleCode(id, scales[ib]!, 7);
       if (shifts[ib] === -1) l |= 8;
       qh[ib] = qh[ib]! | (l << 12);
     }
@@ -161,10 +140,5 @@ function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array, qo: number
 
 /** Quantizes rows of `cols` float32 (cols % 256 == 0) to IQ1_S; the imatrix is required. */
 export function quantizeIq1S(src: Float32Array, cols: number, imatrix: Float32Array | null, dst: Uint8Array): void {
-  const qw = requireQuantizerImatrix('IQ1_S', imatrix);
-  const perRow = cols / QK;
-  const blocks = src.length / QK;
-  for (let b = 0; b < blocks; b++) {
-    quantizeBlock(src, b * QK, qw, (b % perRow) * QK, dst, b * BLOCK_BYTES);
-  }
+  quantizeWeightedBlockRows(src, cols, requireQuantizerImatrix('IQ1_S', imatrix), dst, QK, BLOCK_BYTES, quantizeBlock);
 }

@@ -2,11 +2,12 @@
 // (1024-point grid), then 32 full sign bytes; qh[8] = the index high bits, 2 per group; scales[8],
 // 4 bits per 16 values: d*(0.5+s)/4. ggml's quantize_row_iq2_s_impl; works with or without imatrix.
 import { writeF16 } from '../block-bytes.ts';
-import { nearestInt } from '../nearest-int.ts';
 import { gridIndexOf } from './iq-grid-assign.ts';
 import { latticeSearch } from './iq-lattice-search.ts';
 import { searchSubBlockScale, scaleSearchScratch, type ScaleSearchConfig } from './iq-scale-search.ts';
-import { maxOf, splitSigns, sumSquares } from './iq-signs.ts';
+import { sumSquares } from './iq-signs.ts';
+import { importanceWeights, positiveScale, prepareSubBlock, subBlockScaleCode } from './iq-subblock.ts';
+import { quantizeWeightedBlockRows } from '../weighted-block-rows.ts';
 
 const fround = Math.fround;
 const QK = 256;
@@ -29,6 +30,14 @@ function config(): ScaleSearchConfig {
   return cfg;
 }
 
+/** IQ2_S's weights without an imatrix: sigma2/4 + x² (the IQ3_* use x² alone). */
+function unweighted(x: Float32Array, bo: number, sigma2: number): void {
+  for (let i = 0; i < 16; i++) {
+    const v = x[bo + i]!;
+    weight[i] = fround(fround(QUARTER * sigma2) + fround(v * v));
+  }
+}
+
 function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array | null, qo: number, dst: Uint8Array, o: number): void {
   const c = config();
   dst.fill(0, o, o + BLOCK_BYTES);
@@ -38,24 +47,14 @@ function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array | null, qo:
   const qhO = o + 66;
   for (let ib = 0; ib < 16; ib++) {
     const bo = xo + 16 * ib;
-    for (let i = 0; i < 16; i++) {
-      const v = x[bo + i]!;
-      weight[i] = qw
-        ? fround(qw[qo + 16 * ib + i]! * fround(Math.sqrt(fround(sigma2 + fround(v * v)))))
-        : fround(fround(QUARTER * sigma2) + fround(v * v));
-    }
-    for (let i = 0; i < 16; i++) waux[i] = Math.sqrt(weight[i]!);
-    splitSigns(x, bo, weight, 16, false, xval, signs);
-    const max = maxOf(xval, 16);
+    if (qw) importanceWeights(x, bo, qw, qo + 16 * ib, 16, sigma2, weight);
+    else unweighted(x, bo, sigma2);
+    const max = prepareSubBlock(x, bo, weight, 16, false, waux, xval, signs);
     if (max < GROUP_MAX_EPS) {
       scales[ib] = 0;
       continue;
     }
-    let scale = searchSubBlockScale(c, xval, weight, waux, max, fround(max / 5), true, sc);
-    if (scale < 0) {
-      scale = -scale;
-      for (let k = 0; k < 2; k++) signs[k] = ~signs[k]! & 0xff;
-    }
+    const scale = positiveScale(searchSubBlockScale(c, xval, weight, waux, max, fround(max / 5), true, sc), signs, 16, false);
     for (let k = 0; k < 2; k++) {
       const gridIndex = gridIndexOf(c.search, sc.L, 8 * k);
       const i8 = 2 * ib + k;
@@ -71,17 +70,12 @@ function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array | null, qo:
   writeF16(dst, o, fround(d * D_FUDGE));
   const id = fround(1 / d);
   for (let ib = 0; ib < 16; ib++) {
-    let l = nearestInt(fround(0.5 * fround(fround(id * scales[ib]!) - 1)));
-    l = l < 0 ? 0 : l > 15 ? 15 : l;
+    const l = subBlockScaleCode(id, scales[ib]!, 15);
     dst[o + 74 + (ib >> 1)]! |= ib % 2 === 0 ? l : l << 4;
   }
 }
 
 /** Quantizes rows of `cols` float32 (cols % 256 == 0) to IQ2_S, with importance weights if given. */
 export function quantizeIq2S(src: Float32Array, cols: number, imatrix: Float32Array | null, dst: Uint8Array): void {
-  const perRow = cols / QK;
-  const blocks = src.length / QK;
-  for (let b = 0; b < blocks; b++) {
-    quantizeBlock(src, b * QK, imatrix, (b % perRow) * QK, dst, b * BLOCK_BYTES);
-  }
+  quantizeWeightedBlockRows(src, cols, imatrix, dst, QK, BLOCK_BYTES, quantizeBlock);
 }

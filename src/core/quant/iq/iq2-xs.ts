@@ -2,11 +2,12 @@
 // grid) plus 7 sign bits; then 8 bytes of 4-bit scales, one per 16 values: d*(0.5+s)/4.
 // ggml's quantize_row_iq2_xs_impl; an imatrix is required.
 import { writeF16 } from '../block-bytes.ts';
-import { nearestInt } from '../nearest-int.ts';
 import { gridIndexOf } from './iq-grid-assign.ts';
 import { latticeSearch } from './iq-lattice-search.ts';
 import { searchSubBlockScale, scaleSearchScratch, type ScaleSearchConfig } from './iq-scale-search.ts';
-import { maxOf, splitSigns, sumSquares } from './iq-signs.ts';
+import { sumSquares } from './iq-signs.ts';
+import { importanceWeights, positiveScale, prepareSubBlock, subBlockScaleCode } from './iq-subblock.ts';
+import { quantizeWeightedBlockRows } from '../weighted-block-rows.ts';
 import { requireQuantizerImatrix } from './quantizer-imatrix.ts';
 
 const fround = Math.fround;
@@ -35,22 +36,13 @@ function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array, qo: number
   const sigma2 = fround(sumSquares(x, xo, QK) / QK);
   for (let ib = 0; ib < 16; ib++) {
     const bo = xo + 16 * ib;
-    for (let i = 0; i < 16; i++) {
-      const v = x[bo + i]!;
-      weight[i] = fround(qw[qo + 16 * ib + i]! * fround(Math.sqrt(fround(sigma2 + fround(v * v)))));
-    }
-    for (let i = 0; i < 16; i++) waux[i] = Math.sqrt(weight[i]!);
-    splitSigns(x, bo, weight, 16, true, xval, signs);
-    const max = maxOf(xval, 16);
+    importanceWeights(x, bo, qw, qo + 16 * ib, 16, sigma2, weight);
+    const max = prepareSubBlock(x, bo, weight, 16, true, waux, xval, signs);
     if (max < GROUP_MAX_EPS) {
       scales[ib] = 0;
       continue;
     }
-    let scale = searchSubBlockScale(c, xval, weight, waux, max, fround(max / 5), true, sc);
-    if (scale < 0) {
-      scale = -scale;
-      for (let k = 0; k < 2; k++) signs[k] = ~signs[k]! & 127;
-    }
+    const scale = positiveScale(searchSubBlockScale(c, xval, weight, waux, max, fround(max / 5), true, sc), signs, 16, true);
     for (let k = 0; k < 2; k++) codes[2 * ib + k] = gridIndexOf(c.search, sc.L, 8 * k) | (signs[k]! << 9);
     scales[ib] = scale;
     maxScale = maxScale > scale ? maxScale : scale;
@@ -61,8 +53,7 @@ function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array, qo: number
   writeF16(dst, o, d);
   const id = fround(1 / d);
   for (let ib = 0; ib < 16; ib++) {
-    let l = nearestInt(fround(0.5 * fround(fround(id * scales[ib]!) - 1)));
-    l = l < 0 ? 0 : l > 15 ? 15 : l;
+    const l = subBlockScaleCode(id, scales[ib]!, 15);
     dst[o + 66 + (ib >> 1)]! |= ib % 2 === 0 ? l : l << 4;
   }
   for (let w = 0; w < 32; w++) {
@@ -73,10 +64,5 @@ function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array, qo: number
 
 /** Quantizes rows of `cols` float32 (cols % 256 == 0) to IQ2_XS; the imatrix is required. */
 export function quantizeIq2Xs(src: Float32Array, cols: number, imatrix: Float32Array | null, dst: Uint8Array): void {
-  const qw = requireQuantizerImatrix('IQ2_XS', imatrix);
-  const perRow = cols / QK;
-  const blocks = src.length / QK;
-  for (let b = 0; b < blocks; b++) {
-    quantizeBlock(src, b * QK, qw, (b % perRow) * QK, dst, b * BLOCK_BYTES);
-  }
+  quantizeWeightedBlockRows(src, cols, requireQuantizerImatrix('IQ2_XS', imatrix), dst, QK, BLOCK_BYTES, quantizeBlock);
 }

@@ -2,12 +2,13 @@
 // grid indices (256-point E8 grid), then four 7-bit sign patterns and a 4-bit scale s, value
 // d*(0.5+s)/4 * grid * sign. ggml's quantize_row_iq2_xxs_impl; an imatrix is required.
 import { writeF16, writeU32 } from '../block-bytes.ts';
-import { nearestInt } from '../nearest-int.ts';
 import { gridIndexOf } from './iq-grid-assign.ts';
 import { latticeSearch } from './iq-lattice-search.ts';
 import { searchSubBlockScale, scaleSearchScratch, type ScaleSearchConfig } from './iq-scale-search.ts';
-import { maxOf, splitSigns, sumSquares } from './iq-signs.ts';
+import { sumSquares } from './iq-signs.ts';
+import { importanceWeights, positiveScale, prepareSubBlock, subBlockScaleCode } from './iq-subblock.ts';
 import { makeQpQuants } from '../make-qp-quants.ts';
+import { quantizeWeightedBlockRows } from '../weighted-block-rows.ts';
 import { requireQuantizerImatrix } from './quantizer-imatrix.ts';
 
 const fround = Math.fround;
@@ -37,13 +38,8 @@ function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array, qo: number
   const sigma2 = fround(sumSquares(x, xo, QK) / QK);
   for (let ib = 0; ib < 8; ib++) {
     const bo = xo + 32 * ib;
-    for (let i = 0; i < 32; i++) {
-      const v = x[bo + i]!;
-      weight[i] = fround(qw[qo + 32 * ib + i]! * fround(Math.sqrt(fround(sigma2 + fround(v * v)))));
-    }
-    for (let i = 0; i < 32; i++) waux[i] = Math.sqrt(weight[i]!);
-    splitSigns(x, bo, weight, 32, true, xval, signs);
-    if (maxOf(xval, 32) < GROUP_MAX_EPS) {
+    importanceWeights(x, bo, qw, qo + 32 * ib, 32, sigma2, weight);
+    if (prepareSubBlock(x, bo, weight, 32, true, waux, xval, signs) < GROUP_MAX_EPS) {
       scales[ib] = 0;
       continue;
     }
@@ -53,11 +49,7 @@ function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array, qo: number
       scales[ib] = 0;
       continue;
     }
-    let scale = searchSubBlockScale(c, xval, weight, waux, effMax, qpScale, true, sc);
-    if (scale < 0) {
-      scale = -scale;
-      for (let k = 0; k < 4; k++) signs[k] = ~signs[k]! & 127;
-    }
+    const scale = positiveScale(searchSubBlockScale(c, xval, weight, waux, effMax, qpScale, true, sc), signs, 32, true);
     let indexWord = 0;
     let signWord = 0;
     for (let k = 0; k < 4; k++) {
@@ -75,19 +67,12 @@ function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array, qo: number
   writeF16(dst, o, d);
   const id = fround(1 / d);
   for (let ib = 0; ib < 8; ib++) {
-    let l = nearestInt(fround(0.5 * fround(fround(id * scales[ib]!) - 1)));
-    l = l < 0 ? 0 : l > 15 ? 15 : l;
-    words[2 * ib + 1] = (words[2 * ib + 1]! | (l << 28)) >>> 0;
+    words[2 * ib + 1] = (words[2 * ib + 1]! | (subBlockScaleCode(id, scales[ib]!, 15) << 28)) >>> 0;
   }
   for (let w = 0; w < 16; w++) writeU32(dst, o + 2 + 4 * w, words[w]!);
 }
 
 /** Quantizes rows of `cols` float32 (cols % 256 == 0) to IQ2_XXS; the imatrix is required. */
 export function quantizeIq2Xxs(src: Float32Array, cols: number, imatrix: Float32Array | null, dst: Uint8Array): void {
-  const qw = requireQuantizerImatrix('IQ2_XXS', imatrix);
-  const perRow = cols / QK;
-  const blocks = src.length / QK;
-  for (let b = 0; b < blocks; b++) {
-    quantizeBlock(src, b * QK, qw, (b % perRow) * QK, dst, b * BLOCK_BYTES);
-  }
+  quantizeWeightedBlockRows(src, cols, requireQuantizerImatrix('IQ2_XXS', imatrix), dst, QK, BLOCK_BYTES, quantizeBlock);
 }

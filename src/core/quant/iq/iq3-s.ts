@@ -5,11 +5,12 @@
 // ggml quirk kept on purpose: a 32-value sub-block that is exactly zero writes nothing and does not
 // advance the qs/signs cursors, so the next sub-blocks' bytes land earlier (qh bits do not shift).
 import { writeF16 } from '../block-bytes.ts';
-import { nearestInt } from '../nearest-int.ts';
 import { gridIndexOf } from './iq-grid-assign.ts';
 import { latticeSearch } from './iq-lattice-search.ts';
 import { searchSubBlockScale, scaleSearchScratch, type ScaleSearchConfig } from './iq-scale-search.ts';
-import { maxOf, splitSigns, sumSquares } from './iq-signs.ts';
+import { sumSquares } from './iq-signs.ts';
+import { importanceWeights, positiveScale, prepareSubBlock, squareWeights, subBlockScaleCode } from './iq-subblock.ts';
+import { quantizeWeightedBlockRows } from '../weighted-block-rows.ts';
 
 const fround = Math.fround;
 const QK = 256;
@@ -40,24 +41,14 @@ function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array | null, qo:
   let signsO = o + 74;
   for (let ib = 0; ib < 8; ib++) {
     const bo = xo + 32 * ib;
-    for (let i = 0; i < 32; i++) {
-      const v = x[bo + i]!;
-      weight[i] = qw
-        ? fround(qw[qo + 32 * ib + i]! * fround(Math.sqrt(fround(sigma2 + fround(v * v)))))
-        : fround(v * v);
-    }
-    for (let i = 0; i < 32; i++) waux[i] = Math.sqrt(weight[i]!);
-    splitSigns(x, bo, weight, 32, false, xval, signs);
-    const max = maxOf(xval, 32);
+    if (qw) importanceWeights(x, bo, qw, qo + 32 * ib, 32, sigma2, weight);
+    else squareWeights(x, bo, 32, weight);
+    const max = prepareSubBlock(x, bo, weight, 32, false, waux, xval, signs);
     if (max === 0) {
       scales[ib] = 0;
       continue;
     }
-    let scale = searchSubBlockScale(c, xval, weight, waux, max, fround(max / 15), false, sc);
-    if (scale < 0) {
-      scale = -scale;
-      for (let k = 0; k < 4; k++) signs[k] = ~signs[k]! & 0xff;
-    }
+    const scale = positiveScale(searchSubBlockScale(c, xval, weight, waux, max, fround(max / 15), false, sc), signs, 32, false);
     for (let k = 0; k < 8; k++) {
       const gridIndex = gridIndexOf(c.search, sc.L, 4 * k);
       dst[qsO + k] = gridIndex & 255;
@@ -75,19 +66,11 @@ function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array | null, qo:
   writeF16(dst, o, fround(d * D_FUDGE));
   const id = fround(1 / d);
   for (let ib = 0; ib < 8; ib += 2) {
-    let l1 = nearestInt(fround(0.5 * fround(fround(id * scales[ib]!) - 1)));
-    l1 = l1 < 0 ? 0 : l1 > 15 ? 15 : l1;
-    let l2 = nearestInt(fround(0.5 * fround(fround(id * scales[ib + 1]!) - 1)));
-    l2 = l2 < 0 ? 0 : l2 > 15 ? 15 : l2;
-    dst[o + 106 + (ib >> 1)] = l1 | (l2 << 4);
+    dst[o + 106 + (ib >> 1)] = subBlockScaleCode(id, scales[ib]!, 15) | (subBlockScaleCode(id, scales[ib + 1]!, 15) << 4);
   }
 }
 
 /** Quantizes rows of `cols` float32 (cols % 256 == 0) to IQ3_S, with importance weights if given. */
 export function quantizeIq3S(src: Float32Array, cols: number, imatrix: Float32Array | null, dst: Uint8Array): void {
-  const perRow = cols / QK;
-  const blocks = src.length / QK;
-  for (let b = 0; b < blocks; b++) {
-    quantizeBlock(src, b * QK, imatrix, (b % perRow) * QK, dst, b * BLOCK_BYTES);
-  }
+  quantizeWeightedBlockRows(src, cols, imatrix, dst, QK, BLOCK_BYTES, quantizeBlock);
 }

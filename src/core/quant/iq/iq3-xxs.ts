@@ -2,11 +2,12 @@
 // (256-point D4 grid); then per 32 values a uint32: four 7-bit sign patterns and a 4-bit scale s,
 // value d*(0.5+s)/2 * grid * sign. ggml's quantize_row_iq3_xxs_impl (grid size 256).
 import { writeF16, writeU32 } from '../block-bytes.ts';
-import { nearestInt } from '../nearest-int.ts';
 import { gridIndexOf } from './iq-grid-assign.ts';
 import { latticeSearch } from './iq-lattice-search.ts';
 import { searchSubBlockScale, scaleSearchScratch, type ScaleSearchConfig } from './iq-scale-search.ts';
-import { maxOf, splitSigns, sumSquares } from './iq-signs.ts';
+import { sumSquares } from './iq-signs.ts';
+import { importanceWeights, positiveScale, prepareSubBlock, squareWeights, subBlockScaleCode } from './iq-subblock.ts';
+import { quantizeWeightedBlockRows } from '../weighted-block-rows.ts';
 
 const fround = Math.fround;
 const QK = 256;
@@ -37,24 +38,14 @@ function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array | null, qo:
   const sigma2 = fround(fround(2 * sumSquares(x, xo, QK)) / QK);
   for (let ib = 0; ib < 8; ib++) {
     const bo = xo + 32 * ib;
-    for (let i = 0; i < 32; i++) {
-      const v = x[bo + i]!;
-      weight[i] = qw
-        ? fround(qw[qo + 32 * ib + i]! * fround(Math.sqrt(fround(sigma2 + fround(v * v)))))
-        : fround(v * v);
-    }
-    for (let i = 0; i < 32; i++) waux[i] = Math.sqrt(weight[i]!);
-    splitSigns(x, bo, weight, 32, true, xval, signs);
-    const max = maxOf(xval, 32);
+    if (qw) importanceWeights(x, bo, qw, qo + 32 * ib, 32, sigma2, weight);
+    else squareWeights(x, bo, 32, weight);
+    const max = prepareSubBlock(x, bo, weight, 32, true, waux, xval, signs);
     if (max < GROUP_MAX_EPS) {
       scales[ib] = 0;
       continue;
     }
-    let scale = searchSubBlockScale(c, xval, weight, waux, max, fround(max / 15), true, sc);
-    if (scale < 0) {
-      scale = -scale;
-      for (let k = 0; k < 4; k++) signs[k] = ~signs[k]! & 127;
-    }
+    const scale = positiveScale(searchSubBlockScale(c, xval, weight, waux, max, fround(max / 15), true, sc), signs, 32, true);
     for (let k = 0; k < 8; k++) dst[o + 2 + 8 * ib + k] = gridIndexOf(c.search, sc.L, 4 * k);
     signWords[ib] = signs[0]! | (signs[1]! << 7) | (signs[2]! << 14) | (signs[3]! << 21);
     scales[ib] = scale;
@@ -68,17 +59,11 @@ function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array | null, qo:
   writeF16(dst, o, fround(d * D_FUDGE));
   const id = fround(1 / d);
   for (let ib = 0; ib < 8; ib++) {
-    let l = nearestInt(fround(0.5 * fround(fround(id * scales[ib]!) - 1)));
-    l = l < 0 ? 0 : l > 15 ? 15 : l;
-    writeU32(dst, o + 66 + 4 * ib, (signWords[ib]! | (l << 28)) >>> 0);
+    writeU32(dst, o + 66 + 4 * ib, (signWords[ib]! | (subBlockScaleCode(id, scales[ib]!, 15) << 28)) >>> 0);
   }
 }
 
 /** Quantizes rows of `cols` float32 (cols % 256 == 0) to IQ3_XXS, with importance weights if given. */
 export function quantizeIq3Xxs(src: Float32Array, cols: number, imatrix: Float32Array | null, dst: Uint8Array): void {
-  const perRow = cols / QK;
-  const blocks = src.length / QK;
-  for (let b = 0; b < blocks; b++) {
-    quantizeBlock(src, b * QK, imatrix, (b % perRow) * QK, dst, b * BLOCK_BYTES);
-  }
+  quantizeWeightedBlockRows(src, cols, imatrix, dst, QK, BLOCK_BYTES, quantizeBlock);
 }
