@@ -8,6 +8,7 @@ import { makeQkx3Quants } from '../make-quants.ts';
 import { nearestInt, nearestIntWide } from '../nearest-int.ts';
 import { fillImatrixWeights, sumSquares } from './group-weights.ts';
 import { makeQpQuants } from '../make-qp-quants.ts';
+import { quantizeWeightedBlockRows } from '../weighted-block-rows.ts';
 
 const fround = Math.fround;
 const QK_K = 256;
@@ -105,9 +106,5 @@ export function quantizeQ2_KRef(src: Float32Array, dst: Uint8Array): void {
 
 /** quantize_row_q2_K_impl row by row, `qw` holding one importance weight per column. */
 export function quantizeQ2_KWeighted(src: Float32Array, cols: number, qw: Float32Array, dst: Uint8Array): void {
-  const nb = src.length / QK_K;
-  const perRow = cols / QK_K;
-  for (let b = 0; b < nb; b++) {
-    quantizeBlockWeighted(src, b * QK_K, qw, (b % perRow) * QK_K, dst, b * BLOCK_BYTES);
-  }
+  quantizeWeightedBlockRows(src, cols, qw, dst, QK_K, BLOCK_BYTES, quantizeBlockWeighted);
 }

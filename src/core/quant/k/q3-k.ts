@@ -9,6 +9,7 @@ import { nearestInt, nearestIntWide } from '../nearest-int.ts';
 import { fillImatrixWeights, sumSquares } from './group-weights.ts';
 import { makeQ3Quants } from './make-q3-quants.ts';
 import { packTwoBitLevels } from './q2-k.ts';
+import { quantizeWeightedBlockRows } from '../weighted-block-rows.ts';
 
 const fround = Math.fround;
 const QK_K = 256;
@@ -98,9 +99,5 @@ export function quantizeQ3_KRef(src: Float32Array, dst: Uint8Array): void {
 
 /** quantize_row_q3_K_impl row by row, `qw` holding one importance weight per column. */
 export function quantizeQ3_KWeighted(src: Float32Array, cols: number, qw: Float32Array, dst: Uint8Array): void {
-  const nb = src.length / QK_K;
-  const perRow = cols / QK_K;
-  for (let b = 0; b < nb; b++) {
-    quantizeBlockWeighted(src, b * QK_K, qw, (b % perRow) * QK_K, dst, b * BLOCK_BYTES);
-  }
+  quantizeWeightedBlockRows(src, cols, qw, dst, QK_K, BLOCK_BYTES, quantizeBlockWeighted);
 }

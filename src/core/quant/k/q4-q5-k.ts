@@ -8,6 +8,7 @@ import { makeQkx3Quants } from '../make-quants.ts';
 import { nearestInt, nearestIntWide } from '../nearest-int.ts';
 import { fillImatrixWeights, sumSquares } from './group-weights.ts';
 import { makeQpQuants } from '../make-qp-quants.ts';
+import { quantizeWeightedBlockRows } from '../weighted-block-rows.ts';
 
 const fround = Math.fround;
 const QK_K = 256;
@@ -143,9 +144,7 @@ function quantizeRef(v: KVariant, src: Float32Array, dst: Uint8Array): void {
 }
 
 function quantizeWeighted(v: KVariant, src: Float32Array, cols: number, qw: Float32Array, dst: Uint8Array): void {
-  const nb = src.length / QK_K;
-  const perRow = cols / QK_K;
-  for (let b = 0; b < nb; b++) quantizeBlockWeighted(v, src, b * QK_K, qw, (b % perRow) * QK_K, dst, b * v.blockBytes);
+  quantizeWeightedBlockRows(src, cols, qw, dst, QK_K, v.blockBytes, (x, xo, w, wo, out, o) => quantizeBlockWeighted(v, x, xo, w, wo, out, o));
 }
 
 export const quantizeQ4_KRef = (src: Float32Array, dst: Uint8Array): void => quantizeRef(Q4_K, src, dst);

@@ -5,6 +5,7 @@ import { roundThroughF16 } from '../../float16.ts';
 import { writeF16 } from '../block-bytes.ts';
 import { makeQxQuants } from '../make-quants.ts';
 import { nearestInt, nearestIntWide } from '../nearest-int.ts';
+import { quantizeWeightedBlockRows } from '../weighted-block-rows.ts';
 
 const fround = Math.fround;
 const QK_K = 256;
@@ -61,7 +62,5 @@ function quantizeBlock(src: Float32Array, p: number, qw: Float32Array | null, qO
 
 /** quantize_row_q6_K_ref (qw null) or quantize_row_q6_K_impl row by row (qw one weight per column). */
 export function quantizeQ6_K(src: Float32Array, cols: number, qw: Float32Array | null, dst: Uint8Array): void {
-  const nb = src.length / QK_K;
-  const perRow = cols / QK_K;
-  for (let b = 0; b < nb; b++) quantizeBlock(src, b * QK_K, qw, (b % perRow) * QK_K, dst, b * BLOCK_BYTES);
+  quantizeWeightedBlockRows(src, cols, qw, dst, QK_K, BLOCK_BYTES, quantizeBlock);
 }
