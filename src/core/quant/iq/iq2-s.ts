@@ -4,9 +4,9 @@
 import { writeF16 } from '../block-bytes.ts';
 import { gridIndexOf } from './iq-grid-assign.ts';
 import { latticeSearch } from './iq-lattice-search.ts';
-import { searchSubBlockScale, scaleSearchScratch, type ScaleSearchConfig } from './iq-scale-search.ts';
+import type { ScaleSearchConfig } from './iq-scale-search.ts';
 import { sumSquares } from './iq-signs.ts';
-import { importanceWeights, positiveScale, prepareSubBlock, subBlockScaleCode } from './iq-subblock.ts';
+import { importanceWeights, prepareSubBlock, searchPositiveScale, subBlockScaleCode, subBlockScratch } from './iq-subblock.ts';
 import { quantizeWeightedBlockRows } from '../weighted-block-rows.ts';
 
 const fround = Math.fround;
@@ -18,11 +18,7 @@ const QUARTER = 0.25;
 const D_FUDGE = fround(0.9875);
 
 let cfg: ScaleSearchConfig | undefined;
-const sc = scaleSearchScratch(16);
-const weight = new Float32Array(16);
-const waux = new Float32Array(16);
-const xval = new Float32Array(16);
-const signs = new Uint8Array(2);
+const sub = subBlockScratch(16, { evenParity: false });
 const scales = new Float32Array(16);
 
 function config(): ScaleSearchConfig {
@@ -34,7 +30,7 @@ function config(): ScaleSearchConfig {
 function unweighted(x: Float32Array, bo: number, sigma2: number): void {
   for (let i = 0; i < 16; i++) {
     const v = x[bo + i]!;
-    weight[i] = fround(fround(QUARTER * sigma2) + fround(v * v));
+    sub.weight[i] = fround(fround(QUARTER * sigma2) + fround(v * v));
   }
 }
 
@@ -47,20 +43,20 @@ function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array | null, qo:
   const qhO = o + 66;
   for (let ib = 0; ib < 16; ib++) {
     const bo = xo + 16 * ib;
-    if (qw) importanceWeights(x, bo, qw, qo + 16 * ib, 16, sigma2, weight);
+    if (qw) importanceWeights(x, bo, qw, qo + 16 * ib, 16, sigma2, sub.weight);
     else unweighted(x, bo, sigma2);
-    const max = prepareSubBlock(x, bo, weight, 16, false, waux, xval, signs);
+    const max = prepareSubBlock(x, bo, sub);
     if (max < GROUP_MAX_EPS) {
       scales[ib] = 0;
       continue;
     }
-    const scale = positiveScale(searchSubBlockScale(c, xval, weight, waux, max, fround(max / 5), true, sc), signs, 16, false);
+    const scale = searchPositiveScale(c, sub, max, fround(max / 5), true);
     for (let k = 0; k < 2; k++) {
-      const gridIndex = gridIndexOf(c.search, sc.L, 8 * k);
+      const gridIndex = gridIndexOf(c.search, sub.search.L, 8 * k);
       const i8 = 2 * ib + k;
       dst[qsO + i8] = gridIndex & 255;
       dst[qhO + (i8 >> 2)]! |= (gridIndex >> 8) << (2 * (i8 % 4));
-      dst[qsO + 32 + i8] = signs[k]!;
+      dst[qsO + 32 + i8] = sub.signs[k]!;
     }
     scales[ib] = scale;
     maxScale = maxScale > scale ? maxScale : scale;

@@ -4,9 +4,9 @@
 import { writeF16 } from '../block-bytes.ts';
 import { gridIndexOf } from './iq-grid-assign.ts';
 import { latticeSearch } from './iq-lattice-search.ts';
-import { searchSubBlockScale, scaleSearchScratch, type ScaleSearchConfig } from './iq-scale-search.ts';
+import type { ScaleSearchConfig } from './iq-scale-search.ts';
 import { sumSquares } from './iq-signs.ts';
-import { importanceWeights, positiveScale, prepareSubBlock, subBlockScaleCode } from './iq-subblock.ts';
+import { importanceWeights, prepareSubBlock, searchPositiveScale, subBlockScaleCode, subBlockScratch } from './iq-subblock.ts';
 import { quantizeWeightedBlockRows } from '../weighted-block-rows.ts';
 import { requireQuantizerImatrix } from './quantizer-imatrix.ts';
 
@@ -16,11 +16,7 @@ const BLOCK_BYTES = 74;
 const GROUP_MAX_EPS = fround(1e-15);
 
 let cfg: ScaleSearchConfig | undefined;
-const sc = scaleSearchScratch(16);
-const weight = new Float32Array(16);
-const waux = new Float32Array(16);
-const xval = new Float32Array(16);
-const signs = new Uint8Array(2);
+const sub = subBlockScratch(16, { evenParity: true });
 const scales = new Float32Array(16);
 const codes = new Uint16Array(32);
 
@@ -36,14 +32,14 @@ function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array, qo: number
   const sigma2 = fround(sumSquares(x, xo, QK) / QK);
   for (let ib = 0; ib < 16; ib++) {
     const bo = xo + 16 * ib;
-    importanceWeights(x, bo, qw, qo + 16 * ib, 16, sigma2, weight);
-    const max = prepareSubBlock(x, bo, weight, 16, true, waux, xval, signs);
+    importanceWeights(x, bo, qw, qo + 16 * ib, 16, sigma2, sub.weight);
+    const max = prepareSubBlock(x, bo, sub);
     if (max < GROUP_MAX_EPS) {
       scales[ib] = 0;
       continue;
     }
-    const scale = positiveScale(searchSubBlockScale(c, xval, weight, waux, max, fround(max / 5), true, sc), signs, 16, true);
-    for (let k = 0; k < 2; k++) codes[2 * ib + k] = gridIndexOf(c.search, sc.L, 8 * k) | (signs[k]! << 9);
+    const scale = searchPositiveScale(c, sub, max, fround(max / 5), true);
+    for (let k = 0; k < 2; k++) codes[2 * ib + k] = gridIndexOf(c.search, sub.search.L, 8 * k) | (sub.signs[k]! << 9);
     scales[ib] = scale;
     maxScale = maxScale > scale ? maxScale : scale;
   }

@@ -4,9 +4,9 @@
 import { writeF16, writeU32 } from '../block-bytes.ts';
 import { gridIndexOf } from './iq-grid-assign.ts';
 import { latticeSearch } from './iq-lattice-search.ts';
-import { searchSubBlockScale, scaleSearchScratch, type ScaleSearchConfig } from './iq-scale-search.ts';
+import type { ScaleSearchConfig } from './iq-scale-search.ts';
 import { sumSquares } from './iq-signs.ts';
-import { importanceWeights, positiveScale, prepareSubBlock, subBlockScaleCode } from './iq-subblock.ts';
+import { importanceWeights, prepareSubBlock, searchPositiveScale, subBlockScaleCode, subBlockScratch } from './iq-subblock.ts';
 import { makeQpQuants } from '../make-qp-quants.ts';
 import { quantizeWeightedBlockRows } from '../weighted-block-rows.ts';
 import { requireQuantizerImatrix } from './quantizer-imatrix.ts';
@@ -17,12 +17,8 @@ const BLOCK_BYTES = 66;
 const GROUP_MAX_EPS = fround(1e-15);
 
 let cfg: ScaleSearchConfig | undefined;
-const sc = scaleSearchScratch(32);
-const weight = new Float32Array(32);
-const waux = new Float32Array(32);
-const xval = new Float32Array(32);
+const sub = subBlockScratch(32, { evenParity: true });
 const qpLevels = new Uint8Array(32);
-const signs = new Uint8Array(4);
 const scales = new Float32Array(8);
 const words = new Uint32Array(16);
 
@@ -38,23 +34,23 @@ function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array, qo: number
   const sigma2 = fround(sumSquares(x, xo, QK) / QK);
   for (let ib = 0; ib < 8; ib++) {
     const bo = xo + 32 * ib;
-    importanceWeights(x, bo, qw, qo + 32 * ib, 32, sigma2, weight);
-    if (prepareSubBlock(x, bo, weight, 32, true, waux, xval, signs) < GROUP_MAX_EPS) {
+    importanceWeights(x, bo, qw, qo + 32 * ib, 32, sigma2, sub.weight);
+    if (prepareSubBlock(x, bo, sub) < GROUP_MAX_EPS) {
       scales[ib] = 0;
       continue;
     }
-    const qpScale = makeQpQuants(32, 3 + 1, xval, qpLevels, weight);
+    const qpScale = makeQpQuants(32, 3 + 1, sub.xval, qpLevels, sub.weight);
     const effMax = fround(qpScale * 3);
     if (effMax <= 0) {
       scales[ib] = 0;
       continue;
     }
-    const scale = positiveScale(searchSubBlockScale(c, xval, weight, waux, effMax, qpScale, true, sc), signs, 32, true);
+    const scale = searchPositiveScale(c, sub, effMax, qpScale, true);
     let indexWord = 0;
     let signWord = 0;
     for (let k = 0; k < 4; k++) {
-      indexWord |= gridIndexOf(c.search, sc.L, 8 * k) << (8 * k);
-      signWord |= signs[k]! << (7 * k);
+      indexWord |= gridIndexOf(c.search, sub.search.L, 8 * k) << (8 * k);
+      signWord |= sub.signs[k]! << (7 * k);
     }
     words[2 * ib] = indexWord >>> 0;
     words[2 * ib + 1] = signWord;

@@ -7,9 +7,9 @@
 import { writeF16 } from '../block-bytes.ts';
 import { gridIndexOf } from './iq-grid-assign.ts';
 import { latticeSearch } from './iq-lattice-search.ts';
-import { searchSubBlockScale, scaleSearchScratch, type ScaleSearchConfig } from './iq-scale-search.ts';
+import type { ScaleSearchConfig } from './iq-scale-search.ts';
 import { sumSquares } from './iq-signs.ts';
-import { importanceWeights, positiveScale, prepareSubBlock, squareWeights, subBlockScaleCode } from './iq-subblock.ts';
+import { importanceWeights, prepareSubBlock, searchPositiveScale, squareWeights, subBlockScaleCode, subBlockScratch } from './iq-subblock.ts';
 import { quantizeWeightedBlockRows } from '../weighted-block-rows.ts';
 
 const fround = Math.fround;
@@ -19,11 +19,7 @@ const BLOCK_BYTES = 110;
 const D_FUDGE = fround(1.033);
 
 let cfg: ScaleSearchConfig | undefined;
-const sc = scaleSearchScratch(32);
-const weight = new Float32Array(32);
-const waux = new Float32Array(32);
-const xval = new Float32Array(32);
-const signs = new Uint8Array(4);
+const sub = subBlockScratch(32, { evenParity: false });
 const scales = new Float32Array(8);
 
 function config(): ScaleSearchConfig {
@@ -41,22 +37,22 @@ function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array | null, qo:
   let signsO = o + 74;
   for (let ib = 0; ib < 8; ib++) {
     const bo = xo + 32 * ib;
-    if (qw) importanceWeights(x, bo, qw, qo + 32 * ib, 32, sigma2, weight);
-    else squareWeights(x, bo, 32, weight);
-    const max = prepareSubBlock(x, bo, weight, 32, false, waux, xval, signs);
+    if (qw) importanceWeights(x, bo, qw, qo + 32 * ib, 32, sigma2, sub.weight);
+    else squareWeights(x, bo, 32, sub.weight);
+    const max = prepareSubBlock(x, bo, sub);
     if (max === 0) {
       scales[ib] = 0;
       continue;
     }
-    const scale = positiveScale(searchSubBlockScale(c, xval, weight, waux, max, fround(max / 15), false, sc), signs, 32, false);
+    const scale = searchPositiveScale(c, sub, max, fround(max / 15), false);
     for (let k = 0; k < 8; k++) {
-      const gridIndex = gridIndexOf(c.search, sc.L, 4 * k);
+      const gridIndex = gridIndexOf(c.search, sub.search.L, 4 * k);
       dst[qsO + k] = gridIndex & 255;
       const bit = ib * 8 + k;
       dst[qhO + (bit >> 3)]! |= (gridIndex >> 8) << (bit % 8);
     }
     qsO += 8;
-    for (let k = 0; k < 4; k++) dst[signsO + k] = signs[k]!;
+    for (let k = 0; k < 4; k++) dst[signsO + k] = sub.signs[k]!;
     signsO += 4;
     scales[ib] = scale;
     maxScale = maxScale > scale ? maxScale : scale;

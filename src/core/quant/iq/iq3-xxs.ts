@@ -4,9 +4,9 @@
 import { writeF16, writeU32 } from '../block-bytes.ts';
 import { gridIndexOf } from './iq-grid-assign.ts';
 import { latticeSearch } from './iq-lattice-search.ts';
-import { searchSubBlockScale, scaleSearchScratch, type ScaleSearchConfig } from './iq-scale-search.ts';
+import type { ScaleSearchConfig } from './iq-scale-search.ts';
 import { sumSquares } from './iq-signs.ts';
-import { importanceWeights, positiveScale, prepareSubBlock, squareWeights, subBlockScaleCode } from './iq-subblock.ts';
+import { importanceWeights, prepareSubBlock, searchPositiveScale, squareWeights, subBlockScaleCode, subBlockScratch } from './iq-subblock.ts';
 import { quantizeWeightedBlockRows } from '../weighted-block-rows.ts';
 
 const fround = Math.fround;
@@ -17,11 +17,7 @@ const GROUP_MAX_EPS = fround(1e-8);
 const D_FUDGE = fround(1.0125);
 
 let cfg: ScaleSearchConfig | undefined;
-const sc = scaleSearchScratch(32);
-const weight = new Float32Array(32);
-const waux = new Float32Array(32);
-const xval = new Float32Array(32);
-const signs = new Uint8Array(4);
+const sub = subBlockScratch(32, { evenParity: true });
 const scales = new Float32Array(8);
 const signWords = new Uint32Array(8);
 
@@ -38,16 +34,16 @@ function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array | null, qo:
   const sigma2 = fround(fround(2 * sumSquares(x, xo, QK)) / QK);
   for (let ib = 0; ib < 8; ib++) {
     const bo = xo + 32 * ib;
-    if (qw) importanceWeights(x, bo, qw, qo + 32 * ib, 32, sigma2, weight);
-    else squareWeights(x, bo, 32, weight);
-    const max = prepareSubBlock(x, bo, weight, 32, true, waux, xval, signs);
+    if (qw) importanceWeights(x, bo, qw, qo + 32 * ib, 32, sigma2, sub.weight);
+    else squareWeights(x, bo, 32, sub.weight);
+    const max = prepareSubBlock(x, bo, sub);
     if (max < GROUP_MAX_EPS) {
       scales[ib] = 0;
       continue;
     }
-    const scale = positiveScale(searchSubBlockScale(c, xval, weight, waux, max, fround(max / 15), true, sc), signs, 32, true);
-    for (let k = 0; k < 8; k++) dst[o + 2 + 8 * ib + k] = gridIndexOf(c.search, sc.L, 4 * k);
-    signWords[ib] = signs[0]! | (signs[1]! << 7) | (signs[2]! << 14) | (signs[3]! << 21);
+    const scale = searchPositiveScale(c, sub, max, fround(max / 15), true);
+    for (let k = 0; k < 8; k++) dst[o + 2 + 8 * ib + k] = gridIndexOf(c.search, sub.search.L, 4 * k);
+    signWords[ib] = sub.signs[0]! | (sub.signs[1]! << 7) | (sub.signs[2]! << 14) | (sub.signs[3]! << 21);
     scales[ib] = scale;
     maxScale = maxScale > scale ? maxScale : scale;
   }
