@@ -44,9 +44,14 @@ function packLevels(dst: Uint8Array, qsOff: number, qhOff: number): void {
   if (qhOff >= 0) writeU32(dst, qhOff, qh);
 }
 
-function quantizeSymmetricWeighted(src: Float32Array, cols: number, qw: Float32Array, dst: Uint8Array, bits: 4 | 5): void {
-  const nmax = bits === 4 ? 8 : 16;
-  const blockBytes = bits === 4 ? 18 : 22;
+/**
+ * Walks the QK-value blocks of every row of `cols`: fills `weight` for the block (the row's sigma2
+ * and the imatrix of its columns) and hands quantizeBlock the block's source offset p and its
+ * byte offset o in dst.
+ */
+function forEachWeightedBlock(
+  src: Float32Array, cols: number, qw: Float32Array, blockBytes: number, quantizeBlock: (p: number, o: number) => void,
+): void {
   const nb = cols / QK;
   const rows = src.length / cols;
   for (let r = 0; r < rows; r++) {
@@ -55,34 +60,28 @@ function quantizeSymmetricWeighted(src: Float32Array, cols: number, qw: Float32A
     for (let ib = 0; ib < nb; ib++) {
       const p = rowStart + ib * QK;
       fillWeights(src, p, qw, ib * QK, sigma2);
-      const d = makeQxQuants(QK, nmax, src, p, levels, 0, weight, 0);
-      const o = (r * nb + ib) * blockBytes;
-      writeF16(dst, o, d);
-      if (bits === 4) packLevels(dst, o + 2, -1);
-      else packLevels(dst, o + 6, o + 2);
+      quantizeBlock(p, (r * nb + ib) * blockBytes);
     }
   }
 }
 
+function quantizeSymmetricWeighted(src: Float32Array, cols: number, qw: Float32Array, dst: Uint8Array, bits: 4 | 5): void {
+  const nmax = bits === 4 ? 8 : 16;
+  forEachWeightedBlock(src, cols, qw, bits === 4 ? 18 : 22, (p, o) => {
+    writeF16(dst, o, makeQxQuants(QK, nmax, src, p, levels, 0, weight, 0));
+    if (bits === 4) packLevels(dst, o + 2, -1);
+    else packLevels(dst, o + 6, o + 2);
+  });
+}
+
 function quantizeAsymmetricWeighted(src: Float32Array, cols: number, qw: Float32Array, dst: Uint8Array, bits: 4 | 5): void {
   const nmax = bits === 4 ? 15 : 31;
-  const blockBytes = bits === 4 ? 20 : 24;
-  const nb = cols / QK;
-  const rows = src.length / cols;
-  for (let r = 0; r < rows; r++) {
-    const rowStart = r * cols;
-    const sigma2 = rowSigma2(src, rowStart, cols);
-    for (let ib = 0; ib < nb; ib++) {
-      const p = rowStart + ib * QK;
-      fillWeights(src, p, qw, ib * QK, sigma2);
-      const d = makeQkx3Quants(QK, nmax, src, p, weight, 0, levels, 0, minOut, RMIN, RDELTA, NSTEP, false);
-      const o = (r * nb + ib) * blockBytes;
-      writeF16(dst, o, d);
-      writeF16(dst, o + 2, -minOut[0]!);
-      if (bits === 4) packLevels(dst, o + 4, -1);
-      else packLevels(dst, o + 8, o + 4);
-    }
-  }
+  forEachWeightedBlock(src, cols, qw, bits === 4 ? 20 : 24, (p, o) => {
+    writeF16(dst, o, makeQkx3Quants(QK, nmax, src, p, weight, 0, levels, 0, minOut, RMIN, RDELTA, NSTEP, false));
+    writeF16(dst, o + 2, -minOut[0]!);
+    if (bits === 4) packLevels(dst, o + 4, -1);
+    else packLevels(dst, o + 8, o + 4);
+  });
 }
 
 export function quantizeQ4_0Weighted(src: Float32Array, cols: number, qw: Float32Array, dst: Uint8Array): void {
