@@ -5,6 +5,7 @@
 // with 6-bit block scales (stored +32). Weights are x² without an imatrix, qw·sqrt(σ²+x²) with one.
 import { writeF16 } from './block-bytes.ts';
 import { nearestInt } from './nearest-int.ts';
+import { signedMaxOf } from './signed-max.ts';
 
 const fround = Math.fround;
 const GROUP_MAX_EPS = fround(1e-15);
@@ -33,13 +34,8 @@ const scales = new Float32Array(8);
 
 /** The block scale search for xb = src[p..p+32), weights in `weight`; levels into levels[lOff..]. */
 function searchBlockScale(src: Float32Array, p: number, lOff: number): number {
-  let amax = 0;
-  let max = 0;
-  for (let j = 0; j < 32; j++) {
-    const ax = Math.abs(src[p + j]!);
-    if (ax > amax) { amax = ax; max = src[p + j]!; }
-  }
-  if (amax < GROUP_MAX_EPS) return 0;
+  const max = signedMaxOf(src, p, 32);
+  if (Math.abs(max) < GROUP_MAX_EPS) return 0;
   let d = fround(-max / K[0]!);
   let id = fround(1 / d);
   let sumqx = 0;
@@ -118,14 +114,11 @@ export function quantizeIq4Xs(src: Float32Array, cols: number, qw: Float32Array 
     const p = b * 256;
     const qOff = (b % perRow) * 256;
     const sigma2 = sigma2Of(src, p, 256);
-    let maxScale = 0;
-    let amaxScale = 0;
     for (let ib = 0; ib < 8; ib++) {
       fillWeights(src, p + 32 * ib, qw, qOff + 32 * ib, sigma2);
-      const d = searchBlockScale(src, p + 32 * ib, 32 * ib);
-      scales[ib] = d;
-      if (Math.abs(d) > amaxScale) { amaxScale = Math.abs(d); maxScale = d; }
+      scales[ib] = searchBlockScale(src, p + 32 * ib, 32 * ib);
     }
+    const maxScale = signedMaxOf(scales, 0, 8);
     const o = b * 136;
     // An all-zero super-block gives d = -0, stored as fp16 0x8000 as in ggml.
     const d = fround(-maxScale / 32);

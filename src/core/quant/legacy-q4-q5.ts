@@ -3,6 +3,7 @@
 // legacy-imatrix.ts.
 import { writeF16, writeU32 } from './block-bytes.ts';
 import { truncToByte } from './nearest-int.ts';
+import { signedMaxOf } from './signed-max.ts';
 
 const fround = Math.fround;
 const QK = 32;
@@ -19,14 +20,7 @@ function quantizeSymmetric(src: Float32Array, dst: Uint8Array, bits: 4 | 5): voi
   const qsOff = bits === 4 ? 2 : 6;
   for (let ib = 0; ib < nb; ib++) {
     const p = ib * QK;
-    let amax = 0;
-    let max = 0;
-    for (let j = 0; j < QK; j++) {
-      const v = src[p + j]!;
-      const av = Math.abs(v);
-      if (amax < av) { amax = av; max = v; }
-    }
-    const d = fround(max / neg);
+    const d = fround(signedMaxOf(src, p, QK) / neg);
     const id = d ? fround(1 / d) : 0;
     const o = ib * blockBytes;
     writeF16(dst, o, d);

@@ -2,6 +2,7 @@
 // same operation order, so they pick the same scale and levels as the C code on x86-64 (no FMA).
 // Arrays are passed with an offset instead of subarrays: these run once per 16-32 elements.
 import { nearestInt } from './nearest-int.ts';
+import { signedMaxOf } from './signed-max.ts';
 
 const fround = Math.fround;
 /** GROUP_MAX_EPS: below this |max| a group is treated as all zero. */
@@ -32,14 +33,8 @@ export function makeQxQuants(
   L: Uint8Array, lOff: number,
   qw: Float32Array | null, qwOff: number,
 ): number {
-  let max = 0;
-  let amax = 0;
-  for (let i = 0; i < n; i++) {
-    const v = x[xOff + i]!;
-    const ax = Math.abs(v);
-    if (ax > amax) { amax = ax; max = v; }
-  }
-  if (amax < GROUP_MAX_EPS) {
+  const max = signedMaxOf(x, xOff, n);
+  if (Math.abs(max) < GROUP_MAX_EPS) {
     L.fill(0, lOff, lOff + n);
     return 0;
   }

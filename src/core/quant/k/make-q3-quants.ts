@@ -2,6 +2,7 @@
 // levels -nmax..nmax-1 with weights x², refined by five greedy passes that move one level at a
 // time while the weighted fit improves. Float32 in ggml's order.
 import { nearestInt, nearestIntWide } from '../nearest-int.ts';
+import { signedMaxOf } from '../signed-max.ts';
 
 const fround = Math.fround;
 const GROUP_MAX_EPS = fround(1e-15);
@@ -11,14 +12,8 @@ const levels = new Int8Array(16);
 
 /** Writes L[lOff..lOff+n) = level + nmax (all 0 for an all-zero group) and returns the scale. */
 export function makeQ3Quants(n: number, nmax: number, x: Float32Array, xOff: number, L: Uint8Array, lOff: number): number {
-  let max = 0;
-  let amax = 0;
-  for (let i = 0; i < n; i++) {
-    const v = x[xOff + i]!;
-    const ax = Math.abs(v);
-    if (ax > amax) { amax = ax; max = v; }
-  }
-  if (amax < GROUP_MAX_EPS) {
+  const max = signedMaxOf(x, xOff, n);
+  if (Math.abs(max) < GROUP_MAX_EPS) {
     L.fill(0, lOff, lOff + n);
     return 0;
   }

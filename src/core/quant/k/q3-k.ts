@@ -10,6 +10,7 @@ import { fillImatrixWeights, sumSquares } from './group-weights.ts';
 import { makeQ3Quants } from './make-q3-quants.ts';
 import { packTwoBitLevels } from './q2-k.ts';
 import { quantizeWeightedBlockRows } from '../weighted-block-rows.ts';
+import { signedMaxOf } from '../signed-max.ts';
 
 const fround = Math.fround;
 const QK_K = 256;
@@ -57,13 +58,8 @@ function requantizeAndPack(src: Float32Array, p: number, dst: Uint8Array, o: num
 }
 
 function quantizeBlockRef(src: Float32Array, p: number, dst: Uint8Array, o: number): void {
-  let maxScale = 0;
-  let amax = 0;
-  for (let j = 0; j < 16; j++) {
-    const scale = makeQ3Quants(16, 4, src, p + 16 * j, levels, 16 * j);
-    scales[j] = scale;
-    if (Math.abs(scale) > amax) { amax = Math.abs(scale); maxScale = scale; }
-  }
+  for (let j = 0; j < 16; j++) scales[j] = makeQ3Quants(16, 4, src, p + 16 * j, levels, 16 * j);
+  const maxScale = signedMaxOf(scales, 0, 16);
   dst.fill(0, o + SCALES, o + SCALES + 12);
   let d = 0;
   if (maxScale !== 0) {
