@@ -1,11 +1,12 @@
 // llama-perplexity --kl-divergence over any forward (the GPU one in the evaluate worker): the
-// same chunking, stored base rows and statistics as core/eval/evaluate-kld.ts (which runs the CPU
-// forward), plus what the studio charts: every position's KLD and, per scored position, how
-// often the quantized model's top token is the base model's.
-import { baseSlots, encodeBaseLogProbs, logSumExp } from '../core/eval/base-log-probs.ts';
+// same chunks and stored base rows (core/eval/kld-chunks.ts) and statistics as
+// core/eval/evaluate-kld.ts (which runs the CPU forward), plus what the studio charts: every
+// position's KLD and, per scored position, how often the quantized model's top token is the base
+// model's.
+import { encodeBaseLogProbs, logSumExp } from '../core/eval/base-log-probs.ts';
 import { KldAccumulator } from '../core/eval/kld-accumulator.ts';
+import { kldChunks } from '../core/eval/kld-chunks.ts';
 import { kldReport, type KldReport } from '../core/eval/kld-report.ts';
-import { chunkTokens } from '../core/forward/chunks.ts';
 import type { ForwardModel, ForwardRequest } from '../core/forward/forward-types.ts';
 
 /** Runs one model over a request; `onLayer(done, layers)` after each finished layer when it can. */
@@ -59,48 +60,36 @@ function storedArgmax(row: Uint16Array, vocab: number): number {
 }
 
 export async function forwardKld(base: KldSide, quant: KldSide, tokens: readonly number[], options: ForwardKldOptions): Promise<ForwardKldResult> {
-  const ctx = options.contextSize;
-  const chunks = chunkTokens(tokens, { contextSize: ctx, maxChunks: options.maxChunks, bos: options.bos }, 'evaluation text');
-  const first = Math.floor(ctx / 2);
-  const scored = ctx - 1 - first;
-  const vocab = base.model.hparams.vocabSize;
-  if (quant.model.hparams.vocabSize !== vocab) throw new Error(`KLD: vocabularies differ (${vocab} vs ${quant.model.hparams.vocabSize})`);
-  const slots = baseSlots(vocab);
-  const baseRows = new Uint16Array(chunks.length * scored * slots);
+  const k = kldChunks(tokens, base.model, quant.model, options);
+  const { chunks, first, scored, vocab } = k;
   const perPass = Math.max(1, options.chunksPerPass ?? 16);
-  const target = (c: number, pos: number) => tokens[c * ctx + pos + 1]!;
-  const rowOf = (c: number, pos: number) => baseRows.subarray((c * scored + pos - first) * slots, (c * scored + pos - first + 1) * slots);
   const sameTop = new Float32Array(scored);
 
   const pass = async (side: KldSide, stage: 'base' | 'quant', onRow: (chunk: number, pos: number, logits: Float32Array) => void) => {
     const layers = side.model.hparams.layerCount + 1; // the output head counts as a step
     for (let c0 = 0; c0 < chunks.length; c0 += perPass) {
-      const batch = chunks.slice(c0, c0 + perPass);
+      const request = k.request(c0, perPass, onRow);
       const report = (layersDone: number) => {
-        const done = c0 + (batch.length * Math.min(layersDone, layers)) / layers;
+        const done = c0 + (request.sequences.length * Math.min(layersDone, layers)) / layers;
         options.onProgress?.({
           stage, chunksDone: Math.floor(done), chunksTotal: chunks.length,
           fraction: ((stage === 'quant' ? chunks.length : 0) + done) / (2 * chunks.length),
         });
       };
-      await side.run({
-        sequences: batch,
-        outputFrom: () => first,
-        onLogits: (s, pos, logits) => { if (pos < ctx - 1) onRow(c0 + s, pos, logits); },
-      }, report);
+      await side.run(request, report);
       report(layers);
     }
   };
-  await pass(base, 'base', (c, pos, logits) => { encodeBaseLogProbs(logits, target(c, pos), rowOf(c, pos)); });
+  await pass(base, 'base', (c, pos, logits) => { encodeBaseLogProbs(logits, k.target(c, pos), k.baseRow(c, pos)); });
   const acc = new KldAccumulator();
   await pass(quant, 'quant', (c, pos, logits) => {
-    const row = rowOf(c, pos);
-    acc.add(logits, row, target(c, pos));
+    const row = k.baseRow(c, pos);
+    acc.add(logits, row, k.target(c, pos));
     if (logSumExp(logits).argmax === storedArgmax(row, vocab)) sameTop[pos - first]! += 1;
   });
   for (let i = 0; i < scored; i++) sameTop[i] = sameTop[i]! / chunks.length;
   return {
-    report: kldReport(acc), chunks: chunks.length, contextSize: ctx, firstScored: first,
+    report: kldReport(acc), chunks: chunks.length, contextSize: k.contextSize, firstScored: first,
     kldValues: Float32Array.from(acc.kldValues), sameTopByPosition: sameTop,
   };
 }
