@@ -8,7 +8,7 @@ import { FLT_MAX } from './iq-grid-assign.ts';
 import { latticeSearch, type LatticeSearch } from './iq-lattice-search.ts';
 import { sumSquares } from './iq-signs.ts';
 import { sortedOrder, X_M, X_P } from './iq1-common.ts';
-import { largestMagnitude, refitIq1Scale, snapIq1Groups, splitLevels } from './iq1-subblock.ts';
+import { largestMagnitude, mirrorIq1Levels, refitIq1Scale, snapIq1Groups, splitLevels } from './iq1-subblock.ts';
 import { importanceWeights, squareWeights, subBlockScaleCode } from './iq-subblock.ts';
 import { quantizeWeightedBlockRows } from '../weighted-block-rows.ts';
 
@@ -143,7 +143,7 @@ function quantizeBlock(x: Float32Array, xo: number, qw: Float32Array | null, qo:
     if (Number.isNaN(scale)) continue;
     let k3 = bestK;
     if (scale < 0) {
-      for (let j = 0; j < BS; j++) L[j] = 2 - L[j]!;
+      mirrorIq1Levels(L, BS);
       scale = -scale;
       k3 = 3 - k3;
     }

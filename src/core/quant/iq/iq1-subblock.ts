@@ -26,6 +26,14 @@ export function splitLevels(order: Int32Array, n: number, besti1: number, besti2
 }
 
 /**
+ * The split search may end on a negative scale; ggml then keeps |scale| and mirrors the levels
+ * (0 <-> 2) while the caller flips the delta sign, which leaves every reconstructed value as it was.
+ */
+export function mirrorIq1Levels(L: Int8Array, n: number): void {
+  for (let j = 0; j < n; j++) L[j] = 2 - L[j]!;
+}
+
+/**
  * The grid index of every group of 8 levels L[0..n) into index; a group off the grid takes its best
  * neighbour at `scale` (levels rewritten). x[xo..] are the values, weight[0..n) their weights.
  * Returns whether every group was already on the grid.
