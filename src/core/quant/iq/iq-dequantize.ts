@@ -25,6 +25,16 @@ function put8(dst: Float32Array, y: number, db: number, grid: Int8Array, p: numb
   }
 }
 
+/** The IQ3 layout of put8: 8 values from two 4-value grid points p1 then p2, sign bit j for value j. */
+function putTwo4(dst: Float32Array, y: number, db: number, grid: Int8Array, p1: number, p2: number, signs: number): void {
+  for (let j = 0; j < 4; j++) {
+    const v1 = fround(db * grid[p1 * 4 + j]!);
+    const v2 = fround(db * grid[p2 * 4 + j]!);
+    dst[y + j] = (signs >> j) & 1 ? -v1 : v1;
+    dst[y + 4 + j] = (signs >> (j + 4)) & 1 ? -v2 : v2;
+  }
+}
+
 export function dequantizeIq2Xxs(bytes: Uint8Array, dst: Float32Array): void {
   const f16 = f16ToF32Table();
   const grid = iqGridValues('iq2xxs');
@@ -94,12 +104,7 @@ export function dequantizeIq3Xxs(bytes: Uint8Array, dst: Float32Array): void {
         const signs = ks[(w >>> (7 * l)) & 127]!;
         const p1 = bytes[o + 2 + 8 * ib + 2 * l]!;
         const p2 = bytes[o + 3 + 8 * ib + 2 * l]!;
-        for (let j = 0; j < 4; j++) {
-          const v1 = fround(db * grid[p1 * 4 + j]!);
-          const v2 = fround(db * grid[p2 * 4 + j]!);
-          dst[y + j] = (signs >> j) & 1 ? -v1 : v1;
-          dst[y + 4 + j] = (signs >> (j + 4)) & 1 ? -v2 : v2;
-        }
+        putTwo4(dst, y, db, grid, p1, p2, signs);
       }
     }
   }
@@ -119,12 +124,7 @@ export function dequantizeIq3S(bytes: Uint8Array, dst: Float32Array): void {
         const signs = bytes[o + 74 + 4 * ib + l]!;
         const p1 = bytes[o + 2 + 8 * ib + 2 * l]! | ((qh << (8 - 2 * l)) & 256);
         const p2 = bytes[o + 3 + 8 * ib + 2 * l]! | ((qh << (7 - 2 * l)) & 256);
-        for (let j = 0; j < 4; j++) {
-          const v1 = fround(db * grid[p1 * 4 + j]!);
-          const v2 = fround(db * grid[p2 * 4 + j]!);
-          dst[y + j] = (signs >> j) & 1 ? -v1 : v1;
-          dst[y + 4 + j] = (signs >> (j + 4)) & 1 ? -v2 : v2;
-        }
+        putTwo4(dst, y, db, grid, p1, p2, signs);
       }
     }
   }
