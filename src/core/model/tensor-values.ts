@@ -45,39 +45,29 @@ export function addOne(values: F32, inHalf: boolean): F32 {
  * row (half h, index i) moves to row 2i + h, turning rotate-half pairs into adjacent pairs.
  */
 export function permuteQk(values: Float32Array, shape: readonly number[], heads: number, what = 'tensor'): F32 {
-  const rows = shape[0] ?? 1;
-  const cols = values.length / rows;
-  if (rows % (2 * heads) !== 0 || !Number.isInteger(cols)) {
-    throw new Error(`${what}: ${rows} rows cannot be split into ${heads} heads of rotary pairs`);
-  }
-  const half = rows / heads / 2;
-  const out = new Float32Array(values.length);
-  for (let h = 0; h < heads; h++) {
-    for (let part = 0; part < 2; part++) {
-      for (let i = 0; i < half; i++) {
-        const from = (h * 2 + part) * half + i;
-        const to = h * 2 * half + i * 2 + part;
-        out.set(values.subarray(from * cols, (from + 1) * cols), to * cols);
-      }
-    }
-  }
-  return out;
+  return permuteRotaryRows(values, shape[0] ?? 1, heads, what, new Float32Array(values.length));
 }
 
 /** permuteQk on raw rows (any element type): `bytes` holds `rows` rows of equal size. */
 export function permuteQkRows(bytes: Uint8Array, rows: number, heads: number, what = 'tensor'): Uint8Array {
-  const rowBytes = bytes.length / rows;
-  if (rows % (2 * heads) !== 0 || !Number.isInteger(rowBytes)) {
+  return permuteRotaryRows(bytes, rows, heads, what, new Uint8Array(bytes.length));
+}
+
+/** The row permutation of permuteQk from `src` into `out` (same element type); rows count src elements. */
+function permuteRotaryRows<T extends Float32Array | Uint8Array>(
+  src: Float32Array | Uint8Array, rows: number, heads: number, what: string, out: T,
+): T {
+  const rowLength = src.length / rows;
+  if (rows % (2 * heads) !== 0 || !Number.isInteger(rowLength)) {
     throw new Error(`${what}: ${rows} rows cannot be split into ${heads} heads of rotary pairs`);
   }
   const half = rows / heads / 2;
-  const out = new Uint8Array(bytes.length);
   for (let h = 0; h < heads; h++) {
     for (let part = 0; part < 2; part++) {
       for (let i = 0; i < half; i++) {
         const from = (h * 2 + part) * half + i;
         const to = h * 2 * half + i * 2 + part;
-        out.set(bytes.subarray(from * rowBytes, (from + 1) * rowBytes), to * rowBytes);
+        out.set(src.subarray(from * rowLength, (from + 1) * rowLength), to * rowLength);
       }
     }
   }
