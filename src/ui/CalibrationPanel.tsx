@@ -5,9 +5,8 @@ import {
 } from '../app/calibration-actions.ts';
 import { addCalibrationFiles, removeCalibrationFile } from '../app/calibration-data.ts';
 import { useStudio, type DownloadSlice } from '../app/store.ts';
+import { ContextSizeField } from './ContextSizeField.tsx';
 import { formatBytes, formatCount, formatDuration, formatRate } from './format.ts';
-
-const CONTEXT_SIZES = [64, 128, 256, 512, 1024, 2048];
 
 function onFilesPicked(e: ChangeEvent<HTMLInputElement>) {
   const input = e.currentTarget;
@@ -135,14 +134,7 @@ export function CalibrationPanel() {
               </label>
             </div>
           </div>
-          <label className="recipe-field">
-            <span className="field-label">Context</span>
-            <select className="mix-select narrow-select" data-testid="calibration-ctx" value={c.contextSize} disabled={busy} onChange={(e) => setCalibrationSettings({ contextSize: Number(e.currentTarget.value) })}>
-              {CONTEXT_SIZES.map((n) => (
-                <option key={n} value={n}>{n} tokens</option>
-              ))}
-            </select>
-          </label>
+          <ContextSizeField testId="calibration-ctx" value={c.contextSize} disabled={busy} onChange={(contextSize) => setCalibrationSettings({ contextSize })} />
           <label className="recipe-field">
             <span className="field-label">Chunks</span>
             <input className="text-input number-input" type="number" min={1} max={10000} data-testid="calibration-chunks" value={c.maxChunks} disabled={busy} onChange={(e) => setCalibrationSettings({ maxChunks: positive(e.currentTarget.value, c.maxChunks) })} />

@@ -8,10 +8,10 @@ import { useStudio } from '../app/store.ts';
 import { modelIdentity } from '../app/model-identity.ts';
 import type { EvaluationResult } from '../workers/protocol.ts';
 import { formatEnergy } from './energy-colors.ts';
+import { ContextSizeField } from './ContextSizeField.tsx';
 import { ModelDownloadLine } from './CalibrationPanel.tsx';
 import { formatBytes, formatDuration } from './format.ts';
 
-const CONTEXT_SIZES = [64, 128, 256, 512, 1024, 2048];
 const EvaluationCharts = lazy(() => import('./EvaluationCharts.tsx'));
 
 function onTextPicked(e: ChangeEvent<HTMLInputElement>) {
@@ -83,14 +83,7 @@ export function EvaluationPanel() {
               )}
             </span>
           </div>
-          <label className="recipe-field">
-            <span className="field-label">Context</span>
-            <select className="mix-select narrow-select" data-testid="eval-ctx" value={e.contextSize} disabled={running} onChange={(ev) => setEvaluationSettings({ contextSize: Number(ev.currentTarget.value) })}>
-              {CONTEXT_SIZES.map((n) => (
-                <option key={n} value={n}>{n} tokens</option>
-              ))}
-            </select>
-          </label>
+          <ContextSizeField testId="eval-ctx" value={e.contextSize} disabled={running} onChange={(contextSize) => setEvaluationSettings({ contextSize })} />
           <label className="recipe-field">
             <span className="field-label">Chunks (at most)</span>
             <input className="text-input number-input" type="number" min={1} max={1000} data-testid="eval-chunks" value={e.maxChunks} disabled={running} onChange={(ev) => { const n = Math.floor(Number(ev.currentTarget.value)); if (n > 0) setEvaluationSettings({ maxChunks: n }); }} />

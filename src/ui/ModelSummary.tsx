@@ -11,22 +11,19 @@ export function ModelSummary() {
   if (!plan) return null;
   return (
     <section className="summary" aria-label="Model">
-      <div className="summary-item">
-        <span className="summary-label">Architecture</span>
-        <span className="summary-value">{plan.hfArchitecture}</span>
-      </div>
-      <div className="summary-item">
-        <span className="summary-label">Parameters</span>
-        <span className="summary-value">{formatCount(params)}</span>
-      </div>
-      <div className="summary-item">
-        <span className="summary-label">Blocks</span>
-        <span className="summary-value">{plan.layerCount}</span>
-      </div>
-      <div className="summary-item">
-        <span className="summary-label">Tensors</span>
-        <span className="summary-value">{plan.tensors.length}</span>
-      </div>
+      <SummaryItem label="Architecture" value={plan.hfArchitecture} />
+      <SummaryItem label="Parameters" value={formatCount(params)} />
+      <SummaryItem label="Blocks" value={plan.layerCount} />
+      <SummaryItem label="Tensors" value={plan.tensors.length} />
     </section>
+  );
+}
+
+function SummaryItem({ label, value }: { label: string; value: string | number }) {
+  return (
+    <div className="summary-item">
+      <span className="summary-label">{label}</span>
+      <span className="summary-value">{value}</span>
+    </div>
   );
 }
