@@ -1,11 +1,11 @@
 import { defineConfig } from 'vitest/config';
+import SlowestFirstSequencer from './test/slowest-first-sequencer.ts';
 
 // Unit, integration and conformance tests run in Node. GPU tests use Dawn (the `webgpu` package),
 // on SwiftShader where there is no GPU: scripts/test.mjs sets the environment it needs
 // (scripts/webgpu-env.mjs). llama.cpp's tools are built once before the tests (test/global-setup.ts).
 //
-// The tests come in tiers (vitest projects), which `npm test` runs together so that both workers
-// share them, and `node scripts/test.mjs --tier NAME` runs alone:
+// The tests come in tiers (vitest projects; scripts/test.mjs runs them, README says which when):
 // - unit: pure code, parsers, the app's logic, the CLI's contract, fuzzing (seconds to a minute);
 // - llama: bytes and numbers against llama.cpp's own tools (llama-quantize, -imatrix, -perplexity)
 //   and node-llama-cpp;
@@ -30,6 +30,7 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: true,
     maxWorkers: 2,
+    sequence: { sequencer: SlowestFirstSequencer },
     projects: [
       { extends: true, test: { name: 'unit', include: ALL, exclude: Object.values(TIERS).flat() } },
       ...Object.entries(TIERS).map(([name, include]) => ({ extends: true as const, test: { name, include } })),

@@ -1,8 +1,13 @@
 #!/usr/bin/env node
-// `npm test`: typecheck, the vitest tiers (unit, llama, gpu, evidence; see vitest.config.ts) in one
-// run so that both workers share them, the production build, then the end-to-end tests in
-// Chromium. `node scripts/test.mjs --tier NAME` runs one tier (e2e included), and any other
-// arguments go to vitest. Sets up the WebGPU environment the GPU tests need: on machines without
+// The test runner, in tiers (vitest projects, see vitest.config.ts; e2e is the fifth):
+// - `npm test`: typecheck, the unit and llama tiers in one vitest run (both workers share them),
+//   the production build, and the end-to-end tests in Chromium. The everyday loop, about 15 minutes
+//   on two cores.
+// - `npm run test:all` (--all; what CI runs): the same, then the gpu tier (the WGSL kernels byte for
+//   byte on Dawn, slow on SwiftShader) and the evidence tier (the dynamic recipes' quality measured
+//   by llama.cpp).
+// - `node scripts/test.mjs --tier NAME`: one tier (the build comes with e2e).
+// Other arguments go to vitest. Sets the WebGPU environment the GPU tests need: on machines without
 // a GPU, Dawn runs on SwiftShader, the CPU Vulkan driver in Debian's chromium. Prints each step's
 // wall time, and the time each tier's files took (test/tier-times-reporter.ts).
 import { spawnSync } from 'node:child_process';
@@ -16,21 +21,21 @@ if (tierAt >= 0 && !TIERS.includes(tier ?? '')) {
   process.stderr.write(`--tier takes one of ${TIERS.join(', ')}\n`);
   process.exit(2);
 }
-const vitestArgs = tierAt >= 0 ? [...args.slice(0, tierAt), ...args.slice(tierAt + 2)] : args;
+const all = args.includes('--all');
+const vitestArgs = args.filter((a, i) => a !== '--all' && (tierAt < 0 || (i !== tierAt && i !== tierAt + 1)));
+
+const vitest = (tiers) => [`vitest (${tiers.join(', ')})`, 'npx', [
+  'vitest', 'run', ...tiers.flatMap((t) => ['--project', t]), '--reporter=default', '--reporter=./test/tier-times-reporter.ts', ...vitestArgs,
+]];
+const build = ['production build', 'npx', ['vite', 'build', '--logLevel', 'warn']];
+const e2e = ['end-to-end tests (Chromium)', 'node', ['e2e/run.mjs']];
+const typecheck = ['typecheck', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']];
+
+const steps = tier === 'e2e' ? [typecheck, build, e2e]
+  : tier ? [typecheck, vitest([tier])]
+  : [typecheck, vitest(['unit', 'llama']), build, e2e, ...(all ? [vitest(['gpu']), vitest(['evidence'])] : [])];
 
 const env = webgpuEnv();
-
-const steps = [
-  ['typecheck', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']],
-  ...(tier === 'e2e' ? [] : [['vitest' + (tier ? ` (${tier})` : ' (unit, llama, gpu, evidence)'), 'npx', [
-    'vitest', 'run', ...(tier ? ['--project', tier] : []), '--reporter=default', '--reporter=./test/tier-times-reporter.ts', ...vitestArgs,
-  ]]]),
-  ...(tier && tier !== 'e2e' ? [] : [
-    ['production build', 'npx', ['vite', 'build', '--logLevel', 'warn']],
-    ['end-to-end tests (Chromium)', 'node', ['e2e/run.mjs']],
-  ]),
-];
-
 const failed = [];
 const times = [];
 let passed = 0;
@@ -42,15 +47,14 @@ for (const [name, command, stepArgs] of steps) {
   if (result.status !== 0) {
     failed.push(name);
     // The build feeds the e2e tests; without it they cannot run.
-    if (name === 'production build') {
-      failed.push('end-to-end tests (Chromium): not run without a build');
+    if (name === build[0]) {
+      failed.push(`${e2e[0]}: not run without a build`);
       break;
     }
   } else {
     passed++;
   }
 }
-
 process.stdout.write(`\nwall time: ${times.join(', ')}\n`);
 if (failed.length) process.stdout.write(`\nfailed: ${failed.join(', ')}\n`);
 process.stdout.write(`\nsteps: ${passed} passed, ${failed.length} failed\n`);

@@ -2,7 +2,8 @@
 // node-llama-cpp's source), on thousands of generated rows in shapes that stress quantizers
 // (outliers, zero rows, single spikes, tiny and huge scales, constant rows, heavy tails), with
 // and without a random importance matrix. The rows travel as the weights of generated Llama
-// models (two row-length sets) quantized "pure": every matrix at the one type under test.
+// models (two row-length sets) quantized "pure": every matrix at the one type under test. The
+// types are split over two test files (random-rows-*.test.ts) so that both workers share them.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,7 +18,7 @@ import { runLlamaTool } from '../helpers/llama-tools.ts';
 import { STORIES260K } from '../helpers/paths.ts';
 
 /** Each type under test, and a llama-quantize file type whose default type it is. */
-const TYPES: [GgmlTypeName, MixName][] = [
+export const ROW_TYPES: [GgmlTypeName, MixName][] = [
   ['F16', 'F16'], ['BF16', 'BF16'], ['Q8_0', 'Q8_0'], ['Q5_1', 'Q5_1'], ['Q5_0', 'Q5_0'], ['Q4_1', 'Q4_1'], ['Q4_0', 'Q4_0'],
   ['Q6_K', 'Q6_K'], ['Q5_K', 'Q5_K_S'], ['Q4_K', 'Q4_K_S'], ['Q3_K', 'Q3_K_S'], ['Q2_K', 'Q2_K'],
   ['IQ4_NL', 'IQ4_NL'], ['IQ4_XS', 'IQ4_XS'], ['IQ3_S', 'IQ3_S'], ['IQ3_XXS', 'IQ3_XXS'], ['IQ2_S', 'IQ2_M'],
@@ -81,10 +82,12 @@ async function compareType(type: GgmlTypeName, mix: MixName, withImatrix: boolea
   }
 }
 
-describe('every block type against llama.cpp on generated rows', () => {
-  for (const [type, mix] of TYPES) {
-    for (const withImatrix of [false, true]) {
-      it(`${type}${withImatrix ? ' with a random imatrix' : ''}`, () => compareType(type, mix, withImatrix), 600_000);
+export function describeRowTypes(types: readonly [GgmlTypeName, MixName][]): void {
+  describe('every block type against llama.cpp on generated rows', () => {
+    for (const [type, mix] of types) {
+      for (const withImatrix of [false, true]) {
+        it(`${type}${withImatrix ? ' with a random imatrix' : ''}`, () => compareType(type, mix, withImatrix), 600_000);
+      }
     }
-  }
-});
+  });
+}

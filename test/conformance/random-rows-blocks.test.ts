@@ -1,0 +1,4 @@
+// The float, legacy, k-quant, ternary and MXFP4 types against llama-quantize on generated rows (random-rows.ts).
+import { describeRowTypes, ROW_TYPES } from './random-rows.ts';
+
+describeRowTypes(ROW_TYPES.filter(([type]) => !type.startsWith('IQ')));
