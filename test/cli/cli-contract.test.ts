@@ -11,7 +11,7 @@ import { errorLine } from '../../src/cli/error-line.ts';
 import { CliError } from '../../src/cli/cli-error.ts';
 import { runCliInProcess as cli } from '../helpers/cli-in-process.ts';
 import { GOLDEN_QUANT, STORIES260K, TEXT } from '../helpers/paths.ts';
-import { fullFolder, MOUNTS_DISABLED, readOnlyFolder, type TestFolder } from '../helpers/test-mounts.ts';
+import { fullFolder, mountSuite, readOnlyFolder, type TestFolder } from '../helpers/test-mounts.ts';
 
 let work: string;
 let model: string; // a copy: a test that failed to refuse must not damage the shared fixture
@@ -154,7 +154,7 @@ describe('an output folder that refuses writes: one line naming the path, nothin
     expect(lines.at(-1)).toMatch(new RegExp(`^quant-studio ${command}: cannot write ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ${reason.source}$`));
   };
 
-  describe.skipIf(MOUNTS_DISABLED && process.getuid?.() === 0)('read-only', () => {
+  describe.skipIf(mountSuite('read-only').skip)(mountSuite('read-only').name, () => {
     let folder: TestFolder;
     beforeAll(async () => {
       folder = await readOnlyFolder(work);
@@ -169,7 +169,7 @@ describe('an output folder that refuses writes: one line naming the path, nothin
     }
   });
 
-  describe.skipIf(MOUNTS_DISABLED)('full', () => {
+  describe.skipIf(mountSuite('full').skip)(mountSuite('full').name, () => {
     let folder: TestFolder;
     beforeAll(async () => {
       folder = await fullFolder(work);

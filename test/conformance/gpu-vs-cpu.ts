@@ -3,16 +3,16 @@
 // In-process with one device, so each kernel compiles once. Here WebGPU is SwiftShader, a CPU
 // emulation where the softfloat kernels run slowly: each type goes into the K projection of a
 // one-layer model (the rest F16): 64 rows of 256, which hold each of fillVariedRow's row kinds
-// (outliers, zero rows, single spikes, tiny and huge scales…) six times over, and go through
-// the export's tensor loop, blocks and imatrix like any other tensor. The
-// types are split over two test files (gpu-vs-cpu-*.test.ts) so that both workers share them.
+// (outliers, zero rows, single spikes, tiny and huge scales…) six times over, and go through the
+// export's tensor loop, blocks and imatrix like any other tensor. The types are split over two
+// test files (gpu-vs-cpu-*.test.ts), which hold the assertions, so that both workers share them.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import type { ByteSink } from '../../src/core/bytes-io.ts';
 import { exportGguf } from '../../src/core/export/export-gguf.ts';
-import { GGML_TYPE_NAMES, type GgmlTypeName } from '../../src/core/ggml-type.ts';
+import { GGML_TYPE_NAMES, quantizerNeedsImatrix, type GgmlTypeName } from '../../src/core/ggml-type.ts';
 import type { ImportanceMatrix } from '../../src/core/imatrix/imatrix-types.ts';
 import { planModel } from '../../src/core/model/plan-model.ts';
 import type { ModelPlan } from '../../src/core/model/plan-types.ts';
@@ -26,14 +26,9 @@ import { createTestDevice } from '../helpers/gpu-env.ts';
 import { STORIES260K } from '../helpers/paths.ts';
 
 const SHAPE = { hidden: 256, intermediate: 256, layers: 1, heads: 4, kvHeads: 1, vocab: 512 };
-const REQUIRES_IMATRIX = new Set<GgmlTypeName>(['IQ2_XXS', 'IQ2_XS', 'IQ1_S']);
 
-let work: string;
-let files: NodeModelFiles;
-let plan: ModelPlan;
-let device: GPUDevice;
-let gpu: GpuRowQuantizer;
-let imatrix: ImportanceMatrix['entries'];
+/** The types the CPU quantizer writes (F32 aside, which is a copy): each test file takes some of them. */
+export const COMPARED_TYPES = GGML_TYPE_NAMES.filter((t) => t !== 'F32' && cpuRowQuantizer.supports(t));
 
 function memorySink(): ByteSink & { bytes(): Buffer } {
   const parts: Uint8Array[] = [];
@@ -47,45 +42,57 @@ function memorySink(): ByteSink & { bytes(): Buffer } {
   };
 }
 
-beforeAll(async () => {
-  work = await mkdtemp(path.join(tmpdir(), 'gpu-vs-cpu-'));
-  await generateLlamaModel(work, SHAPE, { dtype: 'BF16', rows: 'varied', seed: 31, tokenizerFrom: STORIES260K });
-  files = await nodeModelFiles(work);
-  plan = await planModel(files);
-  const rng = new Rng(3);
-  imatrix = new Map(plan.tensors.filter((t) => t.quantizable).map((t) => [t.ggufName, new Float32Array(t.ne[0]!).map(() => Math.exp(rng.gaussian()))]));
-  device = await createTestDevice();
-  gpu = createGpuRowQuantizer(device);
-}, 600_000);
-
-afterAll(async () => {
-  gpu?.dispose();
-  device?.destroy();
-  await files?.close();
-  if (work) await rm(work, { recursive: true, force: true });
-});
-
-async function exportWith(quantizer: RowQuantizer, type: GgmlTypeName, withImatrix: boolean): Promise<Buffer> {
-  const types = chooseMixTypes(plan, { mix: 'F16', hasImatrix: withImatrix });
-  types.set('blk.0.attn_k.weight', type);
-  const sink = memorySink();
-  await exportGguf({ plan, types, files, quantizer, sink, imatrix: withImatrix ? imatrix : null });
-  return sink.bytes();
+export interface GpuVsCpu {
+  /** Whether the GPU quantizer has a kernel for each of `types`: the ones it lacks. */
+  unsupported(types: readonly GgmlTypeName[]): GgmlTypeName[];
+  /** Exports with `type` on both paths, with and (where ggml allows) without the imatrix: the variants whose files differ. */
+  differences(type: GgmlTypeName): Promise<string[]>;
 }
 
-/** The types the CPU quantizer writes (F32 aside, which is a copy): each file tests some of them. */
-export const COMPARED_TYPES = GGML_TYPE_NAMES.filter((t) => t !== 'F32' && cpuRowQuantizer.supports(t));
+/** Registers the generated model, the device and the quantizers for the calling test file. */
+export function useGpuVsCpu(): GpuVsCpu {
+  let work: string;
+  let files: NodeModelFiles;
+  let plan: ModelPlan;
+  let device: GPUDevice;
+  let gpu: GpuRowQuantizer;
+  let imatrix: ImportanceMatrix['entries'];
 
-export function describeGpuVsCpu(types: readonly GgmlTypeName[]): void {
-  describe('GPU and CPU paths give identical files', () => {
-  for (const type of types) {
-    it(`${type}`, async () => {
-      expect(gpu.supports(type)).toBe(true);
-      for (const withImatrix of REQUIRES_IMATRIX.has(type) ? [true] : [false, true]) {
-        const [ours, reference] = [await exportWith(gpu, type, withImatrix), await exportWith(cpuRowQuantizer, type, withImatrix)];
-        expect(Buffer.compare(ours, reference), `${type}${withImatrix ? ' with imatrix' : ''}`).toBe(0);
-      }
-    }, 900_000);
-  }
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(tmpdir(), 'gpu-vs-cpu-'));
+    await generateLlamaModel(work, SHAPE, { dtype: 'BF16', rows: 'varied', seed: 31, tokenizerFrom: STORIES260K });
+    files = await nodeModelFiles(work);
+    plan = await planModel(files);
+    const rng = new Rng(3);
+    imatrix = new Map(plan.tensors.filter((t) => t.quantizable).map((t) => [t.ggufName, new Float32Array(t.ne[0]!).map(() => Math.exp(rng.gaussian()))]));
+    device = await createTestDevice();
+    gpu = createGpuRowQuantizer(device);
+  }, 600_000);
+
+  afterAll(async () => {
+    gpu?.dispose();
+    device?.destroy();
+    await files?.close();
+    if (work) await rm(work, { recursive: true, force: true });
   });
+
+  async function exportWith(quantizer: RowQuantizer, type: GgmlTypeName, withImatrix: boolean): Promise<Buffer> {
+    const types = chooseMixTypes(plan, { mix: 'F16', hasImatrix: withImatrix });
+    types.set('blk.0.attn_k.weight', type);
+    const sink = memorySink();
+    await exportGguf({ plan, types, files, quantizer, sink, imatrix: withImatrix ? imatrix : null });
+    return sink.bytes();
+  }
+
+  return {
+    unsupported: (types) => types.filter((t) => !gpu.supports(t)),
+    async differences(type) {
+      const out: string[] = [];
+      for (const withImatrix of quantizerNeedsImatrix(type) ? [true] : [false, true]) {
+        const [ours, reference] = [await exportWith(gpu, type, withImatrix), await exportWith(cpuRowQuantizer, type, withImatrix)];
+        if (Buffer.compare(ours, reference) !== 0) out.push(`${type}${withImatrix ? ' with imatrix' : ''}: the GPU file differs from the CPU file`);
+      }
+      return out;
+    },
+  };
 }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCliInProcess } from '../helpers/cli-in-process.ts';
 import { generateLlamaModel, type GeneratedDtype, type GeneratedModelShape } from '../helpers/generate-model.ts';
-import { randomImatrix, writeImatrixGguf } from '../helpers/imatrix-file.ts';
+import { llamaMatrixColumns, randomImatrix, writeImatrixGguf } from '../helpers/imatrix-file.ts';
 import { STORIES260K } from '../helpers/paths.ts';
 
 export const MIX_SOURCE_SHAPES: Record<'BF16' | 'F16', GeneratedModelShape> = {
@@ -42,13 +42,7 @@ export async function makeMixSources(dtypes: readonly GeneratedDtype[] = ['BF16'
     if (r.code !== 0) throw new Error(r.stderr);
     sources[dtype] = { dir, gguf };
   }
-  const shape = MIX_SOURCE_SHAPES.BF16;
-  const columns = new Map<string, number>();
-  for (let i = 0; i < shape.layers; i++) {
-    for (const t of ['attn_q', 'attn_k', 'attn_v', 'attn_output', 'ffn_gate', 'ffn_up']) columns.set(`blk.${i}.${t}.weight`, shape.hidden);
-    columns.set(`blk.${i}.ffn_down.weight`, shape.intermediate);
-  }
   const imatrix = path.join(work, 'random.imatrix.gguf');
-  await writeImatrixGguf(imatrix, randomImatrix(columns, 99), { dataset: 'random.txt', chunkCount: 17, chunkSize: 512 });
+  await writeImatrixGguf(imatrix, randomImatrix(llamaMatrixColumns(MIX_SOURCE_SHAPES.BF16), 99), { dataset: 'random.txt', chunkCount: 17, chunkSize: 512 });
   return { work, sources, imatrix, remove: () => rm(work, { recursive: true, force: true }) };
 }

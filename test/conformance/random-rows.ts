@@ -3,17 +3,18 @@
 // (outliers, zero rows, single spikes, tiny and huge scales, constant rows, heavy tails), with
 // and without a random importance matrix. The rows travel as the weights of generated Llama
 // models (two row-length sets) quantized "pure": every matrix at the one type under test. The
-// types are split over two test files (random-rows-*.test.ts) so that both workers share them.
+// types are split over two test files (random-rows-*.test.ts), which hold the assertions, so
+// that both workers share them.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import type { GgmlTypeName } from '../../src/core/ggml-type.ts';
 import type { MixName } from '../../src/core/recipe/llama-mixes.ts';
 import { runCliInProcess as runCli } from '../helpers/cli-in-process.ts';
 import { describeGgufDifference } from '../helpers/compare-gguf.ts';
 import { generateLlamaModel, type GeneratedModelShape } from '../helpers/generate-model.ts';
-import { randomImatrix, writeImatrixGguf } from '../helpers/imatrix-file.ts';
+import { llamaMatrixColumns, randomImatrix, writeImatrixGguf } from '../helpers/imatrix-file.ts';
 import { runLlamaTool } from '../helpers/llama-tools.ts';
 import { STORIES260K } from '../helpers/paths.ts';
 
@@ -32,62 +33,71 @@ const SHAPES: GeneratedModelShape[] = [
   { hidden: 512, intermediate: 1280, layers: 2, heads: 8, kvHeads: 2, vocab: 512 },
 ];
 
-let work: string;
-const models: { dir: string; gguf: string; imatrix: string }[] = [];
-
-beforeAll(async () => {
-  work = await mkdtemp(path.join(tmpdir(), 'conformance-rows-'));
-  for (const [i, shape] of SHAPES.entries()) {
-    const dir = path.join(work, `rows-${i}`);
-    await generateLlamaModel(dir, shape, { dtype: 'F32', rows: 'varied', seed: 1000 + i, tokenizerFrom: STORIES260K });
-    const gguf = path.join(work, `rows-${i}-F32.gguf`);
-    const r = await runCli(['quantize', dir, '--type', 'F32', '--backend', 'cpu', '-o', gguf]);
-    if (r.code !== 0) throw new Error(r.stderr);
-    const columns = new Map<string, number>();
-    for (let l = 0; l < shape.layers; l++) {
-      for (const t of ['attn_q', 'attn_k', 'attn_v', 'attn_output', 'ffn_gate', 'ffn_up']) columns.set(`blk.${l}.${t}.weight`, shape.hidden);
-      columns.set(`blk.${l}.ffn_down.weight`, shape.intermediate);
-    }
-    columns.set('output.weight', shape.hidden);
-    columns.set('token_embd.weight', shape.hidden);
-    const imatrix = path.join(work, `rows-${i}.imatrix.gguf`);
-    await writeImatrixGguf(imatrix, randomImatrix(columns, 500 + i), { dataset: 'random', chunkCount: 3, chunkSize: 512 });
-    models.push({ dir, gguf, imatrix });
-  }
-}, 600_000);
-
-afterAll(async () => {
-  if (work) await rm(work, { recursive: true, force: true });
-});
-
-async function compareType(type: GgmlTypeName, mix: MixName, withImatrix: boolean): Promise<void> {
-  for (const [i, model] of models.entries()) {
-    const tag = `${type}-${i}${withImatrix ? '-imatrix' : ''}`;
-    const theirs = path.join(work, `${tag}.llama.gguf`);
-    const ours = path.join(work, `${tag}.ours.gguf`);
-    const args = ['--pure', '--output-tensor-type', type.toLowerCase(), '--token-embedding-type', type.toLowerCase(), ...(withImatrix ? ['--imatrix', model.imatrix] : [])];
-    let llamaError: Error | null = null;
-    await runLlamaTool('llama-quantize', [...args, model.gguf, theirs, mix, '2']).catch((e: Error) => (llamaError = e));
-    const r = await runCli(['quantize', model.dir, '--type', mix, ...args, '--backend', 'cpu', '-o', ours]);
-    if (llamaError) {
-      expect(String(llamaError), tag).toMatch(/requires an imatrix/);
-      expect(r.code, `${tag}: llama-quantize refused, we did not`).not.toBe(0);
-      expect(r.stderr).toMatch(/needs an importance matrix/);
-      continue;
-    }
-    expect(r.code, `${tag}: ${r.stderr}`).toBe(0);
-    expect(await describeGgufDifference(ours, theirs), tag).toBeNull();
-    await rm(ours);
-    await rm(theirs);
-  }
+export interface RowModels {
+  /**
+   * Quantizes both models "pure" at `type` (with llama-quantize's `mix`) by llama-quantize and by
+   * `quant-studio quantize`: every way the two disagree (bytes, or one refusing what the other
+   * writes), as text; none when they agree.
+   */
+  differences(type: GgmlTypeName, mix: MixName, withImatrix: boolean): Promise<string[]>;
 }
 
-export function describeRowTypes(types: readonly [GgmlTypeName, MixName][]): void {
-  describe('every block type against llama.cpp on generated rows', () => {
-    for (const [type, mix] of types) {
-      for (const withImatrix of [false, true]) {
-        it(`${type}${withImatrix ? ' with a random imatrix' : ''}`, () => compareType(type, mix, withImatrix), 600_000);
-      }
+/** Registers the two generated models and their random imatrices for the calling test file. */
+export function useRowModels(): RowModels {
+  let work: string;
+  const models: { dir: string; gguf: string; imatrix: string }[] = [];
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(tmpdir(), 'conformance-rows-'));
+    for (const [i, shape] of SHAPES.entries()) {
+      const dir = path.join(work, `rows-${i}`);
+      await generateLlamaModel(dir, shape, { dtype: 'F32', rows: 'varied', seed: 1000 + i, tokenizerFrom: STORIES260K });
+      const gguf = path.join(work, `rows-${i}-F32.gguf`);
+      const r = await runCli(['quantize', dir, '--type', 'F32', '--backend', 'cpu', '-o', gguf]);
+      if (r.code !== 0) throw new Error(r.stderr);
+      const imatrix = path.join(work, `rows-${i}.imatrix.gguf`);
+      await writeImatrixGguf(imatrix, randomImatrix(llamaMatrixColumns(shape, true), 500 + i), { dataset: 'random', chunkCount: 3, chunkSize: 512 });
+      models.push({ dir, gguf, imatrix });
     }
+  }, 600_000);
+
+  afterAll(async () => {
+    if (work) await rm(work, { recursive: true, force: true });
   });
+
+  return {
+    async differences(type, mix, withImatrix) {
+      const out: string[] = [];
+      for (const [i, model] of models.entries()) {
+        const tag = `${type}-${i}${withImatrix ? '-imatrix' : ''}`;
+        const theirs = path.join(work, `${tag}.llama.gguf`);
+        const ours = path.join(work, `${tag}.ours.gguf`);
+        const args = ['--pure', '--output-tensor-type', type.toLowerCase(), '--token-embedding-type', type.toLowerCase(), ...(withImatrix ? ['--imatrix', model.imatrix] : [])];
+        let llamaError: Error | null = null;
+        await runLlamaTool('llama-quantize', [...args, model.gguf, theirs, mix, '2']).catch((e: Error) => (llamaError = e));
+        const r = await runCli(['quantize', model.dir, '--type', mix, ...args, '--backend', 'cpu', '-o', ours]);
+        if (llamaError) {
+          // llama-quantize refuses (a type that needs an imatrix): so must we, saying why.
+          if (!/requires an imatrix/.test(String(llamaError))) out.push(`${tag}: llama-quantize failed: ${String(llamaError).slice(0, 500)}`);
+          else if (r.code === 0) out.push(`${tag}: llama-quantize refused, we did not`);
+          else if (!/needs an importance matrix/.test(r.stderr)) out.push(`${tag}: we refused without naming the importance matrix: ${r.stderr}`);
+          continue;
+        }
+        if (r.code !== 0) {
+          out.push(`${tag}: ${r.stderr}`);
+          continue;
+        }
+        const difference = await describeGgufDifference(ours, theirs);
+        if (difference) out.push(`${tag}: ${difference}`);
+        await rm(ours);
+        await rm(theirs);
+      }
+      return out;
+    },
+  };
+}
+
+/** Test names: each type with and without the random imatrix. */
+export function rowCases(types: readonly [GgmlTypeName, MixName][]): { name: string; type: GgmlTypeName; mix: MixName; withImatrix: boolean }[] {
+  return types.flatMap(([type, mix]) => [false, true].map((withImatrix) => ({ name: `${type}${withImatrix ? ' with a random imatrix' : ''}`, type, mix, withImatrix })));
 }

@@ -11,7 +11,7 @@ import { llamaQuantizeArgs, recipeTensorTypeFile } from '../../src/core/dynamic/
 import { runCliInProcess as runCli } from '../helpers/cli-in-process.ts';
 import { describeGgufDifference } from '../helpers/compare-gguf.ts';
 import { generateLlamaModel } from '../helpers/generate-model.ts';
-import { randomImatrix, writeImatrixGguf } from '../helpers/imatrix-file.ts';
+import { llamaMatrixColumns, randomImatrix, writeImatrixGguf } from '../helpers/imatrix-file.ts';
 import { runLlamaTool } from '../helpers/llama-tools.ts';
 import { STORIES260K } from '../helpers/paths.ts';
 
@@ -28,13 +28,8 @@ beforeAll(async () => {
   bf16 = path.join(work, 'model-bf16.gguf');
   const r = await runCli(['quantize', model, '--type', 'BF16', '--backend', 'cpu', '-o', bf16]);
   if (r.code !== 0) throw new Error(r.stderr);
-  const columns = new Map<string, number>();
-  for (let i = 0; i < SHAPE.layers; i++) {
-    for (const t of ['attn_q', 'attn_k', 'attn_v', 'attn_output', 'ffn_gate', 'ffn_up']) columns.set(`blk.${i}.${t}.weight`, SHAPE.hidden);
-    columns.set(`blk.${i}.ffn_down.weight`, SHAPE.intermediate);
-  }
   imatrix = path.join(work, 'random.imatrix.gguf');
-  await writeImatrixGguf(imatrix, randomImatrix(columns, 5), { dataset: 'random.txt', chunkCount: 9, chunkSize: 256 });
+  await writeImatrixGguf(imatrix, randomImatrix(llamaMatrixColumns(SHAPE), 5), { dataset: 'random.txt', chunkCount: 9, chunkSize: 256 });
 }, 600_000);
 
 afterAll(async () => {

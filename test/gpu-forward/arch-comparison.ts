@@ -1,11 +1,12 @@
-// Shared by gpu-forward-archs-*.test.ts: the WGSL forward against the CPU reference on tiny
+// Shared by gpu-forward-archs-*.test.ts, which hold the assertions: the WGSL forward against the CPU reference on tiny
 // generated models of every architecture the forward supports: biases (qwen2), q/k norms (qwen3, gemma3), NeoX rope, Llama 3's rope_freqs,
 // GeGLU, embedding scale, post norms, soft-capping, and sliding windows (shrunk to a few tokens so
-// short sequences cross them). Logits within 1e-3, imatrix within 1e-4 relative.
+// short sequences cross them). Logits within 1e-3, imatrix within 1e-4 relative. compareArch
+// returns every way the two forwards disagree; a test expects that list to be empty.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import { forwardModelFromPlan } from '../../src/core/forward/forward-model.ts';
 import type { ForwardModel } from '../../src/core/forward/forward-types.ts';
 import { planWeights } from '../../src/core/forward/weights.ts';
@@ -20,8 +21,9 @@ import { cpuForward, imatrixDiff, logitsCollector, maxLogitDiff } from './forwar
 
 export interface ArchCase {
   arch: ArchName;
-  /** Asserts the feature this case is about is really present in the generated model. */
-  expect: (m: ForwardModel) => void;
+  /** The feature this case is about, which must really be present in the generated model. */
+  feature: string;
+  has: (m: ForwardModel) => boolean;
   /** Sliding window shrunk to this many tokens. */
   window?: number;
   /** KV cache precision of both forwards (default f32). */
@@ -29,14 +31,21 @@ export interface ArchCase {
 }
 
 export const ARCH_CASES: ArchCase[] = [
-  { arch: 'llama3', kvCache: 'f16', expect: (m) => expect(m.tensors.has('rope_freqs.weight')).toBe(true) },
-  { arch: 'qwen2', expect: (m) => expect(m.tensors.has('blk.0.attn_q.bias')).toBe(true) },
-  { arch: 'qwen3', expect: (m) => expect(m.tensors.has('blk.0.attn_q_norm.weight')).toBe(true) },
-  { arch: 'gemma2', window: 5, expect: (m) => expect(m.hparams.attnSoftcap !== null && m.hparams.finalSoftcap !== null).toBe(true) },
-  { arch: 'gemma3', window: 4, expect: (m) => expect(m.tensors.has('blk.0.post_ffw_norm.weight')).toBe(true) },
+  { arch: 'llama3', kvCache: 'f16', feature: 'rope_freqs', has: (m) => m.tensors.has('rope_freqs.weight') },
+  { arch: 'qwen2', feature: 'q bias', has: (m) => m.tensors.has('blk.0.attn_q.bias') },
+  { arch: 'qwen3', feature: 'q norm', has: (m) => m.tensors.has('blk.0.attn_q_norm.weight') },
+  { arch: 'gemma2', window: 5, feature: 'soft-capping', has: (m) => m.hparams.attnSoftcap !== null && m.hparams.finalSoftcap !== null },
+  { arch: 'gemma3', window: 4, feature: 'post-FFN norm', has: (m) => m.tensors.has('blk.0.post_ffw_norm.weight') },
 ];
 
-export function describeArchComparison(cases: readonly ArchCase[]): void {
+/** Test names: the architecture and its KV cache. */
+export const archCaseName = (c: ArchCase) => `${c.arch} (${c.kvCache ?? 'f32'} KV cache): same logits and imatrix`;
+
+/**
+ * Registers the device and a scratch folder for the calling test file; returns the comparison of
+ * one case: every disagreement between the GPU and CPU forwards, as text (none when they agree).
+ */
+export function useArchComparison(): (c: ArchCase) => Promise<string[]> {
   let dir: string;
   let device: GPUDevice;
   let gpu: GpuForward;
@@ -53,43 +62,43 @@ export function describeArchComparison(cases: readonly ArchCase[]): void {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  describe('GPU forward vs the CPU reference on generated models', () => {
-    for (const { arch, expect: expectTraits, window, kvCache = 'f32' } of cases) {
-      it(`${arch} (${kvCache} KV cache): same logits and imatrix`, async () => {
-        const folder = path.join(dir, arch);
-        await generateArchModel(arch, folder, { seed: 7 });
-        const files = await nodeModelFiles(folder);
-        try {
-          const plan = await planModel(files);
-          let model = forwardModelFromPlan(plan);
-          expectTraits(model);
-          if (window !== undefined) {
-            expect(model.hparams.slidingLayers.some((s) => s)).toBe(true);
-            model = { ...model, hparams: { ...model.hparams, slidingWindow: window } };
-          }
-          const weights = planWeights(plan, files);
-          const rng = new Rng(11);
-          const sequences = [9, 5].map((n) => Array.from({ length: n }, () => Math.floor(rng.uniform() * model.hparams.vocabSize)));
-          // Logits of the last 3 positions only (the output head over 128k-262k rows dominates the
-          // time); they depend on every earlier position through attention, and the imatrix covers all.
-          const outputFrom = (s: number) => sequences[s]!.length - 3;
-          const cpu = await cpuForward(model, weights, sequences, kvCache, outputFrom);
-          const { logits, onLogits } = logitsCollector(sequences);
-          const imatrix: ImatrixStats['entries'] = new Map();
-          await gpu.run(model, weights, { sequences, onLogits, outputFrom, kvCache }, { imatrix });
-          expect(logits.map((l) => l.filter(Boolean).length)).toEqual([3, 3]);
-          const diff = maxLogitDiff(logits, cpu.logits);
-          expect(diff, `${arch}: max |Δlogit| ${diff}`).toBeLessThan(1e-3);
-          const im = imatrixDiff(cpu.imatrix, imatrix);
-          expect(im.sameEntries).toBe(true);
-          // With an f16 KV cache a probability on an f16 rounding boundary may round either way (the
-          // CPU rounds a double, the GPU a float): one f16 ulp, 1e-3 relative, on the o-proj input.
-          expect(im.maxRel, `${arch}: imatrix max relative Δ ${im.maxRel}`).toBeLessThan(kvCache === 'f16' ? 2e-3 : 1e-4);
-          expect(uncapturedGpuErrors).toEqual([]);
-        } finally {
-          await files.close();
-        }
-      });
+  return async ({ arch, feature, has, window, kvCache = 'f32' }) => {
+    const problems: string[] = [];
+    const folder = path.join(dir, arch);
+    await generateArchModel(arch, folder, { seed: 7 });
+    const files = await nodeModelFiles(folder);
+    try {
+      const plan = await planModel(files);
+      let model = forwardModelFromPlan(plan);
+      if (!has(model)) problems.push(`${arch}: the generated model has no ${feature}`);
+      if (window !== undefined) {
+        if (!model.hparams.slidingLayers.some((s) => s)) problems.push(`${arch}: no sliding-window layer`);
+        model = { ...model, hparams: { ...model.hparams, slidingWindow: window } };
+      }
+      const weights = planWeights(plan, files);
+      const rng = new Rng(11);
+      const sequences = [9, 5].map((n) => Array.from({ length: n }, () => Math.floor(rng.uniform() * model.hparams.vocabSize)));
+      // Logits of the last 3 positions only (the output head over 128k-262k rows dominates the
+      // time); they depend on every earlier position through attention, and the imatrix covers all.
+      const outputFrom = (s: number) => sequences[s]!.length - 3;
+      const cpu = await cpuForward(model, weights, sequences, kvCache, outputFrom);
+      const { logits, onLogits } = logitsCollector(sequences);
+      const imatrix: ImatrixStats['entries'] = new Map();
+      await gpu.run(model, weights, { sequences, onLogits, outputFrom, kvCache }, { imatrix });
+      const rows = logits.map((l) => l.filter(Boolean).length);
+      if (rows.join() !== '3,3') problems.push(`${arch}: logit rows per sequence ${rows.join(', ')}, expected 3, 3`);
+      const diff = maxLogitDiff(logits, cpu.logits);
+      if (!(diff < 1e-3)) problems.push(`${arch}: max |Δlogit| ${diff} (at most 1e-3)`);
+      const im = imatrixDiff(cpu.imatrix, imatrix);
+      if (!im.sameEntries) problems.push(`${arch}: the imatrices have different entries`);
+      // With an f16 KV cache a probability on an f16 rounding boundary may round either way (the
+      // CPU rounds a double, the GPU a float): one f16 ulp, 1e-3 relative, on the o-proj input.
+      const imatrixTolerance = kvCache === 'f16' ? 2e-3 : 1e-4;
+      if (!(im.maxRel < imatrixTolerance)) problems.push(`${arch}: imatrix max relative Δ ${im.maxRel} (at most ${imatrixTolerance})`);
+      problems.push(...uncapturedGpuErrors.map((e) => `${arch}: uncaptured GPU error: ${e}`));
+    } finally {
+      await files.close();
     }
-  });
+    return problems;
+  };
 }

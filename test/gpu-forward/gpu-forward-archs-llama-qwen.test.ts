@@ -1,4 +1,11 @@
 // GPU forward = CPU reference on generated llama3 (rope_freqs), qwen2 (biases), qwen3 (q/k norms).
-import { ARCH_CASES, describeArchComparison } from './arch-comparison.ts';
+import { describe, expect, it } from 'vitest';
+import { ARCH_CASES, archCaseName, useArchComparison } from './arch-comparison.ts';
 
-describeArchComparison(ARCH_CASES.filter((c) => !c.arch.startsWith('gemma')));
+const compareArch = useArchComparison();
+
+describe('GPU forward vs the CPU reference on generated models', () => {
+  for (const c of ARCH_CASES.filter((c) => !c.arch.startsWith('gemma'))) {
+    it(archCaseName(c), async () => expect(await compareArch(c)).toEqual([]));
+  }
+});

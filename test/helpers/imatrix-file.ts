@@ -3,7 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import { layoutGguf, type GgufTensorInfo } from '../../src/core/gguf/gguf-header.ts';
 import type { GgufKv } from '../../src/core/gguf/gguf-value.ts';
-import { Rng } from './generate-model.ts';
+import { Rng, type GeneratedModelShape } from './generate-model.ts';
 
 export async function writeImatrixGguf(
   file: string,
@@ -29,6 +29,23 @@ export async function writeImatrixGguf(
   out.set(layout.header);
   data.forEach((d, i) => out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), layout.tensorOffsets[i]!));
   await writeFile(file, out);
+}
+
+/**
+ * The input width of each matrix of a generated Llama (GGUF name -> columns), what llama-imatrix
+ * would collect for: the block matrices, and with `withHead` token_embd and output too.
+ */
+export function llamaMatrixColumns(shape: GeneratedModelShape, withHead = false): Map<string, number> {
+  const columns = new Map<string, number>();
+  for (let l = 0; l < shape.layers; l++) {
+    for (const t of ['attn_q', 'attn_k', 'attn_v', 'attn_output', 'ffn_gate', 'ffn_up']) columns.set(`blk.${l}.${t}.weight`, shape.hidden);
+    columns.set(`blk.${l}.ffn_down.weight`, shape.intermediate);
+  }
+  if (withHead) {
+    columns.set('output.weight', shape.hidden);
+    columns.set('token_embd.weight', shape.hidden);
+  }
+  return columns;
 }
 
 /** A random log-normal importance matrix for the given tensors (name -> column count). */

@@ -7,9 +7,20 @@ import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 
-export const MOUNTS_DISABLED = process.env.QUANT_STUDIO_TEST_NO_MOUNT === '1';
+const MOUNTS_DISABLED = process.env.QUANT_STUDIO_TEST_NO_MOUNT === '1';
 
 const isRoot = () => process.getuid?.() === 0;
+
+/**
+ * Whether a suite is left out, and the words its name then carries so that the report says why:
+ * only with QUANT_STUDIO_TEST_NO_MOUNT=1, and only a suite that needs a mount here (a read-only
+ * folder needs one only as root; a full folder always does).
+ */
+export function mountSuite(kind: 'read-only' | 'full'): { skip: boolean; name: string } {
+  const needsMount = kind === 'full' || isRoot();
+  const skip = MOUNTS_DISABLED && needsMount;
+  return { skip, name: skip ? `${kind} (left out: QUANT_STUDIO_TEST_NO_MOUNT=1, and it needs a tmpfs mount)` : kind };
+}
 
 function mountTmpfs(dir: string, options: string): void {
   try {
