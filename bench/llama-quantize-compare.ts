@@ -9,7 +9,8 @@ import { runLlamaTool, llamaToolPath } from '../test/helpers/llama-tools.ts';
 import { generateLlamaModel } from '../test/helpers/generate-model.ts';
 import { randomImatrix, writeImatrixGguf } from '../test/helpers/imatrix-file.ts';
 import type { GgmlTypeName } from '../src/core/ggml-type.ts';
-import { MIX_NAMES, MIXES, type MixName } from '../src/core/recipe/llama-mixes.ts';
+import { MIXES } from '../src/core/recipe/llama-mixes.ts';
+import { MIX_NAMES, type MixName } from '../src/core/recipe/mix-names.ts';
 import { LLAMA_QUANTIZE_IMATRIX_TYPES } from '../src/core/recipe/llama-quantize-imatrix.ts';
 
 const REPO = path.resolve(import.meta.dirname, '..');

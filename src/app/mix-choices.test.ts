@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModelPlan } from '../core/model/plan-types.ts';
 import { fileTypeSummary } from '../core/recipe/choose-types.ts';
 import { planGgufLayout } from '../core/export/export-gguf.ts';
-import { chooseMixTypes, MIX_NAMES, MIXES } from '../core/recipe/llama-mixes.ts';
+import { chooseMixTypes, MIXES } from '../core/recipe/llama-mixes.ts';
+import { MIX_NAMES } from '../core/recipe/mix-names.ts';
 import {
   imatrixCoverage, imatrixExtraMetadata, MIX_GROUPS, sizeSummarizer, mixSummaries, studioTensorTypes, typesFittingTensor, unsupportedMessage, unsupportedTypes,
 } from './mix-choices.ts';

@@ -7,7 +7,8 @@ import type { GgufKv } from '../core/gguf/gguf-value.ts';
 import { imatrixMetadata } from '../core/imatrix/imatrix-metadata.ts';
 import type { ModelPlan, PlannedTensor, TensorTypes } from '../core/model/plan-types.ts';
 import { fallbackForRowLength, type SizeSummary } from '../core/recipe/choose-types.ts';
-import { chooseMixTypes, MIX_NAMES, type MixName } from '../core/recipe/llama-mixes.ts';
+import { chooseMixTypes } from '../core/recipe/llama-mixes.ts';
+import { MIX_NAMES, type MixName } from '../core/recipe/mix-names.ts';
 
 export interface MixGroup {
   label: string;

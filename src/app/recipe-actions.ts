@@ -3,7 +3,7 @@
 import type { GgmlTypeName } from '../core/ggml-type.ts';
 import type { ModelPlan, TensorTypes } from '../core/model/plan-types.ts';
 import type { SizeSummary } from '../core/recipe/choose-types.ts';
-import type { MixName } from '../core/recipe/llama-mixes.ts';
+import type { MixName } from '../core/recipe/mix-names.ts';
 import { cellRefusal } from './importance-checks.ts';
 import { imatrixExtraMetadata, sizeSummarizer, studioTensorTypes } from './mix-choices.ts';
 import { initialExport, useStudio, type RecipeSlice, type StudioState } from './store.ts';

@@ -3,7 +3,7 @@
 import { create } from 'zustand';
 import type { GgmlTypeName } from '../core/ggml-type.ts';
 import type { ModelPlan, TensorTypes } from '../core/model/plan-types.ts';
-import type { MixName } from '../core/recipe/llama-mixes.ts';
+import type { MixName } from '../core/recipe/mix-names.ts';
 import type { SensitivityTable } from '../core/dynamic/sensitivity-types.ts';
 import type { FileProgress } from '../io/hub/index.ts';
 import { DEFAULT_ENDPOINT, DEFAULT_MODEL_ID, rememberedCachePreference } from './hub-settings.ts';

@@ -1,7 +1,7 @@
 // The open model as measured (tests only): a sensitivity table current for the studio's inputs
 // and the given mixes on the frontier, as measureSensitivityNow would leave it.
 import type { SensitivityTable } from '../core/dynamic/sensitivity-types.ts';
-import type { MixName } from '../core/recipe/llama-mixes.ts';
+import type { MixName } from '../core/recipe/mix-names.ts';
 import { currentMeasurementInputs } from './measurement-inputs.ts';
 import { useStudio, type MeasuredPoint } from './store.ts';
 

@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseGgmlTypeName, type GgmlTypeName } from '../core/ggml-type.ts';
-import { MIXES, MIX_NAMES, parseMixName, type MixName } from '../core/recipe/llama-mixes.ts';
+import { MIXES, parseMixName } from '../core/recipe/llama-mixes.ts';
+import { MIX_NAMES, type MixName } from '../core/recipe/mix-names.ts';
 import { CliError } from './cli-error.ts';
 
 export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {

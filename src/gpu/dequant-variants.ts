@@ -26,13 +26,13 @@ export function dequantShape(type: GpuQuantType): DequantShape {
   };
 }
 
-export function dequantPipeline(type: GpuQuantType, workgroupSize: number): KernelPipelineSpec {
+export function dequantPipeline(type: GpuQuantType): KernelPipelineSpec {
   const path = 'quant/dequant.wgsl';
   return {
     label: `GpuRowDequantizer.pipeline.${type}`,
     moduleKey: path,
     source: () => composeWgsl(path),
-    constants: { WG_SIZE: workgroupSize, ...dequantShape(type).constants },
+    constants: dequantShape(type).constants,
     layout: DEQUANT_BINDINGS,
   };
 }

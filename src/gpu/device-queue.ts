@@ -2,6 +2,7 @@
 // and pop scopes across awaits would, once interleaved, pop each other's scopes and blame each
 // other's errors. So every task that uses error scopes (quantizers, dequantizers, the forward
 // pass) runs through its device's queue, one at a time, in the order called.
+import { isCancellation } from '../core/cancellation.ts';
 
 /** Proof that the holder's task owns the device queue: pass it to nested work on that device. */
 export interface DeviceTurn {
@@ -39,6 +40,8 @@ async function withErrorScopes<T>(device: GPUDevice, what: string, task: () => P
   }
   const validation = await device.popErrorScope();
   const oom = await device.popErrorScope();
+  // A cancellation is what the user asked for: it stays a cancellation whatever the GPU said.
+  if (isCancellation(failure)) throw failure;
   // A WebGPU error is the cause of whatever failed after it (a map of an invalid buffer...).
   const gpuError = validation ?? oom;
   if (gpuError) throw new Error(`${what}: WebGPU error: ${gpuError.message}`);

@@ -3,13 +3,9 @@
 import type { GpuRowDequantizer } from './row-dequantizer.ts';
 import { createKernelRunner, type KernelRunnerOptions } from './kernel-runner.ts';
 import { dequantizeRowsOnGpu } from './gpu-row-jobs.ts';
-import { kernelPipeline } from './pipeline-cache.ts';
-import { isGpuQuantType, QUANT_WORKGROUP_SIZE } from './quant-variants.ts';
+import { isGpuIqType, isGpuQuantType } from './gpu-types.ts';
 import { dequantPipeline, dequantShape } from './dequant-variants.ts';
 import { createGpuIqDequantizer } from './iq-gpu-dequantizer.ts';
-import { isGpuIqType } from './iq-variants.ts';
-
-export type { GpuRowDequantizer };
 
 const OWNER = 'GpuRowDequantizer';
 
@@ -26,7 +22,7 @@ export function createGpuRowDequantizer(device: GPUDevice, options: GpuRowDequan
       return dequantizeRowsOnGpu(runner, `${OWNER}: ${type}`, type, bytes, cols, {
         blockElements: dequantShape(type).blockElems,
         dispatch: (b) => ({
-          pipeline: kernelPipeline(device, dequantPipeline(type, QUANT_WORKGROUP_SIZE)),
+          pipeline: runner.pipeline(dequantPipeline(type)),
           bindings: { 0: b.input, 1: b.output, 2: b.params },
           units: b.blocks,
         }),

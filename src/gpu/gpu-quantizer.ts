@@ -3,12 +3,12 @@
 // Worker-agnostic: it only needs a GPUDevice (see device.ts). This module holds the facts of the
 // block kernels; the row loop and the GPU plumbing are gpu-row-jobs.ts and kernel-runner.ts.
 import { createGpuIqQuantizer } from './iq-gpu-quantizer.ts';
-import { isGpuIqType } from './iq-variants.ts';
+import { isGpuIqType } from './gpu-types.ts';
 import type { RowQuantizer } from '../core/quant/row-quantizer.ts';
-import { createKernelRunner, type KernelDispatch, type KernelRunnerOptions } from './kernel-runner.ts';
+import { createKernelRunner, type KernelDispatch, type KernelRunner, type KernelRunnerOptions } from './kernel-runner.ts';
 import { quantizeRowsOnGpu, type QuantizeKernelPlan } from './gpu-row-jobs.ts';
-import { kernelPipeline } from './pipeline-cache.ts';
-import { isGpuQuantType, quantizeVariantKey, quantVariant, typeKernel, type GpuQuantType } from './quant-variants.ts';
+import { quantizeVariantKey, quantVariant, typeKernel } from './quant-variants.ts';
+import { isGpuQuantType, type GpuQuantType } from './gpu-types.ts';
 
 const OWNER = 'GpuRowQuantizer';
 
@@ -19,23 +19,23 @@ export interface GpuRowQuantizer extends RowQuantizer {
 
 export type GpuRowQuantizerOptions = KernelRunnerOptions;
 
-function blockKernelPlan(device: GPUDevice, type: GpuQuantType, hasImatrix: boolean): QuantizeKernelPlan {
+function blockKernelPlan(runner: KernelRunner, type: GpuQuantType, hasImatrix: boolean): QuantizeKernelPlan {
   const kernel = typeKernel(type);
   const key = quantizeVariantKey(type, hasImatrix);
-  const weighted = key.kind === 'quantize' && key.weighted;
+  const { weighted } = key;
   return {
     itemsPerUnit: kernel.itemsPerUnit,
     weighted,
     dispatches(b) {
       const quantize: KernelDispatch = {
-        pipeline: kernelPipeline(device, quantVariant(key)),
+        pipeline: runner.pipeline(quantVariant(key)),
         bindings: { 0: b.input, 1: b.importance, 2: b.rowSigma2, 3: b.output, 4: b.params },
         units: b.units,
       };
       if (!weighted || !kernel.rowSigma) return [quantize];
       // q4_0..q5_1 weight by the row's mean square: a first pass over whole rows.
       const rowSigma: KernelDispatch = {
-        pipeline: kernelPipeline(device, quantVariant({ kind: 'rowSigma' })),
+        pipeline: runner.pipeline(quantVariant({ kind: 'rowSigma' })),
         bindings: { 0: b.input, 1: b.rowSigma2, 2: b.params },
         units: b.rows,
       };
@@ -54,7 +54,7 @@ export function createGpuRowQuantizer(device: GPUDevice, options: GpuRowQuantize
     async quantizeRows(type, src, cols, imatrix) {
       if (isGpuIqType(type)) return iq.quantizeRows(type, src, cols, imatrix);
       if (!isGpuQuantType(type)) throw new Error(`${OWNER}: type ${type} is not supported on the GPU`);
-      return quantizeRowsOnGpu(runner, `${OWNER}: ${type}`, type, src, cols, imatrix, blockKernelPlan(device, type, imatrix !== null));
+      return quantizeRowsOnGpu(runner, `${OWNER}: ${type}`, type, src, cols, imatrix, blockKernelPlan(runner, type, imatrix !== null));
     },
     dispose() {
       runner.dispose();

@@ -4,30 +4,14 @@ import { GGML_TYPES } from '../core/ggml-type.ts';
 import type { GpuRowDequantizer } from './row-dequantizer.ts';
 import { createKernelRunner, type KernelRunnerOptions } from './kernel-runner.ts';
 import { dequantizeRowsOnGpu } from './gpu-row-jobs.ts';
-import { kernelPipeline, type KernelPipelineSpec } from './pipeline-cache.ts';
 import { createIqTableBuffers } from './iq-table-buffers.ts';
 import { iqValueTable } from './iq-tables.ts';
-import { QUANT_WORKGROUP_SIZE } from './quant-variants.ts';
-import { GPU_IQ_TYPES, IQ_KERNELS, isGpuIqType, type GpuIqType } from './iq-variants.ts';
-import { composeWgsl } from './wgsl-modules.ts';
-import { wgslTypeId } from './wgsl-type-ids.ts';
+import { IQ_KERNELS, iqDequantPipeline } from './iq-variants.ts';
+import { isGpuIqType } from './gpu-types.ts';
 
 const OWNER = 'GpuIqDequantizer';
-const PATH = 'quant/iq-dequant.wgsl';
 
 export type GpuIqDequantizer = GpuRowDequantizer;
-
-function iqDequantPipeline(type: GpuIqType): KernelPipelineSpec {
-  return {
-    label: `${OWNER}.pipeline.${type}`,
-    moduleKey: PATH,
-    source: () => composeWgsl(PATH),
-    // TYPE is the type's place in the list the kernel's IQD_* constants are generated from.
-    constants: { WG_SIZE: QUANT_WORKGROUP_SIZE, TYPE: wgslTypeId(GPU_IQ_TYPES, type), BLOCK_BYTES: GGML_TYPES[type].typeSize },
-    // dequant-bindings.wgsl's slots plus the grid values.
-    layout: { 0: 'read-only-storage', 1: 'storage', 2: 'uniform', 3: 'read-only-storage' },
-  };
-}
 
 export function createGpuIqDequantizer(device: GPUDevice, options: KernelRunnerOptions = {}): GpuIqDequantizer {
   const runner = createKernelRunner(device, OWNER, options);
@@ -39,7 +23,7 @@ export function createGpuIqDequantizer(device: GPUDevice, options: KernelRunnerO
       return dequantizeRowsOnGpu(runner, `${OWNER}: ${type}`, type, bytes, cols, {
         blockElements: GGML_TYPES[type].blockSize,
         dispatch: (b) => ({
-          pipeline: kernelPipeline(device, iqDequantPipeline(type)),
+          pipeline: runner.pipeline(iqDequantPipeline(type)),
           bindings: { 0: b.input, 1: b.output, 2: b.params, 3: tables.get(IQ_KERNELS[type]) },
           units: b.blocks,
         }),

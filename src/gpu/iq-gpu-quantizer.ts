@@ -7,11 +7,10 @@ import { quantizerNeedsImatrix } from '../core/ggml-type.ts';
 import { requireQuantizerImatrix } from '../core/quant/iq/quantizer-imatrix.ts';
 import { createKernelRunner, type KernelRunnerOptions } from './kernel-runner.ts';
 import { quantizeRowsOnGpu } from './gpu-row-jobs.ts';
-import { kernelPipeline } from './pipeline-cache.ts';
 import { createIqTableBuffers } from './iq-table-buffers.ts';
 import { iqSearchTable } from './iq-tables.ts';
-import { QUANT_WORKGROUP_SIZE } from './quant-variants.ts';
-import { IQ_KERNELS, iqKernelPipeline, isGpuIqType } from './iq-variants.ts';
+import { IQ_KERNELS, iqKernelPipeline } from './iq-variants.ts';
+import { isGpuIqType } from './gpu-types.ts';
 
 const OWNER = 'GpuIqQuantizer';
 
@@ -36,7 +35,7 @@ export function createGpuIqQuantizer(device: GPUDevice, options: GpuIqQuantizerO
         itemsPerUnit: kernel.blocksPerUnit,
         weighted,
         dispatches: (b) => [{
-          pipeline: kernelPipeline(device, iqKernelPipeline(type, weighted, QUANT_WORKGROUP_SIZE)),
+          pipeline: runner.pipeline(iqKernelPipeline(type, weighted)),
           bindings: { 0: b.input, 1: b.importance, 3: b.output, 4: b.params, 5: tables.get(kernel) },
           units: b.units,
         }],

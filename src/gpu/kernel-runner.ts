@@ -5,7 +5,13 @@ import { createGpuBufferPool } from './gpu-buffer-pool.ts';
 import { runOnDevice, type DeviceTurn } from './device-queue.ts';
 import { dispatchGrid } from './dispatch-grid.ts';
 import { planRowChunks, type ChunkLimits, type RowChunk } from './quant-chunks.ts';
-import { QUANT_WORKGROUP_SIZE } from './quant-variants.ts';
+import { kernelPipeline, type KernelPipelineSpec } from './pipeline-cache.ts';
+
+/**
+ * Invocations per workgroup of every quantization and dequantization kernel: the runner compiles
+ * each pipeline with it (WG_SIZE) and sizes each dispatch grid by it, so the two cannot disagree.
+ */
+const KERNEL_WORKGROUP_SIZE = 64;
 
 export interface KernelDispatch {
   readonly pipeline: Promise<GPUComputePipeline>;
@@ -17,6 +23,8 @@ export interface KernelDispatch {
 
 export interface KernelRunner {
   readonly device: GPUDevice;
+  /** The pipeline of `spec` (cached per device), compiled with the runner's workgroup size. */
+  pipeline(spec: KernelPipelineSpec): Promise<GPUComputePipeline>;
   /** The pool buffer `name` of at least `size` bytes, for this runner only. */
   buffer(name: string, size: number, usage: GPUBufferUsageFlags): GPUBuffer;
   /** Writes `data` into the pool buffer `name` (padded to 4 bytes: writeBuffer's rule). */
@@ -62,6 +70,7 @@ export function createKernelRunner(device: GPUDevice, owner: string, options: Ke
       device.queue.writeBuffer(target, 0, bytes as Uint8Array<ArrayBuffer>);
       return target;
     },
+    pipeline: (spec) => kernelPipeline(device, { ...spec, constants: { ...spec.constants, WG_SIZE: KERNEL_WORKGROUP_SIZE } }),
     params(words) {
       const target = buffer('params', 16, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
       device.queue.writeBuffer(target, 0, new Uint32Array(words));
@@ -81,7 +90,7 @@ export function createKernelRunner(device: GPUDevice, owner: string, options: Ke
           layout: pipeline.getBindGroupLayout(0),
           entries: Object.entries(dispatch.bindings).map(([binding, b]) => ({ binding: Number(binding), resource: { buffer: b } })),
         }));
-        pass.dispatchWorkgroups(...dispatchGrid(dispatch.units, QUANT_WORKGROUP_SIZE));
+        pass.dispatchWorkgroups(...dispatchGrid(dispatch.units, KERNEL_WORKGROUP_SIZE));
       });
       pass.end();
       const copied = Math.ceil(bytes / 4) * 4;

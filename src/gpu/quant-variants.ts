@@ -1,11 +1,9 @@
-// One typed key per quantization pipeline: it yields the WGSL source, the override constants,
-// the label and the pipeline-cache key, so the three cannot drift apart.
+// The block quantization kernels: which shader family and override constants each type uses,
+// and one typed key per pipeline that yields its source, constants, label and binding layout.
 import { GGML_TYPES } from '../core/ggml-type.ts';
 import { composeWgsl } from './wgsl-modules.ts';
 import type { KernelBindings, KernelPipelineSpec } from './pipeline-cache.ts';
-import { GPU_QUANT_TYPES, isGpuQuantType, type GpuQuantType } from './gpu-types.ts';
-
-export { GPU_QUANT_TYPES, isGpuQuantType, type GpuQuantType };
+import type { GpuQuantType } from './gpu-types.ts';
 
 type KernelFamily = 'legacy' | 'q8_0' | 'float16' | 'q2_K' | 'q3_K' | 'q4_K-q5_K' | 'q6_K' | 'iq4' | 'ternary' | 'mxfp4';
 
@@ -55,8 +53,6 @@ const FAMILY_MODULES: Record<KernelFamily | 'rowSigma', string> = {
   mxfp4: 'quant/mxfp4.wgsl',
 };
 
-export const QUANT_WORKGROUP_SIZE = 64;
-
 export type QuantVariantKey =
   | { readonly kind: 'quantize'; readonly type: GpuQuantType; readonly weighted: boolean }
   | { readonly kind: 'rowSigma' };
@@ -67,25 +63,24 @@ export const QUANTIZE_BINDINGS: KernelBindings = {
 };
 const ROW_SIGMA_BINDINGS: KernelBindings = { 0: 'read-only-storage', 1: 'storage', 2: 'uniform' };
 
-export type QuantVariant = KernelPipelineSpec;
-
 export function typeKernel(type: GpuQuantType): TypeKernel {
   return TYPE_KERNELS[type];
 }
 
+type QuantizeKey = Extract<QuantVariantKey, { kind: 'quantize' }>;
+
 /** The key for quantizing `type`; `weighted` only where ggml reads the imatrix. */
-export function quantizeVariantKey(type: GpuQuantType, hasImatrix: boolean): QuantVariantKey {
+export function quantizeVariantKey(type: GpuQuantType, hasImatrix: boolean): QuantizeKey {
   return { kind: 'quantize', type, weighted: hasImatrix && GGML_TYPES[type].quantizerUsesImatrix };
 }
 
-export function quantVariant(key: QuantVariantKey): QuantVariant {
-  const wg = { WG_SIZE: QUANT_WORKGROUP_SIZE };
+export function quantVariant(key: QuantVariantKey): KernelPipelineSpec {
   if (key.kind === 'rowSigma') {
     const path = FAMILY_MODULES.rowSigma;
-    return { moduleKey: path, source: () => composeWgsl(path), constants: wg, label: 'QuantPipeline.rowSigma', layout: ROW_SIGMA_BINDINGS };
+    return { moduleKey: path, source: () => composeWgsl(path), constants: {}, label: 'QuantPipeline.rowSigma', layout: ROW_SIGMA_BINDINGS };
   }
   const kernel = TYPE_KERNELS[key.type];
-  const constants: Record<string, number> = { ...wg, ...kernel.constants };
+  const constants: Record<string, number> = { ...kernel.constants };
   // The shader of a type whose quantizer reads importance weights has a WEIGHTED override.
   if (GGML_TYPES[key.type].quantizerUsesImatrix) constants['WEIGHTED'] = key.weighted ? 1 : 0;
   const path = FAMILY_MODULES[kernel.family];

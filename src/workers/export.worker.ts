@@ -13,7 +13,7 @@ import type { ModelPlan, TensorTypes } from '../core/model/plan-types.ts';
 import type { RowQuantizer } from '../core/quant/row-quantizer.ts';
 import { planModel } from '../core/model/plan-model.ts';
 import { hashImportance } from '../core/dynamic/content-hash.ts';
-import type { MixName } from '../core/recipe/llama-mixes.ts';
+import type { MixName } from '../core/recipe/mix-names.ts';
 import { missingImportance, missingImportanceMessage } from '../core/recipe/imatrix-needs.ts';
 import { exportGguf, type ExportProgress } from '../core/export/export-gguf.ts';
 import { cpuRowQuantizer } from '../core/quant/cpu-quantizer.ts';

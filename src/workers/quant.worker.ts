@@ -4,7 +4,8 @@ import * as Comlink from 'comlink';
 import type { GgmlTypeName } from '../core/ggml-type.ts';
 import { describeDevice, requestQuantDevice } from '../gpu/device.ts';
 import { createGpuRowQuantizer, type GpuRowQuantizer } from '../gpu/gpu-quantizer.ts';
-import { createGpuRowDequantizer, type GpuRowDequantizer } from '../gpu/gpu-dequantizer.ts';
+import { createGpuRowDequantizer } from '../gpu/gpu-dequantizer.ts';
+import type { GpuRowDequantizer } from '../gpu/row-dequantizer.ts';
 
 let device: GPUDevice | null = null;
 let quantizer: GpuRowQuantizer | null = null;

@@ -1,11 +1,11 @@
 // Every llama-quantize mix, with and without an importance matrix, on both generated sources: the
 // type of every tensor and whether the real run needs an imatrix, as `llama-quantize --dry-run`
 // prints them, must equal `quant-studio quantize --dry-run`'s. With the row tests
-// (random-rows.test.ts: every type's bytes, with and without an imatrix) and the whole files of
+// (random-rows-{blocks,iq}.test.ts: every type's bytes, with and without an imatrix) and the whole files of
 // whole-files.test.ts (headers, the imatrix per tensor, every mix's file type), this proves every
 // mix byte for byte without quantizing each one twice.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MIX_NAMES } from '../../src/core/recipe/llama-mixes.ts';
+import { MIX_NAMES } from '../../src/core/recipe/mix-names.ts';
 import { runCliInProcess } from '../helpers/cli-in-process.ts';
 import { runLlamaTool } from '../helpers/llama-tools.ts';
 import { makeMixSources, type MixSources } from './mix-sources.ts';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import type { GgmlTypeName } from '../../src/core/ggml-type.ts';
-import type { MixName } from '../../src/core/recipe/llama-mixes.ts';
+import type { MixName } from '../../src/core/recipe/mix-names.ts';
 import { runCliInProcess as runCli } from '../helpers/cli-in-process.ts';
 import { describeGgufDifference } from '../helpers/compare-gguf.ts';
 import { generateLlamaModel, type GeneratedModelShape } from '../helpers/generate-model.ts';

@@ -3,14 +3,14 @@
 // from our BF16/F16 GGUF export and by `quant-studio quantize` from the safetensors folder:
 // - a representative set of mixes in full, with and without an imatrix: the headers, the tensor
 //   order and alignment, the imatrix metadata and each tensor's importance weights. Every mix's type
-//   table is proven by mix-type-tables.test.ts and every type's bytes by random-rows.test.ts;
+//   table is proven by mix-type-tables.test.ts and every type's bytes by random-rows-{blocks,iq}.test.ts;
 // - every mix's header (its general.file_type above all), with every tensor written as F16 so that
 //   no time goes into quantizing;
 // - the refusal of a mix that needs an imatrix when none is given.
 import path from 'node:path';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MIX_NAMES, type MixName } from '../../src/core/recipe/llama-mixes.ts';
+import { MIX_NAMES, type MixName } from '../../src/core/recipe/mix-names.ts';
 import { runCliInProcess } from '../helpers/cli-in-process.ts';
 import { describeGgufDifference } from '../helpers/compare-gguf.ts';
 import { runLlamaTool } from '../helpers/llama-tools.ts';

@@ -16,7 +16,8 @@ import { parseSensitivityTable, type SensitivityTable } from '../../src/core/dyn
 import { llamaQuantizeArgs, recipeTensorTypeFile } from '../../src/core/dynamic/tensor-type-file.ts';
 import { planModel } from '../../src/core/model/plan-model.ts';
 import type { ModelPlan } from '../../src/core/model/plan-types.ts';
-import { chooseMixTypes, type MixName } from '../../src/core/recipe/llama-mixes.ts';
+import { chooseMixTypes } from '../../src/core/recipe/llama-mixes.ts';
+import type { MixName } from '../../src/core/recipe/mix-names.ts';
 import { nodeModelFiles } from '../../src/io/node-files.node.ts';
 import { describeGgufDifference } from '../helpers/compare-gguf.ts';
 import { runLlamaTool } from '../helpers/llama-tools.ts';

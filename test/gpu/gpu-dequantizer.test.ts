@@ -4,8 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GGML_TYPES } from '../../src/core/ggml-type.ts';
 import { dequantizeRowsCpu, supportsDequantizeCpu } from '../../src/core/quant/dequantize.ts';
-import { createGpuRowDequantizer, type GpuRowDequantizer } from '../../src/gpu/gpu-dequantizer.ts';
-import { GPU_QUANT_TYPES } from '../../src/gpu/quant-variants.ts';
+import { createGpuRowDequantizer } from '../../src/gpu/gpu-dequantizer.ts';
+import type { GpuRowDequantizer } from '../../src/gpu/row-dequantizer.ts';
+import { GPU_QUANT_TYPES } from '../../src/gpu/gpu-types.ts';
 import { createTestDevice, uncapturedGpuErrors } from '../helpers/gpu-env.ts';
 import { GOLDEN_COLS, readGoldenOutput } from './golden-files.ts';
 import { referenceDequantize } from './dequant-reference.ts';

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowBytes } from '../../src/core/ggml-type.ts';
 import { createGpuRowQuantizer, type GpuRowQuantizer } from '../../src/gpu/gpu-quantizer.ts';
-import { GPU_QUANT_TYPES } from '../../src/gpu/quant-variants.ts';
+import { GPU_QUANT_TYPES } from '../../src/gpu/gpu-types.ts';
 import { createTestDevice, uncapturedGpuErrors } from '../helpers/gpu-env.ts';
 import {
   describeMismatch, GOLDEN_COLS, readGoldenImatrix, readGoldenInput, readGoldenOutput,

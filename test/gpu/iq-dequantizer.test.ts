@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quantizerNeedsImatrix, rowBytes } from '../../src/core/ggml-type.ts';
 import { dequantizeRowsCpu } from '../../src/core/quant/dequantize.ts';
 import { createGpuIqDequantizer, type GpuIqDequantizer } from '../../src/gpu/iq-gpu-dequantizer.ts';
-import { GPU_IQ_TYPES } from '../../src/gpu/iq-variants.ts';
+import { GPU_IQ_TYPES } from '../../src/gpu/gpu-types.ts';
 import { createTestDevice, uncapturedGpuErrors } from '../helpers/gpu-env.ts';
 import { GOLDEN_COLS, readGoldenOutput } from './golden-files.ts';
 

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quantizerNeedsImatrix, rowBytes } from '../../src/core/ggml-type.ts';
 import { createGpuIqQuantizer, type GpuIqQuantizer } from '../../src/gpu/iq-gpu-quantizer.ts';
-import { GPU_IQ_TYPES } from '../../src/gpu/iq-variants.ts';
+import { GPU_IQ_TYPES } from '../../src/gpu/gpu-types.ts';
 import { createTestDevice, uncapturedGpuErrors } from '../helpers/gpu-env.ts';
 import { describeMismatch, GOLDEN_COLS, readGoldenImatrix, readGoldenInput, readGoldenOutput } from './golden-files.ts';
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { quantizeRowsCpu } from '../../src/core/quant/cpu-quantizer.ts';
 import { describeDevice } from '../../src/gpu/device.ts';
 import { createGpuIqQuantizer, type GpuIqQuantizer } from '../../src/gpu/iq-gpu-quantizer.ts';
-import { GPU_IQ_TYPES } from '../../src/gpu/iq-variants.ts';
+import { GPU_IQ_TYPES } from '../../src/gpu/gpu-types.ts';
 import { createTestDevice } from '../helpers/gpu-env.ts';
 import { makeRng } from './softfloat-cases.ts';
 

@@ -2,7 +2,8 @@
 // target, predicted KL), as JSON the studio saves and `quant-studio quantize --recipe` reads.
 import { GGML_TYPE_NAMES, GGML_TYPES, isQuantizedType, rowFitsBlocks, type GgmlTypeName } from '../ggml-type.ts';
 import type { ModelPlan, TensorTypes } from '../model/plan-types.ts';
-import { MIXES, type MixName } from '../recipe/llama-mixes.ts';
+import { MIXES } from '../recipe/llama-mixes.ts';
+import type { MixName } from '../recipe/mix-names.ts';
 import { JsonFields } from '../json-input.ts';
 import type { Allocation, AllocationTarget } from './allocate.ts';
 

@@ -5,7 +5,7 @@
 // policy (llamaQuantizeRefusesWithoutImatrix: more types, block tensors only, and the mix).
 import { quantizerNeedsImatrix, type GgmlTypeName } from '../ggml-type.ts';
 import type { TensorTypes } from '../model/plan-types.ts';
-import type { MixName } from './llama-mixes.ts';
+import type { MixName } from './mix-names.ts';
 import { llamaQuantizeRefusesWithoutImatrix } from './llama-quantize-imatrix.ts';
 
 /** Whether either rule wants importance weights for `type` on `tensorName` (under `mix`, for Q2_K_S). */

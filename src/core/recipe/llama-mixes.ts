@@ -8,8 +8,6 @@ import { fallbackForRowLength, type TypeOverride } from './choose-types.ts';
 import { llamaQuantizeRefusesWithoutImatrix } from './llama-quantize-imatrix.ts';
 import { MIX_NAMES, type MixName } from './mix-names.ts';
 
-export { MIX_NAMES, type MixName };
-
 
 interface MixInfo {
   /** llama_ftype, written as general.file_type. */

@@ -13,8 +13,13 @@ export const LLAMA_QUANTIZE_IMATRIX_TYPES: ReadonlySet<GgmlTypeName> = new Set<G
 
 const SPARED_TENSORS = new Set(['token_embd.weight', 'per_layer_token_embd.weight', 'output.weight']);
 
+/** The embeddings and the output head: llama-imatrix collects no weights for them, and llama-quantize spares them. */
+export function isImatrixSparedTensor(tensorName: string): boolean {
+  return SPARED_TENSORS.has(tensorName);
+}
+
 /** Whether llama-quantize, run with `mix`, refuses `type` for `tensorName` when it has no imatrix. */
 export function llamaQuantizeRefusesWithoutImatrix(tensorName: string, type: GgmlTypeName, mix: MixName): boolean {
-  if (SPARED_TENSORS.has(tensorName)) return false;
+  if (isImatrixSparedTensor(tensorName)) return false;
   return LLAMA_QUANTIZE_IMATRIX_TYPES.has(type) || (type === 'Q2_K' && mix === 'Q2_K_S');
 }

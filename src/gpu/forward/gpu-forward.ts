@@ -7,13 +7,13 @@ import { blockTensorName, type BlockWeights } from '../../core/forward/block-wei
 import type { ForwardBackend, ForwardModel, ForwardRequest, WeightSource } from '../../core/forward/forward-types.ts';
 import { ropeTables } from '../../core/forward/rope.ts';
 import type { ImatrixStats } from '../../core/imatrix/imatrix-stats.ts';
-import type { GpuRowDequantizer } from '../gpu-dequantizer.ts';
+import type { GpuRowDequantizer } from '../row-dequantizer.ts';
 import { createForwardPipelines, DispatchRecorder, type ForwardPipelines } from './forward-kernels.ts';
 import type { GpuForwardCheckpoint } from './forward-checkpoint.ts';
 import { IMATRIX_FIELDS, runGpuBlock, type BlockGroup, type BlockScratch, type GpuBlockWeights, type ImatrixField } from './gpu-block.ts';
 import { runGpuOutputHead } from './gpu-output-head.ts';
 import { runOnDevice } from '../device-queue.ts';
-import { createGpuWeightUploader, f32GpuWeights, releaseGpuWeight, uploaderInTurn, type GpuWeight, type GpuWeightSource, type GpuWeightUploader } from './gpu-weights.ts';
+import { createGpuWeightUploader, f32GpuWeights, releaseGpuWeight, type GpuWeight, type GpuWeightSource, type GpuWeightUploader } from './gpu-weights.ts';
 
 /** The signature runForward has: a GPU forward bound to a device is a drop-in replacement. */
 export type { ForwardBackend };
@@ -46,11 +46,11 @@ const SCRATCH_BUDGET_BYTES = 256 * 2 ** 20;
 
 export function createGpuForward(device: GPUDevice, options: { dequantizer?: GpuRowDequantizer } = {}): GpuForward {
   const pipelines = createForwardPipelines(device);
-  const uploader = createGpuWeightUploader(device, options.dequantizer ?? null);
+  const dequantizer = options.dequantizer ?? null;
   // On the device's queue: the pass holds error scopes across awaits, and the dequantizer it
   // calls for quantized weights runs nested in its turn.
   const run = (model: ForwardModel, weights: WeightSource, request: ForwardRequest, opts: GpuForwardOptions = {}) =>
-    runOnDevice(device, 'GpuForward', (turn) => runGpuForward(device, pipelines, uploaderInTurn(uploader, turn), model, weights, request, opts));
+    runOnDevice(device, 'GpuForward', (turn) => runGpuForward(device, pipelines, createGpuWeightUploader(device, dequantizer, turn), model, weights, request, opts));
   return { run, backend: (m, w, r) => run(m, w, r), dispose() {} };
 }
 

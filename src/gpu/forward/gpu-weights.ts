@@ -4,7 +4,7 @@
 // (an output head of 150k+ rows on a 1 GiB adapter) are split into row chunks.
 import type { GgmlTypeName } from '../../core/ggml-type.ts';
 import type { ForwardTensor, WeightSource } from '../../core/forward/forward-types.ts';
-import type { GpuRowDequantizer } from '../gpu-dequantizer.ts';
+import type { GpuRowDequantizer } from '../row-dequantizer.ts';
 import type { DeviceTurn } from '../device-queue.ts';
 
 export type GpuWeightValues =
@@ -27,19 +27,17 @@ export interface GpuWeight {
 }
 
 export interface GpuWeightUploader {
-  /** `turn`: the device queue's, when the caller (the forward pass) holds it. */
-  upload(tensor: ForwardTensor, source: GpuWeightSource, turn?: DeviceTurn): Promise<GpuWeight>;
+  upload(tensor: ForwardTensor, source: GpuWeightSource): Promise<GpuWeight>;
 }
 
-/** The uploader for work that runs in `turn`: its GPU dequantization nests in that turn. */
-export function uploaderInTurn(uploader: GpuWeightUploader, turn: DeviceTurn): GpuWeightUploader {
-  return { upload: (tensor, source) => uploader.upload(tensor, source, turn) };
-}
-
-export function createGpuWeightUploader(device: GPUDevice, dequantizer: GpuRowDequantizer | null): GpuWeightUploader {
+/**
+ * The uploader of one forward run, which holds the device queue's `turn`: its GPU dequantization
+ * nests in that turn (waiting for the queue would deadlock).
+ */
+export function createGpuWeightUploader(device: GPUDevice, dequantizer: GpuRowDequantizer | null, turn: DeviceTurn): GpuWeightUploader {
   const maxBytes = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
 
-  async function valuesOf(tensor: ForwardTensor, data: GpuWeightValues, turn: DeviceTurn | undefined): Promise<Float32Array> {
+  async function valuesOf(tensor: ForwardTensor, data: GpuWeightValues): Promise<Float32Array> {
     if (data.kind === 'f32') return data.values;
     if (!dequantizer?.supports(data.type)) throw new Error(`GpuForward: tensor "${tensor.ggufName}" is ${data.type}, which the GPU dequantizer does not decode`);
     // TODO(gpu-dequantizer): decode into a GPU buffer directly instead of through host memory.
@@ -47,10 +45,10 @@ export function createGpuWeightUploader(device: GPUDevice, dequantizer: GpuRowDe
   }
 
   return {
-    async upload(tensor, source, turn) {
+    async upload(tensor, source) {
       const cols = tensor.ne[0]!;
       const rows = tensor.ne.slice(1).reduce((a, b) => a * b, 1);
-      const values = await valuesOf(tensor, await source(tensor), turn);
+      const values = await valuesOf(tensor, await source(tensor));
       if (values.length !== rows * cols) {
         throw new Error(`GpuForward: tensor "${tensor.ggufName}" has ${values.length} values, its shape [${tensor.ne.join(', ')}] needs ${rows * cols}`);
       }
