@@ -1,32 +1,35 @@
-// The blocked CPU kernels (two matmul rows, or four positions × two vocab rows, per pass) must
-// give exactly what a plain loop in the same summation order gives, odd sizes and tails included:
-// the reference forward's agreement with llama.cpp rests on that order.
+// The CPU forward's matrix product (WebAssembly SIMD, src/core/forward/wasm) must give exactly
+// what a plain loop in its summation order gives, odd sizes, tails and weight slices included:
+// double products summed in two double lanes (even and odd columns) over the whole vectors of
+// four, the lanes added, then the columns past the last vector, rounded to float, then the bias.
 import { describe, expect, it } from 'vitest';
-import { headLogits } from '../../src/core/dynamic/output-kld.ts';
 import { matmul } from '../../src/core/forward/ops.ts';
+
+const fround = Math.fround;
 
 function random(n: number, seed: number): Float32Array {
   let s = seed >>> 0;
   return Float32Array.from({ length: n }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) - 0.5);
 }
 
-/** ggml-like: four interleaved partial sums, added at the end, rounded to float32. */
 function plainMatmul(x: Float32Array, rows: number, cols: number, w: Float32Array, out: number, bias?: Float32Array): Float32Array {
   const y = new Float32Array(rows * out);
+  const vec = cols & ~3;
   for (let r = 0; r < rows; r++) {
     for (let o = 0; o < out; o++) {
-      const s = [0, 0, 0, 0];
-      const tail = cols & ~3;
-      for (let i = 0; i < tail; i++) s[i % 4]! += x[r * cols + i]! * w[o * cols + i]!;
-      for (let i = tail; i < cols; i++) s[0]! += x[r * cols + i]! * w[o * cols + i]!;
-      y[r * out + o] = Math.fround(s[0]! + s[1]! + s[2]! + s[3]!) + (bias ? bias[o]! : 0);
+      const lanes = [0, 0];
+      for (let i = 0; i < vec; i++) lanes[i % 2] += x[r * cols + i]! * w[o * cols + i]!;
+      let tail = 0;
+      for (let i = vec; i < cols; i++) tail += x[r * cols + i]! * w[o * cols + i]!;
+      const sum = fround(lanes[0]! + lanes[1]! + tail);
+      y[r * out + o] = bias ? fround(sum + bias[o]!) : sum;
     }
   }
   return y;
 }
 
-describe('blocked CPU kernels', () => {
-  it.each([[1, 8, 3], [2, 7, 5], [5, 66, 9], [8, 64, 16]])('matmul of %i rows × %i cols → %i equals the plain loop bit for bit', (rows, cols, out) => {
+describe('CPU matrix product', () => {
+  it.each([[1, 8, 3], [2, 7, 5], [5, 66, 9], [8, 64, 16], [9, 33, 10], [4, 3, 2]])('%i rows × %i cols → %i equals the plain loop bit for bit', (rows, cols, out) => {
     const x = random(rows * cols, rows * 31 + cols);
     const w = random(cols * out, out * 17);
     const bias = random(out, 5);
@@ -34,17 +37,18 @@ describe('blocked CPU kernels', () => {
     expect(matmul(x, rows, cols, w, out)).toEqual(plainMatmul(x, rows, cols, w, out));
   });
 
-  it.each([[3, 16, 5], [4, 16, 7], [9, 32, 10], [8, 64, 64]])('headLogits of %i positions × %i → %i equals the plain loop bit for bit', (rows, cols, out) => {
-    const x = random(rows * cols, rows + cols);
-    const w = random(cols * out, out);
-    const plain = new Float32Array(rows * out);
-    for (let r = 0; r < rows; r++) {
-      for (let o = 0; o < out; o++) {
-        let s = 0;
-        for (let i = 0; i < cols; i++) s += x[r * cols + i]! * w[o * cols + i]!;
-        plain[r * out + o] = s;
-      }
-    }
-    expect(headLogits(x, rows, cols, w, out)).toEqual(plain);
+  it('a weight larger than one slice (8 MB) is done in slices with the same result', () => {
+    const rows = 5, cols = 36, out = 60_001;
+    const x = random(rows * cols, 3);
+    const w = random(cols * out, 4);
+    const y = matmul(x, rows, cols, w, out);
+    const plain = plainMatmul(x, rows, cols, w, out);
+    let differing = 0;
+    for (let i = 0; i < y.length; i++) if (!Object.is(y[i], plain[i])) differing++;
+    expect(differing).toBe(0);
+  });
+
+  it('refuses a weight of the wrong size, naming both sizes', () => {
+    expect(() => matmul(new Float32Array(8), 2, 4, new Float32Array(10), 3)).toThrow('weight has 10 values, expected 4×3');
   });
 });
