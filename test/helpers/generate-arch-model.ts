@@ -4,8 +4,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { f32ToBf16Array, f32ToF16Array } from '../../src/core/float16.ts';
+import { decoderTensors, isNormTensor, type DecoderFeatures, type TensorShapes } from './decoder-tensors.ts';
 import { Rng } from './generate-model.ts';
 import { REPO_ROOT } from './paths.ts';
+import { writeSafetensors } from './safetensors-writer.ts';
 
 export type ArchName = 'llama3' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3';
 
@@ -43,30 +45,19 @@ const SHAPES: Record<ArchName, ArchShape> = {
   phi3: { heads: 4, kvHeads: 4, headDim: 16, vocab: 32064, tied: false },
 };
 
-function tensorList(arch: ArchName): [string, number[]][] {
+/** What each family's layers hold beyond Llama's. */
+export const ARCH_FEATURES: Record<ArchName, DecoderFeatures> = {
+  llama3: {},
+  qwen2: { qkvBias: true },
+  qwen3: { qkNorm: true },
+  gemma2: { sandwichNorms: true },
+  gemma3: { qkNorm: true, sandwichNorms: true },
+  phi3: { fused: true },
+};
+
+function tensorList(arch: ArchName): TensorShapes {
   const s = SHAPES[arch];
-  const q = s.heads * s.headDim;
-  const kv = s.kvHeads * s.headDim;
-  const list: [string, number[]][] = [['model.embed_tokens.weight', [s.vocab, H]]];
-  for (let i = 0; i < LAYERS; i++) {
-    const p = `model.layers.${i}`;
-    list.push([`${p}.input_layernorm.weight`, [H]]);
-    if (arch === 'phi3') {
-      list.push([`${p}.self_attn.qkv_proj.weight`, [q + 2 * kv, H]]);
-    } else {
-      list.push([`${p}.self_attn.q_proj.weight`, [q, H]], [`${p}.self_attn.k_proj.weight`, [kv, H]], [`${p}.self_attn.v_proj.weight`, [kv, H]]);
-    }
-    if (arch === 'qwen2') list.push([`${p}.self_attn.q_proj.bias`, [q]], [`${p}.self_attn.k_proj.bias`, [kv]], [`${p}.self_attn.v_proj.bias`, [kv]]);
-    if (arch === 'qwen3' || arch === 'gemma3') list.push([`${p}.self_attn.q_norm.weight`, [s.headDim]], [`${p}.self_attn.k_norm.weight`, [s.headDim]]);
-    list.push([`${p}.self_attn.o_proj.weight`, [H, q]], [`${p}.post_attention_layernorm.weight`, [H]]);
-    if (arch === 'gemma2' || arch === 'gemma3') list.push([`${p}.pre_feedforward_layernorm.weight`, [H]], [`${p}.post_feedforward_layernorm.weight`, [H]]);
-    if (arch === 'phi3') list.push([`${p}.mlp.gate_up_proj.weight`, [2 * FF, H]]);
-    else list.push([`${p}.mlp.gate_proj.weight`, [FF, H]], [`${p}.mlp.up_proj.weight`, [FF, H]]);
-    list.push([`${p}.mlp.down_proj.weight`, [H, FF]]);
-  }
-  list.push(['model.norm.weight', [H]]);
-  if (!s.tied) list.push(['lm_head.weight', [s.vocab, H]]);
-  return list;
+  return decoderTensors({ ...s, hidden: H, intermediate: FF, layers: LAYERS, lmHead: !s.tied }, ARCH_FEATURES[arch]);
 }
 
 function configOf(arch: ArchName, dtype: string): Record<string, unknown> {
@@ -131,38 +122,22 @@ export type ArchDtype = 'F32' | 'F16' | 'BF16';
 /** Writes the folder `dir` (its name becomes general.name: llama.cpp reads "phi3" in it for Phi-3's token rules). */
 export async function generateArchModel(arch: ArchName, dir: string, options: { dtype?: ArchDtype; seed?: number } = {}): Promise<void> {
   const dtype = options.dtype ?? 'BF16';
-  const bytesPer = dtype === 'F32' ? 4 : 2;
   await mkdir(dir, { recursive: true });
-  const tensors = tensorList(arch);
-  const header: Record<string, unknown> = {};
-  let offset = 0;
-  for (const [name, dims] of tensors) {
-    const n = dims.reduce((a, b) => a * b, 1) * bytesPer;
-    header[name] = { dtype, shape: dims, data_offsets: [offset, offset + n] };
-    offset += n;
-  }
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - (json.length % 8)) % 8);
-  const out = new Uint8Array(8 + json.length + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
-  out.set(new TextEncoder().encode(json), 8);
   const rng = new Rng(options.seed ?? 2024);
-  let at = 8 + json.length;
   const isGemma = arch === 'gemma2' || arch === 'gemma3';
-  for (const [name, dims] of tensors) {
+  function* valuesOf(name: string, dims: number[]): Iterable<Uint8Array> {
     const values = new Float32Array(dims.reduce((a, b) => a * b, 1));
     // Gemma stores norms as w with the scale 1 + w: small values there, about 1 elsewhere.
-    const isNorm = name.endsWith('norm.weight');
+    const isNorm = isNormTensor(name);
     for (let i = 0; i < values.length; i++) {
       const g = rng.gaussian();
       values[i] = isNorm ? (isGemma ? 0.1 * g : 1 + 0.1 * g) : name.endsWith('.bias') ? 0.1 * g : 0.05 * g;
     }
-    const bytes = dtype === 'F32' ? new Uint8Array(values.buffer)
+    yield dtype === 'F32' ? new Uint8Array(values.buffer)
       : new Uint8Array((dtype === 'F16' ? f32ToF16Array(values) : f32ToBf16Array(values)).buffer);
-    out.set(bytes, at);
-    at += bytes.length;
   }
-  await writeFile(path.join(dir, 'model.safetensors'), out);
+  const tensors = tensorList(arch).map(([name, dims]) => ({ name, shape: dims, dtype }));
+  await writeSafetensors(path.join(dir, 'model.safetensors'), tensors, { chunks: (t) => valuesOf(t.name, t.shape) });
   const torchDtype = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' }[dtype];
   await writeFile(path.join(dir, 'config.json'), JSON.stringify(configOf(arch, torchDtype), null, 2));
   await writeTokenizer(arch, dir);

@@ -1,9 +1,11 @@
 // Writes a Llama model folder (safetensors + config + a real tokenizer) with seeded random weights:
 // for conformance tests against llama.cpp and for benchmarks. Streams to disk, so a model of
 // several gigabytes needs only a few megabytes of memory to write.
-import { copyFile, mkdir, open, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { f32ToBf16Array, f32ToF16Array } from '../../src/core/float16.ts';
+import { decoderTensors, type TensorShapes } from './decoder-tensors.ts';
+import { writeSafetensors } from './safetensors-writer.ts';
 
 export interface GeneratedModelShape {
   hidden: number;
@@ -20,26 +22,9 @@ export type GeneratedDtype = 'F32' | 'F16' | 'BF16';
 /** How the rows of each weight matrix are filled. */
 export type RowStyle = 'gaussian' | 'varied';
 
-function tensorList(s: GeneratedModelShape): [string, number[]][] {
+function tensorList(s: GeneratedModelShape): TensorShapes {
   const headDim = s.hidden / s.heads;
-  const list: [string, number[]][] = [['model.embed_tokens.weight', [s.vocab, s.hidden]]];
-  for (let i = 0; i < s.layers; i++) {
-    const p = `model.layers.${i}`;
-    list.push(
-      [`${p}.input_layernorm.weight`, [s.hidden]],
-      [`${p}.self_attn.q_proj.weight`, [s.hidden, s.hidden]],
-      [`${p}.self_attn.k_proj.weight`, [s.kvHeads * headDim, s.hidden]],
-      [`${p}.self_attn.v_proj.weight`, [s.kvHeads * headDim, s.hidden]],
-      [`${p}.self_attn.o_proj.weight`, [s.hidden, s.hidden]],
-      [`${p}.post_attention_layernorm.weight`, [s.hidden]],
-      [`${p}.mlp.gate_proj.weight`, [s.intermediate, s.hidden]],
-      [`${p}.mlp.up_proj.weight`, [s.intermediate, s.hidden]],
-      [`${p}.mlp.down_proj.weight`, [s.hidden, s.intermediate]],
-    );
-  }
-  list.push(['model.norm.weight', [s.hidden]]);
-  if (!s.tied) list.push(['lm_head.weight', [s.vocab, s.hidden]]);
-  return list;
+  return decoderTensors({ ...s, headDim, lmHead: !s.tied });
 }
 
 /** A small seeded generator (xorshift32) with gaussian draws. */
@@ -103,46 +88,33 @@ export interface GenerateOptions {
 /** Writes the folder; returns the safetensors file's size in bytes. */
 export async function generateLlamaModel(dir: string, shape: GeneratedModelShape, options: GenerateOptions): Promise<number> {
   const dtype = options.dtype ?? 'F32';
-  const bytesPer = dtype === 'F32' ? 4 : 2;
   await mkdir(dir, { recursive: true });
-  const tensors = tensorList(shape);
-  const header: Record<string, unknown> = {};
-  let offset = 0;
-  for (const [name, dims] of tensors) {
-    const n = dims.reduce((a, b) => a * b, 1) * bytesPer;
-    header[name] = { dtype, shape: dims, data_offsets: [offset, offset + n] };
-    offset += n;
-  }
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - (json.length % 8)) % 8);
-  const file = await open(path.join(dir, 'model.safetensors'), 'w');
-  try {
-    const prefix = new Uint8Array(8);
-    new DataView(prefix.buffer).setBigUint64(0, BigInt(json.length), true);
-    await file.write(prefix);
-    await file.write(new TextEncoder().encode(json));
-    const rng = new Rng(options.seed ?? 12345);
-    let kind = 0;
-    for (const [name, dims] of tensors) {
-      const cols = dims.at(-1)!;
-      const rows = dims.length > 1 ? dims[0]! : 1;
-      const isNorm = name.includes('norm');
-      const rowsPerChunk = Math.max(1, Math.floor((1 << 22) / cols));
-      const chunk = new Float32Array(rowsPerChunk * cols);
-      for (let r0 = 0; r0 < rows; r0 += rowsPerChunk) {
-        const n = Math.min(rowsPerChunk, rows - r0);
-        for (let r = 0; r < n; r++) {
-          const row = chunk.subarray(r * cols, (r + 1) * cols);
-          if (isNorm) for (let i = 0; i < cols; i++) row[i] = 1 + 0.1 * rng.gaussian();
-          else if (options.rows === 'varied') fillVariedRow(row, kind++, rng);
-          else for (let i = 0; i < cols; i++) row[i] = 0.02 * rng.gaussian();
-        }
-        await file.write(encode(chunk.subarray(0, n * cols), dtype));
+  const rng = new Rng(options.seed ?? 12345);
+  let kind = 0;
+  // Two chunk buffers in turn: the writer still holds the previous one while this one fills.
+  const buffers: Float32Array[] = [];
+  let turn = 0;
+  function* rowsOf(name: string, dims: number[]): Iterable<Uint8Array> {
+    const cols = dims.at(-1)!;
+    const rows = dims.length > 1 ? dims[0]! : 1;
+    const isNorm = name.includes('norm');
+    const rowsPerChunk = Math.max(1, Math.floor((1 << 22) / cols));
+    for (let r0 = 0; r0 < rows; r0 += rowsPerChunk) {
+      const n = Math.min(rowsPerChunk, rows - r0);
+      turn ^= 1;
+      if (!buffers[turn] || buffers[turn]!.length < rowsPerChunk * cols) buffers[turn] = new Float32Array(rowsPerChunk * cols);
+      const chunk = buffers[turn]!;
+      for (let r = 0; r < n; r++) {
+        const row = chunk.subarray(r * cols, (r + 1) * cols);
+        if (isNorm) for (let i = 0; i < cols; i++) row[i] = 1 + 0.1 * rng.gaussian();
+        else if (options.rows === 'varied') fillVariedRow(row, kind++, rng);
+        else for (let i = 0; i < cols; i++) row[i] = 0.02 * rng.gaussian();
       }
+      yield encode(chunk.subarray(0, n * cols), dtype);
     }
-  } finally {
-    await file.close();
   }
+  const tensors = tensorList(shape).map(([name, dims]) => ({ name, shape: dims, dtype }));
+  const bytes = await writeSafetensors(path.join(dir, 'model.safetensors'), tensors, { chunks: (t) => rowsOf(t.name, t.shape) });
   await writeFile(
     path.join(dir, 'config.json'),
     JSON.stringify({
@@ -154,5 +126,5 @@ export async function generateLlamaModel(dir: string, shape: GeneratedModelShape
     }, null, 2),
   );
   for (const f of ['tokenizer.json', 'tokenizer_config.json']) await copyFile(path.join(options.tokenizerFrom, f), path.join(dir, f));
-  return 8 + json.length + offset;
+  return bytes;
 }

@@ -1,0 +1,57 @@
+// The Hugging Face tensor names and shapes of a decoder-only checkpoint, per family, in the order the
+// generators write them (embedding, each layer, final norm, lm_head): one list for the tiny
+// random-weight models (generate-model.ts, generate-arch-model.ts) and the real-size ones
+// (test/size-models/).
+
+export interface DecoderDims {
+  hidden: number;
+  intermediate: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  vocab: number;
+  /** Whether the checkpoint stores lm_head.weight (untied models do; some tied ones store it anyway). */
+  lmHead: boolean;
+}
+
+/** What a family's layer holds beyond Llama's. */
+export interface DecoderFeatures {
+  /** Phi-3: one qkv_proj and one gate_up_proj. */
+  fused?: boolean;
+  /** Qwen2: q/k/v biases. */
+  qkvBias?: boolean;
+  /** Qwen3, Gemma 3: per-head q_norm and k_norm. */
+  qkNorm?: boolean;
+  /** Gemma 2 and 3: norms before and after the feed-forward too. */
+  sandwichNorms?: boolean;
+}
+
+export type TensorShapes = [string, number[]][];
+
+export function decoderTensors(d: DecoderDims, f: DecoderFeatures = {}): TensorShapes {
+  const q = d.heads * d.headDim;
+  const kv = d.kvHeads * d.headDim;
+  const H = d.hidden;
+  const list: TensorShapes = [['model.embed_tokens.weight', [d.vocab, H]]];
+  for (let i = 0; i < d.layers; i++) {
+    const p = `model.layers.${i}`;
+    list.push([`${p}.input_layernorm.weight`, [H]]);
+    if (f.fused) list.push([`${p}.self_attn.qkv_proj.weight`, [q + 2 * kv, H]]);
+    else list.push([`${p}.self_attn.q_proj.weight`, [q, H]], [`${p}.self_attn.k_proj.weight`, [kv, H]], [`${p}.self_attn.v_proj.weight`, [kv, H]]);
+    if (f.qkvBias) list.push([`${p}.self_attn.q_proj.bias`, [q]], [`${p}.self_attn.k_proj.bias`, [kv]], [`${p}.self_attn.v_proj.bias`, [kv]]);
+    if (f.qkNorm) list.push([`${p}.self_attn.q_norm.weight`, [d.headDim]], [`${p}.self_attn.k_norm.weight`, [d.headDim]]);
+    list.push([`${p}.self_attn.o_proj.weight`, [H, q]], [`${p}.post_attention_layernorm.weight`, [H]]);
+    if (f.sandwichNorms) list.push([`${p}.pre_feedforward_layernorm.weight`, [H]], [`${p}.post_feedforward_layernorm.weight`, [H]]);
+    if (f.fused) list.push([`${p}.mlp.gate_up_proj.weight`, [2 * d.intermediate, H]]);
+    else list.push([`${p}.mlp.gate_proj.weight`, [d.intermediate, H]], [`${p}.mlp.up_proj.weight`, [d.intermediate, H]]);
+    list.push([`${p}.mlp.down_proj.weight`, [H, d.intermediate]]);
+  }
+  list.push(['model.norm.weight', [H]]);
+  if (d.lmHead) list.push(['lm_head.weight', [d.vocab, H]]);
+  return list;
+}
+
+export function isNormTensor(name: string): boolean {
+  return name.endsWith('norm.weight');
+}
