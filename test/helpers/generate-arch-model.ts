@@ -55,15 +55,15 @@ export const ARCH_FEATURES: Record<ArchName, DecoderFeatures> = {
   phi3: { fused: true },
 };
 
-function tensorList(arch: ArchName): TensorShapes {
+function tensorList(arch: ArchName, hidden: number): TensorShapes {
   const s = SHAPES[arch];
-  return decoderTensors({ ...s, hidden: H, intermediate: FF, layers: LAYERS, lmHead: !s.tied }, ARCH_FEATURES[arch]);
+  return decoderTensors({ ...s, hidden, intermediate: FF, layers: LAYERS, lmHead: !s.tied }, ARCH_FEATURES[arch]);
 }
 
-function configOf(arch: ArchName, dtype: string): Record<string, unknown> {
+function configOf(arch: ArchName, dtype: string, hidden: number): Record<string, unknown> {
   const s = SHAPES[arch];
   const common = {
-    hidden_size: H, intermediate_size: FF, num_hidden_layers: LAYERS, num_attention_heads: s.heads,
+    hidden_size: hidden, intermediate_size: FF, num_hidden_layers: LAYERS, num_attention_heads: s.heads,
     num_key_value_heads: s.kvHeads, vocab_size: s.vocab, tie_word_embeddings: s.tied, torch_dtype: dtype,
   };
   switch (arch) {
@@ -119,9 +119,14 @@ async function writeTokenizer(arch: ArchName, dir: string): Promise<void> {
 
 export type ArchDtype = 'F32' | 'F16' | 'BF16';
 
-/** Writes the folder `dir` (its name becomes general.name: llama.cpp reads "phi3" in it for Phi-3's token rules). */
-export async function generateArchModel(arch: ArchName, dir: string, options: { dtype?: ArchDtype; seed?: number } = {}): Promise<void> {
+/**
+ * Writes the folder `dir` (its name becomes general.name: llama.cpp reads "phi3" in it for Phi-3's
+ * token rules). `hidden` widens the embedding (default 64): with the families' real vocabularies
+ * that makes output heads of any size.
+ */
+export async function generateArchModel(arch: ArchName, dir: string, options: { dtype?: ArchDtype; seed?: number; hidden?: number } = {}): Promise<void> {
   const dtype = options.dtype ?? 'BF16';
+  const hidden = options.hidden ?? H;
   await mkdir(dir, { recursive: true });
   const rng = new Rng(options.seed ?? 2024);
   const isGemma = arch === 'gemma2' || arch === 'gemma3';
@@ -136,9 +141,9 @@ export async function generateArchModel(arch: ArchName, dir: string, options: { 
     yield dtype === 'F32' ? new Uint8Array(values.buffer)
       : new Uint8Array((dtype === 'F16' ? f32ToF16Array(values) : f32ToBf16Array(values)).buffer);
   }
-  const tensors = tensorList(arch).map(([name, dims]) => ({ name, shape: dims, dtype }));
+  const tensors = tensorList(arch, hidden).map(([name, dims]) => ({ name, shape: dims, dtype }));
   await writeSafetensors(path.join(dir, 'model.safetensors'), tensors, { chunks: (t) => valuesOf(t.name, t.shape) });
   const torchDtype = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' }[dtype];
-  await writeFile(path.join(dir, 'config.json'), JSON.stringify(configOf(arch, torchDtype), null, 2));
+  await writeFile(path.join(dir, 'config.json'), JSON.stringify(configOf(arch, torchDtype, hidden), null, 2));
   await writeTokenizer(arch, dir);
 }
