@@ -121,3 +121,38 @@ describe('budgetRange and frontierPoints', () => {
     for (const p of points) expect(p.predictedKld).toBeLessThanOrEqual(bruteForceBest(p.fileBytes) * 1.0001);
   });
 });
+
+describe('the budget slider’s ends', () => {
+  it('allocating at budgetRange’s smallest and largest bits per weight succeeds, whatever the float rounding of bpw × elements', () => {
+    let seed = 7;
+    const next = (n: number) => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) % n);
+    const failures: string[] = [];
+    let lossy = 0;
+    for (let trial = 0; trial < 200; trial++) {
+      const blocks = Array.from({ length: 3 + next(4) }, (_, i) => tensor(`blk.${i}.ffn_down.weight`, 'ffn_down', i, [256 * (1 + next(16)), 1 + next(200_000)]));
+      // A norm kept in F32 makes the smallest file's bits per weight a fraction that floats round.
+      const tensors = [...blocks, tensor('output_norm.weight', 'output_norm', null, [1 + next(5000)], false)];
+      const plan: ModelPlan = { ...PLAN, layerCount: blocks.length, tensors };
+      const elements = tensors.reduce((n, t) => n + t.ne.reduce((a, b) => a * b, 1), 0);
+      const table: SensitivityTable = {
+        ...TABLE,
+        tensors: blocks.map((t) => ({
+          name: t.ggufName, role: t.role, layer: t.layer, ne: t.ne,
+          candidates: TYPES.map((type) => ({ type, bytes: tensorBytes(type, t.ne) as number, weightedError: 1, kld: 2 ** -BITS[type]!, basis: 'fitted' as const })),
+        })),
+      };
+      const range = budgetRange(plan, table, new Map(), null);
+      const smallest = blocks.reduce((n, t) => n + (tensorBytes('Q2_K', t.ne) as number), 4 * tensors.at(-1)!.ne[0]!);
+      if ((range.min * elements) / 8 < smallest) lossy++;
+      for (const bpw of [range.min, range.max]) {
+        try {
+          allocateTypes({ plan, table, target: { bitsPerWeight: bpw }, fileType: 0, effort: 'interactive' });
+        } catch (e) {
+          failures.push(`trial ${trial}, ${bpw} bpw: ${(e as Error).message}`);
+        }
+      }
+    }
+    expect(lossy, 'trials whose smallest bpw × elements rounds below the smallest file').toBeGreaterThan(0);
+    expect(failures).toEqual([]);
+  });
+});

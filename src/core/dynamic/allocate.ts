@@ -160,7 +160,9 @@ export function allocateTypes(o: AllocateOptions): Allocation {
   const fixedSize = plan.tensors.reduce((sum, t) => (fixed.has(t.ggufName) ? sum + accounted(tensorBytes(fixed.get(t.ggufName)!.type, t.ne) as number) : sum), 0)
     + (byFile ? layout.headerBytes : 0);
   const elements = plan.tensors.reduce((s, t) => s + elementsOf(t), 0);
-  const budget = 'fileBytes' in o.target ? o.target.fileBytes : Math.floor((o.target.bitsPerWeight * elements) / 8);
+  // A bits-per-weight target converts to bytes through a float product: 1e-12 of slack keeps the
+  // slider's ends (budgetRange, the same sums divided back) from landing a byte below them.
+  const budget = 'fileBytes' in o.target ? o.target.fileBytes : Math.floor(((o.target.bitsPerWeight * elements) / 8) * (1 + 1e-12));
 
   const sizeOf = () => slots.reduce((s, x) => s + x.options[x.choice]!.size, fixedSize);
   const chooseFor = (lambda: number) => {
