@@ -1,6 +1,7 @@
 // `npm run bench`: prints figures, never passes or fails on time.
 //  1. Quantization throughput per type (MB of float32 input per second), CPU and WebGPU, on a
 //     4096x4096 tensor, without and with an importance matrix.
+//     The CPU K-quants against llama-quantize, one core each (cpu-quant-speed.ts).
 //  2. Peak resident memory of a CLI export of a generated model larger than 1 GB.
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { generateLlamaModel } from '../test/helpers/generate-model.ts';
 import { benchCalibration } from './calibration.ts';
 import { benchCalibrationGpu } from './calibration-gpu.ts';
 import { hubDownloadBench } from './hub-download.ts';
+import { cpuQuantSpeed } from './cpu-quant-speed.ts';
 import { compareWithLlamaQuantize } from './llama-quantize-compare.ts';
 import { gaussianMatrix, measureThroughput } from './quant-throughput.ts';
 
@@ -96,8 +98,8 @@ async function exportMemory(): Promise<void> {
   }
 }
 
-/** `BENCH=throughput,llama,memory,hub,calibration` picks sections (default: all). */
-const sections = new Set((process.env.BENCH ?? 'throughput,llama,memory,hub,calibration').split(','));
+/** `BENCH=throughput,llama,cpu,memory,hub,calibration` picks sections (default: all). */
+const sections = new Set((process.env.BENCH ?? 'throughput,llama,cpu,memory,hub,calibration').split(','));
 if (sections.has('throughput')) await throughputTable();
 if (sections.has('llama')) {
   await compareWithLlamaQuantize(4096, 4096, TYPES);
@@ -105,6 +107,7 @@ if (sections.has('llama')) {
   const bigTypes = process.env.BENCH_BIG_TYPES ? (process.env.BENCH_BIG_TYPES.split(',') as GgmlTypeName[]) : (['Q8_0', 'Q6_K', 'Q4_K', 'Q4_0', 'IQ4_XS'] as GgmlTypeName[]);
   await compareWithLlamaQuantize(151936, 1024, bigTypes);
 }
+if (sections.has('cpu')) await cpuQuantSpeed(512, 4096, ['Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K']);
 if (sections.has('memory')) await exportMemory();
 if (sections.has('hub')) await hubDownloadBench();
 if (sections.has('calibration')) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Compiles the project's WebAssembly kernels with the exact-pinned AssemblyScript compiler.
-// Every src/**/wasm/assembly/<name>.ts (names starting with "_" are shared code, not entries)
+// Every src/**/wasm/assembly/<name>.entry.ts (the other files there are modules they import)
 // becomes src/**/wasm/<name>.wasm.generated.ts: the module's bytes as base64, so that Node, Vite
 // and web workers load it the same way, synchronously, with no fetch. The generated files are
 // committed; `node scripts/build-wasm.mjs --check` (run by the unit tests) fails when one is stale.
@@ -11,20 +11,20 @@ import asc from 'assemblyscript/asc';
 const ROOT = path.resolve(import.meta.dirname, '..');
 
 /** Native f32 (no FMA contraction in wasm), SIMD, no runtime or GC: kernels own fixed scratch areas. */
-const FLAGS = ['-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--initialMemory', '1'];
+const FLAGS = ['-O3', '--runtime', 'stub', '--noAssert', '--use', 'abort=', '--enable', 'simd'];
 
 export async function wasmEntries(dir = path.join(ROOT, 'src')) {
   const entries = [];
   for (const item of await readdir(dir, { withFileTypes: true })) {
     const full = path.join(dir, item.name);
     if (item.isDirectory()) entries.push(...(await wasmEntries(full)));
-    else if (path.basename(dir) === 'assembly' && path.basename(path.dirname(dir)) === 'wasm' && item.name.endsWith('.ts') && !item.name.startsWith('_')) entries.push(full);
+    else if (path.basename(dir) === 'assembly' && path.basename(path.dirname(dir)) === 'wasm' && item.name.endsWith('.entry.ts')) entries.push(full);
   }
   return entries.sort();
 }
 
 export function generatedPathOf(entry) {
-  return path.join(path.dirname(path.dirname(entry)), `${path.basename(entry, '.ts')}.wasm.generated.ts`);
+  return path.join(path.dirname(path.dirname(entry)), `${path.basename(entry, '.entry.ts')}.wasm.generated.ts`);
 }
 
 async function compile(entry) {

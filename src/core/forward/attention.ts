@@ -30,7 +30,7 @@ interface AttentionExports {
   weightedSum(pPtr: number, vPtr: number, vStride: number, dims: number, from: number, to: number, outPtr: number, accPtr: number): void;
 }
 
-const kernels = wasmKernels<AttentionExports>(WASM_BASE64, 'attention');
+const kernels = wasmKernels<AttentionExports>(WASM_BASE64);
 
 export function causalAttention(q: Float32Array, k: Float32Array, v: Float32Array, s: AttentionShape): Float32Array {
   const { tokens, heads, headsKv, headDimK: dk, headDimV: dv } = s;
@@ -44,15 +44,15 @@ export function causalAttention(q: Float32Array, k: Float32Array, v: Float32Arra
   }
   // Linear memory: q, k, v as they are, then the scores (double), the weights p (double), the
   // double accumulators and one head's output (float).
-  const qPtr = 0;
+  const wasm = kernels();
+  const qPtr = wasm.base;
   const kPtr = qPtr + q.length * 4;
   const vPtr = kPtr + k.length * 4;
   const dotsPtr = align8(vPtr + v.length * 4);
   const pPtr = dotsPtr + tokens * 8;
   const accPtr = pPtr + tokens * 8;
   const outPtr = accPtr + dv * 8;
-  const wasm = kernels();
-  const buffer = wasm.reserve(outPtr + dv * 4);
+  const buffer = wasm.reserve(outPtr + dv * 4 - qPtr);
   new Float32Array(buffer, qPtr, q.length).set(q);
   new Float32Array(buffer, kPtr, k.length).set(k);
   new Float32Array(buffer, vPtr, v.length).set(v);

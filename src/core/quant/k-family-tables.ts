@@ -6,31 +6,22 @@
 import { dequantizeIq4Nl, dequantizeIq4Xs, dequantizeMxfp4, dequantizeTq1_0, dequantizeTq2_0 } from './dequantize-nonlinear.ts';
 import { quantizeIq4Nl, quantizeIq4Xs } from './iq4-nonlinear.ts';
 import { dequantizeQ2_K, dequantizeQ3_K, dequantizeQ4_K, dequantizeQ5_K, dequantizeQ6_K } from './k/dequantize-k.ts';
-import { quantizeQ2_KRef, quantizeQ2_KWeighted } from './k/q2-k.ts';
-import { quantizeQ3_KRef, quantizeQ3_KWeighted } from './k/q3-k.ts';
-import {
-  quantizeQ4_KRef, quantizeQ4_KWeighted, quantizeQ5_KRef, quantizeQ5_KWeighted,
-} from './k/q4-q5-k.ts';
-import { quantizeQ6_K } from './k/q6-k.ts';
 import { quantizeMxfp4 } from './mxfp4.ts';
 import type { RowsDequantizeFn, RowsQuantizeFn } from './rows-quantize-fn.ts';
 import { quantizeTq1_0, quantizeTq2_0 } from './ternary.ts';
+import { quantizeKRowsWasm, type WasmKQuantType } from './wasm/k-quants-wasm.ts';
 
 export type KFamilyType = 'Q2_K' | 'Q3_K' | 'Q4_K' | 'Q5_K' | 'Q6_K' | 'IQ4_NL' | 'IQ4_XS' | 'TQ1_0' | 'TQ2_0' | 'MXFP4';
 
-function refOrWeighted(
-  plain: (src: Float32Array, dst: Uint8Array) => void,
-  weighted: (src: Float32Array, cols: number, qw: Float32Array, dst: Uint8Array) => void,
-): RowsQuantizeFn {
-  return (src, cols, imatrix, dst) => (imatrix ? weighted(src, cols, imatrix, dst) : plain(src, dst));
-}
+/** Q2_K..Q6_K run in WebAssembly (wasm/): the _ref path when imatrix is null, _impl otherwise. */
+const kQuant = (type: WasmKQuantType): RowsQuantizeFn => (src, cols, imatrix, dst) => quantizeKRowsWasm(type, src, cols, imatrix, dst);
 
 export const K_FAMILY_QUANTIZERS: Record<KFamilyType, RowsQuantizeFn> = {
-  Q2_K: refOrWeighted(quantizeQ2_KRef, quantizeQ2_KWeighted),
-  Q3_K: refOrWeighted(quantizeQ3_KRef, quantizeQ3_KWeighted),
-  Q4_K: refOrWeighted(quantizeQ4_KRef, quantizeQ4_KWeighted),
-  Q5_K: refOrWeighted(quantizeQ5_KRef, quantizeQ5_KWeighted),
-  Q6_K: quantizeQ6_K,
+  Q2_K: kQuant('Q2_K'),
+  Q3_K: kQuant('Q3_K'),
+  Q4_K: kQuant('Q4_K'),
+  Q5_K: kQuant('Q5_K'),
+  Q6_K: kQuant('Q6_K'),
   IQ4_NL: quantizeIq4Nl,
   IQ4_XS: quantizeIq4Xs,
   TQ1_0: (src, _cols, _im, dst) => quantizeTq1_0(src, dst),

@@ -1,11 +1,15 @@
 // One instance of a generated WebAssembly module (scripts/build-wasm.mjs) per thread, made
-// synchronously: the modules are a few kilobytes and their callers (Node, web workers) are
-// synchronous code. Linear memory is the kernels' scratch; `reserve` grows it and hands out
-// views that stay valid until the next reserve.
+// synchronously: the modules are a few kilobytes and their callers (Node, worker threads, web
+// workers) are synchronous code; a browser's main thread refuses synchronous compiles over 4 KB,
+// so the studio runs these in workers only. Every module exports heapBase(): its static data
+// (tables) ends there and callers lay their arrays out from `base`. `reserve` grows the memory
+// and returns its buffer, valid until the next reserve.
 
 export interface WasmKernels<E> {
   readonly exports: E;
-  /** Ensures `bytes` of linear memory; returns the memory's buffer (new after a grow). */
+  /** The first free byte above the module's static data, 16-byte aligned. */
+  readonly base: number;
+  /** Ensures memory up to base + `bytes`; returns the memory's buffer (a new one after a grow). */
   reserve(bytes: number): ArrayBuffer;
 }
 
@@ -18,19 +22,20 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 
 const PAGE = 65536;
 
-export function wasmKernels<E>(base64: string, what: string): () => WasmKernels<E> {
+/** A lazy getter of the module's kernels (instantiated on first use). */
+export function wasmKernels<E>(base64: string): () => WasmKernels<E> {
   let kernels: WasmKernels<E> | null = null;
   return () => {
     if (kernels) return kernels;
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(base64)), {
-      env: { abort: () => { throw new Error(`${what}: WebAssembly abort`); } },
-    });
-    const memory = instance.exports.memory as WebAssembly.Memory;
+    const exports = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(base64)), {}).exports;
+    const memory = exports.memory as WebAssembly.Memory;
+    const base = ((exports.heapBase as () => number)() + 15) & ~15;
     kernels = {
-      exports: instance.exports as E,
+      exports: exports as E,
+      base,
       reserve(bytes: number): ArrayBuffer {
         const have = memory.buffer.byteLength;
-        if (bytes > have) memory.grow(Math.ceil((bytes - have) / PAGE));
+        if (base + bytes > have) memory.grow(Math.ceil((base + bytes - have) / PAGE));
         return memory.buffer as ArrayBuffer;
       },
     };

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { quantizeRowsCpu } from '../../../src/core/quant/cpu-quantizer.ts';
 import { bestIndexIq4 } from '../../../src/core/quant/iq4-nonlinear.ts';
-import { makeQ3Quants } from '../../../src/core/quant/k/make-q3-quants.ts';
 import { makeQpQuants } from '../../../src/core/quant/make-qp-quants.ts';
 import { floorLog2f } from '../../../src/core/quant/mxfp4.ts';
 import { nearestInt, nearestIntWide } from '../../../src/core/quant/nearest-int.ts';
@@ -74,18 +73,5 @@ describe('helpers of the K-quant family', () => {
     for (let i = 0; i < 8; i++) expect(Math.abs(scale * L[i]! - x[i]!)).toBeLessThanOrEqual(scale * 0.5 + 1e-6);
     expect(makeQpQuants(8, 15, new Float32Array(8), L, w)).toBe(0);
     expect([...L]).toEqual(new Array(8).fill(0));
-  });
-
-  it('makeQ3Quants returns levels+nmax in 0..2nmax-1 whose scale reproduces x closely', () => {
-    const x = Float32Array.from([0.3, -1.2, 0.9, 0.05, -0.6, 1.1, -0.2, 0.7, 0, -0.95, 0.45, 0.15, -0.35, 0.8, -1.05, 0.6]);
-    const L = new Uint8Array(16);
-    const scale = makeQ3Quants(16, 4, x, 0, L, 0);
-    let err = 0;
-    for (let i = 0; i < 16; i++) {
-      expect(L[i]).toBeLessThan(8);
-      err += (scale * (L[i]! - 4) - x[i]!) ** 2;
-    }
-    expect(Math.sqrt(err / 16)).toBeLessThan(0.12);
-    expect(makeQ3Quants(16, 4, new Float32Array(16), 0, L, 0)).toBe(0);
   });
 });

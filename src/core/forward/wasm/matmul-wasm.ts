@@ -9,7 +9,7 @@ interface MatmulExports {
   matmul(xPtr: number, rows: number, cols: number, wPtr: number, outCols: number, yPtr: number, ldy: number): void;
 }
 
-const kernels = wasmKernels<MatmulExports>(WASM_BASE64, 'matmul');
+const kernels = wasmKernels<MatmulExports>(WASM_BASE64);
 
 /** Bytes of W per slice: big enough that copying it is negligible next to the products. */
 const SLICE_BYTES = 8 << 20;
@@ -24,9 +24,9 @@ export function matmulWasm(x: Float32Array, rows: number, cols: number, w: Float
   const yBytes = rows * sliceOut * 4;
   const k = kernels();
   const buffer = k.reserve(xBytes + wBytes + yBytes);
-  const xPtr = 0;
-  const wPtr = xBytes;
-  const yPtr = xBytes + wBytes;
+  const xPtr = k.base;
+  const wPtr = xPtr + xBytes;
+  const yPtr = wPtr + wBytes;
   new Float32Array(buffer, xPtr, rows * cols).set(x.subarray(0, rows * cols));
   const wView = new Float32Array(buffer, wPtr, sliceOut * cols);
   const yView = new Float32Array(buffer, yPtr, rows * sliceOut);

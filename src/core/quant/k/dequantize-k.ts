@@ -1,10 +1,17 @@
 // ggml's dequantize_row_q{2,3,4,5,6}_K: float32 math in C's order (products and differences each
 // rounded once; d*sc first, then times the level, then minus the min).
 import { f16ToF32Table } from '../../float16.ts';
-import { unpackScaleMin } from './q4-q5-k.ts';
 
 const fround = Math.fround;
 const QK_K = 256;
+
+/** get_scale_min_k4: the 6-bit scale code of group j in the low 8 bits of the result, the min code above. */
+function unpackScaleMin(q: Uint8Array, s: number, j: number): number {
+  if (j < 4) return (q[s + j]! & 63) | ((q[s + j + 4]! & 63) << 8);
+  const sc = (q[s + j + 4]! & 0xf) | ((q[s + j - 4]! >> 6) << 4);
+  const m = (q[s + j + 4]! >> 4) | ((q[s + j]! >> 6) << 4);
+  return sc | (m << 8);
+}
 
 export function dequantizeQ2_K(bytes: Uint8Array, dst: Float32Array): void {
   const f16 = f16ToF32Table();

@@ -39,3 +39,8 @@ export function weightedSum(pPtr: usize, vPtr: usize, vStride: usize, dims: i32,
   }
   for (let i: usize = 0; i < bytes; i += 4) store<f32>(outPtr + i, <f32>load<f64>(accPtr + (i << 1)));
 }
+
+/** Where the module's static data ends: callers place their arrays above it. */
+export function heapBase(): usize {
+  return __heap_base;
+}

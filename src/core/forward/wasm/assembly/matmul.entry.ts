@@ -100,3 +100,8 @@ function dot(xPtr: usize, r: i32, wPtr: usize, o: i32, rowBytes: usize, vecBytes
   }
   store<f32>(yPtr + ((<usize>r * <usize>ldy + <usize>o) << 2), <f32>(lanes(a) + tail(x, w, vecBytes, rowBytes)));
 }
+
+/** Where the module's static data ends: callers place their arrays above it. */
+export function heapBase(): usize {
+  return __heap_base;
+}

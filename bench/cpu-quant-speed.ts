@@ -1,0 +1,130 @@
+// Single-core speed of the CPU K-quant quantizers against llama.cpp's llama-quantize on one thread,
+// same rows, same importance weights: M weights per CPU second. The rows are token_embd and
+// output of a generated one-layer model (gaussian, σ 0.02); its block tensors stay f32 (copied).
+// CPU time, not wall time, so that other load on a shared machine hardly moves the figures.
+// llama-quantize's time is its run minus a run that only copies the same tensors as f32 (process
+// start, model load and file I/O); ours is the quantizeRowsCpu calls alone. Each side's best of
+// BENCH_RUNS runs (default 3) counts. The bytes are compared too, as a sanity check.
+// Run: node --import ./bin/register-ts.mjs bench/cpu-quant-speed.ts [rows >= 512] [cols] [types,...]
+import { spawn } from 'node:child_process';
+import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { gguf } from '@huggingface/gguf';
+import type { GgmlTypeName } from '../src/core/ggml-type.ts';
+import { quantizeRowsCpu } from '../src/core/quant/cpu-quantizer.ts';
+import { MIXES } from '../src/core/recipe/llama-mixes.ts';
+import { MIX_NAMES, type MixName } from '../src/core/recipe/mix-names.ts';
+import { llamaToolPath } from '../test/helpers/llama-tools.ts';
+import { generateLlamaModel } from '../test/helpers/generate-model.ts';
+import { randomImatrix, writeImatrixGguf } from '../test/helpers/imatrix-file.ts';
+
+const REPO = path.resolve(import.meta.dirname, '..');
+const TENSORS = ['token_embd.weight', 'output.weight'];
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+/** CPU seconds (user + system) that `command` and its children took: a shared machine's load hardly moves them. */
+function cpuSecondsOf(command: string, args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    // bash's `times` prints the shell's, then its children's, user and system times.
+    const child = spawn('bash', ['-c', '"$@" > /dev/null 2>&1 || exit 1; times', '_', command, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.on('exit', (code) => {
+      const times = stdout.trim().split('\n').at(-1)!.split(' ').map((t) => {
+        const m = /^(\d+)m([\d.]+)s$/.exec(t);
+        return m ? Number(m[1]) * 60 + Number(m[2]) : NaN;
+      });
+      if (code === 0 && times.length === 2 && times.every(Number.isFinite)) resolve(times[0]! + times[1]!);
+      else reject(new Error(`${command} ${args.join(' ')} failed (exit ${code})`));
+    });
+  });
+}
+
+/** CPU seconds of this process spent in f (one thread computing: its wall time on an idle core). */
+function cpuSecondsIn(f: () => void): number {
+  const before = process.cpuUsage();
+  f();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1e6;
+}
+
+async function best(runs: number, f: () => Promise<number>): Promise<number> {
+  let t = Infinity;
+  for (let i = 0; i < runs; i++) t = Math.min(t, await f());
+  return t;
+}
+
+/** Where each named tensor's data starts in a GGUF (the bytes run on to the end: callers cut them). */
+async function readTensors(file: string, names: string[]): Promise<Map<string, Uint8Array>> {
+  const bytes = new Uint8Array(await readFile(file));
+  const { tensorInfos, tensorDataOffset } = await gguf(file, { allowLocalFile: true });
+  return new Map(names.map((name) => {
+    const info = tensorInfos.find((t) => t.name === name)!;
+    return [name, bytes.subarray(Number(tensorDataOffset) + Number(info.offset))];
+  }));
+}
+
+const mixFor = (type: GgmlTypeName): MixName => MIX_NAMES.find((m) => MIXES[m].defaultType === type)!;
+
+export async function cpuQuantSpeed(rows: number, cols: number, types: GgmlTypeName[]): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'bench-cpu-speed-'));
+  const cli = path.join(REPO, 'bin/quant-studio.mjs');
+  try {
+    const model = path.join(dir, 'model');
+    await generateLlamaModel(model, { hidden: cols, intermediate: 256, layers: 1, heads: cols / 128, kvHeads: 1, vocab: rows }, {
+      dtype: 'F32', tokenizerFrom: path.resolve(REPO, '../shared/fixtures/stories260K'),
+    });
+    const f32 = path.join(dir, 'model-F32.gguf');
+    await cpuSecondsOf(process.execPath, [cli, 'quantize', model, '--type', 'F32', '--backend', 'cpu', '-o', f32]);
+    const imatrixEntries = randomImatrix(new Map(TENSORS.map((t) => [t, cols])), 5);
+    const imatrixFile = path.join(dir, 'im.gguf');
+    await writeImatrixGguf(imatrixFile, imatrixEntries, { dataset: 'random', chunkCount: 1, chunkSize: 512 });
+    // What llama-quantize hands the quantizer: sum / count in float32.
+    const imatrixValues = new Map([...imatrixEntries].map(([name, e]) => [name, e.sums.map((s) => Math.fround(s / e.count))]));
+    const source = await readTensors(f32, TENSORS);
+    const srcValues = new Map([...source].map(([name, t]) => [name, new Float32Array(t.slice(0, rows * cols * 4).buffer)]));
+
+    const lq = llamaToolPath('llama-quantize');
+    const out = path.join(dir, 'out.gguf');
+    const argsFor = (type: string, im: boolean) => [
+      '--pure', '--tensor-type', 'blk\\..*=f32', '--output-tensor-type', type, '--token-embedding-type', type,
+      ...(im ? ['--imatrix', imatrixFile] : []),
+    ];
+    const copyOnly = await best(RUNS, () => cpuSecondsOf(lq, [...argsFor('f32', false), f32, out, 'F32', '1']));
+    const weights = TENSORS.length * rows * cols;
+    console.log(`\n## CPU K-quants, one core: ${TENSORS.length} tensors of ${rows}x${cols} (${(weights / 1e6).toFixed(1)} M weights), best of ${RUNS}`);
+    console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}; llama-quantize's copy-only run, ${copyOnly.toFixed(2)} CPU s, subtracted`);
+    console.log('| type | imatrix | ours M weights/s | llama-quantize M weights/s | llama / ours | bytes equal |');
+    console.log('|---|---|---:|---:|---:|---|');
+    for (const type of types) {
+      for (const im of [false, true]) {
+        const theirs = await best(RUNS, () => cpuSecondsOf(lq, [...argsFor(type.toLowerCase(), im), f32, out, mixFor(type), '1'])) - copyOnly;
+        const quantized = await readTensors(out, TENSORS);
+        let ours = Infinity;
+        let equal = true;
+        for (let r = 0; r < RUNS; r++) {
+          let seconds = 0;
+          for (const name of TENSORS) {
+            const bytes: Uint8Array[] = [];
+            seconds += cpuSecondsIn(() => bytes.push(quantizeRowsCpu(type, srcValues.get(name)!, cols, im ? imatrixValues.get(name)! : null)));
+            const expected = quantized.get(name)!.subarray(0, bytes[0]!.length);
+            if (Buffer.compare(bytes[0]!, expected) !== 0) equal = false;
+          }
+          ours = Math.min(ours, seconds);
+        }
+        const mOurs = weights / ours / 1e6;
+        const mTheirs = weights / theirs / 1e6;
+        console.log(`| ${type} | ${im ? 'yes' : 'no'} | ${mOurs.toFixed(2)} | ${mTheirs.toFixed(2)} | ${(mTheirs / mOurs).toFixed(2)} | ${equal ? 'yes' : 'NO'} |`);
+      }
+    }
+    console.log(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const [rows = '512', cols = '4096', types = 'Q2_K,Q3_K,Q4_K,Q5_K,Q6_K'] = process.argv.slice(2);
+  await cpuQuantSpeed(Number(rows), Number(cols), types.split(',') as GgmlTypeName[]);
+}
