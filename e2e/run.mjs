@@ -1,5 +1,6 @@
 // The e2e entry point (`npm test` runs it after `vite build`): serves dist/ on a free port, runs
-// every e2e/*.test.mjs with Node's test runner in real Chromium, then stops the server.
+// every e2e/*.test.mjs (or, with --size, every *.size.test.mjs) with Node's test runner in real
+// Chromium, then stops the server.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -13,9 +14,12 @@ if (!existsSync(path.join(dist, 'index.html'))) {
   process.exit(1);
 }
 
-const only = process.argv.slice(2);
+// `--size` runs the tests at real model size (*.size.test.mjs: minutes each on SwiftShader, so
+// `npm run test:all` runs them and `npm test` does not); without it, the others.
+const size = process.argv.includes('--size');
+const only = process.argv.slice(2).filter((a) => a !== '--size');
 const tests = readdirSync(import.meta.dirname)
-  .filter((f) => f.endsWith('.test.mjs'))
+  .filter((f) => f.endsWith('.test.mjs') && f.endsWith('.size.test.mjs') === size)
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .map((f) => path.join(import.meta.dirname, f));
 if (tests.length === 0) {

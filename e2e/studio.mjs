@@ -50,6 +50,7 @@ export async function launchStudio() {
   return {
     page,
     pageErrors,
+    profile,
     async close() {
       await context.close();
       await rm(profile, { recursive: true, force: true });
@@ -104,4 +105,32 @@ export function assertDistributions(tokens, distributions) {
     }
     assert.ok(Math.abs(sum - 1) <= 1e-3, `position ${i}: probabilities sum to ${sum}`);
   }
+}
+
+/**
+ * Resident memory of the whole Chromium of `profile` (the browser process, found by its
+ * --user-data-dir, and every process below it: renderer, GPU, utility). Pages two processes
+ * share count twice, so this is an upper bound.
+ */
+export async function chromiumRss(profile) {
+  const procs = [];
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+      const status = await readFile(`/proc/${pid}/status`, 'utf8');
+      const rss = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+      procs.push({ pid: Number(pid), ppid, cmdline, rss });
+    } catch {
+      // The process ended while being read.
+    }
+  }
+  const inTree = new Set(procs.filter((p) => p.cmdline.includes(`--user-data-dir=${profile}`)).map((p) => p.pid));
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of procs) if (!inTree.has(p.pid) && inTree.has(p.ppid)) { inTree.add(p.pid); grew = true; }
+  }
+  return procs.filter((p) => inTree.has(p.pid)).reduce((sum, p) => sum + p.rss, 0);
 }

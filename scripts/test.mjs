@@ -13,7 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import { webgpuEnv } from './webgpu-env.mjs';
 
-const TIERS = ['unit', 'llama', 'gpu', 'evidence', 'e2e'];
+const TIERS = ['unit', 'llama', 'gpu', 'evidence', 'e2e', 'e2e-size'];
 const args = process.argv.slice(2);
 const tierAt = args.indexOf('--tier');
 const tier = tierAt >= 0 ? args[tierAt + 1] : null;
@@ -29,11 +29,13 @@ const vitest = (tiers) => [`vitest (${tiers.join(', ')})`, 'npx', [
 ]];
 const build = ['production build', 'npx', ['vite', 'build', '--logLevel', 'warn']];
 const e2e = ['end-to-end tests (Chromium)', 'node', ['e2e/run.mjs']];
+const e2eSize = ['end-to-end tests at real size (Chromium)', 'node', ['e2e/run.mjs', '--size']];
 const typecheck = ['typecheck', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']];
 
 const steps = tier === 'e2e' ? [typecheck, build, e2e]
+  : tier === 'e2e-size' ? [typecheck, build, e2eSize]
   : tier ? [typecheck, vitest([tier])]
-  : [typecheck, vitest(['unit', 'llama']), build, e2e, ...(all ? [vitest(['gpu']), vitest(['evidence'])] : [])];
+  : [typecheck, vitest(['unit', 'llama']), build, e2e, ...(all ? [e2eSize, vitest(['gpu']), vitest(['evidence'])] : [])];
 
 const env = webgpuEnv();
 const failed = [];
@@ -48,7 +50,7 @@ for (const [name, command, stepArgs] of steps) {
     failed.push(name);
     // The build feeds the e2e tests; without it they cannot run.
     if (name === build[0]) {
-      failed.push(`${e2e[0]}: not run without a build`);
+      failed.push(`${tier === 'e2e-size' ? e2eSize[0] : e2e[0]}: not run without a build`);
       break;
     }
   } else {

@@ -85,20 +85,20 @@ export async function startExport(): Promise<void> {
     return;
   }
   if (!sink) return; // the user closed the save dialog
-  setJob({ phase: 'running', fileName, progress: null, bytesWritten: 0, error: null });
+  setJob({ phase: 'running', fileName, progress: null, bytesWritten: 0, gpuPeakBytes: null, error: null });
   // An evaluation describes the file it measured: a new export replaces that file.
   resetEvaluation();
   const job: ExportJob = { sink, cancelled: false, forgotten: false };
   active = job;
   try {
-    const { bytesWritten } = await exportWorker().exportModel(
+    const { bytesWritten, gpuPeakBytes } = await exportWorker().exportModel(
       request,
       Comlink.proxy(sink),
       Comlink.proxy(throttledProgress()),
       source.kind === 'hub' ? Comlink.proxy((e: DownloadEvent) => { if (!job.forgotten) onDownloadEvent(e); }) : undefined,
     );
     if (job.forgotten) return;
-    setJob({ phase: 'done', bytesWritten });
+    setJob({ phase: 'done', bytesWritten, gpuPeakBytes });
     // With measurements at hand, the file's measured KL goes beside its prediction.
     if (currentTable(useStudio.getState())) void measureCurrentRecipe('exported file');
   } catch (e) {

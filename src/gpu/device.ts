@@ -1,5 +1,7 @@
 // The one place a quantization GPUDevice is made: limits raised to what the adapter allows (large
-// tensors are chunked against them), and loss / uncaptured errors reported instead of swallowed.
+// tensors are chunked against them), loss / uncaptured errors reported instead of swallowed, and
+// its buffers' bytes counted (gpu-memory.ts).
+import { trackGpuMemory } from './gpu-memory.ts';
 
 export interface QuantDeviceOptions {
   /** Called once if the device is lost for any reason other than our own destroy(). */
@@ -18,6 +20,7 @@ export async function requestQuantDevice(gpu: GPU, options: QuantDeviceOptions =
       maxBufferSize: adapter.limits.maxBufferSize,
     },
   });
+  trackGpuMemory(device);
   device.lost.then((info) => {
     if (info.reason === 'destroyed') return;
     if (options.onLost) options.onLost(info);

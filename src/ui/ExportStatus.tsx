@@ -7,14 +7,16 @@ export function ExportStatus() {
   const progress = useStudio((s) => s.exportJob.progress);
   const fileName = useStudio((s) => s.exportJob.fileName);
   const bytesWritten = useStudio((s) => s.exportJob.bytesWritten);
+  const gpuPeakBytes = useStudio((s) => s.exportJob.gpuPeakBytes);
   const expected = useStudio((s) => s.recipe.totalBytes);
 
   if (phase === 'idle' || phase === 'error' || phase === 'blocked') return null;
   if (phase === 'done') {
     return (
-      <section className="export-status export-done" role="status" data-testid="export-status">
+      <section className="export-status export-done" role="status" data-testid="export-status" data-gpu-peak-bytes={gpuPeakBytes ?? ''}>
         <span>
           Saved <strong>{fileName}</strong> ({formatBytes(bytesWritten)}).
+          {gpuPeakBytes !== null && <span className="muted"> At most {formatBytes(gpuPeakBytes)} of GPU memory in use.</span>}
         </span>
       </section>
     );

@@ -19,6 +19,7 @@ import { exportGguf, type ExportProgress } from '../core/export/export-gguf.ts';
 import { cpuRowQuantizer } from '../core/quant/cpu-quantizer.ts';
 import { createGpuRowQuantizer } from '../gpu/gpu-quantizer.ts';
 import { describeDevice, requestQuantDevice } from '../gpu/device.ts';
+import { gpuMemoryOf, resetGpuMemoryPeak } from '../gpu/gpu-memory.ts';
 import { blobByteSource, blobModelFiles, type NamedBlob } from '../io/blob-files.ts';
 import { verifiedSink } from '../io/hub/index.ts';
 import { openExportCopy, type KeptFile } from '../io/export-copy.ts';
@@ -64,6 +65,8 @@ export interface ExportRequest {
 interface Engine {
   backend: QuantBackend;
   quantizer: RowQuantizer;
+  /** The GPU device quantizing, when there is one (its buffers' peak is reported per export). */
+  device?: GPUDevice;
 }
 
 let enginePromise: Promise<Engine> | null = null;
@@ -108,7 +111,7 @@ async function startEngine(): Promise<Engine> {
         enginePromise = null;
       },
     });
-    return { backend: { kind: 'gpu', detail: `WebGPU · ${describeDevice(device)}` }, quantizer: withCpuFallback(sliceGpu(createGpuRowQuantizer(device))) };
+    return { backend: { kind: 'gpu', detail: `WebGPU · ${describeDevice(device)}` }, quantizer: withCpuFallback(sliceGpu(createGpuRowQuantizer(device))), device };
   } catch (e) {
     return {
       backend: { kind: 'cpu', detail: `CPU (no WebGPU adapter: ${(e as Error).message})` },
@@ -239,7 +242,7 @@ const api = {
     writer: Comlink.Remote<ByteSink & Comlink.ProxyMarked>,
     onProgress: (p: ExportProgress) => void,
     onDownload?: (event: DownloadEvent) => void,
-  ): Promise<{ bytesWritten: number }> {
+  ): Promise<{ bytesWritten: number; gpuPeakBytes: number | null }> {
     // Each export brings fresh proxies; releasing them closes their message ports.
     const releaseCallbacks = () => releaseProxies(writer, onProgress, onDownload);
     if (!opened || running || (request.useImatrix && !imatrix)) {
@@ -266,7 +269,8 @@ const api = {
     try {
       copy = await openExportCopy(userSink, request.fileName ?? `${opened.files.label}.gguf`);
       const sink = copy.sink;
-      const { quantizer } = await engine();
+      const { quantizer, device } = await engine();
+      if (device) resetGpuMemoryPeak(device);
       const files = hub ? await hub.files() : opened.files;
       const result = await exportGguf({
         plan: opened.plan,
@@ -283,7 +287,7 @@ const api = {
       });
       await hub?.commitCache();
       lastExport = { file: await copy.finish(), problem: copy.problem };
-      return result;
+      return { ...result, gpuPeakBytes: device ? gpuMemoryOf(device)!.peakBytes : null };
     } catch (error) {
       lastExport = { file: null, problem: copy?.problem ?? 'the export did not finish' };
       // Stops the downloads still in flight; the next export reconnects at the same commit.
