@@ -18,7 +18,7 @@ const TIERS = {
     'test/forward/**/*.test.ts', 'test/dynamic/sensitivity.test.ts', 'test/dynamic/recipe-llama-quantize.test.ts',
   ],
   gpu: ['test/gpu/**/*.test.ts', 'test/gpu-forward/**/*.test.ts', 'test/conformance/gpu-*.test.ts'],
-  evidence: ['test/dynamic/dynamic-vs-mixes*.test.ts', 'test/dynamic/plan-threads.test.ts'],
+  evidence: ['test/dynamic/dynamic-vs-mixes*.test.ts', 'test/dynamic/plan-threads.test.ts', 'test/dynamic/fast-sensitivity.test.ts'],
 };
 const ALL = ['src/**/*.test.ts', 'test/**/*.test.ts'];
 

@@ -4,7 +4,7 @@ import { create } from 'zustand';
 import type { GgmlTypeName } from '../core/ggml-type.ts';
 import type { ModelPlan, TensorTypes } from '../core/model/plan-types.ts';
 import type { MixName } from '../core/recipe/mix-names.ts';
-import type { SensitivityTable } from '../core/dynamic/sensitivity-types.ts';
+import type { MeasureMode, SensitivityTable } from '../core/dynamic/sensitivity-types.ts';
 import type { FileProgress } from '../io/hub/index.ts';
 import { DEFAULT_ENDPOINT, DEFAULT_MODEL_ID, rememberedCachePreference } from './hub-settings.ts';
 import type {
@@ -141,7 +141,7 @@ export interface MeasurementInputs {
   /** The calibration data's content hash and how the stream is cut (the held-out chunks are its tail). */
   calibration: string;
   candidates: readonly GgmlTypeName[];
-  measure: 'all' | 'probe' | 'none';
+  measure: MeasureMode;
   chunks: number;
 }
 
@@ -169,7 +169,7 @@ export interface DynamicSlice {
     candidates: CandidateSet;
     /** Held-out chunks (of the calibration context size) the KL is measured on. */
     chunks: number;
-    measure: 'all' | 'probe' | 'none';
+    measure: MeasureMode;
     /** Where the KL is measured: 'auto' is the GPU on a real adapter, CPU workers otherwise. */
     device: 'auto' | 'cpu' | 'gpu';
     progress: { stage: 'error' | 'base' | 'kld' | 'mixes'; done: number; total: number; tensor?: string; etaSeconds: number | null } | null;
@@ -202,6 +202,8 @@ export interface ExportSlice {
     fileName: string;
     progress: ExportProgress | null;
     bytesWritten: number;
+    /** The most GPU buffer memory the export held at once (null when it ran on the CPU). */
+    gpuPeakBytes: number | null;
     error: string | null;
   };
 }
@@ -273,11 +275,11 @@ export const initialEvaluation: EvaluationSlice['evaluation'] = {
   progress: null, result: null, model: null, fileName: '', fileBytes: 0, error: null,
 };
 export const initialDynamic: DynamicSlice['dynamic'] = {
-  phase: 'idle', candidates: 'default', chunks: 4, measure: 'probe', device: 'auto', progress: null, table: null, inputs: null, sequences: null,
+  phase: 'idle', candidates: 'default', chunks: 4, measure: 'layer', device: 'auto', progress: null, table: null, inputs: null, sequences: null,
   targetBpw: null, range: null, mixes: {}, mixesPhase: 'idle', exported: null, warnings: [], error: null,
 };
 export const initialExport: ExportSlice['exportJob'] = {
-  phase: 'idle', fileName: '', progress: null, bytesWritten: 0, error: null,
+  phase: 'idle', fileName: '', progress: null, bytesWritten: 0, gpuPeakBytes: null, error: null,
 };
 
 export const useStudio = create<StudioState>()(() => ({

@@ -17,7 +17,7 @@ const USAGE = `usage:
   quant-studio quantize <source> --recipe <recipe.json> [--imatrix F] [--backend auto|gpu|cpu] -o <out.gguf>
   quant-studio plan <source> (--target-size BYTES | --target-bpw X | --target-mix MIX) [--imatrix F] [--text F]
                     [--ctx N] [--chunks N] [--allow TYPES] [--candidates TYPES] [--lock TENSOR=TYPE]...
-                    [--measure probe|all|none] [--sensitivity cache.json] [--threads N] [--tensor-type-file F] -o <recipe.json>
+                    [--measure layer|probe|all|none] [--sensitivity cache.json] [--threads N] [--tensor-type-file F] -o <recipe.json>
   quant-studio imatrix <source> [--text F] [--chat F.jsonl] [--default-set] [--ctx N] [--chunks N] -o <out.imatrix.gguf>
   quant-studio eval <source> <quant.gguf> --text <file> [--ctx N] [--chunks N] [--choices F.jsonl] [--json] [--exact-f32]
   quant-studio blocks --type <TYPE> --cols <N> [--imatrix im.f32] [--backend auto|gpu|cpu] <in.f32> <out.bin>

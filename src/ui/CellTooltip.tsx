@@ -1,5 +1,5 @@
 import { standInCandidate } from '../core/dynamic/predict.ts';
-import type { TensorSensitivity } from '../core/dynamic/sensitivity-types.ts';
+import type { CostBasis, TensorSensitivity } from '../core/dynamic/sensitivity-types.ts';
 import { tensorBytes, type GgmlTypeName } from '../core/ggml-type.ts';
 import type { PlannedTensor } from '../core/model/plan-types.ts';
 import { useStudio } from '../app/store.ts';
@@ -31,8 +31,8 @@ function CandidateRows({ sensitivity, type }: { sensitivity: TensorSensitivity; 
             <td>{c.type}</td>
             <td>{formatBytes(c.bytes)}</td>
             <td>{formatEnergy(c.weightedError)}</td>
-            <td title={c.basis === 'measured' ? 'measured' : c.basis === 'fitted' ? 'fitted from this tensor’s measurements' : 'prior (architecture default)'}>
-              {formatEnergy(c.kld)}{c.basis === 'measured' ? '' : c.basis === 'fitted' ? ' ~' : ' *'}
+            <td title={BASIS[c.basis].title}>
+              {formatEnergy(c.kld)}{BASIS[c.basis].mark}
             </td>
           </tr>
         ))}
@@ -40,6 +40,14 @@ function CandidateRows({ sensitivity, type }: { sensitivity: TensorSensitivity; 
     </table>
   );
 }
+
+/** How each KL figure was obtained, as the cell says it: a hover title and a mark after the figure. */
+const BASIS: Record<CostBasis, { title: string; mark: string }> = {
+  measured: { title: 'measured', mark: '' },
+  estimated: { title: 'estimated from its layer’s output and one measurement in that layer', mark: ' ≈' },
+  fitted: { title: 'fitted from this tensor’s measurements', mark: ' ~' },
+  prior: { title: 'prior (architecture default)', mark: ' *' },
+};
 
 export function CellTooltip({ tensor, rect }: { tensor: PlannedTensor; rect: DOMRect }) {
   const type = useStudio((s) => s.recipe.types?.get(tensor.ggufName) ?? null);

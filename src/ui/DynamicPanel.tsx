@@ -3,6 +3,7 @@
 // llama.cpp's mixes on the frontier chart, and save or load the recipe.
 import { lazy, Suspense, useMemo, useState, type ChangeEvent } from 'react';
 import { predictKld } from '../core/dynamic/predict.ts';
+import type { MeasureMode } from '../core/dynamic/sensitivity-types.ts';
 import {
   applyBudget, cancelMeasurement, MEASURE_CONTEXT, measureCurrentRecipe, measureMixes, isRealGpu, measureSensitivityNow, measurementBlocker,
   setDynamicSettings, setMeasurementDevice,
@@ -195,7 +196,8 @@ export function DynamicPanel() {
         </label>
         <label className="recipe-field">
           <span className="field-label">KL measured</span>
-          <select className="mix-select narrow-select" data-testid="measure-mode" value={d.measure} disabled={busy} onChange={(e) => setDynamicSettings({ measure: e.currentTarget.value as 'all' | 'probe' | 'none' })}>
+          <select className="mix-select narrow-select" data-testid="measure-mode" value={d.measure} disabled={busy} onChange={(e) => setDynamicSettings({ measure: e.currentTarget.value as MeasureMode })}>
+            <option value="layer">fast: 2 types per tensor at their layer</option>
             <option value="probe">2 types per tensor, rest fitted</option>
             <option value="all">every type</option>
             <option value="none">none (error and priors only)</option>

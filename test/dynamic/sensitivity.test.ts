@@ -102,6 +102,29 @@ describe('measureSensitivity', () => {
     expect(mergeSensitivityShards(options.plan, shards)).toEqual(table);
   }, 600_000);
 
+  it("'layer': two types per tensor run through their own layer and read by the head, each layer's largest replayed and measured; ranks as measuring every type does", async () => {
+    const layerTable = await measureSensitivity({ ...options, onProgress: undefined, measure: 'layer' });
+    for (const t of layerTable.tensors) {
+      const probes = [t.candidates[0]!, t.candidates[Math.floor((t.candidates.length - 1) / 2)]!];
+      for (const c of t.candidates) {
+        if (probes.includes(c)) expect(c.measuredKld ?? c.estimatedKld, `${t.name} ${c.type}`).toBeGreaterThanOrEqual(0);
+        else expect(c.basis, `${t.name} ${c.type}`).toBe('fitted');
+      }
+    }
+    // Per block layer: one measured (tensor, type), the calibration; the other probes estimated.
+    for (let layer = 0; layer < options.plan.layerCount; layer++) {
+      const costs = layerTable.tensors.filter((t) => t.layer === layer).flatMap((t) => t.candidates);
+      expect(costs.filter((c) => c.basis === 'measured').length, `layer ${layer}`).toBe(1);
+      expect(costs.filter((c) => c.basis === 'estimated').length, `layer ${layer}`).toBeGreaterThan(1);
+    }
+    const costs = (t: SensitivityTable) => t.tensors.flatMap((x) => x.candidates.map((c) => c.kld));
+    const rho = spearman(costs(layerTable), costs(table));
+    console.log(`'layer' vs every type measured over ${costs(table).length} (tensor, type) pairs: Spearman ${rho.toFixed(3)}`);
+    expect(rho).toBeGreaterThan(0.9);
+    const shards = await Promise.all([0, 1].map((index) => measureSensitivity({ ...options, onProgress: undefined, measure: 'layer', shard: { index, count: 2 } })));
+    expect(mergeSensitivityShards(options.plan, shards)).toEqual(layerTable);
+  }, 600_000);
+
   it('stops when aborted', async () => {
     const controller = new AbortController();
     controller.abort(new Error('user cancelled'));

@@ -51,8 +51,8 @@ function parseLocks(entries: readonly string[]): Map<string, GgmlTypeName> {
 }
 
 function parseMeasure(value: string | undefined): MeasureMode {
-  const v = value ?? 'probe';
-  if (v !== 'all' && v !== 'probe' && v !== 'none') throw new CliError(`--measure ${value}: expected all, probe or none`);
+  const v = value ?? 'layer';
+  if (v !== 'all' && v !== 'probe' && v !== 'layer' && v !== 'none') throw new CliError(`--measure ${value}: expected all, probe, layer or none`);
   return v;
 }
 
@@ -83,7 +83,7 @@ export async function planCommand(args: string[]): Promise<void> {
   const locks = parseLocks(values.lock ?? []);
   const threadsWanted = threadCount(values.threads);
   const contextSize = positiveInt(values.ctx, '--ctx', 128)!;
-  const chunkCount = positiveInt(values.chunks, '--chunks', 8)!;
+  const chunkCount = positiveInt(values.chunks, '--chunks', 4)!;
   const backendChoice = parseBackend(values.backend);
   const output = values.output;
   const typeFile = values['tensor-type-file'];

@@ -15,9 +15,12 @@ export function roleWeight(role: TensorRole, layer: number | null, layerCount: n
   return (base[role] ?? 1) * edge;
 }
 
-/** a and β of KL ≈ a·E^β from this tensor's measured candidates, or null when none is usable. */
+/** A candidate's measured KL, else its estimated one. */
+const knownKld = (c: CandidateCost): number | undefined => c.measuredKld ?? c.estimatedKld;
+
+/** a and β of KL ≈ a·E^β from this tensor's measured (or estimated) candidates, or null when none is usable. */
 export function fitPowerLaw(candidates: readonly CandidateCost[]): { a: number; beta: number } | null {
-  const pts = candidates.filter((c) => c.measuredKld !== undefined && c.weightedError > TINY).map((c) => ({ x: Math.log(c.weightedError), y: Math.log(Math.max(c.measuredKld!, TINY)) }));
+  const pts = candidates.filter((c) => knownKld(c) !== undefined && c.weightedError > TINY).map((c) => ({ x: Math.log(c.weightedError), y: Math.log(Math.max(knownKld(c)!, TINY)) }));
   if (pts.length === 0) return null;
   let beta = 1;
   if (pts.length >= 2) {
@@ -47,6 +50,9 @@ export function completeCosts(tensors: TensorSensitivity[], layerCount: number):
       if (c.measuredKld !== undefined) {
         c.kld = Math.max(0, c.measuredKld);
         c.basis = 'measured';
+      } else if (c.estimatedKld !== undefined) {
+        c.kld = Math.max(0, c.estimatedKld);
+        c.basis = 'estimated';
       } else if (fit) {
         c.kld = fit.a * Math.max(c.weightedError, 0) ** fit.beta;
         c.basis = 'fitted';

@@ -5,8 +5,11 @@ import { GGML_TYPE_NAMES, rowFitsBlocks, type GgmlTypeName } from '../ggml-type.
 import { JsonFields } from '../json-input.ts';
 import type { ModelPlan, TensorRole } from '../model/plan-types.ts';
 
-/** How a candidate's KL figure was obtained. */
-export type CostBasis = 'measured' | 'fitted' | 'prior';
+/**
+ * How a candidate's KL figure was obtained: measured at the output, estimated from the change of
+ * its own layer's output (measure mode 'layer'), fitted from this tensor's figures, or a prior.
+ */
+export type CostBasis = 'measured' | 'estimated' | 'fitted' | 'prior';
 
 export interface CandidateCost {
   type: GgmlTypeName;
@@ -16,6 +19,12 @@ export interface CandidateCost {
   weightedError: number;
   /** KL(base ‖ model with only this tensor quantized), nats per scored position, when measured. */
   measuredKld?: number;
+  /**
+   * The same KL estimated without replaying the later layers (measure mode 'layer'): the output
+   * head applied to this tensor's layer's output, scaled by its layer's ratio of true to direct
+   * KL, which one replayed measurement per layer calibrates.
+   */
+  estimatedKld?: number;
   /** The cost the allocator adds up: measured, fitted from this tensor's measurements, or a prior. */
   kld: number;
   basis: CostBasis;
@@ -42,8 +51,13 @@ export interface SensitivityKey {
   measure: MeasureMode;
 }
 
-/** 'all': KL for every candidate; 'probe': KL for two types per tensor, the rest fitted; 'none': priors only. */
-export type MeasureMode = 'all' | 'probe' | 'none';
+/**
+ * 'all': KL for every candidate; 'probe': KL for two types per tensor, the rest fitted; 'layer':
+ * one type per tensor, its KL estimated from its own layer's output read by the output head and
+ * one calibrating measurement per layer (several times faster than 'probe'), the rest fitted;
+ * 'none': priors only.
+ */
+export type MeasureMode = 'all' | 'probe' | 'layer' | 'none';
 
 export interface SensitivityTable {
   format: 'quant-studio-sensitivity';
@@ -60,16 +74,18 @@ export function sensitivityCacheKey(key: SensitivityKey): string {
 
 /** More tensors, or candidate types, than any table of a real model holds. */
 export const MAX_SENSITIVITY_TENSORS = 100_000;
-const MEASURE_MODES: readonly MeasureMode[] = ['all', 'probe', 'none'];
-const COST_BASES: readonly CostBasis[] = ['measured', 'fitted', 'prior'];
+const MEASURE_MODES: readonly MeasureMode[] = ['all', 'probe', 'layer', 'none'];
+const COST_BASES: readonly CostBasis[] = ['measured', 'estimated', 'fitted', 'prior'];
 
 function parseCandidate(value: unknown, where: string): CandidateCost {
   const c = JsonFields.of(value, where);
   const type = c.oneOf<GgmlTypeName>('type', GGML_TYPE_NAMES, 'a ggml type name');
   const measuredKld = c.optionalNumber('measuredKld');
+  const estimatedKld = c.optionalNumber('estimatedKld');
   return {
     type, bytes: c.integer('bytes', 0, Number.MAX_SAFE_INTEGER), weightedError: c.number('weightedError', 0),
-    ...(measuredKld !== null ? { measuredKld } : {}), kld: c.number('kld', 0), basis: c.oneOf<CostBasis>('basis', COST_BASES, 'measured, fitted or prior'),
+    ...(measuredKld !== null ? { measuredKld } : {}), ...(estimatedKld !== null ? { estimatedKld } : {}),
+    kld: c.number('kld', 0), basis: c.oneOf<CostBasis>('basis', COST_BASES, 'measured, estimated, fitted or prior'),
   };
 }
 
