@@ -3,6 +3,7 @@
 // Standalone: node scripts/with-webgpu-env.mjs node --import ./bin/register-ts.mjs bench/calibration-gpu.ts
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { requestNodeAdapter } from '../src/cli/backend.ts';
 import { chunkTokens } from '../src/core/forward/chunks.ts';
 import { forwardModelFromPlan } from '../src/core/forward/forward-model.ts';
 import { loadTextTokenizer } from '../src/core/forward/tokenize.ts';
@@ -20,12 +21,28 @@ const MODELS = [
   { name: 'tiny-llama-10m', dir: path.join(SHARED, 'fixtures/tiny-llama-10m'), context: 64, chunks: 2 },
 ];
 
+/** A model folder's forward inputs, and `text` tokenized and cut into `chunks` chunks of `context` tokens as the CLI's imatrix does. */
+export async function openCalibration(dir: string, text: string, context: number, chunks: number) {
+  const files = await nodeModelFiles(dir);
+  try {
+    const plan = await planModel(files);
+    const tokenizer = await loadTextTokenizer(files);
+    const tokens = tokenizer.encode(text);
+    const options = { contextSize: context, maxChunks: chunks, bos: tokenizer.bos };
+    return {
+      plan, model: forwardModelFromPlan(plan), weights: planWeights(plan, files), tokens, options,
+      sequences: chunkTokens(tokens, options), close: () => files.close(),
+    };
+  } catch (e) {
+    await files.close();
+    throw e;
+  }
+}
+
 export async function benchCalibrationGpu(): Promise<void> {
-  const { create, globals } = await import('webgpu');
-  Object.assign(globalThis, globals);
-  const gpuApi = create([]);
-  (globalThis as { __benchCalibrationGpu?: GPU }).__benchCalibrationGpu = gpuApi;
-  const device = await requestQuantDevice(gpuApi);
+  const found = await requestNodeAdapter();
+  if (!found) throw new Error('bench/calibration-gpu.ts: no WebGPU adapter found (Dawn/Vulkan)');
+  const device = await requestQuantDevice(found.gpu);
   const forward = createGpuForward(device);
   try {
     console.log(`\n## Calibration (imatrix forward) throughput\nGPU: ${describeDevice(device)}`);
@@ -33,24 +50,18 @@ export async function benchCalibrationGpu(): Promise<void> {
     console.log('|---|---:|---:|---:|');
     const text = await readFile(path.join(SHARED, 'fixtures/text/tinystories_val_sample.txt'), 'utf8');
     for (const m of MODELS) {
-      const files = await nodeModelFiles(m.dir);
+      const c = await openCalibration(m.dir, text, m.context, m.chunks);
       try {
-        const plan = await planModel(files);
-        const model = forwardModelFromPlan(plan);
-        const weights = planWeights(plan, files);
-        const tokens = (await loadTextTokenizer(files)).encode(text);
-        const options = { contextSize: m.context, maxChunks: m.chunks, bos: tokens[0] ?? null };
-        const chunks = chunkTokens(tokens, options);
         const n = m.context * m.chunks;
         let t0 = performance.now();
-        await collectImatrixGpu(forward, model, weights, chunks, { sequencesPerPass: m.chunks });
+        await collectImatrixGpu(forward, c.model, c.weights, c.sequences, { sequencesPerPass: m.chunks });
         const gpuRate = n / ((performance.now() - t0) / 1000);
         t0 = performance.now();
-        await collectImatrix(model, weights, tokens, { ...options, chunksPerPass: m.chunks });
+        await collectImatrix(c.model, c.weights, c.tokens, { ...c.options, chunksPerPass: m.chunks });
         const cpuRate = n / ((performance.now() - t0) / 1000);
         console.log(`| ${m.name} | ${n} | ${gpuRate.toFixed(1)} | ${cpuRate.toFixed(1)} |`);
       } finally {
-        await files.close();
+        await c.close();
       }
     }
   } finally {

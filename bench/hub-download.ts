@@ -6,7 +6,7 @@
 //    against the local-folder export (the compute alone): with download and quantization
 //    overlapped, the Hub export should take about the longer of the two, not their sum.
 // The model is generated into the temp folder and deleted afterwards. Prints figures; never fails on time.
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Semaphore } from '../src/io/hub/semaphore.ts';
@@ -20,16 +20,16 @@ const CLI = path.join(REPO_ROOT, 'bin/quant-studio.mjs');
 const REPO_ID = 'bench/generated-llama';
 
 /** A plain download of every file, 16 MiB ranged requests, 4 in flight (as the Hub client does). */
-async function downloadAlone(server: HubServer, names: string[], sizes: number[]): Promise<number> {
+async function downloadAlone(server: HubServer, names: string[], sizes: number[], repoId = REPO_ID): Promise<number> {
   const started = performance.now();
   const semaphore = new Semaphore(4);
-  const commit = server.commitOf(REPO_ID);
+  const commit = server.commitOf(repoId);
   const jobs: Promise<void>[] = [];
   names.forEach((name, i) => {
     for (let start = 0; start < sizes[i]!; start += 16 << 20) {
       const end = Math.min(sizes[i]!, start + (16 << 20)) - 1;
       jobs.push(semaphore.use(async () => {
-        const r = await fetch(`${server.url}/${REPO_ID}/resolve/${commit}/${name}`, { headers: { range: `bytes=${start}-${end}` } });
+        const r = await fetch(`${server.url}/${repoId}/resolve/${commit}/${name}`, { headers: { range: `bytes=${start}-${end}` } });
         const got = (await r.arrayBuffer()).byteLength;
         if (got !== end - start + 1) throw new Error(`${name}: got ${got} bytes for ${start}-${end}`);
       }));
@@ -44,6 +44,37 @@ function ratesFromEnv(): number[] {
   const rates = text.split(',').map((r) => Number(r.trim()));
   if (rates.some((r) => !(r > 0))) throw new Error(`BENCH_HUB_RATE_MB=${text}: expected MB/s, or a comma-separated list of them`);
   return rates.map((r) => r * MB);
+}
+
+/**
+ * bench:gpu section 4: a CLI export (`quantize hf://… --backend gpu`) of a model folder served by
+ * the local Hub server (no rate limit), against downloading the same files alone.
+ */
+export async function benchGpuHubExport(o: { label: string; dir: string; type: string; extraArgs: string[]; work: string }): Promise<void> {
+  const repoId = `bench/${path.basename(o.dir)}`;
+  // What the export reads: the weights, config and tokenizer files (not the generator's stamp).
+  const names = (await readdir(o.dir)).filter((n) => /\.(safetensors|json|model)$/.test(n) && n !== 'size-model.json').sort();
+  const sizes = await Promise.all(names.map(async (n) => (await stat(path.join(o.dir, n))).size));
+  const out = path.join(o.work, 'hub-export.gguf');
+  const server = await startHubServer({ repos: { [repoId]: { dir: o.dir } } });
+  try {
+    await fetch(`${server.url}/api/models/${repoId}/tree/main?recursive=true`).then((r) => r.text()); // hashes the files once, before timing
+    const download = await downloadAlone(server, names, sizes, repoId);
+    process.env.HF_ENDPOINT = server.url;
+    const exported = await runAndMeasurePeakRss(process.execPath, [CLI, 'quantize', `hf://${repoId}`, '--type', o.type, ...o.extraArgs, '--backend', 'gpu', '-o', out])
+      .finally(() => delete process.env.HF_ENDPOINT);
+    const summary = /wrote .*/.exec(exported.stderr)?.[0] ?? '';
+    const bytes = sizes.reduce((a, b) => a + b, 0);
+    console.log(`\n## 4. Export from the local Hub server: ${o.label}, ${(bytes / 1e9).toFixed(2)} GB in ${names.length} files, --type ${o.type} ${o.extraArgs.join(' ')} --backend gpu`);
+    console.log('| run | seconds | GB/s | peak RSS MB |');
+    console.log('|---|---:|---:|---:|');
+    console.log(`| download alone (ranged, 4 in flight) | ${download.toFixed(2)} | ${(bytes / 1e9 / download).toFixed(2)} | — |`);
+    console.log(`| CLI export from hf:// on the GPU | ${exported.seconds.toFixed(2)} | ${(bytes / 1e9 / exported.seconds).toFixed(2)} | ${(exported.peakRss / MB).toFixed(0)} |`);
+    console.log(`export ÷ download alone: ${(exported.seconds / download).toFixed(2)}x; the CLI: ${summary}`);
+  } finally {
+    await server.close();
+    await rm(out, { force: true });
+  }
 }
 
 export async function hubDownloadBench(): Promise<void> {

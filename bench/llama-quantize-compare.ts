@@ -16,7 +16,8 @@ import { LLAMA_QUANTIZE_IMATRIX_TYPES } from '../src/core/recipe/llama-quantize-
 const REPO = path.resolve(import.meta.dirname, '..');
 const MB = 1e6;
 
-function timeProcess(command: string, args: string[]): Promise<number> {
+/** Wall seconds of a process run to completion; rejects with the end of its stderr when it fails. */
+export function timeProcess(command: string, args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -26,7 +27,8 @@ function timeProcess(command: string, args: string[]): Promise<number> {
   });
 }
 
-const mixFor = (type: GgmlTypeName): MixName => MIX_NAMES.find((m) => MIXES[m].defaultType === type)!;
+/** The llama-quantize mix whose default type is `type` (with --pure, every tensor gets it). */
+export const mixFor = (type: GgmlTypeName): MixName => MIX_NAMES.find((m) => MIXES[m].defaultType === type)!;
 
 export async function compareWithLlamaQuantize(rows: number, cols: number, types: GgmlTypeName[]): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'bench-lq-'));

@@ -6,6 +6,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { isSoftwareAdapter, requestNodeAdapter } from '../src/cli/backend.ts';
 import { GGML_TYPES, type GgmlTypeName } from '../src/core/ggml-type.ts';
 import { cpuRowQuantizer } from '../src/core/quant/cpu-quantizer.ts';
 import type { RowQuantizer } from '../src/core/quant/row-quantizer.ts';
@@ -31,18 +32,13 @@ const REPO = path.resolve(import.meta.dirname, '..');
 
 async function openGpu(): Promise<{ quantizer: RowQuantizer; name: string; software: boolean; dispose(): void } | null> {
   try {
-    const { create, globals } = await import('webgpu');
-    Object.assign(globalThis, globals);
-    const gpu = create([]);
-    (globalThis as { __benchGpu?: GPU }).__benchGpu = gpu;
-    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-    if (!adapter) return null;
-    const info = adapter.info;
-    const name = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ');
-    const { requestQuantDevice } = await import('../src/gpu/device.ts');
+    const found = await requestNodeAdapter();
+    if (!found) return null;
+    const { describeAdapter, requestQuantDevice } = await import('../src/gpu/device.ts');
     const { createGpuRowQuantizer } = await import('../src/gpu/gpu-quantizer.ts');
-    const device = await requestQuantDevice(gpu);
-    return { quantizer: createGpuRowQuantizer(device), name, software: /swiftshader|llvmpipe/i.test(name), dispose: () => device.destroy() };
+    const device = await requestQuantDevice(found.gpu);
+    const info = found.adapter.info;
+    return { quantizer: createGpuRowQuantizer(device), name: describeAdapter(info), software: isSoftwareAdapter(info), dispose: () => device.destroy() };
   } catch (e) {
     console.log(`WebGPU unavailable: ${(e as Error).message}`);
     return null;

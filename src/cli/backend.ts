@@ -34,7 +34,8 @@ function cpuBackend(env: NodeJS.ProcessEnv = process.env): Backend {
   };
 }
 
-function isSoftwareAdapter(info: GPUAdapterInfo): boolean {
+/** A CPU emulation of a GPU (SwiftShader, llvmpipe, lavapipe): slower than our CPU path. */
+export function isSoftwareAdapter(info: GPUAdapterInfo): boolean {
   const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.toLowerCase();
   return text.includes('swiftshader') || text.includes('llvmpipe') || text.includes('lavapipe');
 }
@@ -44,7 +45,7 @@ function isSoftwareAdapter(info: GPUAdapterInfo): boolean {
  * prints its own warning (with a native stack) on stderr, which "auto" must not leave in the
  * output of a command that then runs on the CPU anyway.
  */
-function vulkanLoaderFound(env: NodeJS.ProcessEnv): boolean {
+export function vulkanLoaderFound(env: NodeJS.ProcessEnv): boolean {
   if (process.platform !== 'linux') return true;
   const dirs = [...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), '/lib', '/lib64', '/usr/lib', '/usr/lib64', '/usr/local/lib'];
   if (dirs.some((dir) => existsSync(path.join(dir, 'libvulkan.so.1')))) return true;
@@ -55,19 +56,26 @@ function vulkanLoaderFound(env: NodeJS.ProcessEnv): boolean {
   }
 }
 
-export async function openBackend(choice: BackendChoice): Promise<Backend> {
-  if (choice === 'cpu') return cpuBackend();
-  if (choice === 'auto' && !vulkanLoaderFound(process.env)) return cpuBackend();
+/** Dawn's (the `webgpu` package's) high-performance adapter, or null when it finds none. */
+export async function requestNodeAdapter(): Promise<{ gpu: GPU; adapter: GPUAdapter } | null> {
   const { create, globals } = await import('webgpu');
   Object.assign(globalThis, globals);
   // Dawn crashes if its GPU object is collected while devices live: keep it on globalThis.
   const gpu = create([]);
   (globalThis as { __quantStudioGpu?: GPU }).__quantStudioGpu = gpu;
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) {
+  return adapter ? { gpu, adapter } : null;
+}
+
+export async function openBackend(choice: BackendChoice): Promise<Backend> {
+  if (choice === 'cpu') return cpuBackend();
+  if (choice === 'auto' && !vulkanLoaderFound(process.env)) return cpuBackend();
+  const found = await requestNodeAdapter();
+  if (!found) {
     if (choice === 'gpu') throw new CliError('--backend gpu: no WebGPU adapter found (Dawn/Vulkan)');
     return cpuBackend();
   }
+  const { gpu, adapter } = found;
   if (choice === 'auto' && isSoftwareAdapter(adapter.info)) return cpuBackend();
   const { requestQuantDevice } = await import('../gpu/device.ts');
   const { createGpuRowQuantizer } = await import('../gpu/gpu-quantizer.ts');

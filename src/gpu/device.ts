@@ -36,7 +36,11 @@ export async function requestQuantDevice(gpu: GPU, options: QuantDeviceOptions =
 
 /** A human-readable adapter name for logs and the UI ("vendor architecture device"). */
 export function describeDevice(device: GPUDevice): string {
-  const info = device.adapterInfo;
+  return describeAdapter(device.adapterInfo);
+}
+
+/** The same name from an adapter's info, before any device is made. */
+export function describeAdapter(info: GPUAdapterInfo): string {
   const parts = [info.vendor, info.architecture, info.device, info.description].filter((s) => s);
   return parts.length > 0 ? parts.join(' ') : 'unknown WebGPU adapter';
 }
