@@ -124,7 +124,7 @@ export async function runGpuSections(gpu: GPU, software: boolean, env: NodeJS.Pr
       const imatrix = s.model === sizes.calibration.model ? imatrixFile : null;
       await timed('3. sensitivity', () => benchGpuSensitivity({
         label: s.model.label, folder: setup.sensitivity!, textFile: TEXT_FILE, context: s.context, chunks: s.chunks, imatrixFile: imatrix,
-        quantizer, forward, candidates: s.candidates, errorRows: s.errorRows, budgetSeconds: s.budgetSeconds,
+        quantizer, device, candidates: s.candidates, errorRows: s.errorRows, budgetSeconds: s.budgetSeconds,
       }));
     }
     if (setup.export) {

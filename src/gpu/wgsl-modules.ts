@@ -14,6 +14,7 @@ import commonSoftfloat from '../../shaders/common/softfloat.wgsl?raw';
 import forwardAttention from '../../shaders/forward/attention.wgsl?raw';
 import forwardGlu from '../../shaders/forward/glu.wgsl?raw';
 import forwardImatrix from '../../shaders/forward/imatrix.wgsl?raw';
+import forwardLogSoftmaxKl from '../../shaders/forward/log-softmax-kl.wgsl?raw';
 import forwardMatmul from '../../shaders/forward/matmul.wgsl?raw';
 import forwardRmsNorm from '../../shaders/forward/rms-norm.wgsl?raw';
 import forwardRope from '../../shaders/forward/rope.wgsl?raw';
@@ -54,6 +55,7 @@ export const WGSL_FILES: Readonly<Record<string, string>> = {
   'forward/attention.wgsl': forwardAttention,
   'forward/glu.wgsl': forwardGlu,
   'forward/imatrix.wgsl': forwardImatrix,
+  'forward/log-softmax-kl.wgsl': forwardLogSoftmaxKl,
   'forward/matmul.wgsl': forwardMatmul,
   'forward/rms-norm.wgsl': forwardRmsNorm,
   'forward/rope.wgsl': forwardRope,

@@ -1,8 +1,9 @@
 // The sensitivity worker: measures what each candidate type costs each tensor (imatrix-weighted
 // error and the KL divergence when only that tensor is quantized) and the measured KL of whole
 // recipes (llama.cpp's mixes, the dynamic allocation) on the same held-out positions, for the
-// frontier chart — on the CPU reference (layer replay, one shard per worker) or, on a real GPU,
-// with whole forwards on WebGPU. Runs off the page so the studio stays responsive.
+// frontier chart — replaying layers from cached activations on the CPU reference (one shard per
+// worker) or, on a real GPU, on WebGPU (gpu-layer-replay.ts); whole recipes with whole forwards.
+// Runs off the page so the studio stays responsive.
 import { releaseProxies } from './release-proxies.ts';
 import { CancelledError } from '../core/cancellation.ts';
 import * as Comlink from 'comlink';
@@ -16,6 +17,8 @@ import type { GgmlTypeName } from '../core/ggml-type.ts';
 import { planModel } from '../core/model/plan-model.ts';
 import { cpuRowQuantizer } from '../core/quant/cpu-quantizer.ts';
 import type { ForwardBackend } from '../core/forward/forward-types.ts';
+import type { ReplayEngineFactory } from '../core/dynamic/replay-engine.ts';
+import { gpuLayerReplay } from '../gpu/forward/gpu-layer-replay.ts';
 import { prepareCalibrationData, type CalibrationDataRequest } from './calibration-data.ts';
 import { openWorkerModelFiles, type DownloadEvent, type WorkerModelSource } from './model-source.ts';
 import { lazyGpuForward } from './lazy-gpu-forward.ts';
@@ -35,7 +38,7 @@ export interface MeasureRequest {
   imatrix: Map<string, Float32Array> | null;
   /** This worker's share when several measure in parallel (mergeSensitivityShards joins them). */
   shard?: { index: number; count: number };
-  /** 'gpu': every measurement a whole forward on WebGPU; 'cpu': layer replay on this worker's core. */
+  /** 'gpu': layers replayed on WebGPU from activations kept on the GPU; 'cpu': layer replay on this worker's core. */
   backend?: 'cpu' | 'gpu';
 }
 
@@ -56,7 +59,12 @@ export interface RecipesRequest {
 const calls = exclusiveRunner('dynamic.worker');
 const gpuForward = lazyGpuForward('dynamic.worker', 'measure on the CPU', (e) => calls.abortRunning(e));
 
-/** The WebGPU forward's backend for 'gpu'; undefined (the CPU layer replay) otherwise. */
+/** The WebGPU layer replay for 'gpu'; undefined (the CPU layer replay) otherwise. */
+async function replayEngine(kind: 'cpu' | 'gpu' | undefined): Promise<ReplayEngineFactory | undefined> {
+  return kind === 'gpu' ? gpuLayerReplay((await gpuForward()).device) : undefined;
+}
+
+/** The WebGPU forward's backend for 'gpu'; undefined (the CPU forward) otherwise. */
 async function forwardBackend(kind: 'cpu' | 'gpu' | undefined): Promise<ForwardBackend | undefined> {
   return kind === 'gpu' ? (await gpuForward()).backend : undefined;
 }
@@ -104,7 +112,7 @@ const api = {
         plan, model: forwardModelFromPlan(plan), weights: planWeights(plan, files), quantizer,
         imatrix: request.imatrix, sequences, candidates: request.candidates, measure: request.measure,
         key: { model: request.modelId, calibration: hashTokenSequences(sequences), imatrix: request.imatrix ? hashImportance(request.imatrix) : null },
-        signal, onProgress, shard: request.shard, forward: await forwardBackend(request.backend),
+        signal, onProgress, shard: request.shard, replay: await replayEngine(request.backend),
       });
       return { table, sequences, warnings };
     })), onProgress, onDownload);

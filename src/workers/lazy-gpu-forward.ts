@@ -5,8 +5,11 @@ import { requestQuantDevice } from '../gpu/device.ts';
 import { createGpuForward, type GpuForward } from '../gpu/forward/gpu-forward.ts';
 import { createGpuRowDequantizer } from '../gpu/gpu-dequantizer.ts';
 
-export function lazyGpuForward(worker: string, noWebGpu: string, onLost: (error: Error) => void): () => Promise<GpuForward> {
-  let forward: Promise<GpuForward> | null = null;
+/** The forward and its device (the sensitivity pass's layer replay runs on the same device). */
+export type DeviceGpuForward = GpuForward & { readonly device: GPUDevice };
+
+export function lazyGpuForward(worker: string, noWebGpu: string, onLost: (error: Error) => void): () => Promise<DeviceGpuForward> {
+  let forward: Promise<DeviceGpuForward> | null = null;
   return () => {
     forward ??= (async () => {
       const gpu = (self.navigator as Navigator & { gpu?: GPU }).gpu;
@@ -17,7 +20,7 @@ export function lazyGpuForward(worker: string, noWebGpu: string, onLost: (error:
           onLost(new Error(`${worker}: the GPU device was lost (${info.reason}): ${info.message}`));
         },
       });
-      return createGpuForward(device, { dequantizer: createGpuRowDequantizer(device) });
+      return Object.assign(createGpuForward(device, { dequantizer: createGpuRowDequantizer(device) }), { device });
     })();
     forward.catch(() => { forward = null; });
     return forward;

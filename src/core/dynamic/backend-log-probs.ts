@@ -1,8 +1,6 @@
-// The sensitivity pass on a forward backend (the WebGPU forward, or the CPU runForward): each
-// measurement is a whole forward with the weights substituted, instead of the CPU layer replay.
-// A GPU pass streams the weights and runs every layer, but on a real GPU that is far quicker than
-// replaying layers on one CPU core.
-import type { ForwardBackend, ForwardModel, ForwardTensor, WeightSource } from '../forward/forward-types.ts';
+// Whole recipes' log-probabilities on a forward backend (the WebGPU forward, or the CPU
+// runForward): a recipe changes every tensor, so each is one whole forward with its weights.
+import type { ForwardBackend, ForwardModel, WeightSource } from '../forward/forward-types.ts';
 import { toLogProbs } from './output-kld.ts';
 
 /** The first scored position of each sequence, as the replay path scores them. */
@@ -25,12 +23,4 @@ export async function backendLogProbs(
   });
   if (row !== rows) throw new Error(`sensitivity: the forward gave ${row} scored positions, expected ${rows}`);
   return toLogProbs(out, vocab);
-}
-
-/** `weights` with some tensors replaced (by GGUF name). */
-export function withReplaced(weights: WeightSource, replaced: ReadonlyMap<string, Float32Array>): WeightSource {
-  return (tensor: ForwardTensor) => {
-    const r = replaced.get(tensor.ggufName);
-    return r ? Promise.resolve(r) : weights(tensor);
-  };
 }

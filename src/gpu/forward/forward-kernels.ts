@@ -12,7 +12,8 @@ export type ForwardKernelKey =
   | { kind: 'rope' }
   | { kind: 'attention'; roundF16: boolean }
   | { kind: 'glu'; activation: 'silu' | 'gelu' }
-  | { kind: 'imatrix' };
+  | { kind: 'imatrix' }
+  | { kind: 'logSoftmaxKl' };
 
 const MODULES: Record<ForwardKernelKey['kind'], string> = {
   matmul: 'forward/matmul.wgsl',
@@ -21,6 +22,7 @@ const MODULES: Record<ForwardKernelKey['kind'], string> = {
   attention: 'forward/attention.wgsl',
   glu: 'forward/glu.wgsl',
   imatrix: 'forward/imatrix.wgsl',
+  logSoftmaxKl: 'forward/log-softmax-kl.wgsl',
 };
 
 function variantOf(key: ForwardKernelKey): { cacheKey: string; constants: Record<string, number> } {

@@ -3,14 +3,15 @@
 // uploaded, used by every group of sequences and released; the imatrix statistic is summed on
 // the GPU. After each layer the caller may take a checkpoint (hidden states + imatrix sums) and
 // later resume from it.
-import { blockTensorName, type BlockWeights } from '../../core/forward/block-weights.ts';
+import { blockTensorName } from '../../core/forward/block-weights.ts';
 import type { ForwardBackend, ForwardModel, ForwardRequest, WeightSource } from '../../core/forward/forward-types.ts';
 import { ropeTables } from '../../core/forward/rope.ts';
 import type { ImatrixStats } from '../../core/imatrix/imatrix-stats.ts';
 import type { GpuRowDequantizer } from '../row-dequantizer.ts';
 import { createForwardPipelines, DispatchRecorder, type ForwardPipelines } from './forward-kernels.ts';
 import type { GpuForwardCheckpoint } from './forward-checkpoint.ts';
-import { IMATRIX_FIELDS, runGpuBlock, type BlockGroup, type BlockScratch, type GpuBlockWeights, type ImatrixField } from './gpu-block.ts';
+import { BLOCK_FIELDS, createBlockResources } from './block-resources.ts';
+import { IMATRIX_FIELDS, runGpuBlock, type GpuBlockWeights, type ImatrixField } from './gpu-block.ts';
 import { runGpuOutputHead } from './gpu-output-head.ts';
 import { runOnDevice } from '../device-queue.ts';
 import { createGpuWeightUploader, f32GpuWeights, releaseGpuWeight, type GpuWeight, type GpuWeightSource, type GpuWeightUploader } from './gpu-weights.ts';
@@ -37,12 +38,6 @@ export interface GpuForward {
   readonly backend: ForwardBackend;
   dispose(): void;
 }
-
-const BLOCK_FIELDS: (keyof BlockWeights)[] = [
-  'attnNorm', 'q', 'k', 'v', 'o', 'qBias', 'kBias', 'vBias', 'oBias', 'qNorm', 'kNorm', 'postAttnNorm', 'ffnNorm', 'gate', 'up', 'down', 'postFfnNorm',
-];
-/** Scratch budget that decides the default group size (a whole sequence is never split). */
-const SCRATCH_BUDGET_BYTES = 256 * 2 ** 20;
 
 export function createGpuForward(device: GPUDevice, options: { dequantizer?: GpuRowDequantizer } = {}): GpuForward {
   const pipelines = createForwardPipelines(device);
@@ -133,27 +128,8 @@ async function runGpuForward(
         { style: hp.ropeStyle, dims: hp.ropeDims, base: hp.ropeBase, freqScale: hp.ropeFreqScale, freqFactors: ropeFreqs ? await weights(ropeFreqs) : null },
         Math.max(...spans.map((s) => s.length)),
       );
-      const rope = { cos: upload('ropeCos', tables.cos), sin: upload('ropeSin', tables.sin) };
       const ffn = tensorOf(blockTensorName(0, 'gate')).ne[1]!;
-      const widest = Math.max(hp.headCount * Math.max(hp.headDimK, hp.headDimV), ffn, E);
-      const groupRows = opts.maxGroupRows ?? Math.max(1, Math.floor(Math.min(SCRATCH_BUDGET_BYTES / 10, device.limits.maxStorageBufferBindingSize) / (4 * widest)));
-      const groups = groupSequences(spans, groupRows).map((g, i): BlockGroup => {
-        const positions = new Uint32Array(g.rows);
-        const seqStart = new Uint32Array(g.rows);
-        for (const s of spans) {
-          if (s.start < g.start || s.start >= g.start + g.rows) continue;
-          for (let p = 0; p < s.length; p++) { positions[s.start - g.start + p] = p; seqStart[s.start - g.start + p] = s.start - g.start; }
-        }
-        return { ...g, positions: upload(`group${i}.positions`, positions), seqStart: upload(`group${i}.seqStart`, seqStart) };
-      });
-      const maxRows = Math.max(...groups.map((g) => g.rows));
-      const f = (n: number) => maxRows * n * 4;
-      const scratch: BlockScratch = {
-        x: make('x', f(E)), q: make('q', f(hp.headCount * hp.headDimK)), qn: make('qn', f(hp.headCount * hp.headDimK)),
-        k: make('k', f(hp.headCountKv * hp.headDimK)), kn: make('kn', f(hp.headCountKv * hp.headDimK)), v: make('v', f(hp.headCountKv * hp.headDimV)),
-        attn: make('attn', f(hp.headCount * hp.headDimV)), o: make('o', f(E)), gate: make('gate', f(ffn)), up: make('up', f(ffn)),
-        placeholder: make('placeholder', 16),
-      };
+      const { rope, groups, scratch } = createBlockResources({ device, hp, ffn, spans, tables, maxGroupRows: opts.maxGroupRows, make, upload });
       for (let layer = firstLayer; layer < hp.layerCount; layer++) {
         throwIfAborted(opts.signal);
         await runLayer(layer);
@@ -223,15 +199,4 @@ async function runGpuForward(
     rec.destroy();
     for (const b of owned) b.destroy();
   }
-}
-
-/** Consecutive whole sequences, at most maxRows rows per group unless one sequence alone is longer. */
-export function groupSequences(spans: readonly { start: number; length: number }[], maxRows: number): { start: number; rows: number }[] {
-  const groups: { start: number; rows: number }[] = [];
-  for (const s of spans) {
-    const last = groups[groups.length - 1];
-    if (last && last.rows + s.length <= maxRows) last.rows += s.length;
-    else groups.push({ start: s.start, rows: s.length });
-  }
-  return groups;
 }

@@ -1,0 +1,71 @@
+// What every GPU block run over a set of sequences shares: the rope tables, the groups of whole
+// sequences (positions and sequence starts per row) and the per-group scratch buffers sized for
+// the largest group. The forward pass and the sensitivity layer replay both build them here; the
+// caller owns the buffers (made through its `make` and `upload`).
+import type { BlockWeights } from '../../core/forward/block-weights.ts';
+import type { ForwardHparams } from '../../core/forward/forward-types.ts';
+import type { BlockGroup, BlockScratch } from './gpu-block.ts';
+
+/** Every tensor a block may read (optional ones are absent in some architectures). */
+export const BLOCK_FIELDS: (keyof BlockWeights)[] = [
+  'attnNorm', 'q', 'k', 'v', 'o', 'qBias', 'kBias', 'vBias', 'oBias', 'qNorm', 'kNorm', 'postAttnNorm', 'ffnNorm', 'gate', 'up', 'down', 'postFfnNorm',
+];
+
+/** Scratch budget that decides the default group size (a whole sequence is never split). */
+const SCRATCH_BUDGET_BYTES = 256 * 2 ** 20;
+
+export interface BlockResources {
+  rope: { cos: GPUBuffer; sin: GPUBuffer };
+  groups: BlockGroup[];
+  scratch: BlockScratch;
+}
+
+export interface BlockResourceArgs {
+  device: GPUDevice;
+  hp: ForwardHparams;
+  /** The feed-forward width (rows of ffn_gate). */
+  ffn: number;
+  spans: readonly { start: number; length: number }[];
+  tables: { cos: Float32Array; sin: Float32Array };
+  /** Rows per group; default from the scratch budget and the device's binding limit. */
+  maxGroupRows?: number;
+  make: (name: string, bytes: number) => GPUBuffer;
+  upload: (name: string, data: Float32Array | Uint32Array) => GPUBuffer;
+}
+
+export function createBlockResources(a: BlockResourceArgs): BlockResources {
+  const { hp, ffn, spans, make, upload } = a;
+  const E = hp.embedding;
+  const rope = { cos: upload('ropeCos', a.tables.cos), sin: upload('ropeSin', a.tables.sin) };
+  const widest = Math.max(hp.headCount * Math.max(hp.headDimK, hp.headDimV), ffn, E);
+  const groupRows = a.maxGroupRows ?? Math.max(1, Math.floor(Math.min(SCRATCH_BUDGET_BYTES / 10, a.device.limits.maxStorageBufferBindingSize) / (4 * widest)));
+  const groups = groupSequences(spans, groupRows).map((g, i): BlockGroup => {
+    const positions = new Uint32Array(g.rows);
+    const seqStart = new Uint32Array(g.rows);
+    for (const s of spans) {
+      if (s.start < g.start || s.start >= g.start + g.rows) continue;
+      for (let p = 0; p < s.length; p++) { positions[s.start - g.start + p] = p; seqStart[s.start - g.start + p] = s.start - g.start; }
+    }
+    return { ...g, positions: upload(`group${i}.positions`, positions), seqStart: upload(`group${i}.seqStart`, seqStart) };
+  });
+  const maxRows = Math.max(...groups.map((g) => g.rows));
+  const f = (n: number) => maxRows * n * 4;
+  const scratch: BlockScratch = {
+    x: make('x', f(E)), q: make('q', f(hp.headCount * hp.headDimK)), qn: make('qn', f(hp.headCount * hp.headDimK)),
+    k: make('k', f(hp.headCountKv * hp.headDimK)), kn: make('kn', f(hp.headCountKv * hp.headDimK)), v: make('v', f(hp.headCountKv * hp.headDimV)),
+    attn: make('attn', f(hp.headCount * hp.headDimV)), o: make('o', f(E)), gate: make('gate', f(ffn)), up: make('up', f(ffn)),
+    placeholder: make('placeholder', 16),
+  };
+  return { rope, groups, scratch };
+}
+
+/** Consecutive whole sequences, at most maxRows rows per group unless one sequence alone is longer. */
+export function groupSequences(spans: readonly { start: number; length: number }[], maxRows: number): { start: number; rows: number }[] {
+  const groups: { start: number; rows: number }[] = [];
+  for (const s of spans) {
+    const last = groups[groups.length - 1];
+    if (last && last.rows + s.length <= maxRows) last.rows += s.length;
+    else groups.push({ start: s.start, rows: s.length });
+  }
+  return groups;
+}
