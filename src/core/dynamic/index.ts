@@ -12,5 +12,7 @@ export { spearman } from './rank-correlation.ts';
 export { predictKld, standInCandidate, tensorCost } from './predict.ts';
 export { budgetRange } from './budget-range.ts';
 export { frontierPoints, type FrontierPoint } from './frontier.ts';
+export { cpuReplayEngine } from './cpu-replay-engine.ts';
+export type { ReplayCounters, ReplayEngine, ReplayEngineFactory, ReplayReference, ReplayState } from './replay-engine.ts';
 export { measureRecipeKlds, type RecipeKld, type RecipeToMeasure } from './measure-recipes.ts';
 export { paretoKnapsack } from './pareto-knapsack.ts';

@@ -3,24 +3,18 @@
 // 'all' and 'probe', a batch of perturbed copies at a time, so each later layer's weights are
 // read once per batch) or is read directly at its layer's output (mode 'layer').
 import { blockTensorName, type BlockWeights } from '../forward/block-weights.ts';
-import type { WeightSource } from '../forward/forward-types.ts';
 import type { GgmlTypeName } from '../ggml-type.ts';
-import type { RowQuantizer } from '../quant/row-quantizer.ts';
 import { tensorOf } from './layer-replay.ts';
+import type { MeasureRecipesOptions } from './measure-recipes.ts';
 import type { ReplayEngine, ReplayState } from './replay-engine.ts';
-import type { ForwardModel } from '../forward/forward-types.ts';
 import type { MeasureMode, TensorSensitivity } from './sensitivity-types.ts';
 import { roundTrip } from './weighted-error.ts';
 
-export interface KldJobsOptions {
-  model: ForwardModel;
-  weights: WeightSource;
-  quantizer: RowQuantizer;
-  imatrix: ReadonlyMap<string, Float32Array> | null;
-  sequences: readonly (readonly number[])[];
-  scoreFrom?: number;
+/** What measureSensitivity passes on: the model, its weights and quantizer, the held-out data. */
+export type KldJobsOptions = Pick<MeasureRecipesOptions, 'model' | 'weights' | 'quantizer' | 'imatrix' | 'sequences' | 'scoreFrom'> & {
+  /** Perturbed copies replayed together (each holds a residual stream). */
   batch?: number;
-}
+};
 
 interface Variant { tensor: TensorSensitivity; type: GgmlTypeName; state: ReplayState; output?: Float32Array }
 
