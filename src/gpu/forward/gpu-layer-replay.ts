@@ -13,7 +13,7 @@
 // - calibration: per layer L one replay of layers L+1..27 (Σ = 378 layer runs, 26.0 TFLOP) and
 //   the head on all 1024 scored rows (318.6 GFLOP, ×28 = 8.9 TFLOP); the direct references,
 //   one head on 64 rows per layer: 0.56 TFLOP. Base pass and its reference: 2.2 TFLOP.
-//   token_embd's 2 types replay all 28 layers each: 3.8 TFLOP. Total ≈ 77 TFLOP.
+//   token_embd's 2 types replay all 28 layers and the scored head each: 4.5 TFLOP. Total ≈ 77 TFLOP.
 // - uploaded: base layer weights once (28·15.73M·4 B = 1.76 GB, resident: see RESIDENT_BYTES),
 //   the perturbed matrices 2·1.76 = 3.5 GB, the head once (622 MB), token_embd's two perturbed
 //   tables (1.24 GB, they are the tied head) and the embedded stream (8.4 MB each): ≈ 7.2 GB,
