@@ -86,7 +86,7 @@ function createEngine(device: GPUDevice, options: GpuLayerReplayOptions, model: 
   let inputs: GPUBuffer[] = [];
   let stateBytes = 0;
   let values: (t: ForwardTensor) => Promise<Float32Array> = () => Promise.reject(new Error(`${OWNER}: not prepared`));
-  let source: GpuWeightSource = async (t) => ({ kind: 'f32', values: await values(t) });
+  const source: GpuWeightSource = async (t) => ({ kind: 'f32', values: await values(t) });
   let blockResources: ReturnType<typeof createBlockResources> | null = null;
   let head: ReturnType<typeof createReplayHead> | null = null;
   let headWeights: GpuWeight[] = [];
