@@ -1,6 +1,6 @@
 // The sensitivity pass on the GPU replay engine (gpu-layer-replay.ts) against the CPU one, on
 // stories260K with Q4_0 and Q8_0: in modes 'all' and 'layer' every measured and estimated KL
-// agrees to 2% (f32 on both; the GPU sums the KL of a row in f32 in another order), and the engine
+// agrees to 2% + 1e-6 nats (f32 on both, summed in another order), and the engine
 // runs one layer per measurement plus the calibration replays, never a whole forward per
 // measurement. Whole recipes still run whole forwards on the WebGPU forward.
 import { readFile } from 'node:fs/promises';
@@ -58,17 +58,30 @@ function countedGpuReplay(): { factory: ReplayEngineFactory; counters: () => Rep
   return { factory, counters: () => counters! };
 }
 
+/**
+ * Every figure of `field` within 2% + 1e-6 nats of the CPU's: the GPU's logits differ from the
+ * CPU's by f32 rounding in another order, and a near-lossless type (Q8_0) moves the KL by a few
+ * 1e-6 nats, the size of that noise in f32 log-probabilities (seen: 4% of 3e-6).
+ */
 function expectSameTable(gpu: SensitivityTable, cpu: SensitivityTable, field: 'measuredKld' | 'estimatedKld'): number {
   expect(gpu.positions).toBe(cpu.positions);
   expect(gpu.tensors.map((t) => t.name)).toEqual(cpu.tensors.map((t) => t.name));
+  const off: string[] = [];
   let compared = 0;
+  let worstLarge = 0;
+  let worstSmall = 0;
   gpu.tensors.forEach((t, i) => t.candidates.forEach((c, j) => {
     const want = cpu.tensors[i]!.candidates[j]![field];
     expect(c[field] === undefined, `${t.name} ${c.type} ${field}`).toBe(want === undefined);
     if (want === undefined) return;
-    expect(Math.abs(c[field]! - want) / want, `${t.name} ${c.type} ${field}: GPU ${c[field]} vs CPU ${want}`).toBeLessThan(0.02);
+    const diff = Math.abs(c[field]! - want);
+    if (want >= 1e-4) worstLarge = Math.max(worstLarge, diff / want);
+    else worstSmall = Math.max(worstSmall, diff);
+    if (diff > 0.02 * want + 1e-6) off.push(`${t.name} ${c.type}: GPU ${c[field]} vs CPU ${want}`);
     compared++;
   }));
+  console.log(`${field}: ${compared} compared; largest relative difference where the KL is >= 1e-4: ${worstLarge.toExponential(2)}, largest absolute below: ${worstSmall.toExponential(2)} nats`);
+  expect(off, `${field} off by more than 2% + 1e-6`).toEqual([]);
   return compared;
 }
 
@@ -77,22 +90,19 @@ describe('sensitivity on the GPU replay engine', () => {
     const cpu = await measureSensitivity({ ...options, measure: 'all' });
     const gpu = countedGpuReplay();
     const onGpu = await measureSensitivity({ ...options, measure: 'all', replay: gpu.factory });
-    expect(expectSameTable(onGpu, cpu, 'measuredKld')).toBeGreaterThanOrEqual(20);
     const L = options.model.hparams.layerCount;
     const blockJobs = onGpu.tensors.filter((t) => t.layer !== null).map((t) => ({ layer: t.layer!, n: t.candidates.length }));
     const embdJobs = onGpu.tensors.find((t) => t.name === 'token_embd.weight')?.candidates.length ?? 0;
     // Batches of up to 16 share a replay, but every variant still runs each later layer.
     const runs = L + blockJobs.reduce((s, j) => s + j.n * (L - j.layer), 0) + embdJobs * L;
     expect(gpu.counters().layerRuns).toBe(runs);
+    expect(expectSameTable(onGpu, cpu, 'measuredKld')).toBeGreaterThanOrEqual(20);
   }, 600_000);
 
   it("mode 'layer': measured and estimated KLs as on the CPU; runs = layers + jobs + calibration replays; one float read back per scored row", async () => {
     const cpu = await measureSensitivity({ ...options, measure: 'layer' });
     const gpu = countedGpuReplay();
     const onGpu = await measureSensitivity({ ...options, measure: 'layer', replay: gpu.factory });
-    expect(expectSameTable(onGpu, cpu, 'measuredKld')).toBeGreaterThanOrEqual(5);
-    expect(expectSameTable(onGpu, cpu, 'estimatedKld')).toBeGreaterThanOrEqual(10);
-
     const L = options.model.hparams.layerCount;
     const jobs = onGpu.tensors.filter((t) => t.layer !== null).reduce((s, t) => s + t.candidates.length, 0);
     const layersWithJobs = new Set(onGpu.tensors.filter((t) => t.layer !== null).map((t) => t.layer!));
@@ -109,6 +119,9 @@ describe('sensitivity on the GPU replay engine', () => {
     const kldRows = jobs * direct + (layersWithJobs.size + embdJobs + outputJobs) * scored;
     expect(c.headRows).toBe(scored + layersWithJobs.size * direct + kldRows);
     expect(c.readBackBytes).toBe(4 * kldRows);
+    console.log(`'layer' on stories260K: ${jobs} block jobs, ${c.layerRuns} layer runs (whole forwards would be ${jobs * L}), ${c.headRows} head rows, uploaded ${c.uploadedBytes} B, read back ${c.readBackBytes} B`);
+    expect(expectSameTable(onGpu, cpu, 'measuredKld')).toBeGreaterThanOrEqual(5);
+    expect(expectSameTable(onGpu, cpu, 'estimatedKld')).toBeGreaterThanOrEqual(10);
   }, 600_000);
 
   it('whole recipes on the WebGPU forward agree with the CPU to its precision', async () => {
