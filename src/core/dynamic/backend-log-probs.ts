@@ -28,9 +28,19 @@ export async function backendLogProbs(
 }
 
 /** `weights` with some tensors replaced (by GGUF name). */
-export function withReplaced(weights: WeightSource, replaced: ReadonlyMap<string, Float32Array>): WeightSource {
-  return (tensor: ForwardTensor) => {
+/**
+ * A WeightSource with some tensors substituted; it says which and over what, so that a backend
+ * with its own source for the base weights (the GPU reading stored halves) uses it for the rest.
+ */
+export interface ReplacedWeightSource extends WeightSource {
+  readonly base: WeightSource;
+  readonly replaced: ReadonlyMap<string, Float32Array>;
+}
+
+export function withReplaced(weights: WeightSource, replaced: ReadonlyMap<string, Float32Array>): ReplacedWeightSource {
+  const source = (tensor: ForwardTensor) => {
     const r = replaced.get(tensor.ggufName);
     return r ? Promise.resolve(r) : weights(tensor);
   };
+  return Object.assign(source, { base: weights, replaced });
 }
