@@ -45,7 +45,7 @@ export interface GpuForward {
   dispose(): void;
 }
 
-const BLOCK_FIELDS: (keyof BlockWeights)[] = [
+export const BLOCK_FIELDS: (keyof BlockWeights)[] = [
   'attnNorm', 'q', 'k', 'v', 'o', 'qBias', 'kBias', 'vBias', 'oBias', 'qNorm', 'kNorm', 'postAttnNorm', 'ffnNorm', 'gate', 'up', 'down', 'postFfnNorm',
 ];
 /** Scratch budget that decides the default group size (a whole sequence is never split). */
@@ -54,8 +54,11 @@ const SCRATCH_BUDGET_BYTES = 256 * 2 ** 20;
 /**
  * `matmulMath`: 'f16' where the device has 'shader-f16' (f16 tiles and products, f32 sums), else
  * 'f32'; 'f16-emulated' runs the f16 roundings in f32 code (to measure them on any adapter).
+ * `maxWeightChunkBytes`: split weights into row chunks below the device's limit (tests).
  */
-export function createGpuForward(device: GPUDevice, options: { dequantizer?: GpuRowDequantizer; matmulMath?: MatmulMath } = {}): GpuForward {
+export function createGpuForward(
+  device: GPUDevice, options: { dequantizer?: GpuRowDequantizer; matmulMath?: MatmulMath; maxWeightChunkBytes?: number } = {},
+): GpuForward {
   const pipelines = createForwardPipelines(device);
   const dequantizer = options.dequantizer ?? null;
   const matmulMath = options.matmulMath ?? (device.features.has('shader-f16') ? 'f16' : 'f32');
@@ -66,7 +69,7 @@ export function createGpuForward(device: GPUDevice, options: { dequantizer?: Gpu
   const run = (model: ForwardModel, weights: WeightSource, request: ForwardRequest, opts: GpuForwardOptions = {}) =>
     runOnDevice(device, 'GpuForward', async (turn) => {
       const stats = emptyForwardStats();
-      await runGpuForward(device, createGpuWeightUploader(device, dequantizer, turn, stats), model, weights, request, opts, new DispatchRecorder(device, pipelines, matmulMath, stats));
+      await runGpuForward(device, createGpuWeightUploader(device, dequantizer, turn, stats, options.maxWeightChunkBytes), model, weights, request, opts, new DispatchRecorder(device, pipelines, matmulMath, stats));
       lastStats = stats;
       opts.onStats?.(stats);
     });

@@ -45,16 +45,14 @@ export interface GpuWeightUploader {
  * The uploader of one forward run, which holds the device queue's `turn`: its GPU dequantization
  * nests in that turn (waiting for the queue would deadlock). `stats`: where uploads are counted.
  */
-export function createGpuWeightUploader(device: GPUDevice, dequantizer: GpuRowDequantizer | null, turn: DeviceTurn, stats?: GpuForwardStats): GpuWeightUploader {
-  const maxBytes = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+export function createGpuWeightUploader(
+  device: GPUDevice, dequantizer: GpuRowDequantizer | null, turn: DeviceTurn, stats?: GpuForwardStats, maxChunkBytes = Infinity,
+): GpuWeightUploader {
+  // maxChunkBytes: a lower cap than the device's (tests use it to exercise row chunking).
+  const maxBytes = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize, maxChunkBytes);
   const { STORAGE, COPY_DST } = GPUBufferUsage;
 
-  /** Rows per chunk: fits one binding (for `bytesPerRow`), and a multiple of 4 rows so that every chunk starts on a word. */
-  function rowsPerChunk(name: string, bytesPerRow: number, rows: number): number {
-    const fit = Math.floor(maxBytes / bytesPerRow);
-    if (fit < 1) throw new Error(`GpuForward: a row of "${name}" (${bytesPerRow} bytes) exceeds the device's buffer limit of ${maxBytes} bytes`);
-    return fit >= rows ? rows : Math.max(1, fit - (fit % 4));
-  }
+  const rowsPerChunk = (name: string, bytesPerRow: number, rows: number) => weightRowsPerChunk(name, bytesPerRow, rows, maxBytes);
 
   function writeChunk(name: string, bytes: Uint8Array): GPUBuffer {
     const buffer = device.createBuffer({ label: `GpuForward.weight.${name}`, size: Math.max(4, Math.ceil(bytes.length / 4) * 4), usage: STORAGE | COPY_DST });
@@ -134,6 +132,26 @@ export function createGpuWeightUploader(device: GPUDevice, dequantizer: GpuRowDe
       return uploadDecoded(tensor, type, bytes, rows, cols);
     },
   };
+}
+
+/**
+ * Rows per chunk of a weight whose rows take `bytesPerRow` on the GPU: all of them when they fit
+ * `maxBytes`, else a multiple of 4 rows, so that every chunk of halves or blocks starts on a word.
+ */
+export function weightRowsPerChunk(name: string, bytesPerRow: number, rows: number, maxBytes: number): number {
+  const fit = Math.floor(maxBytes / bytesPerRow);
+  if (fit < 1) throw new Error(`GpuForward: a row of "${name}" (${bytesPerRow} bytes) exceeds the device's buffer limit of ${maxBytes} bytes`);
+  return fit >= rows ? rows : Math.max(1, fit - (fit % 4));
+}
+
+/** Bytes a tensor of `type` takes on the GPU and how many bytes its rows take there (see upload). */
+export function gpuWeightLayout(ne: readonly number[], type: GgmlTypeName): { uploaded: number; bytesPerRow: number; decodedOnGpu: boolean } {
+  const cols = ne[0]!;
+  const rows = ne.slice(1).reduce((a, b) => a * b, 1);
+  if (ne.length === 1 && (type === 'F16' || type === 'BF16')) return { uploaded: cols * 4, bytesPerRow: cols * 4, decodedOnGpu: false };
+  const perRow = storedRowsBytes(type, 1, cols);
+  const decodedOnGpu = !(ne.length > 1 && isMatmulWeightFormat(type)) && type !== 'F32';
+  return { uploaded: perRow * rows, bytesPerRow: decodedOnGpu ? Math.max(cols * 4, perRow) : Math.ceil(perRow), decodedOnGpu };
 }
 
 export function releaseGpuWeight(weight: GpuWeight | undefined): void {
