@@ -13,11 +13,11 @@ export interface GpuForwardStats {
   activationBytesUploaded: number;
   /** Bytes of dispatch parameters (uniform arenas). */
   paramBytesUploaded: number;
-  /** Weight bytes bound by matmul dispatches (each dispatch reads its chunk once per row tile). */
+  /** Weight bytes of the chunks matmul dispatches bind (each read at least once per dispatch). */
   matmulWeightBytesRead: number;
   /** Dispatches of each layer (index = layer), summed over the groups of sequences. */
   dispatchesPerLayer: number[];
-  /** All dispatches, including the output head and weight decoding. */
+  /** All dispatches of the forward, the output head included (weight decoding runs on the dequantizer). */
   dispatches: number;
   submissions: number;
 }
