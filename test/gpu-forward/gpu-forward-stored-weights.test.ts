@@ -26,7 +26,7 @@ import { planGpuWeights } from '../../src/gpu/forward/plan-gpu-weights.ts';
 import { isMatmulWeightFormat } from '../../src/gpu/forward/weight-formats.ts';
 import { NodeFileSource, nodeModelFiles, type NodeModelFiles } from '../../src/io/node-files.node.ts';
 import { exportModelFolder } from '../helpers/export-node.ts';
-import { createTestDevice, uncapturedGpuErrors } from '../helpers/gpu-env.ts';
+import { createTestDevice, getNodeGpu, uncapturedGpuErrors } from '../helpers/gpu-env.ts';
 import { TEXT, TINY_LLAMA_10M } from '../helpers/paths.ts';
 import { cpuForward, logitsCollector, maxLogitDiff } from './forward-compare.ts';
 
@@ -176,8 +176,11 @@ describe('GPU forward over the safetensors model (BF16)', () => {
 });
 
 describe('f16 matmul math', () => {
-  /** Stated tolerance of the f16-math variant against the CPU forward (max |Δlogit|), measured on tiny-llama-10m F16. */
-  const F16_TOLERANCE = 0.05;
+  /**
+   * Stated tolerance of the f16-math matmul against the CPU forward (max |Δlogit|): measured
+   * 1.83e-3 on tiny-llama-10m F16 (19 positions, 32000 logits each; f32 math: 8.6e-6).
+   */
+  const F16_TOLERANCE = 1e-2;
 
   it('f16 tiles and products (emulated in f32 code) stay within the f16 tolerance of the CPU forward', async () => {
     const c = await openGguf('F16');
@@ -198,7 +201,7 @@ describe('f16 matmul math', () => {
 
   it('the native f16 matmul (shader-f16) matches its emulation, or the adapter demonstrably lacks shader-f16', async () => {
     if (!device.features.has('shader-f16')) {
-      const adapter = await navigator.gpu.requestAdapter();
+      const adapter = await getNodeGpu().requestAdapter();
       expect(adapter?.features.has('shader-f16'), 'the adapter has shader-f16 but the device was made without it').toBe(false);
       // The documented switch (scripts/webgpu-env.mjs sets it for SwiftShader) is the only way past this.
       expect(process.env.QUANT_STUDIO_NO_SHADER_F16, 'no shader-f16 on this adapter: the native f16 matmul was not run (set QUANT_STUDIO_NO_SHADER_F16=1 to accept)').toBe('1');
