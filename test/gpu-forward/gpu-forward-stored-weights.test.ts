@@ -20,7 +20,7 @@ import type { GpuRowDequantizer } from '../../src/gpu/row-dequantizer.ts';
 import { forwardCost } from '../../src/gpu/forward/forward-cost.ts';
 import type { GpuForwardStats } from '../../src/gpu/forward/forward-stats.ts';
 import { ggufGpuWeights } from '../../src/gpu/forward/gguf-gpu-weights.ts';
-import { createGpuForward, type GpuForward } from '../../src/gpu/forward/gpu-forward.ts';
+import { createGpuForward, preferredMatmulMath, type GpuForward } from '../../src/gpu/forward/gpu-forward.ts';
 import type { GpuWeightSource } from '../../src/gpu/forward/gpu-weights.ts';
 import { planGpuWeights } from '../../src/gpu/forward/plan-gpu-weights.ts';
 import { isMatmulWeightFormat } from '../../src/gpu/forward/weight-formats.ts';
@@ -48,7 +48,7 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'gpu-stored-'));
   device = await createTestDevice();
   dequantizer = createGpuRowDequantizer(device);
-  gpu = createGpuForward(device, { dequantizer, matmulMath: 'f32' });
+  gpu = createGpuForward(device, { dequantizer });
   files = await nodeModelFiles(TINY_LLAMA_10M);
   const text = await readFile(path.join(TEXT, 'tinystories_val_sample.txt'), 'utf8');
   const tokens = (await loadTextTokenizer(files)).encode(text.slice(0, 1000));
@@ -132,7 +132,7 @@ describe('GPU forward with weights in their stored format (tiny-llama-10m GGUFs)
 
   it('Q4_K in row chunks of 64 KiB (every matrix split; chunks start on word boundaries) gives the same logits', async () => {
     const c = await openGguf('Q4_K');
-    const chunked = createGpuForward(device, { dequantizer, matmulMath: 'f32', maxWeightChunkBytes: 64 * 1024 });
+    const chunked = createGpuForward(device, { dequantizer, maxWeightChunkBytes: 64 * 1024 });
     try {
       const whole = await gpuLogits(gpu, c.model, c);
       const split = await gpuLogits(chunked, c.model, c);
@@ -205,15 +205,17 @@ describe('f16 matmul math', () => {
       expect(adapter?.features.has('shader-f16'), 'the adapter has shader-f16 but the device was made without it').toBe(false);
       // The documented switch (scripts/webgpu-env.mjs sets it for SwiftShader) is the only way past this.
       expect(process.env.QUANT_STUDIO_NO_SHADER_F16, 'no shader-f16 on this adapter: the native f16 matmul was not run (set QUANT_STUDIO_NO_SHADER_F16=1 to accept)').toBe('1');
-      expect(createGpuForward(device).matmulMath).toBe('f32');
+      expect(preferredMatmulMath(device)).toBe('f32');
       expect(() => createGpuForward(device, { matmulMath: 'f16' })).toThrow('shader-f16');
       return;
     }
     const c = await openGguf('F16');
-    const native = createGpuForward(device, { dequantizer });
+    expect(preferredMatmulMath(device)).toBe('f16');
+    const native = createGpuForward(device, { dequantizer, matmulMath: 'f16' });
     const emulated = createGpuForward(device, { dequantizer, matmulMath: 'f16-emulated' });
     try {
       expect(native.matmulMath).toBe('f16');
+      expect(gpu.matmulMath).toBe('f32');
       const a = await gpuLogits(native, c.model, c);
       const b = await gpuLogits(emulated, c.model, c);
       expect(maxLogitDiff(a.logits, b.logits)).toBeLessThan(F16_TOLERANCE / 10);
