@@ -1,17 +1,22 @@
-// Single-core speed of the CPU K-quant quantizers against llama.cpp's llama-quantize on one thread,
-// same rows, same importance weights: M weights per CPU second. The rows are token_embd and
+// Single-core speed of the CPU quantizers against llama.cpp's llama-quantize on one thread, same
+// rows, same importance weights: M weights per CPU second. The rows are token_embd and
 // output of a generated one-layer model (gaussian, σ 0.02); its block tensors stay f32 (copied).
 // CPU time, not wall time, so that other load on a shared machine hardly moves the figures.
 // llama-quantize's time is its run minus a run that only copies the same tensors as f32 (process
 // start, model load and file I/O); ours is the quantizeRowsCpu calls alone. Each side's best of
 // BENCH_RUNS runs (default 3) counts. The bytes are compared too, as a sanity check.
+// Each type runs without and with the importance matrix where its quantizer uses one (only with
+// it where ggml requires it, only without where ggml ignores it). The i-quants' llama-quantize
+// time includes building its lattice search tables once per process (iq2xs_init_impl /
+// iq3xs_init_impl, all neighbour lists up front); the "marginal" column leaves that out: twice the
+// time the second tensor adds (a run that quantizes output alone, token_embd kept f32).
 // Run: node --import ./bin/register-ts.mjs bench/cpu-quant-speed.ts [rows >= 512] [cols] [types,...]
 import { spawn } from 'node:child_process';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { gguf } from '@huggingface/gguf';
-import type { GgmlTypeName } from '../src/core/ggml-type.ts';
+import { GGML_TYPES, type GgmlTypeName } from '../src/core/ggml-type.ts';
 import { quantizeRowsCpu } from '../src/core/quant/cpu-quantizer.ts';
 import { MIXES } from '../src/core/recipe/llama-mixes.ts';
 import { MIX_NAMES, type MixName } from '../src/core/recipe/mix-names.ts';
@@ -67,6 +72,21 @@ async function readTensors(file: string, names: string[]): Promise<Map<string, U
 
 const mixFor = (type: GgmlTypeName): MixName => MIX_NAMES.find((m) => MIXES[m].defaultType === type)!;
 
+/** Every type a model tensor can be quantized to, in llama-quantize's order of size. */
+export const ALL_TYPES: GgmlTypeName[] = [
+  'F16', 'BF16', 'Q8_0', 'Q6_K', 'Q5_K', 'Q5_1', 'Q5_0', 'Q4_K', 'Q4_1', 'Q4_0', 'IQ4_XS', 'IQ4_NL', 'Q3_K', 'IQ3_S',
+  'IQ3_XXS', 'Q2_K', 'IQ2_S', 'IQ2_XS', 'IQ2_XXS', 'IQ1_M', 'IQ1_S', 'TQ2_0', 'TQ1_0', 'MXFP4',
+];
+
+/** The types whose llama-quantize run builds lattice search tables first. */
+const LATTICE_TYPES = new Set<GgmlTypeName>(['IQ3_S', 'IQ3_XXS', 'IQ2_S', 'IQ2_XS', 'IQ2_XXS', 'IQ1_M', 'IQ1_S']);
+
+/** The imatrix settings worth timing: those that change what the quantizer does. */
+function imatrixModes(type: GgmlTypeName): boolean[] {
+  const t = GGML_TYPES[type];
+  return t.quantizerNeedsImatrix ? [true] : t.quantizerUsesImatrix ? [false, true] : [false];
+}
+
 export async function cpuQuantSpeed(rows: number, cols: number, types: GgmlTypeName[]): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'bench-cpu-speed-'));
   const cli = path.join(REPO, 'bin/quant-studio.mjs');
@@ -93,13 +113,22 @@ export async function cpuQuantSpeed(rows: number, cols: number, types: GgmlTypeN
     ];
     const copyOnly = await best(RUNS, () => cpuSecondsOf(lq, [...argsFor('f32', false), f32, out, 'F32', '1']));
     const weights = TENSORS.length * rows * cols;
-    console.log(`\n## CPU K-quants, one core: ${TENSORS.length} tensors of ${rows}x${cols} (${(weights / 1e6).toFixed(1)} M weights), best of ${RUNS}`);
+    console.log(`\n## CPU quantizers, one core: ${TENSORS.length} tensors of ${rows}x${cols} (${(weights / 1e6).toFixed(1)} M weights), best of ${RUNS}`);
     console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}; llama-quantize's copy-only run, ${copyOnly.toFixed(2)} CPU s, subtracted`);
-    console.log('| type | imatrix | ours M weights/s | llama-quantize M weights/s | llama / ours | bytes equal |');
-    console.log('|---|---|---:|---:|---:|---|');
+    console.log('| type | imatrix | ours M weights/s | llama-quantize M weights/s | llama / ours | llama-quantize marginal M weights/s | bytes equal |');
+    console.log('|---|---|---:|---:|---:|---:|---|');
     for (const type of types) {
-      for (const im of [false, true]) {
-        const theirs = await best(RUNS, () => cpuSecondsOf(lq, [...argsFor(type.toLowerCase(), im), f32, out, mixFor(type), '1'])) - copyOnly;
+      for (const im of imatrixModes(type)) {
+        const t = type.toLowerCase();
+        let marginal = '';
+        if (LATTICE_TYPES.has(type)) {
+          const outputOnly = [...argsFor(t, im)];
+          outputOnly[outputOnly.indexOf('--token-embedding-type') + 1] = 'f32';
+          const one = await best(RUNS, () => cpuSecondsOf(lq, [...outputOnly, f32, out, mixFor(type), '1'])) - copyOnly;
+          const both = await best(RUNS, () => cpuSecondsOf(lq, [...argsFor(t, im), f32, out, mixFor(type), '1'])) - copyOnly;
+          marginal = (weights / (2 * (both - one)) / 1e6).toFixed(2);
+        }
+        const theirs = await best(RUNS, () => cpuSecondsOf(lq, [...argsFor(t, im), f32, out, mixFor(type), '1'])) - copyOnly;
         const quantized = await readTensors(out, TENSORS);
         let ours = Infinity;
         let equal = true;
@@ -115,7 +144,7 @@ export async function cpuQuantSpeed(rows: number, cols: number, types: GgmlTypeN
         }
         const mOurs = weights / ours / 1e6;
         const mTheirs = weights / theirs / 1e6;
-        console.log(`| ${type} | ${im ? 'yes' : 'no'} | ${mOurs.toFixed(2)} | ${mTheirs.toFixed(2)} | ${(mTheirs / mOurs).toFixed(2)} | ${equal ? 'yes' : 'NO'} |`);
+        console.log(`| ${type} | ${im ? 'yes' : 'no'} | ${mOurs.toFixed(2)} | ${mTheirs.toFixed(2)} | ${(mTheirs / mOurs).toFixed(2)} | ${marginal} | ${equal ? 'yes' : 'NO'} |`);
       }
     }
     console.log(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
@@ -125,6 +154,6 @@ export async function cpuQuantSpeed(rows: number, cols: number, types: GgmlTypeN
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [rows = '512', cols = '4096', types = 'Q2_K,Q3_K,Q4_K,Q5_K,Q6_K'] = process.argv.slice(2);
+  const [rows = '512', cols = '4096', types = ALL_TYPES.join(',')] = process.argv.slice(2);
   await cpuQuantSpeed(Number(rows), Number(cols), types.split(',') as GgmlTypeName[]);
 }

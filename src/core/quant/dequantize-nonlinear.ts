@@ -1,9 +1,11 @@
 // ggml's dequantize_row_{iq4_nl, iq4_xs, tq1_0, tq2_0, mxfp4}, float32 math as in C.
 import { f16ToF32Table } from '../float16.ts';
-import { KVALUES_IQ4NL } from './iq4-nonlinear.ts';
 import { KVALUES_MXFP4, e8m0Half } from './mxfp4.ts';
 
 const fround = Math.fround;
+
+/** kvalues_iq4nl: the 16 values IQ4_NL and IQ4_XS codes stand for (the quantizers' copy is wasm/assembly/iq4.ts). */
+export const KVALUES_IQ4NL: readonly number[] = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113];
 
 export function dequantizeIq4Nl(bytes: Uint8Array, dst: Float32Array): void {
   const f16 = f16ToF32Table();

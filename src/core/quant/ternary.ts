@@ -17,9 +17,14 @@ function blockInverseScale(src: Float32Array, p: number, dst: Uint8Array, dAt: n
   return amax !== 0 ? fround(1 / amax) : 0;
 }
 
-/** lroundf(x*id) + 1: the trit 0, 1 or 2. */
+/**
+ * (int)(lroundf(x*id) + 1): the trit 0, 1 or 2. When x*id is not finite (id = 1/amax overflows
+ * for a block of float32 subnormals; 0*inf is NaN), x86-64's lroundf returns LONG_MIN, whose low
+ * 32 bits plus one are 1: the middle trit.
+ */
 function trit(x: number, id: number): number {
-  return roundHalfAway(fround(x * id)) + 1;
+  const v = fround(x * id);
+  return Number.isFinite(v) ? roundHalfAway(v) + 1 : 1;
 }
 
 /** (q*256 + 242) / 243 in integers: the base-3 number q (< 243) as a fraction of a byte, rounded up. */

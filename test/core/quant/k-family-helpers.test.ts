@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { quantizeRowsCpu } from '../../../src/core/quant/cpu-quantizer.ts';
-import { bestIndexIq4 } from '../../../src/core/quant/iq4-nonlinear.ts';
-import { makeQpQuants } from '../../../src/core/quant/make-qp-quants.ts';
 import { floorLog2f } from '../../../src/core/quant/mxfp4.ts';
 import { nearestInt, nearestIntWide } from '../../../src/core/quant/nearest-int.ts';
 
@@ -52,26 +50,5 @@ describe('helpers of the K-quant family', () => {
     expect(block(1)).toBe(125);
     expect(block(2 ** -140)).toBe(241); // (uint8_t)(-15.f)
     expect(block(0)).toBe(0);
-  });
-
-  it('bestIndexIq4 picks the nearest table entry, the upper one on an exact tie', () => {
-    expect(bestIndexIq4(-200)).toBe(0);
-    expect(bestIndexIq4(200)).toBe(15);
-    expect(bestIndexIq4(-115.5)).toBe(1); // midway between -127 and -104
-    expect(bestIndexIq4(-115.6)).toBe(0);
-    expect(bestIndexIq4(0)).toBe(8); // 1 is nearer than -10
-    expect(bestIndexIq4(-4.5)).toBe(8); // tie between -10 and 1
-    expect(bestIndexIq4(-4.6)).toBe(7);
-  });
-
-  it('makeQpQuants fits non-negative values with levels up to nmax and a least-squares scale', () => {
-    const x = Float32Array.from([0.1, 0.5, 1.5, 3, 0, 2.25, 0.75, 1]);
-    const w = new Float32Array(8).fill(1);
-    const L = new Uint8Array(8);
-    const scale = makeQpQuants(8, 15, x, L, w);
-    expect(Math.max(...L)).toBeLessThanOrEqual(15);
-    for (let i = 0; i < 8; i++) expect(Math.abs(scale * L[i]! - x[i]!)).toBeLessThanOrEqual(scale * 0.5 + 1e-6);
-    expect(makeQpQuants(8, 15, new Float32Array(8), L, w)).toBe(0);
-    expect([...L]).toEqual(new Array(8).fill(0));
   });
 });

@@ -1,15 +1,17 @@
-// Edge rows for the K-quants (the WebAssembly quantizers of src/core/quant/wasm/), byte for byte
-// against llama-quantize: all zero, signed zeros, single spikes, tiny values whose fp16 scales
-// underflow, values whose squares underflow, float32 subnormals, huge values (kept below where
+// Edge rows for the WebAssembly quantizers (src/core/quant/wasm/), byte for byte against
+// llama-quantize: all zero, signed zeros, single spikes, tiny values whose fp16 scales underflow,
+// values whose squares underflow, float32 subnormals, huge values (kept below where
 // llama-quantize's check of finite fp16 scales refuses the tensor), constants, one-signed and
-// alternating rows, exact ties, outliers, half-empty rows; with and without an importance matrix
-// that has zero columns. The rows replace token_embd and output of a generated model's F32 GGUF,
-// which llama-quantize quantizes (--pure, the block tensors left f32) and quantizeRowsCpu too.
+// alternating rows, exact ties, outliers, half-empty rows, empty 32-value sub-blocks, values on
+// the i-quant lattices; with and without an importance matrix that has zero columns. The rows
+// replace token_embd and output of a generated model's F32 GGUF, which llama-quantize quantizes
+// (--pure, the block tensors left f32) and quantizeRowsCpu too. The assertions live in the test
+// files (edge-rows-blocks.test.ts, edge-rows-iq.test.ts), which each build these once.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gguf } from '@huggingface/gguf';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import type { GgmlTypeName } from '../../src/core/ggml-type.ts';
 import { quantizeRowsCpu } from '../../src/core/quant/cpu-quantizer.ts';
 import type { MixName } from '../../src/core/recipe/mix-names.ts';
@@ -22,11 +24,13 @@ import { STORIES260K } from '../helpers/paths.ts';
 const COLS = 512; // two super-blocks a row
 const ROWS = 512; // the tokenizer's vocabulary
 const TENSORS = ['token_embd.weight', 'output.weight'];
-const TYPES: [GgmlTypeName, MixName][] = [['Q2_K', 'Q2_K'], ['Q3_K', 'Q3_K_S'], ['Q4_K', 'Q4_K_S'], ['Q5_K', 'Q5_K_S'], ['Q6_K', 'Q6_K']];
-const KINDS = 18;
+const KINDS = 20;
 
-/** Row r of kind r % KINDS, with r's own random scale and positions. */
-function edgeRow(row: Float32Array, r: number, rng: Rng): void {
+/** The largest magnitude of the huge rows when the type stores a value itself in fp16 (see useEdgeRows). */
+const FP16_SAFE = 20000;
+
+/** Row r of kind r % KINDS, with r's own random scale and positions; huge values capped at `cap`. */
+function edgeRow(row: Float32Array, r: number, rng: Rng, cap: number): void {
   const n = row.length;
   const s = 0.02 * Math.exp(2 * rng.gaussian());
   const at = Math.floor(rng.uniform() * n);
@@ -40,7 +44,7 @@ function edgeRow(row: Float32Array, r: number, rng: Rng): void {
       case 4: row[i] = g * 1e-7; break; // fp16 scales subnormal or zero
       case 5: row[i] = g * 1e-22; break; // x² underflows: zero weights without an imatrix
       case 6: row[i] = g * 1e-40; break; // float32 subnormals
-      case 7: row[i] = g * 1e5; break; // huge, fp16 scales still finite
+      case 7: row[i] = Math.max(-cap, Math.min(cap, g * 1e5)); break; // huge, fp16 scales still finite
       case 8: row[i] = r & 1 ? 0.125 : -3.5; break; // constant
       case 9: row[i] = Math.abs(g) * s * (r & 1 ? 1 : -1); break; // one-signed
       case 10: row[i] = (i & 1 ? -1 : 1) * s; break; // alternating
@@ -49,7 +53,9 @@ function edgeRow(row: Float32Array, r: number, rng: Rng): void {
       case 13: row[i] = i === at ? 1e4 * s : g * s * 0.01; break; // one outlier
       case 14: row[i] = (i >> 4) & 1 ? g * s : 0; break; // every other 16-group empty
       case 15: row[i] = i === at ? g : g * 1e-9; break; // tiny with one ordinary value
-      case 16: row[i] = i < 32 ? g * 6e4 : g * 1e-6; break; // huge first group, tiny rest
+      case 16: row[i] = i < 32 ? Math.max(-cap, Math.min(cap, g * 6e4)) : g * 1e-6; break; // huge first group, tiny rest
+      case 17: row[i] = (i >> 5) & 1 ? g * s : 0; break; // every other 32-value sub-block empty
+      case 18: row[i] = (rng.uniform() < 0.5 ? -1 : 1) * (2 * Math.floor(rng.uniform() * 3) + 1) * s; break; // on the lattices: ties
       default: row[i] = Math.fround(g * s) === 0 ? s : Math.fround(g * s); break; // gaussian
     }
   }
@@ -62,7 +68,20 @@ function edgeImatrix(rng: Rng): Float32Array {
   return w;
 }
 
-describe('K-quant edge rows against llama-quantize', () => {
+export interface EdgeRows {
+  /** The rows (as "row r (kind k)") where quantizeRowsCpu and llama-quantize (with `mix`) differ. */
+  differences(type: GgmlTypeName, mix: MixName, withImatrix: boolean): Promise<string[]>;
+}
+
+/**
+ * Registers the edge rows' model, F32 GGUF and imatrix for the calling test file. With
+ * `fp16Values` the huge rows stay well within fp16 (±20000, so some values tie at the cap): for
+ * the types that store a value itself in fp16 (Q4_1 and Q5_1 the block minimum, or the fitted
+ * minimum with an imatrix; TQ1_0 and TQ2_0 the largest magnitude), which llama-quantize refuses
+ * to write as infinity.
+ */
+export function useEdgeRows(options: { fp16Values?: boolean } = {}): EdgeRows {
+  const cap = options.fp16Values ? FP16_SAFE : Infinity;
   let work: string;
   let f32: string;
   let imatrixFile: string;
@@ -70,7 +89,7 @@ describe('K-quant edge rows against llama-quantize', () => {
   const imatrices = new Map<string, Float32Array>();
 
   beforeAll(async () => {
-    work = await mkdtemp(path.join(tmpdir(), 'k-edge-'));
+    work = await mkdtemp(path.join(tmpdir(), 'edge-rows-'));
     const model = path.join(work, 'model');
     await generateLlamaModel(model, { hidden: COLS, intermediate: 256, layers: 1, heads: 4, kvHeads: 4, vocab: ROWS }, { dtype: 'F32', tokenizerFrom: STORIES260K });
     f32 = path.join(work, 'model-F32.gguf');
@@ -82,7 +101,7 @@ describe('K-quant edge rows against llama-quantize', () => {
     const entries = new Map<string, { sums: Float32Array; count: number }>();
     for (const [t, name] of TENSORS.entries()) {
       const values = new Float32Array(ROWS * COLS);
-      for (let r = 0; r < ROWS; r++) edgeRow(values.subarray(r * COLS, (r + 1) * COLS), r + t, rng);
+      for (let r = 0; r < ROWS; r++) edgeRow(values.subarray(r * COLS, (r + 1) * COLS), r + t, rng, cap);
       const info = tensorInfos.find((i) => i.name === name)!;
       bytes.set(new Uint8Array(values.buffer), Number(tensorDataOffset) + Number(info.offset));
       rows.set(name, values);
@@ -99,31 +118,29 @@ describe('K-quant edge rows against llama-quantize', () => {
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  for (const [type, mix] of TYPES) {
-    for (const withImatrix of [false, true]) {
-      it(`${type}${withImatrix ? ' with an imatrix' : ''}`, async () => {
-        const out = path.join(work, `${type}${withImatrix ? '-im' : ''}.gguf`);
-        const t = type.toLowerCase();
-        await runLlamaTool('llama-quantize', [
-          '--pure', '--tensor-type', 'blk\\..*=f32', '--output-tensor-type', t, '--token-embedding-type', t,
-          ...(withImatrix ? ['--imatrix', imatrixFile] : []), f32, out, mix, '1',
-        ]);
-        const theirs = new Uint8Array(await readFile(out));
-        const { tensorInfos, tensorDataOffset } = await gguf(out, { allowLocalFile: true });
-        for (const name of TENSORS) {
-          const ours = quantizeRowsCpu(type, rows.get(name)!, COLS, withImatrix ? imatrices.get(name)! : null);
-          const start = Number(tensorDataOffset) + Number(tensorInfos.find((i) => i.name === name)!.offset);
-          const expected = theirs.subarray(start, start + ours.length);
-          const rowBytes = ours.length / ROWS;
-          const bad: string[] = [];
-          for (let r = 0; r < ROWS; r++) {
-            const a = ours.subarray(r * rowBytes, (r + 1) * rowBytes);
-            if (Buffer.compare(a, expected.subarray(r * rowBytes, (r + 1) * rowBytes)) !== 0) bad.push(`row ${r} (kind ${(r + TENSORS.indexOf(name)) % KINDS})`);
-          }
-          expect(bad, `${name}: rows that differ from llama-quantize`).toEqual([]);
+  return {
+    async differences(type, mix, withImatrix) {
+      const out = path.join(work, `${type}${withImatrix ? '-im' : ''}.gguf`);
+      const t = type.toLowerCase();
+      await runLlamaTool('llama-quantize', [
+        '--pure', '--tensor-type', 'blk\\..*=f32', '--output-tensor-type', t, '--token-embedding-type', t,
+        ...(withImatrix ? ['--imatrix', imatrixFile] : []), f32, out, mix, '1',
+      ]);
+      const theirs = new Uint8Array(await readFile(out));
+      const { tensorInfos, tensorDataOffset } = await gguf(out, { allowLocalFile: true });
+      const bad: string[] = [];
+      for (const name of TENSORS) {
+        const ours = quantizeRowsCpu(type, rows.get(name)!, COLS, withImatrix ? imatrices.get(name)! : null);
+        const start = Number(tensorDataOffset) + Number(tensorInfos.find((i) => i.name === name)!.offset);
+        const expected = theirs.subarray(start, start + ours.length);
+        const rowBytes = ours.length / ROWS;
+        for (let r = 0; r < ROWS; r++) {
+          const a = ours.subarray(r * rowBytes, (r + 1) * rowBytes);
+          if (Buffer.compare(a, expected.subarray(r * rowBytes, (r + 1) * rowBytes)) !== 0) bad.push(`${name} row ${r} (kind ${(r + TENSORS.indexOf(name)) % KINDS})`);
         }
-        await rm(out);
-      }, 120_000);
-    }
-  }
-});
+      }
+      await rm(out);
+      return bad;
+    },
+  };
+}
