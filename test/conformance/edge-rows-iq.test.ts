@@ -20,4 +20,14 @@ describe('i-quant edge rows against llama-quantize', () => {
       }, 300_000);
     }
   }
+
+  // Values near 1e19: the weights overflow to infinity, so no grid point has a finite error and
+  // ggml's neighbour search asserts; the WebAssembly module traps there, and we throw.
+  for (const [type, mix] of TYPES.filter(([t]) => ['IQ3_XXS', 'IQ3_S', 'IQ2_S', 'IQ2_XS'].includes(t))) {
+    it(`${type}: aborts where llama-quantize aborts (overflowing values)`, async () => {
+      const { llama, ours } = await rows.errorsOn(type, mix, true, (v) => v.forEach((_, i) => (v[i] = Math.sin(i * 1.7) * 1e19)));
+      expect(llama).toMatch(/GGML_ASSERT\(grid_index >= 0\)/);
+      expect(ours).toMatch(new RegExp(`^${type}: ggml aborts on rows 0\\.\\.\\d+ \\(no grid point fits them`));
+    }, 300_000);
+  }
 });

@@ -71,14 +71,19 @@ function edgeImatrix(rng: Rng): Float32Array {
 export interface EdgeRows {
   /** The rows (as "row r (kind k)") where quantizeRowsCpu and llama-quantize (with `mix`) differ. */
   differences(type: GgmlTypeName, mix: MixName, withImatrix: boolean): Promise<string[]>;
+  /**
+   * Both tensors' rows replaced by `fill`'s values: the error each side gives (llama-quantize's
+   * output, quantizeRowsCpu's message), or null for a side that quantized them.
+   */
+  errorsOn(type: GgmlTypeName, mix: MixName, withImatrix: boolean, fill: (values: Float32Array) => void): Promise<{ llama: string | null; ours: string | null }>;
 }
 
 /**
  * Registers the edge rows' model, F32 GGUF and imatrix for the calling test file. With
  * `fp16Values` the huge rows stay well within fp16 (±20000, so some values tie at the cap): for
- * the types that store a value itself in fp16 (Q4_1 and Q5_1 the block minimum, or the fitted
- * minimum with an imatrix; TQ1_0 and TQ2_0 the largest magnitude), which llama-quantize refuses
- * to write as infinity.
+ * the types that store a value itself in fp16 (F16 every value; Q4_1 and Q5_1 the block minimum,
+ * or the fitted minimum with an imatrix; TQ1_0 and TQ2_0 the largest magnitude), which
+ * llama-quantize refuses to write as infinity.
  */
 export function useEdgeRows(options: { fp16Values?: boolean } = {}): EdgeRows {
   const cap = options.fp16Values ? FP16_SAFE : Infinity;
@@ -119,6 +124,32 @@ export function useEdgeRows(options: { fp16Values?: boolean } = {}): EdgeRows {
   });
 
   return {
+    async errorsOn(type, mix, withImatrix, fill) {
+      const values = new Float32Array(ROWS * COLS);
+      fill(values);
+      const bytes = new Uint8Array(await readFile(f32));
+      const { tensorInfos, tensorDataOffset } = await gguf(f32, { allowLocalFile: true });
+      for (const name of TENSORS) bytes.set(new Uint8Array(values.buffer), Number(tensorDataOffset) + Number(tensorInfos.find((i) => i.name === name)!.offset));
+      const input = path.join(work, 'filled-F32.gguf');
+      const out = path.join(work, 'filled.gguf');
+      await writeFile(input, bytes);
+      const t = type.toLowerCase();
+      let llama: string | null = null;
+      await runLlamaTool('llama-quantize', [
+        '--pure', '--tensor-type', 'blk\\..*=f32', '--output-tensor-type', t, '--token-embedding-type', t,
+        ...(withImatrix ? ['--imatrix', imatrixFile] : []), input, out, mix, '1',
+      ]).catch((e: Error) => (llama = e.message));
+      let ours: string | null = null;
+      try {
+        quantizeRowsCpu(type, values, COLS, withImatrix ? imatrices.get(TENSORS[0]!)! : null);
+      } catch (e) {
+        ours = (e as Error).message;
+      }
+      await rm(input);
+      await rm(out, { force: true });
+      return { llama, ours };
+    },
+
     async differences(type, mix, withImatrix) {
       const out = path.join(work, `${type}${withImatrix ? '-im' : ''}.gguf`);
       const t = type.toLowerCase();

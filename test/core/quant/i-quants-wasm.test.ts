@@ -96,4 +96,15 @@ describe('i-quants in WebAssembly', () => {
       }
     }
   });
+
+  it('throws, naming the type, where ggml aborts, and quantizes the next rows as before', () => {
+    // Values near 1e19 overflow the weights: no grid point has a finite error (ggml asserts).
+    const huge = new Float32Array(COLS).map((_, i) => Math.sin(i * 1.7) * 1e19);
+    const imatrix = goldenImatrix();
+    expect(() => quantizeRowsCpu('IQ2_XS', huge, COLS, imatrix)).toThrow(/^IQ2_XS: ggml aborts on rows 0\.\.0 \(no grid point fits them/);
+    const expected = goldenBytes('iq2_xs', true)!;
+    const perRow = rowBytes('IQ2_XS', COLS);
+    const got = quantizeRowsCpu('IQ2_XS', goldenInput().subarray(0, 4 * COLS), COLS, imatrix);
+    expect(firstDifference(got, expected.subarray(0, 4 * perRow), perRow, GGML_TYPES.IQ2_XS.typeSize)).toBe('');
+  });
 });

@@ -18,7 +18,11 @@ export const IQ3XXS_GRID = 4;
 export const IQ3S_GRID = 5;
 const GRIDS = 6;
 
-/** Per grid: size, dim, nwant, pool capacity (uint16 words: a count and the indices of every reachable list). */
+/**
+ * Per grid: size, dim, nwant, and the pool's capacity in uint16 words: a count and the indices
+ * for each reachable off-grid point (3^8 - on-grid points, or 8^4 - on-grid points), summed over
+ * all of them (test/core/quant/i-quants-wasm.test.ts builds every one).
+ */
 const SIZE: usize = memory.data<i32>([256, 512, 1024, 2048, 256, 512]);
 const DIM: usize = memory.data<i32>([8, 8, 8, 8, 4, 4]);
 const NWANT: usize = memory.data<i32>([2, 2, 1, 3, 2, 3]);
