@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include "ggml.h"
 
@@ -35,7 +36,7 @@ int main(int argc, char **argv) {
   enum ggml_type type = GGML_TYPE_COUNT;
   for (int t = 0; t < GGML_TYPE_COUNT; t++) {
     const char *name = ggml_type_name((enum ggml_type)t);
-    if (name && strcmp(name, argv[1]) == 0) type = (enum ggml_type)t;
+    if (name && strcasecmp(name, argv[1]) == 0) type = (enum ggml_type)t; // ggml spells q4_K, iq2_xs
   }
   if (type == GGML_TYPE_COUNT) {
     fprintf(stderr, "unknown type %s\n", argv[1]);

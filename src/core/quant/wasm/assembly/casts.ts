@@ -1,5 +1,6 @@
 // Four-lane forms of the C conversions the simple quantizers use, as x86-64 runs them, and the
 // byte narrowing of their results.
+import { maxLane } from './lanes';
 
 /**
  * A C cast of float to int32 (cvttss2si): truncation, and 0x80000000 for NaN and for values
@@ -53,7 +54,7 @@ export function macroMaxAbs(x: usize, n: i32): f32 {
     m = f32x4.pmax(m, f32x4.abs(v));
   }
   if (!v128.any_true(nan)) {
-    return max(max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
+    return maxLane(m);
   }
   let amax: f32 = 0;
   for (let j = 0; j < n; j++) {

@@ -77,7 +77,7 @@ const DIST: usize = memory.data(2048 * 4, 16);
 
 /** Bits per level: 2 for the 8-coordinate grids, 3 for the 4-coordinate ones. */
 // @ts-ignore: decorator
-@inline export function levelBits(g: i32): i32 {
+@inline function levelBits(g: i32): i32 {
   return get(DIM, g) == 8 ? 2 : 3;
 }
 

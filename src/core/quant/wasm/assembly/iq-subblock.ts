@@ -25,16 +25,6 @@ export function squareWeights(x: usize, n: i32): void {
   }
 }
 
-/** Σ x² over x[0..n), in order. */
-export function sumSquares(x: usize, n: i32): f32 {
-  let s: f32 = 0;
-  for (let i = 0; i < n; i++) {
-    const v = load<f32>(x + (<usize>i << 2));
-    s += v * v;
-  }
-  return s;
-}
-
 /**
  * Once WEIGHT is set: WAUX = sqrt(WEIGHT); XVAL = |x| and SIGNS = the sign bits of each 8 values.
  * With evenParity (IQ2_XXS, IQ2_XS, IQ3_XXS keep 7 sign bits per 8 values) a group with an odd

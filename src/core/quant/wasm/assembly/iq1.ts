@@ -11,7 +11,8 @@ import { f16Bits, storeF16 } from './f16';
 import { FLT_MAX } from './iq-neighbour';
 import { IQ1S_GRID, gridSlots } from './iq-lattice';
 import { CODES, INDEX, LEVELS, SCALES, WEIGHT } from './iq-scratch';
-import { importanceWeights, squareWeights, subBlockScaleCode, sumSquares } from './iq-subblock';
+import { importanceWeights, squareWeights, subBlockScaleCode } from './iq-subblock';
+import { sumSquares } from './numerics';
 import { ORDER, X_M, X_P, largestMagnitude, mirrorLevels, refitScale, snapGroups, sortOrder, splitLevels } from './iq1-common';
 
 export const IQ1_S_BYTES = 50;

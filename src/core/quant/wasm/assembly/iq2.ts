@@ -12,7 +12,8 @@ import { storeF16 } from './f16';
 import { IQ2S_GRID, IQ2XS_GRID, IQ2XXS_GRID } from './iq-lattice';
 import { REFINE_ALWAYS_ALL, REFINE_OFF_GRID } from './iq-scale-search';
 import { INDEX, SCALES, SIGNS, WEIGHT, XVAL } from './iq-scratch';
-import { importanceWeights, prepareSubBlock, searchPositiveScale, subBlockScaleCode, sumSquares } from './iq-subblock';
+import { importanceWeights, prepareSubBlock, searchPositiveScale, subBlockScaleCode } from './iq-subblock';
+import { sumSquares } from './numerics';
 import { makeQp } from './make-qp';
 
 export const IQ2_XXS_BYTES = 66;

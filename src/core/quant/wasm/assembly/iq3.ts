@@ -12,7 +12,8 @@ import { storeF16 } from './f16';
 import { IQ3S_GRID, IQ3XXS_GRID } from './iq-lattice';
 import { REFINE_ALL, REFINE_OFF_GRID } from './iq-scale-search';
 import { CODES, INDEX, SCALES, SIGNS } from './iq-scratch';
-import { importanceWeights, prepareSubBlock, searchPositiveScale, squareWeights, subBlockScaleCode, sumSquares } from './iq-subblock';
+import { importanceWeights, prepareSubBlock, searchPositiveScale, squareWeights, subBlockScaleCode } from './iq-subblock';
+import { sumSquares } from './numerics';
 
 export const IQ3_XXS_BYTES = 98;
 export const IQ3_S_BYTES = 110;

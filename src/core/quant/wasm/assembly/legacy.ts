@@ -10,6 +10,7 @@ import { makeQx } from './make-qx';
 import { signedMax, sumSquares } from './numerics';
 import { LEVELS, WEIGHTS } from './scratch';
 import { int8Of4, truncC4 } from './casts';
+import { maxLane, minLane } from './lanes';
 
 const FLT_MAX: f32 = 3.4028234663852886e38;
 const RMIN: f32 = -0.9;
@@ -104,8 +105,8 @@ function pack(qs: usize, qh: usize): void {
     mn = f32x4.pmin(mn, v);
     mx = f32x4.pmax(mx, v);
   }
-  let min = Mathf.min(Mathf.min(f32x4.extract_lane(mn, 0), f32x4.extract_lane(mn, 1)), Mathf.min(f32x4.extract_lane(mn, 2), f32x4.extract_lane(mn, 3)));
-  let max = Mathf.max(Mathf.max(f32x4.extract_lane(mx, 0), f32x4.extract_lane(mx, 1)), Mathf.max(f32x4.extract_lane(mx, 2), f32x4.extract_lane(mx, 3)));
+  let min = minLane(mn);
+  let max = maxLane(mx);
   if (min == 0 || max == 0) {
     min = FLT_MAX;
     max = -FLT_MAX;

@@ -2,6 +2,7 @@
 // nibble layout (quantize_row_mxfp4_ref; ggml never uses an imatrix for it). The code search
 // runs four values at a time.
 import { lowBytes16 } from './casts';
+import { maxLane } from './lanes';
 
 export const MXFP4_BYTES = 17;
 
@@ -74,7 +75,7 @@ export function mxfp4(x: usize, _qw: usize, o: usize): void {
   // `if (amax < fabsf(v)) amax = fabsf(v)`: NaN never wins, as pmax's first operand.
   let m = f32x4.splat(0);
   for (let j = 0; j < 32; j += 4) m = f32x4.pmax(m, f32x4.abs(v128.load(x + (<usize>j << 2))));
-  const amax = max(max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
+  const amax = maxLane(m);
   // (uint8_t)(float): x86 truncates through int32, so a tiny amax wraps to a high byte as in C,
   // and an infinite one (log2f gives inf) is 0x80000000's low byte.
   const e = amax > 0 && amax < Infinity ? (floorLog2f(amax) - 2 + 127) & 0xff : 0;

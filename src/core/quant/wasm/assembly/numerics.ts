@@ -1,5 +1,6 @@
 // The float32 details of ggml's quantizers that decide bytes (ggml-quants.c, x86-64, no FMA).
 // Wasm f32 ops round each result once and never fuse, so C's order here gives C's bits.
+import { maxLane } from './lanes';
 
 /** GROUP_MAX_EPS: below this |max| a group counts as all zero. */
 export const GROUP_MAX_EPS: f32 = 1e-15;
@@ -30,10 +31,7 @@ export const TENTH: f32 = 0.1;
 export function signedMax(x: usize, n: i32): f32 {
   let m = f32x4.splat(0);
   for (let i = 0; i < n; i += 4) m = f32x4.pmax(m, f32x4.abs(v128.load(x + (<usize>i << 2))));
-  let amax = f32x4.extract_lane(m, 0);
-  amax = max(amax, f32x4.extract_lane(m, 1));
-  amax = max(amax, f32x4.extract_lane(m, 2));
-  amax = max(amax, f32x4.extract_lane(m, 3));
+  const amax = maxLane(m);
   if (amax == 0) return 0;
   const a = f32x4.splat(amax);
   let i = 0;
