@@ -1,7 +1,7 @@
 // `npm run bench`: prints figures, never passes or fails on time.
 //  1. Quantization throughput per type (MB of float32 input per second), CPU and WebGPU, on a
 //     4096x4096 tensor, without and with an importance matrix.
-//     The CPU K-quants against llama-quantize, one core each (cpu-quant-speed.ts).
+//     Every CPU quantizer against llama-quantize, one core each (cpu-quant-speed.ts).
 //  2. Peak resident memory of a CLI export of a generated model larger than 1 GB.
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,14 +15,11 @@ import { generateLlamaModel } from '../test/helpers/generate-model.ts';
 import { benchCalibration } from './calibration.ts';
 import { benchCalibrationGpu } from './calibration-gpu.ts';
 import { hubDownloadBench } from './hub-download.ts';
-import { cpuQuantSpeed } from './cpu-quant-speed.ts';
+import { ALL_TYPES, cpuQuantSpeed } from './cpu-quant-speed.ts';
 import { compareWithLlamaQuantize } from './llama-quantize-compare.ts';
 import { gaussianMatrix, measureThroughput } from './quant-throughput.ts';
 
-const TYPES: GgmlTypeName[] = [
-  'F16', 'BF16', 'Q8_0', 'Q6_K', 'Q5_K', 'Q5_1', 'Q5_0', 'Q4_K', 'Q4_1', 'Q4_0', 'IQ4_XS', 'IQ4_NL', 'Q3_K', 'IQ3_S',
-  'IQ3_XXS', 'Q2_K', 'IQ2_S', 'IQ2_XS', 'IQ2_XXS', 'IQ1_M', 'IQ1_S', 'TQ2_0', 'TQ1_0', 'MXFP4',
-];
+const TYPES = ALL_TYPES;
 const ROWS = 4096;
 const COLS = 4096;
 /** GPU rows measured when the adapter is a CPU emulation (SwiftShader): the full tensor would take many minutes. */
@@ -103,7 +100,7 @@ if (sections.has('llama')) {
   const bigTypes = process.env.BENCH_BIG_TYPES ? (process.env.BENCH_BIG_TYPES.split(',') as GgmlTypeName[]) : (['Q8_0', 'Q6_K', 'Q4_K', 'Q4_0', 'IQ4_XS'] as GgmlTypeName[]);
   await compareWithLlamaQuantize(151936, 1024, bigTypes);
 }
-if (sections.has('cpu')) await cpuQuantSpeed(512, 4096, ['Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K']);
+if (sections.has('cpu')) await cpuQuantSpeed(512, 4096, TYPES);
 if (sections.has('memory')) await exportMemory();
 if (sections.has('hub')) await hubDownloadBench();
 if (sections.has('calibration')) {

@@ -1,6 +1,6 @@
 // Shared by the IQ2_* / IQ3_* (and, for the table access, IQ1_*) quantizers: the lattice tables of
 // src/gpu/iq-tables.ts, the super-block load and weights, the sign split, and the sub-block scale
-// search of core/quant/iq (iq-scale-search.ts, iq-grid-assign.ts), float32 in ggml's order.
+// search of core/quant/wasm/assembly (iq-scale-search.ts, iq-neighbour.ts), float32 in ggml's order.
 // One invocation per super-block; sub-blocks have at most 32 values.
 //! include common/quant-bindings.wgsl
 

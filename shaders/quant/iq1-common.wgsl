@@ -1,4 +1,4 @@
-// Shared by IQ1_S and IQ1_M (core/quant/iq/iq1-common.ts): stable sort of a sub-block, and the
+// Shared by IQ1_S and IQ1_M (core/quant/wasm/assembly/iq1-common.ts): stable sort of a sub-block, and the
 // neighbour search of iq1_find_best_neighbour2 over the iq1s lattice tables of iq-search.wgsl.
 // Quant values: x_p = {-1, 0, 1} + 1/8, x_m = {-1, 0, 1} - 1/8 (exact in float32).
 //! include quant/iq-search.wgsl

@@ -1,4 +1,4 @@
-// IQ1_M (56 bytes per 256): quantize_row_iq1_m_impl as core/quant/iq/iq1-m.ts, with or without an
+// IQ1_M (56 bytes per 256): quantize_row_iq1_m_impl as core/quant/wasm/assembly/iq1.ts, with or without an
 // imatrix. One block per invocation. The split search carries the level-0 and level-0/1 prefix
 // sums across splits (the same float32 additions in the same order as ggml's recomputation).
 //! include common/byte-writer.wgsl

@@ -1,4 +1,4 @@
-// IQ1_S (50 bytes per 256): quantize_row_iq1_s_impl as core/quant/iq/iq1-s.ts. Two blocks per
+// IQ1_S (50 bytes per 256): quantize_row_iq1_s_impl as core/quant/wasm/assembly/iq1.ts. Two blocks per
 // invocation (100 bytes). An imatrix is required (the CPU checks it before dispatch).
 //! include common/byte-writer.wgsl
 //! include quant/iq1-common.wgsl

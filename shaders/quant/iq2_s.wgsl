@@ -1,4 +1,4 @@
-// IQ2_S (82 bytes per 256): quantize_row_iq2_s_impl as core/quant/iq/iq2-s.ts, with or without an
+// IQ2_S (82 bytes per 256): quantize_row_iq2_s_impl as core/quant/wasm/assembly/iq2.ts, with or without an
 // imatrix. Two blocks per invocation (164 bytes).
 //! include common/byte-writer.wgsl
 //! include quant/iq-search.wgsl

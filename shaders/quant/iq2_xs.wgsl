@@ -1,4 +1,4 @@
-// IQ2_XS (74 bytes per 256): quantize_row_iq2_xs_impl as core/quant/iq/iq2-xs.ts. Two blocks per
+// IQ2_XS (74 bytes per 256): quantize_row_iq2_xs_impl as core/quant/wasm/assembly/iq2.ts. Two blocks per
 // invocation (148 bytes). An imatrix is required (the CPU checks it before dispatch).
 //! include common/byte-writer.wgsl
 //! include quant/iq-search.wgsl

@@ -1,4 +1,4 @@
-// IQ2_XXS (66 bytes per 256): quantize_row_iq2_xxs_impl as core/quant/iq/iq2-xxs.ts. Two blocks per
+// IQ2_XXS (66 bytes per 256): quantize_row_iq2_xxs_impl as core/quant/wasm/assembly/iq2.ts. Two blocks per
 // invocation (132 bytes). An imatrix is required (the CPU checks it before dispatch).
 //! include common/byte-writer.wgsl
 //! include quant/kquant-search.wgsl

@@ -1,4 +1,4 @@
-// IQ3_S (110 bytes per 256): quantize_row_iq3_s_impl as core/quant/iq/iq3-s.ts, with or without an
+// IQ3_S (110 bytes per 256): quantize_row_iq3_s_impl as core/quant/wasm/assembly/iq3.ts, with or without an
 // imatrix. Two blocks per invocation (220 bytes). ggml's quirk kept: an all-zero sub-block writes
 // nothing and does not advance the qs / signs cursors.
 //! include common/byte-writer.wgsl

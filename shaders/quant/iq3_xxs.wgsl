@@ -1,4 +1,4 @@
-// IQ3_XXS (98 bytes per 256): quantize_row_iq3_xxs_impl as core/quant/iq/iq3-xxs.ts, with or
+// IQ3_XXS (98 bytes per 256): quantize_row_iq3_xxs_impl as core/quant/wasm/assembly/iq3.ts, with or
 // without an imatrix. Two blocks per invocation (196 bytes).
 //! include common/byte-writer.wgsl
 //! include quant/iq-search.wgsl

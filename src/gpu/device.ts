@@ -13,8 +13,11 @@ export interface QuantDeviceOptions {
 export async function requestQuantDevice(gpu: GPU, options: QuantDeviceOptions = {}): Promise<GPUDevice> {
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new Error('requestQuantDevice: no WebGPU adapter is available');
+  // f16 arithmetic in the forward's matmul (gpu-forward.ts) where the adapter offers it.
+  const requiredFeatures: GPUFeatureName[] = adapter.features.has('shader-f16') ? ['shader-f16'] : [];
   const device = await adapter.requestDevice({
     label: 'QuantDevice.device',
+    requiredFeatures,
     requiredLimits: {
       maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
       maxBufferSize: adapter.limits.maxBufferSize,

@@ -110,3 +110,17 @@ export async function dequantizeRowsOnGpu(
     return out;
   }, turn);
 }
+
+/**
+ * dequantizeRowsOnGpu for bytes already in a GPU buffer, decoded into `output` with no readback
+ * (the GPU forward's weights). The caller sizes both buffers; one dispatch covers all rows.
+ */
+export async function dequantizeRowsOnDevice(
+  runner: KernelRunner, what: string, type: GgmlTypeName, input: GPUBuffer, rows: number, cols: number, output: GPUBuffer,
+  plan: DequantizeKernelPlan, turn?: DeviceTurn,
+): Promise<void> {
+  if (!Number.isInteger(cols) || cols <= 0 || cols % GGML_TYPES[type].blockSize !== 0) throw new Error(`${what}: invalid row length ${cols}`);
+  if (input.size < rows * rowBytes(type, cols) || output.size < rows * cols * 4) throw new Error(`${what}: buffers too small for ${rows} rows of ${cols}`);
+  const blocks = (rows * cols) / plan.blockElements;
+  await runner.exclusive(what, () => runner.dispatch([plan.dispatch({ input, output, params: runner.params([blocks, 0, 0, 0]), blocks })]), turn);
+}

@@ -3,11 +3,11 @@
 import { GGML_TYPES } from '../core/ggml-type.ts';
 import type { GpuRowDequantizer } from './row-dequantizer.ts';
 import { createKernelRunner, type KernelRunnerOptions } from './kernel-runner.ts';
-import { dequantizeRowsOnGpu } from './gpu-row-jobs.ts';
+import { dequantizeRowsOnDevice, dequantizeRowsOnGpu, type DequantizeChunkBuffers } from './gpu-row-jobs.ts';
 import { createIqTableBuffers } from './iq-table-buffers.ts';
 import { iqValueTable } from './iq-tables.ts';
 import { IQ_KERNELS, iqDequantPipeline } from './iq-variants.ts';
-import { isGpuIqType } from './gpu-types.ts';
+import { isGpuIqType, type GpuIqType } from './gpu-types.ts';
 
 const OWNER = 'GpuIqDequantizer';
 
@@ -16,18 +16,23 @@ export type GpuIqDequantizer = GpuRowDequantizer;
 export function createGpuIqDequantizer(device: GPUDevice, options: KernelRunnerOptions = {}): GpuIqDequantizer {
   const runner = createKernelRunner(device, OWNER, options);
   const tables = createIqTableBuffers(device, `${OWNER}.gridValues`, ({ grid }) => iqValueTable(grid));
+  const plan = (type: GpuIqType) => ({
+    blockElements: GGML_TYPES[type].blockSize,
+    dispatch: (b: DequantizeChunkBuffers) => ({
+      pipeline: runner.pipeline(iqDequantPipeline(type)),
+      bindings: { 0: b.input, 1: b.output, 2: b.params, 3: tables.get(IQ_KERNELS[type]) },
+      units: b.blocks,
+    }),
+  });
   return {
     supports: (type) => isGpuIqType(type),
     async dequantizeRows(type, bytes, cols, turn) {
       if (!isGpuIqType(type)) throw new Error(`${OWNER}: type ${type} is not an i-quant this dequantizer supports`);
-      return dequantizeRowsOnGpu(runner, `${OWNER}: ${type}`, type, bytes, cols, {
-        blockElements: GGML_TYPES[type].blockSize,
-        dispatch: (b) => ({
-          pipeline: runner.pipeline(iqDequantPipeline(type)),
-          bindings: { 0: b.input, 1: b.output, 2: b.params, 3: tables.get(IQ_KERNELS[type]) },
-          units: b.blocks,
-        }),
-      }, turn);
+      return dequantizeRowsOnGpu(runner, `${OWNER}: ${type}`, type, bytes, cols, plan(type), turn);
+    },
+    async dequantizeRowsOnDevice(type, input, rows, cols, output, turn) {
+      if (!isGpuIqType(type)) throw new Error(`${OWNER}: type ${type} is not an i-quant this dequantizer supports`);
+      return dequantizeRowsOnDevice(runner, `${OWNER}: ${type}`, type, input, rows, cols, output, plan(type), turn);
     },
     dispose() {
       runner.dispose();

@@ -33,6 +33,8 @@ export interface KernelRunner {
   params(words: readonly [number, number, number, number]): GPUBuffer;
   /** Runs the dispatches in order in one pass and returns the first `bytes` of `output`. */
   dispatchAndRead(dispatches: readonly KernelDispatch[], output: GPUBuffer, bytes: number): Promise<ArrayBuffer>;
+  /** Runs the dispatches in order in one pass and submits them, reading nothing back. */
+  dispatch(dispatches: readonly KernelDispatch[]): Promise<void>;
   /** Row chunks for rows of `cols` float32 values (input or output, whichever is float32). */
   chunks(totalRows: number, cols: number): RowChunk[];
   /** `task` alone on the device inside error scopes (see runOnDevice). */
@@ -53,6 +55,24 @@ export function createKernelRunner(device: GPUDevice, owner: string, options: Ke
     maxChunkElements: options.maxChunkElements,
   };
   const buffer = (name: string, size: number, usage: GPUBufferUsageFlags) => pool.get(name, size, usage);
+  async function encodePass(dispatches: readonly KernelDispatch[]): Promise<GPUCommandEncoder> {
+    const pipelines = await Promise.all(dispatches.map((d) => d.pipeline));
+    const encoder = device.createCommandEncoder({ label: `${owner}.encoder` });
+    const pass = encoder.beginComputePass({ label: `${owner}.pass` });
+    dispatches.forEach((dispatch, i) => {
+      const pipeline = pipelines[i]!;
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, device.createBindGroup({
+        label: `${owner}.bindGroup`,
+        // An explicit pipeline layout hands back its own group layout here.
+        layout: pipeline.getBindGroupLayout(0),
+        entries: Object.entries(dispatch.bindings).map(([binding, b]) => ({ binding: Number(binding), resource: { buffer: b } })),
+      }));
+      pass.dispatchWorkgroups(...dispatchGrid(dispatch.units, KERNEL_WORKGROUP_SIZE));
+    });
+    pass.end();
+    return encoder;
+  }
 
   return {
     device,
@@ -76,23 +96,13 @@ export function createKernelRunner(device: GPUDevice, owner: string, options: Ke
       device.queue.writeBuffer(target, 0, new Uint32Array(words));
       return target;
     },
+    async dispatch(dispatches) {
+      const encoder = await encodePass(dispatches);
+      device.queue.submit([encoder.finish()]);
+    },
     async dispatchAndRead(dispatches, output, bytes) {
-      const pipelines = await Promise.all(dispatches.map((d) => d.pipeline));
       const readback = buffer('readback', bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
-      const encoder = device.createCommandEncoder({ label: `${owner}.encoder` });
-      const pass = encoder.beginComputePass({ label: `${owner}.pass` });
-      dispatches.forEach((dispatch, i) => {
-        const pipeline = pipelines[i]!;
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, device.createBindGroup({
-          label: `${owner}.bindGroup`,
-          // An explicit pipeline layout hands back its own group layout here.
-          layout: pipeline.getBindGroupLayout(0),
-          entries: Object.entries(dispatch.bindings).map(([binding, b]) => ({ binding: Number(binding), resource: { buffer: b } })),
-        }));
-        pass.dispatchWorkgroups(...dispatchGrid(dispatch.units, KERNEL_WORKGROUP_SIZE));
-      });
-      pass.end();
+      const encoder = await encodePass(dispatches);
       const copied = Math.ceil(bytes / 4) * 4;
       encoder.copyBufferToBuffer(output, 0, readback, 0, copied);
       device.queue.submit([encoder.finish()]);

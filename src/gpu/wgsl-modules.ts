@@ -14,10 +14,14 @@ import commonSoftfloat from '../../shaders/common/softfloat.wgsl?raw';
 import forwardAttention from '../../shaders/forward/attention.wgsl?raw';
 import forwardGlu from '../../shaders/forward/glu.wgsl?raw';
 import forwardImatrix from '../../shaders/forward/imatrix.wgsl?raw';
+import forwardEnableF16 from '../../shaders/forward/enable-f16.wgsl?raw';
 import forwardLogSoftmaxKl from '../../shaders/forward/log-softmax-kl.wgsl?raw';
 import forwardMatmul from '../../shaders/forward/matmul.wgsl?raw';
+import forwardMatmulF16 from '../../shaders/forward/matmul-f16.wgsl?raw';
+import forwardMatmulParams from '../../shaders/forward/matmul-params.wgsl?raw';
 import forwardRmsNorm from '../../shaders/forward/rms-norm.wgsl?raw';
 import forwardRope from '../../shaders/forward/rope.wgsl?raw';
+import forwardWeightRead from '../../shaders/forward/weight-read.wgsl?raw';
 import quantDequant from '../../shaders/quant/dequant.wgsl?raw';
 import quantF16Bf16 from '../../shaders/quant/f16-bf16.wgsl?raw';
 import quantIqDequant from '../../shaders/quant/iq-dequant.wgsl?raw';
@@ -55,10 +59,14 @@ export const WGSL_FILES: Readonly<Record<string, string>> = {
   'forward/attention.wgsl': forwardAttention,
   'forward/glu.wgsl': forwardGlu,
   'forward/imatrix.wgsl': forwardImatrix,
+  'forward/enable-f16.wgsl': forwardEnableF16,
   'forward/log-softmax-kl.wgsl': forwardLogSoftmaxKl,
   'forward/matmul.wgsl': forwardMatmul,
+  'forward/matmul-f16.wgsl': forwardMatmulF16,
+  'forward/matmul-params.wgsl': forwardMatmulParams,
   'forward/rms-norm.wgsl': forwardRmsNorm,
   'forward/rope.wgsl': forwardRope,
+  'forward/weight-read.wgsl': forwardWeightRead,
   'quant/dequant.wgsl': quantDequant,
   'quant/f16-bf16.wgsl': quantF16Bf16,
   'quant/iq-dequant.wgsl': quantIqDequant,

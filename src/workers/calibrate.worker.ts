@@ -15,6 +15,7 @@ import { describeDevice, requestQuantDevice } from '../gpu/device.ts';
 import { createGpuRowDequantizer } from '../gpu/gpu-dequantizer.ts';
 import type { GpuRowDequantizer } from '../gpu/row-dequantizer.ts';
 import { ggufGpuWeights } from '../gpu/forward/gguf-gpu-weights.ts';
+import { planGpuWeights } from '../gpu/forward/plan-gpu-weights.ts';
 import { createGpuForward, type GpuForward } from '../gpu/forward/gpu-forward.ts';
 import { collectImatrixGpu, type CalibrationCheckpoint, type CalibrationProgress } from '../gpu/forward/gpu-imatrix.ts';
 import type { GpuWeightSource } from '../gpu/forward/gpu-weights.ts';
@@ -93,7 +94,8 @@ async function openModel(
   const opened = await openWorkerModelFiles(source, { onDownload: onDownload && ((e) => void onDownload(e)), signal });
   try {
     const plan = await planModel(opened.files);
-    return { model: forwardModelFromPlan(plan), weights: planWeights(plan, opened.files), close: opened.close };
+    // The GPU reads BF16/F16 matrices as their stored halves; planWeights stays the f32 fallback.
+    return { model: forwardModelFromPlan(plan), weights: planWeights(plan, opened.files), gpuWeights: planGpuWeights(plan, opened.files), close: opened.close };
   } catch (error) {
     await opened.close();
     throw error;

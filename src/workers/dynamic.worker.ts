@@ -13,10 +13,12 @@ import { measureSensitivity, type SensitivityProgress } from '../core/dynamic/me
 import type { MeasureMode, SensitivityTable } from '../core/dynamic/sensitivity-types.ts';
 import { forwardModelFromPlan } from '../core/forward/forward-model.ts';
 import { planWeights } from '../core/forward/weights.ts';
+import type { GpuWeightSource } from '../gpu/forward/gpu-weights.ts';
+import { planGpuWeights, storedUnlessReplaced } from '../gpu/forward/plan-gpu-weights.ts';
 import type { GgmlTypeName } from '../core/ggml-type.ts';
 import { planModel } from '../core/model/plan-model.ts';
 import { cpuRowQuantizer } from '../core/quant/cpu-quantizer.ts';
-import type { ForwardBackend } from '../core/forward/forward-types.ts';
+import type { ForwardBackend, WeightSource } from '../core/forward/forward-types.ts';
 import type { ReplayEngineFactory } from '../core/dynamic/replay-engine.ts';
 import { gpuLayerReplay } from '../gpu/forward/gpu-layer-replay.ts';
 import { prepareCalibrationData, type CalibrationDataRequest } from './calibration-data.ts';
@@ -59,14 +61,27 @@ export interface RecipesRequest {
 const calls = exclusiveRunner('dynamic.worker');
 const gpuForward = lazyGpuForward('dynamic.worker', 'measure on the CPU', (e) => calls.abortRunning(e));
 
-/** The WebGPU layer replay for 'gpu'; undefined (the CPU layer replay) otherwise. */
-async function replayEngine(kind: 'cpu' | 'gpu' | undefined): Promise<ReplayEngineFactory | undefined> {
-  return kind === 'gpu' ? gpuLayerReplay((await gpuForward()).device) : undefined;
+/**
+ * The WebGPU layer replay for 'gpu' (the base weights uploaded as stored: BF16/F16 halves); undefined
+ * (the CPU layer replay) otherwise.
+ */
+async function replayEngine(kind: 'cpu' | 'gpu' | undefined, stored: GpuWeightSource): Promise<ReplayEngineFactory | undefined> {
+  if (kind !== 'gpu') return undefined;
+  const forward = await gpuForward();
+  // f32 matmuls: a probe's KL can be 1e-6 nats, below what f16 roundings would move it by.
+  return gpuLayerReplay(forward.device, { gpuWeights: stored });
 }
 
-/** The WebGPU forward's backend for 'gpu'; undefined (the CPU forward) otherwise. */
-async function forwardBackend(kind: 'cpu' | 'gpu' | undefined): Promise<ForwardBackend | undefined> {
-  return kind === 'gpu' ? (await gpuForward()).backend : undefined;
+/**
+ * The WebGPU forward's backend for 'gpu'; undefined (the CPU layer replay) otherwise. With the
+ * model's `base` weights and their stored halves, a run over them (or over a probe that replaces
+ * one tensor) uploads BF16/F16 as stored, not float32.
+ */
+async function forwardBackend(kind: 'cpu' | 'gpu' | undefined, stored?: { base: WeightSource; gpu: GpuWeightSource }): Promise<ForwardBackend | undefined> {
+  if (kind !== 'gpu') return undefined;
+  const forward = await gpuForward();
+  if (!stored) return forward.backend;
+  return (model, weights, request) => forward.run(model, weights, request, { gpuWeights: storedUnlessReplaced(weights, stored.base, stored.gpu) });
 }
 
 /** The CPU quantizers in slices, so a Cancel gets through during a large tensor. */
@@ -108,11 +123,12 @@ const api = {
       if (data.sequences.length < request.data.maxChunks) {
         warnings.push(`The calibration data gives ${data.sequences.length} chunks of ${request.data.contextSize} tokens: the sensitivity is measured on chunks the importance matrix also saw`);
       }
+      const weights = planWeights(plan, files);
       const table = await measureSensitivity({
-        plan, model: forwardModelFromPlan(plan), weights: planWeights(plan, files), quantizer,
+        plan, model: forwardModelFromPlan(plan), weights, quantizer,
         imatrix: request.imatrix, sequences, candidates: request.candidates, measure: request.measure,
         key: { model: request.modelId, calibration: hashTokenSequences(sequences), imatrix: request.imatrix ? hashImportance(request.imatrix) : null },
-        signal, onProgress, shard: request.shard, replay: await replayEngine(request.backend),
+        signal, onProgress, shard: request.shard, replay: await replayEngine(request.backend, planGpuWeights(plan, files, weights)),
       });
       return { table, sequences, warnings };
     })), onProgress, onDownload);

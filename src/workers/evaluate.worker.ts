@@ -12,6 +12,7 @@ import { ggufWeights, planWeights } from '../core/forward/weights.ts';
 import { readGgufInfo } from '../core/gguf/read-gguf.ts';
 import { planModel } from '../core/model/plan-model.ts';
 import { ggufGpuWeights } from '../gpu/forward/gguf-gpu-weights.ts';
+import { planGpuWeights } from '../gpu/forward/plan-gpu-weights.ts';
 import type { GpuForward } from '../gpu/forward/gpu-forward.ts';
 import type { GpuWeightSource } from '../gpu/forward/gpu-weights.ts';
 import { blobByteSource, type NamedBlob } from '../io/blob-files.ts';
@@ -93,7 +94,8 @@ const api = {
       const tokens = tokenizer.encode(request.text);
       const quantBytes = blobByteSource(quantized.path, quantized.blob);
       const info = await readGgufInfo(quantBytes);
-      const base = side(gpu, forwardModelFromPlan(plan), planWeights(plan, files), controller.signal);
+      // Both sides reach the GPU as stored: the model's BF16/F16 halves, the GGUF's blocks.
+      const base = side(gpu, forwardModelFromPlan(plan), planWeights(plan, files), controller.signal, planGpuWeights(plan, files));
       // The quantized weights are decoded on the GPU straight from the file's blocks.
       const quant = side(gpu, forwardModelFromGguf(info, quantized.path), await ggufWeights(quantBytes, info), controller.signal, ggufGpuWeights(quantBytes, info));
       let lastSent = 0;

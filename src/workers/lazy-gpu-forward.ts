@@ -1,8 +1,9 @@
-// The WebGPU forward an analysis worker makes on first use and keeps. A lost device fails the
+// The WebGPU forward an analysis worker makes on first use and keeps (f16 matmuls where the
+// device has them: these workers measure KL divergence). A lost device fails the
 // work in progress with the reason (through `onLost`) and is made anew on the next call, as is a
 // device that could not be made.
 import { requestQuantDevice } from '../gpu/device.ts';
-import { createGpuForward, type GpuForward } from '../gpu/forward/gpu-forward.ts';
+import { createGpuForward, preferredMatmulMath, type GpuForward } from '../gpu/forward/gpu-forward.ts';
 import { createGpuRowDequantizer } from '../gpu/gpu-dequantizer.ts';
 
 /** The forward and its device (the sensitivity pass's layer replay runs on the same device). */
@@ -20,7 +21,8 @@ export function lazyGpuForward(worker: string, noWebGpu: string, onLost: (error:
           onLost(new Error(`${worker}: the GPU device was lost (${info.reason}): ${info.message}`));
         },
       });
-      return Object.assign(createGpuForward(device, { dequantizer: createGpuRowDequantizer(device) }), { device });
+      // Evaluation and sensitivity measure KL divergence, which f16 matmuls resolve well enough.
+      return Object.assign(createGpuForward(device, { dequantizer: createGpuRowDequantizer(device), matmulMath: preferredMatmulMath(device) }), { device });
     })();
     forward.catch(() => { forward = null; });
     return forward;

@@ -75,6 +75,13 @@ describe('every failure is one line on stderr and a non-zero status', () => {
     });
   }
 
+  it('plan refuses an unreachable target before measuring anything', async () => {
+    const r = await cli(['plan', model, '--target-size', '1000', '--text', input('calib.txt'), '--backend', 'cpu', '-o', path.join(out, 'r.json')]);
+    expectOneLine(r, 'plan', /target 1000 bytes is below the smallest possible file/);
+    expect(r.stderr).not.toMatch(/sensitivity measured/);
+    expect(await readdir(out)).toEqual([]);
+  });
+
   it('folds a message of several lines into one (a path with a line break in it)', async () => {
     const r = await cli(['quantize', model, '--type', 'q8_0', '--backend', 'cpu', '-o', path.join(work, 'a\nb', 'x.gguf')]);
     expectOneLine(r, 'quantize', /-o .*a; b\/x\.gguf: its folder does not exist/);

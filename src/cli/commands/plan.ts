@@ -12,6 +12,7 @@ import { measureSensitivity } from '../../core/dynamic/measure-sensitivity.ts';
 import { buildRecipe } from '../../core/dynamic/recipe.ts';
 import { checkTableFitsPlan, parseSensitivityTable, sensitivityCacheKey, type MeasureMode, type SensitivityTable } from '../../core/dynamic/sensitivity-types.ts';
 import { recipeTensorTypeFile } from '../../core/dynamic/tensor-type-file.ts';
+import { unmeasuredTable } from '../../core/dynamic/unmeasured-table.ts';
 import { planGgufLayout } from '../../core/export/export-gguf.ts';
 import { chunkTokens } from '../../core/forward/chunks.ts';
 import { forwardModelFromPlan } from '../../core/forward/forward-model.ts';
@@ -106,6 +107,30 @@ export async function planCommand(args: string[]): Promise<void> {
       for (const name of locks.keys()) if (!plan.tensors.some((t) => t.ggufName === name)) throw new CliError(`--lock ${name}: the model has no such tensor`);
       const fingerprint = planFingerprint(plan);
       const modelId = positionals[0]!.startsWith('hf://') ? positionals[0]! : `folder:${fingerprint}`;
+      const extraMetadata = imatrix ? imatrixMetadata(imatrix, values.imatrix!) : [];
+      let target: AllocationTarget;
+      if (values['target-mix']) {
+        const mix = parseMix(values['target-mix']);
+        const types = chooseMixTypes(plan, { mix, hasImatrix: imatrix !== null });
+        target = { fileBytes: planGgufLayout(plan, types, MIXES[mix].ftype, extraMetadata).totalBytes };
+      } else if (values['target-size']) {
+        const n = Number(values['target-size']);
+        if (!Number.isInteger(n) || n <= 0) throw new CliError(`--target-size ${values['target-size']}: expected a number of bytes`);
+        target = { fileBytes: n };
+      } else {
+        const x = Number(values['target-bpw']);
+        if (!(x > 0 && x <= 32)) throw new CliError(`--target-bpw ${values['target-bpw']}: expected bits per weight, e.g. 4.5`);
+        target = { bitsPerWeight: x };
+      }
+      const allocate = (t: SensitivityTable) => {
+        try {
+          return allocateTypes({ plan, table: t, target, locked: locks, allowed, fileType: 0, extraMetadata });
+        } catch (e) {
+          throw new CliError((e as Error).message);
+        }
+      };
+      // An unreachable target fails now, not after the measurement.
+      allocate(unmeasuredTable(plan, candidates, imatrix !== null));
       let sequences: number[][] = [];
       if (values.text) {
         const text = await readFile(values.text, 'utf8').catch(inputFailure(`--text ${values.text}`));
@@ -141,29 +166,8 @@ export async function planCommand(args: string[]): Promise<void> {
         const cacheFile = values.sensitivity;
         if (cacheFile) await withOutputFiles([cacheFile], (cache) => cache.write(cacheFile, JSON.stringify(table)));
       }
-      const extraMetadata = imatrix ? imatrixMetadata(imatrix, values.imatrix!) : [];
-      let target: AllocationTarget;
-      if (values['target-mix']) {
-        const mix = parseMix(values['target-mix']);
-        const types = chooseMixTypes(plan, { mix, hasImatrix: imatrix !== null });
-        target = { fileBytes: planGgufLayout(plan, types, MIXES[mix].ftype, extraMetadata).totalBytes };
-      } else if (values['target-size']) {
-        const n = Number(values['target-size']);
-        if (!Number.isInteger(n) || n <= 0) throw new CliError(`--target-size ${values['target-size']}: expected a number of bytes`);
-        target = { fileBytes: n };
-      } else {
-        const x = Number(values['target-bpw']);
-        if (!(x > 0 && x <= 32)) throw new CliError(`--target-bpw ${values['target-bpw']}: expected bits per weight, e.g. 4.5`);
-        target = { bitsPerWeight: x };
-      }
       // general.file_type is a u32 whatever the mix: any ftype gives the header's size.
-      const allocation = (() => {
-        try {
-          return allocateTypes({ plan, table, target, locked: locks, allowed, fileType: 0, extraMetadata });
-        } catch (e) {
-          throw new CliError((e as Error).message);
-        }
-      })();
+      const allocation = allocate(table);
       const recipe = buildRecipe(plan, allocation, {
         model: modelId, modelFingerprint: fingerprint, imatrix: key.imatrix, calibration: key.calibration, tool: `quant-studio ${version}`,
       }, target);

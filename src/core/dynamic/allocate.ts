@@ -10,6 +10,7 @@ import { alignUp } from '../gguf/gguf-header.ts';
 import type { GgufKv } from '../gguf/gguf-value.ts';
 import type { ModelPlan, PlannedTensor, TensorTypes } from '../model/plan-types.ts';
 import { fallbackForRowLength } from '../recipe/choose-types.ts';
+import { typesForRows } from './candidate-types.ts';
 import { tensorCost } from './predict.ts';
 import { paretoKnapsack } from './pareto-knapsack.ts';
 import type { SensitivityTable } from './sensitivity-types.ts';
@@ -118,7 +119,6 @@ function headerLayout(plan: ModelPlan, types: TensorTypes, fileType: number | un
 export function allocateTypes(o: AllocateOptions): Allocation {
   const { plan, table } = o;
   const sens = new Map(table.tensors.map((t) => [t.name, t]));
-  const allowed = o.allowed ? new Set(o.allowed) : null;
   const startTypes: TensorTypes = new Map();
   const fixed = new Map<string, TensorChoice>();
   const slots: Slot[] = [];
@@ -134,8 +134,10 @@ export function allocateTypes(o: AllocateOptions): Allocation {
       const type = fallbackForRowLength(lock, t.ne[0]!);
       fixed.set(t.ggufName, { type, kld: tensorCost(s, type), locked: true });
     } else {
+      // An allowed type also allows its fallback where its blocks do not fit the rows (as the candidates).
+      const allowedHere = o.allowed ? new Set(typesForRows(o.allowed, t.ne[0]!)) : null;
       const options = (s?.candidates ?? [])
-        .filter((c) => !allowed || allowed.has(c.type))
+        .filter((c) => !allowedHere || allowedHere.has(c.type))
         .map((c) => ({ type: c.type, size: tensorBytes(c.type, t.ne) as number, kld: c.kld }));
       if (options.length === 0 && !s) {
         // Rows no candidate fits (not a multiple of 32): llama.cpp's fallback, nothing to choose.
@@ -145,7 +147,7 @@ export function allocateTypes(o: AllocateOptions): Allocation {
         continue;
       }
       if (options.length === 0) {
-        const allowedTypes = [...(allowed ?? [])].filter((x) => rowFitsBlocks(x, t.ne[0]!));
+        const allowedTypes = [...(allowedHere ?? [])].filter((x) => rowFitsBlocks(x, t.ne[0]!));
         throw new Error(`tensor "${t.ggufName}" (row length ${t.ne[0]}): no measured candidate is allowed${allowedTypes.length ? '' : ' or fits its rows'}; allow more types or lock it`);
       }
       slots.push({ name: t.ggufName, options: paretoFront(options), choice: 0 });

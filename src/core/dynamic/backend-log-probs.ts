@@ -1,6 +1,6 @@
 // Whole recipes' log-probabilities on a forward backend (the WebGPU forward, or the CPU
 // runForward): a recipe changes every tensor, so each is one whole forward with its weights.
-import type { ForwardBackend, ForwardModel, WeightSource } from '../forward/forward-types.ts';
+import type { ForwardBackend, ForwardModel, ForwardTensor, WeightSource } from '../forward/forward-types.ts';
 import { toLogProbs } from './output-kld.ts';
 
 /** The first scored position of each sequence, as the replay path scores them. */
@@ -23,4 +23,22 @@ export async function backendLogProbs(
   });
   if (row !== rows) throw new Error(`sensitivity: the forward gave ${row} scored positions, expected ${rows}`);
   return toLogProbs(out, vocab);
+}
+
+/** `weights` with some tensors replaced (by GGUF name). */
+/**
+ * A WeightSource with some tensors substituted; it says which and over what, so that a backend
+ * with its own source for the base weights (the GPU reading stored halves) uses it for the rest.
+ */
+export interface ReplacedWeightSource extends WeightSource {
+  readonly base: WeightSource;
+  readonly replaced: ReadonlyMap<string, Float32Array>;
+}
+
+export function withReplaced(weights: WeightSource, replaced: ReadonlyMap<string, Float32Array>): ReplacedWeightSource {
+  const source = (tensor: ForwardTensor) => {
+    const r = replaced.get(tensor.ggufName);
+    return r ? Promise.resolve(r) : weights(tensor);
+  };
+  return Object.assign(source, { base: weights, replaced });
 }

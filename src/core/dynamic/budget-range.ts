@@ -4,13 +4,13 @@
 import { tensorBytes, type GgmlTypeName } from '../ggml-type.ts';
 import type { ModelPlan } from '../model/plan-types.ts';
 import { fallbackForRowLength } from '../recipe/choose-types.ts';
+import { typesForRows } from './candidate-types.ts';
 import type { SensitivityTable } from './sensitivity-types.ts';
 
 export function budgetRange(
   plan: ModelPlan, table: SensitivityTable, locked: ReadonlyMap<string, GgmlTypeName>, allowed: readonly GgmlTypeName[] | null,
 ): { min: number; max: number } {
   const sens = new Map(table.tensors.map((t) => [t.name, t]));
-  const allow = allowed ? new Set(allowed) : null;
   let low = 0;
   let high = 0;
   let elements = 0;
@@ -21,7 +21,7 @@ export function budgetRange(
       ? [tensorBytes('F32', t.ne)]
       : lock
         ? [tensorBytes(fallbackForRowLength(lock, t.ne[0]!), t.ne)]
-        : (sens.get(t.ggufName)?.candidates ?? []).filter((c) => !allow || allow.has(c.type)).map((c) => tensorBytes(c.type, t.ne));
+        : (sens.get(t.ggufName)?.candidates ?? []).filter((c) => !allowed || typesForRows(allowed, t.ne[0]!).includes(c.type)).map((c) => tensorBytes(c.type, t.ne));
     const fallback = sizes.length > 0 ? sizes : [tensorBytes(fallbackForRowLength(allowed?.[0] ?? 'Q8_0', t.ne[0]!), t.ne)];
     low += Math.min(...fallback);
     high += Math.max(...fallback);

@@ -1,6 +1,8 @@
 // The reference forward cut into steps the sensitivity pass can restart from: embeddings, one
 // block at a time, the head. The base run keeps the residual stream entering every layer, so a
-// perturbed tensor of layer L is measured by replaying layers L.. only.
+// perturbed tensor of layer L is measured by replaying layers L.. only. Its matmuls sum in float
+// lanes (twice as fast as the reference's double sums): every figure here compares two forwards
+// computed alike, and the GPU forward, the other implementation of this pass, sums in float too.
 import { loadBlockWeights, type BlockWeights } from '../forward/block-weights.ts';
 import { runBlock, type BlockContext, type SequenceSpan } from '../forward/block.ts';
 import type { ForwardModel, WeightSource } from '../forward/forward-types.ts';
@@ -58,6 +60,6 @@ export const loadLayer = (r: Replay, layer: number): Promise<BlockWeights> => lo
 
 /** Runs block `layer` on `hidden` in place. */
 export function runLayer(r: Replay, layer: number, w: BlockWeights, hidden: Float32Array): void {
-  const ctx: BlockContext = { hp: r.model.hparams, layer, spans: r.spans, rope: r.rope, ropeTables: r.tables, kvCache: 'f32' };
+  const ctx: BlockContext = { hp: r.model.hparams, layer, spans: r.spans, rope: r.rope, ropeTables: r.tables, kvCache: 'f32', matmulSums: 'float' };
   runBlock(ctx, w, hidden);
 }

@@ -3,12 +3,12 @@
 import type { ForwardHparams } from '../forward/forward-types.ts';
 import { matmul, rmsNormRows, softcapInPlace } from '../forward/ops.ts';
 
-/** The final norm and output head at the given rows of `hidden`: rows × vocab logits. */
+/** The final norm and output head at the given rows of `hidden`: rows × vocab logits (float sums, as the replay's layers). */
 export function logitsAt(hp: ForwardHparams, hidden: Float32Array, rows: readonly number[], norm: Float32Array, output: Float32Array): Float32Array {
   const picked = new Float32Array(rows.length * hp.embedding);
   rows.forEach((r, i) => picked.set(hidden.subarray(r * hp.embedding, (r + 1) * hp.embedding), i * hp.embedding));
   const x = rmsNormRows(picked, rows.length, hp.embedding, norm, hp.rmsEps);
-  const logits = matmul(x, rows.length, hp.embedding, output, hp.vocabSize);
+  const logits = matmul(x, rows.length, hp.embedding, output, hp.vocabSize, undefined, 'float');
   if (hp.finalSoftcap !== null) softcapInPlace(logits, hp.finalSoftcap);
   return logits;
 }

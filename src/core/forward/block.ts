@@ -6,7 +6,7 @@ import { causalAttention } from './attention.ts';
 import { blockTensorName, type BlockWeights } from './block-weights.ts';
 import { activationsForWeight } from './ggml-cpu-activations.ts';
 import type { ForwardHooks, ForwardHparams } from './forward-types.ts';
-import { addInPlace, gatedActivation, gelu, matmul, rmsNormRows, silu } from './ops.ts';
+import { addInPlace, gatedActivation, gelu, matmul, rmsNormRows, silu, type MatmulSums } from './ops.ts';
 import { applyRope, type RopeParams } from './rope.ts';
 
 /** Where each sequence's tokens are in the pass's rows. */
@@ -25,6 +25,8 @@ export interface BlockContext {
   kvCache: 'f32' | 'f16';
   /** Weight storage types by name when activations are rounded like ggml's CPU matmul. */
   activationTypes?: (weightName: string) => GgmlTypeName | undefined;
+  /** The matmuls' sums (default 'double', the reference's). */
+  matmulSums?: MatmulSums;
 }
 
 /** Updates `hidden` (rows × n_embd) in place. */
@@ -35,7 +37,7 @@ export function runBlock(ctx: BlockContext, w: BlockWeights, hidden: Float32Arra
     const name = blockTensorName(layer, field);
     hooks?.onMatmulInput?.(name, x, rows, cols);
     const type = ctx.activationTypes?.(name);
-    return matmul(type ? activationsForWeight(x, type) : x, rows, cols, w[field]!, outCols, bias);
+    return matmul(type ? activationsForWeight(x, type) : x, rows, cols, w[field]!, outCols, bias, ctx.matmulSums);
   };
 
   const x = rmsNormRows(hidden, rows, hp.embedding, w.attnNorm, hp.rmsEps);

@@ -1,6 +1,8 @@
 // The float32 kernels of the forward, rounded where ggml's CPU backend stores a float (so the
 // results track llama.cpp's to float32 noise). Matrices are row-major: rows tokens, cols features.
-import { matmulWasm } from './wasm/matmul-wasm.ts';
+import { matmulWasm, type MatmulSums } from './wasm/matmul-wasm.ts';
+
+export type { MatmulSums };
 
 const fround = Math.fround;
 
@@ -18,11 +20,12 @@ export function rmsNormRows(x: Float32Array, rows: number, cols: number, weight:
 
 /**
  * y = x · Wᵀ for a ggml weight of ne [cols, outCols] (row o of W holds output o's inputs), in
- * WebAssembly SIMD with the products and sums in double (see wasm/assembly/matmul.ts).
+ * WebAssembly SIMD with the products and sums in double, or in float lanes where asked (see
+ * wasm/assembly/matmul.entry.ts).
  */
-export function matmul(x: Float32Array, rows: number, cols: number, w: Float32Array, outCols: number, bias?: Float32Array): Float32Array {
+export function matmul(x: Float32Array, rows: number, cols: number, w: Float32Array, outCols: number, bias?: Float32Array, sums: MatmulSums = 'double'): Float32Array {
   if (w.length !== cols * outCols) throw new Error(`matmul: weight has ${w.length} values, expected ${cols}×${outCols}`);
-  return matmulWasm(x, rows, cols, w, outCols, bias);
+  return matmulWasm(x, rows, cols, w, outCols, bias, sums);
 }
 
 /** ggml_silu_f32: x / (1 + expf(-x)). */

@@ -2,35 +2,26 @@
 // model tensor can have (QUANTIZERS is keyed by StorableTypeName, so one missing does not compile).
 import { GGML_TYPES, isStorableType, rowBytes, rowFitsBlocks, type GgmlTypeName, type StorableTypeName } from '../ggml-type.ts';
 import { quantizeBf16, quantizeF16, quantizeF32 } from './float-types.ts';
-import {
-  quantizeQ4_0Weighted, quantizeQ4_1Weighted, quantizeQ5_0Weighted, quantizeQ5_1Weighted,
-} from './legacy-imatrix.ts';
-import { quantizeQ4_0Ref, quantizeQ4_1Ref, quantizeQ5_0Ref, quantizeQ5_1Ref } from './legacy-q4-q5.ts';
-import { quantizeQ8_0 } from './q8_0.ts';
 import type { RowQuantizer } from './row-quantizer.ts';
 import type { RowsQuantizeFn } from './rows-quantize-fn.ts';
 import { K_FAMILY_QUANTIZERS } from './k-family-tables.ts';
 import { IQ_QUANTIZERS } from './iq/iq-tables.ts';
+import { quantizeBlockRowsWasm, type WasmBlockType } from './wasm/block-quants-wasm.ts';
 
 export type { RowsQuantizeFn } from './rows-quantize-fn.ts';
 
-/** ggml uses the importance weights for these only when given; without them, the _ref path. */
-function withImatrix(
-  plain: (src: Float32Array, dst: Uint8Array) => void,
-  weighted: (src: Float32Array, cols: number, qw: Float32Array, dst: Uint8Array) => void,
-): RowsQuantizeFn {
-  return (src, cols, imatrix, dst) => (imatrix ? weighted(src, cols, imatrix, dst) : plain(src, dst));
-}
+/** Q4_0..Q5_1 and Q8_0 run in WebAssembly: Q4_0..Q5_1 take the _ref path when imatrix is null, _impl otherwise. */
+const block = (type: WasmBlockType): RowsQuantizeFn => (src, cols, imatrix, dst) => quantizeBlockRowsWasm(type, src, cols, imatrix, dst);
 
 const QUANTIZERS: Record<StorableTypeName, RowsQuantizeFn> = {
   F32: (src, _cols, _im, dst) => quantizeF32(src, dst),
-  F16: (src, _cols, _im, dst) => quantizeF16(src, dst),
-  BF16: (src, _cols, _im, dst) => quantizeBf16(src, dst),
-  Q4_0: withImatrix(quantizeQ4_0Ref, quantizeQ4_0Weighted),
-  Q4_1: withImatrix(quantizeQ4_1Ref, quantizeQ4_1Weighted),
-  Q5_0: withImatrix(quantizeQ5_0Ref, quantizeQ5_0Weighted),
-  Q5_1: withImatrix(quantizeQ5_1Ref, quantizeQ5_1Weighted),
-  Q8_0: (src, _cols, _im, dst) => quantizeQ8_0(src, dst),
+  F16: (src, cols, _im, dst) => quantizeF16(src, cols, dst),
+  BF16: (src, cols, _im, dst) => quantizeBf16(src, cols, dst),
+  Q4_0: block('Q4_0'),
+  Q4_1: block('Q4_1'),
+  Q5_0: block('Q5_0'),
+  Q5_1: block('Q5_1'),
+  Q8_0: block('Q8_0'),
   Q2_K: K_FAMILY_QUANTIZERS.Q2_K, Q3_K: K_FAMILY_QUANTIZERS.Q3_K, Q4_K: K_FAMILY_QUANTIZERS.Q4_K,
   Q5_K: K_FAMILY_QUANTIZERS.Q5_K, Q6_K: K_FAMILY_QUANTIZERS.Q6_K,
   IQ2_XXS: IQ_QUANTIZERS.IQ2_XXS, IQ2_XS: IQ_QUANTIZERS.IQ2_XS, IQ2_S: IQ_QUANTIZERS.IQ2_S,
@@ -97,7 +88,8 @@ export function quantizeRowsCpuInto(
 ): void {
   const bytes = quantizedRowsBytes(type, src.length, cols, imatrix);
   if (dst.length !== bytes) throw new Error(`quantizeRowsCpu ${type}: the destination holds ${dst.length} bytes, the rows need ${bytes}`);
-  dst.fill(0); // quantizers may leave padding bytes untouched, as in a fresh array
+  // Every quantizer writes every byte (the WebAssembly ones copy whole blocks out of their
+  // memory), so dst is not cleared first: on a memory-bound type that would be a third of the work.
   quantizerOf(type)(src, cols, imatrix, dst);
 }
 

@@ -1,6 +1,8 @@
 // F32, F16, BF16 "quantization": plain element conversion (ggml_quantize_chunk's float cases),
-// little-endian on disk. The imatrix never applies.
-import { bf16ToF32Array, f16ToF32Array, f32ToBf16Array, f32ToF16Array } from '../float16.ts';
+// little-endian on disk. The imatrix never applies. F16 and BF16 convert in WebAssembly
+// (wasm/assembly/float-conv.ts).
+import { bf16ToF32Array, f16ToF32Array } from '../float16.ts';
+import { quantizeBlockRowsWasm } from './wasm/block-quants-wasm.ts';
 
 /** Whether this platform stores typed arrays little-endian (every mainstream one does). */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -20,16 +22,14 @@ export function quantizeF32(src: Float32Array, dst: Uint8Array): void {
   dst.set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
 }
 
-export function quantizeF16(src: Float32Array, dst: Uint8Array): void {
+export function quantizeF16(src: Float32Array, cols: number, dst: Uint8Array): void {
   assertLittleEndian();
-  if (dst.byteOffset % 2 === 0) f32ToF16Array(src, new Uint16Array(dst.buffer, dst.byteOffset, src.length));
-  else dst.set(new Uint8Array(f32ToF16Array(src).buffer));
+  quantizeBlockRowsWasm('F16', src, cols, null, dst);
 }
 
-export function quantizeBf16(src: Float32Array, dst: Uint8Array): void {
+export function quantizeBf16(src: Float32Array, cols: number, dst: Uint8Array): void {
   assertLittleEndian();
-  if (dst.byteOffset % 2 === 0) f32ToBf16Array(src, new Uint16Array(dst.buffer, dst.byteOffset, src.length));
-  else dst.set(new Uint8Array(f32ToBf16Array(src).buffer));
+  quantizeBlockRowsWasm('BF16', src, cols, null, dst);
 }
 
 export function dequantizeF32(bytes: Uint8Array, dst: Float32Array): void {

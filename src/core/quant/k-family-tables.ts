@@ -2,13 +2,12 @@
 // MXFP4, keyed for the tables of cpu-quantizer.ts and dequantize.ts. Each follows the function
 // ggml_quantize_chunk calls for the type: K-quants take the _ref path without an imatrix and the
 // _impl path with one; IQ4_* always run the impl (weights x² without an imatrix); TQ*/MXFP4
-// ignore the imatrix.
+// ignore the imatrix. All of them run in WebAssembly (wasm/).
 import { dequantizeIq4Nl, dequantizeIq4Xs, dequantizeMxfp4, dequantizeTq1_0, dequantizeTq2_0 } from './dequantize-nonlinear.ts';
-import { quantizeIq4Nl, quantizeIq4Xs } from './iq4-nonlinear.ts';
 import { dequantizeQ2_K, dequantizeQ3_K, dequantizeQ4_K, dequantizeQ5_K, dequantizeQ6_K } from './k/dequantize-k.ts';
-import { quantizeMxfp4 } from './mxfp4.ts';
 import type { RowsDequantizeFn, RowsQuantizeFn } from './rows-quantize-fn.ts';
-import { quantizeTq1_0, quantizeTq2_0 } from './ternary.ts';
+import { quantizeBlockRowsWasm } from './wasm/block-quants-wasm.ts';
+import { quantizeIRowsWasm } from './wasm/i-quants-wasm.ts';
 import { quantizeKRowsWasm, type WasmKQuantType } from './wasm/k-quants-wasm.ts';
 
 export type KFamilyType = 'Q2_K' | 'Q3_K' | 'Q4_K' | 'Q5_K' | 'Q6_K' | 'IQ4_NL' | 'IQ4_XS' | 'TQ1_0' | 'TQ2_0' | 'MXFP4';
@@ -22,11 +21,11 @@ export const K_FAMILY_QUANTIZERS: Record<KFamilyType, RowsQuantizeFn> = {
   Q4_K: kQuant('Q4_K'),
   Q5_K: kQuant('Q5_K'),
   Q6_K: kQuant('Q6_K'),
-  IQ4_NL: quantizeIq4Nl,
-  IQ4_XS: quantizeIq4Xs,
-  TQ1_0: (src, _cols, _im, dst) => quantizeTq1_0(src, dst),
-  TQ2_0: (src, _cols, _im, dst) => quantizeTq2_0(src, dst),
-  MXFP4: (src, _cols, _im, dst) => quantizeMxfp4(src, dst),
+  IQ4_NL: (src, cols, imatrix, dst) => quantizeIRowsWasm('IQ4_NL', src, cols, imatrix, dst),
+  IQ4_XS: (src, cols, imatrix, dst) => quantizeIRowsWasm('IQ4_XS', src, cols, imatrix, dst),
+  TQ1_0: (src, cols, _im, dst) => quantizeBlockRowsWasm('TQ1_0', src, cols, null, dst),
+  TQ2_0: (src, cols, _im, dst) => quantizeBlockRowsWasm('TQ2_0', src, cols, null, dst),
+  MXFP4: (src, cols, _im, dst) => quantizeBlockRowsWasm('MXFP4', src, cols, null, dst),
 };
 
 export const K_FAMILY_DEQUANTIZERS: Record<KFamilyType, RowsDequantizeFn> = {

@@ -3,11 +3,19 @@
 // with their uniform parameters packed into one arena buffer per submission.
 import { kernelPipeline } from '../pipeline-cache.ts';
 import { composeWgsl } from '../wgsl-modules.ts';
+import type { GpuForwardStats } from './forward-stats.ts';
+import { weightFormatConstants, type GpuWeightFormat } from './weight-formats.ts';
 
 const OWNER = 'GpuForward';
 
+/**
+ * The matmul's arithmetic: 'f32'; 'f16' (f16 tiles and products, f32 sums: needs a device with
+ * 'shader-f16'); 'f16-emulated' (the same roundings in f32 code, to measure them anywhere).
+ */
+export type MatmulMath = 'f32' | 'f16' | 'f16-emulated';
+
 export type ForwardKernelKey =
-  | { kind: 'matmul' }
+  | { kind: 'matmul'; format: GpuWeightFormat; math: MatmulMath }
   | { kind: 'rmsNorm' }
   | { kind: 'rope' }
   | { kind: 'attention'; roundF16: boolean }
@@ -16,7 +24,7 @@ export type ForwardKernelKey =
   | { kind: 'logSoftmaxKl' };
 
 const MODULES: Record<ForwardKernelKey['kind'], string> = {
-  matmul: 'forward/matmul.wgsl',
+  matmul: 'forward/matmul.wgsl', // matmul-f16.wgsl for math 'f16' (modulePath)
   rmsNorm: 'forward/rms-norm.wgsl',
   rope: 'forward/rope.wgsl',
   attention: 'forward/attention.wgsl',
@@ -25,8 +33,17 @@ const MODULES: Record<ForwardKernelKey['kind'], string> = {
   logSoftmaxKl: 'forward/log-softmax-kl.wgsl',
 };
 
+function modulePath(key: ForwardKernelKey): string {
+  return key.kind === 'matmul' && key.math === 'f16' ? 'forward/matmul-f16.wgsl' : MODULES[key.kind];
+}
+
 function variantOf(key: ForwardKernelKey): { cacheKey: string; constants: Record<string, number> } {
   switch (key.kind) {
+    case 'matmul': {
+      const constants = weightFormatConstants(key.format);
+      if (key.math === 'f16-emulated') constants.ROUND_F16 = 1;
+      return { cacheKey: `matmul.${key.format}.${key.math}`, constants };
+    }
     case 'attention': return { cacheKey: `attention.${key.roundF16 ? 'f16kv' : 'f32kv'}`, constants: { ROUND_F16: key.roundF16 ? 1 : 0 } };
     case 'glu': return { cacheKey: `glu.${key.activation}`, constants: { ACT: key.activation === 'silu' ? 0 : 1 } };
     default: return { cacheKey: key.kind, constants: {} };
@@ -41,7 +58,7 @@ export function createForwardPipelines(device: GPUDevice): ForwardPipelines {
   return {
     pipeline(key) {
       const { cacheKey, constants } = variantOf(key);
-      const path = MODULES[key.kind];
+      const path = modulePath(key);
       // The device's one pipeline cache (pipeline-cache.ts); 'auto' layouts, as each kernel binds its own set.
       return kernelPipeline(device, { label: `${OWNER}.pipeline.${cacheKey}`, moduleKey: path, source: () => composeWgsl(path), constants, layout: 'auto' });
     },
@@ -68,7 +85,14 @@ export class DispatchRecorder {
   private paramBuffer: GPUBuffer | null = null;
   private pending: { pipeline: GPUComputePipeline; buffers: GPUBuffer[]; slot: number; grid: [number, number] }[] = [];
 
-  constructor(private readonly device: GPUDevice, private readonly pipelines: ForwardPipelines) {}
+  /**
+   * `matmulMath`: the arithmetic of this run's matmuls (forward-ops.ts reads it); `stats`: where
+   * dispatches, submissions and parameter bytes are counted.
+   */
+  constructor(
+    private readonly device: GPUDevice, private readonly pipelines: ForwardPipelines,
+    readonly matmulMath: MatmulMath = 'f32', readonly stats?: GpuForwardStats,
+  ) {}
 
   /** Queues one dispatch: storage buffers bound 0..n-1 in order, the parameters at binding n. */
   async dispatch(key: ForwardKernelKey, buffers: GPUBuffer[], params: readonly ParamValue[], grid: [number, number]): Promise<void> {
@@ -82,6 +106,7 @@ export class DispatchRecorder {
       else f32[i] = v.f32;
     });
     this.pending.push({ pipeline, buffers, slot, grid });
+    if (this.stats) this.stats.dispatches++;
   }
 
   /** Encodes a buffer copy after the dispatches queued so far. */
@@ -112,8 +137,14 @@ export class DispatchRecorder {
     this.encode();
     this.pass?.end();
     this.pass = null;
-    if (this.paramBuffer && this.paramCount > 0) this.device.queue.writeBuffer(this.paramBuffer, 0, this.params, 0, this.paramCount * PARAM_SLOT);
-    if (this.encoder) this.device.queue.submit([this.encoder.finish()]);
+    if (this.paramBuffer && this.paramCount > 0) {
+      this.device.queue.writeBuffer(this.paramBuffer, 0, this.params, 0, this.paramCount * PARAM_SLOT);
+      if (this.stats) this.stats.paramBytesUploaded += this.paramCount * PARAM_SLOT;
+    }
+    if (this.encoder) {
+      this.device.queue.submit([this.encoder.finish()]);
+      if (this.stats) this.stats.submissions++;
+    }
     this.encoder = null;
     this.paramCount = 0;
   }

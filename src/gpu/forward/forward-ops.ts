@@ -16,14 +16,16 @@ export interface MatmulArgs {
   placeholder: GPUBuffer;
 }
 
-/** y[r, o] (+)= x[r] · w[o] + bias[o] over every row chunk of the weight. */
+/** y[r, o] (+)= x[r] · w[o] + bias[o] over every row chunk of the weight, read in its stored format. */
 export async function matmulRows(rec: DispatchRecorder, a: MatmulArgs): Promise<void> {
   const cols = a.weight.cols;
+  if (a.bias && a.bias.format !== 'F32') throw new Error(`GpuForward: bias "${a.bias.name}" is ${a.bias.format}, the kernel reads f32`);
   if (a.rows > TILE * 65535) throw new Error(`GpuForward: ${a.rows} rows exceed one matmul dispatch (${a.weight.name})`);
   for (const chunk of a.weight.chunks) {
     if (Math.ceil(chunk.rows / TILE) > 65535) throw new Error(`GpuForward: weight "${a.weight.name}" chunk of ${chunk.rows} rows exceeds one dispatch`);
+    if (rec.stats) rec.stats.matmulWeightBytesRead += chunk.bytes;
     await rec.dispatch(
-      { kind: 'matmul' },
+      { kind: 'matmul', format: a.weight.format, math: rec.matmulMath },
       [a.x, chunk.buffer, a.bias?.chunks[0]!.buffer ?? a.placeholder, a.y],
       [a.rows, cols, chunk.rows, a.outStride, chunk.firstRow, a.xOffset, a.yOffset, a.bias ? 1 : 0, a.accumulate ? 1 : 0, { f32: a.softcap ?? 0 }],
       [Math.ceil(chunk.rows / TILE), Math.ceil(a.rows / TILE)],
@@ -37,6 +39,7 @@ export interface RmsNormArgs {
 }
 
 export function rmsNormRows(rec: DispatchRecorder, a: RmsNormArgs): Promise<void> {
+  if (a.weight.format !== 'F32') throw new Error(`GpuForward: norm "${a.weight.name}" is ${a.weight.format}, the kernel reads f32`);
   if (a.weight.rows * a.weight.cols !== a.cols) throw new Error(`GpuForward: norm "${a.weight.name}" has ${a.weight.rows * a.weight.cols} values for rows of ${a.cols}`);
   return rec.dispatch(
     { kind: 'rmsNorm' },

@@ -8,7 +8,8 @@ import type { ForwardBackend, ForwardModel, ForwardRequest, WeightSource } from 
 import { ropeTables } from '../../core/forward/rope.ts';
 import type { ImatrixStats } from '../../core/imatrix/imatrix-stats.ts';
 import type { GpuRowDequantizer } from '../row-dequantizer.ts';
-import { createForwardPipelines, DispatchRecorder, type ForwardPipelines } from './forward-kernels.ts';
+import { createForwardPipelines, DispatchRecorder, type MatmulMath } from './forward-kernels.ts';
+import { emptyForwardStats, type GpuForwardStats } from './forward-stats.ts';
 import type { GpuForwardCheckpoint } from './forward-checkpoint.ts';
 import { BLOCK_FIELDS, createBlockResources } from './block-resources.ts';
 import { IMATRIX_FIELDS, runGpuBlock, type GpuBlockWeights, type ImatrixField } from './gpu-block.ts';
@@ -31,22 +32,53 @@ export interface GpuForwardOptions {
   signal?: AbortSignal;
   /** Rows (tokens) per group of whole sequences sharing the scratch buffers; default from the device limits. */
   maxGroupRows?: number;
+  /** What the run uploaded and dispatched, once it has finished (also kept as GpuForward.lastStats). */
+  onStats?: (stats: GpuForwardStats) => void;
 }
 
 export interface GpuForward {
   run(model: ForwardModel, weights: WeightSource, request: ForwardRequest, options?: GpuForwardOptions): Promise<void>;
   readonly backend: ForwardBackend;
+  /** The counters of the last finished run (null before the first). */
+  readonly lastStats: GpuForwardStats | null;
+  /** The matmuls' arithmetic every run uses (see createGpuForward's `matmulMath`). */
+  readonly matmulMath: MatmulMath;
   dispose(): void;
 }
 
-export function createGpuForward(device: GPUDevice, options: { dequantizer?: GpuRowDequantizer } = {}): GpuForward {
+/**
+ * `matmulMath`: 'f32' by default (the imatrix must match the CPU's to 1e-4); 'f16' (needs
+ * 'shader-f16'; see preferredMatmulMath) for KL measurements, whose stated tolerance it meets;
+ * 'f16-emulated' runs the f16 roundings in f32 code (to measure them on any adapter).
+ * `maxWeightChunkBytes`: split weights into row chunks below the device's limit (tests).
+ */
+export function createGpuForward(
+  device: GPUDevice, options: { dequantizer?: GpuRowDequantizer; matmulMath?: MatmulMath; maxWeightChunkBytes?: number } = {},
+): GpuForward {
   const pipelines = createForwardPipelines(device);
   const dequantizer = options.dequantizer ?? null;
+  const matmulMath = options.matmulMath ?? 'f32';
+  if (matmulMath === 'f16' && !device.features.has('shader-f16')) throw new Error("GpuForward: matmulMath 'f16' needs a device created with the 'shader-f16' feature");
+  let lastStats: GpuForwardStats | null = null;
   // On the device's queue: the pass holds error scopes across awaits, and the dequantizer it
   // calls for quantized weights runs nested in its turn.
   const run = (model: ForwardModel, weights: WeightSource, request: ForwardRequest, opts: GpuForwardOptions = {}) =>
-    runOnDevice(device, 'GpuForward', (turn) => runGpuForward(device, pipelines, createGpuWeightUploader(device, dequantizer, turn), model, weights, request, opts));
-  return { run, backend: (m, w, r) => run(m, w, r), dispose() {} };
+    runOnDevice(device, 'GpuForward', async (turn) => {
+      const stats = emptyForwardStats();
+      await runGpuForward(device, createGpuWeightUploader(device, dequantizer, turn, stats, options.maxWeightChunkBytes), model, weights, request, opts, new DispatchRecorder(device, pipelines, matmulMath, stats));
+      lastStats = stats;
+      opts.onStats?.(stats);
+    });
+  return { run, backend: (m, w, r) => run(m, w, r), get lastStats() { return lastStats; }, matmulMath, dispose() {} };
+}
+
+/**
+ * f16 matmul math where the device has 'shader-f16', else f32: for measurements whose tolerance
+ * f16 meets (KL divergence; gpu-forward-stored-weights.test.ts states 1e-2 on logits, measured
+ * 1.8e-3), not for the imatrix.
+ */
+export function preferredMatmulMath(device: GPUDevice): MatmulMath {
+  return device.features.has('shader-f16') ? 'f16' : 'f32';
 }
 
 function storage(device: GPUDevice, name: string, bytes: number, extra = 0): GPUBuffer {
@@ -70,9 +102,10 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
 }
 
 async function runGpuForward(
-  device: GPUDevice, pipelines: ForwardPipelines, uploader: GpuWeightUploader,
-  model: ForwardModel, weights: WeightSource, request: ForwardRequest, opts: GpuForwardOptions,
+  device: GPUDevice, uploader: GpuWeightUploader,
+  model: ForwardModel, weights: WeightSource, request: ForwardRequest, opts: GpuForwardOptions, rec: DispatchRecorder,
 ): Promise<void> {
+  const stats = rec.stats;
   const hp = model.hparams;
   const E = hp.embedding;
   if (request.ggmlCpuActivations) throw new Error('GpuForward: ggmlCpuActivations (CPU activation rounding) is not implemented on the GPU');
@@ -103,14 +136,18 @@ async function runGpuForward(
     }
   }
 
-  const rec = new DispatchRecorder(device, pipelines);
   const owned: GPUBuffer[] = [];
   const make = (name: string, bytes: number) => { const b = storage(device, name, bytes); owned.push(b); return b; };
-  const upload = (name: string, data: Float32Array | Uint32Array) => { const b = make(name, data.byteLength); device.queue.writeBuffer(b, 0, data as Uint32Array<ArrayBuffer>); return b; };
+  // Activations only (weights go through the uploader): counted apart from the weights.
+  const write = (buffer: GPUBuffer, data: Float32Array | Uint32Array) => {
+    device.queue.writeBuffer(buffer, 0, data as Uint32Array<ArrayBuffer>);
+    if (stats) stats.activationBytesUploaded += data.byteLength;
+  };
+  const upload = (name: string, data: Float32Array | Uint32Array) => { const b = make(name, data.byteLength); write(b, data); return b; };
   try {
     const hidden = make('hidden', rows * E * 4);
     if (resume) {
-      device.queue.writeBuffer(hidden, 0, resume.hidden as Float32Array<ArrayBuffer>);
+      write(hidden, resume.hidden);
     } else {
       // Only the rows of the tokens used travel to the GPU; the table itself never does.
       const embd = await weights(tensorOf('token_embd.weight'));
@@ -118,7 +155,7 @@ async function runGpuForward(
       let r = 0;
       for (const seq of request.sequences) for (const token of seq) x.set(embd.subarray(token * E, (token + 1) * E), (r++) * E);
       if (hp.embedScale !== null) for (let i = 0; i < x.length; i++) x[i] = Math.fround(x[i]! * hp.embedScale);
-      device.queue.writeBuffer(hidden, 0, x);
+      write(hidden, x);
     }
 
     const firstLayer = resume?.nextLayer ?? 0;
@@ -132,7 +169,9 @@ async function runGpuForward(
       const { rope, groups, scratch } = createBlockResources({ device, hp, ffn, spans, tables, maxGroupRows: opts.maxGroupRows, make, upload });
       for (let layer = firstLayer; layer < hp.layerCount; layer++) {
         throwIfAborted(opts.signal);
+        const before = stats?.dispatches ?? 0;
         await runLayer(layer);
+        if (stats) stats.dispatchesPerLayer[layer] = stats.dispatches - before;
         const done = layer;
         await opts.onLayerDone?.(done, async () => ({
           version: 1, nextLayer: done + 1, sequenceLengths: spans.map((s) => s.length), embedding: E,

@@ -52,10 +52,15 @@ export interface GpuLayerReplayOptions {
   residentWeightBytes?: number;
   /** Rows per group of whole sequences sharing the scratch buffers; default from the device limits. */
   maxGroupRows?: number;
+  /**
+   * The base weights as stored (BF16/F16 halves of a safetensors model): uploaded and kept as
+   * such, half the bytes of float32. Default: the replay's f32 values. Probes are f32 either way.
+   */
+  gpuWeights?: GpuWeightSource;
 }
 
 const OWNER = 'GpuLayerReplay';
-const weightBytes = (w: GpuWeight) => w.rows * w.cols * 4;
+const weightBytes = (w: GpuWeight) => w.chunks.reduce((n, c) => n + c.bytes, 0);
 const f32Source = (values: Float32Array): GpuWeightSource => async () => ({ kind: 'f32', values });
 
 export function gpuLayerReplay(device: GPUDevice, options: GpuLayerReplayOptions = {}): ReplayEngineFactory {
@@ -86,7 +91,7 @@ function createEngine(device: GPUDevice, options: GpuLayerReplayOptions, model: 
   let inputs: GPUBuffer[] = [];
   let stateBytes = 0;
   let values: (t: ForwardTensor) => Promise<Float32Array> = () => Promise.reject(new Error(`${OWNER}: not prepared`));
-  const source: GpuWeightSource = async (t) => ({ kind: 'f32', values: await values(t) });
+  const source: GpuWeightSource = options.gpuWeights ?? (async (t) => ({ kind: 'f32', values: await values(t) }));
   let blockResources: ReturnType<typeof createBlockResources> | null = null;
   let head: ReturnType<typeof createReplayHead> | null = null;
   let headWeights: GpuWeight[] = [];

@@ -1,17 +1,25 @@
-// Weights on the GPU for one layer at a time. A tensor arrives either as float32 values (any
-// WeightSource) or as its stored GGUF bytes; bytes are decoded by the GPU dequantizer, so a
-// quantized model never needs a CPU dequantization. Weights larger than one storage binding
-// (an output head of 150k+ rows on a 1 GiB adapter) are split into row chunks.
-import type { GgmlTypeName } from '../../core/ggml-type.ts';
+// Weights on the GPU for one layer at a time, in the precision they are stored in. A tensor
+// arrives either as float32 values (any WeightSource) or as its stored bytes (GGUF blocks,
+// safetensors halves). Matrices in a format the matmul reads (weight-formats.ts) are uploaded as
+// those bytes; matrices of any other type are uploaded as their bytes too and decoded to float32
+// on the GPU by the exact dequantizer (GPU→GPU, nothing returns to the host). Norms and biases
+// (1-D, a few KiB) are widened to float32, the only format their kernels read. Weights larger
+// than one storage binding (an output head of 150k+ rows on a 1 GiB adapter) are split into row
+// chunks that start on a word boundary.
+import { GGML_TYPES, type GgmlTypeName } from '../../core/ggml-type.ts';
+import { bf16ToF32Array, f16ToF32Array } from '../../core/float16.ts';
 import type { ForwardTensor, WeightSource } from '../../core/forward/forward-types.ts';
 import type { GpuRowDequantizer } from '../row-dequantizer.ts';
 import type { DeviceTurn } from '../device-queue.ts';
+import { countWeightUpload, type GpuForwardStats } from './forward-stats.ts';
+import { isMatmulWeightFormat, storedRowsBytes, type GpuWeightFormat } from './weight-formats.ts';
 
 export type GpuWeightValues =
   | { kind: 'f32'; values: Float32Array }
+  /** The stored bytes of any non-F32 type: F16/BF16 halves, quantized blocks (whole rows). */
   | { kind: 'quantized'; type: GgmlTypeName; bytes: Uint8Array };
 
-/** Where the GPU forward gets each tensor from: f32 values, or stored bytes to decode on the GPU. */
+/** Where the GPU forward gets each tensor from: f32 values, or stored bytes (kept as stored). */
 export type GpuWeightSource = (tensor: ForwardTensor) => Promise<GpuWeightValues>;
 
 export function f32GpuWeights(source: WeightSource): GpuWeightSource {
@@ -23,7 +31,10 @@ export interface GpuWeight {
   name: string;
   rows: number;
   cols: number;
-  chunks: { buffer: GPUBuffer; firstRow: number; rows: number }[];
+  /** How the chunks hold the values (weight-read.wgsl decodes it in the matmul). */
+  format: GpuWeightFormat;
+  /** `bytes`: the meaningful bytes of the chunk (the buffer may be padded to a word). */
+  chunks: { buffer: GPUBuffer; firstRow: number; rows: number; bytes: number }[];
 }
 
 export interface GpuWeightUploader {
@@ -32,37 +43,115 @@ export interface GpuWeightUploader {
 
 /**
  * The uploader of one forward run, which holds the device queue's `turn`: its GPU dequantization
- * nests in that turn (waiting for the queue would deadlock).
+ * nests in that turn (waiting for the queue would deadlock). `stats`: where uploads are counted.
  */
-export function createGpuWeightUploader(device: GPUDevice, dequantizer: GpuRowDequantizer | null, turn: DeviceTurn): GpuWeightUploader {
-  const maxBytes = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+export function createGpuWeightUploader(
+  device: GPUDevice, dequantizer: GpuRowDequantizer | null, turn: DeviceTurn, stats?: GpuForwardStats, maxChunkBytes = Infinity,
+): GpuWeightUploader {
+  // maxChunkBytes: a lower cap than the device's (tests use it to exercise row chunking).
+  const maxBytes = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize, maxChunkBytes);
+  const { STORAGE, COPY_DST } = GPUBufferUsage;
 
-  async function valuesOf(tensor: ForwardTensor, data: GpuWeightValues): Promise<Float32Array> {
-    if (data.kind === 'f32') return data.values;
-    if (!dequantizer?.supports(data.type)) throw new Error(`GpuForward: tensor "${tensor.ggufName}" is ${data.type}, which the GPU dequantizer does not decode`);
-    // TODO(gpu-dequantizer): decode into a GPU buffer directly instead of through host memory.
-    return dequantizer.dequantizeRows(data.type, data.bytes, tensor.ne[0]!, turn);
+  const rowsPerChunk = (name: string, bytesPerRow: number, rows: number) => weightRowsPerChunk(name, bytesPerRow, rows, maxBytes);
+
+  function writeChunk(name: string, bytes: Uint8Array): GPUBuffer {
+    const buffer = device.createBuffer({ label: `GpuForward.weight.${name}`, size: Math.max(4, Math.ceil(bytes.length / 4) * 4), usage: STORAGE | COPY_DST });
+    // writeBuffer takes whole words; the kernels never read the padding.
+    const padded = bytes.length % 4 === 0 ? bytes : (() => { const p = new Uint8Array(Math.ceil(bytes.length / 4) * 4); p.set(bytes); return p; })();
+    device.queue.writeBuffer(buffer, 0, padded as Uint8Array<ArrayBuffer>);
+    return buffer;
+  }
+
+  function uploadStored(tensor: ForwardTensor, format: GpuWeightFormat, bytes: Uint8Array, rows: number, cols: number): GpuWeight {
+    const perRow = storedRowsBytes(format, 1, cols);
+    if (bytes.length !== storedRowsBytes(format, rows, cols)) {
+      throw new Error(`GpuForward: tensor "${tensor.ggufName}" has ${bytes.length} bytes, its shape [${tensor.ne.join(', ')}] as ${format} needs ${storedRowsBytes(format, rows, cols)}`);
+    }
+    const step = rowsPerChunk(tensor.ggufName, Math.ceil(perRow), rows);
+    const chunks: GpuWeight['chunks'] = [];
+    for (let firstRow = 0; firstRow < rows; firstRow += step) {
+      const n = Math.min(step, rows - firstRow);
+      // perRow * firstRow is whole: halves have step even or firstRow 0, blocks are whole per row.
+      const part = bytes.subarray(perRow * firstRow, perRow * (firstRow + n));
+      chunks.push({ buffer: writeChunk(tensor.ggufName, part), firstRow, rows: n, bytes: part.length });
+    }
+    countWeightUpload(stats, format, bytes.length);
+    return { name: tensor.ggufName, rows, cols, format, chunks };
+  }
+
+  /** Stored bytes of a type the matmul does not read: uploaded per chunk, decoded to f32 on the GPU. */
+  async function uploadDecoded(tensor: ForwardTensor, type: GgmlTypeName, bytes: Uint8Array, rows: number, cols: number): Promise<GpuWeight> {
+    const decode = dequantizer?.dequantizeRowsOnDevice;
+    if (!dequantizer?.supports(type) || !decode) throw new Error(`GpuForward: tensor "${tensor.ggufName}" is ${type}, which the GPU dequantizer does not decode`);
+    const perRow = storedRowsBytes(type, 1, cols);
+    if (bytes.length !== perRow * rows) throw new Error(`GpuForward: tensor "${tensor.ggufName}" has ${bytes.length} bytes, its shape [${tensor.ne.join(', ')}] as ${type} needs ${perRow * rows}`);
+    const step = rowsPerChunk(tensor.ggufName, Math.max(cols * 4, perRow), rows);
+    const chunks: GpuWeight['chunks'] = [];
+    for (let firstRow = 0; firstRow < rows; firstRow += step) {
+      const n = Math.min(step, rows - firstRow);
+      const part = bytes.subarray(perRow * firstRow, perRow * (firstRow + n));
+      const input = writeChunk(`${tensor.ggufName}.stored`, part);
+      const output = device.createBuffer({ label: `GpuForward.weight.${tensor.ggufName}`, size: n * cols * 4, usage: STORAGE | COPY_DST });
+      try {
+        await decode.call(dequantizer, type, input, n, cols, output, turn);
+      } catch (e) {
+        output.destroy();
+        throw e;
+      } finally {
+        input.destroy(); // the queue keeps it alive until the decode has run
+      }
+      chunks.push({ buffer: output, firstRow, rows: n, bytes: n * cols * 4 });
+    }
+    countWeightUpload(stats, type, bytes.length);
+    if (stats) stats.weightBytesDecodedOnGpu += bytes.length;
+    return { name: tensor.ggufName, rows, cols, format: 'F32', chunks };
   }
 
   return {
     async upload(tensor, source) {
       const cols = tensor.ne[0]!;
       const rows = tensor.ne.slice(1).reduce((a, b) => a * b, 1);
-      const values = await valuesOf(tensor, await source(tensor));
-      if (values.length !== rows * cols) {
-        throw new Error(`GpuForward: tensor "${tensor.ggufName}" has ${values.length} values, its shape [${tensor.ne.join(', ')}] needs ${rows * cols}`);
+      const data = await source(tensor);
+      if (data.kind === 'f32') {
+        const { values } = data;
+        if (values.length !== rows * cols) {
+          throw new Error(`GpuForward: tensor "${tensor.ggufName}" has ${values.length} values, its shape [${tensor.ne.join(', ')}] needs ${rows * cols}`);
+        }
+        return uploadStored(tensor, 'F32', new Uint8Array(values.buffer, values.byteOffset, values.byteLength), rows, cols);
       }
-      const rowsPerChunk = Math.max(1, Math.floor(maxBytes / (cols * 4)));
-      const chunks: GpuWeight['chunks'] = [];
-      for (let firstRow = 0; firstRow < rows; firstRow += rowsPerChunk) {
-        const n = Math.min(rowsPerChunk, rows - firstRow);
-        const buffer = device.createBuffer({ label: `GpuForward.weight.${tensor.ggufName}`, size: n * cols * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-        device.queue.writeBuffer(buffer, 0, values as Float32Array<ArrayBuffer>, firstRow * cols, n * cols);
-        chunks.push({ buffer, firstRow, rows: n });
+      const { type, bytes } = data;
+      if (tensor.ne.length === 1 && (type === 'F16' || type === 'BF16')) {
+        // A norm or bias: their kernels read f32, and widening a few KiB on the host is free.
+        if (bytes.length !== cols * 2) throw new Error(`GpuForward: tensor "${tensor.ggufName}" has ${bytes.length} bytes for ${cols} ${type} values`);
+        const halves = new Uint16Array(bytes.slice().buffer);
+        const values = type === 'F16' ? f16ToF32Array(halves) : bf16ToF32Array(halves);
+        return uploadStored(tensor, 'F32', new Uint8Array(values.buffer), rows, cols);
       }
-      return { name: tensor.ggufName, rows, cols, chunks };
+      if (tensor.ne.length > 1 && isMatmulWeightFormat(type)) return uploadStored(tensor, type, bytes, rows, cols);
+      if (cols % GGML_TYPES[type].blockSize !== 0) throw new Error(`GpuForward: tensor "${tensor.ggufName}" rows of ${cols} are not whole ${type} blocks`);
+      return uploadDecoded(tensor, type, bytes, rows, cols);
     },
   };
+}
+
+/**
+ * Rows per chunk of a weight whose rows take `bytesPerRow` on the GPU: all of them when they fit
+ * `maxBytes`, else a multiple of 4 rows, so that every chunk of halves or blocks starts on a word.
+ */
+export function weightRowsPerChunk(name: string, bytesPerRow: number, rows: number, maxBytes: number): number {
+  const fit = Math.floor(maxBytes / bytesPerRow);
+  if (fit < 1) throw new Error(`GpuForward: a row of "${name}" (${bytesPerRow} bytes) exceeds the device's buffer limit of ${maxBytes} bytes`);
+  return fit >= rows ? rows : Math.max(1, fit - (fit % 4));
+}
+
+/** Bytes a tensor of `type` takes on the GPU and how many bytes its rows take there (see upload). */
+export function gpuWeightLayout(ne: readonly number[], type: GgmlTypeName): { uploaded: number; bytesPerRow: number; decodedOnGpu: boolean } {
+  const cols = ne[0]!;
+  const rows = ne.slice(1).reduce((a, b) => a * b, 1);
+  if (ne.length === 1 && (type === 'F16' || type === 'BF16')) return { uploaded: cols * 4, bytesPerRow: cols * 4, decodedOnGpu: false };
+  const perRow = storedRowsBytes(type, 1, cols);
+  const decodedOnGpu = !(ne.length > 1 && isMatmulWeightFormat(type)) && type !== 'F32';
+  return { uploaded: perRow * rows, bytesPerRow: decodedOnGpu ? Math.max(cols * 4, perRow) : Math.ceil(perRow), decodedOnGpu };
 }
 
 export function releaseGpuWeight(weight: GpuWeight | undefined): void {

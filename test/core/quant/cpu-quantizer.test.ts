@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GGML_TYPE_NAMES } from '../../../src/core/ggml-type.ts';
-import { cpuRowQuantizer, quantizeRowsCpu, supportsQuantizeCpu } from '../../../src/core/quant/cpu-quantizer.ts';
+import { GGML_TYPE_NAMES, GGML_TYPES, isStorableType } from '../../../src/core/ggml-type.ts';
+import { cpuRowQuantizer, quantizeRowsCpu, quantizeRowsCpuInto, supportsQuantizeCpu } from '../../../src/core/quant/cpu-quantizer.ts';
 
 const IMPLEMENTED = [
   'F32', 'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1',
@@ -65,6 +65,20 @@ describe('quantizeRowsCpu', () => {
     }
     for (const t of ['Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K', 'IQ4_NL', 'IQ4_XS'] as const) {
       expect(quantizeRowsCpu(t, src, 256, im), t).not.toEqual(quantizeRowsCpu(t, src, 256, null));
+    }
+  });
+
+  it('quantizeRowsCpuInto gives the same bytes into a destination that holds other bytes (it does not clear it)', () => {
+    // Rows with empty blocks, empty sub-blocks and ordinary values, through several batches.
+    const cols = 512;
+    const src = new Float32Array(cols * 600).map((_, i) => ((i >> 9) % 3 === 0 || (i >> 5) % 4 === 1 ? 0 : Math.sin(i * 0.7) * 0.05));
+    const imatrix = new Float32Array(cols).map((_, i) => 0.5 + (i % 7));
+    for (const type of GGML_TYPE_NAMES.filter(isStorableType)) {
+      const im = GGML_TYPES[type].quantizerUsesImatrix ? imatrix : null;
+      const expected = quantizeRowsCpu(type, src, cols, im);
+      const dst = new Uint8Array(expected.length).fill(0xaa);
+      quantizeRowsCpuInto(type, src, cols, im, dst);
+      expect(Buffer.compare(dst, expected), type).toBe(0);
     }
   });
 });

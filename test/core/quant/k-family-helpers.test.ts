@@ -1,28 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { quantizeRowsCpu } from '../../../src/core/quant/cpu-quantizer.ts';
-import { bestIndexIq4 } from '../../../src/core/quant/iq4-nonlinear.ts';
-import { makeQpQuants } from '../../../src/core/quant/make-qp-quants.ts';
-import { floorLog2f } from '../../../src/core/quant/mxfp4.ts';
-import { nearestInt, nearestIntWide } from '../../../src/core/quant/nearest-int.ts';
-
-/** The C bit trick itself, through a DataView: low 23 bits of float(f + 12582912) minus 2^22. */
-function bitTrick(f: number): number {
-  const view = new DataView(new ArrayBuffer(4));
-  view.setFloat32(0, f + 12582912);
-  return (view.getUint32(0) & 0x7fffff) - 0x400000;
-}
+import { blockQuants } from '../../../src/core/quant/wasm/block-quants-wasm.ts';
 
 describe('helpers of the K-quant family', () => {
-  it('nearestIntWide is the bit trick everywhere, and nearestInt inside ±4194303', () => {
-    for (const f of [0.5, 2.5, -3.5, 4194303, -4194303, 4194302.5, 1e7, -5e6, 3e9, -1e20, 2 ** 60]) {
-      const v = Math.fround(f);
-      expect(nearestIntWide(v), String(f)).toBe(bitTrick(v));
-      if (Math.abs(v) <= 4194303) expect(nearestIntWide(v)).toBe(nearestInt(v));
-    }
-    expect(nearestIntWide(1e7)).not.toBe(1e7); // what C's unasserted trick really returns
-  });
-
-  it('floorLog2f matches floorf(log2f(x)), including log2f rounding up just below 2^k for |k| >= 2', () => {
+  it('MXFP4\'s floorLog2f matches floorf(log2f(x)), including log2f rounding up just below 2^k for |k| >= 2', () => {
+    const floorLog2f = blockQuants().exports.mxfp4FloorLog2;
     const f = new Float32Array(1);
     const u = new Uint32Array(f.buffer);
     for (let e = -149; e <= 127; e++) {
@@ -42,6 +24,12 @@ describe('helpers of the K-quant family', () => {
     expect(floorLog2f(2 ** -149)).toBe(-149);
   });
 
+  it('MXFP4 gives an infinite block the exponent byte 0, as the C cast of floorf(log2f(inf)) does', () => {
+    const src = new Float32Array(32);
+    src[3] = Infinity;
+    expect(quantizeRowsCpu('MXFP4', src, 32, null)[0]).toBe(0);
+  });
+
   it('MXFP4 writes the exponent byte from that floor, wrapping below 2^-125 as the C cast does', () => {
     const block = (amax: number): number => {
       const src = new Float32Array(32);
@@ -52,26 +40,5 @@ describe('helpers of the K-quant family', () => {
     expect(block(1)).toBe(125);
     expect(block(2 ** -140)).toBe(241); // (uint8_t)(-15.f)
     expect(block(0)).toBe(0);
-  });
-
-  it('bestIndexIq4 picks the nearest table entry, the upper one on an exact tie', () => {
-    expect(bestIndexIq4(-200)).toBe(0);
-    expect(bestIndexIq4(200)).toBe(15);
-    expect(bestIndexIq4(-115.5)).toBe(1); // midway between -127 and -104
-    expect(bestIndexIq4(-115.6)).toBe(0);
-    expect(bestIndexIq4(0)).toBe(8); // 1 is nearer than -10
-    expect(bestIndexIq4(-4.5)).toBe(8); // tie between -10 and 1
-    expect(bestIndexIq4(-4.6)).toBe(7);
-  });
-
-  it('makeQpQuants fits non-negative values with levels up to nmax and a least-squares scale', () => {
-    const x = Float32Array.from([0.1, 0.5, 1.5, 3, 0, 2.25, 0.75, 1]);
-    const w = new Float32Array(8).fill(1);
-    const L = new Uint8Array(8);
-    const scale = makeQpQuants(8, 15, x, L, w);
-    expect(Math.max(...L)).toBeLessThanOrEqual(15);
-    for (let i = 0; i < 8; i++) expect(Math.abs(scale * L[i]! - x[i]!)).toBeLessThanOrEqual(scale * 0.5 + 1e-6);
-    expect(makeQpQuants(8, 15, new Float32Array(8), L, w)).toBe(0);
-    expect([...L]).toEqual(new Array(8).fill(0));
   });
 });

@@ -3,9 +3,10 @@
 import { f16ToF32Table } from '../../float16.ts';
 import { readU32 } from '../block-bytes.ts';
 import { iqGridValues, iqSignByte } from './iq-grids.ts';
-import { IQ1_DELTA } from './iq1-common.ts';
 
 const fround = Math.fround;
+/** IQ1_S / IQ1_M: each group's values are its grid values ± this (the sign in its qh bits). */
+const IQ1_DELTA = 0.125;
 
 let signTable: Uint8Array | undefined;
 /** ksigns_iq2xs: 7 stored sign bits -> 8 sign bits with even parity. */

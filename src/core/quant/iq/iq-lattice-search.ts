@@ -1,20 +1,16 @@
-// The search structures ggml's iq2xs_init_impl / iq3xs_init_impl build from a grid, built here from
-// the same definition: a map from a packed point (levels l, 2 or 3 bits each) to its grid index,
-// and, for points off the grid, the list of grid points at the `nwant` smallest distinct squared
-// distances (in the odd-value space 2l+1), ordered by (distance, grid index). That order decides
-// ties in the quantizers, so it must match ggml's sort exactly. Neighbour lists are computed per
+// The search structures ggml's iq2xs_init_impl / iq3xs_init_impl build from a grid, for the GPU
+// quantizers' tables (src/gpu/iq-tables.ts; the CPU quantizers build the same lists in
+// WebAssembly, wasm/assembly/iq-lattice.ts), built here from the same definition: a map from a
+// packed point (levels l, 2 or 3 bits each) to its grid index, and, for points off the grid, the
+// list of grid points at the `nwant` smallest distinct squared distances (in the odd-value space
+// 2l+1), ordered by (distance, grid index). That order decides ties in the quantizers, so it must
+// match ggml's sort exactly. Neighbour lists are computed per
 // point on first use: a row touches only a few hundred of the tens of thousands of points.
 import { iqGrid, type IqGrid, type IqGridName } from './iq-grids.ts';
 
 /** The candidate grid points of one off-grid point, in ggml's order. */
 export interface NeighbourList {
   readonly indices: Uint16Array;
-  /** Their levels, indices.length * dim, candidate-major (a copy, so the scan reads memory in order). */
-  readonly levels: Uint8Array;
-  /** The same as slots k*2^bits + level of a (coordinate, level) table, to index per-call error terms. */
-  readonly slots: Uint8Array;
-  /** The distinct slots the candidates use: the only error terms a search has to compute. */
-  readonly usedSlots: Uint8Array;
 }
 
 export interface LatticeSearch {
@@ -65,20 +61,7 @@ function buildSearch(name: IqGridName): LatticeSearch {
     for (let s = 0; s < nwant && smallest[s] !== Infinity; s++) {
       for (let p = 0; p < size; p++) if (dist[p] === smallest[s]) out.push(p);
     }
-    const indices = Uint16Array.from(out);
-    const candidateLevels = new Uint8Array(indices.length * dim);
-    const slots = new Uint8Array(indices.length * dim);
-    const used = new Set<number>();
-    for (let c = 0; c < indices.length; c++) {
-      for (let k = 0; k < dim; k++) {
-        const level = levels[indices[c]! * dim + k]!;
-        candidateLevels[c * dim + k] = level;
-        slots[c * dim + k] = (k << bits) | level;
-        used.add((k << bits) | level);
-      }
-    }
-    const usedSlots = Uint8Array.from([...used].sort((a, b) => a - b));
-    return { indices, levels: candidateLevels, slots, usedSlots };
+    return { indices: Uint16Array.from(out) };
   }
 
   return {

@@ -67,3 +67,20 @@ export function requantizeGroup(x: usize, n: i32, d: f32, m: f32, lo: i32, hi: i
   }
   storeLevelBytes(L, LAUX, n, bias);
 }
+
+/**
+ * The largest lane of v, branch-free (f32.max compiles to branches that mispredict on random
+ * data). For lanes that are not NaN; of equal zeros either sign may come back.
+ */
+// @ts-ignore: decorator
+@inline export function maxLane(v: v128): f32 {
+  const m = f32x4.pmax(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(f32x4.pmax(m, i32x4.shuffle(m, m, 1, 0, 3, 2)), 0);
+}
+
+/** The smallest lane of v, as maxLane. */
+// @ts-ignore: decorator
+@inline export function minLane(v: v128): f32 {
+  const m = f32x4.pmin(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(f32x4.pmin(m, i32x4.shuffle(m, m, 1, 0, 3, 2)), 0);
+}

@@ -1,5 +1,6 @@
 // The float32 details of ggml's quantizers that decide bytes (ggml-quants.c, x86-64, no FMA).
 // Wasm f32 ops round each result once and never fuse, so C's order here gives C's bits.
+import { maxLane } from './lanes';
 
 /** GROUP_MAX_EPS: below this |max| a group counts as all zero. */
 export const GROUP_MAX_EPS: f32 = 1e-15;
@@ -21,19 +22,25 @@ export const TENTH: f32 = 0.1;
   return l < lo ? lo : l > hi ? hi : l;
 }
 
-/** The value of x[0..n) with the largest |x| (the first of equals; 0 when all are 0). */
+/**
+ * The value of x[0..n) with the largest |x| (the first of equals; 0 when all are 0), as ggml's
+ * `if (ax > amax) { amax = ax; max = v; }` loops (NaN never wins). n is a multiple of 4: the
+ * largest magnitude four lanes at a time (pmax keeps its first operand against NaN, like the
+ * scalar test), then the first value of that magnitude.
+ */
 export function signedMax(x: usize, n: i32): f32 {
-  let amax: f32 = 0;
-  let max: f32 = 0;
-  for (let i = 0; i < n; i++) {
-    const v = load<f32>(x + (<usize>i << 2));
-    const ax = Mathf.abs(v);
-    if (ax > amax) {
-      amax = ax;
-      max = v;
-    }
+  let m = f32x4.splat(0);
+  for (let i = 0; i < n; i += 4) m = f32x4.pmax(m, f32x4.abs(v128.load(x + (<usize>i << 2))));
+  const amax = maxLane(m);
+  if (amax == 0) return 0;
+  const a = f32x4.splat(amax);
+  let i = 0;
+  let hits = 0;
+  for (; ; i += 4) {
+    hits = i32x4.bitmask(f32x4.eq(f32x4.abs(v128.load(x + (<usize>i << 2))), a));
+    if (hits != 0) break;
   }
-  return max;
+  return load<f32>(x + (<usize>(i + ctz(hits)) << 2));
 }
 
 /** Σ x² over x[0..n), accumulated in order (ggml's sumx2 loops). */

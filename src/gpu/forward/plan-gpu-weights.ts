@@ -1,0 +1,48 @@
+// A GpuWeightSource over a model plan's safetensors: BF16 and F16 matrices reach the GPU as their
+// stored halves (half the bytes of float32, none of the host decoding), with the converter's
+// row transforms applied to the raw rows (Q/K rope permutation, kept first rows) so that the
+// values are those planWeights gives. Everything else (F32 sources, norms that get w + 1,
+// generated tensors) comes as planWeights' float32 values.
+import type { ModelFiles } from '../../core/bytes-io.ts';
+import type { ReplacedWeightSource } from '../../core/dynamic/backend-log-probs.ts';
+import type { ForwardTensor, WeightSource } from '../../core/forward/forward-types.ts';
+import { planWeights } from '../../core/forward/weights.ts';
+import { permuteQkRows } from '../../core/model/tensor-values.ts';
+import type { ModelPlan } from '../../core/model/plan-types.ts';
+import type { GpuWeightSource } from './gpu-weights.ts';
+
+export function planGpuWeights(plan: ModelPlan, files: ModelFiles, f32: WeightSource = planWeights(plan, files)): GpuWeightSource {
+  const byName = new Map(plan.tensors.map((t) => [t.ggufName, t]));
+  return async (tensor: ForwardTensor) => {
+    const t = byName.get(tensor.ggufName);
+    const src = t?.source;
+    const half = src && src.kind !== 'generated' && (src.dtype === 'BF16' || src.dtype === 'F16') ? src : null;
+    if (!t || !half || tensor.ne.length < 2 || t.transform.kind === 'add-one') return { kind: 'f32', values: await f32(tensor) };
+    const elements = tensor.ne.reduce((a, b) => a * b, 1);
+    if (t.ne.length !== tensor.ne.length || t.ne.some((d, i) => d !== tensor.ne[i])) {
+      throw new Error(`${files.label}: tensor "${tensor.ggufName}" is planned as [${t.ne.join(', ')}], the model expects [${tensor.ne.join(', ')}]`);
+    }
+    const file = files.open(half.file);
+    if (!file) throw new Error(`${half.file}: missing from ${files.label} (needed for tensor "${t.hfName}")`);
+    // 'first-rows' keeps a prefix of whole rows: reading the planned element count reads exactly it.
+    let bytes = await file.read(half.offset, elements * 2);
+    if (t.transform.kind === 'permute-qk') bytes = permuteQkRows(bytes, tensor.ne.slice(1).reduce((a, b) => a * b, 1), t.transform.heads, `${half.file}: tensor "${t.hfName}"`);
+    return { kind: 'quantized', type: half.dtype as 'BF16' | 'F16', bytes };
+  };
+}
+
+/**
+ * The GpuWeightSource for a run given `weights`: `stored` when they are `base` itself, `stored`
+ * except the substituted tensors when they are withReplaced over `base` (a sensitivity probe), and
+ * undefined (the forward's f32 path) for any other source.
+ */
+export function storedUnlessReplaced(weights: WeightSource, base: WeightSource, stored: GpuWeightSource): GpuWeightSource | undefined {
+  if (weights === base) return stored;
+  const r = weights as Partial<ReplacedWeightSource>;
+  if (r.base !== base || !r.replaced) return undefined;
+  const replaced = r.replaced;
+  return async (tensor) => {
+    const values = replaced.get(tensor.ggufName);
+    return values ? { kind: 'f32', values } : stored(tensor);
+  };
+}

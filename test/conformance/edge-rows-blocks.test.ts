@@ -1,0 +1,28 @@
+// F16, BF16, the legacy types, the K-quants, Q8_0, the ternary types and MXFP4 on edge rows, byte for byte
+// against llama-quantize (edge-rows.ts); with the imatrix only where the quantizer uses one. The
+// types that store a block's minimum or largest magnitude in fp16 get huge rows within fp16.
+import { describe, expect, it } from 'vitest';
+import { GGML_TYPES, type GgmlTypeName } from '../../src/core/ggml-type.ts';
+import type { MixName } from '../../src/core/recipe/mix-names.ts';
+import { useEdgeRows } from './edge-rows.ts';
+
+const TYPES: [GgmlTypeName, MixName][] = [
+  ['F16', 'F16'], ['BF16', 'BF16'], ['Q4_0', 'Q4_0'], ['Q4_1', 'Q4_1'], ['Q5_0', 'Q5_0'], ['Q5_1', 'Q5_1'], ['Q8_0', 'Q8_0'],
+  ['Q2_K', 'Q2_K'], ['Q3_K', 'Q3_K_S'], ['Q4_K', 'Q4_K_S'], ['Q5_K', 'Q5_K_S'], ['Q6_K', 'Q6_K'],
+  ['TQ1_0', 'TQ1_0'], ['TQ2_0', 'TQ2_0'], ['MXFP4', 'MXFP4_MOE'],
+];
+const STORES_VALUES = new Set<GgmlTypeName>(['F16', 'Q4_1', 'Q5_1', 'TQ1_0', 'TQ2_0']);
+
+const wideRows = useEdgeRows();
+const fp16Rows = useEdgeRows({ fp16Values: true });
+
+describe('block-type edge rows against llama-quantize', () => {
+  for (const [type, mix] of TYPES) {
+    for (const withImatrix of GGML_TYPES[type].quantizerUsesImatrix ? [false, true] : [false]) {
+      it(`${type}${withImatrix ? ' with an imatrix' : ''}`, async () => {
+        const rows = STORES_VALUES.has(type) ? fp16Rows : wideRows;
+        expect(await rows.differences(type, mix, withImatrix), 'rows that differ from llama-quantize').toEqual([]);
+      }, 120_000);
+    }
+  }
+});
