@@ -1,8 +1,11 @@
 // Bytes the GPU forward uploads and dispatches it records, for the generated size models (the
 // real shapes, random weights; written by `npm run fixtures:size -- <name>` if missing): per
 // forward, weights as float32 (before) against their stored format (now: the safetensors' halves,
-// or a GGUF's blocks for a few base types); per sensitivity measurement (a whole forward with one
-// tensor replaced by f32 values: mean and largest over the matrices); dispatches per layer.
+// or a GGUF's blocks for a few base types); per sensitivity measurement on the GPU layer replay
+// (gpu-layer-replay.ts: the base weights go up once per measurement session, as stored, and stay
+// resident within its budget; each measurement uploads only its probe tensor as f32 values: mean
+// and largest over the matrices), against a whole forward with that tensor replaced (the design
+// before the replay); dispatches per layer.
 // Computed from the tensor table (forward-cost.ts), which gpu-forward-stored-weights.test.ts checks
 // against the counters of real runs; running 0.6B on SwiftShader would take hours.
 //   node --import ./bin/register-ts.mjs bench/gpu-forward-bytes.ts [qwen3-0.6b smollm2-135m …]
@@ -20,11 +23,12 @@ import { sizeModel } from '../test/size-models/size-models.ts';
 const MAX_BINDING = 2 ** 30;
 const MB = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 
-function perMeasurement(cost: ForwardCost): { mean: number; max: number } {
-  // A probe replaces one matrix by f32 values: everything else is uploaded as stored.
+/** Bytes uploaded per probe: its matrix as f32 (layer replay), or a whole forward with it replaced. */
+function perMeasurement(cost: ForwardCost): { replay: { mean: number; max: number }; wholeForward: number } {
   const matrices = [...cost.tensorBytes.entries()].filter(([name]) => name.startsWith('blk.') && !name.includes('norm'));
-  const each = matrices.map(([, b]) => cost.weightBytes - b.stored + b.f32);
-  return { mean: each.reduce((a, b) => a + b, 0) / each.length, max: Math.max(...each) };
+  const probes = matrices.map(([, b]) => b.f32);
+  const wholeForward = matrices.reduce((s, [, b]) => s + cost.weightBytes - b.stored + b.f32, 0) / matrices.length;
+  return { replay: { mean: probes.reduce((a, b) => a + b, 0) / probes.length, max: Math.max(...probes) }, wholeForward };
 }
 
 async function report(name: SizeModelName): Promise<void> {
@@ -46,7 +50,8 @@ async function report(name: SizeModelName): Promise<void> {
     for (const [label, cost] of rows) {
       const probe = perMeasurement(cost);
       console.log(`  ${label.padEnd(22)} per forward: f32 ${MB(cost.weightBytesF32)} -> stored ${MB(cost.weightBytes)} (${(cost.weightBytesF32 / cost.weightBytes).toFixed(2)}x less);`
-        + ` per sensitivity measurement: ${MB(probe.mean)} mean, ${MB(probe.max)} largest (f32 before: ${MB(cost.weightBytesF32)})`);
+        + ` per sensitivity measurement: ${MB(cost.weightBytes)} once, then ${MB(probe.replay.mean)} mean, ${MB(probe.replay.max)} largest`
+        + ` (a whole forward per probe: ${MB(probe.wholeForward)}, with f32 weights ${MB(cost.weightBytesF32)})`);
     }
     const d = rows[0]![1].dispatchesPerLayer;
     const withImatrix = forwardCost(model, { typeOf: stored, maxBindingBytes: MAX_BINDING, imatrix: true }).dispatchesPerLayer;
