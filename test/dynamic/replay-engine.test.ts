@@ -8,23 +8,18 @@ import { cpuReplayEngine } from '../../src/core/dynamic/cpu-replay-engine.ts';
 import type { ReplayEngine } from '../../src/core/dynamic/replay-engine.ts';
 import { tensorOf } from '../../src/core/dynamic/layer-replay.ts';
 import { chunkTokens } from '../../src/core/forward/chunks.ts';
-import { forwardModelFromPlan } from '../../src/core/forward/forward-model.ts';
-import { loadTextTokenizer } from '../../src/core/forward/tokenize.ts';
-import { planWeights } from '../../src/core/forward/weights.ts';
-import { planModel } from '../../src/core/model/plan-model.ts';
-import { nodeModelFiles, type NodeModelFiles } from '../../src/io/node-files.node.ts';
+import type { NodeModelFiles } from '../../src/io/node-files.node.ts';
 import { STORIES260K, TEXT } from '../helpers/paths.ts';
+import { openPlannedModel } from '../helpers/planned-model.ts';
 
 let files: NodeModelFiles;
 let engine: ReplayEngine;
 let halved: Float32Array;
 
 beforeAll(async () => {
-  files = await nodeModelFiles(STORIES260K);
-  const plan = await planModel(files);
-  const model = forwardModelFromPlan(plan);
-  const weights = planWeights(plan, files);
-  const tokenizer = await loadTextTokenizer(files);
+  const opened = await openPlannedModel(STORIES260K);
+  files = opened.files;
+  const { model, weights, tokenizer } = opened;
   const text = await readFile(path.join(TEXT, 'tinystories_val_sample.txt'), 'utf8');
   const sequences = chunkTokens(tokenizer.encode(text.slice(-4_000)), { contextSize: 32, bos: tokenizer.bos }).slice(-2);
   engine = await cpuReplayEngine(model, weights, sequences);

@@ -7,18 +7,15 @@ import path from 'node:path';
 import { ARM_CANDIDATES } from '../../src/core/dynamic/candidate-types.ts';
 import { allocateTypes } from '../../src/core/dynamic/allocate.ts';
 import { chunkTokens } from '../../src/core/forward/chunks.ts';
-import { loadTextTokenizer } from '../../src/core/forward/tokenize.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeCosts } from '../../src/core/dynamic/fit-costs.ts';
 import { measureSensitivity, mergeSensitivityShards, type MeasureSensitivityOptions } from '../../src/core/dynamic/measure-sensitivity.ts';
 import { spearman } from '../../src/core/dynamic/rank-correlation.ts';
 import { parseSensitivityTable, type SensitivityTable } from '../../src/core/dynamic/sensitivity-types.ts';
-import { forwardModelFromPlan } from '../../src/core/forward/forward-model.ts';
-import { planWeights } from '../../src/core/forward/weights.ts';
 import { collectImatrix } from '../../src/core/imatrix/collect.ts';
-import { planModel } from '../../src/core/model/plan-model.ts';
 import { cpuRowQuantizer } from '../../src/core/quant/cpu-quantizer.ts';
-import { nodeModelFiles, type NodeModelFiles } from '../../src/io/node-files.node.ts';
+import type { NodeModelFiles } from '../../src/io/node-files.node.ts';
+import { openPlannedModel } from '../helpers/planned-model.ts';
 import { STORIES260K, TEXT } from '../helpers/paths.ts';
 import { splitHeldOut } from './tiny-workspace.ts';
 
@@ -28,11 +25,9 @@ let table: SensitivityTable;
 const progress: number[] = [];
 
 beforeAll(async () => {
-  files = await nodeModelFiles(STORIES260K);
-  const plan = await planModel(files);
-  const model = forwardModelFromPlan(plan);
-  const weights = planWeights(plan, files);
-  const tokenizer = await loadTextTokenizer(files);
+  const opened = await openPlannedModel(STORIES260K);
+  files = opened.files;
+  const { plan, model, weights, tokenizer } = opened;
   const { calibration } = splitHeldOut(await readFile(path.join(TEXT, 'tinystories_val_sample.txt'), 'utf8'));
   const tokens = tokenizer.encode(calibration.slice(0, 20_000));
   const stats = await collectImatrix(model, weights, tokens, { contextSize: 64, maxChunks: 4, bos: tokenizer.bos });
