@@ -18,7 +18,7 @@ import forwardEnableF16 from '../../shaders/forward/enable-f16.wgsl?raw';
 import forwardLogSoftmaxKl from '../../shaders/forward/log-softmax-kl.wgsl?raw';
 import forwardMatmul from '../../shaders/forward/matmul.wgsl?raw';
 import forwardMatmulF16 from '../../shaders/forward/matmul-f16.wgsl?raw';
-import forwardMatmulParams from '../../shaders/forward/matmul-params.wgsl?raw';
+import forwardMatmulIo from '../../shaders/forward/matmul-io.wgsl?raw';
 import forwardRmsNorm from '../../shaders/forward/rms-norm.wgsl?raw';
 import forwardRope from '../../shaders/forward/rope.wgsl?raw';
 import forwardWeightRead from '../../shaders/forward/weight-read.wgsl?raw';
@@ -63,7 +63,7 @@ export const WGSL_FILES: Readonly<Record<string, string>> = {
   'forward/log-softmax-kl.wgsl': forwardLogSoftmaxKl,
   'forward/matmul.wgsl': forwardMatmul,
   'forward/matmul-f16.wgsl': forwardMatmulF16,
-  'forward/matmul-params.wgsl': forwardMatmulParams,
+  'forward/matmul-io.wgsl': forwardMatmulIo,
   'forward/rms-norm.wgsl': forwardRmsNorm,
   'forward/rope.wgsl': forwardRope,
   'forward/weight-read.wgsl': forwardWeightRead,
