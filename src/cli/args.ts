@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseGgmlTypeName, type GgmlTypeName } from '../core/ggml-type.ts';
 import { MIXES, parseMixName } from '../core/recipe/llama-mixes.ts';
@@ -17,6 +18,14 @@ export function requireType(value: string | undefined, flag = '--type'): GgmlTyp
   const type = parseGgmlTypeName(value);
   if (!type) throw new CliError(`${flag} ${value}: unknown type`);
   return type;
+}
+
+/** --threads N (1 to 64), else one per core up to `maxByDefault`. */
+export function parseThreads(value: string | undefined, maxByDefault: number): number {
+  if (value === undefined) return Math.max(1, Math.min(maxByDefault, availableParallelism()));
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new CliError(`--threads ${value}: expected a whole number from 1 to 64`);
+  return n;
 }
 
 export type BackendChoice = 'auto' | 'gpu' | 'cpu';

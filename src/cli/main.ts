@@ -18,8 +18,8 @@ const USAGE = `usage:
   quant-studio plan <source> (--target-size BYTES | --target-bpw X | --target-mix MIX) [--imatrix F] [--text F]
                     [--ctx N] [--chunks N] [--allow TYPES] [--candidates TYPES] [--lock TENSOR=TYPE]...
                     [--measure layer|probe|all|none] [--sensitivity cache.json] [--threads N] [--tensor-type-file F] -o <recipe.json>
-  quant-studio imatrix <source> [--text F] [--chat F.jsonl] [--default-set] [--ctx N] [--chunks N] -o <out.imatrix.gguf>
-  quant-studio eval <source> <quant.gguf> --text <file> [--ctx N] [--chunks N] [--choices F.jsonl] [--json] [--exact-f32]
+  quant-studio imatrix <source> [--text F] [--chat F.jsonl] [--default-set] [--ctx N] [--chunks N] [--threads N] -o <out.imatrix.gguf>
+  quant-studio eval <source> <quant.gguf> --text <file> [--ctx N] [--chunks N] [--threads N] [--choices F.jsonl] [--json] [--exact-f32]
   quant-studio blocks --type <TYPE> --cols <N> [--imatrix im.f32] [--backend auto|gpu|cpu] <in.f32> <out.bin>
 
 <source>  a Hugging Face model folder, or hf://owner/repo[@revision] (HF_TOKEN for gated or private

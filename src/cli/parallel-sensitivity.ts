@@ -1,20 +1,15 @@
 // `quant-studio plan` on every core: the sensitivity measurement in shards, one worker thread
 // each (measureSensitivity's `shard`), merged into the table one thread would have measured.
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { mergeSensitivityShards } from '../core/dynamic/measure-sensitivity.ts';
 import type { SensitivityTable } from '../core/dynamic/sensitivity-types.ts';
 import type { ModelPlan } from '../core/model/plan-types.ts';
 import type { SensitivityShardJob, SensitivityShardMessage } from './sensitivity-thread.ts';
+import { startModuleWorker } from '../io/ts-worker.node.ts';
 
-/** A thread on the shard module; from the TypeScript sources through tsx's require hook (as the quantizer pool does). */
+/** A thread on the shard module. */
 function startThread(job: SensitivityShardJob): Worker {
-  const url = new URL('./sensitivity-thread.ts', import.meta.url);
-  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData: job });
-  const tsx = createRequire(import.meta.url).resolve('tsx/cjs/api');
-  const code = `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(fileURLToPath(url))});`;
-  return new Worker(code, { eval: true, workerData: job });
+  return startModuleWorker(new URL('./sensitivity-thread.ts', import.meta.url), { workerData: job });
 }
 
 export async function measureSensitivityInThreads(

@@ -6,14 +6,13 @@
 // (each uses every thread); results are byte-identical to cpuRowQuantizer because each thread
 // runs the same code on whole rows, and rows are independent.
 // Threads start on the first call; idle threads do not keep the process alive; dispose() ends them.
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { GgmlTypeName } from '../core/ggml-type.ts';
 import { quantizedRowsBytes, supportsQuantizeCpu } from '../core/quant/cpu-quantizer.ts';
 import type { Bf16RowQuantizer } from '../core/export/export-gguf.ts';
 import type { QuantizerJob, QuantizerJobResult } from './quantizer-protocol.node.ts';
+import { startModuleWorker } from './ts-worker.node.ts';
 
 export interface ParallelQuantizerOptions {
   /** Worker threads (default: os.availableParallelism(), at most DEFAULT_MAX_THREADS). */
@@ -40,26 +39,13 @@ interface Pending {
   what: string;
 }
 
-/**
- * A worker on the thread module. From TypeScript sources it loads through tsx's require hook,
- * which compiles in the thread itself: tsx's ESM hooks (what bin/ registers) would start a second
- * hooks thread per worker, about twice the memory (~40 MB against ~20 MB per thread).
- */
-function startThread(): Worker {
-  const url = new URL('./quantizer-thread.node.ts', import.meta.url);
-  if (!url.pathname.endsWith('.ts')) return new Worker(url);
-  const tsx = createRequire(import.meta.url).resolve('tsx/cjs/api');
-  const code = `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(fileURLToPath(url))});`;
-  return new Worker(code, { eval: true });
-}
-
 class QuantizerThread {
   private readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
   private failure: Error | null = null;
 
   constructor() {
-    this.worker = startThread();
+    this.worker = startModuleWorker(new URL('./quantizer-thread.node.ts', import.meta.url));
     this.worker.unref();
     this.worker.on('message', (r: QuantizerJobResult) => {
       const p = this.pending.get(r.id);

@@ -4,7 +4,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { choiceFlips } from '../../core/eval/choice-flips.ts';
 import { flipDirections, parseChoiceTasks } from '../../core/eval/choice-tasks.ts';
-import { evaluateKld } from '../../core/eval/evaluate-kld.ts';
+import { evaluateKld, type EvaluatedModel } from '../../core/eval/evaluate-kld.ts';
 import type { KldReport } from '../../core/eval/kld-report.ts';
 import { forwardModelFromGguf, forwardModelFromPlan } from '../../core/forward/forward-model.ts';
 import { loadTextTokenizer } from '../../core/forward/tokenize.ts';
@@ -12,7 +12,8 @@ import { ggufWeights, planWeights } from '../../core/forward/weights.ts';
 import { readGgufInfo } from '../../core/gguf/read-gguf.ts';
 import { planModel } from '../../core/model/plan-model.ts';
 import { NodeFileSource, nodeModelFiles } from '../../io/node-files.node.ts';
-import { parseCommandArgs } from '../args.ts';
+import { parseCommandArgs, parseThreads } from '../args.ts';
+import { withMatmulThreads } from '../matmul-threads.ts';
 import { CliError, inputFailure } from '../cli-error.ts';
 import { clearProgressLine } from '../progress.ts';
 import { positiveInt } from './imatrix.ts';
@@ -55,11 +56,25 @@ function formatChoices(c: Record<string, unknown>): string {
   return lines.join('\n');
 }
 
+/** The answers of a --choices set that flip between the two models. */
+async function choiceReport(file: string, encode: (text: string) => number[], base: EvaluatedModel, quant: EvaluatedModel, llamaCpuNumerics: boolean): Promise<Record<string, unknown>> {
+  const jsonl = await readFile(file, 'utf8').catch(inputFailure(`--choices ${file}`));
+  let tasks;
+  try {
+    tasks = parseChoiceTasks(jsonl, encode, file);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  const r = await choiceFlips(base, quant, tasks, llamaCpuNumerics);
+  return { questions: tasks.length, flips: r.flips, ...flipDirections(tasks, r), baseCorrect: r.baseCorrect ?? null, quantCorrect: r.quantCorrect ?? null };
+}
+
 export async function evalCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs(args, {
     text: { type: 'string', short: 'f' },
     ctx: { type: 'string', short: 'c' },
     chunks: { type: 'string' },
+    threads: { type: 'string' },
     json: { type: 'boolean' },
     'exact-f32': { type: 'boolean' },
     choices: { type: 'string' },
@@ -68,6 +83,7 @@ export async function evalCommand(args: string[]): Promise<void> {
   if (!values.text) throw new CliError('--text <file> is required');
   const contextSize = positiveInt(values.ctx, '--ctx', 512)!;
   const maxChunks = positiveInt(values.chunks, '--chunks', undefined);
+  const threads = parseThreads(values.threads, 8);
   const text = await readFile(values.text, 'utf8').catch(inputFailure(`--text ${values.text}`));
   const quantPath = positionals[1]!;
   const size = await stat(quantPath).then((s) => s.size, inputFailure(`${quantPath}`));
@@ -77,33 +93,19 @@ export async function evalCommand(args: string[]): Promise<void> {
     const plan = await planModel(files);
     const tokenizer = await loadTextTokenizer(files);
     const info = await readGgufInfo(source);
-    const { report, chunks } = await evaluateKld(
-      { model: forwardModelFromPlan(plan), weights: planWeights(plan, files) },
-      { model: forwardModelFromGguf(info, quantPath), weights: await ggufWeights(source, info) },
-      tokenizer.encode(text),
-      {
+    const base = (): EvaluatedModel => ({ model: forwardModelFromPlan(plan), weights: planWeights(plan, files) });
+    const quant = async (): Promise<EvaluatedModel> => ({ model: forwardModelFromGguf(info, quantPath), weights: await ggufWeights(source, info) });
+    const llamaCpuNumerics = !values['exact-f32'];
+    const { report, chunks, choices } = await withMatmulThreads(threads, async () => {
+      const { report, chunks } = await evaluateKld(base(), await quant(), tokenizer.encode(text), {
         contextSize, maxChunks, bos: tokenizer.bos,
         // Default: llama.cpp's CPU numerics, so the figures compare with llama-perplexity's.
-        llamaCpuNumerics: !values['exact-f32'],
+        llamaCpuNumerics,
         onProgress: (stage, done, total) => { if (process.stderr.isTTY) process.stderr.write(`\r${stage}: ${done}/${total} chunks`); },
-      },
-    );
-    let choices: Record<string, unknown> | null = null;
-    if (values.choices) {
-      const jsonl = await readFile(values.choices, 'utf8').catch(inputFailure(`--choices ${values.choices}`));
-      let tasks;
-      try {
-        tasks = parseChoiceTasks(jsonl, tokenizer.encode, values.choices);
-      } catch (e) {
-        throw new CliError((e as Error).message);
-      }
-      const r = await choiceFlips(
-        { model: forwardModelFromPlan(plan), weights: planWeights(plan, files) },
-        { model: forwardModelFromGguf(info, quantPath), weights: await ggufWeights(source, info) },
-        tasks, !values['exact-f32'],
-      );
-      choices = { questions: tasks.length, flips: r.flips, ...flipDirections(tasks, r), baseCorrect: r.baseCorrect ?? null, quantCorrect: r.quantCorrect ?? null };
-    }
+      });
+      const choices = values.choices ? await choiceReport(values.choices, tokenizer.encode, base(), await quant(), llamaCpuNumerics) : null;
+      return { report, chunks, choices };
+    });
     process.stderr.write(clearProgressLine());
     if (values.json) process.stdout.write(`${JSON.stringify({ chunks, contextSize, ...report, ...(choices ? { choices } : {}) }, null, 2)}\n`);
     else {

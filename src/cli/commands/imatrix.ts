@@ -11,7 +11,8 @@ import { imatrixGgufBytes } from '../../core/imatrix/write-imatrix-gguf.ts';
 import { planModel } from '../../core/model/plan-model.ts';
 import { nodeModelFiles } from '../../io/node-files.node.ts';
 import { withOutputFiles } from '../../io/node-sink.node.ts';
-import { parseCommandArgs } from '../args.ts';
+import { parseCommandArgs, parseThreads } from '../args.ts';
+import { withMatmulThreads } from '../matmul-threads.ts';
 import { CliError, inputFailure } from '../cli-error.ts';
 import { checkOutputPaths, modelFolderInputs, namedPaths } from '../output-paths.ts';
 import { clearProgressLine } from '../progress.ts';
@@ -52,6 +53,7 @@ export async function imatrixCommand(args: string[]): Promise<void> {
     'default-set': { type: 'boolean' },
     ctx: { type: 'string', short: 'c' },
     chunks: { type: 'string' },
+    threads: { type: 'string' },
     output: { type: 'string', short: 'o' },
   });
   if (positionals.length !== 1) throw new CliError('imatrix takes one model folder');
@@ -60,6 +62,7 @@ export async function imatrixCommand(args: string[]): Promise<void> {
   if (!values.output) throw new CliError('-o <out.imatrix.gguf> is required');
   const contextSize = positiveInt(values.ctx, '--ctx', 512)!;
   const maxChunks = positiveInt(values.chunks, '--chunks', undefined);
+  const threads = parseThreads(values.threads, 8);
   const output = values.output;
   await checkOutputPaths([{ label: '-o', path: output }], [
     ...(await modelFolderInputs(positionals[0]!)), ...namedPaths('--text', values.text), ...namedPaths('--chat', values.chat),
@@ -85,12 +88,12 @@ export async function imatrixCommand(args: string[]): Promise<void> {
       }
       const started = performance.now();
       const progress = process.stderr.isTTY ? (done: number, total: number) => process.stderr.write(`\rimatrix: ${done}/${total} chunks`) : undefined;
-      const stats = await collectImatrix(forwardModelFromPlan(plan), planWeights(plan, files), tokens, {
+      const stats = await withMatmulThreads(threads, () => collectImatrix(forwardModelFromPlan(plan), planWeights(plan, files), tokens, {
         contextSize, maxChunks, bos: tokenizer.bos, onProgress: progress,
-      });
+      }));
       const seconds = (performance.now() - started) / 1000;
       await out.write(output, imatrixGgufBytes(stats, datasets));
-      return `imatrix: ${stats.entries.size} entries, ${stats.chunkCount} chunks of ${contextSize} tokens (${Math.round((stats.chunkCount * contextSize) / seconds)} tokens/s) -> ${output}`;
+      return `imatrix: ${stats.entries.size} entries, ${stats.chunkCount} chunks of ${contextSize} tokens (${Math.round((stats.chunkCount * contextSize) / seconds)} tokens/s on ${threads} thread${threads === 1 ? '' : 's'}) -> ${output}`;
     } finally {
       await files.close();
     }

@@ -3,7 +3,6 @@
 // divergence under a size budget, and writes the recipe (and, on request, the same choices as
 // llama-quantize's --tensor-type-file).
 import { readFile, stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { allocateTypes, type AllocationTarget } from '../../core/dynamic/allocate.ts';
 import { DEFAULT_CANDIDATES } from '../../core/dynamic/candidate-types.ts';
@@ -23,7 +22,7 @@ import { imatrixMetadata } from '../../core/imatrix/imatrix-metadata.ts';
 import { planModel } from '../../core/model/plan-model.ts';
 import { chooseMixTypes, MIXES } from '../../core/recipe/llama-mixes.ts';
 import { withOutputFiles } from '../../io/node-sink.node.ts';
-import { parseBackend, parseCommandArgs, parseMix } from '../args.ts';
+import { parseBackend, parseCommandArgs, parseMix, parseThreads } from '../args.ts';
 import { openBackend, type Backend } from '../backend.ts';
 import { CliError, inputFailure } from '../cli-error.ts';
 import { openModelSource } from '../model-source.ts';
@@ -57,14 +56,6 @@ function parseMeasure(value: string | undefined): MeasureMode {
   return v;
 }
 
-/** --threads N, else one per core up to 4 (each holds the model's weights as it replays them). */
-function threadCount(value: string | undefined): number {
-  if (value === undefined) return Math.max(1, Math.min(4, availableParallelism()));
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new CliError(`--threads ${value}: expected a whole number from 1 to 64`);
-  return n;
-}
-
 export async function planCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs(args, {
     'target-size': { type: 'string' }, 'target-bpw': { type: 'string' }, 'target-mix': { type: 'string' },
@@ -82,7 +73,8 @@ export async function planCommand(args: string[]): Promise<void> {
   const allowed = values.allow ? parseTypes(values.allow, '--allow') : undefined;
   const candidates = values.candidates ? parseTypes(values.candidates, '--candidates') : (allowed ?? DEFAULT_CANDIDATES);
   const locks = parseLocks(values.lock ?? []);
-  const threadsWanted = threadCount(values.threads);
+  // Each sensitivity thread holds the model's weights as it replays them: at most 4 by default.
+  const threadsWanted = parseThreads(values.threads, 4);
   const contextSize = positiveInt(values.ctx, '--ctx', 128)!;
   const chunkCount = positiveInt(values.chunks, '--chunks', 4)!;
   const backendChoice = parseBackend(values.backend);
