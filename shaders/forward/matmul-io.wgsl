@@ -1,6 +1,6 @@
 // What both matmul kernels (matmul.wgsl, matmul-f16.wgsl) share: the uniform (forward-ops.ts
 // matmulRows writes it in this order), the bindings, the guarded tile loads and the epilogue
-// (bias, soft-cap, accumulate, store). They differ only in the precision of their tiles.
+// (bias, soft-cap, scale, accumulate, store). They differ only in the precision of their tiles.
 //! include forward/weight-read.wgsl
 
 struct MatmulParams {
@@ -14,6 +14,7 @@ struct MatmulParams {
   hasBias: u32,
   accumulate: u32,
   softcap: f32,
+  scale: f32,
 }
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
@@ -34,12 +35,13 @@ fn w_tile_value(out: u32, k: u32) -> f32 {
   return 0.0;
 }
 
-/** Bias, soft-cap and accumulation on the sum of output (r, o), then the store. */
+/** Bias, soft-cap, scale and accumulation on the sum of output (r, o), then the store. */
 fn store_output(r: u32, o: u32, acc: f32) {
   if (r >= p.rows || o >= p.outCols) { return; }
   var v = acc;
   if (p.hasBias != 0u) { v += bias[p.outOffset + o]; }
   if (p.softcap > 0.0) { v = tanh(clamp(v / p.softcap, -10.0, 10.0)) * p.softcap; }
+  if (p.scale != 1.0) { v *= p.scale; }
   let at = p.yOffset + r * p.outStride + p.outOffset + o;
   if (p.accumulate != 0u) { v += y[at]; }
   y[at] = v;

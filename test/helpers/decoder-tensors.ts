@@ -21,8 +21,10 @@ export interface DecoderFeatures {
   fused?: boolean;
   /** Qwen2: q/k/v biases. */
   qkvBias?: boolean;
-  /** Qwen3, Gemma 3: per-head q_norm and k_norm. */
-  qkNorm?: boolean;
+  /** Qwen3, Gemma 3: per-head q_norm and k_norm; 'full' (OLMo 2): over the whole projection. */
+  qkNorm?: boolean | 'full';
+  /** OLMo 2: no input_layernorm; post_attention_layernorm and post_feedforward_layernorm after. */
+  postNormsOnly?: boolean;
   /** Gemma 2 and 3: norms before and after the feed-forward too. */
   sandwichNorms?: boolean;
 }
@@ -36,13 +38,15 @@ export function decoderTensors(d: DecoderDims, f: DecoderFeatures = {}): TensorS
   const list: TensorShapes = [['model.embed_tokens.weight', [d.vocab, H]]];
   for (let i = 0; i < d.layers; i++) {
     const p = `model.layers.${i}`;
-    list.push([`${p}.input_layernorm.weight`, [H]]);
+    if (!f.postNormsOnly) list.push([`${p}.input_layernorm.weight`, [H]]);
     if (f.fused) list.push([`${p}.self_attn.qkv_proj.weight`, [q + 2 * kv, H]]);
     else list.push([`${p}.self_attn.q_proj.weight`, [q, H]], [`${p}.self_attn.k_proj.weight`, [kv, H]], [`${p}.self_attn.v_proj.weight`, [kv, H]]);
     if (f.qkvBias) list.push([`${p}.self_attn.q_proj.bias`, [q]], [`${p}.self_attn.k_proj.bias`, [kv]], [`${p}.self_attn.v_proj.bias`, [kv]]);
-    if (f.qkNorm) list.push([`${p}.self_attn.q_norm.weight`, [d.headDim]], [`${p}.self_attn.k_norm.weight`, [d.headDim]]);
+    if (f.qkNorm === 'full') list.push([`${p}.self_attn.q_norm.weight`, [q]], [`${p}.self_attn.k_norm.weight`, [kv]]);
+    else if (f.qkNorm) list.push([`${p}.self_attn.q_norm.weight`, [d.headDim]], [`${p}.self_attn.k_norm.weight`, [d.headDim]]);
     list.push([`${p}.self_attn.o_proj.weight`, [H, q]], [`${p}.post_attention_layernorm.weight`, [H]]);
     if (f.sandwichNorms) list.push([`${p}.pre_feedforward_layernorm.weight`, [H]], [`${p}.post_feedforward_layernorm.weight`, [H]]);
+    if (f.postNormsOnly) list.push([`${p}.post_feedforward_layernorm.weight`, [H]]);
     if (f.fused) list.push([`${p}.mlp.gate_up_proj.weight`, [2 * d.intermediate, H]]);
     else list.push([`${p}.mlp.gate_proj.weight`, [d.intermediate, H]], [`${p}.mlp.up_proj.weight`, [d.intermediate, H]]);
     list.push([`${p}.mlp.down_proj.weight`, [H, d.intermediate]]);

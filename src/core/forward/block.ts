@@ -1,12 +1,13 @@
 // One transformer block over all tokens of all sequences of a pass: pre-norm attention and
 // gated FFN with residuals, plus the per-architecture pieces (biases, q/k norms, post norms,
-// soft-capping, sliding window) switched on by hparams and by which tensors exist.
+// no pre-norms, soft-capping, sliding window, layers without rope) switched on by hparams and by
+// which tensors exist.
 import type { GgmlTypeName } from '../ggml-type.ts';
 import { causalAttention } from './attention.ts';
 import { blockTensorName, type BlockWeights } from './block-weights.ts';
 import { activationsForWeight } from './ggml-cpu-activations.ts';
 import type { ForwardHooks, ForwardHparams } from './forward-types.ts';
-import { addInPlace, gatedActivation, gelu, matmul, rmsNormRows, silu, type MatmulSums } from './ops.ts';
+import { addInPlace, gatedActivation, gelu, matmul, rmsNormRows, scaleInPlace, silu, type MatmulSums } from './ops.ts';
 import { applyRope, type RopeParams } from './rope.ts';
 
 /** Where each sequence's tokens are in the pass's rows. */
@@ -29,6 +30,16 @@ export interface BlockContext {
   matmulSums?: MatmulSums;
 }
 
+/**
+ * How many norm rows a token's q (or k) makes: one per head for a head-wide norm (Qwen3, Gemma 3),
+ * one for a norm over the whole projection (OLMo 2).
+ */
+export function qkNormGroups(normWidth: number, heads: number, headDim: number, which: 'q' | 'k'): number {
+  if (normWidth === headDim) return heads;
+  if (normWidth === heads * headDim) return 1;
+  throw new Error(`forward: the ${which} norm has ${normWidth} values, neither a head (${headDim}) nor all ${heads} heads (${heads * headDim})`);
+}
+
 /** Updates `hidden` (rows × n_embd) in place. */
 export function runBlock(ctx: BlockContext, w: BlockWeights, hidden: Float32Array): void {
   const { hp, layer, hooks } = ctx;
@@ -40,20 +51,22 @@ export function runBlock(ctx: BlockContext, w: BlockWeights, hidden: Float32Arra
     return matmul(type ? activationsForWeight(x, type) : x, rows, cols, w[field]!, outCols, bias, ctx.matmulSums);
   };
 
-  const x = rmsNormRows(hidden, rows, hp.embedding, w.attnNorm, hp.rmsEps);
+  const x = w.attnNorm ? rmsNormRows(hidden, rows, hp.embedding, w.attnNorm, hp.rmsEps) : hidden;
   const q = project('q', x, hp.embedding, hp.headCount * hp.headDimK, w.qBias);
   const k = project('k', x, hp.embedding, hp.headCountKv * hp.headDimK, w.kBias);
   const v = project('v', x, hp.embedding, hp.headCountKv * hp.headDimV, w.vBias);
-  if (w.qNorm) rmsNormRows(q, rows * hp.headCount, hp.headDimK, w.qNorm, hp.rmsEps, q);
-  if (w.kNorm) rmsNormRows(k, rows * hp.headCountKv, hp.headDimK, w.kNorm, hp.rmsEps, k);
+  if (w.qNorm) rmsNormRows(q, rows * qkNormGroups(w.qNorm.length, hp.headCount, hp.headDimK, 'q'), w.qNorm.length, w.qNorm, hp.rmsEps, q);
+  if (w.kNorm) rmsNormRows(k, rows * qkNormGroups(w.kNorm.length, hp.headCountKv, hp.headDimK, 'k'), w.kNorm.length, w.kNorm, hp.rmsEps, k);
 
   const attn = new Float32Array(rows * hp.headCount * hp.headDimV);
   for (const span of ctx.spans) {
     const sq = q.subarray(span.start * hp.headCount * hp.headDimK, (span.start + span.length) * hp.headCount * hp.headDimK);
     const sk = k.subarray(span.start * hp.headCountKv * hp.headDimK, (span.start + span.length) * hp.headCountKv * hp.headDimK);
     const sv = v.subarray(span.start * hp.headCountKv * hp.headDimV, (span.start + span.length) * hp.headCountKv * hp.headDimV);
-    applyRope(sq, span.length, hp.headCount, hp.headDimK, ctx.rope, ctx.ropeTables);
-    applyRope(sk, span.length, hp.headCountKv, hp.headDimK, ctx.rope, ctx.ropeTables);
+    if (hp.ropeLayers[layer]) {
+      applyRope(sq, span.length, hp.headCount, hp.headDimK, ctx.rope, ctx.ropeTables);
+      applyRope(sk, span.length, hp.headCountKv, hp.headDimK, ctx.rope, ctx.ropeTables);
+    }
     const out = causalAttention(sq, sk, sv, {
       tokens: span.length,
       heads: hp.headCount,
@@ -69,14 +82,16 @@ export function runBlock(ctx: BlockContext, w: BlockWeights, hidden: Float32Arra
   }
   let o = project('o', attn, hp.headCount * hp.headDimV, hp.embedding, w.oBias);
   if (w.postAttnNorm) o = rmsNormRows(o, rows, hp.embedding, w.postAttnNorm, hp.rmsEps);
+  if (hp.residualScale !== null) scaleInPlace(o, hp.residualScale);
   addInPlace(hidden, o);
 
-  const f = rmsNormRows(hidden, rows, hp.embedding, w.ffnNorm, hp.rmsEps);
+  const f = w.ffnNorm ? rmsNormRows(hidden, rows, hp.embedding, w.ffnNorm, hp.rmsEps) : hidden;
   const ffn = w.gate.length / hp.embedding;
   const gate = project('gate', f, hp.embedding, ffn);
   const up = project('up', f, hp.embedding, ffn);
   const h = gatedActivation(gate, up, hp.activation === 'silu' ? silu : gelu);
   let d = project('down', h, ffn, hp.embedding);
   if (w.postFfnNorm) d = rmsNormRows(d, rows, hp.embedding, w.postFfnNorm, hp.rmsEps);
+  if (hp.residualScale !== null) scaleInPlace(d, hp.residualScale);
   addInPlace(hidden, d);
 }

@@ -46,6 +46,14 @@ export interface ForwardHparams {
   /** Sliding-window size and, per layer, whether that layer uses it. */
   slidingWindow: number | null;
   slidingLayers: readonly boolean[];
+  /** Each block output's factor before the residual add (Granite's residual_scale), or null. */
+  residualScale: number | null;
+  /** Logits multiplied by this (Granite: 1 / logit_scale, in float), or null. */
+  logitScale: number | null;
+  /** Whether blocks norm their attention and FFN inputs (false: OLMo 2, which norms their outputs). */
+  preNorms: boolean;
+  /** Layers that rotate Q and K (all but SmolLM3's NoPE layers). */
+  ropeLayers: readonly boolean[];
   /** Gemma multiplies the token embeddings by sqrt(n_embd). */
   embedScale: number | null;
   activation: FfnActivation;

@@ -15,6 +15,8 @@ export function lookupFromRecord(metadata: Record<string, unknown>): MetadataLoo
   return (key) => metadata[key];
 }
 
+const nonZero = (v: number | undefined): number | null => (v === undefined || v === 0 ? null : v);
+
 export function readForwardHparams(get: MetadataLookup, vocabSize: number, what: string): ForwardHparams {
   const architecture = get('general.architecture');
   if (typeof architecture !== 'string') throw new Error(`${what}: metadata has no general.architecture`);
@@ -46,6 +48,7 @@ export function readForwardHparams(get: MetadataLookup, vocabSize: number, what:
   }
   const scalingFactor = num('rope.scaling.factor');
   const window = num('attention.sliding_window') ?? null;
+  const logitScale = nonZero(num('logit_scale'));
   return {
     architecture,
     layerCount,
@@ -60,12 +63,17 @@ export function readForwardHparams(get: MetadataLookup, vocabSize: number, what:
     ropeBase: num('rope.freq_base') ?? 10000,
     ropeFreqScale: scalingType === 'linear' && scalingFactor ? 1 / scalingFactor : 1,
     ropeStyle: traits.ropeStyle,
-    attentionScale: 1 / Math.sqrt(headDimK),
+    // Granite's scales: llama.cpp reads them as floats; a zero means none.
+    attentionScale: nonZero(num('attention.scale')) ?? 1 / Math.sqrt(headDimK),
     attnSoftcap: num('attn_logit_softcapping') ?? null,
     finalSoftcap: num('final_logit_softcapping') ?? null,
     slidingWindow: window,
     slidingLayers: Array.from({ length: layerCount }, (_, l) => window !== null && (traits.slidingLayer?.(l) ?? true)),
-    embedScale: traits.scaleEmbeddings ? Math.sqrt(embedding) : null,
+    preNorms: traits.preNorms ?? true,
+    ropeLayers: Array.from({ length: layerCount }, (_, l) => traits.ropeLayer?.(l) ?? true),
+    embedScale: nonZero(num('embedding_scale')) ?? (traits.scaleEmbeddings ? Math.sqrt(embedding) : null),
+    residualScale: nonZero(num('residual_scale')),
+    logitScale: logitScale === null ? null : Math.fround(1 / logitScale),
     activation: traits.activation,
   };
 }

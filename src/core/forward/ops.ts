@@ -1,5 +1,6 @@
 // The float32 kernels of the forward, rounded where ggml's CPU backend stores a float (so the
 // results track llama.cpp's to float32 noise). Matrices are row-major: rows tokens, cols features.
+import type { ForwardHparams } from './forward-types.ts';
 import { matmulWasm, type MatmulSums } from './wasm/matmul-wasm.ts';
 
 export type { MatmulSums };
@@ -45,6 +46,17 @@ export function gatedActivation(gate: Float32Array, up: Float32Array, act: (x: n
 /** tanh(x / cap) * cap, in place (Gemma 2's logit soft-capping). */
 export function softcapInPlace(x: Float32Array, cap: number): void {
   for (let i = 0; i < x.length; i++) x[i] = fround(Math.tanh(x[i]! / cap) * cap);
+}
+
+/** ggml_scale: each value times a float factor. */
+export function scaleInPlace(x: Float32Array, factor: number): void {
+  for (let i = 0; i < x.length; i++) x[i] = fround(x[i]! * factor);
+}
+
+/** The output head's last steps on its logits: Gemma's final soft-cap, Granite's logit scale. */
+export function finishLogits(logits: Float32Array, hp: Pick<ForwardHparams, 'finalSoftcap' | 'logitScale'>): void {
+  if (hp.finalSoftcap !== null) softcapInPlace(logits, hp.finalSoftcap);
+  if (hp.logitScale !== null) scaleInPlace(logits, hp.logitScale);
 }
 
 export function addInPlace(acc: Float32Array, x: Float32Array): void {

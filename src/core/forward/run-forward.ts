@@ -6,7 +6,7 @@ import { loadBlockWeights } from './block-weights.ts';
 import { runBlock, type SequenceSpan } from './block.ts';
 import type { ForwardModel, ForwardRequest, WeightSource } from './forward-types.ts';
 import { activationsForWeight } from './ggml-cpu-activations.ts';
-import { matmul, rmsNormRows, softcapInPlace } from './ops.ts';
+import { finishLogits, matmul, rmsNormRows } from './ops.ts';
 import { ropeTables, type RopeParams } from './rope.ts';
 
 /** Output rows per output-head matmul: bounds the logits buffer (rows × vocab floats). */
@@ -67,7 +67,7 @@ export async function runForward(model: ForwardModel, weights: WeightSource, req
       const n = Math.min(OUTPUT_ROWS, span.length - p0);
       const x = rmsNormRows(hidden.subarray((span.start + p0) * hp.embedding, (span.start + p0 + n) * hp.embedding), n, hp.embedding, norm, hp.rmsEps);
       const logits = matmul(outputType ? activationsForWeight(x, outputType) : x, n, hp.embedding, output, hp.vocabSize);
-      if (hp.finalSoftcap !== null) softcapInPlace(logits, hp.finalSoftcap);
+      finishLogits(logits, hp);
       for (let i = 0; i < n; i++) request.onLogits(s, p0 + i, logits.subarray(i * hp.vocabSize, (i + 1) * hp.vocabSize));
     }
   }

@@ -7,6 +7,9 @@ export const SUPPORTED_HF_ARCHITECTURES = [
   'Qwen2ForCausalLM', 'Qwen3ForCausalLM',
   'Gemma2ForCausalLM', 'Gemma3ForCausalLM',
   'Phi3ForCausalLM',
+  'SmolLM3ForCausalLM',
+  'Olmo2ForCausalLM',
+  'GraniteForCausalLM',
 ] as const;
 export type SupportedHfArchitecture = (typeof SUPPORTED_HF_ARCHITECTURES)[number];
 

@@ -36,11 +36,11 @@ export function generalKvs(info: GeneralInfo, architecture = 'llama'): GgufKv[] 
   return kvs;
 }
 
-/** LlamaModel: TextModel's keys, then vocab_size and rope.dimension_count. */
-export function llamaKvs(config: ModelConfig): GgufKv[] {
-  return textModelKvs('llama', config)
-    .u32('llama.vocab_size', config.vocabSize)
-    .u32('llama.rope.dimension_count', ropeDimension(config))
+/** LlamaModel (and the families that inherit it): TextModel's keys, then vocab_size and rope.dimension_count. */
+export function llamaKvs(config: ModelConfig, arch = 'llama'): GgufKv[] {
+  return textModelKvs(arch, config)
+    .u32(`${arch}.vocab_size`, config.vocabSize)
+    .u32(`${arch}.rope.dimension_count`, ropeDimension(config))
     .toArray();
 }
 

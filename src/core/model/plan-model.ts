@@ -22,8 +22,9 @@ export async function planModel(files: ModelFiles): Promise<ModelPlan> {
   if (!configSource) {
     throw new Error(`config.json is missing from ${files.label}: a Hugging Face model folder needs it (files: ${files.names().join(', ') || 'none'})`);
   }
-  const config = readModelConfig(await readJson(configSource), `${files.label}/config.json`);
-  const spec = ARCHITECTURES[config.hfArchitecture];
+  const read = readModelConfig(await readJson(configSource), `${files.label}/config.json`);
+  const spec = ARCHITECTURES[read.hfArchitecture];
+  const config = spec.convertedConfig?.(read) ?? read;
   if (config.ropeScaling.type === 'llama3' && !spec.generatedTensors) {
     throw new Error(`${config.file}: llama3 rope scaling is only supported for Llama models, not ${config.hfArchitecture}`);
   }

@@ -7,6 +7,8 @@ import type { PlannedTensor, TensorRole } from './plan-types.ts';
 export interface ShapeRules {
   /** Phi-3 keeps gate and up fused in ffn_up: 2 × intermediate_size rows. */
   fusedGateUp?: boolean;
+  /** OLMo 2 norms q and k over the whole projection: q_norm and k_norm are as wide as q and k. */
+  qkNormOverProjection?: boolean;
 }
 
 function expectedNe(role: TensorRole, c: ModelConfig, rules: ShapeRules): { ne: number[]; fields: string } | null {
@@ -23,7 +25,8 @@ function expectedNe(role: TensorRole, c: ModelConfig, rules: ShapeRules): { ne: 
     case 'attn_k': case 'attn_v': return { ne: [c.hiddenSize, kv], fields: dims };
     case 'attn_qkv': return { ne: [c.hiddenSize, q + 2 * kv], fields: dims };
     case 'attn_output': return { ne: [q, c.hiddenSize], fields: dims };
-    case 'attn_q_norm': case 'attn_k_norm': return { ne: [headDim], fields: dims };
+    case 'attn_q_norm': return { ne: [rules.qkNormOverProjection ? q : headDim], fields: dims };
+    case 'attn_k_norm': return { ne: [rules.qkNormOverProjection ? kv : headDim], fields: dims };
     case 'attn_q_bias': return { ne: [q], fields: dims };
     case 'attn_k_bias': case 'attn_v_bias': return { ne: [kv], fields: dims };
     case 'ffn_gate': return { ne: [c.hiddenSize, c.intermediateSize], fields: ff };

@@ -45,7 +45,8 @@ export function forwardCost(model: ForwardModel, o: ForwardCostOptions): Forward
     for (const field of BLOCK_FIELDS) { const t = has(field); if (t) add(t); }
     const chunks = (field: (typeof BLOCK_FIELDS)[number]) => chunksOf.get(blockTensorName(layer, field)) ?? 0;
     // gpu-block.ts: 2 norms, the 7 matmuls by chunk, q/k norms, 2 rope, attention, glu, post-norms.
-    let perGroup = 2 + 2 + 1 + 1;
+    // Without pre-norms (OLMo 2) the two norms are buffer copies, not dispatches.
+    let perGroup = (model.hparams.preNorms ? 2 : 0) + (model.hparams.ropeLayers[layer] ? 2 : 0) + 1 + 1;
     for (const field of IMATRIX_FIELDS) perGroup += chunks(field);
     for (const field of ['qNorm', 'kNorm', 'postAttnNorm', 'postFfnNorm'] as const) if (has(field)) perGroup++;
     if (o.imatrix) perGroup += IMATRIX_FIELDS.length;

@@ -12,6 +12,8 @@ export interface MatmulArgs {
   weight: GpuWeight; bias?: GpuWeight;
   y: GPUBuffer; yOffset: number; outStride: number;
   accumulate: boolean; softcap: number | null;
+  /** Each output times this before it is stored or accumulated (Granite's residual and logit scales); default 1. */
+  scale?: number;
   /** Any buffer, bound where there is no bias (WebGPU needs every binding bound). */
   placeholder: GPUBuffer;
 }
@@ -27,7 +29,7 @@ export async function matmulRows(rec: DispatchRecorder, a: MatmulArgs): Promise<
     await rec.dispatch(
       { kind: 'matmul', format: a.weight.format, math: rec.matmulMath },
       [a.x, chunk.buffer, a.bias?.chunks[0]!.buffer ?? a.placeholder, a.y],
-      [a.rows, cols, chunk.rows, a.outStride, chunk.firstRow, a.xOffset, a.yOffset, a.bias ? 1 : 0, a.accumulate ? 1 : 0, { f32: a.softcap ?? 0 }],
+      [a.rows, cols, chunk.rows, a.outStride, chunk.firstRow, a.xOffset, a.yOffset, a.bias ? 1 : 0, a.accumulate ? 1 : 0, { f32: a.softcap ?? 0 }, { f32: a.scale ?? 1 }],
       [Math.ceil(chunk.rows / TILE), Math.ceil(a.rows / TILE)],
     );
   }

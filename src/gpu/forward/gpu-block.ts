@@ -1,6 +1,7 @@
 // One transformer block on the GPU for one group of whole sequences (rows gStart .. gStart+gRows
 // of the resident residual stream), in the order of core/forward/block.ts, with the imatrix
 // statistic of every matmul input accumulated on the GPU.
+import { qkNormGroups } from '../../core/forward/block.ts';
 import type { ForwardHparams } from '../../core/forward/forward-types.ts';
 import type { DispatchRecorder } from './forward-kernels.ts';
 import { accumulateSquares, attentionRows, gatedActivation, matmulRows, rmsNormRows, ropeRows } from './forward-ops.ts';
@@ -66,26 +67,34 @@ export async function runGpuBlock(rec: DispatchRecorder, ctx: GpuBlockContext, w
   const addToHidden = async (field: 'o' | 'down', x: GPUBuffer, bias: GpuWeight | undefined, post: GpuWeight | undefined) => {
     const weight = need(field);
     await record(field, x, weight.cols);
+    if (post && hp.residualScale !== null) throw new Error(`GpuForward: layer ${ctx.layer} has both a post-norm and a residual scale, which no architecture combines`);
     if (post) {
       await matmulRows(rec, { x, xOffset: 0, rows: g.rows, weight, bias, y: s.o, yOffset: 0, outStride: E, accumulate: false, softcap: null, placeholder: s.placeholder });
       await norm(post, s.o, 0, g.rows, E, ctx.hidden, g.start * E, true);
     } else {
-      await matmulRows(rec, { x, xOffset: 0, rows: g.rows, weight, bias, y: ctx.hidden, yOffset: g.start * E, outStride: E, accumulate: true, softcap: null, placeholder: s.placeholder });
+      await matmulRows(rec, { x, xOffset: 0, rows: g.rows, weight, bias, y: ctx.hidden, yOffset: g.start * E, outStride: E, accumulate: true, softcap: null, scale: hp.residualScale ?? 1, placeholder: s.placeholder });
     }
   };
 
-  await norm(need('attnNorm'), ctx.hidden, g.start * E, g.rows, E, s.x, 0, false);
+  // The block's input rows into s.x: normed, or as they are where the architecture norms only after (OLMo 2).
+  const blockInput = async (field: 'attnNorm' | 'ffnNorm') => {
+    if (hp.preNorms) await norm(need(field), ctx.hidden, g.start * E, g.rows, E, s.x, 0, false);
+    else rec.copy(ctx.hidden, g.start * E * 4, s.x, 0, g.rows * E * 4);
+  };
+  await blockInput('attnNorm');
   await project('q', s.x, s.q, w.qBias);
   await project('k', s.x, s.k, w.kBias);
   await project('v', s.x, s.v, w.vBias);
   let q = s.q;
   let k = s.k;
-  if (w.qNorm) { await norm(w.qNorm, s.q, 0, g.rows * hp.headCount, hp.headDimK, s.qn, 0, false); q = s.qn; }
-  if (w.kNorm) { await norm(w.kNorm, s.k, 0, g.rows * hp.headCountKv, hp.headDimK, s.kn, 0, false); k = s.kn; }
+  if (w.qNorm) { await norm(w.qNorm, s.q, 0, g.rows * qkNormGroups(w.qNorm.cols, hp.headCount, hp.headDimK, 'q'), w.qNorm.cols, s.qn, 0, false); q = s.qn; }
+  if (w.kNorm) { await norm(w.kNorm, s.k, 0, g.rows * qkNormGroups(w.kNorm.cols, hp.headCountKv, hp.headDimK, 'k'), w.kNorm.cols, s.kn, 0, false); k = s.kn; }
   const pairs = hp.ropeDims / 2;
   const neox = hp.ropeStyle === 'neox';
-  await ropeRows(rec, { x: q, rows: g.rows, heads: hp.headCount, headDim: hp.headDimK, pairs, neox, positions: g.positions, ...ctx.rope });
-  await ropeRows(rec, { x: k, rows: g.rows, heads: hp.headCountKv, headDim: hp.headDimK, pairs, neox, positions: g.positions, ...ctx.rope });
+  if (hp.ropeLayers[ctx.layer]) {
+    await ropeRows(rec, { x: q, rows: g.rows, heads: hp.headCount, headDim: hp.headDimK, pairs, neox, positions: g.positions, ...ctx.rope });
+    await ropeRows(rec, { x: k, rows: g.rows, heads: hp.headCountKv, headDim: hp.headDimK, pairs, neox, positions: g.positions, ...ctx.rope });
+  }
   await attentionRows(rec, {
     q, k, v: s.v, seqStart: g.seqStart, positions: g.positions, out: s.attn,
     rows: g.rows, heads: hp.headCount, headsKv: hp.headCountKv, headDimK: hp.headDimK, headDimV: hp.headDimV,
@@ -93,7 +102,7 @@ export async function runGpuBlock(rec: DispatchRecorder, ctx: GpuBlockContext, w
   });
   await addToHidden('o', s.attn, w.oBias, w.postAttnNorm);
 
-  await norm(need('ffnNorm'), ctx.hidden, g.start * E, g.rows, E, s.x, 0, false);
+  await blockInput('ffnNorm');
   await project('gate', s.x, s.gate);
   await project('up', s.x, s.up);
   await gatedActivation(rec, s.gate, s.up, g.rows * ctx.ffn, hp.activation);

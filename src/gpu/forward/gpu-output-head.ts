@@ -42,7 +42,7 @@ export async function runGpuOutputHead(a: OutputHeadArgs): Promise<void> {
       for (let p0 = from; p0 < span.length; p0 += OUTPUT_ROWS) {
         const n = Math.min(OUTPUT_ROWS, span.length - p0);
         await rmsNormRows(rec, { src: a.hidden, srcOffset: (span.start + p0) * E, rows: n, cols: E, weight: norm, dst: x, dstOffset: 0, eps: hp.rmsEps, accumulate: false });
-        await matmulRows(rec, { x, xOffset: 0, rows: n, weight: output, y: logits, yOffset: 0, outStride: vocab, accumulate: false, softcap: hp.finalSoftcap, placeholder: a.placeholder });
+        await matmulRows(rec, { x, xOffset: 0, rows: n, weight: output, y: logits, yOffset: 0, outStride: vocab, accumulate: false, softcap: hp.finalSoftcap, scale: hp.logitScale ?? 1, placeholder: a.placeholder });
         rec.copy(logits, 0, readback, 0, n * vocab * 4);
         rec.submit();
         await readback.mapAsync(GPUMapMode.READ, 0, n * vocab * 4);

@@ -62,7 +62,7 @@ export function createReplayHead(a: ReplayHeadArgs): ReplayHead {
       await rmsNormRows(rec, { src: hidden, srcOffset: rows[from + i]! * E, rows: run, cols: E, weight: a.norm, dst: x, dstOffset: i * E, eps: hp.rmsEps, accumulate: false });
       i += run;
     }
-    await matmulRows(rec, { x, xOffset: 0, rows: n, weight: output, y: dst, yOffset: 0, outStride: vocab, accumulate: false, softcap: hp.finalSoftcap, placeholder: a.placeholder });
+    await matmulRows(rec, { x, xOffset: 0, rows: n, weight: output, y: dst, yOffset: 0, outStride: vocab, accumulate: false, softcap: hp.finalSoftcap, scale: hp.logitScale ?? 1, placeholder: a.placeholder });
     a.counters.headRows += n;
   };
   const logSoftmaxKl = (target: GPUBuffer, rows: number, reference: GPUBuffer, out: GPUBuffer, mode: 0 | 1, klOffset: number) =>

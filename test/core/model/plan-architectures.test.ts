@@ -120,6 +120,65 @@ describe('Qwen2, Qwen3, Phi-3', () => {
     await expect(planModel(folder({ ...phi, rope_scaling: { type: 'longrope', long_factor: [1], short_factor: [1] } }, {})))
       .rejects.toThrow(/org\/tiny\/config\.json: rope scaling type "longrope" is not supported yet/);
   });
+  it('SmolLM3: converted as Llama (Q/K permuted, LlamaModel keys) under "smollm3"; a no-rope pattern llama.cpp would not run is refused', async () => {
+    const smol = { ...base, num_hidden_layers: 4, architectures: ['SmolLM3ForCausalLM'], no_rope_layer_interval: 4, no_rope_layers: [1, 1, 1, 0] };
+    const tensors = blockShapes(4, { ...attn, ...qkv }, global);
+    const plan = await planModel(folder(smol, tensors));
+    expect(plan.architecture).toBe('smollm3');
+    expect(plan.tensors.find((t) => t.ggufName === 'blk.3.attn_q.weight')!.transform).toEqual({ kind: 'permute-qk', heads: 2 });
+    expect(plan.tensors.find((t) => t.ggufName === 'blk.3.attn_k.weight')!.transform).toEqual({ kind: 'permute-qk', heads: 1 });
+    expect(keys(plan).filter((k) => k.startsWith('smollm3.'))).toEqual([
+      'smollm3.block_count', 'smollm3.context_length', 'smollm3.embedding_length', 'smollm3.feed_forward_length', 'smollm3.attention.head_count',
+      'smollm3.attention.head_count_kv', 'smollm3.rope.freq_base', 'smollm3.attention.layer_norm_rms_epsilon', 'smollm3.vocab_size', 'smollm3.rope.dimension_count',
+    ]);
+    expect(keys(plan).some((k) => k.startsWith('llama.'))).toBe(false);
+    await expect(planModel(folder({ ...smol, no_rope_layers: [1, 1, 0, 1] }, tensors)))
+      .rejects.toThrow(/org\/tiny\/config\.json: "no_rope_layers"\[2\] is 0, but llama\.cpp runs layer 2 with rope/);
+    await expect(planModel(folder({ ...smol, no_rope_layer_interval: 3 }, tensors)))
+      .rejects.toThrow(/"no_rope_layer_interval" is 3; llama\.cpp runs SmolLM3 with no rope on every 4th layer only/);
+  });
+
+  it('OLMo 2: post-norms under Gemma\'s GGUF names, no pre-norms, whole-projection q/k norms, TextModel keys; sliding windows and tied embeddings refused', async () => {
+    const olmo = { ...base, architectures: ['Olmo2ForCausalLM'] };
+    const block = {
+      'self_attn.q_proj.weight': [H, H], 'self_attn.k_proj.weight': [4, H], 'self_attn.v_proj.weight': [4, H], 'self_attn.o_proj.weight': [H, H],
+      'self_attn.q_norm.weight': [H], 'self_attn.k_norm.weight': [4], 'post_attention_layernorm.weight': [H], 'post_feedforward_layernorm.weight': [H],
+      'mlp.gate_proj.weight': [16, H], 'mlp.up_proj.weight': [16, H], 'mlp.down_proj.weight': [H, 16],
+    };
+    const tensors = blockShapes(1, block, { ...global, 'lm_head.weight': [11, H] });
+    const plan = await planModel(folder(olmo, tensors));
+    expect(plan.architecture).toBe('olmo2');
+    const byName = new Map(plan.tensors.map((t) => [t.ggufName, t]));
+    expect(byName.get('blk.0.post_attention_norm.weight')!.hfName).toBe('model.layers.0.post_attention_layernorm.weight');
+    expect(byName.get('blk.0.post_ffw_norm.weight')!.hfName).toBe('model.layers.0.post_feedforward_layernorm.weight');
+    expect(byName.has('blk.0.ffn_norm.weight')).toBe(false);
+    expect(byName.get('blk.0.attn_q_norm.weight')!.ne).toEqual([H]);
+    expect(plan.tensors.every((t) => t.transform.kind === 'none')).toBe(true);
+    expect(keys(plan).filter((k) => k.startsWith('olmo2.'))).toEqual([
+      'olmo2.block_count', 'olmo2.context_length', 'olmo2.embedding_length', 'olmo2.feed_forward_length', 'olmo2.attention.head_count',
+      'olmo2.attention.head_count_kv', 'olmo2.rope.freq_base', 'olmo2.attention.layer_norm_rms_epsilon',
+    ]);
+    await expect(planModel(folder({ ...olmo, sliding_window: 4096 }, tensors))).rejects.toThrow(/"sliding_window" is 4096: OLMo 2 has no sliding window/);
+    await expect(planModel(folder({ ...olmo, tie_word_embeddings: true }, tensors))).rejects.toThrow(/llama\.cpp runs OLMo 2 only with its own output\.weight/);
+  });
+
+  it('Granite: Llama\'s conversion with the four multipliers as scales after LlamaModel\'s keys; head_dim dropped, a differing one refused; logits_scaling required', async () => {
+    const granite = {
+      ...base, architectures: ['GraniteForCausalLM'], head_dim: H / 2, attention_multiplier: 0.0625, embedding_multiplier: 12, residual_multiplier: 0.22, logits_scaling: 8,
+    };
+    const tensors = blockShapes(1, { ...attn, ...qkv }, global);
+    const plan = await planModel(folder(granite, tensors));
+    expect(plan.architecture).toBe('granite');
+    expect(plan.tensors.find((t) => t.ggufName === 'blk.0.attn_q.weight')!.transform).toEqual({ kind: 'permute-qk', heads: 2 });
+    expect(keys(plan).filter((k) => k.startsWith('granite.'))).toEqual([
+      'granite.block_count', 'granite.context_length', 'granite.embedding_length', 'granite.feed_forward_length', 'granite.attention.head_count',
+      'granite.attention.head_count_kv', 'granite.rope.freq_base', 'granite.attention.layer_norm_rms_epsilon', 'granite.vocab_size',
+      'granite.rope.dimension_count', 'granite.attention.scale', 'granite.embedding_scale', 'granite.residual_scale', 'granite.logit_scale',
+    ]);
+    expect(kv(plan, 'granite.residual_scale')).toEqual({ type: 'f32', value: 0.22 });
+    await expect(planModel(folder({ ...granite, head_dim: 2 }, tensors))).rejects.toThrow(/"head_dim" 2 is not hidden_size \/ num_attention_heads \(4\)/);
+    await expect(planModel(folder({ ...granite, logits_scaling: undefined }, tensors))).rejects.toThrow(/"logits_scaling" is missing: llama\.cpp needs granite\.logit_scale/);
+  });
 });
 
 describe('Llama 3 rope scaling', () => {

@@ -14,6 +14,8 @@ export interface ArchitectureSpec {
   /** HF tensors the converter leaves out without a word (Gemma 2's lm_head). */
   skipsTensor?(hfName: string): boolean;
   transformOf(role: TensorRole, hfName: string, config: ModelConfig): TensorTransform;
+  /** config.json as the family's converter reads it, where it changes it (Granite drops head_dim). */
+  convertedConfig?(config: ModelConfig): ModelConfig;
   /** GGUF suffixes every block must have (llama.cpp refuses the file without them). */
   requiredBlockSuffixes(config: ModelConfig): string[];
   /** `{arch}.*` keys in converter order (without general.file_type). */

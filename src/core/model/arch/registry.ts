@@ -3,9 +3,12 @@
 import type { SupportedHfArchitecture } from '../config.ts';
 import type { ArchitectureSpec } from './architecture.ts';
 import { GEMMA2, GEMMA3 } from './gemma.ts';
+import { GRANITE } from './granite.ts';
 import { LLAMA } from './llama.ts';
+import { OLMO2 } from './olmo2.ts';
 import { PHI3 } from './phi3.ts';
 import { QWEN2, QWEN3 } from './qwen.ts';
+import { SMOLLM3 } from './smollm3.ts';
 
 export const ARCHITECTURES: Record<SupportedHfArchitecture, ArchitectureSpec> = {
   LlamaForCausalLM: LLAMA,
@@ -15,4 +18,7 @@ export const ARCHITECTURES: Record<SupportedHfArchitecture, ArchitectureSpec> = 
   Gemma2ForCausalLM: GEMMA2,
   Gemma3ForCausalLM: GEMMA3,
   Phi3ForCausalLM: PHI3,
+  SmolLM3ForCausalLM: SMOLLM3,
+  Olmo2ForCausalLM: OLMO2,
+  GraniteForCausalLM: GRANITE,
 };
