@@ -12,17 +12,14 @@ import { measureSensitivity, type MeasureSensitivityOptions } from '../../src/co
 import type { ReplayCounters, ReplayEngineFactory } from '../../src/core/dynamic/replay-engine.ts';
 import type { SensitivityTable } from '../../src/core/dynamic/sensitivity-types.ts';
 import { chunkTokens } from '../../src/core/forward/chunks.ts';
-import { forwardModelFromPlan } from '../../src/core/forward/forward-model.ts';
-import { loadTextTokenizer } from '../../src/core/forward/tokenize.ts';
-import { planWeights } from '../../src/core/forward/weights.ts';
-import { planModel } from '../../src/core/model/plan-model.ts';
 import { cpuRowQuantizer } from '../../src/core/quant/cpu-quantizer.ts';
 import { chooseMixTypes } from '../../src/core/recipe/llama-mixes.ts';
 import { createGpuForward } from '../../src/gpu/forward/gpu-forward.ts';
 import { gpuLayerReplay } from '../../src/gpu/forward/gpu-layer-replay.ts';
 import { createGpuRowDequantizer } from '../../src/gpu/gpu-dequantizer.ts';
-import { nodeModelFiles, type NodeModelFiles } from '../../src/io/node-files.node.ts';
+import type { NodeModelFiles } from '../../src/io/node-files.node.ts';
 import { createTestDevice } from '../helpers/gpu-env.ts';
+import { openPlannedModel } from '../helpers/planned-model.ts';
 import { STORIES260K, TEXT } from '../helpers/paths.ts';
 
 let files: NodeModelFiles;
@@ -30,13 +27,13 @@ let device: GPUDevice;
 let options: MeasureSensitivityOptions;
 
 beforeAll(async () => {
-  files = await nodeModelFiles(STORIES260K);
-  const plan = await planModel(files);
-  const tokenizer = await loadTextTokenizer(files);
+  const opened = await openPlannedModel(STORIES260K);
+  files = opened.files;
+  const { plan, model, weights, tokenizer } = opened;
   const text = await readFile(path.join(TEXT, 'tinystories_val_sample.txt'), 'utf8');
   const sequences = chunkTokens(tokenizer.encode(text.slice(-8_000)), { contextSize: 64, bos: tokenizer.bos }).slice(-2);
   options = {
-    plan, model: forwardModelFromPlan(plan), weights: planWeights(plan, files), quantizer: cpuRowQuantizer, imatrix: null, sequences,
+    plan, model, weights, quantizer: cpuRowQuantizer, imatrix: null, sequences,
     candidates: ['Q4_0', 'Q8_0'], key: { model: 'stories260K', calibration: 'c', imatrix: null },
   };
   device = await createTestDevice();
