@@ -15,8 +15,9 @@ export interface BlockWeights {
   postFfnNorm?: Float32Array;
 }
 
-const SUFFIXES: Record<keyof BlockWeights, { name: string; required: boolean }> = {
-  attnNorm: { name: 'attn_norm.weight', required: true },
+/** `required`: 'pre-norm' for the norms before attention and the FFN, which OLMo 2 has not. */
+const SUFFIXES: Record<keyof BlockWeights, { name: string; required: boolean | 'pre-norm' }> = {
+  attnNorm: { name: 'attn_norm.weight', required: 'pre-norm' },
   q: { name: 'attn_q.weight', required: true },
   k: { name: 'attn_k.weight', required: true },
   v: { name: 'attn_v.weight', required: true },
@@ -28,7 +29,7 @@ const SUFFIXES: Record<keyof BlockWeights, { name: string; required: boolean }> 
   qNorm: { name: 'attn_q_norm.weight', required: false },
   kNorm: { name: 'attn_k_norm.weight', required: false },
   postAttnNorm: { name: 'post_attention_norm.weight', required: false },
-  ffnNorm: { name: 'ffn_norm.weight', required: true },
+  ffnNorm: { name: 'ffn_norm.weight', required: 'pre-norm' },
   gate: { name: 'ffn_gate.weight', required: true },
   up: { name: 'ffn_up.weight', required: true },
   down: { name: 'ffn_down.weight', required: true },
@@ -43,8 +44,8 @@ export async function loadBlockWeights(model: ForwardModel, weights: WeightSourc
     (Object.keys(SUFFIXES) as (keyof BlockWeights)[]).map(async (field) => {
       const tensor = model.tensors.get(blockTensorName(layer, field));
       if (!tensor) {
-        const required = SUFFIXES[field].required && (model.hparams.preNorms || (field !== 'attnNorm' && field !== 'ffnNorm'));
-        if (required) throw new Error(`forward: the model has no tensor "${blockTensorName(layer, field)}"`);
+        const { required } = SUFFIXES[field];
+        if (required === true || (required === 'pre-norm' && model.hparams.preNorms)) throw new Error(`forward: the model has no tensor "${blockTensorName(layer, field)}"`);
         return;
       }
       out[field] = await weights(tensor);

@@ -14,7 +14,11 @@ export interface ArchitectureSpec {
   /** HF tensors the converter leaves out without a word (Gemma 2's lm_head). */
   skipsTensor?(hfName: string): boolean;
   transformOf(role: TensorRole, hfName: string, config: ModelConfig): TensorTransform;
-  /** config.json as the family's converter reads it, where it changes it (Granite drops head_dim). */
+  /**
+   * config.json as the family's converter reads it, checked before any tensor is read: changed where
+   * the converter changes it (Granite drops head_dim), refused where llama.cpp would run the result
+   * unlike the checkpoint (SmolLM3's rope pattern, OLMo 2's sliding window).
+   */
   convertedConfig?(config: ModelConfig): ModelConfig;
   /** GGUF suffixes every block must have (llama.cpp refuses the file without them). */
   requiredBlockSuffixes(config: ModelConfig): string[];

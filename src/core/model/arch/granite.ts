@@ -18,8 +18,15 @@ const SCALES: [string, string][] = [
   ['logits_scaling', 'logit_scale'],
 ];
 
-/** The converter pops head_dim; one that differs from hidden / heads would make a file llama.cpp runs wrongly. */
-function withoutHeadDim(config: ModelConfig): ModelConfig {
+/**
+ * The converter pops head_dim; one that differs from hidden / heads would make a file llama.cpp
+ * runs wrongly. llama.cpp's Granite loader requires logit_scale (the other scales it reads when present).
+ */
+function graniteConfig(config: ModelConfig): ModelConfig {
+  const { raw, file } = config;
+  if (raw.logits_scaling === undefined || raw.logits_scaling === null || raw.logits_scaling === 0) {
+    throw new Error(`${file}: "logits_scaling" is missing: llama.cpp needs granite.logit_scale to load a Granite file`);
+  }
   if (config.headDim !== undefined && config.headDim * config.headCount !== config.hiddenSize) {
     throw new Error(`${config.file}: "head_dim" ${config.headDim} is not hidden_size / num_attention_heads (${config.hiddenSize / config.headCount}): llama.cpp ignores it for Granite and would run the file with the wrong head size`);
   }
@@ -28,10 +35,6 @@ function withoutHeadDim(config: ModelConfig): ModelConfig {
 
 function graniteKvs(config: ModelConfig) {
   const { raw, file } = config;
-  // llama.cpp's Granite loader requires logit_scale; the others it reads when present.
-  if (raw.logits_scaling === undefined || raw.logits_scaling === null || raw.logits_scaling === 0) {
-    throw new Error(`${file}: "logits_scaling" is missing: llama.cpp needs granite.logit_scale to load a Granite file`);
-  }
   const kv = new KvList();
   for (const [key, suffix] of SCALES) {
     const v = raw[key];
@@ -45,6 +48,6 @@ function graniteKvs(config: ModelConfig) {
 export const GRANITE: ArchitectureSpec = {
   ...LLAMA,
   ggufArchitecture: 'granite',
-  convertedConfig: withoutHeadDim,
+  convertedConfig: graniteConfig,
   hparamKvs: graniteKvs,
 };

@@ -14,14 +14,15 @@ const OLMO2_NORMS: BlockTensorTable = {
   'post_feedforward_layernorm.weight': { suffix: 'post_ffw_norm.weight', role: 'post_ffw_norm' },
 };
 
-function olmo2Kvs(config: ModelConfig) {
+/** What llama.cpp's OLMo 2 cannot run as the checkpoint does. */
+function checkOlmo2Config(config: ModelConfig): ModelConfig {
   const { raw, file } = config;
   if (raw.sliding_window !== undefined && raw.sliding_window !== null) {
     throw new Error(`${file}: "sliding_window" is ${shownValue(raw.sliding_window)}: OLMo 2 has no sliding window (OLMo 3 checkpoints are not supported yet)`);
   }
   // llama.cpp's OLMo 2 loader requires output.weight: a tied checkpoint would convert into a file it refuses.
   if (raw.tie_word_embeddings === true) throw new Error(`${file}: "tie_word_embeddings" is true, but llama.cpp runs OLMo 2 only with its own output.weight`);
-  return textModelKvs('olmo2', config).toArray();
+  return config;
 }
 
 export const OLMO2: ArchitectureSpec = {
@@ -31,7 +32,8 @@ export const OLMO2: ArchitectureSpec = {
   requiredBlockSuffixes: () => blockSuffixes(
     'attn_q', 'attn_k', 'attn_v', 'attn_output', 'attn_q_norm', 'attn_k_norm', 'post_attention_norm', 'ffn_gate', 'ffn_up', 'ffn_down', 'post_ffw_norm',
   ),
-  hparamKvs: olmo2Kvs,
+  convertedConfig: checkOlmo2Config,
+  hparamKvs: (config) => textModelKvs('olmo2', config).toArray(),
   shapeRules: { qkNormOverProjection: true },
   tokenizer: {},
 };

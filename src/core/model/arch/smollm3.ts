@@ -14,14 +14,14 @@ export const SMOLLM3_NO_ROPE_STEP = 4;
 export const smollm3UsesRope = (layer: number): boolean => (layer + 1) % SMOLLM3_NO_ROPE_STEP !== 0;
 
 /** config.json's no_rope_layers (1: rope, 0: none) and no_rope_layer_interval must match llama.cpp's rule. */
-function checkNoRopeLayers(config: ModelConfig): void {
+function checkNoRopeLayers(config: ModelConfig): ModelConfig {
   const { file, raw } = config;
   const interval = raw.no_rope_layer_interval;
   if (interval !== undefined && interval !== null && interval !== SMOLLM3_NO_ROPE_STEP) {
     throw new Error(`${file}: "no_rope_layer_interval" is ${shownValue(interval)}; llama.cpp runs SmolLM3 with no rope on every ${SMOLLM3_NO_ROPE_STEP}th layer only`);
   }
   const layers = raw.no_rope_layers;
-  if (layers === undefined || layers === null) return;
+  if (layers === undefined || layers === null) return config;
   if (!Array.isArray(layers) || layers.length !== config.layerCount) {
     throw new Error(`${file}: "no_rope_layers" must list one 0 or 1 per layer (${config.layerCount}), got ${shownValue(layers)}`);
   }
@@ -29,13 +29,12 @@ function checkNoRopeLayers(config: ModelConfig): void {
   if (differs >= 0) {
     throw new Error(`${file}: "no_rope_layers"[${differs}] is ${shownValue(layers[differs])}, but llama.cpp runs layer ${differs} ${smollm3UsesRope(differs) ? 'with' : 'without'} rope (no rope on every ${SMOLLM3_NO_ROPE_STEP}th layer): the file would not run as the checkpoint does`);
   }
+  return config;
 }
 
 export const SMOLLM3: ArchitectureSpec = {
   ...LLAMA,
   ggufArchitecture: 'smollm3',
-  hparamKvs: (config) => {
-    checkNoRopeLayers(config);
-    return llamaKvs(config, 'smollm3');
-  },
+  convertedConfig: checkNoRopeLayers,
+  hparamKvs: (config) => llamaKvs(config, 'smollm3'),
 };
