@@ -27,6 +27,8 @@ export interface DecoderFeatures {
   postNormsOnly?: boolean;
   /** Gemma 2 and 3: norms before and after the feed-forward too. */
   sandwichNorms?: boolean;
+  /** Qwen3-MoE: a router (mlp.gate) and `count` experts of width `ff` instead of the dense MLP. */
+  experts?: { count: number; ff: number };
 }
 
 export type TensorShapes = [string, number[]][];
@@ -47,6 +49,14 @@ export function decoderTensors(d: DecoderDims, f: DecoderFeatures = {}): TensorS
     list.push([`${p}.self_attn.o_proj.weight`, [H, q]], [`${p}.post_attention_layernorm.weight`, [H]]);
     if (f.sandwichNorms) list.push([`${p}.pre_feedforward_layernorm.weight`, [H]], [`${p}.post_feedforward_layernorm.weight`, [H]]);
     if (f.postNormsOnly) list.push([`${p}.post_feedforward_layernorm.weight`, [H]]);
+    if (f.experts) {
+      list.push([`${p}.mlp.gate.weight`, [f.experts.count, H]]);
+      for (let e = 0; e < f.experts.count; e++) {
+        const x = `${p}.mlp.experts.${e}`;
+        list.push([`${x}.gate_proj.weight`, [f.experts.ff, H]], [`${x}.up_proj.weight`, [f.experts.ff, H]], [`${x}.down_proj.weight`, [H, f.experts.ff]]);
+      }
+      continue;
+    }
     if (f.fused) list.push([`${p}.mlp.gate_up_proj.weight`, [2 * d.intermediate, H]]);
     else list.push([`${p}.mlp.gate_proj.weight`, [d.intermediate, H]], [`${p}.mlp.up_proj.weight`, [d.intermediate, H]]);
     list.push([`${p}.mlp.down_proj.weight`, [H, d.intermediate]]);

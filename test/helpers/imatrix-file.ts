@@ -1,7 +1,10 @@
 // Writes an importance matrix in llama.cpp's GGUF imatrix format (what llama-imatrix saves and
 // llama-quantize --imatrix reads): per entry <name>.in_sum2 (sums of squares) and <name>.counts.
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { layoutGguf, type GgufTensorInfo } from '../../src/core/gguf/gguf-header.ts';
+import { readGgufInfo } from '../../src/core/gguf/read-gguf.ts';
+import { NodeFileSource } from '../../src/io/node-files.node.ts';
 import type { GgufKv } from '../../src/core/gguf/gguf-value.ts';
 import { Rng, type GeneratedModelShape } from './generate-model.ts';
 
@@ -29,6 +32,23 @@ export async function writeImatrixGguf(
   out.set(layout.header);
   data.forEach((d, i) => out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), layout.tensorOffsets[i]!));
   await writeFile(file, out);
+}
+
+/** Each entry's raw .counts tensor of a GGUF imatrix file (one value per expert for stacked experts), by tensor name. */
+export async function readImatrixCounts(file: string): Promise<Map<string, number[]>> {
+  const source = new NodeFileSource(path.basename(file), file, (await stat(file)).size);
+  try {
+    const { parsed, dataStart } = await readGgufInfo(source);
+    const out = new Map<string, number[]>();
+    for (const t of parsed.tensorInfos.filter((t) => t.name.endsWith('.counts'))) {
+      const n = t.shape.reduce((a, b) => a * Number(b), 1);
+      const bytes = await source.read(dataStart + Number(t.offset), n * 4);
+      out.set(t.name, [...new Float32Array(bytes.slice().buffer)]);
+    }
+    return out;
+  } finally {
+    await source.close();
+  }
 }
 
 /**

@@ -23,10 +23,11 @@ import { imatrixGgufBytes } from '../../src/core/imatrix/write-imatrix-gguf.ts';
 import { loadTextTokenizer } from '../../src/core/forward/tokenize.ts';
 import { NodeFileSource, nodeModelFiles } from '../../src/io/node-files.node.ts';
 import { exportModelFolder } from '../helpers/export-node.ts';
-import { generateArchModel, type ArchName } from '../helpers/generate-arch-model.ts';
+import { generateArchModel, type ArchName, type GeneratedExperts } from '../helpers/generate-arch-model.ts';
 import { Rng } from '../helpers/generate-model.ts';
 import { getOfflineLlama } from '../helpers/llama.ts';
 import { runLlamaTool } from '../helpers/llama-tools.ts';
+import { readImatrixCounts } from '../helpers/imatrix-file.ts';
 import { TEXT } from '../helpers/paths.ts';
 
 const POSITIONS = 24;
@@ -52,10 +53,10 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function load(arch: ArchName): Promise<Loaded> {
+async function load(arch: ArchName, experts?: GeneratedExperts): Promise<Loaded> {
   const folder = path.join(dir, `${arch}-tiny-random`);
   // Larger weights than the generator's default, so that the next-token distributions are far from uniform.
-  await generateArchModel(arch, folder, { dtype: 'F32', seed: 3, hidden: 128, scale: 0.2 });
+  await generateArchModel(arch, folder, { dtype: 'F32', seed: 3, hidden: 128, scale: 0.2, experts });
   const ggufPath = path.join(dir, `${arch}-F32.gguf`);
   await exportModelFolder(folder, ggufPath, 'F32');
   const source = new NodeFileSource(`${arch}-F32.gguf`, ggufPath, (await stat(ggufPath)).size);
@@ -116,7 +117,7 @@ function peakedness(logProbs: Float64Array[]): number {
   return Math.min(...logProbs.map((l) => l.reduce((m, v) => Math.max(m, v), -Infinity) - l.reduce((s, v) => s + v, 0) / l.length));
 }
 
-const CASES: { arch: ArchName; check: (m: ForwardModel) => void; control?: (m: ForwardModel) => ForwardModel }[] = [
+const CASES: { arch: ArchName; experts?: GeneratedExperts; check: (m: ForwardModel) => void; control?: (m: ForwardModel) => ForwardModel; imatrixPerLayer?: number }[] = [
   {
     arch: 'smollm3',
     check: (m) => expect(m.hparams.ropeLayers).toEqual([true, true, true, false]),
@@ -129,6 +130,19 @@ const CASES: { arch: ArchName; check: (m: ForwardModel) => void; control?: (m: F
         .toEqual([12, Math.fround(1 / 32), Math.fround(0.22), Math.fround(1 / 8)]);
     },
     control: (m) => ({ ...m, hparams: { ...m.hparams, residualScale: null } }),
+  },
+  {
+    // 32 experts, two per token, 64 wide: routing, renormalised weights, experts only on their
+    // tokens; with this few tokens some experts are never reached (their imatrix counts are 0).
+    arch: 'qwen3moe',
+    experts: { count: 32, used: 2, ff: 64 },
+    check: (m) => {
+      expect(m.hparams.experts).toEqual({ count: 32, used: 2, gating: 'softmax', normalizeWeights: true });
+      expect(m.tensors.get('blk.0.ffn_down_exps.weight')!.ne).toEqual([64, 128, 32]);
+    },
+    control: (m) => ({ ...m, hparams: { ...m.hparams, experts: { ...m.hparams.experts!, normalizeWeights: false } } }),
+    // q, k, v, output, the router and the three stacked expert tensors.
+    imatrixPerLayer: 8,
   },
   {
     arch: 'olmo2',
@@ -144,7 +158,7 @@ for (const c of CASES) {
   describe(`${c.arch}: CPU forward and imatrix vs llama.cpp (F32 weights and KV cache)`, () => {
     let m: Loaded;
     beforeAll(async () => {
-      m = await load(c.arch);
+      m = await load(c.arch, c.experts);
     }, 120_000);
     afterAll(async () => {
       await m?.source.close();
@@ -189,9 +203,15 @@ for (const c of CASES) {
           await source.close();
         }
       }));
+      const [ourCounts, theirCounts] = await Promise.all([readImatrixCounts(oursPath), readImatrixCounts(theirsPath)]);
+      expect(ourCounts).toEqual(theirCounts);
+      if (c.experts) {
+        const unreached = [...theirCounts].filter(([name]) => name.includes('_exps')).flatMap(([, counts]) => counts.filter((n) => n === 0));
+        expect(unreached.length, 'experts no calibration token reached').toBeGreaterThan(0);
+      }
       expect(ours!.chunkCount).toBe(IMATRIX_CHUNKS);
       expect([...ours!.entries.keys()]).toEqual([...theirs!.entries.keys()]);
-      expect(ours!.entries.size).toBe(7 * m.model.hparams.layerCount);
+      expect(ours!.entries.size).toBe((c.imatrixPerLayer ?? 7) * m.model.hparams.layerCount);
       let worst = 0;
       for (const [name, values] of ours!.entries) {
         const t = theirs!.entries.get(name)!;

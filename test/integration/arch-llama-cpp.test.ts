@@ -27,6 +27,7 @@ const SPECIAL_TEXT: Record<ArchName, string[]> = {
   llama3: ['<|begin_of_text|>Hello<|end_of_text|>', 'a <|reserved_special_token_3|> b'],
   qwen2: ['<|im_start|>user\nHi there<|im_end|>\n<|im_start|>assistant\n', '<think>\nok\n</think>\n\nDone<|endoftext|>'],
   qwen3: ['<|im_start|>user\nHi there<|im_end|>\n<|im_start|>assistant\n', '<think>\nok\n</think>\n\nDone<|endoftext|>'],
+  qwen3moe: ['<|im_start|>user\nHi there<|im_end|>\n<|im_start|>assistant\n', '<think>\nok\n</think>\n\nDone<|endoftext|>'],
   gemma2: ['<bos><start_of_turn>user\nHello<end_of_turn>\n<start_of_turn>model\n', 'a <table><tr><td>x</td></tr></table>\n\n\nend<eos>'],
   gemma3: ['<bos><start_of_turn>user\nHello<end_of_turn>\n<start_of_turn>model\n', 'a <table><tr><td>x</td></tr></table>\n\n\nend<eos>'],
   phi3: ['<|user|>\nHello there<|end|>\n<|assistant|>', 'Done.<|endoftext|>'],
@@ -35,7 +36,7 @@ const SPECIAL_TEXT: Record<ArchName, string[]> = {
   granite: ['<|begin_of_text|>Hello<|end_of_text|>', 'a <|reserved_special_token_3|> b'],
 };
 
-const ARCHS: ArchName[] = ['llama3', 'qwen2', 'qwen3', 'gemma2', 'gemma3', 'phi3', 'smollm3', 'olmo2', 'granite'];
+const ARCHS: ArchName[] = ['llama3', 'qwen2', 'qwen3', 'gemma2', 'gemma3', 'phi3', 'smollm3', 'olmo2', 'granite', 'qwen3moe'];
 
 for (const arch of ARCHS) {
   describe(`${arch}: exported GGUF in llama.cpp`, () => {

@@ -2,18 +2,25 @@
 // name: our `quantize` of the generated folder gives llama-quantize's bytes from our F16 export
 // of it (F16 weights, so both read the same values). Each model is 256 wide, so the K-quants fit
 // its attention and its 128-wide ffn_down takes llama-quantize's fallback.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+// Qwen3-MoE (16 experts of width 256, two per token) brings the expert rules: 3-D tensors
+// quantized expert by expert, the router left F32, attn_v and ffn_down rules that count experts,
+// MXFP4_MOE; and with an importance matrix (ours, from the CLI, in which some experts were never
+// routed to) each expert's rows take that expert's weights, and an unreached expert even weights.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliInProcess as cli } from '../helpers/cli-in-process.ts';
-import { generateArchModel, type ArchName } from '../helpers/generate-arch-model.ts';
+import { generateArchModel, type ArchName, type GeneratedExperts } from '../helpers/generate-arch-model.ts';
+import { readImatrixCounts } from '../helpers/imatrix-file.ts';
 import { runLlamaTool } from '../helpers/llama-tools.ts';
+import { TEXT } from '../helpers/paths.ts';
 
-const CASES: { arch: ArchName; mixes: string[] }[] = [
+const CASES: { arch: ArchName; mixes: string[]; imatrixMixes?: string[]; experts?: GeneratedExperts }[] = [
   { arch: 'smollm3', mixes: ['Q4_K_M', 'Q2_K', 'IQ4_XS'] },
   { arch: 'olmo2', mixes: ['Q4_K_M'] },
   { arch: 'granite', mixes: ['Q5_K_S'] },
+  { arch: 'qwen3moe', experts: { count: 16, used: 2 }, mixes: ['Q4_K_M', 'Q3_K_M', 'MXFP4_MOE'], imatrixMixes: ['Q4_K_S', 'IQ3_XXS'] },
 ];
 
 let dir: string;
@@ -26,23 +33,34 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-for (const { arch, mixes } of CASES) {
+for (const { arch, mixes, imatrixMixes = [], experts } of CASES) {
   describe(`${arch} mixes vs llama-quantize`, () => {
     const folder = () => path.join(dir, `${arch}-tiny-random`);
     const f16 = () => path.join(dir, `${arch}-F16.gguf`);
+    const imatrix = () => path.join(dir, `${arch}.imatrix.gguf`);
     beforeAll(async () => {
-      await generateArchModel(arch, folder(), { dtype: 'F16', seed: 9, hidden: 256 });
+      await generateArchModel(arch, folder(), { dtype: 'F16', seed: 9, hidden: 256, experts });
       const r = await cli(['quantize', folder(), '--type', 'F16', '--backend', 'cpu', '-o', f16()]);
       expect(r.code, r.stderr).toBe(0);
-    }, 120_000);
+      if (imatrixMixes.length > 0) {
+        const text = path.join(dir, `${arch}-calibration.txt`);
+        await writeFile(text, (await readFile(path.join(TEXT, 'tinystories_val_sample.txt'), 'utf8')).slice(0, 1500));
+        const i = await cli(['imatrix', folder(), '-f', text, '-c', '64', '--chunks', '2', '-o', imatrix()]);
+        expect(i.code, i.stderr).toBe(0);
+        const expertCounts = [...(await readImatrixCounts(imatrix())).entries()].filter(([name]) => name.includes('_exps')).flatMap(([, c]) => c);
+        expect(expertCounts.filter((n) => n === 0).length, 'experts the calibration text never reached').toBeGreaterThan(0);
+      }
+    }, 180_000);
 
-    for (const mix of mixes) {
-      it(`${mix}: byte-identical`, async () => {
+    const cases = [...mixes.map((mix) => ({ mix, withImatrix: false })), ...imatrixMixes.map((mix) => ({ mix, withImatrix: true }))];
+    for (const { mix, withImatrix } of cases) {
+      it(`${mix}${withImatrix ? ' with an imatrix' : ''}: byte-identical`, async () => {
         const ours = path.join(dir, `${arch}-ours-${mix}.gguf`);
         const theirs = path.join(dir, `${arch}-theirs-${mix}.gguf`);
-        const r = await cli(['quantize', folder(), '--type', mix, '--backend', 'cpu', '-o', ours]);
+        const imatrixArgs = withImatrix ? ['--imatrix', imatrix()] : [];
+        const r = await cli(['quantize', folder(), '--type', mix, '--backend', 'cpu', ...imatrixArgs, '-o', ours]);
         expect(r.code, r.stderr).toBe(0);
-        await runLlamaTool('llama-quantize', [f16(), theirs, mix, '2']);
+        await runLlamaTool('llama-quantize', [...imatrixArgs, f16(), theirs, mix, '2']);
         const [a, b] = await Promise.all([readFile(ours), readFile(theirs)]);
         expect(a.length).toBe(b.length);
         expect(Buffer.compare(a, b)).toBe(0);

@@ -2,7 +2,7 @@
 // the result (token ids, imatrix values, tensor headers), never over file names.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import type { ModelPlan } from '../model/plan-types.ts';
+import type { ModelPlan, TensorSource } from '../model/plan-types.ts';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
@@ -30,12 +30,19 @@ export function hashImportance(entries: ReadonlyMap<string, Float32Array>): stri
   return bytesToHex(h.digest());
 }
 
+/** Where a source's bytes are: file, offset and size of each stacked part; nothing for generated values. */
+function sourceLocation(source: TensorSource): unknown[] {
+  if (source.kind === 'generated') return [0, 0];
+  if (source.kind === 'stacked') return [source.parts.map((p) => [p.file, p.offset, p.byteLength])];
+  return [source.offset, source.byteLength];
+}
+
 /**
  * A model's identity without reading a weight: every tensor's name, shape and source bytes'
  * location and size, plus the metadata keys. Safetensors offsets and sizes change with any re-save.
  */
 export function planFingerprint(plan: ModelPlan): string {
-  const tensors = plan.tensors.map((t) => [t.ggufName, t.ne, t.source.file, t.source.name, t.source.dtype, t.source.kind ? 0 : t.source.offset, t.source.kind ? 0 : t.source.byteLength]);
+  const tensors = plan.tensors.map((t) => [t.ggufName, t.ne, t.source.file, t.source.name, t.source.dtype, ...sourceLocation(t.source)]);
   const metadata = plan.metadata.map((kv) => [kv.key, kv.value.type === 'array' ? (kv.value.value as unknown[]).length : String(kv.value.value)]);
   return sha256Hex(JSON.stringify({ architecture: plan.architecture, tensors, metadata }));
 }

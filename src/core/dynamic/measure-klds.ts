@@ -50,7 +50,7 @@ export async function measureKlds(
   const outputName = o.model.tensors.has('output.weight') ? 'output.weight' : 'token_embd.weight';
   const baseScored = await engine.reference(engine.base(layers), scored);
   const perturbed = async (t: TensorSensitivity, type: GgmlTypeName) =>
-    roundTrip(o.quantizer, type, await o.weights(tensorOf(o.model, t.name)), t.ne[0]!, o.imatrix?.get(t.name) ?? null);
+    roundTrip(o.quantizer, type, await o.weights(tensorOf(o.model, t.name)), t.ne, o.imatrix?.get(t.name) ?? null, t.name);
   const candidate = (v: { tensor: TensorSensitivity; type: GgmlTypeName }) => v.tensor.candidates.find((c) => c.type === v.type)!;
   /** The true KL of a variant whose state has been through every layer. */
   const finish = async (v: Variant) => {

@@ -62,7 +62,7 @@ function restoredWeights(o: MeasureRecipesOptions, types: TensorTypes, cache: Ma
     const key = `${tensor.ggufName}:${type}`;
     let restored = cache.get(key);
     if (!restored) {
-      restored = o.weights(tensor).then((w) => roundTrip(o.quantizer, type, w, tensor.ne[0]!, o.imatrix?.get(tensor.ggufName) ?? null));
+      restored = o.weights(tensor).then((w) => roundTrip(o.quantizer, type, w, tensor.ne, o.imatrix?.get(tensor.ggufName) ?? null, tensor.ggufName));
       cache.set(key, restored);
     }
     return restored;

@@ -104,11 +104,11 @@ export async function measureSensitivity(o: MeasureSensitivityOptions): Promise<
 
   // The weighted error of every candidate (a row sample of large tensors).
   for (const t of tensors) {
-    const cols = t.ne[0]!;
-    const sample = sampleRows(await values(t.name), cols, o.errorRows ?? 512);
+    const sample = sampleRows(await values(t.name), t.ne, o.errorRows ?? 512);
     for (const c of t.candidates) {
       tick('error', t.name, c.type);
-      c.weightedError = relativeWeightedError(sample, await roundTrip(o.quantizer, c.type, sample, cols, importance(t.name)), cols, importance(t.name));
+      const restored = await roundTrip(o.quantizer, c.type, sample.values, sample.ne, importance(t.name), t.name);
+      c.weightedError = relativeWeightedError(sample.values, restored, sample.ne, importance(t.name));
       done++;
     }
   }

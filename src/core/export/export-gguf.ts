@@ -11,6 +11,7 @@ import { layoutGguf, type GgufLayout } from '../gguf/gguf-header.ts';
 import type { GgufKv } from '../gguf/gguf-value.ts';
 import type { ModelPlan, PlannedTensor, TensorTypes } from '../model/plan-types.ts';
 import { fetchTensorRows, tensorRowAlignment, tensorRows, type CheckedRows, type FetchedRows } from '../model/tensor-values.ts';
+import { importanceForRows, matrixCount, rowsPerMatrix } from '../quant/matrix-importance.ts';
 import type { RowQuantizer } from '../quant/row-quantizer.ts';
 import { FILE_TYPE_OF_BASE } from '../recipe/file-type.ts';
 import { assertFinite } from './finite-check.ts';
@@ -69,15 +70,22 @@ interface Chunk {
   last: boolean;
 }
 
-/** Every tensor's rows, cut into chunks of whole rows (whole heads for Q/K permutations). */
+/**
+ * Every tensor's rows, cut into chunks of whole rows (whole heads for Q/K permutations), never
+ * across two stacked matrices (experts), which take different importance weights.
+ */
 function* chunksOf(tensors: readonly PlannedTensor[], chunkElements: number): Generator<Chunk> {
   for (const [index, tensor] of tensors.entries()) {
     const rows = tensorRows(tensor);
+    const perMatrix = matrixCount(tensor.ne) > 1 ? rowsPerMatrix(tensor.ne) : rows;
     const align = tensorRowAlignment(tensor);
     const step = Math.max(align, Math.floor(chunkElements / tensor.ne[0]! / align) * align);
-    for (let firstRow = 0; firstRow < rows; firstRow += step) {
-      const rowCount = Math.min(step, rows - firstRow);
-      yield { index, tensor, firstRow, rowCount, last: firstRow + rowCount === rows };
+    for (let matrixStart = 0; matrixStart < rows; matrixStart += perMatrix) {
+      const matrixEnd = Math.min(rows, matrixStart + perMatrix);
+      for (let firstRow = matrixStart; firstRow < matrixEnd; firstRow += step) {
+        const rowCount = Math.min(step, matrixEnd - firstRow);
+        yield { index, tensor, firstRow, rowCount, last: firstRow + rowCount === rows };
+      }
     }
   }
 }
@@ -122,9 +130,6 @@ async function encodeRows(
   imatrix: Float32Array | null,
 ): Promise<Uint8Array> {
   const cols = tensor.ne[0]!;
-  if (type !== 'F32' && imatrix && imatrix.length !== cols) {
-    throw new Error(`imatrix for "${tensor.ggufName}" has ${imatrix.length} values; the tensor has ${cols} columns`);
-  }
   if (rows.bf16 && type !== 'F32' && takesBf16(quantizer)) {
     const { data, finite } = await quantizer.quantizeBf16Rows(type, rows.bf16(), cols, imatrix);
     if (finite) return data;
@@ -192,8 +197,9 @@ export async function exportGguf(options: ExportOptions): Promise<{ bytesWritten
         if (chunk.firstRow === 0) report(i, tensor.ggufName);
         const rows = await bytes;
         fetchAhead();
-        const imatrix = options.imatrix?.get(tensor.ggufName) ?? null;
-        const data = await encodeRows(tensor, typeOf(types, tensor), rows, chunk.firstRow, quantizer, imatrix);
+        const type = typeOf(types, tensor);
+        const imatrix = type === 'F32' ? null : importanceForRows(options.imatrix?.get(tensor.ggufName) ?? null, tensor.ne, chunk.firstRow, tensor.ggufName);
+        const data = await encodeRows(tensor, type, rows, chunk.firstRow, quantizer, imatrix);
         // One write in flight, in order: this chunk's waits for the previous one's.
         await writing;
         writing = emit(chunk, data);

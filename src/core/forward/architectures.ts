@@ -15,6 +15,8 @@ export interface ArchitectureTraits {
   ropeLayer?: (layer: number) => boolean;
   /** Norms before attention and the FFN (attn_norm, ffn_norm); false: OLMo 2, which norms only after. */
   preNorms?: boolean;
+  /** A mixture-of-experts feed-forward: how the router's output becomes expert weights. */
+  experts?: { gating: 'softmax'; normalizeWeights: boolean };
   /** Verified against llama.cpp by a test in test/forward/ (others follow llama.cpp's graph but are unchecked). */
   verified: boolean;
 }
@@ -23,6 +25,8 @@ export const ARCHITECTURE_TRAITS: Record<string, ArchitectureTraits> = {
   llama: { ropeStyle: 'normal', activation: 'silu', scaleEmbeddings: false, verified: true },
   qwen2: { ropeStyle: 'neox', activation: 'silu', scaleEmbeddings: false, verified: false },
   qwen3: { ropeStyle: 'neox', activation: 'silu', scaleEmbeddings: false, verified: false },
+  // build_moe_ffn with softmax gating and norm_w = true, whatever config.json said (the planner refuses norm_topk_prob false).
+  qwen3moe: { ropeStyle: 'neox', activation: 'silu', scaleEmbeddings: false, experts: { gating: 'softmax', normalizeWeights: true }, verified: true },
   // Gemma 2: every other layer (even ones) is local; Gemma 3: five local then one global.
   gemma2: { ropeStyle: 'neox', activation: 'gelu', scaleEmbeddings: true, slidingLayer: (l) => l % 2 === 0, verified: false },
   gemma3: { ropeStyle: 'neox', activation: 'gelu', scaleEmbeddings: true, slidingLayer: (l) => (l + 1) % 6 !== 0, verified: false },

@@ -8,6 +8,7 @@ import { blockTensorName, type BlockWeights } from './block-weights.ts';
 import { activationsForWeight } from './ggml-cpu-activations.ts';
 import type { ForwardHooks, ForwardHparams } from './forward-types.ts';
 import { addInPlace, gatedActivation, gelu, matmul, rmsNormRows, scaleInPlace, silu, type MatmulSums } from './ops.ts';
+import { moeFeedForward, type MoeWeights } from './moe.ts';
 import { applyRope, type RopeParams } from './rope.ts';
 
 /** Where each sequence's tokens are in the pass's rows. */
@@ -86,11 +87,25 @@ export function runBlock(ctx: BlockContext, w: BlockWeights, hidden: Float32Arra
   addInPlace(hidden, o);
 
   const f = w.ffnNorm ? rmsNormRows(hidden, rows, hp.embedding, w.ffnNorm, hp.rmsEps) : hidden;
-  const ffn = w.gate.length / hp.embedding;
-  const gate = project('gate', f, hp.embedding, ffn);
-  const up = project('up', f, hp.embedding, ffn);
-  const h = gatedActivation(gate, up, hp.activation === 'silu' ? silu : gelu);
-  let d = project('down', h, ffn, hp.embedding);
+  const act = hp.activation === 'silu' ? silu : gelu;
+  let d: Float32Array;
+  if (hp.experts) {
+    d = moeFeedForward(f, rows, hp.embedding, w as MoeWeights, hp.experts, act, {
+      router: (x, _rows, cols) => project('router', x, cols, hp.experts!.count),
+      expert: (field, expert, x, n, cols, weight, outCols) => {
+        const name = blockTensorName(layer, field);
+        hooks?.onExpertMatmulInput?.(name, expert, hp.experts!.count, x, n, cols);
+        const type = ctx.activationTypes?.(name);
+        return matmul(type ? activationsForWeight(x, type) : x, n, cols, weight, outCols, undefined, ctx.matmulSums);
+      },
+    });
+  } else {
+    const ffn = w.gate!.length / hp.embedding;
+    const gate = project('gate', f, hp.embedding, ffn);
+    const up = project('up', f, hp.embedding, ffn);
+    const h = gatedActivation(gate, up, act);
+    d = project('down', h, ffn, hp.embedding);
+  }
   if (w.postFfnNorm) d = rmsNormRows(d, rows, hp.embedding, w.postFfnNorm, hp.rmsEps);
   if (hp.residualScale !== null) scaleInPlace(d, hp.residualScale);
   addInPlace(hidden, d);

@@ -57,6 +57,18 @@ export interface ForwardHparams {
   /** Gemma multiplies the token embeddings by sqrt(n_embd). */
   embedScale: number | null;
   activation: FfnActivation;
+  /** A mixture-of-experts feed-forward in every layer, or null for a dense one. */
+  experts: ExpertRouting | null;
+}
+
+/** How a MoE layer routes each token (llama.cpp's build_moe_ffn for the architecture). */
+export interface ExpertRouting {
+  count: number;
+  /** Experts each token goes to (top-k of the router's probabilities). */
+  used: number;
+  gating: 'softmax';
+  /** Divide the chosen experts' weights by their sum. */
+  normalizeWeights: boolean;
 }
 
 export interface ForwardModel {
@@ -72,6 +84,12 @@ export interface ForwardHooks {
    * returning: the buffer may be reused.
    */
   onMatmulInput?(weightName: string, x: Float32Array, rows: number, cols: number): void;
+  /**
+   * Sees the input of one expert's matmul of a stacked expert tensor (ffn_*_exps): the rows of the
+   * tokens routed to `expert`, in token order, for a weight of `experts` experts. Called for each
+   * expert that received tokens, in expert order; not for the others.
+   */
+  onExpertMatmulInput?(weightName: string, expert: number, experts: number, x: Float32Array, rows: number, cols: number): void;
 }
 
 export interface ForwardRequest {

@@ -49,6 +49,13 @@ export function readForwardHparams(get: MetadataLookup, vocabSize: number, what:
   const scalingFactor = num('rope.scaling.factor');
   const window = num('attention.sliding_window') ?? null;
   const logitScale = nonZero(num('logit_scale'));
+  let experts: ForwardHparams['experts'] = null;
+  if (traits.experts) {
+    const count = required('expert_count');
+    const used = required('expert_used_count');
+    if (used > count) throw new Error(`${what}: metadata "${architecture}.expert_used_count" ${used} is more than expert_count ${count}`);
+    experts = { count, used, ...traits.experts };
+  }
   return {
     architecture,
     layerCount,
@@ -75,5 +82,6 @@ export function readForwardHparams(get: MetadataLookup, vocabSize: number, what:
     residualScale: nonZero(num('residual_scale')),
     logitScale: logitScale === null ? null : Math.fround(1 / logitScale),
     activation: traits.activation,
+    experts,
   };
 }

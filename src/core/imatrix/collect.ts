@@ -1,6 +1,7 @@
 // llama-imatrix's collection on the reference forward: for every matmul whose weight is a blk.*
 // tensor, Σx² per input column over every token of every chunk (added row by row into float32,
-// as imatrix.cpp does) and the token count. Chunks as llama-imatrix cuts them (chunkTokens).
+// as imatrix.cpp does) and the token count; for stacked experts, per expert over the tokens
+// routed to it, with a count per expert. Chunks as llama-imatrix cuts them (chunkTokens).
 import { chunkTokens } from '../forward/chunks.ts';
 import type { ForwardModel, WeightSource } from '../forward/forward-types.ts';
 import { runForward } from '../forward/run-forward.ts';
@@ -46,6 +47,13 @@ export async function collectImatrix(model: ForwardModel, weights: WeightSource,
           if (!e) entries.set(name, (e = { sums: new Float32Array(cols), count: 0 }));
           accumulateSquares(e.sums, x, rows, cols);
           e.count += rows;
+        },
+        onExpertMatmulInput(name, expert, experts, x, rows, cols) {
+          let e = entries.get(name);
+          if (!e) entries.set(name, (e = { sums: new Float32Array(cols * experts), count: 0, expertCounts: new Array<number>(experts).fill(0) }));
+          accumulateSquares(e.sums.subarray(expert * cols, (expert + 1) * cols), x, rows, cols);
+          e.count += rows;
+          e.expertCounts![expert]! += rows;
         },
       },
     });

@@ -1,5 +1,6 @@
 // llama-imatrix's GGUF output: general.type, imatrix.datasets/chunk_count/chunk_size, then per
-// entry (name-sorted) <name>.in_sum2 [ne0] (raw Σx²) and <name>.counts [1], both F32.
+// entry (name-sorted) <name>.in_sum2 [ne0, n] (raw Σx²) and <name>.counts [1, n], both F32, with
+// n = 1, or the expert count for stacked experts (a row of sums and a count per expert).
 import { layoutGguf, type GgufTensorInfo } from '../gguf/gguf-header.ts';
 import type { GgufKv } from '../gguf/gguf-value.ts';
 import type { ImatrixStats } from './imatrix-stats.ts';
@@ -17,8 +18,9 @@ export function imatrixGgufBytes(stats: ImatrixStats, datasets: readonly string[
   const data: Float32Array[] = [];
   for (const name of names) {
     const e = stats.entries.get(name)!;
-    tensors.push({ name: `${name}.in_sum2`, ne: [e.sums.length, 1], type: 'F32' }, { name: `${name}.counts`, ne: [1, 1], type: 'F32' });
-    data.push(e.sums, new Float32Array([e.count]));
+    const counts = e.expertCounts ?? [e.count];
+    tensors.push({ name: `${name}.in_sum2`, ne: [e.sums.length / counts.length, counts.length], type: 'F32' }, { name: `${name}.counts`, ne: [1, counts.length], type: 'F32' });
+    data.push(e.sums, new Float32Array(counts));
   }
   const layout = layoutGguf(metadata, tensors);
   const out = new Uint8Array(layout.totalBytes);

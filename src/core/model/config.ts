@@ -10,6 +10,7 @@ export const SUPPORTED_HF_ARCHITECTURES = [
   'SmolLM3ForCausalLM',
   'Olmo2ForCausalLM',
   'GraniteForCausalLM',
+  'Qwen3MoeForCausalLM',
 ] as const;
 export type SupportedHfArchitecture = (typeof SUPPORTED_HF_ARCHITECTURES)[number];
 
@@ -18,6 +19,16 @@ export type RopeScaling =
   | { type: 'none' }
   | { type: 'linear'; factor: number }
   | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalContextLength: number };
+
+/** A mixture-of-experts feed-forward, as a MoE family's convertedConfig reads it. */
+export interface ExpertConfig {
+  /** Routed experts per layer (num_experts). */
+  count: number;
+  /** Experts each token is routed to (num_experts_per_tok). */
+  used: number;
+  /** Each expert's intermediate size (moe_intermediate_size). */
+  feedForward: number;
+}
 
 export interface ModelConfig {
   hfArchitecture: SupportedHfArchitecture;
@@ -38,6 +49,8 @@ export interface ModelConfig {
   /** Sliding-window layers' theta (Gemma 3's rope_local_base_freq). */
   ropeThetaSwa: number | undefined;
   ropeScaling: RopeScaling;
+  /** Set by MoE families (undefined: a dense feed-forward). */
+  experts?: ExpertConfig;
   /** The raw object (text_config lifted), for family-specific keys and special-token fallbacks. */
   raw: Record<string, unknown>;
   file: string;

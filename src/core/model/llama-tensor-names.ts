@@ -56,9 +56,32 @@ export function mapLlamaTensorName(hfName: string, layerCount: number, overrides
   return { ggufName: `blk.${layer}.${block.suffix}`, role: block.role, layer };
 }
 
-/** llama.cpp quantizes 2-D (or more) `.weight` tensors that are not norms; the rest stays F32. */
+/** One expert's projection in a per-expert checkpoint (Qwen MoE: mlp.experts.E.gate_proj.weight). */
+export interface ExpertPart {
+  layer: number;
+  expert: number;
+  /** The stacked tensor it belongs to. */
+  ggufName: string;
+  role: 'ffn_gate_exps' | 'ffn_up_exps' | 'ffn_down_exps';
+}
+
+const EXPERT_PART = /^model\.layers\.(\d+)\.mlp\.experts\.(\d+)\.(gate|up|down)_proj\.weight$/;
+
+/** The stacked tensor an expert's projection goes into; undefined for any other name or a layer past the count. */
+export function mapExpertPart(hfName: string, layerCount: number): ExpertPart | undefined {
+  const m = EXPERT_PART.exec(hfName);
+  if (!m || Number(m[1]) >= layerCount) return undefined;
+  const layer = Number(m[1]);
+  const role = `ffn_${m[3]}_exps` as ExpertPart['role'];
+  return { layer, expert: Number(m[2]), ggufName: `blk.${layer}.${role}.weight`, role };
+}
+
+/**
+ * llama.cpp quantizes 2-D (or more) `.weight` tensors that are not norms, and not a MoE router
+ * (ffn_gate_inp: the converter writes it F32 and llama-quantize leaves it so); the rest stays F32.
+ */
 export function isQuantizableTensor(ggufName: string, ne: readonly number[]): boolean {
-  return ggmlDimCount(ne) >= 2 && ggufName.endsWith('weight') && !ggufName.endsWith('_norm.weight');
+  return ggmlDimCount(ne) >= 2 && ggufName.endsWith('weight') && !ggufName.endsWith('_norm.weight') && !ggufName.includes('ffn_gate_inp.weight');
 }
 
 /** ggml_n_dims: trailing 1s do not count, at least 1. */

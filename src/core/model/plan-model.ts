@@ -10,7 +10,7 @@ import { tokenizerKvs } from '../tokenizer/vocab-kvs.ts';
 import type { ArchitectureSpec } from './arch/architecture.ts';
 import { ARCHITECTURES } from './arch/registry.ts';
 import { readModelConfig, type ModelConfig } from './config.ts';
-import { isIgnoredHfTensor, isQuantizableTensor, mapLlamaTensorName } from './llama-tensor-names.ts';
+import { isIgnoredHfTensor, isQuantizableTensor, mapExpertPart, mapLlamaTensorName, type ExpertPart } from './llama-tensor-names.ts';
 import { generalKvs } from './llama-metadata.ts';
 import type { ModelPlan, PlannedTensor, SourceTensor } from './plan-types.ts';
 import { readSafetensorsHeaders } from './safetensors-files.ts';
@@ -47,8 +47,20 @@ export async function planModel(files: ModelFiles): Promise<ModelPlan> {
 
 function planTensors(sources: SourceTensor[], config: ModelConfig, spec: ArchitectureSpec): PlannedTensor[] {
   const planned: PlannedTensor[] = [];
+  const experts = new Map<string, { part: ExpertPart; sources: SourceTensor[] }>();
   for (const source of sources) {
     if (isIgnoredHfTensor(source.name) || spec.skipsTensor?.(source.name)) continue;
+    const part = config.experts ? mapExpertPart(source.name, config.layerCount) : undefined;
+    if (part) {
+      const group = experts.get(part.ggufName) ?? { part, sources: [] };
+      experts.set(part.ggufName, group);
+      if (part.expert >= config.experts!.count) {
+        throw new Error(`${source.file}: tensor "${source.name}" is expert ${part.expert}, but ${config.file} says num_experts ${config.experts!.count}`);
+      }
+      if (group.sources[part.expert]) throw new Error(`${source.file}: tensor "${source.name}" appears more than once`);
+      group.sources[part.expert] = source;
+      continue;
+    }
     const mapped = mapLlamaTensorName(source.name, config.layerCount, spec.blockOverrides);
     if (!mapped) {
       throw new Error(`${source.file}: tensor "${source.name}" is not part of a ${config.hfArchitecture} with ${config.layerCount} layers (${config.file} says num_hidden_layers ${config.layerCount}; or the name is unknown)`);
@@ -68,7 +80,39 @@ function planTensors(sources: SourceTensor[], config: ModelConfig, spec: Archite
       quantizable: isQuantizableTensor(mapped.ggufName, ne),
     });
   }
+  for (const { part, sources: parts } of experts.values()) planned.push(stackExperts(part, parts, config.experts!.count));
   return planned;
+}
+
+/**
+ * One projection of every expert of a layer as the converter's 3-D tensor (torch.stack: expert
+ * outermost). Each expert must be there, all of one dtype and shape.
+ */
+function stackExperts(part: ExpertPart, parts: (SourceTensor | undefined)[], count: number): PlannedTensor {
+  const first = parts.find((p) => p !== undefined)!;
+  const name = first.name.replace(/\.experts\.\d+\./, '.experts.*.');
+  for (let e = 0; e < count; e++) {
+    const p = parts[e];
+    if (!p) throw new Error(`${first.file}: tensor "${first.name.replace(/\.experts\.\d+\./, `.experts.${e}.`)}" is missing (layer ${part.layer} needs all ${count} experts)`);
+    if (p.dtype !== first.dtype || p.shape.join() !== first.shape.join() || p.shape.length !== 2) {
+      throw new Error(`${p.file}: tensor "${p.name}" is ${p.dtype} [${p.shape.join(', ')}], but "${first.name}" is ${first.dtype} [${first.shape.join(', ')}]: experts stack only when all are 2-D and alike`);
+    }
+  }
+  if (!isDecodableDtype(first.dtype)) {
+    throw new Error(`${first.file}: tensor "${first.name}" has dtype ${first.dtype}; only float tensors (F32, F16, BF16, F64) can be converted`);
+  }
+  const shape = [count, ...first.shape];
+  const ne = [...shape].reverse();
+  return {
+    ggufName: part.ggufName,
+    hfName: name,
+    role: part.role,
+    layer: part.layer,
+    ne,
+    source: { kind: 'stacked', file: first.file, name, dtype: first.dtype, shape, parts: parts as SourceTensor[] },
+    transform: { kind: 'none' },
+    quantizable: isQuantizableTensor(part.ggufName, ne),
+  };
 }
 
 /** Distinct token ids the tokenizer can produce: one past the largest id of its vocabulary and added tokens. */

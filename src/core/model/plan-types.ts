@@ -7,7 +7,9 @@ export type TensorRole =
   | 'token_embd' | 'output' | 'output_norm' | 'rope_freqs'
   | 'attn_norm' | 'attn_q' | 'attn_k' | 'attn_v' | 'attn_qkv' | 'attn_output' | 'attn_q_norm' | 'attn_k_norm'
   | 'attn_q_bias' | 'attn_k_bias' | 'attn_v_bias'
-  | 'ffn_norm' | 'ffn_gate' | 'ffn_up' | 'ffn_down' | 'post_attention_norm' | 'post_ffw_norm';
+  | 'ffn_norm' | 'ffn_gate' | 'ffn_up' | 'ffn_down' | 'post_attention_norm' | 'post_ffw_norm'
+  /** Mixture of experts: the router, and each expert's projections stacked into one 3-D tensor. */
+  | 'ffn_gate_inp' | 'ffn_gate_exps' | 'ffn_up_exps' | 'ffn_down_exps';
 
 /** Where a tensor's bytes are: one tensor of one safetensors file. */
 export interface SourceTensor {
@@ -34,8 +36,23 @@ export interface GeneratedSource {
   values: Float32Array<ArrayBuffer>;
 }
 
-/** Where a tensor's values come from: safetensors bytes (no `kind`) or computed values. */
-export type TensorSource = (SourceTensor & { kind?: undefined }) | GeneratedSource;
+/**
+ * One expert projection of every expert, stacked as the converter stacks them (torch.stack on a
+ * new outer dimension): `parts[e]` is expert e's 2-D tensor, all of one dtype and shape; `shape`
+ * is [experts, ...part shape]. `file` and `name` label the whole (the first part's file, the
+ * name with `*` for the expert index).
+ */
+export interface StackedSource {
+  kind: 'stacked';
+  file: string;
+  name: string;
+  dtype: SafetensorsDtype;
+  shape: number[];
+  parts: SourceTensor[];
+}
+
+/** Where a tensor's values come from: safetensors bytes (no `kind`), experts stacked, or computed values. */
+export type TensorSource = (SourceTensor & { kind?: undefined }) | StackedSource | GeneratedSource;
 
 /** A change applied to the source values on their way to GGUF (llama.cpp's converter does these). */
 export type TensorTransform =

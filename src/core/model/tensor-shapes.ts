@@ -32,6 +32,14 @@ function expectedNe(role: TensorRole, c: ModelConfig, rules: ShapeRules): { ne: 
     case 'ffn_gate': return { ne: [c.hiddenSize, c.intermediateSize], fields: ff };
     case 'ffn_up': return { ne: [c.hiddenSize, (rules.fusedGateUp ? 2 : 1) * c.intermediateSize], fields: ff };
     case 'ffn_down': return { ne: [c.intermediateSize, c.hiddenSize], fields: ff };
+    case 'ffn_gate_inp': case 'ffn_gate_exps': case 'ffn_up_exps': case 'ffn_down_exps': {
+      const e = c.experts;
+      if (!e) return null; // a dense family never plans these
+      const moe = `hidden_size ${c.hiddenSize}, num_experts ${e.count}, moe_intermediate_size ${e.feedForward}`;
+      if (role === 'ffn_gate_inp') return { ne: [c.hiddenSize, e.count], fields: moe };
+      if (role === 'ffn_down_exps') return { ne: [e.feedForward, c.hiddenSize, e.count], fields: moe };
+      return { ne: [c.hiddenSize, e.feedForward, e.count], fields: moe };
+    }
     default: return null; // token_embd is checked against vocab_size where it is planned; rope_freqs is generated
   }
 }

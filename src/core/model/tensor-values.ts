@@ -4,10 +4,11 @@ import type { ModelFiles } from '../bytes-io.ts';
 import { roundThroughF16 } from '../float16.ts';
 import { decodeToF32, type F32 } from '../safetensors/decode.ts';
 import { SAFETENSORS_DTYPE_BYTES } from '../safetensors/dtype.ts';
-import type { PlannedTensor } from './plan-types.ts';
+import type { PlannedTensor, SourceTensor, StackedSource } from './plan-types.ts';
 
 export async function readTensorF32(t: PlannedTensor, files: ModelFiles): Promise<F32> {
   if (t.source.kind === 'generated') return new Float32Array(t.source.values);
+  if (t.source.kind === 'stacked') return (await readTensorRowsChecked(t, files, 0, tensorRows(t))).values;
   const source = files.open(t.source.file);
   if (!source) throw new Error(`${t.source.file}: missing from ${files.label} (needed for tensor "${t.hfName}")`);
   const what = `${t.source.file}: tensor "${t.hfName}"`;
@@ -138,14 +139,11 @@ export async function fetchTensorRows(t: PlannedTensor, files: ModelFiles, first
     const values = t.source.values;
     return { bf16: null, decode: () => ({ values: new Float32Array(values.subarray(firstRow * cols, (firstRow + rowCount) * cols)), finite: false }) };
   }
-  const source = files.open(t.source.file);
-  if (!source) throw new Error(`${t.source.file}: missing from ${files.label} (needed for tensor "${t.hfName}")`);
   const what = `${t.source.file}: tensor "${t.hfName}"`;
-  const sourceRows = t.source.shape.length > 1 ? t.source.shape[0]! : 1;
-  const rowBytes = t.source.byteLength / sourceRows;
-  if (!Number.isInteger(rowBytes)) throw new Error(`${what}: byte length ${t.source.byteLength} is not a whole number of rows`);
   // Every transform keeps rows within the range read: first-rows reads a prefix, permute-qk whole heads.
-  const bytes = await source.read(t.source.offset + firstRow * rowBytes, rowCount * rowBytes);
+  const bytes = t.source.kind === 'stacked'
+    ? await readStackedRows(t.source, files, firstRow, rowCount, t.transform.kind)
+    : await readSourceRows(t.source, files, firstRow, rowCount, t.hfName);
   const { dtype } = t.source;
   const transform = t.transform;
   const rowsOnly = transform.kind === 'none' || transform.kind === 'first-rows' || transform.kind === 'permute-qk';
@@ -166,6 +164,41 @@ export async function fetchTensorRows(t: PlannedTensor, files: ModelFiles, first
       }
     },
   };
+}
+
+/** Rows [firstRow, firstRow + rowCount) of one safetensors tensor, as its raw bytes. */
+async function readSourceRows(src: SourceTensor, files: ModelFiles, firstRow: number, rowCount: number, hfName = src.name): Promise<Uint8Array> {
+  const source = files.open(src.file);
+  if (!source) throw new Error(`${src.file}: missing from ${files.label} (needed for tensor "${hfName}")`);
+  const sourceRows = src.shape.length > 1 ? src.shape[0]! : 1;
+  const rowBytes = src.byteLength / sourceRows;
+  if (!Number.isInteger(rowBytes)) throw new Error(`${src.file}: tensor "${hfName}": byte length ${src.byteLength} is not a whole number of rows`);
+  return source.read(src.offset + firstRow * rowBytes, rowCount * rowBytes);
+}
+
+/**
+ * Rows of stacked experts: GGUF row r is row r mod R of expert r div R (R rows per expert), so a
+ * range reads the overlapping rows of each expert it spans, in order. Experts are never transformed.
+ */
+async function readStackedRows(src: StackedSource, files: ModelFiles, firstRow: number, rowCount: number, transform: string): Promise<Uint8Array> {
+  if (transform !== 'none') throw new Error(`${src.file}: tensor "${src.name}": stacked experts cannot take the "${transform}" transform`);
+  const perExpert = src.shape[1]!;
+  const pieces: Uint8Array[] = [];
+  for (let row = firstRow, end = firstRow + rowCount; row < end;) {
+    const expert = Math.floor(row / perExpert);
+    const within = row - expert * perExpert;
+    const n = Math.min(perExpert - within, end - row);
+    pieces.push(await readSourceRows(src.parts[expert]!, files, within, n));
+    row += n;
+  }
+  if (pieces.length === 1) return pieces[0]!;
+  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

@@ -2,12 +2,11 @@
 // sequences (positions and sequence starts per row) and the per-group scratch buffers sized for
 // the largest group. The forward pass and the sensitivity layer replay both build them here; the
 // caller owns the buffers (made through its `make` and `upload`).
-import type { BlockWeights } from '../../core/forward/block-weights.ts';
 import type { ForwardHparams } from '../../core/forward/forward-types.ts';
-import type { BlockGroup, BlockScratch } from './gpu-block.ts';
+import type { BlockGroup, BlockScratch, GpuBlockWeights } from './gpu-block.ts';
 
 /** Every tensor a block may read (optional ones are absent in some architectures). */
-export const BLOCK_FIELDS: (keyof BlockWeights)[] = [
+export const BLOCK_FIELDS: (keyof GpuBlockWeights)[] = [
   'attnNorm', 'q', 'k', 'v', 'o', 'qBias', 'kBias', 'vBias', 'oBias', 'qNorm', 'kNorm', 'postAttnNorm', 'ffnNorm', 'gate', 'up', 'down', 'postFfnNorm',
 ];
 

@@ -12,6 +12,13 @@ export type GpuBlockWeights = Partial<Record<
   GpuWeight
 >>;
 
+/** Refuses what the GPU block does not compute yet, before any weight is uploaded. */
+export function checkGpuBlockSupports(hp: ForwardHparams): void {
+  if (hp.experts) {
+    throw new Error(`GpuForward: ${hp.architecture} has mixture-of-experts layers, which run on the CPU forward only so far (choose the CPU for calibration and measurements)`);
+  }
+}
+
 /** The matmuls whose inputs llama-imatrix records, in the slot order of the sums buffer. */
 export const IMATRIX_FIELDS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
 export type ImatrixField = (typeof IMATRIX_FIELDS)[number];

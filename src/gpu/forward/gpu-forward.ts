@@ -12,7 +12,7 @@ import { createForwardPipelines, DispatchRecorder, type MatmulMath } from './for
 import { emptyForwardStats, type GpuForwardStats } from './forward-stats.ts';
 import type { GpuForwardCheckpoint } from './forward-checkpoint.ts';
 import { BLOCK_FIELDS, createBlockResources } from './block-resources.ts';
-import { IMATRIX_FIELDS, runGpuBlock, type GpuBlockWeights, type ImatrixField } from './gpu-block.ts';
+import { checkGpuBlockSupports, IMATRIX_FIELDS, runGpuBlock, type GpuBlockWeights, type ImatrixField } from './gpu-block.ts';
 import { runGpuOutputHead } from './gpu-output-head.ts';
 import { runOnDevice } from '../device-queue.ts';
 import { createGpuWeightUploader, f32GpuWeights, releaseGpuWeight, type GpuWeight, type GpuWeightSource, type GpuWeightUploader } from './gpu-weights.ts';
@@ -109,6 +109,7 @@ async function runGpuForward(
   const hp = model.hparams;
   const E = hp.embedding;
   if (request.ggmlCpuActivations) throw new Error('GpuForward: ggmlCpuActivations (CPU activation rounding) is not implemented on the GPU');
+  checkGpuBlockSupports(hp);
   const source = opts.gpuWeights ?? f32GpuWeights(weights);
   const tensorOf = (name: string) => {
     const t = model.tensors.get(name);

@@ -34,7 +34,7 @@ import type { ReplayCounters, ReplayEngine, ReplayEngineFactory, ReplayReference
 import { runOnDevice } from '../device-queue.ts';
 import { BLOCK_FIELDS, createBlockResources } from './block-resources.ts';
 import { createForwardPipelines, DispatchRecorder } from './forward-kernels.ts';
-import { runGpuBlock, type GpuBlockWeights } from './gpu-block.ts';
+import { checkGpuBlockSupports, runGpuBlock, type GpuBlockWeights } from './gpu-block.ts';
 import { createReplayHead, type HeadReference } from './gpu-replay-head.ts';
 import { createGpuWeightUploader, releaseGpuWeight, type GpuWeight, type GpuWeightSource, type GpuWeightUploader } from './gpu-weights.ts';
 
@@ -78,6 +78,7 @@ export function gpuLayerReplay(device: GPUDevice, options: GpuLayerReplayOptions
 
 function createEngine(device: GPUDevice, options: GpuLayerReplayOptions, model: ForwardModel, signal: AbortSignal | undefined) {
   const hp = model.hparams;
+  checkGpuBlockSupports(hp);
   const E = hp.embedding;
   const counters: ReplayCounters = { layerRuns: 0, headRows: 0, uploadedBytes: 0, readBackBytes: 0 };
   const budget = options.residentWeightBytes ?? RESIDENT_BYTES;

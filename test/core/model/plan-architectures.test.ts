@@ -120,6 +120,61 @@ describe('Qwen2, Qwen3, Phi-3', () => {
     await expect(planModel(folder({ ...phi, rope_scaling: { type: 'longrope', long_factor: [1], short_factor: [1] } }, {})))
       .rejects.toThrow(/org\/tiny\/config\.json: rope scaling type "longrope" is not supported yet/);
   });
+  describe('Qwen3-MoE', () => {
+    const moe = {
+      ...base, head_dim: 4, architectures: ['Qwen3MoeForCausalLM'], num_experts: 3, num_experts_per_tok: 2, moe_intermediate_size: 6,
+      norm_topk_prob: true, decoder_sparse_step: 1, mlp_only_layers: [],
+    };
+    const expertShapes = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, e) => [
+      [`mlp.experts.${e}.gate_proj.weight`, [6, H]], [`mlp.experts.${e}.up_proj.weight`, [6, H]], [`mlp.experts.${e}.down_proj.weight`, [H, 6]],
+    ]).flat());
+    const layer = (count = 3) => ({
+      'input_layernorm.weight': [H], 'self_attn.o_proj.weight': [H, H], 'post_attention_layernorm.weight': [H],
+      'self_attn.q_proj.weight': [H, H], 'self_attn.k_proj.weight': [4, H], 'self_attn.v_proj.weight': [4, H],
+      'self_attn.q_norm.weight': [4], 'self_attn.k_norm.weight': [4], 'mlp.gate.weight': [3, H], ...expertShapes(count),
+    });
+    const tensors = blockShapes(1, layer(), { ...global, 'lm_head.weight': [11, H] });
+
+    it('stacks each projection of the experts into one 3-D tensor (expert outermost), keeps the router F32, writes the expert keys', async () => {
+      const files = folder(moe, tensors);
+      const plan = await planModel(files);
+      expect(plan.architecture).toBe('qwen3moe');
+      const byName = new Map(plan.tensors.map((t) => [t.ggufName, t]));
+      const down = byName.get('blk.0.ffn_down_exps.weight')!;
+      expect([down.ne, down.role, down.hfName, down.quantizable]).toEqual([[6, H, 3], 'ffn_down_exps', 'model.layers.0.mlp.experts.*.down_proj.weight', true]);
+      expect(byName.get('blk.0.ffn_gate_exps.weight')!.ne).toEqual([H, 6, 3]);
+      const router = byName.get('blk.0.ffn_gate_inp.weight')!;
+      expect([router.ne, router.role, router.quantizable]).toEqual([[H, 3], 'ffn_gate_inp', false]);
+      expect([...byName.keys()].some((n) => n.includes('ffn_gate.weight') || /experts\.\d/.test(n))).toBe(false);
+      // Each expert's values in turn: the folder's tensors count from 0 (i / 64) each.
+      const values = await readTensorF32(down, files);
+      const one = Array.from({ length: H * 6 }, (_, i) => i / 64);
+      expect(Array.from(values)).toEqual([...one, ...one, ...one]);
+      expect(keys(plan).filter((k) => k.startsWith('qwen3moe.'))).toEqual([
+        'qwen3moe.block_count', 'qwen3moe.context_length', 'qwen3moe.embedding_length', 'qwen3moe.feed_forward_length', 'qwen3moe.attention.head_count',
+        'qwen3moe.attention.head_count_kv', 'qwen3moe.rope.freq_base', 'qwen3moe.attention.layer_norm_rms_epsilon', 'qwen3moe.expert_count',
+        'qwen3moe.expert_used_count', 'qwen3moe.attention.key_length', 'qwen3moe.attention.value_length', 'qwen3moe.expert_feed_forward_length',
+      ]);
+      expect([kv(plan, 'qwen3moe.expert_count'), kv(plan, 'qwen3moe.expert_used_count'), kv(plan, 'qwen3moe.expert_feed_forward_length')])
+        .toEqual([{ type: 'u32', value: 3 }, { type: 'u32', value: 2 }, { type: 'u32', value: 6 }]);
+    });
+
+    it('refuses a missing expert, an expert past num_experts, unlike experts and configs llama.cpp would run differently', async () => {
+      const without = { ...tensors };
+      delete without['model.layers.0.mlp.experts.1.up_proj.weight'];
+      await expect(planModel(folder(moe, without))).rejects.toThrow(/tensor "model\.layers\.0\.mlp\.experts\.1\.up_proj\.weight" is missing \(layer 0 needs all 3 experts\)/);
+      await expect(planModel(folder(moe, blockShapes(1, layer(4), { ...global, 'lm_head.weight': [11, H] }))))
+        .rejects.toThrow(/"model\.layers\.0\.mlp\.experts\.3\.gate_proj\.weight" is expert 3, but org\/tiny\/config\.json says num_experts 3/);
+      await expect(planModel(folder(moe, { ...tensors, 'model.layers.0.mlp.experts.2.up_proj.weight': [7, H] })))
+        .rejects.toThrow(/experts stack only when all are 2-D and alike/);
+      await expect(planModel(folder({ ...moe, moe_intermediate_size: 5 }, tensors))).rejects.toThrow(/moe_intermediate_size 5\) implies \[3, 5, 8\]/);
+      await expect(planModel(folder({ ...moe, norm_topk_prob: false }, tensors))).rejects.toThrow(/"norm_topk_prob" is false/);
+      await expect(planModel(folder({ ...moe, mlp_only_layers: [0] }, tensors))).rejects.toThrow(/"mlp_only_layers" is \[0\]: llama\.cpp's qwen3moe has no dense layers/);
+      await expect(planModel(folder({ ...moe, decoder_sparse_step: 2 }, tensors))).rejects.toThrow(/"decoder_sparse_step" is 2/);
+      await expect(planModel(folder({ ...moe, num_experts_per_tok: 4 }, tensors))).rejects.toThrow(/"num_experts_per_tok" 4 is more than "num_experts" 3/);
+    });
+  });
+
   it('SmolLM3: converted as Llama (Q/K permuted, LlamaModel keys) under "smollm3"; a no-rope pattern llama.cpp would not run is refused', async () => {
     const smol = { ...base, num_hidden_layers: 4, architectures: ['SmolLM3ForCausalLM'], no_rope_layer_interval: 4, no_rope_layers: [1, 1, 1, 0] };
     const tensors = blockShapes(4, { ...attn, ...qkv }, global);

@@ -8,6 +8,7 @@ import { LLAMA } from './llama.ts';
 import { OLMO2 } from './olmo2.ts';
 import { PHI3 } from './phi3.ts';
 import { QWEN2, QWEN3 } from './qwen.ts';
+import { QWEN3MOE } from './qwen3moe.ts';
 import { SMOLLM3 } from './smollm3.ts';
 
 export const ARCHITECTURES: Record<SupportedHfArchitecture, ArchitectureSpec> = {
@@ -21,4 +22,5 @@ export const ARCHITECTURES: Record<SupportedHfArchitecture, ArchitectureSpec> = 
   SmolLM3ForCausalLM: SMOLLM3,
   Olmo2ForCausalLM: OLMO2,
   GraniteForCausalLM: GRANITE,
+  Qwen3MoeForCausalLM: QWEN3MOE,
 };

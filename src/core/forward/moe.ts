@@ -1,0 +1,109 @@
+// A mixture-of-experts feed-forward over all tokens of a pass, as llama.cpp's build_moe_ffn
+// computes it: router logits, softmax, the top-k experts per token, their weights (renormalised
+// to sum 1 where the architecture says so), then each expert's gated FFN over only the tokens
+// routed to it, and per token the weighted outputs summed in slot order. Experts no token chose
+// are never touched.
+import type { ExpertRouting } from './forward-types.ts';
+import { gatedActivation } from './ops.ts';
+
+const fround = Math.fround;
+
+/** ggml_soft_max of each row of `logits` (rows × n), in place: exps in float, their sum in double. */
+export function softmaxRows(logits: Float32Array, rows: number, n: number): Float32Array {
+  for (let r = 0; r < rows; r++) {
+    const o = r * n;
+    let max = -Infinity;
+    for (let i = 0; i < n; i++) max = Math.max(max, logits[o + i]!);
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += (logits[o + i] = fround(Math.exp(logits[o + i]! - max)));
+    const scale = fround(1 / sum);
+    for (let i = 0; i < n; i++) logits[o + i] = fround(logits[o + i]! * scale);
+  }
+  return logits;
+}
+
+/** Each token's chosen experts (best first) and their weights, `used` per token. */
+export interface Routes {
+  experts: Int32Array;
+  weights: Float32Array;
+}
+
+/** The smallest sum llama.cpp divides by when renormalising (the least normal half). */
+const MIN_WEIGHT_SUM = 6.103515625e-5;
+
+/** Top-k of each row of router probabilities (ties to the lower expert), weights renormalised where asked. */
+export function routeTokens(probs: Float32Array, rows: number, routing: ExpertRouting): Routes {
+  const { count, used } = routing;
+  const experts = new Int32Array(rows * used);
+  const weights = new Float32Array(rows * used);
+  const order = Array.from({ length: count }, (_, i) => i);
+  for (let r = 0; r < rows; r++) {
+    const p = probs.subarray(r * count, (r + 1) * count);
+    order.sort((a, b) => p[b]! - p[a]! || a - b);
+    let sum = 0;
+    for (let k = 0; k < used; k++) {
+      experts[r * used + k] = order[k]!;
+      weights[r * used + k] = p[order[k]!]!;
+      sum += p[order[k]!]!;
+    }
+    if (routing.normalizeWeights) {
+      const d = Math.max(fround(sum), MIN_WEIGHT_SUM);
+      for (let k = 0; k < used; k++) weights[r * used + k] = fround(weights[r * used + k]! / d);
+    }
+  }
+  return { experts, weights };
+}
+
+export interface MoeWeights {
+  router: Float32Array;
+  /** ne [n_embd, n_ff, experts] each; down ne [n_ff, n_embd, experts]. */
+  gateExps: Float32Array;
+  upExps: Float32Array;
+  downExps: Float32Array;
+}
+
+export interface MoeCallbacks {
+  /** The router's matmul (a plain weight): may round the activations, sees them for the imatrix. */
+  router(x: Float32Array, rows: number, cols: number): Float32Array;
+  /** One expert's matmul over the rows routed to it. */
+  expert(which: 'gateExps' | 'upExps' | 'downExps', expert: number, x: Float32Array, rows: number, cols: number, w: Float32Array, outCols: number): Float32Array;
+}
+
+/** The MoE output for `x` (rows × n_embd). */
+export function moeFeedForward(x: Float32Array, rows: number, embedding: number, w: MoeWeights, routing: ExpertRouting, act: (v: number) => number, calls: MoeCallbacks): Float32Array {
+  const { count, used } = routing;
+  const ff = w.gateExps.length / (embedding * count);
+  if (!Number.isInteger(ff) || w.upExps.length !== w.gateExps.length || w.downExps.length !== w.gateExps.length || w.router.length !== embedding * count) {
+    throw new Error(`forward: expert tensors do not fit ${count} experts of width ${embedding}`);
+  }
+  const routes = routeTokens(softmaxRows(calls.router(x, rows, embedding), rows, count), rows, routing);
+  // Per (token, slot): the expert's output times its weight, summed per token afterwards in slot order.
+  const slotOut = new Float32Array(rows * used * embedding);
+  const matrix = (all: Float32Array, e: number) => all.subarray(e * ff * embedding, (e + 1) * ff * embedding);
+  for (let e = 0; e < count; e++) {
+    // Rows in llama-imatrix's order of a routed matmul: slot by slot, tokens in order within each.
+    const picks: number[] = [];
+    for (let k = 0; k < used; k++) for (let r = 0; r < rows; r++) if (routes.experts[r * used + k] === e) picks.push(r * used + k);
+    if (picks.length === 0) continue;
+    const n = picks.length;
+    const xe = new Float32Array(n * embedding);
+    picks.forEach((pick, i) => xe.set(x.subarray(Math.floor(pick / used) * embedding, (Math.floor(pick / used) + 1) * embedding), i * embedding));
+    const gate = calls.expert('gateExps', e, xe, n, embedding, matrix(w.gateExps, e), ff);
+    const up = calls.expert('upExps', e, xe, n, embedding, matrix(w.upExps, e), ff);
+    const h = gatedActivation(gate, up, act);
+    const down = calls.expert('downExps', e, h, n, ff, matrix(w.downExps, e), embedding);
+    picks.forEach((pick, i) => {
+      const weight = routes.weights[pick]!;
+      for (let j = 0; j < embedding; j++) slotOut[pick * embedding + j] = fround(down[i * embedding + j]! * weight);
+    });
+  }
+  const out = new Float32Array(rows * embedding);
+  for (let r = 0; r < rows; r++) {
+    for (let k = 0; k < used; k++) {
+      const from = (r * used + k) * embedding;
+      for (let j = 0; j < embedding; j++) out[r * embedding + j] = fround(out[r * embedding + j]! + slotOut[from + j]!);
+    }
+  }
+  return out;
+}
+
