@@ -131,17 +131,25 @@ export async function defaultSetTokens(dir) {
   }
 }
 
-/** llama-imatrix's statistic on the CPU reference forward (per-column means, as a loaded imatrix has them). */
+/**
+ * llama-imatrix's statistic on the CPU reference forward, as a loaded imatrix has it (per-column
+ * means; per expert for stacked experts, 1s for an expert no token reached): written and read
+ * back through the GGUF imatrix format, as the CLI's file would be.
+ */
 export async function collectImatrixOnCpu(dir, tokens, { contextSize, maxChunks, bos }) {
   const { nodeModelFiles } = await core('src/io/node-files.node.ts');
   const { planModel } = await core('src/core/model/plan-model.ts');
   const { forwardModelFromPlan, planWeights } = await core('src/core/forward/index.ts');
   const { collectImatrix } = await core('src/core/imatrix/collect.ts');
+  const { imatrixGgufBytes } = await core('src/core/imatrix/write-imatrix-gguf.ts');
+  const { readImatrix } = await core('src/core/imatrix/read-imatrix.ts');
+  const { blobByteSource } = await core('src/io/blob-files.ts');
   const files = await nodeModelFiles(dir);
   try {
     const plan = await planModel(files);
     const stats = await collectImatrix(forwardModelFromPlan(plan), planWeights(plan, files), tokens, { contextSize, maxChunks, bos });
-    return { plan, entries: new Map([...stats.entries].map(([name, e]) => [name, e.sums.map((v) => v / e.count)])), chunkCount: stats.chunkCount };
+    const loaded = await readImatrix(blobByteSource('cpu.imatrix.gguf', new Blob([imatrixGgufBytes(stats, ['cpu'])])));
+    return { plan, entries: loaded.entries, stats, chunkCount: stats.chunkCount };
   } finally {
     await files.close();
   }

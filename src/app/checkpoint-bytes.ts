@@ -11,7 +11,7 @@ interface Header {
   version: 1;
   passStart: number;
   forward: { nextLayer: number; sequenceLengths: number[]; embedding: number; hidden: number; hasImatrix: boolean } | null;
-  imatrix: { name: string; cols: number; count: number }[];
+  imatrix: { name: string; cols: number; count: number; expertCounts?: number[] }[];
 }
 
 export function encodeCalibrationCheckpoint(c: CalibrationCheckpoint): Uint8Array {
@@ -23,7 +23,7 @@ export function encodeCalibrationCheckpoint(c: CalibrationCheckpoint): Uint8Arra
       nextLayer: c.forward.nextLayer, sequenceLengths: c.forward.sequenceLengths, embedding: c.forward.embedding,
       hidden: c.forward.hidden.length, hasImatrix: c.forward.imatrix !== null,
     },
-    imatrix: imatrix.map((e) => ({ name: e.name, cols: e.sums.length, count: e.count })),
+    imatrix: imatrix.map((e) => ({ name: e.name, cols: e.sums.length, count: e.count, expertCounts: e.expertCounts })),
   };
   return encodeJsonHeaderArrays(header, [...(c.forward ? [c.forward.hidden] : []), ...imatrix.map((e) => e.sums)]);
 }
@@ -33,7 +33,7 @@ export function decodeCalibrationCheckpoint(bytes: Uint8Array, what = 'calibrati
   const h = reader.header as Header;
   if (h.magic !== MAGIC || h.version !== 1) throw new Error(`${what}: not a version 1 calibration checkpoint`);
   const hidden = h.forward ? reader.take(h.forward.hidden, 'hidden') : null;
-  const imatrix = h.imatrix.map((e) => ({ name: e.name, sums: reader.take(e.cols, e.name), count: e.count }));
+  const imatrix = h.imatrix.map((e) => ({ name: e.name, sums: reader.take(e.cols, e.name), count: e.count, ...(e.expertCounts ? { expertCounts: e.expertCounts } : {}) }));
   reader.expectEnd();
   return {
     version: 1, passStart: h.passStart, imatrix,

@@ -19,6 +19,9 @@ import forwardLogSoftmaxKl from '../../shaders/forward/log-softmax-kl.wgsl?raw';
 import forwardMatmul from '../../shaders/forward/matmul.wgsl?raw';
 import forwardMatmulF16 from '../../shaders/forward/matmul-f16.wgsl?raw';
 import forwardMatmulIo from '../../shaders/forward/matmul-io.wgsl?raw';
+import forwardMoeGather from '../../shaders/forward/moe-gather.wgsl?raw';
+import forwardMoeScatter from '../../shaders/forward/moe-scatter.wgsl?raw';
+import forwardMoeSum from '../../shaders/forward/moe-sum.wgsl?raw';
 import forwardRmsNorm from '../../shaders/forward/rms-norm.wgsl?raw';
 import forwardRope from '../../shaders/forward/rope.wgsl?raw';
 import forwardWeightRead from '../../shaders/forward/weight-read.wgsl?raw';
@@ -64,6 +67,9 @@ export const WGSL_FILES: Readonly<Record<string, string>> = {
   'forward/matmul.wgsl': forwardMatmul,
   'forward/matmul-f16.wgsl': forwardMatmulF16,
   'forward/matmul-io.wgsl': forwardMatmulIo,
+  'forward/moe-gather.wgsl': forwardMoeGather,
+  'forward/moe-scatter.wgsl': forwardMoeScatter,
+  'forward/moe-sum.wgsl': forwardMoeSum,
   'forward/rms-norm.wgsl': forwardRmsNorm,
   'forward/rope.wgsl': forwardRope,
   'forward/weight-read.wgsl': forwardWeightRead,

@@ -1,7 +1,7 @@
 // Shared by gpu-forward-archs-*.test.ts, which hold the assertions: the WGSL forward against the CPU reference on tiny
 // generated models of every architecture the forward supports: biases (qwen2), q/k norms (qwen3, gemma3), NeoX rope, Llama 3's rope_freqs,
 // SmolLM3's layers without rope, OLMo 2's post-norms and whole-projection q/k norms, Granite's scales,
-// GeGLU, embedding scale, post norms, soft-capping, and sliding windows (shrunk to a few tokens so
+// Qwen3-MoE's routed experts, GeGLU, embedding scale, post norms, soft-capping, and sliding windows (shrunk to a few tokens so
 // short sequences cross them). Logits within 1e-3, imatrix within 1e-4 relative. compareArch
 // returns every way the two forwards disagree; a test expects that list to be empty.
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -40,6 +40,7 @@ export const ARCH_CASES: ArchCase[] = [
   { arch: 'olmo2', feature: 'norms only after attention and FFN', has: (m) => !m.hparams.preNorms && m.tensors.has('blk.0.post_ffw_norm.weight') && !m.tensors.has('blk.0.attn_norm.weight') },
   { arch: 'gemma2', window: 5, feature: 'soft-capping', has: (m) => m.hparams.attnSoftcap !== null && m.hparams.finalSoftcap !== null },
   { arch: 'gemma3', window: 4, feature: 'post-FFN norm', has: (m) => m.tensors.has('blk.0.post_ffw_norm.weight') },
+  { arch: 'qwen3moe', feature: 'mixture-of-experts layers', has: (m) => m.hparams.experts !== null && m.tensors.get('blk.0.ffn_up_exps.weight')?.ne[2] === 8 },
 ];
 
 /** Test names: the architecture and its KV cache. */

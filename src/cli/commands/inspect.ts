@@ -39,9 +39,12 @@ export async function inspectCommand(args: string[]): Promise<void> {
     }
     const total = rows.reduce((a, r) => a + r.bytes, 0);
     process.stdout.write(`${files.label}: ${plan.hfArchitecture} -> ${plan.architecture}, ${plan.layerCount} layers, ${rows.length} tensors\n`);
+    // Columns as wide as their longest entry (MoE names and shapes run longer than dense ones).
+    const width = (f: (r: (typeof rows)[number]) => string, min: number) => Math.max(min, ...rows.map((r) => f(r).length));
+    const w = { gguf: width((r) => r.gguf, 28), hf: width((r) => r.hf, 48), shape: width((r) => JSON.stringify(r.shape), 14), role: width((r) => r.role, 12) };
     for (const r of rows) {
       process.stdout.write(
-        `${r.gguf.padEnd(28)} ${r.hf.padEnd(48)} ${JSON.stringify(r.shape).padEnd(14)} ${r.dtype.padEnd(5)} ${r.role.padEnd(12)} ${r.type.padEnd(5)} ${r.bytes}\n`,
+        `${r.gguf.padEnd(w.gguf)} ${r.hf.padEnd(w.hf)} ${JSON.stringify(r.shape).padEnd(w.shape)} ${r.dtype.padEnd(5)} ${r.role.padEnd(w.role)} ${r.type.padEnd(5)} ${r.bytes}\n`,
       );
     }
     process.stdout.write(`tensor data at ${values.type}: ${total} bytes\n`);

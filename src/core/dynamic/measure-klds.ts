@@ -140,7 +140,8 @@ export async function measureKlds(
   engine.releaseReference(baseScored);
 }
 
-const FIELDS: (keyof BlockWeights)[] = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
+/** The block's quantizable matrices; a MoE layer's stacked experts are perturbed (and measured) as one tensor each. */
+const FIELDS: (keyof BlockWeights)[] = ['q', 'k', 'v', 'o', 'gate', 'up', 'down', 'gateExps', 'upExps', 'downExps'];
 
 /** Which matrix of the block a tensor is, or null for tensors the block reads otherwise. */
 export function blockFieldOf(name: string, layer: number): keyof BlockWeights | null {

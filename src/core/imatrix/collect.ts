@@ -3,7 +3,7 @@
 // as imatrix.cpp does) and the token count; for stacked experts, per expert over the tokens
 // routed to it, with a count per expert. Chunks as llama-imatrix cuts them (chunkTokens).
 import { chunkTokens } from '../forward/chunks.ts';
-import type { ForwardModel, WeightSource } from '../forward/forward-types.ts';
+import type { ForwardHooks, ForwardModel, WeightSource } from '../forward/forward-types.ts';
 import { runForward } from '../forward/run-forward.ts';
 import type { ImatrixStats } from './imatrix-stats.ts';
 
@@ -32,6 +32,25 @@ export function accumulateSquares(sums: Float32Array, x: Float32Array, rows: num
   }
 }
 
+/** Forward hooks that add every blk.* matmul's inputs into `entries` (per expert for stacked experts). */
+export function imatrixHooks(entries: ImatrixStats['entries']): ForwardHooks {
+  return {
+    onMatmulInput(name, x, rows, cols) {
+      let e = entries.get(name);
+      if (!e) entries.set(name, (e = { sums: new Float32Array(cols), count: 0 }));
+      accumulateSquares(e.sums, x, rows, cols);
+      e.count += rows;
+    },
+    onExpertMatmulInput(name, expert, experts, x, rows, cols) {
+      let e = entries.get(name);
+      if (!e) entries.set(name, (e = { sums: new Float32Array(cols * experts), count: 0, expertCounts: new Array<number>(experts).fill(0) }));
+      accumulateSquares(e.sums.subarray(expert * cols, (expert + 1) * cols), x, rows, cols);
+      e.count += rows;
+      e.expertCounts![expert]! += rows;
+    },
+  };
+}
+
 export async function collectImatrix(model: ForwardModel, weights: WeightSource, tokens: readonly number[], options: CollectImatrixOptions): Promise<ImatrixStats> {
   const contextSize = options.contextSize ?? 512;
   const chunks = chunkTokens(tokens, { contextSize, maxChunks: options.maxChunks, bos: options.bos }, 'imatrix text');
@@ -41,21 +60,7 @@ export async function collectImatrix(model: ForwardModel, weights: WeightSource,
     await runForward(model, weights, {
       sequences: chunks.slice(c, c + perPass),
       kvCache: options.kvCache,
-      hooks: {
-        onMatmulInput(name, x, rows, cols) {
-          let e = entries.get(name);
-          if (!e) entries.set(name, (e = { sums: new Float32Array(cols), count: 0 }));
-          accumulateSquares(e.sums, x, rows, cols);
-          e.count += rows;
-        },
-        onExpertMatmulInput(name, expert, experts, x, rows, cols) {
-          let e = entries.get(name);
-          if (!e) entries.set(name, (e = { sums: new Float32Array(cols * experts), count: 0, expertCounts: new Array<number>(experts).fill(0) }));
-          accumulateSquares(e.sums.subarray(expert * cols, (expert + 1) * cols), x, rows, cols);
-          e.count += rows;
-          e.expertCounts![expert]! += rows;
-        },
-      },
+      hooks: imatrixHooks(entries),
     });
     options.onProgress?.(Math.min(c + perPass, chunks.length), chunks.length);
   }

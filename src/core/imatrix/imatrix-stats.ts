@@ -20,3 +20,8 @@ export interface ImatrixEntry {
    */
   expertCounts?: number[];
 }
+
+/** An independent copy (sums and counts), for checkpoints and resumes. */
+export function copyImatrixEntry(e: ImatrixEntry): ImatrixEntry {
+  return { sums: e.sums.slice(), count: e.count, ...(e.expertCounts ? { expertCounts: [...e.expertCounts] } : {}) };
+}

@@ -2,13 +2,23 @@
 // sequences (positions and sequence starts per row) and the per-group scratch buffers sized for
 // the largest group. The forward pass and the sensitivity layer replay both build them here; the
 // caller owns the buffers (made through its `make` and `upload`).
-import type { ForwardHparams } from '../../core/forward/forward-types.ts';
+import { blockTensorName } from '../../core/forward/block-weights.ts';
+import type { ForwardHparams, ForwardModel } from '../../core/forward/forward-types.ts';
 import type { BlockGroup, BlockScratch, GpuBlockWeights } from './gpu-block.ts';
 
 /** Every tensor a block may read (optional ones are absent in some architectures). */
 export const BLOCK_FIELDS: (keyof GpuBlockWeights)[] = [
   'attnNorm', 'q', 'k', 'v', 'o', 'qBias', 'kBias', 'vBias', 'oBias', 'qNorm', 'kNorm', 'postAttnNorm', 'ffnNorm', 'gate', 'up', 'down', 'postFfnNorm',
+  'router', 'gateExps', 'upExps', 'downExps',
 ];
+
+/** The feed-forward's width: rows of ffn_gate, or of one expert of ffn_gate_exps in a MoE model. */
+export function feedForwardWidth(model: ForwardModel): number {
+  const field = model.hparams.experts ? 'gateExps' : 'gate';
+  const t = model.tensors.get(blockTensorName(0, field));
+  if (!t) throw new Error(`GpuForward: the model has no tensor "${blockTensorName(0, field)}"`);
+  return t.ne[1]!;
+}
 
 /** Scratch budget that decides the default group size (a whole sequence is never split). */
 const SCRATCH_BUDGET_BYTES = 256 * 2 ** 20;
@@ -22,7 +32,7 @@ export interface BlockResources {
 export interface BlockResourceArgs {
   device: GPUDevice;
   hp: ForwardHparams;
-  /** The feed-forward width (rows of ffn_gate). */
+  /** The feed-forward width (feedForwardWidth). */
   ffn: number;
   spans: readonly { start: number; length: number }[];
   tables: { cos: Float32Array; sin: Float32Array };
@@ -36,7 +46,8 @@ export function createBlockResources(a: BlockResourceArgs): BlockResources {
   const { hp, ffn, spans, make, upload } = a;
   const E = hp.embedding;
   const rope = { cos: upload('ropeCos', a.tables.cos), sin: upload('ropeSin', a.tables.sin) };
-  const widest = Math.max(hp.headCount * Math.max(hp.headDimK, hp.headDimV), ffn, E);
+  const experts = hp.experts;
+  const widest = Math.max(hp.headCount * Math.max(hp.headDimK, hp.headDimV), ffn, E, experts ? experts.used * E : 0);
   const groupRows = a.maxGroupRows ?? Math.max(1, Math.floor(Math.min(SCRATCH_BUDGET_BYTES / 10, a.device.limits.maxStorageBufferBindingSize) / (4 * widest)));
   const groups = groupSequences(spans, groupRows).map((g, i): BlockGroup => {
     const positions = new Uint32Array(g.rows);
@@ -54,6 +65,10 @@ export function createBlockResources(a: BlockResourceArgs): BlockResources {
     k: make('k', f(hp.headCountKv * hp.headDimK)), kn: make('kn', f(hp.headCountKv * hp.headDimK)), v: make('v', f(hp.headCountKv * hp.headDimV)),
     attn: make('attn', f(hp.headCount * hp.headDimV)), o: make('o', f(E)), gate: make('gate', f(ffn)), up: make('up', f(ffn)),
     placeholder: make('placeholder', 16),
+    moe: experts ? {
+      route: make('moeRoute', f(experts.count)), xe: make('moeXe', f(E)), de: make('moeDe', f(E)), slots: make('moeSlots', f(experts.used * E)),
+      picks: make('moePicks', f(experts.used)), weights: make('moeWeights', f(experts.used)),
+    } : undefined,
   };
   return { rope, groups, scratch };
 }

@@ -47,9 +47,18 @@ export function forwardCost(model: ForwardModel, o: ForwardCostOptions): Forward
     // gpu-block.ts: 2 norms, the 7 matmuls by chunk, q/k norms, 2 rope, attention, glu, post-norms.
     // Without pre-norms (OLMo 2) the two norms are buffer copies, not dispatches.
     let perGroup = (model.hparams.preNorms ? 2 : 0) + (model.hparams.ropeLayers[layer] ? 2 : 0) + 1 + 1;
-    for (const field of IMATRIX_FIELDS) perGroup += chunks(field);
+    const experts = model.hparams.experts;
+    if (experts) {
+      // A MoE layer's dispatches depend on the routing; this counts every expert as reached: the
+      // router and the final sum, and per expert a gather, an activation (instead of the dense
+      // one counted above), a scatter and its three matmuls (at least a chunk per expert).
+      perGroup += chunks('router') + 1 - 1 + experts.count * 3;
+      for (const field of ['gateExps', 'upExps', 'downExps'] as const) perGroup += Math.max(experts.count, chunks(field));
+      if (o.imatrix) perGroup += 1 + 3 * experts.count;
+    }
+    for (const field of IMATRIX_FIELDS) if (!field.endsWith('Exps') && field !== 'router') perGroup += chunks(field);
     for (const field of ['qNorm', 'kNorm', 'postAttnNorm', 'postFfnNorm'] as const) if (has(field)) perGroup++;
-    if (o.imatrix) perGroup += IMATRIX_FIELDS.length;
+    if (o.imatrix) perGroup += IMATRIX_FIELDS.filter((f) => !f.endsWith('Exps') && f !== 'router' && has(f)).length;
     dispatchesPerLayer.push(perGroup * (o.groups ?? 1));
   }
   if (o.logits ?? true) {

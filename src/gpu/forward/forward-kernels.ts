@@ -21,6 +21,9 @@ export type ForwardKernelKey =
   | { kind: 'attention'; roundF16: boolean }
   | { kind: 'glu'; activation: 'silu' | 'gelu' }
   | { kind: 'imatrix' }
+  | { kind: 'moeGather' }
+  | { kind: 'moeScatter' }
+  | { kind: 'moeSum' }
   | { kind: 'logSoftmaxKl' };
 
 const MODULES: Record<ForwardKernelKey['kind'], string> = {
@@ -30,6 +33,9 @@ const MODULES: Record<ForwardKernelKey['kind'], string> = {
   attention: 'forward/attention.wgsl',
   glu: 'forward/glu.wgsl',
   imatrix: 'forward/imatrix.wgsl',
+  moeGather: 'forward/moe-gather.wgsl',
+  moeScatter: 'forward/moe-scatter.wgsl',
+  moeSum: 'forward/moe-sum.wgsl',
   logSoftmaxKl: 'forward/log-softmax-kl.wgsl',
 };
 

@@ -89,3 +89,18 @@ export function gatedActivation(rec: DispatchRecorder, gate: GPUBuffer, up: GPUB
 export function accumulateSquares(rec: DispatchRecorder, x: GPUBuffer, rows: number, cols: number, sums: GPUBuffer, sumOffset: number): Promise<void> {
   return rec.dispatch({ kind: 'imatrix' }, [x, sums], [rows, cols, sumOffset], [Math.ceil(cols / WG), 1]);
 }
+
+/** A MoE expert's input rows: dst[i] = src row (picks[pickOffset + i] / used), for `rows` picks. */
+export function moeGatherRows(rec: DispatchRecorder, src: GPUBuffer, picks: GPUBuffer, pickOffset: number, rows: number, cols: number, used: number, dst: GPUBuffer): Promise<void> {
+  return rec.dispatch({ kind: 'moeGather' }, [src, picks, dst], [rows, cols, pickOffset, used], dispatchGrid(rows * cols, WG));
+}
+
+/** slots[pick] = src[i] * weights[pick] for the `rows` picks from pickOffset (one expert's outputs). */
+export function moeScatterRows(rec: DispatchRecorder, src: GPUBuffer, picks: GPUBuffer, weights: GPUBuffer, pickOffset: number, rows: number, cols: number, slots: GPUBuffer): Promise<void> {
+  return rec.dispatch({ kind: 'moeScatter' }, [src, picks, weights, slots], [rows, cols, pickOffset], dispatchGrid(rows * cols, WG));
+}
+
+/** hidden[dstOffset + r] += Σ_k slots[r * used + k], the slots summed in order. */
+export function moeSumSlots(rec: DispatchRecorder, slots: GPUBuffer, rows: number, cols: number, used: number, hidden: GPUBuffer, dstOffset: number): Promise<void> {
+  return rec.dispatch({ kind: 'moeSum' }, [slots, hidden], [rows, cols, used, dstOffset], dispatchGrid(rows * cols, WG));
+}

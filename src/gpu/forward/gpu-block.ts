@@ -4,30 +4,48 @@
 import { qkNormGroups } from '../../core/forward/block.ts';
 import type { ForwardHparams } from '../../core/forward/forward-types.ts';
 import type { DispatchRecorder } from './forward-kernels.ts';
-import { accumulateSquares, attentionRows, gatedActivation, matmulRows, rmsNormRows, ropeRows } from './forward-ops.ts';
+import { routeTokens, softmaxRows } from '../../core/forward/moe.ts';
+import { accumulateSquares, attentionRows, gatedActivation, matmulRows, moeGatherRows, moeScatterRows, moeSumSlots, rmsNormRows, ropeRows } from './forward-ops.ts';
 import type { GpuWeight } from './gpu-weights.ts';
 
 export type GpuBlockWeights = Partial<Record<
-  'attnNorm' | 'q' | 'k' | 'v' | 'o' | 'qBias' | 'kBias' | 'vBias' | 'oBias' | 'qNorm' | 'kNorm' | 'postAttnNorm' | 'ffnNorm' | 'gate' | 'up' | 'down' | 'postFfnNorm',
+  | 'attnNorm' | 'q' | 'k' | 'v' | 'o' | 'qBias' | 'kBias' | 'vBias' | 'oBias' | 'qNorm' | 'kNorm' | 'postAttnNorm' | 'ffnNorm' | 'gate' | 'up' | 'down' | 'postFfnNorm'
+  | 'router' | 'gateExps' | 'upExps' | 'downExps',
   GpuWeight
 >>;
 
 /** Refuses what the GPU block does not compute yet, before any weight is uploaded. */
 export function checkGpuBlockSupports(hp: ForwardHparams): void {
-  if (hp.experts) {
-    throw new Error(`GpuForward: ${hp.architecture} has mixture-of-experts layers, which run on the CPU forward only so far (choose the CPU for calibration and measurements)`);
+  if (hp.experts && (hp.residualScale !== null || !hp.preNorms)) {
+    throw new Error(`GpuForward: ${hp.architecture} combines mixture-of-experts layers with a residual scale or post-norms, which the GPU block does not compute`);
   }
 }
 
-/** The matmuls whose inputs llama-imatrix records, in the slot order of the sums buffer. */
-export const IMATRIX_FIELDS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
+/**
+ * The matmuls whose inputs llama-imatrix records, in the slot order of the sums buffer (a layer
+ * has the dense feed-forward's or the experts'; stacked experts take a row of sums per expert).
+ */
+export const IMATRIX_FIELDS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down', 'router', 'gateExps', 'upExps', 'downExps'] as const;
 export type ImatrixField = (typeof IMATRIX_FIELDS)[number];
+export type ExpertField = 'gateExps' | 'upExps' | 'downExps';
+
+/** Sums a field takes in the layer's imatrix buffer: its columns, times the experts of a stacked tensor. */
+export function imatrixSlots(w: GpuWeight | undefined): number {
+  return w ? w.cols * (w.matrices?.length ?? 1) : 0;
+}
+
+/** Scratch of a MoE layer: router output, one expert's rows, the (token, slot) outputs, the routes. */
+export interface MoeScratch {
+  route: GPUBuffer; xe: GPUBuffer; de: GPUBuffer; slots: GPUBuffer; picks: GPUBuffer; weights: GPUBuffer;
+}
 
 /** Per-group scratch: sized for the largest group, reused by every layer. */
 export interface BlockScratch {
   x: GPUBuffer; q: GPUBuffer; qn: GPUBuffer; k: GPUBuffer; kn: GPUBuffer; v: GPUBuffer;
   attn: GPUBuffer; o: GPUBuffer; gate: GPUBuffer; up: GPUBuffer;
   placeholder: GPUBuffer;
+  /** Present for models with MoE layers. */
+  moe?: MoeScratch;
 }
 
 export interface BlockGroup {
@@ -47,8 +65,17 @@ export interface GpuBlockContext {
   roundF16: boolean;
   /** Imatrix sums of this layer (slot offsets by field), or null when not collected. */
   imatrix: { sums: GPUBuffer; offsets: Record<ImatrixField, number> } | null;
-  /** Reads a matmul input back for ForwardHooks.onMatmulInput (slow path), or null. */
-  onMatmulInput: ((field: ImatrixField, x: GPUBuffer, rows: number, cols: number) => Promise<void>) | null;
+  /** Reads a matmul input back for ForwardHooks.onMatmulInput (slow path), or null; `expert` for one expert's rows of a stacked tensor. */
+  onMatmulInput: ((field: ImatrixField, x: GPUBuffer, rows: number, cols: number, expert?: number) => Promise<void>) | null;
+  /** MoE layers: reads back a buffer (the router's output) and writes the routes to the scratch. */
+  host?: MoeHost;
+}
+
+export interface MoeHost {
+  readBack(buffer: GPUBuffer, count: number): Promise<Float32Array>;
+  write(buffer: GPUBuffer, data: Uint32Array | Float32Array): void;
+  /** Rows routed to each expert in this group (for the imatrix's per-expert counts). */
+  onRouted?(counts: readonly number[]): void;
 }
 
 export async function runGpuBlock(rec: DispatchRecorder, ctx: GpuBlockContext, w: GpuBlockWeights, g: BlockGroup): Promise<void> {
@@ -110,8 +137,70 @@ export async function runGpuBlock(rec: DispatchRecorder, ctx: GpuBlockContext, w
   await addToHidden('o', s.attn, w.oBias, w.postAttnNorm);
 
   await blockInput('ffnNorm');
+  if (hp.experts) {
+    await runMoe(rec, ctx, w, g);
+    return;
+  }
   await project('gate', s.x, s.gate);
   await project('up', s.x, s.up);
   await gatedActivation(rec, s.gate, s.up, g.rows * ctx.ffn, hp.activation);
   await addToHidden('down', s.gate, undefined, w.postFfnNorm);
+}
+
+/**
+ * The MoE feed-forward of s.x into the residual stream: the router's logits come back to the
+ * host, which routes every token exactly as the CPU forward does (core/forward/moe.ts); each
+ * expert with tokens then runs on its gathered rows only, its weighted outputs land in their
+ * (token, slot) places, and the slots are summed in order into the stream.
+ */
+async function runMoe(rec: DispatchRecorder, ctx: GpuBlockContext, w: GpuBlockWeights, g: BlockGroup): Promise<void> {
+  const { hp, scratch: s } = ctx;
+  const routing = hp.experts!;
+  const E = hp.embedding;
+  const m = s.moe;
+  const host = ctx.host;
+  if (!m || !host) throw new Error(`GpuForward: layer ${ctx.layer} is a MoE layer, but the block has no MoE scratch or host`);
+  const need = (field: 'router' | ExpertField) => {
+    const t = w[field];
+    if (!t || (field !== 'router' && t.matrices?.length !== routing.count)) throw new Error(`GpuForward: layer ${ctx.layer} has no ${field} weight of ${routing.count} experts`);
+    return t;
+  };
+  const record = async (field: ImatrixField, x: GPUBuffer, rows: number, cols: number, expert?: number) => {
+    if (ctx.imatrix) await accumulateSquares(rec, x, rows, cols, ctx.imatrix.sums, ctx.imatrix.offsets[field] + (expert ?? 0) * cols);
+    if (ctx.onMatmulInput) await ctx.onMatmulInput(field, x, rows, cols, expert);
+  };
+  const router = need('router');
+  await record('router', s.x, g.rows, E);
+  await matmulRows(rec, { x: s.x, xOffset: 0, rows: g.rows, weight: router, y: m.route, yOffset: 0, outStride: routing.count, accumulate: false, softcap: null, placeholder: s.placeholder });
+  const logits = await host.readBack(m.route, g.rows * routing.count);
+  const routes = routeTokens(softmaxRows(logits, g.rows, routing.count), g.rows, routing);
+  // Picks (token * used + slot) expert by expert, in llama-imatrix's order within each: slot, then token.
+  const picks = new Uint32Array(g.rows * routing.used);
+  const starts: number[] = [];
+  let n = 0;
+  for (let e = 0; e < routing.count; e++) {
+    starts.push(n);
+    for (let k = 0; k < routing.used; k++) for (let r = 0; r < g.rows; r++) if (routes.experts[r * routing.used + k] === e) picks[n++] = r * routing.used + k;
+  }
+  starts.push(n);
+  host.write(m.picks, picks);
+  host.write(m.weights, routes.weights);
+  host.onRouted?.(starts.slice(1).map((end, e) => end - starts[e]!));
+  const [gateExps, upExps, downExps] = [need('gateExps'), need('upExps'), need('downExps')];
+  const ff = gateExps.rows / routing.count;
+  for (let e = 0; e < routing.count; e++) {
+    const rows = starts[e + 1]! - starts[e]!;
+    if (rows === 0) continue;
+    await moeGatherRows(rec, s.x, m.picks, starts[e]!, rows, E, routing.used, m.xe);
+    const expertMatmul = async (field: ExpertField, x: GPUBuffer, cols: number, weight: GpuWeight, y: GPUBuffer, outCols: number) => {
+      await record(field, x, rows, cols, e);
+      await matmulRows(rec, { x, xOffset: 0, rows, weight: weight.matrices![e]!, y, yOffset: 0, outStride: outCols, accumulate: false, softcap: null, placeholder: s.placeholder });
+    };
+    await expertMatmul('gateExps', m.xe, E, gateExps, s.gate, ff);
+    await expertMatmul('upExps', m.xe, E, upExps, s.up, ff);
+    await gatedActivation(rec, s.gate, s.up, rows * ff, hp.activation);
+    await expertMatmul('downExps', s.gate, ff, downExps, m.de, E);
+    await moeScatterRows(rec, m.de, m.picks, m.weights, starts[e]!, rows, E, m.slots);
+  }
+  await moeSumSlots(rec, m.slots, g.rows, E, routing.used, ctx.hidden, g.start * E);
 }

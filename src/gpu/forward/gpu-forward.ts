@@ -6,13 +6,13 @@
 import { blockTensorName } from '../../core/forward/block-weights.ts';
 import type { ForwardBackend, ForwardModel, ForwardRequest, WeightSource } from '../../core/forward/forward-types.ts';
 import { ropeTables } from '../../core/forward/rope.ts';
-import type { ImatrixStats } from '../../core/imatrix/imatrix-stats.ts';
+import { copyImatrixEntry, type ImatrixStats } from '../../core/imatrix/imatrix-stats.ts';
 import type { GpuRowDequantizer } from '../row-dequantizer.ts';
 import { createForwardPipelines, DispatchRecorder, type MatmulMath } from './forward-kernels.ts';
 import { emptyForwardStats, type GpuForwardStats } from './forward-stats.ts';
 import type { GpuForwardCheckpoint } from './forward-checkpoint.ts';
-import { BLOCK_FIELDS, createBlockResources } from './block-resources.ts';
-import { checkGpuBlockSupports, IMATRIX_FIELDS, runGpuBlock, type GpuBlockWeights, type ImatrixField } from './gpu-block.ts';
+import { BLOCK_FIELDS, createBlockResources, feedForwardWidth } from './block-resources.ts';
+import { checkGpuBlockSupports, IMATRIX_FIELDS, imatrixSlots, runGpuBlock, type GpuBlockWeights, type ImatrixField } from './gpu-block.ts';
 import { runGpuOutputHead } from './gpu-output-head.ts';
 import { runOnDevice } from '../device-queue.ts';
 import { createGpuWeightUploader, f32GpuWeights, releaseGpuWeight, type GpuWeight, type GpuWeightSource, type GpuWeightUploader } from './gpu-weights.ts';
@@ -133,7 +133,7 @@ async function runGpuForward(
     if (resume.nextLayer < 0 || resume.nextLayer > hp.layerCount) throw new Error(`GpuForward: checkpoint layer ${resume.nextLayer} is outside 0..${hp.layerCount}`);
     if (opts.imatrix) {
       opts.imatrix.clear();
-      for (const e of resume.imatrix ?? []) opts.imatrix.set(e.name, { sums: e.sums.slice(), count: e.count });
+      for (const e of resume.imatrix ?? []) opts.imatrix.set(e.name, copyImatrixEntry(e));
     }
   }
 
@@ -166,7 +166,7 @@ async function runGpuForward(
         { style: hp.ropeStyle, dims: hp.ropeDims, base: hp.ropeBase, freqScale: hp.ropeFreqScale, freqFactors: ropeFreqs ? await weights(ropeFreqs) : null },
         Math.max(...spans.map((s) => s.length)),
       );
-      const ffn = tensorOf(blockTensorName(0, 'gate')).ne[1]!;
+      const ffn = feedForwardWidth(model);
       const { rope, groups, scratch } = createBlockResources({ device, hp, ffn, spans, tables, maxGroupRows: opts.maxGroupRows, make, upload });
       for (let layer = firstLayer; layer < hp.layerCount; layer++) {
         throwIfAborted(opts.signal);
@@ -177,7 +177,7 @@ async function runGpuForward(
         await opts.onLayerDone?.(done, async () => ({
           version: 1, nextLayer: done + 1, sequenceLengths: spans.map((s) => s.length), embedding: E,
           hidden: await readBufferF32(device, rec, hidden, 0, rows * E),
-          imatrix: opts.imatrix ? [...opts.imatrix].map(([name, e]) => ({ name, sums: e.sums.slice(), count: e.count })) : null,
+          imatrix: opts.imatrix ? [...opts.imatrix].map(([name, e]) => ({ name, ...copyImatrixEntry(e) })) : null,
         }));
       }
 
@@ -193,7 +193,7 @@ async function runGpuForward(
             const offsets = {} as Record<ImatrixField, number>;
             const names = {} as Record<ImatrixField, string>;
             let total = 0;
-            for (const field of IMATRIX_FIELDS) { offsets[field] = total; names[field] = blockTensorName(layer, field); total += w[field]?.cols ?? 0; }
+            for (const field of IMATRIX_FIELDS) { offsets[field] = total; names[field] = blockTensorName(layer, field); total += imatrixSlots(w[field]); }
             const initial = new Float32Array(total);
             for (const field of IMATRIX_FIELDS) {
               const e = opts.imatrix.get(names[field]);
@@ -201,23 +201,41 @@ async function runGpuForward(
             }
             imatrix = { sums: upload(`layer${layer}.imatrix`, initial), offsets, names };
           }
-          const hook = request.hooks?.onMatmulInput;
+          const hooks = request.hooks;
+          const expertCounts = hp.experts ? new Array<number>(hp.experts.count).fill(0) : null;
           for (const g of groups) {
             throwIfAborted(opts.signal);
             await runGpuBlock(rec, {
               hp, layer, ffn, hidden, scratch, rope, roundF16: request.kvCache === 'f16', imatrix,
-              onMatmulInput: hook ? async (field, x, n, cols) => hook(blockTensorName(layer, field), await readBufferF32(device, rec, x, 0, n * cols), n, cols) : null,
+              onMatmulInput: hooks?.onMatmulInput || hooks?.onExpertMatmulInput ? async (field, x, n, cols, expert) => {
+                const name = blockTensorName(layer, field);
+                const values = await readBufferF32(device, rec, x, 0, n * cols);
+                if (expert === undefined) hooks.onMatmulInput?.(name, values, n, cols);
+                else hooks.onExpertMatmulInput?.(name, expert, hp.experts!.count, values, n, cols);
+              } : null,
+              host: {
+                readBack: (buffer, count) => readBufferF32(device, rec, buffer, 0, count),
+                write,
+                onRouted: (counts) => counts.forEach((c, e) => { expertCounts![e]! += c; }),
+              },
             }, w, g);
             rec.submit();
           }
           if (imatrix && opts.imatrix) {
             const sums = await readBufferF32(device, rec, imatrix.sums, 0, imatrix.sums.size / 4);
             for (const field of IMATRIX_FIELDS) {
-              const cols = w[field]!.cols;
+              const size = imatrixSlots(w[field]);
+              if (size === 0) continue;
               const name = imatrix.names[field];
-              const e = opts.imatrix.get(name) ?? { sums: new Float32Array(cols), count: 0 };
-              e.sums = sums.slice(imatrix.offsets[field], imatrix.offsets[field] + cols);
-              e.count += rows;
+              const experts = w[field]!.matrices?.length;
+              const e = opts.imatrix.get(name) ?? { sums: new Float32Array(size), count: 0, ...(experts ? { expertCounts: new Array<number>(experts).fill(0) } : {}) };
+              e.sums = sums.slice(imatrix.offsets[field], imatrix.offsets[field] + size);
+              if (e.expertCounts && expertCounts) {
+                expertCounts.forEach((c, i) => { e.expertCounts![i]! += c; });
+                e.count += expertCounts.reduce((a, b) => a + b, 0);
+              } else {
+                e.count += rows;
+              }
               opts.imatrix.set(name, e);
             }
             imatrix.sums.destroy();

@@ -3,7 +3,7 @@
 // reported per layer; a checkpoint after each layer (and pass) lets a caller persist the state
 // and resume after a lost device or a closed tab.
 import type { ForwardModel, WeightSource } from '../../core/forward/forward-types.ts';
-import type { ImatrixStats } from '../../core/imatrix/imatrix-stats.ts';
+import { copyImatrixEntry, type ImatrixStats } from '../../core/imatrix/imatrix-stats.ts';
 import type { GpuForwardCheckpoint, ImatrixPartial } from './forward-checkpoint.ts';
 import type { GpuForward } from './gpu-forward.ts';
 import type { GpuWeightSource } from './gpu-weights.ts';
@@ -46,7 +46,7 @@ export interface GpuImatrixOptions {
 }
 
 const partials = (entries: ImatrixStats['entries']): ImatrixPartial[] =>
-  [...entries].map(([name, e]) => ({ name, sums: e.sums.slice(), count: e.count }));
+  [...entries].map(([name, e]) => ({ name, ...copyImatrixEntry(e) }));
 
 export async function collectImatrixGpu(
   forward: GpuForward, model: ForwardModel, weights: WeightSource, sequences: readonly (readonly number[])[], options: GpuImatrixOptions = {},
@@ -61,7 +61,7 @@ export async function collectImatrixGpu(
   if (resume && (resume.version !== 1 || resume.passStart < 0 || resume.passStart > sequences.length || resume.passStart % perPass !== 0)) {
     throw new Error(`collectImatrixGpu: the checkpoint (pass at sequence ${resume.passStart}) does not fit ${sequences.length} sequences in passes of ${perPass}`);
   }
-  const entries: ImatrixStats['entries'] = new Map((resume?.imatrix ?? []).map((e) => [e.name, { sums: e.sums.slice(), count: e.count }]));
+  const entries: ImatrixStats['entries'] = new Map((resume?.imatrix ?? []).map((e) => [e.name, copyImatrixEntry(e)]));
   const started = now();
   let tokensBefore = 0;
   for (let c = 0; c < (resume?.passStart ?? 0); c++) tokensBefore += sequences[c]!.length;

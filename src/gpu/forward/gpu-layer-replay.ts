@@ -32,9 +32,10 @@ import type { ForwardModel, ForwardTensor } from '../../core/forward/forward-typ
 import { embed, prepareReplay, tensorOf } from '../../core/dynamic/layer-replay.ts';
 import type { ReplayCounters, ReplayEngine, ReplayEngineFactory, ReplayReference, ReplayState } from '../../core/dynamic/replay-engine.ts';
 import { runOnDevice } from '../device-queue.ts';
-import { BLOCK_FIELDS, createBlockResources } from './block-resources.ts';
+import { BLOCK_FIELDS, createBlockResources, feedForwardWidth } from './block-resources.ts';
 import { createForwardPipelines, DispatchRecorder } from './forward-kernels.ts';
-import { checkGpuBlockSupports, runGpuBlock, type GpuBlockWeights } from './gpu-block.ts';
+import { checkGpuBlockSupports, runGpuBlock, type GpuBlockWeights, type MoeHost } from './gpu-block.ts';
+import { readBufferF32 } from './gpu-forward.ts';
 import { createReplayHead, type HeadReference } from './gpu-replay-head.ts';
 import { createGpuWeightUploader, releaseGpuWeight, type GpuWeight, type GpuWeightSource, type GpuWeightUploader } from './gpu-weights.ts';
 
@@ -149,10 +150,14 @@ function createEngine(device: GPUDevice, options: GpuLayerReplayOptions, model: 
   /** Block `layer` on `hidden` in place, group by group. */
   async function runBlock(layer: number, w: GpuBlockWeights, hidden: GPUBuffer): Promise<void> {
     const r = blockResources!;
-    const ffn = w.gate!.rows;
+    const ffn = feedForwardWidth(model);
+    const host: MoeHost = {
+      readBack: (buffer, count) => readBufferF32(device, rec, buffer, 0, count),
+      write: (buffer, data) => device.queue.writeBuffer(buffer, 0, data as Uint32Array<ArrayBuffer>),
+    };
     for (const g of r.groups) {
       signal?.throwIfAborted();
-      await runGpuBlock(rec, { hp, layer, ffn, hidden, scratch: r.scratch, rope: r.rope, roundF16: false, imatrix: null, onMatmulInput: null }, w, g);
+      await runGpuBlock(rec, { hp, layer, ffn, hidden, scratch: r.scratch, rope: r.rope, roundF16: false, imatrix: null, onMatmulInput: null, host }, w, g);
       rec.submit();
     }
     counters.layerRuns++;
@@ -191,7 +196,7 @@ function createEngine(device: GPUDevice, options: GpuLayerReplayOptions, model: 
       if (stateBytes > limit) {
         throw new Error(`${OWNER}: the residual stream of ${replay.rows} tokens × ${E} floats is ${stateBytes} bytes, over this device's largest storage binding (${limit} bytes): measure on fewer or shorter chunks`);
       }
-      const ffn = tensorOf(model, blockTensorName(0, 'gate')).ne[1]!;
+      const ffn = feedForwardWidth(model);
       blockResources = createBlockResources({ device, hp, ffn, spans: replay.spans, tables: replay.tables, maxGroupRows: options.maxGroupRows, make, upload });
       headWeights = [await uploadWeight(uploader, tensorOf(model, 'output_norm.weight'), source), await uploadWeight(uploader, tensorOf(model, outputName), source)];
       head = createReplayHead({ device, rec, hp, norm: headWeights[0]!, output: headWeights[1]!, placeholder: blockResources.scratch.placeholder, counters });

@@ -35,6 +35,12 @@ export interface GpuWeight {
   format: GpuWeightFormat;
   /** `bytes`: the meaningful bytes of the chunk (the buffer may be padded to a word). */
   chunks: { buffer: GPUBuffer; firstRow: number; rows: number; bytes: number }[];
+  /**
+   * A tensor of stacked matrices (MoE experts, ne[2] > 1): each matrix as a weight of its own,
+   * whose chunks are the tensor's (a matrix never shares a chunk, so an expert's matmul reads
+   * only its rows). Releasing the tensor releases them.
+   */
+  matrices?: GpuWeight[];
 }
 
 export interface GpuWeightUploader {
@@ -107,29 +113,65 @@ export function createGpuWeightUploader(
     return { name: tensor.ggufName, rows, cols, format: 'F32', chunks };
   }
 
+  /** Stacked matrices uploaded one by one (their chunks never straddle two), then joined. */
+  async function uploadMatrices(tensor: ForwardTensor, data: GpuWeightValues, count: number): Promise<GpuWeight> {
+    const cols = tensor.ne[0]!;
+    const perMatrix = tensor.ne[1]!;
+    const matrices: GpuWeight[] = [];
+    try {
+      for (let m = 0; m < count; m++) {
+        const part: ForwardTensor = { ggufName: `${tensor.ggufName}[${m}]`, ne: [cols, perMatrix], type: tensor.type };
+        let values: GpuWeightValues;
+        if (data.kind === 'f32') {
+          values = { kind: 'f32', values: data.values.subarray(m * perMatrix * cols, (m + 1) * perMatrix * cols) };
+        } else {
+          const bytes = storedRowsBytes(data.type, perMatrix, cols);
+          values = { kind: 'quantized', type: data.type, bytes: data.bytes.subarray(m * bytes, (m + 1) * bytes) };
+        }
+        matrices.push(await uploadValues(part, values, perMatrix, cols));
+      }
+    } catch (e) {
+      for (const w of matrices) releaseGpuWeight(w);
+      throw e;
+    }
+    const chunks = matrices.flatMap((w, m) => w.chunks.map((c) => ({ ...c, firstRow: m * perMatrix + c.firstRow })));
+    return { name: tensor.ggufName, rows: perMatrix * count, cols, format: matrices[0]!.format, chunks, matrices };
+  }
+
+  async function uploadValues(tensor: ForwardTensor, data: GpuWeightValues, rows: number, cols: number): Promise<GpuWeight> {
+    if (data.kind === 'f32') {
+      const { values } = data;
+      if (values.length !== rows * cols) {
+        throw new Error(`GpuForward: tensor "${tensor.ggufName}" has ${values.length} values, its shape [${tensor.ne.join(', ')}] needs ${rows * cols}`);
+      }
+      return uploadStored(tensor, 'F32', new Uint8Array(values.buffer, values.byteOffset, values.byteLength), rows, cols);
+    }
+    const { type, bytes } = data;
+    if (tensor.ne.length === 1 && (type === 'F16' || type === 'BF16')) {
+      // A norm or bias: their kernels read f32, and widening a few KiB on the host is free.
+      if (bytes.length !== cols * 2) throw new Error(`GpuForward: tensor "${tensor.ggufName}" has ${bytes.length} bytes for ${cols} ${type} values`);
+      const halves = new Uint16Array(bytes.slice().buffer);
+      const values = type === 'F16' ? f16ToF32Array(halves) : bf16ToF32Array(halves);
+      return uploadStored(tensor, 'F32', new Uint8Array(values.buffer), rows, cols);
+    }
+    if (tensor.ne.length > 1 && isMatmulWeightFormat(type)) return uploadStored(tensor, type, bytes, rows, cols);
+    if (cols % GGML_TYPES[type].blockSize !== 0) throw new Error(`GpuForward: tensor "${tensor.ggufName}" rows of ${cols} are not whole ${type} blocks`);
+    return uploadDecoded(tensor, type, bytes, rows, cols);
+  }
+
   return {
     async upload(tensor, source) {
       const cols = tensor.ne[0]!;
       const rows = tensor.ne.slice(1).reduce((a, b) => a * b, 1);
       const data = await source(tensor);
-      if (data.kind === 'f32') {
-        const { values } = data;
-        if (values.length !== rows * cols) {
-          throw new Error(`GpuForward: tensor "${tensor.ggufName}" has ${values.length} values, its shape [${tensor.ne.join(', ')}] needs ${rows * cols}`);
-        }
-        return uploadStored(tensor, 'F32', new Uint8Array(values.buffer, values.byteOffset, values.byteLength), rows, cols);
+      const matrices = tensor.ne.slice(2).reduce((a, b) => a * b, 1);
+      if (matrices > 1) {
+        const have = data.kind === 'f32' ? data.values.length : data.bytes.length;
+        const want = data.kind === 'f32' ? rows * cols : storedRowsBytes(data.type, rows, cols);
+        if (have !== want) throw new Error(`GpuForward: tensor "${tensor.ggufName}" has ${have} ${data.kind === 'f32' ? 'values' : 'bytes'}, its shape [${tensor.ne.join(', ')}] needs ${want}`);
+        return uploadMatrices(tensor, data, matrices);
       }
-      const { type, bytes } = data;
-      if (tensor.ne.length === 1 && (type === 'F16' || type === 'BF16')) {
-        // A norm or bias: their kernels read f32, and widening a few KiB on the host is free.
-        if (bytes.length !== cols * 2) throw new Error(`GpuForward: tensor "${tensor.ggufName}" has ${bytes.length} bytes for ${cols} ${type} values`);
-        const halves = new Uint16Array(bytes.slice().buffer);
-        const values = type === 'F16' ? f16ToF32Array(halves) : bf16ToF32Array(halves);
-        return uploadStored(tensor, 'F32', new Uint8Array(values.buffer), rows, cols);
-      }
-      if (tensor.ne.length > 1 && isMatmulWeightFormat(type)) return uploadStored(tensor, type, bytes, rows, cols);
-      if (cols % GGML_TYPES[type].blockSize !== 0) throw new Error(`GpuForward: tensor "${tensor.ggufName}" rows of ${cols} are not whole ${type} blocks`);
-      return uploadDecoded(tensor, type, bytes, rows, cols);
+      return uploadValues(tensor, data, rows, cols);
     },
   };
 }

@@ -1,0 +1,13 @@
+// GPU forward = CPU reference on a generated Qwen3-MoE (8 experts, two per token): the router's
+// logits, the routing, each expert on its gathered rows, the weighted slots summed into the
+// stream; and the imatrix with a row of sums and a count per expert.
+import { describe, expect, it } from 'vitest';
+import { ARCH_CASES, archCaseName, useArchComparison } from './arch-comparison.ts';
+
+const compareArch = useArchComparison();
+
+describe('GPU forward vs the CPU reference on a generated MoE model', () => {
+  for (const c of ARCH_CASES.filter((c) => c.arch === 'qwen3moe')) {
+    it(archCaseName(c), async () => expect(await compareArch(c)).toEqual([]));
+  }
+});
