@@ -41,6 +41,7 @@ export const ARCH_CASES: ArchCase[] = [
   { arch: 'gemma2', window: 5, feature: 'soft-capping', has: (m) => m.hparams.attnSoftcap !== null && m.hparams.finalSoftcap !== null },
   { arch: 'gemma3', window: 4, feature: 'post-FFN norm', has: (m) => m.tensors.has('blk.0.post_ffw_norm.weight') },
   { arch: 'qwen3moe', feature: 'mixture-of-experts layers', has: (m) => m.hparams.experts !== null && m.tensors.get('blk.0.ffn_up_exps.weight')?.ne[2] === 8 },
+  { arch: 'olmoe', feature: 'experts without renormalised weights', has: (m) => m.hparams.experts?.normalizeWeights === false },
 ];
 
 /** Test names: the architecture and its KV cache. */

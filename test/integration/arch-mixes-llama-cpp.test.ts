@@ -21,6 +21,7 @@ const CASES: { arch: ArchName; mixes: string[]; imatrixMixes?: string[]; experts
   { arch: 'olmo2', mixes: ['Q4_K_M'] },
   { arch: 'granite', mixes: ['Q5_K_S'] },
   { arch: 'qwen3moe', experts: { count: 16, used: 2 }, mixes: ['Q4_K_M', 'Q3_K_M', 'MXFP4_MOE'], imatrixMixes: ['Q4_K_S', 'IQ3_XXS'] },
+  { arch: 'olmoe', experts: { count: 32, used: 2 }, mixes: ['Q5_K_M'], imatrixMixes: ['IQ2_M'] },
 ];
 
 let dir: string;

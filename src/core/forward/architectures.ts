@@ -28,6 +28,8 @@ export const ARCHITECTURE_TRAITS: Record<string, ArchitectureTraits> = {
   // build_moe_ffn with softmax gating and norm_w = true, whatever config.json said (the planner refuses norm_topk_prob false).
   qwen3moe: { ropeStyle: 'neox', activation: 'silu', scaleEmbeddings: false, experts: { gating: 'softmax', normalizeWeights: true }, verified: true },
   // Gemma 2: every other layer (even ones) is local; Gemma 3: five local then one global.
+  // build_moe_ffn with softmax gating and norm_w = false (the planner refuses norm_topk_prob true).
+  olmoe: { ropeStyle: 'neox', activation: 'silu', scaleEmbeddings: false, experts: { gating: 'softmax', normalizeWeights: false }, verified: true },
   gemma2: { ropeStyle: 'neox', activation: 'gelu', scaleEmbeddings: true, slidingLayer: (l) => l % 2 === 0, verified: false },
   gemma3: { ropeStyle: 'neox', activation: 'gelu', scaleEmbeddings: true, slidingLayer: (l) => (l + 1) % 6 !== 0, verified: false },
   smollm3: { ropeStyle: 'normal', activation: 'silu', scaleEmbeddings: false, ropeLayer: smollm3UsesRope, verified: true },

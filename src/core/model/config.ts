@@ -11,6 +11,7 @@ export const SUPPORTED_HF_ARCHITECTURES = [
   'Olmo2ForCausalLM',
   'GraniteForCausalLM',
   'Qwen3MoeForCausalLM',
+  'OlmoeForCausalLM',
 ] as const;
 export type SupportedHfArchitecture = (typeof SUPPORTED_HF_ARCHITECTURES)[number];
 

@@ -175,6 +175,32 @@ describe('Qwen2, Qwen3, Phi-3', () => {
     });
   });
 
+  it('OLMoE: experts as wide as intermediate_size, full-width q/k norms, TextModel keys with the RMS epsilon set to 1e-5; what llama.cpp would run otherwise refused', async () => {
+    const olmoe = { ...base, num_key_value_heads: 2, architectures: ['OlmoeForCausalLM'], num_experts: 2, num_experts_per_tok: 1, norm_topk_prob: false, clip_qkv: null, rms_norm_eps: 1e-6 };
+    const experts = Object.fromEntries(Array.from({ length: 2 }, (_, e) => [
+      [`mlp.experts.${e}.gate_proj.weight`, [16, H]], [`mlp.experts.${e}.up_proj.weight`, [16, H]], [`mlp.experts.${e}.down_proj.weight`, [H, 16]],
+    ]).flat());
+    const tensors = blockShapes(1, {
+      'input_layernorm.weight': [H], 'self_attn.o_proj.weight': [H, H], 'post_attention_layernorm.weight': [H], 'self_attn.q_proj.weight': [H, H],
+      'self_attn.k_proj.weight': [H, H], 'self_attn.v_proj.weight': [H, H], 'self_attn.q_norm.weight': [H], 'self_attn.k_norm.weight': [H],
+      'mlp.gate.weight': [2, H], ...experts,
+    }, { ...global, 'lm_head.weight': [11, H] });
+    const plan = await planModel(folder(olmoe, tensors));
+    expect(plan.architecture).toBe('olmoe');
+    const byName = new Map(plan.tensors.map((t) => [t.ggufName, t]));
+    expect(byName.get('blk.0.ffn_up_exps.weight')!.ne).toEqual([H, 16, 2]);
+    expect(byName.get('blk.0.attn_k_norm.weight')!.ne).toEqual([H]);
+    expect(plan.tensors.every((t) => t.transform.kind === 'none')).toBe(true);
+    expect(keys(plan).filter((k) => k.startsWith('olmoe.'))).toEqual([
+      'olmoe.block_count', 'olmoe.context_length', 'olmoe.embedding_length', 'olmoe.feed_forward_length', 'olmoe.attention.head_count',
+      'olmoe.attention.head_count_kv', 'olmoe.rope.freq_base', 'olmoe.attention.layer_norm_rms_epsilon', 'olmoe.expert_count', 'olmoe.expert_used_count',
+    ]);
+    expect(kv(plan, 'olmoe.attention.layer_norm_rms_epsilon')).toEqual({ type: 'f32', value: 1e-5 });
+    await expect(planModel(folder({ ...olmoe, norm_topk_prob: true }, tensors))).rejects.toThrow(/"norm_topk_prob" is true, but llama\.cpp's olmoe never renormalises/);
+    await expect(planModel(folder({ ...olmoe, clip_qkv: 8 }, tensors))).rejects.toThrow(/"clip_qkv" is 8/);
+    await expect(planModel(folder({ ...olmoe, num_key_value_heads: 1 }, tensors))).rejects.toThrow(/"num_key_value_heads" 1 differs from "num_attention_heads" 2/);
+  });
+
   it('SmolLM3: converted as Llama (Q/K permuted, LlamaModel keys) under "smollm3"; a no-rope pattern llama.cpp would not run is refused', async () => {
     const smol = { ...base, num_hidden_layers: 4, architectures: ['SmolLM3ForCausalLM'], no_rope_layer_interval: 4, no_rope_layers: [1, 1, 1, 0] };
     const tensors = blockShapes(4, { ...attn, ...qkv }, global);

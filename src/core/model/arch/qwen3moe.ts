@@ -5,15 +5,14 @@
 // weights renormalised: checkpoints that differ are refused rather than converted into a file
 // llama.cpp would run unlike the checkpoint.
 import { shownValue } from '../../json-input.ts';
-import { configFields, type ModelConfig } from '../config.ts';
+import type { ModelConfig } from '../config.ts';
 import { textModelKvs } from '../text-model-kvs.ts';
 import { blockSuffixes, noTransform, type ArchitectureSpec } from './architecture.ts';
+import { readExperts } from './experts.ts';
 
 function qwen3MoeConfig(config: ModelConfig): ModelConfig {
   const { raw, file } = config;
-  const fields = configFields(raw, file);
-  const experts = { count: fields.int('num_experts'), used: fields.int('num_experts_per_tok'), feedForward: fields.int('moe_intermediate_size') };
-  if (experts.used > experts.count) throw new Error(`${file}: "num_experts_per_tok" ${experts.used} is more than "num_experts" ${experts.count}`);
+  const experts = readExperts(config, 'moe_intermediate_size');
   const step = raw.decoder_sparse_step;
   if (step !== undefined && step !== null && step !== 1) {
     throw new Error(`${file}: "decoder_sparse_step" is ${shownValue(step)}: llama.cpp's qwen3moe runs every layer as mixture-of-experts (step 1)`);
@@ -33,9 +32,12 @@ function qwen3MoeKvs(config: ModelConfig) {
   return textModelKvs('qwen3moe', config).u32('qwen3moe.expert_feed_forward_length', config.experts!.feedForward).toArray();
 }
 
+/** The router, as the Qwen and OLMoE checkpoints name it. */
+export const MLP_GATE_ROUTER = { 'mlp.gate.weight': { suffix: 'ffn_gate_inp.weight', role: 'ffn_gate_inp' } } as const;
+
 export const QWEN3MOE: ArchitectureSpec = {
   ggufArchitecture: 'qwen3moe',
-  blockOverrides: { 'mlp.gate.weight': { suffix: 'ffn_gate_inp.weight', role: 'ffn_gate_inp' } },
+  blockOverrides: MLP_GATE_ROUTER,
   transformOf: noTransform,
   requiredBlockSuffixes: () => blockSuffixes(
     'attn_norm', 'attn_q', 'attn_k', 'attn_v', 'attn_output', 'attn_q_norm', 'attn_k_norm', 'ffn_norm', 'ffn_gate_inp', 'ffn_gate_exps', 'ffn_up_exps', 'ffn_down_exps',

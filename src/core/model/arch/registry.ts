@@ -6,6 +6,7 @@ import { GEMMA2, GEMMA3 } from './gemma.ts';
 import { GRANITE } from './granite.ts';
 import { LLAMA } from './llama.ts';
 import { OLMO2 } from './olmo2.ts';
+import { OLMOE } from './olmoe.ts';
 import { PHI3 } from './phi3.ts';
 import { QWEN2, QWEN3 } from './qwen.ts';
 import { QWEN3MOE } from './qwen3moe.ts';
@@ -23,4 +24,5 @@ export const ARCHITECTURES: Record<SupportedHfArchitecture, ArchitectureSpec> = 
   Olmo2ForCausalLM: OLMO2,
   GraniteForCausalLM: GRANITE,
   Qwen3MoeForCausalLM: QWEN3MOE,
+  OlmoeForCausalLM: OLMOE,
 };
