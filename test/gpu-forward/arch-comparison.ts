@@ -42,6 +42,7 @@ export const ARCH_CASES: ArchCase[] = [
   { arch: 'gemma3', window: 4, feature: 'post-FFN norm', has: (m) => m.tensors.has('blk.0.post_ffw_norm.weight') },
   { arch: 'qwen3moe', feature: 'mixture-of-experts layers', has: (m) => m.hparams.experts !== null && m.tensors.get('blk.0.ffn_up_exps.weight')?.ne[2] === 8 },
   { arch: 'olmoe', feature: 'experts without renormalised weights', has: (m) => m.hparams.experts?.normalizeWeights === false },
+  { arch: 'granitemoe', feature: 'experts with a residual scale', has: (m) => m.hparams.experts !== null && m.hparams.residualScale !== null },
 ];
 
 /** Test names: the architecture and its KV cache. */

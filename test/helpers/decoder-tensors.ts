@@ -27,8 +27,10 @@ export interface DecoderFeatures {
   postNormsOnly?: boolean;
   /** Gemma 2 and 3: norms before and after the feed-forward too. */
   sandwichNorms?: boolean;
-  /** Qwen3-MoE: a router (mlp.gate) and `count` experts of width `ff` instead of the dense MLP. */
+  /** Qwen3-MoE, OLMoE: a router (mlp.gate) and `count` experts of width `ff` instead of the dense MLP. */
   experts?: { count: number; ff: number };
+  /** Granite MoE: the experts as 3-D tensors (block_sparse_moe: router, input_linear with gate and up fused, output_linear). */
+  fusedExperts?: boolean;
 }
 
 export type TensorShapes = [string, number[]][];
@@ -49,6 +51,14 @@ export function decoderTensors(d: DecoderDims, f: DecoderFeatures = {}): TensorS
     list.push([`${p}.self_attn.o_proj.weight`, [H, q]], [`${p}.post_attention_layernorm.weight`, [H]]);
     if (f.sandwichNorms) list.push([`${p}.pre_feedforward_layernorm.weight`, [H]], [`${p}.post_feedforward_layernorm.weight`, [H]]);
     if (f.postNormsOnly) list.push([`${p}.post_feedforward_layernorm.weight`, [H]]);
+    if (f.experts && f.fusedExperts) {
+      const { count, ff } = f.experts;
+      list.push(
+        [`${p}.block_sparse_moe.input_linear.weight`, [count, 2 * ff, H]], [`${p}.block_sparse_moe.output_linear.weight`, [count, H, ff]],
+        [`${p}.block_sparse_moe.router.layer.weight`, [count, H]],
+      );
+      continue;
+    }
     if (f.experts) {
       list.push([`${p}.mlp.gate.weight`, [f.experts.count, H]]);
       for (let e = 0; e < f.experts.count; e++) {

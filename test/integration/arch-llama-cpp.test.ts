@@ -35,9 +35,10 @@ const SPECIAL_TEXT: Record<ArchName, string[]> = {
   olmo2: ['<|begin_of_text|>Hello<|end_of_text|>', 'a <|reserved_special_token_3|> b'],
   granite: ['<|begin_of_text|>Hello<|end_of_text|>', 'a <|reserved_special_token_3|> b'],
   olmoe: ['<|begin_of_text|>Hello<|end_of_text|>', 'a <|reserved_special_token_3|> b'],
+  granitemoe: ['<|begin_of_text|>Hello<|end_of_text|>', 'a <|reserved_special_token_3|> b'],
 };
 
-const ARCHS: ArchName[] = ['llama3', 'qwen2', 'qwen3', 'gemma2', 'gemma3', 'phi3', 'smollm3', 'olmo2', 'granite', 'qwen3moe', 'olmoe'];
+const ARCHS: ArchName[] = ['llama3', 'qwen2', 'qwen3', 'gemma2', 'gemma3', 'phi3', 'smollm3', 'olmo2', 'granite', 'qwen3moe', 'olmoe', 'granitemoe'];
 
 for (const arch of ARCHS) {
   describe(`${arch}: exported GGUF in llama.cpp`, () => {

@@ -30,6 +30,8 @@ export const ARCHITECTURE_TRAITS: Record<string, ArchitectureTraits> = {
   // Gemma 2: every other layer (even ones) is local; Gemma 3: five local then one global.
   // build_moe_ffn with softmax gating and norm_w = false (the planner refuses norm_topk_prob true).
   olmoe: { ropeStyle: 'neox', activation: 'silu', scaleEmbeddings: false, experts: { gating: 'softmax', normalizeWeights: false }, verified: true },
+  // Granite's scales (metadata) with build_moe_ffn's softmax gating and norm_w = true.
+  granitemoe: { ropeStyle: 'normal', activation: 'silu', scaleEmbeddings: false, experts: { gating: 'softmax', normalizeWeights: true }, verified: true },
   gemma2: { ropeStyle: 'neox', activation: 'gelu', scaleEmbeddings: true, slidingLayer: (l) => l % 2 === 0, verified: false },
   gemma3: { ropeStyle: 'neox', activation: 'gelu', scaleEmbeddings: true, slidingLayer: (l) => (l + 1) % 6 !== 0, verified: false },
   smollm3: { ropeStyle: 'normal', activation: 'silu', scaleEmbeddings: false, ropeLayer: smollm3UsesRope, verified: true },

@@ -12,6 +12,7 @@ export const SUPPORTED_HF_ARCHITECTURES = [
   'GraniteForCausalLM',
   'Qwen3MoeForCausalLM',
   'OlmoeForCausalLM',
+  'GraniteMoeForCausalLM',
 ] as const;
 export type SupportedHfArchitecture = (typeof SUPPORTED_HF_ARCHITECTURES)[number];
 

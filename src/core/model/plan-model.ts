@@ -14,6 +14,7 @@ import { isIgnoredHfTensor, isQuantizableTensor, mapExpertPart, mapLlamaTensorNa
 import { generalKvs } from './llama-metadata.ts';
 import type { ModelPlan, PlannedTensor, SourceTensor } from './plan-types.ts';
 import { readSafetensorsHeaders } from './safetensors-files.ts';
+import { stackedTensor } from './stacked-experts.ts';
 import { sortTensorsLikeLlamaQuantize } from './tensor-order.ts';
 import { checkTensorShapes } from './tensor-shapes.ts';
 
@@ -50,6 +51,11 @@ function planTensors(sources: SourceTensor[], config: ModelConfig, spec: Archite
   const experts = new Map<string, { part: ExpertPart; sources: SourceTensor[] }>();
   for (const source of sources) {
     if (isIgnoredHfTensor(source.name) || spec.skipsTensor?.(source.name)) continue;
+    const expanded = spec.expandsTensor?.(source, config);
+    if (expanded) {
+      planned.push(...expanded);
+      continue;
+    }
     const part = config.experts ? mapExpertPart(source.name, config.layerCount) : undefined;
     if (part) {
       const group = experts.get(part.ggufName) ?? { part, sources: [] };
@@ -84,35 +90,13 @@ function planTensors(sources: SourceTensor[], config: ModelConfig, spec: Archite
   return planned;
 }
 
-/**
- * One projection of every expert of a layer as the converter's 3-D tensor (torch.stack: expert
- * outermost). Each expert must be there, all of one dtype and shape.
- */
+/** One projection of every expert of a layer; each expert must be there. */
 function stackExperts(part: ExpertPart, parts: (SourceTensor | undefined)[], count: number): PlannedTensor {
   const first = parts.find((p) => p !== undefined)!;
-  const name = first.name.replace(/\.experts\.\d+\./, '.experts.*.');
   for (let e = 0; e < count; e++) {
-    const p = parts[e];
-    if (!p) throw new Error(`${first.file}: tensor "${first.name.replace(/\.experts\.\d+\./, `.experts.${e}.`)}" is missing (layer ${part.layer} needs all ${count} experts)`);
-    if (p.dtype !== first.dtype || p.shape.join() !== first.shape.join() || p.shape.length !== 2) {
-      throw new Error(`${p.file}: tensor "${p.name}" is ${p.dtype} [${p.shape.join(', ')}], but "${first.name}" is ${first.dtype} [${first.shape.join(', ')}]: experts stack only when all are 2-D and alike`);
-    }
+    if (!parts[e]) throw new Error(`${first.file}: tensor "${first.name.replace(/\.experts\.\d+\./, `.experts.${e}.`)}" is missing (layer ${part.layer} needs all ${count} experts)`);
   }
-  if (!isDecodableDtype(first.dtype)) {
-    throw new Error(`${first.file}: tensor "${first.name}" has dtype ${first.dtype}; only float tensors (F32, F16, BF16, F64) can be converted`);
-  }
-  const shape = [count, ...first.shape];
-  const ne = [...shape].reverse();
-  return {
-    ggufName: part.ggufName,
-    hfName: name,
-    role: part.role,
-    layer: part.layer,
-    ne,
-    source: { kind: 'stacked', file: first.file, name, dtype: first.dtype, shape, parts: parts as SourceTensor[] },
-    transform: { kind: 'none' },
-    quantizable: isQuantizableTensor(part.ggufName, ne),
-  };
+  return stackedTensor({ ggufName: part.ggufName, role: part.role, layer: part.layer, name: first.name.replace(/\.experts\.\d+\./, '.experts.*.'), parts: parts as SourceTensor[] });
 }
 
 /** Distinct token ids the tokenizer can produce: one past the largest id of its vocabulary and added tokens. */

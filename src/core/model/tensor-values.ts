@@ -170,7 +170,8 @@ export async function fetchTensorRows(t: PlannedTensor, files: ModelFiles, first
 async function readSourceRows(src: SourceTensor, files: ModelFiles, firstRow: number, rowCount: number, hfName = src.name): Promise<Uint8Array> {
   const source = files.open(src.file);
   if (!source) throw new Error(`${src.file}: missing from ${files.label} (needed for tensor "${hfName}")`);
-  const sourceRows = src.shape.length > 1 ? src.shape[0]! : 1;
+  // GGUF rows: everything but the innermost dimension (a 3-D source of stacked experts included).
+  const sourceRows = src.shape.slice(0, -1).reduce((a, b) => a * b, 1);
   const rowBytes = src.byteLength / sourceRows;
   if (!Number.isInteger(rowBytes)) throw new Error(`${src.file}: tensor "${hfName}": byte length ${src.byteLength} is not a whole number of rows`);
   return source.read(src.offset + firstRow * rowBytes, rowCount * rowBytes);

@@ -100,7 +100,7 @@ export function moeScatterRows(rec: DispatchRecorder, src: GPUBuffer, picks: GPU
   return rec.dispatch({ kind: 'moeScatter' }, [src, picks, weights, slots], [rows, cols, pickOffset], dispatchGrid(rows * cols, WG));
 }
 
-/** hidden[dstOffset + r] += Σ_k slots[r * used + k], the slots summed in order. */
-export function moeSumSlots(rec: DispatchRecorder, slots: GPUBuffer, rows: number, cols: number, used: number, hidden: GPUBuffer, dstOffset: number): Promise<void> {
-  return rec.dispatch({ kind: 'moeSum' }, [slots, hidden], [rows, cols, used, dstOffset], dispatchGrid(rows * cols, WG));
+/** hidden[dstOffset + r] += scale · Σ_k slots[r * used + k], the slots summed in order. */
+export function moeSumSlots(rec: DispatchRecorder, slots: GPUBuffer, rows: number, cols: number, used: number, hidden: GPUBuffer, dstOffset: number, scale: number): Promise<void> {
+  return rec.dispatch({ kind: 'moeSum' }, [slots, hidden], [rows, cols, used, dstOffset, { f32: scale }], dispatchGrid(rows * cols, WG));
 }

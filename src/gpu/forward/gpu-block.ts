@@ -16,8 +16,8 @@ export type GpuBlockWeights = Partial<Record<
 
 /** Refuses what the GPU block does not compute yet, before any weight is uploaded. */
 export function checkGpuBlockSupports(hp: ForwardHparams): void {
-  if (hp.experts && (hp.residualScale !== null || !hp.preNorms)) {
-    throw new Error(`GpuForward: ${hp.architecture} combines mixture-of-experts layers with a residual scale or post-norms, which the GPU block does not compute`);
+  if (hp.experts && !hp.preNorms) {
+    throw new Error(`GpuForward: ${hp.architecture} combines mixture-of-experts layers with post-norms, which the GPU block does not compute`);
   }
 }
 
@@ -202,5 +202,5 @@ async function runMoe(rec: DispatchRecorder, ctx: GpuBlockContext, w: GpuBlockWe
     await expertMatmul('downExps', s.gate, ff, downExps, m.de, E);
     await moeScatterRows(rec, m.de, m.picks, m.weights, starts[e]!, rows, E, m.slots);
   }
-  await moeSumSlots(rec, m.slots, g.rows, E, routing.used, ctx.hidden, g.start * E);
+  await moeSumSlots(rec, m.slots, g.rows, E, routing.used, ctx.hidden, g.start * E, hp.residualScale ?? 1);
 }

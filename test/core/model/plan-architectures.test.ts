@@ -201,6 +201,39 @@ describe('Qwen2, Qwen3, Phi-3', () => {
     await expect(planModel(folder({ ...olmoe, num_key_value_heads: 1 }, tensors))).rejects.toThrow(/"num_key_value_heads" 1 differs from "num_attention_heads" 2/);
   });
 
+  it('Granite MoE: input_linear split into the experts\' gate and up halves, output_linear and the router as they are, Granite\'s keys with the expert counts; shared experts refused', async () => {
+    const gm = {
+      ...base, architectures: ['GraniteMoeForCausalLM'], num_local_experts: 2, num_experts_per_tok: 1, attention_multiplier: 0.0625, embedding_multiplier: 12,
+      residual_multiplier: 0.22, logits_scaling: 8,
+    };
+    const tensors = blockShapes(1, {
+      ...attn, 'self_attn.q_proj.weight': [H, H], 'self_attn.k_proj.weight': [4, H], 'self_attn.v_proj.weight': [4, H],
+      'block_sparse_moe.input_linear.weight': [2, 32, H], 'block_sparse_moe.output_linear.weight': [2, H, 16], 'block_sparse_moe.router.layer.weight': [2, H],
+    }, global);
+    delete tensors['model.layers.0.mlp.down_proj.weight'];
+    const files = folder(gm, tensors);
+    const plan = await planModel(files);
+    expect(plan.architecture).toBe('granitemoe');
+    const byName = new Map(plan.tensors.map((t) => [t.ggufName, t]));
+    const [gate, up] = [byName.get('blk.0.ffn_gate_exps.weight')!, byName.get('blk.0.ffn_up_exps.weight')!];
+    expect([gate.ne, up.ne, byName.get('blk.0.ffn_down_exps.weight')!.ne]).toEqual([[H, 16, 2], [H, 16, 2], [16, H, 2]]);
+    // input_linear holds i / 64 at flat index i: expert e's gate is its first 16 rows, its up the next 16.
+    const row = (r: number) => Array.from({ length: H }, (_, j) => (r * H + j) / 64);
+    const rows = (from: number) => Array.from({ length: 16 }, (_, i) => row(from + i)).flat();
+    expect(Array.from(await readTensorF32(gate, files))).toEqual([...rows(0), ...rows(32)]);
+    expect(Array.from(await readTensorF32(up, files))).toEqual([...rows(16), ...rows(48)]);
+    expect(byName.get('blk.0.ffn_gate_inp.weight')!.quantizable).toBe(false);
+    expect(byName.get('blk.0.attn_q.weight')!.transform).toEqual({ kind: 'permute-qk', heads: 2 });
+    expect(keys(plan).filter((k) => k.startsWith('granitemoe.'))).toEqual([
+      'granitemoe.block_count', 'granitemoe.context_length', 'granitemoe.embedding_length', 'granitemoe.feed_forward_length', 'granitemoe.attention.head_count',
+      'granitemoe.attention.head_count_kv', 'granitemoe.rope.freq_base', 'granitemoe.attention.layer_norm_rms_epsilon', 'granitemoe.expert_count',
+      'granitemoe.expert_used_count', 'granitemoe.vocab_size', 'granitemoe.rope.dimension_count', 'granitemoe.attention.scale', 'granitemoe.embedding_scale',
+      'granitemoe.residual_scale', 'granitemoe.logit_scale',
+    ]);
+    await expect(planModel(folder({ ...gm, shared_intermediate_size: 8 }, tensors))).rejects.toThrow(/Granite MoE with shared experts is not supported yet/);
+    await expect(planModel(folder({ ...gm, intermediate_size: 8 }, tensors))).rejects.toThrow(/input_linear\.weight" has shape \[2, 32, 8\], but .* implies \[2, 16, 8\]/);
+  });
+
   it('SmolLM3: converted as Llama (Q/K permuted, LlamaModel keys) under "smollm3"; a no-rope pattern llama.cpp would not run is refused', async () => {
     const smol = { ...base, num_hidden_layers: 4, architectures: ['SmolLM3ForCausalLM'], no_rope_layer_interval: 4, no_rope_layers: [1, 1, 1, 0] };
     const tensors = blockShapes(4, { ...attn, ...qkv }, global);

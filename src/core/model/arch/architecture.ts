@@ -3,7 +3,7 @@
 import type { GgufKv } from '../../gguf/gguf-value.ts';
 import type { ModelConfig } from '../config.ts';
 import type { BlockTensorTable } from '../llama-tensor-names.ts';
-import type { PlannedTensor, TensorRole, TensorTransform } from '../plan-types.ts';
+import type { PlannedTensor, SourceTensor, TensorRole, TensorTransform } from '../plan-types.ts';
 import type { ShapeRules } from '../tensor-shapes.ts';
 
 export interface ArchitectureSpec {
@@ -13,6 +13,11 @@ export interface ArchitectureSpec {
   blockOverrides?: BlockTensorTable;
   /** HF tensors the converter leaves out without a word (Gemma 2's lm_head). */
   skipsTensor?(hfName: string): boolean;
+  /**
+   * An HF tensor the converter turns into several GGUF tensors (Granite MoE's fused expert
+   * gate/up), or undefined for one it maps by name as usual.
+   */
+  expandsTensor?(source: SourceTensor, config: ModelConfig): PlannedTensor[] | undefined;
   transformOf(role: TensorRole, hfName: string, config: ModelConfig): TensorTransform;
   /**
    * config.json as the family's converter reads it, checked before any tensor is read: changed where

@@ -1,10 +1,10 @@
-// The expert counts a MoE family's convertedConfig reads from config.json (the width's key
-// differs: Qwen's moe_intermediate_size, OLMoE's intermediate_size).
+// The expert counts a MoE family's convertedConfig reads from config.json (the keys differ:
+// Qwen's moe_intermediate_size, OLMoE's and Granite's intermediate_size; Granite's num_local_experts).
 import { configFields, type ExpertConfig, type ModelConfig } from '../config.ts';
 
-export function readExperts(config: ModelConfig, widthKey: string): ExpertConfig {
+export function readExperts(config: ModelConfig, widthKey: string, countKey = 'num_experts'): ExpertConfig {
   const fields = configFields(config.raw, config.file);
-  const experts = { count: fields.int('num_experts'), used: fields.int('num_experts_per_tok'), feedForward: fields.int(widthKey) };
-  if (experts.used > experts.count) throw new Error(`${config.file}: "num_experts_per_tok" ${experts.used} is more than "num_experts" ${experts.count}`);
+  const experts = { count: fields.int(countKey), used: fields.int('num_experts_per_tok'), feedForward: fields.int(widthKey) };
+  if (experts.used > experts.count) throw new Error(`${config.file}: "num_experts_per_tok" ${experts.used} is more than "${countKey}" ${experts.count}`);
   return experts;
 }

@@ -7,7 +7,11 @@ import { shownValue } from '../../json-input.ts';
 import { fitsF32, type ModelConfig } from '../config.ts';
 import { KvList } from '../kv-list.ts';
 import { llamaKvs } from '../llama-metadata.ts';
-import type { ArchitectureSpec } from './architecture.ts';
+import type { BlockTensorTable } from '../llama-tensor-names.ts';
+import type { PlannedTensor, SourceTensor } from '../plan-types.ts';
+import { stackedTensor } from '../stacked-experts.ts';
+import { blockSuffixes, type ArchitectureSpec } from './architecture.ts';
+import { readExperts } from './experts.ts';
 import { LLAMA } from './llama.ts';
 
 /** config.json key -> GGUF key suffix, in the converter's order; written only when non-zero. */
@@ -33,21 +37,73 @@ function graniteConfig(config: ModelConfig): ModelConfig {
   return { ...config, headDim: undefined };
 }
 
-function graniteKvs(config: ModelConfig) {
+function graniteKvs(config: ModelConfig, arch: string) {
   const { raw, file } = config;
   const kv = new KvList();
   for (const [key, suffix] of SCALES) {
     const v = raw[key];
     if (v === undefined || v === null || v === 0) continue;
     if (typeof v !== 'number' || !fitsF32(v)) throw new Error(`${file}: "${key}" must be a number within float32's range (got ${shownValue(v)})`);
-    kv.f32(`granite.${suffix}`, v);
+    kv.f32(`${arch}.${suffix}`, v);
   }
-  return [...llamaKvs(config, 'granite'), ...kv.toArray()];
+  return [...llamaKvs(config, arch), ...kv.toArray()];
 }
 
 export const GRANITE: ArchitectureSpec = {
   ...LLAMA,
   ggufArchitecture: 'granite',
   convertedConfig: graniteConfig,
-  hparamKvs: graniteKvs,
+  hparamKvs: (config) => graniteKvs(config, 'granite'),
+};
+
+// Granite 3 MoE (GGUF "granitemoe", granite-3.x-1b-a400m / 3b-a800m): Granite with every layer's
+// feed-forward a mixture of experts, stored as 3-D tensors already: the router
+// (block_sparse_moe.router.layer), output_linear (the experts' down projections) and
+// input_linear, each expert's gate and up fused [2·ff, n_embd], which the converter splits into
+// ffn_gate_exps (the first ff rows) and ffn_up_exps. llama.cpp routes by softmax over the top-k
+// and renormalises. The shared-expert variant (shared_intermediate_size) is not planned yet.
+
+const GRANITEMOE_TENSORS: BlockTensorTable = {
+  'block_sparse_moe.router.layer.weight': { suffix: 'ffn_gate_inp.weight', role: 'ffn_gate_inp' },
+  'block_sparse_moe.output_linear.weight': { suffix: 'ffn_down_exps.weight', role: 'ffn_down_exps' },
+};
+
+const INPUT_LINEAR = /^model\.layers\.(\d+)\.block_sparse_moe\.input_linear\.weight$/;
+
+function graniteMoeConfig(config: ModelConfig): ModelConfig {
+  if (config.raw.shared_intermediate_size) {
+    throw new Error(`${config.file}: "shared_intermediate_size" is ${shownValue(config.raw.shared_intermediate_size)}: Granite MoE with shared experts is not supported yet`);
+  }
+  return { ...graniteConfig(config), experts: readExperts(config, 'intermediate_size', 'num_local_experts') };
+}
+
+/** input_linear [experts, 2·ff, n_embd] -> ffn_gate_exps and ffn_up_exps, each expert's halves as byte ranges of it. */
+function splitInputLinear(source: SourceTensor, config: ModelConfig): PlannedTensor[] | undefined {
+  const m = INPUT_LINEAR.exec(source.name);
+  if (!m || Number(m[1]) >= config.layerCount) return undefined;
+  const layer = Number(m[1]);
+  const { count, feedForward: ff } = config.experts!;
+  const want = [count, 2 * ff, config.hiddenSize];
+  if (source.shape.join() !== want.join()) {
+    throw new Error(`${source.file}: tensor "${source.name}" has shape [${source.shape.join(', ')}], but ${config.file} (num_local_experts ${count}, intermediate_size ${ff}, hidden_size ${config.hiddenSize}) implies [${want.join(', ')}]`);
+  }
+  const rowBytes = source.byteLength / (count * 2 * ff);
+  return (['gate', 'up'] as const).map((half, h) => {
+    const parts: SourceTensor[] = Array.from({ length: count }, (_, e) => ({
+      ...source, name: `${source.name}[${e}, ${half}]`, shape: [ff, config.hiddenSize],
+      offset: source.offset + (e * 2 + h) * ff * rowBytes, byteLength: ff * rowBytes,
+    }));
+    const role = half === 'gate' ? 'ffn_gate_exps' : 'ffn_up_exps';
+    return stackedTensor({ ggufName: `blk.${layer}.${role}.weight`, role, layer, name: `${source.name} (${half} half)`, parts });
+  });
+}
+
+export const GRANITEMOE: ArchitectureSpec = {
+  ...LLAMA,
+  ggufArchitecture: 'granitemoe',
+  blockOverrides: GRANITEMOE_TENSORS,
+  expandsTensor: splitInputLinear,
+  requiredBlockSuffixes: () => blockSuffixes('attn_norm', 'attn_q', 'attn_k', 'attn_v', 'attn_output', 'ffn_norm', 'ffn_gate_inp', 'ffn_gate_exps', 'ffn_up_exps', 'ffn_down_exps'),
+  convertedConfig: graniteMoeConfig,
+  hparamKvs: (config) => graniteKvs(config, 'granitemoe'),
 };

@@ -3,7 +3,7 @@
 import type { SupportedHfArchitecture } from '../config.ts';
 import type { ArchitectureSpec } from './architecture.ts';
 import { GEMMA2, GEMMA3 } from './gemma.ts';
-import { GRANITE } from './granite.ts';
+import { GRANITE, GRANITEMOE } from './granite.ts';
 import { LLAMA } from './llama.ts';
 import { OLMO2 } from './olmo2.ts';
 import { OLMOE } from './olmoe.ts';
@@ -25,4 +25,5 @@ export const ARCHITECTURES: Record<SupportedHfArchitecture, ArchitectureSpec> = 
   GraniteForCausalLM: GRANITE,
   Qwen3MoeForCausalLM: QWEN3MOE,
   OlmoeForCausalLM: OLMOE,
+  GraniteMoeForCausalLM: GRANITEMOE,
 };
