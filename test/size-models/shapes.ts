@@ -118,6 +118,46 @@ const QWEN3_1_7B = QWEN3_0_6B
   .replace('"hidden_size": 1024', '"hidden_size": 2048')
   .replace('"intermediate_size": 3072', '"intermediate_size": 6144');
 
+const QWEN3_30B_A3B = `{
+  "architectures": [
+    "Qwen3MoeForCausalLM"
+  ],
+  "attention_bias": false,
+  "attention_dropout": 0.0,
+  "bos_token_id": 151643,
+  "decoder_sparse_step": 1,
+  "eos_token_id": 151645,
+  "head_dim": 128,
+  "hidden_act": "silu",
+  "hidden_size": 2048,
+  "initializer_range": 0.02,
+  "intermediate_size": 6144,
+  "max_position_embeddings": 40960,
+  "max_window_layers": 48,
+  "mlp_only_layers": [],
+  "model_type": "qwen3_moe",
+  "moe_intermediate_size": 768,
+  "norm_topk_prob": true,
+  "num_attention_heads": 32,
+  "num_experts": 128,
+  "num_experts_per_tok": 8,
+  "num_hidden_layers": 48,
+  "num_key_value_heads": 4,
+  "output_router_logits": false,
+  "rms_norm_eps": 1e-06,
+  "rope_scaling": null,
+  "rope_theta": 1000000.0,
+  "router_aux_loss_coef": 0.001,
+  "sliding_window": null,
+  "tie_word_embeddings": false,
+  "torch_dtype": "bfloat16",
+  "transformers_version": "4.51.0",
+  "use_cache": true,
+  "use_sliding_window": false,
+  "vocab_size": 151936
+}
+`;
+
 const QWEN3_GENERATION = `{
   "bos_token_id": 151643,
   "do_sample": true,
@@ -301,6 +341,17 @@ export const SIZE_MODELS = {
   'qwen3-0.6b': {
     repo: 'Qwen/Qwen3-0.6B', arch: 'qwen3', config: QWEN3_0_6B, generationConfig: QWEN3_GENERATION, tokenizer: 'qwen3',
     storesTiedLmHead: true, parameters: 751_632_384, realFileBytes: { 'model.safetensors': 1_503_300_328 },
+  },
+  // The mixture of experts people quantize most: 48 layers of 128 experts (8 per token), each a
+  // gate/up/down of width 768, stored one tensor per expert (18,432 of them). config.json from my
+  // reading of the published file (values checked against llama.cpp's and transformers' Qwen3-MoE
+  // code; the byte layout is not verified). Parameters: 30,532,122,624, the Hub's count, which the
+  // shapes reproduce exactly. The real checkpoint has 16 shards; which tensor is in which is not
+  // known here, so three layers go to each (embeddings with the first, the head with the last).
+  'qwen3-30b-a3b': {
+    repo: 'Qwen/Qwen3-30B-A3B', arch: 'qwen3moe', config: QWEN3_30B_A3B, generationConfig: QWEN3_GENERATION, tokenizer: 'qwen3',
+    shards: { count: 16, of: (t) => { const m = /^model\.layers\.(\d+)\./.exec(t); return m ? Math.floor(Number(m[1]) / 3) : t.startsWith('model.embed') ? 0 : 15; } },
+    parameters: 30_532_122_624,
   },
   // Meta's Instruct checkpoint (the base one differs in eos_token_id and generation_config). The
   // dimensions, rope scaling and ids are in a public copy of the config; every file has the size

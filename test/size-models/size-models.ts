@@ -57,7 +57,12 @@ export function sizeModelDims(spec: SizeModelSpec): DecoderDims {
 
 /** Every tensor, shard by shard, each shard in name order (as safetensors orders a file). */
 export function sizeModelShards(spec: SizeModelSpec): SafetensorsTensor[][] {
-  const tensors = decoderTensors(sizeModelDims(spec), ARCH_FEATURES[spec.arch]).map(([name, shape]): SafetensorsTensor => ({ name, shape, dtype: 'BF16' }));
+  const c = JSON.parse(spec.config) as Record<string, unknown>;
+  // A MoE config's experts: count and width (Qwen's moe_intermediate_size).
+  const features = typeof c.num_experts === 'number'
+    ? { ...ARCH_FEATURES[spec.arch], experts: { count: c.num_experts, ff: c.moe_intermediate_size as number } }
+    : ARCH_FEATURES[spec.arch];
+  const tensors = decoderTensors(sizeModelDims(spec), features).map(([name, shape]): SafetensorsTensor => ({ name, shape, dtype: 'BF16' }));
   const count = spec.shards?.count ?? 1;
   const shards = Array.from({ length: count }, () => [] as SafetensorsTensor[]);
   for (const t of tensors) shards[spec.shards?.of(t.name) ?? 0]!.push(t);
