@@ -17,11 +17,21 @@ import { readImatrixCounts } from '../helpers/imatrix-file.ts';
 import { runLlamaTool } from '../helpers/llama-tools.ts';
 import { TEXT } from '../helpers/paths.ts';
 
-const CASES: { arch: ArchName; mixes: string[]; imatrixMixes?: string[]; experts?: GeneratedExperts; unreachedExperts?: boolean }[] = [
+/** A mix with llama-quantize options, given the same to both. */
+interface OptionCase { mix: string; args: string[] }
+
+const CASES: { arch: ArchName; mixes: string[]; imatrixMixes?: string[]; optionCases?: OptionCase[]; experts?: GeneratedExperts; unreachedExperts?: boolean }[] = [
   { arch: 'smollm3', mixes: ['Q4_K_M', 'Q2_K', 'IQ4_XS'] },
   { arch: 'olmo2', mixes: ['Q4_K_M'] },
   { arch: 'granite', mixes: ['Q5_K_S'] },
-  { arch: 'qwen3moe', experts: { count: 16, used: 2 }, unreachedExperts: true, mixes: ['Q4_K_M', 'Q3_K_M', 'MXFP4_MOE'], imatrixMixes: ['Q4_K_S', 'IQ3_XXS'] },
+  {
+    arch: 'qwen3moe', experts: { count: 16, used: 2 }, unreachedExperts: true, mixes: ['Q4_K_M', 'Q3_K_M', 'MXFP4_MOE'], imatrixMixes: ['Q4_K_S', 'IQ3_XXS'],
+    // --pure; per-tensor types on the experts (and on the router, which llama-quantize still leaves F32) and the head.
+    optionCases: [
+      { mix: 'Q4_K_M', args: ['--pure'] },
+      { mix: 'Q4_K_M', args: ['--tensor-type', 'ffn_down_exps=q8_0', '--tensor-type', 'ffn_gate_inp=q8_0', '--output-tensor-type', 'q6_k'] },
+    ],
+  },
   { arch: 'olmoe', experts: { count: 32, used: 2 }, unreachedExperts: true, mixes: ['Q5_K_M'], imatrixMixes: ['IQ2_M'] },
   { arch: 'granitemoe', experts: { count: 32, used: 2 }, mixes: ['Q4_K_M'], imatrixMixes: ['IQ3_S'] },
 ];
@@ -36,7 +46,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-for (const { arch, mixes, imatrixMixes = [], experts, unreachedExperts } of CASES) {
+for (const { arch, mixes, imatrixMixes = [], optionCases = [], experts, unreachedExperts } of CASES) {
   describe(`${arch} mixes vs llama-quantize`, () => {
     const folder = () => path.join(dir, `${arch}-tiny-random`);
     const f16 = () => path.join(dir, `${arch}-F16.gguf`);
@@ -57,15 +67,18 @@ for (const { arch, mixes, imatrixMixes = [], experts, unreachedExperts } of CASE
       }
     }, 180_000);
 
-    const cases = [...mixes.map((mix) => ({ mix, withImatrix: false })), ...imatrixMixes.map((mix) => ({ mix, withImatrix: true }))];
-    for (const { mix, withImatrix } of cases) {
-      it(`${mix}${withImatrix ? ' with an imatrix' : ''}: byte-identical`, async () => {
+    const cases = [
+      ...mixes.map((mix) => ({ mix, withImatrix: false, args: [] as string[] })), ...imatrixMixes.map((mix) => ({ mix, withImatrix: true, args: [] as string[] })),
+      ...optionCases.map((c) => ({ ...c, withImatrix: false })),
+    ];
+    for (const { mix, withImatrix, args } of cases) {
+      it(`${mix}${withImatrix ? ' with an imatrix' : ''}${args.length ? ` ${args.join(' ')}` : ''}: byte-identical`, async () => {
         const ours = path.join(dir, `${arch}-ours-${mix}.gguf`);
         const theirs = path.join(dir, `${arch}-theirs-${mix}.gguf`);
         const imatrixArgs = withImatrix ? ['--imatrix', imatrix()] : [];
-        const r = await cli(['quantize', folder(), '--type', mix, '--backend', 'cpu', ...imatrixArgs, '-o', ours]);
+        const r = await cli(['quantize', folder(), '--type', mix, '--backend', 'cpu', ...imatrixArgs, ...args, '-o', ours]);
         expect(r.code, r.stderr).toBe(0);
-        await runLlamaTool('llama-quantize', [...imatrixArgs, f16(), theirs, mix, '2']);
+        await runLlamaTool('llama-quantize', [...imatrixArgs, ...args, f16(), theirs, mix, '2']);
         const [a, b] = await Promise.all([readFile(ours), readFile(theirs)]);
         expect(a.length).toBe(b.length);
         expect(Buffer.compare(a, b)).toBe(0);
