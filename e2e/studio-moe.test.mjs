@@ -56,6 +56,8 @@ test('Qwen3-MoE: heatmap with router and expert columns, GPU calibration, Q4_K_M
   // 2 layers of 4 attention matrices, 4 norms, the router and 3 stacked expert tensors; embeddings, head, final norm.
   assert.equal(await page.locator('[data-tensor]').count(), 2 * 12 + 3);
   assert.equal(await page.locator('[data-tensor="blk.0.ffn_gate_inp.weight"]').getAttribute('data-type'), 'F32', 'the router stays F32');
+  // Headings over the attention, the feed-forward's norm, the router and the experts.
+  assert.deepEqual(await page.getByTestId('heatmap-groups').locator('.col-group').allTextContents(), ['attention', 'ffn', 'router', 'experts']);
   await experts.hover();
   await page.getByRole('tooltip').waitFor();
   assert.match(await page.getByRole('tooltip').textContent(), /model\.layers\.1\.mlp\.experts\.\*\.down_proj\.weight/);

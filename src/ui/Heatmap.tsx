@@ -74,6 +74,17 @@ export function Heatmap() {
           aria-label="Tensors by block and role"
           style={{ gridTemplateColumns: `3.5rem repeat(${layout.columns.length}, minmax(4.25rem, 1fr))` }}
         >
+          {layout.groups.some((g) => g.label === 'experts') && (
+            // A MoE layer reads as attention, router and experts: a heading over each run of columns.
+            <div role="row" className="heatmap-row" data-testid="heatmap-groups">
+              <span className="corner" role="columnheader" />
+              {layout.groups.map((g, i) => (
+                <span key={`${g.label}-${i}`} role="columnheader" className={`col-group col-group-${g.label}`} style={{ gridColumn: `span ${g.span}` }}>
+                  {g.label}
+                </span>
+              ))}
+            </div>
+          )}
           <div role="row" className="heatmap-row">
             <span className="corner" role="columnheader" />
             {layout.columns.map((role) => (

@@ -25,6 +25,7 @@ describe('heatmapLayout (stories260K, planned from Blobs as in the worker)', () 
     expect(layout.rows.map((r) => r.layer)).toEqual([0, 1, 2, 3, 4]);
     expect(layout.rows[3]!.cells.map((t) => t?.ggufName)).toContain('blk.3.ffn_down.weight');
     expect(layout.rows.every((r) => r.cells.every((t, i) => t?.role === layout.columns[i]))).toBe(true);
+    expect(layout.groups).toEqual([{ label: 'attention', span: 5 }, { label: 'ffn', span: 4 }]);
   });
 
   it('keeps tensors outside the blocks in their own strip', async () => {

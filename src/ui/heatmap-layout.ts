@@ -18,8 +18,28 @@ export interface HeatmapRow {
 
 export interface HeatmapLayout {
   columns: TensorRole[];
+  /** Consecutive columns under one heading (attention, ffn; a MoE layer's router and experts apart). */
+  groups: { label: string; span: number }[];
   rows: HeatmapRow[];
   globals: PlannedTensor[];
+}
+
+/** The heading a block column sits under. */
+function groupOf(role: TensorRole): string {
+  if (role === 'ffn_gate_inp') return 'router';
+  if (role.endsWith('_exps')) return 'experts';
+  return role.startsWith('attn_') || role === 'post_attention_norm' ? 'attention' : 'ffn';
+}
+
+function columnGroups(columns: readonly TensorRole[]): HeatmapLayout['groups'] {
+  const groups: HeatmapLayout['groups'] = [];
+  for (const role of columns) {
+    const label = groupOf(role);
+    const last = groups.at(-1);
+    if (last?.label === label) last.span++;
+    else groups.push({ label, span: 1 });
+  }
+  return groups;
 }
 
 function roleRank(role: TensorRole): number {
@@ -40,7 +60,7 @@ export function heatmapLayout(plan: ModelPlan): HeatmapLayout {
     .sort((a, b) => a - b)
     .map((layer) => ({ layer, cells: columns.map((role) => byLayer.get(layer)!.get(role) ?? null) }));
   const globals = plan.tensors.filter((t) => t.layer === null).sort((a, b) => roleRank(a.role) - roleRank(b.role));
-  return { columns, rows, globals };
+  return { columns, groups: columnGroups(columns), rows, globals };
 }
 
 const ROLE_LABELS: Record<TensorRole, string> = {
