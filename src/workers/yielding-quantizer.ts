@@ -4,6 +4,7 @@
 // sized so each call takes about `targetCallMs` on this device, checks the abort signal after
 // each call and lets the worker's event loop run at least every `targetCallMs`. Rows are
 // quantized independently, so the bytes do not change.
+import { concatBytes } from '../core/concat-bytes.ts';
 import type { RowQuantizer } from '../core/quant/row-quantizer.ts';
 
 export interface SliceOptions {
@@ -53,13 +54,7 @@ export function yieldingQuantizer(
         currentSignal()?.throwIfAborted();
       }
       learntRows.set(key, chunkRows);
-      const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-      let at = 0;
-      for (const p of parts) {
-        out.set(p, at);
-        at += p.length;
-      }
-      return out;
+      return concatBytes(parts);
     },
   };
 }

@@ -1,5 +1,6 @@
 // One planned tensor's values as float32, in GGUF layout: read just its byte range (or take the
 // generated values), decode, apply the converter's transform.
+import { concatBytes } from '../concat-bytes.ts';
 import type { ModelFiles } from '../bytes-io.ts';
 import { roundThroughF16 } from '../float16.ts';
 import { decodeToF32, type F32 } from '../safetensors/decode.ts';
@@ -192,14 +193,7 @@ async function readStackedRows(src: StackedSource, files: ModelFiles, firstRow: 
     pieces.push(await readSourceRows(src.parts[expert]!, files, within, n));
     row += n;
   }
-  if (pieces.length === 1) return pieces[0]!;
-  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of pieces) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(pieces);
 }
 
 const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

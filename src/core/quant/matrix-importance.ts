@@ -2,6 +2,7 @@
 // imatrix entry for such a tensor holds one row of ne[0] weights per matrix, as llama-imatrix
 // collects it per expert; llama-quantize quantizes each matrix's rows with its own row and
 // refuses an entry of any other size. A 2-D tensor is the case of one matrix.
+import { concatBytes } from '../concat-bytes.ts';
 import type { GgmlTypeName } from '../ggml-type.ts';
 import type { RowQuantizer } from './row-quantizer.ts';
 
@@ -41,11 +42,5 @@ export async function quantizeTensor(quantizer: RowQuantizer, type: GgmlTypeName
   for (let m = 0; m < matrices; m++) {
     parts.push(await quantizer.quantizeRows(type, values.subarray(m * perMatrix, (m + 1) * perMatrix), cols, importanceForRows(imatrix, ne, m * rowsPerMatrix(ne), tensorName)));
   }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }

@@ -8,3 +8,6 @@ export function readExperts(config: ModelConfig, widthKey: string, countKey = 'n
   if (experts.used > experts.count) throw new Error(`${config.file}: "num_experts_per_tok" ${experts.used} is more than "${countKey}" ${experts.count}`);
   return experts;
 }
+
+/** The GGUF suffixes of a MoE layer's feed-forward: its norm, the router and the stacked experts. */
+export const MOE_FFN_SUFFIXES = ['ffn_norm', 'ffn_gate_inp', 'ffn_gate_exps', 'ffn_up_exps', 'ffn_down_exps'] as const;

@@ -11,7 +11,7 @@ import type { BlockTensorTable } from '../llama-tensor-names.ts';
 import type { PlannedTensor, SourceTensor } from '../plan-types.ts';
 import { stackedTensor } from '../stacked-experts.ts';
 import { blockSuffixes, type ArchitectureSpec } from './architecture.ts';
-import { readExperts } from './experts.ts';
+import { MOE_FFN_SUFFIXES, readExperts } from './experts.ts';
 import { LLAMA } from './llama.ts';
 
 /** config.json key -> GGUF key suffix, in the converter's order; written only when non-zero. */
@@ -103,7 +103,7 @@ export const GRANITEMOE: ArchitectureSpec = {
   ggufArchitecture: 'granitemoe',
   blockOverrides: GRANITEMOE_TENSORS,
   expandsTensor: splitInputLinear,
-  requiredBlockSuffixes: () => blockSuffixes('attn_norm', 'attn_q', 'attn_k', 'attn_v', 'attn_output', 'ffn_norm', 'ffn_gate_inp', 'ffn_gate_exps', 'ffn_up_exps', 'ffn_down_exps'),
+  requiredBlockSuffixes: () => blockSuffixes('attn_norm', 'attn_q', 'attn_k', 'attn_v', 'attn_output', ...MOE_FFN_SUFFIXES),
   convertedConfig: graniteMoeConfig,
   hparamKvs: (config) => graniteKvs(config, 'granitemoe'),
 };

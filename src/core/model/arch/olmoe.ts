@@ -8,7 +8,7 @@ import { shownValue } from '../../json-input.ts';
 import type { ModelConfig } from '../config.ts';
 import { textModelKvs } from '../text-model-kvs.ts';
 import { blockSuffixes, noTransform, type ArchitectureSpec } from './architecture.ts';
-import { readExperts } from './experts.ts';
+import { MOE_FFN_SUFFIXES, readExperts } from './experts.ts';
 import { MLP_GATE_ROUTER } from './qwen3moe.ts';
 
 function olmoeConfig(config: ModelConfig): ModelConfig {
@@ -27,9 +27,7 @@ export const OLMOE: ArchitectureSpec = {
   ggufArchitecture: 'olmoe',
   blockOverrides: MLP_GATE_ROUTER,
   transformOf: noTransform,
-  requiredBlockSuffixes: () => blockSuffixes(
-    'attn_norm', 'attn_q', 'attn_k', 'attn_v', 'attn_output', 'attn_q_norm', 'attn_k_norm', 'ffn_norm', 'ffn_gate_inp', 'ffn_gate_exps', 'ffn_up_exps', 'ffn_down_exps',
-  ),
+  requiredBlockSuffixes: () => blockSuffixes('attn_norm', 'attn_q', 'attn_k', 'attn_v', 'attn_output', 'attn_q_norm', 'attn_k_norm', ...MOE_FFN_SUFFIXES),
   convertedConfig: olmoeConfig,
   hparamKvs: (config) => textModelKvs('olmoe', config).f32('olmoe.attention.layer_norm_rms_epsilon', 1e-5).toArray(),
   shapeRules: { qkNormOverProjection: true },

@@ -8,7 +8,7 @@ import { shownValue } from '../../json-input.ts';
 import type { ModelConfig } from '../config.ts';
 import { textModelKvs } from '../text-model-kvs.ts';
 import { blockSuffixes, noTransform, type ArchitectureSpec } from './architecture.ts';
-import { readExperts } from './experts.ts';
+import { MOE_FFN_SUFFIXES, readExperts } from './experts.ts';
 
 function qwen3MoeConfig(config: ModelConfig): ModelConfig {
   const { raw, file } = config;
@@ -39,9 +39,7 @@ export const QWEN3MOE: ArchitectureSpec = {
   ggufArchitecture: 'qwen3moe',
   blockOverrides: MLP_GATE_ROUTER,
   transformOf: noTransform,
-  requiredBlockSuffixes: () => blockSuffixes(
-    'attn_norm', 'attn_q', 'attn_k', 'attn_v', 'attn_output', 'attn_q_norm', 'attn_k_norm', 'ffn_norm', 'ffn_gate_inp', 'ffn_gate_exps', 'ffn_up_exps', 'ffn_down_exps',
-  ),
+  requiredBlockSuffixes: () => blockSuffixes('attn_norm', 'attn_q', 'attn_k', 'attn_v', 'attn_output', 'attn_q_norm', 'attn_k_norm', ...MOE_FFN_SUFFIXES),
   convertedConfig: qwen3MoeConfig,
   hparamKvs: qwen3MoeKvs,
   tokenizer: {},
