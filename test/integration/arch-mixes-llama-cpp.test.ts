@@ -25,15 +25,15 @@ const CASES: { arch: ArchName; mixes: string[]; imatrixMixes?: string[]; optionC
   { arch: 'olmo2', mixes: ['Q4_K_M'] },
   { arch: 'granite', mixes: ['Q5_K_S'] },
   {
-    arch: 'qwen3moe', experts: { count: 16, used: 2 }, unreachedExperts: true, mixes: ['Q4_K_M', 'Q3_K_M', 'MXFP4_MOE'], imatrixMixes: ['Q4_K_S', 'IQ3_XXS'],
+    arch: 'qwen3moe', experts: { count: 16, used: 2 }, unreachedExperts: true, mixes: ['Q4_K_M', 'MXFP4_MOE'], imatrixMixes: ['IQ3_XXS'],
     // --pure; per-tensor types on the experts (and on the router, which llama-quantize still leaves F32) and the head.
     optionCases: [
       { mix: 'Q4_K_M', args: ['--pure'] },
       { mix: 'Q4_K_M', args: ['--tensor-type', 'ffn_down_exps=q8_0', '--tensor-type', 'ffn_gate_inp=q8_0', '--output-tensor-type', 'q6_k'] },
     ],
   },
-  { arch: 'olmoe', experts: { count: 32, used: 2 }, unreachedExperts: true, mixes: ['Q5_K_M'], imatrixMixes: ['IQ2_M'] },
-  { arch: 'granitemoe', experts: { count: 32, used: 2 }, mixes: ['Q4_K_M'], imatrixMixes: ['IQ3_S'] },
+  { arch: 'olmoe', experts: { count: 32, used: 2 }, unreachedExperts: true, mixes: ['Q5_K_M'], imatrixMixes: ['IQ4_XS'] },
+  { arch: 'granitemoe', experts: { count: 32, used: 2 }, mixes: ['Q4_K_M'], imatrixMixes: ['Q5_K_S'] },
 ];
 
 let dir: string;
