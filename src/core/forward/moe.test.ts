@@ -2,7 +2,7 @@
 // top-k with ties to the lower expert, renormalised weights; and the importance row each expert's
 // rows are quantized with.
 import { describe, expect, it } from 'vitest';
-import { routeTokens, softmaxRows } from './moe.ts';
+import { expertPicks, routeTokens, softmaxRows } from './moe.ts';
 import { importanceForRows } from '../quant/matrix-importance.ts';
 
 describe('MoE routing', () => {
@@ -16,6 +16,17 @@ describe('MoE routing', () => {
     expect(routes.weights[2]! + routes.weights[3]!).toBeCloseTo(1, 6);
     const raw = routeTokens(probs, 2, { count: 4, used: 2, gating: 'softmax', normalizeWeights: false });
     expect([...raw.weights]).toEqual([probs[1], probs[3], probs[7], probs[4]]);
+  });
+});
+
+describe('expert picks', () => {
+  it('groups the (token, slot) picks expert by expert, slot by slot and tokens in order within each', () => {
+    // Three tokens, two slots: token 0 -> [2, 0], token 1 -> [0, 2], token 2 -> [2, 1].
+    const routes = { experts: Int32Array.from([2, 0, 0, 2, 2, 1]), weights: new Float32Array(6) };
+    const { picks, starts } = expertPicks(routes, 3, { count: 4, used: 2, gating: 'softmax', normalizeWeights: true });
+    expect([...starts]).toEqual([0, 2, 3, 6, 6]);
+    // Expert 0: slot 0 of token 1 (pick 2) before slot 1 of token 0 (pick 1); expert 2: slot 0 of tokens 0 and 2, then slot 1 of token 1.
+    expect([...picks]).toEqual([2, 1, 5, 0, 4, 3]);
   });
 });
 

@@ -54,6 +54,27 @@ export function routeTokens(probs: Float32Array, rows: number, routing: ExpertRo
   return { experts, weights };
 }
 
+/**
+ * The (token, slot) picks, pick = token * used + slot, grouped expert by expert: expert e's are
+ * picks[starts[e] .. starts[e + 1]), slot by slot and tokens in order within each (the order in
+ * which llama-imatrix adds a routed matmul's rows). One counting pass, whatever the expert count.
+ */
+export function expertPicks(routes: Routes, rows: number, routing: ExpertRouting): { picks: Uint32Array; starts: Uint32Array } {
+  const { count, used } = routing;
+  const starts = new Uint32Array(count + 1);
+  for (let i = 0; i < rows * used; i++) starts[routes.experts[i]! + 1]!++;
+  for (let e = 0; e < count; e++) starts[e + 1]! += starts[e]!;
+  const next = starts.slice(0, count);
+  const picks = new Uint32Array(rows * used);
+  for (let k = 0; k < used; k++) {
+    for (let r = 0; r < rows; r++) {
+      const pick = r * used + k;
+      picks[next[routes.experts[pick]!]!++] = pick;
+    }
+  }
+  return { picks, starts };
+}
+
 export interface MoeWeights {
   router: Float32Array;
   /** ne [n_embd, n_ff, experts] each; down ne [n_ff, n_embd, experts]. */
@@ -80,10 +101,9 @@ export function moeFeedForward(x: Float32Array, rows: number, embedding: number,
   // Per (token, slot): the expert's output times its weight, summed per token afterwards in slot order.
   const slotOut = new Float32Array(rows * used * embedding);
   const matrix = (all: Float32Array, e: number) => all.subarray(e * ff * embedding, (e + 1) * ff * embedding);
+  const grouped = expertPicks(routes, rows, routing);
   for (let e = 0; e < count; e++) {
-    // Rows in llama-imatrix's order of a routed matmul: slot by slot, tokens in order within each.
-    const picks: number[] = [];
-    for (let k = 0; k < used; k++) for (let r = 0; r < rows; r++) if (routes.experts[r * used + k] === e) picks.push(r * used + k);
+    const picks = grouped.picks.subarray(grouped.starts[e]!, grouped.starts[e + 1]!);
     if (picks.length === 0) continue;
     const n = picks.length;
     const xe = new Float32Array(n * embedding);

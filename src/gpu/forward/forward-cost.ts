@@ -50,9 +50,9 @@ export function forwardCost(model: ForwardModel, o: ForwardCostOptions): Forward
     const experts = model.hparams.experts;
     if (experts) {
       // A MoE layer's dispatches depend on the routing; this counts every expert as reached: the
-      // router and the final sum, and per expert a gather, an activation (instead of the dense
-      // one counted above), a scatter and its three matmuls (at least a chunk per expert).
-      perGroup += chunks('router') + 1 - 1 + experts.count * 3;
+      // router, and per expert a gather, an activation, a scatter and its three matmuls (at least a
+      // chunk per expert). The final sum takes the place of the dense activation counted above.
+      perGroup += chunks('router') + experts.count * 3;
       for (const field of ['gateExps', 'upExps', 'downExps'] as const) perGroup += Math.max(experts.count, chunks(field));
       if (o.imatrix) perGroup += 1 + 3 * experts.count;
     }

@@ -4,7 +4,7 @@
 import { qkNormGroups } from '../../core/forward/block.ts';
 import type { ForwardHparams } from '../../core/forward/forward-types.ts';
 import type { DispatchRecorder } from './forward-kernels.ts';
-import { routeTokens, softmaxRows } from '../../core/forward/moe.ts';
+import { expertPicks, routeTokens, softmaxRows } from '../../core/forward/moe.ts';
 import { accumulateSquares, attentionRows, gatedActivation, matmulRows, moeGatherRows, moeScatterRows, moeSumSlots, rmsNormRows, ropeRows } from './forward-ops.ts';
 import type { GpuWeight } from './gpu-weights.ts';
 
@@ -78,6 +78,15 @@ export interface MoeHost {
   onRouted?(counts: readonly number[]): void;
 }
 
+/**
+ * A matmul's input rows for the imatrix (summed on the GPU, at the expert's row of sums for one
+ * expert of a stacked tensor) and for the onMatmulInput hook.
+ */
+async function recordInput(rec: DispatchRecorder, ctx: GpuBlockContext, field: ImatrixField, x: GPUBuffer, rows: number, cols: number, expert?: number): Promise<void> {
+  if (ctx.imatrix) await accumulateSquares(rec, x, rows, cols, ctx.imatrix.sums, ctx.imatrix.offsets[field] + (expert ?? 0) * cols);
+  if (ctx.onMatmulInput) await ctx.onMatmulInput(field, x, rows, cols, expert);
+}
+
 export async function runGpuBlock(rec: DispatchRecorder, ctx: GpuBlockContext, w: GpuBlockWeights, g: BlockGroup): Promise<void> {
   const { hp, scratch: s } = ctx;
   const E = hp.embedding;
@@ -86,10 +95,7 @@ export async function runGpuBlock(rec: DispatchRecorder, ctx: GpuBlockContext, w
     if (!t) throw new Error(`GpuForward: layer ${ctx.layer} has no ${field} weight`);
     return t;
   };
-  const record = async (field: ImatrixField, x: GPUBuffer, cols: number) => {
-    if (ctx.imatrix) await accumulateSquares(rec, x, g.rows, cols, ctx.imatrix.sums, ctx.imatrix.offsets[field]);
-    if (ctx.onMatmulInput) await ctx.onMatmulInput(field, x, g.rows, cols);
-  };
+  const record = (field: ImatrixField, x: GPUBuffer, cols: number) => recordInput(rec, ctx, field, x, g.rows, cols);
   const project = async (field: ImatrixField, x: GPUBuffer, y: GPUBuffer, bias?: GpuWeight) => {
     const weight = need(field);
     await record(field, x, weight.cols);
@@ -165,27 +171,15 @@ async function runMoe(rec: DispatchRecorder, ctx: GpuBlockContext, w: GpuBlockWe
     if (!t || (field !== 'router' && t.matrices?.length !== routing.count)) throw new Error(`GpuForward: layer ${ctx.layer} has no ${field} weight of ${routing.count} experts`);
     return t;
   };
-  const record = async (field: ImatrixField, x: GPUBuffer, rows: number, cols: number, expert?: number) => {
-    if (ctx.imatrix) await accumulateSquares(rec, x, rows, cols, ctx.imatrix.sums, ctx.imatrix.offsets[field] + (expert ?? 0) * cols);
-    if (ctx.onMatmulInput) await ctx.onMatmulInput(field, x, rows, cols, expert);
-  };
   const router = need('router');
-  await record('router', s.x, g.rows, E);
+  await recordInput(rec, ctx, 'router', s.x, g.rows, E);
   await matmulRows(rec, { x: s.x, xOffset: 0, rows: g.rows, weight: router, y: m.route, yOffset: 0, outStride: routing.count, accumulate: false, softcap: null, placeholder: s.placeholder });
   const logits = await host.readBack(m.route, g.rows * routing.count);
   const routes = routeTokens(softmaxRows(logits, g.rows, routing.count), g.rows, routing);
-  // Picks (token * used + slot) expert by expert, in llama-imatrix's order within each: slot, then token.
-  const picks = new Uint32Array(g.rows * routing.used);
-  const starts: number[] = [];
-  let n = 0;
-  for (let e = 0; e < routing.count; e++) {
-    starts.push(n);
-    for (let k = 0; k < routing.used; k++) for (let r = 0; r < g.rows; r++) if (routes.experts[r * routing.used + k] === e) picks[n++] = r * routing.used + k;
-  }
-  starts.push(n);
+  const { picks, starts } = expertPicks(routes, g.rows, routing);
   host.write(m.picks, picks);
   host.write(m.weights, routes.weights);
-  host.onRouted?.(starts.slice(1).map((end, e) => end - starts[e]!));
+  host.onRouted?.(Array.from({ length: routing.count }, (_, e) => starts[e + 1]! - starts[e]!));
   const [gateExps, upExps, downExps] = [need('gateExps'), need('upExps'), need('downExps')];
   const ff = gateExps.rows / routing.count;
   for (let e = 0; e < routing.count; e++) {
@@ -193,7 +187,7 @@ async function runMoe(rec: DispatchRecorder, ctx: GpuBlockContext, w: GpuBlockWe
     if (rows === 0) continue;
     await moeGatherRows(rec, s.x, m.picks, starts[e]!, rows, E, routing.used, m.xe);
     const expertMatmul = async (field: ExpertField, x: GPUBuffer, cols: number, weight: GpuWeight, y: GPUBuffer, outCols: number) => {
-      await record(field, x, rows, cols, e);
+      await recordInput(rec, ctx, field, x, rows, cols, e);
       await matmulRows(rec, { x, xOffset: 0, rows, weight: weight.matrices![e]!, y, yOffset: 0, outStride: outCols, accumulate: false, softcap: null, placeholder: s.placeholder });
     };
     await expertMatmul('gateExps', m.xe, E, gateExps, s.gate, ff);
