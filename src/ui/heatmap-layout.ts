@@ -7,7 +7,7 @@ const ROLE_ORDER: readonly TensorRole[] = [
   'attn_norm', 'attn_qkv', 'attn_q', 'attn_q_bias', 'attn_q_norm', 'attn_k', 'attn_k_bias', 'attn_k_norm',
   'attn_v', 'attn_v_bias', 'attn_output', 'post_attention_norm',
   'ffn_norm', 'ffn_gate_inp', 'ffn_gate_exps', 'ffn_up_exps', 'ffn_down_exps', 'ffn_gate', 'ffn_up', 'ffn_down', 'post_ffw_norm',
-  'token_embd', 'output_norm', 'output', 'rope_freqs',
+  'token_embd', 'output_norm', 'output', 'rope_freqs', 'rope_factors_long', 'rope_factors_short',
 ];
 
 export interface HeatmapRow {
@@ -64,7 +64,7 @@ export function heatmapLayout(plan: ModelPlan): HeatmapLayout {
 }
 
 const ROLE_LABELS: Record<TensorRole, string> = {
-  token_embd: 'token embd', output: 'output', output_norm: 'output norm', rope_freqs: 'rope freqs',
+  token_embd: 'token embd', output: 'output', output_norm: 'output norm', rope_freqs: 'rope freqs', rope_factors_long: 'rope factors (long)', rope_factors_short: 'rope factors (short)',
   attn_norm: 'attn norm', attn_qkv: 'QKV', attn_q: 'Q', attn_k: 'K', attn_v: 'V', attn_output: 'attn out',
   attn_q_norm: 'Q norm', attn_k_norm: 'K norm', attn_q_bias: 'Q bias', attn_k_bias: 'K bias', attn_v_bias: 'V bias',
   ffn_norm: 'ffn norm', ffn_gate: 'gate', ffn_up: 'up', ffn_down: 'down',

@@ -10,7 +10,6 @@ import { DIRECT_ROWS, scoredRows } from '../../src/core/dynamic/measure-klds.ts'
 import { measureRecipeKlds } from '../../src/core/dynamic/measure-recipes.ts';
 import { measureSensitivity, type MeasureSensitivityOptions } from '../../src/core/dynamic/measure-sensitivity.ts';
 import type { ReplayCounters, ReplayEngineFactory } from '../../src/core/dynamic/replay-engine.ts';
-import type { SensitivityTable } from '../../src/core/dynamic/sensitivity-types.ts';
 import { chunkTokens } from '../../src/core/forward/chunks.ts';
 import { cpuRowQuantizer } from '../../src/core/quant/cpu-quantizer.ts';
 import { chooseMixTypes } from '../../src/core/recipe/llama-mixes.ts';
@@ -20,6 +19,7 @@ import { createGpuRowDequantizer } from '../../src/gpu/gpu-dequantizer.ts';
 import type { NodeModelFiles } from '../../src/io/node-files.node.ts';
 import { createTestDevice } from '../helpers/gpu-env.ts';
 import { openPlannedModel } from '../helpers/planned-model.ts';
+import { expectSameTable } from './sensitivity-compare.ts';
 import { STORIES260K, TEXT } from '../helpers/paths.ts';
 
 let files: NodeModelFiles;
@@ -53,33 +53,6 @@ function countedGpuReplay(): { factory: ReplayEngineFactory; counters: () => Rep
     return engine;
   };
   return { factory, counters: () => counters! };
-}
-
-/**
- * Every figure of `field` within 2% + 1e-6 nats of the CPU's: the GPU's logits differ from the
- * CPU's by f32 rounding in another order, and a near-lossless type (Q8_0) moves the KL by a few
- * 1e-6 nats, the size of that noise in f32 log-probabilities (seen: 4% of 3e-6).
- */
-function expectSameTable(gpu: SensitivityTable, cpu: SensitivityTable, field: 'measuredKld' | 'estimatedKld'): number {
-  expect(gpu.positions).toBe(cpu.positions);
-  expect(gpu.tensors.map((t) => t.name)).toEqual(cpu.tensors.map((t) => t.name));
-  const off: string[] = [];
-  let compared = 0;
-  let worstLarge = 0;
-  let worstSmall = 0;
-  gpu.tensors.forEach((t, i) => t.candidates.forEach((c, j) => {
-    const want = cpu.tensors[i]!.candidates[j]![field];
-    expect(c[field] === undefined, `${t.name} ${c.type} ${field}`).toBe(want === undefined);
-    if (want === undefined) return;
-    const diff = Math.abs(c[field]! - want);
-    if (want >= 1e-4) worstLarge = Math.max(worstLarge, diff / want);
-    else worstSmall = Math.max(worstSmall, diff);
-    if (diff > 0.02 * want + 1e-6) off.push(`${t.name} ${c.type}: GPU ${c[field]} vs CPU ${want}`);
-    compared++;
-  }));
-  console.log(`${field}: ${compared} compared; largest relative difference where the KL is >= 1e-4: ${worstLarge.toExponential(2)}, largest absolute below: ${worstSmall.toExponential(2)} nats`);
-  expect(off, `${field} off by more than 2% + 1e-6`).toEqual([]);
-  return compared;
 }
 
 describe('sensitivity on the GPU replay engine', () => {

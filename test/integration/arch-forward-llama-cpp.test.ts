@@ -1,7 +1,8 @@
 // Our CPU forward against llama.cpp's on families whose graph differs from Llama's where a
 // finite-probabilities check cannot see it: SmolLM3 (every fourth layer without rope), Granite
-// (embedding, attention, residual and logit scales) and OLMo 2 (norms after attention and the FFN
-// instead of before, q/k norms over the whole projection).
+// (embedding, attention, residual and logit scales), OLMo 2 (norms after attention and the FFN
+// instead of before, q/k norms over the whole projection), Phi-4-mini (fused projections, partial
+// rotary, LongRoPE's short and long factors) and the mixtures of experts.
 // Each generated model (four layers, random weights) is exported as F32 and read back by both;
 // with an F32 KV cache and flash attention off, the log-probabilities agree at every position.
 // The distributions are far from uniform, and a control forward missing the family's difference
@@ -23,7 +24,7 @@ import { imatrixGgufBytes } from '../../src/core/imatrix/write-imatrix-gguf.ts';
 import { loadTextTokenizer } from '../../src/core/forward/tokenize.ts';
 import { NodeFileSource, nodeModelFiles } from '../../src/io/node-files.node.ts';
 import { exportModelFolder } from '../helpers/export-node.ts';
-import { generateArchModel, type ArchName, type GeneratedExperts } from '../helpers/generate-arch-model.ts';
+import { generateArchModel, type ArchName, type GenerateOptions, type GeneratedExperts } from '../helpers/generate-arch-model.ts';
 import { Rng } from '../helpers/generate-model.ts';
 import { getOfflineLlama } from '../helpers/llama.ts';
 import { runLlamaTool } from '../helpers/llama-tools.ts';
@@ -53,15 +54,17 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function load(arch: ArchName, experts?: GeneratedExperts): Promise<Loaded> {
-  const folder = path.join(dir, `${arch}-tiny-random`);
+async function load(c: Case): Promise<Loaded> {
+  const name = c.name ?? c.arch;
+  // The folder's name is general.name (llama.cpp reads "phi3" in it for Phi-3's token rules).
+  const folder = path.join(dir, `${name}-tiny-random`);
   // Larger weights than the generator's default, so that the next-token distributions are far from uniform.
-  await generateArchModel(arch, folder, { dtype: 'F32', seed: 3, hidden: 128, scale: 0.2, experts });
-  const ggufPath = path.join(dir, `${arch}-F32.gguf`);
+  await generateArchModel(c.arch, folder, { dtype: 'F32', seed: 3, hidden: 128, scale: 0.2, experts: c.experts, ...c.generate });
+  const ggufPath = path.join(dir, `${name}-F32.gguf`);
   await exportModelFolder(folder, ggufPath, 'F32');
-  const source = new NodeFileSource(`${arch}-F32.gguf`, ggufPath, (await stat(ggufPath)).size);
+  const source = new NodeFileSource(`${name}-F32.gguf`, ggufPath, (await stat(ggufPath)).size);
   const info = await readGgufInfo(source);
-  const model = forwardModelFromGguf(info, `${arch}-F32.gguf`);
+  const model = forwardModelFromGguf(info, `${name}-F32.gguf`);
   const rng = new Rng(5);
   const tokens = Array.from({ length: POSITIONS }, () => Math.floor(rng.uniform() * model.hparams.vocabSize));
   return { folder, ggufPath, source, model, weights: await ggufWeights(source, info), tokens };
@@ -117,7 +120,22 @@ function peakedness(logProbs: Float64Array[]): number {
   return Math.min(...logProbs.map((l) => l.reduce((m, v) => Math.max(m, v), -Infinity) - l.reduce((s, v) => s + v, 0) / l.length));
 }
 
-const CASES: { arch: ArchName; experts?: GeneratedExperts; check: (m: ForwardModel) => void; control?: (m: ForwardModel) => ForwardModel; imatrixPerLayer?: number; unreachedExperts?: boolean }[] = [
+interface Case {
+  arch: ArchName;
+  /** Names the generated folder and files where one family has two cases (default: arch). */
+  name?: string;
+  generate?: GenerateOptions;
+  experts?: GeneratedExperts;
+  check: (m: ForwardModel) => void;
+  control?: (m: ForwardModel) => ForwardModel;
+  imatrixPerLayer?: number;
+  unreachedExperts?: boolean;
+}
+
+/** Phi-4-mini's LongRoPE attention factor: context 131072 over an original 4096. */
+const PHI4_MINI_ATTN_FACTOR = Math.fround(Math.sqrt(1 + Math.log(32) / Math.log(4096)));
+
+const CASES: Case[] = [
   {
     arch: 'smollm3',
     check: (m) => expect(m.hparams.ropeLayers).toEqual([true, true, true, false]),
@@ -170,6 +188,31 @@ const CASES: { arch: ArchName; experts?: GeneratedExperts; check: (m: ForwardMod
     imatrixPerLayer: 8,
   },
   {
+    // Fused attn_qkv and gate|up ffn_up, a quarter of each head unrotated, LongRoPE's short factors
+    // (llama.cpp's context of 256 is within the original 4096) and its attention factor.
+    arch: 'phi4mini',
+    check: (m) => {
+      const hp = m.hparams;
+      expect([hp.ropeDims, hp.headDimK, hp.ropeAttnFactor, hp.ropeOriginalContext]).toEqual([24, 32, PHI4_MINI_ATTN_FACTOR, 4096]);
+      expect(hp.slidingWindow !== null && hp.slidingLayers.every((l) => !l), 'the window stated, and disabled as llama.cpp disables it').toBe(true);
+      expect(m.tensors.get('blk.0.attn_qkv.weight')!.ne).toEqual([128, 4 * 32 + 2 * 2 * 32]);
+      expect(m.tensors.get('blk.0.ffn_up.weight')!.ne).toEqual([128, 2 * 128]);
+      expect(m.tensors.has('output.weight')).toBe(false);
+    },
+    control: (m) => ({ ...m, hparams: { ...m.hparams, ropeAttnFactor: 1 } }),
+    // attn_qkv, attn_output, ffn_up, ffn_down.
+    imatrixPerLayer: 4,
+  },
+  {
+    // The same with an original context of 128: llama.cpp's 256 exceeds it, so the long factors rotate.
+    arch: 'phi4mini',
+    name: 'phi4mini-long',
+    generate: { originalContext: 128 },
+    check: (m) => expect([m.hparams.ropeOriginalContext, m.tensors.has('rope_factors_long.weight')]).toEqual([128, true]),
+    control: (m) => ({ ...m, hparams: { ...m.hparams, ropeOriginalContext: 4096 } }),
+    imatrixPerLayer: 4,
+  },
+  {
     arch: 'olmo2',
     check: (m) => {
       expect(m.hparams.preNorms).toBe(false);
@@ -180,17 +223,17 @@ const CASES: { arch: ArchName; experts?: GeneratedExperts; check: (m: ForwardMod
 ];
 
 for (const c of CASES) {
-  describe(`${c.arch}: CPU forward and imatrix vs llama.cpp (F32 weights and KV cache)`, () => {
+  describe(`${c.name ?? c.arch}: CPU forward and imatrix vs llama.cpp (F32 weights and KV cache)`, () => {
     let m: Loaded;
     beforeAll(async () => {
-      m = await load(c.arch, c.experts);
+      m = await load(c);
     }, 120_000);
     afterAll(async () => {
       await m?.source.close();
     });
 
     it('log-probabilities within 1e-3 at every position', async () => {
-      expect(m.model.hparams.architecture).toBe(c.arch);
+      expect(m.model.hparams.architecture).toBe(c.arch === 'phi4mini' ? 'phi3' : c.arch);
       c.check(m.model);
       const theirs = await llamaLogProbs(m);
       const ours = await ourLogProbs(m);
@@ -210,15 +253,15 @@ for (const c of CASES) {
       const tokenizer = await loadTextTokenizer(files);
       await files.close();
       const text = (await readFile(path.join(TEXT, 'tinystories_val_sample.txt'), 'utf8')).slice(0, 3000);
-      const textPath = path.join(dir, `${c.arch}-calibration.txt`);
+      const textPath = path.join(dir, `${c.name ?? c.arch}-calibration.txt`);
       await writeFile(textPath, text);
-      const theirsPath = path.join(dir, `${c.arch}-theirs.imatrix.gguf`);
+      const theirsPath = path.join(dir, `${c.name ?? c.arch}-theirs.imatrix.gguf`);
       await runLlamaTool('llama-imatrix', [
         '-m', m.ggufPath, '-f', textPath, '-c', String(IMATRIX_CTX), '--chunks', String(IMATRIX_CHUNKS), '-o', theirsPath,
         '--no-ppl', '-fa', 'off', '-ctk', 'f32', '-ctv', 'f32', '-t', '2',
       ]);
       const stats = await collectImatrix(m.model, m.weights, tokenizer.encode(text), { contextSize: IMATRIX_CTX, maxChunks: IMATRIX_CHUNKS, bos: tokenizer.bos });
-      const oursPath = path.join(dir, `${c.arch}-ours.imatrix.gguf`);
+      const oursPath = path.join(dir, `${c.name ?? c.arch}-ours.imatrix.gguf`);
       await writeFile(oursPath, imatrixGgufBytes(stats, [textPath]));
       const [ours, theirs] = await Promise.all([oursPath, theirsPath].map(async (f) => {
         const source = new NodeFileSource(path.basename(f), f, (await stat(f)).size);

@@ -31,6 +31,7 @@ const SPECIAL_TEXT: Record<ArchName, string[]> = {
   gemma2: ['<bos><start_of_turn>user\nHello<end_of_turn>\n<start_of_turn>model\n', 'a <table><tr><td>x</td></tr></table>\n\n\nend<eos>'],
   gemma3: ['<bos><start_of_turn>user\nHello<end_of_turn>\n<start_of_turn>model\n', 'a <table><tr><td>x</td></tr></table>\n\n\nend<eos>'],
   phi3: ['<|user|>\nHello there<|end|>\n<|assistant|>', 'Done.<|endoftext|>'],
+  phi4mini: ['<|system|>Be brief.<|end|><|user|>Hello there<|end|><|assistant|>', 'Done.<|endoftext|>'],
   smollm3: ['<|begin_of_text|>Hello<|end_of_text|>', 'a <|reserved_special_token_3|> b'],
   olmo2: ['<|begin_of_text|>Hello<|end_of_text|>', 'a <|reserved_special_token_3|> b'],
   granite: ['<|begin_of_text|>Hello<|end_of_text|>', 'a <|reserved_special_token_3|> b'],
@@ -38,7 +39,7 @@ const SPECIAL_TEXT: Record<ArchName, string[]> = {
   granitemoe: ['<|begin_of_text|>Hello<|end_of_text|>', 'a <|reserved_special_token_3|> b'],
 };
 
-const ARCHS: ArchName[] = ['llama3', 'qwen2', 'qwen3', 'gemma2', 'gemma3', 'phi3', 'smollm3', 'olmo2', 'granite', 'qwen3moe', 'olmoe', 'granitemoe'];
+const ARCHS: ArchName[] = ['llama3', 'qwen2', 'qwen3', 'gemma2', 'gemma3', 'phi3', 'phi4mini', 'smollm3', 'olmo2', 'granite', 'qwen3moe', 'olmoe', 'granitemoe'];
 
 for (const arch of ARCHS) {
   describe(`${arch}: exported GGUF in llama.cpp`, () => {

@@ -6,7 +6,7 @@
 import { loadBlockWeights, type BlockWeights } from '../forward/block-weights.ts';
 import { runBlock, type BlockContext, type SequenceSpan } from '../forward/block.ts';
 import type { ForwardModel, WeightSource } from '../forward/forward-types.ts';
-import { ropeTables, type RopeParams } from '../forward/rope.ts';
+import { ropeOfRun, ropeTables, type RopeParams } from '../forward/rope.ts';
 
 export interface Replay {
   model: ForwardModel;
@@ -32,13 +32,9 @@ export async function prepareReplay(model: ForwardModel, weights: WeightSource, 
     spans.push({ start: rows, length: seq.length });
     rows += seq.length;
   }
-  const hp = model.hparams;
-  const ropeFreqs = model.tensors.get('rope_freqs.weight');
-  const rope: RopeParams = {
-    style: hp.ropeStyle, dims: hp.ropeDims, base: hp.ropeBase, freqScale: hp.ropeFreqScale,
-    freqFactors: ropeFreqs ? await weights(ropeFreqs) : null,
-  };
-  return { model, weights, sequences, spans, rows, rope, tables: ropeTables(rope, Math.max(...spans.map((s) => s.length))) };
+  const longest = Math.max(...spans.map((s) => s.length));
+  const rope = await ropeOfRun(model, weights, longest);
+  return { model, weights, sequences, spans, rows, rope, tables: ropeTables(rope, longest) };
 }
 
 /** The residual stream after the embeddings, from a (possibly quantized) embedding table. */

@@ -27,15 +27,19 @@ export const ARCHITECTURE_TRAITS: Record<string, ArchitectureTraits> = {
   qwen3: { ropeStyle: 'neox', activation: 'silu', scaleEmbeddings: false, verified: false },
   // build_moe_ffn with softmax gating and norm_w = true, whatever config.json said (the planner refuses norm_topk_prob false).
   qwen3moe: { ropeStyle: 'neox', activation: 'silu', scaleEmbeddings: false, experts: { gating: 'softmax', normalizeWeights: true }, verified: true },
-  // Gemma 2: every other layer (even ones) is local; Gemma 3: five local then one global.
   // build_moe_ffn with softmax gating and norm_w = false (the planner refuses norm_topk_prob true).
   olmoe: { ropeStyle: 'neox', activation: 'silu', scaleEmbeddings: false, experts: { gating: 'softmax', normalizeWeights: false }, verified: true },
   // Granite's scales (metadata) with build_moe_ffn's softmax gating and norm_w = true.
   granitemoe: { ropeStyle: 'normal', activation: 'silu', scaleEmbeddings: false, experts: { gating: 'softmax', normalizeWeights: true }, verified: true },
+  // Gemma 2: every other layer (even ones) is local; Gemma 3: five local then one global.
   gemma2: { ropeStyle: 'neox', activation: 'gelu', scaleEmbeddings: true, slidingLayer: (l) => l % 2 === 0, verified: false },
   gemma3: { ropeStyle: 'neox', activation: 'gelu', scaleEmbeddings: true, slidingLayer: (l) => (l + 1) % 6 !== 0, verified: false },
   smollm3: { ropeStyle: 'normal', activation: 'silu', scaleEmbeddings: false, ropeLayer: smollm3UsesRope, verified: true },
   olmo2: { ropeStyle: 'neox', activation: 'silu', scaleEmbeddings: false, preNorms: false, verified: true },
+  // Fused attn_qkv and gate|up ffn_up (block-weights.ts splits them); partial rotary and LongRoPE
+  // are metadata and generated tensors (rope.ts). llama.cpp disables Phi-3's sliding window
+  // ("Phi SWA is currently disabled"), so no layer uses the one the file states.
+  phi3: { ropeStyle: 'neox', activation: 'silu', scaleEmbeddings: false, slidingLayer: () => false, verified: true },
   // Its scales (embedding, attention, residual, logits) are metadata: hparams.ts reads them for any family.
   granite: { ropeStyle: 'normal', activation: 'silu', scaleEmbeddings: false, verified: true },
 };

@@ -2,17 +2,23 @@
 // post norms) are simply absent in architectures that do not have them; the pre-norms are
 // required unless the architecture has none (OLMo 2); the feed-forward is either dense
 // (gate/up/down) or a mixture of experts (router and stacked experts), as the hparams say.
+// Phi-3 fuses projections that read the same input: attn_qkv (q, k and v rows) instead of three,
+// and an ffn_up of gate rows then up rows instead of ffn_gate and ffn_up (fusedRows says how).
 import type { ForwardModel, WeightSource } from './forward-types.ts';
 
 export interface BlockWeights {
   /** Absent where the architecture norms only after (OLMo 2). */
   attnNorm?: Float32Array;
-  q: Float32Array; k: Float32Array; v: Float32Array; o: Float32Array;
+  /** Absent where attn_qkv holds them. */
+  q?: Float32Array; k?: Float32Array; v?: Float32Array;
+  /** q, k and v rows in one tensor (Phi-3). */
+  qkv?: Float32Array;
+  o: Float32Array;
   qBias?: Float32Array; kBias?: Float32Array; vBias?: Float32Array; oBias?: Float32Array;
   qNorm?: Float32Array; kNorm?: Float32Array;
   postAttnNorm?: Float32Array;
   ffnNorm?: Float32Array;
-  /** The dense feed-forward (absent in a MoE layer). */
+  /** The dense feed-forward (absent in a MoE layer); no gate where up holds gate rows then up rows (Phi-3). */
   gate?: Float32Array; up?: Float32Array; down?: Float32Array;
   /** A MoE layer: the router (ne [n_embd, experts]) and each projection of all experts stacked (ne[2] = experts). */
   router?: Float32Array; gateExps?: Float32Array; upExps?: Float32Array; downExps?: Float32Array;
@@ -21,13 +27,15 @@ export interface BlockWeights {
 
 /**
  * `required`: 'pre-norm' for the norms before attention and the FFN, which OLMo 2 has not;
- * 'dense' and 'moe' for the two kinds of feed-forward.
+ * 'dense' and 'moe' for the two kinds of feed-forward; 'unfused' for what a fused tensor may hold.
  */
-const SUFFIXES: Record<keyof BlockWeights, { name: string; required: boolean | 'pre-norm' | 'dense' | 'moe' }> = {
+type Requirement = boolean | 'pre-norm' | 'dense' | 'moe' | 'unfused';
+const SUFFIXES: Record<keyof BlockWeights, { name: string; required: Requirement }> = {
   attnNorm: { name: 'attn_norm.weight', required: 'pre-norm' },
-  q: { name: 'attn_q.weight', required: true },
-  k: { name: 'attn_k.weight', required: true },
-  v: { name: 'attn_v.weight', required: true },
+  q: { name: 'attn_q.weight', required: 'unfused' },
+  k: { name: 'attn_k.weight', required: 'unfused' },
+  v: { name: 'attn_v.weight', required: 'unfused' },
+  qkv: { name: 'attn_qkv.weight', required: false },
   o: { name: 'attn_output.weight', required: true },
   qBias: { name: 'attn_q.bias', required: false },
   kBias: { name: 'attn_k.bias', required: false },
@@ -37,7 +45,7 @@ const SUFFIXES: Record<keyof BlockWeights, { name: string; required: boolean | '
   kNorm: { name: 'attn_k_norm.weight', required: false },
   postAttnNorm: { name: 'post_attention_norm.weight', required: false },
   ffnNorm: { name: 'ffn_norm.weight', required: 'pre-norm' },
-  gate: { name: 'ffn_gate.weight', required: 'dense' },
+  gate: { name: 'ffn_gate.weight', required: 'unfused' },
   up: { name: 'ffn_up.weight', required: 'dense' },
   down: { name: 'ffn_down.weight', required: 'dense' },
   router: { name: 'ffn_gate_inp.weight', required: 'moe' },
@@ -49,17 +57,45 @@ const SUFFIXES: Record<keyof BlockWeights, { name: string; required: boolean | '
 
 export const blockTensorName = (layer: number, field: keyof BlockWeights): string => `blk.${layer}.${SUFFIXES[field].name}`;
 
+/**
+ * The rows of each projection a fused tensor of `layer` holds, in order: attn_qkv's q, k and v;
+ * a dense layer's ffn_up without an ffn_gate (Phi-3): its gate rows, then its up rows. Null for
+ * a tensor that holds one projection.
+ */
+export function fusedRows(model: ForwardModel, layer: number, field: keyof BlockWeights): number[] | null {
+  const hp = model.hparams;
+  if (field === 'qkv') return [hp.headCount * hp.headDimK, hp.headCountKv * hp.headDimK, hp.headCountKv * hp.headDimV];
+  if (field === 'up' && hp.experts === null && !model.tensors.has(blockTensorName(layer, 'gate'))) {
+    const rows = model.tensors.get(blockTensorName(layer, 'up'))?.ne[1];
+    return rows === undefined ? null : [rows / 2, rows / 2];
+  }
+  return null;
+}
+
+/** A fused tensor's parts (row-major, `cols` per row): views of `partRows[i]` rows each, in order. */
+export function fusedParts(values: Float32Array, cols: number, partRows: readonly number[]): Float32Array[] {
+  const total = partRows.reduce((a, b) => a + b, 0);
+  if (values.length !== total * cols) throw new Error(`forward: a fused tensor of ${values.length} values is not ${partRows.join(' + ')} rows of ${cols}`);
+  let row = 0;
+  return partRows.map((n) => values.subarray((row) * cols, (row += n) * cols));
+}
+
 export async function loadBlockWeights(model: ForwardModel, weights: WeightSource, layer: number): Promise<BlockWeights> {
   const out: Partial<Record<keyof BlockWeights, Float32Array>> = {};
+  const moe = model.hparams.experts !== null;
+  const has = (field: keyof BlockWeights) => model.tensors.has(blockTensorName(layer, field));
+  // q, k and v may come fused in attn_qkv, a dense layer's gate in ffn_up.
+  const fusedInto = (field: keyof BlockWeights): boolean => (field === 'gate' ? !moe && has('up') : has('qkv'));
   await Promise.all(
     (Object.keys(SUFFIXES) as (keyof BlockWeights)[]).map(async (field) => {
       const { required } = SUFFIXES[field];
-      const moe = model.hparams.experts !== null;
       // A MoE layer's feed-forward is its experts: a dense one, if present, is not this forward's.
-      if ((required === 'dense' && moe) || (required === 'moe' && !moe)) return;
+      if (((required === 'dense' || field === 'gate') && moe) || (required === 'moe' && !moe)) return;
       const tensor = model.tensors.get(blockTensorName(layer, field));
       if (!tensor) {
-        if (required === true || required === 'dense' || required === 'moe' || (required === 'pre-norm' && model.hparams.preNorms)) throw new Error(`forward: the model has no tensor "${blockTensorName(layer, field)}"`);
+        const missing = required === true || required === 'dense' || required === 'moe' || (required === 'pre-norm' && model.hparams.preNorms)
+          || (required === 'unfused' && !fusedInto(field));
+        if (missing) throw new Error(`forward: the model has no tensor "${blockTensorName(layer, field)}"`);
         return;
       }
       out[field] = await weights(tensor);

@@ -1,10 +1,10 @@
 // One transformer block over all tokens of all sequences of a pass: pre-norm attention and
 // gated FFN with residuals, plus the per-architecture pieces (biases, q/k norms, post norms,
-// no pre-norms, soft-capping, sliding window, layers without rope) switched on by hparams and by
-// which tensors exist.
+// no pre-norms, soft-capping, sliding window, layers without rope, fused projections) switched
+// on by hparams and by which tensors exist.
 import type { GgmlTypeName } from '../ggml-type.ts';
 import { causalAttention } from './attention.ts';
-import { blockTensorName, type BlockWeights } from './block-weights.ts';
+import { blockTensorName, fusedParts, type BlockWeights } from './block-weights.ts';
 import { activationsForWeight } from './ggml-cpu-activations.ts';
 import type { ForwardHooks, ForwardHparams } from './forward-types.ts';
 import { addInPlace, gatedActivation, gelu, matmul, rmsNormRows, scaleInPlace, silu, type MatmulSums } from './ops.ts';
@@ -45,17 +45,24 @@ export function qkNormGroups(normWidth: number, heads: number, headDim: number, 
 export function runBlock(ctx: BlockContext, w: BlockWeights, hidden: Float32Array): void {
   const { hp, layer, hooks } = ctx;
   const rows = hidden.length / hp.embedding;
-  const project = (field: keyof BlockWeights, x: Float32Array, cols: number, outCols: number, bias?: Float32Array) => {
+  // `weight`: one part of a fused tensor (whose input is recorded once, with its first part).
+  const project = (field: keyof BlockWeights, x: Float32Array, cols: number, outCols: number, bias?: Float32Array, part?: { weight: Float32Array; first: boolean }) => {
     const name = blockTensorName(layer, field);
-    hooks?.onMatmulInput?.(name, x, rows, cols);
+    if (part?.first ?? true) hooks?.onMatmulInput?.(name, x, rows, cols);
     const type = ctx.activationTypes?.(name);
-    return matmul(type ? activationsForWeight(x, type) : x, rows, cols, w[field]!, outCols, bias, ctx.matmulSums);
+    return matmul(type ? activationsForWeight(x, type) : x, rows, cols, part?.weight ?? w[field]!, outCols, bias, ctx.matmulSums);
   };
+  /** The projections of a fused tensor: one matmul per part, each part's rows of the tensor. */
+  const projectParts = (field: keyof BlockWeights, x: Float32Array, cols: number, partRows: number[]) =>
+    fusedParts(w[field]!, cols, partRows).map((weight, i) => project(field, x, cols, partRows[i]!, undefined, { weight, first: i === 0 }));
 
   const x = w.attnNorm ? rmsNormRows(hidden, rows, hp.embedding, w.attnNorm, hp.rmsEps) : hidden;
-  const q = project('q', x, hp.embedding, hp.headCount * hp.headDimK, w.qBias);
-  const k = project('k', x, hp.embedding, hp.headCountKv * hp.headDimK, w.kBias);
-  const v = project('v', x, hp.embedding, hp.headCountKv * hp.headDimV, w.vBias);
+  const qkvRows = [hp.headCount * hp.headDimK, hp.headCountKv * hp.headDimK, hp.headCountKv * hp.headDimV];
+  const [q, k, v] = w.qkv ? projectParts('qkv', x, hp.embedding, qkvRows) : [
+    project('q', x, hp.embedding, qkvRows[0]!, w.qBias),
+    project('k', x, hp.embedding, qkvRows[1]!, w.kBias),
+    project('v', x, hp.embedding, qkvRows[2]!, w.vBias),
+  ] as const;
   if (w.qNorm) rmsNormRows(q, rows * qkNormGroups(w.qNorm.length, hp.headCount, hp.headDimK, 'q'), w.qNorm.length, w.qNorm, hp.rmsEps, q);
   if (w.kNorm) rmsNormRows(k, rows * qkNormGroups(w.kNorm.length, hp.headCountKv, hp.headDimK, 'k'), w.kNorm.length, w.kNorm, hp.rmsEps, k);
 
@@ -100,10 +107,12 @@ export function runBlock(ctx: BlockContext, w: BlockWeights, hidden: Float32Arra
       },
     });
   } else {
-    const ffn = w.gate!.length / hp.embedding;
-    const gate = project('gate', f, hp.embedding, ffn);
-    const up = project('up', f, hp.embedding, ffn);
-    const h = gatedActivation(gate, up, act);
+    // Without a gate tensor, ffn_up holds the gate's rows and then the up rows (Phi-3).
+    const ffn = w.gate ? w.gate.length / hp.embedding : w.up!.length / hp.embedding / 2;
+    const [gate, up] = w.gate
+      ? [project('gate', f, hp.embedding, ffn), project('up', f, hp.embedding, ffn)]
+      : projectParts('up', f, hp.embedding, [ffn, ffn]);
+    const h = gatedActivation(gate!, up!, act);
     d = project('down', h, ffn, hp.embedding);
   }
   if (w.postFfnNorm) d = rmsNormRows(d, rows, hp.embedding, w.postFfnNorm, hp.rmsEps);

@@ -38,6 +38,10 @@ export interface ForwardHparams {
   ropeBase: number;
   /** 1/factor for linear rope scaling, 1 otherwise. */
   ropeFreqScale: number;
+  /** Multiplies the rotated dimensions (LongRoPE's attention factor; 1 otherwise). */
+  ropeAttnFactor: number;
+  /** The training context the rope was made for: longer contexts take LongRoPE's long factors. */
+  ropeOriginalContext: number;
   ropeStyle: RopeStyle;
   /** Multiplies q·k (1/sqrt(headDimK) unless the architecture says otherwise). */
   attentionScale: number;

@@ -69,6 +69,8 @@ export function readForwardHparams(get: MetadataLookup, vocabSize: number, what:
     ropeDims: num('rope.dimension_count') ?? headDimK,
     ropeBase: num('rope.freq_base') ?? 10000,
     ropeFreqScale: scalingType === 'linear' && scalingFactor ? 1 / scalingFactor : 1,
+    ropeAttnFactor: nonZero(num('rope.scaling.attn_factor')) ?? 1,
+    ropeOriginalContext: num('rope.scaling.original_context_length') ?? num('context_length') ?? Infinity,
     ropeStyle: traits.ropeStyle,
     // Granite's scales: llama.cpp reads them as floats; a zero means none.
     attentionScale: nonZero(num('attention.scale')) ?? 1 / Math.sqrt(headDimK),

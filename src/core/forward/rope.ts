@@ -1,6 +1,8 @@
 // Rotary position embedding as ggml_rope_ext computes it (no YaRN): theta advances by
-// theta_scale = base^(-2/n_dims) in float per pair, divided by rope_freqs (Llama 3) when present.
-import type { RopeStyle } from './forward-types.ts';
+// theta_scale = base^(-2/n_dims) in float per pair, divided by per-pair frequency factors when
+// the model has them (Llama 3's rope_freqs, Phi-3's LongRoPE rope_factors_short/long); cos and
+// sin are multiplied by the attention factor (ggml's mscale: LongRoPE's, else 1).
+import type { ForwardModel, RopeStyle, WeightSource } from './forward-types.ts';
 
 const fround = Math.fround;
 
@@ -9,8 +11,30 @@ export interface RopeParams {
   dims: number;
   base: number;
   freqScale: number;
-  /** Per-pair frequency divisors (the rope_freqs.weight tensor), or null. */
+  /** Per-pair frequency divisors (rope_freqs or rope_factors_*), or null. */
   freqFactors: Float32Array | null;
+  /** Multiplies cos and sin (1 unless the model says otherwise). */
+  attnFactor: number;
+}
+
+/** llama.cpp pads a context's cells per sequence to a multiple of 256 (llama_context's n_ctx_seq). */
+const contextOf = (longestSequence: number): number => Math.ceil(longestSequence / 256) * 256;
+
+/**
+ * The rope of a run whose longest sequence has `longestSequence` tokens. LongRoPE's factors are
+ * chosen as llama.cpp chooses them (llama_model::get_rope_factors): long where the context per
+ * sequence exceeds the original training context, short otherwise. llama.cpp decides on the
+ * context it was created with; ours is the longest sequence, padded as llama.cpp pads: the same
+ * choice wherever llama-imatrix and llama-perplexity run a context of one chunk.
+ */
+export async function ropeOfRun(model: ForwardModel, weights: WeightSource, longestSequence: number): Promise<RopeParams> {
+  const hp = model.hparams;
+  const long = contextOf(longestSequence) > hp.ropeOriginalContext;
+  const factors = model.tensors.get('rope_freqs.weight') ?? model.tensors.get(long ? 'rope_factors_long.weight' : 'rope_factors_short.weight');
+  return {
+    style: hp.ropeStyle, dims: hp.ropeDims, base: hp.ropeBase, freqScale: hp.ropeFreqScale,
+    freqFactors: factors ? await weights(factors) : null, attnFactor: hp.ropeAttnFactor,
+  };
 }
 
 /** cos/sin per (position, pair), positions 0..count-1: [pos * dims/2 + pair]. */
@@ -24,8 +48,8 @@ export function ropeTables(p: RopeParams, count: number): { cos: Float32Array; s
     for (let i = 0; i < pairs; i++) {
       const ff = p.freqFactors ? p.freqFactors[i]! : 1;
       const t = fround(p.freqScale * fround(theta / ff));
-      cos[pos * pairs + i] = fround(Math.cos(t));
-      sin[pos * pairs + i] = fround(Math.sin(t));
+      cos[pos * pairs + i] = fround(fround(Math.cos(t)) * p.attnFactor);
+      sin[pos * pairs + i] = fround(fround(Math.sin(t)) * p.attnFactor);
       theta = fround(theta * thetaScale);
     }
   }

@@ -7,7 +7,7 @@ import { runBlock, type SequenceSpan } from './block.ts';
 import type { ForwardModel, ForwardRequest, WeightSource } from './forward-types.ts';
 import { activationsForWeight } from './ggml-cpu-activations.ts';
 import { finishLogits, matmul, rmsNormRows } from './ops.ts';
-import { ropeTables, type RopeParams } from './rope.ts';
+import { ropeOfRun, ropeTables } from './rope.ts';
 
 /** Output rows per output-head matmul: bounds the logits buffer (rows × vocab floats). */
 const OUTPUT_ROWS = 64;
@@ -41,15 +41,9 @@ export async function runForward(model: ForwardModel, weights: WeightSource, req
     if (hp.embedScale !== null) for (let i = 0; i < hidden.length; i++) hidden[i] = Math.fround(hidden[i]! * hp.embedScale);
   }
 
-  const ropeFreqs = model.tensors.get('rope_freqs.weight');
-  const rope: RopeParams = {
-    style: hp.ropeStyle,
-    dims: hp.ropeDims,
-    base: hp.ropeBase,
-    freqScale: hp.ropeFreqScale,
-    freqFactors: ropeFreqs ? await weights(ropeFreqs) : null,
-  };
-  const tables = ropeTables(rope, Math.max(...spans.map((s) => s.length)));
+  const longest = Math.max(...spans.map((s) => s.length));
+  const rope = await ropeOfRun(model, weights, longest);
+  const tables = ropeTables(rope, longest);
   const activationTypes = request.ggmlCpuActivations ? (name: string) => model.tensors.get(name)?.type : undefined;
   for (let layer = 0; layer < hp.layerCount; layer++) {
     const w = await loadBlockWeights(model, weights, layer);

@@ -16,11 +16,16 @@ export const SUPPORTED_HF_ARCHITECTURES = [
 ] as const;
 export type SupportedHfArchitecture = (typeof SUPPORTED_HF_ARCHITECTURES)[number];
 
-/** Rope scaling as llama.cpp stores it: keys (linear) or the generated rope_freqs tensor (llama3). */
+/**
+ * Rope scaling as llama.cpp stores it: keys (linear), the generated rope_freqs tensor (llama3), or
+ * Phi-3's LongRoPE ("longrope", once "su"): per-pair frequency divisors for short and long contexts,
+ * written as the generated rope_factors_short/long tensors with an attention factor.
+ */
 export type RopeScaling =
   | { type: 'none' }
   | { type: 'linear'; factor: number }
-  | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalContextLength: number };
+  | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalContextLength: number }
+  | { type: 'longrope'; shortFactor: number[]; longFactor: number[] };
 
 /** A mixture-of-experts feed-forward, as a MoE family's convertedConfig reads it. */
 export interface ExpertConfig {
@@ -191,7 +196,17 @@ function readRopeScaling(file: string, p: Raw, num: (v: unknown, what: string) =
       originalContextLength: num(p.original_max_position_embeddings, 'original_max_position_embeddings') ?? 8192,
     };
   }
-  throw new Error(`${file}: rope scaling type ${shownValue(type)} is not supported yet (supported: default, linear, llama3)`);
+  if (type.toLowerCase() === 'longrope' || type.toLowerCase() === 'su') {
+    const factors = (key: 'short_factor' | 'long_factor'): number[] => {
+      const v = p[key];
+      if (!Array.isArray(v) || v.length === 0 || v.some((x) => typeof x !== 'number' || !fitsF32(x) || x <= 0)) {
+        throw new Error(`${file}: rope scaling ${shownValue(type)} needs "${key}", a list of positive numbers (got ${shownValue(v)})`);
+      }
+      return v as number[];
+    };
+    return { type: 'longrope', shortFactor: factors('short_factor'), longFactor: factors('long_factor') };
+  }
+  throw new Error(`${file}: rope scaling type ${shownValue(type)} is not supported yet (supported: default, linear, llama3, longrope)`);
 }
 
 /** The rotary dimension llama.cpp uses: head_dim if given, else hidden/heads. */

@@ -26,8 +26,10 @@ export async function planModel(files: ModelFiles): Promise<ModelPlan> {
   const read = readModelConfig(await readJson(configSource), `${files.label}/config.json`);
   const spec = ARCHITECTURES[read.hfArchitecture];
   const config = spec.convertedConfig?.(read) ?? read;
-  if (config.ropeScaling.type === 'llama3' && !spec.generatedTensors) {
-    throw new Error(`${config.file}: llama3 rope scaling is only supported for Llama models, not ${config.hfArchitecture}`);
+  const scaling = config.ropeScaling.type;
+  if (scaling !== 'none' && scaling !== 'linear' && !spec.ropeScalings?.includes(scaling)) {
+    const families = Object.entries(ARCHITECTURES).filter(([, s]) => s.ropeScalings?.includes(scaling)).map(([name]) => name);
+    throw new Error(`${config.file}: ${scaling} rope scaling is only supported for ${families.join(', ')}, not ${config.hfArchitecture}`);
   }
   const tokenizer = await readTokenizer(files);
   const headers = await readSafetensorsHeaders(files);
@@ -38,8 +40,13 @@ export async function planModel(files: ModelFiles): Promise<ModelPlan> {
   const tensors = sortTensorsLikeLlamaQuantize(planned);
   checkRequiredTensors(tensors, config, spec, files.label);
   const parameterCount = tensors.reduce((n, t) => n + t.ne.reduce((a, b) => a * b, 1), 0);
+  const [architectureKv, ...general] = generalKvs({
+    modelId: files.label, parameterCount, generationConfig: await optionalJson(files, 'generation_config.json'), generationConfigLabel: `${files.label}/generation_config.json`,
+  }, spec.ggufArchitecture);
   const metadata: GgufKv[] = [
-    ...generalKvs({ modelId: files.label, parameterCount, generationConfig: await optionalJson(files, 'generation_config.json'), generationConfigLabel: `${files.label}/generation_config.json` }, spec.ggufArchitecture),
+    architectureKv!,
+    ...(spec.tensorPassKvs?.(config) ?? []),
+    ...general,
     ...spec.hparamKvs(config),
     ...(await tokenizerMetadata(files, tokenizer, config, spec, tensors)),
   ];

@@ -4,7 +4,7 @@ import type { SafetensorsDtype } from '../safetensors/dtype.ts';
 
 /** What a tensor does in the network: the heatmap's columns and the mixes' categories. */
 export type TensorRole =
-  | 'token_embd' | 'output' | 'output_norm' | 'rope_freqs'
+  | 'token_embd' | 'output' | 'output_norm' | 'rope_freqs' | 'rope_factors_long' | 'rope_factors_short'
   | 'attn_norm' | 'attn_q' | 'attn_k' | 'attn_v' | 'attn_qkv' | 'attn_output' | 'attn_q_norm' | 'attn_k_norm'
   | 'attn_q_bias' | 'attn_k_bias' | 'attn_v_bias'
   | 'ffn_norm' | 'ffn_gate' | 'ffn_up' | 'ffn_down' | 'post_attention_norm' | 'post_ffw_norm'

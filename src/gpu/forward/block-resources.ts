@@ -2,22 +2,53 @@
 // sequences (positions and sequence starts per row) and the per-group scratch buffers sized for
 // the largest group. The forward pass and the sensitivity layer replay both build them here; the
 // caller owns the buffers (made through its `make` and `upload`).
-import { blockTensorName } from '../../core/forward/block-weights.ts';
+import { blockTensorName, fusedRows } from '../../core/forward/block-weights.ts';
 import type { ForwardHparams, ForwardModel } from '../../core/forward/forward-types.ts';
 import type { BlockGroup, BlockScratch, GpuBlockWeights } from './gpu-block.ts';
+import { releaseGpuWeight, type GpuWeight, type GpuWeightSource, type GpuWeightUploader } from './gpu-weights.ts';
 
 /** Every tensor a block may read (optional ones are absent in some architectures). */
 export const BLOCK_FIELDS: (keyof GpuBlockWeights)[] = [
-  'attnNorm', 'q', 'k', 'v', 'o', 'qBias', 'kBias', 'vBias', 'oBias', 'qNorm', 'kNorm', 'postAttnNorm', 'ffnNorm', 'gate', 'up', 'down', 'postFfnNorm',
+  'attnNorm', 'q', 'k', 'v', 'qkv', 'o', 'qBias', 'kBias', 'vBias', 'oBias', 'qNorm', 'kNorm', 'postAttnNorm', 'ffnNorm', 'gate', 'up', 'down', 'postFfnNorm',
   'router', 'gateExps', 'upExps', 'downExps',
 ];
 
-/** The feed-forward's width: rows of ffn_gate, or of one expert of ffn_gate_exps in a MoE model. */
+/**
+ * The feed-forward's width: rows of ffn_gate, of one expert of ffn_gate_exps in a MoE model, or
+ * half of a fused gate|up ffn_up's (Phi-3).
+ */
 export function feedForwardWidth(model: ForwardModel): number {
+  const fused = fusedRows(model, 0, 'up');
+  if (fused) return fused[0]!;
   const field = model.hparams.experts ? 'gateExps' : 'gate';
   const t = model.tensors.get(blockTensorName(0, field));
   if (!t) throw new Error(`GpuForward: the model has no tensor "${blockTensorName(0, field)}"`);
   return t.ne[1]!;
+}
+
+/** One tensor of block `layer`, uploaded (a fused one in its projections' parts). */
+export function uploadBlockWeight(
+  uploader: GpuWeightUploader, model: ForwardModel, layer: number, field: keyof GpuBlockWeights, source: GpuWeightSource,
+): Promise<GpuWeight> | undefined {
+  const t = model.tensors.get(blockTensorName(layer, field));
+  return t ? uploader.upload(t, source, fusedRows(model, layer, field)) : undefined;
+}
+
+/** Every tensor of block `layer`, uploaded; `onUploaded` sees each (to count bytes). On failure the uploaded ones are released. */
+export async function uploadBlockWeights(
+  uploader: GpuWeightUploader, model: ForwardModel, layer: number, source: GpuWeightSource, onUploaded?: (w: GpuWeight) => void,
+): Promise<GpuBlockWeights> {
+  const w: GpuBlockWeights = {};
+  try {
+    for (const field of BLOCK_FIELDS) {
+      const uploaded = await uploadBlockWeight(uploader, model, layer, field, source);
+      if (uploaded) { w[field] = uploaded; onUploaded?.(uploaded); }
+    }
+  } catch (e) {
+    for (const weight of Object.values(w)) releaseGpuWeight(weight);
+    throw e;
+  }
+  return w;
 }
 
 /** Scratch budget that decides the default group size (a whole sequence is never split). */

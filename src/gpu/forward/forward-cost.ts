@@ -1,7 +1,7 @@
 // What a GpuForward run will upload and dispatch, from the model's tensor table alone: the
 // figures GpuForwardStats counts on a real run (gpu-forward-stored-weights.test.ts checks that
 // they agree), for models too large to run here (bench/gpu-forward-bytes.ts).
-import { blockTensorName } from '../../core/forward/block-weights.ts';
+import { blockTensorName, fusedRows } from '../../core/forward/block-weights.ts';
 import type { ForwardModel, ForwardTensor } from '../../core/forward/forward-types.ts';
 import type { GgmlTypeName } from '../../core/ggml-type.ts';
 import { BLOCK_FIELDS } from './block-resources.ts';
@@ -56,7 +56,10 @@ export function forwardCost(model: ForwardModel, o: ForwardCostOptions): Forward
       for (const field of ['gateExps', 'upExps', 'downExps'] as const) perGroup += Math.max(experts.count, chunks(field));
       if (o.imatrix) perGroup += 1 + 3 * experts.count;
     }
-    for (const field of IMATRIX_FIELDS) if (!field.endsWith('Exps') && field !== 'router') perGroup += chunks(field);
+    // A fused tensor takes a matmul per part, each at least one chunk.
+    for (const field of IMATRIX_FIELDS) {
+      if (!field.endsWith('Exps') && field !== 'router' && has(field)) perGroup += Math.max(fusedRows(model, layer, field)?.length ?? 1, chunks(field));
+    }
     for (const field of ['qNorm', 'kNorm', 'postAttnNorm', 'postFfnNorm'] as const) if (has(field)) perGroup++;
     if (o.imatrix) perGroup += IMATRIX_FIELDS.filter((f) => !f.endsWith('Exps') && f !== 'router' && has(f)).length;
     dispatchesPerLayer.push(perGroup * (o.groups ?? 1));

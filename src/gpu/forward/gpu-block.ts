@@ -9,7 +9,7 @@ import { accumulateSquares, attentionRows, gatedActivation, matmulRows, moeGathe
 import type { GpuWeight } from './gpu-weights.ts';
 
 export type GpuBlockWeights = Partial<Record<
-  | 'attnNorm' | 'q' | 'k' | 'v' | 'o' | 'qBias' | 'kBias' | 'vBias' | 'oBias' | 'qNorm' | 'kNorm' | 'postAttnNorm' | 'ffnNorm' | 'gate' | 'up' | 'down' | 'postFfnNorm'
+  | 'attnNorm' | 'q' | 'k' | 'v' | 'qkv' | 'o' | 'qBias' | 'kBias' | 'vBias' | 'oBias' | 'qNorm' | 'kNorm' | 'postAttnNorm' | 'ffnNorm' | 'gate' | 'up' | 'down' | 'postFfnNorm'
   | 'router' | 'gateExps' | 'upExps' | 'downExps',
   GpuWeight
 >>;
@@ -25,7 +25,7 @@ export function checkGpuBlockSupports(hp: ForwardHparams): void {
  * The matmuls whose inputs llama-imatrix records, in the slot order of the sums buffer (a layer
  * has the dense feed-forward's or the experts'; stacked experts take a row of sums per expert).
  */
-export const IMATRIX_FIELDS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down', 'router', 'gateExps', 'upExps', 'downExps'] as const;
+export const IMATRIX_FIELDS = ['q', 'k', 'v', 'qkv', 'o', 'gate', 'up', 'down', 'router', 'gateExps', 'upExps', 'downExps'] as const;
 export type ImatrixField = (typeof IMATRIX_FIELDS)[number];
 export type ExpertField = 'gateExps' | 'upExps' | 'downExps';
 
@@ -101,6 +101,15 @@ export async function runGpuBlock(rec: DispatchRecorder, ctx: GpuBlockContext, w
     await record(field, x, weight.cols);
     await matmulRows(rec, { x, xOffset: 0, rows: g.rows, weight, bias, y, yOffset: 0, outStride: weight.rows, accumulate: false, softcap: null, placeholder: s.placeholder });
   };
+  /** A fused tensor's projections (block-weights.ts fusedRows): its input recorded once, a matmul per part. */
+  const projectParts = async (field: 'qkv' | 'up', x: GPUBuffer, ys: GPUBuffer[]) => {
+    const weight = need(field);
+    if (weight.parts?.length !== ys.length) throw new Error(`GpuForward: layer ${ctx.layer}'s ${field} is not uploaded as ${ys.length} fused parts`);
+    await record(field, x, weight.cols);
+    for (const [i, part] of weight.parts.entries()) {
+      await matmulRows(rec, { x, xOffset: 0, rows: g.rows, weight: part, y: ys[i]!, yOffset: 0, outStride: part.rows, accumulate: false, softcap: null, placeholder: s.placeholder });
+    }
+  };
   const norm = (weight: GpuWeight, src: GPUBuffer, srcOffset: number, rows: number, cols: number, dst: GPUBuffer, dstOffset: number, accumulate: boolean) =>
     rmsNormRows(rec, { src, srcOffset, rows, cols, weight, dst, dstOffset, eps: hp.rmsEps, accumulate });
   // The residual add into the resident stream: through the post-norm when there is one.
@@ -122,9 +131,13 @@ export async function runGpuBlock(rec: DispatchRecorder, ctx: GpuBlockContext, w
     else rec.copy(ctx.hidden, g.start * E * 4, s.x, 0, g.rows * E * 4);
   };
   await blockInput('attnNorm');
-  await project('q', s.x, s.q, w.qBias);
-  await project('k', s.x, s.k, w.kBias);
-  await project('v', s.x, s.v, w.vBias);
+  if (w.qkv) {
+    await projectParts('qkv', s.x, [s.q, s.k, s.v]);
+  } else {
+    await project('q', s.x, s.q, w.qBias);
+    await project('k', s.x, s.k, w.kBias);
+    await project('v', s.x, s.v, w.vBias);
+  }
   let q = s.q;
   let k = s.k;
   if (w.qNorm) { await norm(w.qNorm, s.q, 0, g.rows * qkNormGroups(w.qNorm.cols, hp.headCount, hp.headDimK, 'q'), w.qNorm.cols, s.qn, 0, false); q = s.qn; }
@@ -147,8 +160,12 @@ export async function runGpuBlock(rec: DispatchRecorder, ctx: GpuBlockContext, w
     await runMoe(rec, ctx, w, g);
     return;
   }
-  await project('gate', s.x, s.gate);
-  await project('up', s.x, s.up);
+  if (w.gate) {
+    await project('gate', s.x, s.gate);
+    await project('up', s.x, s.up);
+  } else {
+    await projectParts('up', s.x, [s.gate, s.up]);
+  }
   await gatedActivation(rec, s.gate, s.up, g.rows * ctx.ffn, hp.activation);
   await addToHidden('down', s.gate, undefined, w.postFfnNorm);
 }

@@ -5,13 +5,13 @@
 // later resume from it.
 import { blockTensorName } from '../../core/forward/block-weights.ts';
 import type { ForwardBackend, ForwardModel, ForwardRequest, WeightSource } from '../../core/forward/forward-types.ts';
-import { ropeTables } from '../../core/forward/rope.ts';
+import { ropeOfRun, ropeTables } from '../../core/forward/rope.ts';
 import { copyImatrixEntry, type ImatrixStats } from '../../core/imatrix/imatrix-stats.ts';
 import type { GpuRowDequantizer } from '../row-dequantizer.ts';
 import { createForwardPipelines, DispatchRecorder, type MatmulMath } from './forward-kernels.ts';
 import { emptyForwardStats, type GpuForwardStats } from './forward-stats.ts';
 import type { GpuForwardCheckpoint } from './forward-checkpoint.ts';
-import { BLOCK_FIELDS, createBlockResources, feedForwardWidth } from './block-resources.ts';
+import { createBlockResources, feedForwardWidth, uploadBlockWeights } from './block-resources.ts';
 import { checkGpuBlockSupports, IMATRIX_FIELDS, imatrixSlots, runGpuBlock, type GpuBlockWeights, type ImatrixField } from './gpu-block.ts';
 import { runGpuOutputHead } from './gpu-output-head.ts';
 import { runOnDevice } from '../device-queue.ts';
@@ -161,11 +161,8 @@ async function runGpuForward(
 
     const firstLayer = resume?.nextLayer ?? 0;
     if (firstLayer < hp.layerCount) {
-      const ropeFreqs = model.tensors.get('rope_freqs.weight');
-      const tables = ropeTables(
-        { style: hp.ropeStyle, dims: hp.ropeDims, base: hp.ropeBase, freqScale: hp.ropeFreqScale, freqFactors: ropeFreqs ? await weights(ropeFreqs) : null },
-        Math.max(...spans.map((s) => s.length)),
-      );
+      const longest = Math.max(...spans.map((s) => s.length));
+      const tables = ropeTables(await ropeOfRun(model, weights, longest), longest);
       const ffn = feedForwardWidth(model);
       const { rope, groups, scratch } = createBlockResources({ device, hp, ffn, spans, tables, maxGroupRows: opts.maxGroupRows, make, upload });
       for (let layer = firstLayer; layer < hp.layerCount; layer++) {
@@ -182,12 +179,9 @@ async function runGpuForward(
       }
 
       async function runLayer(layer: number): Promise<void> {
-        const w: GpuBlockWeights = {};
+        let w: GpuBlockWeights = {};
         try {
-          for (const field of BLOCK_FIELDS) {
-            const t = model.tensors.get(blockTensorName(layer, field));
-            if (t) w[field] = await uploader.upload(t, source);
-          }
+          w = await uploadBlockWeights(uploader, model, layer, source);
           let imatrix: { sums: GPUBuffer; offsets: Record<ImatrixField, number>; names: Record<ImatrixField, string> } | null = null;
           if (opts.imatrix) {
             const offsets = {} as Record<ImatrixField, number>;

@@ -32,7 +32,7 @@ import type { ForwardModel, ForwardTensor } from '../../core/forward/forward-typ
 import { embed, prepareReplay, tensorOf } from '../../core/dynamic/layer-replay.ts';
 import type { ReplayCounters, ReplayEngine, ReplayEngineFactory, ReplayReference, ReplayState } from '../../core/dynamic/replay-engine.ts';
 import { runOnDevice } from '../device-queue.ts';
-import { BLOCK_FIELDS, createBlockResources, feedForwardWidth } from './block-resources.ts';
+import { createBlockResources, feedForwardWidth, uploadBlockWeight, uploadBlockWeights } from './block-resources.ts';
 import { createForwardPipelines, DispatchRecorder } from './forward-kernels.ts';
 import { checkGpuBlockSupports, runGpuBlock, type GpuBlockWeights, type MoeHost } from './gpu-block.ts';
 import { readBufferF32 } from './gpu-forward.ts';
@@ -127,12 +127,12 @@ function createEngine(device: GPUDevice, options: GpuLayerReplayOptions, model: 
   async function layerWeights(uploader: GpuWeightUploader, layer: number): Promise<{ w: GpuBlockWeights; resident: boolean }> {
     const cached = resident.get(layer);
     if (cached) return { w: cached, resident: true };
-    const w: GpuBlockWeights = {};
     let bytes = 0;
-    for (const field of BLOCK_FIELDS) {
-      const t = model.tensors.get(blockTensorName(layer, field));
-      if (t) { w[field] = await uploadWeight(uploader, t, source); bytes += weightBytes(w[field]!); }
-    }
+    const w = await uploadBlockWeights(uploader, model, layer, source, (uploaded) => {
+      const n = weightBytes(uploaded);
+      counters.uploadedBytes += n;
+      bytes += n;
+    });
     // Kept while they fit, never evicting for a newer layer: visits are forward scans, under
     // which a least-recently-used cache would evict every layer just before its next visit.
     const keep = layer >= retiredBelow && residentBytes + bytes <= budget;
@@ -171,7 +171,9 @@ function createEngine(device: GPUDevice, options: GpuLayerReplayOptions, model: 
     try {
       const run: GpuBlockWeights = { ...w };
       for (const [field, v] of replaced) {
-        const g = await uploadWeight(uploader, tensorOf(model, blockTensorName(layer, field as keyof GpuBlockWeights)), f32Source(v));
+        const g = await uploadBlockWeight(uploader, model, layer, field as keyof GpuBlockWeights, f32Source(v));
+        if (!g) throw new Error(`sensitivity: layer ${layer} has no tensor "${blockTensorName(layer, field as keyof GpuBlockWeights)}"`);
+        counters.uploadedBytes += weightBytes(g);
         swapped.push(g);
         run[field as keyof GpuBlockWeights] = g;
       }

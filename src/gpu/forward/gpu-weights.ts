@@ -41,10 +41,16 @@ export interface GpuWeight {
    * only its rows). Releasing the tensor releases them.
    */
   matrices?: GpuWeight[];
+  /**
+   * A fused tensor (Phi-3's attn_qkv, its gate|up ffn_up): each projection's rows as a weight of
+   * its own, in order, whose chunks are the tensor's. Releasing the tensor releases them.
+   */
+  parts?: GpuWeight[];
 }
 
 export interface GpuWeightUploader {
-  upload(tensor: ForwardTensor, source: GpuWeightSource): Promise<GpuWeight>;
+  /** `partRows`: a fused tensor's rows per projection (core/forward/block-weights.ts fusedRows). */
+  upload(tensor: ForwardTensor, source: GpuWeightSource, partRows?: readonly number[] | null): Promise<GpuWeight>;
 }
 
 /**
@@ -113,29 +119,34 @@ export function createGpuWeightUploader(
     return { name: tensor.ggufName, rows, cols, format: 'F32', chunks };
   }
 
-  /** Stacked matrices uploaded one by one (their chunks never straddle two), then joined. */
-  async function uploadMatrices(tensor: ForwardTensor, data: GpuWeightValues, count: number): Promise<GpuWeight> {
+  /**
+   * A tensor as consecutive row ranges (stacked matrices, or the projections of a fused tensor),
+   * each uploaded as a weight of its own (no chunk straddles two), then joined.
+   */
+  async function uploadRowRanges(tensor: ForwardTensor, data: GpuWeightValues, rowCounts: readonly number[]): Promise<{ whole: GpuWeight; pieces: GpuWeight[] }> {
     const cols = tensor.ne[0]!;
-    const perMatrix = tensor.ne[1]!;
-    const matrices: GpuWeight[] = [];
+    const pieces: GpuWeight[] = [];
+    let first = 0;
     try {
-      for (let m = 0; m < count; m++) {
-        const part: ForwardTensor = { ggufName: `${tensor.ggufName}[${m}]`, ne: [cols, perMatrix], type: tensor.type };
+      for (const [m, rows] of rowCounts.entries()) {
+        const part: ForwardTensor = { ggufName: `${tensor.ggufName}[${m}]`, ne: [cols, rows], type: tensor.type };
         let values: GpuWeightValues;
         if (data.kind === 'f32') {
-          values = { kind: 'f32', values: data.values.subarray(m * perMatrix * cols, (m + 1) * perMatrix * cols) };
+          values = { kind: 'f32', values: data.values.subarray(first * cols, (first + rows) * cols) };
         } else {
-          const bytes = storedRowsBytes(data.type, perMatrix, cols);
-          values = { kind: 'quantized', type: data.type, bytes: data.bytes.subarray(m * bytes, (m + 1) * bytes) };
+          const at = storedRowsBytes(data.type, first, cols);
+          values = { kind: 'quantized', type: data.type, bytes: data.bytes.subarray(at, at + storedRowsBytes(data.type, rows, cols)) };
         }
-        matrices.push(await uploadValues(part, values, perMatrix, cols));
+        pieces.push(await uploadValues(part, values, rows, cols));
+        first += rows;
       }
     } catch (e) {
-      for (const w of matrices) releaseGpuWeight(w);
+      for (const w of pieces) releaseGpuWeight(w);
       throw e;
     }
-    const chunks = matrices.flatMap((w, m) => w.chunks.map((c) => ({ ...c, firstRow: m * perMatrix + c.firstRow })));
-    return { name: tensor.ggufName, rows: perMatrix * count, cols, format: matrices[0]!.format, chunks, matrices };
+    let row = 0;
+    const chunks = pieces.flatMap((w) => { const at = row; row += w.rows; return w.chunks.map((c) => ({ ...c, firstRow: at + c.firstRow })); });
+    return { whole: { name: tensor.ggufName, rows: row, cols, format: pieces[0]!.format, chunks }, pieces };
   }
 
   async function uploadValues(tensor: ForwardTensor, data: GpuWeightValues, rows: number, cols: number): Promise<GpuWeight> {
@@ -160,18 +171,22 @@ export function createGpuWeightUploader(
   }
 
   return {
-    async upload(tensor, source) {
+    async upload(tensor, source, partRows) {
       const cols = tensor.ne[0]!;
       const rows = tensor.ne.slice(1).reduce((a, b) => a * b, 1);
       const data = await source(tensor);
       const matrices = tensor.ne.slice(2).reduce((a, b) => a * b, 1);
-      if (matrices > 1) {
-        const have = data.kind === 'f32' ? data.values.length : data.bytes.length;
-        const want = data.kind === 'f32' ? rows * cols : storedRowsBytes(data.type, rows, cols);
-        if (have !== want) throw new Error(`GpuForward: tensor "${tensor.ggufName}" has ${have} ${data.kind === 'f32' ? 'values' : 'bytes'}, its shape [${tensor.ne.join(', ')}] needs ${want}`);
-        return uploadMatrices(tensor, data, matrices);
+      if (matrices === 1 && !partRows) return uploadValues(tensor, data, rows, cols);
+      const have = data.kind === 'f32' ? data.values.length : data.bytes.length;
+      const want = data.kind === 'f32' ? rows * cols : storedRowsBytes(data.type, rows, cols);
+      if (have !== want) throw new Error(`GpuForward: tensor "${tensor.ggufName}" has ${have} ${data.kind === 'f32' ? 'values' : 'bytes'}, its shape [${tensor.ne.join(', ')}] needs ${want}`);
+      if (partRows) {
+        if (matrices > 1 || partRows.reduce((a, b) => a + b, 0) !== rows) throw new Error(`GpuForward: tensor "${tensor.ggufName}" [${tensor.ne.join(', ')}] is not ${partRows.join(' + ')} rows`);
+        const { whole, pieces } = await uploadRowRanges(tensor, data, partRows);
+        return { ...whole, parts: pieces };
       }
-      return uploadValues(tensor, data, rows, cols);
+      const { whole, pieces } = await uploadRowRanges(tensor, data, new Array<number>(matrices).fill(rows / matrices));
+      return { ...whole, matrices: pieces };
     },
   };
 }

@@ -117,8 +117,34 @@ describe('Qwen2, Qwen3, Phi-3', () => {
       'phi3.attention.head_count', 'phi3.attention.head_count_kv', 'phi3.attention.layer_norm_rms_epsilon', 'phi3.rope.dimension_count',
       'phi3.rope.freq_base', 'phi3.attention.sliding_window',
     ]);
-    await expect(planModel(folder({ ...phi, rope_scaling: { type: 'longrope', long_factor: [1], short_factor: [1] } }, {})))
-      .rejects.toThrow(/org\/tiny\/config\.json: rope scaling type "longrope" is not supported yet/);
+    expect(plan.tensors.some((t) => t.ggufName.startsWith('rope_factors'))).toBe(false);
+  });
+
+  it('Phi-4-mini: partial rotary, LongRoPE factors as F32 tensors, their attention factor right after the architecture', async () => {
+    // 2 heads of 4, partial_rotary_factor 0.5: int(0.5 * 8) // 2 = 2 rotated dimensions, one pair.
+    const phi4 = {
+      ...base, architectures: ['Phi3ForCausalLM'], max_position_embeddings: 131072, original_max_position_embeddings: 4096, partial_rotary_factor: 0.5,
+      rope_scaling: { type: 'longrope', long_factor: [3.25], short_factor: [1.0625] }, tie_word_embeddings: true,
+    };
+    const shapes = blockShapes(1, { ...attn, 'self_attn.qkv_proj.weight': [16, H], 'mlp.gate_up_proj.weight': [32, H] }, global);
+    const plan = await planModel(folder(phi4, shapes));
+    expect(keys(plan).slice(0, 3)).toEqual(['general.architecture', 'phi3.rope.scaling.attn_factor', 'general.type']);
+    expect(kv(plan, 'phi3.rope.scaling.attn_factor')).toEqual({ type: 'f32', value: Math.sqrt(1 + Math.log(32) / Math.log(4096)) });
+    expect(kv(plan, 'phi3.rope.dimension_count')).toEqual({ type: 'u32', value: 2 });
+    for (const [which, value] of [['long', 3.25], ['short', 1.0625]] as const) {
+      const t = plan.tensors.find((x) => x.ggufName === `rope_factors_${which}.weight`)!;
+      expect([t.role, t.layer, t.ne, t.quantizable, t.source.kind]).toEqual([`rope_factors_${which}`, null, [1], false, 'generated']);
+      expect(Array.from(await readTensorF32(t, folder(phi4, shapes)))).toEqual([value]);
+    }
+    // partial_rotary_factor may sit in rope_scaling too (transformers 5's rope_parameters).
+    const nested = { ...phi4, partial_rotary_factor: undefined, rope_parameters: { ...phi4.rope_scaling, rope_theta: 1e6, partial_rotary_factor: 0.5 } };
+    expect(kv(await planModel(folder(nested, shapes)), 'phi3.rope.dimension_count')).toEqual({ type: 'u32', value: 2 });
+    await expect(planModel(folder({ ...phi4, rope_scaling: { type: 'longrope', long_factor: [1, 2], short_factor: [1, 2] } }, shapes)))
+      .rejects.toThrow(/org\/tiny\/config\.json: rope_scaling long_factor and short_factor must have 1 values each \(half the rotated dimensions\), not 2 and 2/);
+    await expect(planModel(folder({ ...phi4, rope_scaling: { type: 'longrope', long_factor: [1] } }, shapes)))
+      .rejects.toThrow(/config\.json: rope scaling "longrope" needs "short_factor", a list of positive numbers/);
+    await expect(planModel(folder({ ...base, architectures: ['LlamaForCausalLM'], rope_scaling: phi4.rope_scaling }, {})))
+      .rejects.toThrow(/config\.json: longrope rope scaling is only supported for Phi3ForCausalLM, not LlamaForCausalLM/);
   });
   describe('Qwen3-MoE', () => {
     const moe = {

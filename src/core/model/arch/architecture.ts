@@ -1,7 +1,7 @@
 // What differs between model families: GGUF names, transforms, required tensors, hyperparameter
 // keys, generated tensors and tokenizer options. One module per family implements it.
 import type { GgufKv } from '../../gguf/gguf-value.ts';
-import type { ModelConfig } from '../config.ts';
+import type { ModelConfig, RopeScaling } from '../config.ts';
 import type { BlockTensorTable } from '../llama-tensor-names.ts';
 import type { PlannedTensor, SourceTensor, TensorRole, TensorTransform } from '../plan-types.ts';
 import type { ShapeRules } from '../tensor-shapes.ts';
@@ -31,6 +31,13 @@ export interface ArchitectureSpec {
   hparamKvs(config: ModelConfig): GgufKv[];
   /** Tensors the converter computes (rope_freqs). */
   generatedTensors?(config: ModelConfig): PlannedTensor[];
+  /**
+   * Keys the converter adds while it writes tensors, before the metadata (Phi-3's rope attention
+   * factor): they land right after general.architecture.
+   */
+  tensorPassKvs?(config: ModelConfig): GgufKv[];
+  /** Rope scalings beyond none and linear that this family converts (Llama: llama3; Phi-3: longrope). */
+  ropeScalings?: readonly RopeScaling['type'][];
   /** How this family's tensor shapes follow from its hyperparameters, where it differs from Llama's. */
   shapeRules?: ShapeRules;
   /** Gemma 3 cuts token_embd to the tokenizer's real vocabulary. */

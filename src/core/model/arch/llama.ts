@@ -35,5 +35,6 @@ export const LLAMA: ArchitectureSpec = {
   requiredBlockSuffixes: () => blockSuffixes('attn_norm', 'attn_q', 'attn_k', 'attn_v', 'attn_output', 'ffn_norm', 'ffn_gate', 'ffn_up', 'ffn_down'),
   hparamKvs: llamaKvs,
   generatedTensors: ropeFreqsTensor,
+  ropeScalings: ['llama3'],
   tokenizer: {},
 };
