@@ -31,6 +31,8 @@ export interface DecoderFeatures {
   experts?: { count: number; ff: number };
   /** Granite MoE: the experts as 3-D tensors (block_sparse_moe: router, input_linear with gate and up fused, output_linear). */
   fusedExperts?: boolean;
+  /** Granite 4.0: the dense FFN as shared_mlp (input_linear with gate and up fused, output_linear). */
+  sharedMlp?: boolean;
 }
 
 export type TensorShapes = [string, number[]][];
@@ -65,6 +67,10 @@ export function decoderTensors(d: DecoderDims, f: DecoderFeatures = {}): TensorS
         const x = `${p}.mlp.experts.${e}`;
         list.push([`${x}.gate_proj.weight`, [f.experts.ff, H]], [`${x}.up_proj.weight`, [f.experts.ff, H]], [`${x}.down_proj.weight`, [H, f.experts.ff]]);
       }
+      continue;
+    }
+    if (f.sharedMlp) {
+      list.push([`${p}.shared_mlp.input_linear.weight`, [2 * d.intermediate, H]], [`${p}.shared_mlp.output_linear.weight`, [H, d.intermediate]]);
       continue;
     }
     if (f.fused) list.push([`${p}.mlp.gate_up_proj.weight`, [2 * d.intermediate, H]]);

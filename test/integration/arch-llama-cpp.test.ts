@@ -35,11 +35,12 @@ const SPECIAL_TEXT: Record<ArchName, string[]> = {
   smollm3: ['<|begin_of_text|>Hello<|end_of_text|>', 'a <|reserved_special_token_3|> b'],
   olmo2: ['<|begin_of_text|>Hello<|end_of_text|>', 'a <|reserved_special_token_3|> b'],
   granite: ['<|begin_of_text|>Hello<|end_of_text|>', 'a <|reserved_special_token_3|> b'],
+  granite4: ['<|begin_of_text|>Hello<|end_of_text|>', 'a <|reserved_special_token_3|> b'],
   olmoe: ['<|begin_of_text|>Hello<|end_of_text|>', 'a <|reserved_special_token_3|> b'],
   granitemoe: ['<|begin_of_text|>Hello<|end_of_text|>', 'a <|reserved_special_token_3|> b'],
 };
 
-const ARCHS: ArchName[] = ['llama3', 'qwen2', 'qwen3', 'gemma2', 'gemma3', 'phi3', 'phi4mini', 'smollm3', 'olmo2', 'granite', 'qwen3moe', 'olmoe', 'granitemoe'];
+const ARCHS: ArchName[] = ['llama3', 'qwen2', 'qwen3', 'gemma2', 'gemma3', 'phi3', 'phi4mini', 'smollm3', 'olmo2', 'granite', 'granite4', 'qwen3moe', 'olmoe', 'granitemoe'];
 
 for (const arch of ARCHS) {
   describe(`${arch}: exported GGUF in llama.cpp`, () => {

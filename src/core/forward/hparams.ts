@@ -17,6 +17,18 @@ export function lookupFromRecord(metadata: Record<string, unknown>): MetadataLoo
 
 const nonZero = (v: number | undefined): number | null => (v === undefined || v === 0 ? null : v);
 
+/**
+ * A count llama.cpp may store per layer (Granite 4.0 writes head_count_kv as a list): one number,
+ * or a list whose values are all equal. Layers that differ are not something the forward runs.
+ */
+function uniformPerLayer(v: unknown, key: string, what: string): number | undefined {
+  if (v === undefined) return undefined;
+  const values = ArrayBuffer.isView(v) || Array.isArray(v) ? Array.from(v as ArrayLike<number | bigint>, Number) : [typeof v === 'bigint' ? Number(v) : v];
+  if (values.length === 0 || values.some((x) => typeof x !== 'number' || !Number.isFinite(x))) throw new Error(`${what}: metadata "${key}" is not a number or a list of numbers`);
+  if (values.some((x) => x !== values[0])) throw new Error(`${what}: metadata "${key}" differs between layers (${values.join(', ')}), which the forward does not run`);
+  return values[0] as number;
+}
+
 export function readForwardHparams(get: MetadataLookup, vocabSize: number, what: string): ForwardHparams {
   const architecture = get('general.architecture');
   if (typeof architecture !== 'string') throw new Error(`${what}: metadata has no general.architecture`);
@@ -36,7 +48,7 @@ export function readForwardHparams(get: MetadataLookup, vocabSize: number, what:
   const layerCount = required('block_count');
   const embedding = required('embedding_length');
   const headCount = required('attention.head_count');
-  const headCountKv = num('attention.head_count_kv') ?? headCount;
+  const headCountKv = uniformPerLayer(get(`${architecture}.attention.head_count_kv`), `${architecture}.attention.head_count_kv`, what) ?? headCount;
   const headDimK = num('attention.key_length') ?? embedding / headCount;
   const headDimV = num('attention.value_length') ?? embedding / headCount;
   if (!Number.isInteger(headDimK) || headCount % headCountKv !== 0) {

@@ -13,6 +13,7 @@ export const SUPPORTED_HF_ARCHITECTURES = [
   'Qwen3MoeForCausalLM',
   'OlmoeForCausalLM',
   'GraniteMoeForCausalLM',
+  'GraniteMoeHybridForCausalLM',
 ] as const;
 export type SupportedHfArchitecture = (typeof SUPPORTED_HF_ARCHITECTURES)[number];
 
@@ -110,6 +111,8 @@ export const readLlamaConfig = readModelConfig;
 
 export interface ConfigFields {
   int(key: string): number;
+  /** A count that may be 0 (Granite 4.0's num_local_experts without experts). */
+  count(key: string): number;
   optionalInt(key: string): number | undefined;
   optionalNumber(key: string): number | undefined;
 }
@@ -123,15 +126,17 @@ export function fitsF32(v: number): boolean {
 }
 
 export function configFields(raw: Raw, file: string): ConfigFields {
-  const int = (key: string): number => {
+  const integer = (key: string, least: 0 | 1): number => {
     const v = raw[key];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0 || v > CONFIG_MAX_INT) {
-      throw new Error(`${file}: "${key}" must be a positive integer of at most ${CONFIG_MAX_INT} (got ${shownValue(v)})`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < least || v > CONFIG_MAX_INT) {
+      throw new Error(`${file}: "${key}" must be a ${least ? 'positive' : 'non-negative'} integer of at most ${CONFIG_MAX_INT} (got ${shownValue(v)})`);
     }
     return v;
   };
+  const int = (key: string) => integer(key, 1);
   return {
     int,
+    count: (key) => integer(key, 0),
     optionalInt: (key) => (raw[key] === undefined || raw[key] === null ? undefined : int(key)),
     optionalNumber: (key) => {
       const v = raw[key];

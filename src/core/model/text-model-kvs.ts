@@ -19,7 +19,8 @@ function expertKvs(arch: string, config: ModelConfig, kv: KvList): void {
   const fields = configFields(raw, file);
   const u32 = (ggufKey: string, keys: readonly string[]) => {
     const key = firstKey(raw, keys);
-    if (key !== undefined) kv.u32(`${arch}.${ggufKey}`, fields.int(key));
+    // Written even when 0 (find_hparam's "is not None"), as for Granite 4.0 without experts.
+    if (key !== undefined) kv.u32(`${arch}.${ggufKey}`, fields.count(key));
   };
   u32('expert_count', ['num_local_experts', 'num_experts', 'n_routed_experts']);
   u32('expert_used_count', ['num_experts_per_tok', 'num_experts_per_token', 'top_k_experts']);

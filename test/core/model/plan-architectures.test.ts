@@ -319,6 +319,41 @@ describe('Qwen2, Qwen3, Phi-3', () => {
     await expect(planModel(folder({ ...granite, head_dim: 2 }, tensors))).rejects.toThrow(/"head_dim" 2 is not hidden_size \/ num_attention_heads \(4\)/);
     await expect(planModel(folder({ ...granite, logits_scaling: undefined }, tensors))).rejects.toThrow(/"logits_scaling" is missing: llama\.cpp needs granite\.logit_scale/);
   });
+
+  it('Granite 4.0 without Mamba-2 layers: a "granite" file, the shared MLP split into gate and up, the hybrid\'s keys where the converter puts them; Mamba-2 layers and experts refused', async () => {
+    const g4 = {
+      ...base, architectures: ['GraniteMoeHybridForCausalLM'], attention_multiplier: 0.0625, embedding_multiplier: 12, residual_multiplier: 0.22, logits_scaling: 8,
+      layer_types: ['attention'], shared_intermediate_size: 16, num_local_experts: 0, num_experts_per_tok: 0, hidden_act: 'silu',
+      mamba_d_conv: 4, mamba_d_head: 64, mamba_d_state: 256, mamba_expand: 2, mamba_n_groups: 1, mamba_n_heads: 128,
+    };
+    const tensors = blockShapes(1, {
+      ...attn, 'self_attn.q_proj.weight': [H, H], 'self_attn.k_proj.weight': [4, H], 'self_attn.v_proj.weight': [4, H],
+      'shared_mlp.input_linear.weight': [32, H], 'shared_mlp.output_linear.weight': [H, 16],
+    }, global);
+    delete (tensors as Record<string, number[]>)['model.layers.0.mlp.down_proj.weight'];
+    const plan = await planModel(folder(g4, tensors));
+    expect(plan.architecture).toBe('granite');
+    const byName = new Map(plan.tensors.map((t) => [t.ggufName, t]));
+    const input = plan.tensors.find((t) => t.ggufName === 'blk.0.ffn_gate.weight')!.source as { offset: number; byteLength: number };
+    const up = byName.get('blk.0.ffn_up.weight')!;
+    expect([byName.get('blk.0.ffn_gate.weight')!.ne, up.ne, byName.get('blk.0.ffn_down.weight')!.ne]).toEqual([[H, 16], [H, 16], [16, H]]);
+    expect((up.source as { offset: number }).offset - input.offset).toBe(input.byteLength);
+    expect(keys(plan).filter((k) => k.startsWith('granite.'))).toEqual([
+      'granite.block_count', 'granite.context_length', 'granite.embedding_length', 'granite.feed_forward_length', 'granite.attention.head_count',
+      'granite.attention.head_count_kv', 'granite.rope.freq_base', 'granite.attention.layer_norm_rms_epsilon', 'granite.expert_count', 'granite.expert_used_count',
+      'granite.vocab_size', 'granite.rope.dimension_count', 'granite.attention.scale', 'granite.embedding_scale', 'granite.residual_scale', 'granite.logit_scale',
+      'granite.expert_shared_feed_forward_length', 'granite.ssm.conv_kernel', 'granite.ssm.state_size', 'granite.ssm.group_count', 'granite.ssm.inner_size',
+      'granite.ssm.time_step_rank', 'granite.rope.scaling.finetuned',
+    ]);
+    expect(kv(plan, 'granite.attention.head_count_kv')).toEqual({ type: 'array', itemType: 'i32', value: [1] });
+    // d_inner = mamba_expand × hidden_size (mamba_head_dim absent), time_step_rank = mamba_n_heads.
+    expect([kv(plan, 'granite.ssm.inner_size'), kv(plan, 'granite.ssm.time_step_rank'), kv(plan, 'granite.expert_count')])
+      .toEqual([{ type: 'u32', value: 2 * H }, { type: 'u32', value: 128 }, { type: 'u32', value: 0 }]);
+    await expect(planModel(folder({ ...g4, num_hidden_layers: 2, layer_types: ['mamba', 'attention'] }, tensors)))
+      .rejects.toThrow(/layers 0 are Mamba-2 layers \(granite-4\.0-h-\*\): hybrid Granite 4\.0 is not supported yet/);
+    await expect(planModel(folder({ ...g4, num_local_experts: 4, num_experts_per_tok: 2 }, tensors))).rejects.toThrow(/"num_experts_per_tok" is 2: Granite 4\.0 with experts is not supported yet/);
+    await expect(planModel(folder({ ...g4, shared_intermediate_size: 8 }, tensors))).rejects.toThrow(/"shared_intermediate_size" 8 differs from "intermediate_size" 16/);
+  });
 });
 
 describe('Llama 3 rope scaling', () => {

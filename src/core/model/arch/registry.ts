@@ -4,6 +4,7 @@ import type { SupportedHfArchitecture } from '../config.ts';
 import type { ArchitectureSpec } from './architecture.ts';
 import { GEMMA2, GEMMA3 } from './gemma.ts';
 import { GRANITE, GRANITEMOE } from './granite.ts';
+import { GRANITE_HYBRID } from './granite-hybrid.ts';
 import { LLAMA } from './llama.ts';
 import { OLMO2 } from './olmo2.ts';
 import { OLMOE } from './olmoe.ts';
@@ -26,4 +27,5 @@ export const ARCHITECTURES: Record<SupportedHfArchitecture, ArchitectureSpec> = 
   Qwen3MoeForCausalLM: QWEN3MOE,
   OlmoeForCausalLM: OLMOE,
   GraniteMoeForCausalLM: GRANITEMOE,
+  GraniteMoeHybridForCausalLM: GRANITE_HYBRID,
 };
