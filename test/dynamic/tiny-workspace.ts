@@ -5,6 +5,7 @@
 // dynamic recipes.
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { expect } from 'vitest';
 import type { Recipe } from '../../src/core/dynamic/recipe.ts';
 import { runCliInProcess as runCli } from '../helpers/cli-in-process.ts';
 import { runLlamaTool } from '../helpers/llama-tools.ts';
@@ -103,4 +104,21 @@ export async function dynamicFile(w: TinyWorkspace, tag: string, target: string[
   await cli(['plan', w.model, ...target, '--imatrix', w.imatrix, '--text', w.calibration, '--sensitivity', path.join(w.dir, 'sensitivity.json'), '--backend', 'cpu', ...extra, '-o', recipePath]);
   await cli(['quantize', w.model, '--recipe', recipePath, '--imatrix', w.imatrix, '--backend', 'cpu', '-o', gguf]);
   return { gguf, recipe: JSON.parse(await readFile(recipePath, 'utf8')) as Recipe, recipePath };
+}
+
+/** One file of a comparison: its size and llama-perplexity's figures. */
+export interface ComparedFile { name: string; bytes: number; measured: KldFigures }
+
+/**
+ * `dynamic@MIX` against MIX among `rows`: no larger, a lower mean KLD, lower by at least `required`
+ * (a fraction); the figures are logged under `label`.
+ */
+export function expectDynamicBeatsMix(label: string, rows: readonly ComparedFile[], mix: string, required: number): void {
+  const mixRow = rows.find((r) => r.name === mix)!;
+  const dyn = rows.find((r) => r.name === `dynamic@${mix}`)!;
+  expect(dyn.bytes).toBeLessThanOrEqual(mixRow.bytes);
+  const lower = 1 - dyn.measured.kld / mixRow.measured.kld;
+  console.log(`${label}${mix}: mean KLD ${mixRow.measured.kld} -> ${dyn.measured.kld} (${(100 * lower).toFixed(1)}% lower), same top ${(100 * mixRow.measured.sameTop).toFixed(2)}% -> ${(100 * dyn.measured.sameTop).toFixed(2)}%`);
+  expect(dyn.measured.kld).toBeLessThan(mixRow.measured.kld);
+  expect(lower).toBeGreaterThanOrEqual(required);
 }

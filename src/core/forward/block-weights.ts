@@ -77,7 +77,7 @@ export function fusedParts(values: Float32Array, cols: number, partRows: readonl
   const total = partRows.reduce((a, b) => a + b, 0);
   if (values.length !== total * cols) throw new Error(`forward: a fused tensor of ${values.length} values is not ${partRows.join(' + ')} rows of ${cols}`);
   let row = 0;
-  return partRows.map((n) => values.subarray((row) * cols, (row += n) * cols));
+  return partRows.map((n) => values.subarray(row * cols, (row += n) * cols));
 }
 
 export async function loadBlockWeights(model: ForwardModel, weights: WeightSource, layer: number): Promise<BlockWeights> {

@@ -45,7 +45,7 @@ export function qkNormGroups(normWidth: number, heads: number, headDim: number, 
 export function runBlock(ctx: BlockContext, w: BlockWeights, hidden: Float32Array): void {
   const { hp, layer, hooks } = ctx;
   const rows = hidden.length / hp.embedding;
-  // `weight`: one part of a fused tensor (whose input is recorded once, with its first part).
+  // `part`: one part of a fused tensor, whose input is recorded once, with its first part.
   const project = (field: keyof BlockWeights, x: Float32Array, cols: number, outCols: number, bias?: Float32Array, part?: { weight: Float32Array; first: boolean }) => {
     const name = blockTensorName(layer, field);
     if (part?.first ?? true) hooks?.onMatmulInput?.(name, x, rows, cols);

@@ -1,0 +1,69 @@
+// Our CPU forward and imatrix against llama.cpp's (arch-forward-compare.ts) on the dense families
+// whose graph differs from Llama's where a finite-probabilities check cannot see it: SmolLM3 (every
+// fourth layer without rope), Granite 3 (embedding, attention, residual and logit scales) and
+// Granite 4.0 (its shared MLP split by the converter), Phi-4-mini (fused projections, partial
+// rotary, LongRoPE's short and long factors) and OLMo 2 (norms after attention and the FFN instead
+// of before, q/k norms over the whole projection).
+import { expect } from 'vitest';
+import { archForwardSuite } from './arch-forward-compare.ts';
+
+/** Phi-4-mini's LongRoPE attention factor: context 131072 over an original 4096. */
+const PHI4_MINI_ATTN_FACTOR = Math.fround(Math.sqrt(1 + Math.log(32) / Math.log(4096)));
+
+archForwardSuite([
+  {
+    arch: 'smollm3',
+    check: (m) => expect(m.hparams.ropeLayers).toEqual([true, true, true, false]),
+    control: (m) => ({ ...m, hparams: { ...m.hparams, ropeLayers: m.hparams.ropeLayers.map(() => true) } }),
+  },
+  {
+    arch: 'granite',
+    check: (m) => {
+      expect([m.hparams.embedScale, m.hparams.attentionScale, m.hparams.residualScale, m.hparams.logitScale])
+        .toEqual([12, Math.fround(1 / 32), Math.fround(0.22), Math.fround(1 / 8)]);
+    },
+    control: (m) => ({ ...m, hparams: { ...m.hparams, residualScale: null } }),
+  },
+  {
+    // Granite 4.0 (all attention): the shared MLP's fused input split into gate and up, head_count_kv written per layer.
+    arch: 'granite4',
+    check: (m) => {
+      expect([m.hparams.headCountKv, m.hparams.residualScale, m.hparams.logitScale]).toEqual([2, Math.fround(0.22), Math.fround(1 / 10)]);
+      expect(m.tensors.get('blk.0.ffn_gate.weight')!.ne).toEqual([128, 128]);
+    },
+    control: (m) => ({ ...m, hparams: { ...m.hparams, residualScale: null } }),
+  },
+  {
+    // Fused attn_qkv and gate|up ffn_up, a quarter of each head unrotated, LongRoPE's short factors
+    // (llama.cpp's context of 256 is within the original 4096) and its attention factor.
+    arch: 'phi4mini',
+    check: (m) => {
+      const hp = m.hparams;
+      expect([hp.ropeDims, hp.headDimK, hp.ropeAttnFactor, hp.ropeOriginalContext]).toEqual([24, 32, PHI4_MINI_ATTN_FACTOR, 4096]);
+      expect(hp.slidingWindow !== null && hp.slidingLayers.every((l) => !l), 'the window stated, and disabled as llama.cpp disables it').toBe(true);
+      expect(m.tensors.get('blk.0.attn_qkv.weight')!.ne).toEqual([128, 4 * 32 + 2 * 2 * 32]);
+      expect(m.tensors.get('blk.0.ffn_up.weight')!.ne).toEqual([128, 2 * 128]);
+      expect(m.tensors.has('output.weight')).toBe(false);
+    },
+    control: (m) => ({ ...m, hparams: { ...m.hparams, ropeAttnFactor: 1 } }),
+    // attn_qkv, attn_output, ffn_up, ffn_down.
+    imatrixPerLayer: 4,
+  },
+  {
+    // The same with an original context of 128: llama.cpp's 256 exceeds it, so the long factors rotate.
+    arch: 'phi4mini',
+    name: 'phi4mini-long',
+    generate: { originalContext: 128 },
+    check: (m) => expect([m.hparams.ropeOriginalContext, m.tensors.has('rope_factors_long.weight')]).toEqual([128, true]),
+    control: (m) => ({ ...m, hparams: { ...m.hparams, ropeOriginalContext: 4096 } }),
+    imatrixPerLayer: 4,
+  },
+  {
+    arch: 'olmo2',
+    check: (m) => {
+      expect(m.hparams.preNorms).toBe(false);
+      expect(m.tensors.has('blk.0.attn_norm.weight')).toBe(false);
+      expect(m.tensors.get('blk.0.attn_q_norm.weight')!.ne).toEqual([m.hparams.headCount * m.hparams.headDimK]);
+    },
+  },
+]);
