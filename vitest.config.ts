@@ -9,14 +9,17 @@ import SlowestFirstSequencer from './test/slowest-first-sequencer.ts';
 // - unit: pure code, parsers, the app's logic, the CLI's contract, fuzzing (seconds to a minute);
 // - llama: bytes and numbers against llama.cpp's own tools (llama-quantize, -imatrix, -perplexity)
 //   and node-llama-cpp;
+// - archs: the same for every architecture family on generated models (conversion, forward,
+//   imatrix, mixes), too slow for the everyday loop;
 // - gpu: the WGSL kernels and the GPU forward pass on Dawn (slow on SwiftShader);
 // - evidence: the dynamic recipes' quality measured by llama.cpp on small models (the slowest).
-// The end-to-end tests in Chromium (e2e/) are the fifth tier.
+// The end-to-end tests in Chromium (e2e/) are the sixth tier.
 const TIERS = {
   llama: [
-    'test/conformance/!(gpu-)*.test.ts', 'test/integration/**/*.test.ts', 'test/imatrix/**/*.test.ts', 'test/eval/**/*.test.ts',
+    'test/conformance/!(gpu-)*.test.ts', 'test/integration/!(arch-)*.test.ts', 'test/imatrix/**/*.test.ts', 'test/eval/**/*.test.ts',
     'test/forward/**/*.test.ts', 'test/dynamic/sensitivity.test.ts', 'test/dynamic/recipe-llama-quantize.test.ts',
   ],
+  archs: ['test/integration/arch-*.test.ts'],
   gpu: ['test/gpu/**/*.test.ts', 'test/gpu-forward/**/*.test.ts', 'test/conformance/gpu-*.test.ts'],
   evidence: ['test/dynamic/dynamic-vs-mixes*.test.ts', 'test/dynamic/plan-threads.test.ts', 'test/dynamic/fast-sensitivity.test.ts'],
 };

@@ -3,9 +3,10 @@
 // - `npm test`: typecheck, the unit and llama tiers in one vitest run (both workers share them),
 //   the production build, and the end-to-end tests in Chromium. The everyday loop, about 15 minutes
 //   on two cores.
-// - `npm run test:all` (--all; what CI runs): the same, then the gpu tier (the WGSL kernels byte for
-//   byte on Dawn, slow on SwiftShader) and the evidence tier (the dynamic recipes' quality measured
-//   by llama.cpp).
+// - `npm run test:all` (--all; what CI runs): the same, then the e2e-size tier, the archs tier (every
+//   architecture family against llama.cpp on generated models), the gpu tier (the WGSL kernels byte
+//   for byte on Dawn, slow on SwiftShader) and the evidence tier (the dynamic recipes' quality
+//   measured by llama.cpp).
 // - `node scripts/test.mjs --tier NAME`: one tier (the build comes with e2e).
 // Other arguments go to vitest. Sets the WebGPU environment the GPU tests need: on machines without
 // a GPU, Dawn runs on SwiftShader, the CPU Vulkan driver in Debian's chromium. Prints each step's
@@ -13,7 +14,7 @@
 import { spawnSync } from 'node:child_process';
 import { webgpuEnv } from './webgpu-env.mjs';
 
-const TIERS = ['unit', 'llama', 'gpu', 'evidence', 'e2e', 'e2e-size'];
+const TIERS = ['unit', 'llama', 'archs', 'gpu', 'evidence', 'e2e', 'e2e-size'];
 const args = process.argv.slice(2);
 const tierAt = args.indexOf('--tier');
 const tier = tierAt >= 0 ? args[tierAt + 1] : null;
@@ -35,7 +36,7 @@ const typecheck = ['typecheck', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json'
 const steps = tier === 'e2e' ? [typecheck, build, e2e]
   : tier === 'e2e-size' ? [typecheck, build, e2eSize]
   : tier ? [typecheck, vitest([tier])]
-  : [typecheck, vitest(['unit', 'llama']), build, e2e, ...(all ? [e2eSize, vitest(['gpu']), vitest(['evidence'])] : [])];
+  : [typecheck, vitest(['unit', 'llama']), build, e2e, ...(all ? [e2eSize, vitest(['archs']), vitest(['gpu']), vitest(['evidence'])] : [])];
 
 const env = webgpuEnv();
 const failed = [];

@@ -6,14 +6,16 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 export const SLOWEST_FIRST = [
   // evidence
-  'test/dynamic/dynamic-vs-mixes.test.ts', 'test/dynamic/dynamic-vs-mixes-generated.test.ts',
+  'test/dynamic/dynamic-vs-mixes.test.ts', 'test/dynamic/dynamic-vs-mixes-generated.test.ts', 'test/dynamic/dynamic-vs-mixes-moe.test.ts',
+  // archs
+  'test/integration/arch-mixes-llama-cpp.test.ts', 'test/integration/arch-llama-cpp.test.ts', 'test/integration/arch-forward-llama-cpp-dense.test.ts',
   // gpu
   'test/conformance/gpu-vs-cpu-iq.test.ts', 'test/conformance/gpu-vs-cpu-blocks.test.ts',
   'test/gpu/gpu-quantizer-golden.test.ts', 'test/gpu/iq-quantizer-golden.test.ts',
   'test/gpu-forward/gpu-forward-archs-gemma.test.ts', 'test/gpu-forward/gpu-forward-archs-llama-qwen.test.ts',
   // llama
   'test/conformance/random-rows-iq.test.ts', 'test/conformance/random-rows-blocks.test.ts', 'test/conformance/edge-rows-iq.test.ts',
-  'test/integration/arch-llama-cpp.test.ts', 'test/conformance/whole-files.test.ts', 'test/conformance/mix-type-tables.test.ts',
+  'test/conformance/whole-files.test.ts', 'test/conformance/mix-type-tables.test.ts',
   // unit
   'test/fuzz/fuzz-binary.test.ts', 'test/fuzz/fuzz-text.test.ts', 'test/hub/cli-hub.test.ts', 'test/cli/cli.test.ts',
 ];
