@@ -4,7 +4,7 @@
 // (gate/up/down) or a mixture of experts (router and stacked experts), as the hparams say.
 // Phi-3 fuses projections that read the same input: attn_qkv (q, k and v rows) instead of three,
 // and an ffn_up of gate rows then up rows instead of ffn_gate and ffn_up (fusedRows says how).
-import type { ForwardModel, WeightSource } from './forward-types.ts';
+import type { ForwardHparams, ForwardModel, WeightSource } from './forward-types.ts';
 
 export interface BlockWeights {
   /** Absent where the architecture norms only after (OLMo 2). */
@@ -57,6 +57,11 @@ const SUFFIXES: Record<keyof BlockWeights, { name: string; required: Requirement
 
 export const blockTensorName = (layer: number, field: keyof BlockWeights): string => `blk.${layer}.${SUFFIXES[field].name}`;
 
+/** The output rows of q, k and v: the parts of attn_qkv, in that order. */
+export function qkvRows(hp: ForwardHparams): number[] {
+  return [hp.headCount * hp.headDimK, hp.headCountKv * hp.headDimK, hp.headCountKv * hp.headDimV];
+}
+
 /**
  * The rows of each projection a fused tensor of `layer` holds, in order: attn_qkv's q, k and v;
  * a dense layer's ffn_up without an ffn_gate (Phi-3): its gate rows, then its up rows. Null for
@@ -64,7 +69,7 @@ export const blockTensorName = (layer: number, field: keyof BlockWeights): strin
  */
 export function fusedRows(model: ForwardModel, layer: number, field: keyof BlockWeights): number[] | null {
   const hp = model.hparams;
-  if (field === 'qkv') return [hp.headCount * hp.headDimK, hp.headCountKv * hp.headDimK, hp.headCountKv * hp.headDimV];
+  if (field === 'qkv') return qkvRows(hp);
   if (field === 'up' && hp.experts === null && !model.tensors.has(blockTensorName(layer, 'gate'))) {
     const rows = model.tensors.get(blockTensorName(layer, 'up'))?.ne[1];
     return rows === undefined ? null : [rows / 2, rows / 2];

@@ -4,7 +4,7 @@
 // on by hparams and by which tensors exist.
 import type { GgmlTypeName } from '../ggml-type.ts';
 import { causalAttention } from './attention.ts';
-import { blockTensorName, fusedParts, type BlockWeights } from './block-weights.ts';
+import { blockTensorName, fusedParts, qkvRows, type BlockWeights } from './block-weights.ts';
 import { activationsForWeight } from './ggml-cpu-activations.ts';
 import type { ForwardHooks, ForwardHparams } from './forward-types.ts';
 import { addInPlace, gatedActivation, gelu, matmul, rmsNormRows, scaleInPlace, silu, type MatmulSums } from './ops.ts';
@@ -57,11 +57,11 @@ export function runBlock(ctx: BlockContext, w: BlockWeights, hidden: Float32Arra
     fusedParts(w[field]!, cols, partRows).map((weight, i) => project(field, x, cols, partRows[i]!, undefined, { weight, first: i === 0 }));
 
   const x = w.attnNorm ? rmsNormRows(hidden, rows, hp.embedding, w.attnNorm, hp.rmsEps) : hidden;
-  const qkvRows = [hp.headCount * hp.headDimK, hp.headCountKv * hp.headDimK, hp.headCountKv * hp.headDimV];
-  const [q, k, v] = w.qkv ? projectParts('qkv', x, hp.embedding, qkvRows) : [
-    project('q', x, hp.embedding, qkvRows[0]!, w.qBias),
-    project('k', x, hp.embedding, qkvRows[1]!, w.kBias),
-    project('v', x, hp.embedding, qkvRows[2]!, w.vBias),
+  const rowsOf = qkvRows(hp);
+  const [q, k, v] = w.qkv ? projectParts('qkv', x, hp.embedding, rowsOf) : [
+    project('q', x, hp.embedding, rowsOf[0]!, w.qBias),
+    project('k', x, hp.embedding, rowsOf[1]!, w.kBias),
+    project('v', x, hp.embedding, rowsOf[2]!, w.vBias),
   ] as const;
   if (w.qNorm) rmsNormRows(q, rows * qkNormGroups(w.qNorm.length, hp.headCount, hp.headDimK, 'q'), w.qNorm.length, w.qNorm, hp.rmsEps, q);
   if (w.kNorm) rmsNormRows(k, rows * qkNormGroups(w.kNorm.length, hp.headCountKv, hp.headDimK, 'k'), w.kNorm.length, w.kNorm, hp.rmsEps, k);
