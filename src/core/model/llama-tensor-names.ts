@@ -12,6 +12,9 @@ const GLOBAL_TENSORS: Record<string, { ggufName: string; role: TensorRole }> = {
   'model.embed_tokens.weight': { ggufName: 'token_embd.weight', role: 'token_embd' },
   'lm_head.weight': { ggufName: 'output.weight', role: 'output' },
   'model.norm.weight': { ggufName: 'output_norm.weight', role: 'output_norm' },
+  // LFM2's final norm: gguf-py maps it to token_embd_norm, and llama.cpp's LFM2 reads it under that
+  // name as the output norm (no other family here has the tensor).
+  'model.embedding_norm.weight': { ggufName: 'token_embd_norm.weight', role: 'output_norm' },
 };
 
 /** The part after `model.layers.N.` -> GGUF suffix and role. */
@@ -77,11 +80,13 @@ export function mapExpertPart(hfName: string, layerCount: number): ExpertPart | 
 }
 
 /**
- * llama.cpp quantizes 2-D (or more) `.weight` tensors that are not norms, and not a MoE router
- * (ffn_gate_inp: the converter writes it F32 and llama-quantize leaves it so); the rest stays F32.
+ * llama.cpp quantizes 2-D (or more) `.weight` tensors that are not norms, not a MoE router
+ * (ffn_gate_inp) and not LFM2's short-convolution kernel: the converter writes those F32 and
+ * llama-quantize leaves them so; the rest stays F32 too.
  */
 export function isQuantizableTensor(ggufName: string, ne: readonly number[]): boolean {
-  return ggmlDimCount(ne) >= 2 && ggufName.endsWith('weight') && !ggufName.endsWith('_norm.weight') && !ggufName.includes('ffn_gate_inp.weight');
+  return ggmlDimCount(ne) >= 2 && ggufName.endsWith('weight') && !ggufName.endsWith('_norm.weight')
+    && !ggufName.includes('ffn_gate_inp.weight') && !ggufName.includes('shortconv.conv.weight');
 }
 
 /** ggml_n_dims: trailing 1s do not count, at least 1. */

@@ -129,11 +129,12 @@ function checkRequiredTensors(tensors: PlannedTensor[], config: ModelConfig, spe
     throw new Error(`${dup.source.file}: tensor "${dup.hfName}" appears more than once in ${label}`);
   }
   const missing = (name: string) => !byName.has(name) && new Error(`${label}: the safetensors files have no tensor for "${name}"`);
-  for (const name of ['token_embd.weight', 'output_norm.weight']) if (missing(name)) throw missing(name);
-  const suffixes = spec.requiredBlockSuffixes(config);
+  if (missing('token_embd.weight')) throw missing('token_embd.weight');
+  // The output norm is output_norm.weight, except in LFM2 (token_embd_norm.weight).
+  if (!tensors.some((t) => t.role === 'output_norm')) throw new Error(`${label}: the safetensors files have no tensor for "output_norm.weight" (the final norm)`);
   // Checked layer by layer, stopping at the first gap: num_hidden_layers is only as large as the files say.
   for (let i = 0; i < config.layerCount; i++) {
-    for (const s of suffixes) if (missing(`blk.${i}.${s}`)) throw missing(`blk.${i}.${s}`);
+    for (const s of spec.requiredBlockSuffixes(config, i)) if (missing(`blk.${i}.${s}`)) throw missing(`blk.${i}.${s}`);
   }
   const embd = byName.get('token_embd.weight')!;
   const [rows, cols] = [embd.source.shape[0], embd.source.shape[1]];

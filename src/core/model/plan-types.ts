@@ -9,7 +9,9 @@ export type TensorRole =
   | 'attn_q_bias' | 'attn_k_bias' | 'attn_v_bias'
   | 'ffn_norm' | 'ffn_gate' | 'ffn_up' | 'ffn_down' | 'post_attention_norm' | 'post_ffw_norm'
   /** Mixture of experts: the router, and each expert's projections stacked into one 3-D tensor. */
-  | 'ffn_gate_inp' | 'ffn_gate_exps' | 'ffn_up_exps' | 'ffn_down_exps';
+  | 'ffn_gate_inp' | 'ffn_gate_exps' | 'ffn_up_exps' | 'ffn_down_exps'
+  /** LFM2's short-convolution layers: the input projection (b, c and x), the depthwise kernel, the output projection. */
+  | 'shortconv_in' | 'shortconv_conv' | 'shortconv_out';
 
 /** Where a tensor's bytes are: one tensor of one safetensors file. */
 export interface SourceTensor {

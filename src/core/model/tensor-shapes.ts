@@ -32,6 +32,8 @@ function expectedNe(role: TensorRole, c: ModelConfig, rules: ShapeRules): { ne: 
     case 'ffn_gate': return { ne: [c.hiddenSize, c.intermediateSize], fields: ff };
     case 'ffn_up': return { ne: [c.hiddenSize, (rules.fusedGateUp ? 2 : 1) * c.intermediateSize], fields: ff };
     case 'ffn_down': return { ne: [c.intermediateSize, c.hiddenSize], fields: ff };
+    case 'shortconv_in': return { ne: [c.hiddenSize, 3 * c.hiddenSize], fields: `hidden_size ${c.hiddenSize}` };
+    case 'shortconv_out': return { ne: [c.hiddenSize, c.hiddenSize], fields: `hidden_size ${c.hiddenSize}` };
     case 'ffn_gate_inp': case 'ffn_gate_exps': case 'ffn_up_exps': case 'ffn_down_exps': {
       const e = c.experts;
       if (!e) return null; // a dense family never plans these

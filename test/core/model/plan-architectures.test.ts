@@ -356,6 +356,66 @@ describe('Qwen2, Qwen3, Phi-3', () => {
   });
 });
 
+describe('LFM2', () => {
+  // LFM2-350M's keys at H = 8: block_ff_dim 36 adjusted to int(2 * 36 / 3) = 24, rounded up to a multiple of 16.
+  const lfm2 = {
+    architectures: ['Lfm2ForCausalLM'], hidden_size: H, intermediate_size: 36, block_ff_dim: 36, block_auto_adjust_ff_dim: true, block_ffn_dim_multiplier: 1.0,
+    block_multiple_of: 16, num_hidden_layers: 3, num_attention_heads: 2, num_key_value_heads: 1, vocab_size: 11, max_position_embeddings: 64, norm_eps: 1e-5,
+    conv_L_cache: 3, conv_bias: false, layer_types: ['conv', 'full_attention', 'conv'], rope_theta: 1e6, tie_embedding: true,
+  };
+  const ffn = { 'operator_norm.weight': [H], 'ffn_norm.weight': [H], 'feed_forward.w1.weight': [32, H], 'feed_forward.w3.weight': [32, H], 'feed_forward.w2.weight': [H, 32] };
+  const conv = { 'conv.conv.weight': [H, 1, 3], 'conv.in_proj.weight': [3 * H, H], 'conv.out_proj.weight': [H, H] };
+  const attention = {
+    'self_attn.q_proj.weight': [H, H], 'self_attn.k_proj.weight': [4, H], 'self_attn.v_proj.weight': [4, H], 'self_attn.q_layernorm.weight': [4],
+    'self_attn.k_layernorm.weight': [4], 'self_attn.out_proj.weight': [H, H],
+  };
+  const shapes = {
+    'model.embed_tokens.weight': [11, H], 'model.embedding_norm.weight': [H],
+    ...blockShapes(3, ffn, {}),
+    ...Object.fromEntries([0, 2].flatMap((l) => Object.entries(conv).map(([k, v]) => [`model.layers.${l}.${k}`, v]))),
+    ...Object.fromEntries(Object.entries(attention).map(([k, v]) => [`model.layers.1.${k}`, v])),
+  };
+
+  it('short-convolution and attention layers by layer_types, the kernel squeezed and F32, the final norm as token_embd_norm, LFM2Model\'s keys in order', async () => {
+    const plan = await planModel(folder(lfm2, shapes));
+    expect(plan.architecture).toBe('lfm2');
+    const byName = new Map(plan.tensors.map((t) => [t.ggufName, t]));
+    expect([...byName.keys()].filter((n) => n.startsWith('blk.0.')).sort()).toEqual([
+      'blk.0.attn_norm.weight', 'blk.0.ffn_down.weight', 'blk.0.ffn_gate.weight', 'blk.0.ffn_norm.weight', 'blk.0.ffn_up.weight',
+      'blk.0.shortconv.conv.weight', 'blk.0.shortconv.in_proj.weight', 'blk.0.shortconv.out_proj.weight',
+    ]);
+    expect([...byName.keys()].filter((n) => n.startsWith('blk.1.')).sort()).toEqual([
+      'blk.1.attn_k.weight', 'blk.1.attn_k_norm.weight', 'blk.1.attn_norm.weight', 'blk.1.attn_output.weight', 'blk.1.attn_q.weight', 'blk.1.attn_q_norm.weight',
+      'blk.1.attn_v.weight', 'blk.1.ffn_down.weight', 'blk.1.ffn_gate.weight', 'blk.1.ffn_norm.weight', 'blk.1.ffn_up.weight',
+    ]);
+    const kernel = byName.get('blk.0.shortconv.conv.weight')!;
+    expect([kernel.role, kernel.ne, kernel.quantizable]).toEqual(['shortconv_conv', [3, H], false]);
+    expect([byName.get('blk.0.shortconv.in_proj.weight')!.ne, byName.get('blk.0.shortconv.in_proj.weight')!.quantizable]).toEqual([[H, 3 * H], true]);
+    expect([byName.get('token_embd_norm.weight')!.role, byName.has('output_norm.weight'), byName.has('output.weight')]).toEqual(['output_norm', false, false]);
+    // Nothing permuted: llama.cpp runs LFM2 with NeoX rope.
+    expect(byName.get('blk.1.attn_q.weight')!.transform).toEqual({ kind: 'none' });
+    expect(keys(plan).filter((k) => k.startsWith('lfm2.'))).toEqual([
+      'lfm2.block_count', 'lfm2.context_length', 'lfm2.embedding_length', 'lfm2.feed_forward_length', 'lfm2.attention.head_count',
+      'lfm2.attention.head_count_kv', 'lfm2.rope.freq_base', 'lfm2.attention.layer_norm_rms_epsilon', 'lfm2.vocab_size', 'lfm2.shortconv.l_cache',
+    ]);
+    expect(kv(plan, 'lfm2.attention.head_count_kv')).toEqual({ type: 'array', itemType: 'i32', value: [0, 1, 0] });
+    expect([kv(plan, 'lfm2.feed_forward_length'), kv(plan, 'lfm2.shortconv.l_cache'), kv(plan, 'lfm2.attention.layer_norm_rms_epsilon')])
+      .toEqual([{ type: 'u32', value: 32 }, { type: 'u32', value: 3 }, { type: 'f32', value: 1e-5 }]);
+    // Lfm2Config's layer_types from full_attn_idxs, as transformers derives them.
+    const fromIdxs = await planModel(folder({ ...lfm2, layer_types: undefined, full_attn_idxs: [1] }, shapes));
+    expect(kv(fromIdxs, 'lfm2.attention.head_count_kv')).toEqual({ type: 'array', itemType: 'i32', value: [0, 1, 0] });
+  });
+
+  it('refuses what llama.cpp would not run as the checkpoint does, naming the field or tensor', async () => {
+    await expect(planModel(folder({ ...lfm2, conv_bias: true }, shapes))).rejects.toThrow(/"conv_bias" is true: llama\.cpp's LFM2 has no convolution bias/);
+    await expect(planModel(folder({ ...lfm2, layer_types: ['conv', 'conv', 'conv'] }, shapes))).rejects.toThrow(/no layer is "full_attention"/);
+    await expect(planModel(folder({ ...lfm2, layer_types: ['conv', 'attention', 'conv'] }, shapes))).rejects.toThrow(/"layer_types" must list "conv" or "full_attention" for each of the 3 layers/);
+    await expect(planModel(folder({ ...lfm2, layer_types: ['conv', 'conv', 'full_attention'] }, shapes))).rejects.toThrow(/no tensor for "blk\.1\.shortconv\.conv\.weight"/);
+    await expect(planModel(folder({ ...lfm2, conv_L_cache: 4 }, shapes))).rejects.toThrow(/tensor "model\.layers\.0\.conv\.conv\.weight" has shape \[8, 1, 3\], but .*conv_L_cache 4\) implies \[8, 1, 4\]/);
+    await expect(planModel(folder({ ...lfm2, block_multiple_of: 64 }, shapes))).rejects.toThrow(/tensor "model\.layers\.0\.feed_forward\.w1\.weight" has shape \[32, 8\], but .*intermediate_size 64\) implies \[64, 8\]/);
+  });
+});
+
 describe('Llama 3 rope scaling', () => {
   const scaling = { type: 'llama3' as const, factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalContextLength: 8192 };
 

@@ -25,8 +25,8 @@ export interface ArchitectureSpec {
    * unlike the checkpoint (SmolLM3's rope pattern, OLMo 2's sliding window).
    */
   convertedConfig?(config: ModelConfig): ModelConfig;
-  /** GGUF suffixes every block must have (llama.cpp refuses the file without them). */
-  requiredBlockSuffixes(config: ModelConfig): string[];
+  /** GGUF suffixes block `layer` must have (llama.cpp refuses the file without them). */
+  requiredBlockSuffixes(config: ModelConfig, layer: number): string[];
   /** `{arch}.*` keys in converter order (without general.file_type). */
   hparamKvs(config: ModelConfig): GgufKv[];
   /** Tensors the converter computes (rope_freqs). */

@@ -5,6 +5,7 @@ import type { ArchitectureSpec } from './architecture.ts';
 import { GEMMA2, GEMMA3 } from './gemma.ts';
 import { GRANITE, GRANITEMOE } from './granite.ts';
 import { GRANITE_HYBRID } from './granite-hybrid.ts';
+import { LFM2 } from './lfm2.ts';
 import { LLAMA } from './llama.ts';
 import { OLMO2 } from './olmo2.ts';
 import { OLMOE } from './olmoe.ts';
@@ -28,4 +29,6 @@ export const ARCHITECTURES: Record<SupportedHfArchitecture, ArchitectureSpec> = 
   OlmoeForCausalLM: OLMOE,
   GraniteMoeForCausalLM: GRANITEMOE,
   GraniteMoeHybridForCausalLM: GRANITE_HYBRID,
+  Lfm2ForCausalLM: LFM2,
+  LFM2ForCausalLM: LFM2,
 };
