@@ -59,9 +59,9 @@ async function load(c: ArchForwardCase): Promise<Loaded> {
 }
 
 /** ln p of every token after every position, from our forward. */
-async function ourLogProbs(m: Loaded, model = m.model): Promise<Float64Array[]> {
+async function ourLogProbs(m: Loaded, model = m.model, weights = m.weights): Promise<Float64Array[]> {
   const out: Float64Array[] = [];
-  await runForward(model, m.weights, {
+  await runForward(model, weights, {
     sequences: [m.tokens],
     kvCache: 'f32',
     onLogits: (_s, _pos, logits) => {
@@ -115,8 +115,12 @@ export interface ArchForwardCase {
   generate?: GenerateOptions;
   experts?: GeneratedExperts;
   check: (m: ForwardModel) => void;
+  /** A forward without the family's difference, in the model's hyperparameters or (controlWeights) in its weights. */
   control?: (m: ForwardModel) => ForwardModel;
+  controlWeights?: (w: WeightSource) => WeightSource;
+  /** Entries of the imatrix per layer (default 7), or (imatrixEntries) in all. */
   imatrixPerLayer?: number;
+  imatrixEntries?: number;
   unreachedExperts?: boolean;
 }
 
@@ -148,8 +152,8 @@ export function archForwardSuite(cases: ArchForwardCase[]): void {
         expect(peakedness(theirs), 'the distributions are far from uniform').toBeGreaterThan(1);
         const diff = maxAbsDiff(ours, theirs);
         expect(diff, `max |Δ ln p| ${diff}`).toBeLessThan(1e-3);
-        if (c.control) {
-          const wrong = maxAbsDiff(await ourLogProbs(m, c.control(m.model)), theirs);
+        if (c.control || c.controlWeights) {
+          const wrong = maxAbsDiff(await ourLogProbs(m, c.control?.(m.model) ?? m.model, c.controlWeights?.(m.weights) ?? m.weights), theirs);
           expect(wrong, `control: max |Δ ln p| ${wrong}, against ${diff}`).toBeGreaterThan(Math.max(20 * diff, 1e-3));
         }
       }, 180_000);
@@ -185,7 +189,7 @@ export function archForwardSuite(cases: ArchForwardCase[]): void {
         }
         expect(ours!.chunkCount).toBe(IMATRIX_CHUNKS);
         expect([...ours!.entries.keys()]).toEqual([...theirs!.entries.keys()]);
-        expect(ours!.entries.size).toBe((c.imatrixPerLayer ?? 7) * m.model.hparams.layerCount);
+        expect(ours!.entries.size).toBe(c.imatrixEntries ?? (c.imatrixPerLayer ?? 7) * m.model.hparams.layerCount);
         // Relative to each column, or to a thousandth of its row's mean where it is smaller: an expert
         // one token reached can have a column whose dot products cancelled, where float rounding
         // differs in relative terms (see test/gpu-forward/forward-compare.ts).

@@ -2,10 +2,22 @@
 // whose graph differs from Llama's where a finite-probabilities check cannot see it: SmolLM3 (every
 // fourth layer without rope), Granite 3 (embedding, attention, residual and logit scales) and
 // Granite 4.0 (its shared MLP split by the converter), Phi-4-mini (fused projections, partial
-// rotary, LongRoPE's short and long factors) and OLMo 2 (norms after attention and the FFN instead
-// of before, q/k norms over the whole projection).
+// rotary, LongRoPE's short and long factors), OLMo 2 (norms after attention and the FFN instead
+// of before, q/k norms over the whole projection) and LFM2 (short convolutions in place of
+// attention in most layers).
 import { expect } from 'vitest';
+import type { WeightSource } from '../../src/core/forward/forward-types.ts';
 import { archForwardSuite } from './arch-forward-compare.ts';
+
+/** LFM2's convolution kernels with their taps in reverse order: a convolution run backwards in time. */
+const reversedConvTaps = (weights: WeightSource): WeightSource => async (t) => {
+  const values = await weights(t);
+  if (!t.ggufName.endsWith('shortconv.conv.weight')) return values;
+  const taps = t.ne[0]!;
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = values[i - (i % taps) + taps - 1 - (i % taps)]!;
+  return out;
+};
 
 /** Phi-4-mini's LongRoPE attention factor: context 131072 over an original 4096. */
 const PHI4_MINI_ATTN_FACTOR = Math.fround(Math.sqrt(1 + Math.log(32) / Math.log(4096)));
@@ -57,6 +69,19 @@ archForwardSuite([
     check: (m) => expect([m.hparams.ropeOriginalContext, m.tensors.has('rope_factors_long.weight')]).toEqual([128, true]),
     control: (m) => ({ ...m, hparams: { ...m.hparams, ropeOriginalContext: 4096 } }),
     imatrixPerLayer: 4,
+  },
+  {
+    // Convolution, convolution, attention, convolution (LFM2-350M's first layers); kernels of 3 taps.
+    arch: 'lfm2',
+    check: (m) => {
+      expect(m.hparams.shortConv).toEqual({ taps: 3, layers: [true, true, false, true] });
+      expect([m.hparams.headCountKv, m.hparams.ropeStyle]).toEqual([2, 'neox']);
+      expect(m.tensors.get('blk.0.shortconv.conv.weight')!.ne).toEqual([3, 128]);
+      expect([m.tensors.has('token_embd_norm.weight'), m.tensors.has('output_norm.weight'), m.tensors.has('blk.0.attn_q.weight')]).toEqual([true, false, false]);
+    },
+    controlWeights: reversedConvTaps,
+    // Convolution layers: in_proj, out_proj, gate, up, down; the attention layer: q, k, v, out, gate, up, down.
+    imatrixEntries: 3 * 5 + 7,
   },
   {
     arch: 'olmo2',

@@ -1,6 +1,7 @@
 // The replay engine on the CPU reference forward (layer-replay.ts): states are Float32Arrays of
 // rows × embedding, and every figure is what the layer replay computed before engines existed.
 import type { BlockWeights } from '../forward/block-weights.ts';
+import { outputNormTensor } from '../forward/forward-model.ts';
 import { embed, loadLayer, prepareReplay, runLayer, tensorOf } from './layer-replay.ts';
 import { logitsAt, meanKld, toLogProbs } from './output-kld.ts';
 import type { ReplayCounters, ReplayEngine, ReplayEngineFactory, ReplayReference, ReplayState } from './replay-engine.ts';
@@ -33,7 +34,7 @@ export const cpuReplayEngine: ReplayEngineFactory = async (model, weights, seque
     counters.layerRuns++;
   };
 
-  const norm = await weights(tensorOf(model, 'output_norm.weight'));
+  const norm = await weights(outputNormTensor(model));
   const outputName = model.tensors.has('output.weight') ? 'output.weight' : 'token_embd.weight';
   const output = await weights(tensorOf(model, outputName));
   const inputs: Float32Array[] = [];

@@ -2,6 +2,7 @@
 // tensor quantized to its type and restored, one full forward over the same scored positions as
 // the sensitivity pass, against the base model's distributions. This is the "measured" point
 // beside each prediction on the studio's frontier chart.
+import { outputNormTensor } from '../forward/forward-model.ts';
 import type { ForwardBackend, ForwardModel, ForwardTensor, WeightSource } from '../forward/forward-types.ts';
 import type { GgmlTypeName } from '../ggml-type.ts';
 import type { TensorTypes } from '../model/plan-types.ts';
@@ -87,7 +88,7 @@ export async function measureRecipeKlds(o: MeasureRecipesOptions): Promise<Recip
       o.signal?.throwIfAborted();
       runLayer(r, l, await loadLayer(r, l), hidden);
     }
-    const norm = await weights(tensorOf(o.model, 'output_norm.weight'));
+    const norm = await weights(outputNormTensor(o.model));
     return toLogProbs(logitsAt(hp, hidden, scored, norm, await weights(tensorOf(o.model, outputName))), hp.vocabSize);
   };
 

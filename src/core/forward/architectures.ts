@@ -15,6 +15,8 @@ export interface ArchitectureTraits {
   ropeLayer?: (layer: number) => boolean;
   /** Norms before attention and the FFN (attn_norm, ffn_norm); false: OLMo 2, which norms only after. */
   preNorms?: boolean;
+  /** Layers whose head_count_kv is 0 mix tokens by short convolution instead of attention (LFM2). */
+  shortConv?: boolean;
   /** A mixture-of-experts feed-forward: how the router's output becomes expert weights. */
   experts?: { gating: 'softmax'; normalizeWeights: boolean };
   /** Verified against llama.cpp by a test in test/forward/ (others follow llama.cpp's graph but are unchecked). */
@@ -42,6 +44,9 @@ export const ARCHITECTURE_TRAITS: Record<string, ArchitectureTraits> = {
   phi3: { ropeStyle: 'neox', activation: 'silu', scaleEmbeddings: false, slidingLayer: () => false, verified: true },
   // Its scales (embedding, attention, residual, logits) are metadata: hparams.ts reads them for any family.
   granite: { ropeStyle: 'normal', activation: 'silu', scaleEmbeddings: false, verified: true },
+  // Short-convolution layers where head_count_kv is 0 (short-conv.ts), attention with per-head
+  // q/k norms elsewhere; the final norm is token_embd_norm (forward-model.ts outputNormTensor).
+  lfm2: { ropeStyle: 'neox', activation: 'silu', scaleEmbeddings: false, shortConv: true, verified: true },
 };
 
 export function architectureTraits(architecture: string): ArchitectureTraits {

@@ -4,6 +4,8 @@
 // (gate/up/down) or a mixture of experts (router and stacked experts), as the hparams say.
 // Phi-3 fuses projections that read the same input: attn_qkv (q, k and v rows) instead of three,
 // and an ffn_up of gate rows then up rows instead of ffn_gate and ffn_up (fusedRows says how).
+// LFM2's convolution layers hold a short convolution (in_proj, kernel, out_proj) where the
+// others hold attention.
 import type { ForwardHparams, ForwardModel, WeightSource } from './forward-types.ts';
 
 export interface BlockWeights {
@@ -23,13 +25,16 @@ export interface BlockWeights {
   /** A MoE layer: the router (ne [n_embd, experts]) and each projection of all experts stacked (ne[2] = experts). */
   router?: Float32Array; gateExps?: Float32Array; upExps?: Float32Array; downExps?: Float32Array;
   postFfnNorm?: Float32Array;
+  /** A short-convolution layer (LFM2): in_proj (b, c and x rows), the kernel (ne [taps, n_embd]), out_proj. */
+  convIn?: Float32Array; conv?: Float32Array; convOut?: Float32Array;
 }
 
 /**
  * `required`: 'pre-norm' for the norms before attention and the FFN, which OLMo 2 has not;
- * 'dense' and 'moe' for the two kinds of feed-forward; 'unfused' for what a fused tensor may hold.
+ * 'dense' and 'moe' for the two kinds of feed-forward; 'unfused' for what a fused tensor may hold;
+ * 'conv' for a short-convolution layer's tensors.
  */
-type Requirement = boolean | 'pre-norm' | 'dense' | 'moe' | 'unfused';
+type Requirement = boolean | 'pre-norm' | 'dense' | 'moe' | 'unfused' | 'conv';
 const SUFFIXES: Record<keyof BlockWeights, { name: string; required: Requirement }> = {
   attnNorm: { name: 'attn_norm.weight', required: 'pre-norm' },
   q: { name: 'attn_q.weight', required: 'unfused' },
@@ -53,7 +58,16 @@ const SUFFIXES: Record<keyof BlockWeights, { name: string; required: Requirement
   upExps: { name: 'ffn_up_exps.weight', required: 'moe' },
   downExps: { name: 'ffn_down_exps.weight', required: 'moe' },
   postFfnNorm: { name: 'post_ffw_norm.weight', required: false },
+  convIn: { name: 'shortconv.in_proj.weight', required: 'conv' },
+  conv: { name: 'shortconv.conv.weight', required: 'conv' },
+  convOut: { name: 'shortconv.out_proj.weight', required: 'conv' },
 };
+
+/** What a short-convolution layer has instead (LFM2): the attention's tensors. */
+const ATTENTION_FIELDS: ReadonlySet<keyof BlockWeights> = new Set(['q', 'k', 'v', 'qkv', 'o', 'qBias', 'kBias', 'vBias', 'oBias', 'qNorm', 'kNorm']);
+
+/** Whether `layer` mixes tokens by short convolution rather than attention. */
+export const isConvLayer = (hp: ForwardHparams, layer: number): boolean => hp.shortConv?.layers[layer] ?? false;
 
 export const blockTensorName = (layer: number, field: keyof BlockWeights): string => `blk.${layer}.${SUFFIXES[field].name}`;
 
@@ -88,6 +102,7 @@ export function fusedParts(values: Float32Array, cols: number, partRows: readonl
 export async function loadBlockWeights(model: ForwardModel, weights: WeightSource, layer: number): Promise<BlockWeights> {
   const out: Partial<Record<keyof BlockWeights, Float32Array>> = {};
   const moe = model.hparams.experts !== null;
+  const conv = isConvLayer(model.hparams, layer);
   const has = (field: keyof BlockWeights) => model.tensors.has(blockTensorName(layer, field));
   // q, k and v may come fused in attn_qkv, a dense layer's gate in ffn_up.
   const fusedInto = (field: keyof BlockWeights): boolean => (field === 'gate' ? !moe && has('up') : has('qkv'));
@@ -96,9 +111,10 @@ export async function loadBlockWeights(model: ForwardModel, weights: WeightSourc
       const { required } = SUFFIXES[field];
       // A MoE layer's feed-forward is its experts: a dense one, if present, is not this forward's.
       if (((required === 'dense' || field === 'gate') && moe) || (required === 'moe' && !moe)) return;
+      if ((required === 'conv' && !conv) || (conv && ATTENTION_FIELDS.has(field))) return;
       const tensor = model.tensors.get(blockTensorName(layer, field));
       if (!tensor) {
-        const missing = required === true || required === 'dense' || required === 'moe' || (required === 'pre-norm' && model.hparams.preNorms)
+        const missing = required === true || required === 'dense' || required === 'moe' || required === 'conv' || (required === 'pre-norm' && model.hparams.preNorms)
           || (required === 'unfused' && !fusedInto(field));
         if (missing) throw new Error(`forward: the model has no tensor "${blockTensorName(layer, field)}"`);
         return;

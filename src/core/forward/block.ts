@@ -1,15 +1,16 @@
 // One transformer block over all tokens of all sequences of a pass: pre-norm attention and
 // gated FFN with residuals, plus the per-architecture pieces (biases, q/k norms, post norms,
-// no pre-norms, soft-capping, sliding window, layers without rope, fused projections) switched
-// on by hparams and by which tensors exist.
+// no pre-norms, soft-capping, sliding window, layers without rope, fused projections, LFM2's
+// short convolutions in place of attention) switched on by hparams and by which tensors exist.
 import type { GgmlTypeName } from '../ggml-type.ts';
 import { causalAttention } from './attention.ts';
-import { blockTensorName, fusedParts, qkvRows, type BlockWeights } from './block-weights.ts';
+import { blockTensorName, fusedParts, isConvLayer, qkvRows, type BlockWeights } from './block-weights.ts';
 import { activationsForWeight } from './ggml-cpu-activations.ts';
 import type { ForwardHooks, ForwardHparams } from './forward-types.ts';
 import { addInPlace, gatedActivation, gelu, matmul, rmsNormRows, scaleInPlace, silu, type MatmulSums } from './ops.ts';
 import { moeFeedForward, type MoeWeights } from './moe.ts';
 import { applyRope, type RopeParams } from './rope.ts';
+import { shortConvolution } from './short-conv.ts';
 
 /** Where each sequence's tokens are in the pass's rows. */
 export interface SequenceSpan {
@@ -57,65 +58,79 @@ export function runBlock(ctx: BlockContext, w: BlockWeights, hidden: Float32Arra
     fusedParts(w[field]!, cols, partRows).map((weight, i) => project(field, x, cols, partRows[i]!, undefined, { weight, first: i === 0 }));
 
   const x = w.attnNorm ? rmsNormRows(hidden, rows, hp.embedding, w.attnNorm, hp.rmsEps) : hidden;
-  const rowsOf = qkvRows(hp);
-  const [q, k, v] = w.qkv ? projectParts('qkv', x, hp.embedding, rowsOf) : [
-    project('q', x, hp.embedding, rowsOf[0]!, w.qBias),
-    project('k', x, hp.embedding, rowsOf[1]!, w.kBias),
-    project('v', x, hp.embedding, rowsOf[2]!, w.vBias),
-  ] as const;
-  if (w.qNorm) rmsNormRows(q, rows * qkNormGroups(w.qNorm.length, hp.headCount, hp.headDimK, 'q'), w.qNorm.length, w.qNorm, hp.rmsEps, q);
-  if (w.kNorm) rmsNormRows(k, rows * qkNormGroups(w.kNorm.length, hp.headCountKv, hp.headDimK, 'k'), w.kNorm.length, w.kNorm, hp.rmsEps, k);
-
-  const attn = new Float32Array(rows * hp.headCount * hp.headDimV);
-  for (const span of ctx.spans) {
-    const sq = q.subarray(span.start * hp.headCount * hp.headDimK, (span.start + span.length) * hp.headCount * hp.headDimK);
-    const sk = k.subarray(span.start * hp.headCountKv * hp.headDimK, (span.start + span.length) * hp.headCountKv * hp.headDimK);
-    const sv = v.subarray(span.start * hp.headCountKv * hp.headDimV, (span.start + span.length) * hp.headCountKv * hp.headDimV);
-    if (hp.ropeLayers[layer]) {
-      applyRope(sq, span.length, hp.headCount, hp.headDimK, ctx.rope, ctx.ropeTables);
-      applyRope(sk, span.length, hp.headCountKv, hp.headDimK, ctx.rope, ctx.ropeTables);
-    }
-    const out = causalAttention(sq, sk, sv, {
-      tokens: span.length,
-      heads: hp.headCount,
-      headsKv: hp.headCountKv,
-      headDimK: hp.headDimK,
-      headDimV: hp.headDimV,
-      scale: hp.attentionScale,
-      softcap: hp.attnSoftcap,
-      window: hp.slidingLayers[layer] ? hp.slidingWindow : null,
-      kvCache: ctx.kvCache,
-    });
-    attn.set(out, span.start * hp.headCount * hp.headDimV);
-  }
-  let o = project('o', attn, hp.headCount * hp.headDimV, hp.embedding, w.oBias);
+  let o = isConvLayer(hp, layer) ? shortConvMixer(x) : attention(x);
   if (w.postAttnNorm) o = rmsNormRows(o, rows, hp.embedding, w.postAttnNorm, hp.rmsEps);
   if (hp.residualScale !== null) scaleInPlace(o, hp.residualScale);
   addInPlace(hidden, o);
+  feedForward();
 
-  const f = w.ffnNorm ? rmsNormRows(hidden, rows, hp.embedding, w.ffnNorm, hp.rmsEps) : hidden;
-  const act = hp.activation === 'silu' ? silu : gelu;
-  let d: Float32Array;
-  if (hp.experts) {
-    d = moeFeedForward(f, rows, hp.embedding, w as MoeWeights, hp.experts, act, {
-      router: (x, _rows, cols) => project('router', x, cols, hp.experts!.count),
-      expert: (field, expert, x, n, cols, weight, outCols) => {
-        const name = blockTensorName(layer, field);
-        hooks?.onExpertMatmulInput?.(name, expert, hp.experts!.count, x, n, cols);
-        const type = ctx.activationTypes?.(name);
-        return matmul(type ? activationsForWeight(x, type) : x, n, cols, weight, outCols, undefined, ctx.matmulSums);
-      },
-    });
-  } else {
-    // Without a gate tensor, ffn_up holds the gate's rows and then the up rows (Phi-3).
-    const ffn = w.gate ? w.gate.length / hp.embedding : w.up!.length / hp.embedding / 2;
-    const [gate, up] = w.gate
-      ? [project('gate', f, hp.embedding, ffn), project('up', f, hp.embedding, ffn)]
-      : projectParts('up', f, hp.embedding, [ffn, ffn]);
-    const h = gatedActivation(gate!, up!, act);
-    d = project('down', h, ffn, hp.embedding);
+  /** LFM2's convolution layer: in_proj, the short convolution over each sequence, out_proj. */
+  function shortConvMixer(x: Float32Array): Float32Array {
+    const E = hp.embedding;
+    const y = shortConvolution(project('convIn', x, E, 3 * E), rows, E, w.conv!, hp.shortConv!.taps, ctx.spans);
+    return project('convOut', y, E, E);
   }
-  if (w.postFfnNorm) d = rmsNormRows(d, rows, hp.embedding, w.postFfnNorm, hp.rmsEps);
-  if (hp.residualScale !== null) scaleInPlace(d, hp.residualScale);
-  addInPlace(hidden, d);
+
+  function attention(x: Float32Array): Float32Array {
+    const rowsOf = qkvRows(hp);
+    const [q, k, v] = w.qkv ? projectParts('qkv', x, hp.embedding, rowsOf) : [
+      project('q', x, hp.embedding, rowsOf[0]!, w.qBias),
+      project('k', x, hp.embedding, rowsOf[1]!, w.kBias),
+      project('v', x, hp.embedding, rowsOf[2]!, w.vBias),
+    ] as const;
+    if (w.qNorm) rmsNormRows(q, rows * qkNormGroups(w.qNorm.length, hp.headCount, hp.headDimK, 'q'), w.qNorm.length, w.qNorm, hp.rmsEps, q);
+    if (w.kNorm) rmsNormRows(k, rows * qkNormGroups(w.kNorm.length, hp.headCountKv, hp.headDimK, 'k'), w.kNorm.length, w.kNorm, hp.rmsEps, k);
+
+    const attn = new Float32Array(rows * hp.headCount * hp.headDimV);
+    for (const span of ctx.spans) {
+      const sq = q.subarray(span.start * hp.headCount * hp.headDimK, (span.start + span.length) * hp.headCount * hp.headDimK);
+      const sk = k.subarray(span.start * hp.headCountKv * hp.headDimK, (span.start + span.length) * hp.headCountKv * hp.headDimK);
+      const sv = v.subarray(span.start * hp.headCountKv * hp.headDimV, (span.start + span.length) * hp.headCountKv * hp.headDimV);
+      if (hp.ropeLayers[layer]) {
+        applyRope(sq, span.length, hp.headCount, hp.headDimK, ctx.rope, ctx.ropeTables);
+        applyRope(sk, span.length, hp.headCountKv, hp.headDimK, ctx.rope, ctx.ropeTables);
+      }
+      const out = causalAttention(sq, sk, sv, {
+        tokens: span.length,
+        heads: hp.headCount,
+        headsKv: hp.headCountKv,
+        headDimK: hp.headDimK,
+        headDimV: hp.headDimV,
+        scale: hp.attentionScale,
+        softcap: hp.attnSoftcap,
+        window: hp.slidingLayers[layer] ? hp.slidingWindow : null,
+        kvCache: ctx.kvCache,
+      });
+      attn.set(out, span.start * hp.headCount * hp.headDimV);
+    }
+    return project('o', attn, hp.headCount * hp.headDimV, hp.embedding, w.oBias);
+  }
+
+  function feedForward(): void {
+    const f = w.ffnNorm ? rmsNormRows(hidden, rows, hp.embedding, w.ffnNorm, hp.rmsEps) : hidden;
+    const act = hp.activation === 'silu' ? silu : gelu;
+    let d: Float32Array;
+    if (hp.experts) {
+      d = moeFeedForward(f, rows, hp.embedding, w as MoeWeights, hp.experts, act, {
+        router: (x, _rows, cols) => project('router', x, cols, hp.experts!.count),
+        expert: (field, expert, x, n, cols, weight, outCols) => {
+          const name = blockTensorName(layer, field);
+          hooks?.onExpertMatmulInput?.(name, expert, hp.experts!.count, x, n, cols);
+          const type = ctx.activationTypes?.(name);
+          return matmul(type ? activationsForWeight(x, type) : x, n, cols, weight, outCols, undefined, ctx.matmulSums);
+        },
+      });
+    } else {
+      // Without a gate tensor, ffn_up holds the gate's rows and then the up rows (Phi-3).
+      const ffn = w.gate ? w.gate.length / hp.embedding : w.up!.length / hp.embedding / 2;
+      const [gate, up] = w.gate
+        ? [project('gate', f, hp.embedding, ffn), project('up', f, hp.embedding, ffn)]
+        : projectParts('up', f, hp.embedding, [ffn, ffn]);
+      const h = gatedActivation(gate!, up!, act);
+      d = project('down', h, ffn, hp.embedding);
+    }
+    if (w.postFfnNorm) d = rmsNormRows(d, rows, hp.embedding, w.postFfnNorm, hp.rmsEps);
+    if (hp.residualScale !== null) scaleInPlace(d, hp.residualScale);
+    addInPlace(hidden, d);
+  }
 }

@@ -22,3 +22,10 @@ export function forwardModelFromGguf(info: GgufInfo, what: string): ForwardModel
   );
   return { hparams: readForwardHparams(lookupFromRecord(info.parsed.metadata as Record<string, unknown>), vocabOf(tensors, what), what), tensors };
 }
+
+/** The final norm: output_norm.weight, or token_embd_norm.weight, llama.cpp's name for LFM2's. */
+export function outputNormTensor(model: ForwardModel): ForwardTensor {
+  const t = model.tensors.get('output_norm.weight') ?? model.tensors.get('token_embd_norm.weight');
+  if (!t) throw new Error('forward: the model has no tensor "output_norm.weight" (nor LFM2\'s "token_embd_norm.weight")');
+  return t;
+}

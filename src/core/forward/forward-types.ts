@@ -63,6 +63,11 @@ export interface ForwardHparams {
   activation: FfnActivation;
   /** A mixture-of-experts feed-forward in every layer, or null for a dense one. */
   experts: ExpertRouting | null;
+  /**
+   * LFM2's short convolutions: the kernel's taps (shortconv.l_cache) and, per layer, whether the
+   * layer mixes tokens by convolution instead of attention; null in the other families.
+   */
+  shortConv: { taps: number; layers: readonly boolean[] } | null;
 }
 
 /** How a MoE layer routes each token (llama.cpp's build_moe_ffn for the architecture). */

@@ -17,16 +17,29 @@ export function lookupFromRecord(metadata: Record<string, unknown>): MetadataLoo
 
 const nonZero = (v: number | undefined): number | null => (v === undefined || v === 0 ? null : v);
 
-/**
- * A count llama.cpp may store per layer (Granite 4.0 writes head_count_kv as a list): one number,
- * or a list whose values are all equal. Layers that differ are not something the forward runs.
- */
-function uniformPerLayer(v: unknown, key: string, what: string): number | undefined {
+/** A count llama.cpp may store per layer (Granite 4.0 and LFM2 write head_count_kv as a list): one value per layer. */
+function perLayer(v: unknown, key: string, layers: number, what: string): number[] | undefined {
   if (v === undefined) return undefined;
-  const values = ArrayBuffer.isView(v) || Array.isArray(v) ? Array.from(v as ArrayLike<number | bigint>, Number) : [typeof v === 'bigint' ? Number(v) : v];
+  const list = ArrayBuffer.isView(v) || Array.isArray(v);
+  const values = list ? Array.from(v as ArrayLike<number | bigint>, Number) : [typeof v === 'bigint' ? Number(v) : v];
   if (values.length === 0 || values.some((x) => typeof x !== 'number' || !Number.isFinite(x))) throw new Error(`${what}: metadata "${key}" is not a number or a list of numbers`);
-  if (values.some((x) => x !== values[0])) throw new Error(`${what}: metadata "${key}" differs between layers (${values.join(', ')}), which the forward does not run`);
-  return values[0] as number;
+  if (list && values.length !== layers) throw new Error(`${what}: metadata "${key}" has ${values.length} values for ${layers} layers`);
+  return list ? (values as number[]) : new Array<number>(layers).fill(values[0] as number);
+}
+
+/**
+ * head_count_kv: the KV heads of the attention layers, which must agree (layers that differ are
+ * not something the forward runs), and the layers without any (0: LFM2's convolution layers).
+ */
+function kvHeadsPerLayer(get: MetadataLookup, architecture: string, layers: number, shortConv: boolean, what: string) {
+  const key = `${architecture}.attention.head_count_kv`;
+  const values = perLayer(get(key), key, layers, what);
+  if (!values) return { headCountKv: undefined, convLayers: null };
+  const attention = values.filter((x) => x !== 0);
+  if (attention.some((x) => x !== attention[0])) throw new Error(`${what}: metadata "${key}" differs between layers (${values.join(', ')}), which the forward does not run`);
+  if (attention.length < values.length && !shortConv) throw new Error(`${what}: metadata "${key}" is 0 for some layers (${values.join(', ')}), which ${architecture} does not have`);
+  if (attention.length === 0) throw new Error(`${what}: metadata "${key}" is 0 for every layer: there is no attention layer`);
+  return { headCountKv: attention[0], convLayers: shortConv ? values.map((x) => x === 0) : null };
 }
 
 export function readForwardHparams(get: MetadataLookup, vocabSize: number, what: string): ForwardHparams {
@@ -48,7 +61,8 @@ export function readForwardHparams(get: MetadataLookup, vocabSize: number, what:
   const layerCount = required('block_count');
   const embedding = required('embedding_length');
   const headCount = required('attention.head_count');
-  const headCountKv = uniformPerLayer(get(`${architecture}.attention.head_count_kv`), `${architecture}.attention.head_count_kv`, what) ?? headCount;
+  const kvHeads = kvHeadsPerLayer(get, architecture, layerCount, traits.shortConv ?? false, what);
+  const headCountKv = kvHeads.headCountKv ?? headCount;
   const headDimK = num('attention.key_length') ?? embedding / headCount;
   const headDimV = num('attention.value_length') ?? embedding / headCount;
   if (!Number.isInteger(headDimK) || headCount % headCountKv !== 0) {
@@ -67,6 +81,11 @@ export function readForwardHparams(get: MetadataLookup, vocabSize: number, what:
     const used = required('expert_used_count');
     if (used > count) throw new Error(`${what}: metadata "${architecture}.expert_used_count" ${used} is more than expert_count ${count}`);
     experts = { count, used, ...traits.experts };
+  }
+  let shortConv: ForwardHparams['shortConv'] = null;
+  if (traits.shortConv) {
+    const taps = required('shortconv.l_cache');
+    shortConv = { taps, layers: kvHeads.convLayers ?? new Array<boolean>(layerCount).fill(false) };
   }
   return {
     architecture,
@@ -97,5 +116,6 @@ export function readForwardHparams(get: MetadataLookup, vocabSize: number, what:
     logitScale: logitScale === null ? null : Math.fround(1 / logitScale),
     activation: traits.activation,
     experts,
+    shortConv,
   };
 }

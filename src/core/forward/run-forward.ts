@@ -4,6 +4,7 @@
 // all sequences kept between layers).
 import { loadBlockWeights } from './block-weights.ts';
 import { runBlock, type SequenceSpan } from './block.ts';
+import { outputNormTensor } from './forward-model.ts';
 import type { ForwardModel, ForwardRequest, WeightSource } from './forward-types.ts';
 import { activationsForWeight } from './ggml-cpu-activations.ts';
 import { finishLogits, matmul, rmsNormRows } from './ops.ts';
@@ -51,7 +52,7 @@ export async function runForward(model: ForwardModel, weights: WeightSource, req
   }
 
   if (!request.onLogits) return;
-  const norm = await weights(tensorOf(model, 'output_norm.weight'));
+  const norm = await weights(outputNormTensor(model));
   const outputTensor = model.tensors.get('output.weight') ?? tensorOf(model, 'token_embd.weight');
   const output = await weights(outputTensor);
   const outputType = activationTypes?.(outputTensor.ggufName);

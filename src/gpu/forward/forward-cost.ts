@@ -2,6 +2,7 @@
 // figures GpuForwardStats counts on a real run (gpu-forward-stored-weights.test.ts checks that
 // they agree), for models too large to run here (bench/gpu-forward-bytes.ts).
 import { blockTensorName, fusedRows } from '../../core/forward/block-weights.ts';
+import { outputNormTensor } from '../../core/forward/forward-model.ts';
 import type { ForwardModel, ForwardTensor } from '../../core/forward/forward-types.ts';
 import type { GgmlTypeName } from '../../core/ggml-type.ts';
 import { BLOCK_FIELDS } from './block-resources.ts';
@@ -65,7 +66,7 @@ export function forwardCost(model: ForwardModel, o: ForwardCostOptions): Forward
     dispatchesPerLayer.push(perGroup * (o.groups ?? 1));
   }
   if (o.logits ?? true) {
-    for (const name of ['output_norm.weight', model.tensors.has('output.weight') ? 'output.weight' : 'token_embd.weight']) {
+    for (const name of [outputNormTensor(model).ggufName, model.tensors.has('output.weight') ? 'output.weight' : 'token_embd.weight']) {
       const t = model.tensors.get(name);
       if (t) add(t);
     }

@@ -28,6 +28,7 @@
 // - device memory: 29 states of 8.4 MB, resident weights 1.76 GB, the head 622 MB, the scored
 //   reference 622 MB (1024 × vocab f32), scratch: ≈ 3.3 GB.
 import { blockTensorName } from '../../core/forward/block-weights.ts';
+import { outputNormTensor } from '../../core/forward/forward-model.ts';
 import type { ForwardModel, ForwardTensor } from '../../core/forward/forward-types.ts';
 import { embed, prepareReplay, tensorOf } from '../../core/dynamic/layer-replay.ts';
 import type { ReplayCounters, ReplayEngine, ReplayEngineFactory, ReplayReference, ReplayState } from '../../core/dynamic/replay-engine.ts';
@@ -200,7 +201,7 @@ function createEngine(device: GPUDevice, options: GpuLayerReplayOptions, model: 
       }
       const ffn = feedForwardWidth(model);
       blockResources = createBlockResources({ device, hp, ffn, spans: replay.spans, tables: replay.tables, maxGroupRows: options.maxGroupRows, make, upload });
-      headWeights = [await uploadWeight(uploader, tensorOf(model, 'output_norm.weight'), source), await uploadWeight(uploader, tensorOf(model, outputName), source)];
+      headWeights = [await uploadWeight(uploader, outputNormTensor(model), source), await uploadWeight(uploader, tensorOf(model, outputName), source)];
       head = createReplayHead({ device, rec, hp, norm: headWeights[0]!, output: headWeights[1]!, placeholder: blockResources.scratch.placeholder, counters });
       table = (t) => embed(replay, t);
       inputs = [await engine.embedOn(await read(tensorOf(model, 'token_embd.weight')))];

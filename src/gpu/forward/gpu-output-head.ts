@@ -1,5 +1,6 @@
 // The output head on the GPU: final norm, logits for at most OUTPUT_ROWS positions at a time
 // (the logits buffer is rows × vocab floats), read back and handed to onLogits in order.
+import { outputNormTensor } from '../../core/forward/forward-model.ts';
 import type { ForwardModel, ForwardRequest } from '../../core/forward/forward-types.ts';
 import type { DispatchRecorder } from './forward-kernels.ts';
 import { matmulRows, rmsNormRows } from './forward-ops.ts';
@@ -24,9 +25,9 @@ export async function runGpuOutputHead(a: OutputHeadArgs): Promise<void> {
   const hp = model.hparams;
   const E = hp.embedding;
   const vocab = hp.vocabSize;
-  const normTensor = model.tensors.get('output_norm.weight');
+  const normTensor = outputNormTensor(model);
   const outTensor = model.tensors.get('output.weight') ?? model.tensors.get('token_embd.weight');
-  if (!normTensor || !outTensor) throw new Error('GpuForward: the model has no output_norm.weight or output head');
+  if (!outTensor) throw new Error('GpuForward: the model has no output head (output.weight or token_embd.weight)');
   const { STORAGE, COPY_SRC, COPY_DST, MAP_READ } = GPUBufferUsage;
   let norm: GpuWeight | undefined;
   let output: GpuWeight | undefined;
