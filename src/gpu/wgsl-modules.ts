@@ -22,6 +22,7 @@ import forwardMatmulIo from '../../shaders/forward/matmul-io.wgsl?raw';
 import forwardMoeGather from '../../shaders/forward/moe-gather.wgsl?raw';
 import forwardMoeScatter from '../../shaders/forward/moe-scatter.wgsl?raw';
 import forwardMoeSum from '../../shaders/forward/moe-sum.wgsl?raw';
+import forwardShortConv from '../../shaders/forward/short-conv.wgsl?raw';
 import forwardRmsNorm from '../../shaders/forward/rms-norm.wgsl?raw';
 import forwardRope from '../../shaders/forward/rope.wgsl?raw';
 import forwardWeightRead from '../../shaders/forward/weight-read.wgsl?raw';
@@ -70,6 +71,7 @@ export const WGSL_FILES: Readonly<Record<string, string>> = {
   'forward/moe-gather.wgsl': forwardMoeGather,
   'forward/moe-scatter.wgsl': forwardMoeScatter,
   'forward/moe-sum.wgsl': forwardMoeSum,
+  'forward/short-conv.wgsl': forwardShortConv,
   'forward/rms-norm.wgsl': forwardRmsNorm,
   'forward/rope.wgsl': forwardRope,
   'forward/weight-read.wgsl': forwardWeightRead,

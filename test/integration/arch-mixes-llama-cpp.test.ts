@@ -7,7 +7,9 @@
 // MXFP4_MOE; and with an importance matrix (ours, from the CLI, in which some experts were never
 // routed to) each expert's rows take that expert's weights, and an unreached expert even weights.
 // OLMoE (renormalising nothing) and Granite MoE (experts stored fused, split by the converter) follow.
-// Phi-4-mini brings the fused projections with an importance matrix of ours.
+// Phi-4-mini brings the fused projections with an importance matrix of ours; LFM2 its
+// short-convolution layers (kernel left F32, in_proj and out_proj by the generic rules, attn_v
+// counted over the attention layers only).
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,6 +26,7 @@ interface OptionCase { mix: string; args: string[] }
 const CASES: { arch: ArchName; mixes: string[]; imatrixMixes?: string[]; optionCases?: OptionCase[]; experts?: GeneratedExperts; unreachedExperts?: boolean }[] = [
   { arch: 'smollm3', mixes: ['Q4_K_M', 'Q2_K', 'IQ4_XS'] },
   { arch: 'olmo2', mixes: ['Q4_K_M'] },
+  { arch: 'lfm2', mixes: ['Q4_K_M', 'IQ4_XS'], imatrixMixes: ['Q3_K_M'] },
   { arch: 'granite', mixes: ['Q5_K_S'] },
   // Fused attn_qkv (its own rules) and gate|up ffn_up, LongRoPE's factor tensors left F32, tied embeddings.
   { arch: 'phi4mini', mixes: ['Q4_K_M'], imatrixMixes: ['Q3_K_M'] },

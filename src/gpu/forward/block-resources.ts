@@ -10,7 +10,7 @@ import { releaseGpuWeight, type GpuWeight, type GpuWeightSource, type GpuWeightU
 /** Every tensor a block may read (optional ones are absent in some architectures). */
 export const BLOCK_FIELDS: (keyof GpuBlockWeights)[] = [
   'attnNorm', 'q', 'k', 'v', 'qkv', 'o', 'qBias', 'kBias', 'vBias', 'oBias', 'qNorm', 'kNorm', 'postAttnNorm', 'ffnNorm', 'gate', 'up', 'down', 'postFfnNorm',
-  'router', 'gateExps', 'upExps', 'downExps',
+  'router', 'gateExps', 'upExps', 'downExps', 'convIn', 'conv', 'convOut',
 ];
 
 /**
@@ -78,7 +78,7 @@ export function createBlockResources(a: BlockResourceArgs): BlockResources {
   const E = hp.embedding;
   const rope = { cos: upload('ropeCos', a.tables.cos), sin: upload('ropeSin', a.tables.sin) };
   const experts = hp.experts;
-  const widest = Math.max(hp.headCount * Math.max(hp.headDimK, hp.headDimV), ffn, E, experts ? experts.used * E : 0);
+  const widest = Math.max(hp.headCount * Math.max(hp.headDimK, hp.headDimV), ffn, E, experts ? experts.used * E : 0, hp.shortConv ? 3 * E : 0);
   const groupRows = a.maxGroupRows ?? Math.max(1, Math.floor(Math.min(SCRATCH_BUDGET_BYTES / 10, a.device.limits.maxStorageBufferBindingSize) / (4 * widest)));
   const groups = groupSequences(spans, groupRows).map((g, i): BlockGroup => {
     const positions = new Uint32Array(g.rows);
@@ -100,6 +100,7 @@ export function createBlockResources(a: BlockResourceArgs): BlockResources {
       route: make('moeRoute', f(experts.count)), xe: make('moeXe', f(E)), de: make('moeDe', f(E)), slots: make('moeSlots', f(experts.used * E)),
       picks: make('moePicks', f(experts.used)), weights: make('moeWeights', f(experts.used)),
     } : undefined,
+    conv: hp.shortConv ? { bcx: make('convBcx', f(3 * E)), y: make('convY', f(E)) } : undefined,
   };
   return { rope, groups, scratch };
 }

@@ -1,7 +1,7 @@
 // What a GpuForward run will upload and dispatch, from the model's tensor table alone: the
 // figures GpuForwardStats counts on a real run (gpu-forward-stored-weights.test.ts checks that
 // they agree), for models too large to run here (bench/gpu-forward-bytes.ts).
-import { blockTensorName, fusedRows } from '../../core/forward/block-weights.ts';
+import { blockTensorName, fusedRows, isConvLayer } from '../../core/forward/block-weights.ts';
 import { outputNormTensor } from '../../core/forward/forward-model.ts';
 import type { ForwardModel, ForwardTensor } from '../../core/forward/forward-types.ts';
 import type { GgmlTypeName } from '../../core/ggml-type.ts';
@@ -45,9 +45,11 @@ export function forwardCost(model: ForwardModel, o: ForwardCostOptions): Forward
     const has = (field: (typeof BLOCK_FIELDS)[number]) => model.tensors.get(blockTensorName(layer, field));
     for (const field of BLOCK_FIELDS) { const t = has(field); if (t) add(t); }
     const chunks = (field: (typeof BLOCK_FIELDS)[number]) => chunksOf.get(blockTensorName(layer, field)) ?? 0;
-    // gpu-block.ts: 2 norms, the 7 matmuls by chunk, q/k norms, 2 rope, attention, glu, post-norms.
+    // gpu-block.ts: 2 norms, the 7 matmuls by chunk, q/k norms, 2 rope, attention, glu, post-norms;
+    // a convolution layer (LFM2) has its 2 matmuls and the convolution instead of attention's.
     // Without pre-norms (OLMo 2) the two norms are buffer copies, not dispatches.
-    let perGroup = (model.hparams.preNorms ? 2 : 0) + (model.hparams.ropeLayers[layer] ? 2 : 0) + 1 + 1;
+    const rope = model.hparams.ropeLayers[layer] && !isConvLayer(model.hparams, layer);
+    let perGroup = (model.hparams.preNorms ? 2 : 0) + (rope ? 2 : 0) + 1 + 1;
     const experts = model.hparams.experts;
     if (experts) {
       // A MoE layer's dispatches depend on the routing; this counts every expert as reached: the

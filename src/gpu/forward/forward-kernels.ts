@@ -24,6 +24,7 @@ export type ForwardKernelKey =
   | { kind: 'moeGather' }
   | { kind: 'moeScatter' }
   | { kind: 'moeSum' }
+  | { kind: 'shortConv' }
   | { kind: 'logSoftmaxKl' };
 
 const MODULES: Record<ForwardKernelKey['kind'], string> = {
@@ -36,6 +37,7 @@ const MODULES: Record<ForwardKernelKey['kind'], string> = {
   moeGather: 'forward/moe-gather.wgsl',
   moeScatter: 'forward/moe-scatter.wgsl',
   moeSum: 'forward/moe-sum.wgsl',
+  shortConv: 'forward/short-conv.wgsl',
   logSoftmaxKl: 'forward/log-softmax-kl.wgsl',
 };
 

@@ -104,3 +104,11 @@ export function moeScatterRows(rec: DispatchRecorder, src: GPUBuffer, picks: GPU
 export function moeSumSlots(rec: DispatchRecorder, slots: GPUBuffer, rows: number, cols: number, used: number, hidden: GPUBuffer, dstOffset: number, scale: number): Promise<void> {
   return rec.dispatch({ kind: 'moeSum' }, [slots, hidden], [rows, cols, used, dstOffset, { f32: scale }], dispatchGrid(rows * cols, WG));
 }
+
+/** LFM2's short convolution: y (rows × channels) from in_proj's b, c and x (bcx) and the F32 kernel (channels × taps). */
+export function shortConvRows(rec: DispatchRecorder, bcx: GPUBuffer, kernel: GpuWeight, positions: GPUBuffer, rows: number, channels: number, y: GPUBuffer): Promise<void> {
+  if (kernel.format !== 'F32' || kernel.chunks.length !== 1 || kernel.rows !== channels) {
+    throw new Error(`GpuForward: convolution kernel "${kernel.name}" must be one F32 chunk of ${channels} rows (got ${kernel.format}, ${kernel.chunks.length} chunks, ${kernel.rows} rows)`);
+  }
+  return rec.dispatch({ kind: 'shortConv' }, [bcx, kernel.chunks[0]!.buffer, positions, y], [rows, channels, kernel.cols], dispatchGrid(rows * channels, WG));
+}

@@ -2,15 +2,16 @@
 // of the resident residual stream), in the order of core/forward/block.ts, with the imatrix
 // statistic of every matmul input accumulated on the GPU.
 import { qkNormGroups } from '../../core/forward/block.ts';
+import { isConvLayer } from '../../core/forward/block-weights.ts';
 import type { ForwardHparams } from '../../core/forward/forward-types.ts';
 import type { DispatchRecorder } from './forward-kernels.ts';
 import { expertPicks, routeTokens, softmaxRows } from '../../core/forward/moe.ts';
-import { accumulateSquares, attentionRows, gatedActivation, matmulRows, moeGatherRows, moeScatterRows, moeSumSlots, rmsNormRows, ropeRows } from './forward-ops.ts';
+import { accumulateSquares, attentionRows, gatedActivation, matmulRows, moeGatherRows, moeScatterRows, moeSumSlots, rmsNormRows, ropeRows, shortConvRows } from './forward-ops.ts';
 import type { GpuWeight } from './gpu-weights.ts';
 
 export type GpuBlockWeights = Partial<Record<
   | 'attnNorm' | 'q' | 'k' | 'v' | 'qkv' | 'o' | 'qBias' | 'kBias' | 'vBias' | 'oBias' | 'qNorm' | 'kNorm' | 'postAttnNorm' | 'ffnNorm' | 'gate' | 'up' | 'down' | 'postFfnNorm'
-  | 'router' | 'gateExps' | 'upExps' | 'downExps',
+  | 'router' | 'gateExps' | 'upExps' | 'downExps' | 'convIn' | 'conv' | 'convOut',
   GpuWeight
 >>;
 
@@ -25,7 +26,7 @@ export function checkGpuBlockSupports(hp: ForwardHparams): void {
  * The matmuls whose inputs llama-imatrix records, in the slot order of the sums buffer (a layer
  * has the dense feed-forward's or the experts'; stacked experts take a row of sums per expert).
  */
-export const IMATRIX_FIELDS = ['q', 'k', 'v', 'qkv', 'o', 'gate', 'up', 'down', 'router', 'gateExps', 'upExps', 'downExps'] as const;
+export const IMATRIX_FIELDS = ['q', 'k', 'v', 'qkv', 'o', 'convIn', 'convOut', 'gate', 'up', 'down', 'router', 'gateExps', 'upExps', 'downExps'] as const;
 export type ImatrixField = (typeof IMATRIX_FIELDS)[number];
 export type ExpertField = 'gateExps' | 'upExps' | 'downExps';
 
@@ -46,6 +47,8 @@ export interface BlockScratch {
   placeholder: GPUBuffer;
   /** Present for models with MoE layers. */
   moe?: MoeScratch;
+  /** Present for models with short-convolution layers (LFM2): in_proj's output (b, c and x per row) and the convolution's. */
+  conv?: { bcx: GPUBuffer; y: GPUBuffer };
 }
 
 export interface BlockGroup {
@@ -113,7 +116,7 @@ export async function runGpuBlock(rec: DispatchRecorder, ctx: GpuBlockContext, w
   const norm = (weight: GpuWeight, src: GPUBuffer, srcOffset: number, rows: number, cols: number, dst: GPUBuffer, dstOffset: number, accumulate: boolean) =>
     rmsNormRows(rec, { src, srcOffset, rows, cols, weight, dst, dstOffset, eps: hp.rmsEps, accumulate });
   // The residual add into the resident stream: through the post-norm when there is one.
-  const addToHidden = async (field: 'o' | 'down', x: GPUBuffer, bias: GpuWeight | undefined, post: GpuWeight | undefined) => {
+  const addToHidden = async (field: 'o' | 'convOut' | 'down', x: GPUBuffer, bias: GpuWeight | undefined, post: GpuWeight | undefined) => {
     const weight = need(field);
     await record(field, x, weight.cols);
     if (post && hp.residualScale !== null) throw new Error(`GpuForward: layer ${ctx.layer} has both a post-norm and a residual scale, which no architecture combines`);
@@ -131,29 +134,8 @@ export async function runGpuBlock(rec: DispatchRecorder, ctx: GpuBlockContext, w
     else rec.copy(ctx.hidden, g.start * E * 4, s.x, 0, g.rows * E * 4);
   };
   await blockInput('attnNorm');
-  if (w.qkv) {
-    await projectParts('qkv', s.x, [s.q, s.k, s.v]);
-  } else {
-    await project('q', s.x, s.q, w.qBias);
-    await project('k', s.x, s.k, w.kBias);
-    await project('v', s.x, s.v, w.vBias);
-  }
-  let q = s.q;
-  let k = s.k;
-  if (w.qNorm) { await norm(w.qNorm, s.q, 0, g.rows * qkNormGroups(w.qNorm.cols, hp.headCount, hp.headDimK, 'q'), w.qNorm.cols, s.qn, 0, false); q = s.qn; }
-  if (w.kNorm) { await norm(w.kNorm, s.k, 0, g.rows * qkNormGroups(w.kNorm.cols, hp.headCountKv, hp.headDimK, 'k'), w.kNorm.cols, s.kn, 0, false); k = s.kn; }
-  const pairs = hp.ropeDims / 2;
-  const neox = hp.ropeStyle === 'neox';
-  if (hp.ropeLayers[ctx.layer]) {
-    await ropeRows(rec, { x: q, rows: g.rows, heads: hp.headCount, headDim: hp.headDimK, pairs, neox, positions: g.positions, ...ctx.rope });
-    await ropeRows(rec, { x: k, rows: g.rows, heads: hp.headCountKv, headDim: hp.headDimK, pairs, neox, positions: g.positions, ...ctx.rope });
-  }
-  await attentionRows(rec, {
-    q, k, v: s.v, seqStart: g.seqStart, positions: g.positions, out: s.attn,
-    rows: g.rows, heads: hp.headCount, headsKv: hp.headCountKv, headDimK: hp.headDimK, headDimV: hp.headDimV,
-    window: hp.slidingLayers[ctx.layer] ? hp.slidingWindow : null, scale: hp.attentionScale, softcap: hp.attnSoftcap, roundF16: ctx.roundF16,
-  });
-  await addToHidden('o', s.attn, w.oBias, w.postAttnNorm);
+  if (isConvLayer(hp, ctx.layer)) await shortConvMixer();
+  else await attention();
 
   await blockInput('ffnNorm');
   if (hp.experts) {
@@ -168,6 +150,40 @@ export async function runGpuBlock(rec: DispatchRecorder, ctx: GpuBlockContext, w
   }
   await gatedActivation(rec, s.gate, s.up, g.rows * ctx.ffn, hp.activation);
   await addToHidden('down', s.gate, undefined, w.postFfnNorm);
+
+  /** LFM2's convolution layer: in_proj, the short convolution of each sequence, out_proj into the stream. */
+  async function shortConvMixer(): Promise<void> {
+    if (!s.conv) throw new Error(`GpuForward: layer ${ctx.layer} is a convolution layer, but the block has no convolution scratch`);
+    await project('convIn', s.x, s.conv.bcx);
+    await shortConvRows(rec, s.conv.bcx, need('conv'), g.positions, g.rows, E, s.conv.y);
+    await addToHidden('convOut', s.conv.y, undefined, w.postAttnNorm);
+  }
+
+  async function attention(): Promise<void> {
+    if (w.qkv) {
+      await projectParts('qkv', s.x, [s.q, s.k, s.v]);
+    } else {
+      await project('q', s.x, s.q, w.qBias);
+      await project('k', s.x, s.k, w.kBias);
+      await project('v', s.x, s.v, w.vBias);
+    }
+    let q = s.q;
+    let k = s.k;
+    if (w.qNorm) { await norm(w.qNorm, s.q, 0, g.rows * qkNormGroups(w.qNorm.cols, hp.headCount, hp.headDimK, 'q'), w.qNorm.cols, s.qn, 0, false); q = s.qn; }
+    if (w.kNorm) { await norm(w.kNorm, s.k, 0, g.rows * qkNormGroups(w.kNorm.cols, hp.headCountKv, hp.headDimK, 'k'), w.kNorm.cols, s.kn, 0, false); k = s.kn; }
+    const pairs = hp.ropeDims / 2;
+    const neox = hp.ropeStyle === 'neox';
+    if (hp.ropeLayers[ctx.layer]) {
+      await ropeRows(rec, { x: q, rows: g.rows, heads: hp.headCount, headDim: hp.headDimK, pairs, neox, positions: g.positions, ...ctx.rope });
+      await ropeRows(rec, { x: k, rows: g.rows, heads: hp.headCountKv, headDim: hp.headDimK, pairs, neox, positions: g.positions, ...ctx.rope });
+    }
+    await attentionRows(rec, {
+      q, k, v: s.v, seqStart: g.seqStart, positions: g.positions, out: s.attn,
+      rows: g.rows, heads: hp.headCount, headsKv: hp.headCountKv, headDimK: hp.headDimK, headDimV: hp.headDimV,
+      window: hp.slidingLayers[ctx.layer] ? hp.slidingWindow : null, scale: hp.attentionScale, softcap: hp.attnSoftcap, roundF16: ctx.roundF16,
+    });
+    await addToHidden('o', s.attn, w.oBias, w.postAttnNorm);
+  }
 }
 
 /**

@@ -2,7 +2,9 @@
 // stored halves (half the bytes of float32, none of the host decoding), with the converter's
 // row transforms applied to the raw rows (Q/K rope permutation, kept first rows) so that the
 // values are those planWeights gives. Everything else (F32 sources, norms that get w + 1,
-// generated tensors, experts stacked from per-expert tensors) comes as planWeights' float32 values.
+// generated tensors, experts stacked from per-expert tensors, and the tensors llama.cpp keeps F32:
+// the MoE router, LFM2's convolution kernel, which its kernel reads as f32) comes as planWeights'
+// float32 values.
 import type { ModelFiles } from '../../core/bytes-io.ts';
 import type { ReplacedWeightSource } from '../../core/dynamic/backend-log-probs.ts';
 import type { ForwardTensor, WeightSource } from '../../core/forward/forward-types.ts';
@@ -18,7 +20,7 @@ export function planGpuWeights(plan: ModelPlan, files: ModelFiles, f32: WeightSo
     const src = t?.source;
     // Stacked experts take the float32 path (their bytes are spread over one tensor per expert).
     const half = src && src.kind === undefined && (src.dtype === 'BF16' || src.dtype === 'F16') ? src : null;
-    if (!t || !half || tensor.ne.length < 2 || t.transform.kind === 'add-one') return { kind: 'f32', values: await f32(tensor) };
+    if (!t || !half || tensor.ne.length < 2 || !t.quantizable || t.transform.kind === 'add-one') return { kind: 'f32', values: await f32(tensor) };
     const elements = tensor.ne.reduce((a, b) => a * b, 1);
     if (t.ne.length !== tensor.ne.length || t.ne.some((d, i) => d !== tensor.ne[i])) {
       throw new Error(`${files.label}: tensor "${tensor.ggufName}" is planned as [${t.ne.join(', ')}], the model expects [${tensor.ne.join(', ')}]`);

@@ -1,0 +1,60 @@
+// LFM2 on the GPU against the CPU reference, on a generated model: its convolution layers run
+// in_proj, the short convolution over each sequence (the sequences of a pass side by side, each
+// starting from a zero state) and out_proj; the attention layer has per-head q/k norms. The
+// sensitivity replay perturbs the convolution layers' projections on the GPU as on the CPU.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { measureSensitivity } from '../../src/core/dynamic/measure-sensitivity.ts';
+import { cpuRowQuantizer } from '../../src/core/quant/cpu-quantizer.ts';
+import { gpuLayerReplay } from '../../src/gpu/forward/gpu-layer-replay.ts';
+import { generateArchModel } from '../helpers/generate-arch-model.ts';
+import { Rng } from '../helpers/generate-model.ts';
+import { createTestDevice } from '../helpers/gpu-env.ts';
+import { openPlannedModel } from '../helpers/planned-model.ts';
+import { ARCH_CASES, archCaseName, useArchComparison } from './arch-comparison.ts';
+import { expectSameTable } from './sensitivity-compare.ts';
+
+const compareArch = useArchComparison();
+
+describe('GPU forward vs the CPU reference on generated models', () => {
+  for (const c of ARCH_CASES.filter((c) => c.arch === 'lfm2')) {
+    it(archCaseName(c), async () => expect(await compareArch(c)).toEqual([]));
+  }
+});
+
+describe('LFM2 sensitivity on the GPU replay engine', () => {
+  let dir: string;
+  let device: GPUDevice;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'gpu-lfm2-sensitivity-'));
+    device = await createTestDevice();
+  });
+  afterAll(async () => {
+    device?.destroy();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('every KL of the convolution projections and the rest as the CPU engine measures it', async () => {
+    const folder = path.join(dir, 'lfm2-tiny-random');
+    await generateArchModel('lfm2', folder, { seed: 4, scale: 0.2, hidden: 32 });
+    const { files, plan, model, weights } = await openPlannedModel(folder);
+    try {
+      const rng = new Rng(8);
+      const sequences = [6, 5].map((n) => Array.from({ length: n }, () => Math.floor(rng.uniform() * 128_000)));
+      const options = {
+        plan, model, weights, quantizer: cpuRowQuantizer, imatrix: null, sequences, measure: 'all' as const,
+        candidates: ['Q4_0' as const], key: { model: 'lfm2', calibration: 'c', imatrix: null },
+      };
+      const cpu = await measureSensitivity(options);
+      const gpu = await measureSensitivity({ ...options, replay: gpuLayerReplay(device) });
+      const conv = cpu.tensors.filter((t) => t.name.includes('shortconv'));
+      expect(conv.map((t) => t.name)).toEqual([0, 1, 3].flatMap((l) => [`blk.${l}.shortconv.in_proj.weight`, `blk.${l}.shortconv.out_proj.weight`]));
+      expect(conv.every((t) => t.candidates[0]!.measuredKld! > 0), 'a 4-bit convolution projection costs something').toBe(true);
+      expect(expectSameTable(gpu, cpu, 'measuredKld')).toBeGreaterThanOrEqual(conv.length);
+    } finally {
+      await files.close();
+    }
+  }, 600_000);
+});
