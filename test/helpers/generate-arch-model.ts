@@ -105,15 +105,19 @@ const DEFAULT_EXPERTS: GeneratedExperts = { count: 8, used: 2 };
 
 export const isMoe = (arch: ArchName): boolean => arch === 'qwen3moe' || arch === 'olmoe' || arch === 'granitemoe';
 
-function tensorList(arch: ArchName, hidden: number, experts: GeneratedExperts): TensorShapes {
-  const s = SHAPES[arch];
+function shapeOf(arch: ArchName, options: GenerateOptions): ArchShape {
+  return { ...SHAPES[arch], ...(options.kvHeads === undefined ? {} : { kvHeads: options.kvHeads }) };
+}
+
+function tensorList(arch: ArchName, hidden: number, experts: GeneratedExperts, options: GenerateOptions): TensorShapes {
+  const s = shapeOf(arch, options);
   const headDim = s.headDimFromHidden ? hidden / s.heads : s.headDim;
   const features = isMoe(arch) ? { ...ARCH_FEATURES[arch], experts: { count: experts.count, ff: experts.ff ?? hidden } } : ARCH_FEATURES[arch];
   return decoderTensors({ ...s, headDim, hidden, intermediate: s.ff ?? FF, layers: s.layers ?? LAYERS, lmHead: !s.tied }, features);
 }
 
 function configOf(arch: ArchName, dtype: string, hidden: number, experts: GeneratedExperts, options: GenerateOptions): Record<string, unknown> {
-  const s = SHAPES[arch];
+  const s = shapeOf(arch, options);
   const common = {
     hidden_size: hidden, intermediate_size: FF, num_hidden_layers: s.layers ?? LAYERS, num_attention_heads: s.heads,
     num_key_value_heads: s.kvHeads, vocab_size: s.vocab, tie_word_embeddings: s.tied, torch_dtype: dtype,
@@ -283,6 +287,8 @@ export interface GenerateOptions {
   experts?: GeneratedExperts;
   /** Phi-4-mini's original_max_position_embeddings (default 4096): below a context, llama.cpp takes the long rope factors. */
   originalContext?: number;
+  /** KV heads instead of the family's default (fewer make a wider grouped-query ratio). */
+  kvHeads?: number;
 }
 
 export async function generateArchModel(arch: ArchName, dir: string, options: GenerateOptions = {}): Promise<void> {
@@ -304,7 +310,7 @@ export async function generateArchModel(arch: ArchName, dir: string, options: Ge
     yield dtype === 'F32' ? new Uint8Array(values.buffer)
       : new Uint8Array((dtype === 'F16' ? f32ToF16Array(values) : f32ToBf16Array(values)).buffer);
   }
-  const tensors = tensorList(arch, hidden, experts).map(([name, dims]) => ({ name, shape: dims, dtype }));
+  const tensors = tensorList(arch, hidden, experts, options).map(([name, dims]) => ({ name, shape: dims, dtype }));
   await writeSafetensors(path.join(dir, 'model.safetensors'), tensors, { chunks: (t) => valuesOf(t.name, t.shape) });
   const torchDtype = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' }[dtype];
   await writeFile(path.join(dir, 'config.json'), JSON.stringify(configOf(arch, torchDtype, hidden, experts, options), null, 2));

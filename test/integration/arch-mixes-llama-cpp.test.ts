@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliInProcess as cli } from '../helpers/cli-in-process.ts';
-import { generateArchModel, type ArchName, type GeneratedExperts } from '../helpers/generate-arch-model.ts';
+import { generateArchModel, type ArchName, type GenerateOptions, type GeneratedExperts } from '../helpers/generate-arch-model.ts';
 import { readImatrixCounts } from '../helpers/imatrix-file.ts';
 import { runLlamaTool } from '../helpers/llama-tools.ts';
 import { TEXT } from '../helpers/paths.ts';
@@ -23,10 +23,15 @@ import { TEXT } from '../helpers/paths.ts';
 /** A mix with llama-quantize options, given the same to both. */
 interface OptionCase { mix: string; args: string[] }
 
-const CASES: { arch: ArchName; mixes: string[]; imatrixMixes?: string[]; optionCases?: OptionCase[]; experts?: GeneratedExperts; unreachedExperts?: boolean }[] = [
+const CASES: {
+  arch: ArchName; name?: string; generate?: GenerateOptions; mixes: string[]; imatrixMixes?: string[]; optionCases?: OptionCase[]; experts?: GeneratedExperts;
+  unreachedExperts?: boolean;
+}[] = [
   { arch: 'smollm3', mixes: ['Q4_K_M', 'Q2_K', 'IQ4_XS'] },
   { arch: 'olmo2', mixes: ['Q4_K_M'] },
   { arch: 'lfm2', mixes: ['Q4_K_M', 'IQ4_XS'], imatrixMixes: ['Q3_K_M'] },
+  // Four query heads per KV head, head_count_kv written per layer: the attn_v rules that read n_gqa().
+  { arch: 'granite4', name: 'granite4-gqa4', generate: { kvHeads: 1 }, mixes: ['Q2_K', 'IQ4_XS'] },
   { arch: 'granite', mixes: ['Q5_K_S'] },
   // Fused attn_qkv (its own rules) and gate|up ffn_up, LongRoPE's factor tensors left F32, tied embeddings.
   { arch: 'phi4mini', mixes: ['Q4_K_M'], imatrixMixes: ['Q3_K_M'] },
@@ -52,17 +57,17 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-for (const { arch, mixes, imatrixMixes = [], optionCases = [], experts, unreachedExperts } of CASES) {
-  describe(`${arch} mixes vs llama-quantize`, () => {
-    const folder = () => path.join(dir, `${arch}-tiny-random`);
-    const f16 = () => path.join(dir, `${arch}-F16.gguf`);
-    const imatrix = () => path.join(dir, `${arch}.imatrix.gguf`);
+for (const { arch, name = arch, generate, mixes, imatrixMixes = [], optionCases = [], experts, unreachedExperts } of CASES) {
+  describe(`${name} mixes vs llama-quantize`, () => {
+    const folder = () => path.join(dir, `${name}-tiny-random`);
+    const f16 = () => path.join(dir, `${name}-F16.gguf`);
+    const imatrix = () => path.join(dir, `${name}.imatrix.gguf`);
     beforeAll(async () => {
-      await generateArchModel(arch, folder(), { dtype: 'F16', seed: 9, hidden: 256, experts });
+      await generateArchModel(arch, folder(), { dtype: 'F16', seed: 9, hidden: 256, experts, ...generate });
       const r = await cli(['quantize', folder(), '--type', 'F16', '--backend', 'cpu', '-o', f16()]);
       expect(r.code, r.stderr).toBe(0);
       if (imatrixMixes.length > 0) {
-        const text = path.join(dir, `${arch}-calibration.txt`);
+        const text = path.join(dir, `${name}-calibration.txt`);
         await writeFile(text, (await readFile(path.join(TEXT, 'tinystories_val_sample.txt'), 'utf8')).slice(0, 1500));
         const i = await cli(['imatrix', folder(), '-f', text, '-c', '64', '--chunks', '2', '-o', imatrix()]);
         expect(i.code, i.stderr).toBe(0);
@@ -79,8 +84,8 @@ for (const { arch, mixes, imatrixMixes = [], optionCases = [], experts, unreache
     ];
     for (const { mix, withImatrix, args } of cases) {
       it(`${mix}${withImatrix ? ' with an imatrix' : ''}${args.length ? ` ${args.join(' ')}` : ''}: byte-identical`, async () => {
-        const ours = path.join(dir, `${arch}-ours-${mix}.gguf`);
-        const theirs = path.join(dir, `${arch}-theirs-${mix}.gguf`);
+        const ours = path.join(dir, `${name}-ours-${mix}.gguf`);
+        const theirs = path.join(dir, `${name}-theirs-${mix}.gguf`);
         const imatrixArgs = withImatrix ? ['--imatrix', imatrix()] : [];
         const r = await cli(['quantize', folder(), '--type', mix, '--backend', 'cpu', ...imatrixArgs, ...args, '-o', ours]);
         expect(r.code, r.stderr).toBe(0);

@@ -78,9 +78,14 @@ function categoryOf(name: string): Category {
 
 const isAttnV = (c: Category) => c === 'attn_v' || c === 'attn_qkv' || c === 'attn_kv_b';
 
+/**
+ * A hyperparameter as llama.cpp's hparams give it without a layer: a count stored per layer
+ * (Granite 4.0's and LFM2's head_count_kv) is layer 0's, as n_head_kv() and n_gqa() read it.
+ */
 function metaNumber(plan: ModelPlan, suffix: string, fallback: number): number {
-  const kv = plan.metadata.find((m) => m.key === `${plan.architecture}.${suffix}`);
-  return kv && typeof kv.value.value === 'number' ? kv.value.value : fallback;
+  const value = plan.metadata.find((m) => m.key === `${plan.architecture}.${suffix}`)?.value.value;
+  const first = Array.isArray(value) || ArrayBuffer.isView(value) ? (value as ArrayLike<number>)[0] : value;
+  return typeof first === 'number' ? first : fallback;
 }
 
 /** The model facts llama-quantize's rules read (hparams). */
@@ -94,6 +99,7 @@ interface ModelFacts {
 
 function modelFacts(plan: ModelPlan): ModelFacts {
   const nHead = metaNumber(plan, 'attention.head_count', 1);
+  // 0 where layer 0 has no attention (an LFM2 convolution layer): n_gqa() is then 0.
   const nHeadKv = metaNumber(plan, 'attention.head_count_kv', nHead);
   const nLayer = metaNumber(plan, 'block_count', plan.layerCount);
   return {
