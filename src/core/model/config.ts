@@ -12,7 +12,7 @@ export const SUPPORTED_HF_ARCHITECTURES = [
   'GraniteForCausalLM',
   'Qwen3MoeForCausalLM',
   'OlmoeForCausalLM',
-  'GraniteMoeForCausalLM',
+  'GraniteMoeForCausalLM', 'GraniteMoeSharedForCausalLM',
   'GraniteMoeHybridForCausalLM',
   'Lfm2ForCausalLM', 'LFM2ForCausalLM',
 ] as const;
@@ -37,6 +37,8 @@ export interface ExpertConfig {
   used: number;
   /** Each expert's intermediate size (moe_intermediate_size). */
   feedForward: number;
+  /** The shared expert's intermediate size, where every token also goes through one (Granite MoE shared). */
+  sharedFeedForward?: number;
 }
 
 export interface ModelConfig {

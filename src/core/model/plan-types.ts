@@ -10,6 +10,8 @@ export type TensorRole =
   | 'ffn_norm' | 'ffn_gate' | 'ffn_up' | 'ffn_down' | 'post_attention_norm' | 'post_ffw_norm'
   /** Mixture of experts: the router, and each expert's projections stacked into one 3-D tensor. */
   | 'ffn_gate_inp' | 'ffn_gate_exps' | 'ffn_up_exps' | 'ffn_down_exps'
+  /** A MoE layer's shared expert, which every token goes through beside its routed ones (Granite MoE shared). */
+  | 'ffn_gate_shexp' | 'ffn_up_shexp' | 'ffn_down_shexp'
   /** LFM2's short-convolution layers: the input projection (b, c and x), the depthwise kernel, the output projection. */
   | 'shortconv_in' | 'shortconv_conv' | 'shortconv_out';
 

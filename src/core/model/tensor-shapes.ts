@@ -42,6 +42,12 @@ function expectedNe(role: TensorRole, c: ModelConfig, rules: ShapeRules): { ne: 
       if (role === 'ffn_down_exps') return { ne: [e.feedForward, c.hiddenSize, e.count], fields: moe };
       return { ne: [c.hiddenSize, e.feedForward, e.count], fields: moe };
     }
+    case 'ffn_gate_shexp': case 'ffn_up_shexp': case 'ffn_down_shexp': {
+      const shared = c.experts?.sharedFeedForward;
+      if (shared === undefined) return null;
+      const fields = `hidden_size ${c.hiddenSize}, shared_intermediate_size ${shared}`;
+      return { ne: role === 'ffn_down_shexp' ? [shared, c.hiddenSize] : [c.hiddenSize, shared], fields };
+    }
     default: return null; // token_embd is checked against vocab_size where it is planned; rope_freqs is generated
   }
 }

@@ -227,7 +227,7 @@ describe('Qwen2, Qwen3, Phi-3', () => {
     await expect(planModel(folder({ ...olmoe, num_key_value_heads: 1 }, tensors))).rejects.toThrow(/"num_key_value_heads" 1 differs from "num_attention_heads" 2/);
   });
 
-  it('Granite MoE: input_linear split into the experts\' gate and up halves, output_linear and the router as they are, Granite\'s keys with the expert counts; shared experts refused', async () => {
+  it('Granite MoE: input_linear split into the experts\' gate and up halves, output_linear and the router as they are, Granite\'s keys with the expert counts', async () => {
     const gm = {
       ...base, architectures: ['GraniteMoeForCausalLM'], num_local_experts: 2, num_experts_per_tok: 1, attention_multiplier: 0.0625, embedding_multiplier: 12,
       residual_multiplier: 0.22, logits_scaling: 8,
@@ -256,8 +256,23 @@ describe('Qwen2, Qwen3, Phi-3', () => {
       'granitemoe.expert_used_count', 'granitemoe.vocab_size', 'granitemoe.rope.dimension_count', 'granitemoe.attention.scale', 'granitemoe.embedding_scale',
       'granitemoe.residual_scale', 'granitemoe.logit_scale',
     ]);
-    await expect(planModel(folder({ ...gm, shared_intermediate_size: 8 }, tensors))).rejects.toThrow(/Granite MoE with shared experts is not supported yet/);
+    await expect(planModel(folder({ ...gm, shared_intermediate_size: 8 }, tensors))).rejects.toThrow(/no tensor for "blk\.0\.ffn_gate_shexp\.weight"/);
     await expect(planModel(folder({ ...gm, intermediate_size: 8 }, tensors))).rejects.toThrow(/input_linear\.weight" has shape \[2, 32, 8\], but .* implies \[2, 16, 8\]/);
+
+    // GraniteMoeShared: a shared expert of width 8 beside the routed ones.
+    const shared = { ...gm, architectures: ['GraniteMoeSharedForCausalLM'], shared_intermediate_size: 8 };
+    const sharedTensors = { ...tensors, 'model.layers.0.shared_mlp.input_linear.weight': [16, H], 'model.layers.0.shared_mlp.output_linear.weight': [H, 8] };
+    const sharedFiles = folder(shared, sharedTensors);
+    const withShared = await planModel(sharedFiles);
+    const s = new Map(withShared.tensors.map((t) => [t.ggufName, t]));
+    expect(['blk.0.ffn_gate_shexp.weight', 'blk.0.ffn_up_shexp.weight', 'blk.0.ffn_down_shexp.weight'].map((n) => [s.get(n)!.role, s.get(n)!.ne, s.get(n)!.quantizable]))
+      .toEqual([['ffn_gate_shexp', [H, 8], true], ['ffn_up_shexp', [H, 8], true], ['ffn_down_shexp', [8, H], true]]);
+    // The up half: rows 8-15 of input_linear, whose element i is i / 64.
+    expect(Array.from(await readTensorF32(s.get('blk.0.ffn_up_shexp.weight')!, sharedFiles))).toEqual(Array.from({ length: 8 * H }, (_, i) => (8 * H + i) / 64));
+    expect(keys(withShared).filter((k) => k.startsWith('granitemoe.')).slice(-2)).toEqual(['granitemoe.logit_scale', 'granitemoe.expert_shared_feed_forward_length']);
+    expect(kv(withShared, 'granitemoe.expert_shared_feed_forward_length')).toEqual({ type: 'u32', value: 8 });
+    await expect(planModel(folder({ ...shared, shared_intermediate_size: 4 }, sharedTensors)))
+      .rejects.toThrow(/shared_mlp\.input_linear\.weight" has shape \[16, 8\], but .*shared_intermediate_size 4, hidden_size 8\) implies \[8, 8\]/);
   });
 
   it('SmolLM3: converted as Llama (Q/K permuted, LlamaModel keys) under "smollm3"; a no-rope pattern llama.cpp would not run is refused', async () => {

@@ -12,7 +12,7 @@ import { KvList } from '../kv-list.ts';
 import type { BlockTensorTable } from '../llama-tensor-names.ts';
 import type { PlannedTensor, SourceTensor } from '../plan-types.ts';
 import type { ArchitectureSpec } from './architecture.ts';
-import { GRANITE } from './granite.ts';
+import { GRANITE, splitGateUp } from './granite.ts';
 
 const SHARED_MLP_TENSORS: BlockTensorTable = {
   'shared_mlp.output_linear.weight': { suffix: 'ffn_down.weight', role: 'ffn_down' },
@@ -53,23 +53,7 @@ function graniteHybridConfig(config: ModelConfig): ModelConfig {
 function splitSharedInputLinear(source: SourceTensor, config: ModelConfig): PlannedTensor[] | undefined {
   const m = SHARED_INPUT_LINEAR.exec(source.name);
   if (!m || Number(m[1]) >= config.layerCount) return undefined;
-  const layer = Number(m[1]);
-  const ff = config.intermediateSize;
-  const want = [2 * ff, config.hiddenSize];
-  if (source.shape.join() !== want.join()) {
-    throw new Error(`${source.file}: tensor "${source.name}" has shape [${source.shape.join(', ')}], but ${config.file} (shared_intermediate_size ${ff}, hidden_size ${config.hiddenSize}) implies [${want.join(', ')}]`);
-  }
-  const half = source.byteLength / 2;
-  return (['gate', 'up'] as const).map((which, h) => ({
-    ggufName: `blk.${layer}.ffn_${which}.weight`,
-    hfName: `${source.name} (${which} half)`,
-    role: which === 'gate' ? 'ffn_gate' : 'ffn_up',
-    layer,
-    ne: [config.hiddenSize, ff],
-    source: { ...source, name: `${source.name}[${which}]`, shape: [ff, config.hiddenSize], offset: source.offset + h * half, byteLength: half },
-    transform: { kind: 'none' },
-    quantizable: true,
-  }));
+  return splitGateUp(source, config, Number(m[1]), config.intermediateSize, 'shared_intermediate_size', ['ffn_gate', 'ffn_up']);
 }
 
 /** Granite's keys, then what GraniteHybridModel adds for a model without Mamba-2 layers, in its order. */

@@ -4,11 +4,11 @@
 // (logits divided by it). The converter drops config.json's head_dim: llama.cpp derives the head
 // size from hidden_size / num_attention_heads, so a head_dim that differs is refused here.
 import { shownValue } from '../../json-input.ts';
-import { fitsF32, type ModelConfig } from '../config.ts';
+import { configFields, fitsF32, type ModelConfig } from '../config.ts';
 import { KvList } from '../kv-list.ts';
 import { llamaKvs } from '../llama-metadata.ts';
 import type { BlockTensorTable } from '../llama-tensor-names.ts';
-import type { PlannedTensor, SourceTensor } from '../plan-types.ts';
+import type { PlannedTensor, SourceTensor, TensorRole } from '../plan-types.ts';
 import { stackedTensor } from '../stacked-experts.ts';
 import { blockSuffixes, type ArchitectureSpec } from './architecture.ts';
 import { MOE_FFN_SUFFIXES, readExperts } from './experts.ts';
@@ -61,20 +61,60 @@ export const GRANITE: ArchitectureSpec = {
 // (block_sparse_moe.router.layer), output_linear (the experts' down projections) and
 // input_linear, each expert's gate and up fused [2·ff, n_embd], which the converter splits into
 // ffn_gate_exps (the first ff rows) and ffn_up_exps. llama.cpp routes by softmax over the top-k
-// and renormalises. The shared-expert variant (shared_intermediate_size) is not planned yet.
+// and renormalises. GraniteMoeShared (shared_intermediate_size) adds a shared expert every token
+// goes through: shared_mlp.input_linear split the same way into ffn_gate_shexp and ffn_up_shexp,
+// shared_mlp.output_linear as ffn_down_shexp, and its width as expert_shared_feed_forward_length.
 
 const GRANITEMOE_TENSORS: BlockTensorTable = {
   'block_sparse_moe.router.layer.weight': { suffix: 'ffn_gate_inp.weight', role: 'ffn_gate_inp' },
   'block_sparse_moe.output_linear.weight': { suffix: 'ffn_down_exps.weight', role: 'ffn_down_exps' },
+  'shared_mlp.output_linear.weight': { suffix: 'ffn_down_shexp.weight', role: 'ffn_down_shexp' },
 };
 
 const INPUT_LINEAR = /^model\.layers\.(\d+)\.block_sparse_moe\.input_linear\.weight$/;
+const SHARED_INPUT_LINEAR = /^model\.layers\.(\d+)\.shared_mlp\.input_linear\.weight$/;
 
 function graniteMoeConfig(config: ModelConfig): ModelConfig {
-  if (config.raw.shared_intermediate_size) {
-    throw new Error(`${config.file}: "shared_intermediate_size" is ${shownValue(config.raw.shared_intermediate_size)}: Granite MoE with shared experts is not supported yet`);
+  const experts = readExperts(config, 'intermediate_size', 'num_local_experts');
+  // The converter's `if shared_feed_forward_length := ...`: a 0 or absent width means no shared expert.
+  const shared = config.raw.shared_intermediate_size;
+  if (shared !== undefined && shared !== null && shared !== 0) experts.sharedFeedForward = configFields(config.raw, config.file).int('shared_intermediate_size');
+  return { ...graniteConfig(config), experts };
+}
+
+/**
+ * A fused gate|up [2·ff, n_embd] (Granite's shared_mlp.input_linear) -> two GGUF tensors, the
+ * first ff rows and the rest, each a byte range of it, with the two `roles`.
+ */
+export function splitGateUp(source: SourceTensor, config: ModelConfig, layer: number, ff: number, widthKey: string, roles: readonly [TensorRole, TensorRole]): PlannedTensor[] {
+  const want = [2 * ff, config.hiddenSize];
+  if (source.shape.join() !== want.join()) {
+    throw new Error(`${source.file}: tensor "${source.name}" has shape [${source.shape.join(', ')}], but ${config.file} (${widthKey} ${ff}, hidden_size ${config.hiddenSize}) implies [${want.join(', ')}]`);
   }
-  return { ...graniteConfig(config), experts: readExperts(config, 'intermediate_size', 'num_local_experts') };
+  const half = source.byteLength / 2;
+  return roles.map((role, h) => {
+    const which = h === 0 ? 'gate' : 'up';
+    return {
+      ggufName: `blk.${layer}.${role}.weight`,
+      hfName: `${source.name} (${which} half)`,
+      role,
+      layer,
+      ne: [config.hiddenSize, ff],
+      source: { ...source, name: `${source.name}[${which}]`, shape: [ff, config.hiddenSize], offset: source.offset + h * half, byteLength: half },
+      transform: { kind: 'none' },
+      quantizable: true,
+    };
+  });
+}
+
+/** The experts' input_linear, or a shared expert's. */
+function splitGraniteMoeTensor(source: SourceTensor, config: ModelConfig): PlannedTensor[] | undefined {
+  const shared = SHARED_INPUT_LINEAR.exec(source.name);
+  const sharedWidth = config.experts?.sharedFeedForward;
+  if (shared && sharedWidth !== undefined && Number(shared[1]) < config.layerCount) {
+    return splitGateUp(source, config, Number(shared[1]), sharedWidth, 'shared_intermediate_size', ['ffn_gate_shexp', 'ffn_up_shexp']);
+  }
+  return splitInputLinear(source, config);
 }
 
 /** input_linear [experts, 2·ff, n_embd] -> ffn_gate_exps and ffn_up_exps, each expert's halves as byte ranges of it. */
@@ -102,8 +142,14 @@ export const GRANITEMOE: ArchitectureSpec = {
   ...LLAMA,
   ggufArchitecture: 'granitemoe',
   blockOverrides: GRANITEMOE_TENSORS,
-  expandsTensor: splitInputLinear,
-  requiredBlockSuffixes: () => blockSuffixes('attn_norm', 'attn_q', 'attn_k', 'attn_v', 'attn_output', ...MOE_FFN_SUFFIXES),
+  expandsTensor: splitGraniteMoeTensor,
+  requiredBlockSuffixes: (config) => blockSuffixes(
+    'attn_norm', 'attn_q', 'attn_k', 'attn_v', 'attn_output', ...MOE_FFN_SUFFIXES,
+    ...(config.experts?.sharedFeedForward === undefined ? [] : ['ffn_gate_shexp', 'ffn_up_shexp', 'ffn_down_shexp']),
+  ),
   convertedConfig: graniteMoeConfig,
-  hparamKvs: (config) => graniteKvs(config, 'granitemoe'),
+  hparamKvs: (config) => {
+    const shared = config.experts?.sharedFeedForward;
+    return [...graniteKvs(config, 'granitemoe'), ...(shared === undefined ? [] : [{ key: 'granitemoe.expert_shared_feed_forward_length', value: { type: 'u32' as const, value: shared } }])];
+  },
 };

@@ -28,6 +28,7 @@ export const ARCHITECTURES: Record<SupportedHfArchitecture, ArchitectureSpec> = 
   Qwen3MoeForCausalLM: QWEN3MOE,
   OlmoeForCausalLM: OLMOE,
   GraniteMoeForCausalLM: GRANITEMOE,
+  GraniteMoeSharedForCausalLM: GRANITEMOE,
   GraniteMoeHybridForCausalLM: GRANITE_HYBRID,
   Lfm2ForCausalLM: LFM2,
   LFM2ForCausalLM: LFM2,
