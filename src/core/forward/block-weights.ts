@@ -24,6 +24,8 @@ export interface BlockWeights {
   gate?: Float32Array; up?: Float32Array; down?: Float32Array;
   /** A MoE layer: the router (ne [n_embd, experts]) and each projection of all experts stacked (ne[2] = experts). */
   router?: Float32Array; gateExps?: Float32Array; upExps?: Float32Array; downExps?: Float32Array;
+  /** A MoE layer's shared expert, which every token goes through (Granite MoE shared); absent elsewhere. */
+  gateShexp?: Float32Array; upShexp?: Float32Array; downShexp?: Float32Array;
   postFfnNorm?: Float32Array;
   /** A short-convolution layer (LFM2): in_proj (b, c and x rows), the kernel (ne [taps, n_embd]), out_proj. */
   convIn?: Float32Array; conv?: Float32Array; convOut?: Float32Array;
@@ -57,6 +59,9 @@ const SUFFIXES: Record<keyof BlockWeights, { name: string; required: Requirement
   gateExps: { name: 'ffn_gate_exps.weight', required: 'moe' },
   upExps: { name: 'ffn_up_exps.weight', required: 'moe' },
   downExps: { name: 'ffn_down_exps.weight', required: 'moe' },
+  gateShexp: { name: 'ffn_gate_shexp.weight', required: false },
+  upShexp: { name: 'ffn_up_shexp.weight', required: false },
+  downShexp: { name: 'ffn_down_shexp.weight', required: false },
   postFfnNorm: { name: 'post_ffw_norm.weight', required: false },
   convIn: { name: 'shortconv.in_proj.weight', required: 'conv' },
   conv: { name: 'shortconv.conv.weight', required: 'conv' },

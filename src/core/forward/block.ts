@@ -120,6 +120,12 @@ export function runBlock(ctx: BlockContext, w: BlockWeights, hidden: Float32Arra
           return matmul(type ? activationsForWeight(x, type) : x, n, cols, weight, outCols, undefined, ctx.matmulSums);
         },
       });
+      // A shared expert: a gated FFN every token goes through, added to the routed experts' sum.
+      if (w.gateShexp) {
+        const width = w.gateShexp.length / hp.embedding;
+        const h = gatedActivation(project('gateShexp', f, hp.embedding, width), project('upShexp', f, hp.embedding, width), act);
+        addInPlace(d, project('downShexp', h, width, hp.embedding));
+      }
     } else {
       // Without a gate tensor, ffn_up holds the gate's rows and then the up rows (Phi-3).
       const ffn = w.gate ? w.gate.length / hp.embedding : w.up!.length / hp.embedding / 2;
