@@ -6,7 +6,8 @@
 // quantized expert by expert, the router left F32, attn_v and ffn_down rules that count experts,
 // MXFP4_MOE; and with an importance matrix (ours, from the CLI, in which some experts were never
 // routed to) each expert's rows take that expert's weights, and an unreached expert even weights.
-// OLMoE (renormalising nothing) and Granite MoE (experts stored fused, split by the converter) follow.
+// OLMoE (renormalising nothing) and Granite MoE (experts stored fused, split by the converter;
+// with a shared expert too) follow.
 // Phi-4-mini brings the fused projections with an importance matrix of ours; LFM2 its
 // short-convolution layers (kernel left F32, in_proj and out_proj by the generic rules, attn_v
 // counted over the attention layers only).
@@ -45,6 +46,8 @@ const CASES: {
   },
   { arch: 'olmoe', experts: { count: 32, used: 2 }, unreachedExperts: true, mixes: ['Q5_K_M'], imatrixMixes: ['IQ4_XS'] },
   { arch: 'granitemoe', experts: { count: 32, used: 2 }, mixes: ['Q4_K_M'], imatrixMixes: ['Q5_K_S'] },
+  // A shared expert beside them: its ffn_down_shexp advances llama-quantize's ffn_down counter too.
+  { arch: 'granitemoeshared', experts: { count: 32, used: 2 }, mixes: ['Q4_K_M', 'Q3_K_M'], imatrixMixes: ['IQ3_XXS'] },
 ];
 
 let dir: string;

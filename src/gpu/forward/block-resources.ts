@@ -10,12 +10,12 @@ import { releaseGpuWeight, type GpuWeight, type GpuWeightSource, type GpuWeightU
 /** Every tensor a block may read (optional ones are absent in some architectures). */
 export const BLOCK_FIELDS: (keyof GpuBlockWeights)[] = [
   'attnNorm', 'q', 'k', 'v', 'qkv', 'o', 'qBias', 'kBias', 'vBias', 'oBias', 'qNorm', 'kNorm', 'postAttnNorm', 'ffnNorm', 'gate', 'up', 'down', 'postFfnNorm',
-  'router', 'gateExps', 'upExps', 'downExps', 'convIn', 'conv', 'convOut',
+  'router', 'gateExps', 'upExps', 'downExps', 'gateShexp', 'upShexp', 'downShexp', 'convIn', 'conv', 'convOut',
 ];
 
 /**
- * The feed-forward's width: rows of ffn_gate, of one expert of ffn_gate_exps in a MoE model, or
- * half of a fused gate|up ffn_up's (Phi-3).
+ * The feed-forward's width: rows of ffn_gate, of one expert of ffn_gate_exps in a MoE model (or
+ * of its shared expert, where wider), or half of a fused gate|up ffn_up's (Phi-3).
  */
 export function feedForwardWidth(model: ForwardModel): number {
   const fused = fusedRows(model, 0, 'up');
@@ -23,7 +23,7 @@ export function feedForwardWidth(model: ForwardModel): number {
   const field = model.hparams.experts ? 'gateExps' : 'gate';
   const t = model.tensors.get(blockTensorName(0, field));
   if (!t) throw new Error(`GpuForward: the model has no tensor "${blockTensorName(0, field)}"`);
-  return t.ne[1]!;
+  return Math.max(t.ne[1]!, model.tensors.get(blockTensorName(0, 'gateShexp'))?.ne[1] ?? 0);
 }
 
 /** One tensor of block `layer`, uploaded (a fused one in its projections' parts). */

@@ -58,6 +58,8 @@ export function forwardCost(model: ForwardModel, o: ForwardCostOptions): Forward
       perGroup += chunks('router') + experts.count * 3;
       for (const field of ['gateExps', 'upExps', 'downExps'] as const) perGroup += Math.max(experts.count, chunks(field));
       if (o.imatrix) perGroup += 1 + 3 * experts.count;
+      // A shared expert's activation (its matmuls are counted with the others below).
+      if (has('gateShexp')) perGroup++;
     }
     // A fused tensor takes a matmul per part, each at least one chunk.
     for (const field of IMATRIX_FIELDS) {

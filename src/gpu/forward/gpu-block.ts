@@ -11,7 +11,7 @@ import type { GpuWeight } from './gpu-weights.ts';
 
 export type GpuBlockWeights = Partial<Record<
   | 'attnNorm' | 'q' | 'k' | 'v' | 'qkv' | 'o' | 'qBias' | 'kBias' | 'vBias' | 'oBias' | 'qNorm' | 'kNorm' | 'postAttnNorm' | 'ffnNorm' | 'gate' | 'up' | 'down' | 'postFfnNorm'
-  | 'router' | 'gateExps' | 'upExps' | 'downExps' | 'convIn' | 'conv' | 'convOut',
+  | 'router' | 'gateExps' | 'upExps' | 'downExps' | 'gateShexp' | 'upShexp' | 'downShexp' | 'convIn' | 'conv' | 'convOut',
   GpuWeight
 >>;
 
@@ -26,7 +26,7 @@ export function checkGpuBlockSupports(hp: ForwardHparams): void {
  * The matmuls whose inputs llama-imatrix records, in the slot order of the sums buffer (a layer
  * has the dense feed-forward's or the experts'; stacked experts take a row of sums per expert).
  */
-export const IMATRIX_FIELDS = ['q', 'k', 'v', 'qkv', 'o', 'convIn', 'convOut', 'gate', 'up', 'down', 'router', 'gateExps', 'upExps', 'downExps'] as const;
+export const IMATRIX_FIELDS = ['q', 'k', 'v', 'qkv', 'o', 'convIn', 'convOut', 'gate', 'up', 'down', 'router', 'gateExps', 'upExps', 'downExps', 'gateShexp', 'upShexp', 'downShexp'] as const;
 export type ImatrixField = (typeof IMATRIX_FIELDS)[number];
 export type ExpertField = 'gateExps' | 'upExps' | 'downExps';
 
@@ -116,7 +116,7 @@ export async function runGpuBlock(rec: DispatchRecorder, ctx: GpuBlockContext, w
   const norm = (weight: GpuWeight, src: GPUBuffer, srcOffset: number, rows: number, cols: number, dst: GPUBuffer, dstOffset: number, accumulate: boolean) =>
     rmsNormRows(rec, { src, srcOffset, rows, cols, weight, dst, dstOffset, eps: hp.rmsEps, accumulate });
   // The residual add into the resident stream: through the post-norm when there is one.
-  const addToHidden = async (field: 'o' | 'convOut' | 'down', x: GPUBuffer, bias: GpuWeight | undefined, post: GpuWeight | undefined) => {
+  const addToHidden = async (field: 'o' | 'convOut' | 'down' | 'downShexp', x: GPUBuffer, bias: GpuWeight | undefined, post: GpuWeight | undefined) => {
     const weight = need(field);
     await record(field, x, weight.cols);
     if (post && hp.residualScale !== null) throw new Error(`GpuForward: layer ${ctx.layer} has both a post-norm and a residual scale, which no architecture combines`);
@@ -140,6 +140,13 @@ export async function runGpuBlock(rec: DispatchRecorder, ctx: GpuBlockContext, w
   await blockInput('ffnNorm');
   if (hp.experts) {
     await runMoe(rec, ctx, w, g);
+    // A shared expert (Granite MoE shared): a gated FFN every token goes through, into the stream beside the routed experts.
+    if (w.gateShexp) {
+      await project('gateShexp', s.x, s.gate);
+      await project('upShexp', s.x, s.up);
+      await gatedActivation(rec, s.gate, s.up, g.rows * w.gateShexp.rows, hp.activation);
+      await addToHidden('downShexp', s.gate, undefined, undefined);
+    }
     return;
   }
   if (w.gate) {
