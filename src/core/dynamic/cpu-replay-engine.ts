@@ -30,7 +30,7 @@ export const cpuReplayEngine: ReplayEngineFactory = async (model, weights, seque
   };
   const run = async (layer: number, w: BlockWeights, hidden: Float32Array) => {
     signal?.throwIfAborted();
-    runLayer(replay, layer, w, hidden);
+    await runLayer(replay, layer, w, hidden);
     counters.layerRuns++;
   };
 

@@ -54,8 +54,8 @@ export function embed(r: Replay, table: Float32Array): Float32Array {
 
 export const loadLayer = (r: Replay, layer: number): Promise<BlockWeights> => loadBlockWeights(r.model, r.weights, layer);
 
-/** Runs block `layer` on `hidden` in place. */
-export function runLayer(r: Replay, layer: number, w: BlockWeights, hidden: Float32Array): void {
+/** Runs block `layer` on `hidden` in place (with the layer's whole expert tensors, which replays reuse). */
+export function runLayer(r: Replay, layer: number, w: BlockWeights, hidden: Float32Array): Promise<void> {
   const ctx: BlockContext = { hp: r.model.hparams, layer, spans: r.spans, rope: r.rope, ropeTables: r.tables, kvCache: 'f32', matmulSums: 'float' };
-  runBlock(ctx, w, hidden);
+  return runBlock(ctx, w, hidden);
 }

@@ -86,7 +86,7 @@ export async function measureRecipeKlds(o: MeasureRecipesOptions): Promise<Recip
     const hidden = embed(r, await weights(tensorOf(o.model, 'token_embd.weight')));
     for (let l = 0; l < hp.layerCount; l++) {
       o.signal?.throwIfAborted();
-      runLayer(r, l, await loadLayer(r, l), hidden);
+      await runLayer(r, l, await loadLayer(r, l), hidden);
     }
     const norm = await weights(outputNormTensor(o.model));
     return toLogProbs(logitsAt(hp, hidden, scored, norm, await weights(tensorOf(o.model, outputName))), hp.vocabSize);

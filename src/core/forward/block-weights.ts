@@ -104,7 +104,11 @@ export function fusedParts(values: Float32Array, cols: number, partRows: readonl
   return partRows.map((n) => values.subarray(row * cols, (row += n) * cols));
 }
 
-export async function loadBlockWeights(model: ForwardModel, weights: WeightSource, layer: number): Promise<BlockWeights> {
+/**
+ * The block's tensors. `lazyExperts`: a MoE layer's stacked expert tensors are left out, for a
+ * forward that reads them expert by expert (BlockContext.experts).
+ */
+export async function loadBlockWeights(model: ForwardModel, weights: WeightSource, layer: number, options: { lazyExperts?: boolean } = {}): Promise<BlockWeights> {
   const out: Partial<Record<keyof BlockWeights, Float32Array>> = {};
   const moe = model.hparams.experts !== null;
   const conv = isConvLayer(model.hparams, layer);
@@ -117,6 +121,10 @@ export async function loadBlockWeights(model: ForwardModel, weights: WeightSourc
       // A MoE layer's feed-forward is its experts: a dense one, if present, is not this forward's.
       if (((required === 'dense' || field === 'gate') && moe) || (required === 'moe' && !moe)) return;
       if ((required === 'conv' && !conv) || (conv && ATTENTION_FIELDS.has(field))) return;
+      if (options.lazyExperts && required === 'moe' && field !== 'router') {
+        if (!has(field)) throw new Error(`forward: the model has no tensor "${blockTensorName(layer, field)}"`);
+        return;
+      }
       const tensor = model.tensors.get(blockTensorName(layer, field));
       if (!tensor) {
         const missing = required === true || required === 'dense' || required === 'moe' || required === 'conv' || (required === 'pre-norm' && model.hparams.preNorms)

@@ -8,7 +8,7 @@ import { blockTensorName, fusedParts, isConvLayer, qkvRows, type BlockWeights } 
 import { activationsForWeight } from './ggml-cpu-activations.ts';
 import type { ForwardHooks, ForwardHparams } from './forward-types.ts';
 import { addInPlace, gatedActivation, gelu, matmul, rmsNormRows, scaleInPlace, silu, type MatmulSums } from './ops.ts';
-import { moeFeedForward, type MoeWeights } from './moe.ts';
+import { moeFeedForward, type ExpertField } from './moe.ts';
 import { applyRope, type RopeParams } from './rope.ts';
 import { shortConvolution } from './short-conv.ts';
 
@@ -30,6 +30,11 @@ export interface BlockContext {
   activationTypes?: (weightName: string) => GgmlTypeName | undefined;
   /** The matmuls' sums (default 'double', the reference's). */
   matmulSums?: MatmulSums;
+  /**
+   * A MoE layer's experts read one at a time, for the block weights without their stacked
+   * expert tensors (loadBlockWeights with lazyExperts): each expert's width and its matrices.
+   */
+  experts?: { width: number; matrix(field: ExpertField, expert: number): Promise<Float32Array> };
 }
 
 /**
@@ -43,7 +48,7 @@ export function qkNormGroups(normWidth: number, heads: number, headDim: number, 
 }
 
 /** Updates `hidden` (rows × n_embd) in place. */
-export function runBlock(ctx: BlockContext, w: BlockWeights, hidden: Float32Array): void {
+export async function runBlock(ctx: BlockContext, w: BlockWeights, hidden: Float32Array): Promise<void> {
   const { hp, layer, hooks } = ctx;
   const rows = hidden.length / hp.embedding;
   // `part`: one part of a fused tensor, whose input is recorded once, with its first part.
@@ -62,7 +67,7 @@ export function runBlock(ctx: BlockContext, w: BlockWeights, hidden: Float32Arra
   if (w.postAttnNorm) o = rmsNormRows(o, rows, hp.embedding, w.postAttnNorm, hp.rmsEps);
   if (hp.residualScale !== null) scaleInPlace(o, hp.residualScale);
   addInPlace(hidden, o);
-  feedForward();
+  await feedForward();
 
   /** LFM2's convolution layer: in_proj, the short convolution over each sequence, out_proj. */
   function shortConvMixer(x: Float32Array): Float32Array {
@@ -106,13 +111,19 @@ export function runBlock(ctx: BlockContext, w: BlockWeights, hidden: Float32Arra
     return project('o', attn, hp.headCount * hp.headDimV, hp.embedding, w.oBias);
   }
 
-  function feedForward(): void {
+  async function feedForward(): Promise<void> {
     const f = w.ffnNorm ? rmsNormRows(hidden, rows, hp.embedding, w.ffnNorm, hp.rmsEps) : hidden;
     const act = hp.activation === 'silu' ? silu : gelu;
     let d: Float32Array;
     if (hp.experts) {
-      d = moeFeedForward(f, rows, hp.embedding, w as MoeWeights, hp.experts, act, {
-        router: (x, _rows, cols) => project('router', x, cols, hp.experts!.count),
+      const { count } = hp.experts;
+      const stacked = w.gateExps && w.upExps && w.downExps ? { gateExps: w.gateExps, upExps: w.upExps, downExps: w.downExps } : null;
+      if (!stacked && !ctx.experts) throw new Error(`forward: layer ${layer} has neither its expert tensors nor a source of expert matrices`);
+      const width = stacked ? stacked.gateExps.length / (hp.embedding * count) : ctx.experts!.width;
+      d = await moeFeedForward(f, rows, hp.embedding, w.router!, width, hp.experts, act, {
+        router: (x, _rows, cols) => project('router', x, cols, count),
+        // Whole tensors where the block holds them (a substituted one included), else one expert at a time.
+        matrix: (field, e) => stacked?.[field].subarray(e * width * hp.embedding, (e + 1) * width * hp.embedding) ?? ctx.experts!.matrix(field, e),
         expert: (field, expert, x, n, cols, weight, outCols) => {
           const name = blockTensorName(layer, field);
           hooks?.onExpertMatmulInput?.(name, expert, hp.experts!.count, x, n, cols);

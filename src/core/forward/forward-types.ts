@@ -19,6 +19,13 @@ export interface ForwardTensor {
  */
 export type WeightSource = (tensor: ForwardTensor) => Promise<Float32Array>;
 
+/**
+ * One expert's matrix of a stacked expert tensor (ffn_*_exps, ne[2] = experts): its ne[0] × ne[1]
+ * values in GGUF layout, reading only its bytes. A forward that has one reads only the experts
+ * tokens were routed to, and holds one at a time, instead of a layer's whole expert tensors.
+ */
+export type ExpertMatrixSource = (tensor: ForwardTensor, expert: number) => Promise<Float32Array>;
+
 export type RopeStyle = 'normal' | 'neox';
 export type FfnActivation = 'silu' | 'gelu';
 

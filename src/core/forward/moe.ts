@@ -2,7 +2,7 @@
 // computes it: router logits, softmax, the top-k experts per token, their weights (renormalised
 // to sum 1 where the architecture says so), then each expert's gated FFN over only the tokens
 // routed to it, and per token the weighted outputs summed in slot order. Experts no token chose
-// are never touched.
+// are never touched (nor read, where the caller reads expert matrices one at a time).
 import type { ExpertRouting } from './forward-types.ts';
 import { gatedActivation } from './ops.ts';
 
@@ -75,32 +75,27 @@ export function expertPicks(routes: Routes, rows: number, routing: ExpertRouting
   return { picks, starts };
 }
 
-export interface MoeWeights {
-  router: Float32Array;
-  /** ne [n_embd, n_ff, experts] each; down ne [n_ff, n_embd, experts]. */
-  gateExps: Float32Array;
-  upExps: Float32Array;
-  downExps: Float32Array;
-}
+/** A stacked expert tensor of a MoE layer. */
+export type ExpertField = 'gateExps' | 'upExps' | 'downExps';
 
 export interface MoeCallbacks {
   /** The router's matmul (a plain weight): may round the activations, sees them for the imatrix. */
   router(x: Float32Array, rows: number, cols: number): Float32Array;
+  /** Expert e's matrix of a stacked tensor (ne[0] × ne[1] values), asked for only when tokens were routed to e. */
+  matrix(which: ExpertField, expert: number): Float32Array | Promise<Float32Array>;
   /** One expert's matmul over the rows routed to it. */
-  expert(which: 'gateExps' | 'upExps' | 'downExps', expert: number, x: Float32Array, rows: number, cols: number, w: Float32Array, outCols: number): Float32Array;
+  expert(which: ExpertField, expert: number, x: Float32Array, rows: number, cols: number, w: Float32Array, outCols: number): Float32Array;
 }
 
-/** The MoE output for `x` (rows × n_embd). */
-export function moeFeedForward(x: Float32Array, rows: number, embedding: number, w: MoeWeights, routing: ExpertRouting, act: (v: number) => number, calls: MoeCallbacks): Float32Array {
+/** The MoE output for `x` (rows × n_embd): experts of width `ff`, routed by `router` (ne [n_embd, experts]). */
+export async function moeFeedForward(
+  x: Float32Array, rows: number, embedding: number, router: Float32Array, ff: number, routing: ExpertRouting, act: (v: number) => number, calls: MoeCallbacks,
+): Promise<Float32Array> {
   const { count, used } = routing;
-  const ff = w.gateExps.length / (embedding * count);
-  if (!Number.isInteger(ff) || w.upExps.length !== w.gateExps.length || w.downExps.length !== w.gateExps.length || w.router.length !== embedding * count) {
-    throw new Error(`forward: expert tensors do not fit ${count} experts of width ${embedding}`);
-  }
+  if (router.length !== embedding * count) throw new Error(`forward: the router has ${router.length} values, not ${count} experts of width ${embedding}`);
   const routes = routeTokens(softmaxRows(calls.router(x, rows, embedding), rows, count), rows, routing);
   // Per (token, slot): the expert's output times its weight, summed per token afterwards in slot order.
   const slotOut = new Float32Array(rows * used * embedding);
-  const matrix = (all: Float32Array, e: number) => all.subarray(e * ff * embedding, (e + 1) * ff * embedding);
   const grouped = expertPicks(routes, rows, routing);
   for (let e = 0; e < count; e++) {
     const picks = grouped.picks.subarray(grouped.starts[e]!, grouped.starts[e + 1]!);
@@ -108,10 +103,15 @@ export function moeFeedForward(x: Float32Array, rows: number, embedding: number,
     const n = picks.length;
     const xe = new Float32Array(n * embedding);
     picks.forEach((pick, i) => xe.set(x.subarray(Math.floor(pick / used) * embedding, (Math.floor(pick / used) + 1) * embedding), i * embedding));
-    const gate = calls.expert('gateExps', e, xe, n, embedding, matrix(w.gateExps, e), ff);
-    const up = calls.expert('upExps', e, xe, n, embedding, matrix(w.upExps, e), ff);
+    const matrix = async (which: ExpertField) => {
+      const m = await calls.matrix(which, e);
+      if (m.length !== ff * embedding) throw new Error(`forward: expert ${e} of ${which} has ${m.length} values, not ${ff} × ${embedding}`);
+      return m;
+    };
+    const gate = calls.expert('gateExps', e, xe, n, embedding, await matrix('gateExps'), ff);
+    const up = calls.expert('upExps', e, xe, n, embedding, await matrix('upExps'), ff);
     const h = gatedActivation(gate, up, act);
-    const down = calls.expert('downExps', e, h, n, ff, matrix(w.downExps, e), embedding);
+    const down = calls.expert('downExps', e, h, n, ff, await matrix('downExps'), embedding);
     picks.forEach((pick, i) => {
       const weight = routes.weights[pick]!;
       for (let j = 0; j < embedding; j++) slotOut[pick * embedding + j] = fround(down[i * embedding + j]! * weight);
@@ -126,4 +126,3 @@ export function moeFeedForward(x: Float32Array, rows: number, embedding: number,
   }
   return out;
 }
-

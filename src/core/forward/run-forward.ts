@@ -2,13 +2,15 @@
 // of all tokens, then each block with only that block's weights resident, then the output head.
 // This is the schedule the GPU version follows (weights streamed once per pass, activations of
 // all sequences kept between layers).
-import { loadBlockWeights } from './block-weights.ts';
+import { blockTensorName, loadBlockWeights } from './block-weights.ts';
 import { runBlock, type SequenceSpan } from './block.ts';
 import { outputNormTensor } from './forward-model.ts';
 import type { ForwardModel, ForwardRequest, WeightSource } from './forward-types.ts';
 import { activationsForWeight } from './ggml-cpu-activations.ts';
+import type { ExpertField } from './moe.ts';
 import { finishLogits, matmul, rmsNormRows } from './ops.ts';
 import { ropeOfRun, ropeTables } from './rope.ts';
+import { expertMatricesOf } from './weights.ts';
 
 /** Output rows per output-head matmul: bounds the logits buffer (rows × vocab floats). */
 const OUTPUT_ROWS = 64;
@@ -46,9 +48,15 @@ export async function runForward(model: ForwardModel, weights: WeightSource, req
   const rope = await ropeOfRun(model, weights, longest);
   const tables = ropeTables(rope, longest);
   const activationTypes = request.ggmlCpuActivations ? (name: string) => model.tensors.get(name)?.type : undefined;
+  // A MoE layer's experts are read one at a time, and only those tokens were routed to, where the source can.
+  const expertMatrices = hp.experts ? expertMatricesOf(weights) : undefined;
   for (let layer = 0; layer < hp.layerCount; layer++) {
-    const w = await loadBlockWeights(model, weights, layer);
-    runBlock({ hp, layer, spans, rope, ropeTables: tables, hooks: request.hooks, kvCache: request.kvCache ?? 'f32', activationTypes }, w, hidden);
+    const w = await loadBlockWeights(model, weights, layer, { lazyExperts: expertMatrices !== undefined });
+    const experts = expertMatrices && {
+      width: tensorOf(model, blockTensorName(layer, 'gateExps')).ne[1]!,
+      matrix: (field: ExpertField, e: number) => expertMatrices(tensorOf(model, blockTensorName(layer, field)), e),
+    };
+    await runBlock({ hp, layer, spans, rope, ropeTables: tables, hooks: request.hooks, kvCache: request.kvCache ?? 'f32', activationTypes, experts }, w, hidden);
   }
 
   if (!request.onLogits) return;

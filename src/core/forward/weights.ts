@@ -4,9 +4,9 @@ import type { ByteSource, ModelFiles } from '../bytes-io.ts';
 import { ggmlTypeById, tensorBytes } from '../ggml-type.ts';
 import { readGgufInfo, type GgufInfo } from '../gguf/read-gguf.ts';
 import type { ModelPlan } from '../model/plan-types.ts';
-import { readTensorF32 } from '../model/tensor-values.ts';
+import { readTensorF32, readTensorRowsF32 } from '../model/tensor-values.ts';
 import { dequantizeRowsCpu } from '../quant/dequantize.ts';
-import type { ForwardTensor, WeightSource } from './forward-types.ts';
+import type { ExpertMatrixSource, ForwardTensor, WeightSource } from './forward-types.ts';
 
 function checkShape(wanted: ForwardTensor, ne: readonly number[], where: string): void {
   const a = wanted.ne.reduce((x, y) => x * y, 1);
@@ -16,32 +16,65 @@ function checkShape(wanted: ForwardTensor, ne: readonly number[], where: string)
   }
 }
 
+// The sources that can read one expert's matrix alone (planWeights, ggufWeights) say so here;
+// a wrapper around one (a substituted tensor, rounded weights) reads whole tensors, as it must.
+const expertMatrixSources = new WeakMap<WeightSource, ExpertMatrixSource>();
+
+/** How `weights` reads one expert's matrix, where it can; undefined for a source that reads whole tensors only. */
+export function expertMatricesOf(weights: WeightSource): ExpertMatrixSource | undefined {
+  return expertMatrixSources.get(weights);
+}
+
+/** Rows per expert and the expert count of a stacked expert tensor, checked against `expert`. */
+function expertRows(tensor: ForwardTensor, expert: number, where: string): number {
+  const experts = tensor.ne[2];
+  if (tensor.ne.length !== 3 || experts === undefined || !Number.isInteger(expert) || expert < 0 || expert >= experts) {
+    throw new Error(`${where}: tensor "${tensor.ggufName}" [${tensor.ne.join(', ')}] has no expert ${expert}`);
+  }
+  return tensor.ne[1]!;
+}
+
 export function planWeights(plan: ModelPlan, files: ModelFiles): WeightSource {
   const byName = new Map(plan.tensors.map((t) => [t.ggufName, t]));
-  return async (tensor) => {
-    const planned = byName.get(tensor.ggufName);
-    if (!planned) throw new Error(`${files.label}: the model has no tensor "${tensor.ggufName}"`);
-    checkShape(tensor, planned.ne, files.label);
-    return readTensorF32(planned, files);
+  const planned = (tensor: ForwardTensor) => {
+    const t = byName.get(tensor.ggufName);
+    if (!t) throw new Error(`${files.label}: the model has no tensor "${tensor.ggufName}"`);
+    checkShape(tensor, t.ne, files.label);
+    return t;
   };
+  const source: WeightSource = async (tensor) => readTensorF32(planned(tensor), files);
+  expertMatrixSources.set(source, async (tensor, expert) => {
+    const rows = expertRows(tensor, expert, files.label);
+    return readTensorRowsF32(planned(tensor), files, expert * rows, rows);
+  });
+  return source;
 }
 
 /** Reads the GGUF header once; each tensor is read and dequantized when asked for. */
 export async function ggufWeights(source: ByteSource, info?: GgufInfo): Promise<WeightSource> {
   const { parsed, dataStart } = info ?? (await readGgufInfo(source));
   const byName = new Map(parsed.tensorInfos.map((t) => [t.name, t]));
-  return async (tensor) => {
+  /** Rows [firstRow, firstRow + rows) of the tensor, dequantized. */
+  const read = async (tensor: ForwardTensor, firstRow: number | null, rows: number) => {
     const t = byName.get(tensor.ggufName);
     if (!t) throw new Error(`${source.name}: no tensor "${tensor.ggufName}"`);
     const ne = t.shape.map((d) => Number(d));
     checkShape(tensor, ne, source.name);
     const type = ggmlTypeById(Number(t.dtype));
     if (!type) throw new Error(`${source.name}: tensor "${t.name}" has unknown ggml type id ${String(t.dtype)}`);
-    const bytes = await source.read(dataStart + Number(t.offset), tensorBytes(type, ne) as number);
+    const rowBytes = tensorBytes(type, [ne[0]!]) as number;
+    const offset = dataStart + Number(t.offset) + (firstRow ?? 0) * rowBytes;
+    const bytes = await source.read(offset, firstRow === null ? (tensorBytes(type, ne) as number) : rows * rowBytes);
     try {
       return dequantizeRowsCpu(type, bytes, ne[0]!);
     } catch (e) {
       throw new Error(`${source.name}: tensor "${t.name}": ${(e as Error).message}`);
     }
   };
+  const weights: WeightSource = (tensor) => read(tensor, null, 0);
+  expertMatrixSources.set(weights, (tensor, expert) => {
+    const rows = expertRows(tensor, expert, source.name);
+    return read(tensor, expert * rows, rows);
+  });
+  return weights;
 }
