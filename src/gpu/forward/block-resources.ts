@@ -34,13 +34,19 @@ export function uploadBlockWeight(
   return t ? uploader.upload(t, source, fusedRows(model, layer, field)) : undefined;
 }
 
-/** Every tensor of block `layer`, uploaded; `onUploaded` sees each (to count bytes). On failure the uploaded ones are released. */
+/**
+ * Every tensor of block `layer`, uploaded; `onUploaded` sees each (to count bytes). On failure the
+ * uploaded ones are released. `lazyExperts`: the stacked expert tensors are left out, for a block
+ * that uploads each routed expert's matrices alone (MoeHost.expertMatrix).
+ */
 export async function uploadBlockWeights(
   uploader: GpuWeightUploader, model: ForwardModel, layer: number, source: GpuWeightSource, onUploaded?: (w: GpuWeight) => void,
+  options: { lazyExperts?: boolean } = {},
 ): Promise<GpuBlockWeights> {
   const w: GpuBlockWeights = {};
   try {
     for (const field of BLOCK_FIELDS) {
+      if (options.lazyExperts && (field === 'gateExps' || field === 'upExps' || field === 'downExps')) continue;
       const uploaded = await uploadBlockWeight(uploader, model, layer, field, source);
       if (uploaded) { w[field] = uploaded; onUploaded?.(uploaded); }
     }

@@ -2,12 +2,12 @@
 // of the resident residual stream), in the order of core/forward/block.ts, with the imatrix
 // statistic of every matmul input accumulated on the GPU.
 import { qkNormGroups } from '../../core/forward/block.ts';
-import { isConvLayer } from '../../core/forward/block-weights.ts';
-import type { ForwardHparams } from '../../core/forward/forward-types.ts';
+import { blockTensorName, isConvLayer } from '../../core/forward/block-weights.ts';
+import type { ForwardHparams, ForwardModel } from '../../core/forward/forward-types.ts';
 import type { DispatchRecorder } from './forward-kernels.ts';
 import { expertPicks, routeTokens, softmaxRows } from '../../core/forward/moe.ts';
 import { accumulateSquares, attentionRows, gatedActivation, matmulRows, moeGatherRows, moeScatterRows, moeSumSlots, rmsNormRows, ropeRows, shortConvRows } from './forward-ops.ts';
-import type { GpuWeight } from './gpu-weights.ts';
+import { releaseGpuWeight, type GpuWeight } from './gpu-weights.ts';
 
 export type GpuBlockWeights = Partial<Record<
   | 'attnNorm' | 'q' | 'k' | 'v' | 'qkv' | 'o' | 'qBias' | 'kBias' | 'vBias' | 'oBias' | 'qNorm' | 'kNorm' | 'postAttnNorm' | 'ffnNorm' | 'gate' | 'up' | 'down' | 'postFfnNorm'
@@ -30,9 +30,10 @@ export const IMATRIX_FIELDS = ['q', 'k', 'v', 'qkv', 'o', 'convIn', 'convOut', '
 export type ImatrixField = (typeof IMATRIX_FIELDS)[number];
 export type ExpertField = 'gateExps' | 'upExps' | 'downExps';
 
-/** Sums a field takes in the layer's imatrix buffer: its columns, times the experts of a stacked tensor. */
-export function imatrixSlots(w: GpuWeight | undefined): number {
-  return w ? w.cols * (w.matrices?.length ?? 1) : 0;
+/** Sums a field takes in the layer's imatrix buffer: its columns, times the experts of a stacked tensor (0 where the layer has no such tensor). */
+export function imatrixSlots(model: ForwardModel, layer: number, field: ImatrixField): number {
+  const t = model.tensors.get(blockTensorName(layer, field));
+  return t ? t.ne[0]! * (t.ne[2] ?? 1) : 0;
 }
 
 /** Scratch of a MoE layer: router output, one expert's rows, the (token, slot) outputs, the routes. */
@@ -79,6 +80,11 @@ export interface MoeHost {
   write(buffer: GPUBuffer, data: Uint32Array | Float32Array): void;
   /** Rows routed to each expert in this group (for the imatrix's per-expert counts). */
   onRouted?(counts: readonly number[]): void;
+  /**
+   * Expert e's matrix of a stacked tensor the block weights leave out (experts read one at a
+   * time), uploaded; runMoe releases it after the expert's matmul.
+   */
+  expertMatrix?(field: ExpertField, expert: number): Promise<GpuWeight>;
 }
 
 /**
@@ -206,12 +212,18 @@ async function runMoe(rec: DispatchRecorder, ctx: GpuBlockContext, w: GpuBlockWe
   const m = s.moe;
   const host = ctx.host;
   if (!m || !host) throw new Error(`GpuForward: layer ${ctx.layer} is a MoE layer, but the block has no MoE scratch or host`);
-  const need = (field: 'router' | ExpertField) => {
+  const router = w.router;
+  if (!router) throw new Error(`GpuForward: layer ${ctx.layer} has no router weight`);
+  /** Expert e's matrix: from the uploaded stacked tensor, or uploaded alone (and released after use). */
+  const expertMatrix = async (field: ExpertField, e: number): Promise<{ weight: GpuWeight; release: boolean }> => {
     const t = w[field];
-    if (!t || (field !== 'router' && t.matrices?.length !== routing.count)) throw new Error(`GpuForward: layer ${ctx.layer} has no ${field} weight of ${routing.count} experts`);
-    return t;
+    if (t) {
+      if (t.matrices?.length !== routing.count) throw new Error(`GpuForward: layer ${ctx.layer}'s ${field} is not uploaded as ${routing.count} experts`);
+      return { weight: t.matrices[e]!, release: false };
+    }
+    if (!host.expertMatrix) throw new Error(`GpuForward: layer ${ctx.layer} has no ${field} weight of ${routing.count} experts`);
+    return { weight: await host.expertMatrix(field, e), release: true };
   };
-  const router = need('router');
   await recordInput(rec, ctx, 'router', s.x, g.rows, E);
   await matmulRows(rec, { x: s.x, xOffset: 0, rows: g.rows, weight: router, y: m.route, yOffset: 0, outStride: routing.count, accumulate: false, softcap: null, placeholder: s.placeholder });
   const logits = await host.readBack(m.route, g.rows * routing.count);
@@ -220,20 +232,30 @@ async function runMoe(rec: DispatchRecorder, ctx: GpuBlockContext, w: GpuBlockWe
   host.write(m.picks, picks);
   host.write(m.weights, routes.weights);
   host.onRouted?.(Array.from({ length: routing.count }, (_, e) => starts[e + 1]! - starts[e]!));
-  const [gateExps, upExps, downExps] = [need('gateExps'), need('upExps'), need('downExps')];
-  const ff = gateExps.rows / routing.count;
   for (let e = 0; e < routing.count; e++) {
     const rows = starts[e + 1]! - starts[e]!;
     if (rows === 0) continue;
     await moeGatherRows(rec, s.x, m.picks, starts[e]!, rows, E, routing.used, m.xe);
-    const expertMatmul = async (field: ExpertField, x: GPUBuffer, cols: number, weight: GpuWeight, y: GPUBuffer, outCols: number) => {
-      await recordInput(rec, ctx, field, x, rows, cols, e);
-      await matmulRows(rec, { x, xOffset: 0, rows, weight: weight.matrices![e]!, y, yOffset: 0, outStride: outCols, accumulate: false, softcap: null, placeholder: s.placeholder });
-    };
-    await expertMatmul('gateExps', m.xe, E, gateExps, s.gate, ff);
-    await expertMatmul('upExps', m.xe, E, upExps, s.up, ff);
-    await gatedActivation(rec, s.gate, s.up, rows * ff, hp.activation);
-    await expertMatmul('downExps', s.gate, ff, downExps, m.de, E);
+    const matrices = [await expertMatrix('gateExps', e), await expertMatrix('upExps', e), await expertMatrix('downExps', e)];
+    try {
+      const [gate, up, down] = matrices.map((m) => m.weight) as [GpuWeight, GpuWeight, GpuWeight];
+      const ff = gate.rows;
+      const expertMatmul = async (field: ExpertField, x: GPUBuffer, cols: number, weight: GpuWeight, y: GPUBuffer) => {
+        await recordInput(rec, ctx, field, x, rows, cols, e);
+        await matmulRows(rec, { x, xOffset: 0, rows, weight, y, yOffset: 0, outStride: weight.rows, accumulate: false, softcap: null, placeholder: s.placeholder });
+      };
+      await expertMatmul('gateExps', m.xe, E, gate, s.gate);
+      await expertMatmul('upExps', m.xe, E, up, s.up);
+      await gatedActivation(rec, s.gate, s.up, rows * ff, hp.activation);
+      await expertMatmul('downExps', s.gate, ff, down, m.de);
+    } finally {
+      // Matrices uploaded for this expert alone: submitted with the work that reads them, then
+      // released (the queue frees them once that work has run), so one expert is resident at a time.
+      if (matrices.some((m) => m.release)) {
+        rec.submit();
+        for (const m of matrices) if (m.release) releaseGpuWeight(m.weight);
+      }
+    }
     await moeScatterRows(rec, m.de, m.picks, m.weights, starts[e]!, rows, E, m.slots);
   }
   await moeSumSlots(rec, m.slots, g.rows, E, routing.used, ctx.hidden, g.start * E, hp.residualScale ?? 1);

@@ -15,7 +15,7 @@ import { createBlockResources, feedForwardWidth, uploadBlockWeights } from './bl
 import { checkGpuBlockSupports, IMATRIX_FIELDS, imatrixSlots, runGpuBlock, type GpuBlockWeights, type ImatrixField } from './gpu-block.ts';
 import { runGpuOutputHead } from './gpu-output-head.ts';
 import { runOnDevice } from '../device-queue.ts';
-import { createGpuWeightUploader, f32GpuWeights, releaseGpuWeight, type GpuWeight, type GpuWeightSource, type GpuWeightUploader } from './gpu-weights.ts';
+import { createGpuWeightUploader, f32GpuWeights, gpuExpertMatricesOf, releaseGpuWeight, type GpuWeight, type GpuWeightSource, type GpuWeightUploader } from './gpu-weights.ts';
 
 /** The signature runForward has: a GPU forward bound to a device is a drop-in replacement. */
 export type { ForwardBackend };
@@ -111,6 +111,8 @@ async function runGpuForward(
   if (request.ggmlCpuActivations) throw new Error('GpuForward: ggmlCpuActivations (CPU activation rounding) is not implemented on the GPU');
   checkGpuBlockSupports(hp);
   const source = opts.gpuWeights ?? f32GpuWeights(weights);
+  // A MoE layer's experts are uploaded one at a time, and only those tokens were routed to, where the source can.
+  const expertMatrices = hp.experts ? gpuExpertMatricesOf(source) : undefined;
   const tensorOf = (name: string) => {
     const t = model.tensors.get(name);
     if (!t) throw new Error(`GpuForward: the model has no tensor "${name}"`);
@@ -181,13 +183,13 @@ async function runGpuForward(
       async function runLayer(layer: number): Promise<void> {
         let w: GpuBlockWeights = {};
         try {
-          w = await uploadBlockWeights(uploader, model, layer, source);
+          w = await uploadBlockWeights(uploader, model, layer, source, undefined, { lazyExperts: expertMatrices !== undefined });
           let imatrix: { sums: GPUBuffer; offsets: Record<ImatrixField, number>; names: Record<ImatrixField, string> } | null = null;
           if (opts.imatrix) {
             const offsets = {} as Record<ImatrixField, number>;
             const names = {} as Record<ImatrixField, string>;
             let total = 0;
-            for (const field of IMATRIX_FIELDS) { offsets[field] = total; names[field] = blockTensorName(layer, field); total += imatrixSlots(w[field]); }
+            for (const field of IMATRIX_FIELDS) { offsets[field] = total; names[field] = blockTensorName(layer, field); total += imatrixSlots(model, layer, field); }
             const initial = new Float32Array(total);
             for (const field of IMATRIX_FIELDS) {
               const e = opts.imatrix.get(names[field]);
@@ -211,6 +213,11 @@ async function runGpuForward(
                 readBack: (buffer, count) => readBufferF32(device, rec, buffer, 0, count),
                 write,
                 onRouted: (counts) => counts.forEach((c, e) => { expertCounts![e]! += c; }),
+                expertMatrix: expertMatrices && (async (field, e) => {
+                  const t = tensorOf(blockTensorName(layer, field));
+                  const matrix = { ggufName: t.ggufName, ne: [t.ne[0]!, t.ne[1]!], type: t.type };
+                  return uploader.upload(matrix, () => expertMatrices(t, e));
+                }),
               },
             }, w, g);
             rec.submit();
@@ -218,10 +225,10 @@ async function runGpuForward(
           if (imatrix && opts.imatrix) {
             const sums = await readBufferF32(device, rec, imatrix.sums, 0, imatrix.sums.size / 4);
             for (const field of IMATRIX_FIELDS) {
-              const size = imatrixSlots(w[field]);
+              const size = imatrixSlots(model, layer, field);
               if (size === 0) continue;
               const name = imatrix.names[field];
-              const experts = w[field]!.matrices?.length;
+              const experts = tensorOf(name).ne[2];
               const e = opts.imatrix.get(name) ?? { sums: new Float32Array(size), count: 0, ...(experts ? { expertCounts: new Array<number>(experts).fill(0) } : {}) };
               e.sums = sums.slice(imatrix.offsets[field], imatrix.offsets[field] + size);
               if (e.expertCounts && expertCounts) {

@@ -9,6 +9,7 @@
 import { GGML_TYPES, type GgmlTypeName } from '../../core/ggml-type.ts';
 import { bf16ToF32Array, f16ToF32Array } from '../../core/float16.ts';
 import type { ForwardTensor, WeightSource } from '../../core/forward/forward-types.ts';
+import { expertMatricesOf } from '../../core/forward/weights.ts';
 import type { GpuRowDequantizer } from '../row-dequantizer.ts';
 import type { DeviceTurn } from '../device-queue.ts';
 import { countWeightUpload, type GpuForwardStats } from './forward-stats.ts';
@@ -22,8 +23,29 @@ export type GpuWeightValues =
 /** Where the GPU forward gets each tensor from: f32 values, or stored bytes (kept as stored). */
 export type GpuWeightSource = (tensor: ForwardTensor) => Promise<GpuWeightValues>;
 
+/** One expert's matrix of a stacked expert tensor (core's ExpertMatrixSource, as the GPU takes it). */
+export type GpuExpertMatrixSource = (tensor: ForwardTensor, expert: number) => Promise<GpuWeightValues>;
+
+// The GPU sources that can read one expert's matrix alone say so here (see core/forward/weights.ts).
+const gpuExpertMatrixSources = new WeakMap<GpuWeightSource, GpuExpertMatrixSource>();
+
+/** `source`, able to read one expert's matrix through `experts`. */
+export function withGpuExpertMatrices(source: GpuWeightSource, experts: GpuExpertMatrixSource | undefined): GpuWeightSource {
+  if (experts) gpuExpertMatrixSources.set(source, experts);
+  return source;
+}
+
+/** How `source` reads one expert's matrix, where it can. */
+export function gpuExpertMatricesOf(source: GpuWeightSource): GpuExpertMatrixSource | undefined {
+  return gpuExpertMatrixSources.get(source);
+}
+
 export function f32GpuWeights(source: WeightSource): GpuWeightSource {
-  return async (tensor) => ({ kind: 'f32', values: await source(tensor) });
+  const experts = expertMatricesOf(source);
+  return withGpuExpertMatrices(
+    async (tensor) => ({ kind: 'f32', values: await source(tensor) }),
+    experts && (async (tensor, expert) => ({ kind: 'f32', values: await experts(tensor, expert) })),
+  );
 }
 
 /** A weight resident on the GPU: ne[0] = cols, the rest flattened into rows, in row chunks. */
