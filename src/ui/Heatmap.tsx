@@ -87,9 +87,9 @@ export function Heatmap() {
           )}
           <div role="row" className="heatmap-row">
             <span className="corner" role="columnheader" />
-            {layout.columns.map((role) => (
+            {layout.columns.map((role, i) => (
               <span key={role} role="columnheader" className="col-head">
-                {roleLabel(role)}
+                {layout.labels[i]}
               </span>
             ))}
           </div>

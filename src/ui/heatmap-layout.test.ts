@@ -35,8 +35,16 @@ describe('heatmapLayout (stories260K, planned from Blobs as in the worker)', () 
     expect(cellCount + layout.globals.length).toBe(47);
   });
 
-  it('labels columns briefly', () => {
+  it('labels columns briefly', async () => {
     expect(roleLabel('attn_q')).toBe('Q');
     expect(roleLabel('ffn_down')).toBe('down');
+    expect(heatmapLayout(await storiesPlan()).labels).toEqual(['attn norm', 'Q', 'K', 'V', 'attn out', 'ffn norm', 'gate', 'up', 'down']);
+  });
+
+  it('labels a dense ffn_up without an ffn_gate (Phi-3\'s fused gate and up) as both', async () => {
+    const plan = await storiesPlan();
+    const fused = { ...plan, tensors: plan.tensors.filter((t) => t.role !== 'ffn_gate') };
+    const layout = heatmapLayout(fused);
+    expect(layout.labels[layout.columns.indexOf('ffn_up')]).toBe('gate|up');
   });
 });

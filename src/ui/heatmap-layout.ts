@@ -19,6 +19,8 @@ export interface HeatmapRow {
 
 export interface HeatmapLayout {
   columns: TensorRole[];
+  /** Each column's header (roleLabel, except where a tensor holds more than its role says). */
+  labels: string[];
   /** Consecutive columns under one heading (attention, ffn; a MoE layer's router, experts and shared expert apart). */
   groups: { label: string; span: number }[];
   rows: HeatmapRow[];
@@ -63,7 +65,9 @@ export function heatmapLayout(plan: ModelPlan): HeatmapLayout {
     .sort((a, b) => a - b)
     .map((layer) => ({ layer, cells: columns.map((role) => byLayer.get(layer)!.get(role) ?? null) }));
   const globals = plan.tensors.filter((t) => t.layer === null).sort((a, b) => roleRank(a.role) - roleRank(b.role));
-  return { columns, groups: columnGroups(columns), rows, globals };
+  // Without an ffn_gate, a dense ffn_up holds the gate's rows and the up rows (Phi-3).
+  const labels = columns.map((role) => (role === 'ffn_up' && !columns.includes('ffn_gate') ? 'gate|up' : roleLabel(role)));
+  return { columns, labels, groups: columnGroups(columns), rows, globals };
 }
 
 const ROLE_LABELS: Record<TensorRole, string> = {

@@ -6,15 +6,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { measureSensitivity } from '../../src/core/dynamic/measure-sensitivity.ts';
-import { cpuRowQuantizer } from '../../src/core/quant/cpu-quantizer.ts';
-import { gpuLayerReplay } from '../../src/gpu/forward/gpu-layer-replay.ts';
-import { generateArchModel } from '../helpers/generate-arch-model.ts';
-import { Rng } from '../helpers/generate-model.ts';
 import { createTestDevice } from '../helpers/gpu-env.ts';
-import { openPlannedModel } from '../helpers/planned-model.ts';
 import { ARCH_CASES, archCaseName, useArchComparison } from './arch-comparison.ts';
-import { expectSameTable } from './sensitivity-compare.ts';
+import { expectSameTable, measureArchOnBothEngines } from './sensitivity-compare.ts';
 
 const compareArch = useArchComparison();
 
@@ -37,24 +31,10 @@ describe('LFM2 sensitivity on the GPU replay engine', () => {
   });
 
   it('every KL of the convolution projections and the rest as the CPU engine measures it', async () => {
-    const folder = path.join(dir, 'lfm2-tiny-random');
-    await generateArchModel('lfm2', folder, { seed: 4, scale: 0.2, hidden: 32 });
-    const { files, plan, model, weights } = await openPlannedModel(folder);
-    try {
-      const rng = new Rng(8);
-      const sequences = [6, 5].map((n) => Array.from({ length: n }, () => Math.floor(rng.uniform() * 128_000)));
-      const options = {
-        plan, model, weights, quantizer: cpuRowQuantizer, imatrix: null, sequences, measure: 'all' as const,
-        candidates: ['Q4_0' as const], key: { model: 'lfm2', calibration: 'c', imatrix: null },
-      };
-      const cpu = await measureSensitivity(options);
-      const gpu = await measureSensitivity({ ...options, replay: gpuLayerReplay(device) });
-      const conv = cpu.tensors.filter((t) => t.name.includes('shortconv'));
-      expect(conv.map((t) => t.name)).toEqual([0, 1, 3].flatMap((l) => [`blk.${l}.shortconv.in_proj.weight`, `blk.${l}.shortconv.out_proj.weight`]));
-      expect(conv.every((t) => t.candidates[0]!.measuredKld! > 0), 'a 4-bit convolution projection costs something').toBe(true);
-      expect(expectSameTable(gpu, cpu, 'measuredKld')).toBeGreaterThanOrEqual(conv.length);
-    } finally {
-      await files.close();
-    }
+    const { cpu, gpu } = await measureArchOnBothEngines(device, dir, 'lfm2', 128_000);
+    const conv = cpu.tensors.filter((t) => t.name.includes('shortconv'));
+    expect(conv.map((t) => t.name)).toEqual([0, 1, 3].flatMap((l) => [`blk.${l}.shortconv.in_proj.weight`, `blk.${l}.shortconv.out_proj.weight`]));
+    expect(conv.every((t) => t.candidates[0]!.measuredKld! > 0), 'a 4-bit convolution projection costs something').toBe(true);
+    expect(expectSameTable(gpu, cpu, 'measuredKld')).toBeGreaterThanOrEqual(conv.length);
   }, 600_000);
 });

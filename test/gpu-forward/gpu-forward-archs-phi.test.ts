@@ -6,15 +6,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { measureSensitivity } from '../../src/core/dynamic/measure-sensitivity.ts';
-import { cpuRowQuantizer } from '../../src/core/quant/cpu-quantizer.ts';
-import { gpuLayerReplay } from '../../src/gpu/forward/gpu-layer-replay.ts';
-import { generateArchModel } from '../helpers/generate-arch-model.ts';
-import { Rng } from '../helpers/generate-model.ts';
 import { createTestDevice } from '../helpers/gpu-env.ts';
-import { openPlannedModel } from '../helpers/planned-model.ts';
 import { ARCH_CASES, archCaseName, useArchComparison } from './arch-comparison.ts';
-import { expectSameTable } from './sensitivity-compare.ts';
+import { expectSameTable, measureArchOnBothEngines } from './sensitivity-compare.ts';
 
 const compareArch = useArchComparison();
 
@@ -37,25 +31,10 @@ describe('Phi-4-mini sensitivity on the GPU replay engine', () => {
   });
 
   it('every KL of the fused tensors and the rest as the CPU engine measures it', async () => {
-    const folder = path.join(dir, 'phi4mini-tiny-random');
-    // 32 wide: the GPU replay's output head over Phi-4-mini's 200064 rows is most of the time on SwiftShader.
-    await generateArchModel('phi4mini', folder, { seed: 4, scale: 0.2, hidden: 32 });
-    const { files, plan, model, weights } = await openPlannedModel(folder);
-    try {
-      const rng = new Rng(8);
-      const sequences = [6, 5].map((n) => Array.from({ length: n }, () => Math.floor(rng.uniform() * 200_000)));
-      const options = {
-        plan, model, weights, quantizer: cpuRowQuantizer, imatrix: null, sequences, measure: 'all' as const,
-        candidates: ['Q4_0' as const], key: { model: 'phi4mini', calibration: 'c', imatrix: null },
-      };
-      const cpu = await measureSensitivity(options);
-      const gpu = await measureSensitivity({ ...options, replay: gpuLayerReplay(device) });
-      const fused = cpu.tensors.filter((t) => t.name.endsWith('attn_qkv.weight') || t.name.endsWith('ffn_up.weight'));
-      expect(fused.map((t) => t.name)).toEqual(['blk.0.attn_qkv.weight', 'blk.0.ffn_up.weight', 'blk.1.attn_qkv.weight', 'blk.1.ffn_up.weight']);
-      expect(fused.every((t) => t.candidates[0]!.measuredKld! > 0), 'a 4-bit fused tensor costs something').toBe(true);
-      expect(expectSameTable(gpu, cpu, 'measuredKld')).toBeGreaterThanOrEqual(9);
-    } finally {
-      await files.close();
-    }
+    const { cpu, gpu } = await measureArchOnBothEngines(device, dir, 'phi4mini', 200_000);
+    const fused = cpu.tensors.filter((t) => t.name.endsWith('attn_qkv.weight') || t.name.endsWith('ffn_up.weight'));
+    expect(fused.map((t) => t.name)).toEqual(['blk.0.attn_qkv.weight', 'blk.0.ffn_up.weight', 'blk.1.attn_qkv.weight', 'blk.1.ffn_up.weight']);
+    expect(fused.every((t) => t.candidates[0]!.measuredKld! > 0), 'a 4-bit fused tensor costs something').toBe(true);
+    expect(expectSameTable(gpu, cpu, 'measuredKld')).toBeGreaterThanOrEqual(9);
   }, 600_000);
 });

@@ -1,7 +1,14 @@
 // The GPU replay engine's sensitivity table against the CPU engine's, shared by the tests that
-// measure both (gpu-sensitivity, gpu-forward-archs-phi).
+// measure both (gpu-sensitivity, gpu-forward-archs-phi, gpu-forward-archs-lfm2).
+import path from 'node:path';
 import { expect } from 'vitest';
+import { measureSensitivity } from '../../src/core/dynamic/measure-sensitivity.ts';
 import type { SensitivityTable } from '../../src/core/dynamic/sensitivity-types.ts';
+import { cpuRowQuantizer } from '../../src/core/quant/cpu-quantizer.ts';
+import { gpuLayerReplay } from '../../src/gpu/forward/gpu-layer-replay.ts';
+import { generateArchModel, type ArchName } from '../helpers/generate-arch-model.ts';
+import { Rng } from '../helpers/generate-model.ts';
+import { openPlannedModel } from '../helpers/planned-model.ts';
 
 /**
  * Every figure of `field` within 2% + 1e-6 nats of the CPU's: the GPU's logits differ from the
@@ -30,3 +37,26 @@ export function expectSameTable(gpu: SensitivityTable, cpu: SensitivityTable, fi
   return compared;
 }
 
+
+/**
+ * A generated `arch` model, 32 wide (the GPU replay's output head over a real vocabulary is most
+ * of the time on SwiftShader), measured at Q4_0 on every tensor by the CPU and the GPU replay
+ * engines over two short sequences of ids below `vocab`: both tables.
+ */
+export async function measureArchOnBothEngines(device: GPUDevice, dir: string, arch: ArchName, vocab: number): Promise<{ cpu: SensitivityTable; gpu: SensitivityTable }> {
+  const folder = path.join(dir, `${arch}-tiny-random`);
+  await generateArchModel(arch, folder, { seed: 4, scale: 0.2, hidden: 32 });
+  const { files, plan, model, weights } = await openPlannedModel(folder);
+  try {
+    const rng = new Rng(8);
+    const sequences = [6, 5].map((n) => Array.from({ length: n }, () => Math.floor(rng.uniform() * vocab)));
+    const options = {
+      plan, model, weights, quantizer: cpuRowQuantizer, imatrix: null, sequences, measure: 'all' as const,
+      candidates: ['Q4_0' as const], key: { model: arch, calibration: 'c', imatrix: null },
+    };
+    const cpu = await measureSensitivity(options);
+    return { cpu, gpu: await measureSensitivity({ ...options, replay: gpuLayerReplay(device) }) };
+  } finally {
+    await files.close();
+  }
+}
