@@ -79,7 +79,7 @@ export function Heatmap() {
             <div role="row" className="heatmap-row" data-testid="heatmap-groups">
               <span className="corner" role="columnheader" />
               {layout.groups.map((g, i) => (
-                <span key={`${g.label}-${i}`} role="columnheader" className={`col-group col-group-${g.label}`} style={{ gridColumn: `span ${g.span}` }}>
+                <span key={`${g.label}-${i}`} role="columnheader" className={`col-group col-group-${g.label.replaceAll(' ', '-')}`} style={{ gridColumn: `span ${g.span}` }}>
                   {g.label}
                 </span>
               ))}
