@@ -111,6 +111,12 @@ export async function runBlock(ctx: BlockContext, w: BlockWeights, hidden: Float
     return project('o', attn, hp.headCount * hp.headDimV, hp.embedding, w.oBias);
   }
 
+  /** down(act(gate · f) * (up · f)) for separate gate and up tensors. */
+  function gatedFeedForward(gate: 'gate' | 'gateShexp', up: 'up' | 'upShexp', down: 'down' | 'downShexp', f: Float32Array, act: (v: number) => number): Float32Array {
+    const width = w[gate]!.length / hp.embedding;
+    return project(down, gatedActivation(project(gate, f, hp.embedding, width), project(up, f, hp.embedding, width), act), width, hp.embedding);
+  }
+
   async function feedForward(): Promise<void> {
     const f = w.ffnNorm ? rmsNormRows(hidden, rows, hp.embedding, w.ffnNorm, hp.rmsEps) : hidden;
     const act = hp.activation === 'silu' ? silu : gelu;
@@ -132,19 +138,14 @@ export async function runBlock(ctx: BlockContext, w: BlockWeights, hidden: Float
         },
       });
       // A shared expert: a gated FFN every token goes through, added to the routed experts' sum.
-      if (w.gateShexp) {
-        const width = w.gateShexp.length / hp.embedding;
-        const h = gatedActivation(project('gateShexp', f, hp.embedding, width), project('upShexp', f, hp.embedding, width), act);
-        addInPlace(d, project('downShexp', h, width, hp.embedding));
-      }
+      if (w.gateShexp) addInPlace(d, gatedFeedForward('gateShexp', 'upShexp', 'downShexp', f, act));
+    } else if (w.gate) {
+      d = gatedFeedForward('gate', 'up', 'down', f, act);
     } else {
       // Without a gate tensor, ffn_up holds the gate's rows and then the up rows (Phi-3).
-      const ffn = w.gate ? w.gate.length / hp.embedding : w.up!.length / hp.embedding / 2;
-      const [gate, up] = w.gate
-        ? [project('gate', f, hp.embedding, ffn), project('up', f, hp.embedding, ffn)]
-        : projectParts('up', f, hp.embedding, [ffn, ffn]);
-      const h = gatedActivation(gate!, up!, act);
-      d = project('down', h, ffn, hp.embedding);
+      const ffn = w.up!.length / hp.embedding / 2;
+      const [gate, up] = projectParts('up', f, hp.embedding, [ffn, ffn]);
+      d = project('down', gatedActivation(gate!, up!, act), ffn, hp.embedding);
     }
     if (w.postFfnNorm) d = rmsNormRows(d, rows, hp.embedding, w.postFfnNorm, hp.rmsEps);
     if (hp.residualScale !== null) scaleInPlace(d, hp.residualScale);

@@ -1,7 +1,7 @@
 // WeightSources: float32 tensor values by GGUF name, from the safetensors of a plan (the
 // unquantized reference) or from a GGUF file (dequantized as ggml's dequantize_row_* does).
 import type { ByteSource, ModelFiles } from '../bytes-io.ts';
-import { ggmlTypeById, tensorBytes } from '../ggml-type.ts';
+import { ggmlTypeById, tensorBytes, type GgmlTypeName } from '../ggml-type.ts';
 import { readGgufInfo, type GgufInfo } from '../gguf/read-gguf.ts';
 import type { ModelPlan } from '../model/plan-types.ts';
 import { readTensorF32, readTensorRowsF32 } from '../model/tensor-values.ts';
@@ -50,31 +50,48 @@ export function planWeights(plan: ModelPlan, files: ModelFiles): WeightSource {
   return source;
 }
 
-/** Reads the GGUF header once; each tensor is read and dequantized when asked for. */
-export async function ggufWeights(source: ByteSource, info?: GgufInfo): Promise<WeightSource> {
-  const { parsed, dataStart } = info ?? (await readGgufInfo(source));
-  const byName = new Map(parsed.tensorInfos.map((t) => [t.name, t]));
-  /** Rows [firstRow, firstRow + rows) of the tensor, dequantized. */
-  const read = async (tensor: ForwardTensor, firstRow: number | null, rows: number) => {
+/** A tensor's stored bytes in a GGUF (whole, or one expert's matrix), with its type and shape. */
+export interface StoredGgufTensor {
+  name: string;
+  type: GgmlTypeName;
+  ne: number[];
+  bytes: Uint8Array;
+}
+
+/**
+ * Reads tensors of a GGUF as stored: all of one, or (`expert`) one expert's matrix of a stacked
+ * expert tensor, reading only its bytes. Shared by the CPU source (which dequantizes) and the
+ * GPU's (which uploads the bytes).
+ */
+export function ggufTensorReader(source: ByteSource, info: Pick<GgufInfo, 'parsed' | 'dataStart'>): (tensor: ForwardTensor, expert?: number) => Promise<StoredGgufTensor> {
+  const byName = new Map(info.parsed.tensorInfos.map((t) => [t.name, t]));
+  return async (tensor, expert) => {
     const t = byName.get(tensor.ggufName);
     if (!t) throw new Error(`${source.name}: no tensor "${tensor.ggufName}"`);
     const ne = t.shape.map((d) => Number(d));
-    checkShape(tensor, ne, source.name);
     const type = ggmlTypeById(Number(t.dtype));
     if (!type) throw new Error(`${source.name}: tensor "${t.name}" has unknown ggml type id ${String(t.dtype)}`);
+    const start = info.dataStart + Number(t.offset);
+    if (expert === undefined) return { name: t.name, type, ne, bytes: await source.read(start, tensorBytes(type, ne) as number) };
+    const rows = expertRows(tensor, expert, source.name);
     const rowBytes = tensorBytes(type, [ne[0]!]) as number;
-    const offset = dataStart + Number(t.offset) + (firstRow ?? 0) * rowBytes;
-    const bytes = await source.read(offset, firstRow === null ? (tensorBytes(type, ne) as number) : rows * rowBytes);
+    return { name: t.name, type, ne, bytes: await source.read(start + expert * rows * rowBytes, rows * rowBytes) };
+  };
+}
+
+/** Reads the GGUF header once; each tensor is read and dequantized when asked for. */
+export async function ggufWeights(source: ByteSource, info?: GgufInfo): Promise<WeightSource> {
+  const read = ggufTensorReader(source, info ?? (await readGgufInfo(source)));
+  const dequantized = async (tensor: ForwardTensor, expert?: number) => {
+    const t = await read(tensor, expert);
+    checkShape(tensor, t.ne, source.name);
     try {
-      return dequantizeRowsCpu(type, bytes, ne[0]!);
+      return dequantizeRowsCpu(t.type, t.bytes, t.ne[0]!);
     } catch (e) {
       throw new Error(`${source.name}: tensor "${t.name}": ${(e as Error).message}`);
     }
   };
-  const weights: WeightSource = (tensor) => read(tensor, null, 0);
-  expertMatrixSources.set(weights, (tensor, expert) => {
-    const rows = expertRows(tensor, expert, source.name);
-    return read(tensor, expert * rows, rows);
-  });
+  const weights: WeightSource = (tensor) => dequantized(tensor);
+  expertMatrixSources.set(weights, dequantized);
   return weights;
 }

@@ -5,7 +5,7 @@ import { qkNormGroups } from '../../core/forward/block.ts';
 import { blockTensorName, isConvLayer } from '../../core/forward/block-weights.ts';
 import type { ForwardHparams, ForwardModel } from '../../core/forward/forward-types.ts';
 import type { DispatchRecorder } from './forward-kernels.ts';
-import { expertPicks, routeTokens, softmaxRows } from '../../core/forward/moe.ts';
+import { expertPicks, routeTokens, softmaxRows, type ExpertField } from '../../core/forward/moe.ts';
 import { accumulateSquares, attentionRows, gatedActivation, matmulRows, moeGatherRows, moeScatterRows, moeSumSlots, rmsNormRows, ropeRows, shortConvRows } from './forward-ops.ts';
 import { releaseGpuWeight, type GpuWeight } from './gpu-weights.ts';
 
@@ -28,7 +28,6 @@ export function checkGpuBlockSupports(hp: ForwardHparams): void {
  */
 export const IMATRIX_FIELDS = ['q', 'k', 'v', 'qkv', 'o', 'convIn', 'convOut', 'gate', 'up', 'down', 'router', 'gateExps', 'upExps', 'downExps', 'gateShexp', 'upShexp', 'downShexp'] as const;
 export type ImatrixField = (typeof IMATRIX_FIELDS)[number];
-export type ExpertField = 'gateExps' | 'upExps' | 'downExps';
 
 /** Sums a field takes in the layer's imatrix buffer: its columns, times the experts of a stacked tensor (0 where the layer has no such tensor). */
 export function imatrixSlots(model: ForwardModel, layer: number, field: ImatrixField): number {
@@ -82,7 +81,7 @@ export interface MoeHost {
   onRouted?(counts: readonly number[]): void;
   /**
    * Expert e's matrix of a stacked tensor the block weights leave out (experts read one at a
-   * time), uploaded; runMoe releases it after the expert's matmul.
+   * time), uploaded; runMoe submits the expert's work, then releases it.
    */
   expertMatrix?(field: ExpertField, expert: number): Promise<GpuWeight>;
 }
@@ -147,22 +146,22 @@ export async function runGpuBlock(rec: DispatchRecorder, ctx: GpuBlockContext, w
   if (hp.experts) {
     await runMoe(rec, ctx, w, g);
     // A shared expert (Granite MoE shared): a gated FFN every token goes through, into the stream beside the routed experts.
-    if (w.gateShexp) {
-      await project('gateShexp', s.x, s.gate);
-      await project('upShexp', s.x, s.up);
-      await gatedActivation(rec, s.gate, s.up, g.rows * w.gateShexp.rows, hp.activation);
-      await addToHidden('downShexp', s.gate, undefined, undefined);
-    }
-    return;
-  }
-  if (w.gate) {
-    await project('gate', s.x, s.gate);
-    await project('up', s.x, s.up);
+    if (w.gateShexp) await gatedFeedForward('gateShexp', 'upShexp', 'downShexp', undefined);
+  } else if (w.gate) {
+    await gatedFeedForward('gate', 'up', 'down', w.postFfnNorm);
   } else {
     await projectParts('up', s.x, [s.gate, s.up]);
+    await gatedActivation(rec, s.gate, s.up, g.rows * ctx.ffn, hp.activation);
+    await addToHidden('down', s.gate, undefined, w.postFfnNorm);
   }
-  await gatedActivation(rec, s.gate, s.up, g.rows * ctx.ffn, hp.activation);
-  await addToHidden('down', s.gate, undefined, w.postFfnNorm);
+
+  /** down(act(gate · x) * (up · x)) of s.x into the stream, for separate gate and up tensors. */
+  async function gatedFeedForward(gate: 'gate' | 'gateShexp', up: 'up' | 'upShexp', down: 'down' | 'downShexp', post: GpuWeight | undefined): Promise<void> {
+    await project(gate, s.x, s.gate);
+    await project(up, s.x, s.up);
+    await gatedActivation(rec, s.gate, s.up, g.rows * need(gate).rows, hp.activation);
+    await addToHidden(down, s.gate, undefined, post);
+  }
 
   /** LFM2's convolution layer: in_proj, the short convolution of each sequence, out_proj into the stream. */
   async function shortConvMixer(): Promise<void> {

@@ -40,12 +40,14 @@ export function gpuExpertMatricesOf(source: GpuWeightSource): GpuExpertMatrixSou
   return gpuExpertMatrixSources.get(source);
 }
 
-export function f32GpuWeights(source: WeightSource): GpuWeightSource {
+/** The f32 expert matrices of `source`, as the GPU takes them, where it can read them one at a time. */
+export function f32GpuExpertMatrices(source: WeightSource): GpuExpertMatrixSource | undefined {
   const experts = expertMatricesOf(source);
-  return withGpuExpertMatrices(
-    async (tensor) => ({ kind: 'f32', values: await source(tensor) }),
-    experts && (async (tensor, expert) => ({ kind: 'f32', values: await experts(tensor, expert) })),
-  );
+  return experts && (async (tensor, expert) => ({ kind: 'f32', values: await experts(tensor, expert) }));
+}
+
+export function f32GpuWeights(source: WeightSource): GpuWeightSource {
+  return withGpuExpertMatrices(async (tensor) => ({ kind: 'f32', values: await source(tensor) }), f32GpuExpertMatrices(source));
 }
 
 /** A weight resident on the GPU: ne[0] = cols, the rest flattened into rows, in row chunks. */

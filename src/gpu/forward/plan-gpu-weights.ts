@@ -8,16 +8,13 @@
 import type { ModelFiles } from '../../core/bytes-io.ts';
 import type { ReplacedWeightSource } from '../../core/dynamic/backend-log-probs.ts';
 import type { ForwardTensor, WeightSource } from '../../core/forward/forward-types.ts';
-import { expertMatricesOf, planWeights } from '../../core/forward/weights.ts';
+import { planWeights } from '../../core/forward/weights.ts';
 import { permuteQkRows } from '../../core/model/tensor-values.ts';
 import type { ModelPlan } from '../../core/model/plan-types.ts';
-import { withGpuExpertMatrices, type GpuExpertMatrixSource, type GpuWeightSource } from './gpu-weights.ts';
+import { f32GpuExpertMatrices, withGpuExpertMatrices, type GpuWeightSource } from './gpu-weights.ts';
 
 export function planGpuWeights(plan: ModelPlan, files: ModelFiles, f32: WeightSource = planWeights(plan, files)): GpuWeightSource {
   const byName = new Map(plan.tensors.map((t) => [t.ggufName, t]));
-  // One expert's matrix: float32 values from the plan, for stacked and fused expert sources alike.
-  const f32Experts = expertMatricesOf(f32);
-  const experts: GpuExpertMatrixSource | undefined = f32Experts && (async (tensor, expert) => ({ kind: 'f32', values: await f32Experts(tensor, expert) }));
   return withGpuExpertMatrices(async (tensor: ForwardTensor) => {
     const t = byName.get(tensor.ggufName);
     const src = t?.source;
@@ -34,7 +31,7 @@ export function planGpuWeights(plan: ModelPlan, files: ModelFiles, f32: WeightSo
     let bytes = await file.read(half.offset, elements * 2);
     if (t.transform.kind === 'permute-qk') bytes = permuteQkRows(bytes, tensor.ne.slice(1).reduce((a, b) => a * b, 1), t.transform.heads, `${half.file}: tensor "${t.hfName}"`);
     return { kind: 'quantized', type: half.dtype as 'BF16' | 'F16', bytes };
-  }, experts);
+  }, f32GpuExpertMatrices(f32)); // one expert's matrix alone: float32 from the plan, stacked or fused sources alike
 }
 
 /**
