@@ -3,6 +3,8 @@
 // subtracted, then the probability-weighted sum of v. Rows of all sequences lie back to back;
 // seqStart[row] and positions[row] say where the row's sequence begins and where the row is in it.
 // ROUND_F16 reproduces llama.cpp's F16 KV cache (q, k, v and the probabilities rounded to f16).
+// With attention sinks (gpt-oss), each head's sink logit joins the max and the softmax's sum
+// without a value, as ggml's soft_max does.
 override ROUND_F16: bool = false;
 
 struct Params {
@@ -14,6 +16,7 @@ struct Params {
   window: u32,
   scale: f32,
   softcap: f32,
+  hasSinks: u32,
 }
 
 @group(0) @binding(0) var<storage, read> q: array<f32>;
@@ -22,7 +25,8 @@ struct Params {
 @group(0) @binding(3) var<storage, read> seqStart: array<u32>;
 @group(0) @binding(4) var<storage, read> positions: array<u32>;
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;
-@group(0) @binding(6) var<uniform> p: Params;
+@group(0) @binding(6) var<storage, read> sinks: array<f32>;
+@group(0) @binding(7) var<uniform> p: Params;
 
 const WG = 64u;
 const MAX_HEAD_DIM_V = 512u;
@@ -65,6 +69,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   if (p.window > 0u && t + 1u > p.window) { firstKey = t + 1u - p.window; }
   let qBase = (row * p.heads + h) * p.headDimK;
   var m = -3.4e38;
+  if (p.hasSinks != 0u) { m = sinks[h]; }
   for (var u = firstKey; u <= t; u++) {
     m = max(m, score(qBase, ((first + u) * p.headsKv + hk) * p.headDimK));
   }
@@ -72,6 +77,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   for (var u = firstKey; u <= t; u++) {
     sum += exp(score(qBase, ((first + u) * p.headsKv + hk) * p.headDimK) - m);
   }
+  if (p.hasSinks != 0u) { sum += exp(sinks[h] - m); }
   let inv = 1.0 / sum;
   var acc: array<f32, MAX_HEAD_DIM_V>;
   for (var u = firstKey; u <= t; u++) {

@@ -5,8 +5,9 @@ import type { ModelPlan, PlannedTensor, TensorRole } from '../core/model/plan-ty
 /** Column order: the order data flows through a block. */
 const ROLE_ORDER: readonly TensorRole[] = [
   'attn_norm', 'attn_qkv', 'attn_q', 'attn_q_bias', 'attn_q_norm', 'attn_k', 'attn_k_bias', 'attn_k_norm',
-  'attn_v', 'attn_v_bias', 'attn_output', 'post_attention_norm', 'shortconv_in', 'shortconv_conv', 'shortconv_out',
-  'ffn_norm', 'ffn_gate_inp', 'ffn_gate_exps', 'ffn_up_exps', 'ffn_down_exps', 'ffn_gate_shexp', 'ffn_up_shexp', 'ffn_down_shexp',
+  'attn_v', 'attn_v_bias', 'attn_sinks', 'attn_output', 'attn_output_bias', 'post_attention_norm', 'shortconv_in', 'shortconv_conv', 'shortconv_out',
+  'ffn_norm', 'ffn_gate_inp', 'ffn_gate_inp_bias', 'ffn_gate_exps', 'ffn_gate_exps_bias', 'ffn_up_exps', 'ffn_up_exps_bias', 'ffn_down_exps', 'ffn_down_exps_bias',
+  'ffn_gate_shexp', 'ffn_up_shexp', 'ffn_down_shexp',
   'ffn_gate', 'ffn_up', 'ffn_down', 'post_ffw_norm',
   'token_embd', 'output_norm', 'output', 'rope_freqs', 'rope_factors_long', 'rope_factors_short',
 ];
@@ -29,8 +30,8 @@ export interface HeatmapLayout {
 
 /** The heading a block column sits under. */
 function groupOf(role: TensorRole): string {
-  if (role === 'ffn_gate_inp') return 'router';
-  if (role.endsWith('_exps')) return 'experts';
+  if (role === 'ffn_gate_inp' || role === 'ffn_gate_inp_bias') return 'router';
+  if (role.endsWith('_exps') || role.endsWith('_exps_bias')) return 'experts';
   if (role.endsWith('_shexp')) return 'shared expert';
   if (role.startsWith('shortconv_')) return 'short conv';
   return role.startsWith('attn_') || role === 'post_attention_norm' ? 'attention' : 'ffn';
@@ -79,6 +80,8 @@ const ROLE_LABELS: Record<TensorRole, string> = {
   post_attention_norm: 'post attn norm', post_ffw_norm: 'post ffn norm',
   shortconv_in: 'conv in', shortconv_conv: 'conv', shortconv_out: 'conv out',
   ffn_gate_shexp: 'shared gate', ffn_up_shexp: 'shared up', ffn_down_shexp: 'shared down',
+  attn_sinks: 'sinks', attn_output_bias: 'out bias', ffn_gate_inp_bias: 'router bias',
+  ffn_gate_exps_bias: 'gate bias', ffn_up_exps_bias: 'up bias', ffn_down_exps_bias: 'down bias',
 };
 
 /** Short column headers: the block prefix is implied by the row. */

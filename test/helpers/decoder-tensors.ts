@@ -34,6 +34,11 @@ export interface DecoderFeatures {
   /** Granite 4.0: the dense FFN as shared_mlp (input_linear with gate and up fused, output_linear); with experts (GraniteMoeShared), a shared expert. */
   sharedMlp?: boolean;
   /**
+   * gpt-oss: q/k/v/o biases and a sink per head; a router with a bias and `count` experts of width
+   * `ff` in MXFP4 (gate_up_proj and down_proj as `_blocks` and `_scales`, U8) with their biases.
+   */
+  gptOss?: { count: number; ff: number };
+  /**
    * LFM2: LFM2's names (operator_norm, feed_forward.w1/w3/w2, ffn_norm, embedding_norm), per-head
    * q/k layernorms in attention layers, and a short convolution of kernel `cache` instead of
    * attention in the layers `convLayers` marks.
@@ -49,6 +54,7 @@ export function decoderTensors(d: DecoderDims, f: DecoderFeatures = {}): TensorS
   const H = d.hidden;
   const list: TensorShapes = [['model.embed_tokens.weight', [d.vocab, H]]];
   if (f.lfm2) return lfm2Tensors(d, f.lfm2, list);
+  if (f.gptOss) return gptOssTensors(d, f.gptOss, list);
   for (let i = 0; i < d.layers; i++) {
     const p = `model.layers.${i}`;
     if (!f.postNormsOnly) list.push([`${p}.input_layernorm.weight`, [H]]);
@@ -110,6 +116,37 @@ function lfm2Tensors(d: DecoderDims, lfm2: NonNullable<DecoderFeatures['lfm2']>,
   list.push(['model.embedding_norm.weight', [H]]);
   if (d.lmHead) list.push(['lm_head.weight', [d.vocab, H]]);
   return list;
+}
+
+function gptOssTensors(d: DecoderDims, experts: { count: number; ff: number }, list: TensorShapes): TensorShapes {
+  const H = d.hidden;
+  const q = d.heads * d.headDim;
+  const kv = d.kvHeads * d.headDim;
+  const { count: E, ff } = experts;
+  for (let i = 0; i < d.layers; i++) {
+    const p = `model.layers.${i}`;
+    list.push(
+      [`${p}.input_layernorm.weight`, [H]],
+      [`${p}.self_attn.q_proj.weight`, [q, H]], [`${p}.self_attn.q_proj.bias`, [q]],
+      [`${p}.self_attn.k_proj.weight`, [kv, H]], [`${p}.self_attn.k_proj.bias`, [kv]],
+      [`${p}.self_attn.v_proj.weight`, [kv, H]], [`${p}.self_attn.v_proj.bias`, [kv]],
+      [`${p}.self_attn.o_proj.weight`, [H, q]], [`${p}.self_attn.o_proj.bias`, [H]], [`${p}.self_attn.sinks`, [d.heads]],
+      [`${p}.post_attention_layernorm.weight`, [H]],
+      [`${p}.mlp.router.weight`, [E, H]], [`${p}.mlp.router.bias`, [E]],
+      [`${p}.mlp.experts.gate_up_proj_blocks`, [E, 2 * ff, H / 32, 16]], [`${p}.mlp.experts.gate_up_proj_scales`, [E, 2 * ff, H / 32]],
+      [`${p}.mlp.experts.gate_up_proj_bias`, [E, 2 * ff]],
+      [`${p}.mlp.experts.down_proj_blocks`, [E, H, ff / 32, 16]], [`${p}.mlp.experts.down_proj_scales`, [E, H, ff / 32]],
+      [`${p}.mlp.experts.down_proj_bias`, [E, H]],
+    );
+  }
+  list.push(['model.norm.weight', [H]]);
+  if (d.lmHead) list.push(['lm_head.weight', [d.vocab, H]]);
+  return list;
+}
+
+/** gpt-oss's MXFP4 expert tensors (U8 codes and exponents). */
+export function isMxfp4Tensor(name: string): boolean {
+  return name.endsWith('_blocks') || name.endsWith('_scales');
 }
 
 export function isNormTensor(name: string): boolean {

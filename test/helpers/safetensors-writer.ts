@@ -6,7 +6,7 @@
 // every weight is zero, and nothing is written — for checks that read only headers.
 import { open } from 'node:fs/promises';
 
-export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
+export type SafetensorsDtype = 'F32' | 'F16' | 'BF16' | 'U8';
 
 export interface SafetensorsTensor {
   name: string;
@@ -14,7 +14,7 @@ export interface SafetensorsTensor {
   dtype: SafetensorsDtype;
 }
 
-const BYTES_PER: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2 };
+const BYTES_PER: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2, U8: 1 };
 
 export function tensorByteLength(t: SafetensorsTensor): number {
   return t.shape.reduce((a, b) => a * b, 1) * BYTES_PER[t.dtype];

@@ -34,6 +34,7 @@ export function hashImportance(entries: ReadonlyMap<string, Float32Array>): stri
 function sourceLocation(source: TensorSource): unknown[] {
   if (source.kind === 'generated') return [0, 0];
   if (source.kind === 'stacked') return [source.parts.map((p) => [p.file, p.offset, p.byteLength])];
+  if (source.kind === 'mxfp4') return [[source.blocks, source.scales].map((p) => [p.file, p.offset, p.byteLength]), source.rowStep, source.rowOffset];
   return [source.offset, source.byteLength];
 }
 

@@ -130,6 +130,8 @@ async function encodeRows(
   imatrix: Float32Array | null,
 ): Promise<Uint8Array> {
   const cols = tensor.ne[0]!;
+  // Already of the type asked for (gpt-oss's MXFP4 experts): copied, as llama-quantize copies it.
+  if (rows.stored?.type === type) return rows.stored.bytes;
   if (rows.bf16 && type !== 'F32' && takesBf16(quantizer)) {
     const { data, finite } = await quantizer.quantizeBf16Rows(type, rows.bf16(), cols, imatrix);
     if (finite) return data;

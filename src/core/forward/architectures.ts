@@ -18,7 +18,12 @@ export interface ArchitectureTraits {
   /** Layers whose head_count_kv is 0 mix tokens by short convolution instead of attention (LFM2). */
   shortConv?: boolean;
   /** A mixture-of-experts feed-forward: how the router's output becomes expert weights. */
-  experts?: { gating: 'softmax'; normalizeWeights: boolean };
+  experts?: { gating: 'softmax' | 'softmax-weight'; normalizeWeights: boolean };
+  /**
+   * The FFN's pre-norm under another GGUF name: gpt-oss's is post_attention_norm (llama.cpp's
+   * name for it there), which is no post-norm of the attention's output.
+   */
+  ffnNormTensor?: string;
   /** Verified against llama.cpp by a test in test/forward/ (others follow llama.cpp's graph but are unchecked). */
   verified: boolean;
 }
@@ -47,6 +52,14 @@ export const ARCHITECTURE_TRAITS: Record<string, ArchitectureTraits> = {
   // Short-convolution layers where head_count_kv is 0 (short-conv.ts), attention with per-head
   // q/k norms elsewhere; the final norm is token_embd_norm (forward-model.ts outputNormTensor).
   lfm2: { ropeStyle: 'neox', activation: 'silu', scaleEmbeddings: false, shortConv: true, verified: true },
+  // Attention sinks and biases are tensors (block-weights.ts); YaRN is metadata (hparams.ts); even
+  // layers slide (llama.cpp's swa pattern 2). Experts: the top-k of the router's biased logits,
+  // weighted by a softmax over those k (build_moe_ffn's SOFTMAX_WEIGHT), each with its biases,
+  // gate and up combined by the clamped SwiGLU (ops.ts swigluOai).
+  'gpt-oss': {
+    ropeStyle: 'neox', activation: 'swiglu-oai', scaleEmbeddings: false, slidingLayer: (l) => l % 2 === 0,
+    experts: { gating: 'softmax-weight', normalizeWeights: false }, ffnNormTensor: 'post_attention_norm.weight', verified: true,
+  },
 };
 
 export function architectureTraits(architecture: string): ArchitectureTraits {

@@ -1,6 +1,8 @@
 // Causal multi-head attention with grouped KV heads for one sequence, as llama.cpp's non-flash
 // path: scores = q·k * scale (optionally soft-capped), masked beyond the causal (and sliding)
-// window, softmax with the sum in double, then the weighted sum of v. The q·k dot products and
+// window, softmax with the sum in double (and, with attention sinks, each head's sink logit in
+// the max and the sum, as ggml's soft_max does: a share of attention that goes to no token),
+// then the weighted sum of v. The q·k dot products and
 // the weighted sums run in WebAssembly (wasm/assembly/attention.ts), the softmax here.
 import { roundThroughF16 } from '../float16.ts';
 import { wasmKernels } from '../wasm/wasm-instance.ts';
@@ -23,6 +25,8 @@ export interface AttentionShape {
    * does on the CPU (K·Q and V·softmax are f16 dot products there); 'f32' keeps them exact.
    */
   kvCache: 'f32' | 'f16';
+  /** One logit per head that joins every softmax without a value (gpt-oss's attn_sinks), or null. */
+  sinks?: Float32Array | null;
 }
 
 interface AttentionExports {
@@ -65,7 +69,8 @@ export function causalAttention(q: Float32Array, k: Float32Array, v: Float32Arra
     for (let t = 0; t < tokens; t++) {
       const from = s.window === null ? 0 : Math.max(0, t - s.window + 1);
       dots(qPtr + (t * heads + h) * dk * 4, kPtr + hk * dk * 4, headsKv * dk * 4, dk, from, t, dotsPtr);
-      let max = -Infinity;
+      const sink = s.sinks ? s.sinks[h]! : null;
+      let max = sink ?? -Infinity;
       for (let u = from; u <= t; u++) {
         let score = fround(fround(scores[u]!) * s.scale);
         if (s.softcap !== null) score = fround(Math.tanh(score / s.softcap) * s.softcap);
@@ -78,6 +83,7 @@ export function causalAttention(q: Float32Array, k: Float32Array, v: Float32Arra
         scores[u] = e;
         sum += e;
       }
+      if (sink !== null) sum += fround(Math.exp(fround(sink - max)));
       const inv = fround(1 / sum);
       for (let u = from; u <= t; u++) weights[u] = half ? roundThroughF16(scores[u]! * inv) : fround(scores[u]! * inv);
       weightedSum(pPtr, vPtr + hk * dv * 4, headsKv * dv * 4, dv, from, t, outPtr, accPtr);

@@ -18,12 +18,16 @@ export interface BlockWeights {
   o: Float32Array;
   qBias?: Float32Array; kBias?: Float32Array; vBias?: Float32Array; oBias?: Float32Array;
   qNorm?: Float32Array; kNorm?: Float32Array;
+  /** One logit per head that joins each softmax without a value (gpt-oss's attention sinks). */
+  sinks?: Float32Array;
   postAttnNorm?: Float32Array;
   ffnNorm?: Float32Array;
   /** The dense feed-forward (absent in a MoE layer); no gate where up holds gate rows then up rows (Phi-3). */
   gate?: Float32Array; up?: Float32Array; down?: Float32Array;
   /** A MoE layer: the router (ne [n_embd, experts]) and each projection of all experts stacked (ne[2] = experts). */
   router?: Float32Array; gateExps?: Float32Array; upExps?: Float32Array; downExps?: Float32Array;
+  /** gpt-oss: the router's bias (one per expert) and each stacked projection's (ne [outputs, experts]). */
+  routerBias?: Float32Array; gateExpsBias?: Float32Array; upExpsBias?: Float32Array; downExpsBias?: Float32Array;
   /** A MoE layer's shared expert, which every token goes through (Granite MoE shared); absent elsewhere. */
   gateShexp?: Float32Array; upShexp?: Float32Array; downShexp?: Float32Array;
   postFfnNorm?: Float32Array;
@@ -50,6 +54,7 @@ const SUFFIXES: Record<keyof BlockWeights, { name: string; required: Requirement
   oBias: { name: 'attn_output.bias', required: false },
   qNorm: { name: 'attn_q_norm.weight', required: false },
   kNorm: { name: 'attn_k_norm.weight', required: false },
+  sinks: { name: 'attn_sinks.weight', required: false },
   postAttnNorm: { name: 'post_attention_norm.weight', required: false },
   ffnNorm: { name: 'ffn_norm.weight', required: 'pre-norm' },
   gate: { name: 'ffn_gate.weight', required: 'unfused' },
@@ -59,6 +64,10 @@ const SUFFIXES: Record<keyof BlockWeights, { name: string; required: Requirement
   gateExps: { name: 'ffn_gate_exps.weight', required: 'moe' },
   upExps: { name: 'ffn_up_exps.weight', required: 'moe' },
   downExps: { name: 'ffn_down_exps.weight', required: 'moe' },
+  routerBias: { name: 'ffn_gate_inp.bias', required: false },
+  gateExpsBias: { name: 'ffn_gate_exps.bias', required: false },
+  upExpsBias: { name: 'ffn_up_exps.bias', required: false },
+  downExpsBias: { name: 'ffn_down_exps.bias', required: false },
   gateShexp: { name: 'ffn_gate_shexp.weight', required: false },
   upShexp: { name: 'ffn_up_shexp.weight', required: false },
   downShexp: { name: 'ffn_down_shexp.weight', required: false },
@@ -69,7 +78,7 @@ const SUFFIXES: Record<keyof BlockWeights, { name: string; required: Requirement
 };
 
 /** What a short-convolution layer has instead (LFM2): the attention's tensors. */
-const ATTENTION_FIELDS: ReadonlySet<keyof BlockWeights> = new Set(['q', 'k', 'v', 'qkv', 'o', 'qBias', 'kBias', 'vBias', 'oBias', 'qNorm', 'kNorm']);
+const ATTENTION_FIELDS: ReadonlySet<keyof BlockWeights> = new Set(['q', 'k', 'v', 'qkv', 'o', 'qBias', 'kBias', 'vBias', 'oBias', 'qNorm', 'kNorm', 'sinks']);
 
 /** Whether `layer` mixes tokens by short convolution rather than attention. */
 export const isConvLayer = (hp: ForwardHparams, layer: number): boolean => hp.shortConv?.layers[layer] ?? false;

@@ -7,7 +7,7 @@ import { causalAttention } from './attention.ts';
 import { blockTensorName, fusedParts, isConvLayer, qkvRows, type BlockWeights } from './block-weights.ts';
 import { activationsForWeight } from './ggml-cpu-activations.ts';
 import type { ForwardHooks, ForwardHparams } from './forward-types.ts';
-import { addInPlace, gatedActivation, gelu, matmul, rmsNormRows, scaleInPlace, silu, type MatmulSums } from './ops.ts';
+import { addInPlace, gluOf, matmul, rmsNormRows, scaleInPlace, type Glu, type MatmulSums } from './ops.ts';
 import { moeFeedForward, type ExpertField } from './moe.ts';
 import { applyRope, type RopeParams } from './rope.ts';
 import { shortConvolution } from './short-conv.ts';
@@ -105,29 +105,30 @@ export async function runBlock(ctx: BlockContext, w: BlockWeights, hidden: Float
         softcap: hp.attnSoftcap,
         window: hp.slidingLayers[layer] ? hp.slidingWindow : null,
         kvCache: ctx.kvCache,
+        sinks: w.sinks ?? null,
       });
       attn.set(out, span.start * hp.headCount * hp.headDimV);
     }
     return project('o', attn, hp.headCount * hp.headDimV, hp.embedding, w.oBias);
   }
 
-  /** down(act(gate · f) * (up · f)) for separate gate and up tensors. */
-  function gatedFeedForward(gate: 'gate' | 'gateShexp', up: 'up' | 'upShexp', down: 'down' | 'downShexp', f: Float32Array, act: (v: number) => number): Float32Array {
+  /** down(glu(gate · f, up · f)) for separate gate and up tensors. */
+  function gatedFeedForward(gate: 'gate' | 'gateShexp', up: 'up' | 'upShexp', down: 'down' | 'downShexp', f: Float32Array, glu: Glu): Float32Array {
     const width = w[gate]!.length / hp.embedding;
-    return project(down, gatedActivation(project(gate, f, hp.embedding, width), project(up, f, hp.embedding, width), act), width, hp.embedding);
+    return project(down, glu(project(gate, f, hp.embedding, width), project(up, f, hp.embedding, width)), width, hp.embedding);
   }
 
   async function feedForward(): Promise<void> {
     const f = w.ffnNorm ? rmsNormRows(hidden, rows, hp.embedding, w.ffnNorm, hp.rmsEps) : hidden;
-    const act = hp.activation === 'silu' ? silu : gelu;
+    const glu = gluOf(hp.activation);
     let d: Float32Array;
     if (hp.experts) {
       const { count } = hp.experts;
       const stacked = w.gateExps && w.upExps && w.downExps ? { gateExps: w.gateExps, upExps: w.upExps, downExps: w.downExps } : null;
       if (!stacked && !ctx.experts) throw new Error(`forward: layer ${layer} has neither its expert tensors nor a source of expert matrices`);
       const width = stacked ? stacked.gateExps.length / (hp.embedding * count) : ctx.experts!.width;
-      d = await moeFeedForward(f, rows, hp.embedding, w.router!, width, hp.experts, act, {
-        router: (x, _rows, cols) => project('router', x, cols, count),
+      d = await moeFeedForward(f, rows, hp.embedding, w.router!, width, hp.experts, glu, {
+        router: (x, _rows, cols) => project('router', x, cols, count, w.routerBias),
         // Whole tensors where the block holds them (a substituted one included), else one expert at a time.
         matrix: (field, e) => stacked?.[field].subarray(e * width * hp.embedding, (e + 1) * width * hp.embedding) ?? ctx.experts!.matrix(field, e),
         expert: (field, expert, x, n, cols, weight, outCols) => {
@@ -136,16 +137,16 @@ export async function runBlock(ctx: BlockContext, w: BlockWeights, hidden: Float
           const type = ctx.activationTypes?.(name);
           return matmul(type ? activationsForWeight(x, type) : x, n, cols, weight, outCols, undefined, ctx.matmulSums);
         },
-      });
+      }, { gateExps: w.gateExpsBias, upExps: w.upExpsBias, downExps: w.downExpsBias });
       // A shared expert: a gated FFN every token goes through, added to the routed experts' sum.
-      if (w.gateShexp) addInPlace(d, gatedFeedForward('gateShexp', 'upShexp', 'downShexp', f, act));
+      if (w.gateShexp) addInPlace(d, gatedFeedForward('gateShexp', 'upShexp', 'downShexp', f, glu));
     } else if (w.gate) {
-      d = gatedFeedForward('gate', 'up', 'down', f, act);
+      d = gatedFeedForward('gate', 'up', 'down', f, glu);
     } else {
       // Without a gate tensor, ffn_up holds the gate's rows and then the up rows (Phi-3).
       const ffn = w.up!.length / hp.embedding / 2;
       const [gate, up] = projectParts('up', f, hp.embedding, [ffn, ffn]);
-      d = project('down', gatedActivation(gate!, up!, act), ffn, hp.embedding);
+      d = project('down', glu(gate!, up!), ffn, hp.embedding);
     }
     if (w.postFfnNorm) d = rmsNormRows(d, rows, hp.embedding, w.postFfnNorm, hp.rmsEps);
     if (hp.residualScale !== null) scaleInPlace(d, hp.residualScale);

@@ -27,7 +27,11 @@ export type WeightSource = (tensor: ForwardTensor) => Promise<Float32Array>;
 export type ExpertMatrixSource = (tensor: ForwardTensor, expert: number) => Promise<Float32Array>;
 
 export type RopeStyle = 'normal' | 'neox';
-export type FfnActivation = 'silu' | 'gelu';
+/**
+ * The gated feed-forward's activation of (gate, up): SwiGLU, GeGLU, or gpt-oss's clamped SwiGLU
+ * (ggml_swiglu_oai: gate capped at 7, up clamped to ±7, gate·σ(1.702·gate)·(up + 1)).
+ */
+export type FfnActivation = 'silu' | 'gelu' | 'swiglu-oai';
 
 /** Everything the block function needs, read from GGUF metadata (`<arch>.*` keys). */
 export interface ForwardHparams {
@@ -43,9 +47,14 @@ export interface ForwardHparams {
   /** Rotated dimensions per head (may be less than headDimK: partial rotary). */
   ropeDims: number;
   ropeBase: number;
-  /** 1/factor for linear rope scaling, 1 otherwise. */
+  /** 1/factor for linear and YaRN rope scaling, 1 otherwise. */
   ropeFreqScale: number;
-  /** Multiplies the rotated dimensions (LongRoPE's attention factor; 1 otherwise). */
+  /**
+   * YaRN's blend of interpolated and extrapolated frequencies (ggml's rope_yarn), as llama.cpp's
+   * context sets it up for a file whose rope.scaling.type is yarn; null for every other scaling.
+   */
+  ropeYarn: { extFactor: number; betaFast: number; betaSlow: number } | null;
+  /** Multiplies the rotated dimensions (LongRoPE's attention factor; YaRN's, before its own magnitude correction; 1 otherwise). */
   ropeAttnFactor: number;
   /** The training context the rope was made for: longer contexts take LongRoPE's long factors. */
   ropeOriginalContext: number;
@@ -82,7 +91,11 @@ export interface ExpertRouting {
   count: number;
   /** Experts each token goes to (top-k of the router's probabilities). */
   used: number;
-  gating: 'softmax';
+  /**
+   * 'softmax': the top-k of the router's softmax, weighted by those probabilities; 'softmax-weight'
+   * (gpt-oss): the top-k of the raw logits, weighted by a softmax over just those k.
+   */
+  gating: 'softmax' | 'softmax-weight';
   /** Divide the chosen experts' weights by their sum. */
   normalizeWeights: boolean;
 }

@@ -42,6 +42,25 @@ function kvHeadsPerLayer(get: MetadataLookup, architecture: string, layers: numb
   return { headCountKv: attention[0], convLayers: shortConv ? values.map((x) => x === 0) : null };
 }
 
+const fround = Math.fround;
+
+/**
+ * YaRN as llama.cpp's context sets it up (llama_context's constructor): ext_factor 1, beta_fast 32
+ * and beta_slow 1 (llama.cpp's defaults: its loader reads no yarn_* key of the file, so neither do
+ * we), and an attention factor of mscale(factor) / (1 + 0.1·ln factor), times the file's
+ * rope.scaling.attn_factor: ggml's rope_yarn multiplies by (1 + 0.1·ln factor) again, so the net
+ * magnitude is mscale(factor), in float as llama.cpp computes it.
+ */
+function yarnRope(yarn: boolean, freqScale: number, attnFactor: number): Pick<ForwardHparams, 'ropeYarn' | 'ropeAttnFactor'> {
+  if (!yarn) return { ropeYarn: null, ropeAttnFactor: attnFactor };
+  const factor = fround(1 / freqScale);
+  const tenth = fround(0.1);
+  const logFactor = fround(Math.log(factor));
+  const mscale = factor <= 1 ? 1 : fround(fround(tenth * logFactor) + 1);
+  const cancel = fround(1 / fround(1 + fround(tenth * logFactor)));
+  return { ropeYarn: { extFactor: 1, betaFast: 32, betaSlow: 1 }, ropeAttnFactor: fround(fround(mscale * cancel) * attnFactor) };
+}
+
 export function readForwardHparams(get: MetadataLookup, vocabSize: number, what: string): ForwardHparams {
   const architecture = get('general.architecture');
   if (typeof architecture !== 'string') throw new Error(`${what}: metadata has no general.architecture`);
@@ -69,10 +88,12 @@ export function readForwardHparams(get: MetadataLookup, vocabSize: number, what:
     throw new Error(`${what}: ${headCount} heads / ${headCountKv} KV heads of ${headDimK} dims do not fit ${embedding} embeddings`);
   }
   const scalingType = get(`${architecture}.rope.scaling.type`);
-  if (scalingType !== undefined && scalingType !== 'none' && scalingType !== 'linear') {
-    throw new Error(`${what}: rope scaling "${String(scalingType)}" is not supported by the forward (none, linear)`);
+  if (scalingType !== undefined && scalingType !== 'none' && scalingType !== 'linear' && scalingType !== 'yarn') {
+    throw new Error(`${what}: rope scaling "${String(scalingType)}" is not supported by the forward (none, linear, yarn)`);
   }
   const scalingFactor = num('rope.scaling.factor');
+  const ropeFreqScale = (scalingType === 'linear' || scalingType === 'yarn') && scalingFactor ? Math.fround(1 / scalingFactor) : 1;
+  const ropeAttnFactor = nonZero(num('rope.scaling.attn_factor')) ?? 1;
   const window = num('attention.sliding_window') ?? null;
   const logitScale = nonZero(num('logit_scale'));
   let experts: ForwardHparams['experts'] = null;
@@ -99,8 +120,8 @@ export function readForwardHparams(get: MetadataLookup, vocabSize: number, what:
     rmsEps: num('attention.layer_norm_rms_epsilon') ?? 1e-5,
     ropeDims: num('rope.dimension_count') ?? headDimK,
     ropeBase: num('rope.freq_base') ?? 10000,
-    ropeFreqScale: scalingType === 'linear' && scalingFactor ? 1 / scalingFactor : 1,
-    ropeAttnFactor: nonZero(num('rope.scaling.attn_factor')) ?? 1,
+    ropeFreqScale,
+    ...yarnRope(scalingType === 'yarn', ropeFreqScale, ropeAttnFactor),
     ropeOriginalContext: num('rope.scaling.original_context_length') ?? num('context_length') ?? Infinity,
     ropeStyle: traits.ropeStyle,
     // Granite's scales: llama.cpp reads them as floats; a zero means none.

@@ -1,10 +1,12 @@
 // A mixture-of-experts feed-forward over all tokens of a pass, as llama.cpp's build_moe_ffn
-// computes it: router logits, softmax, the top-k experts per token, their weights (renormalised
-// to sum 1 where the architecture says so), then each expert's gated FFN over only the tokens
-// routed to it, and per token the weighted outputs summed in slot order. Experts no token chose
-// are never touched (nor read, where the caller reads expert matrices one at a time).
+// computes it: router logits (plus the router's bias, gpt-oss), softmax, the top-k experts per
+// token, their weights (renormalised to sum 1 where the architecture says so; or, gpt-oss, the
+// top-k of the logits weighted by a softmax over those k), then each expert's gated FFN (with
+// the expert's biases where it has them) over only the tokens routed to it, and per token the
+// weighted outputs summed in slot order. Experts no token chose are never touched (nor read,
+// where the caller reads expert matrices one at a time).
 import type { ExpertRouting } from './forward-types.ts';
-import { gatedActivation } from './ops.ts';
+import type { Glu } from './ops.ts';
 
 const fround = Math.fround;
 
@@ -54,6 +56,14 @@ export function routeTokens(probs: Float32Array, rows: number, routing: ExpertRo
   return { experts, weights };
 }
 
+/** The routes of `rows` tokens from the router's logits (rows × experts, consumed), by the routing's gating. */
+export function routeFromLogits(logits: Float32Array, rows: number, routing: ExpertRouting): Routes {
+  if (routing.gating === 'softmax') return routeTokens(softmaxRows(logits, rows, routing.count), rows, routing);
+  const routes = routeTokens(logits, rows, routing);
+  softmaxRows(routes.weights, rows, routing.used);
+  return routes;
+}
+
 /**
  * The (token, slot) picks, pick = token * used + slot, grouped expert by expert: expert e's are
  * picks[starts[e] .. starts[e + 1]), slot by slot and tokens in order within each (the order in
@@ -87,13 +97,29 @@ export interface MoeCallbacks {
   expert(which: ExpertField, expert: number, x: Float32Array, rows: number, cols: number, w: Float32Array, outCols: number): Float32Array;
 }
 
-/** The MoE output for `x` (rows × n_embd): experts of width `ff`, routed by `router` (ne [n_embd, experts]). */
+/** Per-expert biases of the stacked tensors (gpt-oss): ne [outputs, experts], expert e's at e·outputs. */
+export type ExpertBiases = Partial<Record<ExpertField, Float32Array>>;
+
+/** Adds expert `expert`'s bias row to each of the `rows` outputs of width `width`, in place. */
+function addExpertBias(y: Float32Array, rows: number, width: number, bias: Float32Array | undefined, expert: number): Float32Array {
+  if (!bias) return y;
+  const b = bias.subarray(expert * width, (expert + 1) * width);
+  if (b.length !== width) throw new Error(`forward: an expert bias of ${bias.length} values has no expert ${expert} of width ${width}`);
+  for (let r = 0; r < rows; r++) for (let j = 0; j < width; j++) y[r * width + j] = fround(y[r * width + j]! + b[j]!);
+  return y;
+}
+
+/**
+ * The MoE output for `x` (rows × n_embd): experts of width `ff`, routed by `router` (ne [n_embd,
+ * experts]; its matmul, bias included, is `calls.router`'s), their gate and up combined by `glu`.
+ */
 export async function moeFeedForward(
-  x: Float32Array, rows: number, embedding: number, router: Float32Array, ff: number, routing: ExpertRouting, act: (v: number) => number, calls: MoeCallbacks,
+  x: Float32Array, rows: number, embedding: number, router: Float32Array, ff: number, routing: ExpertRouting, glu: Glu, calls: MoeCallbacks,
+  biases: ExpertBiases = {},
 ): Promise<Float32Array> {
   const { count, used } = routing;
   if (router.length !== embedding * count) throw new Error(`forward: the router has ${router.length} values, not ${count} experts of width ${embedding}`);
-  const routes = routeTokens(softmaxRows(calls.router(x, rows, embedding), rows, count), rows, routing);
+  const routes = routeFromLogits(calls.router(x, rows, embedding), rows, routing);
   // Per (token, slot): the expert's output times its weight, summed per token afterwards in slot order.
   const slotOut = new Float32Array(rows * used * embedding);
   const grouped = expertPicks(routes, rows, routing);
@@ -108,10 +134,10 @@ export async function moeFeedForward(
       if (m.length !== ff * embedding) throw new Error(`forward: expert ${e} of ${which} has ${m.length} values, not ${ff} × ${embedding}`);
       return m;
     };
-    const gate = calls.expert('gateExps', e, xe, n, embedding, await matrix('gateExps'), ff);
-    const up = calls.expert('upExps', e, xe, n, embedding, await matrix('upExps'), ff);
-    const h = gatedActivation(gate, up, act);
-    const down = calls.expert('downExps', e, h, n, ff, await matrix('downExps'), embedding);
+    const gate = addExpertBias(calls.expert('gateExps', e, xe, n, embedding, await matrix('gateExps'), ff), n, ff, biases.gateExps, e);
+    const up = addExpertBias(calls.expert('upExps', e, xe, n, embedding, await matrix('upExps'), ff), n, ff, biases.upExps, e);
+    const h = glu(gate, up);
+    const down = addExpertBias(calls.expert('downExps', e, h, n, ff, await matrix('downExps'), embedding), n, embedding, biases.downExps, e);
     picks.forEach((pick, i) => {
       const weight = routes.weights[pick]!;
       for (let j = 0; j < embedding; j++) slotOut[pick * embedding + j] = fround(down[i * embedding + j]! * weight);

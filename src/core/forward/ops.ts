@@ -1,6 +1,6 @@
 // The float32 kernels of the forward, rounded where ggml's CPU backend stores a float (so the
 // results track llama.cpp's to float32 noise). Matrices are row-major: rows tokens, cols features.
-import type { ForwardHparams } from './forward-types.ts';
+import type { FfnActivation, ForwardHparams } from './forward-types.ts';
 import { matmulWasm, type MatmulSums } from './wasm/matmul-wasm.ts';
 
 export type { MatmulSums };
@@ -41,6 +41,29 @@ export const gelu = (x: number): number => fround(0.5 * x * (1 + Math.tanh(SQRT_
 export function gatedActivation(gate: Float32Array, up: Float32Array, act: (x: number) => number): Float32Array {
   for (let i = 0; i < gate.length; i++) gate[i] = act(gate[i]!) * up[i]!;
   return gate;
+}
+
+const OAI_ALPHA = fround(1.702);
+const OAI_LIMIT = 7;
+
+/** ggml_swiglu_oai with gpt-oss's alpha 1.702 and limit 7, in place: min(g, 7)·σ(1.702·min(g, 7))·(clamp(u, ±7) + 1). */
+export function swigluOai(gate: Float32Array, up: Float32Array): Float32Array {
+  for (let i = 0; i < gate.length; i++) {
+    const x = Math.min(gate[i]!, OAI_LIMIT);
+    const y = Math.min(Math.max(up[i]!, -OAI_LIMIT), OAI_LIMIT);
+    const glu = fround(x / fround(1 + fround(Math.exp(fround(OAI_ALPHA * -x)))));
+    gate[i] = fround(glu * fround(y + 1));
+  }
+  return gate;
+}
+
+/** The gated feed-forward's activation of (gate, up), into gate. */
+export type Glu = (gate: Float32Array, up: Float32Array) => Float32Array;
+
+export function gluOf(activation: FfnActivation): Glu {
+  if (activation === 'swiglu-oai') return swigluOai;
+  const act = activation === 'silu' ? silu : gelu;
+  return (gate, up) => gatedActivation(gate, up, act);
 }
 
 /** tanh(x / cap) * cap, in place (Gemma 2's logit soft-capping). */

@@ -1,7 +1,9 @@
-// Rotary position embedding as ggml_rope_ext computes it (no YaRN): theta advances by
+// Rotary position embedding as ggml_rope_ext computes it: theta advances by
 // theta_scale = base^(-2/n_dims) in float per pair, divided by per-pair frequency factors when
 // the model has them (Llama 3's rope_freqs, Phi-3's LongRoPE rope_factors_short/long); cos and
-// sin are multiplied by the attention factor (ggml's mscale: LongRoPE's, else 1).
+// sin are multiplied by the attention factor (ggml's mscale: LongRoPE's, else 1). With YaRN
+// (gpt-oss) each pair's angle blends the scaled and the unscaled one by a ramp over the pairs
+// between two correction dimensions, and the magnitude gains 1 + 0.1·ln(1/freq_scale).
 import type { ForwardModel, RopeStyle, WeightSource } from './forward-types.ts';
 
 const fround = Math.fround;
@@ -15,6 +17,8 @@ export interface RopeParams {
   freqFactors: Float32Array | null;
   /** Multiplies cos and sin (1 unless the model says otherwise). */
   attnFactor: number;
+  /** YaRN's ext_factor and correction range (ggml_rope_yarn_corr_dims), or null. */
+  yarn: { extFactor: number; corrDims: [number, number] } | null;
 }
 
 /** llama.cpp pads a context's cells per sequence to a multiple of 256 (llama_context's n_ctx_seq). */
@@ -34,7 +38,27 @@ export async function ropeOfRun(model: ForwardModel, weights: WeightSource, long
   return {
     style: hp.ropeStyle, dims: hp.ropeDims, base: hp.ropeBase, freqScale: hp.ropeFreqScale,
     freqFactors: factors ? await weights(factors) : null, attnFactor: hp.ropeAttnFactor,
+    yarn: hp.ropeYarn && { extFactor: hp.ropeYarn.extFactor, corrDims: yarnCorrectionDims(hp.ropeDims, hp.ropeOriginalContext, hp.ropeBase, hp.ropeYarn.betaFast, hp.ropeYarn.betaSlow) },
   };
+}
+
+/** ggml_rope_yarn_corr_dim: the pair whose wavelength makes `rotations` turns over the original context. */
+function yarnCorrectionDim(dims: number, originalContext: number, rotations: number, base: number): number {
+  const turns = fround(originalContext / fround(fround(rotations * 2) * fround(Math.PI)));
+  return fround(fround(dims * fround(Math.log(turns))) / fround(2 * fround(Math.log(base))));
+}
+
+/** ggml_rope_yarn_corr_dims: the pairs between beta_fast's and beta_slow's dimensions get the ramp. */
+export function yarnCorrectionDims(dims: number, originalContext: number, base: number, betaFast: number, betaSlow: number): [number, number] {
+  const start = Math.floor(yarnCorrectionDim(dims, originalContext, betaFast, base));
+  const end = Math.ceil(yarnCorrectionDim(dims, originalContext, betaSlow, base));
+  return [Math.max(0, start), Math.min(dims - 1, end)];
+}
+
+/** rope_yarn_ramp for pair i: 1 below the range, 0 above it, linear between. */
+function yarnRamp(low: number, high: number, pair: number): number {
+  const y = fround(fround(pair - low) / Math.max(fround(0.001), fround(high - low)));
+  return fround(1 - Math.min(1, Math.max(0, y)));
 }
 
 /** cos/sin per (position, pair), positions 0..count-1: [pos * dims/2 + pair]. */
@@ -43,13 +67,18 @@ export function ropeTables(p: RopeParams, count: number): { cos: Float32Array; s
   const cos = new Float32Array(count * pairs);
   const sin = new Float32Array(count * pairs);
   const thetaScale = fround(Math.pow(p.base, fround(-2 / p.dims)));
+  const yarn = p.yarn && p.yarn.extFactor !== 0 ? p.yarn : null;
+  const mscale = yarn ? fround(p.attnFactor * fround(1 + fround(fround(0.1) * fround(Math.log(fround(1 / p.freqScale)))))) : p.attnFactor;
+  const rampMix = yarn ? Array.from({ length: pairs }, (_, i) => fround(yarnRamp(yarn.corrDims[0], yarn.corrDims[1], i) * yarn.extFactor)) : null;
   for (let pos = 0; pos < count; pos++) {
     let theta = fround(pos);
     for (let i = 0; i < pairs; i++) {
       const ff = p.freqFactors ? p.freqFactors[i]! : 1;
-      const t = fround(p.freqScale * fround(theta / ff));
-      cos[pos * pairs + i] = fround(fround(Math.cos(t)) * p.attnFactor);
-      sin[pos * pairs + i] = fround(fround(Math.sin(t)) * p.attnFactor);
+      const extrapolated = fround(theta / ff);
+      let t = fround(p.freqScale * extrapolated);
+      if (rampMix) t = fround(fround(t * fround(1 - rampMix[i]!)) + fround(extrapolated * rampMix[i]!));
+      cos[pos * pairs + i] = fround(fround(Math.cos(t)) * mscale);
+      sin[pos * pairs + i] = fround(fround(Math.sin(t)) * mscale);
       theta = fround(theta * thetaScale);
     }
   }

@@ -15,6 +15,7 @@ export const SUPPORTED_HF_ARCHITECTURES = [
   'GraniteMoeForCausalLM', 'GraniteMoeSharedForCausalLM',
   'GraniteMoeHybridForCausalLM',
   'Lfm2ForCausalLM', 'LFM2ForCausalLM',
+  'GptOssForCausalLM',
 ] as const;
 export type SupportedHfArchitecture = (typeof SUPPORTED_HF_ARCHITECTURES)[number];
 
@@ -27,7 +28,9 @@ export type RopeScaling =
   | { type: 'none' }
   | { type: 'linear'; factor: number }
   | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalContextLength: number }
-  | { type: 'longrope'; shortFactor: number[]; longFactor: number[] };
+  | { type: 'longrope'; shortFactor: number[]; longFactor: number[] }
+  /** YaRN (gpt-oss): the factor, the original context, and the optional yarn_* values the converter copies. */
+  | { type: 'yarn'; factor: number; originalContextLength: number; extFactor?: number; attnFactor?: number; betaFast?: number; betaSlow?: number };
 
 /** A mixture-of-experts feed-forward, as a MoE family's convertedConfig reads it. */
 export interface ExpertConfig {
@@ -214,7 +217,21 @@ function readRopeScaling(file: string, p: Raw, num: (v: unknown, what: string) =
     };
     return { type: 'longrope', shortFactor: factors('short_factor'), longFactor: factors('long_factor') };
   }
-  throw new Error(`${file}: rope scaling type ${shownValue(type)} is not supported yet (supported: default, linear, llama3, longrope)`);
+  if (type === 'yarn') {
+    // The converter writes YaRN only with a factor, and needs original_max_position_embeddings then.
+    if (factor === undefined) return { type: 'none' };
+    const original = p.original_max_position_embeddings;
+    if (typeof original !== 'number' || !Number.isInteger(original) || original <= 0 || original > CONFIG_MAX_INT) {
+      throw new Error(`${file}: yarn rope scaling needs "original_max_position_embeddings", a positive integer (got ${shownValue(original)})`);
+    }
+    const optional = (key: string) => num(p[key], key);
+    return {
+      type: 'yarn', factor, originalContextLength: original,
+      extFactor: optional('extrapolation_factor'), attnFactor: num(p.attention_factor ?? p.attn_factor, 'attention_factor'),
+      betaFast: optional('beta_fast'), betaSlow: optional('beta_slow'),
+    };
+  }
+  throw new Error(`${file}: rope scaling type ${shownValue(type)} is not supported yet (supported: default, linear, llama3, longrope, yarn)`);
 }
 
 /** The rotary dimension llama.cpp uses: head_dim if given, else hidden/heads. */

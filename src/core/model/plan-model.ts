@@ -56,9 +56,10 @@ export async function planModel(files: ModelFiles): Promise<ModelPlan> {
 function planTensors(sources: SourceTensor[], config: ModelConfig, spec: ArchitectureSpec): PlannedTensor[] {
   const planned: PlannedTensor[] = [];
   const experts = new Map<string, { part: ExpertPart; sources: SourceTensor[] }>();
+  const byName = new Map(sources.map((s) => [s.name, s]));
   for (const source of sources) {
     if (isIgnoredHfTensor(source.name) || spec.skipsTensor?.(source.name)) continue;
-    const expanded = spec.expandsTensor?.(source, config);
+    const expanded = spec.expandsTensor?.(source, config, byName);
     if (expanded) {
       planned.push(...expanded);
       continue;

@@ -13,7 +13,9 @@ export type TensorRole =
   /** A MoE layer's shared expert, which every token goes through beside its routed ones (Granite MoE shared). */
   | 'ffn_gate_shexp' | 'ffn_up_shexp' | 'ffn_down_shexp'
   /** LFM2's short-convolution layers: the input projection (b, c and x), the depthwise kernel, the output projection. */
-  | 'shortconv_in' | 'shortconv_conv' | 'shortconv_out';
+  | 'shortconv_in' | 'shortconv_conv' | 'shortconv_out'
+  /** gpt-oss: attention sinks (a logit per head), the output projection's bias, the router's and the experts' biases. */
+  | 'attn_sinks' | 'attn_output_bias' | 'ffn_gate_inp_bias' | 'ffn_gate_exps_bias' | 'ffn_up_exps_bias' | 'ffn_down_exps_bias';
 
 /** Where a tensor's bytes are: one tensor of one safetensors file. */
 export interface SourceTensor {
@@ -55,8 +57,28 @@ export interface StackedSource {
   parts: SourceTensor[];
 }
 
-/** Where a tensor's values come from: safetensors bytes (no `kind`), experts stacked, or computed values. */
-export type TensorSource = (SourceTensor & { kind?: undefined }) | StackedSource | GeneratedSource;
+/**
+ * Experts stored as MXFP4 in the checkpoint (gpt-oss): `blocks` (U8 [experts, rows', blocks, 16],
+ * two 4-bit values a byte, the even one in the low nibble) and `scales` (U8 [experts, rows',
+ * blocks], E8M0 exponents). The GGUF tensor's row i of expert e is checkpoint row
+ * `i * rowStep + rowOffset` of that expert: gpt-oss's gate_up_proj interleaves gate and up rows,
+ * which the converter splits (rowStep 2). `shape` is the GGUF tensor's in numpy order. The
+ * converter writes these bytes as ggml's MXFP4 blocks unchanged, whatever its outtype.
+ */
+export interface Mxfp4Source {
+  kind: 'mxfp4';
+  file: string;
+  name: string;
+  dtype: 'U8';
+  shape: number[];
+  blocks: SourceTensor;
+  scales: SourceTensor;
+  rowStep: 1 | 2;
+  rowOffset: 0 | 1;
+}
+
+/** Where a tensor's values come from: safetensors bytes (no `kind`), experts stacked or in MXFP4, or computed values. */
+export type TensorSource = (SourceTensor & { kind?: undefined }) | StackedSource | Mxfp4Source | GeneratedSource;
 
 /** A change applied to the source values on their way to GGUF (llama.cpp's converter does these). */
 export type TensorTransform =
@@ -66,7 +88,9 @@ export type TensorTransform =
   /** Gemma's RMSNorm multiplies by (1 + w): the converter stores w + 1, computed in float32. */
   | { kind: 'add-one' }
   /** Keep the first `rows` rows (Gemma 3: token_embd cut to the tokenizer's real vocabulary). */
-  | { kind: 'first-rows'; rows: number };
+  | { kind: 'first-rows'; rows: number }
+  /** Keep every other value of each row, from `offset` (gpt-oss's gate_up_proj_bias: gate at 0, up at 1). */
+  | { kind: 'every-other-column'; offset: 0 | 1 };
 
 export interface PlannedTensor {
   ggufName: string;
@@ -80,6 +104,12 @@ export interface PlannedTensor {
   transform: TensorTransform;
   /** llama.cpp quantizes it (2-D weight, not a norm); otherwise it is always F32. */
   quantizable: boolean;
+  /**
+   * The type the checkpoint already stores it in (gpt-oss's MXFP4 experts): the converter writes
+   * it so under any float outtype, and a quantizer asked for this type copies its bytes, as
+   * llama-quantize copies a tensor already of the target type. Absent for float checkpoints.
+   */
+  storedType?: GgmlTypeName;
 }
 
 export interface ModelPlan {

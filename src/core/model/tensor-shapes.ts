@@ -29,16 +29,22 @@ function expectedNe(role: TensorRole, c: ModelConfig, rules: ShapeRules): { ne: 
     case 'attn_k_norm': return { ne: [rules.qkNormOverProjection ? kv : headDim], fields: dims };
     case 'attn_q_bias': return { ne: [q], fields: dims };
     case 'attn_k_bias': case 'attn_v_bias': return { ne: [kv], fields: dims };
+    case 'attn_sinks': return { ne: [c.headCount], fields: dims };
+    case 'attn_output_bias': return { ne: [c.hiddenSize], fields: `hidden_size ${c.hiddenSize}` };
     case 'ffn_gate': return { ne: [c.hiddenSize, c.intermediateSize], fields: ff };
     case 'ffn_up': return { ne: [c.hiddenSize, (rules.fusedGateUp ? 2 : 1) * c.intermediateSize], fields: ff };
     case 'ffn_down': return { ne: [c.intermediateSize, c.hiddenSize], fields: ff };
     case 'shortconv_in': return { ne: [c.hiddenSize, 3 * c.hiddenSize], fields: `hidden_size ${c.hiddenSize}` };
     case 'shortconv_out': return { ne: [c.hiddenSize, c.hiddenSize], fields: `hidden_size ${c.hiddenSize}` };
-    case 'ffn_gate_inp': case 'ffn_gate_exps': case 'ffn_up_exps': case 'ffn_down_exps': {
+    case 'ffn_gate_inp': case 'ffn_gate_exps': case 'ffn_up_exps': case 'ffn_down_exps':
+    case 'ffn_gate_inp_bias': case 'ffn_gate_exps_bias': case 'ffn_up_exps_bias': case 'ffn_down_exps_bias': {
       const e = c.experts;
       if (!e) return null; // a dense family never plans these
       const moe = `hidden_size ${c.hiddenSize}, num_experts ${e.count}, moe_intermediate_size ${e.feedForward}`;
       if (role === 'ffn_gate_inp') return { ne: [c.hiddenSize, e.count], fields: moe };
+      if (role === 'ffn_gate_inp_bias') return { ne: [e.count], fields: moe };
+      if (role === 'ffn_down_exps_bias') return { ne: [c.hiddenSize, e.count], fields: moe };
+      if (role === 'ffn_gate_exps_bias' || role === 'ffn_up_exps_bias') return { ne: [e.feedForward, e.count], fields: moe };
       if (role === 'ffn_down_exps') return { ne: [e.feedForward, c.hiddenSize, e.count], fields: moe };
       return { ne: [c.hiddenSize, e.feedForward, e.count], fields: moe };
     }

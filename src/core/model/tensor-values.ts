@@ -3,13 +3,16 @@
 import { concatBytes } from '../concat-bytes.ts';
 import type { ModelFiles } from '../bytes-io.ts';
 import { roundThroughF16 } from '../float16.ts';
+import type { GgmlTypeName } from '../ggml-type.ts';
+import { dequantizeRowsCpu } from '../quant/dequantize.ts';
 import { decodeToF32, type F32 } from '../safetensors/decode.ts';
 import { SAFETENSORS_DTYPE_BYTES } from '../safetensors/dtype.ts';
+import { readMxfp4Rows } from './mxfp4-source.ts';
 import type { PlannedTensor, SourceTensor, StackedSource } from './plan-types.ts';
 
 export async function readTensorF32(t: PlannedTensor, files: ModelFiles): Promise<F32> {
   if (t.source.kind === 'generated') return new Float32Array(t.source.values);
-  if (t.source.kind === 'stacked') return (await readTensorRowsChecked(t, files, 0, tensorRows(t))).values;
+  if (t.source.kind === 'stacked' || t.source.kind === 'mxfp4') return (await readTensorRowsChecked(t, files, 0, tensorRows(t))).values;
   const source = files.open(t.source.file);
   if (!source) throw new Error(`${t.source.file}: missing from ${files.label} (needed for tensor "${t.hfName}")`);
   const what = `${t.source.file}: tensor "${t.hfName}"`;
@@ -27,7 +30,16 @@ export async function readTensorF32(t: PlannedTensor, files: ModelFiles): Promis
     case 'none': return values;
     case 'permute-qk': return permuteQk(values, t.source.shape, t.transform.heads, t.hfName);
     case 'add-one': return addOne(values, t.source.dtype === 'F16');
+    case 'every-other-column': return everyOtherColumn(values, t.ne[0]!, t.transform.offset);
   }
+}
+
+/** Values offset, offset + 2, … of each row of `cols` kept values (rows of 2·cols in `values`). */
+export function everyOtherColumn(values: Float32Array, cols: number, offset: 0 | 1): F32 {
+  const rows = values.length / (2 * cols);
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) out[r * cols + j] = values[r * 2 * cols + 2 * j + offset]!;
+  return out;
 }
 
 /**
@@ -122,6 +134,8 @@ export interface FetchedRows {
    * them itself (e.g. on its own threads). Null otherwise.
    */
   bf16: (() => Uint8Array) | null;
+  /** Where the checkpoint stores the rows quantized (PlannedTensor.storedType): their bytes in that type. */
+  stored?: { type: GgmlTypeName; bytes: Uint8Array };
 }
 
 /**
@@ -141,6 +155,11 @@ export async function fetchTensorRows(t: PlannedTensor, files: ModelFiles, first
     return { bf16: null, decode: () => ({ values: new Float32Array(values.subarray(firstRow * cols, (firstRow + rowCount) * cols)), finite: false }) };
   }
   const what = `${t.source.file}: tensor "${t.hfName}"`;
+  if (t.source.kind === 'mxfp4') {
+    const blocks = await readMxfp4Rows(t.source, files, firstRow, rowCount, t.hfName);
+    // MXFP4 decodes to finite values only (codes times a power of two).
+    return { bf16: null, stored: { type: 'MXFP4', bytes: blocks }, decode: () => ({ values: dequantizeRowsCpu('MXFP4', blocks, cols) as F32, finite: true }) };
+  }
   // Every transform keeps rows within the range read: first-rows reads a prefix, permute-qk whole heads.
   const bytes = t.source.kind === 'stacked'
     ? await readStackedRows(t.source, files, firstRow, rowCount, t.transform.kind)
@@ -162,6 +181,8 @@ export async function fetchTensorRows(t: PlannedTensor, files: ModelFiles, first
           return { values: permuteQk(decoded.values, [rowCount, cols], (rowCount / rows) * transform.heads, t.hfName), finite: decoded.finite };
         case 'add-one':
           return { values: addOne(decoded.values, dtype === 'F16'), finite: decoded.finite };
+        case 'every-other-column':
+          return { values: everyOtherColumn(decoded.values, cols, transform.offset), finite: decoded.finite };
       }
     },
   };

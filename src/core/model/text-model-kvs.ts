@@ -42,8 +42,16 @@ export function textModelKvs(arch: string, config: ModelConfig): KvList {
   kv.u32(`${arch}.feed_forward_length`, config.intermediateSize);
   kv.u32(`${arch}.attention.head_count`, config.headCount);
   if (config.headCountKvStated !== undefined) kv.u32(`${arch}.attention.head_count_kv`, config.headCountKvStated);
-  if (config.ropeScaling.type === 'linear') {
-    kv.str(`${arch}.rope.scaling.type`, 'linear').f32(`${arch}.rope.scaling.factor`, config.ropeScaling.factor);
+  const rope = config.ropeScaling;
+  if (rope.type === 'linear') {
+    kv.str(`${arch}.rope.scaling.type`, 'linear').f32(`${arch}.rope.scaling.factor`, rope.factor);
+  } else if (rope.type === 'yarn') {
+    kv.str(`${arch}.rope.scaling.type`, 'yarn').f32(`${arch}.rope.scaling.factor`, rope.factor);
+    kv.u32(`${arch}.rope.scaling.original_context_length`, rope.originalContextLength);
+    if (rope.extFactor !== undefined) kv.f32(`${arch}.rope.scaling.yarn_ext_factor`, rope.extFactor);
+    if (rope.attnFactor !== undefined) kv.f32(`${arch}.rope.scaling.yarn_attn_factor`, rope.attnFactor);
+    if (rope.betaFast !== undefined) kv.f32(`${arch}.rope.scaling.yarn_beta_fast`, rope.betaFast);
+    if (rope.betaSlow !== undefined) kv.f32(`${arch}.rope.scaling.yarn_beta_slow`, rope.betaSlow);
   }
   if (config.ropeTheta !== undefined) kv.f32(`${arch}.rope.freq_base`, config.ropeTheta);
   if (config.ropeThetaSwa !== undefined) kv.f32(`${arch}.rope.freq_base_swa`, config.ropeThetaSwa);

@@ -3,7 +3,7 @@
 // block size does not divide. Tensors llama.cpp never quantizes (norms, biases) stay F32.
 import { RE2JS } from 're2js';
 import { planGgufLayout } from '../export/export-gguf.ts';
-import { rowFitsBlocks, type GgmlTypeName } from '../ggml-type.ts';
+import { isQuantizedType, rowFitsBlocks, type GgmlTypeName } from '../ggml-type.ts';
 import type { ModelPlan, PlannedTensor, TensorTypes } from '../model/plan-types.ts';
 
 /** A tensor-name pattern, matched anywhere in the name (std::regex_search, as llama-quantize). */
@@ -61,10 +61,12 @@ export function fallbackForRowLength(type: GgmlTypeName, rowLength: number): Ggm
 
 export function chooseTensorType(tensor: PlannedTensor, options: ChooseTypesOptions): GgmlTypeName {
   if (!tensor.quantizable) return 'F32';
+  // A float base type is the converter's output, which keeps what the checkpoint stores quantized (gpt-oss's MXFP4 experts).
+  const base = tensor.storedType && !isQuantizedType(options.baseType) ? tensor.storedType : options.baseType;
   const wanted =
     options.edits?.get(tensor.ggufName) ??
     options.overrides?.find((o) => o.pattern.test(tensor.ggufName))?.type ??
-    options.baseType;
+    base;
   return fallbackForRowLength(wanted, tensor.ne[0]!);
 }
 

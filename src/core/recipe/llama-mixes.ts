@@ -274,7 +274,10 @@ export function chooseMixTypes(plan: ModelPlan, options: MixOptions): TensorType
     let type: GgmlTypeName;
     if (options.tokenEmbeddingType && category === 'token_embd') type = options.tokenEmbeddingType;
     else if (options.outputTensorType && category === 'output') type = options.outputTensorType;
-    else if (!isQuantizedType(defaultType)) type = defaultType;
+    // A float mix is the converter's output: it writes what the checkpoint stores quantized (gpt-oss's
+    // MXFP4 experts) as it is. (llama-quantize asked for F16 would widen a GGUF's MXFP4 tensors;
+    // from a checkpoint, the converter is the reference.)
+    else if (!isQuantizedType(defaultType)) type = t.storedType ?? defaultType;
     else {
       const manual = options.overrides?.find((o) => o.pattern.test(t.ggufName));
       type = manual ? manual.type : options.pure ? defaultType : rules.choose(t, defaultType);

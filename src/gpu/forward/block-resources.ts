@@ -11,7 +11,11 @@ import { releaseGpuWeight, type GpuWeight, type GpuWeightSource, type GpuWeightU
 export const BLOCK_FIELDS: (keyof GpuBlockWeights)[] = [
   'attnNorm', 'q', 'k', 'v', 'qkv', 'o', 'qBias', 'kBias', 'vBias', 'oBias', 'qNorm', 'kNorm', 'postAttnNorm', 'ffnNorm', 'gate', 'up', 'down', 'postFfnNorm',
   'router', 'gateExps', 'upExps', 'downExps', 'gateShexp', 'upShexp', 'downShexp', 'convIn', 'conv', 'convOut',
+  'sinks', 'routerBias', 'gateExpsBias', 'upExpsBias', 'downExpsBias',
 ];
+
+/** The biases of stacked expert tensors (gpt-oss), uploaded one row per expert for each expert's matmul. */
+const EXPERT_BIASES: ReadonlySet<keyof GpuBlockWeights> = new Set(['gateExpsBias', 'upExpsBias', 'downExpsBias']);
 
 /**
  * The feed-forward's width: rows of ffn_gate, of one expert of ffn_gate_exps in a MoE model (or
@@ -31,7 +35,8 @@ export function uploadBlockWeight(
   uploader: GpuWeightUploader, model: ForwardModel, layer: number, field: keyof GpuBlockWeights, source: GpuWeightSource,
 ): Promise<GpuWeight> | undefined {
   const t = model.tensors.get(blockTensorName(layer, field));
-  return t ? uploader.upload(t, source, fusedRows(model, layer, field)) : undefined;
+  if (!t) return undefined;
+  return uploader.upload(t, source, EXPERT_BIASES.has(field) ? new Array<number>(t.ne[1] ?? 1).fill(1) : fusedRows(model, layer, field));
 }
 
 /**

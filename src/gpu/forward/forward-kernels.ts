@@ -1,12 +1,16 @@
 // The forward's compute pipelines (one WGSL file per kernel family, one pipeline per variant key,
 // created lazily and cached for the device's lifetime) and a recorder that encodes dispatches
 // with their uniform parameters packed into one arena buffer per submission.
+import type { FfnActivation } from '../../core/forward/forward-types.ts';
 import { kernelPipeline } from '../pipeline-cache.ts';
 import { composeWgsl } from '../wgsl-modules.ts';
 import type { GpuForwardStats } from './forward-stats.ts';
 import { weightFormatConstants, type GpuWeightFormat } from './weight-formats.ts';
 
 const OWNER = 'GpuForward';
+
+/** glu.wgsl's ACT for each activation. */
+const GLU_ACT: Record<FfnActivation, number> = { silu: 0, gelu: 1, 'swiglu-oai': 2 };
 
 /**
  * The matmul's arithmetic: 'f32'; 'f16' (f16 tiles and products, f32 sums: needs a device with
@@ -19,7 +23,7 @@ export type ForwardKernelKey =
   | { kind: 'rmsNorm' }
   | { kind: 'rope' }
   | { kind: 'attention'; roundF16: boolean }
-  | { kind: 'glu'; activation: 'silu' | 'gelu' }
+  | { kind: 'glu'; activation: FfnActivation }
   | { kind: 'imatrix' }
   | { kind: 'moeGather' }
   | { kind: 'moeScatter' }
@@ -53,7 +57,7 @@ function variantOf(key: ForwardKernelKey): { cacheKey: string; constants: Record
       return { cacheKey: `matmul.${key.format}.${key.math}`, constants };
     }
     case 'attention': return { cacheKey: `attention.${key.roundF16 ? 'f16kv' : 'f32kv'}`, constants: { ROUND_F16: key.roundF16 ? 1 : 0 } };
-    case 'glu': return { cacheKey: `glu.${key.activation}`, constants: { ACT: key.activation === 'silu' ? 0 : 1 } };
+    case 'glu': return { cacheKey: `glu.${key.activation}`, constants: { ACT: GLU_ACT[key.activation] } };
     default: return { cacheKey: key.kind, constants: {} };
   }
 }

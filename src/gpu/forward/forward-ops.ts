@@ -1,5 +1,6 @@
 // Typed wrappers that queue one forward kernel each on a DispatchRecorder: buffers in binding
 // order, parameters in the order of the WGSL Params struct (offsets and sizes in f32 elements).
+import type { FfnActivation } from '../../core/forward/forward-types.ts';
 import { dispatchGrid } from '../dispatch-grid.ts';
 import type { DispatchRecorder } from './forward-kernels.ts';
 import type { GpuWeight } from './gpu-weights.ts';
@@ -69,19 +70,26 @@ export interface AttentionArgs {
   q: GPUBuffer; k: GPUBuffer; v: GPUBuffer; seqStart: GPUBuffer; positions: GPUBuffer; out: GPUBuffer;
   rows: number; heads: number; headsKv: number; headDimK: number; headDimV: number;
   window: number | null; scale: number; softcap: number | null; roundF16: boolean;
+  /** One F32 logit per head joining each softmax (gpt-oss's attn_sinks), or undefined. */
+  sinks?: GpuWeight;
+  /** Any buffer, bound where there are no sinks. */
+  placeholder: GPUBuffer;
 }
 
 export function attentionRows(rec: DispatchRecorder, a: AttentionArgs): Promise<void> {
   if (a.headDimV > 512) throw new Error(`GpuForward: value head size ${a.headDimV} exceeds the attention kernel's 512`);
+  if (a.sinks && (a.sinks.format !== 'F32' || a.sinks.rows * a.sinks.cols !== a.heads)) {
+    throw new Error(`GpuForward: attention sinks "${a.sinks.name}" must be ${a.heads} F32 values (got ${a.sinks.rows * a.sinks.cols} ${a.sinks.format})`);
+  }
   return rec.dispatch(
     { kind: 'attention', roundF16: a.roundF16 },
-    [a.q, a.k, a.v, a.seqStart, a.positions, a.out],
-    [a.rows, a.heads, a.headsKv, a.headDimK, a.headDimV, a.window ?? 0, { f32: a.scale }, { f32: a.softcap ?? 0 }],
+    [a.q, a.k, a.v, a.seqStart, a.positions, a.out, a.sinks?.chunks[0]!.buffer ?? a.placeholder],
+    [a.rows, a.heads, a.headsKv, a.headDimK, a.headDimV, a.window ?? 0, { f32: a.scale }, { f32: a.softcap ?? 0 }, a.sinks ? 1 : 0],
     dispatchGrid(a.rows * a.heads, WG),
   );
 }
 
-export function gatedActivation(rec: DispatchRecorder, gate: GPUBuffer, up: GPUBuffer, count: number, activation: 'silu' | 'gelu'): Promise<void> {
+export function gatedActivation(rec: DispatchRecorder, gate: GPUBuffer, up: GPUBuffer, count: number, activation: FfnActivation): Promise<void> {
   return rec.dispatch({ kind: 'glu', activation }, [gate, up], [count], dispatchGrid(count, WG));
 }
 

@@ -5,13 +5,14 @@ import { qkNormGroups } from '../../core/forward/block.ts';
 import { blockTensorName, isConvLayer } from '../../core/forward/block-weights.ts';
 import type { ForwardHparams, ForwardModel } from '../../core/forward/forward-types.ts';
 import type { DispatchRecorder } from './forward-kernels.ts';
-import { expertPicks, routeTokens, softmaxRows, type ExpertField } from '../../core/forward/moe.ts';
+import { expertPicks, routeFromLogits, type ExpertField } from '../../core/forward/moe.ts';
 import { accumulateSquares, attentionRows, gatedActivation, matmulRows, moeGatherRows, moeScatterRows, moeSumSlots, rmsNormRows, ropeRows, shortConvRows } from './forward-ops.ts';
 import { releaseGpuWeight, type GpuWeight } from './gpu-weights.ts';
 
 export type GpuBlockWeights = Partial<Record<
   | 'attnNorm' | 'q' | 'k' | 'v' | 'qkv' | 'o' | 'qBias' | 'kBias' | 'vBias' | 'oBias' | 'qNorm' | 'kNorm' | 'postAttnNorm' | 'ffnNorm' | 'gate' | 'up' | 'down' | 'postFfnNorm'
-  | 'router' | 'gateExps' | 'upExps' | 'downExps' | 'gateShexp' | 'upShexp' | 'downShexp' | 'convIn' | 'conv' | 'convOut',
+  | 'router' | 'gateExps' | 'upExps' | 'downExps' | 'gateShexp' | 'upShexp' | 'downShexp' | 'convIn' | 'conv' | 'convOut'
+  | 'sinks' | 'routerBias' | 'gateExpsBias' | 'upExpsBias' | 'downExpsBias',
   GpuWeight
 >>;
 
@@ -193,6 +194,7 @@ export async function runGpuBlock(rec: DispatchRecorder, ctx: GpuBlockContext, w
       q, k, v: s.v, seqStart: g.seqStart, positions: g.positions, out: s.attn,
       rows: g.rows, heads: hp.headCount, headsKv: hp.headCountKv, headDimK: hp.headDimK, headDimV: hp.headDimV,
       window: hp.slidingLayers[ctx.layer] ? hp.slidingWindow : null, scale: hp.attentionScale, softcap: hp.attnSoftcap, roundF16: ctx.roundF16,
+      sinks: w.sinks, placeholder: s.placeholder,
     });
     await addToHidden('o', s.attn, w.oBias, w.postAttnNorm);
   }
@@ -224,9 +226,15 @@ async function runMoe(rec: DispatchRecorder, ctx: GpuBlockContext, w: GpuBlockWe
     return { weight: await host.expertMatrix(field, e), release: true };
   };
   await recordInput(rec, ctx, 'router', s.x, g.rows, E);
-  await matmulRows(rec, { x: s.x, xOffset: 0, rows: g.rows, weight: router, y: m.route, yOffset: 0, outStride: routing.count, accumulate: false, softcap: null, placeholder: s.placeholder });
+  await matmulRows(rec, { x: s.x, xOffset: 0, rows: g.rows, weight: router, bias: w.routerBias, y: m.route, yOffset: 0, outStride: routing.count, accumulate: false, softcap: null, placeholder: s.placeholder });
   const logits = await host.readBack(m.route, g.rows * routing.count);
-  const routes = routeTokens(softmaxRows(logits, g.rows, routing.count), g.rows, routing);
+  const routes = routeFromLogits(logits, g.rows, routing);
+  /** Expert e's bias row of a stacked tensor's bias (gpt-oss), uploaded as one part per expert. */
+  const expertBias = (field: 'gateExpsBias' | 'upExpsBias' | 'downExpsBias', e: number): GpuWeight | undefined => {
+    const b = w[field];
+    if (b && b.parts?.length !== routing.count) throw new Error(`GpuForward: layer ${ctx.layer}'s ${field} is not uploaded as ${routing.count} experts' rows`);
+    return b?.parts![e];
+  };
   const { picks, starts } = expertPicks(routes, g.rows, routing);
   host.write(m.picks, picks);
   host.write(m.weights, routes.weights);
@@ -241,7 +249,8 @@ async function runMoe(rec: DispatchRecorder, ctx: GpuBlockContext, w: GpuBlockWe
       const ff = gate.rows;
       const expertMatmul = async (field: ExpertField, x: GPUBuffer, cols: number, weight: GpuWeight, y: GPUBuffer) => {
         await recordInput(rec, ctx, field, x, rows, cols, e);
-        await matmulRows(rec, { x, xOffset: 0, rows, weight, y, yOffset: 0, outStride: weight.rows, accumulate: false, softcap: null, placeholder: s.placeholder });
+        const bias = expertBias(`${field}Bias`, e);
+        await matmulRows(rec, { x, xOffset: 0, rows, weight, bias, y, yOffset: 0, outStride: weight.rows, accumulate: false, softcap: null, placeholder: s.placeholder });
       };
       await expertMatmul('gateExps', m.xe, E, gate, s.gate);
       await expertMatmul('upExps', m.xe, E, up, s.up);

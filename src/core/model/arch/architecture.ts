@@ -15,9 +15,10 @@ export interface ArchitectureSpec {
   skipsTensor?(hfName: string): boolean;
   /**
    * An HF tensor the converter turns into several GGUF tensors (Granite MoE's fused expert
-   * gate/up), or undefined for one it maps by name as usual.
+   * gate/up; gpt-oss's MXFP4 blocks, read with their scales, found among `sources` by name), or
+   * undefined for one it maps by name as usual.
    */
-  expandsTensor?(source: SourceTensor, config: ModelConfig): PlannedTensor[] | undefined;
+  expandsTensor?(source: SourceTensor, config: ModelConfig, sources: ReadonlyMap<string, SourceTensor>): PlannedTensor[] | undefined;
   transformOf(role: TensorRole, hfName: string, config: ModelConfig): TensorTransform;
   /**
    * config.json as the family's converter reads it, checked before any tensor is read: changed where

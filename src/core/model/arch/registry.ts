@@ -3,6 +3,7 @@
 import type { SupportedHfArchitecture } from '../config.ts';
 import type { ArchitectureSpec } from './architecture.ts';
 import { GEMMA2, GEMMA3 } from './gemma.ts';
+import { GPT_OSS } from './gpt-oss.ts';
 import { GRANITE, GRANITEMOE } from './granite.ts';
 import { GRANITE_HYBRID } from './granite-hybrid.ts';
 import { LFM2 } from './lfm2.ts';
@@ -32,4 +33,5 @@ export const ARCHITECTURES: Record<SupportedHfArchitecture, ArchitectureSpec> = 
   GraniteMoeHybridForCausalLM: GRANITE_HYBRID,
   Lfm2ForCausalLM: LFM2,
   LFM2ForCausalLM: LFM2,
+  GptOssForCausalLM: GPT_OSS,
 };
