@@ -59,11 +59,12 @@ async function load(c: ArchForwardCase): Promise<Loaded> {
 }
 
 /** ln p of every token after every position, from our forward. */
-async function ourLogProbs(m: Loaded, model = m.model, weights = m.weights): Promise<Float64Array[]> {
+async function ourLogProbs(m: Loaded, model = m.model, weights = m.weights, ggmlCpuActivations = false): Promise<Float64Array[]> {
   const out: Float64Array[] = [];
   await runForward(model, weights, {
     sequences: [m.tokens],
     kvCache: 'f32',
+    ggmlCpuActivations,
     onLogits: (_s, _pos, logits) => {
       let max = -Infinity;
       for (const l of logits) max = Math.max(max, l);
@@ -122,6 +123,13 @@ export interface ArchForwardCase {
   imatrixPerLayer?: number;
   imatrixEntries?: number;
   unreachedExperts?: boolean;
+  /**
+   * Round matmul activations as ggml's CPU backend does for the weight's type: where the F32 export
+   * keeps tensors quantized (gpt-oss's MXFP4 experts), llama.cpp multiplies them by Q8_0 activations.
+   */
+  ggmlCpuActivations?: boolean;
+  /** The imatrix's tolerance, relative per column (default 1e-3). */
+  imatrixTolerance?: number;
 }
 
 /** Registers the scratch folder and, per case, the log-probability and imatrix comparisons. */
@@ -143,22 +151,22 @@ export function archForwardSuite(cases: ArchForwardCase[]): void {
       });
 
       it('log-probabilities within 1e-3 at every position', async () => {
-        expect(m.model.hparams.architecture).toBe(({ phi4mini: 'phi3', granite4: 'granite', granitemoeshared: 'granitemoe' } as Record<string, string>)[c.arch] ?? c.arch);
+        expect(m.model.hparams.architecture).toBe(({ phi4mini: 'phi3', granite4: 'granite', granitemoeshared: 'granitemoe', gptoss: 'gpt-oss' } as Record<string, string>)[c.arch] ?? c.arch);
         c.check(m.model);
         const theirs = await llamaLogProbs(m);
-        const ours = await ourLogProbs(m);
+        const ours = await ourLogProbs(m, m.model, m.weights, c.ggmlCpuActivations);
         expect(ours).toHaveLength(POSITIONS);
         expect(theirs).toHaveLength(POSITIONS);
         expect(peakedness(theirs), 'the distributions are far from uniform').toBeGreaterThan(1);
         const diff = maxAbsDiff(ours, theirs);
         expect(diff, `max |Δ ln p| ${diff}`).toBeLessThan(1e-3);
         if (c.control || c.controlWeights) {
-          const wrong = maxAbsDiff(await ourLogProbs(m, c.control?.(m.model) ?? m.model, c.controlWeights?.(m.weights) ?? m.weights), theirs);
+          const wrong = maxAbsDiff(await ourLogProbs(m, c.control?.(m.model) ?? m.model, c.controlWeights?.(m.weights) ?? m.weights, c.ggmlCpuActivations), theirs);
           expect(wrong, `control: max |Δ ln p| ${wrong}, against ${diff}`).toBeGreaterThan(Math.max(20 * diff, 1e-3));
         }
       }, 180_000);
 
-      it('imatrix equal to llama-imatrix (counts exactly, every column within 1e-3 relative or of a thousandth of its row)', async () => {
+      it(`imatrix equal to llama-imatrix (counts exactly, every column within ${c.imatrixTolerance ?? 1e-3} relative or of a thousandth of its row)`, async () => {
         const files = await nodeModelFiles(m.folder);
         const tokenizer = await loadTextTokenizer(files);
         await files.close();
@@ -170,7 +178,7 @@ export function archForwardSuite(cases: ArchForwardCase[]): void {
           '-m', m.ggufPath, '-f', textPath, '-c', String(IMATRIX_CTX), '--chunks', String(IMATRIX_CHUNKS), '-o', theirsPath,
           '--no-ppl', '-fa', 'off', '-ctk', 'f32', '-ctv', 'f32', '-t', '2',
         ]);
-        const stats = await collectImatrix(m.model, m.weights, tokenizer.encode(text), { contextSize: IMATRIX_CTX, maxChunks: IMATRIX_CHUNKS, bos: tokenizer.bos });
+        const stats = await collectImatrix(m.model, m.weights, tokenizer.encode(text), { contextSize: IMATRIX_CTX, maxChunks: IMATRIX_CHUNKS, bos: tokenizer.bos, ggmlCpuActivations: c.ggmlCpuActivations });
         const oursPath = path.join(dir, `${c.name ?? c.arch}-ours.imatrix.gguf`);
         await writeFile(oursPath, imatrixGgufBytes(stats, [textPath]));
         const [ours, theirs] = await Promise.all([oursPath, theirsPath].map(async (f) => {
@@ -203,7 +211,7 @@ export function archForwardSuite(cases: ArchForwardCase[]): void {
             for (let j = start; j < start + cols; j++) worst = Math.max(worst, Math.abs(values[j]! - t[j]!) / Math.max(Math.abs(t[j]!), floor));
           }
         }
-        expect(worst, `worst relative difference ${worst}`).toBeLessThan(1e-3);
+        expect(worst, `worst relative difference ${worst}`).toBeLessThan(c.imatrixTolerance ?? 1e-3);
       }, 180_000);
     });
   }

@@ -1,9 +1,11 @@
 // Our CPU forward and imatrix against llama.cpp's (arch-forward-compare.ts) on the mixtures of
 // experts: routing, renormalised (Qwen3-MoE, Granite MoE) or not (OLMoE) weights, experts only on
 // their tokens, per-expert imatrix counts (some experts never reached), a shared expert beside
-// the routed ones (Granite MoE shared).
+// the routed ones (Granite MoE shared); gpt-oss's MXFP4 experts with biases, its softmax over the
+// chosen experts' logits, clamped SwiGLU, attention sinks, YaRN and alternating sliding window.
 import { expect } from 'vitest';
 import type { WeightSource } from '../../src/core/forward/forward-types.ts';
+import { GPT_OSS_WINDOW } from '../helpers/generate-arch-model.ts';
 import { archForwardSuite } from './arch-forward-compare.ts';
 
 /** The shared experts' down projections zeroed: a forward without them. */
@@ -62,5 +64,26 @@ archForwardSuite([
     controlWeights: withoutSharedExperts,
     // q, k, v, output, the router, the three stacked expert tensors and the shared expert's three.
     imatrixPerLayer: 11,
+  },
+  {
+    // 32 MXFP4 experts of width 64, four per token; a window of 8 over 24 positions in layers 0 and 2.
+    arch: 'gptoss',
+    experts: { count: 32, used: 4, ff: 64 },
+    check: (m) => {
+      expect(m.hparams.experts).toEqual({ count: 32, used: 4, gating: 'softmax-weight', normalizeWeights: false });
+      expect(m.hparams.activation).toBe('swiglu-oai');
+      expect(m.hparams.ropeYarn).toEqual({ extFactor: 1, betaFast: 32, betaSlow: 1 });
+      expect([m.hparams.slidingWindow, m.hparams.slidingLayers]).toEqual([GPT_OSS_WINDOW, [true, false, true, false]]);
+      expect(m.tensors.get('blk.0.ffn_gate_exps.weight')).toMatchObject({ ne: [128, 64, 32], type: 'MXFP4' });
+      expect(m.tensors.get('blk.0.attn_sinks.weight')!.ne).toEqual([4]);
+    },
+    // Without the sinks: every head's attention all on tokens again.
+    control: (m) => ({ ...m, tensors: new Map([...m.tensors].filter(([name]) => !name.endsWith('attn_sinks.weight'))) }),
+    imatrixPerLayer: 8,
+    ggmlCpuActivations: true,
+    // With Q8_0 activations, a value a float rounding away from a Q8_0 step upstream rounds the other
+    // way on one side: the last layer's experts, reached by some twenty tokens each, then differ in a
+    // few columns by up to 4e-3 (one token's square moved by a step). Everything else is within 1e-3.
+    imatrixTolerance: 1e-2,
   },
 ]);

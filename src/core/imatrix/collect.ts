@@ -18,6 +18,8 @@ export interface CollectImatrixOptions {
   chunksPerPass?: number;
   /** KV cache precision to reproduce (see ForwardRequest.kvCache); default 'f32'. */
   kvCache?: 'f32' | 'f16';
+  /** Round matmul activations as ggml's CPU backend does for each weight's type (see ForwardRequest.ggmlCpuActivations). */
+  ggmlCpuActivations?: boolean;
   onProgress?: (chunksDone: number, chunksTotal: number) => void;
 }
 
@@ -60,6 +62,7 @@ export async function collectImatrix(model: ForwardModel, weights: WeightSource,
     await runForward(model, weights, {
       sequences: chunks.slice(c, c + perPass),
       kvCache: options.kvCache,
+      ggmlCpuActivations: options.ggmlCpuActivations,
       hooks: imatrixHooks(entries),
     });
     options.onProgress?.(Math.min(c + perPass, chunks.length), chunks.length);
