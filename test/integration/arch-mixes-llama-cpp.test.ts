@@ -10,7 +10,7 @@
 // with a shared expert too) follow.
 // Phi-4-mini brings the fused projections with an importance matrix of ours; LFM2 its
 // short-convolution layers (kernel left F32, in_proj and out_proj by the generic rules, attn_v
-// counted over the attention layers only).
+// counted over the attention layers only); gpt-oss its experts stored MXFP4.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -27,6 +27,8 @@ interface OptionCase { mix: string; args: string[] }
 const CASES: {
   arch: ArchName; name?: string; generate?: GenerateOptions; mixes: string[]; imatrixMixes?: string[]; optionCases?: OptionCase[]; experts?: GeneratedExperts;
   unreachedExperts?: boolean;
+  /** Options only llama-quantize takes (ours reads the checkpoint, where nothing is requantized). */
+  llamaArgs?: string[];
 }[] = [
   { arch: 'smollm3', mixes: ['Q4_K_M', 'Q2_K', 'IQ4_XS'] },
   { arch: 'olmo2', mixes: ['Q4_K_M'] },
@@ -48,6 +50,10 @@ const CASES: {
   { arch: 'granitemoe', experts: { count: 32, used: 2 }, mixes: ['Q4_K_M'], imatrixMixes: ['Q5_K_S'] },
   // A shared expert beside them: its ffn_down_shexp advances llama-quantize's ffn_down counter too.
   { arch: 'granitemoeshared', experts: { count: 32, used: 2 }, mixes: ['Q4_K_M', 'Q3_K_M'], imatrixMixes: ['IQ3_XXS'] },
+  // Experts stored MXFP4 in the checkpoint and in the F16 file: requantized from their MXFP4 values
+  // by the K-quant mixes, copied by MXFP4_MOE; biases and sinks left F32.
+  // llama-quantize requantizes the MXFP4 tensors of a GGUF only with --allow-requantize.
+  { arch: 'gptoss', experts: { count: 16, used: 4 }, mixes: ['Q4_K_M', 'MXFP4_MOE'], imatrixMixes: ['IQ4_XS'], llamaArgs: ['--allow-requantize'] },
 ];
 
 let dir: string;
@@ -60,7 +66,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-for (const { arch, name = arch, generate, mixes, imatrixMixes = [], optionCases = [], experts, unreachedExperts } of CASES) {
+for (const { arch, name = arch, generate, mixes, imatrixMixes = [], optionCases = [], experts, unreachedExperts, llamaArgs = [] } of CASES) {
   describe(`${name} mixes vs llama-quantize`, () => {
     const folder = () => path.join(dir, `${name}-tiny-random`);
     const f16 = () => path.join(dir, `${name}-F16.gguf`);
@@ -92,7 +98,7 @@ for (const { arch, name = arch, generate, mixes, imatrixMixes = [], optionCases 
         const imatrixArgs = withImatrix ? ['--imatrix', imatrix()] : [];
         const r = await cli(['quantize', folder(), '--type', mix, '--backend', 'cpu', ...imatrixArgs, ...args, '-o', ours]);
         expect(r.code, r.stderr).toBe(0);
-        await runLlamaTool('llama-quantize', [...imatrixArgs, ...args, f16(), theirs, mix, '2']);
+        await runLlamaTool('llama-quantize', [...llamaArgs, ...imatrixArgs, ...args, f16(), theirs, mix, '2']);
         const [a, b] = await Promise.all([readFile(ours), readFile(theirs)]);
         expect(a.length).toBe(b.length);
         expect(Buffer.compare(a, b)).toBe(0);
