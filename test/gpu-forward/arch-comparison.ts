@@ -1,7 +1,8 @@
 // Shared by gpu-forward-archs-*.test.ts, which hold the assertions: the WGSL forward against the CPU reference on tiny
 // generated models of every architecture the forward supports: biases (qwen2), q/k norms (qwen3, gemma3), NeoX rope, Llama 3's rope_freqs,
 // SmolLM3's layers without rope, OLMo 2's post-norms and whole-projection q/k norms, Granite's scales,
-// Phi-4-mini's fused projections, partial rotary and LongRoPE, LFM2's short convolutions, Qwen3-MoE's routed experts, Granite MoE's shared expert, GeGLU, embedding scale, post norms, soft-capping, and sliding windows (shrunk to a few tokens so
+// Phi-4-mini's fused projections, partial rotary and LongRoPE, LFM2's short convolutions, Qwen3-MoE's routed experts, Granite MoE's shared expert,
+// gpt-oss's sinks, YaRN, biased experts and clamped SwiGLU, GeGLU, embedding scale, post norms, soft-capping, and sliding windows (shrunk to a few tokens so
 // short sequences cross them). Logits within 1e-3, imatrix within 1e-4 relative. compareArch
 // returns every way the two forwards disagree; a test expects that list to be empty.
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -53,6 +54,11 @@ export const ARCH_CASES: ArchCase[] = [
   { arch: 'olmoe', feature: 'experts without renormalised weights', has: (m) => m.hparams.experts?.normalizeWeights === false },
   { arch: 'granitemoe', feature: 'experts with a residual scale', has: (m) => m.hparams.experts !== null && m.hparams.residualScale !== null },
   { arch: 'granitemoeshared', feature: 'a shared expert beside the routed ones', has: (m) => m.hparams.experts !== null && m.tensors.has('blk.1.ffn_down_shexp.weight') },
+  {
+    arch: 'gptoss', window: 4, feature: 'attention sinks, YaRN, expert and router biases, softmax over the chosen experts, clamped SwiGLU',
+    has: (m) => m.tensors.has('blk.0.attn_sinks.weight') && m.hparams.ropeYarn !== null && m.tensors.has('blk.1.ffn_down_exps.bias') && m.tensors.has('blk.1.ffn_gate_inp.bias')
+      && m.hparams.experts?.gating === 'softmax-weight' && m.hparams.activation === 'swiglu-oai',
+  },
 ];
 
 /** Test names: the architecture and its KV cache. */

@@ -1,4 +1,5 @@
-// GPU forward = CPU reference on a generated Qwen3-MoE, OLMoE and Granite MoE, with and without a shared expert (8 experts, two per token): the router's
+// GPU forward = CPU reference on a generated Qwen3-MoE, OLMoE and Granite MoE, with and without a shared expert (8 experts, two per token),
+// and gpt-oss (MXFP4 experts with biases, sinks, YaRN): the router's
 // logits, the routing, each expert on its gathered rows, the weighted slots summed into the
 // stream; and the imatrix with a row of sums and a count per expert. Only the routed experts'
 // matrices are uploaded, one expert at a time.
@@ -17,7 +18,7 @@ import { logitsCollector, maxLogitDiff } from './forward-compare.ts';
 const compareArch = useArchComparison();
 
 describe('GPU forward vs the CPU reference on a generated MoE model', () => {
-  for (const c of ARCH_CASES.filter((c) => ['qwen3moe', 'olmoe', 'granitemoe', 'granitemoeshared'].includes(c.arch))) {
+  for (const c of ARCH_CASES.filter((c) => ['qwen3moe', 'olmoe', 'granitemoe', 'granitemoeshared', 'gptoss'].includes(c.arch))) {
     it(archCaseName(c), async () => expect(await compareArch(c)).toEqual([]));
   }
 });

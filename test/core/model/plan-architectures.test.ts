@@ -15,16 +15,20 @@ const spm = {
   model: { type: 'BPE', byte_fallback: true, vocab: { '<pad>': 0, '<eos>': 1, '<bos>': 2, a: 3, b: 4, ab: 5, '▁': 6, '▁a': 7, x: 8, '<unused0>': 9 }, merges: [['a', 'b'], ['▁', 'a']] },
 };
 
-/** A folder with F32 tensors of the given shapes, element i of each tensor = i / 64. */
+/**
+ * A folder with F32 tensors of the given shapes, element i of each tensor = i / 64; tensors named
+ * *_blocks and *_scales (gpt-oss's MXFP4 experts) are U8, byte i = 120 + i mod 8.
+ */
 function folder(config: object, shapes: Record<string, number[]>, extra: Record<string, object | string> = {}) {
   const header: Record<string, object> = {};
   let offset = 0;
-  const parts: Float32Array[] = [];
+  const parts: (Float32Array | Uint8Array)[] = [];
   for (const [name, shape] of Object.entries(shapes)) {
     const n = shape.reduce((a, b) => a * b, 1);
-    header[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + 4 * n] };
-    parts.push(Float32Array.from({ length: n }, (_, i) => i / 64));
-    offset += 4 * n;
+    const u8 = /_(blocks|scales)$/.test(name);
+    header[name] = { dtype: u8 ? 'U8' : 'F32', shape, data_offsets: [offset, offset + (u8 ? 1 : 4) * n] };
+    parts.push(u8 ? Uint8Array.from({ length: n }, (_, i) => 120 + (i % 8)) : Float32Array.from({ length: n }, (_, i) => i / 64));
+    offset += (u8 ? 1 : 4) * n;
   }
   const data = new Uint8Array(offset);
   let at = 0;
@@ -428,6 +432,68 @@ describe('LFM2', () => {
     await expect(planModel(folder({ ...lfm2, layer_types: ['conv', 'conv', 'full_attention'] }, shapes))).rejects.toThrow(/no tensor for "blk\.1\.shortconv\.conv\.weight"/);
     await expect(planModel(folder({ ...lfm2, conv_L_cache: 4 }, shapes))).rejects.toThrow(/tensor "model\.layers\.0\.conv\.conv\.weight" has shape \[8, 1, 3\], but .*conv_L_cache 4\) implies \[8, 1, 4\]/);
     await expect(planModel(folder({ ...lfm2, block_multiple_of: 64 }, shapes))).rejects.toThrow(/tensor "model\.layers\.0\.feed_forward\.w1\.weight" has shape \[32, 8\], but .*intermediate_size 64\) implies \[64, 8\]/);
+  });
+});
+
+describe('gpt-oss', () => {
+  // gpt-oss-20b's keys at H = 32 (one MXFP4 block a row): 4 experts of width 32, two per token.
+  const E = 4;
+  const gptOss = {
+    architectures: ['GptOssForCausalLM'], hidden_size: 32, intermediate_size: 32, num_hidden_layers: 2, num_attention_heads: 2, num_key_value_heads: 1,
+    head_dim: 16, vocab_size: 11, max_position_embeddings: 131072, rms_norm_eps: 1e-5, rope_theta: 150000, sliding_window: 128, swiglu_limit: 7,
+    num_local_experts: E, num_experts_per_tok: 2, experts_per_token: 2, layer_types: ['sliding_attention', 'full_attention'], tie_word_embeddings: false,
+    rope_scaling: { beta_fast: 32, beta_slow: 1, factor: 32, original_max_position_embeddings: 4096, rope_type: 'yarn', truncate: false },
+  };
+  const block = {
+    'input_layernorm.weight': [32], 'post_attention_layernorm.weight': [32],
+    'self_attn.q_proj.weight': [32, 32], 'self_attn.q_proj.bias': [32], 'self_attn.k_proj.weight': [16, 32], 'self_attn.k_proj.bias': [16],
+    'self_attn.v_proj.weight': [16, 32], 'self_attn.v_proj.bias': [16], 'self_attn.o_proj.weight': [32, 32], 'self_attn.o_proj.bias': [32], 'self_attn.sinks': [2],
+    'mlp.router.weight': [E, 32], 'mlp.router.bias': [E],
+    'mlp.experts.gate_up_proj_blocks': [E, 64, 1, 16], 'mlp.experts.gate_up_proj_scales': [E, 64, 1], 'mlp.experts.gate_up_proj_bias': [E, 64],
+    'mlp.experts.down_proj_blocks': [E, 32, 1, 16], 'mlp.experts.down_proj_scales': [E, 32, 1], 'mlp.experts.down_proj_bias': [E, 32],
+  };
+  const shapes = blockShapes(2, block, { 'model.embed_tokens.weight': [11, 32], 'model.norm.weight': [32], 'lm_head.weight': [11, 32] });
+
+  it('MXFP4 experts kept as stored, gate and up split from interleaved rows, biases and sinks F32, TextModel keys with YaRN then the window and expert width', async () => {
+    const files = folder(gptOss, shapes);
+    const plan = await planModel(files);
+    expect(plan.architecture).toBe('gpt-oss');
+    const byName = new Map(plan.tensors.map((t) => [t.ggufName, t]));
+    expect([...byName.keys()].filter((n) => n.startsWith('blk.0.')).sort()).toEqual([
+      'blk.0.attn_k.bias', 'blk.0.attn_k.weight', 'blk.0.attn_norm.weight', 'blk.0.attn_output.bias', 'blk.0.attn_output.weight', 'blk.0.attn_q.bias',
+      'blk.0.attn_q.weight', 'blk.0.attn_sinks.weight', 'blk.0.attn_v.bias', 'blk.0.attn_v.weight', 'blk.0.ffn_down_exps.bias', 'blk.0.ffn_down_exps.weight',
+      'blk.0.ffn_gate_exps.bias', 'blk.0.ffn_gate_exps.weight', 'blk.0.ffn_gate_inp.bias', 'blk.0.ffn_gate_inp.weight', 'blk.0.ffn_up_exps.bias',
+      'blk.0.ffn_up_exps.weight', 'blk.0.post_attention_norm.weight',
+    ]);
+    const summary = (name: string) => { const t = byName.get(name)!; return [t.role, t.ne, t.quantizable, t.storedType]; };
+    expect(summary('blk.0.ffn_gate_exps.weight')).toEqual(['ffn_gate_exps', [32, 32, E], true, 'MXFP4']);
+    expect(summary('blk.0.ffn_down_exps.weight')).toEqual(['ffn_down_exps', [32, 32, E], true, 'MXFP4']);
+    expect(summary('blk.0.ffn_up_exps.bias')).toEqual(['ffn_up_exps_bias', [32, E], false, undefined]);
+    expect(summary('blk.0.attn_sinks.weight')).toEqual(['attn_sinks', [2], false, undefined]);
+    expect(summary('blk.0.post_attention_norm.weight')).toEqual(['post_attention_norm', [32], false, undefined]);
+    // The gate's bias: values 0, 2, 4, … of each expert's row of 64; the up's: 1, 3, 5, ….
+    const gateBias = await readTensorF32(byName.get('blk.0.ffn_gate_exps.bias')!, files);
+    const upBias = await readTensorF32(byName.get('blk.0.ffn_up_exps.bias')!, files);
+    expect([gateBias[0], gateBias[1], gateBias[32], upBias[0], upBias[1]]).toEqual([0, 2 / 64, 64 / 64, 1 / 64, 3 / 64]);
+    expect(keys(plan).filter((k) => k.startsWith('gpt-oss.'))).toEqual([
+      'gpt-oss.block_count', 'gpt-oss.context_length', 'gpt-oss.embedding_length', 'gpt-oss.feed_forward_length', 'gpt-oss.attention.head_count',
+      'gpt-oss.attention.head_count_kv', 'gpt-oss.rope.scaling.type', 'gpt-oss.rope.scaling.factor', 'gpt-oss.rope.scaling.original_context_length',
+      'gpt-oss.rope.scaling.yarn_beta_fast', 'gpt-oss.rope.scaling.yarn_beta_slow', 'gpt-oss.rope.freq_base', 'gpt-oss.attention.layer_norm_rms_epsilon',
+      'gpt-oss.expert_count', 'gpt-oss.expert_used_count', 'gpt-oss.attention.key_length', 'gpt-oss.attention.value_length',
+      'gpt-oss.attention.sliding_window', 'gpt-oss.expert_feed_forward_length',
+    ]);
+    expect([kv(plan, 'gpt-oss.rope.scaling.type'), kv(plan, 'gpt-oss.rope.scaling.original_context_length'), kv(plan, 'gpt-oss.attention.sliding_window')])
+      .toEqual([{ type: 'string', value: 'yarn' }, { type: 'u32', value: 4096 }, { type: 'u32', value: 128 }]);
+  });
+
+  it('refuses what llama.cpp would not run as the checkpoint does, and experts not in MXFP4, naming the field or tensor', async () => {
+    await expect(planModel(folder({ ...gptOss, layer_types: ['full_attention', 'sliding_attention'] }, shapes))).rejects.toThrow(/"layer_types" is .*: llama\.cpp's gpt-oss slides every even layer/);
+    await expect(planModel(folder({ ...gptOss, swiglu_limit: 10 }, shapes))).rejects.toThrow(/"swiglu_limit" is 10, but llama\.cpp's gpt-oss clamps at 7/);
+    const { 'model.layers.1.mlp.experts.down_proj_scales': _, ...noScales } = shapes;
+    await expect(planModel(folder(gptOss, noScales))).rejects.toThrow(/tensor "model\.layers\.1\.mlp\.experts\.down_proj_blocks" has no "model\.layers\.1\.mlp\.experts\.down_proj_scales" beside it/);
+    const unquantized = { ...shapes, 'model.layers.0.mlp.experts.gate_up_proj': [E, 32, 64] };
+    await expect(planModel(folder(gptOss, unquantized))).rejects.toThrow(/tensor "model\.layers\.0\.mlp\.experts\.gate_up_proj" holds the experts unquantized/);
+    await expect(planModel(folder({ ...gptOss, rope_scaling: { ...gptOss.rope_scaling, original_max_position_embeddings: undefined } }, shapes))).rejects.toThrow(/yarn rope scaling needs "original_max_position_embeddings"/);
   });
 });
 
