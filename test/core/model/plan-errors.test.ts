@@ -68,7 +68,7 @@ describe('planModel inputs', () => {
 
   it('refuses an unsupported architecture, listing the supported ones', async () => {
     await expect(planModel(folder({ 'config.json': { ...config, architectures: ['GPTNeoXForCausalLM'] } })))
-      .rejects.toThrow('architecture "GPTNeoXForCausalLM" is not supported (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, Phi3ForCausalLM, SmolLM3ForCausalLM, Olmo2ForCausalLM, GraniteForCausalLM, Qwen3MoeForCausalLM, OlmoeForCausalLM, GraniteMoeForCausalLM, GraniteMoeSharedForCausalLM, GraniteMoeHybridForCausalLM, Lfm2ForCausalLM, LFM2ForCausalLM)');
+      .rejects.toThrow('architecture "GPTNeoXForCausalLM" is not supported (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, Phi3ForCausalLM, SmolLM3ForCausalLM, Olmo2ForCausalLM, GraniteForCausalLM, Qwen3MoeForCausalLM, OlmoeForCausalLM, GraniteMoeForCausalLM, GraniteMoeSharedForCausalLM, GraniteMoeHybridForCausalLM, Lfm2ForCausalLM, LFM2ForCausalLM, GptOssForCausalLM)');
   });
 
   it('refuses an unknown tensor, naming it', async () => {
