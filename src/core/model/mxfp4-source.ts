@@ -13,16 +13,23 @@ const BLOCK_VALUES = 32;
 const CODE_BYTES = 16;
 export const MXFP4_BLOCK_BYTES = 17;
 
-/** The 4-bit code of value `v` (0-31) of a checkpoint block's 16 code bytes. */
-const codeOf = (codes: Uint8Array, at: number, v: number): number => (codes[at + (v >> 1)]! >> ((v & 1) * 4)) & 0x0f;
-
-/** One row of checkpoint blocks (codes, scales) as ggml block_mxfp4 bytes, written at `out[outAt]`. */
+/**
+ * One row of checkpoint blocks (codes, scales) as ggml block_mxfp4 bytes, written at `out[outAt]`.
+ * ggml byte j holds values j and j + 16: for k < 8, checkpoint byte k holds values 2k and 2k + 1
+ * and byte 8 + k values 2k + 16 and 2k + 17, so ggml bytes 2k and 2k + 1 take their low and
+ * high nibbles.
+ */
 export function repackMxfp4Row(codes: Uint8Array, codesAt: number, scales: Uint8Array, scalesAt: number, blocks: number, out: Uint8Array, outAt: number): void {
   for (let b = 0; b < blocks; b++) {
     const o = outAt + b * MXFP4_BLOCK_BYTES;
     const c = codesAt + b * CODE_BYTES;
     out[o] = scales[scalesAt + b]!;
-    for (let j = 0; j < CODE_BYTES; j++) out[o + 1 + j] = codeOf(codes, c, j) | (codeOf(codes, c, j + CODE_BYTES) << 4);
+    for (let k = 0; k < 8; k++) {
+      const low = codes[c + k]!;
+      const high = codes[c + 8 + k]!;
+      out[o + 1 + 2 * k] = (low & 0x0f) | ((high & 0x0f) << 4);
+      out[o + 2 + 2 * k] = (low >> 4) | (high & 0xf0);
+    }
   }
 }
 
