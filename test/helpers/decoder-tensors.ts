@@ -37,7 +37,7 @@ export interface DecoderFeatures {
    * gpt-oss: q/k/v/o biases and a sink per head; a router with a bias and `count` experts of width
    * `ff` in MXFP4 (gate_up_proj and down_proj as `_blocks` and `_scales`, U8) with their biases.
    */
-  gptOss?: { count: number; ff: number };
+  gptOss?: { count: number; ff: number; unquantized?: boolean };
   /**
    * LFM2: LFM2's names (operator_norm, feed_forward.w1/w3/w2, ffn_norm, embedding_norm), per-head
    * q/k layernorms in attention layers, and a short convolution of kernel `cache` instead of
@@ -118,7 +118,7 @@ function lfm2Tensors(d: DecoderDims, lfm2: NonNullable<DecoderFeatures['lfm2']>,
   return list;
 }
 
-function gptOssTensors(d: DecoderDims, experts: { count: number; ff: number }, list: TensorShapes): TensorShapes {
+function gptOssTensors(d: DecoderDims, experts: { count: number; ff: number; unquantized?: boolean }, list: TensorShapes): TensorShapes {
   const H = d.hidden;
   const q = d.heads * d.headDim;
   const kv = d.kvHeads * d.headDim;
@@ -133,11 +133,12 @@ function gptOssTensors(d: DecoderDims, experts: { count: number; ff: number }, l
       [`${p}.self_attn.o_proj.weight`, [H, q]], [`${p}.self_attn.o_proj.bias`, [H]], [`${p}.self_attn.sinks`, [d.heads]],
       [`${p}.post_attention_layernorm.weight`, [H]],
       [`${p}.mlp.router.weight`, [E, H]], [`${p}.mlp.router.bias`, [E]],
-      [`${p}.mlp.experts.gate_up_proj_blocks`, [E, 2 * ff, H / 32, 16]], [`${p}.mlp.experts.gate_up_proj_scales`, [E, 2 * ff, H / 32]],
-      [`${p}.mlp.experts.gate_up_proj_bias`, [E, 2 * ff]],
-      [`${p}.mlp.experts.down_proj_blocks`, [E, H, ff / 32, 16]], [`${p}.mlp.experts.down_proj_scales`, [E, H, ff / 32]],
-      [`${p}.mlp.experts.down_proj_bias`, [E, H]],
     );
+    // Unquantized (a BF16 fine-tune): each expert's matrix stored inputs by outputs.
+    if (experts.unquantized) list.push([`${p}.mlp.experts.gate_up_proj`, [E, H, 2 * ff]], [`${p}.mlp.experts.gate_up_proj_bias`, [E, 2 * ff]]);
+    else list.push([`${p}.mlp.experts.gate_up_proj_blocks`, [E, 2 * ff, H / 32, 16]], [`${p}.mlp.experts.gate_up_proj_scales`, [E, 2 * ff, H / 32]], [`${p}.mlp.experts.gate_up_proj_bias`, [E, 2 * ff]]);
+    if (experts.unquantized) list.push([`${p}.mlp.experts.down_proj`, [E, ff, H]], [`${p}.mlp.experts.down_proj_bias`, [E, H]]);
+    else list.push([`${p}.mlp.experts.down_proj_blocks`, [E, H, ff / 32, 16]], [`${p}.mlp.experts.down_proj_scales`, [E, H, ff / 32]], [`${p}.mlp.experts.down_proj_bias`, [E, H]]);
   }
   list.push(['model.norm.weight', [H]]);
   if (d.lmHead) list.push(['lm_head.weight', [d.vocab, H]]);

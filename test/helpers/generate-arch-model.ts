@@ -123,7 +123,7 @@ function tensorList(arch: ArchName, hidden: number, experts: GeneratedExperts, o
   const s = shapeOf(arch, options);
   const headDim = s.headDimFromHidden ? hidden / s.heads : s.headDim;
   const moe = { count: experts.count, ff: experts.ff ?? hidden };
-  const features = arch === 'gptoss' ? { gptOss: moe } : isMoe(arch) ? { ...ARCH_FEATURES[arch], experts: moe } : ARCH_FEATURES[arch];
+  const features = arch === 'gptoss' ? { gptOss: { ...moe, unquantized: options.unquantizedExperts } } : isMoe(arch) ? { ...ARCH_FEATURES[arch], experts: moe } : ARCH_FEATURES[arch];
   return decoderTensors({ ...s, headDim, hidden, intermediate: s.ff ?? FF, layers: s.layers ?? LAYERS, lmHead: !s.tied }, features);
 }
 
@@ -280,6 +280,19 @@ const PHI3_ADDED = ['<|endoftext|>', '<|assistant|>', '<|placeholder1|>', '<|pla
 /** Phi-4-mini's chat tokens after o200k's (ids 200019-200028). */
 const PHI4_MINI_ADDED = ['<|assistant|>', '<|end|>', '<|user|>', '<|system|>', '<|tool|>', '<|/tool|>', '<|tool_call|>', '<|/tool_call|>', '<|tool_response|>', '<|tag|>'];
 
+const FP4_VALUES = [0, 0.5, 1, 1.5, 2, 3, 4, 6, -0, -0.5, -1, -1.5, -2, -3, -4, -6];
+
+/** MXFP4 as the checkpoint means it: byte j of a block holds values 2j (low nibble) and 2j + 1, times 2^(scale - 127). */
+function dequantizeCheckpointMxfp4(codes: Uint8Array, scales: Uint8Array): Float32Array {
+  const out = new Float32Array(codes.length * 2);
+  for (let i = 0; i < codes.length; i++) {
+    const scale = 2 ** (scales[i >> 4]! - 127);
+    out[2 * i] = FP4_VALUES[codes[i]! & 15]! * scale;
+    out[2 * i + 1] = FP4_VALUES[codes[i]! >> 4]! * scale;
+  }
+  return out;
+}
+
 /** o200k_harmony's special tokens between o200k's <|endoftext|> (199999) and <|endofprompt|> (200018). */
 const GPT_OSS_HARMONY: [number, string][] = [
   [200002, '<|return|>'], [200003, '<|constrain|>'], [200005, '<|channel|>'], [200006, '<|start|>'], [200007, '<|end|>'], [200008, '<|message|>'], [200012, '<|call|>'],
@@ -333,6 +346,11 @@ export interface GenerateOptions {
   originalContext?: number;
   /** KV heads instead of the family's default (fewer make a wider grouped-query ratio). */
   kvHeads?: number;
+  /**
+   * gpt-oss: the experts as a BF16 fine-tune stores them (gate_up_proj and down_proj, inputs by
+   * outputs), holding exactly the values the MXFP4 model of the same seed has.
+   */
+  unquantizedExperts?: boolean;
 }
 
 export async function generateArchModel(arch: ArchName, dir: string, options: GenerateOptions = {}): Promise<void> {
@@ -343,12 +361,29 @@ export async function generateArchModel(arch: ArchName, dir: string, options: Ge
   const rng = new Rng(options.seed ?? 2024);
   const scale = options.scale ?? 0.05;
   const isGemma = arch === 'gemma2' || arch === 'gemma3';
+  // Codes uniformly at random; exponents near 2^-6, so values of up to about ±0.1, as elsewhere.
+  const mxfp4Codes = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(rng.uniform() * 256));
+  const mxfp4Scales = (n: number) => Uint8Array.from({ length: n }, () => 119 + Math.floor(rng.uniform() * 3));
+  const encoded = (values: Float32Array) => (dtype === 'F32' ? new Uint8Array(values.buffer)
+    : new Uint8Array((dtype === 'F16' ? f32ToF16Array(values) : f32ToBf16Array(values)).buffer));
   function* valuesOf(name: string, dims: number[]): Iterable<Uint8Array> {
     if (isMxfp4Tensor(name)) {
-      // Codes uniformly at random; exponents near 2^-6, so values of up to about ±0.1, as elsewhere.
-      const bytes = new Uint8Array(dims.reduce((a, b) => a * b, 1));
-      for (let i = 0; i < bytes.length; i++) bytes[i] = name.endsWith('_blocks') ? Math.floor(rng.uniform() * 256) : 119 + Math.floor(rng.uniform() * 3);
-      yield bytes;
+      const n = dims.reduce((a, b) => a * b, 1);
+      yield name.endsWith('_blocks') ? mxfp4Codes(n) : mxfp4Scales(n);
+      return;
+    }
+    if (arch === 'gptoss' && /\.mlp\.experts\.(gate_up|down)_proj$/.test(name)) {
+      // The MXFP4 model's values (drawn in the same order: codes, then scales), each expert's
+      // matrix transposed to inputs by outputs. FP4 values times a power of two are exact in BF16 and F16.
+      const [experts, inputs, outputs] = dims as [number, number, number];
+      const codes = mxfp4Codes(experts * outputs * inputs / 2);
+      const scales = mxfp4Scales(experts * outputs * inputs / 32);
+      const blocks = dequantizeCheckpointMxfp4(codes, scales);
+      const values = new Float32Array(blocks.length);
+      for (let e = 0; e < experts; e++) {
+        for (let o = 0; o < outputs; o++) for (let i = 0; i < inputs; i++) values[(e * inputs + i) * outputs + o] = blocks[(e * outputs + o) * inputs + i]!;
+      }
+      yield encoded(values);
       return;
     }
     const values = new Float32Array(dims.reduce((a, b) => a * b, 1));
@@ -359,8 +394,7 @@ export async function generateArchModel(arch: ArchName, dir: string, options: Ge
       // gpt-oss's sinks: logits of the order of the scores', so that they take a real share of attention.
       values[i] = isNorm ? (isGemma ? 0.1 * g : 1 + 0.1 * g) : name.endsWith('.bias') || name.endsWith('_bias') ? 0.1 * g : name.endsWith('.sinks') ? 0.5 * g : scale * g;
     }
-    yield dtype === 'F32' ? new Uint8Array(values.buffer)
-      : new Uint8Array((dtype === 'F16' ? f32ToF16Array(values) : f32ToBf16Array(values)).buffer);
+    yield encoded(values);
   }
   const tensors = tensorList(arch, hidden, experts, options).map(([name, dims]) => ({ name, shape: dims, dtype: isMxfp4Tensor(name) ? 'U8' as const : dtype }));
   await writeSafetensors(path.join(dir, 'model.safetensors'), tensors, { chunks: (t) => valuesOf(t.name, t.shape) });

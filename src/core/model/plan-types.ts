@@ -90,7 +90,13 @@ export type TensorTransform =
   /** Keep the first `rows` rows (Gemma 3: token_embd cut to the tokenizer's real vocabulary). */
   | { kind: 'first-rows'; rows: number }
   /** Keep every other value of each row, from `offset` (gpt-oss's gate_up_proj_bias: gate at 0, up at 1). */
-  | { kind: 'every-other-column'; offset: 0 | 1 };
+  | { kind: 'every-other-column'; offset: 0 | 1 }
+  /**
+   * Stacked experts stored [experts, inputs, outputs] (gpt-oss unquantized): each expert's matrix
+   * transposed, keeping outputs `rowOffset`, `rowOffset + rowStep`, … (gate_up_proj interleaves
+   * gate and up outputs). Rows are read an expert at a time.
+   */
+  | { kind: 'transpose-experts'; rowStep: 1 | 2; rowOffset: 0 | 1 };
 
 export interface PlannedTensor {
   ggufName: string;

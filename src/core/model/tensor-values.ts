@@ -31,7 +31,27 @@ export async function readTensorF32(t: PlannedTensor, files: ModelFiles): Promis
     case 'permute-qk': return permuteQk(values, t.source.shape, t.transform.heads, t.hfName);
     case 'add-one': return addOne(values, t.source.dtype === 'F16');
     case 'every-other-column': return everyOtherColumn(values, t.ne[0]!, t.transform.offset);
+    case 'transpose-experts': return transposeExperts(values, t.ne, t.transform.rowStep, t.transform.rowOffset);
   }
+}
+
+/**
+ * Whole experts stored [inputs, outputs · rowStep] each, as GGUF rows: expert by expert, output row
+ * i (checkpoint column i · rowStep + rowOffset) holding its ne[0] inputs.
+ */
+export function transposeExperts(values: Float32Array, ne: readonly number[], rowStep: number, rowOffset: number): F32 {
+  const [inputs, outputs] = [ne[0]!, ne[1]!];
+  const stored = outputs * rowStep;
+  const experts = values.length / (inputs * stored);
+  const out = new Float32Array(experts * outputs * inputs);
+  for (let e = 0; e < experts; e++) {
+    const from = e * inputs * stored;
+    const to = e * outputs * inputs;
+    for (let j = 0; j < inputs; j++) {
+      for (let i = 0; i < outputs; i++) out[to + i * inputs + j] = values[from + j * stored + i * rowStep + rowOffset]!;
+    }
+  }
+  return out;
 }
 
 /** Values offset, offset + 2, … of each row of `cols` kept values (rows of 2·cols in `values`). */
@@ -98,7 +118,10 @@ export function tensorRows(t: PlannedTensor): number {
  * permutation moves rows only within one head, so a whole head is read at once.
  */
 export function tensorRowAlignment(t: PlannedTensor): number {
-  return t.transform.kind === 'permute-qk' ? tensorRows(t) / t.transform.heads : 1;
+  if (t.transform.kind === 'permute-qk') return tensorRows(t) / t.transform.heads;
+  // Each expert's matrix is transposed from the checkpoint: read whole.
+  if (t.transform.kind === 'transpose-experts') return t.ne[1]!;
+  return 1;
 }
 
 /**
@@ -160,10 +183,12 @@ export async function fetchTensorRows(t: PlannedTensor, files: ModelFiles, first
     // MXFP4 decodes to finite values only (codes times a power of two).
     return { bf16: null, stored: { type: 'MXFP4', bytes: blocks }, decode: () => ({ values: dequantizeRowsCpu('MXFP4', blocks, cols) as F32, finite: true }) };
   }
-  // Every transform keeps rows within the range read: first-rows reads a prefix, permute-qk whole heads.
+  // Every transform keeps rows within the range read: first-rows reads a prefix, permute-qk whole
+  // heads; transpose-experts reads whole experts, each its checkpoint's rows (ne[0] inputs of them).
+  const sourceRows = t.transform.kind === 'transpose-experts' ? [(firstRow / t.ne[1]!) * t.ne[0]!, (rowCount / t.ne[1]!) * t.ne[0]!] : [firstRow, rowCount];
   const bytes = t.source.kind === 'stacked'
     ? await readStackedRows(t.source, files, firstRow, rowCount, t.transform.kind)
-    : await readSourceRows(t.source, files, firstRow, rowCount, t.hfName);
+    : await readSourceRows(t.source, files, sourceRows[0]!, sourceRows[1]!, t.hfName);
   const { dtype } = t.source;
   const transform = t.transform;
   const rowsOnly = transform.kind === 'none' || transform.kind === 'first-rows' || transform.kind === 'permute-qk';
@@ -183,6 +208,8 @@ export async function fetchTensorRows(t: PlannedTensor, files: ModelFiles, first
           return { values: addOne(decoded.values, dtype === 'F16'), finite: decoded.finite };
         case 'every-other-column':
           return { values: everyOtherColumn(decoded.values, cols, transform.offset), finite: decoded.finite };
+        case 'transpose-experts':
+          return { values: transposeExperts(decoded.values, t.ne, transform.rowStep, transform.rowOffset), finite: decoded.finite };
       }
     },
   };

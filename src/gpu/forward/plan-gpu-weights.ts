@@ -20,7 +20,9 @@ export function planGpuWeights(plan: ModelPlan, files: ModelFiles, f32: WeightSo
     const src = t?.source;
     // Stacked experts take the float32 path (their bytes are spread over one tensor per expert).
     const half = src && src.kind === undefined && (src.dtype === 'BF16' || src.dtype === 'F16') ? src : null;
-    if (!t || !half || tensor.ne.length < 2 || !t.quantizable || t.transform.kind === 'add-one') return { kind: 'f32', values: await f32(tensor) };
+    // Only transforms that move whole rows apply to raw halves (the rest change values or their order within rows).
+    const rowsOnly = t?.transform.kind === 'none' || t?.transform.kind === 'permute-qk' || t?.transform.kind === 'first-rows';
+    if (!t || !half || tensor.ne.length < 2 || !t.quantizable || !rowsOnly) return { kind: 'f32', values: await f32(tensor) };
     const elements = tensor.ne.reduce((a, b) => a * b, 1);
     if (t.ne.length !== tensor.ne.length || t.ne.some((d, i) => d !== tensor.ne[i])) {
       throw new Error(`${files.label}: tensor "${tensor.ggufName}" is planned as [${t.ne.join(', ')}], the model expects [${tensor.ne.join(', ')}]`);

@@ -486,13 +486,15 @@ describe('gpt-oss', () => {
       .toEqual([{ type: 'string', value: 'yarn' }, { type: 'u32', value: 4096 }, { type: 'u32', value: 128 }]);
   });
 
-  it('refuses what llama.cpp would not run as the checkpoint does, and experts not in MXFP4, naming the field or tensor', async () => {
+  it('refuses what llama.cpp would not run as the checkpoint does and experts of the wrong shape, naming the field or tensor', async () => {
     await expect(planModel(folder({ ...gptOss, layer_types: ['full_attention', 'sliding_attention'] }, shapes))).rejects.toThrow(/"layer_types" is .*: llama\.cpp's gpt-oss slides every even layer/);
     await expect(planModel(folder({ ...gptOss, swiglu_limit: 10 }, shapes))).rejects.toThrow(/"swiglu_limit" is 10, but llama\.cpp's gpt-oss clamps at 7/);
     const { 'model.layers.1.mlp.experts.down_proj_scales': _, ...noScales } = shapes;
     await expect(planModel(folder(gptOss, noScales))).rejects.toThrow(/tensor "model\.layers\.1\.mlp\.experts\.down_proj_blocks" has no "model\.layers\.1\.mlp\.experts\.down_proj_scales" beside it/);
-    const unquantized = { ...shapes, 'model.layers.0.mlp.experts.gate_up_proj': [E, 32, 64] };
-    await expect(planModel(folder(gptOss, unquantized))).rejects.toThrow(/tensor "model\.layers\.0\.mlp\.experts\.gate_up_proj" holds the experts unquantized/);
+    // Unquantized experts (a BF16 fine-tune) are inputs by outputs: [experts, n_embd, 2·ff], not the MXFP4 rows' [experts, 2·ff, n_embd].
+    const { 'model.layers.0.mlp.experts.gate_up_proj_blocks': _b, 'model.layers.0.mlp.experts.gate_up_proj_scales': _s, ...mxfp4Gone } = shapes;
+    await expect(planModel(folder(gptOss, { ...mxfp4Gone, 'model.layers.0.mlp.experts.gate_up_proj': [E, 64, 32] })))
+      .rejects.toThrow(/tensor "model\.layers\.0\.mlp\.experts\.gate_up_proj" has shape \[4, 64, 32\], but .* implies \[4, 32, 64\]/);
     await expect(planModel(folder({ ...gptOss, rope_scaling: { ...gptOss.rope_scaling, original_max_position_embeddings: undefined } }, shapes))).rejects.toThrow(/yarn rope scaling needs "original_max_position_embeddings"/);
   });
 });

@@ -4,7 +4,8 @@
 // in the checkpoint as MXFP4 (`*_blocks` codes and `*_scales` exponents). The converter writes
 // those as ggml MXFP4 blocks unchanged (storedType), splitting gate_up_proj's interleaved rows
 // (gate even, up odd) into ffn_gate_exps and ffn_up_exps, and its bias's interleaved values the
-// same way. post_attention_layernorm is written as post_attention_norm, which llama.cpp's gpt-oss
+// same way. A checkpoint with the experts unquantized (BF16 fine-tunes) has them as [experts,
+// inputs, outputs] matrices, which the converter transposes and splits the same way. post_attention_layernorm is written as post_attention_norm, which llama.cpp's gpt-oss
 // uses as the FFN's pre-norm. Keys: TextModel's, then sliding_window and the experts' width.
 // llama.cpp hard-codes what the checkpoint could vary (every other layer sliding from layer 0,
 // the SwiGLU limit 7): a checkpoint that differs is refused rather than converted into a file
@@ -13,6 +14,7 @@ import { shownValue } from '../../json-input.ts';
 import { configFields, type ModelConfig } from '../config.ts';
 import { isQuantizableTensor, type BlockTensorTable } from '../llama-tensor-names.ts';
 import { checkMxfp4Source } from '../mxfp4-source.ts';
+import { isDecodableDtype } from '../../safetensors/decode.ts';
 import type { PlannedTensor, SourceTensor, TensorRole } from '../plan-types.ts';
 import { textModelKvs } from '../text-model-kvs.ts';
 import { blockSuffixes, noTransform, type ArchitectureSpec } from './architecture.ts';
@@ -60,6 +62,36 @@ function gptOssKvs(config: ModelConfig) {
 
 const EXPERTS = /^model\.layers\.(\d+)\.mlp\.experts\.(gate_up_proj|down_proj)(_blocks|_scales|_bias|)$/;
 
+/**
+ * Experts a checkpoint stores unquantized (a BF16 gpt-oss, as fine-tunes are saved): gate_up_proj
+ * [experts, n_embd, 2·ff] and down_proj [experts, ff, n_embd], inputs before outputs. The converter
+ * transposes each expert's matrix and splits gate_up's interleaved outputs, as for the MXFP4 ones.
+ */
+function unquantizedExperts(source: SourceTensor, config: ModelConfig, layer: number, gateUp: boolean): PlannedTensor[] {
+  const { count, feedForward } = config.experts!;
+  const H = config.hiddenSize;
+  const want = gateUp ? [count, H, 2 * feedForward] : [count, feedForward, H];
+  if (source.shape.join() !== want.join()) {
+    throw new Error(`${source.file}: tensor "${source.name}" has shape [${source.shape.join(', ')}], but ${config.file} (num_local_experts ${count}, hidden_size ${H}, intermediate_size ${feedForward}) implies [${want.join(', ')}]`);
+  }
+  if (!isDecodableDtype(source.dtype)) {
+    throw new Error(`${source.file}: tensor "${source.name}" has dtype ${source.dtype}; only float tensors (F32, F16, BF16, F64) can be converted`);
+  }
+  const parts: { role: TensorRole; ne: number[]; rowStep: 1 | 2; rowOffset: 0 | 1; which: string }[] = gateUp
+    ? [
+        { role: 'ffn_gate_exps', ne: [H, feedForward, count], rowStep: 2, rowOffset: 0, which: 'gate: even outputs, transposed' },
+        { role: 'ffn_up_exps', ne: [H, feedForward, count], rowStep: 2, rowOffset: 1, which: 'up: odd outputs, transposed' },
+      ]
+    : [{ role: 'ffn_down_exps', ne: [feedForward, H, count], rowStep: 1, rowOffset: 0, which: 'transposed' }];
+  return parts.map(({ role, ne, rowStep, rowOffset, which }): PlannedTensor => {
+    const ggufName = `blk.${layer}.${role}.weight`;
+    return {
+      ggufName, hfName: `${source.name} (${which})`, role, layer, ne, source,
+      transform: { kind: 'transpose-experts', rowStep, rowOffset }, quantizable: isQuantizableTensor(ggufName, ne),
+    };
+  });
+}
+
 /** The GGUF tensors of one checkpoint expert tensor; [] for the scales, which go with their blocks. */
 function expandExperts(source: SourceTensor, config: ModelConfig, sources: ReadonlyMap<string, SourceTensor>): PlannedTensor[] | undefined {
   const m = EXPERTS.exec(source.name);
@@ -67,9 +99,7 @@ function expandExperts(source: SourceTensor, config: ModelConfig, sources: Reado
   const layer = Number(m[1]);
   const [, , projection, part] = m;
   const gateUp = projection === 'gate_up_proj';
-  if (part === '') {
-    throw new Error(`${source.file}: tensor "${source.name}" holds the experts unquantized; gpt-oss is converted from its MXFP4 checkpoint (the ${projection}_blocks and ${projection}_scales tensors), as openai/gpt-oss-20b and -120b ship it`);
-  }
+  if (part === '') return unquantizedExperts(source, config, layer, gateUp);
   if (part === '_scales') {
     if (!sources.has(source.name.replace(/_scales$/, '_blocks'))) throw new Error(`${source.file}: tensor "${source.name}" has no "${source.name.replace(/_scales$/, '_blocks')}" beside it`);
     return [];
