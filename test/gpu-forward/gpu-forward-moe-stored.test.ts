@@ -1,6 +1,7 @@
 // A quantized Qwen3-MoE GGUF on the GPU: the stacked expert tensors arrive as their stored bytes
 // (Q4_K and Q6_K under Q4_K_M; Q5_0 where a row is too short for K-quants), are uploaded expert by
-// expert and run only on their routed rows, and the logits are the CPU forward's on the same file.
+// expert and run only on their routed rows, and the logits are the CPU forward's on the same file;
+// likewise gpt-oss's MXFP4 experts straight from its checkpoint.
 // Then the sensitivity pass (Q4_0; every replay runs the 152k-row head, slow on SwiftShader) on the
 // GPU replay engine against the CPU one on a narrower model, with
 // the stacked expert tensors measured as units (mode 'all'): every KL
@@ -16,6 +17,7 @@ import { readGgufInfo } from '../../src/core/gguf/read-gguf.ts';
 import { planModel } from '../../src/core/model/plan-model.ts';
 import { cpuRowQuantizer } from '../../src/core/quant/cpu-quantizer.ts';
 import { ggufGpuWeights } from '../../src/gpu/forward/gguf-gpu-weights.ts';
+import { planGpuWeights } from '../../src/gpu/forward/plan-gpu-weights.ts';
 import { createGpuForward, type GpuForward } from '../../src/gpu/forward/gpu-forward.ts';
 import { gpuLayerReplay } from '../../src/gpu/forward/gpu-layer-replay.ts';
 import { createGpuRowDequantizer } from '../../src/gpu/gpu-dequantizer.ts';
@@ -79,6 +81,31 @@ describe('Qwen3-MoE on the GPU', () => {
       expect(uncapturedGpuErrors).toEqual([]);
     } finally {
       await source.close();
+    }
+  }, 240_000);
+
+  it('gpt-oss from its checkpoint: the MXFP4 experts uploaded as their blocks and decoded on the GPU, the CPU forward\'s logits', async () => {
+    const gptOss = path.join(dir, 'gpt-oss');
+    await generateArchModel('gptoss', gptOss, { seed: 13, hidden: 64, experts: { count: 16, used: 4 } });
+    const files = await nodeModelFiles(gptOss);
+    try {
+      const plan = await planModel(files);
+      const model = forwardModelFromPlan(plan);
+      const weights = planWeights(plan, files);
+      const seqs = sequences(model.hparams.vocabSize);
+      const ref = await cpuForward(model, weights, seqs);
+      const { logits, onLogits } = logitsCollector(seqs);
+      const stats = { uploaded: 0, decoded: 0 };
+      await gpu.run(model, weights, { sequences: seqs, onLogits }, { gpuWeights: planGpuWeights(plan, files), onStats: (s) => { stats.uploaded = s.weightBytesUploaded; stats.decoded = s.weightBytesDecodedOnGpu; } });
+      const diff = maxLogitDiff(logits, ref.logits);
+      expect(diff, `max |Δlogit| ${diff}`).toBeLessThan(1e-3);
+      // Only routed experts, each as 17 bytes a block of 32: at most all 16 experts' blocks of every layer.
+      const expertBlocks = plan.tensors.filter((t) => t.storedType === 'MXFP4').reduce((n, t) => n + (t.ne.reduce((a, b) => a * b, 1) / 32) * 17, 0);
+      expect(stats.decoded).toBeGreaterThan(0);
+      expect(stats.decoded).toBeLessThanOrEqual(expertBlocks);
+      expect(uncapturedGpuErrors).toEqual([]);
+    } finally {
+      await files.close();
     }
   }, 240_000);
 

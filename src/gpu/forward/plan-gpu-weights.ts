@@ -4,19 +4,31 @@
 // values are those planWeights gives. Everything else (F32 sources, norms that get w + 1,
 // generated tensors, experts stacked from per-expert tensors, and the tensors llama.cpp keeps F32:
 // the MoE router, LFM2's convolution kernel, which its kernel reads as f32) comes as planWeights'
-// float32 values.
+// float32 values. Experts the checkpoint stores in MXFP4 (gpt-oss) come as ggml MXFP4 blocks, an
+// eighth of their float32 bytes, which the GPU decodes (GPU→GPU), whole or an expert at a time.
 import type { ModelFiles } from '../../core/bytes-io.ts';
 import type { ReplacedWeightSource } from '../../core/dynamic/backend-log-probs.ts';
 import type { ForwardTensor, WeightSource } from '../../core/forward/forward-types.ts';
 import { planWeights } from '../../core/forward/weights.ts';
-import { permuteQkRows } from '../../core/model/tensor-values.ts';
+import { readMxfp4Rows } from '../../core/model/mxfp4-source.ts';
+import { permuteQkRows, tensorRows } from '../../core/model/tensor-values.ts';
 import type { ModelPlan } from '../../core/model/plan-types.ts';
-import { f32GpuExpertMatrices, withGpuExpertMatrices, type GpuWeightSource } from './gpu-weights.ts';
+import { f32GpuExpertMatrices, withGpuExpertMatrices, type GpuWeightSource, type GpuWeightValues } from './gpu-weights.ts';
 
 export function planGpuWeights(plan: ModelPlan, files: ModelFiles, f32: WeightSource = planWeights(plan, files)): GpuWeightSource {
   const byName = new Map(plan.tensors.map((t) => [t.ggufName, t]));
+  const f32Experts = f32GpuExpertMatrices(f32);
+  /** The MXFP4 blocks of rows [first, first + count) of a tensor stored so, checked against the shape asked for. */
+  const mxfp4Rows = async (tensor: ForwardTensor, first: number, count: number): Promise<GpuWeightValues | null> => {
+    const t = byName.get(tensor.ggufName);
+    if (t?.source.kind !== 'mxfp4') return null;
+    if (t.ne.join() !== tensor.ne.join()) throw new Error(`${files.label}: tensor "${tensor.ggufName}" is planned as [${t.ne.join(', ')}], the model expects [${tensor.ne.join(', ')}]`);
+    return { kind: 'quantized', type: 'MXFP4', bytes: await readMxfp4Rows(t.source, files, first, count, t.hfName) };
+  };
   return withGpuExpertMatrices(async (tensor: ForwardTensor) => {
     const t = byName.get(tensor.ggufName);
+    const stored = t && (await mxfp4Rows(tensor, 0, tensorRows(t)));
+    if (stored) return stored;
     const src = t?.source;
     // Stacked experts take the float32 path (their bytes are spread over one tensor per expert).
     const half = src && src.kind === undefined && (src.dtype === 'BF16' || src.dtype === 'F16') ? src : null;
@@ -33,7 +45,8 @@ export function planGpuWeights(plan: ModelPlan, files: ModelFiles, f32: WeightSo
     let bytes = await file.read(half.offset, elements * 2);
     if (t.transform.kind === 'permute-qk') bytes = permuteQkRows(bytes, tensor.ne.slice(1).reduce((a, b) => a * b, 1), t.transform.heads, `${half.file}: tensor "${t.hfName}"`);
     return { kind: 'quantized', type: half.dtype as 'BF16' | 'F16', bytes };
-  }, f32GpuExpertMatrices(f32)); // one expert's matrix alone: float32 from the plan, stacked or fused sources alike
+    // One expert's matrix alone: its MXFP4 blocks where stored so, else float32 from the plan (stacked or fused sources alike).
+  }, f32Experts && (async (tensor, expert) => (await mxfp4Rows(tensor, expert * tensor.ne[1]!, tensor.ne[1]!)) ?? f32Experts(tensor, expert)));
 }
 
 /**
