@@ -6,6 +6,7 @@ import type { ModelPlan, PlannedTensor, TensorRole } from '../core/model/plan-ty
 const ROLE_ORDER: readonly TensorRole[] = [
   'attn_norm', 'attn_qkv', 'attn_q', 'attn_q_bias', 'attn_q_norm', 'attn_k', 'attn_k_bias', 'attn_k_norm',
   'attn_v', 'attn_v_bias', 'attn_sinks', 'attn_output', 'attn_output_bias', 'post_attention_norm', 'shortconv_in', 'shortconv_conv', 'shortconv_out',
+  'ssm_in', 'ssm_conv1d', 'ssm_conv1d_bias', 'ssm_dt_bias', 'ssm_a', 'ssm_d', 'ssm_norm', 'ssm_out',
   'ffn_norm', 'ffn_gate_inp', 'ffn_gate_inp_bias', 'ffn_gate_exps', 'ffn_gate_exps_bias', 'ffn_up_exps', 'ffn_up_exps_bias', 'ffn_down_exps', 'ffn_down_exps_bias',
   'ffn_gate_shexp', 'ffn_up_shexp', 'ffn_down_shexp',
   'ffn_gate', 'ffn_up', 'ffn_down', 'post_ffw_norm',
@@ -34,6 +35,7 @@ function groupOf(role: TensorRole): string {
   if (role.endsWith('_exps') || role.endsWith('_exps_bias')) return 'experts';
   if (role.endsWith('_shexp')) return 'shared expert';
   if (role.startsWith('shortconv_')) return 'short conv';
+  if (role.startsWith('ssm_')) return 'mamba-2';
   return role.startsWith('attn_') || role === 'post_attention_norm' ? 'attention' : 'ffn';
 }
 
@@ -82,6 +84,7 @@ const ROLE_LABELS: Record<TensorRole, string> = {
   ffn_gate_shexp: 'shared gate', ffn_up_shexp: 'shared up', ffn_down_shexp: 'shared down',
   attn_sinks: 'sinks', attn_output_bias: 'out bias', ffn_gate_inp_bias: 'router bias',
   ffn_gate_exps_bias: 'gate bias', ffn_up_exps_bias: 'up bias', ffn_down_exps_bias: 'down bias',
+  ssm_in: 'ssm in', ssm_conv1d: 'conv', ssm_conv1d_bias: 'conv bias', ssm_dt_bias: 'dt bias', ssm_a: 'A', ssm_d: 'D', ssm_norm: 'ssm norm', ssm_out: 'ssm out',
 };
 
 /** Short column headers: the block prefix is implied by the row. */

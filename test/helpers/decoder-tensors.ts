@@ -39,6 +39,11 @@ export interface DecoderFeatures {
    */
   gptOss?: { count: number; ff: number; unquantized?: boolean };
   /**
+   * Granite 4.0 hybrid: in the layers `layers` marks, a Mamba-2 mixer (mamba.in_proj, conv1d with
+   * bias, dt_bias, A_log, D, a norm over the inner size, out_proj; inner size 2·hidden) instead of attention.
+   */
+  mamba2?: { layers: readonly boolean[]; convKernel: number; stateSize: number; groups: number; heads: number };
+  /**
    * LFM2: LFM2's names (operator_norm, feed_forward.w1/w3/w2, ffn_norm, embedding_norm), per-head
    * q/k layernorms in attention layers, and a short convolution of kernel `cache` instead of
    * attention in the layers `convLayers` marks.
@@ -57,6 +62,19 @@ export function decoderTensors(d: DecoderDims, f: DecoderFeatures = {}): TensorS
   if (f.gptOss) return gptOssTensors(d, f.gptOss, list);
   for (let i = 0; i < d.layers; i++) {
     const p = `model.layers.${i}`;
+    if (f.mamba2?.layers[i]) {
+      const { convKernel, stateSize, groups, heads } = f.mamba2;
+      const inner = 2 * H;
+      const channels = inner + 2 * groups * stateSize;
+      list.push(
+        [`${p}.input_layernorm.weight`, [H]], [`${p}.mamba.in_proj.weight`, [2 * inner + 2 * groups * stateSize + heads, H]],
+        [`${p}.mamba.conv1d.weight`, [channels, 1, convKernel]], [`${p}.mamba.conv1d.bias`, [channels]], [`${p}.mamba.dt_bias`, [heads]],
+        [`${p}.mamba.A_log`, [heads]], [`${p}.mamba.D`, [heads]], [`${p}.mamba.norm.weight`, [inner]], [`${p}.mamba.out_proj.weight`, [H, inner]],
+        [`${p}.post_attention_layernorm.weight`, [H]],
+        [`${p}.shared_mlp.input_linear.weight`, [2 * d.intermediate, H]], [`${p}.shared_mlp.output_linear.weight`, [H, d.intermediate]],
+      );
+      continue;
+    }
     if (!f.postNormsOnly) list.push([`${p}.input_layernorm.weight`, [H]]);
     if (f.fused) list.push([`${p}.self_attn.qkv_proj.weight`, [q + 2 * kv, H]]);
     else list.push([`${p}.self_attn.q_proj.weight`, [q, H]], [`${p}.self_attn.k_proj.weight`, [kv, H]], [`${p}.self_attn.v_proj.weight`, [kv, H]]);

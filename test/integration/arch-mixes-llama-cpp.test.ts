@@ -10,7 +10,7 @@
 // with a shared expert too) follow.
 // Phi-4-mini brings the fused projections with an importance matrix of ours; LFM2 its
 // short-convolution layers (kernel left F32, in_proj and out_proj by the generic rules, attn_v
-// counted over the attention layers only); gpt-oss its experts stored MXFP4.
+// counted over the attention layers only); Granite 4.0-h its Mamba-2 layers; gpt-oss its experts stored MXFP4.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -36,6 +36,8 @@ const CASES: {
   // Four query heads per KV head, head_count_kv written per layer: the attn_v rules that read n_gqa().
   { arch: 'granite4', name: 'granite4-gqa4', generate: { kvHeads: 1 }, mixes: ['Q2_K', 'IQ4_XS'] },
   { arch: 'granite', mixes: ['Q5_K_S'] },
+  // Granite 4.0-h: Mamba-2 layers (ssm_in and ssm_out by the generic rules; the conv kernel, A, D and the norm left F32).
+  { arch: 'granite4h', mixes: ['Q4_K_M', 'IQ4_XS', 'Q2_K'] },
   // Fused attn_qkv (its own rules) and gate|up ffn_up, LongRoPE's factor tensors left F32, tied embeddings.
   { arch: 'phi4mini', mixes: ['Q4_K_M'], imatrixMixes: ['Q3_K_M'] },
   {

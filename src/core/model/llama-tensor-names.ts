@@ -81,12 +81,12 @@ export function mapExpertPart(hfName: string, layerCount: number): ExpertPart | 
 
 /**
  * llama.cpp quantizes 2-D (or more) `.weight` tensors that are not norms, not a MoE router
- * (ffn_gate_inp) and not LFM2's short-convolution kernel: the converter writes those F32 and
+ * (ffn_gate_inp) and not a convolution kernel (LFM2's short one, Mamba-2's ssm_conv1d): the converter writes those F32 and
  * llama-quantize leaves them so; the rest stays F32 too.
  */
 export function isQuantizableTensor(ggufName: string, ne: readonly number[]): boolean {
   return ggmlDimCount(ne) >= 2 && ggufName.endsWith('weight') && !ggufName.endsWith('_norm.weight')
-    && !ggufName.includes('ffn_gate_inp.weight') && !ggufName.includes('shortconv.conv.weight');
+    && !ggufName.includes('ffn_gate_inp.weight') && !ggufName.includes('shortconv.conv.weight') && !ggufName.includes('ssm_conv1d');
 }
 
 /** ggml_n_dims: trailing 1s do not count, at least 1. */

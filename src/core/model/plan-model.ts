@@ -24,7 +24,8 @@ export async function planModel(files: ModelFiles): Promise<ModelPlan> {
     throw new Error(`config.json is missing from ${files.label}: a Hugging Face model folder needs it (files: ${files.names().join(', ') || 'none'})`);
   }
   const read = readModelConfig(await readJson(configSource), `${files.label}/config.json`);
-  const spec = ARCHITECTURES[read.hfArchitecture];
+  const family = ARCHITECTURES[read.hfArchitecture];
+  const spec = family.variant?.(read) ?? family;
   const config = spec.convertedConfig?.(read) ?? read;
   const scaling = config.ropeScaling.type;
   if (scaling !== 'none' && scaling !== 'linear' && !spec.ropeScalings?.includes(scaling)) {

@@ -15,7 +15,12 @@ export type TensorRole =
   /** LFM2's short-convolution layers: the input projection (b, c and x), the depthwise kernel, the output projection. */
   | 'shortconv_in' | 'shortconv_conv' | 'shortconv_out'
   /** gpt-oss: attention sinks (a logit per head), the output projection's bias, the router's and the experts' biases. */
-  | 'attn_sinks' | 'attn_output_bias' | 'ffn_gate_inp_bias' | 'ffn_gate_exps_bias' | 'ffn_up_exps_bias' | 'ffn_down_exps_bias';
+  | 'attn_sinks' | 'attn_output_bias' | 'ffn_gate_inp_bias' | 'ffn_gate_exps_bias' | 'ffn_up_exps_bias' | 'ffn_down_exps_bias'
+  /**
+   * Granite 4.0 hybrid's Mamba-2 layers: the input projection (z, x, B, C and dt), the causal
+   * convolution's kernel and bias, dt's bias, A (= -exp(A_log)), D, the grouped norm, the output projection.
+   */
+  | 'ssm_in' | 'ssm_conv1d' | 'ssm_conv1d_bias' | 'ssm_dt_bias' | 'ssm_a' | 'ssm_d' | 'ssm_norm' | 'ssm_out';
 
 /** Where a tensor's bytes are: one tensor of one safetensors file. */
 export interface SourceTensor {
@@ -96,7 +101,9 @@ export type TensorTransform =
    * transposed, keeping outputs `rowOffset`, `rowOffset + rowStep`, … (gate_up_proj interleaves
    * gate and up outputs). Rows are read an expert at a time.
    */
-  | { kind: 'transpose-experts'; rowStep: 1 | 2; rowOffset: 0 | 1 };
+  | { kind: 'transpose-experts'; rowStep: 1 | 2; rowOffset: 0 | 1 }
+  /** -exp(w), computed in the source's float type as torch does (Mamba-2's A from A_log). */
+  | { kind: 'neg-exp' };
 
 export interface PlannedTensor {
   ggufName: string;

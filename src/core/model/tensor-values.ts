@@ -30,6 +30,7 @@ export async function readTensorF32(t: PlannedTensor, files: ModelFiles): Promis
     case 'none': return values;
     case 'permute-qk': return permuteQk(values, t.source.shape, t.transform.heads, t.hfName);
     case 'add-one': return addOne(values, t.source.dtype === 'F16');
+    case 'neg-exp': return negExp(values, t.source.dtype === 'F16');
     case 'every-other-column': return everyOtherColumn(values, t.ne[0]!, t.transform.offset);
     case 'transpose-experts': return transposeExperts(values, t.ne, t.transform.rowStep, t.transform.rowOffset);
   }
@@ -52,6 +53,15 @@ export function transposeExperts(values: Float32Array, ne: readonly number[], ro
     }
   }
   return out;
+}
+
+/** torch's `-torch.exp(w)` as the converter runs it: in float32, or in half for an F16 source (rounded to half). */
+export function negExp(values: F32, inHalf: boolean): F32 {
+  for (let i = 0; i < values.length; i++) {
+    const e = Math.fround(Math.exp(values[i]!));
+    values[i] = -(inHalf ? roundThroughF16(e) : e);
+  }
+  return values;
 }
 
 /** Values offset, offset + 2, … of each row of `cols` kept values (rows of 2·cols in `values`). */
@@ -206,6 +216,8 @@ export async function fetchTensorRows(t: PlannedTensor, files: ModelFiles, first
           return { values: permuteQk(decoded.values, [rowCount, cols], (rowCount / rows) * transform.heads, t.hfName), finite: decoded.finite };
         case 'add-one':
           return { values: addOne(decoded.values, dtype === 'F16'), finite: decoded.finite };
+        case 'neg-exp':
+          return { values: negExp(decoded.values, dtype === 'F16'), finite: false };
         case 'every-other-column':
           return { values: everyOtherColumn(decoded.values, cols, transform.offset), finite: decoded.finite };
         case 'transpose-experts':

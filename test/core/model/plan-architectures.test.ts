@@ -1,6 +1,7 @@
 // Per-family planning: names, roles, transforms, generated tensors and metadata order, on tiny
 // folders built in memory (no weights needed beyond a few floats).
 import { describe, expect, it } from 'vitest';
+import { forwardModelFromPlan } from '../../../src/core/forward/forward-model.ts';
 import { planModel } from '../../../src/core/model/plan-model.ts';
 import type { ModelPlan } from '../../../src/core/model/plan-types.ts';
 import { llama3RopeFactors } from '../../../src/core/model/rope-freqs.ts';
@@ -339,7 +340,7 @@ describe('Qwen2, Qwen3, Phi-3', () => {
     await expect(planModel(folder({ ...granite, logits_scaling: undefined }, tensors))).rejects.toThrow(/"logits_scaling" is missing: llama\.cpp needs granite\.logit_scale/);
   });
 
-  it('Granite 4.0 without Mamba-2 layers: a "granite" file, the shared MLP split into gate and up, the hybrid\'s keys where the converter puts them; Mamba-2 layers and experts refused', async () => {
+  it('Granite 4.0 without Mamba-2 layers: a "granite" file, the shared MLP split into gate and up, the hybrid\'s keys where the converter puts them; experts refused', async () => {
     const g4 = {
       ...base, architectures: ['GraniteMoeHybridForCausalLM'], attention_multiplier: 0.0625, embedding_multiplier: 12, residual_multiplier: 0.22, logits_scaling: 8,
       layer_types: ['attention'], shared_intermediate_size: 16, num_local_experts: 0, num_experts_per_tok: 0, hidden_act: 'silu',
@@ -368,10 +369,38 @@ describe('Qwen2, Qwen3, Phi-3', () => {
     // d_inner = mamba_expand × hidden_size (mamba_head_dim absent), time_step_rank = mamba_n_heads.
     expect([kv(plan, 'granite.ssm.inner_size'), kv(plan, 'granite.ssm.time_step_rank'), kv(plan, 'granite.expert_count')])
       .toEqual([{ type: 'u32', value: 2 * H }, { type: 'u32', value: 128 }, { type: 'u32', value: 0 }]);
-    await expect(planModel(folder({ ...g4, num_hidden_layers: 2, layer_types: ['mamba', 'attention'] }, tensors)))
-      .rejects.toThrow(/layers 0 are Mamba-2 layers \(granite-4\.0-h-\*\): hybrid Granite 4\.0 is not supported yet/);
     await expect(planModel(folder({ ...g4, num_local_experts: 4, num_experts_per_tok: 2 }, tensors))).rejects.toThrow(/"num_experts_per_tok" is 2: Granite 4\.0 with experts is not supported yet/);
     await expect(planModel(folder({ ...g4, shared_intermediate_size: 8 }, tensors))).rejects.toThrow(/"shared_intermediate_size" 8 differs from "intermediate_size" 16/);
+
+    // With Mamba-2 layers (granite-4.0-h): "granitehybrid". Inner size 2·H = 16, one group, state 4, 4 heads, kernel 4.
+    const g4h = { ...g4, num_hidden_layers: 2, layer_types: ['mamba', 'attention'], mamba_d_state: 4, mamba_n_heads: 4, mamba_d_head: 4, vocab_size: 16 };
+    const mamba = {
+      'input_layernorm.weight': [H], 'post_attention_layernorm.weight': [H], 'shared_mlp.input_linear.weight': [32, H], 'shared_mlp.output_linear.weight': [H, 16],
+      'mamba.in_proj.weight': [44, H], 'mamba.conv1d.weight': [24, 1, 4], 'mamba.conv1d.bias': [24], 'mamba.dt_bias': [4], 'mamba.A_log': [4], 'mamba.D': [4],
+      'mamba.norm.weight': [16], 'mamba.out_proj.weight': [H, 16],
+    };
+    const hybridTensors = { ...Object.fromEntries(Object.entries(mamba).map(([k, v]) => [`model.layers.0.${k}`, v])), ...Object.fromEntries(Object.entries(tensors).map(([k, v]) => [k.replace('layers.0.', 'layers.1.'), v])), 'model.embed_tokens.weight': [16, H] };
+    const hybridFiles = folder(g4h, hybridTensors);
+    const hybrid = await planModel(hybridFiles);
+    expect(hybrid.architecture).toBe('granitehybrid');
+    const h = new Map(hybrid.tensors.map((t) => [t.ggufName, t]));
+    const shape = (name: string) => [h.get(name)!.role, h.get(name)!.ne, h.get(name)!.quantizable];
+    expect(['blk.0.ssm_in.weight', 'blk.0.ssm_conv1d.weight', 'blk.0.ssm_conv1d.bias', 'blk.0.ssm_dt.bias', 'blk.0.ssm_a', 'blk.0.ssm_d', 'blk.0.ssm_norm.weight', 'blk.0.ssm_out.weight'].map(shape)).toEqual([
+      ['ssm_in', [H, 44], true], ['ssm_conv1d', [4, 24], false], ['ssm_conv1d_bias', [24], false], ['ssm_dt_bias', [4], false],
+      ['ssm_a', [1, 4], false], ['ssm_d', [1, 4], false], ['ssm_norm', [16, 1], false], ['ssm_out', [16, H], true],
+    ]);
+    expect(h.has('blk.0.attn_q.weight') || !h.has('blk.1.attn_q.weight')).toBe(false);
+    // A = -exp(A_log) in float32 (A_log's values are i / 64).
+    expect(Array.from(await readTensorF32(h.get('blk.0.ssm_a')!, hybridFiles))).toEqual([0, 1, 2, 3].map((i) => -Math.fround(Math.exp(i / 64))));
+    expect(kv(hybrid, 'granitehybrid.attention.head_count_kv')).toEqual({ type: 'array', itemType: 'i32', value: [0, 1] });
+    // No rope with Mamba-2 layers, and the context written as 2^20 where it was.
+    expect([kv(hybrid, 'granitehybrid.rope.scaling.finetuned'), kv(hybrid, 'granitehybrid.context_length')]).toEqual([{ type: 'bool', value: false }, { type: 'u32', value: 2 ** 20 }]);
+    expect(keys(hybrid).filter((k) => k.startsWith('granitehybrid.')).slice(0, 2)).toEqual(['granitehybrid.block_count', 'granitehybrid.context_length']);
+    // Converted and quantized, not yet run: the forward says so.
+    expect(() => forwardModelFromPlan(hybrid)).toThrow(/forward: Granite 4\.0-h's Mamba-2 layers are not computed by the forward yet/);
+    await expect(planModel(folder({ ...g4h, mamba_expand: 3 }, hybridTensors))).rejects.toThrow(/the Mamba-2 inner size 24 is not 2 × hidden_size 8/);
+    await expect(planModel(folder({ ...g4h, vocab_size: 12 }, { ...hybridTensors, 'model.embed_tokens.weight': [12, H] }))).rejects.toThrow(/"vocab_size" 12 is not a multiple of 8/);
+    await expect(planModel(folder({ ...g4h, mamba_d_state: 8 }, hybridTensors))).rejects.toThrow(/tensor "model\.layers\.0\.mamba\.conv1d\.weight" has shape \[24, 1, 4\], but .* imply \[32, 1, 4\]/);
   });
 });
 

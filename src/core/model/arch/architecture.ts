@@ -9,6 +9,12 @@ import type { ShapeRules } from '../tensor-shapes.ts';
 export interface ArchitectureSpec {
   /** general.architecture and the key prefix, e.g. "qwen3". */
   ggufArchitecture: string;
+  /**
+   * Where one HF architecture converts to different GGUF architectures by its config.json (Granite
+   * 4.0: "granite" with attention layers only, "granitehybrid" with Mamba-2 layers): the spec for
+   * this config, or undefined for this one.
+   */
+  variant?(config: ModelConfig): ArchitectureSpec | undefined;
   /** Block tensor names that mean something else in this family (Gemma's norms). */
   blockOverrides?: BlockTensorTable;
   /** HF tensors the converter leaves out without a word (Gemma 2's lm_head). */

@@ -37,7 +37,7 @@ function graniteConfig(config: ModelConfig): ModelConfig {
   return { ...config, headDim: undefined };
 }
 
-function graniteKvs(config: ModelConfig, arch: string) {
+export function graniteKvs(config: ModelConfig, arch: string) {
   const { raw, file } = config;
   const kv = new KvList();
   for (const [key, suffix] of SCALES) {
