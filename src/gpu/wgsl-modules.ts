@@ -23,6 +23,8 @@ import forwardMoeGather from '../../shaders/forward/moe-gather.wgsl?raw';
 import forwardMoeScatter from '../../shaders/forward/moe-scatter.wgsl?raw';
 import forwardMoeSum from '../../shaders/forward/moe-sum.wgsl?raw';
 import forwardShortConv from '../../shaders/forward/short-conv.wgsl?raw';
+import forwardMamba2Conv from '../../shaders/forward/mamba2-conv.wgsl?raw';
+import forwardMamba2Scan from '../../shaders/forward/mamba2-scan.wgsl?raw';
 import forwardRmsNorm from '../../shaders/forward/rms-norm.wgsl?raw';
 import forwardRope from '../../shaders/forward/rope.wgsl?raw';
 import forwardWeightRead from '../../shaders/forward/weight-read.wgsl?raw';
@@ -72,6 +74,8 @@ export const WGSL_FILES: Readonly<Record<string, string>> = {
   'forward/moe-scatter.wgsl': forwardMoeScatter,
   'forward/moe-sum.wgsl': forwardMoeSum,
   'forward/short-conv.wgsl': forwardShortConv,
+  'forward/mamba2-conv.wgsl': forwardMamba2Conv,
+  'forward/mamba2-scan.wgsl': forwardMamba2Scan,
   'forward/rms-norm.wgsl': forwardRmsNorm,
   'forward/rope.wgsl': forwardRope,
   'forward/weight-read.wgsl': forwardWeightRead,

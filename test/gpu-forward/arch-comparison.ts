@@ -1,7 +1,7 @@
 // Shared by gpu-forward-archs-*.test.ts, which hold the assertions: the WGSL forward against the CPU reference on tiny
 // generated models of every architecture the forward supports: biases (qwen2), q/k norms (qwen3, gemma3), NeoX rope, Llama 3's rope_freqs,
 // SmolLM3's layers without rope, OLMo 2's post-norms and whole-projection q/k norms, Granite's scales,
-// Phi-4-mini's fused projections, partial rotary and LongRoPE, LFM2's short convolutions, Qwen3-MoE's routed experts, Granite MoE's shared expert,
+// Phi-4-mini's fused projections, partial rotary and LongRoPE, LFM2's short convolutions, Granite 4.0-h's Mamba-2 layers, Qwen3-MoE's routed experts, Granite MoE's shared expert,
 // gpt-oss's sinks, YaRN, biased experts and clamped SwiGLU, GeGLU, embedding scale, post norms, soft-capping, and sliding windows (shrunk to a few tokens so
 // short sequences cross them). Logits within 1e-3, imatrix within 1e-4 relative. compareArch
 // returns every way the two forwards disagree; a test expects that list to be empty.
@@ -47,6 +47,10 @@ export const ARCH_CASES: ArchCase[] = [
   {
     arch: 'lfm2', feature: 'short-convolution layers beside attention layers',
     has: (m) => m.hparams.shortConv?.layers.filter(Boolean).length === 3 && m.tensors.has('blk.2.attn_q_norm.weight'),
+  },
+  {
+    arch: 'granite4h', feature: 'Mamba-2 layers beside an attention layer without rope',
+    has: (m) => m.hparams.ssm?.layers.filter(Boolean).length === 3 && m.hparams.ropeLayers.every((r) => !r) && m.tensors.has('blk.0.ssm_conv1d.bias'),
   },
   { arch: 'gemma2', window: 5, feature: 'soft-capping', has: (m) => m.hparams.attnSoftcap !== null && m.hparams.finalSoftcap !== null },
   { arch: 'gemma3', window: 4, feature: 'post-FFN norm', has: (m) => m.tensors.has('blk.0.post_ffw_norm.weight') },

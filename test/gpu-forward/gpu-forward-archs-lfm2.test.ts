@@ -2,6 +2,8 @@
 // in_proj, the short convolution over each sequence (the sequences of a pass side by side, each
 // starting from a zero state) and out_proj; the attention layer has per-head q/k norms. The
 // sensitivity replay perturbs the convolution layers' projections on the GPU as on the CPU.
+// Likewise Granite 4.0-h's Mamba-2 layers (convolution, scan, skip, gate, grouped norm) beside an
+// attention layer without rope.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,7 +15,7 @@ import { expectSameTable, measureArchOnBothEngines } from './sensitivity-compare
 const compareArch = useArchComparison();
 
 describe('GPU forward vs the CPU reference on generated models', () => {
-  for (const c of ARCH_CASES.filter((c) => c.arch === 'lfm2')) {
+  for (const c of ARCH_CASES.filter((c) => c.arch === 'lfm2' || c.arch === 'granite4h')) {
     it(archCaseName(c), async () => expect(await compareArch(c)).toEqual([]));
   }
 });

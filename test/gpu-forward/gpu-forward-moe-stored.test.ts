@@ -109,6 +109,23 @@ describe('Qwen3-MoE on the GPU', () => {
     }
   }, 240_000);
 
+  it('a layer that fails halfway reports its own error, not the submission of its released weights', async () => {
+    const files = await nodeModelFiles(narrow());
+    try {
+      const plan = await planModel(files);
+      const whole = forwardModelFromPlan(plan);
+      const model = { ...whole, tensors: new Map([...whole.tensors].filter(([name]) => name !== 'blk.1.attn_output.weight')) };
+      const seqs = sequences(model.hparams.vocabSize);
+      await expect(gpu.run(model, planWeights(plan, files), { sequences: seqs, onLogits: () => {} })).rejects.toThrow(/layer 1 has no o weight/);
+      // The device is still usable.
+      const { logits, onLogits } = logitsCollector(seqs);
+      await gpu.run(whole, planWeights(plan, files), { sequences: seqs, onLogits });
+      expect(logits.flat().length).toBeGreaterThan(0);
+    } finally {
+      await files.close();
+    }
+  }, 120_000);
+
   it('sensitivity on the GPU replay engine = the CPU one, expert tensors measured as units', async () => {
     const files = await nodeModelFiles(narrow());
     try {

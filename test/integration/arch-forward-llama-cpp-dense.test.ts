@@ -84,6 +84,22 @@ archForwardSuite([
     imatrixEntries: 3 * 5 + 7,
   },
   {
+    // Mamba-2, attention (no rope), Mamba-2, Mamba-2: granite-4.0-h-micro's kinds of layer, 8 SSM heads, state 16, kernel 4.
+    arch: 'granite4h',
+    // Larger weights: through Granite's logit scale of 1/10 the default ones give nearly uniform distributions.
+    generate: { scale: 0.35 },
+    check: (m) => {
+      expect(m.hparams.ssm).toEqual({ inner: 256, stateSize: 16, groups: 1, heads: 8, convKernel: 4, layers: [true, false, true, true] });
+      expect(m.hparams.ropeLayers).toEqual([false, false, false, false]);
+      expect(m.tensors.get('blk.0.ssm_conv1d.weight')!.ne).toEqual([4, 288]);
+      expect([m.tensors.has('blk.0.attn_q.weight'), m.tensors.has('blk.1.attn_q.weight')]).toEqual([false, true]);
+    },
+    // Without the skip term D.
+    controlWeights: (weights) => async (t) => (t.ggufName.endsWith('.ssm_d') ? new Float32Array(t.ne.reduce((a, b) => a * b, 1)) : weights(t)),
+    // Mamba-2 layers: ssm_in, ssm_out, gate, up, down; the attention layer: q, k, v, out, gate, up, down.
+    imatrixEntries: 3 * 5 + 7,
+  },
+  {
     arch: 'olmo2',
     check: (m) => {
       expect(m.hparams.preNorms).toBe(false);

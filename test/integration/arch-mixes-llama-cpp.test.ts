@@ -37,7 +37,7 @@ const CASES: {
   { arch: 'granite4', name: 'granite4-gqa4', generate: { kvHeads: 1 }, mixes: ['Q2_K', 'IQ4_XS'] },
   { arch: 'granite', mixes: ['Q5_K_S'] },
   // Granite 4.0-h: Mamba-2 layers (ssm_in and ssm_out by the generic rules; the conv kernel, A, D and the norm left F32).
-  { arch: 'granite4h', mixes: ['Q4_K_M', 'IQ4_XS', 'Q2_K'] },
+  { arch: 'granite4h', mixes: ['Q4_K_M', 'IQ4_XS', 'Q2_K'], imatrixMixes: ['IQ3_XXS'] },
   // Fused attn_qkv (its own rules) and gate|up ffn_up, LongRoPE's factor tensors left F32, tied embeddings.
   { arch: 'phi4mini', mixes: ['Q4_K_M'], imatrixMixes: ['Q3_K_M'] },
   {

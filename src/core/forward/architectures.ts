@@ -17,6 +17,10 @@ export interface ArchitectureTraits {
   preNorms?: boolean;
   /** Layers whose head_count_kv is 0 mix tokens by short convolution instead of attention (LFM2). */
   shortConv?: boolean;
+  /** Layers whose head_count_kv is 0 mix tokens by a Mamba-2 mixer (Granite 4.0-h). */
+  mamba2?: boolean;
+  /** Rope only where `<arch>.rope.scaling.finetuned` is not false (llama.cpp's Granite hybrid uses it as the switch). */
+  ropeIfFinetuned?: boolean;
   /** A mixture-of-experts feed-forward: how the router's output becomes expert weights. */
   experts?: { gating: 'softmax' | 'softmax-weight'; normalizeWeights: boolean };
   /**
@@ -52,6 +56,9 @@ export const ARCHITECTURE_TRAITS: Record<string, ArchitectureTraits> = {
   // Short-convolution layers where head_count_kv is 0 (short-conv.ts), attention with per-head
   // q/k norms elsewhere; the final norm is token_embd_norm (forward-model.ts outputNormTensor).
   lfm2: { ropeStyle: 'neox', activation: 'silu', scaleEmbeddings: false, shortConv: true, verified: true },
+  // Granite's scales (metadata) around Mamba-2 layers where head_count_kv is 0 (mamba2.ts) and
+  // attention layers without rope (rope.scaling.finetuned false, as the converter writes a hybrid).
+  granitehybrid: { ropeStyle: 'normal', activation: 'silu', scaleEmbeddings: false, mamba2: true, ropeIfFinetuned: true, verified: true },
   // Attention sinks and biases are tensors (block-weights.ts); YaRN is metadata (hparams.ts); even
   // layers slide (llama.cpp's swa pattern 2). Experts: the top-k of the router's biased logits,
   // weighted by a softmax over those k (build_moe_ffn's SOFTMAX_WEIGHT), each with its biases,
@@ -62,14 +69,8 @@ export const ARCHITECTURE_TRAITS: Record<string, ArchitectureTraits> = {
   },
 };
 
-/** Architectures the planner converts (their mixes work) whose layers the forward does not compute yet. */
-const NOT_YET: Record<string, string> = {
-  granitehybrid: 'Granite 4.0-h\'s Mamba-2 layers are not computed by the forward yet: calibration, evaluation and sensitivity cannot run on this model; quantizing it with llama.cpp\'s mixes can',
-};
-
 export function architectureTraits(architecture: string): ArchitectureTraits {
   const traits = ARCHITECTURE_TRAITS[architecture];
-  if (!traits && NOT_YET[architecture]) throw new Error(`forward: ${NOT_YET[architecture]}`);
   if (!traits) {
     throw new Error(`forward: architecture "${architecture}" is not supported (supported: ${Object.keys(ARCHITECTURE_TRAITS).join(', ')})`);
   }

@@ -33,6 +33,12 @@ export interface BlockWeights {
   postFfnNorm?: Float32Array;
   /** A short-convolution layer (LFM2): in_proj (b, c and x rows), the kernel (ne [taps, n_embd]), out_proj. */
   convIn?: Float32Array; conv?: Float32Array; convOut?: Float32Array;
+  /**
+   * A Mamba-2 layer (Granite 4.0-h): in_proj, the convolution's kernel and bias, dt's bias, A, D,
+   * the grouped norm, out_proj (mamba2.ts).
+   */
+  ssmIn?: Float32Array; ssmConv?: Float32Array; ssmConvBias?: Float32Array; ssmDtBias?: Float32Array;
+  ssmA?: Float32Array; ssmD?: Float32Array; ssmNorm?: Float32Array; ssmOut?: Float32Array;
 }
 
 /**
@@ -40,7 +46,7 @@ export interface BlockWeights {
  * 'dense' and 'moe' for the two kinds of feed-forward; 'unfused' for what a fused tensor may hold;
  * 'conv' for a short-convolution layer's tensors.
  */
-type Requirement = boolean | 'pre-norm' | 'dense' | 'moe' | 'unfused' | 'conv';
+type Requirement = boolean | 'pre-norm' | 'dense' | 'moe' | 'unfused' | 'conv' | 'mamba2';
 const SUFFIXES: Record<keyof BlockWeights, { name: string; required: Requirement }> = {
   attnNorm: { name: 'attn_norm.weight', required: 'pre-norm' },
   q: { name: 'attn_q.weight', required: 'unfused' },
@@ -75,13 +81,27 @@ const SUFFIXES: Record<keyof BlockWeights, { name: string; required: Requirement
   convIn: { name: 'shortconv.in_proj.weight', required: 'conv' },
   conv: { name: 'shortconv.conv.weight', required: 'conv' },
   convOut: { name: 'shortconv.out_proj.weight', required: 'conv' },
+  ssmIn: { name: 'ssm_in.weight', required: 'mamba2' },
+  ssmConv: { name: 'ssm_conv1d.weight', required: 'mamba2' },
+  ssmConvBias: { name: 'ssm_conv1d.bias', required: false },
+  ssmDtBias: { name: 'ssm_dt.bias', required: 'mamba2' },
+  ssmA: { name: 'ssm_a', required: 'mamba2' },
+  ssmD: { name: 'ssm_d', required: 'mamba2' },
+  ssmNorm: { name: 'ssm_norm.weight', required: 'mamba2' },
+  ssmOut: { name: 'ssm_out.weight', required: 'mamba2' },
 };
+
+/** The fields only a Mamba-2 layer has. */
+const MAMBA2_FIELDS: ReadonlySet<keyof BlockWeights> = new Set(['ssmIn', 'ssmConv', 'ssmConvBias', 'ssmDtBias', 'ssmA', 'ssmD', 'ssmNorm', 'ssmOut']);
 
 /** What a short-convolution layer has instead (LFM2): the attention's tensors. */
 const ATTENTION_FIELDS: ReadonlySet<keyof BlockWeights> = new Set(['q', 'k', 'v', 'qkv', 'o', 'qBias', 'kBias', 'vBias', 'oBias', 'qNorm', 'kNorm', 'sinks']);
 
 /** Whether `layer` mixes tokens by short convolution rather than attention. */
 export const isConvLayer = (hp: ForwardHparams, layer: number): boolean => hp.shortConv?.layers[layer] ?? false;
+
+/** Whether `layer` mixes tokens by a Mamba-2 mixer rather than attention. */
+export const isMamba2Layer = (hp: ForwardHparams, layer: number): boolean => hp.ssm?.layers[layer] ?? false;
 
 export const blockTensorName = (layer: number, field: keyof BlockWeights): string => `blk.${layer}.${SUFFIXES[field].name}`;
 
@@ -121,6 +141,7 @@ export async function loadBlockWeights(model: ForwardModel, weights: WeightSourc
   const out: Partial<Record<keyof BlockWeights, Float32Array>> = {};
   const moe = model.hparams.experts !== null;
   const conv = isConvLayer(model.hparams, layer);
+  const mamba2 = isMamba2Layer(model.hparams, layer);
   const has = (field: keyof BlockWeights) => model.tensors.has(blockTensorName(layer, field));
   // q, k and v may come fused in attn_qkv, a dense layer's gate in ffn_up.
   const fusedInto = (field: keyof BlockWeights): boolean => (field === 'gate' ? !moe && has('up') : has('qkv'));
@@ -129,14 +150,15 @@ export async function loadBlockWeights(model: ForwardModel, weights: WeightSourc
       const { required } = SUFFIXES[field];
       // A MoE layer's feed-forward is its experts: a dense one, if present, is not this forward's.
       if (((required === 'dense' || field === 'gate') && moe) || (required === 'moe' && !moe)) return;
-      if ((required === 'conv' && !conv) || (conv && ATTENTION_FIELDS.has(field))) return;
+      if ((required === 'conv' && !conv) || ((conv || mamba2) && ATTENTION_FIELDS.has(field))) return;
+      if (MAMBA2_FIELDS.has(field) && !mamba2) return;
       if (options.lazyExperts && required === 'moe' && field !== 'router') {
         if (!has(field)) throw new Error(`forward: the model has no tensor "${blockTensorName(layer, field)}"`);
         return;
       }
       const tensor = model.tensors.get(blockTensorName(layer, field));
       if (!tensor) {
-        const missing = required === true || required === 'dense' || required === 'moe' || required === 'conv' || (required === 'pre-norm' && model.hparams.preNorms)
+        const missing = required === true || required === 'dense' || required === 'moe' || required === 'conv' || required === 'mamba2' || (required === 'pre-norm' && model.hparams.preNorms)
           || (required === 'unfused' && !fusedInto(field));
         if (missing) throw new Error(`forward: the model has no tensor "${blockTensorName(layer, field)}"`);
         return;

@@ -4,13 +4,14 @@
 // short convolutions in place of attention) switched on by hparams and by which tensors exist.
 import type { GgmlTypeName } from '../ggml-type.ts';
 import { causalAttention } from './attention.ts';
-import { blockTensorName, fusedParts, isConvLayer, qkvRows, type BlockWeights } from './block-weights.ts';
+import { blockTensorName, fusedParts, isConvLayer, isMamba2Layer, qkvRows, type BlockWeights } from './block-weights.ts';
 import { activationsForWeight } from './ggml-cpu-activations.ts';
 import type { ForwardHooks, ForwardHparams } from './forward-types.ts';
 import { addInPlace, gluOf, matmul, rmsNormRows, scaleInPlace, type Glu, type MatmulSums } from './ops.ts';
 import { moeFeedForward, type ExpertField } from './moe.ts';
 import { applyRope, type RopeParams } from './rope.ts';
 import { shortConvolution } from './short-conv.ts';
+import { mamba2Sequence } from './mamba2.ts';
 
 /** Where each sequence's tokens are in the pass's rows. */
 export interface SequenceSpan {
@@ -63,7 +64,7 @@ export async function runBlock(ctx: BlockContext, w: BlockWeights, hidden: Float
     fusedParts(w[field]!, cols, partRows).map((weight, i) => project(field, x, cols, partRows[i]!, undefined, { weight, first: i === 0 }));
 
   const x = w.attnNorm ? rmsNormRows(hidden, rows, hp.embedding, w.attnNorm, hp.rmsEps) : hidden;
-  let o = isConvLayer(hp, layer) ? shortConvMixer(x) : attention(x);
+  let o = isConvLayer(hp, layer) ? shortConvMixer(x) : isMamba2Layer(hp, layer) ? mamba2Mixer(x) : attention(x);
   if (w.postAttnNorm) o = rmsNormRows(o, rows, hp.embedding, w.postAttnNorm, hp.rmsEps);
   if (hp.residualScale !== null) scaleInPlace(o, hp.residualScale);
   addInPlace(hidden, o);
@@ -74,6 +75,19 @@ export async function runBlock(ctx: BlockContext, w: BlockWeights, hidden: Float
     const E = hp.embedding;
     const y = shortConvolution(project('convIn', x, E, 3 * E), rows, E, w.conv!, hp.shortConv!.taps, ctx.spans);
     return project('convOut', y, E, E);
+  }
+
+  /** Granite 4.0-h's Mamba-2 layer: in_proj, the mixer over each sequence from a zero state, out_proj. */
+  function mamba2Mixer(x: Float32Array): Float32Array {
+    const s = hp.ssm!;
+    const row = 2 * s.inner + 2 * s.groups * s.stateSize + s.heads;
+    const zxbcdt = project('ssmIn', x, hp.embedding, row);
+    const y = new Float32Array(rows * s.inner);
+    const weights = { conv: w.ssmConv!, convBias: w.ssmConvBias, dtBias: w.ssmDtBias!, a: w.ssmA!, d: w.ssmD!, norm: w.ssmNorm! };
+    for (const span of ctx.spans) {
+      mamba2Sequence(zxbcdt.subarray(span.start * row, (span.start + span.length) * row), span.length, s, weights, hp.rmsEps, y.subarray(span.start * s.inner, (span.start + span.length) * s.inner));
+    }
+    return project('ssmOut', y, s.inner, hp.embedding);
   }
 
   function attention(x: Float32Array): Float32Array {

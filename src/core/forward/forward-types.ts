@@ -84,6 +84,11 @@ export interface ForwardHparams {
    * layer mixes tokens by convolution instead of attention; null in the other families.
    */
   shortConv: { taps: number; layers: readonly boolean[] } | null;
+  /**
+   * Granite 4.0-h's Mamba-2 layers (where head_count_kv is 0): the sizes of `<arch>.ssm.*` and, per
+   * layer, whether the layer mixes tokens by a Mamba-2 mixer; null in the other families.
+   */
+  ssm: { inner: number; stateSize: number; groups: number; heads: number; convKernel: number; layers: readonly boolean[] } | null;
 }
 
 /** How a MoE layer routes each token (llama.cpp's build_moe_ffn for the architecture). */

@@ -31,15 +31,15 @@ function perLayer(v: unknown, key: string, layers: number, what: string): number
  * head_count_kv: the KV heads of the attention layers, which must agree (layers that differ are
  * not something the forward runs), and the layers without any (0: LFM2's convolution layers).
  */
-function kvHeadsPerLayer(get: MetadataLookup, architecture: string, layers: number, shortConv: boolean, what: string) {
+function kvHeadsPerLayer(get: MetadataLookup, architecture: string, layers: number, recurrent: boolean, what: string) {
   const key = `${architecture}.attention.head_count_kv`;
   const values = perLayer(get(key), key, layers, what);
   if (!values) return { headCountKv: undefined, convLayers: null };
   const attention = values.filter((x) => x !== 0);
   if (attention.some((x) => x !== attention[0])) throw new Error(`${what}: metadata "${key}" differs between layers (${values.join(', ')}), which the forward does not run`);
-  if (attention.length < values.length && !shortConv) throw new Error(`${what}: metadata "${key}" is 0 for some layers (${values.join(', ')}), which ${architecture} does not have`);
+  if (attention.length < values.length && !recurrent) throw new Error(`${what}: metadata "${key}" is 0 for some layers (${values.join(', ')}), which ${architecture} does not have`);
   if (attention.length === 0) throw new Error(`${what}: metadata "${key}" is 0 for every layer: there is no attention layer`);
-  return { headCountKv: attention[0], convLayers: shortConv ? values.map((x) => x === 0) : null };
+  return { headCountKv: attention[0], recurrentLayers: recurrent ? values.map((x) => x === 0) : null };
 }
 
 const fround = Math.fround;
@@ -80,7 +80,7 @@ export function readForwardHparams(get: MetadataLookup, vocabSize: number, what:
   const layerCount = required('block_count');
   const embedding = required('embedding_length');
   const headCount = required('attention.head_count');
-  const kvHeads = kvHeadsPerLayer(get, architecture, layerCount, traits.shortConv ?? false, what);
+  const kvHeads = kvHeadsPerLayer(get, architecture, layerCount, (traits.shortConv ?? false) || (traits.mamba2 ?? false), what);
   const headCountKv = kvHeads.headCountKv ?? headCount;
   const headDimK = num('attention.key_length') ?? embedding / headCount;
   const headDimV = num('attention.value_length') ?? embedding / headCount;
@@ -106,8 +106,20 @@ export function readForwardHparams(get: MetadataLookup, vocabSize: number, what:
   let shortConv: ForwardHparams['shortConv'] = null;
   if (traits.shortConv) {
     const taps = required('shortconv.l_cache');
-    shortConv = { taps, layers: kvHeads.convLayers ?? new Array<boolean>(layerCount).fill(false) };
+    shortConv = { taps, layers: kvHeads.recurrentLayers ?? new Array<boolean>(layerCount).fill(false) };
   }
+  let ssm: ForwardHparams['ssm'] = null;
+  if (traits.mamba2) {
+    ssm = {
+      inner: required('ssm.inner_size'), stateSize: required('ssm.state_size'), groups: required('ssm.group_count'),
+      heads: required('ssm.time_step_rank'), convKernel: required('ssm.conv_kernel'),
+      layers: kvHeads.recurrentLayers ?? new Array<boolean>(layerCount).fill(false),
+    };
+    if (ssm.inner % ssm.heads !== 0 || ssm.heads % ssm.groups !== 0 || ssm.inner % ssm.groups !== 0) {
+      throw new Error(`${what}: metadata "${architecture}.ssm.*": inner size ${ssm.inner}, ${ssm.heads} heads and ${ssm.groups} groups do not divide as Mamba-2 needs`);
+    }
+  }
+  const rope = !(traits.ropeIfFinetuned && get(`${architecture}.rope.scaling.finetuned`) === false);
   return {
     architecture,
     layerCount,
@@ -131,12 +143,13 @@ export function readForwardHparams(get: MetadataLookup, vocabSize: number, what:
     slidingWindow: window,
     slidingLayers: Array.from({ length: layerCount }, (_, l) => window !== null && (traits.slidingLayer?.(l) ?? true)),
     preNorms: traits.preNorms ?? true,
-    ropeLayers: Array.from({ length: layerCount }, (_, l) => traits.ropeLayer?.(l) ?? true),
+    ropeLayers: Array.from({ length: layerCount }, (_, l) => rope && (traits.ropeLayer?.(l) ?? true)),
     embedScale: nonZero(num('embedding_scale')) ?? (traits.scaleEmbeddings ? Math.sqrt(embedding) : null),
     residualScale: nonZero(num('residual_scale')),
     logitScale: logitScale === null ? null : Math.fround(1 / logitScale),
     activation: traits.activation,
     experts,
     shortConv,
+    ssm,
   };
 }

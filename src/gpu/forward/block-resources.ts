@@ -12,6 +12,7 @@ export const BLOCK_FIELDS: (keyof GpuBlockWeights)[] = [
   'attnNorm', 'q', 'k', 'v', 'qkv', 'o', 'qBias', 'kBias', 'vBias', 'oBias', 'qNorm', 'kNorm', 'postAttnNorm', 'ffnNorm', 'gate', 'up', 'down', 'postFfnNorm',
   'router', 'gateExps', 'upExps', 'downExps', 'gateShexp', 'upShexp', 'downShexp', 'convIn', 'conv', 'convOut',
   'sinks', 'routerBias', 'gateExpsBias', 'upExpsBias', 'downExpsBias',
+  'ssmIn', 'ssmConv', 'ssmConvBias', 'ssmDtBias', 'ssmA', 'ssmD', 'ssmNorm', 'ssmOut',
 ];
 
 /** The biases of stacked expert tensors (gpt-oss), uploaded one row per expert for each expert's matmul. */
@@ -89,7 +90,10 @@ export function createBlockResources(a: BlockResourceArgs): BlockResources {
   const E = hp.embedding;
   const rope = { cos: upload('ropeCos', a.tables.cos), sin: upload('ropeSin', a.tables.sin) };
   const experts = hp.experts;
-  const widest = Math.max(hp.headCount * Math.max(hp.headDimK, hp.headDimV), ffn, E, experts ? experts.used * E : 0, hp.shortConv ? 3 * E : 0);
+  const ssm = hp.ssm;
+  const ssmChannels = ssm ? ssm.inner + 2 * ssm.groups * ssm.stateSize : 0;
+  const ssmRow = ssm ? ssmChannels + ssm.inner + ssm.heads : 0;
+  const widest = Math.max(hp.headCount * Math.max(hp.headDimK, hp.headDimV), ffn, E, experts ? experts.used * E : 0, hp.shortConv ? 3 * E : 0, ssmRow);
   const groupRows = a.maxGroupRows ?? Math.max(1, Math.floor(Math.min(SCRATCH_BUDGET_BYTES / 10, a.device.limits.maxStorageBufferBindingSize) / (4 * widest)));
   const groups = groupSequences(spans, groupRows).map((g, i): BlockGroup => {
     const positions = new Uint32Array(g.rows);
@@ -112,6 +116,7 @@ export function createBlockResources(a: BlockResourceArgs): BlockResources {
       picks: make('moePicks', f(experts.used)), weights: make('moeWeights', f(experts.used)),
     } : undefined,
     conv: hp.shortConv ? { bcx: make('convBcx', f(3 * E)), y: make('convY', f(E)) } : undefined,
+    ssm: ssm ? { zxbcdt: make('ssmZxbcdt', f(ssmRow)), xbc: make('ssmXbc', f(ssmChannels)), y: make('ssmY', f(ssm.inner)), yn: make('ssmYn', f(ssm.inner)) } : undefined,
   };
   return { rope, groups, scratch };
 }

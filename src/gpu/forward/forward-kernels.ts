@@ -29,6 +29,8 @@ export type ForwardKernelKey =
   | { kind: 'moeScatter' }
   | { kind: 'moeSum' }
   | { kind: 'shortConv' }
+  | { kind: 'mamba2Conv' }
+  | { kind: 'mamba2Scan' }
   | { kind: 'logSoftmaxKl' };
 
 const MODULES: Record<ForwardKernelKey['kind'], string> = {
@@ -42,6 +44,8 @@ const MODULES: Record<ForwardKernelKey['kind'], string> = {
   moeScatter: 'forward/moe-scatter.wgsl',
   moeSum: 'forward/moe-sum.wgsl',
   shortConv: 'forward/short-conv.wgsl',
+  mamba2Conv: 'forward/mamba2-conv.wgsl',
+  mamba2Scan: 'forward/mamba2-scan.wgsl',
   logSoftmaxKl: 'forward/log-softmax-kl.wgsl',
 };
 
@@ -157,6 +161,18 @@ export class DispatchRecorder {
       this.device.queue.submit([this.encoder.finish()]);
       if (this.stats) this.stats.submissions++;
     }
+    this.encoder = null;
+    this.paramCount = 0;
+  }
+
+  /**
+   * Drops what was recorded and not submitted (a block that failed halfway): it may read buffers
+   * the caller is about to destroy, which a later submit would refuse, hiding the first error.
+   */
+  discard(): void {
+    this.pending = [];
+    this.pass?.end();
+    this.pass = null;
     this.encoder = null;
     this.paramCount = 0;
   }

@@ -113,6 +113,37 @@ export function moeSumSlots(rec: DispatchRecorder, slots: GPUBuffer, rows: numbe
   return rec.dispatch({ kind: 'moeSum' }, [slots, hidden], [rows, cols, used, dstOffset, { f32: scale }], dispatchGrid(rows * cols, WG));
 }
 
+export interface Mamba2Args {
+  /** in_proj's output (z, xBC, dt per row), the convolution's output (x, B, C per row), the gated output. */
+  zxbcdt: GPUBuffer; xbc: GPUBuffer; y: GPUBuffer;
+  conv: GpuWeight; convBias?: GpuWeight; dtBias: GpuWeight; a: GpuWeight; d: GpuWeight;
+  positions: GPUBuffer; placeholder: GPUBuffer;
+  rows: number; inner: number; heads: number; groups: number; stateSize: number;
+}
+
+/** Granite 4.0-h's Mamba-2 mixer between in_proj and the grouped norm: the convolution (silu'd), then the scan, skip and gate. */
+export async function mamba2Rows(rec: DispatchRecorder, a: Mamba2Args): Promise<void> {
+  const channels = a.inner + 2 * a.groups * a.stateSize;
+  const rowStride = channels + a.inner + a.heads;
+  for (const [name, w, n] of [['conv', a.conv, channels], ['dt bias', a.dtBias, a.heads], ['A', a.a, a.heads], ['D', a.d, a.heads]] as const) {
+    if (w.format !== 'F32' || w.chunks.length !== 1 || w.rows * w.cols !== (name === 'conv' ? n * w.cols : n)) {
+      throw new Error(`GpuForward: Mamba-2 ${name} "${w.name}" must be one F32 chunk of ${n} ${name === 'conv' ? 'rows' : 'values'} (got ${w.format}, ${w.chunks.length} chunks, ${w.rows} × ${w.cols})`);
+    }
+  }
+  await rec.dispatch(
+    { kind: 'mamba2Conv' },
+    [a.zxbcdt, a.conv.chunks[0]!.buffer, a.convBias?.chunks[0]!.buffer ?? a.placeholder, a.positions, a.xbc],
+    [a.rows, channels, a.conv.cols, rowStride, a.inner, a.convBias ? 1 : 0],
+    dispatchGrid(a.rows * channels, WG),
+  );
+  await rec.dispatch(
+    { kind: 'mamba2Scan' },
+    [a.zxbcdt, a.xbc, a.dtBias.chunks[0]!.buffer, a.a.chunks[0]!.buffer, a.d.chunks[0]!.buffer, a.positions, a.y],
+    [a.rows, a.inner, a.heads, a.groups, a.stateSize, rowStride, channels],
+    dispatchGrid(a.rows * a.inner, WG),
+  );
+}
+
 /** LFM2's short convolution: y (rows × channels) from in_proj's b, c and x (bcx) and the F32 kernel (channels × taps). */
 export function shortConvRows(rec: DispatchRecorder, bcx: GPUBuffer, kernel: GpuWeight, positions: GPUBuffer, rows: number, channels: number, y: GPUBuffer): Promise<void> {
   if (kernel.format !== 'F32' || kernel.chunks.length !== 1 || kernel.rows !== channels) {

@@ -2,17 +2,18 @@
 // of the resident residual stream), in the order of core/forward/block.ts, with the imatrix
 // statistic of every matmul input accumulated on the GPU.
 import { qkNormGroups } from '../../core/forward/block.ts';
-import { blockTensorName, isConvLayer } from '../../core/forward/block-weights.ts';
+import { blockTensorName, isConvLayer, isMamba2Layer } from '../../core/forward/block-weights.ts';
 import type { ForwardHparams, ForwardModel } from '../../core/forward/forward-types.ts';
 import type { DispatchRecorder } from './forward-kernels.ts';
 import { expertPicks, routeFromLogits, type ExpertField } from '../../core/forward/moe.ts';
-import { accumulateSquares, attentionRows, gatedActivation, matmulRows, moeGatherRows, moeScatterRows, moeSumSlots, rmsNormRows, ropeRows, shortConvRows } from './forward-ops.ts';
+import { accumulateSquares, attentionRows, gatedActivation, mamba2Rows, matmulRows, moeGatherRows, moeScatterRows, moeSumSlots, rmsNormRows, ropeRows, shortConvRows } from './forward-ops.ts';
 import { releaseGpuWeight, type GpuWeight } from './gpu-weights.ts';
 
 export type GpuBlockWeights = Partial<Record<
   | 'attnNorm' | 'q' | 'k' | 'v' | 'qkv' | 'o' | 'qBias' | 'kBias' | 'vBias' | 'oBias' | 'qNorm' | 'kNorm' | 'postAttnNorm' | 'ffnNorm' | 'gate' | 'up' | 'down' | 'postFfnNorm'
   | 'router' | 'gateExps' | 'upExps' | 'downExps' | 'gateShexp' | 'upShexp' | 'downShexp' | 'convIn' | 'conv' | 'convOut'
-  | 'sinks' | 'routerBias' | 'gateExpsBias' | 'upExpsBias' | 'downExpsBias',
+  | 'sinks' | 'routerBias' | 'gateExpsBias' | 'upExpsBias' | 'downExpsBias'
+  | 'ssmIn' | 'ssmConv' | 'ssmConvBias' | 'ssmDtBias' | 'ssmA' | 'ssmD' | 'ssmNorm' | 'ssmOut',
   GpuWeight
 >>;
 
@@ -21,13 +22,20 @@ export function checkGpuBlockSupports(hp: ForwardHparams): void {
   if (hp.experts && !hp.preNorms) {
     throw new Error(`GpuForward: ${hp.architecture} combines mixture-of-experts layers with post-norms, which the GPU block does not compute`);
   }
+  // The scan keeps a channel's state in registers; the norm is one group (every Granite 4.0-h has n_groups 1).
+  if (hp.ssm && (hp.ssm.groups !== 1 || hp.ssm.stateSize > MAX_SSM_STATE)) {
+    throw new Error(`GpuForward: Mamba-2 layers of ${hp.ssm.groups} groups and a state of ${hp.ssm.stateSize} are not computed by the GPU block (1 group, a state of at most ${MAX_SSM_STATE})`);
+  }
 }
+
+/** mamba2-scan.wgsl's MAX_STATE. */
+const MAX_SSM_STATE = 256;
 
 /**
  * The matmuls whose inputs llama-imatrix records, in the slot order of the sums buffer (a layer
  * has the dense feed-forward's or the experts'; stacked experts take a row of sums per expert).
  */
-export const IMATRIX_FIELDS = ['q', 'k', 'v', 'qkv', 'o', 'convIn', 'convOut', 'gate', 'up', 'down', 'router', 'gateExps', 'upExps', 'downExps', 'gateShexp', 'upShexp', 'downShexp'] as const;
+export const IMATRIX_FIELDS = ['q', 'k', 'v', 'qkv', 'o', 'convIn', 'convOut', 'ssmIn', 'ssmOut', 'gate', 'up', 'down', 'router', 'gateExps', 'upExps', 'downExps', 'gateShexp', 'upShexp', 'downShexp'] as const;
 export type ImatrixField = (typeof IMATRIX_FIELDS)[number];
 
 /** Sums a field takes in the layer's imatrix buffer: its columns, times the experts of a stacked tensor (0 where the layer has no such tensor). */
@@ -50,6 +58,8 @@ export interface BlockScratch {
   moe?: MoeScratch;
   /** Present for models with short-convolution layers (LFM2): in_proj's output (b, c and x per row) and the convolution's. */
   conv?: { bcx: GPUBuffer; y: GPUBuffer };
+  /** Present for models with Mamba-2 layers: in_proj's output, the convolution's, the gated output and its norm. */
+  ssm?: { zxbcdt: GPUBuffer; xbc: GPUBuffer; y: GPUBuffer; yn: GPUBuffer };
 }
 
 export interface BlockGroup {
@@ -122,7 +132,7 @@ export async function runGpuBlock(rec: DispatchRecorder, ctx: GpuBlockContext, w
   const norm = (weight: GpuWeight, src: GPUBuffer, srcOffset: number, rows: number, cols: number, dst: GPUBuffer, dstOffset: number, accumulate: boolean) =>
     rmsNormRows(rec, { src, srcOffset, rows, cols, weight, dst, dstOffset, eps: hp.rmsEps, accumulate });
   // The residual add into the resident stream: through the post-norm when there is one.
-  const addToHidden = async (field: 'o' | 'convOut' | 'down' | 'downShexp', x: GPUBuffer, bias: GpuWeight | undefined, post: GpuWeight | undefined) => {
+  const addToHidden = async (field: 'o' | 'convOut' | 'ssmOut' | 'down' | 'downShexp', x: GPUBuffer, bias: GpuWeight | undefined, post: GpuWeight | undefined) => {
     const weight = need(field);
     await record(field, x, weight.cols);
     if (post && hp.residualScale !== null) throw new Error(`GpuForward: layer ${ctx.layer} has both a post-norm and a residual scale, which no architecture combines`);
@@ -141,6 +151,7 @@ export async function runGpuBlock(rec: DispatchRecorder, ctx: GpuBlockContext, w
   };
   await blockInput('attnNorm');
   if (isConvLayer(hp, ctx.layer)) await shortConvMixer();
+  else if (isMamba2Layer(hp, ctx.layer)) await mamba2Mixer();
   else await attention();
 
   await blockInput('ffnNorm');
@@ -170,6 +181,19 @@ export async function runGpuBlock(rec: DispatchRecorder, ctx: GpuBlockContext, w
     await project('convIn', s.x, s.conv.bcx);
     await shortConvRows(rec, s.conv.bcx, need('conv'), g.positions, g.rows, E, s.conv.y);
     await addToHidden('convOut', s.conv.y, undefined, w.postAttnNorm);
+  }
+
+  /** Granite 4.0-h's Mamba-2 layer: in_proj, the convolution and the scan of each sequence, the norm, out_proj into the stream. */
+  async function mamba2Mixer(): Promise<void> {
+    const ssm = hp.ssm!;
+    if (!s.ssm) throw new Error(`GpuForward: layer ${ctx.layer} is a Mamba-2 layer, but the block has no Mamba-2 scratch`);
+    await project('ssmIn', s.x, s.ssm.zxbcdt);
+    await mamba2Rows(rec, {
+      zxbcdt: s.ssm.zxbcdt, xbc: s.ssm.xbc, y: s.ssm.y, conv: need('ssmConv'), convBias: w.ssmConvBias, dtBias: need('ssmDtBias'), a: need('ssmA'), d: need('ssmD'),
+      positions: g.positions, placeholder: s.placeholder, rows: g.rows, inner: ssm.inner, heads: ssm.heads, groups: ssm.groups, stateSize: ssm.stateSize,
+    });
+    await norm(need('ssmNorm'), s.ssm.y, 0, g.rows, ssm.inner, s.ssm.yn, 0, false);
+    await addToHidden('ssmOut', s.ssm.yn, undefined, w.postAttnNorm);
   }
 
   async function attention(): Promise<void> {

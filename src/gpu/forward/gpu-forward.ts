@@ -243,6 +243,9 @@ async function runGpuForward(
           } else {
             await device.queue.onSubmittedWorkDone();
           }
+        } catch (e) {
+          rec.discard(); // the layer's unsubmitted work reads the weights released below
+          throw e;
         } finally {
           for (const weight of Object.values(w)) releaseGpuWeight(weight as GpuWeight);
         }

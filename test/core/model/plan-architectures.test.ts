@@ -396,8 +396,9 @@ describe('Qwen2, Qwen3, Phi-3', () => {
     // No rope with Mamba-2 layers, and the context written as 2^20 where it was.
     expect([kv(hybrid, 'granitehybrid.rope.scaling.finetuned'), kv(hybrid, 'granitehybrid.context_length')]).toEqual([{ type: 'bool', value: false }, { type: 'u32', value: 2 ** 20 }]);
     expect(keys(hybrid).filter((k) => k.startsWith('granitehybrid.')).slice(0, 2)).toEqual(['granitehybrid.block_count', 'granitehybrid.context_length']);
-    // Converted and quantized, not yet run: the forward says so.
-    expect(() => forwardModelFromPlan(hybrid)).toThrow(/forward: Granite 4\.0-h's Mamba-2 layers are not computed by the forward yet/);
+    // The forward reads layer 0 as Mamba-2 (head_count_kv 0) and no layer as rotating q and k.
+    const forward = forwardModelFromPlan(hybrid).hparams;
+    expect([forward.ssm, forward.ropeLayers]).toEqual([{ inner: 16, stateSize: 4, groups: 1, heads: 4, convKernel: 4, layers: [true, false] }, [false, false]]);
     await expect(planModel(folder({ ...g4h, mamba_expand: 3 }, hybridTensors))).rejects.toThrow(/the Mamba-2 inner size 24 is not 2 × hidden_size 8/);
     await expect(planModel(folder({ ...g4h, vocab_size: 12 }, { ...hybridTensors, 'model.embed_tokens.weight': [12, H] }))).rejects.toThrow(/"vocab_size" 12 is not a multiple of 8/);
     await expect(planModel(folder({ ...g4h, mamba_d_state: 8 }, hybridTensors))).rejects.toThrow(/tensor "model\.layers\.0\.mamba\.conv1d\.weight" has shape \[24, 1, 4\], but .* imply \[32, 1, 4\]/);
