@@ -52,6 +52,10 @@ export const ARCH_CASES: ArchCase[] = [
     arch: 'granite4h', feature: 'Mamba-2 layers beside an attention layer without rope',
     has: (m) => m.hparams.ssm?.layers.filter(Boolean).length === 3 && m.hparams.ropeLayers.every((r) => !r) && m.tensors.has('blk.0.ssm_conv1d.bias'),
   },
+  {
+    arch: 'granite4hmoe', feature: 'Mamba-2 layers with routed experts and a shared one',
+    has: (m) => m.hparams.ssm !== null && m.hparams.experts !== null && m.tensors.has('blk.0.ffn_down_shexp.weight') && m.tensors.has('blk.0.ssm_in.weight'),
+  },
   { arch: 'gemma2', window: 5, feature: 'soft-capping', has: (m) => m.hparams.attnSoftcap !== null && m.hparams.finalSoftcap !== null },
   { arch: 'gemma3', window: 4, feature: 'post-FFN norm', has: (m) => m.tensors.has('blk.0.post_ffw_norm.weight') },
   { arch: 'qwen3moe', feature: 'mixture-of-experts layers', has: (m) => m.hparams.experts !== null && m.tensors.get('blk.0.ffn_up_exps.weight')?.ne[2] === 8 },

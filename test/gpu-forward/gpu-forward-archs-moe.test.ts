@@ -18,7 +18,7 @@ import { logitsCollector, maxLogitDiff } from './forward-compare.ts';
 const compareArch = useArchComparison();
 
 describe('GPU forward vs the CPU reference on a generated MoE model', () => {
-  for (const c of ARCH_CASES.filter((c) => ['qwen3moe', 'olmoe', 'granitemoe', 'granitemoeshared', 'gptoss'].includes(c.arch))) {
+  for (const c of ARCH_CASES.filter((c) => ['qwen3moe', 'olmoe', 'granitemoe', 'granitemoeshared', 'gptoss', 'granite4hmoe'].includes(c.arch))) {
     it(archCaseName(c), async () => expect(await compareArch(c)).toEqual([]));
   }
 });

@@ -71,8 +71,15 @@ export function decoderTensors(d: DecoderDims, f: DecoderFeatures = {}): TensorS
         [`${p}.mamba.conv1d.weight`, [channels, 1, convKernel]], [`${p}.mamba.conv1d.bias`, [channels]], [`${p}.mamba.dt_bias`, [heads]],
         [`${p}.mamba.A_log`, [heads]], [`${p}.mamba.D`, [heads]], [`${p}.mamba.norm.weight`, [inner]], [`${p}.mamba.out_proj.weight`, [H, inner]],
         [`${p}.post_attention_layernorm.weight`, [H]],
-        [`${p}.shared_mlp.input_linear.weight`, [2 * d.intermediate, H]], [`${p}.shared_mlp.output_linear.weight`, [H, d.intermediate]],
       );
+      if (f.experts && f.fusedExperts) {
+        const { count, ff } = f.experts;
+        list.push(
+          [`${p}.block_sparse_moe.input_linear.weight`, [count, 2 * ff, H]], [`${p}.block_sparse_moe.output_linear.weight`, [count, H, ff]],
+          [`${p}.block_sparse_moe.router.layer.weight`, [count, H]],
+        );
+      }
+      list.push([`${p}.shared_mlp.input_linear.weight`, [2 * d.intermediate, H]], [`${p}.shared_mlp.output_linear.weight`, [H, d.intermediate]]);
       continue;
     }
     if (!f.postNormsOnly) list.push([`${p}.input_layernorm.weight`, [H]]);

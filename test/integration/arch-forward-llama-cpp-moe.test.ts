@@ -1,7 +1,7 @@
 // Our CPU forward and imatrix against llama.cpp's (arch-forward-compare.ts) on the mixtures of
 // experts: routing, renormalised (Qwen3-MoE, Granite MoE) or not (OLMoE) weights, experts only on
 // their tokens, per-expert imatrix counts (some experts never reached), a shared expert beside
-// the routed ones (Granite MoE shared); gpt-oss's MXFP4 experts with biases, its softmax over the
+// the routed ones (Granite MoE shared, and with Mamba-2 layers: Granite 4.0-h's MoE); gpt-oss's MXFP4 experts with biases, its softmax over the
 // chosen experts' logits, clamped SwiGLU, attention sinks, YaRN and alternating sliding window.
 import { expect } from 'vitest';
 import type { WeightSource } from '../../src/core/forward/forward-types.ts';
@@ -64,6 +64,21 @@ archForwardSuite([
     controlWeights: withoutSharedExperts,
     // q, k, v, output, the router, the three stacked expert tensors and the shared expert's three.
     imatrixPerLayer: 11,
+  },
+  {
+    // granite-4.0-h-tiny's kind of model: Mamba-2 layers and an attention layer, each with 32 routed experts and a shared one.
+    arch: 'granite4hmoe',
+    experts: { count: 32, used: 2, ff: 64 },
+    // Larger weights: through Granite's logit scale of 1/10 the default ones give nearly uniform distributions.
+    generate: { scale: 0.35 },
+    check: (m) => {
+      expect(m.hparams.experts).toEqual({ count: 32, used: 2, gating: 'softmax', normalizeWeights: true });
+      expect(m.hparams.ssm?.layers).toEqual([true, false, true, true]);
+      expect(m.tensors.get('blk.0.ffn_down_shexp.weight')!.ne).toEqual([128, 128]);
+    },
+    controlWeights: withoutSharedExperts,
+    // Mamba-2 layers: ssm_in, ssm_out, the router, three expert tensors and the shared expert's three; the attention layer: q, k, v, out and the same FFN.
+    imatrixEntries: 3 * 9 + 11,
   },
   {
     // 32 MXFP4 experts of width 64, four per token; a window of 8 over 24 positions in layers 0 and 2.

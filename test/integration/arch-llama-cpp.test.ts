@@ -40,11 +40,12 @@ const SPECIAL_TEXT: Record<ArchName, string[]> = {
   granitemoe: ['<|begin_of_text|>Hello<|end_of_text|>', 'a <|reserved_special_token_3|> b'],
   gptoss: ['<|start|>user<|message|>Hello there<|end|><|start|>assistant', 'Done.<|return|>'],
   granite4h: ['<|begin_of_text|>Hello<|end_of_text|>', 'a <|reserved_special_token_3|> b'],
+  granite4hmoe: ['<|begin_of_text|>Hello<|end_of_text|>', 'a <|reserved_special_token_3|> b'],
   lfm2: ['<|begin_of_text|>Hello<|end_of_text|>', 'a <|reserved_special_token_3|> b'],
   granitemoeshared: ['<|begin_of_text|>Hello<|end_of_text|>', 'a <|reserved_special_token_3|> b'],
 };
 
-const ARCHS: ArchName[] = ['llama3', 'qwen2', 'qwen3', 'gemma2', 'gemma3', 'phi3', 'phi4mini', 'smollm3', 'olmo2', 'granite', 'granite4', 'qwen3moe', 'olmoe', 'granitemoe', 'granitemoeshared', 'lfm2', 'gptoss', 'granite4h'];
+const ARCHS: ArchName[] = ['llama3', 'qwen2', 'qwen3', 'gemma2', 'gemma3', 'phi3', 'phi4mini', 'smollm3', 'olmo2', 'granite', 'granite4', 'qwen3moe', 'olmoe', 'granitemoe', 'granitemoeshared', 'lfm2', 'gptoss', 'granite4h', 'granite4hmoe'];
 
 for (const arch of ARCHS) {
   describe(`${arch}: exported GGUF in llama.cpp`, () => {

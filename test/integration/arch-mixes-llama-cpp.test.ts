@@ -38,6 +38,8 @@ const CASES: {
   { arch: 'granite', mixes: ['Q5_K_S'] },
   // Granite 4.0-h: Mamba-2 layers (ssm_in and ssm_out by the generic rules; the conv kernel, A, D and the norm left F32).
   { arch: 'granite4h', mixes: ['Q4_K_M', 'IQ4_XS', 'Q2_K'], imatrixMixes: ['IQ3_XXS'] },
+  // And with routed experts and a shared one in every layer (granite-4.0-h-tiny's kind).
+  { arch: 'granite4hmoe', experts: { count: 32, used: 2 }, mixes: ['Q4_K_M'], imatrixMixes: ['IQ4_XS'] },
   // Fused attn_qkv (its own rules) and gate|up ffn_up, LongRoPE's factor tensors left F32, tied embeddings.
   { arch: 'phi4mini', mixes: ['Q4_K_M'], imatrixMixes: ['Q3_K_M'] },
   {

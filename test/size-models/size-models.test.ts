@@ -27,7 +27,7 @@ async function inspect(dir: string): Promise<{ architecture: string; hfArchitect
   return JSON.parse(stdout);
 }
 
-const GGUF_ARCHITECTURE: Record<SizeModelSpec['arch'], string> = { llama3: 'llama', qwen2: 'qwen2', qwen3: 'qwen3', gemma2: 'gemma2', gemma3: 'gemma3', phi3: 'phi3', phi4mini: 'phi3', smollm3: 'smollm3', olmo2: 'olmo2', granite: 'granite', granite4: 'granite', qwen3moe: 'qwen3moe', olmoe: 'olmoe', granitemoe: 'granitemoe', granitemoeshared: 'granitemoe', lfm2: 'lfm2', gptoss: 'gpt-oss', granite4h: 'granitehybrid' };
+const GGUF_ARCHITECTURE: Record<SizeModelSpec['arch'], string> = { llama3: 'llama', qwen2: 'qwen2', qwen3: 'qwen3', gemma2: 'gemma2', gemma3: 'gemma3', phi3: 'phi3', phi4mini: 'phi3', smollm3: 'smollm3', olmo2: 'olmo2', granite: 'granite', granite4: 'granite', qwen3moe: 'qwen3moe', olmoe: 'olmoe', granitemoe: 'granitemoe', granitemoeshared: 'granitemoe', lfm2: 'lfm2', gptoss: 'gpt-oss', granite4h: 'granitehybrid', granite4hmoe: 'granitehybrid' };
 
 describe('size models, weights sparse', () => {
   for (const name of SIZE_MODEL_NAMES) {

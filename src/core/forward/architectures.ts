@@ -23,6 +23,8 @@ export interface ArchitectureTraits {
   ropeIfFinetuned?: boolean;
   /** A mixture-of-experts feed-forward: how the router's output becomes expert weights. */
   experts?: { gating: 'softmax' | 'softmax-weight'; normalizeWeights: boolean };
+  /** The experts are there only where expert_count is more than 0 (Granite 4.0-h: -micro has none, -tiny and -small do). */
+  expertsOptional?: boolean;
   /**
    * The FFN's pre-norm under another GGUF name: gpt-oss's is post_attention_norm (llama.cpp's
    * name for it there), which is no post-norm of the attention's output.
@@ -57,8 +59,12 @@ export const ARCHITECTURE_TRAITS: Record<string, ArchitectureTraits> = {
   // q/k norms elsewhere; the final norm is token_embd_norm (forward-model.ts outputNormTensor).
   lfm2: { ropeStyle: 'neox', activation: 'silu', scaleEmbeddings: false, shortConv: true, verified: true },
   // Granite's scales (metadata) around Mamba-2 layers where head_count_kv is 0 (mamba2.ts) and
-  // attention layers without rope (rope.scaling.finetuned false, as the converter writes a hybrid).
-  granitehybrid: { ropeStyle: 'normal', activation: 'silu', scaleEmbeddings: false, mamba2: true, ropeIfFinetuned: true, verified: true },
+  // attention layers without rope (rope.scaling.finetuned false, as the converter writes a hybrid);
+  // with experts (expert_count > 0), Granite MoE's routing and a shared expert.
+  granitehybrid: {
+    ropeStyle: 'normal', activation: 'silu', scaleEmbeddings: false, mamba2: true, ropeIfFinetuned: true,
+    experts: { gating: 'softmax', normalizeWeights: true }, expertsOptional: true, verified: true,
+  },
   // Attention sinks and biases are tensors (block-weights.ts); YaRN is metadata (hparams.ts); even
   // layers slide (llama.cpp's swa pattern 2). Experts: the top-k of the router's biased logits,
   // weighted by a softmax over those k (build_moe_ffn's SOFTMAX_WEIGHT), each with its biases,

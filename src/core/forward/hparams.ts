@@ -97,7 +97,7 @@ export function readForwardHparams(get: MetadataLookup, vocabSize: number, what:
   const window = num('attention.sliding_window') ?? null;
   const logitScale = nonZero(num('logit_scale'));
   let experts: ForwardHparams['experts'] = null;
-  if (traits.experts) {
+  if (traits.experts && !(traits.expertsOptional && !num('expert_count'))) {
     const count = required('expert_count');
     const used = required('expert_used_count');
     if (used > count) throw new Error(`${what}: metadata "${architecture}.expert_used_count" ${used} is more than expert_count ${count}`);

@@ -369,7 +369,7 @@ describe('Qwen2, Qwen3, Phi-3', () => {
     // d_inner = mamba_expand × hidden_size (mamba_head_dim absent), time_step_rank = mamba_n_heads.
     expect([kv(plan, 'granite.ssm.inner_size'), kv(plan, 'granite.ssm.time_step_rank'), kv(plan, 'granite.expert_count')])
       .toEqual([{ type: 'u32', value: 2 * H }, { type: 'u32', value: 128 }, { type: 'u32', value: 0 }]);
-    await expect(planModel(folder({ ...g4, num_local_experts: 4, num_experts_per_tok: 2 }, tensors))).rejects.toThrow(/"num_experts_per_tok" is 2: Granite 4\.0 with experts is not supported yet/);
+    await expect(planModel(folder({ ...g4, num_local_experts: 4, num_experts_per_tok: 2 }, tensors))).rejects.toThrow(/"num_experts_per_tok" is 2: Granite 4\.0 with experts and without Mamba-2 layers is not supported yet/);
     await expect(planModel(folder({ ...g4, shared_intermediate_size: 8 }, tensors))).rejects.toThrow(/"shared_intermediate_size" 8 differs from "intermediate_size" 16/);
 
     // With Mamba-2 layers (granite-4.0-h): "granitehybrid". Inner size 2·H = 16, one group, state 4, 4 heads, kernel 4.

@@ -1,8 +1,9 @@
 // Granite 4.0 (GraniteMoeHybridForCausalLM). Without Mamba-2 layers (granite-4.0-micro) llama.cpp's
 // converter (GraniteHybridModel) turns a checkpoint whose layer_types are all "attention" and that
 // has no experts into a plain GGUF "granite" (with experts it would be "granitemoe", not planned
-// yet); with Mamba-2 layers (granite-4.0-h-*) into "granitehybrid" (GRANITE_MAMBA2 below; the
-// ones with experts are not planned yet). Its feed-forward is the "shared" MLP:
+// yet); with Mamba-2 layers (granite-4.0-h-*) into "granitehybrid" (GRANITE_MAMBA2 below, and
+// GRANITE_MAMBA2_MOE for -h-tiny and -h-small, whose FFN is Granite MoE's routed experts beside
+// the shared MLP as a shared expert). Without experts the feed-forward is the "shared" MLP:
 // shared_mlp.input_linear [2·ff, n_embd] split into ffn_gate (the first ff rows) and ffn_up,
 // shared_mlp.output_linear as ffn_down. The converter also writes the hybrid's keys, which
 // llama.cpp's Granite loader ignores: the shared FFN width, the Mamba-2 sizes read from the
@@ -14,7 +15,8 @@ import type { BlockTensorTable } from '../llama-tensor-names.ts';
 import type { PlannedTensor, SourceTensor } from '../plan-types.ts';
 import { isDecodableDtype } from '../../safetensors/decode.ts';
 import { blockSuffixes, type ArchitectureSpec } from './architecture.ts';
-import { GRANITE, graniteKvs, splitGateUp } from './granite.ts';
+import { MOE_FFN_SUFFIXES, readExperts } from './experts.ts';
+import { GRANITE, GRANITEMOE_TENSORS, graniteKvs, splitGateUp, splitGraniteMoeTensor } from './granite.ts';
 
 const SHARED_MLP_TENSORS: BlockTensorTable = {
   'shared_mlp.output_linear.weight': { suffix: 'ffn_down.weight', role: 'ffn_down' },
@@ -40,10 +42,24 @@ function mambaLayers(config: ModelConfig): number[] {
   return Array.from({ length: config.layerCount }, (_, l) => l).filter((l) => !attention.includes(l));
 }
 
+/** Whether the checkpoint routes tokens to experts (granite-4.0-h-tiny, -small). */
+function hasExperts(config: ModelConfig): boolean {
+  const used = config.raw.num_experts_per_tok ?? config.raw.num_experts_per_token;
+  return typeof used === 'number' && used > 0;
+}
+
 function graniteHybridConfig(config: ModelConfig): ModelConfig {
   const { raw, file } = config;
-  const experts = raw.num_experts_per_tok ?? raw.num_experts_per_token;
-  if (typeof experts === 'number' && experts > 0) throw new Error(`${file}: "num_experts_per_tok" is ${experts}: Granite 4.0 with experts is not supported yet`);
+  if (hasExperts(config) && mambaLayers(config).length === 0) {
+    throw new Error(`${file}: "num_experts_per_tok" is ${String(raw.num_experts_per_tok ?? raw.num_experts_per_token)}: Granite 4.0 with experts and without Mamba-2 layers is not supported yet`);
+  }
+  if (hasExperts(config)) {
+    // The hybrids with experts (granite-4.0-h-tiny, -small): routed experts of intermediate_size and a shared one.
+    const experts = readExperts(config, 'intermediate_size', 'num_local_experts');
+    experts.sharedFeedForward = configFields(raw, file).int('shared_intermediate_size');
+    if (raw.hidden_act !== undefined && raw.hidden_act !== null && raw.hidden_act !== 'silu') throw new Error(`${file}: "hidden_act" is ${shownValue(raw.hidden_act)}; the converter supports only silu`);
+    return { ...GRANITE.convertedConfig!(config), experts };
+  }
   const shared = configFields(raw, file).int('shared_intermediate_size');
   if (shared !== config.intermediateSize) {
     throw new Error(`${file}: "shared_intermediate_size" ${shared} differs from "intermediate_size" ${config.intermediateSize}: the converter writes the latter as the FFN width, and llama.cpp could not load the shared MLP's tensors`);
@@ -157,6 +173,25 @@ function graniteMamba2Config(config: ModelConfig): ModelConfig {
   return converted;
 }
 
+const MAMBA2_MOE_TENSORS: BlockTensorTable = { ...MAMBA2_TENSORS, ...GRANITEMOE_TENSORS };
+
+/** granite-4.0-h-tiny and -small: the hybrid with Granite MoE's routed experts and a shared expert in every layer. */
+export const GRANITE_MAMBA2_MOE: ArchitectureSpec = {
+  ...GRANITE,
+  ggufArchitecture: 'granitehybrid',
+  blockOverrides: MAMBA2_MOE_TENSORS,
+  expandsTensor: (source, config) => splitGraniteMoeTensor(source, config) ?? reshapedMambaTensor(source, config),
+  convertedConfig: graniteMamba2Config,
+  requiredBlockSuffixes: (config, layer) => [
+    'attn_norm.weight',
+    ...(mambaLayers(config).includes(layer)
+      ? ['ssm_in.weight', 'ssm_conv1d.weight', 'ssm_dt.bias', 'ssm_a', 'ssm_d', 'ssm_norm.weight', 'ssm_out.weight']
+      : blockSuffixes('attn_q', 'attn_k', 'attn_v', 'attn_output')),
+    ...blockSuffixes(...MOE_FFN_SUFFIXES, 'ffn_gate_shexp', 'ffn_up_shexp', 'ffn_down_shexp'),
+  ],
+  hparamKvs: (config) => graniteHybridKvs(config, 'granitehybrid'),
+};
+
 export const GRANITE_MAMBA2: ArchitectureSpec = {
   ...GRANITE,
   ggufArchitecture: 'granitehybrid',
@@ -179,5 +214,5 @@ export const GRANITE_HYBRID: ArchitectureSpec = {
   expandsTensor: splitSharedInputLinear,
   convertedConfig: graniteHybridConfig,
   hparamKvs: (config) => graniteHybridKvs(config),
-  variant: (config) => (mambaLayers(config).length > 0 ? GRANITE_MAMBA2 : undefined),
+  variant: (config) => (mambaLayers(config).length === 0 ? undefined : hasExperts(config) ? GRANITE_MAMBA2_MOE : GRANITE_MAMBA2),
 };

@@ -65,7 +65,7 @@ export const GRANITE: ArchitectureSpec = {
 // goes through: shared_mlp.input_linear split the same way into ffn_gate_shexp and ffn_up_shexp,
 // shared_mlp.output_linear as ffn_down_shexp, and its width as expert_shared_feed_forward_length.
 
-const GRANITEMOE_TENSORS: BlockTensorTable = {
+export const GRANITEMOE_TENSORS: BlockTensorTable = {
   'block_sparse_moe.router.layer.weight': { suffix: 'ffn_gate_inp.weight', role: 'ffn_gate_inp' },
   'block_sparse_moe.output_linear.weight': { suffix: 'ffn_down_exps.weight', role: 'ffn_down_exps' },
   'shared_mlp.output_linear.weight': { suffix: 'ffn_down_shexp.weight', role: 'ffn_down_shexp' },
@@ -108,7 +108,7 @@ export function splitGateUp(source: SourceTensor, config: ModelConfig, layer: nu
 }
 
 /** The experts' input_linear, or a shared expert's. */
-function splitGraniteMoeTensor(source: SourceTensor, config: ModelConfig): PlannedTensor[] | undefined {
+export function splitGraniteMoeTensor(source: SourceTensor, config: ModelConfig): PlannedTensor[] | undefined {
   const shared = SHARED_INPUT_LINEAR.exec(source.name);
   const sharedWidth = config.experts?.sharedFeedForward;
   if (shared && sharedWidth !== undefined && Number(shared[1]) < config.layerCount) {
