@@ -20,7 +20,7 @@ describe('GPU forward vs the CPU reference on generated models', () => {
   }
 });
 
-describe('LFM2 sensitivity on the GPU replay engine', () => {
+describe('LFM2 and Granite 4.0-h sensitivity on the GPU replay engine', () => {
   let dir: string;
   let device: GPUDevice;
   beforeAll(async () => {
@@ -38,5 +38,13 @@ describe('LFM2 sensitivity on the GPU replay engine', () => {
     expect(conv.map((t) => t.name)).toEqual([0, 1, 3].flatMap((l) => [`blk.${l}.shortconv.in_proj.weight`, `blk.${l}.shortconv.out_proj.weight`]));
     expect(conv.every((t) => t.candidates[0]!.measuredKld! > 0), 'a 4-bit convolution projection costs something').toBe(true);
     expect(expectSameTable(gpu, cpu, 'measuredKld')).toBeGreaterThanOrEqual(conv.length);
+  }, 600_000);
+
+  it('Granite 4.0-h: every KL of the Mamba-2 projections and the rest as the CPU engine measures it', async () => {
+    const { cpu, gpu } = await measureArchOnBothEngines(device, dir, 'granite4h', 128_000);
+    const ssm = cpu.tensors.filter((t) => t.name.includes('.ssm_'));
+    expect(ssm.map((t) => t.name)).toEqual([0, 2, 3].flatMap((l) => [`blk.${l}.ssm_in.weight`, `blk.${l}.ssm_out.weight`]));
+    expect(ssm.every((t) => t.candidates[0]!.measuredKld! > 0), 'a 4-bit Mamba-2 projection costs something').toBe(true);
+    expect(expectSameTable(gpu, cpu, 'measuredKld')).toBeGreaterThanOrEqual(ssm.length);
   }, 600_000);
 });

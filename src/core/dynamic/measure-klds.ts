@@ -141,7 +141,7 @@ export async function measureKlds(
 }
 
 /** The block's quantizable matrices; a MoE layer's stacked experts are perturbed (and measured) as one tensor each. */
-const FIELDS: (keyof BlockWeights)[] = ['q', 'k', 'v', 'qkv', 'o', 'convIn', 'convOut', 'gate', 'up', 'down', 'gateExps', 'upExps', 'downExps', 'gateShexp', 'upShexp', 'downShexp'];
+const FIELDS: (keyof BlockWeights)[] = ['q', 'k', 'v', 'qkv', 'o', 'convIn', 'convOut', 'ssmIn', 'ssmOut', 'gate', 'up', 'down', 'gateExps', 'upExps', 'downExps', 'gateShexp', 'upShexp', 'downShexp'];
 
 /** Which matrix of the block a tensor is, or null for tensors the block reads otherwise. */
 export function blockFieldOf(name: string, layer: number): keyof BlockWeights | null {
