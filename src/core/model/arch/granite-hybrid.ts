@@ -173,40 +173,33 @@ function graniteMamba2Config(config: ModelConfig): ModelConfig {
   return converted;
 }
 
-const MAMBA2_MOE_TENSORS: BlockTensorTable = { ...MAMBA2_TENSORS, ...GRANITEMOE_TENSORS };
+/**
+ * "granitehybrid" with a feed-forward of its own: the spec whose block tables, split of the fused
+ * FFN tensors and FFN suffixes are given (the dense shared MLP, or routed experts and a shared one).
+ */
+function granitehybrid(tensors: BlockTensorTable, splitFfn: NonNullable<ArchitectureSpec['expandsTensor']>, ffnSuffixes: string[]): ArchitectureSpec {
+  return {
+    ...GRANITE,
+    ggufArchitecture: 'granitehybrid',
+    blockOverrides: { ...MAMBA2_TENSORS, ...tensors },
+    expandsTensor: (source, config, sources) => splitFfn(source, config, sources) ?? reshapedMambaTensor(source, config),
+    convertedConfig: graniteMamba2Config,
+    requiredBlockSuffixes: (config, layer) => [
+      'attn_norm.weight',
+      ...(mambaLayers(config).includes(layer)
+        ? ['ssm_in.weight', 'ssm_conv1d.weight', 'ssm_dt.bias', 'ssm_a', 'ssm_d', 'ssm_norm.weight', 'ssm_out.weight']
+        : blockSuffixes('attn_q', 'attn_k', 'attn_v', 'attn_output')),
+      ...blockSuffixes(...ffnSuffixes),
+    ],
+    hparamKvs: (config) => graniteHybridKvs(config, 'granitehybrid'),
+  };
+}
 
-/** granite-4.0-h-tiny and -small: the hybrid with Granite MoE's routed experts and a shared expert in every layer. */
-export const GRANITE_MAMBA2_MOE: ArchitectureSpec = {
-  ...GRANITE,
-  ggufArchitecture: 'granitehybrid',
-  blockOverrides: MAMBA2_MOE_TENSORS,
-  expandsTensor: (source, config) => splitGraniteMoeTensor(source, config) ?? reshapedMambaTensor(source, config),
-  convertedConfig: graniteMamba2Config,
-  requiredBlockSuffixes: (config, layer) => [
-    'attn_norm.weight',
-    ...(mambaLayers(config).includes(layer)
-      ? ['ssm_in.weight', 'ssm_conv1d.weight', 'ssm_dt.bias', 'ssm_a', 'ssm_d', 'ssm_norm.weight', 'ssm_out.weight']
-      : blockSuffixes('attn_q', 'attn_k', 'attn_v', 'attn_output')),
-    ...blockSuffixes(...MOE_FFN_SUFFIXES, 'ffn_gate_shexp', 'ffn_up_shexp', 'ffn_down_shexp'),
-  ],
-  hparamKvs: (config) => graniteHybridKvs(config, 'granitehybrid'),
-};
+/** granite-4.0-h-micro: the shared MLP as the dense FFN. */
+export const GRANITE_MAMBA2 = granitehybrid({}, splitSharedInputLinear, ['ffn_norm', 'ffn_gate', 'ffn_up', 'ffn_down']);
 
-export const GRANITE_MAMBA2: ArchitectureSpec = {
-  ...GRANITE,
-  ggufArchitecture: 'granitehybrid',
-  blockOverrides: MAMBA2_TENSORS,
-  expandsTensor: (source, config) => splitSharedInputLinear(source, config) ?? reshapedMambaTensor(source, config),
-  convertedConfig: graniteMamba2Config,
-  requiredBlockSuffixes: (config, layer) => [
-    'attn_norm.weight',
-    ...(mambaLayers(config).includes(layer)
-      ? ['ssm_in.weight', 'ssm_conv1d.weight', 'ssm_dt.bias', 'ssm_a', 'ssm_d', 'ssm_norm.weight', 'ssm_out.weight']
-      : blockSuffixes('attn_q', 'attn_k', 'attn_v', 'attn_output')),
-    ...blockSuffixes('ffn_norm', 'ffn_gate', 'ffn_up', 'ffn_down'),
-  ],
-  hparamKvs: (config) => graniteHybridKvs(config, 'granitehybrid'),
-};
+/** granite-4.0-h-tiny and -small: Granite MoE's routed experts, and the shared MLP as a shared expert, in every layer. */
+export const GRANITE_MAMBA2_MOE = granitehybrid(GRANITEMOE_TENSORS, splitGraniteMoeTensor, [...MOE_FFN_SUFFIXES, 'ffn_gate_shexp', 'ffn_up_shexp', 'ffn_down_shexp']);
 
 export const GRANITE_HYBRID: ArchitectureSpec = {
   ...GRANITE,
