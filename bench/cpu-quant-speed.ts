@@ -82,12 +82,14 @@ async function readTensors(file: string, names: string[]): Promise<Map<string, U
   }));
 }
 
-const mixFor = (type: GgmlTypeName): MixName => MIX_NAMES.find((m) => MIXES[m].defaultType === type)!;
+// The two tensors take the type from --output-tensor-type / --token-embedding-type, so a type that is
+// no mix's default (NVFP4) runs under any quantized mix.
+const mixFor = (type: GgmlTypeName): MixName => MIX_NAMES.find((m) => MIXES[m].defaultType === type) ?? 'Q8_0';
 
 /** Every type a model tensor can be quantized to, in llama-quantize's order of size. */
 export const ALL_TYPES: GgmlTypeName[] = [
   'F16', 'BF16', 'Q8_0', 'Q6_K', 'Q5_K', 'Q5_1', 'Q5_0', 'Q4_K', 'Q4_1', 'Q4_0', 'IQ4_XS', 'IQ4_NL', 'Q3_K', 'IQ3_S',
-  'IQ3_XXS', 'Q2_K', 'IQ2_S', 'IQ2_XS', 'IQ2_XXS', 'IQ1_M', 'IQ1_S', 'TQ2_0', 'TQ1_0', 'MXFP4',
+  'IQ3_XXS', 'Q2_K', 'IQ2_S', 'IQ2_XS', 'IQ2_XXS', 'IQ1_M', 'IQ1_S', 'TQ2_0', 'TQ1_0', 'MXFP4', 'NVFP4', 'Q2_0', 'Q1_0',
 ];
 
 /** ggml-quantize-speed.c built against the llama tools' static ggml library (rebuilt when the source is newer). */

@@ -135,6 +135,27 @@ fn element(j: u32) -> u32 {
       let nib = select(byte_at(1u + j) & 0xfu, byte_at(1u + j - 16u) >> 4u, j >= 16u);
       return sf_mul(fi(DQ_MXFP4_VALUES[nib]), d);
     }
+    case DQ_NVFP4: {
+      // Sub-block s = j / 16: half its UE4M3 scale (0 for 0x00 and 0x7f; bit 7 unread) times the code.
+      let s = j / 16u;
+      let r = j % 16u;
+      let u = byte_at(s);
+      let e = (u >> 3u) & 0xfu;
+      let man = u & 7u;
+      var d = select(sf_mul(fi(i32(8u + man)), (116u + e) << 23u), sf_mul(fi(i32(man)), 117u << 23u), e == 0u);
+      if (u == 0u || u == 0x7fu) { d = SF_ZERO; }
+      let q = byte_at(4u + 8u * s + r % 8u);
+      let nib = select(q & 0xfu, q >> 4u, r >= 8u);
+      return sf_mul(fi(DQ_MXFP4_VALUES[nib]), d);
+    }
+    case DQ_Q1_0: {
+      let d = f16_at(0u);
+      return select(sf_neg(d), d, ((byte_at(2u + j / 8u) >> (j % 8u)) & 1u) == 1u);
+    }
+    case DQ_Q2_0: {
+      let q = i32((byte_at(2u + j / 4u) >> (2u * (j % 4u))) & 3u);
+      return sf_mul(fi(q - 1), f16_at(0u));
+    }
     default: { return SF_QNAN; }
   }
 }

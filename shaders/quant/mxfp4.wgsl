@@ -5,11 +5,10 @@
 // below each power of two a correctly rounded log2f rounds up to that power's exponent.
 //! include common/byte-writer.wgsl
 //! include generated/mxfp4-log2-table.wgsl
+//! include quant/fp4-codes.wgsl
 const BLOCK_BYTES: u32 = 17u;
 const GROUP_BLOCKS: u32 = 4u;
 const OUT_WORDS_MAX: u32 = 17u;
-
-const MXFP4_VALUES = array<i32, 16>(0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12);
 
 // floor(log2f(a)) for a finite a > 0.
 fn mxfp4_floor_log2(a: u32) -> i32 {
@@ -35,18 +34,6 @@ fn mxfp4_scale(e: u32) -> u32 {
   return (e - 1u) << 23u;
 }
 
-fn mxfp4_best_index(x: u32, d: u32) -> u32 {
-  var best = 0u;
-  var best_err = sf_abs(sf_sub(sf_mul(kq_fi(MXFP4_VALUES[0]), d), x));
-  for (var i = 1u; i < 16u; i = i + 1u) {
-    let err = sf_abs(sf_sub(sf_mul(kq_fi(MXFP4_VALUES[i]), d), x));
-    if (sf_lt(err, best_err)) { best = i; best_err = err; }
-  }
-  return best;
-}
-
-fn kq_fi(i: i32) -> u32 { return sf_from_i32(i); }
-
 fn quantize_block(block: u32, pos: u32) {
   var xs: array<u32, 32>;
   var amax = SF_ZERO;
@@ -63,6 +50,6 @@ fn quantize_block(block: u32, pos: u32) {
   let d = mxfp4_scale(e);
   out_put_byte(pos, e);
   for (var j = 0u; j < 16u; j = j + 1u) {
-    out_put_byte(pos + 1u + j, mxfp4_best_index(xs[j], d) | (mxfp4_best_index(xs[j + 16u], d) << 4u));
+    out_put_byte(pos + 1u + j, fp4_best_index(xs[j], d) | (fp4_best_index(xs[j + 16u], d) << 4u));
   }
 }

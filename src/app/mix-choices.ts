@@ -25,6 +25,7 @@ const LISTED_GROUPS: readonly MixGroup[] = [
     mixes: ['IQ4_XS', 'IQ4_NL', 'IQ3_M', 'IQ3_S', 'IQ3_XS', 'IQ3_XXS', 'IQ2_M', 'IQ2_S', 'IQ2_XS', 'IQ2_XXS', 'IQ1_M', 'IQ1_S'],
   },
   { label: 'Ternary', mixes: ['TQ2_0', 'TQ1_0'] },
+  { label: 'Sign and 2-bit (Q2_0: 64-blocks, Q1_0: 128-blocks)', mixes: ['Q2_0', 'Q1_0'] },
   { label: 'MXFP4 (mixture-of-experts models)', mixes: ['MXFP4_MOE'] },
 ];
 

@@ -23,7 +23,7 @@ export const GGML_TYPE_NAMES = [
   'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q8_0', 'Q8_1',
   'Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K', 'Q8_K',
   'IQ2_XXS', 'IQ2_XS', 'IQ2_S', 'IQ3_XXS', 'IQ3_S', 'IQ1_S', 'IQ1_M', 'IQ4_NL', 'IQ4_XS',
-  'TQ1_0', 'TQ2_0', 'MXFP4',
+  'TQ1_0', 'TQ2_0', 'MXFP4', 'NVFP4', 'Q1_0', 'Q2_0',
 ] as const;
 
 export type GgmlTypeName = (typeof GGML_TYPE_NAMES)[number];
@@ -45,7 +45,7 @@ export interface GgmlTypeTraits {
   readonly storable: boolean;
   /**
    * ggml_quantize_chunk reads the importance weights when given them; the others (float types,
-   * Q8_0, the ternary types, MXFP4) write the same bytes with or without.
+   * Q8_0, the ternary types, MXFP4, NVFP4, Q1_0, Q2_0) write the same bytes with or without.
    */
   readonly quantizerUsesImatrix: boolean;
   /**
@@ -89,6 +89,10 @@ export const GGML_TYPES = {
   TQ1_0: { id: 34, blockSize: 256, typeSize: 54, storable: true, quantizerUsesImatrix: false, quantizerNeedsImatrix: false, vecDotType: 'Q8_K' },
   TQ2_0: { id: 35, blockSize: 256, typeSize: 66, storable: true, quantizerUsesImatrix: false, quantizerNeedsImatrix: false, vecDotType: 'Q8_K' },
   MXFP4: { id: 39, blockSize: 32, typeSize: 17, storable: true, quantizerUsesImatrix: false, quantizerNeedsImatrix: false, vecDotType: 'Q8_0' },
+  // quantize_nvfp4 ignores the weights; quantize_q1_0/q2_0 take them but run the _ref row by row.
+  NVFP4: { id: 40, blockSize: 64, typeSize: 36, storable: true, quantizerUsesImatrix: false, quantizerNeedsImatrix: false, vecDotType: 'Q8_0' },
+  Q1_0: { id: 41, blockSize: 128, typeSize: 18, storable: true, quantizerUsesImatrix: false, quantizerNeedsImatrix: false, vecDotType: 'Q8_0' },
+  Q2_0: { id: 42, blockSize: 64, typeSize: 18, storable: true, quantizerUsesImatrix: false, quantizerNeedsImatrix: false, vecDotType: 'Q8_0' },
 } as const satisfies Record<GgmlTypeName, GgmlTypeTraits>;
 
 const BY_ID = new Map<number, GgmlTypeName>(

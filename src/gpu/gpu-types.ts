@@ -8,6 +8,7 @@ import type { LowBitIqType } from '../core/quant/iq/iq-tables.ts';
 export const GPU_QUANT_TYPES = [
   'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1',
   'Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K', 'IQ4_NL', 'IQ4_XS', 'TQ1_0', 'TQ2_0', 'MXFP4',
+  'NVFP4', 'Q1_0', 'Q2_0',
 ] as const satisfies readonly GgmlTypeName[];
 export type GpuQuantType = (typeof GPU_QUANT_TYPES)[number];
 

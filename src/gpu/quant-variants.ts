@@ -5,7 +5,7 @@ import { composeWgsl } from './wgsl-modules.ts';
 import type { KernelBindings, KernelPipelineSpec } from './pipeline-cache.ts';
 import type { GpuQuantType } from './gpu-types.ts';
 
-type KernelFamily = 'legacy' | 'q8_0' | 'float16' | 'q2_K' | 'q3_K' | 'q4_K-q5_K' | 'q6_K' | 'iq4' | 'ternary' | 'mxfp4';
+type KernelFamily = 'legacy' | 'q8_0' | 'float16' | 'q2_K' | 'q3_K' | 'q4_K-q5_K' | 'q6_K' | 'iq4' | 'ternary' | 'mxfp4' | 'nvfp4' | 'lowBit';
 
 interface TypeKernel {
   readonly family: KernelFamily;
@@ -35,6 +35,10 @@ const TYPE_KERNELS: Record<GpuQuantType, TypeKernel> = {
   TQ1_0: { family: 'ternary', constants: { TQ1: 1 }, itemsPerUnit: 2 },
   TQ2_0: { family: 'ternary', constants: { TQ1: 0 }, itemsPerUnit: 2 },
   MXFP4: { family: 'mxfp4', constants: {}, itemsPerUnit: 4 },
+  NVFP4: { family: 'nvfp4', constants: {}, itemsPerUnit: 1 },
+  // 18-byte blocks, in pairs.
+  Q1_0: { family: 'lowBit', constants: { Q1: 1 }, itemsPerUnit: 2 },
+  Q2_0: { family: 'lowBit', constants: { Q1: 0 }, itemsPerUnit: 2 },
   Q5_1: { family: 'legacy', constants: { QBITS: 5, ASYMMETRIC: 1 }, itemsPerUnit: 1, rowSigma: true },
 };
 
@@ -51,6 +55,8 @@ const FAMILY_MODULES: Record<KernelFamily | 'rowSigma', string> = {
   iq4: 'quant/iq4.wgsl',
   ternary: 'quant/tq.wgsl',
   mxfp4: 'quant/mxfp4.wgsl',
+  nvfp4: 'quant/nvfp4.wgsl',
+  lowBit: 'quant/low-bit.wgsl',
 };
 
 export type QuantVariantKey =

@@ -41,9 +41,12 @@ import quantIq2Xxs from '../../shaders/quant/iq2_xxs.wgsl?raw';
 import quantIq3S from '../../shaders/quant/iq3_s.wgsl?raw';
 import quantIq3Xxs from '../../shaders/quant/iq3_xxs.wgsl?raw';
 import quantIq4 from '../../shaders/quant/iq4.wgsl?raw';
+import quantFp4Codes from '../../shaders/quant/fp4-codes.wgsl?raw';
 import quantKquantSearch from '../../shaders/quant/kquant-search.wgsl?raw';
 import quantLegacy from '../../shaders/quant/legacy.wgsl?raw';
+import quantLowBit from '../../shaders/quant/low-bit.wgsl?raw';
 import quantMxfp4 from '../../shaders/quant/mxfp4.wgsl?raw';
+import quantNvfp4 from '../../shaders/quant/nvfp4.wgsl?raw';
 import quantQ2K from '../../shaders/quant/q2_k.wgsl?raw';
 import quantQ3K from '../../shaders/quant/q3_k.wgsl?raw';
 import quantQ4KQ5K from '../../shaders/quant/q4_k-q5_k.wgsl?raw';
@@ -91,10 +94,13 @@ export const WGSL_FILES: Readonly<Record<string, string>> = {
   'quant/iq2_xxs.wgsl': quantIq2Xxs,
   'quant/iq3_s.wgsl': quantIq3S,
   'quant/iq3_xxs.wgsl': quantIq3Xxs,
+  'quant/fp4-codes.wgsl': quantFp4Codes,
   'quant/iq4.wgsl': quantIq4,
   'quant/kquant-search.wgsl': quantKquantSearch,
   'quant/legacy.wgsl': quantLegacy,
+  'quant/low-bit.wgsl': quantLowBit,
   'quant/mxfp4.wgsl': quantMxfp4,
+  'quant/nvfp4.wgsl': quantNvfp4,
   'quant/q2_k.wgsl': quantQ2K,
   'quant/q3_k.wgsl': quantQ3K,
   'quant/q4_k-q5_k.wgsl': quantQ4KQ5K,

@@ -27,10 +27,12 @@ export const TYPE_COLORS: Record<GgmlTypeName, TypeColor> = {
   IQ4_NL: { fill: '#fdba74', ink: dark },
   IQ4_XS: { fill: '#fed7aa', ink: dark },
   MXFP4: { fill: '#f59e0b', ink: dark },
+  NVFP4: { fill: '#d97706', ink: dark },
   Q3_K: { fill: '#f87171', ink: dark },
   IQ3_S: { fill: '#fca5a5', ink: dark },
   IQ3_XXS: { fill: '#ef4444', ink: light },
   Q2_K: { fill: '#e11d48', ink: light },
+  Q2_0: { fill: '#be123c', ink: light },
   IQ2_S: { fill: '#db2777', ink: light },
   IQ2_XS: { fill: '#c026d3', ink: light },
   IQ2_XXS: { fill: '#a21caf', ink: light },
@@ -38,4 +40,5 @@ export const TYPE_COLORS: Record<GgmlTypeName, TypeColor> = {
   IQ1_M: { fill: '#7e22ce', ink: light },
   IQ1_S: { fill: '#6b21a8', ink: light },
   TQ1_0: { fill: '#581c87', ink: light },
+  Q1_0: { fill: '#3b0764', ink: light },
 };

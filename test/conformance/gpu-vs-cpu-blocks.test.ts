@@ -1,4 +1,4 @@
-// The GPU export equals the CPU export for the float, legacy, k-quant, ternary and MXFP4 types
+// The GPU export equals the CPU export for the float, legacy, k-quant, ternary, MXFP4, NVFP4, Q1_0 and Q2_0 types
 // (gpu-vs-cpu.ts), and the GPU quantizer has a kernel for every type the CPU one writes.
 import { describe, expect, it } from 'vitest';
 import { COMPARED_TYPES, useGpuVsCpu } from './gpu-vs-cpu.ts';

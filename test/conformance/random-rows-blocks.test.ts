@@ -1,4 +1,4 @@
-// The float, legacy, k-quant, ternary and MXFP4 types against llama-quantize on generated rows (random-rows.ts).
+// The float, legacy, k-quant, ternary, MXFP4, NVFP4, Q2_0 and Q1_0 types against llama-quantize on generated rows (random-rows.ts).
 import { describe, expect, it } from 'vitest';
 import { ROW_TYPES, rowCases, useRowModels } from './random-rows.ts';
 

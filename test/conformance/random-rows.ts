@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import type { GgmlTypeName } from '../../src/core/ggml-type.ts';
+import { MIXES } from '../../src/core/recipe/llama-mixes.ts';
 import type { MixName } from '../../src/core/recipe/mix-names.ts';
 import { runCliInProcess as runCli } from '../helpers/cli-in-process.ts';
 import { describeGgufDifference } from '../helpers/compare-gguf.ts';
@@ -18,13 +19,18 @@ import { llamaMatrixColumns, randomImatrix, writeImatrixGguf } from '../helpers/
 import { runLlamaTool } from '../helpers/llama-tools.ts';
 import { STORIES260K } from '../helpers/paths.ts';
 
-/** Each type under test, and a llama-quantize file type whose default type it is. */
+/**
+ * Each type under test, and a llama-quantize file type whose default type it is (or, where none
+ * has it, a quantized file type and `--tensor-type .*=TYPE`).
+ */
 export const ROW_TYPES: [GgmlTypeName, MixName][] = [
   ['F16', 'F16'], ['BF16', 'BF16'], ['Q8_0', 'Q8_0'], ['Q5_1', 'Q5_1'], ['Q5_0', 'Q5_0'], ['Q4_1', 'Q4_1'], ['Q4_0', 'Q4_0'],
   ['Q6_K', 'Q6_K'], ['Q5_K', 'Q5_K_S'], ['Q4_K', 'Q4_K_S'], ['Q3_K', 'Q3_K_S'], ['Q2_K', 'Q2_K'],
   ['IQ4_NL', 'IQ4_NL'], ['IQ4_XS', 'IQ4_XS'], ['IQ3_S', 'IQ3_S'], ['IQ3_XXS', 'IQ3_XXS'], ['IQ2_S', 'IQ2_M'],
   ['IQ2_XS', 'IQ2_XS'], ['IQ2_XXS', 'IQ2_XXS'], ['IQ1_M', 'IQ1_M'], ['IQ1_S', 'IQ1_S'],
-  ['TQ2_0', 'TQ2_0'], ['TQ1_0', 'TQ1_0'], ['MXFP4', 'MXFP4_MOE'],
+  ['TQ2_0', 'TQ2_0'], ['TQ1_0', 'TQ1_0'], ['MXFP4', 'MXFP4_MOE'], ['Q2_0', 'Q2_0'], ['Q1_0', 'Q1_0'],
+  // No file type has NVFP4 for its default: --tensor-type makes every matrix NVFP4 under Q8_0.
+  ['NVFP4', 'Q8_0'],
 ];
 
 /** Two sets of row lengths (all multiples of 256): 256/512 and 512/1280. ~5,600 and ~9,000 rows. */
@@ -72,7 +78,9 @@ export function useRowModels(): RowModels {
         const tag = `${type}-${i}${withImatrix ? '-imatrix' : ''}`;
         const theirs = path.join(work, `${tag}.llama.gguf`);
         const ours = path.join(work, `${tag}.ours.gguf`);
-        const args = ['--pure', '--output-tensor-type', type.toLowerCase(), '--token-embedding-type', type.toLowerCase(), ...(withImatrix ? ['--imatrix', model.imatrix] : [])];
+        const t = type.toLowerCase();
+        const everyMatrix = MIXES[mix].defaultType === type ? [] : ['--tensor-type', `.*=${t}`];
+        const args = ['--pure', ...everyMatrix, '--output-tensor-type', t, '--token-embedding-type', t, ...(withImatrix ? ['--imatrix', model.imatrix] : [])];
         let llamaError: Error | null = null;
         await runLlamaTool('llama-quantize', [...args, model.gguf, theirs, mix, '2']).catch((e: Error) => (llamaError = e));
         const r = await runCli(['quantize', model.dir, '--type', mix, ...args, '--backend', 'cpu', '-o', ours]);

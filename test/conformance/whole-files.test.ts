@@ -16,7 +16,7 @@ import { describeGgufDifference } from '../helpers/compare-gguf.ts';
 import { runLlamaTool } from '../helpers/llama-tools.ts';
 import { makeMixSources, type MixSources } from './mix-sources.ts';
 
-/** The files compared in full: the common mixes, a policy rule (Q2_K_S), a low-bit i-quant mix, and legacy blocks. */
+/** The files compared in full: the common mixes, a policy rule (Q2_K_S), a low-bit i-quant mix, legacy blocks, and the 1- and 2-bit Q1_0/Q2_0. */
 const FULL: { dtype: 'BF16' | 'F16'; mix: MixName; imatrix: boolean }[] = [
   { dtype: 'BF16', mix: 'Q4_K_M', imatrix: true },
   { dtype: 'BF16', mix: 'Q4_K_M', imatrix: false },
@@ -26,6 +26,8 @@ const FULL: { dtype: 'BF16' | 'F16'; mix: MixName; imatrix: boolean }[] = [
   { dtype: 'BF16', mix: 'Q8_0', imatrix: false },
   { dtype: 'F16', mix: 'Q4_K_M', imatrix: true },
   { dtype: 'F16', mix: 'Q5_1', imatrix: true },
+  { dtype: 'F16', mix: 'Q2_0', imatrix: false },
+  { dtype: 'BF16', mix: 'Q1_0', imatrix: true },
 ];
 
 let s: MixSources;

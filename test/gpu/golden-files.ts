@@ -1,6 +1,8 @@
 // Reads /work/shared/golden/quant (ggml's own outputs) and describes byte mismatches by row.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { GgmlTypeName } from '../../src/core/ggml-type.ts';
+import { ggmlQuantizeChunk } from '../helpers/ggml-reference.ts';
 
 export const GOLDEN_DIR = path.resolve(import.meta.dirname, '../../../shared/golden/quant');
 export const GOLDEN_ROWS = 48;
@@ -14,6 +16,15 @@ function readFloat32(name: string): Float32Array {
 export const readGoldenInput = () => readFloat32('input.f32');
 export const readGoldenImatrix = () => readFloat32('imatrix.f32');
 export const readGoldenOutput = (file: string) => new Uint8Array(readFileSync(path.join(GOLDEN_DIR, file)));
+
+/**
+ * The golden file's bytes, or, for a type newer than the golden files (NVFP4, Q1_0, Q2_0), ggml's
+ * own bytes for the same input, computed now (test/helpers/ggml-reference.ts).
+ */
+export function goldenOrGgmlOutput(type: GgmlTypeName, file: string, withImatrix: boolean): Uint8Array {
+  if (existsSync(path.join(GOLDEN_DIR, file))) return readGoldenOutput(file);
+  return ggmlQuantizeChunk(type, readGoldenInput(), GOLDEN_COLS, withImatrix ? readGoldenImatrix() : null).bytes;
+}
 
 /** null when equal; otherwise the first differing row and byte, and how many rows differ. */
 export function describeMismatch(got: Uint8Array, want: Uint8Array, rowBytes: number): string | null {

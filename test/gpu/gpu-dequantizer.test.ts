@@ -8,7 +8,7 @@ import { createGpuRowDequantizer } from '../../src/gpu/gpu-dequantizer.ts';
 import type { GpuRowDequantizer } from '../../src/gpu/row-dequantizer.ts';
 import { GPU_QUANT_TYPES } from '../../src/gpu/gpu-types.ts';
 import { createTestDevice, uncapturedGpuErrors } from '../helpers/gpu-env.ts';
-import { GOLDEN_COLS, readGoldenOutput } from './golden-files.ts';
+import { GOLDEN_COLS, goldenOrGgmlOutput, readGoldenOutput } from './golden-files.ts';
 import { referenceDequantize } from './dequant-reference.ts';
 
 let device: GPUDevice;
@@ -37,7 +37,7 @@ function firstBitDifference(a: Float32Array, b: Float32Array): number {
 describe('GPU dequantization equals ggml bit for bit', () => {
   for (const type of GPU_QUANT_TYPES) {
     it(`${type}`, async () => {
-      const bytes = readGoldenOutput(`${goldenName(type)}.bin`);
+      const bytes = goldenOrGgmlOutput(type, `${goldenName(type)}.bin`, false);
       const got = await dequantizer.dequantizeRows(type, bytes, GOLDEN_COLS);
       const want = supportsDequantizeCpu(type)
         ? dequantizeRowsCpu(type, bytes, GOLDEN_COLS)

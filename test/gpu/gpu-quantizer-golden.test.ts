@@ -1,12 +1,15 @@
 // Every golden tensor of the GPU types must come out of the GPU byte for byte, every row, with
-// and without the imatrix (48 rows x 2048: gaussian, outliers, zeros, tiny, huge, ...).
+// and without the imatrix (48 rows x 2048: gaussian, outliers, zeros, tiny, huge, ...); for the
+// types newer than the golden files, ggml's bytes for the same rows, computed at test time.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowBytes } from '../../src/core/ggml-type.ts';
 import { createGpuRowQuantizer, type GpuRowQuantizer } from '../../src/gpu/gpu-quantizer.ts';
 import { GPU_QUANT_TYPES } from '../../src/gpu/gpu-types.ts';
 import { createTestDevice, uncapturedGpuErrors } from '../helpers/gpu-env.ts';
+import { ggmlQuantizeChunk } from '../helpers/ggml-reference.ts';
+import { sweepRows } from '../helpers/scale-sweep-rows.ts';
 import {
-  describeMismatch, GOLDEN_COLS, readGoldenImatrix, readGoldenInput, readGoldenOutput,
+  describeMismatch, GOLDEN_COLS, goldenOrGgmlOutput, readGoldenImatrix, readGoldenInput, readGoldenOutput,
 } from './golden-files.ts';
 
 let device: GPUDevice;
@@ -34,10 +37,22 @@ describe('GPU quantizers reproduce ggml byte for byte', () => {
     for (const withImatrix of [false, true]) {
       it(`${type}${withImatrix ? ' with imatrix' : ''}`, async () => {
         const got = await quantizer.quantizeRows(type, input, GOLDEN_COLS, withImatrix ? imatrix : null);
-        const mismatch = describeMismatch(got, readGoldenOutput(goldenFile(type, withImatrix)), rowBytes(type, GOLDEN_COLS));
+        const mismatch = describeMismatch(got, goldenOrGgmlOutput(type, goldenFile(type, withImatrix), withImatrix), rowBytes(type, GOLDEN_COLS));
         expect(mismatch, `${type}: ${mismatch}`).toBeNull();
       });
     }
+  }
+});
+
+describe('the small-block scales against ggml on rows that sweep the float32 range', () => {
+  // Each 16-value group has its own scale (UE4M3 subnormals, the 448 cap, float32 subnormals,
+  // fp16 overflow): the encoders' edge cases, which the golden rows only touch. 16 rows of 1024.
+  for (const type of ['NVFP4', 'Q1_0', 'Q2_0'] as const) {
+    it(type, async () => {
+      const x = sweepRows(16, 11);
+      const got = await quantizer.quantizeRows(type, x, 1024, null);
+      expect(describeMismatch(got, ggmlQuantizeChunk(type, x, 1024, null).bytes, rowBytes(type, 1024))).toBeNull();
+    });
   }
 });
 

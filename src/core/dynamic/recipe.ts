@@ -45,7 +45,7 @@ const MIX_OF_TYPE: Partial<Record<GgmlTypeName, MixName>> = {
   F32: 'F32', F16: 'F16', BF16: 'BF16', Q8_0: 'Q8_0', Q6_K: 'Q6_K', Q5_K: 'Q5_K_M', Q5_1: 'Q5_1', Q5_0: 'Q5_0',
   Q4_K: 'Q4_K_M', Q4_1: 'Q4_1', Q4_0: 'Q4_0', IQ4_NL: 'IQ4_NL', IQ4_XS: 'IQ4_XS', Q3_K: 'Q3_K_M', IQ3_S: 'IQ3_S',
   IQ3_XXS: 'IQ3_XXS', Q2_K: 'Q2_K', IQ2_S: 'IQ2_M', IQ2_XS: 'IQ2_XS', IQ2_XXS: 'IQ2_XXS', IQ1_M: 'IQ1_M', IQ1_S: 'IQ1_S',
-  TQ2_0: 'TQ2_0', TQ1_0: 'TQ1_0',
+  TQ2_0: 'TQ2_0', TQ1_0: 'TQ1_0', Q2_0: 'Q2_0', Q1_0: 'Q1_0',
 };
 
 export function baseMixFor(plan: ModelPlan, types: TensorTypes): MixName {

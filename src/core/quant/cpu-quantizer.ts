@@ -28,6 +28,10 @@ const QUANTIZERS: Record<StorableTypeName, RowsQuantizeFn> = {
   IQ3_XXS: IQ_QUANTIZERS.IQ3_XXS, IQ3_S: IQ_QUANTIZERS.IQ3_S,
   IQ1_S: IQ_QUANTIZERS.IQ1_S, IQ1_M: IQ_QUANTIZERS.IQ1_M, IQ4_NL: K_FAMILY_QUANTIZERS.IQ4_NL, IQ4_XS: K_FAMILY_QUANTIZERS.IQ4_XS,
   TQ1_0: K_FAMILY_QUANTIZERS.TQ1_0, TQ2_0: K_FAMILY_QUANTIZERS.TQ2_0, MXFP4: K_FAMILY_QUANTIZERS.MXFP4,
+  // quantize_q1_0/q2_0 take importance weights but write the _ref bytes with or without them.
+  NVFP4: (src, cols, _im, dst) => quantizeBlockRowsWasm('NVFP4', src, cols, null, dst),
+  Q1_0: (src, cols, _im, dst) => quantizeBlockRowsWasm('Q1_0', src, cols, null, dst),
+  Q2_0: (src, cols, _im, dst) => quantizeBlockRowsWasm('Q2_0', src, cols, null, dst),
 };
 
 export function supportsQuantizeCpu(type: GgmlTypeName): boolean {

@@ -4,7 +4,7 @@ import { f16ToF32Table } from '../float16.ts';
 const fround = Math.fround;
 
 /** kvalues_mxfp4: twice the E2M1 values, so that d = 2^(e-128) is half the E8M0 scale (the quantizer's copy is wasm/assembly/mxfp4.ts). */
-const KVALUES_MXFP4: readonly number[] = [0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12];
+export const KVALUES_MXFP4: readonly number[] = [0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12];
 
 /** GGML_E8M0_TO_FP32_HALF: 2^(e-128), exact for every e (subnormal for e < 2). */
 function e8m0Half(e: number): number {

@@ -4,6 +4,7 @@ import { isStorableType, rowBytes, type GgmlTypeName, type StorableTypeName } fr
 import { f16ToF32Table } from '../float16.ts';
 import { readU32 } from './block-bytes.ts';
 import { dequantizeBf16, dequantizeF16, dequantizeF32 } from './float-types.ts';
+import { dequantizeNvfp4, dequantizeQ1_0, dequantizeQ2_0 } from './dequantize-low-bit.ts';
 import type { RowsDequantizeFn } from './rows-quantize-fn.ts';
 import { K_FAMILY_DEQUANTIZERS } from './k-family-tables.ts';
 import { IQ_DEQUANTIZERS } from './iq/iq-tables.ts';
@@ -62,6 +63,7 @@ const DEQUANTIZERS: Record<StorableTypeName, RowsDequantizeFn> = {
   IQ3_XXS: IQ_DEQUANTIZERS.IQ3_XXS, IQ3_S: IQ_DEQUANTIZERS.IQ3_S,
   IQ1_S: IQ_DEQUANTIZERS.IQ1_S, IQ1_M: IQ_DEQUANTIZERS.IQ1_M, IQ4_NL: K_FAMILY_DEQUANTIZERS.IQ4_NL, IQ4_XS: K_FAMILY_DEQUANTIZERS.IQ4_XS,
   TQ1_0: K_FAMILY_DEQUANTIZERS.TQ1_0, TQ2_0: K_FAMILY_DEQUANTIZERS.TQ2_0, MXFP4: K_FAMILY_DEQUANTIZERS.MXFP4,
+  NVFP4: (b, _c, d) => dequantizeNvfp4(b, d), Q1_0: (b, _c, d) => dequantizeQ1_0(b, d), Q2_0: (b, _c, d) => dequantizeQ2_0(b, d),
 };
 
 export function supportsDequantizeCpu(type: GgmlTypeName): boolean {

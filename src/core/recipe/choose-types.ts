@@ -3,8 +3,9 @@
 // block size does not divide. Tensors llama.cpp never quantizes (norms, biases) stay F32.
 import { RE2JS } from 're2js';
 import { planGgufLayout } from '../export/export-gguf.ts';
-import { isQuantizedType, rowFitsBlocks, type GgmlTypeName } from '../ggml-type.ts';
+import { GGML_TYPES, isQuantizedType, rowFitsBlocks, type GgmlTypeName } from '../ggml-type.ts';
 import type { ModelPlan, PlannedTensor, TensorTypes } from '../model/plan-types.ts';
+import { fixedTypeOf } from '../model/fixed-type.ts';
 
 /** A tensor-name pattern, matched anywhere in the name (std::regex_search, as llama-quantize). */
 export interface TensorNamePattern {
@@ -49,7 +50,7 @@ export interface ChooseTypesOptions {
 const FALLBACK: Partial<Record<GgmlTypeName, GgmlTypeName>> = {
   IQ1_S: 'IQ4_NL', IQ1_M: 'IQ4_NL', IQ2_XXS: 'IQ4_NL', IQ2_XS: 'IQ4_NL', IQ2_S: 'IQ4_NL',
   IQ3_XXS: 'IQ4_NL', IQ3_S: 'IQ4_NL', IQ4_XS: 'IQ4_NL',
-  Q2_K: 'Q4_0', Q3_K: 'Q4_0', TQ1_0: 'Q4_0', TQ2_0: 'Q4_0',
+  Q2_0: 'Q4_0', Q2_K: 'Q4_0', Q3_K: 'Q4_0', TQ1_0: 'Q4_0', TQ2_0: 'Q4_0',
   Q4_K: 'Q5_0', Q5_K: 'Q5_1', Q6_K: 'Q8_0',
 };
 
@@ -59,8 +60,16 @@ export function fallbackForRowLength(type: GgmlTypeName, rowLength: number): Ggm
   return rowFitsBlocks(smaller, rowLength) ? smaller : 'F16';
 }
 
+/**
+ * llama-quantize stops ("no tensor type fallback is defined") where rows do not fit a type wider
+ * than 32 that has no fallback (Q1_0's 128, NVFP4's 64); the studio's own choices take F16 instead.
+ */
+export function llamaHasNoFallback(type: GgmlTypeName, rowLength: number): boolean {
+  return !rowFitsBlocks(type, rowLength) && FALLBACK[type] === undefined && GGML_TYPES[type].blockSize > 32;
+}
+
 export function chooseTensorType(tensor: PlannedTensor, options: ChooseTypesOptions): GgmlTypeName {
-  if (!tensor.quantizable) return 'F32';
+  if (!tensor.quantizable) return fixedTypeOf(tensor);
   // A float base type is the converter's output, which keeps what the checkpoint stores quantized (gpt-oss's MXFP4 experts).
   const base = tensor.storedType && !isQuantizedType(options.baseType) ? tensor.storedType : options.baseType;
   const wanted =

@@ -9,4 +9,5 @@ export const FILE_TYPE_OF_BASE: Record<StorableTypeName, number> = {
   Q2_K: 10, Q3_K: 11, Q4_K: 14, Q5_K: 16, Q6_K: 18,
   IQ2_XXS: 19, IQ2_XS: 20, IQ2_S: 28, IQ3_XXS: 23, IQ3_S: 26, IQ1_S: 24, IQ1_M: 31,
   IQ4_NL: 25, IQ4_XS: 30, TQ1_0: 36, TQ2_0: 37, MXFP4: 38,
+  NVFP4: 39, Q1_0: 40, Q2_0: 41,
 };

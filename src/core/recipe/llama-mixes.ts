@@ -2,11 +2,12 @@
 // the same type for every tensor as llama.cpp's llama_tensor_get_type for the same model
 // (layer bumps, GQA-dependent attn_v, output and token_embd rules, fallbacks). Our own code,
 // following the rules of src/llama-quant.cpp in the llama.cpp that node-llama-cpp 3.21.1 ships.
-import { isQuantizedType, rowFitsBlocks, type GgmlTypeName } from '../ggml-type.ts';
+import { GGML_TYPES, isQuantizedType, rowFitsBlocks, type GgmlTypeName } from '../ggml-type.ts';
 import type { ModelPlan, PlannedTensor, TensorTypes } from '../model/plan-types.ts';
-import { fallbackForRowLength, type TypeOverride } from './choose-types.ts';
+import { fallbackForRowLength, llamaHasNoFallback, type TypeOverride } from './choose-types.ts';
 import { llamaQuantizeRefusesWithoutImatrix } from './llama-quantize-imatrix.ts';
 import { MIX_NAMES, type MixName } from './mix-names.ts';
+import { fixedTypeOf } from '../model/fixed-type.ts';
 
 
 interface MixInfo {
@@ -33,6 +34,7 @@ export const MIXES: Record<MixName, MixInfo> = {
   IQ1_M: { ftype: 31, defaultType: 'IQ1_M' }, IQ1_S: { ftype: 24, defaultType: 'IQ1_S' },
   TQ2_0: { ftype: 37, defaultType: 'TQ2_0' }, TQ1_0: { ftype: 36, defaultType: 'TQ1_0' },
   MXFP4_MOE: { ftype: 38, defaultType: 'MXFP4' },
+  Q2_0: { ftype: 41, defaultType: 'Q2_0' }, Q1_0: { ftype: 40, defaultType: 'Q1_0' },
 };
 
 /** llama-quantize's aliases: Q3_K, Q4_K and Q5_K mean the _M mixes. */
@@ -165,7 +167,7 @@ class MixRules {
       if (options.tokenEmbeddingType) return options.tokenEmbeddingType;
       if (['IQ2_XXS', 'IQ2_XS', 'IQ1_S', 'IQ1_M'].includes(mix)) return 'Q2_K';
       if (['IQ2_S', 'IQ2_M', 'IQ3_XXS'].includes(mix)) return 'IQ3_S';
-      if (mix === 'TQ1_0' || mix === 'TQ2_0') return 'Q4_K';
+      if (mix === 'TQ1_0' || mix === 'TQ2_0' || mix === 'Q2_0') return 'Q4_K';
       return type;
     }
     if (IQ1_IQ2_MIXES.has(mix)) {
@@ -267,7 +269,8 @@ export function chooseMixTypes(plan: ModelPlan, options: MixOptions): TensorType
   const types: TensorTypes = new Map();
   for (const t of plan.tensors) {
     if (!mixAllowsQuantization(t, options.leaveOutputTensor ?? false)) {
-      types.set(t.ggufName, t.quantizable ? unquantized : 'F32');
+      // From a GGUF, llama-quantize keeps what it does not quantize in the file's own type.
+      types.set(t.ggufName, t.source.kind === 'gguf' ? t.source.dtype : t.quantizable ? unquantized : fixedTypeOf(t));
       continue;
     }
     const category = categoryOf(t.ggufName);
@@ -281,6 +284,12 @@ export function chooseMixTypes(plan: ModelPlan, options: MixOptions): TensorType
     else {
       const manual = options.overrides?.find((o) => o.pattern.test(t.ggufName));
       type = manual ? manual.type : options.pure ? defaultType : rules.choose(t, defaultType);
+      if (llamaHasNoFallback(type, t.ne[0]!)) {
+        throw new Error(
+          `tensor "${t.ggufName}": its rows of ${t.ne[0]} values are not whole ${type} blocks of ${GGML_TYPES[type].blockSize}, ` +
+            `and llama.cpp has no fallback type for ${type} (llama-quantize stops there too). Choose another type for it (--tensor-type).`,
+        );
+      }
       type = fallbackForRowLength(type, t.ne[0]!);
     }
     if (!options.hasImatrix && !options.allowMissingImatrix && llamaQuantizeRefusesWithoutImatrix(t.ggufName, type, mix)) {

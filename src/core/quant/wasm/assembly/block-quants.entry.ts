@@ -1,5 +1,6 @@
 // The quantizers of the simple block types, compiled to WebAssembly (scripts/build-wasm.mjs):
-// Q4_0, Q4_1, Q5_0, Q5_1 (with and without importance weights), Q8_0, MXFP4, TQ1_0 and TQ2_0,
+// Q4_0, Q4_1, Q5_0, Q5_1 (with and without importance weights), Q8_0, MXFP4, NVFP4, TQ1_0, TQ2_0,
+// Q1_0 and Q2_0,
 // and the F16 / BF16 conversions.
 // The caller (src/core/quant/wasm/block-quants-wasm.ts) copies whole rows, and the importance
 // weights of one row, into this module's memory above heapBase() and calls one function per batch.
@@ -7,6 +8,8 @@ import { bf16Row, f16Row } from './float-conv';
 import { asymmetricRef, asymmetricRow, symmetricRef, symmetricRow } from './legacy';
 import { MXFP4_BYTES, floorLog2f, mxfp4 } from './mxfp4';
 import { Q8_0_BYTES, q8_0 } from './q8-0';
+import { Q1_0_BYTES, Q2_0_BYTES, q1_0, q2_0 } from './low-bit';
+import { NVFP4_BYTES, nvfp4, ue4m3Half, ue4m3Of } from './nvfp4';
 import { TQ1_0_BYTES, TQ2_0_BYTES, tq1_0, tq2_0 } from './ternary';
 
 /** Quantizes one block at x into o (these types ignore importance weights). */
@@ -69,6 +72,18 @@ export function quantizeMxfp4(src: usize, dst: usize, count: i32, perRow: i32, _
   blocks(mxfp4, 32, MXFP4_BYTES, src, dst, count, perRow);
 }
 
+export function quantizeNvfp4(src: usize, dst: usize, count: i32, perRow: i32, _qw: usize): void {
+  blocks(nvfp4, 64, NVFP4_BYTES, src, dst, count, perRow);
+}
+
+export function quantizeQ1_0(src: usize, dst: usize, count: i32, perRow: i32, _qw: usize): void {
+  blocks(q1_0, 128, Q1_0_BYTES, src, dst, count, perRow);
+}
+
+export function quantizeQ2_0(src: usize, dst: usize, count: i32, perRow: i32, _qw: usize): void {
+  blocks(q2_0, 64, Q2_0_BYTES, src, dst, count, perRow);
+}
+
 export function quantizeTq1_0(src: usize, dst: usize, count: i32, perRow: i32, _qw: usize): void {
   blocks(tq1_0, 256, TQ1_0_BYTES, src, dst, count, perRow);
 }
@@ -88,4 +103,14 @@ export function quantizeBf16(src: usize, dst: usize, count: i32, perRow: i32, _q
 /** For tests: floorf(log2f(a)) as MXFP4's exponent takes it (a finite, > 0). */
 export function mxfp4FloorLog2(a: f32): i32 {
   return floorLog2f(a);
+}
+
+/** For tests: ggml_fp32_to_ue4m3 as NVFP4's scales take it. */
+export function nvfp4ScaleOf(x: f32): i32 {
+  return ue4m3Of(x);
+}
+
+/** For tests: ggml_ue4m3_to_fp32 (half the scale). */
+export function nvfp4ScaleHalf(u: i32): f32 {
+  return ue4m3Half(u);
 }

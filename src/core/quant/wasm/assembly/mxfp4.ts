@@ -56,7 +56,7 @@ function e8m0Half(e: i32): f32 {
  * eight magnitudes with |x|, and a negative x takes index j + 8 for j > 0. NaN gives 0, as in C.
  */
 // @ts-ignore: decorator
-@inline function codes4(x: usize, d: f32): v128 {
+@inline export function codes4(x: usize, d: f32): v128 {
   const v = v128.load(x);
   const a = f32x4.abs(v);
   let best = a; // |0*d - |x||
