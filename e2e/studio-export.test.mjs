@@ -20,7 +20,7 @@ after(async () => {
 test('stories260K: pick the folder, set blk.0.attn_q to Q8_0 over an F16 base, export a valid GGUF', async () => {
   const { page, pageErrors } = studio;
   await gotoLocalFolder(page);
-  await page.getByText('Drop a Hugging Face model folder here').waitFor();
+  await page.getByText('Drop a Hugging Face model folder or a GGUF file here').waitFor();
   await page.getByTestId('backend').waitFor({ timeout: 60_000 });
   // The worker found SwiftShader's adapter: the GPU quantizer, not the CPU fallback, runs below.
   assert.match(await page.getByTestId('backend').textContent(), /WebGPU/);

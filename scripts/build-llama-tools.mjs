@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds llama.cpp's own tools (llama-quantize, llama-imatrix, llama-perplexity) from the source
+// Builds llama.cpp's own tools (llama-quantize, llama-imatrix, llama-perplexity, llama-gguf-split) from the source
 // that node-llama-cpp ships (llama/gitRelease.bundle, a git bundle), offline, into a cache outside
 // the repository. Reused when present. Prints the bin folder on stdout.
 //   node scripts/build-llama-tools.mjs            # build if missing
@@ -11,7 +11,7 @@ import path from 'node:path';
 
 const REPO = path.resolve(import.meta.dirname, '..');
 const LLAMA_PKG = path.join(REPO, 'node_modules/node-llama-cpp');
-const TOOLS = ['llama-quantize', 'llama-imatrix', 'llama-perplexity'];
+const TOOLS = ['llama-quantize', 'llama-imatrix', 'llama-perplexity', 'llama-gguf-split'];
 
 export function llamaToolsDir() {
   const version = JSON.parse(readFileSync(path.join(LLAMA_PKG, 'package.json'), 'utf8')).version;

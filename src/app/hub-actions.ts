@@ -2,7 +2,7 @@
 // the files and reads the headers; the page shows the pinned commit and the bytes as they arrive
 // (open-model.ts does what every open does). Also the Hub form and its remembered settings.
 import * as Comlink from 'comlink';
-import { parseHubModelSpec } from '../io/hub/hub-spec.ts';
+import { parseHubModelSpec, splitHubFileSpec } from '../io/hub/hub-spec.ts';
 import type { DownloadEvent } from '../workers/protocol.ts';
 import { refreshCacheSize } from './cache-actions.ts';
 import { onDownloadEvent } from './download-progress.ts';
@@ -33,17 +33,19 @@ export function editHubForm(patch: Partial<HubForm>): void {
 
 export async function openHubModel(form: HubForm = useStudio.getState().hubForm): Promise<void> {
   await openModel({ kind: 'hub', label: form.modelId.trim(), fileCount: 0 }, null, async (open) => {
-    const spec = parseHubModelSpec(form.modelId);
+    // "owner/repo/file.gguf": one GGUF of a repo of several.
+    const { model, file } = splitHubFileSpec(form.modelId);
+    const spec = parseHubModelSpec(model);
     const revision = form.revision.trim() || spec.revision;
     // A superseded open's late events would show the old repo's bytes under the new one.
     const onDownload = (e: DownloadEvent) => {
       if (open.isCurrent()) onDownloadEvent(e);
     };
     const { label, plan, pin, fileCount } = await exportWorker().openHub(
-      { repo: spec.repo, revision, endpoint: form.endpoint.trim(), token: form.token.trim() || undefined, useCache: useStudio.getState().cache.enabled },
+      { repo: spec.repo, revision, endpoint: form.endpoint.trim(), token: form.token.trim() || undefined, useCache: useStudio.getState().cache.enabled, ...(file ? { file } : {}) },
       Comlink.proxy(onDownload),
     );
-    return { label, plan, pin, fileCount, identity: modelIdentityOf({ kind: 'hub', repo: pin.repo, commit: pin.commit }) };
+    return { label, plan, pin, fileCount, identity: modelIdentityOf({ kind: 'hub', repo: pin.file ? `${pin.repo}/${pin.file}` : pin.repo, commit: pin.commit }) };
   });
   void refreshCacheSize();
 }

@@ -39,7 +39,7 @@ export async function currentRecipe(): Promise<Recipe> {
   const loaded = state.imatrix.status === 'ready' ? await exportWorker().currentImatrix() : null;
   const fingerprint = planFingerprint(plan);
   const built = buildRecipe(plan, allocation, {
-    model: source.kind === 'hub' && source.pin ? `hf://${source.pin.repo}@${source.pin.commit}` : `folder:${fingerprint}`,
+    model: source.kind === 'hub' && source.pin ? `hf://${source.pin.repo}@${source.pin.commit}${source.pin.file ? `/${source.pin.file}` : ''}` : `folder:${fingerprint}`,
     modelFingerprint: fingerprint,
     imatrix: loaded?.contentHash ?? null,
     calibration: table?.key.calibration ?? null,

@@ -10,7 +10,7 @@ export { showSourceError } from './open-model.ts';
 
 export async function openModelFiles(entries: NamedBlob[]): Promise<void> {
   await openModel({ kind: 'folder', label: '', fileCount: entries.length }, entries, async () => {
-    if (entries.length === 0) throw new Error('No files found: drop a model folder (config.json and *.safetensors)');
+    if (entries.length === 0) throw new Error('No files found: drop a model folder (config.json and *.safetensors) or a GGUF file');
     const { label, plan } = await exportWorker().open(entries);
     return { label, plan, pin: null, fileCount: entries.length, identity: modelIdentityOf({ kind: 'files', files: entries }) };
   });

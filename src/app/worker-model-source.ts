@@ -25,7 +25,7 @@ export function currentWorkerModelSource(): WorkerModelSource | null {
   const token = sameEndpoint ? hubForm.token.trim() : '';
   return {
     kind: 'hub',
-    request: { repo: pin.repo, revision: pin.commit, endpoint: pin.endpoint, token: token || undefined, useCache: cache.enabled },
+    request: { repo: pin.repo, revision: pin.commit, endpoint: pin.endpoint, token: token || undefined, useCache: cache.enabled, ...(pin.file ? { file: pin.file } : {}) },
     commit: pin.commit,
   };
 }

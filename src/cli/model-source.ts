@@ -1,9 +1,11 @@
-// Where the CLI's model comes from: a folder on disk, or "hf://owner/repo[@revision]" streamed
+// Where the CLI's model comes from: a folder or GGUF file on disk, or "hf://owner/repo[@revision][/file.gguf]" streamed
 // from the Hugging Face Hub (HF_ENDPOINT, HF_TOKEN) with node:crypto for the sha256 checks.
 import { createHash } from 'node:crypto';
+import path from 'node:path';
 import type { ByteSink, ModelFiles } from '../core/bytes-io.ts';
+import { ggufModelView, isGgufFileName } from '../core/model/plan-gguf.ts';
 import { openHubModelFiles, verifiedSink, type HubModelFiles } from '../io/hub/hub-model-files.ts';
-import { isHubUri, parseHubModelSpec } from '../io/hub/hub-spec.ts';
+import { isHubUri, parseHubModelSpec, splitHubFileSpec } from '../io/hub/hub-spec.ts';
 import type { HashFactory } from '../io/hub/sha256-verifier.ts';
 import { nodeModelFiles } from '../io/node-files.node.ts';
 import { CliError } from './cli-error.ts';
@@ -67,9 +69,32 @@ export async function openHubSource(spec: string, env: NodeJS.ProcessEnv = proce
   });
 }
 
-/** `spec`: a model folder, or hf://owner/repo[@revision]. */
+/** Narrows a folder or repo to one GGUF model: its file, or the shards of its split set. */
+function onlyGguf<T extends ModelFiles>(files: T, name: string, label: string): T {
+  let view: ModelFiles;
+  try {
+    // The view reads through the folder's own methods, which the assignment below replaces.
+    view = ggufModelView({ label: files.label, names: files.names.bind(files), open: files.open.bind(files) }, name, label);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  return Object.assign(files, { label: view.label, names: view.names, open: view.open });
+}
+
+/**
+ * `spec`: a model folder, a GGUF file (any shard of a split one), hf://owner/repo[@revision], or
+ * hf://owner/repo[@revision]/file.gguf.
+ */
 export async function openModelSource(spec: string): Promise<ModelSource> {
-  if (isHubUri(spec)) return openHubSource(spec);
+  if (isHubUri(spec)) {
+    const { model, file } = splitHubFileSpec(spec);
+    const files = await openHubSource(model);
+    return file ? onlyGguf(files, file, `${files.label}/${file}`) : files;
+  }
+  if (isGgufFileName(spec)) {
+    const files = await nodeModelFiles(path.dirname(spec));
+    return Object.assign(onlyGguf(files, path.basename(spec), path.basename(spec)), { guardSink: (sink: ByteSink) => sink });
+  }
   const files = await nodeModelFiles(spec);
   return Object.assign(files, { guardSink: (sink: ByteSink) => sink });
 }

@@ -4,6 +4,7 @@
 // renaming would otherwise replace an input, or truncate one named like the partial file.
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { ggufShardNames, isGgufFileName } from '../core/model/plan-gguf.ts';
 import { isHubUri } from '../io/hub/hub-spec.ts';
 import { isSystemError, systemErrorReason } from '../io/node-system-error.node.ts';
 import { CliError } from './cli-error.ts';
@@ -38,6 +39,10 @@ const same = (a: Identity, b: Identity) => a.key === b.key || (a.inode !== null 
 /** The files of a model folder (hf:// sources have none on disk): the inputs an output must not replace. */
 export async function modelFolderInputs(source: string): Promise<NamedPath[]> {
   if (isHubUri(source)) return [];
+  if (isGgufFileName(source)) {
+    const shards = (() => { try { return ggufShardNames(path.basename(source)); } catch { return [path.basename(source)]; } })();
+    return shards.map((name) => ({ label: 'the model file', path: path.join(path.dirname(source), name) }));
+  }
   // An unreadable folder is reported by the command when it opens the model.
   const entries = await readdir(source, { withFileTypes: true }).catch(() => []);
   return entries

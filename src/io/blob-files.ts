@@ -53,8 +53,11 @@ export function blobModelFiles(entries: readonly NamedBlob[], fallbackLabel = 'm
     if (byName.has(name)) throw new Error(`${name}: the same file name was given twice`);
     byName.set(name, entries[i]!.blob);
   });
+  // A GGUF given alone (or its shards) is named after its file, as a folder is after the folder.
+  const ggufs = names.filter((n) => /\.gguf$/i.test(n));
+  const ggufStem = ggufs.length > 0 && ggufs.length === names.length ? ggufs[0]!.replace(/(-\d{5}-of-\d{5})?\.gguf$/i, '') : null;
   return {
-    label: folder ?? fallbackLabel,
+    label: folder ?? (ggufStem && ggufs.every((n) => n.startsWith(ggufStem)) ? ggufStem : fallbackLabel),
     names: () => [...byName.keys()],
     open(name: string): ByteSource | undefined {
       const blob = byName.get(name);

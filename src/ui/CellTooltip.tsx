@@ -8,6 +8,7 @@ import { formatEnergy } from './energy-colors.ts';
 import { formatBytes, formatShape } from './format.ts';
 import { floatingBox } from './floating-box.ts';
 import { referenceCandidate } from './sensitivity-layer.ts';
+import { fixedTypeOf } from '../core/model/fixed-type.ts';
 
 function sizeOf(tensor: PlannedTensor, type: Parameters<typeof tensorBytes>[0]): string {
   try {
@@ -71,7 +72,7 @@ export function CellTooltip({ tensor, rect }: { tensor: PlannedTensor; rect: DOM
         <dd>
           {type ?? '?'}
           {edited ? (dynamic ? ' · locked by you' : ' · set by you') : ''}
-          {tensor.quantizable ? '' : ' · always F32'}
+          {tensor.quantizable ? '' : ` · always ${fixedTypeOf(tensor)}`}
         </dd>
         <dt>Size</dt>
         <dd>{type ? sizeOf(tensor, type) : '—'}</dd>

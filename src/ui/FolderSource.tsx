@@ -42,8 +42,8 @@ export function FolderSource() {
           <strong>Reading headers of {fileCount} files…</strong>
         ) : (
           <>
-            <strong>Drop a Hugging Face model folder here</strong>
-            <span className="muted">config.json and *.safetensors; only headers are read until you export</span>
+            <strong>Drop a Hugging Face model folder or a GGUF file here</strong>
+            <span className="muted">config.json and *.safetensors, or a .gguf (all shards of a split one); only headers are read until you export</span>
           </>
         )}
       </div>

@@ -22,6 +22,8 @@ export function HubSource() {
             className="text-input"
             data-testid="hub-model-id"
             value={form.modelId}
+            placeholder="owner/repo, or owner/repo/file.gguf"
+            title="A model repo (safetensors or a single GGUF), or one GGUF of a repo of several: owner/repo/file.gguf"
             spellCheck={false}
             onChange={(e) => editHubForm({ modelId: e.currentTarget.value })}
           />

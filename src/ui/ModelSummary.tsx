@@ -11,7 +11,7 @@ export function ModelSummary() {
   if (!plan) return null;
   return (
     <section className="summary" aria-label="Model">
-      <SummaryItem label="Architecture" value={plan.hfArchitecture} />
+      <SummaryItem label="Architecture" value={plan.hfArchitecture === 'GGUF' ? `${plan.architecture} (GGUF)` : plan.hfArchitecture} />
       <SummaryItem label="Parameters" value={formatCount(params)} />
       <SummaryItem label="Blocks" value={plan.layerCount} />
       <SummaryItem label="Tensors" value={plan.tensors.length} />

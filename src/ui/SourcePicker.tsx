@@ -16,7 +16,7 @@ function SourceSummary({ onChange }: { onChange: () => void }) {
         <strong>{label}</strong>
         <span className="muted">
           {pin ? `${pin.endpoint.replace(/^https?:\/\//, '')} · ` : 'local folder · '}
-          {fileCount} files
+          {fileCount} {fileCount === 1 ? 'file' : 'files'}
         </span>
         {pin && (
           <span className="pin">

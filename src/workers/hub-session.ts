@@ -8,6 +8,7 @@ import { openHubModelFiles, type HubDownloadProgress, type HubModelFiles } from 
 import { nobleSha256 } from '../io/hub/index.ts';
 import { cachedModelFiles, type CachedModelFiles } from '../io/opfs-cache.ts';
 import { readOnlyCachedModelFiles } from '../io/opfs-cache-reader.ts';
+import { ggufModelView } from '../core/model/plan-gguf.ts';
 
 export interface HubOpenRequest {
   repo: string;
@@ -18,6 +19,8 @@ export interface HubOpenRequest {
   token?: string;
   /** Read and write the OPFS cache. */
   useCache: boolean;
+  /** One GGUF model of a repo of several (its file, or any shard of a split one). */
+  file?: string;
 }
 
 export interface HubPin {
@@ -26,6 +29,8 @@ export interface HubPin {
   revision: string;
   commit: string;
   endpoint: string;
+  /** The GGUF opened in a repo of several. */
+  file?: string;
 }
 
 /** What the page shows about the bytes of a Hub model while they arrive. */
@@ -78,7 +83,7 @@ export class HubSession {
       await hub.close();
       throw new Error(`${hub.repo}: asked for commit ${this.options.commit}, ${hub.endpoint} answered with ${hub.commit}`);
     }
-    this.pin ??= { repo: hub.repo, revision: this.request.revision || 'main', commit: hub.commit, endpoint: hub.endpoint };
+    this.pin ??= { repo: hub.repo, revision: this.request.revision || 'main', commit: hub.commit, endpoint: hub.endpoint, ...(this.request.file ? { file: this.request.file } : {}) };
     let cache: CachedModelFiles | null = null;
     if (this.request.useCache) {
       const key = { endpoint: hub.endpoint, repo: hub.repo, commit: hub.commit };
@@ -90,7 +95,8 @@ export class HubSession {
         ? await readOnlyCachedModelFiles(hub, key, events)
         : await cachedModelFiles(hub, key, nobleSha256, events);
     }
-    this.connection = { hub, cache, files: cache ?? hub };
+    const files = cache ?? hub;
+    this.connection = { hub, cache, files: this.request.file ? ggufModelView(files, this.request.file) : files };
     return this.connection.files;
   }
 

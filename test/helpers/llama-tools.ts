@@ -7,13 +7,15 @@ import { buildLlamaTools } from '../../scripts/build-llama-tools.mjs';
 
 let binDir: string | null = null;
 
-export function llamaToolPath(tool: 'llama-quantize' | 'llama-imatrix' | 'llama-perplexity'): string {
+export type LlamaTool = 'llama-quantize' | 'llama-imatrix' | 'llama-perplexity' | 'llama-gguf-split';
+
+export function llamaToolPath(tool: LlamaTool): string {
   // Built once by test/global-setup.ts under vitest; outside it (benchmarks) build or reuse here.
   binDir ??= process.env.QUANT_STUDIO_LLAMA_TOOLS ?? buildLlamaTools();
   return path.join(binDir, tool);
 }
 
-export async function runLlamaTool(tool: 'llama-quantize' | 'llama-imatrix' | 'llama-perplexity', args: string[]): Promise<{ stdout: string; stderr: string }> {
+export async function runLlamaTool(tool: LlamaTool, args: string[]): Promise<{ stdout: string; stderr: string }> {
   try {
     return await promisify(execFile)(llamaToolPath(tool), args, { maxBuffer: 256 << 20 });
   } catch (e) {

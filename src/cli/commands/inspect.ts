@@ -12,7 +12,7 @@ export async function inspectCommand(args: string[]): Promise<void> {
     /** Plan as if an importance matrix were given (mixes that need one). */
     imatrix: { type: 'boolean' },
   });
-  if (positionals.length !== 1) throw new CliError('inspect takes one model folder');
+  if (positionals.length !== 1) throw new CliError('inspect takes one model: a folder, a .gguf file or hf://owner/repo[/file.gguf]');
   const files = await openModelSource(positionals[0]!);
   try {
     const plan = await planModel(files);

@@ -14,6 +14,7 @@ import { typesForRows } from './candidate-types.ts';
 import { tensorCost } from './predict.ts';
 import { paretoKnapsack } from './pareto-knapsack.ts';
 import type { SensitivityTable } from './sensitivity-types.ts';
+import { fixedTypeOf } from '../model/fixed-type.ts';
 
 export type AllocationTarget = { fileBytes: number } | { bitsPerWeight: number };
 
@@ -128,8 +129,9 @@ export function allocateTypes(o: AllocateOptions): Allocation {
     const s = sens.get(t.ggufName);
     const lock = o.locked?.get(t.ggufName);
     if (!t.quantizable) {
-      if (lock && lock !== 'F32') throw new Error(`lock ${t.ggufName}=${lock}: this tensor is never quantized (it stays F32)`);
-      fixed.set(t.ggufName, { type: 'F32', kld: 0, locked: false });
+      const type = fixedTypeOf(t);
+      if (lock && lock !== type) throw new Error(`lock ${t.ggufName}=${lock}: this tensor is never quantized (it stays ${type})`);
+      fixed.set(t.ggufName, { type, kld: 0, locked: false });
     } else if (lock) {
       const type = fallbackForRowLength(lock, t.ne[0]!);
       fixed.set(t.ggufName, { type, kld: tensorCost(s, type), locked: true });

@@ -7,7 +7,7 @@
 // removes the partial file.
 import type { ByteSink, ModelFiles } from '../bytes-io.ts';
 import { isStorableType, type GgmlTypeName, type StorableTypeName } from '../ggml-type.ts';
-import { layoutGguf, type GgufLayout } from '../gguf/gguf-header.ts';
+import { layoutGguf, type GgufLayout, type GgufTensorInfo } from '../gguf/gguf-header.ts';
 import type { GgufKv } from '../gguf/gguf-value.ts';
 import type { ModelPlan, PlannedTensor, TensorTypes } from '../model/plan-types.ts';
 import { fetchTensorRows, tensorRowAlignment, tensorRows, type CheckedRows, type FetchedRows } from '../model/tensor-values.ts';
@@ -96,12 +96,18 @@ export function typeOf(types: TensorTypes, tensor: PlannedTensor): GgmlTypeName 
   return type;
 }
 
+/** What the file's header holds: the metadata and every tensor's name, shape and type. */
+export function ggufContents(plan: ModelPlan, types: TensorTypes, fileType?: number, extraMetadata: readonly GgufKv[] = []): { metadata: GgufKv[]; tensors: GgufTensorInfo[] } {
+  return {
+    metadata: exportMetadata(plan.metadata, fileType ?? dominantFileType(plan, types), extraMetadata),
+    tensors: plan.tensors.map((t) => ({ name: t.ggufName, ne: t.ne, type: typeOf(types, t) })),
+  };
+}
+
 /** The file's header and sizes, without reading any weights (the studio's live size). */
 export function planGgufLayout(plan: ModelPlan, types: TensorTypes, fileType?: number, extraMetadata: readonly GgufKv[] = []): GgufLayout {
-  return layoutGguf(
-    exportMetadata(plan.metadata, fileType ?? dominantFileType(plan, types), extraMetadata),
-    plan.tensors.map((t) => ({ name: t.ggufName, ne: t.ne, type: typeOf(types, t) })),
-  );
+  const { metadata, tensors } = ggufContents(plan, types, fileType, extraMetadata);
+  return layoutGguf(metadata, tensors);
 }
 
 /** llama.cpp labels a file by its main type: the type holding most quantizable weights. */

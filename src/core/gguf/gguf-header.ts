@@ -49,39 +49,33 @@ function checkFits(key: string, type: GgufValue['type'], v: number): void {
   if (!fits) throw new Error(`GGUF metadata "${key}": ${v} does not fit ${type}`);
 }
 
-function writeValue(w: ByteWriter, key: string, value: GgufValue): void {
-  if (typeof value.value === 'number') checkFits(key, value.type, value.value);
-  switch (value.type) {
-    case 'u8': return w.u8(value.value);
-    case 'i8': return w.i8(value.value);
-    case 'u16': return w.u16(value.value);
-    case 'i16': return w.i16(value.value);
-    case 'u32': return w.u32(value.value);
-    case 'i32': return w.i32(value.value);
-    case 'f32': return w.f32(value.value);
-    case 'f64': return w.f64(value.value);
-    case 'u64': return w.u64(value.value);
-    case 'i64': return w.i64(value.value);
-    case 'bool': return w.u8(value.value ? 1 : 0);
-    case 'string': return w.string(value.value);
-    case 'array': {
-      w.i32(GGUF_VALUE_TYPE_IDS[value.itemType]);
-      w.u64(value.value.length);
-      if (value.itemType === 'string') {
-        for (const s of value.value as readonly string[]) w.string(s);
-      } else {
-        const items = value.value as ArrayLike<number>;
-        const put = value.itemType === 'i32' ? w.i32 : value.itemType === 'u32' ? w.u32 : w.f32;
-        for (let i = 0; i < items.length; i++) {
-          checkFits(`${key}[${i}]`, value.itemType, items[i]!);
-          put.call(w, items[i]!);
-        }
-      }
-      return;
-    }
+/** One scalar of `type` (also an array item). */
+function writeScalar(w: ByteWriter, key: string, type: Exclude<GgufValue['type'], 'array'>, v: number | bigint | boolean | string): void {
+  if (typeof v === 'number') checkFits(key, type, v);
+  switch (type) {
+    case 'u8': return w.u8(v as number);
+    case 'i8': return w.i8(v as number);
+    case 'u16': return w.u16(v as number);
+    case 'i16': return w.i16(v as number);
+    case 'u32': return w.u32(v as number);
+    case 'i32': return w.i32(v as number);
+    case 'f32': return w.f32(v as number);
+    case 'f64': return w.f64(v as number);
+    case 'u64': return w.u64(v as bigint);
+    case 'i64': return w.i64(v as bigint);
+    case 'bool': return w.u8(v ? 1 : 0);
+    case 'string': return w.string(v as string);
     default:
-      throw new Error(`GGUF metadata "${key}": unsupported value type ${(value as { type: string }).type}`);
+      throw new Error(`GGUF metadata "${key}": unsupported value type ${type as string}`);
   }
+}
+
+function writeValue(w: ByteWriter, key: string, value: GgufValue): void {
+  if (value.type !== 'array') return writeScalar(w, key, value.type, value.value);
+  w.i32(GGUF_VALUE_TYPE_IDS[value.itemType]);
+  const items = value.value as ArrayLike<number | bigint | boolean | string>;
+  w.u64(items.length);
+  for (let i = 0; i < items.length; i++) writeScalar(w, `${key}[${i}]`, value.itemType, items[i]!);
 }
 
 export function layoutGguf(

@@ -8,7 +8,13 @@ export type GgufValue =
   | { type: 'bool'; value: boolean }
   | { type: 'string'; value: string }
   | { type: 'array'; itemType: 'string'; value: readonly string[] }
-  | { type: 'array'; itemType: 'i32' | 'u32' | 'f32'; value: ArrayLike<number> };
+  | { type: 'array'; itemType: GgufNumberType; value: ArrayLike<number> }
+  /** Arrays the converters here never write, carried through from a GGUF source. */
+  | { type: 'array'; itemType: 'u64' | 'i64'; value: readonly bigint[] }
+  | { type: 'array'; itemType: 'bool'; value: readonly boolean[] };
+
+/** The value types held in a JavaScript number. */
+export type GgufNumberType = 'u8' | 'i8' | 'u16' | 'i16' | 'u32' | 'i32' | 'f32' | 'f64';
 
 export interface GgufKv {
   key: string;

@@ -80,13 +80,20 @@ export function mapExpertPart(hfName: string, layerCount: number): ExpertPart | 
 }
 
 /**
- * llama.cpp quantizes 2-D (or more) `.weight` tensors that are not norms, not a MoE router
- * (ffn_gate_inp) and not a convolution kernel (LFM2's short one, Mamba-2's ssm_conv1d): the converter writes those F32 and
- * llama-quantize leaves them so; the rest stays F32 too.
+ * tensor_allows_quantization: llama.cpp quantizes 2-D (or more) `.weight` tensors except norms, a
+ * MoE router (ffn_gate_inp), convolution kernels (LFM2's short one, Mamba's ssm_conv1d) and a few
+ * small ones of families read from GGUF sources (altup, laurel, per-layer projections, position
+ * and token-type embeddings, indexer projections); the converter writes those F32 and
+ * llama-quantize leaves them as they are.
  */
+const NEVER_QUANTIZED = [
+  '_norm.weight', 'ffn_gate_inp.weight', 'ffn_gate_tid2eid.weight', 'altup', 'laurel', 'per_layer_model_proj',
+  'ssm_conv1d', 'shortconv.conv.weight', 'indexer.k_proj.weight', 'indexer.q_proj.weight',
+];
+
 export function isQuantizableTensor(ggufName: string, ne: readonly number[]): boolean {
-  return ggmlDimCount(ne) >= 2 && ggufName.endsWith('weight') && !ggufName.endsWith('_norm.weight')
-    && !ggufName.includes('ffn_gate_inp.weight') && !ggufName.includes('shortconv.conv.weight') && !ggufName.includes('ssm_conv1d');
+  return ggmlDimCount(ne) >= 2 && ggufName.endsWith('weight') && !NEVER_QUANTIZED.some((part) => ggufName.includes(part))
+    && ggufName !== 'position_embd.weight' && ggufName !== 'token_types.weight';
 }
 
 /** ggml_n_dims: trailing 1s do not count, at least 1. */

@@ -12,6 +12,7 @@ import { ARCHITECTURES } from './arch/registry.ts';
 import { readModelConfig, type ModelConfig } from './config.ts';
 import { isIgnoredHfTensor, isQuantizableTensor, mapExpertPart, mapLlamaTensorName, type ExpertPart } from './llama-tensor-names.ts';
 import { generalKvs } from './llama-metadata.ts';
+import { ggufModelNames, planGgufModel } from './plan-gguf.ts';
 import type { ModelPlan, PlannedTensor, SourceTensor } from './plan-types.ts';
 import { readSafetensorsHeaders } from './safetensors-files.ts';
 import { stackedTensor } from './stacked-experts.ts';
@@ -20,6 +21,8 @@ import { checkTensorShapes } from './tensor-shapes.ts';
 
 export async function planModel(files: ModelFiles): Promise<ModelPlan> {
   const configSource = files.open('config.json');
+  // A GGUF (a repo that publishes only one, or a dropped file): requantized as llama-quantize would.
+  if (!configSource && ggufModelNames(files.names()).length > 0) return planGgufModel(files);
   if (!configSource) {
     throw new Error(`config.json is missing from ${files.label}: a Hugging Face model folder needs it (files: ${files.names().join(', ') || 'none'})`);
   }

@@ -3,24 +3,25 @@ import type { GgufKv } from '../gguf/gguf-value.ts';
 import type { SafetensorsDtype } from '../safetensors/dtype.ts';
 
 /** What a tensor does in the network: the heatmap's columns and the mixes' categories. */
-export type TensorRole =
-  | 'token_embd' | 'output' | 'output_norm' | 'rope_freqs' | 'rope_factors_long' | 'rope_factors_short'
-  | 'attn_norm' | 'attn_q' | 'attn_k' | 'attn_v' | 'attn_qkv' | 'attn_output' | 'attn_q_norm' | 'attn_k_norm'
-  | 'attn_q_bias' | 'attn_k_bias' | 'attn_v_bias'
-  | 'ffn_norm' | 'ffn_gate' | 'ffn_up' | 'ffn_down' | 'post_attention_norm' | 'post_ffw_norm'
-  /** Mixture of experts: the router, and each expert's projections stacked into one 3-D tensor. */
-  | 'ffn_gate_inp' | 'ffn_gate_exps' | 'ffn_up_exps' | 'ffn_down_exps'
-  /** A MoE layer's shared expert, which every token goes through beside its routed ones (Granite MoE shared). */
-  | 'ffn_gate_shexp' | 'ffn_up_shexp' | 'ffn_down_shexp'
-  /** LFM2's short-convolution layers: the input projection (b, c and x), the depthwise kernel, the output projection. */
-  | 'shortconv_in' | 'shortconv_conv' | 'shortconv_out'
-  /** gpt-oss: attention sinks (a logit per head), the output projection's bias, the router's and the experts' biases. */
-  | 'attn_sinks' | 'attn_output_bias' | 'ffn_gate_inp_bias' | 'ffn_gate_exps_bias' | 'ffn_up_exps_bias' | 'ffn_down_exps_bias'
-  /**
-   * Granite 4.0 hybrid's Mamba-2 layers: the input projection (z, x, B, C and dt), the causal
-   * convolution's kernel and bias, dt's bias, A (= -exp(A_log)), D, the grouped norm, the output projection.
-   */
-  | 'ssm_in' | 'ssm_conv1d' | 'ssm_conv1d_bias' | 'ssm_dt_bias' | 'ssm_a' | 'ssm_d' | 'ssm_norm' | 'ssm_out';
+export const TENSOR_ROLES = [
+  'token_embd', 'output', 'output_norm', 'rope_freqs', 'rope_factors_long', 'rope_factors_short',
+  'attn_norm', 'attn_q', 'attn_k', 'attn_v', 'attn_qkv', 'attn_output', 'attn_q_norm', 'attn_k_norm',
+  'attn_q_bias', 'attn_k_bias', 'attn_v_bias',
+  'ffn_norm', 'ffn_gate', 'ffn_up', 'ffn_down', 'post_attention_norm', 'post_ffw_norm',
+  // Mixture of experts: the router, and each expert's projections stacked into one 3-D tensor.
+  'ffn_gate_inp', 'ffn_gate_exps', 'ffn_up_exps', 'ffn_down_exps',
+  // A MoE layer's shared expert, which every token goes through beside its routed ones (Granite MoE shared).
+  'ffn_gate_shexp', 'ffn_up_shexp', 'ffn_down_shexp',
+  // LFM2's short-convolution layers: the input projection (b, c and x), the depthwise kernel, the output projection.
+  'shortconv_in', 'shortconv_conv', 'shortconv_out',
+  // gpt-oss: attention sinks (a logit per head), the output projection's bias, the router's and the experts' biases.
+  'attn_sinks', 'attn_output_bias', 'ffn_gate_inp_bias', 'ffn_gate_exps_bias', 'ffn_up_exps_bias', 'ffn_down_exps_bias',
+  // Granite 4.0 hybrid's Mamba-2 layers: the input projection (z, x, B, C and dt), the causal
+  // convolution's kernel and bias, dt's bias, A (= -exp(A_log)), D, the grouped norm, the output projection.
+  'ssm_in', 'ssm_conv1d', 'ssm_conv1d_bias', 'ssm_dt_bias', 'ssm_a', 'ssm_d', 'ssm_norm', 'ssm_out',
+] as const;
+
+export type TensorRole = (typeof TENSOR_ROLES)[number];
 
 /** Where a tensor's bytes are: one tensor of one safetensors file. */
 export interface SourceTensor {
@@ -82,8 +83,24 @@ export interface Mxfp4Source {
   rowOffset: 0 | 1;
 }
 
-/** Where a tensor's values come from: safetensors bytes (no `kind`), experts stacked or in MXFP4, or computed values. */
-export type TensorSource = (SourceTensor & { kind?: undefined }) | StackedSource | Mxfp4Source | GeneratedSource;
+/**
+ * A tensor of a GGUF file (requantizing a GGUF): its bytes in the file's own type, rows of ne[0]
+ * values each. `shape` is numpy order (the reverse of ne), as for the other sources.
+ */
+export interface GgufTensorSource {
+  kind: 'gguf';
+  file: string;
+  name: string;
+  /** The ggml type it is stored as (the other sources' dtype is a safetensors dtype). */
+  dtype: GgmlTypeName;
+  shape: number[];
+  /** Absolute byte offset of the tensor's data in `file`. */
+  offset: number;
+  byteLength: number;
+}
+
+/** Where a tensor's values come from: safetensors bytes (no `kind`), experts stacked or in MXFP4, a GGUF's tensor, or computed values. */
+export type TensorSource = (SourceTensor & { kind?: undefined }) | StackedSource | Mxfp4Source | GgufTensorSource | GeneratedSource;
 
 /** A change applied to the source values on their way to GGUF (llama.cpp's converter does these). */
 export type TensorTransform =
@@ -128,7 +145,7 @@ export interface PlannedTensor {
 export interface ModelPlan {
   /** GGUF architecture name, e.g. "llama". */
   architecture: string;
-  /** config.json `architectures[0]`, e.g. "LlamaForCausalLM". */
+  /** config.json `architectures[0]`, e.g. "LlamaForCausalLM"; "GGUF" for a GGUF source. */
   hfArchitecture: string;
   /** Tensors in the order they are written. */
   tensors: PlannedTensor[];

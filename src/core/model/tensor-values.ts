@@ -3,16 +3,16 @@
 import { concatBytes } from '../concat-bytes.ts';
 import type { ModelFiles } from '../bytes-io.ts';
 import { roundThroughF16 } from '../float16.ts';
-import type { GgmlTypeName } from '../ggml-type.ts';
+import { tensorBytes, type GgmlTypeName } from '../ggml-type.ts';
 import { dequantizeRowsCpu } from '../quant/dequantize.ts';
 import { decodeToF32, type F32 } from '../safetensors/decode.ts';
 import { SAFETENSORS_DTYPE_BYTES } from '../safetensors/dtype.ts';
 import { readMxfp4Rows } from './mxfp4-source.ts';
-import type { PlannedTensor, SourceTensor, StackedSource } from './plan-types.ts';
+import type { GgufTensorSource, PlannedTensor, SourceTensor, StackedSource } from './plan-types.ts';
 
 export async function readTensorF32(t: PlannedTensor, files: ModelFiles): Promise<F32> {
   if (t.source.kind === 'generated') return new Float32Array(t.source.values);
-  if (t.source.kind === 'stacked' || t.source.kind === 'mxfp4') return (await readTensorRowsChecked(t, files, 0, tensorRows(t))).values;
+  if (t.source.kind === 'stacked' || t.source.kind === 'mxfp4' || t.source.kind === 'gguf') return (await readTensorRowsChecked(t, files, 0, tensorRows(t))).values;
   const source = files.open(t.source.file);
   if (!source) throw new Error(`${t.source.file}: missing from ${files.label} (needed for tensor "${t.hfName}")`);
   const what = `${t.source.file}: tensor "${t.hfName}"`;
@@ -193,6 +193,7 @@ export async function fetchTensorRows(t: PlannedTensor, files: ModelFiles, first
     // MXFP4 decodes to finite values only (codes times a power of two).
     return { bf16: null, stored: { type: 'MXFP4', bytes: blocks }, decode: () => ({ values: dequantizeRowsCpu('MXFP4', blocks, cols) as F32, finite: true }) };
   }
+  if (t.source.kind === 'gguf') return fetchGgufRows(t.source, files, firstRow, rowCount, cols, t.transform.kind);
   // Every transform keeps rows within the range read: first-rows reads a prefix, permute-qk whole
   // heads; transpose-experts reads whole experts, each its checkpoint's rows (ne[0] inputs of them).
   const sourceRows = t.transform.kind === 'transpose-experts' ? [(firstRow / t.ne[1]!) * t.ne[0]!, (rowCount / t.ne[1]!) * t.ne[0]!] : [firstRow, rowCount];
@@ -223,6 +224,28 @@ export async function fetchTensorRows(t: PlannedTensor, files: ModelFiles, first
         case 'transpose-experts':
           return { values: transposeExperts(decoded.values, t.ne, transform.rowStep, transform.rowOffset), finite: decoded.finite };
       }
+    },
+  };
+}
+
+/**
+ * Rows of a GGUF tensor: their stored bytes (a quantizer asked for the same type copies them, as
+ * llama-quantize does) and their values as ggml's to_float gives them (llama-quantize's input).
+ */
+async function fetchGgufRows(src: GgufTensorSource, files: ModelFiles, firstRow: number, rowCount: number, cols: number, transform: string): Promise<FetchedRows> {
+  if (transform !== 'none') throw new Error(`${src.file}: tensor "${src.name}" cannot take the "${transform}" transform`);
+  const source = files.open(src.file);
+  if (!source) throw new Error(`${src.file}: missing from ${files.label} (needed for tensor "${src.name}")`);
+  const rowBytes = tensorBytes(src.dtype, [cols]);
+  const bytes = await source.read(src.offset + firstRow * rowBytes, rowCount * rowBytes);
+  const type = src.dtype;
+  return {
+    stored: { type, bytes },
+    bf16: type === 'BF16' && HOST_IS_LITTLE_ENDIAN ? () => bytes : null,
+    decode: () => {
+      if (type === 'BF16') return decodeBf16Checked(bytes, `${src.file}: tensor "${src.name}"`);
+      // Block types decode to finite values only when their scales are; F32/F16 may hold anything: the export checks.
+      return { values: dequantizeRowsCpu(type, bytes, cols) as F32, finite: false };
     },
   };
 }

@@ -6,12 +6,13 @@
 // the MoE router, LFM2's convolution kernel, which its kernel reads as f32) comes as planWeights'
 // float32 values. Experts the checkpoint stores in MXFP4 (gpt-oss) come as ggml MXFP4 blocks, an
 // eighth of their float32 bytes, which the GPU decodes (GPU→GPU), whole or an expert at a time.
+// A GGUF source's tensors come as stored in the file, whatever their type.
 import type { ModelFiles } from '../../core/bytes-io.ts';
 import type { ReplacedWeightSource } from '../../core/dynamic/backend-log-probs.ts';
 import type { ForwardTensor, WeightSource } from '../../core/forward/forward-types.ts';
 import { planWeights } from '../../core/forward/weights.ts';
 import { readMxfp4Rows } from '../../core/model/mxfp4-source.ts';
-import { permuteQkRows, tensorRows } from '../../core/model/tensor-values.ts';
+import { fetchTensorRows, permuteQkRows, tensorRows } from '../../core/model/tensor-values.ts';
 import type { ModelPlan } from '../../core/model/plan-types.ts';
 import { f32GpuExpertMatrices, withGpuExpertMatrices, type GpuWeightSource, type GpuWeightValues } from './gpu-weights.ts';
 
@@ -21,9 +22,14 @@ export function planGpuWeights(plan: ModelPlan, files: ModelFiles, f32: WeightSo
   /** The MXFP4 blocks of rows [first, first + count) of a tensor stored so, checked against the shape asked for. */
   const mxfp4Rows = async (tensor: ForwardTensor, first: number, count: number): Promise<GpuWeightValues | null> => {
     const t = byName.get(tensor.ggufName);
-    if (t?.source.kind !== 'mxfp4') return null;
+    if (t?.source.kind !== 'mxfp4' && t?.source.kind !== 'gguf') return null;
     if (t.ne.join() !== tensor.ne.join()) throw new Error(`${files.label}: tensor "${tensor.ggufName}" is planned as [${t.ne.join(', ')}], the model expects [${tensor.ne.join(', ')}]`);
-    return { kind: 'quantized', type: 'MXFP4', bytes: await readMxfp4Rows(t.source, files, first, count, t.hfName) };
+    if (t.source.kind === 'mxfp4') return { kind: 'quantized', type: 'MXFP4', bytes: await readMxfp4Rows(t.source, files, first, count, t.hfName) };
+    // A GGUF source's tensors go up as stored (the GPU forward reads or decodes every type).
+    const { stored } = await fetchTensorRows(t, files, first, count);
+    if (stored!.type !== 'F32') return { kind: 'quantized', type: stored!.type, bytes: stored!.bytes };
+    const bytes = stored!.bytes.byteOffset % 4 === 0 ? stored!.bytes : stored!.bytes.slice();
+    return { kind: 'f32', values: new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4) };
   };
   return withGpuExpertMatrices(async (tensor: ForwardTensor) => {
     const t = byName.get(tensor.ggufName);

@@ -24,3 +24,12 @@ export function parseHubModelSpec(spec: string): HubModelSpec {
 export function isHubUri(spec: string): boolean {
   return spec.startsWith('hf://');
 }
+
+/**
+ * "[hf://]owner/repo[@revision]/path/to/file.gguf" -> the model id and the GGUF file in it; any
+ * other spec comes back whole, without a file.
+ */
+export function splitHubFileSpec(spec: string): { model: string; file?: string } {
+  const m = /^((?:hf:\/\/)?[^/@]+\/[^/@]+(?:@[^/]+)?)\/(.+\.gguf)$/i.exec(spec.trim());
+  return m ? { model: m[1]!, file: m[2]! } : { model: spec };
+}

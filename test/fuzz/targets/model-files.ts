@@ -20,8 +20,8 @@ function misfitValue(kv: GgufKv): string | null {
     const range = RANGES[type];
     return !range || (Number.isInteger(n) && n >= range[0] && n <= range[1]);
   };
-  if (v.type === 'array' && v.itemType !== 'string') {
-    for (let i = 0; i < v.value.length; i++) if (!fits(v.itemType, v.value[i]!)) return `${kv.key}[${i}] = ${v.value[i]} does not fit ${v.itemType}`;
+  if (v.type === 'array' && v.itemType !== 'string' && v.itemType !== 'bool' && v.itemType !== 'u64' && v.itemType !== 'i64') {
+    for (let i = 0; i < v.value.length; i++) if (!fits(v.itemType, v.value[i] as number)) return `${kv.key}[${i}] = ${v.value[i]} does not fit ${v.itemType}`;
   } else if (typeof v.value === 'number' && !fits(v.type, v.value)) return `${kv.key} = ${v.value} does not fit ${v.type}`;
   return null;
 }

@@ -1,0 +1,57 @@
+// A GGUF dropped into the studio opens (it used to say "config.json is missing"): the heatmap
+// shows the file's tensors in their stored types, a mix applies llama-quantize's rules, and the
+// export (the GPU quantizer in the worker) is byte for byte what llama-quantize makes of the file.
+// The file is llama.cpp's own conversion of stories260K (small enough for SwiftShader).
+import assert from 'node:assert/strict';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { mixTypes } from './reference-export.mjs';
+import { artifactsDir, fixtureDir, gotoLocalFolder, launchStudio, saveDownload, screenshot } from './studio.mjs';
+
+const converterF32 = path.join(fixtureDir, 'reference-f32.gguf');
+
+let studio;
+let dir;
+let f32;
+before(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'studio-gguf-'));
+  f32 = path.join(dir, 'stories260K-F32.gguf');
+  await copyFile(converterF32, f32);
+  studio = await launchStudio();
+});
+after(async () => {
+  await studio?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+test('stories260K F32 GGUF (llama.cpp\'s converter output): dropped as a file, shown, exported at Q4_K_M byte-identical to llama-quantize', async () => {
+  const { page, pageErrors } = studio;
+  await gotoLocalFolder(page);
+  await page.getByTestId('backend').waitFor({ timeout: 60_000 });
+  await page.getByTestId('files-input').setInputFiles(f32);
+  await page.locator('[data-tensor="blk.0.attn_q.weight"]').waitFor({ timeout: 30_000 });
+  assert.match(await page.getByTestId('source-summary').textContent(), /stories260K-F32/);
+  // Every tensor of the file, norms in their stored F32.
+  assert.equal(await page.locator('[data-tensor]').count(), 48);
+  assert.equal(await page.locator('[data-tensor="blk.0.attn_norm.weight"]').getAttribute('data-type'), 'F32');
+
+  await page.getByTestId('mix-select').selectOption('Q4_K_M');
+  const expected = await mixTypes(dir, 'Q4_K_M'); // the folder holds only the F32 file yet
+  const shown = new Map(await page.locator('[data-tensor]').evaluateAll((cells) => cells.map((c) => [c.dataset.tensor, c.dataset.type])));
+  assert.deepEqual(shown, expected);
+  await screenshot(page, 'gguf-01-heatmap-q4km');
+
+  const ours = path.join(artifactsDir, 'stories260K-F32-Q4_K_M.from-gguf.gguf');
+  const name = await saveDownload(page, () => page.getByRole('button', { name: 'Export GGUF' }).click(), ours);
+  assert.equal(name, 'stories260K-F32-Q4_K_M.gguf');
+  await page.getByTestId('export-status').getByText('Saved').waitFor();
+  await screenshot(page, 'gguf-02-exported');
+
+  const { runLlamaTool } = await import('../test/helpers/llama-tools.ts');
+  const theirs = path.join(dir, 'llama-quantize-Q4_K_M.gguf');
+  await runLlamaTool('llama-quantize', [f32, theirs, 'Q4_K_M']);
+  assert.ok(Buffer.compare(await readFile(ours), await readFile(theirs)) === 0, 'the studio\'s file equals llama-quantize\'s');
+  assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
+});
