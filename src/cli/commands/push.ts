@@ -1,0 +1,224 @@
+// quant-studio push: publish GGUF files to the Hugging Face Hub in one commit, with the importance
+// matrix, the recipe (JSON and llama-quantize --tensor-type-file) and a generated model card.
+// Files are streamed from disk (fs.openAsBlob + a fetch whose PUTs stream), never read whole.
+// HF_TOKEN is the write token, sent to HF_ENDPOINT (default https://huggingface.co) only.
+import { openAsBlob } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { parseRecipe, type Recipe } from '../../core/dynamic/recipe.ts';
+import { recipeTensorTypeFile } from '../../core/dynamic/tensor-type-file.ts';
+import { ggmlTypeById, tensorBytes } from '../../core/ggml-type.ts';
+import { readGgufInfo } from '../../core/gguf/read-gguf.ts';
+import { readImatrix } from '../../core/imatrix/read-imatrix.ts';
+import { MIXES } from '../../core/recipe/llama-mixes.ts';
+import { MIX_NAMES } from '../../core/recipe/mix-names.ts';
+import { generateModelCard, type ModelCardFile, type ModelCardImatrix, type ModelCardKld } from '../../io/hub/model-card.ts';
+import { checkPushRepo, DEFAULT_PUSH_ENDPOINT, pushToHub, type PushFile, type PushProgress } from '../../io/hub/push-files.ts';
+import { uploadFetch } from '../../io/hub/upload-fetch.node.ts';
+import { NodeFileSource } from '../../io/node-files.node.ts';
+import { parseCommandArgs } from '../args.ts';
+import { CliError, inputFailure } from '../cli-error.ts';
+import { clearProgressLine } from '../progress.ts';
+
+const PACKAGE_JSON = path.resolve(import.meta.dirname, '../../../package.json');
+
+interface LocalFile {
+  /** The path in the repository. */
+  repoPath: string;
+  diskPath: string;
+  size: number;
+}
+
+async function localFile(diskPath: string, label: string, repoPath = path.basename(diskPath)): Promise<LocalFile> {
+  const info = await stat(diskPath).catch(inputFailure(`${label}${diskPath}`));
+  if (!info.isFile()) throw new CliError(`${label}${diskPath}: not a regular file`);
+  return { repoPath, diskPath, size: info.size };
+}
+
+/** Counts, bits per weight and how a GGUF was made, from its header (no tensor data read). */
+async function describeGguf(file: LocalFile, recipe: { recipe: Recipe; file: string; typesFile: string } | null, imatrixRepoPath: string | null): Promise<ModelCardFile> {
+  const source = new NodeFileSource(file.diskPath, file.diskPath, file.size);
+  try {
+    let info;
+    try {
+      info = await readGgufInfo(source);
+    } catch (e) {
+      throw new CliError((e as Error).message);
+    }
+    const typeCounts: Record<string, number> = {};
+    const types = new Map<string, string>();
+    let bits = 0;
+    let weights = 0;
+    for (const t of info.parsed.tensorInfos) {
+      const type = ggmlTypeById(Number(t.dtype))!;
+      const ne = t.shape.map(Number);
+      typeCounts[type] = (typeCounts[type] ?? 0) + 1;
+      types.set(t.name, type);
+      bits += Number(tensorBytes(type, ne)) * 8;
+      weights += ne.reduce((a, b) => a * b, 1);
+    }
+    const metadata = info.parsed.metadata as Record<string, unknown>;
+    const ftype = Number(metadata['general.file_type']);
+    const mix = MIX_NAMES.find((m) => MIXES[m].ftype === ftype) ?? `file type ${Number.isFinite(ftype) ? ftype : '?'}`;
+    const imatrixArgument = metadata['quantize.imatrix.file'];
+    const usedImatrix = typeof imatrixArgument === 'string';
+    const fromRecipe = recipe !== null && recipe.recipe.tensors.length === types.size && recipe.recipe.tensors.every((t) => types.get(t.name) === t.type);
+    return {
+      name: file.repoPath,
+      sizeBytes: file.size,
+      ...(weights > 0 ? { bitsPerWeight: bits / weights } : {}),
+      method: fromRecipe
+        ? { kind: 'recipe', recipeFile: recipe.file, tensorTypeFile: recipe.typesFile, baseMix: recipe.recipe.baseMix, predictedKld: recipe.recipe.predictedKld }
+        : { kind: 'mix', mix },
+      typeCounts,
+      ...(usedImatrix ? { imatrixArgument: imatrixArgument as string, ...(imatrixRepoPath ? { imatrix: imatrixRepoPath } : {}) } : {}),
+    };
+  } finally {
+    await source.close();
+  }
+}
+
+/** `--kld NAME=eval.json`: the JSON `quant-studio eval --json` prints. */
+async function readKld(spec: string): Promise<[string, ModelCardKld]> {
+  const eq = spec.indexOf('=');
+  if (eq <= 0) throw new CliError(`--kld ${spec}: expected FILE.gguf=eval.json`);
+  const [name, file] = [spec.slice(0, eq), spec.slice(eq + 1)];
+  const text = await readFile(file, 'utf8').catch(inputFailure(`--kld ${file}`));
+  let json: { kld?: { mean?: { value?: unknown }; median?: unknown; p99?: unknown }; sameTop?: { value?: unknown }; chunks?: unknown; contextSize?: unknown };
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new CliError(`--kld ${file}: not valid JSON (${(e as Error).message})`);
+  }
+  const mean = json.kld?.mean?.value;
+  if (typeof mean !== 'number' || !Number.isFinite(mean)) throw new CliError(`--kld ${file}: no kld.mean.value (the output of quant-studio eval --json)`);
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  const kld: ModelCardKld = { mean };
+  if (num(json.kld?.median) !== undefined) kld.median = num(json.kld?.median)!;
+  if (num(json.kld?.p99) !== undefined) kld.p99 = num(json.kld?.p99)!;
+  if (num(json.sameTop?.value) !== undefined) kld.sameTop = num(json.sameTop?.value)!;
+  if (num(json.chunks) !== undefined && num(json.contextSize) !== undefined) kld.on = `${json.chunks} chunks of ${json.contextSize} tokens`;
+  return [path.basename(name), kld];
+}
+
+function progressPrinter(stream: NodeJS.WriteStream): ((p: PushProgress) => void) | undefined {
+  if (!stream.isTTY) return undefined;
+  const started = performance.now();
+  const mb = (n: number) => (n / 1e6).toFixed(1);
+  return (p) => {
+    const seconds = (performance.now() - started) / 1000;
+    const what = p.phase === 'hashing' ? `hashing ${mb(p.hashedBytes)}` : p.phase === 'uploading' ? `uploaded ${mb(p.uploadedBytes)}` : p.phase;
+    stream.write(`\r\x1b[2K${what} / ${mb(p.totalBytes)} MB  ${seconds > 0 ? mb(p.uploadedBytes / seconds) : '0'} MB/s${p.path ? `  ${p.path}` : ''}`);
+  };
+}
+
+export async function pushCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseCommandArgs(args, {
+    private: { type: 'boolean' },
+    'base-model': { type: 'string' },
+    'base-revision': { type: 'string' },
+    /** The unquantized GGUF type the card's llama-quantize commands start from: the model's own dtype. */
+    'source-type': { type: 'string' },
+    license: { type: 'string' },
+    imatrix: { type: 'string' },
+    recipe: { type: 'string' },
+    kld: { type: 'string', multiple: true },
+    'no-card': { type: 'boolean' },
+    message: { type: 'string', short: 'm' },
+  });
+  const [repo, ...paths] = positionals;
+  if (!repo || paths.length === 0) throw new CliError('push takes a repository (owner/name) and the files to upload');
+  try {
+    checkPushRepo(repo);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  const token = process.env.HF_TOKEN;
+  if (!token) throw new CliError(`pushing to ${repo} needs a write token: set HF_TOKEN (https://huggingface.co/settings/tokens)`);
+  const endpoint = process.env.HF_ENDPOINT || DEFAULT_PUSH_ENDPOINT;
+
+  // Every input checked before any request.
+  const files = await Promise.all(paths.map((p) => localFile(p, '')));
+  const imatrix = values.imatrix ? await localFile(values.imatrix, '--imatrix ') : null;
+  const recipeFile = values.recipe ? await localFile(values.recipe, '--recipe ') : null;
+  let recipe: { recipe: Recipe; file: string; typesFile: string; typesText: string } | null = null;
+  if (recipeFile) {
+    const text = await readFile(recipeFile.diskPath, 'utf8').catch(inputFailure(`--recipe ${recipeFile.diskPath}`));
+    let parsed: Recipe;
+    try {
+      parsed = parseRecipe(text, `--recipe ${recipeFile.diskPath}`);
+    } catch (e) {
+      throw new CliError((e as Error).message);
+    }
+    const typesFile = `${recipeFile.repoPath.replace(/\.json$/i, '')}.tensor-types.txt`;
+    recipe = { recipe: parsed, file: recipeFile.repoPath, typesFile, typesText: recipeTensorTypeFile(parsed) };
+  }
+  const klds = new Map(await Promise.all((values.kld ?? []).map(readKld)));
+  const ggufs = files.filter((f) => /\.gguf$/i.test(f.repoPath));
+  for (const name of klds.keys()) {
+    if (!ggufs.some((g) => g.repoPath === name)) throw new CliError(`--kld ${name}: not one of the GGUF files pushed`);
+  }
+  const sourceType = (values['source-type'] ?? 'BF16').toUpperCase();
+  if (sourceType !== 'BF16' && sourceType !== 'F16' && sourceType !== 'F32') throw new CliError(`--source-type ${values['source-type']}: expected BF16, F16 or F32 (the model's own dtype)`);
+  const hasCard = files.some((f) => f.repoPath === 'README.md');
+  const card = !values['no-card'] && !hasCard;
+  if (card && !values['base-model']) throw new CliError('--base-model <owner/name> is required for the model card (its base_model); or give a README.md, or --no-card');
+
+  const upload: PushFile[] = [];
+  for (const f of [...files, ...(imatrix ? [imatrix] : []), ...(recipeFile ? [recipeFile] : [])]) {
+    upload.push({ path: f.repoPath, content: await openAsBlob(f.diskPath) });
+  }
+  if (recipe) upload.push({ path: recipe.typesFile, content: new Blob([recipe.typesText]) });
+  if (card) {
+    const version = (JSON.parse(await readFile(PACKAGE_JSON, 'utf8')) as { version: string }).version;
+    const described: ModelCardFile[] = [];
+    let architecture: string | undefined;
+    for (const g of ggufs) {
+      const d = await describeGguf(g, recipe, imatrix?.repoPath ?? null);
+      const kld = klds.get(g.repoPath);
+      described.push(kld ? { ...d, kld } : d);
+      if (!architecture) {
+        const src = new NodeFileSource(g.diskPath, g.diskPath, g.size);
+        try {
+          architecture = (await readGgufInfo(src)).parsed.metadata['general.architecture'] as string | undefined;
+        } finally {
+          await src.close();
+        }
+      }
+    }
+    let imatrixCard: ModelCardImatrix | undefined;
+    if (imatrix) {
+      const src = new NodeFileSource(imatrix.diskPath, imatrix.diskPath, imatrix.size);
+      try {
+        const im = await readImatrix(src);
+        imatrixCard = { file: imatrix.repoPath, datasets: im.datasets, ...(im.chunkCount > 0 ? { chunks: im.chunkCount } : {}) };
+      } catch (e) {
+        throw new CliError(`--imatrix ${imatrix.diskPath}: ${(e as Error).message}`);
+      } finally {
+        await src.close();
+      }
+    }
+    const readme = generateModelCard({
+      repo, baseModel: values['base-model']!, tool: `quant-studio ${version}`, files: described, unquantizedType: sourceType,
+      ...(values['base-revision'] ? { baseModelRevision: values['base-revision'] } : {}),
+      ...(values.license ? { license: values.license } : {}),
+      ...(architecture ? { architecture } : {}),
+      ...(imatrixCard ? { imatrix: imatrixCard } : {}),
+    });
+    upload.push({ path: 'README.md', content: new Blob([readme]) });
+  }
+
+  try {
+    const result = await pushToHub({
+      repo, token, endpoint, private: values.private ?? false, files: upload,
+      ...(values.message ? { commitTitle: values.message } : {}),
+      fetch: uploadFetch(),
+      onProgress: progressPrinter(process.stderr),
+      onRetry: process.env.QUANT_STUDIO_DEBUG ? (r) => process.stderr.write(`retrying ${r.path} in ${r.delayMs} ms (attempt ${r.attempt}: ${r.reason})\n`) : undefined,
+    });
+    process.stderr.write(clearProgressLine());
+    process.stdout.write(`${result.created ? 'created' : 'updated'} ${result.repoUrl}${values.private ? ' (private)' : ''}: ${upload.length} files in commit ${result.commitOid}\n`);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+}

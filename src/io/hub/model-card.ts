@@ -1,0 +1,216 @@
+// The model card (README.md) of a repository of GGUF quantizations: YAML front matter the Hub
+// reads (base_model, base_model_relation: quantized, tags, quantized_by, …), a table of the files
+// (size, bits per weight, KL divergence where it was measured, tensor types), how the importance
+// matrix and the recipes were made, and the llama.cpp commands that reproduce each file. Pure.
+
+export interface ModelCardKld {
+  /** Mean KL divergence against the unquantized model (llama-perplexity --kl-divergence). */
+  mean: number;
+  median?: number;
+  p99?: number;
+  /** Fraction of positions with the same top token, 0..1. */
+  sameTop?: number;
+  /** What it was measured on ("wiki.test 20×512 tokens"). */
+  on?: string;
+}
+
+/** How one file was quantized. */
+export type ModelCardMethod =
+  /** A llama.cpp file type (llama-quantize's TYPE argument) with llama-quantize's options. */
+  | { kind: 'mix'; mix: string; options?: string[] }
+  /** A per-tensor recipe: the recipe JSON and its --tensor-type-file, both in the repository. */
+  | { kind: 'recipe'; recipeFile: string; tensorTypeFile: string; baseMix: string; predictedKld?: number | null };
+
+export interface ModelCardFile {
+  /** The path in the repository. */
+  name: string;
+  sizeBytes: number;
+  /** Tensor data bits per weight. */
+  bitsPerWeight?: number;
+  method: ModelCardMethod;
+  /** Tensors per ggml type ("Q4_K" → 96). */
+  typeCounts?: Record<string, number>;
+  /** The importance matrix used (a path in the repository). */
+  imatrix?: string;
+  /**
+   * The --imatrix argument recorded in the file (quantize.imatrix.file), when it is not `imatrix`:
+   * llama-quantize writes its argument there, so only that string gives a byte-identical file.
+   */
+  imatrixArgument?: string;
+  kld?: ModelCardKld;
+  sha256?: string;
+}
+
+export interface ModelCardImatrix {
+  /** The path in the repository. */
+  file: string;
+  /** Calibration datasets (the imatrix's own record of them). */
+  datasets?: string[];
+  chunks?: number;
+  /** How it was computed, in words or as a command. */
+  madeWith?: string;
+}
+
+export interface ModelCardInput {
+  /** owner/name of the repository the card is for. */
+  repo: string;
+  /** The Hub id of the unquantized model. */
+  baseModel: string;
+  baseModelRevision?: string;
+  license?: string;
+  /** GGUF general.architecture. */
+  architecture?: string;
+  files: ModelCardFile[];
+  imatrix?: ModelCardImatrix;
+  /** "quant-studio 0.1.0". */
+  tool: string;
+  /** The unquantized GGUF llama-quantize starts from; default BF16. */
+  unquantizedType?: 'BF16' | 'F16' | 'F32';
+}
+
+/** A YAML double-quoted scalar: JSON's string syntax is a subset of it. */
+const yamlString = (s: string) => JSON.stringify(s);
+
+/** Markdown table cell text: pipes and line breaks would break the row. */
+const cell = (s: string) => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+
+/** A shell word: quoted unless it is plainly safe. */
+function shellWord(s: string): string {
+  return /^[A-Za-z0-9_./:=@+,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
+  return `${n} B`;
+}
+
+function formatKld(k: number): string {
+  return k === 0 ? '0' : k < 1e-3 ? k.toExponential(2) : k.toPrecision(3);
+}
+
+function typeSummary(counts: Record<string, number> | undefined): string {
+  if (!counts) return '';
+  return Object.entries(counts)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([t, n]) => `${t}×${n}`)
+    .join(', ');
+}
+
+function unquantizedName(input: ModelCardInput): string {
+  const name = input.baseModel.split('/').pop()!;
+  return `${name}-${input.unquantizedType ?? 'BF16'}.gguf`;
+}
+
+/** llama-quantize's arguments that write `file` from the unquantized GGUF. */
+export function reproduceArgs(file: ModelCardFile, input: string): string[] {
+  const im = file.imatrix ?? file.imatrixArgument;
+  const imatrix = im ? ['--imatrix', im] : [];
+  if (file.method.kind === 'recipe') {
+    // As llamaQuantizeArgs (core/dynamic/tensor-type-file.ts): --pure so no mix rule applies.
+    return ['--pure', ...imatrix, '--tensor-type-file', file.method.tensorTypeFile, input, file.name, file.method.baseMix];
+  }
+  return [...imatrix, ...(file.method.options ?? []), input, file.name, file.method.mix];
+}
+
+function frontMatter(input: ModelCardInput): string {
+  const lines = ['---', `base_model: ${yamlString(input.baseModel)}`, 'base_model_relation: quantized'];
+  if (input.license) lines.push(`license: ${yamlString(input.license)}`);
+  lines.push('library_name: gguf', 'tags:', '- gguf', '- quantized', '- quant-studio');
+  if (input.imatrix) lines.push('- imatrix');
+  if (input.architecture) lines.push(`- ${yamlString(input.architecture)}`);
+  lines.push('quantized_by: quant-studio');
+  const methods = [...new Set(input.files.map((f) => (f.method.kind === 'mix' ? f.method.mix : `recipe:${f.method.baseMix}`)))];
+  lines.push('quantization:', `  tool: ${yamlString(input.tool)}`, '  methods:', ...methods.map((m) => `  - ${yamlString(m)}`));
+  if (input.imatrix) lines.push(`  imatrix: ${yamlString(input.imatrix.file)}`);
+  lines.push('---');
+  return lines.join('\n');
+}
+
+export function generateModelCard(input: ModelCardInput): string {
+  const base = input.baseModel;
+  const revision = input.baseModelRevision ? ` (revision \`${input.baseModelRevision}\`)` : '';
+  const title = input.repo.split('/').pop()!;
+  const anyKld = input.files.some((f) => f.kld);
+  const out: string[] = [frontMatter(input), '', `# ${title}`, ''];
+  out.push(
+    `GGUF quantizations of [${base}](https://huggingface.co/${base})${revision}, made with ${input.tool}, whose files are ` +
+      `byte-identical to those llama.cpp's \`llama-quantize\` writes from the same unquantized GGUF with the same options.`,
+    '',
+    '## Files',
+    '',
+    `| File | Size | Bits per weight | ${anyKld ? 'KLD (mean) | ' : ''}Method | Tensor types |`,
+    `|---|---:|---:|${anyKld ? '---:|' : ''}---|---|`,
+  );
+  for (const f of input.files) {
+    const method = f.method.kind === 'mix' ? f.method.mix : `recipe ${f.method.recipeFile} (on ${f.method.baseMix})`;
+    const row = [
+      `[${cell(f.name)}](./${encodeURI(f.name)})`,
+      formatBytes(f.sizeBytes),
+      f.bitsPerWeight === undefined ? '—' : f.bitsPerWeight.toFixed(2),
+      ...(anyKld ? [f.kld ? formatKld(f.kld.mean) : '—'] : []),
+      cell(method + (f.imatrix ? ' + imatrix' : f.imatrixArgument ? ' + imatrix (not in this repository)' : '')),
+      cell(typeSummary(f.typeCounts)),
+    ];
+    out.push(`| ${row.join(' | ')} |`);
+  }
+  if (anyKld) {
+    out.push('', 'KLD: the KL divergence of the quantized model\'s next-token distribution from the unquantized model\'s, as `llama-perplexity --kl-divergence` reports it; — where not measured.');
+    for (const f of input.files.filter((x) => x.kld)) {
+      const k = f.kld!;
+      const extra = [k.median !== undefined ? `median ${formatKld(k.median)}` : '', k.p99 !== undefined ? `99% ${formatKld(k.p99)}` : '', k.sameTop !== undefined ? `same top token ${(100 * k.sameTop).toFixed(1)}%` : '', k.on ? `on ${k.on}` : '']
+        .filter(Boolean);
+      if (extra.length > 0) out.push(`- ${cell(f.name)}: ${extra.join(', ')}`);
+    }
+  }
+
+  out.push('', '## How they were made', '');
+  if (input.imatrix) {
+    const im = input.imatrix;
+    out.push(`### Importance matrix`, '', `[${im.file}](./${encodeURI(im.file)}) weighs each weight by how much it matters on calibration text.`);
+    if (im.datasets && im.datasets.length > 0) out.push(`Calibration data: ${im.datasets.map((d) => `\`${d}\``).join(', ')}${im.chunks ? `, ${im.chunks} chunks` : ''}.`);
+    else if (im.chunks) out.push(`${im.chunks} chunks of calibration text.`);
+    if (im.madeWith) out.push(`Made with: ${im.madeWith}`);
+    out.push('');
+  }
+  const recipes = input.files.filter((f) => f.method.kind === 'recipe');
+  if (recipes.length > 0) {
+    out.push('### Recipes', '');
+    for (const f of recipes) {
+      const m = f.method as Extract<ModelCardMethod, { kind: 'recipe' }>;
+      out.push(
+        `- ${f.name}: per-tensor types chosen by quant-studio's dynamic quantization (each tensor's measured cost in KL divergence, under a size budget), ` +
+          `saved as [${m.recipeFile}](./${encodeURI(m.recipeFile)}) and as llama-quantize's [${m.tensorTypeFile}](./${encodeURI(m.tensorTypeFile)})` +
+          `${m.predictedKld != null ? `; predicted KLD ${formatKld(m.predictedKld)}` : ''}.`,
+      );
+    }
+    out.push('');
+  }
+  const mixes = input.files.filter((f) => f.method.kind === 'mix');
+  if (mixes.length > 0) out.push(`${recipes.length > 0 ? 'The other files use' : 'They use'} llama.cpp's own type mixes (llama-quantize's file types).`, '');
+
+  const unquantized = unquantizedName(input);
+  const at = input.baseModelRevision ? `@${input.baseModelRevision}` : '';
+  out.push(
+    '## Reproduce with llama.cpp',
+    '',
+    `Each file is what \`llama-quantize\` writes from the unquantized ${input.unquantizedType ?? 'BF16'} GGUF of the model:`,
+    '',
+    '```sh',
+    `npx quant-studio quantize ${shellWord(`hf://${base}${at}`)} --type ${input.unquantizedType ?? 'BF16'} -o ${shellWord(unquantized)}`,
+    ...input.files.map((f) => ['llama-quantize', ...reproduceArgs(f, unquantized)].map(shellWord).join(' ')),
+    '```',
+    '',
+  );
+  const renamed = input.files.filter((f) => f.imatrix !== undefined && f.imatrixArgument !== undefined && f.imatrixArgument !== f.imatrix);
+  if (renamed.length > 0) {
+    out.push(
+      'llama-quantize records its `--imatrix` argument in the file (`quantize.imatrix.file`); the tensors do not depend on it, ' +
+        'but for a byte-identical file pass the string recorded: ' +
+        renamed.map((f) => `${cell(f.name)}: \`${cell(f.imatrixArgument!).replace(/`/g, "'")}\``).join('; ') + '.',
+      '',
+    );
+  }
+  return out.join('\n');
+}

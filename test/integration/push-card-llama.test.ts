@@ -1,0 +1,96 @@
+// The model card's "Reproduce with llama.cpp" block, run as written: the unquantized GGUF from
+// the Hub (the local stand-in serving stories260K, whose weights are F32: --source-type F32), then llama.cpp's own llama-quantize with the
+// imatrix and the --tensor-type-file downloaded from the pushed repository. Every file it writes
+// must be the pushed file, byte for byte: a llama.cpp mix with an imatrix, and a recipe.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ggmlTypeById } from '../../src/core/ggml-type.ts';
+import { readGgufInfo } from '../../src/core/gguf/read-gguf.ts';
+import { NodeFileSource } from '../../src/io/node-files.node.ts';
+import { CLI_BIN } from '../helpers/cli.ts';
+import { startHubServer, type HubServer } from '../helpers/hub-server.ts';
+import { llamaToolPath } from '../helpers/llama-tools.ts';
+import { STORIES260K, TEXT } from '../helpers/paths.ts';
+
+const TOKEN = 'hf_card_writer';
+const REPO = 'me/stories260K-GGUF';
+let server: HubServer;
+let work: string;
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** Runs `file args` in `cwd` with the Hub stand-in as HF_ENDPOINT. */
+async function run(file: string, args: string[], cwd: string): Promise<string> {
+  try {
+    const { stdout } = await promisify(execFile)(file, args, { cwd, env: { ...process.env, HF_TOKEN: TOKEN, HF_ENDPOINT: server.url }, maxBuffer: 64 << 20 });
+    return stdout;
+  } catch (e) {
+    const err = e as { message: string; stderr?: string };
+    throw new Error(`${path.basename(file)} ${args.join(' ')}: ${err.message}\n${err.stderr?.slice(-2000) ?? ''}`);
+  }
+}
+const cli = (args: string[], cwd: string) => run(process.execPath, [CLI_BIN, ...args], cwd);
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'push-card-'));
+  server = await startHubServer({
+    repos: { 'test-owner/stories260K': { dir: STORIES260K } },
+    write: { storeDir: path.join(work, 'store'), tokens: { [TOKEN]: ['me'] } },
+  });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+it('the card\'s commands, run with llama-quantize, write the pushed files byte for byte', async () => {
+  const made = path.join(work, 'made');
+  await mkdir(made);
+  // Made in their folder with relative paths: llama-quantize records the --imatrix argument.
+  await cli(['imatrix', STORIES260K, '--text', path.join(TEXT, 'tinystories_val_sample.txt'), '--ctx', '64', '--chunks', '2', '-o', 'imatrix.gguf'], made);
+  await cli(['quantize', STORIES260K, '--type', 'Q4_K_M', '--imatrix', 'imatrix.gguf', '--backend', 'cpu', '-o', 'stories-Q4_K_M.gguf'], made);
+  // A recipe: the Q4_K_M file's types with the attention output tensors raised to Q8_0.
+  const q4 = path.join(made, 'stories-Q4_K_M.gguf');
+  const source = new NodeFileSource(q4, q4, (await readFile(q4)).length);
+  const info = await readGgufInfo(source);
+  await source.close();
+  const tensors = info.parsed.tensorInfos.map((t) => {
+    const type = ggmlTypeById(Number(t.dtype))!;
+    return { name: t.name, type: /attn_output/.test(t.name) && type !== 'F16' ? 'Q8_0' : type };
+  });
+  expect(tensors.some((t) => t.type === 'Q8_0')).toBe(true);
+  await writeFile(path.join(made, 'recipe.json'), JSON.stringify({
+    format: 'quant-studio-recipe', version: 1, provenance: { model: 'test-owner/stories260K', modelFingerprint: '', imatrix: null, calibration: null, tool: 'test' },
+    baseMix: 'Q4_K_M', fileBytes: 0, bitsPerWeight: 5, predictedKld: null, tensors,
+  }));
+  await cli(['quantize', STORIES260K, '--recipe', 'recipe.json', '--imatrix', 'imatrix.gguf', '--backend', 'cpu', '-o', 'stories-dynamic.gguf'], made);
+
+  await cli(['push', REPO, 'stories-Q4_K_M.gguf', 'stories-dynamic.gguf', '--base-model', 'test-owner/stories260K', '--imatrix', 'imatrix.gguf', '--recipe', 'recipe.json', '--source-type', 'F32'], made);
+
+  // A fresh folder with what the repository offers, then the card's commands as written.
+  const repro = path.join(work, 'repro');
+  await mkdir(repro);
+  const get = async (name: string) => Buffer.from(await (await fetch(`${server.url}/${REPO}/resolve/main/${name}`)).arrayBuffer());
+  const readme = (await get('README.md')).toString();
+  expect(readme).toContain('| Q4_K_M + imatrix |');
+  expect(readme).toContain('| recipe recipe.json (on Q4_K_M) + imatrix |');
+  for (const name of ['imatrix.gguf', 'recipe.tensor-types.txt']) await writeFile(path.join(repro, name), await get(name));
+  const block = /```sh\n([\s\S]*?)\n```/.exec(readme)![1]!.split('\n');
+  expect(block).toHaveLength(3);
+  for (const line of block) {
+    const words = line.split(' ');
+    if (line.startsWith('npx quant-studio ')) await cli(words.slice(2), repro);
+    else if (words[0] === 'llama-quantize') await run(llamaToolPath('llama-quantize'), words.slice(1), repro);
+    else throw new Error(`unexpected command ${line}`);
+  }
+  for (const name of ['stories-Q4_K_M.gguf', 'stories-dynamic.gguf']) {
+    const pushed = await get(name);
+    expect(sha256(pushed), name).toBe(sha256(await readFile(path.join(made, name))));
+    expect(sha256(await readFile(path.join(repro, name))), `${name}: llama-quantize's, from the card`).toBe(sha256(pushed));
+  }
+});
