@@ -27,13 +27,17 @@ if (tests.length === 0) {
   process.exit(1);
 }
 
-const server = await serveStatic(dist);
-console.log(`e2e: serving dist/ at ${server.url}`);
+// STUDIO_SUBPATH (e.g. /tools/quant-studio/) serves the build under a sub-path, as a static host's
+// sub-folder would: every test then runs the studio from there.
+const subpath = process.env.STUDIO_SUBPATH ?? '/';
+const server = await serveStatic(dist, { prefix: subpath.endsWith('/') ? subpath : `${subpath}/` });
+const studioUrl = `${server.url}${subpath.replace(/\/+$/, '')}`;
+console.log(`e2e: serving dist/ at ${studioUrl}/`);
 // One Chromium at a time: the machine has two cores and SwiftShader is a CPU.
 // tsx lets the tests import the project's TypeScript (the Node reference export).
 const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...tests], {
   stdio: 'inherit',
-  env: { ...process.env, STUDIO_URL: server.url },
+  env: { ...process.env, STUDIO_URL: studioUrl },
 });
 const code = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
 await server.close();

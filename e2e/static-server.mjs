@@ -15,12 +15,17 @@ const MIME = {
   '.wgsl': 'text/plain; charset=utf-8',
 };
 
-/** Resolves to { url, close } once listening on a free port. */
-export function serveStatic(root) {
+/**
+ * Resolves to { url, close } once listening on a free port. With `prefix` (e.g. '/tools/studio/')
+ * root is served under that sub-path, as a static host's sub-folder, and everything else is a 404.
+ */
+export function serveStatic(root, { prefix = '/' } = {}) {
+  if (!prefix.startsWith('/') || !prefix.endsWith('/')) throw new Error(`serveStatic: prefix ${prefix} must start and end with /`);
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      let file = path.join(root, decodeURIComponent(url.pathname));
+      if (!url.pathname.startsWith(prefix)) throw Object.assign(new Error('outside the prefix'), { code: 'ENOENT' });
+      let file = path.join(root, decodeURIComponent(url.pathname.slice(prefix.length - 1)));
       if (!file.startsWith(root)) throw Object.assign(new Error('outside root'), { code: 'ENOENT' });
       if ((await stat(file).catch(() => null))?.isDirectory()) file = path.join(file, 'index.html');
       const body = await readFile(file);

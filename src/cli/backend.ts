@@ -56,9 +56,27 @@ export function vulkanLoaderFound(env: NodeJS.ProcessEnv): boolean {
   }
 }
 
+/** Thrown when the `webgpu` package (Dawn) is not installed: the npm package leaves it optional. */
+export class WebgpuMissingError extends CliError {
+  constructor() {
+    super('the GPU backend needs the optional `webgpu` package (Dawn, about 130 MB): run `npm install webgpu@0.6.2` beside quant-studio, or use --backend cpu');
+  }
+}
+
+/** The `webgpu` package, or WebgpuMissingError when it cannot be found. */
+async function importWebgpu(): Promise<typeof import('webgpu')> {
+  try {
+    return await import('webgpu');
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes("'webgpu'")) throw new WebgpuMissingError();
+    throw error;
+  }
+}
+
 /** Dawn's (the `webgpu` package's) high-performance adapter, or null when it finds none. */
 export async function requestNodeAdapter(): Promise<{ gpu: GPU; adapter: GPUAdapter } | null> {
-  const { create, globals } = await import('webgpu');
+  const { create, globals } = await importWebgpu();
   Object.assign(globalThis, globals);
   // Dawn crashes if its GPU object is collected while devices live: keep it on globalThis.
   const gpu = create([]);
@@ -70,7 +88,14 @@ export async function requestNodeAdapter(): Promise<{ gpu: GPU; adapter: GPUAdap
 export async function openBackend(choice: BackendChoice): Promise<Backend> {
   if (choice === 'cpu') return cpuBackend();
   if (choice === 'auto' && !vulkanLoaderFound(process.env)) return cpuBackend();
-  const found = await requestNodeAdapter();
+  let found: Awaited<ReturnType<typeof requestNodeAdapter>>;
+  try {
+    found = await requestNodeAdapter();
+  } catch (error) {
+    // Without the optional `webgpu` package "auto" quietly means the CPU; "gpu" says what to install.
+    if (choice === 'auto' && error instanceof WebgpuMissingError) return cpuBackend();
+    throw error;
+  }
   if (!found) {
     if (choice === 'gpu') throw new CliError('--backend gpu: no WebGPU adapter found (Dawn/Vulkan)');
     return cpuBackend();
