@@ -1,7 +1,7 @@
 // quant-studio quantize: llama-quantize's options with llama-quantize's meaning, straight from
 // a Hugging Face folder, or from a GGUF as llama-quantize itself.
 import { readFile } from 'node:fs/promises';
-import { exportGguf } from '../../core/export/export-gguf.ts';
+import { exportGgufs } from '../../core/export/export-gguf.ts';
 import { parseGgmlTypeName, tensorBytes, type GgmlTypeName } from '../../core/ggml-type.ts';
 import { imatrixMetadata } from '../../core/imatrix/imatrix-metadata.ts';
 import type { ImportanceMatrix } from '../../core/imatrix/imatrix-types.ts';
@@ -19,12 +19,14 @@ import type { ModelPlan, TensorTypes } from '../../core/model/plan-types.ts';
 import { parseRecipe, recipeTypes, type Recipe } from '../../core/dynamic/recipe.ts';
 import { NodeFileSource } from '../../io/node-files.node.ts';
 import { withOutputFiles } from '../../io/node-sink.node.ts';
-import { parseBackend, parseCommandArgs, parseMix } from '../args.ts';
+import { parseBackend, parseCommandArgs } from '../args.ts';
 import { openBackend } from '../backend.ts';
 import { CliError, inputFailure } from '../cli-error.ts';
 import { openModelSource } from '../model-source.ts';
 import { checkOutputPaths, modelFolderInputs, namedPaths } from '../output-paths.ts';
 import { exportProgressPrinter } from '../progress.ts';
+import { pushCommand } from './push.ts';
+import { outputFiles, pushTarget, unquantizedSourceType, type OutputFile } from '../quantize-outputs.ts';
 import { inSourceOrder, parseSplitOptions, splitOutput } from '../split-output.ts';
 
 function optionalType(value: string | undefined, flag: string): GgmlTypeName | undefined {
@@ -75,25 +77,31 @@ export async function quantizeCommand(args: string[]): Promise<void> {
     'prune-layers': { type: 'string' },
     'include-weights': { type: 'string', multiple: true },
     'exclude-weights': { type: 'string', multiple: true },
+    push: { type: 'string' },
+    private: { type: 'boolean' },
+    'base-model': { type: 'string' },
   });
   const split = parseSplitOptions(values);
   if (positionals.length !== 1) throw new CliError('quantize takes one model: a folder, a .gguf file or hf://owner/repo[/file.gguf]');
+  const source = positionals[0]!;
   if (values['dry-run'] && values.output) throw new CliError('--dry-run writes nothing: leave out -o');
   if (!values.output && !values['dry-run']) throw new CliError('-o <out.gguf> is required');
-  // A recipe fixes every tensor's type: the mix options would contradict it.
-  const mixOptions = ['type', 'tensor-type', 'tensor-type-file', 'output-tensor-type', 'token-embedding-type', 'pure', 'leave-output-tensor'] as const;
+  // A recipe fixes every tensor's type: the mix options would contradict it (other mixes may come beside it).
+  const mixOptions = ['tensor-type', 'tensor-type-file', 'output-tensor-type', 'token-embedding-type', 'pure', 'leave-output-tensor'] as const;
   if (values.recipe && mixOptions.some((k) => values[k] !== undefined)) throw new CliError(`--recipe fixes every tensor's type; it cannot be combined with --${mixOptions.find((k) => values[k] !== undefined)}`);
-  const output = values.output;
-  if (output) {
-    await checkOutputPaths([{ label: '-o', path: output }], [
-    ...(await modelFolderInputs(positionals[0]!)), ...namedPaths('--imatrix', values.imatrix), ...namedPaths('--recipe', values.recipe),
+  const push = values.push ? pushTarget(values.push, values['base-model'], source) : null;
+  if (!push && (values.private || values['base-model'])) throw new CliError(`--${values.private ? 'private' : 'base-model'} describes the repository of --push: give --push owner/name`);
+  const named = outputFiles(values.type, values.recipe !== undefined, values.output ?? '');
+  if (values.output) {
+    await checkOutputPaths(named.map((o) => ({ label: '-o', path: o.path })), [
+      ...(await modelFolderInputs(source)), ...namedPaths('--imatrix', values.imatrix), ...namedPaths('--recipe', values.recipe),
       ...namedPaths('--tensor-type-file', values['tensor-type-file']),
     ]);
   }
   const recipe: Recipe | null = values.recipe
     ? await readFile(values.recipe, 'utf8').then((text) => asCliError(() => parseRecipe(text, values.recipe!)), inputFailure(`--recipe ${values.recipe}`))
     : null;
-  const mix = recipe ? recipe.baseMix : parseMix(values.type);
+  const outputs = named.map((o) => ({ ...o, mix: o.mix ?? recipe!.baseMix }));
   const overrides: TypeOverride[] = (values['tensor-type'] ?? []).map((t) => asCliError(() => parseTypeOverride(t, parseGgmlTypeName)));
   for (const file of values['tensor-type-file'] ?? []) {
     const text = await readFile(file, 'utf8').catch(inputFailure(`--tensor-type-file ${file}`));
@@ -116,10 +124,10 @@ export async function quantizeCommand(args: string[]): Promise<void> {
     return { plan, imatrixEntries, pruneKvs: [{ key: `${plan.architecture}.block_count`, value: { type: 'u32', value: blockCount } } as const] };
   };
   const backendChoice = parseBackend(values.backend);
-  const chooseTypes = (plan: ModelPlan, dryRun: boolean) => {
-    const types = asCliError(() => recipe ? recipeTypes(plan, recipe, values.recipe) :
+  const chooseTypes = (plan: ModelPlan, output: OutputFile & { mix: MixName }, dryRun: boolean) => {
+    const types = asCliError(() => output.recipe ? recipeTypes(plan, recipe!, values.recipe) :
       chooseMixTypes(plan, {
-        mix, hasImatrix: imatrix !== null, pure: values.pure, overrides, outputTensorType, tokenEmbeddingType,
+        mix: output.mix, hasImatrix: imatrix !== null, pure: values.pure, overrides, outputTensorType, tokenEmbeddingType,
         leaveOutputTensor: values['leave-output-tensor'], allowMissingImatrix: dryRun,
       }),
     );
@@ -129,48 +137,64 @@ export async function quantizeCommand(args: string[]): Promise<void> {
     return types;
   };
 
-  if (!output) {
-    const files = await openModelSource(positionals[0]!);
+  if (!values.output) {
+    const files = await openModelSource(source);
     try {
       const { plan } = prepare(await planModel(files));
-      printDryRun(files.label, plan, chooseTypes(plan, true), mix, imatrix !== null);
+      for (const output of outputs) printDryRun(files.label, plan, chooseTypes(plan, output, true), output.mix, imatrix !== null);
     } finally {
       await files.close();
     }
     return;
   }
 
-  const files = await openModelSource(positionals[0]!);
+  const written: string[] = [];
+  let sourceType = 'BF16';
+  const files = await openModelSource(source);
   try {
     const planned = await planModel(files);
+    sourceType = unquantizedSourceType(planned);
     const { plan, imatrixEntries, pruneKvs } = prepare(split?.keepSplit ? inSourceOrder(planned) : planned);
-    const types = chooseTypes(plan, false);
-    const fileType = MIXES[mix].ftype;
     // In llama-quantize's order: --override-kv values, the imatrix's keys, then the pruned block count.
     const extraMetadata = [...kvOverrides, ...(imatrix ? imatrixMetadata(imatrix, values.imatrix!) : []), ...pruneKvs];
-    const shards = split ? splitOutput(output, plan, types, fileType, extraMetadata, split) : null;
-    if (shards) await checkOutputPaths(shards.targets.map((path) => ({ label: '-o', path })), await modelFolderInputs(positionals[0]!));
-    const targets = shards?.targets ?? [output];
+    const jobs = outputs.map((output) => {
+      const types = chooseTypes(plan, output, false);
+      const fileType = MIXES[output.mix].ftype;
+      const shards = split ? splitOutput(output.path, plan, types, fileType, extraMetadata, split) : null;
+      return { output, types, fileType, shards, paths: shards?.targets ?? [output.path] };
+    });
+    const paths = jobs.flatMap((j) => j.paths);
+    if (split) await checkOutputPaths(paths.map((path) => ({ label: '-o', path })), await modelFolderInputs(source));
     // The line is printed once the files are in place.
-    const summary = await withOutputFiles(targets, async (out) => {
+    const summary = await withOutputFiles(paths, async (out) => {
       const backend = await openBackend(backendChoice);
       try {
         const started = performance.now();
-        const sink = shards ? shards.sink((target) => out.sink(target)) : out.sink(output);
-        const { bytesWritten } = await exportGguf({
-          plan, types, files, quantizer: backend.quantizer, sink: files.guardSink(sink), fileType,
-          imatrix: imatrixEntries, extraMetadata, onProgress: exportProgressPrinter(),
-        });
+        const targets = jobs.map((j) => ({
+          types: j.types, fileType: j.fileType, extraMetadata,
+          sink: files.guardSink(j.shards ? j.shards.sink((target) => out.sink(target)) : out.sink(j.output.path)),
+        }));
+        const results = await exportGgufs({ plan, targets, files, quantizer: backend.quantizer, imatrix: imatrixEntries, onProgress: exportProgressPrinter() });
         const seconds = (performance.now() - started) / 1000;
-        const where = targets.length > 1 ? `${targets.length} files ${targets[0]} … ${targets.at(-1)}` : targets[0];
-        return `wrote ${where}: ${bytesWritten} bytes, ${plan.tensors.length} tensors, ${mix}, ${seconds.toFixed(2)} s on ${backend.description}`;
+        const lines = jobs.map((j, i) => {
+          const where = j.paths.length > 1 ? `${j.paths.length} files ${j.paths[0]} … ${j.paths.at(-1)}` : j.paths[0];
+          return `wrote ${where}: ${results[i]!.bytesWritten} bytes, ${plan.tensors.length} tensors, ${j.output.recipe ? `recipe on ${j.output.mix}` : j.output.mix}`;
+        });
+        return `${lines.join('\n')}\n${jobs.length > 1 ? `${jobs.length} files in ` : ''}${seconds.toFixed(2)} s on ${backend.description}`;
       } finally {
         backend.dispose();
       }
     });
     process.stderr.write(`${summary}\n`);
+    written.push(...paths);
   } finally {
     await files.close();
+  }
+  if (push) {
+    await pushCommand([
+      push.repo, ...written, '--base-model', push.baseModel, '--source-type', sourceType, ...(values.private ? ['--private'] : []),
+      ...(values.imatrix ? ['--imatrix', values.imatrix] : []), ...(values.recipe ? ['--recipe', values.recipe] : []),
+    ]);
   }
 }
 

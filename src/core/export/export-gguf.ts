@@ -148,42 +148,75 @@ async function encodeRows(
   return quantizer.quantizeRows(type, values, cols, imatrix);
 }
 
+/** One file of a multi-file export: its types, file type, extra keys and sink. */
+export interface ExportTarget {
+  types: TensorTypes;
+  sink: ByteSink;
+  fileType?: number;
+  extraMetadata?: readonly GgufKv[];
+}
+
+export type MultiExportOptions = Omit<ExportOptions, 'types' | 'sink' | 'fileType' | 'extraMetadata'> & { targets: readonly ExportTarget[] };
+
 export async function exportGguf(options: ExportOptions): Promise<{ bytesWritten: number }> {
-  const { plan, types, files, quantizer, sink, signal, onProgress } = options;
-  let bytesWritten = 0;
-  let writing: Promise<void> = Promise.resolve();
+  const { types, sink, fileType, extraMetadata, ...common } = options;
+  const [written] = await exportGgufs({ ...common, targets: [{ types, sink, fileType, extraMetadata }] });
+  return written!;
+}
+
+/** A target's stream: its layout, what it has written, and its one write in flight. */
+interface TargetStream {
+  target: ExportTarget;
+  layout: GgufLayout;
+  bytesWritten: number;
+  tensorBytesWritten: number;
+  writing: Promise<void>;
+}
+
+/**
+ * Several files from one read of the source (a model quantized to Q4_K_M, Q5_K_M and Q8_0 at
+ * once: each chunk of rows is fetched and decoded once, then encoded and written for each file
+ * in turn). Progress counts the bytes of all files. On any failure every sink is aborted.
+ */
+export async function exportGgufs(options: MultiExportOptions): Promise<{ bytesWritten: number }[]> {
+  const { plan, targets, files, quantizer, signal, onProgress } = options;
+  const streams: TargetStream[] = [];
   try {
-    const layout = planGgufLayout(plan, types, options.fileType, options.extraMetadata);
-    for (const t of plan.tensors) {
-      const type = typeOf(types, t);
-      if (type !== 'F32' && !quantizer.supports(type)) {
-        throw new Error(`tensor "${t.ggufName}": the ${quantizer.name} backend cannot write ${type}`);
+    if (targets.length === 0) throw new Error('GGUF export: no file to write');
+    for (const target of targets) {
+      streams.push({ target, layout: planGgufLayout(plan, target.types, target.fileType, target.extraMetadata), bytesWritten: 0, tensorBytesWritten: 0, writing: Promise.resolve() });
+      for (const t of plan.tensors) {
+        const type = typeOf(target.types, t);
+        if (type !== 'F32' && !quantizer.supports(type)) {
+          throw new Error(`tensor "${t.ggufName}": the ${quantizer.name} backend cannot write ${type}`);
+        }
       }
     }
-    const report = (tensorsDone: number, tensor: string) =>
-      onProgress?.({ bytesWritten, totalBytes: layout.totalBytes, tensorsDone, tensorCount: plan.tensors.length, tensor });
-    const write = async (chunk: Uint8Array) => {
+    const totalBytes = streams.reduce((n, s) => n + s.layout.totalBytes, 0);
+    const report = (tensorsDone: number, tensor: string) => onProgress?.({
+      bytesWritten: streams.reduce((n, s) => n + s.bytesWritten, 0), totalBytes, tensorsDone, tensorCount: plan.tensors.length, tensor,
+    });
+    const write = async (stream: TargetStream, chunk: Uint8Array) => {
       signal?.throwIfAborted();
-      await sink.write(chunk);
-      bytesWritten += chunk.length;
+      await stream.target.sink.write(chunk);
+      stream.bytesWritten += chunk.length;
     };
-
-    await write(layout.header);
-    let tensorBytesWritten = 0;
-    const emit = async ({ index: i, tensor, last }: Chunk, data: Uint8Array) => {
-      await write(data);
-      tensorBytesWritten += data.length;
+    const emit = async (stream: TargetStream, { index: i, tensor, last }: Chunk, data: Uint8Array) => {
+      const { layout } = stream;
+      await write(stream, data);
+      stream.tensorBytesWritten += data.length;
       report(last ? i + 1 : i, tensor.ggufName);
       if (!last) return;
-      if (tensorBytesWritten !== layout.tensorSizes[i]) {
-        throw new Error(`tensor "${tensor.ggufName}": encoded ${tensorBytesWritten} bytes, expected ${layout.tensorSizes[i]}`);
+      if (stream.tensorBytesWritten !== layout.tensorSizes[i]) {
+        throw new Error(`tensor "${tensor.ggufName}": encoded ${stream.tensorBytesWritten} bytes, expected ${layout.tensorSizes[i]}`);
       }
       const end = i + 1 < plan.tensors.length ? layout.tensorOffsets[i + 1]! : layout.totalBytes;
-      const padding = end - layout.tensorOffsets[i]! - tensorBytesWritten;
-      if (padding > 0) await write(new Uint8Array(padding));
-      tensorBytesWritten = 0;
+      const padding = end - layout.tensorOffsets[i]! - stream.tensorBytesWritten;
+      if (padding > 0) await write(stream, new Uint8Array(padding));
+      stream.tensorBytesWritten = 0;
     };
 
+    for (const stream of streams) await write(stream, stream.layout.header);
     const chunks = chunksOf(plan.tensors, options.chunkElements ?? DEFAULT_CHUNK_ELEMENTS);
     const readAhead = Math.max(1, options.readAhead ?? DEFAULT_READ_AHEAD);
     const fetching: { chunk: Chunk; bytes: Promise<FetchedRows> }[] = [];
@@ -203,28 +236,40 @@ export async function exportGguf(options: ExportOptions): Promise<{ bytesWritten
         const { chunk, bytes } = fetching.shift()!;
         const { index: i, tensor } = chunk;
         if (chunk.firstRow === 0) report(i, tensor.ggufName);
-        const rows = await bytes;
+        // Decoded once for every file (the float32 rows are the one large buffer a chunk holds).
+        const rows = onceDecoded(await bytes);
         fetchAhead();
-        const type = typeOf(types, tensor);
-        const imatrix = type === 'F32' ? null : importanceForRows(options.imatrix?.get(tensor.ggufName) ?? null, tensor.ne, chunk.firstRow, tensor.ggufName);
-        const data = await encodeRows(tensor, type, rows, chunk.firstRow, quantizer, imatrix);
-        // One write in flight, in order: this chunk's waits for the previous one's.
-        await writing;
-        writing = emit(chunk, data);
-        writing.catch(() => {});
+        for (const stream of streams) {
+          const type = typeOf(stream.target.types, tensor);
+          const imatrix = type === 'F32' ? null : importanceForRows(options.imatrix?.get(tensor.ggufName) ?? null, tensor.ne, chunk.firstRow, tensor.ggufName);
+          const data = await encodeRows(tensor, type, rows, chunk.firstRow, quantizer, imatrix);
+          // One write in flight per file, in order: this chunk's waits for the previous one's.
+          await stream.writing;
+          stream.writing = emit(stream, chunk, data);
+          stream.writing.catch(() => {});
+        }
       }
-      await writing;
+      for (const stream of streams) await stream.writing;
     } finally {
-      await writing.catch(() => {}); // nothing may reach the sink after this function returns or aborts it
+      // nothing may reach a sink after this function returns or aborts it
+      for (const stream of streams) await stream.writing.catch(() => {});
     }
-    if (bytesWritten !== layout.totalBytes) {
-      throw new Error(`GGUF export wrote ${bytesWritten} bytes, expected ${layout.totalBytes}`);
+    for (const stream of streams) {
+      if (stream.bytesWritten !== stream.layout.totalBytes) {
+        throw new Error(`GGUF export wrote ${stream.bytesWritten} bytes, expected ${stream.layout.totalBytes}`);
+      }
     }
     report(plan.tensors.length, plan.tensors.at(-1)?.ggufName ?? '');
-    await sink.close();
-    return { bytesWritten };
+    for (const stream of streams) await stream.target.sink.close();
+    return streams.map((s) => ({ bytesWritten: s.bytesWritten }));
   } catch (error) {
-    await sink.abort(error).catch(() => {});
+    await Promise.all(targets.map((t) => t.sink.abort(error).catch(() => {})));
     throw error;
   }
+}
+
+/** The rows with their decoding done at most once, however many files encode them. */
+function onceDecoded(rows: FetchedRows): FetchedRows {
+  let decoded: CheckedRows | null = null;
+  return { ...rows, decode: () => (decoded ??= rows.decode()) };
 }
