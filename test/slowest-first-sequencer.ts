@@ -15,9 +15,10 @@ export const SLOWEST_FIRST = [
   'test/gpu-forward/gpu-forward-archs-gemma.test.ts', 'test/gpu-forward/gpu-forward-archs-llama-qwen.test.ts',
   // llama
   'test/conformance/random-rows-iq.test.ts', 'test/conformance/random-rows-blocks.test.ts', 'test/conformance/edge-rows-iq.test.ts',
-  'test/conformance/whole-files.test.ts', 'test/conformance/mix-type-tables.test.ts',
+  'test/conformance/whole-files.test.ts', 'test/conformance/mix-type-tables.test.ts', 'test/integration/requantize-gguf.test.ts',
+  'test/integration/npm-package.test.ts',
   // unit
-  'test/fuzz/fuzz-binary.test.ts', 'test/fuzz/fuzz-text.test.ts', 'test/hub/cli-hub.test.ts', 'test/cli/cli.test.ts',
+  'test/hub/cli-push.test.ts', 'test/fuzz/fuzz-binary.test.ts', 'test/fuzz/fuzz-text.test.ts', 'test/hub/cli-hub.test.ts', 'test/cli/cli.test.ts',
 ];
 
 export default class SlowestFirstSequencer extends BaseSequencer {
