@@ -267,6 +267,11 @@ export async function saveCalibratedImatrix(): Promise<void> {
   }
 }
 
+/** The calibrated imatrix's file (what "Save imatrix" saves), for publishing; null when none. */
+export function calibratedImatrixFile(): { name: string; bytes: Uint8Array } | null {
+  return calibrated;
+}
+
 export function hasCalibratedImatrix(): boolean {
   return calibrated !== null;
 }

@@ -4,6 +4,8 @@ import * as Comlink from 'comlink';
 import type { ByteSink } from '../core/bytes-io.ts';
 import { MIXES } from '../core/recipe/llama-mixes.ts';
 import { canPickSaveFile, downloadSink, pickFileSink } from '../io/browser-sinks.ts';
+import { canPickDirectory, downloadShardSinks, pickDirectoryShardSinks, type ShardSinks } from '../io/browser-shard-sinks.ts';
+import { plannedSplit } from './export-split.ts';
 import { CancelledError, isCancellation } from '../core/cancellation.ts';
 import type { DownloadEvent, ExportProgress } from '../workers/protocol.ts';
 import { exportWorker } from './export-client.ts';
@@ -17,6 +19,7 @@ import { useStudio } from './store.ts';
 import { recipeMissingImportance } from './importance-checks.ts';
 import { currentTable } from './measurement-inputs.ts';
 import { throttle } from './throttle.ts';
+import { captureExportInputs } from './export-inputs.ts';
 import { missingImportanceMessage } from '../core/recipe/imatrix-needs.ts';
 
 export function exportFileName(): string {
@@ -70,22 +73,38 @@ export async function startExport(): Promise<void> {
     return;
   }
   const fileName = exportFileName();
+  let split: ReturnType<typeof plannedSplit>;
+  try {
+    split = plannedSplit(fileName);
+  } catch (e) {
+    setJob({ phase: 'blocked', fileName: '', progress: null, bytesWritten: 0, error: `Cannot split the file: ${(e as Error).message}` });
+    return;
+  }
   const request = {
     types: recipe.types,
     fileType: MIXES[recipe.appliedMix].ftype,
     useImatrix: imatrix.status === 'ready',
     fileName,
     mix: recipe.appliedMix,
+    ...(split ? { split: { maxBytes: split.maxBytes, files: split.names.length } } : {}),
   };
   let sink: ByteSink | null;
+  let shards: ShardSinks | null = null;
   try {
-    sink = !prefersDownload() && canPickSaveFile() ? await pickFileSink(fileName) : downloadSink(fileName);
+    if (split) {
+      shards = !prefersDownload() && canPickDirectory() ? await pickDirectoryShardSinks(split.names) : downloadShardSinks(split.names);
+      sink = shards && shardSetSink(shards);
+    } else {
+      sink = !prefersDownload() && canPickSaveFile() ? await pickFileSink(fileName) : downloadSink(fileName);
+    }
   } catch (e) {
     setJob({ phase: 'error', error: (e as Error).message });
     return;
   }
   if (!sink) return; // the user closed the save dialog
-  setJob({ phase: 'running', fileName, progress: null, bytesWritten: 0, gpuPeakBytes: null, error: null });
+  captureExportInputs(fileName);
+  const shown = split ? `${split.names[0]} … ${split.names.at(-1)} (${split.names.length} files)` : fileName;
+  setJob({ phase: 'running', fileName: shown, progress: null, bytesWritten: 0, gpuPeakBytes: null, error: null });
   // An evaluation describes the file it measured: a new export replaces that file.
   resetEvaluation();
   const job: ExportJob = { sink, cancelled: false, forgotten: false };
@@ -93,7 +112,8 @@ export async function startExport(): Promise<void> {
   try {
     const { bytesWritten, gpuPeakBytes } = await exportWorker().exportModel(
       request,
-      Comlink.proxy(sink),
+      // A split export's files are opened as the worker reaches them.
+      shards ? Comlink.proxy({ shard: async (i: number) => Comlink.proxy(await shards.shard(i)) }) : Comlink.proxy(sink),
       Comlink.proxy(throttledProgress()),
       source.kind === 'hub' ? Comlink.proxy((e: DownloadEvent) => { if (!job.forgotten) onDownloadEvent(e); }) : undefined,
     );
@@ -111,6 +131,12 @@ export async function startExport(): Promise<void> {
     if (active === job) active = null;
     if (source.kind === 'hub') void refreshCacheSize();
   }
+}
+
+/** The split files as one sink for cancelling: abort() removes every file opened so far. */
+function shardSetSink(shards: ShardSinks): ByteSink {
+  const unused = () => Promise.reject(new Error('a split export writes through its files, not this sink'));
+  return { write: unused, close: unused, abort: (reason) => shards.abort(reason) };
 }
 
 export function cancelExport(): void {

@@ -5,6 +5,12 @@ import { recomputeRecipe } from './recipe-actions.ts';
 import { initialImatrix, useStudio } from './store.ts';
 
 let loadSeq = 0;
+/** The picked file of the loaded importance matrix (published with the GGUFs it weighted). */
+let pickedFile: File | null = null;
+
+export function pickedImatrixFile(): File | null {
+  return pickedFile;
+}
 
 export async function loadImatrixFile(file: File): Promise<void> {
   const seq = ++loadSeq;
@@ -13,6 +19,7 @@ export async function loadImatrixFile(file: File): Promise<void> {
   try {
     const info = await exportWorker().loadImatrix(file.name, file);
     if (seq !== loadSeq) return; // a newer pick replaced this one
+    pickedFile = file;
     useStudio.setState({ imatrix: { status: 'ready', name: file.name, ...info, origin: 'file', error: null } });
   } catch (e) {
     if (seq !== loadSeq) return;
@@ -25,6 +32,7 @@ export async function loadImatrixFile(file: File): Promise<void> {
 
 export function clearImatrix(): void {
   loadSeq++;
+  pickedFile = null;
   useStudio.setState({ imatrix: initialImatrix });
   recomputeRecipe();
   void exportWorker().clearImatrix();

@@ -196,6 +196,8 @@ export interface DynamicSlice {
 }
 
 export interface ExportSlice {
+  /** Split files above `gigabytes` (10^9 bytes) as llama-gguf-split would, when enabled. */
+  exportSplit: { enabled: boolean; gigabytes: number };
   exportJob: {
     /** `blocked`: the recipe holds types no quantizer here writes; nothing was started. */
     phase: 'idle' | 'running' | 'done' | 'cancelled' | 'error' | 'blocked';
@@ -287,6 +289,8 @@ export const useStudio = create<StudioState>()(() => ({
   recipe: initialRecipe,
   imatrix: initialImatrix,
   exportJob: initialExport,
+  // The Hub takes files up to 50 GB: 45 leaves room.
+  exportSplit: { enabled: false, gigabytes: 45 },
   download: initialDownload,
   cache: { enabled: rememberedCachePreference(), bytes: null, known: false, clearing: false, error: null },
   hubForm: { modelId: DEFAULT_MODEL_ID, revision: '', token: '', rememberToken: false, endpoint: DEFAULT_ENDPOINT },

@@ -12,6 +12,7 @@ import { EvaluationPanel } from './EvaluationPanel.tsx';
 import { ExportStatus } from './ExportStatus.tsx';
 import { Heatmap } from './Heatmap.tsx';
 import { ModelSummary } from './ModelSummary.tsx';
+import { PublishPanel } from './PublishPanel.tsx';
 import { RecipeBar } from './RecipeBar.tsx';
 import { SourcePicker } from './SourcePicker.tsx';
 
@@ -29,7 +30,7 @@ export function App() {
         <div className="brand">
           <span className="brand-mark" aria-hidden="true" />
           <h1>quant-studio</h1>
-          <span className="brand-tag">safetensors → GGUF, in your browser</span>
+          <span className="brand-tag">safetensors or GGUF → GGUF, in your browser</span>
         </div>
         <BackendBadge />
       </header>
@@ -45,6 +46,7 @@ export function App() {
             <ExportStatus />
             {fromHub && <DownloadStatus />}
             <EvaluationPanel />
+            <PublishPanel />
             <Heatmap />
           </>
         )}

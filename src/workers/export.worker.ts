@@ -15,7 +15,10 @@ import { planModel } from '../core/model/plan-model.ts';
 import { hashImportance } from '../core/dynamic/content-hash.ts';
 import type { MixName } from '../core/recipe/mix-names.ts';
 import { missingImportance, missingImportanceMessage } from '../core/recipe/imatrix-needs.ts';
-import { exportGguf, type ExportProgress } from '../core/export/export-gguf.ts';
+import { exportGguf, ggufContents, type ExportProgress } from '../core/export/export-gguf.ts';
+import { layoutGguf } from '../core/gguf/gguf-header.ts';
+import type { GgufKv } from '../core/gguf/gguf-value.ts';
+import { layoutShards, splitLikeGgufSplit, splitSink } from '../core/gguf/split-gguf.ts';
 import { cpuRowQuantizer } from '../core/quant/cpu-quantizer.ts';
 import { createGpuRowQuantizer } from '../gpu/gpu-quantizer.ts';
 import { describeDevice, requestQuantDevice } from '../gpu/device.ts';
@@ -60,6 +63,16 @@ export interface ExportRequest {
   fileName?: string;
   /** The mix the recipe is based on (llama-quantize's Q2_K_S rule); checked before anything starts. */
   mix?: MixName;
+  /**
+   * Split the file as llama-gguf-split --split-max-size would: `writer` then gives each file's
+   * sink (ShardWriter); `files` is how many the page named (checked against the cut).
+   */
+  split?: { maxBytes: number; files: number };
+}
+
+/** A split export's files, each opened on the page as the export reaches it. */
+export interface ShardWriter {
+  shard(i: number): Promise<ByteSink & Comlink.ProxyMarked>;
 }
 
 interface Engine {
@@ -123,6 +136,26 @@ async function startEngine(): Promise<Engine> {
 function engine(): Promise<Engine> {
   enginePromise ??= startEngine();
   return enginePromise;
+}
+
+/**
+ * The whole file's stream cut into the page's files (split-gguf.ts): each file's sink is asked for
+ * when its first byte is ready. The cut must give as many files as the page named.
+ */
+function splitRemoteSink(plan: ModelPlan, request: ExportRequest, extraMetadata: GgufKv[], writer: Comlink.Remote<ShardWriter & Comlink.ProxyMarked>): ByteSink {
+  const { metadata, tensors } = ggufContents(plan, request.types as TensorTypes, request.fileType, extraMetadata);
+  const shards = splitLikeGgufSplit(metadata, tensors, { maxBytes: request.split!.maxBytes });
+  if (shards.length !== request.split!.files) throw new Error(`the split export makes ${shards.length} files, the page named ${request.split!.files}`);
+  const lazy = (i: number): ByteSink => {
+    const sink = (writer.shard(i) as Promise<Comlink.Remote<ByteSink & Comlink.ProxyMarked>>).then(remoteSink);
+    sink.catch(() => {});
+    return {
+      write: async (chunk) => (await sink).write(chunk),
+      close: async () => (await sink).close(),
+      abort: async (reason) => (await sink).abort(reason),
+    };
+  };
+  return splitSink(layoutGguf(metadata, tensors), shards, layoutShards(shards, tensors), lazy);
 }
 
 /** A sink whose chunks cross to the main thread; each chunk is copied so it can be transferred. */
@@ -239,7 +272,7 @@ const api = {
 
   async exportModel(
     request: ExportRequest,
-    writer: Comlink.Remote<ByteSink & Comlink.ProxyMarked>,
+    writer: Comlink.Remote<(ByteSink | ShardWriter) & Comlink.ProxyMarked>,
     onProgress: (p: ExportProgress) => void,
     onDownload?: (event: DownloadEvent) => void,
   ): Promise<{ bytesWritten: number; gpuPeakBytes: number | null }> {
@@ -262,11 +295,15 @@ const api = {
     running = controller;
     const hub = opened.hub;
     const stopListening = downloads.listen(onDownload ? (e) => void onDownload(e) : null);
-    // A Hub model's sink checks the sha256 of everything read before the file is closed.
-    const userSink = hub ? verifiedSink(remoteSink(writer), hub) : remoteSink(writer);
+    const extraMetadata = request.useImatrix ? imatrixMetadata(imatrix!.matrix, imatrix!.name) : [];
     lastExport = { file: null, problem: 'an export is running' };
     let copy: Awaited<ReturnType<typeof openExportCopy>> | null = null;
     try {
+      const written = request.split
+        ? splitRemoteSink(opened.plan, request, extraMetadata, writer as Comlink.Remote<ShardWriter & Comlink.ProxyMarked>)
+        : remoteSink(writer as Comlink.Remote<ByteSink & Comlink.ProxyMarked>);
+      // A Hub model's sink checks the sha256 of everything read before the file is closed.
+      const userSink = hub ? verifiedSink(written, hub) : written;
       copy = await openExportCopy(userSink, request.fileName ?? `${opened.files.label}.gguf`);
       const sink = copy.sink;
       const { quantizer, device } = await engine();
@@ -278,7 +315,7 @@ const api = {
         fileType: request.fileType,
         imatrix: request.useImatrix ? imatrix!.matrix.entries : null,
         // llama-quantize's quantize.imatrix.* keys; the page counts them in the size it shows.
-        extraMetadata: request.useImatrix ? imatrixMetadata(imatrix!.matrix, imatrix!.name) : [],
+        extraMetadata,
         files,
         quantizer,
         sink,

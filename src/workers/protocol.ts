@@ -12,3 +12,4 @@ export type {
 export type { ExportProgress, ExportRequest, ExportWorkerApi, ImatrixInfo, QuantBackend } from './export.worker.ts';
 export type { DownloadEvent, HubOpenRequest, HubPin } from './hub-session.ts';
 export type { WorkerModelSource } from './model-source.ts';
+export type { PublishWorkerApi, PublishWorkerRequest, PushProgress, PushResult, PushRetry } from './publish.worker.ts';
