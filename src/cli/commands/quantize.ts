@@ -180,7 +180,8 @@ export async function quantizeCommand(args: string[]): Promise<void> {
           const where = j.paths.length > 1 ? `${j.paths.length} files ${j.paths[0]} … ${j.paths.at(-1)}` : j.paths[0];
           return `wrote ${where}: ${results[i]!.bytesWritten} bytes, ${plan.tensors.length} tensors, ${j.output.recipe ? `recipe on ${j.output.mix}` : j.output.mix}`;
         });
-        return `${lines.join('\n')}\n${jobs.length > 1 ? `${jobs.length} files in ` : ''}${seconds.toFixed(2)} s on ${backend.description}`;
+        const timing = `${seconds.toFixed(2)} s on ${backend.description}`;
+        return jobs.length === 1 ? `${lines[0]}, ${timing}` : `${lines.join('\n')}\n${jobs.length} files in ${timing}`;
       } finally {
         backend.dispose();
       }
