@@ -55,3 +55,23 @@ test('stories260K F32 GGUF (llama.cpp\'s converter output): dropped as a file, s
   assert.ok(Buffer.compare(await readFile(ours), await readFile(theirs)) === 0, 'the studio\'s file equals llama-quantize\'s');
   assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
 });
+
+test('a GGUF already quantized (Q8_0) opens in its stored types, and quantizing it again is said', async () => {
+  const { page, pageErrors } = studio;
+  const q8 = path.join(dir, 'stories260K-Q8_0.gguf');
+  const { runLlamaTool } = await import('../test/helpers/llama-tools.ts');
+  await runLlamaTool('llama-quantize', [f32, q8, 'Q8_0']);
+  await gotoLocalFolder(page);
+  await page.getByTestId('backend').waitFor({ timeout: 60_000 });
+  await page.getByTestId('files-input').setInputFiles(q8);
+  await page.locator('[data-tensor="blk.0.attn_q.weight"]').waitFor({ timeout: 30_000 });
+  // Opened at the mix it was made with: every tensor keeps its stored type, nothing is requantized.
+  assert.equal(await page.getByTestId('mix-select').inputValue(), 'Q8_0');
+  assert.equal(await page.locator('[data-tensor="blk.0.attn_q.weight"]').getAttribute('data-type'), 'Q8_0');
+  assert.equal(await page.getByTestId('requantize-notice').count(), 0, 'no notice while every tensor keeps its type');
+  await page.getByTestId('mix-select').selectOption('Q4_K_M');
+  const notice = await page.getByTestId('requantize-notice').textContent();
+  assert.match(notice, /This GGUF is already quantized: \d+ tensors \(such as [\w.]+, Q8_0 → \w+\) will be quantized a second time/);
+  await screenshot(page, 'gguf-03-requantize-notice');
+  assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
+});

@@ -13,7 +13,9 @@ import { forgetExportJob } from './export-actions.ts';
 import { forgetCalibratedImatrix } from './imatrix-actions.ts';
 import { setModelEntries } from './model-entries.ts';
 import { modelOpened, modelOpenFailed, modelOpening, type OpenedModel, type OpeningModel } from './model-switch-state.ts';
-import { resetRecipeTypes } from './recipe-actions.ts';
+import { resetRecipeTypes, setMix } from './recipe-actions.ts';
+import { MIXES } from '../core/recipe/llama-mixes.ts';
+import { MIX_NAMES } from '../core/recipe/mix-names.ts';
 import { useStudio } from './store.ts';
 
 export type { OpenedModel, OpeningModel };
@@ -57,6 +59,9 @@ export async function openModel(
     const opened = await read(open);
     if (!open.isCurrent()) return open;
     useStudio.setState(modelOpened(opening, opened));
+    // A GGUF opens at the mix it was made with: every tensor in its stored type until the user picks another.
+    const fileMix = MIX_NAMES.find((m) => MIXES[m].ftype === opened.plan.sourceFileType);
+    if (fileMix) setMix(fileMix);
     // An interrupted calibration of this model is offered as "Resume".
     void findResumableCalibration().catch(() => undefined);
   } catch (e) {

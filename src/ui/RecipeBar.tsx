@@ -1,4 +1,6 @@
+import { useMemo } from 'react';
 import { startExport } from '../app/export-actions.ts';
+import { requantizedTensors } from '../core/recipe/requantize.ts';
 import { useStudio } from '../app/store.ts';
 import { formatBytes } from './format.ts';
 import { ImatrixPicker } from './ImatrixPicker.tsx';
@@ -11,6 +13,10 @@ export function RecipeBar() {
   const edits = useStudio((s) => Object.keys(s.recipe.overrides).length);
   const dynamic = useStudio((s) => s.recipe.dynamic !== null);
   const stale = useStudio((s) => s.recipe.error !== null);
+  const plan = useStudio((s) => s.source.plan);
+  const types = useStudio((s) => s.recipe.types);
+  // A GGUF already quantized, quantized again: allowed here, but said (llama-quantize asks for --allow-requantize).
+  const requantized = useMemo(() => (plan && types ? requantizedTensors(plan, types) : []), [plan, types]);
   const canExport = useStudio(
     (s) => s.recipe.types !== null && s.recipe.error === null && s.exportJob.phase !== 'running',
   );
@@ -40,6 +46,13 @@ export function RecipeBar() {
           Export GGUF
         </button>
       </div>
+      {requantized.length > 0 && (
+        <p className="muted analysis-warning recipe-note" role="status" data-testid="requantize-notice">
+          This GGUF is already quantized: {requantized.length} tensor{requantized.length === 1 ? '' : 's'} (such as {requantized[0]!.tensor},{' '}
+          {requantized[0]!.from} → {requantized[0]!.to}) will be quantized a second time, which loses more than quantizing the original
+          weights once. Start from an F16, BF16 or F32 file where you can.
+        </p>
+      )}
     </section>
   );
 }

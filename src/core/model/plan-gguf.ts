@@ -154,5 +154,9 @@ export async function planGgufModel(files: ModelFiles, name?: string): Promise<M
     }
   }
   const metadata = kvs[0]!.filter((kv) => !SPLIT_KEYS.has(kv.key) && !EXPORT_KEYS.has(kv.key));
-  return { architecture, hfArchitecture: 'GGUF', tensors: sortTensorsLikeLlamaQuantize(planned), metadata, layerCount };
+  const sourceFileType = numberKv(kvs[0]!, 'general.file_type');
+  return {
+    architecture, hfArchitecture: 'GGUF', tensors: sortTensorsLikeLlamaQuantize(planned), metadata, layerCount,
+    ...(sourceFileType !== undefined ? { sourceFileType } : {}),
+  };
 }

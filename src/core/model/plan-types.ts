@@ -155,6 +155,8 @@ export interface ModelPlan {
    */
   metadata: GgufKv[];
   layerCount: number;
+  /** A GGUF source's general.file_type: the mix it was made with (the studio opens it at that mix). */
+  sourceFileType?: number;
 }
 
 /** Per-tensor type decisions: GGUF tensor name -> type. */
