@@ -3,12 +3,12 @@
 // export (the GPU quantizer in the worker) is byte for byte what llama-quantize makes of the file.
 // The file is llama.cpp's own conversion of stories260K (small enough for SwiftShader).
 import assert from 'node:assert/strict';
-import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { mixTypes } from './reference-export.mjs';
-import { artifactsDir, fixtureDir, gotoLocalFolder, launchStudio, saveDownload, screenshot } from './studio.mjs';
+import { collectImatrixOnCpu, defaultSetTokens, mixTypes, readImatrixFile } from './reference-export.mjs';
+import { artifactsDir, fixtureDir, gotoLocalFolder, launchStudio, saveDownload, saveImatrix, screenshot } from './studio.mjs';
 
 const converterF32 = path.join(fixtureDir, 'reference-f32.gguf');
 
@@ -73,5 +73,37 @@ test('a GGUF already quantized (Q8_0) opens in its stored types, and quantizing 
   const notice = await page.getByTestId('requantize-notice').textContent();
   assert.match(notice, /This GGUF is already quantized: \d+ tensors \(such as [\w.]+, Q8_0 → \w+\) will be quantized a second time/);
   await screenshot(page, 'gguf-03-requantize-notice');
+  assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
+});
+
+test('calibration from a dropped GGUF: its own tokenizer and weights, the importance matrix of the CPU reference', async () => {
+  const { page, pageErrors } = studio;
+  // A folder holding only the F32 GGUF: the Node reference plans and tokenizes from it as the page does.
+  const only = path.join(dir, 'only-gguf');
+  await mkdir(only);
+  await copyFile(f32, path.join(only, 'stories260K-F32.gguf'));
+  await gotoLocalFolder(page);
+  await page.getByTestId('backend').waitFor({ timeout: 60_000 });
+  await page.getByTestId('files-input').setInputFiles(path.join(only, 'stories260K-F32.gguf'));
+  await page.locator('[data-tensor="blk.0.attn_q.weight"]').waitFor({ timeout: 30_000 });
+  await page.getByTestId('calibration-ctx').selectOption('64');
+  await page.getByTestId('calibration-chunks').fill('4');
+  await page.getByRole('button', { name: 'Calibrate' }).click();
+  await page.getByTestId('calibration-done').waitFor({ timeout: 600_000 });
+  await screenshot(page, 'gguf-04-calibrated');
+  const saved = path.join(dir, 'from-gguf.imatrix.gguf');
+  await saveImatrix(page, saved, 'stories260K-F32.imatrix.gguf');
+  const imatrix = await readImatrixFile(saved);
+  const { tokens, bos } = await defaultSetTokens(only);
+  const reference = await collectImatrixOnCpu(only, tokens, { contextSize: 64, maxChunks: 4, bos });
+  assert.deepEqual([...imatrix.entries.keys()].sort(), [...reference.entries.keys()].sort());
+  assert.equal(imatrix.chunkCount, 4);
+  for (const [name, want] of reference.entries) {
+    const got = imatrix.entries.get(name);
+    for (let j = 0; j < want.length; j++) {
+      const rel = Math.abs(got[j] - want[j]) / Math.max(Math.abs(want[j]), 1e-12);
+      assert.ok(rel <= 1e-3, `${name}[${j}]: ${got[j]} vs CPU ${want[j]}`);
+    }
+  }
   assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
 });

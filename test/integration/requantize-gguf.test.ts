@@ -3,7 +3,7 @@
 // file), with and without an importance matrix, from a quantized source behind
 // --allow-requantize (refused without it, as llama-quantize refuses), and from a split source
 // (llama-gguf-split's shards, opened by any shard's name).
-import { copyFile, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import { runCliInProcess as runCli } from '../helpers/cli-in-process.ts';
 import { describeGgufDifference } from '../helpers/compare-gguf.ts';
 import { randomImatrix, writeImatrixGguf } from '../helpers/imatrix-file.ts';
 import { runLlamaTool } from '../helpers/llama-tools.ts';
-import { STORIES260K, TINY_LLAMA_10M } from '../helpers/paths.ts';
+import { STORIES260K, TEXT, TINY_LLAMA_10M } from '../helpers/paths.ts';
 
 let dir: string;
 let bf16: string;
@@ -189,5 +189,30 @@ describe("llama-quantize's other options, from a GGUF", () => {
       expect(r.stderr).toMatch(message);
     }
     await expect(stat(out)).rejects.toThrow();
+  });
+});
+
+describe('calibration and evaluation from a GGUF source', () => {
+  const text = path.join(TEXT, 'tinystories_val_sample.txt');
+  it("imatrix from llama.cpp's F32 conversion equals the imatrix from the checkpoint folder, byte for byte (same ids, same forward)", async () => {
+    const [fromGguf, fromFolder] = [path.join(dir, 'im-gguf.gguf'), path.join(dir, 'im-folder.gguf')];
+    for (const [source, out] of [[CONVERTER_F32, fromGguf], [STORIES260K, fromFolder]] as const) {
+      const r = await runCli(['imatrix', source, '--text', text, '--ctx', '64', '--chunks', '3', '-o', out]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    expect((await readFile(fromGguf)).equals(await readFile(fromFolder))).toBe(true);
+  });
+
+  it('eval with the GGUF as the unquantized model reports what eval with the folder reports', async () => {
+    const quant = path.join(dir, 'stories-Q4_K_M.gguf');
+    await ours(CONVERTER_F32, 'Q4_K_M', quant);
+    const reports = [];
+    for (const source of [CONVERTER_F32, STORIES260K]) {
+      const r = await runCli(['eval', source, quant, '--text', text, '--ctx', '64', '--chunks', '3', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      reports.push(JSON.parse(r.stdout));
+    }
+    expect(reports[0].kld.mean.value).toBeGreaterThan(0);
+    expect(reports[0]).toEqual(reports[1]);
   });
 });

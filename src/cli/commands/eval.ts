@@ -11,7 +11,8 @@ import { loadTextTokenizer } from '../../core/forward/tokenize.ts';
 import { ggufWeights, planWeights } from '../../core/forward/weights.ts';
 import { readGgufInfo } from '../../core/gguf/read-gguf.ts';
 import { planModel } from '../../core/model/plan-model.ts';
-import { NodeFileSource, nodeModelFiles } from '../../io/node-files.node.ts';
+import { NodeFileSource } from '../../io/node-files.node.ts';
+import { openModelSource } from '../model-source.ts';
 import { parseCommandArgs, parseThreads } from '../args.ts';
 import { withMatmulThreads } from '../matmul-threads.ts';
 import { CliError, inputFailure } from '../cli-error.ts';
@@ -79,7 +80,7 @@ export async function evalCommand(args: string[]): Promise<void> {
     'exact-f32': { type: 'boolean' },
     choices: { type: 'string' },
   });
-  if (positionals.length !== 2) throw new CliError('eval takes a model folder and a quantized GGUF');
+  if (positionals.length !== 2) throw new CliError('eval takes the unquantized model (a folder, a .gguf file or hf://owner/repo[/file.gguf]) and a quantized GGUF');
   if (!values.text) throw new CliError('--text <file> is required');
   const contextSize = positiveInt(values.ctx, '--ctx', 512)!;
   const maxChunks = positiveInt(values.chunks, '--chunks', undefined);
@@ -87,7 +88,7 @@ export async function evalCommand(args: string[]): Promise<void> {
   const text = await readFile(values.text, 'utf8').catch(inputFailure(`--text ${values.text}`));
   const quantPath = positionals[1]!;
   const size = await stat(quantPath).then((s) => s.size, inputFailure(`${quantPath}`));
-  const files = await nodeModelFiles(positionals[0]!);
+  const files = await openModelSource(positionals[0]!);
   const source = new NodeFileSource(quantPath, quantPath, size);
   try {
     const plan = await planModel(files);

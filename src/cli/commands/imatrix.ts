@@ -9,12 +9,12 @@ import { planWeights } from '../../core/forward/weights.ts';
 import { collectImatrix } from '../../core/imatrix/collect.ts';
 import { imatrixGgufBytes } from '../../core/imatrix/write-imatrix-gguf.ts';
 import { planModel } from '../../core/model/plan-model.ts';
-import { nodeModelFiles } from '../../io/node-files.node.ts';
 import { withOutputFiles } from '../../io/node-sink.node.ts';
 import { parseCommandArgs, parseThreads } from '../args.ts';
 import { withMatmulThreads } from '../matmul-threads.ts';
 import { CliError, inputFailure } from '../cli-error.ts';
 import { checkOutputPaths, modelFolderInputs, namedPaths } from '../output-paths.ts';
+import { openModelSource } from '../model-source.ts';
 import { clearProgressLine } from '../progress.ts';
 
 /** public/calibration/, served to the studio and read from here by the CLI. */
@@ -56,7 +56,7 @@ export async function imatrixCommand(args: string[]): Promise<void> {
     threads: { type: 'string' },
     output: { type: 'string', short: 'o' },
   });
-  if (positionals.length !== 1) throw new CliError('imatrix takes one model folder');
+  if (positionals.length !== 1) throw new CliError('imatrix takes one model: a folder, a .gguf file or hf://owner/repo[/file.gguf]');
   const defaultSet = values['default-set'] === true;
   if (!values.text && !values.chat && !defaultSet) throw new CliError('--text <file>, --chat <file.jsonl> or --default-set is required');
   if (!values.output) throw new CliError('-o <out.imatrix.gguf> is required');
@@ -70,7 +70,7 @@ export async function imatrixCommand(args: string[]): Promise<void> {
   const text = values.text === undefined ? undefined : await readFile(values.text, 'utf8').catch(inputFailure(`--text ${values.text}`));
   const calibration = await readCalibrationDocuments(values.chat, defaultSet);
   const summary = await withOutputFiles([output], async (out) => {
-    const files = await nodeModelFiles(positionals[0]!);
+    const files = await openModelSource(positionals[0]!);
     try {
       const plan = await planModel(files);
       const tokenizer = await loadTextTokenizer(files);

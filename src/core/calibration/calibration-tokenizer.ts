@@ -3,6 +3,7 @@
 // rendered chat template contains them as text), and the special token strings templates use.
 import { readJson, type ModelFiles } from '../bytes-io.ts';
 import { loadTextTokenizer } from '../forward/tokenize.ts';
+import { loadGgufTokenizer, tokenizerIsInGguf } from '../tokenizer/load-gguf-tokenizer.ts';
 import type { TemplateSpecialTokens } from './chat-template.ts';
 
 export interface CalibrationTokenizer {
@@ -14,6 +15,16 @@ export interface CalibrationTokenizer {
 }
 
 export async function loadCalibrationTokenizer(files: ModelFiles): Promise<CalibrationTokenizer> {
+  if (tokenizerIsInGguf(files)) {
+    // From a GGUF: its tokenizer with special tokens parsed (llama.cpp's tokenize with special=true,
+    // as a rendered chat template needs), and the special strings from the vocabulary's ids.
+    const gguf = await loadGgufTokenizer(files);
+    const { vocab } = gguf;
+    const special: TemplateSpecialTokens = {};
+    const kinds = [['bos_token', vocab.bos], ['eos_token', vocab.eos], ['unk_token', vocab.unk], ['pad_token', vocab.pad]] as const;
+    for (const [key, id] of kinds) if (id !== null) special[key] = vocab.tokens[id]!;
+    return { bos: vocab.addBos ? vocab.bos : null, encode: (s) => gguf.encode(s, true), special };
+  }
   // The same tokenizer and BOS rule as the --text path, so both give the same ids for plain text.
   const text = await loadTextTokenizer(files);
   const configSource = files.open('tokenizer_config.json');

@@ -1,8 +1,11 @@
 // Calibration and evaluation text -> token ids with the model's own tokenizer.json, BOS first
 // when tokenizer_config.json's add_bos_token says so (llama.cpp's add_bos from the same field).
+// A model given as a GGUF tokenizes with the tokenizer its metadata carries, as llama.cpp's
+// llama-imatrix and llama-perplexity do (control tokens written in the text stay text there).
 import { Tokenizer } from '@huggingface/tokenizers';
 import { readJson, type ModelFiles } from '../bytes-io.ts';
 import { isPlainObject } from '../json-input.ts';
+import { loadGgufTokenizer, tokenizerIsInGguf } from '../tokenizer/load-gguf-tokenizer.ts';
 import { checkTokenizerJson } from '../tokenizer/tokenizer-json.ts';
 
 export interface TextTokenizer {
@@ -18,6 +21,11 @@ function libraryReason(e: unknown): string {
 }
 
 export async function loadTextTokenizer(files: ModelFiles): Promise<TextTokenizer> {
+  if (tokenizerIsInGguf(files)) {
+    const gguf = await loadGgufTokenizer(files);
+    const bos = gguf.vocab.addBos ? gguf.vocab.bos : null;
+    return { bos, encode: (text) => (bos === null ? gguf.encode(text, false) : [bos, ...gguf.encode(text, false)]) };
+  }
   const jsonSource = files.open('tokenizer.json');
   if (!jsonSource) throw new Error(`${files.label}: tokenizer.json is missing (needed to tokenize the text)`);
   const file = `${files.label}/tokenizer.json`;
