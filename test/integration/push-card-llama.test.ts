@@ -94,3 +94,28 @@ it('the card\'s commands, run with llama-quantize, write the pushed files byte f
     expect(sha256(await readFile(path.join(repro, name))), `${name}: llama-quantize's, from the card`).toBe(sha256(pushed));
   }
 });
+
+it('a split file: one row for its parts, and the card\'s llama-quantize and llama-gguf-split write the pushed parts byte for byte', async () => {
+  const made = path.join(work, 'made-split');
+  await mkdir(made);
+  await cli(['quantize', STORIES260K, '--type', 'F16', '--split-max-tensors', '20', '--backend', 'cpu', '-o', 'stories-F16.gguf'], made);
+  const parts = ['stories-F16-00001-of-00003.gguf', 'stories-F16-00002-of-00003.gguf', 'stories-F16-00003-of-00003.gguf'];
+  await cli(['push', 'me/stories-split', ...parts, '--base-model', 'test-owner/stories260K', '--source-type', 'F32'], made);
+  const get = async (name: string) => Buffer.from(await (await fetch(`${server.url}/me/stories-split/resolve/main/${name}`)).arrayBuffer());
+  const readme = (await get('README.md')).toString();
+  expect(readme).toContain('(3 files, loaded from the first)');
+  const block = /```sh\n([\s\S]*?)\n```/.exec(readme)![1]!.split('\n');
+  expect(block).toEqual([
+    'npx quant-studio quantize hf://test-owner/stories260K --type F32 -o stories260K-F32.gguf',
+    'llama-quantize stories260K-F32.gguf stories-F16.gguf F16',
+    'llama-gguf-split --split --split-max-tensors 20 stories-F16.gguf stories-F16',
+  ]);
+  const repro = path.join(work, 'repro-split');
+  await mkdir(repro);
+  for (const line of block) {
+    const words = line.split(' ');
+    if (words[0] === 'npx') await cli(words.slice(2), repro);
+    else await run(llamaToolPath(words[0] as 'llama-quantize' | 'llama-gguf-split'), words.slice(1), repro);
+  }
+  for (const name of parts) expect(sha256(await readFile(path.join(repro, name))), name).toBe(sha256(await get(name)));
+});

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { parseRecipe, type Recipe } from '../../core/dynamic/recipe.ts';
 import { recipeTensorTypeFile } from '../../core/dynamic/tensor-type-file.ts';
 import { ggmlTypeById, tensorBytes } from '../../core/ggml-type.ts';
+import type { GgufTensorInfo } from '../../core/gguf/gguf-header.ts';
+import { ggufSplitArgs } from '../../core/gguf/split-gguf.ts';
 import { readGgufInfo } from '../../core/gguf/read-gguf.ts';
 import { readImatrix } from '../../core/imatrix/read-imatrix.ts';
 import { MIXES } from '../../core/recipe/llama-mixes.ts';
@@ -35,8 +37,8 @@ async function localFile(diskPath: string, label: string, repoPath = path.basena
   return { repoPath, diskPath, size: info.size };
 }
 
-/** Counts, bits per weight and how a GGUF was made, from its header (no tensor data read). */
-async function describeGguf(file: LocalFile, recipe: { recipe: Recipe; file: string; typesFile: string } | null, imatrixRepoPath: string | null): Promise<ModelCardFile> {
+/** A GGUF's tensors (name, shape, type) and metadata, from its header (no tensor data read). */
+async function readHeader(file: LocalFile): Promise<{ tensors: GgufTensorInfo[]; metadata: Record<string, unknown> }> {
   const source = new NodeFileSource(file.diskPath, file.diskPath, file.size);
   try {
     let info;
@@ -45,37 +47,74 @@ async function describeGguf(file: LocalFile, recipe: { recipe: Recipe; file: str
     } catch (e) {
       throw new CliError((e as Error).message);
     }
-    const typeCounts: Record<string, number> = {};
-    const types = new Map<string, string>();
-    let bits = 0;
-    let weights = 0;
-    for (const t of info.parsed.tensorInfos) {
-      const type = ggmlTypeById(Number(t.dtype))!;
-      const ne = t.shape.map(Number);
-      typeCounts[type] = (typeCounts[type] ?? 0) + 1;
-      types.set(t.name, type);
-      bits += Number(tensorBytes(type, ne)) * 8;
-      weights += ne.reduce((a, b) => a * b, 1);
-    }
-    const metadata = info.parsed.metadata as Record<string, unknown>;
-    const ftype = Number(metadata['general.file_type']);
-    const mix = MIX_NAMES.find((m) => MIXES[m].ftype === ftype) ?? `file type ${Number.isFinite(ftype) ? ftype : '?'}`;
-    const imatrixArgument = metadata['quantize.imatrix.file'];
-    const usedImatrix = typeof imatrixArgument === 'string';
-    const fromRecipe = recipe !== null && recipe.recipe.tensors.length === types.size && recipe.recipe.tensors.every((t) => types.get(t.name) === t.type);
-    return {
-      name: file.repoPath,
-      sizeBytes: file.size,
-      ...(weights > 0 ? { bitsPerWeight: bits / weights } : {}),
-      method: fromRecipe
-        ? { kind: 'recipe', recipeFile: recipe.file, tensorTypeFile: recipe.typesFile, baseMix: recipe.recipe.baseMix, predictedKld: recipe.recipe.predictedKld }
-        : { kind: 'mix', mix },
-      typeCounts,
-      ...(usedImatrix ? { imatrixArgument: imatrixArgument as string, ...(imatrixRepoPath ? { imatrix: imatrixRepoPath } : {}) } : {}),
-    };
+    const tensors = info.parsed.tensorInfos.map((t) => ({ name: t.name, ne: t.shape.map(Number), type: ggmlTypeById(Number(t.dtype))! }));
+    return { tensors, metadata: info.parsed.metadata as Record<string, unknown> };
   } finally {
     await source.close();
   }
+}
+
+/**
+ * Counts, bits per weight and how a GGUF was made, from its header: one file, or the parts of a
+ * split one (PREFIX-0000i-of-0000n.gguf, described as the whole file llama-quantize writes, with
+ * the llama-gguf-split options that cut it).
+ */
+async function describeGguf(parts: LocalFile[], recipe: { recipe: Recipe; file: string; typesFile: string } | null, imatrixRepoPath: string | null): Promise<ModelCardFile> {
+  const headers = await Promise.all(parts.map(readHeader));
+  const tensors = headers.flatMap((h) => h.tensors);
+  const typeCounts: Record<string, number> = {};
+  const types = new Map<string, string>();
+  let bits = 0;
+  let weights = 0;
+  for (const t of tensors) {
+    typeCounts[t.type] = (typeCounts[t.type] ?? 0) + 1;
+    types.set(t.name, t.type);
+    bits += Number(tensorBytes(t.type, t.ne)) * 8;
+    weights += t.ne.reduce((a, b) => a * b, 1);
+  }
+  const metadata = headers[0]!.metadata;
+  const ftype = Number(metadata['general.file_type']);
+  const mix = MIX_NAMES.find((m) => MIXES[m].ftype === ftype) ?? `file type ${Number.isFinite(ftype) ? ftype : '?'}`;
+  const imatrixArgument = metadata['quantize.imatrix.file'];
+  const usedImatrix = typeof imatrixArgument === 'string';
+  const fromRecipe = recipe !== null && recipe.recipe.tensors.length === types.size && recipe.recipe.tensors.every((t) => types.get(t.name) === t.type);
+  const split = parts.length > 1 ? SHARD.exec(parts[0]!.repoPath) : null;
+  return {
+    name: split ? `${split[1]}.gguf` : parts[0]!.repoPath,
+    sizeBytes: parts.reduce((n, p) => n + p.size, 0),
+    ...(weights > 0 ? { bitsPerWeight: bits / weights } : {}),
+    method: fromRecipe
+      ? { kind: 'recipe', recipeFile: recipe.file, tensorTypeFile: recipe.typesFile, baseMix: recipe.recipe.baseMix, predictedKld: recipe.recipe.predictedKld }
+      : { kind: 'mix', mix },
+    typeCounts,
+    ...(usedImatrix ? { imatrixArgument: imatrixArgument as string, ...(imatrixRepoPath ? { imatrix: imatrixRepoPath } : {}) } : {}),
+    ...(split ? { parts: { files: parts.map((p) => p.repoPath), splitArgs: ggufSplitArgs(headers.map((h) => h.tensors)) } } : {}),
+  };
+}
+
+const SHARD = /^(.+)-(\d{5})-of-(\d{5})\.gguf$/i;
+
+/** The GGUFs as models: single files, and the parts of each split set together (every part present, in order). */
+function ggufModels(ggufs: LocalFile[]): LocalFile[][] {
+  const sets = new Map<string, LocalFile[]>();
+  const models: LocalFile[][] = [];
+  for (const g of ggufs) {
+    const m = SHARD.exec(g.repoPath);
+    if (!m) {
+      models.push([g]);
+      continue;
+    }
+    const key = `${m[1]}|${m[3]}`;
+    if (!sets.has(key)) models.push(sets.set(key, []).get(key)!);
+    sets.get(key)!.push(g);
+  }
+  for (const set of models.filter((s) => SHARD.test(s[0]!.repoPath))) {
+    set.sort((a, b) => (a.repoPath < b.repoPath ? -1 : 1));
+    const count = Number(SHARD.exec(set[0]!.repoPath)![3]);
+    const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !set.some((p) => Number(SHARD.exec(p.repoPath)![2]) === i));
+    if (missing.length) throw new CliError(`${set[0]!.repoPath}: part ${missing.join(', ')} of ${count} is not among the files pushed (give every part of a split file)`);
+  }
+  return models;
 }
 
 /** `--kld NAME=eval.json`: the JSON `quant-studio eval --json` prints. */
@@ -156,7 +195,8 @@ export async function pushCommand(args: string[]): Promise<void> {
   const klds = new Map(await Promise.all((values.kld ?? []).map(readKld)));
   const ggufs = files.filter((f) => /\.gguf$/i.test(f.repoPath));
   for (const name of klds.keys()) {
-    if (!ggufs.some((g) => g.repoPath === name)) throw new CliError(`--kld ${name}: not one of the GGUF files pushed`);
+    const whole = (g: LocalFile) => SHARD.exec(g.repoPath)?.[1] + '.gguf';
+    if (!ggufs.some((g) => g.repoPath === name || whole(g) === name)) throw new CliError(`--kld ${name}: not one of the GGUF files pushed`);
   }
   const sourceType = (values['source-type'] ?? 'BF16').toUpperCase();
   if (sourceType !== 'BF16' && sourceType !== 'F16' && sourceType !== 'F32') throw new CliError(`--source-type ${values['source-type']}: expected BF16, F16 or F32 (the model's own dtype)`);
@@ -173,9 +213,10 @@ export async function pushCommand(args: string[]): Promise<void> {
     const version = (JSON.parse(await readFile(PACKAGE_JSON, 'utf8')) as { version: string }).version;
     const described: ModelCardFile[] = [];
     let architecture: string | undefined;
-    for (const g of ggufs) {
-      const d = await describeGguf(g, recipe, imatrix?.repoPath ?? null);
-      const kld = klds.get(g.repoPath);
+    for (const parts of ggufModels(ggufs)) {
+      const g = parts[0]!;
+      const d = await describeGguf(parts, recipe, imatrix?.repoPath ?? null);
+      const kld = klds.get(d.name) ?? klds.get(g.repoPath);
       described.push(kld ? { ...d, kld } : d);
       if (!architecture) {
         const src = new NodeFileSource(g.diskPath, g.diskPath, g.size);

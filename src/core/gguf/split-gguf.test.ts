@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ByteSink } from '../bytes-io.ts';
 import { layoutGguf, type GgufTensorInfo } from './gguf-header.ts';
 import type { GgufKv } from './gguf-value.ts';
-import { layoutShards, parseSplitSize, shardFileName, splitLikeGgufSplit, splitLikeKeepSplit, splitSink } from './split-gguf.ts';
+import { ggufSplitArgs, layoutShards, parseSplitSize, shardFileName, splitLikeGgufSplit, splitLikeKeepSplit, splitSink } from './split-gguf.ts';
 
 const META: GgufKv[] = [{ key: 'general.architecture', value: { type: 'string', value: 'llama' } }];
 // 5 tensors of 256 F32 values: 1024 bytes each (aligned).
@@ -83,5 +83,18 @@ describe('split GGUF layout', () => {
     await expect(sink.close()).rejects.toThrow(/closed at byte \d+ of \d+, 2 of 3 files written/);
     await sink.abort(new Error('stop'));
     expect(sinks.map((s) => s.state)).toEqual(['aborted', 'aborted']);
+  });
+});
+
+describe('ggufSplitArgs', () => {
+  const sized = (mb: number[]): GgufTensorInfo[] => mb.map((m, i) => ({ name: `t${i}`, ne: [m * 250_000], type: 'F32' }));
+  it('finds the tensor count or the size in M that makes the same cut, or says none does', () => {
+    const tensors = sized([1, 1, 1, 1, 1]);
+    expect(ggufSplitArgs([tensors.slice(0, 2), tensors.slice(2, 4), tensors.slice(4)])).toEqual(['--split-max-tensors', '2']);
+    const uneven = sized([3, 1, 2, 2, 1]);
+    // 3 | 1 2 | 2 1: no tensor count gives 1, 2, 2; at most 3 MB a file does.
+    expect(ggufSplitArgs([uneven.slice(0, 1), uneven.slice(1, 3), uneven.slice(3)])).toEqual(['--split-max-size', '3M']);
+    // 3 1 | 2 | 2 1: 4 MB would put the third 2 MB tensor with the second file; nothing else fits either.
+    expect(ggufSplitArgs([uneven.slice(0, 2), uneven.slice(2, 3), uneven.slice(3)])).toBeNull();
   });
 });

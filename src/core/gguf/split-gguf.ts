@@ -157,3 +157,24 @@ export function splitSink(whole: GgufLayout, shards: readonly GgufShard[], layou
     },
   };
 }
+
+/**
+ * llama-gguf-split options that cut a file into exactly these parts (each part's tensors, in
+ * order), or null when none does: --split-max-tensors N when every part but the last holds N,
+ * else the smallest --split-max-size in whole M (10^6 bytes) that cuts there. Checked by cutting.
+ */
+export function ggufSplitArgs(parts: readonly (readonly GgufTensorInfo[])[], alignment = GGUF_DEFAULT_ALIGNMENT): string[] | null {
+  const all = parts.flat();
+  const counts = parts.map((p) => p.length);
+  const cutsAt = (limits: SplitLimits) => {
+    try {
+      return splitLikeGgufSplit([], all, limits, alignment).map((s) => s.tensorCount).join() === counts.join();
+    } catch {
+      return false;
+    }
+  };
+  if (cutsAt({ maxTensors: counts[0]! })) return ['--split-max-tensors', String(counts[0])];
+  const sizes = parts.map((p) => p.reduce((n, t) => n + alignUp(tensorBytes(t.type, t.ne) as number, alignment), 0));
+  const megabytes = Math.ceil(Math.max(...sizes) / 1e6);
+  return cutsAt({ maxBytes: megabytes * 1e6 }) ? ['--split-max-size', `${megabytes}M`] : null;
+}

@@ -39,6 +39,12 @@ export interface ModelCardFile {
   imatrixArgument?: string;
   kld?: ModelCardKld;
   sha256?: string;
+  /**
+   * A file published split (llama-gguf-split's PREFIX-00001-of-0000N.gguf): `name` is then the whole
+   * file's name (what llama-quantize writes), `files` the parts in the repository, and `splitArgs`
+   * the llama-gguf-split options that cut it so (null when none does).
+   */
+  parts?: { files: string[]; splitArgs: string[] | null };
 }
 
 export interface ModelCardImatrix {
@@ -103,6 +109,13 @@ function unquantizedName(input: ModelCardInput): string {
   return `${name}-${input.unquantizedType ?? 'BF16'}.gguf`;
 }
 
+/** The llama-gguf-split command that cuts a split file's whole file into its parts (a comment when none does). */
+function splitLine(f: ModelCardFile): string {
+  const prefix = f.name.replace(/\.gguf$/i, '');
+  if (!f.parts!.splitArgs) return `# then split ${shellWord(f.name)} into ${f.parts!.files.length} files with llama-gguf-split (no --split-max-* option cuts it exactly as published)`;
+  return ['llama-gguf-split', '--split', ...f.parts!.splitArgs, f.name, prefix].map(shellWord).join(' ');
+}
+
 /** llama-quantize's arguments that write `file` from the unquantized GGUF. */
 export function reproduceArgs(file: ModelCardFile, input: string): string[] {
   const im = file.imatrix ?? file.imatrixArgument;
@@ -145,8 +158,9 @@ export function generateModelCard(input: ModelCardInput): string {
   );
   for (const f of input.files) {
     const method = f.method.kind === 'mix' ? f.method.mix : `recipe ${f.method.recipeFile} (on ${f.method.baseMix})`;
+    const first = f.parts?.files[0];
     const row = [
-      `[${cell(f.name)}](./${encodeURI(f.name)})`,
+      first ? `[${cell(first)}](./${encodeURI(first)}) (${f.parts!.files.length} files, loaded from the first)` : `[${cell(f.name)}](./${encodeURI(f.name)})`,
       formatBytes(f.sizeBytes),
       f.bitsPerWeight === undefined ? '—' : f.bitsPerWeight.toFixed(2),
       ...(anyKld ? [f.kld ? formatKld(f.kld.mean) : '—'] : []),
@@ -199,7 +213,10 @@ export function generateModelCard(input: ModelCardInput): string {
     '',
     '```sh',
     `npx quant-studio quantize ${shellWord(`hf://${base}${at}`)} --type ${input.unquantizedType ?? 'BF16'} -o ${shellWord(unquantized)}`,
-    ...input.files.map((f) => ['llama-quantize', ...reproduceArgs(f, unquantized)].map(shellWord).join(' ')),
+    ...input.files.flatMap((f) => [
+      ['llama-quantize', ...reproduceArgs(f, unquantized)].map(shellWord).join(' '),
+      ...(f.parts ? [splitLine(f)] : []),
+    ]),
     '```',
     '',
   );
