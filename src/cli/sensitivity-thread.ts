@@ -1,5 +1,5 @@
 // One shard of `quant-studio plan`'s sensitivity measurement, in a worker thread: it opens the
-// model folder itself, measures its share of the tensors on the CPU and posts the partial table
+// model (folder or GGUF) itself, measures its share of the tensors on the CPU and posts the partial table
 // (parallel-sensitivity.ts starts the threads and merges their tables).
 import { parentPort, workerData } from 'node:worker_threads';
 import { measureSensitivity } from '../core/dynamic/measure-sensitivity.ts';
@@ -9,9 +9,10 @@ import { planWeights } from '../core/forward/weights.ts';
 import type { GgmlTypeName } from '../core/ggml-type.ts';
 import { planModel } from '../core/model/plan-model.ts';
 import { cpuRowQuantizer } from '../core/quant/cpu-quantizer.ts';
-import { nodeModelFiles } from '../io/node-files.node.ts';
+import { openModelSource } from './model-source.ts';
 
 export interface SensitivityShardJob {
+  /** The model as given on the command line: a folder or a GGUF file. */
   folder: string;
   imatrix: Map<string, Float32Array> | null;
   sequences: number[][];
@@ -27,7 +28,7 @@ export type SensitivityShardMessage =
   | { kind: 'error'; message: string };
 
 async function run(job: SensitivityShardJob): Promise<void> {
-  const files = await nodeModelFiles(job.folder);
+  const files = await openModelSource(job.folder);
   try {
     const plan = await planModel(files);
     const table = await measureSensitivity({

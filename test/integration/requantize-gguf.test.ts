@@ -203,6 +203,20 @@ describe('calibration and evaluation from a GGUF source', () => {
     expect((await readFile(fromGguf)).equals(await readFile(fromFolder))).toBe(true);
   });
 
+  it('plan (sensitivity on worker threads) from our F32 export chooses the types it chooses from the folder', async () => {
+    const f32 = path.join(dir, 'stories260K-F32.gguf');
+    await ours(STORIES260K, 'F32', f32);
+    const recipes = [];
+    for (const [source, name] of [[f32, 'gguf'], [STORIES260K, 'folder']] as const) {
+      const out = path.join(dir, `plan-${name}.json`);
+      const r = await runCli(['plan', source, '--target-mix', 'Q4_K_M', '--text', text, '--ctx', '64', '--chunks', '4', '--threads', '2', '-o', out]);
+      expect(r.code, r.stderr).toBe(0);
+      recipes.push(JSON.parse(await readFile(out, 'utf8')) as { tensors: unknown[]; predictedKld: number });
+    }
+    expect(recipes[0]!.tensors).toEqual(recipes[1]!.tensors);
+    expect(recipes[0]!.predictedKld).toBe(recipes[1]!.predictedKld);
+  });
+
   it('eval with the GGUF as the unquantized model reports what eval with the folder reports', async () => {
     const quant = path.join(dir, 'stories-Q4_K_M.gguf');
     await ours(CONVERTER_F32, 'Q4_K_M', quant);
