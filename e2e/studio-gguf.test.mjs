@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { collectImatrixOnCpu, defaultSetTokens, mixTypes, readImatrixFile } from './reference-export.mjs';
-import { artifactsDir, fixtureDir, gotoLocalFolder, launchStudio, saveDownload, saveImatrix, screenshot } from './studio.mjs';
+import { artifactsDir, fixtureDir, gotoLocalFolder, launchStudio, saveDownload, saveImatrix, screenshot, studioUrl } from './studio.mjs';
 
 const converterF32 = path.join(fixtureDir, 'reference-f32.gguf');
 
@@ -104,6 +104,41 @@ test('calibration from a dropped GGUF: its own tokenizer and weights, the import
       const rel = Math.abs(got[j] - want[j]) / Math.max(Math.abs(want[j]), 1e-12);
       assert.ok(rel <= 1e-3, `${name}[${j}]: ${got[j]} vs CPU ${want[j]}`);
     }
+  }
+  assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
+});
+
+test('a Hub repo of several GGUFs: the page lists them, one click opens one (only its bytes are read), exported as llama-quantize would', async () => {
+  const { page, pageErrors } = studio;
+  const repoDir = path.join(dir, 'repo-of-quants');
+  await mkdir(repoDir);
+  await copyFile(f32, path.join(repoDir, 'stories260K-F32.gguf'));
+  await copyFile(path.join(dir, 'stories260K-Q8_0.gguf'), path.join(repoDir, 'stories260K-Q8_0.gguf'));
+  const { startBrowserHub } = await import('./cors-proxy.mjs');
+  const hub = await startBrowserHub({ repos: { 'test-owner/stories260K-GGUF': { dir: repoDir } } });
+  try {
+    await page.goto(studioUrl(`?save=download&endpoint=${encodeURIComponent(hub.endpoint)}`));
+    await page.getByTestId('hub-model-id').fill('test-owner/stories260K-GGUF');
+    await page.getByRole('button', { name: 'Load model' }).click();
+    const choices = page.getByTestId('gguf-choices');
+    await choices.waitFor({ timeout: 60_000 });
+    assert.match(await page.getByTestId('alert-source').textContent(), /holds 2 GGUF models \(stories260K-F32\.gguf, stories260K-Q8_0\.gguf\)/);
+    await screenshot(page, 'gguf-05-hub-choices');
+    await choices.getByRole('button', { name: 'Open stories260K-F32.gguf' }).click();
+    await page.locator('[data-tensor="blk.0.attn_q.weight"]').waitFor({ timeout: 60_000 });
+    assert.match(await page.getByTestId('source-summary').textContent(), /test-owner\/stories260K-GGUF\/stories260K-F32\.gguf/);
+    await page.getByTestId('mix-select').selectOption('Q4_K_M');
+    const ours = path.join(dir, 'hub-gguf-Q4_K_M.gguf');
+    await saveDownload(page, () => page.getByRole('button', { name: 'Export GGUF' }).click(), ours);
+    await page.getByTestId('export-status').getByText('Saved').waitFor({ timeout: 60_000 });
+    const theirs = path.join(dir, 'hub-llama-quantize-Q4_K_M.gguf');
+    const { runLlamaTool } = await import('../test/helpers/llama-tools.ts');
+    await runLlamaTool('llama-quantize', [f32, theirs, 'Q4_K_M']);
+    assert.ok((await readFile(ours)).equals(await readFile(theirs)), 'the studio\'s file equals llama-quantize\'s');
+    const read = hub.hub.requests.filter((r) => r.path.includes('/resolve/')).map((r) => decodeURIComponent(r.path.split('/').pop()));
+    assert.ok(!read.includes('stories260K-Q8_0.gguf'), `the other GGUF was not read (${[...new Set(read)].join(', ')})`);
+  } finally {
+    await hub.close();
   }
   assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
 });

@@ -1,4 +1,6 @@
+import { openGgufChoice } from '../app/gguf-choice-actions.ts';
 import { useStudio } from '../app/store.ts';
+import { ggufChoicesOf } from '../core/model/plan-gguf.ts';
 
 /** Bad input, recipes that cannot be applied and failed exports, each as its own alert. */
 export function ErrorAlerts() {
@@ -7,8 +9,10 @@ export function ErrorAlerts() {
   const imatrixError = useStudio((s) => s.imatrix.error);
   const exportError = useStudio((s) => s.exportJob.error);
   const blocked = useStudio((s) => s.exportJob.phase === 'blocked');
+  // A repo or folder of several GGUFs: each is offered to open.
+  const choices = sourceError ? ggufChoicesOf(sourceError) : null;
   const alerts = [
-    sourceError && { id: 'source', title: 'This model cannot be opened', text: sourceError },
+    sourceError && { id: 'source', title: choices ? 'Several GGUF models here: open one' : 'This model cannot be opened', text: sourceError },
     imatrixError && { id: 'imatrix', title: 'This importance matrix cannot be read', text: imatrixError },
     recipeError && { id: 'recipe', title: 'This mix cannot be applied; the last recipe that could is shown', text: recipeError },
     exportError && {
@@ -18,9 +22,18 @@ export function ErrorAlerts() {
     },
   ].filter((a): a is { id: string; title: string; text: string } => Boolean(a));
   return alerts.map((a) => (
-    <div className="alert" role="alert" key={a.id} data-testid={`alert-${a.id}`}>
+    <div className={`alert${a.id === 'source' && choices ? ' alert-notice' : ''}`} role="alert" key={a.id} data-testid={`alert-${a.id}`}>
       <strong>{a.title}</strong>
       <span className="alert-text">{a.text}</span>
+      {a.id === 'source' && choices && (
+        <div className="gguf-choices" data-testid="gguf-choices">
+          {choices.map((file) => (
+            <button type="button" className="button button-quiet" key={file} onClick={() => void openGgufChoice(file)}>
+              Open {file}
+            </button>
+          ))}
+        </div>
+      )}
     </div>
   ));
 }

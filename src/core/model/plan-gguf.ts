@@ -56,6 +56,17 @@ export function ggufModelView(files: ModelFiles, name: string, label = `${files.
   return { label, names: () => [...shards], open: (n) => (shards.includes(n) ? files.open(n) : undefined) };
 }
 
+const NAME_ONE = 'name the one to open';
+
+/**
+ * The GGUF models listed by pickGgufModel's error, or null for any other message: errors cross
+ * from workers as their message, and the page offers each model to open from it.
+ */
+export function ggufChoicesOf(message: string): string[] | null {
+  const m = new RegExp(`holds \\d+ GGUF models \\((.+)\\): ${NAME_ONE}$`).exec(message);
+  return m ? m[1]!.split(', ') : null;
+}
+
 /**
  * The GGUF to read from a folder or repo: `name` when given, else the only GGUF model in it.
  * Several models (a repo of quants) need a choice; the message lists them.
@@ -67,7 +78,7 @@ export function pickGgufModel(files: ModelFiles, name?: string): string {
     return name;
   }
   if (models.length === 0) throw new Error(`${files.label}: no GGUF file`);
-  if (models.length > 1) throw new Error(`${files.label} holds ${models.length} GGUF models (${models.join(', ')}): name the one to open`);
+  if (models.length > 1) throw new Error(`${files.label} holds ${models.length} GGUF models (${models.join(', ')}): ${NAME_ONE}`);
   return models[0]!;
 }
 
