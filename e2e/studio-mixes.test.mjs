@@ -159,9 +159,11 @@ test('tiny-llama-10m: IQ2_XXS needs an imatrix; with one the heatmap shows it an
   assert.equal(await page.locator('[data-tensor="blk.1.attn_q.weight"]').getAttribute('data-type'), 'IQ2_XXS');
   assert.notEqual(await page.getByTestId('total-size').textContent(), sizeBefore);
 
-  // 256-wide rows: every storable type is offered by hand.
+  // 256-wide rows: every storable type is offered by hand (Q1_0's 128-blocks and NVFP4's 64 fit too).
   await page.locator('[data-tensor="blk.1.attn_q.weight"]').click();
-  assert.equal(await page.getByRole('menu').getByRole('menuitemradio').count(), 25);
+  const offered = await page.getByRole('menu').getByRole('menuitemradio').allTextContents();
+  assert.equal(offered.length, 28);
+  for (const type of ['NVFP4', 'Q1_0', 'Q2_0', 'IQ2_XXS', 'TQ1_0', 'MXFP4']) assert.ok(offered.some((t) => t.includes(type)), `${type} is offered`);
   await screenshot(page, '34-iq2_xxs-type-menu');
   await page.keyboard.press('Escape');
 
