@@ -170,7 +170,9 @@ describe.each(CASES)('$label: our GGUF tokenizer gives llama.cpp\'s ids', (c) =>
     }
   });
 
-  it.runIf(c.overrides === undefined)('equals the folder\'s tokenizer.json path wherever that one gives llama.cpp\'s ids', async () => {
+  // Only where the GGUF carries the folder's own vocabulary: a case that overrides tokenizer.ggml.pre has
+  // no tokenizer.json of its pre-tokenizer to compare with, so the comparison is not made for it at all.
+  if (c.overrides === undefined) it('equals the folder\'s tokenizer.json path wherever that one gives llama.cpp\'s ids', async () => {
     const [fromGguf, fromFolder] = await Promise.all([ggufDir, folder].map(async (dir) => {
       const files = await nodeModelFiles(dir);
       try {

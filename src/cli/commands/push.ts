@@ -59,7 +59,9 @@ async function readHeader(file: LocalFile): Promise<{ tensors: GgufTensorInfo[];
  * split one (PREFIX-0000i-of-0000n.gguf, described as the whole file llama-quantize writes, with
  * the llama-gguf-split options that cut it).
  */
-async function describeGguf(parts: LocalFile[], recipe: { recipe: Recipe; file: string; typesFile: string } | null, imatrixRepoPath: string | null): Promise<ModelCardFile> {
+async function describeGguf(
+  parts: LocalFile[], recipe: { recipe: Recipe; file: string; typesFile: string } | null, imatrixRepoPath: string | null,
+): Promise<{ card: ModelCardFile; architecture: string | undefined }> {
   const headers = await Promise.all(parts.map(readHeader));
   const tensors = headers.flatMap((h) => h.tensors);
   const typeCounts: Record<string, number> = {};
@@ -79,7 +81,8 @@ async function describeGguf(parts: LocalFile[], recipe: { recipe: Recipe; file: 
   const usedImatrix = typeof imatrixArgument === 'string';
   const fromRecipe = recipe !== null && recipe.recipe.tensors.length === types.size && recipe.recipe.tensors.every((t) => types.get(t.name) === t.type);
   const split = parts.length > 1 ? SHARD.exec(parts[0]!.repoPath) : null;
-  return {
+  const architecture = typeof metadata['general.architecture'] === 'string' ? metadata['general.architecture'] : undefined;
+  const card: ModelCardFile = {
     name: split ? `${split[1]}.gguf` : parts[0]!.repoPath,
     sizeBytes: parts.reduce((n, p) => n + p.size, 0),
     ...(weights > 0 ? { bitsPerWeight: bits / weights } : {}),
@@ -90,6 +93,7 @@ async function describeGguf(parts: LocalFile[], recipe: { recipe: Recipe; file: 
     ...(usedImatrix ? { imatrixArgument: imatrixArgument as string, ...(imatrixRepoPath ? { imatrix: imatrixRepoPath } : {}) } : {}),
     ...(split ? { parts: { files: parts.map((p) => p.repoPath), splitArgs: ggufSplitArgs(headers.map((h) => h.tensors)) } } : {}),
   };
+  return { card, architecture };
 }
 
 const SHARD = /^(.+)-(\d{5})-of-(\d{5})\.gguf$/i;
@@ -215,17 +219,11 @@ export async function pushCommand(args: string[]): Promise<void> {
     let architecture: string | undefined;
     for (const parts of ggufModels(ggufs)) {
       const g = parts[0]!;
-      const d = await describeGguf(parts, recipe, imatrix?.repoPath ?? null);
+      // One read of each header gives both the card's row and the architecture.
+      const { card: d, architecture: arch } = await describeGguf(parts, recipe, imatrix?.repoPath ?? null);
       const kld = klds.get(d.name) ?? klds.get(g.repoPath);
       described.push(kld ? { ...d, kld } : d);
-      if (!architecture) {
-        const src = new NodeFileSource(g.diskPath, g.diskPath, g.size);
-        try {
-          architecture = (await readGgufInfo(src)).parsed.metadata['general.architecture'] as string | undefined;
-        } finally {
-          await src.close();
-        }
-      }
+      architecture ??= arch;
     }
     let imatrixCard: ModelCardImatrix | undefined;
     if (imatrix) {
