@@ -3,10 +3,11 @@
 // the Hub, export Q4_0, then publish. An upload cut on every try fails with an error naming the file
 // and commits nothing; published again, the repository holds the GGUF (the same sha256 as the
 // downloaded export, uploaded in parts) and a model card whose base_model is the opened repo, with
-// the KLD the studio's evaluation measured, and the importance matrix the export used. A publish cancelled while it retries commits nothing.
+// the KLD the studio's evaluation measured, and the importance matrix the export used. A publish cancelled while it retries commits
+// nothing. Several quant levels from one export (one of them split) go up in one commit, each file as saved.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -163,5 +164,63 @@ test('published: the GGUF with the export\'s sha256 and a model card with base_m
   assert.match(readme, /--type F32 -o stories260K-F32\.gguf\nllama-quantize --imatrix stories260K-synthetic\.imatrix\.dat stories260K-F32\.gguf stories260K-Q4_0\.gguf Q4_0\n/);
   assert.match(readme, /\n- imatrix\n/);
   assert.match(readme, /Calibration data: `tinystories_val_sample\.txt`, 7 chunks\./);
+  assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
+});
+
+test('several quant levels from one export, one of them split: all published in one commit, each part as saved', async () => {
+  const { page, pageErrors } = studio;
+  const LEVELS = 'test-owner/stories260K-GGUF-levels';
+  // Q4_0 (the recipe) and Q8_0 too, split above 0.0003 GB: Q8_0 (330 kB of tensor data) in parts, Q4_0 (244 kB) whole.
+  const also = page.getByTestId('also-export');
+  await also.locator('summary').click();
+  await also.locator('input[data-mix="Q8_0"]').check();
+  await screenshot(page, '84-also-export-menu');
+  await also.locator('summary').click();
+  assert.match(await also.locator('summary').textContent(), /Also export: Q8_0/);
+  await page.getByTestId('split-enabled').check();
+  await page.getByTestId('split-gigabytes').fill('0.0003');
+  const count = Number(/→ (\d+) files/.exec(await page.getByTestId('split-files').textContent())?.[1]);
+  assert.ok(count >= 3, `planned ${count} files: Q4_0 and Q8_0's parts`);
+  const partName = (i) => `stories260K-Q8_0-${String(i + 1).padStart(5, '0')}-of-${String(count - 1).padStart(5, '0')}.gguf`;
+  const expected = [GGUF, ...Array.from({ length: count - 1 }, (_, i) => partName(i))];
+
+  const saved = new Map();
+  const onDownload = (d) => saved.set(d.suggestedFilename(), d.path().then((p) => readFile(p)));
+  page.on('download', onDownload);
+  const firstRequest = server.hub.requests.length;
+  await page.getByRole('button', { name: 'Export GGUF' }).click();
+  await page.getByTestId('export-status').getByText('Saved').waitFor({ timeout: 120_000 });
+  page.off('download', onDownload);
+  // One read of the model for both levels: the weights' bytes came from the Hub once (the cache is off).
+  const weightsSize = (await stat(path.join(fixtureDir, 'model.safetensors'))).size;
+  const served = server.hub.requests.slice(firstRequest).filter((r) => r.path.includes('model.safetensors') && (r.status === 200 || r.status === 206));
+  const servedBytes = served.reduce((n, r) => {
+    const m = /^bytes=(\d+)-(\d+)$/.exec(r.range ?? '');
+    return n + (m ? Number(m[2]) - Number(m[1]) + 1 : weightsSize);
+  }, 0);
+  assert.ok(servedBytes > 0 && servedBytes <= weightsSize, `${servedBytes} bytes of model.safetensors served for the export, the file has ${weightsSize}`);
+  assert.deepEqual([...saved.keys()].sort(), [...expected].sort());
+  const sha = new Map();
+  for (const [name, bytes] of saved) sha.set(name, createHash('sha256').update(await bytes).digest('hex'));
+  // The recipe's file is the same Q4_0 as before: one read made both levels.
+  assert.equal(sha.get(GGUF), exportedSha);
+  assert.match(await page.getByTestId('publish-contents').textContent(), new RegExp(`^${GGUF.replace(/\./g, '\\.')}, stories260K-Q8_0\\.gguf \\(as ${count - 1} files\\), the importance matrix`));
+
+  await publishTo(page, LEVELS);
+  const done = page.getByTestId('publish-done');
+  await done.waitFor({ timeout: 120_000 });
+  await page.getByRole('region', { name: 'Publish to the Hub' }).scrollIntoViewIfNeeded();
+  await screenshot(page, '85-publish-levels-done');
+  const head = server.hub.commits(LEVELS).at(-1);
+  assert.deepEqual(Object.keys(head.files).filter((f) => f !== '.gitattributes').sort(), [...expected, IMATRIX, 'README.md'].sort());
+  for (const name of expected) {
+    const f = head.files[name];
+    assert.equal(f.lfs ?? createHash('sha256').update(await saved.get(name)).digest('hex'), sha.get(name), `${name}: the published bytes are the saved file's`);
+  }
+  const readme = await (await fetch(`${server.hub.url}/${LEVELS}/resolve/main/README.md`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+  assert.match(readme, /\| \[stories260K-Q4_0\.gguf\]\(\.\/stories260K-Q4_0\.gguf\) \| [\d.]+ kB \| [\d.]+ \| Q4_0 \+ imatrix \|/);
+  assert.match(readme, new RegExp(`\\| \\[${partName(0).replace(/\./g, '\\.')}\\]\\(\\./${partName(0).replace(/\./g, '\\.')}\\) \\(${count - 1} files, loaded from the first\\) \\| [\\d.]+ kB \\| [\\d.]+ \\| Q8_0 \\+ imatrix \\|`));
+  assert.match(readme, /\nllama-quantize --imatrix stories260K-synthetic\.imatrix\.dat stories260K-F32\.gguf stories260K-Q8_0\.gguf Q8_0\n/);
+  assert.match(readme, /\nllama-gguf-split --split --split-max-[a-z]+ \w+ stories260K-Q8_0\.gguf stories260K-Q8_0\n/);
   assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
 });

@@ -2,12 +2,11 @@
 // gesture; a download needs the document), and the worker streams chunks into it.
 import * as Comlink from 'comlink';
 import type { ByteSink } from '../core/bytes-io.ts';
-import { MIXES } from '../core/recipe/llama-mixes.ts';
 import { canPickSaveFile, downloadSink, pickFileSink } from '../io/browser-sinks.ts';
 import { canPickDirectory, downloadShardSinks, pickDirectoryShardSinks, type ShardSinks } from '../io/browser-shard-sinks.ts';
-import { plannedSplit } from './export-split.ts';
+import { plannedExportFiles, shownExportName, type PlannedExportFile } from './export-files.ts';
 import { CancelledError, isCancellation } from '../core/cancellation.ts';
-import type { DownloadEvent, ExportProgress } from '../workers/protocol.ts';
+import type { DownloadEvent, ExportProgress, ExportRequest } from '../workers/protocol.ts';
 import { exportWorker } from './export-client.ts';
 import { refreshCacheSize } from './cache-actions.ts';
 import { onDownloadEvent } from './download-progress.ts';
@@ -15,21 +14,13 @@ import { unsupportedMessage, unsupportedTypes } from './mix-choices.ts';
 import { prefersDownload } from './save-bytes.ts';
 import { resetEvaluation } from './evaluation-actions.ts';
 import { measureCurrentRecipe } from './dynamic-actions.ts';
+import type { MixName } from '../core/recipe/mix-names.ts';
 import { useStudio } from './store.ts';
 import { recipeMissingImportance } from './importance-checks.ts';
 import { currentTable } from './measurement-inputs.ts';
 import { throttle } from './throttle.ts';
 import { captureExportInputs } from './export-inputs.ts';
 import { missingImportanceMessage } from '../core/recipe/imatrix-needs.ts';
-
-export function exportFileName(): string {
-  const { source, recipe } = useStudio.getState();
-  // A repo id names the file after the model, not its owner ("owner/name" -> "name").
-  const stem = (source.label.split('/').pop() || 'model').replace(/[^\w.-]+/g, '-');
-  if (recipe.dynamic) return `${stem}-dynamic-${recipe.bitsPerWeight.toFixed(2)}bpw.gguf`;
-  const mixed = Object.keys(recipe.overrides).length > 0 ? '-mixed' : '';
-  return `${stem}-${recipe.appliedMix ?? recipe.mix}${mixed}.gguf`;
-}
 
 function setJob(patch: Partial<ReturnType<typeof useStudio.getState>['exportJob']>): void {
   useStudio.setState((s) => ({ exportJob: { ...s.exportJob, ...patch } }));
@@ -72,48 +63,53 @@ export async function startExport(): Promise<void> {
     setJob({ phase: 'blocked', fileName: '', progress: null, bytesWritten: 0, error: unsupportedMessage(missing) });
     return;
   }
-  const fileName = exportFileName();
-  let split: ReturnType<typeof plannedSplit>;
+  let files: PlannedExportFile[];
   try {
-    split = plannedSplit(fileName);
+    files = plannedExportFiles(state);
   } catch (e) {
-    setJob({ phase: 'blocked', fileName: '', progress: null, bytesWritten: 0, error: `Cannot split the file: ${(e as Error).message}` });
+    setJob({ phase: 'blocked', fileName: '', progress: null, bytesWritten: 0, error: (e as Error).message });
     return;
   }
-  const request = {
-    types: recipe.types,
-    fileType: MIXES[recipe.appliedMix].ftype,
+  const extraMissing = files.slice(1).flatMap((f) => [...(supportedTypes ? unsupportedTypes(f.types, new Set(supportedTypes)) : new Map()).keys()].map((t) => `${f.mix}: ${t}`));
+  if (extraMissing.length > 0) {
+    setJob({ phase: 'blocked', fileName: '', progress: null, bytesWritten: 0, error: `This browser's quantizers cannot write the types of the other quant levels asked for (${extraMissing.join(', ')}): untick them under "Also export".` });
+    return;
+  }
+  const request: ExportRequest = {
+    files: files.map((f) => ({
+      types: f.types, fileType: f.fileType, fileName: f.fileName, mix: f.mix,
+      ...(f.split ? { split: { maxBytes: f.split.maxBytes, files: f.split.names.length } } : {}),
+    })),
     useImatrix: imatrix.status === 'ready',
-    fileName,
-    mix: recipe.appliedMix,
-    ...(split ? { split: { maxBytes: split.maxBytes, files: split.names.length } } : {}),
   };
-  let sink: ByteSink | null;
-  let shards: ShardSinks | null = null;
+  // Every file the user gets, in the order the worker numbers them.
+  const names = files.flatMap((f) => f.split?.names ?? [f.fileName]);
+  let sinks: ShardSinks | null;
   try {
-    if (split) {
-      shards = !prefersDownload() && canPickDirectory() ? await pickDirectoryShardSinks(split.names) : downloadShardSinks(split.names);
-      sink = shards && shardSetSink(shards);
+    if (names.length > 1) {
+      sinks = !prefersDownload() && canPickDirectory() ? await pickDirectoryShardSinks(names) : downloadShardSinks(names);
     } else {
-      sink = !prefersDownload() && canPickSaveFile() ? await pickFileSink(fileName) : downloadSink(fileName);
+      const sink = !prefersDownload() && canPickSaveFile() ? await pickFileSink(names[0]!) : downloadSink(names[0]!);
+      sinks = sink && oneFileSinks(sink);
     }
   } catch (e) {
     setJob({ phase: 'error', error: (e as Error).message });
     return;
   }
-  if (!sink) return; // the user closed the save dialog
-  captureExportInputs(fileName);
-  const shown = split ? `${split.names[0]} … ${split.names.at(-1)} (${split.names.length} files)` : fileName;
-  setJob({ phase: 'running', fileName: shown, progress: null, bytesWritten: 0, gpuPeakBytes: null, error: null });
+  if (!sinks) return; // the user closed the save dialog
+  const shown = shownExportName(files);
+  captureExportInputs(files, shown);
+  setJob({ phase: 'running', fileName: shown, recipeFile: files[0]!.fileName, progress: null, bytesWritten: 0, gpuPeakBytes: null, error: null });
   // An evaluation describes the file it measured: a new export replaces that file.
   resetEvaluation();
+  const sink = fileSetSink(sinks);
   const job: ExportJob = { sink, cancelled: false, forgotten: false };
   active = job;
   try {
     const { bytesWritten, gpuPeakBytes } = await exportWorker().exportModel(
       request,
-      // A split export's files are opened as the worker reaches them.
-      shards ? Comlink.proxy({ shard: async (i: number) => Comlink.proxy(await shards.shard(i)) }) : Comlink.proxy(sink),
+      // The files are opened as the worker reaches them.
+      Comlink.proxy({ file: async (i: number) => Comlink.proxy(await sinks.shard(i)) }),
       Comlink.proxy(throttledProgress()),
       source.kind === 'hub' ? Comlink.proxy((e: DownloadEvent) => { if (!job.forgotten) onDownloadEvent(e); }) : undefined,
     );
@@ -133,10 +129,18 @@ export async function startExport(): Promise<void> {
   }
 }
 
-/** The split files as one sink for cancelling: abort() removes every file opened so far. */
-function shardSetSink(shards: ShardSinks): ByteSink {
-  const unused = () => Promise.reject(new Error('a split export writes through its files, not this sink'));
-  return { write: unused, close: unused, abort: (reason) => shards.abort(reason) };
+/** One file as a set of one (the save picker's sink, opened before the export starts). */
+function oneFileSinks(sink: ByteSink): ShardSinks {
+  return {
+    shard: (i) => (i === 0 ? Promise.resolve(sink) : Promise.reject(new Error(`export: no file ${i + 1} of 1`))),
+    abort: (reason) => sink.abort(reason),
+  };
+}
+
+/** The files as one sink for cancelling: abort() removes every file opened so far. */
+function fileSetSink(sinks: ShardSinks): ByteSink {
+  const unused = () => Promise.reject(new Error('an export writes through its files, not this sink'));
+  return { write: unused, close: unused, abort: (reason) => sinks.abort(reason) };
 }
 
 export function cancelExport(): void {
@@ -153,4 +157,12 @@ export function forgetExportJob(): void {
   if (!active) return;
   active.forgotten = true;
   cancelExport();
+}
+
+/** Ticks or unticks a quant level the next export also writes ("Also export"). */
+export function toggleExportExtraMix(mix: MixName, on: boolean): void {
+  useStudio.setState((s) => {
+    const rest = s.exportExtraMixes.filter((m) => m !== mix);
+    return { exportExtraMixes: on ? [...rest, mix] : rest };
+  });
 }

@@ -1,9 +1,9 @@
 // The studio's split export: files above a size the user sets are written as llama-gguf-split
 // would cut them (PREFIX-00001-of-0000N.gguf, loadable by llama.cpp from the first). How many files,
-// and their names, follow from the recipe alone: gguf-split cuts by tensor data sizes.
+// and their names, follow from the types alone: gguf-split cuts by tensor data sizes.
 import { ggufContents } from '../core/export/export-gguf.ts';
 import { shardFileName, splitLikeGgufSplit } from '../core/gguf/split-gguf.ts';
-import { MIXES } from '../core/recipe/llama-mixes.ts';
+import type { ModelPlan, TensorTypes } from '../core/model/plan-types.ts';
 import { useStudio } from './store.ts';
 
 export function editExportSplit(patch: Partial<ReturnType<typeof useStudio.getState>['exportSplit']>): void {
@@ -16,12 +16,11 @@ export function splitLimitBytes(): number | null {
   return enabled && Number.isFinite(gigabytes) && gigabytes > 0 ? Math.round(gigabytes * 1e9) : null;
 }
 
-/** The files of `fileName` split at the limit; null when it fits one file (or splitting is off). */
-export function plannedSplit(fileName: string): { maxBytes: number; names: string[] } | null {
+/** The files of `fileName` (of these types) split at the limit; null when it fits one file (or splitting is off). */
+export function plannedSplit(fileName: string, plan: ModelPlan, types: TensorTypes): { maxBytes: number; names: string[] } | null {
   const maxBytes = splitLimitBytes();
-  const { source, recipe } = useStudio.getState();
-  if (maxBytes === null || !source.plan || !recipe.types || !recipe.appliedMix) return null;
-  const { metadata, tensors } = ggufContents(source.plan, recipe.types, MIXES[recipe.appliedMix].ftype);
+  if (maxBytes === null) return null;
+  const { metadata, tensors } = ggufContents(plan, types);
   const shards = splitLikeGgufSplit(metadata, tensors, { maxBytes });
   if (shards.length < 2) return null;
   const prefix = fileName.replace(/\.gguf$/i, '');

@@ -1,6 +1,6 @@
-// "Publish to the Hub": the last export's GGUF (the export worker's OPFS copy, a disk-backed File,
-// so nothing is read whole into memory), the importance matrix it used, a dynamic recipe and a
-// generated model card, in one commit, pushed by the publish worker with the Hub form's token and
+// "Publish to the Hub": the last export's GGUFs (the export worker's OPFS copies, disk-backed Files,
+// so nothing is read whole into memory; a split file as its parts), the importance matrix they
+// used, a dynamic recipe and a generated model card, in one commit, pushed by the publish worker with the Hub form's token and
 // endpoint. Nothing is committed unless every file was uploaded (pushToHub).
 import * as Comlink from 'comlink';
 import { version } from '../../package.json';
@@ -38,13 +38,16 @@ export function baseModelOf(publish: Pick<PublishState, 'baseModel' | 'baseModel
   return source.kind === 'hub' && source.pin ? source.pin.repo : publish.baseModel;
 }
 
+/** The last export's inputs when they are of the export shown, of the model open now. */
+function shownExportInputs(state: StudioState) {
+  const inputs = lastExportInputs();
+  return state.exportJob.phase === 'done' && inputs && inputs.shown === state.exportJob.fileName && inputs.model === modelIdentity(state.source) ? inputs : null;
+}
+
 /** Why the Publish button cannot run now, or null. */
 export function publishBlocker(state: StudioState, publish: PublishState): string | null {
   if (state.exportJob.phase !== 'done') return 'export a GGUF first';
-  const inputs = lastExportInputs();
-  if (!inputs || inputs.model !== modelIdentity(state.source)) return 'export a GGUF of this model first';
-  // The capture is of the export shown; only a split export shows another name (its files).
-  if (inputs.fileName !== state.exportJob.fileName) return 'a split export cannot be published from the studio yet: export it as one file';
+  if (!shownExportInputs(state)) return 'export a GGUF of this model first';
   if (!publish.repo.trim()) return 'give the repository to publish to (owner/name)';
   try {
     checkPushRepo(publish.repo.trim());
@@ -59,10 +62,10 @@ export function publishBlocker(state: StudioState, publish: PublishState): strin
 
 /** What the next publish would hold, in words; null before an export of the open model. */
 export function publishContents(state: StudioState): string[] | null {
-  const inputs = lastExportInputs();
-  if (state.exportJob.phase !== 'done' || !inputs || inputs.fileName !== state.exportJob.fileName || inputs.model !== modelIdentity(state.source)) return null;
-  const kld = measuredKld(state, inputs.fileName);
-  return plannedContents({ gguf: inputs.fileName, dynamic: inputs.dynamic, ...(inputs.made.imatrix ? { imatrix: inputs.made.imatrix } : {}), ...(kld ? { kld } : {}) });
+  const inputs = shownExportInputs(state);
+  if (!inputs) return null;
+  const names = inputs.files.map((f) => (f.partNames ? `${f.name} (as ${f.partNames.length} files)` : f.name));
+  return plannedContents({ ggufs: names, dynamic: inputs.dynamic, ...(inputs.made.imatrix ? { imatrix: inputs.made.imatrix } : {}), kld: !!measuredKld(state, inputs.files[0]!.name) });
 }
 
 /** The evaluation's KL divergence, when it measured this very file of this model. */
@@ -119,14 +122,21 @@ export async function startPublish(): Promise<void> {
   usePublish.setState({ phase: 'preparing', progress: null, notice: null, result: null, error: null });
   let sink: ReturnType<typeof progressSink> | null = null;
   try {
-    const inputs = lastExportInputs()!;
-    const { file, problem } = await exportWorker().exportedFile();
-    if (!file || file.name !== inputs.fileName) throw new Error(`${inputs.fileName}: the exported file is not kept in this browser (${problem ?? 'export it again'})`);
+    const inputs = shownExportInputs(state)!;
+    const { files: kept, problem } = await exportWorker().exportedFiles();
+    if (!kept || kept.length !== inputs.files.length || kept.some((k, i) => k.name !== inputs.files[i]!.name)) {
+      throw new Error(`${inputs.shown}: the exported files are not kept in this browser (${problem ?? 'export again'})`);
+    }
     const recipe = await inputs.recipe;
-    const kld = measuredKld(useStudio.getState(), file.name);
+    const kld = measuredKld(useStudio.getState(), kept[0]!.name);
     const pin = state.source.kind === 'hub' ? state.source.pin : null;
+    const ggufs = inputs.files.map(({ partNames: _, isRecipe, ...level }, i) => ({
+      ...level, blob: kept[i]!.blob, parts: kept[i]!.parts,
+      // The recipe's files and the evaluation belong to the first file, the studio's recipe.
+      ...(isRecipe && recipe ? { recipe } : {}), ...(i === 0 && kld ? { kld } : {}),
+    }));
     const files = publishFiles(
-      { ...inputs.made, gguf: { name: file.name, blob: file.blob }, ...(recipe ? { recipe } : {}), ...(kld ? { kld } : {}) },
+      { ...inputs.made, ggufs },
       { repo, baseModel, tool: `quant-studio ${version}`, ...(pin && pin.repo === baseModel ? { baseModelRevision: pin.commit } : {}) },
     );
     if (job.cancelled) return;
@@ -135,7 +145,7 @@ export async function startPublish(): Promise<void> {
     usePublish.setState({ phase: 'running', progress });
     const { hubForm } = useStudio.getState();
     const result = await publishWorker().publish(
-      { repo, token: hubForm.token.trim(), endpoint: hubForm.endpoint.trim(), private: publish.private, files, commitTitle: `Upload ${file.name} with quant-studio` },
+      { repo, token: hubForm.token.trim(), endpoint: hubForm.endpoint.trim(), private: publish.private, files, commitTitle: `Upload ${ggufs.map((g) => g.name).join(', ')} with quant-studio` },
       Comlink.proxy(sink.onProgress),
       Comlink.proxy((r: PushRetry) => usePublish.setState({ notice: `retrying ${r.path} in ${(r.delayMs / 1000).toFixed(1)} s (attempt ${r.attempt}: ${r.reason})` })),
     );

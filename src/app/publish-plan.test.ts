@@ -4,13 +4,8 @@ import {
 } from './publish-plan.ts';
 
 const gguf = new Blob([new Uint8Array(1000)]);
-const made: ExportedArtifacts = {
-  gguf: { name: 'stories260K-Q8_0.gguf', blob: gguf },
-  mix: 'Q8_0',
-  typeCounts: { Q8_0: 40, F32: 7 },
-  bitsPerWeight: 8.5,
-  architecture: 'llama',
-};
+const q8 = { name: 'stories260K-Q8_0.gguf', blob: gguf, mix: 'Q8_0', typeCounts: { Q8_0: 40, F32: 7 }, bitsPerWeight: 8.5 };
+const made: ExportedArtifacts = { ggufs: [q8], architecture: 'llama' };
 const request = { repo: 'me/stories260K-GGUF', baseModel: 'test-owner/stories260K', tool: 'quant-studio 0.1.0' };
 
 async function readme(files: { path: string; content: Blob }[]): Promise<string> {
@@ -32,9 +27,12 @@ describe('publishFiles', () => {
   it('with an imatrix, a dynamic recipe and a measured KLD: all in the commit and on the card', async () => {
     const files = publishFiles({
       ...made,
+      ggufs: [{
+        ...q8,
+        recipe: { json: '{"format":"quant-studio-recipe"}\n', tensorTypes: 'blk.0.attn_q.weight=Q4_K\n', baseMix: 'Q4_K_M', predictedKld: 0.0123 },
+        kld: { mean: 0.0456, p99: 0.5, sameTop: 0.93, on: '4 chunks of 128 tokens' },
+      }],
       imatrix: { name: 'stories260K.imatrix.gguf', blob: new Blob(['im']), datasets: ['chat', 'code'], chunks: 12, fromCalibration: true },
-      recipe: { json: '{"format":"quant-studio-recipe"}\n', tensorTypes: 'blk.0.attn_q.weight=Q4_K\n', baseMix: 'Q4_K_M', predictedKld: 0.0123 },
-      kld: { mean: 0.0456, p99: 0.5, sameTop: 0.93, on: '4 chunks of 128 tokens' },
     }, request);
     expect(files.map((f) => f.path)).toEqual([
       'stories260K-Q8_0.gguf', 'stories260K.imatrix.gguf', 'stories260K-Q8_0.recipe.json', 'stories260K-Q8_0.tensor-types.txt', 'README.md',
@@ -48,6 +46,30 @@ describe('publishFiles', () => {
     expect(card).toContain('Calibration data: `chat`, `code`, 12 chunks.');
     expect(card).toContain('--pure --imatrix stories260K.imatrix.gguf --tensor-type-file stories260K-Q8_0.tensor-types.txt');
     expect(card).toContain('same top token 93.0%, on 4 chunks of 128 tokens');
+  });
+
+  it('several quant levels in one commit, a split one as its parts: one card row each, the recipe\'s files for the recipe only', async () => {
+    const parts = [{ name: 'm-Q4_K_M-00001-of-00002.gguf', blob: new Blob([new Uint8Array(600)]) }, { name: 'm-Q4_K_M-00002-of-00002.gguf', blob: new Blob([new Uint8Array(500)]) }];
+    const files = publishFiles({
+      ggufs: [
+        { ...q8, name: 'm-dynamic-5.00bpw.gguf', recipe: { json: '{}\n', tensorTypes: 'x=Q4_K\n', baseMix: 'Q4_K_M', predictedKld: null } },
+        { name: 'm-Q4_K_M.gguf', blob: new Blob([new Uint8Array(1000)]), parts, splitArgs: ['--split-max-tensors', '20'], mix: 'Q4_K_M', typeCounts: { Q4_K: 30 }, bitsPerWeight: 4.9 },
+      ],
+      architecture: 'llama',
+      sourceGguf: { file: 'm-F16.gguf', hubRepo: 'owner/m-GGUF', revision: 'c0ffee', requantize: false },
+    }, request);
+    expect(files.map((f) => f.path)).toEqual([
+      'm-dynamic-5.00bpw.gguf', 'm-Q4_K_M-00001-of-00002.gguf', 'm-Q4_K_M-00002-of-00002.gguf', 'm-dynamic-5.00bpw.recipe.json', 'm-dynamic-5.00bpw.tensor-types.txt', 'README.md',
+    ]);
+    // The parts are uploaded as they are (the same Blobs); the whole file is not.
+    expect(files[1]!.content).toBe(parts[0]!.blob);
+    const card = await readme(files);
+    expect(card).toContain('| [m-Q4_K_M-00001-of-00002.gguf](./m-Q4_K_M-00001-of-00002.gguf) (2 files, loaded from the first) | 1.1 kB | 4.90 | Q4_K_M |');
+    expect(card).toContain('llama-gguf-split --split --split-max-tensors 20 m-Q4_K_M.gguf m-Q4_K_M');
+    // Made from a GGUF: the commands start from it, downloaded from its repository.
+    expect(card).toContain('hf download owner/m-GGUF m-F16.gguf --revision c0ffee --local-dir .');
+    expect(card).toContain('llama-quantize m-F16.gguf m-Q4_K_M.gguf Q4_K_M');
+    expect(card).not.toContain('--type BF16');
   });
 
   it('an imatrix picked under another extension is still named as a file', () => {
@@ -93,11 +115,9 @@ describe('foldProgress', () => {
 
 describe('words', () => {
   it('the panel says what the commit holds', () => {
-    expect(plannedContents({ gguf: 'm-Q4_0.gguf', dynamic: false })).toEqual(['m-Q4_0.gguf', 'a model card (README.md)']);
-    expect(plannedContents({
-      gguf: 'm.gguf', dynamic: true, kld: { mean: 0.1 },
-      imatrix: { name: 'm.imatrix.gguf', blob: new Blob([]), datasets: [], chunks: 0, fromCalibration: false },
-    })).toEqual(['m.gguf', 'the importance matrix m.imatrix.gguf', 'the recipe (JSON and tensor-type file)', 'a model card (README.md) with the measured KLD']);
+    expect(plannedContents({ ggufs: ['m-Q4_0.gguf'], dynamic: false, kld: false })).toEqual(['m-Q4_0.gguf', 'a model card (README.md)']);
+    expect(plannedContents({ ggufs: ['m.gguf', 'm-Q8_0.gguf'], dynamic: true, kld: true, imatrix: { name: 'm.imatrix.gguf' } }))
+      .toEqual(['m.gguf', 'm-Q8_0.gguf', 'the importance matrix m.imatrix.gguf', 'the recipe (JSON and tensor-type file)', 'a model card (README.md) with the measured KLD']);
   });
 
   it('pushToHub\'s command-line advice becomes the studio\'s', () => {

@@ -1,30 +1,44 @@
-// What "Publish to the Hub" uploads, decided from what the studio made (pure): the exported GGUF,
-// the importance matrix it was quantized with, a dynamic recipe as JSON and as llama-quantize's
-// --tensor-type-file, and the model card (README.md) describing them. Also the per-file progress
-// the panel shows, folded from pushToHub's overall byte counts.
-import type { ModelCardFile, ModelCardKld } from '../io/hub/model-card.ts';
+// What "Publish to the Hub" uploads, decided from what the studio made (pure): the exported GGUFs
+// (a split one as its parts), the importance matrix they were quantized with, a dynamic recipe as
+// JSON and as llama-quantize's --tensor-type-file, and the model card (README.md) describing them.
+// Also the per-file progress the panel shows, folded from pushToHub's overall byte counts.
+import type { ModelCardFile, ModelCardInput, ModelCardKld } from '../io/hub/model-card.ts';
 import { generateModelCard } from '../io/hub/model-card.ts';
 import type { PushFile, PushProgress } from '../io/hub/push-files.ts';
 import type { ModelPlan } from '../core/model/plan-types.ts';
 
-/** What one export was made from, captured when it started (export-inputs.ts). */
-export interface ExportedArtifacts {
-  gguf: { name: string; blob: Blob };
+/** One GGUF of an export: a quant level, as kept in this browser and as the studio computed it. */
+export interface ExportedGguf {
+  /** The whole file's name and bytes (what llama-quantize writes). */
+  name: string;
+  blob: Blob;
+  /** A split file's parts: what is uploaded instead of the whole file. */
+  parts?: { name: string; blob: Blob }[] | null;
+  /** llama-gguf-split's options that cut the whole file into the parts (null: none does exactly). */
+  splitArgs?: string[] | null;
   /** The mix (llama-quantize's TYPE) the file's types came from. */
   mix: string;
-  /** Tensors per type, and the tensor data's bits per weight, as the studio computed them. */
+  /** Tensors per type, and the tensor data's bits per weight. */
   typeCounts: Record<string, number>;
   bitsPerWeight: number;
-  /** The GGUF architecture ("llama"). */
-  architecture?: string;
-  /** The checkpoint's float type: the unquantized GGUF the card's llama-quantize commands start from. */
-  unquantizedType?: 'BF16' | 'F16' | 'F32';
-  /** The importance matrix the quantizers were weighted with. */
-  imatrix?: { name: string; blob: Blob; datasets: readonly string[]; chunks: number; fromCalibration: boolean };
   /** A dynamic recipe: its JSON, its tensor-type file, and the mix and prediction it carries. */
   recipe?: { json: string; tensorTypes: string; baseMix: string; predictedKld: number | null };
   /** The evaluation of this very file, when the studio ran one. */
   kld?: ModelCardKld;
+}
+
+/** What one export made (export-inputs.ts captured how, the export worker kept the bytes). */
+export interface ExportedArtifacts {
+  /** Its files, the studio's recipe first. */
+  ggufs: ExportedGguf[];
+  /** The GGUF architecture ("llama"). */
+  architecture?: string;
+  /** The checkpoint's float type: the unquantized GGUF the card's llama-quantize commands start from. */
+  unquantizedType?: 'BF16' | 'F16' | 'F32';
+  /** The GGUF the files were quantized from, when the model was opened from one. */
+  sourceGguf?: ModelCardInput['sourceGguf'];
+  /** The importance matrix the quantizers were weighted with. */
+  imatrix?: { name: string; blob: Blob; datasets: readonly string[]; chunks: number; fromCalibration: boolean };
 }
 
 export interface PublishRequest {
@@ -57,37 +71,45 @@ export function unquantizedTypeOf(plan: ModelPlan): 'BF16' | 'F16' | 'F32' | und
   return top?.[0] as 'BF16' | 'F16' | 'F32' | undefined;
 }
 
-/** The files of the one commit, the model card last. */
+/** The files of the one commit: each GGUF (or its parts), the imatrix, recipes, the model card last. */
 export function publishFiles(made: ExportedArtifacts, request: PublishRequest): PushFile[] {
-  const files: PushFile[] = [{ path: made.gguf.name, content: made.gguf.blob }];
+  const files: PushFile[] = [];
+  for (const g of made.ggufs) {
+    if (g.parts) files.push(...g.parts.map((p) => ({ path: p.name, content: p.blob })));
+    else files.push({ path: g.name, content: g.blob });
+  }
   const imatrixPath = made.imatrix ? (/\.gguf$|\.dat$/i.test(made.imatrix.name) ? made.imatrix.name : `${made.imatrix.name}.gguf`) : undefined;
   if (made.imatrix && imatrixPath) files.push({ path: imatrixPath, content: made.imatrix.blob });
-  const recipeFile = `${stem(made.gguf.name)}.recipe.json`;
-  const typesFile = `${stem(made.gguf.name)}.tensor-types.txt`;
-  if (made.recipe) {
-    files.push({ path: recipeFile, content: new Blob([made.recipe.json], { type: 'application/json' }) });
-    files.push({ path: typesFile, content: new Blob([made.recipe.tensorTypes], { type: 'text/plain' }) });
-  }
-  const card: ModelCardFile = {
-    name: made.gguf.name,
-    sizeBytes: made.gguf.blob.size,
-    bitsPerWeight: made.bitsPerWeight,
-    method: made.recipe
-      ? { kind: 'recipe', recipeFile, tensorTypeFile: typesFile, baseMix: made.recipe.baseMix, predictedKld: made.recipe.predictedKld }
-      : { kind: 'mix', mix: made.mix },
-    typeCounts: made.typeCounts,
-    // The studio records the imatrix's name as quantize.imatrix.file, as llama-quantize records its argument.
-    ...(made.imatrix ? { imatrix: imatrixPath, imatrixArgument: made.imatrix.name } : {}),
-    ...(made.kld ? { kld: made.kld } : {}),
-  };
+  const cards: ModelCardFile[] = made.ggufs.map((g) => {
+    const recipeFile = `${stem(g.name)}.recipe.json`;
+    const typesFile = `${stem(g.name)}.tensor-types.txt`;
+    if (g.recipe) {
+      files.push({ path: recipeFile, content: new Blob([g.recipe.json], { type: 'application/json' }) });
+      files.push({ path: typesFile, content: new Blob([g.recipe.tensorTypes], { type: 'text/plain' }) });
+    }
+    return {
+      name: g.name,
+      sizeBytes: g.parts ? g.parts.reduce((n, p) => n + p.blob.size, 0) : g.blob.size,
+      bitsPerWeight: g.bitsPerWeight,
+      method: g.recipe
+        ? { kind: 'recipe', recipeFile, tensorTypeFile: typesFile, baseMix: g.recipe.baseMix, predictedKld: g.recipe.predictedKld }
+        : { kind: 'mix', mix: g.mix },
+      typeCounts: g.typeCounts,
+      // The studio records the imatrix's name as quantize.imatrix.file, as llama-quantize records its argument.
+      ...(made.imatrix ? { imatrix: imatrixPath, imatrixArgument: made.imatrix.name } : {}),
+      ...(g.kld ? { kld: g.kld } : {}),
+      ...(g.parts ? { parts: { files: g.parts.map((p) => p.name), splitArgs: g.splitArgs ?? null } } : {}),
+    };
+  });
   const readme = generateModelCard({
     repo: request.repo.trim(),
     baseModel: request.baseModel.trim(),
     ...(request.baseModelRevision ? { baseModelRevision: request.baseModelRevision } : {}),
     ...(made.architecture ? { architecture: made.architecture } : {}),
     ...(made.unquantizedType ? { unquantizedType: made.unquantizedType } : {}),
+    ...(made.sourceGguf ? { sourceGguf: made.sourceGguf } : {}),
     tool: request.tool,
-    files: [card],
+    files: cards,
     ...(made.imatrix && imatrixPath
       ? {
           imatrix: {
@@ -156,9 +178,9 @@ export function publishErrorText(message: string): string {
 }
 
 /** What the panel says the commit will hold, before it is made. */
-export function plannedContents(made: Pick<ExportedArtifacts, 'imatrix' | 'kld'> & { gguf: string; dynamic: boolean }): string[] {
+export function plannedContents(made: { ggufs: readonly string[]; imatrix?: { name: string }; dynamic: boolean; kld: boolean }): string[] {
   return [
-    made.gguf,
+    ...made.ggufs,
     ...(made.imatrix ? [`the importance matrix ${made.imatrix.name}`] : []),
     ...(made.dynamic ? ['the recipe (JSON and tensor-type file)'] : []),
     `a model card (README.md)${made.kld ? ' with the measured KLD' : ''}`,

@@ -2,7 +2,8 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ModelPlan } from '../core/model/plan-types.ts';
 import { fileTypeSummary } from '../core/recipe/choose-types.ts';
 import { chooseMixTypes } from '../core/recipe/llama-mixes.ts';
-import { exportFileName, startExport } from './export-actions.ts';
+import { startExport } from './export-actions.ts';
+import { exportFileName } from './export-files.ts';
 import { clearTensorType, recomputeRecipe, resetRecipeTypes, setMix, setTensorType, withRecipe } from './recipe-actions.ts';
 import { initialExport, initialImatrix, initialRecipe, initialSource, useStudio } from './store.ts';
 import { fixturePlan } from './test-plans.node.ts';
@@ -40,7 +41,7 @@ describe('recipe actions', () => {
     setMix('Q4_K_M');
     expect(recipe().types).toEqual(chooseMixTypes(stories, { mix: 'Q4_K_M', hasImatrix: false }));
     expect(recipe().bitsPerWeight).toBeGreaterThan(0);
-    expect(exportFileName()).toBe('stories260K-Q4_K_M.gguf');
+    expect(exportFileName(useStudio.getState())).toBe('stories260K-Q4_K_M.gguf');
   });
 
   it('a per-tensor edit wins over the mix and clearing it restores the mix', () => {
@@ -50,7 +51,7 @@ describe('recipe actions', () => {
     expect(recipe().types!.get('blk.0.attn_q.weight')).toBe('Q8_0');
     expect(recipe().types!.get('blk.1.attn_q.weight')).toBe('F16');
     expect(recipe().totalBytes).toBeLessThan(before);
-    expect(exportFileName()).toBe('stories260K-F16-mixed.gguf');
+    expect(exportFileName(useStudio.getState())).toBe('stories260K-F16-mixed.gguf');
     setMix('Q4_0');
     expect(recipe().types!.get('blk.0.attn_q.weight')).toBe('Q8_0');
     clearTensorType('blk.0.attn_q.weight');

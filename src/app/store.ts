@@ -198,10 +198,15 @@ export interface DynamicSlice {
 export interface ExportSlice {
   /** Split files above `gigabytes` (10^9 bytes) as llama-gguf-split would, when enabled. */
   exportSplit: { enabled: boolean; gigabytes: number };
+  /** Other quant levels each export also writes, from the same read of the model ("Also export"). */
+  exportExtraMixes: MixName[];
   exportJob: {
     /** `blocked`: the recipe holds types no quantizer here writes; nothing was started. */
     phase: 'idle' | 'running' | 'done' | 'cancelled' | 'error' | 'blocked';
+    /** What the page calls the export: its file, or the first and last of its files. */
     fileName: string;
+    /** The recipe's file (unsplit name): the one the evaluation measures. */
+    recipeFile: string;
     progress: ExportProgress | null;
     bytesWritten: number;
     /** The most GPU buffer memory the export held at once (null when it ran on the CPU). */
@@ -281,7 +286,7 @@ export const initialDynamic: DynamicSlice['dynamic'] = {
   targetBpw: null, range: null, mixes: {}, mixesPhase: 'idle', exported: null, warnings: [], error: null,
 };
 export const initialExport: ExportSlice['exportJob'] = {
-  phase: 'idle', fileName: '', progress: null, bytesWritten: 0, gpuPeakBytes: null, error: null,
+  phase: 'idle', fileName: '', recipeFile: '', progress: null, bytesWritten: 0, gpuPeakBytes: null, error: null,
 };
 
 export const useStudio = create<StudioState>()(() => ({
@@ -291,6 +296,7 @@ export const useStudio = create<StudioState>()(() => ({
   exportJob: initialExport,
   // The Hub takes files up to 50 GB: 45 leaves room.
   exportSplit: { enabled: false, gigabytes: 45 },
+  exportExtraMixes: [],
   download: initialDownload,
   cache: { enabled: rememberedCachePreference(), bytes: null, known: false, clearing: false, error: null },
   hubForm: { modelId: DEFAULT_MODEL_ID, revision: '', token: '', rememberToken: false, endpoint: DEFAULT_ENDPOINT },

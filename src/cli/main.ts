@@ -27,7 +27,7 @@ const USAGE = `usage:
   quant-studio blocks --type <TYPE> --cols <N> [--imatrix im.f32] [--backend auto|gpu|cpu] <in.f32> <out.bin>
   quant-studio push <owner/repo> <file.gguf>... --base-model <owner/name> [--private] [--imatrix F] [--recipe F.json]
                     [--kld FILE.gguf=eval.json]... [--license ID] [--base-revision REV] [--source-type BF16|F16|F32]
-                    [-m MESSAGE] [--no-card]
+                    [--source-gguf <path|hf://owner/repo[@rev]/file.gguf> [--source-requantize]] [-m MESSAGE] [--no-card]
                     (HF_TOKEN: a write token; one commit, with a generated README.md model card)
 
 <source>  a Hugging Face model folder, a GGUF file (F32/F16/BF16, or quantized with --allow-requantize;

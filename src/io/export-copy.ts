@@ -1,4 +1,4 @@
-// A second copy of the GGUF an export writes, kept for the evaluation that follows it: the user's
+// A second copy of each GGUF an export writes, kept for the evaluation and the publish that follow it: the user's
 // copy goes wherever they saved it (out of reach), this one stays in OPFS (or, without OPFS, in
 // memory for files small enough). A copy that fails never fails the export: evaluation is then
 // unavailable, with the reason.
@@ -53,12 +53,13 @@ interface OpfsWritable {
   abort(): Promise<void>;
 }
 
-async function opfsTarget(): Promise<CopyTarget | null> {
+async function opfsTarget(slot: number): Promise<CopyTarget | null> {
   const storage = (globalThis.navigator as Navigator | undefined)?.storage;
   if (!storage?.getDirectory) return null;
   try {
     const dir = await (await storage.getDirectory()).getDirectoryHandle(EXPORTS_DIR, { create: true });
-    const handle = await dir.getFileHandle('last-export.gguf', { create: true });
+    // One file per file of the export (an export may write several quant levels at once).
+    const handle = await dir.getFileHandle(`last-export-${slot}.gguf`, { create: true });
     const writable = (await (handle as unknown as { createWritable(o: object): Promise<OpfsWritable> }).createWritable({ keepExistingData: false }));
     return {
       write: (chunk) => writable.write(chunk as Uint8Array<ArrayBuffer>),
@@ -117,8 +118,12 @@ export function teeExportCopy(primary: ByteSink, name: string, target: CopyTarge
   };
 }
 
-export async function openExportCopy(primary: ByteSink, name: string): Promise<ExportCopy> {
-  return teeExportCopy(primary, name, (await opfsTarget()) ?? memoryTarget(MEMORY_COPY_LIMIT));
+/**
+ * The copy of file `slot` of an export of `count` files; without OPFS the files share the memory
+ * limit.
+ */
+export async function openExportCopy(primary: ByteSink, name: string, slot = 0, count = 1): Promise<ExportCopy> {
+  return teeExportCopy(primary, name, (await opfsTarget(slot)) ?? memoryTarget(Math.floor(MEMORY_COPY_LIMIT / count)));
 }
 
 /** For tests: the in-memory target with a chosen limit. */

@@ -54,7 +54,7 @@ export function EvaluationPanel() {
   // A result compared another model's weights than those open now: not shown.
   const model = useStudio((s) => modelIdentity(s.source));
   const e = stored.result && stored.model !== model ? { ...stored, result: null } : stored;
-  const exported = useStudio((s) => (s.exportJob.phase === 'done' ? s.exportJob.fileName : null));
+  const exported = useStudio((s) => (s.exportJob.phase === 'done' ? s.exportJob.recipeFile : null));
   const download = useEvaluationDownload();
   if (!exported && !e.result && e.phase === 'idle') return null;
   const running = e.phase === 'running';

@@ -6,6 +6,7 @@ import { formatBytes } from './format.ts';
 import { ImatrixPicker } from './ImatrixPicker.tsx';
 import { MixPicker } from './MixPicker.tsx';
 import { SplitControl } from './SplitControl.tsx';
+import { AlsoExport } from './AlsoExport.tsx';
 
 export function RecipeBar() {
   const totalBytes = useStudio((s) => s.recipe.totalBytes);
@@ -41,6 +42,7 @@ export function RecipeBar() {
           <span className="stat-value" data-testid="edit-count">{edits}</span>
           <span className="stat-label">{dynamic ? (edits === 1 ? 'tensor locked' : 'tensors locked') : edits === 1 ? 'tensor edited' : 'tensors edited'}</span>
         </div>
+        <AlsoExport />
         <SplitControl />
         <button type="button" className="button button-primary" disabled={!canExport} onClick={() => void startExport()}>
           Export GGUF

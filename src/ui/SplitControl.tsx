@@ -1,20 +1,23 @@
 import { useMemo } from 'react';
-import { editExportSplit, plannedSplit } from '../app/export-split.ts';
-import { exportFileName } from '../app/export-actions.ts';
+import { editExportSplit } from '../app/export-split.ts';
+import { plannedExportFiles } from '../app/export-files.ts';
 import { useStudio } from '../app/store.ts';
 
 /** "Split above N GB": the export writes llama-gguf-split's files when the GGUF is larger. */
 export function SplitControl() {
   const split = useStudio((s) => s.exportSplit);
   const types = useStudio((s) => s.recipe.types);
+  const extra = useStudio((s) => s.exportExtraMixes);
+  const imatrix = useStudio((s) => s.imatrix.status);
   const files = useMemo(() => {
     try {
-      return plannedSplit(exportFileName())?.names.length ?? 1;
+      const planned = plannedExportFiles(useStudio.getState());
+      return { files: planned.reduce((n, f) => n + (f.split?.names.length ?? 1), 0), levels: planned.length };
     } catch (e) {
       return (e as Error).message;
     }
-    // The plan is fixed while a model is open; the types and the limit decide the cut.
-  }, [types, split]);
+    // The plan is fixed while a model is open; the types, the other levels and the limit decide the cut.
+  }, [types, split, extra, imatrix]);
   return (
     <div className="split-control" data-testid="split-control">
       <label className="check">
@@ -35,7 +38,7 @@ export function SplitControl() {
       <span className="muted">GB</span>
       {split.enabled && (
         <span className="muted" data-testid="split-files" title="Split as llama-gguf-split --split-max-size; llama.cpp loads the set from its first file">
-          {typeof files === 'number' ? (files > 1 ? `→ ${files} files` : '→ one file') : files}
+          {typeof files === 'string' ? files : files.files > files.levels ? `→ ${files.files} files` : files.levels > 1 ? '→ none split' : '→ one file'}
         </span>
       )}
     </div>

@@ -15,10 +15,11 @@ import { planModel } from '../core/model/plan-model.ts';
 import { hashImportance } from '../core/dynamic/content-hash.ts';
 import type { MixName } from '../core/recipe/mix-names.ts';
 import { missingImportance, missingImportanceMessage } from '../core/recipe/imatrix-needs.ts';
-import { exportGguf, ggufContents, type ExportProgress } from '../core/export/export-gguf.ts';
+import { exportGgufs, ggufContents, type ExportProgress } from '../core/export/export-gguf.ts';
 import { layoutGguf } from '../core/gguf/gguf-header.ts';
 import type { GgufKv } from '../core/gguf/gguf-value.ts';
-import { layoutShards, splitLikeGgufSplit, splitSink } from '../core/gguf/split-gguf.ts';
+import { layoutShards, shardFileName, shardRanges, splitLikeGgufSplit, splitSink } from '../core/gguf/split-gguf.ts';
+import { splitBlobParts } from '../io/split-blob-parts.ts';
 import { cpuRowQuantizer } from '../core/quant/cpu-quantizer.ts';
 import { createGpuRowQuantizer } from '../gpu/gpu-quantizer.ts';
 import { describeDevice, requestQuantDevice } from '../gpu/device.ts';
@@ -53,26 +54,44 @@ export interface ImatrixInfo {
   contentHash: string;
 }
 
-export interface ExportRequest {
+/** One file of an export (before any split): its types, file type and name. */
+export interface ExportFileRequest {
   types: Map<string, GgmlTypeName>;
   /** llama_ftype written as general.file_type (the mix's). */
   fileType: number;
-  /** Weight the quantizers with the loaded importance matrix. */
-  useImatrix: boolean;
   /** The file's name as saved (kept with the evaluation copy). */
-  fileName?: string;
+  fileName: string;
   /** The mix the recipe is based on (llama-quantize's Q2_K_S rule); checked before anything starts. */
-  mix?: MixName;
+  mix: MixName;
   /**
-   * Split the file as llama-gguf-split --split-max-size would: `writer` then gives each file's
-   * sink (ShardWriter); `files` is how many the page named (checked against the cut).
+   * Split the file as llama-gguf-split --split-max-size would; `files` is how many the page
+   * named (checked against the cut).
    */
   split?: { maxBytes: number; files: number };
 }
 
-/** A split export's files, each opened on the page as the export reaches it. */
-export interface ShardWriter {
-  shard(i: number): Promise<ByteSink & Comlink.ProxyMarked>;
+export interface ExportRequest {
+  /**
+   * The files, all written from one read of the model: the studio's recipe first (the file the
+   * evaluation measures), then any other quant levels asked for.
+   */
+  files: ExportFileRequest[];
+  /** Weight the quantizers with the loaded importance matrix. */
+  useImatrix: boolean;
+}
+
+/**
+ * Where the export's files go, opened on the page as the export reaches each: numbered across
+ * the request's files in order, a split file taking one number per part.
+ */
+export interface FileSetWriter {
+  file(i: number): Promise<ByteSink & Comlink.ProxyMarked>;
+}
+
+/** A finished export's file as kept in this browser: the whole file, and a split file's parts. */
+export interface ExportedFile extends KeptFile {
+  /** The parts the user saved (made from the whole file's copy); null when not split. */
+  parts: KeptFile[] | null;
 }
 
 interface Engine {
@@ -91,8 +110,8 @@ const downloads = downloadListenerSlot();
 let running: AbortController | null = null;
 /** The loaded imatrix and its file name (recorded in the GGUF as quantize.imatrix.file). */
 let imatrix: { name: string; matrix: ImportanceMatrix; contentHash: string } | null = null;
-/** The last finished export's bytes, kept for the evaluation (OPFS or memory); or why not. */
-let lastExport: { file: KeptFile | null; problem: string | null } = { file: null, problem: null };
+/** The last finished export's files, kept for the evaluation and the publish (OPFS or memory); or why not. */
+let lastExport: { files: (ExportedFile | null)[]; problems: (string | null)[] } = { files: [], problems: ['no export has finished'] };
 
 /** The CPU reference, sliced so a Cancel gets through during a long tensor. */
 const cpuQuantizer = yieldingQuantizer(cpuRowQuantizer, () => running?.signal, {
@@ -138,24 +157,50 @@ function engine(): Promise<Engine> {
   return enginePromise;
 }
 
-/**
- * The whole file's stream cut into the page's files (split-gguf.ts): each file's sink is asked for
- * when its first byte is ready. The cut must give as many files as the page named.
- */
-function splitRemoteSink(plan: ModelPlan, request: ExportRequest, extraMetadata: GgufKv[], writer: Comlink.Remote<ShardWriter & Comlink.ProxyMarked>): ByteSink {
-  const { metadata, tensors } = ggufContents(plan, request.types as TensorTypes, request.fileType, extraMetadata);
-  const shards = splitLikeGgufSplit(metadata, tensors, { maxBytes: request.split!.maxBytes });
-  if (shards.length !== request.split!.files) throw new Error(`the split export makes ${shards.length} files, the page named ${request.split!.files}`);
-  const lazy = (i: number): ByteSink => {
-    const sink = (writer.shard(i) as Promise<Comlink.Remote<ByteSink & Comlink.ProxyMarked>>).then(remoteSink);
-    sink.catch(() => {});
-    return {
-      write: async (chunk) => (await sink).write(chunk),
-      close: async () => (await sink).close(),
-      abort: async (reason) => (await sink).abort(reason),
-    };
+/** Sink `i` of the page's files, asked for when its first byte is ready. */
+function lazyRemoteSink(writer: Comlink.Remote<FileSetWriter & Comlink.ProxyMarked>, i: number): ByteSink {
+  const sink = (writer.file(i) as Promise<Comlink.Remote<ByteSink & Comlink.ProxyMarked>>).then(remoteSink);
+  sink.catch(() => {});
+  return {
+    write: async (chunk) => (await sink).write(chunk),
+    close: async () => (await sink).close(),
+    abort: async (reason) => (await sink).abort(reason),
   };
-  return splitSink(layoutGguf(metadata, tensors), shards, layoutShards(shards, tensors), lazy);
+}
+
+/** How a file of the request is written: its split (if any) and the numbers of its page files. */
+interface FilePlan {
+  request: ExportFileRequest;
+  /** The first of its page files' numbers. */
+  first: number;
+  split: { ranges: ReturnType<typeof shardRanges>; names: string[]; sink: (open: (i: number) => ByteSink) => ByteSink } | null;
+}
+
+/** Each file's split (split-gguf.ts), checked against the number of files the page named. */
+function planFiles(plan: ModelPlan, request: ExportRequest, extraMetadata: GgufKv[]): FilePlan[] {
+  let next = 0;
+  return request.files.map((file) => {
+    const first = next;
+    if (!file.split) {
+      next += 1;
+      return { request: file, first, split: null };
+    }
+    const { metadata, tensors } = ggufContents(plan, file.types as TensorTypes, file.fileType, extraMetadata);
+    const shards = splitLikeGgufSplit(metadata, tensors, { maxBytes: file.split.maxBytes });
+    if (shards.length !== file.split.files) throw new Error(`${file.fileName}: the split export makes ${shards.length} files, the page named ${file.split.files}`);
+    next += shards.length;
+    const whole = layoutGguf(metadata, tensors);
+    const layouts = layoutShards(shards, tensors);
+    const prefix = file.fileName.replace(/\.gguf$/i, '');
+    return {
+      request: file, first,
+      split: {
+        ranges: shardRanges(whole, shards, layouts),
+        names: shards.map((_, i) => shardFileName(prefix, i, shards.length)),
+        sink: (open) => splitSink(whole, shards, layouts, open),
+      },
+    };
+  });
 }
 
 /** A sink whose chunks cross to the main thread; each chunk is copied so it can be transferred. */
@@ -272,7 +317,7 @@ const api = {
 
   async exportModel(
     request: ExportRequest,
-    writer: Comlink.Remote<(ByteSink | ShardWriter) & Comlink.ProxyMarked>,
+    writer: Comlink.Remote<FileSetWriter & Comlink.ProxyMarked>,
     onProgress: (p: ExportProgress) => void,
     onDownload?: (event: DownloadEvent) => void,
   ): Promise<{ bytesWritten: number; gpuPeakBytes: number | null }> {
@@ -284,49 +329,56 @@ const api = {
       if (running) throw new Error('An export is already running');
       throw new Error('The importance matrix is no longer loaded: load it again');
     }
-    // Refused before the file is begun: the quantizer would only fail when it reached the tensor.
+    // Refused before the files are begun: the quantizer would only fail when it reached the tensor.
     const covered = request.useImatrix && imatrix ? new Set(imatrix.matrix.entries.keys()) : null;
-    const missing = missingImportance(request.types as TensorTypes, request.mix ?? 'F16', covered);
-    if (missing.length > 0) {
-      releaseCallbacks();
-      throw new Error(missingImportanceMessage(missing));
+    for (const file of request.files) {
+      const missing = missingImportance(file.types as TensorTypes, file.mix, covered);
+      if (missing.length > 0) {
+        releaseCallbacks();
+        throw new Error(`${request.files.length > 1 ? `${file.fileName}: ` : ''}${missingImportanceMessage(missing)}`);
+      }
     }
     const controller = new AbortController();
     running = controller;
     const hub = opened.hub;
     const stopListening = downloads.listen(onDownload ? (e) => void onDownload(e) : null);
     const extraMetadata = request.useImatrix ? imatrixMetadata(imatrix!.matrix, imatrix!.name) : [];
-    lastExport = { file: null, problem: 'an export is running' };
-    let copy: Awaited<ReturnType<typeof openExportCopy>> | null = null;
+    lastExport = { files: [], problems: ['an export is running'] };
+    const copies: Awaited<ReturnType<typeof openExportCopy>>[] = [];
     try {
-      const written = request.split
-        ? splitRemoteSink(opened.plan, request, extraMetadata, writer as Comlink.Remote<ShardWriter & Comlink.ProxyMarked>)
-        : remoteSink(writer as Comlink.Remote<ByteSink & Comlink.ProxyMarked>);
-      // A Hub model's sink checks the sha256 of everything read before the file is closed.
-      const userSink = hub ? verifiedSink(written, hub) : written;
-      copy = await openExportCopy(userSink, request.fileName ?? `${opened.files.label}.gguf`);
-      const sink = copy.sink;
+      const filePlans = planFiles(opened.plan, request, extraMetadata);
+      const targets = [];
+      for (const [slot, f] of filePlans.entries()) {
+        const written = f.split ? f.split.sink((i) => lazyRemoteSink(writer, f.first + i)) : lazyRemoteSink(writer, f.first);
+        // A Hub model's sinks check the sha256 of everything read before a file is closed.
+        const userSink = hub ? verifiedSink(written, hub) : written;
+        const copy = await openExportCopy(userSink, f.request.fileName, slot, filePlans.length);
+        copies.push(copy);
+        targets.push({ types: f.request.types as TensorTypes, fileType: f.request.fileType, extraMetadata, sink: copy.sink });
+      }
       const { quantizer, device } = await engine();
       if (device) resetGpuMemoryPeak(device);
       const files = hub ? await hub.files() : opened.files;
-      const result = await exportGguf({
+      const results = await exportGgufs({
         plan: opened.plan,
-        types: request.types as TensorTypes,
-        fileType: request.fileType,
+        targets,
         imatrix: request.useImatrix ? imatrix!.matrix.entries : null,
-        // llama-quantize's quantize.imatrix.* keys; the page counts them in the size it shows.
-        extraMetadata,
         files,
         quantizer,
-        sink,
         signal: controller.signal,
         onProgress: (p) => void onProgress({ ...p }),
       });
       await hub?.commitCache();
-      lastExport = { file: await copy.finish(), problem: copy.problem };
-      return { ...result, gpuPeakBytes: device ? gpuMemoryOf(device)!.peakBytes : null };
+      const kept: (ExportedFile | null)[] = [];
+      for (const [i, copy] of copies.entries()) {
+        const file = await copy.finish();
+        const split = filePlans[i]!.split;
+        kept.push(file && { ...file, parts: split ? splitBlobParts(file.blob, split.ranges, split.names) : null });
+      }
+      lastExport = { files: kept, problems: copies.map((c) => c.problem) };
+      return { bytesWritten: results.reduce((n, r) => n + r.bytesWritten, 0), gpuPeakBytes: device ? gpuMemoryOf(device)!.peakBytes : null };
     } catch (error) {
-      lastExport = { file: null, problem: copy?.problem ?? 'the export did not finish' };
+      lastExport = { files: [], problems: [copies.find((c) => c.problem)?.problem ?? 'the export did not finish'] };
       // Stops the downloads still in flight; the next export reconnects at the same commit.
       await hub?.disconnect();
       throw error;
@@ -337,8 +389,18 @@ const api = {
     }
   },
 
-  /** The last finished export's file for the evaluation, or why there is none. */
-  exportedFile: (): { file: KeptFile | null; problem: string | null } => lastExport,
+  /** The last finished export's first file (the studio's recipe) for the evaluation, or why there is none. */
+  exportedFile: (): { file: KeptFile | null; problem: string | null } => {
+    const first = lastExport.files[0];
+    return { file: first ? { name: first.name, blob: first.blob } : null, problem: first ? null : lastExport.problems[0] ?? 'the export did not finish' };
+  },
+
+  /** Every file of the last finished export, for publishing; or why they are not all kept. */
+  exportedFiles: (): { files: ExportedFile[] | null; problem: string | null } => {
+    const missing = lastExport.files.length === 0 ? 0 : lastExport.files.findIndex((f) => !f);
+    if (missing < 0) return { files: lastExport.files as ExportedFile[], problem: null };
+    return { files: null, problem: lastExport.problems[missing] ?? 'the export did not finish' };
+  },
 
   cancel(): void {
     running?.abort(new CancelledError('The export was cancelled'));

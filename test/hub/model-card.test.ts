@@ -62,6 +62,39 @@ describe('generateModelCard', () => {
     expect(absent).toContain('llama-quantize --imatrix im.dat m-BF16.gguf m-Q4_K_M.gguf Q4_K_M');
   });
 
+  it('a GGUF source: llama-quantize starts from that file, downloaded from its repository, with --allow-requantize when it is quantized', () => {
+    const file = { ...mix, imatrix: 'imatrix.gguf' };
+    const sourceGguf = { file: 'm-Q8_0.gguf', hubRepo: 'org/m-GGUF', revision: 'v1', requantize: true };
+    expect(reproduceArgs(file, 'm-Q8_0.gguf', { requantize: true })).toEqual(['--allow-requantize', '--imatrix', 'imatrix.gguf', 'm-Q8_0.gguf', 'm-Q4_K_M.gguf', 'Q4_K_M']);
+    const recipe: ModelCardFile = { ...mix, name: 'dyn.gguf', method: { kind: 'recipe', recipeFile: 'r.json', tensorTypeFile: 'r.tensor-types.txt', baseMix: 'Q4_K_M' } };
+    const card = generateModelCard({ ...input, files: [file, recipe], sourceGguf });
+    expect(card).toContain("byte-identical to those llama.cpp's `llama-quantize` writes from the same source GGUF (`m-Q8_0.gguf`) with the same options.");
+    expect(card).toContain('Quantized from the GGUF [m-Q8_0.gguf](https://huggingface.co/org/m-GGUF/blob/v1/m-Q8_0.gguf) of [org/m-GGUF](https://huggingface.co/org/m-GGUF) (revision `v1`)');
+    expect(card).not.toMatch(/unquantized|BF16/);
+    expect(/```sh\n([\s\S]*?)\n```/.exec(card)![1]!.split('\n')).toEqual([
+      'hf download org/m-GGUF m-Q8_0.gguf --revision v1 --local-dir .',
+      'llama-quantize --allow-requantize --imatrix imatrix.gguf m-Q8_0.gguf m-Q4_K_M.gguf Q4_K_M',
+      'llama-quantize --allow-requantize --pure --tensor-type-file r.tensor-types.txt m-Q8_0.gguf dyn.gguf Q4_K_M',
+    ]);
+  });
+
+  it('a split GGUF source: every part downloaded, the first given to llama-quantize; a local source is named in a comment', () => {
+    const split = { file: 'sub/m-F16-00001-of-00003.gguf', parts: 3, hubRepo: 'org/m-GGUF', requantize: false };
+    const card = generateModelCard({ ...input, sourceGguf: split });
+    expect(/```sh\n([\s\S]*?)\n```/.exec(card)![1]!.split('\n')).toEqual([
+      "hf download org/m-GGUF --include 'sub/m-F16-*-of-00003.gguf' --local-dir .",
+      'llama-quantize sub/m-F16-00001-of-00003.gguf m-Q4_K_M.gguf Q4_K_M',
+    ]);
+    expect(card).toContain('(3 parts, given to llama-quantize as the first)');
+    expect(card).not.toContain('--allow-requantize');
+    const local = generateModelCard({ ...input, sourceGguf: { file: 'm-F16.gguf', requantize: false } });
+    expect(local).toContain('Quantized from the local GGUF `m-F16.gguf`');
+    expect(/```sh\n([\s\S]*?)\n```/.exec(local)![1]!.split('\n')).toEqual([
+      '# m-F16.gguf: the local GGUF these files were quantized from',
+      'llama-quantize m-F16.gguf m-Q4_K_M.gguf Q4_K_M',
+    ]);
+  });
+
   it('formatBytes', () => {
     expect([999, 1500, 2_500_000, 3_210_000_000].map(formatBytes)).toEqual(['999 B', '1.5 kB', '2.5 MB', '3.21 GB']);
   });

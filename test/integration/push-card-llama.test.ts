@@ -1,13 +1,15 @@
 // The model card's "Reproduce with llama.cpp" block, run as written: the unquantized GGUF from
 // the Hub (the local stand-in serving stories260K, whose weights are F32: --source-type F32), then llama.cpp's own llama-quantize with the
 // imatrix and the --tensor-type-file downloaded from the pushed repository. Every file it writes
-// must be the pushed file, byte for byte: a llama.cpp mix with an imatrix, and a recipe.
+// must be the pushed file, byte for byte: a llama.cpp mix with an imatrix, a recipe, and a file
+// quantized from a GGUF (the card then downloads that GGUF and requantizes it).
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { listFiles } from '@huggingface/hub';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ggmlTypeById } from '../../src/core/ggml-type.ts';
 import { readGgufInfo } from '../../src/core/gguf/read-gguf.ts';
@@ -118,4 +120,42 @@ it('a split file: one row for its parts, and the card\'s llama-quantize and llam
     else await run(llamaToolPath(words[0] as 'llama-quantize' | 'llama-gguf-split'), words.slice(1), repro);
   }
   for (const name of parts) expect(sha256(await readFile(path.join(repro, name))), name).toBe(sha256(await get(name)));
+});
+
+it('quantize --push from a quantized split GGUF on the Hub: the card downloads it and llama-quantize --allow-requantize rebuilds the file from it', async () => {
+  const made = path.join(work, 'made-gguf');
+  await mkdir(made);
+  await cli(['quantize', STORIES260K, '--type', 'Q8_0', '--split-max-tensors', '20', '--backend', 'cpu', '-o', 'stories-Q8_0.gguf'], made);
+  const parts = ['stories-Q8_0-00001-of-00003.gguf', 'stories-Q8_0-00002-of-00003.gguf', 'stories-Q8_0-00003-of-00003.gguf'];
+  await cli(['push', 'me/stories-Q8_0', ...parts, '--no-card'], made);
+  // Named by its second part: the card names the first, which llama-quantize is given.
+  await cli(['quantize', `hf://me/stories-Q8_0/${parts[1]}`, '--type', 'Q4_K_M', '--allow-requantize', '--backend', 'cpu', '-o', 'stories-Q4_K_M.gguf', '--push', 'me/from-gguf'], made);
+  const get = async (repo: string, name: string) => Buffer.from(await (await fetch(`${server.url}/${repo}/resolve/main/${name}`)).arrayBuffer());
+  const readme = (await get('me/from-gguf', 'README.md')).toString();
+  expect(readme).toContain("writes from the same source GGUF (`stories-Q8_0-00001-of-00003.gguf`) with the same options.");
+  expect(readme).toContain('Quantized from the GGUF [stories-Q8_0-00001-of-00003.gguf](https://huggingface.co/me/stories-Q8_0/blob/main/stories-Q8_0-00001-of-00003.gguf) (3 parts');
+  const block = /```sh\n([\s\S]*?)\n```/.exec(readme)![1]!.split('\n');
+  expect(block).toEqual([
+    "hf download me/stories-Q8_0 --include 'stories-Q8_0-*-of-00003.gguf' --local-dir .",
+    'llama-quantize --allow-requantize stories-Q8_0-00001-of-00003.gguf stories-Q4_K_M.gguf Q4_K_M',
+  ]);
+  // The block as written: `hf download` stood in for by the files of the repository its --include matches.
+  const repro = path.join(work, 'repro-gguf');
+  await mkdir(repro);
+  const include = new RegExp(`^${/'(.+)'/.exec(block[0]!)![1]!.replace(/[.]/g, '\\.').replace(/\*/g, '.*')}$`);
+  for await (const f of listFiles({ repo: 'me/stories-Q8_0', hubUrl: server.url, accessToken: TOKEN })) {
+    if (include.test(f.path)) await writeFile(path.join(repro, f.path), await get('me/stories-Q8_0', f.path));
+  }
+  await run(llamaToolPath('llama-quantize'), block[1]!.split(' ').slice(1), repro);
+  const pushed = await get('me/from-gguf', 'stories-Q4_K_M.gguf');
+  expect(sha256(pushed)).toBe(sha256(await readFile(path.join(made, 'stories-Q4_K_M.gguf'))));
+  expect(sha256(await readFile(path.join(repro, 'stories-Q4_K_M.gguf'))), "llama-quantize's, from the card").toBe(sha256(pushed));
+
+  // push alone with a local --source-gguf: its header says the weights are quantized (no --source-requantize needed).
+  await cli(['push', 'me/from-local-gguf', 'stories-Q4_K_M.gguf', '--base-model', 'test-owner/stories260K', '--source-gguf', parts[2]!], made);
+  const local = (await get('me/from-local-gguf', 'README.md')).toString();
+  expect(/```sh\n([\s\S]*?)\n```/.exec(local)![1]!.split('\n')).toEqual([
+    '# stories-Q8_0-00001-of-00003.gguf: the local GGUF these files were quantized from (with its other 2 parts)',
+    'llama-quantize --allow-requantize stories-Q8_0-00001-of-00003.gguf stories-Q4_K_M.gguf Q4_K_M',
+  ]);
 });

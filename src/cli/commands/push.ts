@@ -7,14 +7,17 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseRecipe, type Recipe } from '../../core/dynamic/recipe.ts';
 import { recipeTensorTypeFile } from '../../core/dynamic/tensor-type-file.ts';
-import { ggmlTypeById, tensorBytes } from '../../core/ggml-type.ts';
+import { ggmlTypeById, isQuantizedType, tensorBytes } from '../../core/ggml-type.ts';
 import type { GgufTensorInfo } from '../../core/gguf/gguf-header.ts';
 import { ggufSplitArgs } from '../../core/gguf/split-gguf.ts';
 import { readGgufInfo } from '../../core/gguf/read-gguf.ts';
 import { readImatrix } from '../../core/imatrix/read-imatrix.ts';
+import { isQuantizableTensor } from '../../core/model/llama-tensor-names.ts';
+import { ggufShardNames } from '../../core/model/plan-gguf.ts';
 import { MIXES } from '../../core/recipe/llama-mixes.ts';
 import { MIX_NAMES } from '../../core/recipe/mix-names.ts';
-import { generateModelCard, type ModelCardFile, type ModelCardImatrix, type ModelCardKld } from '../../io/hub/model-card.ts';
+import { isHubUri, parseHubModelSpec, splitHubFileSpec } from '../../io/hub/hub-spec.ts';
+import { generateModelCard, type ModelCardFile, type ModelCardImatrix, type ModelCardInput, type ModelCardKld } from '../../io/hub/model-card.ts';
 import { checkPushRepo, DEFAULT_PUSH_ENDPOINT, pushToHub, type PushFile, type PushProgress } from '../../io/hub/push-files.ts';
 import { uploadFetch } from '../../io/hub/upload-fetch.node.ts';
 import { NodeFileSource } from '../../io/node-files.node.ts';
@@ -121,6 +124,42 @@ function ggufModels(ggufs: LocalFile[]): LocalFile[][] {
   return models;
 }
 
+/**
+ * `--source-gguf`: the GGUF the files were quantized from, as the card names it. A split source is
+ * named by its first part (what llama-quantize is given; any part may be named here). A local
+ * file's headers tell whether its weights are already quantized (llama-quantize then needs
+ * --allow-requantize); for a Hub file, --source-requantize says so.
+ */
+async function sourceGgufOf(spec: string, requantize: boolean): Promise<NonNullable<ModelCardInput['sourceGguf']>> {
+  const label = `--source-gguf ${spec}`;
+  const shardsOf = (name: string) => {
+    try {
+      return ggufShardNames(name);
+    } catch (e) {
+      throw new CliError(`${label}: ${(e as Error).message}`);
+    }
+  };
+  if (isHubUri(spec)) {
+    const { model, file } = splitHubFileSpec(spec);
+    if (!file) throw new CliError(`${label}: expected hf://owner/repo[@revision]/file.gguf (the GGUF file itself)`);
+    let hub;
+    try {
+      hub = parseHubModelSpec(model);
+    } catch (e) {
+      throw new CliError(`${label}: ${(e as Error).message}`);
+    }
+    const shards = shardsOf(file);
+    return { file: shards[0]!, ...(shards.length > 1 ? { parts: shards.length } : {}), hubRepo: hub.repo, ...(hub.revision ? { revision: hub.revision } : {}), requantize };
+  }
+  if (!/\.gguf$/i.test(spec)) throw new CliError(`${label}: expected a .gguf file or hf://owner/repo[@revision]/file.gguf`);
+  const shards = shardsOf(path.basename(spec));
+  const parts = await Promise.all(shards.map((name) => localFile(path.join(path.dirname(spec), name), '--source-gguf ')));
+  const headers = await Promise.all(parts.map(readHeader));
+  // What llama-quantize would quantize, stored quantized already: it refuses that without --allow-requantize.
+  const quantized = headers.some((h) => h.tensors.some((t) => isQuantizableTensor(t.name, t.ne) && isQuantizedType(t.type)));
+  return { file: shards[0]!, ...(shards.length > 1 ? { parts: shards.length } : {}), requantize: requantize || quantized };
+}
+
 /** `--kld NAME=eval.json`: the JSON `quant-studio eval --json` prints. */
 async function readKld(spec: string): Promise<[string, ModelCardKld]> {
   const eq = spec.indexOf('=');
@@ -162,6 +201,10 @@ export async function pushCommand(args: string[]): Promise<void> {
     'base-revision': { type: 'string' },
     /** The unquantized GGUF type the card's llama-quantize commands start from: the model's own dtype. */
     'source-type': { type: 'string' },
+    /** The GGUF the files were quantized from (a local file or hf://owner/repo[@rev]/file.gguf): the card's commands start from it. */
+    'source-gguf': { type: 'string' },
+    /** The --source-gguf's weights are already quantized (found from the header for a local file). */
+    'source-requantize': { type: 'boolean' },
     license: { type: 'string' },
     imatrix: { type: 'string' },
     recipe: { type: 'string' },
@@ -204,6 +247,8 @@ export async function pushCommand(args: string[]): Promise<void> {
   }
   const sourceType = (values['source-type'] ?? 'BF16').toUpperCase();
   if (sourceType !== 'BF16' && sourceType !== 'F16' && sourceType !== 'F32') throw new CliError(`--source-type ${values['source-type']}: expected BF16, F16 or F32 (the model's own dtype)`);
+  if (values['source-requantize'] && !values['source-gguf']) throw new CliError('--source-requantize describes the --source-gguf: give it');
+  const sourceGguf = values['source-gguf'] ? await sourceGgufOf(values['source-gguf'], values['source-requantize'] ?? false) : undefined;
   const hasCard = files.some((f) => f.repoPath === 'README.md');
   const card = !values['no-card'] && !hasCard;
   if (card && !values['base-model']) throw new CliError('--base-model <owner/name> is required for the model card (its base_model); or give a README.md, or --no-card');
@@ -243,6 +288,7 @@ export async function pushCommand(args: string[]): Promise<void> {
       ...(values.license ? { license: values.license } : {}),
       ...(architecture ? { architecture } : {}),
       ...(imatrixCard ? { imatrix: imatrixCard } : {}),
+      ...(sourceGguf ? { sourceGguf } : {}),
     });
     upload.push({ path: 'README.md', content: new Blob([readme]) });
   }

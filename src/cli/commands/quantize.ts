@@ -1,6 +1,7 @@
 // quant-studio quantize: llama-quantize's options with llama-quantize's meaning, straight from
 // a Hugging Face folder, or from a GGUF as llama-quantize itself.
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { exportGgufs } from '../../core/export/export-gguf.ts';
 import { parseGgmlTypeName, tensorBytes, type GgmlTypeName } from '../../core/ggml-type.ts';
 import { imatrixMetadata } from '../../core/imatrix/imatrix-metadata.ts';
@@ -17,6 +18,8 @@ import { missingImportance, missingImportanceMessage } from '../../core/recipe/i
 import { requantizedTensors, requantizeRefusal } from '../../core/recipe/requantize.ts';
 import type { ModelPlan, TensorTypes } from '../../core/model/plan-types.ts';
 import { parseRecipe, recipeTypes, type Recipe } from '../../core/dynamic/recipe.ts';
+import { isGgufFileName } from '../../core/model/plan-gguf.ts';
+import { isHubUri, splitHubFileSpec } from '../../io/hub/hub-spec.ts';
 import { NodeFileSource } from '../../io/node-files.node.ts';
 import { withOutputFiles } from '../../io/node-sink.node.ts';
 import { parseBackend, parseCommandArgs } from '../args.ts';
@@ -150,10 +153,14 @@ export async function quantizeCommand(args: string[]): Promise<void> {
 
   const written: string[] = [];
   let sourceType = 'BF16';
+  /** push's --source-gguf options when the source is a GGUF: the card's llama-quantize commands start from it. */
+  let sourceGguf: string[] = [];
   const files = await openModelSource(source);
   try {
     const planned = await planModel(files);
     sourceType = unquantizedSourceType(planned);
+    const ggufFile = planned.tensors.find((t) => t.source.kind === 'gguf')?.source.file;
+    if (ggufFile) sourceGguf = ['--source-gguf', ggufSourceSpec(source, ggufFile)];
     const { plan, imatrixEntries, pruneKvs } = prepare(split?.keepSplit ? inSourceOrder(planned) : planned);
     // In llama-quantize's order: --override-kv values, the imatrix's keys, then the pruned block count.
     const extraMetadata = [...kvOverrides, ...(imatrix ? imatrixMetadata(imatrix, values.imatrix!) : []), ...pruneKvs];
@@ -163,6 +170,8 @@ export async function quantizeCommand(args: string[]): Promise<void> {
       const shards = split ? splitOutput(output.path, plan, types, fileType, extraMetadata, split) : null;
       return { output, types, fileType, shards, paths: shards?.targets ?? [output.path] };
     });
+    // llama-quantize needs --allow-requantize to rebuild these files from the GGUF source.
+    if (ggufFile && jobs.some((j) => requantizedTensors(plan, j.types).length > 0)) sourceGguf.push('--source-requantize');
     const paths = jobs.flatMap((j) => j.paths);
     if (split) await checkOutputPaths(paths.map((path) => ({ label: '-o', path })), await modelFolderInputs(source));
     // The line is printed once the files are in place.
@@ -193,10 +202,19 @@ export async function quantizeCommand(args: string[]): Promise<void> {
   }
   if (push) {
     await pushCommand([
-      push.repo, ...written, '--base-model', push.baseModel, '--source-type', sourceType, ...(values.private ? ['--private'] : []),
+      push.repo, ...written, '--base-model', push.baseModel, '--source-type', sourceType, ...sourceGguf, ...(values.private ? ['--private'] : []),
       ...(values.imatrix ? ['--imatrix', values.imatrix] : []), ...(values.recipe ? ['--recipe', values.recipe] : []),
     ]);
   }
+}
+
+/**
+ * The GGUF file (`file`: its name in the source, any shard of a split one) of the quantize source
+ * `source` as push's --source-gguf takes it: a path on disk, or hf://owner/repo[@rev]/file.gguf.
+ */
+function ggufSourceSpec(source: string, file: string): string {
+  if (isHubUri(source)) return `${splitHubFileSpec(source).model}/${file}`;
+  return path.join(isGgufFileName(source) ? path.dirname(source) : source, file);
 }
 
 /**

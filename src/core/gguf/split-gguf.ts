@@ -112,14 +112,25 @@ export function layoutShards(shards: readonly GgufShard[], tensors: readonly Ggu
  * the ones already closed (their sinks must still be able to remove them, as the Node CLI's output
  * set does until it commits).
  */
-export function splitSink(whole: GgufLayout, shards: readonly GgufShard[], layouts: readonly GgufLayout[], open: (shard: number) => ByteSink): ByteSink {
+/**
+ * Each split file as its header followed by the whole file's bytes [start, end): the files can
+ * be made from the whole file without rewriting it (a stream cut as it passes, or Blob slices).
+ */
+export function shardRanges(whole: GgufLayout, shards: readonly GgufShard[], layouts: readonly GgufLayout[]): { header: Uint8Array; start: number; end: number }[] {
   const starts = shards.map((s) => whole.tensorOffsets[s.firstTensor]!);
-  const ends = shards.map((_, i) => starts[i + 1] ?? whole.totalBytes);
-  for (const [i, layout] of layouts.entries()) {
-    if (layout.totalBytes - layout.header.length !== ends[i]! - starts[i]!) {
-      throw new Error(`split file ${i + 1}: ${layout.totalBytes - layout.header.length} bytes of tensor data, the whole file has ${ends[i]! - starts[i]!} for its tensors`);
+  return layouts.map((layout, i) => {
+    const start = starts[i]!;
+    const end = starts[i + 1] ?? whole.totalBytes;
+    if (layout.totalBytes - layout.header.length !== end - start) {
+      throw new Error(`split file ${i + 1}: ${layout.totalBytes - layout.header.length} bytes of tensor data, the whole file has ${end - start} for its tensors`);
     }
-  }
+    return { header: layout.header, start, end };
+  });
+}
+
+export function splitSink(whole: GgufLayout, shards: readonly GgufShard[], layouts: readonly GgufLayout[], open: (shard: number) => ByteSink): ByteSink {
+  const ranges = shardRanges(whole, shards, layouts);
+  const ends = ranges.map((r) => r.end);
   const sinks: ByteSink[] = [];
   let position = 0;
   let current = -1;
@@ -138,7 +149,7 @@ export function splitSink(whole: GgufLayout, shards: readonly GgufShard[], layou
           if (current >= shards.length) throw new Error(`split export: ${chunk.length - at} bytes past the end of the last file`);
           const sink = open(current);
           sinks.push(sink);
-          await sink.write(layouts[current]!.header);
+          await sink.write(ranges[current]!.header);
         }
         const n = Math.min(chunk.length - at, ends[current]! - position);
         await sinks[current]!.write(chunk.subarray(at, at + n));

@@ -72,6 +72,13 @@ export interface ModelCardInput {
   tool: string;
   /** The unquantized GGUF llama-quantize starts from; default BF16. */
   unquantizedType?: 'BF16' | 'F16' | 'F32';
+  /**
+   * The files were quantized from this GGUF (not from the model's safetensors): the card's
+   * llama-quantize commands start from it. `file` is what llama-quantize is given (a split
+   * source's first part); `parts` the split set's count when split; `hubRepo`/`revision` where
+   * it can be downloaded; `requantize` when its weights are already quantized (--allow-requantize).
+   */
+  sourceGguf?: { file: string; parts?: number; hubRepo?: string; revision?: string; requantize: boolean };
 }
 
 /** A YAML double-quoted scalar: JSON's string syntax is a subset of it. */
@@ -105,8 +112,10 @@ function typeSummary(counts: Record<string, number> | undefined): string {
 }
 
 function unquantizedName(input: ModelCardInput): string {
-  const name = input.baseModel.split('/').pop()!;
-  return `${name}-${input.unquantizedType ?? 'BF16'}.gguf`;
+  const name = `${input.baseModel.split('/').pop()!}-${input.unquantizedType ?? 'BF16'}`;
+  // A published file of that very type (an F16 "quant" of an F16 model) must not be llama-quantize's input and output.
+  const taken = input.files.some((f) => f.name === `${name}.gguf` || f.parts?.files.includes(`${name}.gguf`));
+  return taken ? `${name}-unquantized.gguf` : `${name}.gguf`;
 }
 
 /** The llama-gguf-split command that cuts a split file's whole file into its parts (a comment when none does). */
@@ -116,15 +125,42 @@ function splitLine(f: ModelCardFile): string {
   return ['llama-gguf-split', '--split', ...f.parts!.splitArgs, f.name, prefix].map(shellWord).join(' ');
 }
 
-/** llama-quantize's arguments that write `file` from the unquantized GGUF. */
-export function reproduceArgs(file: ModelCardFile, input: string): string[] {
+/**
+ * llama-quantize's arguments that write `file` from `input` (the unquantized GGUF, or the GGUF
+ * source); `requantize` when that source's weights are already quantized, which llama-quantize
+ * refuses without --allow-requantize (the option changes nothing else it writes).
+ */
+export function reproduceArgs(file: ModelCardFile, input: string, options: { requantize?: boolean } = {}): string[] {
   const im = file.imatrix ?? file.imatrixArgument;
   const imatrix = im ? ['--imatrix', im] : [];
+  const requantize = options.requantize ? ['--allow-requantize'] : [];
   if (file.method.kind === 'recipe') {
     // As llamaQuantizeArgs (core/dynamic/tensor-type-file.ts): --pure so no mix rule applies.
-    return ['--pure', ...imatrix, '--tensor-type-file', file.method.tensorTypeFile, input, file.name, file.method.baseMix];
+    return [...requantize, '--pure', ...imatrix, '--tensor-type-file', file.method.tensorTypeFile, input, file.name, file.method.baseMix];
   }
-  return [...imatrix, ...(file.method.options ?? []), input, file.name, file.method.mix];
+  return [...requantize, ...imatrix, ...(file.method.options ?? []), input, file.name, file.method.mix];
+}
+
+type SourceGguf = NonNullable<ModelCardInput['sourceGguf']>;
+
+/** The GGUF source in Markdown: the file, linked on the Hub when it is there. */
+function sourceGgufText(src: SourceGguf): string {
+  const parts = src.parts && src.parts > 1 ? ` (${src.parts} parts, given to llama-quantize as the first)` : '';
+  if (!src.hubRepo) return `the local GGUF \`${src.file}\`${parts}`;
+  const ref = encodeURIComponent(src.revision ?? 'main');
+  const file = `[${src.file}](https://huggingface.co/${src.hubRepo}/blob/${ref}/${encodeURI(src.file)})`;
+  const revision = src.revision ? ` (revision \`${src.revision}\`)` : '';
+  return `the GGUF ${file}${parts} of [${src.hubRepo}](https://huggingface.co/${src.hubRepo})${revision}`;
+}
+
+/** The shell lines that put the GGUF source in the current folder: a download, or a comment for a local file. */
+function sourceGgufLines(src: SourceGguf): string[] {
+  if (!src.hubRepo) return [`# ${src.file}: the local GGUF these files were quantized from${src.parts && src.parts > 1 ? ` (with its other ${src.parts - 1} parts)` : ''}`];
+  const revision = src.revision ? ['--revision', src.revision] : [];
+  // A split source: every part beside the first, which llama-quantize opens and follows.
+  const count = src.parts && src.parts > 1 ? String(src.parts).padStart(5, '0') : null;
+  const what = count ? ['--include', `${src.file.replace(/-\d{5}-of-\d{5}\.gguf$/i, '')}-*-of-${count}.gguf`] : [src.file];
+  return [['hf', 'download', src.hubRepo, ...what, ...revision, '--local-dir', '.'].map(shellWord).join(' ')];
 }
 
 function frontMatter(input: ModelCardInput): string {
@@ -149,7 +185,8 @@ export function generateModelCard(input: ModelCardInput): string {
   const out: string[] = [frontMatter(input), '', `# ${title}`, ''];
   out.push(
     `GGUF quantizations of [${base}](https://huggingface.co/${base})${revision}, made with ${input.tool}, whose files are ` +
-      `byte-identical to those llama.cpp's \`llama-quantize\` writes from the same unquantized GGUF with the same options.`,
+      `byte-identical to those llama.cpp's \`llama-quantize\` writes from the same ` +
+      `${input.sourceGguf ? `source GGUF (\`${input.sourceGguf.file}\`)` : 'unquantized GGUF'} with the same options.`,
     '',
     '## Files',
     '',
@@ -180,6 +217,14 @@ export function generateModelCard(input: ModelCardInput): string {
   }
 
   out.push('', '## How they were made', '');
+  const src = input.sourceGguf;
+  if (src) {
+    out.push(
+      `Quantized from ${sourceGgufText(src)}, not from the model's safetensors` +
+        `${src.requantize ? ': its weights are already quantized, so they are quantized again (llama-quantize\'s `--allow-requantize`), which loses more than quantizing the original weights once' : ''}.`,
+      '',
+    );
+  }
   if (input.imatrix) {
     const im = input.imatrix;
     out.push(`### Importance matrix`, '', `[${im.file}](./${encodeURI(im.file)}) weighs each weight by how much it matters on calibration text.`);
@@ -204,17 +249,22 @@ export function generateModelCard(input: ModelCardInput): string {
   const mixes = input.files.filter((f) => f.method.kind === 'mix');
   if (mixes.length > 0) out.push(`${recipes.length > 0 ? 'The other files use' : 'They use'} llama.cpp's own type mixes (llama-quantize's file types).`, '');
 
-  const unquantized = unquantizedName(input);
   const at = input.baseModelRevision ? `@${input.baseModelRevision}` : '';
+  // A GGUF source is llama-quantize's input as it is; otherwise the unquantized GGUF, made first.
+  const quantizeInput = src ? src.file : unquantizedName(input);
   out.push(
     '## Reproduce with llama.cpp',
     '',
-    `Each file is what \`llama-quantize\` writes from the unquantized ${input.unquantizedType ?? 'BF16'} GGUF of the model:`,
+    src
+      ? `Each file is what \`llama-quantize\` writes from the source GGUF \`${src.file}\`${src.requantize ? ' (with `--allow-requantize`: its weights are already quantized)' : ''}:`
+      : `Each file is what \`llama-quantize\` writes from the unquantized ${input.unquantizedType ?? 'BF16'} GGUF of the model:`,
     '',
     '```sh',
-    `npx quant-studio quantize ${shellWord(`hf://${base}${at}`)} --type ${input.unquantizedType ?? 'BF16'} -o ${shellWord(unquantized)}`,
+    ...(src
+      ? sourceGgufLines(src)
+      : [`npx quant-studio quantize ${shellWord(`hf://${base}${at}`)} --type ${input.unquantizedType ?? 'BF16'} -o ${shellWord(quantizeInput)}`]),
     ...input.files.flatMap((f) => [
-      ['llama-quantize', ...reproduceArgs(f, unquantized)].map(shellWord).join(' '),
+      ['llama-quantize', ...reproduceArgs(f, quantizeInput, { requantize: src?.requantize ?? false })].map(shellWord).join(' '),
       ...(f.parts ? [splitLine(f)] : []),
     ]),
     '```',
