@@ -95,6 +95,13 @@ describe('generateModelCard', () => {
     ]);
   });
 
+  it('a published file of the unquantized type itself: llama-quantize\'s input gets another name than its output', () => {
+    const f16 = { ...mix, name: 'm-F16.gguf', method: { kind: 'mix' as const, mix: 'F16' } };
+    const card = generateModelCard({ ...input, unquantizedType: 'F16', files: [f16, mix] });
+    expect(card).toContain('--type F16 -o m-F16-unquantized.gguf\nllama-quantize m-F16-unquantized.gguf m-F16.gguf F16\nllama-quantize m-F16-unquantized.gguf m-Q4_K_M.gguf Q4_K_M\n');
+    expect(generateModelCard({ ...input, unquantizedType: 'F16' })).toContain('llama-quantize m-F16.gguf m-Q4_K_M.gguf Q4_K_M\n');
+  });
+
   it('formatBytes', () => {
     expect([999, 1500, 2_500_000, 3_210_000_000].map(formatBytes)).toEqual(['999 B', '1.5 kB', '2.5 MB', '3.21 GB']);
   });
