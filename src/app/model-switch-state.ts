@@ -67,6 +67,12 @@ export function modelOpened(opening: OpeningModel, opened: OpenedModel): Pick<St
   return { source: { ...initialSource, kind: opening.kind, status: 'ready', ...opened } };
 }
 
-export function modelOpenFailed(opening: OpeningModel, message: string): Pick<StudioState, 'source'> {
-  return { source: { ...initialSource, kind: opening.kind, status: 'error', label: opening.label, fileCount: opening.fileCount, error: message } };
+/** `ggufModels`: the source holds several GGUF models and none was named; the page offers each. */
+export function modelOpenFailed(opening: OpeningModel, message: string, ggufModels?: readonly string[]): Pick<StudioState, 'source'> {
+  return {
+    source: {
+      ...initialSource, kind: opening.kind, status: 'error', label: opening.label, fileCount: opening.fileCount, error: message,
+      ...(ggufModels ? { ggufChoices: [...ggufModels] } : {}),
+    },
+  };
 }

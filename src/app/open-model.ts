@@ -66,7 +66,9 @@ export async function openModel(
     void findResumableCalibration().catch(() => undefined);
   } catch (e) {
     if (!open.isCurrent()) return open;
-    useStudio.setState(modelOpenFailed(opening, (e as Error).message));
+    // A repo of several GGUFs: the worker's error carries their names (workers/error-details.ts).
+    const models = (e as { ggufModels?: unknown }).ggufModels;
+    useStudio.setState(modelOpenFailed(opening, (e as Error).message, Array.isArray(models) ? models.map(String) : undefined));
   }
   resetRecipeTypes();
   return open;

@@ -25,6 +25,8 @@ export interface SourceSlice {
     fileCount: number;
     plan: ModelPlan | null;
     error: string | null;
+    /** The open failed because the folder or repo holds several GGUF models: their names, to pick one. */
+    ggufChoices: string[] | null;
   };
 }
 
@@ -264,7 +266,7 @@ export type StudioState = SourceSlice & RecipeSlice & ImatrixSlice & ExportSlice
   & CalibrationSlice & EvaluationSlice & ViewSlice & DynamicSlice;
 
 export const initialSource: SourceSlice['source'] = {
-  status: 'empty', kind: 'folder', label: '', pin: null, identity: null, fileCount: 0, plan: null, error: null,
+  status: 'empty', kind: 'folder', label: '', pin: null, identity: null, fileCount: 0, plan: null, error: null, ggufChoices: null,
 };
 export const initialDownload: DownloadSlice['download'] = { files: {}, overall: null, cacheBytes: 0, notice: null };
 export const initialRecipe: RecipeSlice['recipe'] = {

@@ -1,16 +1,15 @@
 import { openGgufChoice } from '../app/gguf-choice-actions.ts';
 import { useStudio } from '../app/store.ts';
-import { ggufChoicesOf } from '../core/model/plan-gguf.ts';
 
 /** Bad input, recipes that cannot be applied and failed exports, each as its own alert. */
 export function ErrorAlerts() {
   const sourceError = useStudio((s) => s.source.error);
+  // A repo or folder of several GGUFs: each is offered to open.
+  const choices = useStudio((s) => s.source.ggufChoices);
   const recipeError = useStudio((s) => s.recipe.error);
   const imatrixError = useStudio((s) => s.imatrix.error);
   const exportError = useStudio((s) => s.exportJob.error);
   const blocked = useStudio((s) => s.exportJob.phase === 'blocked');
-  // A repo or folder of several GGUFs: each is offered to open.
-  const choices = sourceError ? ggufChoicesOf(sourceError) : null;
   const alerts = [
     sourceError && { id: 'source', title: choices ? 'Several GGUF models here: open one' : 'This model cannot be opened', text: sourceError },
     imatrixError && { id: 'imatrix', title: 'This importance matrix cannot be read', text: imatrixError },

@@ -4,6 +4,7 @@
 import * as Comlink from 'comlink';
 import type { ByteSink, ModelFiles } from '../core/bytes-io.ts';
 import { releaseProxies } from './release-proxies.ts';
+import { carryErrorDetails } from './error-details.ts';
 import { CancelledError } from '../core/cancellation.ts';
 import { GGML_TYPE_NAMES, type GgmlTypeName } from '../core/ggml-type.ts';
 import type { ImportanceMatrix } from '../core/imatrix/imatrix-types.ts';
@@ -410,4 +411,6 @@ const api = {
 
 export type ExportWorkerApi = typeof api;
 
+// The page offers the models of a repo of several GGUFs from the error's list (error-details.ts).
+carryErrorDetails();
 Comlink.expose(api);

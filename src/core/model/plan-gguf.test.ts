@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelFiles } from '../bytes-io.ts';
-import { ggufChoicesOf, ggufModelNames, ggufShardNames, pickGgufModel, roleOfGgufTensor } from './plan-gguf.ts';
+import { SeveralGgufModelsError, ggufModelNames, ggufShardNames, pickGgufModel, roleOfGgufTensor } from './plan-gguf.ts';
 
 const filesOf = (names: string[]): ModelFiles => ({
   label: 'me/repo',
@@ -15,16 +15,16 @@ describe('GGUF models among files', () => {
     expect(() => ggufShardNames('a-00004-of-00003.gguf')).toThrow(/shard 4 of 3 is not a valid split file name/);
   });
 
-  it('several models: the error lists them, and the page reads the list back from the message', () => {
-    let message = '';
+  it('several models: the error lists them, in words and as a list the page offers', () => {
+    let error: unknown;
     try {
       pickGgufModel(filesOf(['x-Q4_K_M.gguf', 'x-Q8_0.gguf', 'y-00001-of-00002.gguf', 'y-00002-of-00002.gguf']));
     } catch (e) {
-      message = (e as Error).message;
+      error = e;
     }
-    expect(message).toBe('me/repo holds 3 GGUF models (x-Q4_K_M.gguf, x-Q8_0.gguf, y-00001-of-00002.gguf): name the one to open');
-    expect(ggufChoicesOf(message)).toEqual(['x-Q4_K_M.gguf', 'x-Q8_0.gguf', 'y-00001-of-00002.gguf']);
-    expect(ggufChoicesOf('config.json is missing from me/repo')).toBeNull();
+    expect(error).toBeInstanceOf(SeveralGgufModelsError);
+    expect((error as Error).message).toBe('me/repo holds 3 GGUF models (x-Q4_K_M.gguf, x-Q8_0.gguf, y-00001-of-00002.gguf): name the one to open');
+    expect((error as SeveralGgufModelsError).ggufModels).toEqual(['x-Q4_K_M.gguf', 'x-Q8_0.gguf', 'y-00001-of-00002.gguf']);
     expect(pickGgufModel(filesOf(['only.gguf']))).toBe('only.gguf');
   });
 

@@ -56,15 +56,12 @@ export function ggufModelView(files: ModelFiles, name: string, label = `${files.
   return { label, names: () => [...shards], open: (n) => (shards.includes(n) ? files.open(n) : undefined) };
 }
 
-const NAME_ONE = 'name the one to open';
-
-/**
- * The GGUF models listed by pickGgufModel's error, or null for any other message: errors cross
- * from workers as their message, and the page offers each model to open from it.
- */
-export function ggufChoicesOf(message: string): string[] | null {
-  const m = new RegExp(`holds \\d+ GGUF models \\((.+)\\): ${NAME_ONE}$`).exec(message);
-  return m ? m[1]!.split(', ') : null;
+/** A folder or repo of several GGUF models (a repo of quants) was opened without naming one. */
+export class SeveralGgufModelsError extends Error {
+  constructor(label: string, readonly ggufModels: string[]) {
+    super(`${label} holds ${ggufModels.length} GGUF models (${ggufModels.join(', ')}): name the one to open`);
+    this.name = 'SeveralGgufModelsError';
+  }
 }
 
 /**
@@ -78,7 +75,7 @@ export function pickGgufModel(files: ModelFiles, name?: string): string {
     return name;
   }
   if (models.length === 0) throw new Error(`${files.label}: no GGUF file`);
-  if (models.length > 1) throw new Error(`${files.label} holds ${models.length} GGUF models (${models.join(', ')}): ${NAME_ONE}`);
+  if (models.length > 1) throw new SeveralGgufModelsError(files.label, models);
   return models[0]!;
 }
 
