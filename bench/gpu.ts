@@ -23,8 +23,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { SWIFTSHADER_ICD, webgpuEnv } from '../scripts/webgpu-env.mjs';
-import { isSoftwareAdapter, requestNodeAdapter, vulkanLoaderFound } from '../src/cli/backend.ts';
-import { describeAdapter } from '../src/gpu/device.ts';
+import { requestNodeAdapter, vulkanLoaderFound } from '../src/cli/backend.ts';
+import { describeAdapter, isSoftwareAdapter } from '../src/gpu/device.ts';
 
 /** The exit status when there is no real GPU to measure. */
 export const EXIT_NO_REAL_GPU = 2;

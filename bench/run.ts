@@ -6,7 +6,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { isSoftwareAdapter, requestNodeAdapter } from '../src/cli/backend.ts';
+import { requestNodeAdapter } from '../src/cli/backend.ts';
 import { GGML_TYPES, type GgmlTypeName } from '../src/core/ggml-type.ts';
 import { cpuRowQuantizer } from '../src/core/quant/cpu-quantizer.ts';
 import type { RowQuantizer } from '../src/core/quant/row-quantizer.ts';
@@ -31,7 +31,7 @@ async function openGpu(): Promise<{ quantizer: RowQuantizer; name: string; softw
   try {
     const found = await requestNodeAdapter();
     if (!found) return null;
-    const { describeAdapter, requestQuantDevice } = await import('../src/gpu/device.ts');
+    const { describeAdapter, isSoftwareAdapter, requestQuantDevice } = await import('../src/gpu/device.ts');
     const { createGpuRowQuantizer } = await import('../src/gpu/gpu-quantizer.ts');
     const device = await requestQuantDevice(found.gpu);
     const info = found.adapter.info;

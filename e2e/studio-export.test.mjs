@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { evaluateInLlamaCpp } from './reference-export.mjs';
+import { evaluateInLlamaCpp, exportMixOnCpu } from './reference-export.mjs';
 import {
   artifactsDir, assertDistributions, exportedGgufPath, fixtureDir, gotoLocalFolder, launchStudio, modelFilePaths, readGgufTensors, screenshot,
 } from './studio.mjs';
@@ -133,4 +133,30 @@ test('dropping the model files onto the drop zone opens them', async () => {
   await page.locator('[data-tensor="blk.4.ffn_up.weight"]').waitFor({ timeout: 30_000 });
   assert.equal(await page.locator('[data-tensor]').count(), 47);
   assert.equal(await page.getByRole('alert').count(), 0);
+});
+
+test('left to choose, the page exports on the CPU where WebGPU is a software emulation, the same bytes, and says why', async () => {
+  const { page, pageErrors } = studio;
+  await gotoLocalFolder(page, '?save=download&backend=auto');
+  const badge = page.getByTestId('backend');
+  await badge.waitFor({ timeout: 60_000 });
+  const detail = await badge.getAttribute('title');
+  // This machine's WebGPU is SwiftShader (DESIGN.md's test rig); a real GPU keeps the GPU.
+  const software = /swiftshader|llvmpipe|lavapipe/i.test(detail);
+  assert.match(await badge.textContent(), software ? /^CPU \(WebGPU here is .*a software emulation: the CPU is faster\)$/ : /WebGPU/);
+  await page.getByTestId('folder-input').setInputFiles(fixtureDir);
+  await page.locator('[data-tensor="blk.0.attn_q.weight"]').waitFor({ timeout: 30_000 });
+  await page.getByTestId('mix-select').selectOption('Q4_0');
+  const file = path.join(artifactsDir, 'stories260K-Q4_0.auto-backend.gguf');
+  const downloadPromise = page.waitForEvent('download', { timeout: 120_000 });
+  const started = performance.now();
+  await page.getByRole('button', { name: 'Export GGUF' }).click();
+  const download = await downloadPromise;
+  const seconds = (performance.now() - started) / 1000;
+  await download.saveAs(file);
+  console.log(`stories260K Q4_0 export in the page on ${software ? 'the CPU (SwiftShader present)' : 'the GPU'}: ${seconds.toFixed(2)} s`);
+  const reference = path.join(artifactsDir, 'stories260K-Q4_0.node-cpu.gguf');
+  await exportMixOnCpu(fixtureDir, reference, 'Q4_0');
+  assert.ok((await readFile(file)).equals(await readFile(reference)), 'the page\'s GGUF equals the CPU export');
+  assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
 });

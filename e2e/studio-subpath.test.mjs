@@ -8,7 +8,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { serveStatic } from './static-server.mjs';
-import { artifactsDir, fixtureDir, launchStudio, repoRoot } from './studio.mjs';
+import { artifactsDir, fixtureDir, launchStudio, repoRoot, withGpuBackend } from './studio.mjs';
 
 const dist = path.resolve(process.env.STUDIO_DIST ?? path.join(repoRoot, 'dist'));
 const PREFIX = '/tools/quant-studio/';
@@ -46,7 +46,7 @@ test(`served under ${PREFIX}: starts its workers and exports stories260K at Q8_0
   });
   page.on('requestfailed', (r) => failed.push(`${r.failure()?.errorText} ${r.url()}`));
 
-  await page.goto(`${server.url}${PREFIX}?save=download`);
+  await page.goto(`${server.url}${PREFIX}${withGpuBackend('?save=download')}`);
   await page.getByRole('tab', { name: 'Local folder' }).click();
   // The export worker started and found SwiftShader's adapter: its WGSL compiled from the bundle.
   await page.getByTestId('backend').waitFor({ timeout: 60_000 });

@@ -23,7 +23,16 @@ const CHROMIUM_FLAGS = [
 export function studioUrl(query = '?save=download') {
   const base = process.env.STUDIO_URL;
   if (!base) throw new Error('STUDIO_URL is not set: run the e2e tests through `node e2e/run.mjs`');
-  return `${base}/${query}`;
+  return `${base}/${withGpuBackend(query)}`;
+}
+
+/**
+ * The tests prove the WGSL quantizers in the page: they ask for the GPU even where WebGPU is
+ * SwiftShader (the page's own choice there is the faster CPU); a query naming a backend keeps it.
+ */
+export function withGpuBackend(query) {
+  if (/[?&]backend=/.test(query)) return query;
+  return `${query}${query.includes('?') ? '&' : '?'}backend=gpu`;
 }
 
 /** The studio opens on the Hub source; the folder tests switch to the local folder first. */

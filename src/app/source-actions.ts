@@ -5,6 +5,7 @@ import { exportWorker } from './export-client.ts';
 import { modelIdentityOf } from './model-identity.ts';
 import { openModel } from './open-model.ts';
 import { useStudio } from './store.ts';
+import { exportBackendChoice } from './backend-choice.ts';
 
 export { showSourceError } from './open-model.ts';
 
@@ -23,7 +24,7 @@ export async function openModelFiles(entries: NamedBlob[]): Promise<void> {
 export async function detectBackend(): Promise<void> {
   try {
     const worker = exportWorker();
-    const backend = await worker.backend();
+    const backend = await worker.backend(exportBackendChoice());
     useStudio.setState({ backend, supportedTypes: await worker.supportedTypes() });
   } catch (e) {
     useStudio.setState({ backend: { kind: 'cpu', detail: `CPU (${(e as Error).message})` } });

@@ -34,11 +34,6 @@ function cpuBackend(env: NodeJS.ProcessEnv = process.env): Backend {
   };
 }
 
-/** A CPU emulation of a GPU (SwiftShader, llvmpipe, lavapipe): slower than our CPU path. */
-export function isSoftwareAdapter(info: GPUAdapterInfo): boolean {
-  const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.toLowerCase();
-  return text.includes('swiftshader') || text.includes('llvmpipe') || text.includes('lavapipe');
-}
 
 /**
  * Whether the Vulkan loader Dawn needs on Linux can be found. Without it Dawn finds no adapter and
@@ -101,8 +96,8 @@ export async function openBackend(choice: BackendChoice): Promise<Backend> {
     return cpuBackend();
   }
   const { gpu, adapter } = found;
+  const { isSoftwareAdapter, requestQuantDevice } = await import('../gpu/device.ts');
   if (choice === 'auto' && isSoftwareAdapter(adapter.info)) return cpuBackend();
-  const { requestQuantDevice } = await import('../gpu/device.ts');
   const { createGpuRowQuantizer } = await import('../gpu/gpu-quantizer.ts');
   const device = await requestQuantDevice(gpu);
   return {

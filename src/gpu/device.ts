@@ -47,3 +47,8 @@ export function describeAdapter(info: GPUAdapterInfo): string {
   const parts = [info.vendor, info.architecture, info.device, info.description].filter((s) => s);
   return parts.length > 0 ? parts.join(' ') : 'unknown WebGPU adapter';
 }
+
+/** A CPU emulation of a GPU (SwiftShader, llvmpipe, lavapipe): slower than the CPU path. */
+export function isSoftwareAdapter(info: GPUAdapterInfo): boolean {
+  return /swiftshader|llvmpipe|lavapipe/.test(describeAdapter(info).toLowerCase());
+}

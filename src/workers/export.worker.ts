@@ -23,7 +23,7 @@ import { layoutShards, shardFileName, shardRanges, splitLikeGgufSplit, splitSink
 import { splitBlobParts } from '../io/split-blob-parts.ts';
 import { cpuRowQuantizer } from '../core/quant/cpu-quantizer.ts';
 import { createGpuRowQuantizer } from '../gpu/gpu-quantizer.ts';
-import { describeDevice, requestQuantDevice } from '../gpu/device.ts';
+import { describeAdapter, describeDevice, isSoftwareAdapter, requestQuantDevice } from '../gpu/device.ts';
 import { gpuMemoryOf, resetGpuMemoryPeak } from '../gpu/gpu-memory.ts';
 import { blobByteSource, blobModelFiles, type NamedBlob } from '../io/blob-files.ts';
 import { verifiedSink } from '../io/hub/index.ts';
@@ -133,8 +133,12 @@ function withCpuFallback(gpu: RowQuantizer): RowQuantizer {
   };
 }
 
-async function startEngine(): Promise<Engine> {
+/** Where exports run: the GPU unless it is a software emulation ('auto'), or as asked. */
+export type BackendPreference = 'auto' | 'gpu' | 'cpu';
+
+async function startEngine(preference: BackendPreference): Promise<Engine> {
   const gpu = (self.navigator as Navigator & { gpu?: GPU }).gpu;
+  if (preference === 'cpu') return { backend: { kind: 'cpu', detail: 'CPU (as asked)' }, quantizer: cpuQuantizer };
   if (!gpu) return { backend: { kind: 'cpu', detail: 'CPU (this browser has no WebGPU)' }, quantizer: cpuQuantizer };
   try {
     // A lost device (driver reset, long background) gets a fresh one on the next export.
@@ -144,6 +148,12 @@ async function startEngine(): Promise<Engine> {
         enginePromise = null;
       },
     });
+    // SwiftShader and the like run WGSL on the CPU, far slower than the CPU quantizers themselves
+    // (a 10M-parameter Q4_K_M: minutes against seconds).
+    if (preference === 'auto' && isSoftwareAdapter(device.adapterInfo)) {
+      device.destroy();
+      return { backend: { kind: 'cpu', detail: `CPU (WebGPU here is ${describeAdapter(device.adapterInfo)}, a software emulation: the CPU is faster)` }, quantizer: cpuQuantizer };
+    }
     return { backend: { kind: 'gpu', detail: `WebGPU · ${describeDevice(device)}` }, quantizer: withCpuFallback(sliceGpu(createGpuRowQuantizer(device))), device };
   } catch (e) {
     return {
@@ -153,8 +163,10 @@ async function startEngine(): Promise<Engine> {
   }
 }
 
+let preference: BackendPreference = 'auto';
+
 function engine(): Promise<Engine> {
-  enginePromise ??= startEngine();
+  enginePromise ??= startEngine(preference);
   return enginePromise;
 }
 
@@ -227,7 +239,11 @@ async function forgetOpened(): Promise<void> {
 }
 
 const api = {
-  backend: async (): Promise<QuantBackend> => (await engine()).backend,
+  /** The backend exports use; `choice` (the page's ?backend=) counts before the first export only. */
+  async backend(choice: BackendPreference = 'auto'): Promise<QuantBackend> {
+    if (!enginePromise) preference = choice;
+    return (await engine()).backend;
+  },
 
   /** The types an export can contain: F32 is copied, everything else needs a quantizer. */
   async supportedTypes(): Promise<GgmlTypeName[]> {

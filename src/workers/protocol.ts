@@ -9,7 +9,7 @@ export type {
 export type {
   CalibrationCheckpoint, CalibrationDataRequest, CalibrationProgress, EvaluateWorkerApi, EvaluationProgress, EvaluationResult, ImatrixStats,
 } from './evaluate.worker.ts';
-export type { ExportProgress, ExportRequest, ExportWorkerApi, ImatrixInfo, QuantBackend } from './export.worker.ts';
+export type { BackendPreference, ExportProgress, ExportRequest, ExportWorkerApi, ImatrixInfo, QuantBackend } from './export.worker.ts';
 export type { DownloadEvent, HubOpenRequest, HubPin } from './hub-session.ts';
 export type { WorkerModelSource } from './model-source.ts';
 export type { PublishWorkerApi, PublishWorkerRequest, PushProgress, PushResult, PushRetry } from './publish.worker.ts';
