@@ -66,13 +66,14 @@ test('the local-folder export to compare with', async () => {
   assert.ok(folderExport.equals(await readFile(reference)), 'the folder export differs from the Node CPU export');
 });
 
-test('load by model id: the pinned commit shows, and the Q8_0 export equals the local-folder one', async () => {
+test('load by the model page\'s address pasted whole: the pinned commit shows, and the Q8_0 export equals the local-folder one', async () => {
   const { page, pageErrors } = studio;
   server.hub.requests.length = 0;
   await page.goto(hubUrl());
   assert.equal(await page.getByTestId('hub-model-id').inputValue(), 'HuggingFaceTB/SmolLM2-135M-Instruct');
   assert.equal(await page.getByTestId('hub-endpoint').inputValue(), server.endpoint);
-  await page.getByTestId('hub-model-id').fill(REPO);
+  // As copied from the browser's address bar (the endpoint field says where it is fetched from).
+  await page.getByTestId('hub-model-id').fill(`https://huggingface.co/${REPO}/tree/main`);
   await screenshot(page, '40-hub-form');
   await page.getByRole('button', { name: 'Load model' }).click();
   const pinned = page.getByTestId('pinned-commit');

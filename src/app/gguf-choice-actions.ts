@@ -2,7 +2,7 @@
 // the open fails listing them, and the page offers each. Choosing one opens just it (with its
 // shards): owner/repo/file.gguf for a Hub repo, those files of a dropped folder.
 import { ggufShardNames } from '../core/model/plan-gguf.ts';
-import { splitHubFileSpec } from '../io/hub/hub-spec.ts';
+import { hubSpecFromUrl, splitHubFileSpec } from '../io/hub/hub-spec.ts';
 import { editHubForm, openHubModel } from './hub-actions.ts';
 import { modelEntries } from './model-entries.ts';
 import { openModelFiles } from './source-actions.ts';
@@ -11,7 +11,8 @@ import { useStudio } from './store.ts';
 export async function openGgufChoice(file: string): Promise<void> {
   const { source, hubForm } = useStudio.getState();
   if (source.kind === 'hub') {
-    editHubForm({ modelId: `${splitHubFileSpec(hubForm.modelId.trim()).model}/${file}` });
+    // The repo as it was opened (a pasted address already worked, so it reads again).
+    editHubForm({ modelId: `${splitHubFileSpec(hubSpecFromUrl(hubForm.modelId)).model}/${file}` });
     await openHubModel();
     return;
   }

@@ -2,7 +2,7 @@
 // the files and reads the headers; the page shows the pinned commit and the bytes as they arrive
 // (open-model.ts does what every open does). Also the Hub form and its remembered settings.
 import * as Comlink from 'comlink';
-import { parseHubModelSpec, splitHubFileSpec } from '../io/hub/hub-spec.ts';
+import { parseHubModelSpec, splitHubFileSpec, hubSpecFromUrl } from '../io/hub/hub-spec.ts';
 import type { DownloadEvent } from '../workers/protocol.ts';
 import { refreshCacheSize } from './cache-actions.ts';
 import { onDownloadEvent } from './download-progress.ts';
@@ -33,8 +33,8 @@ export function editHubForm(patch: Partial<HubForm>): void {
 
 export async function openHubModel(form: HubForm = useStudio.getState().hubForm): Promise<void> {
   await openModel({ kind: 'hub', label: form.modelId.trim(), fileCount: 0 }, null, async (open) => {
-    // "owner/repo/file.gguf": one GGUF of a repo of several.
-    const { model, file } = splitHubFileSpec(form.modelId);
+    // A model page's address pasted whole reads as the id it names; "owner/repo/file.gguf": one GGUF of a repo of several.
+    const { model, file } = splitHubFileSpec(hubSpecFromUrl(form.modelId));
     const spec = parseHubModelSpec(model);
     const revision = form.revision.trim() || spec.revision;
     // A superseded open's late events would show the old repo's bytes under the new one.

@@ -33,3 +33,28 @@ export function splitHubFileSpec(spec: string): { model: string; file?: string }
   const m = /^((?:hf:\/\/)?[^/@]+\/[^/@]+(?:@[^/]+)?)\/(.+\.gguf)$/i.exec(spec.trim());
   return m ? { model: m[1]!, file: m[2]! } : { model: spec };
 }
+
+/**
+ * A model page's address pasted whole ("https://huggingface.co/owner/repo", "…/tree/REV",
+ * "…/blob/REV/file.gguf", "…/resolve/REV/file.gguf") as the spec the fields take:
+ * "owner/repo[@REV][/file.gguf]". Anything that is not an http(s) address comes back trimmed.
+ */
+export function hubSpecFromUrl(text: string): string {
+  const trimmed = text.trim();
+  let url: URL;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    return trimmed;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return trimmed;
+  const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === 'datasets' || parts[0] === 'spaces') throw new Error(`${trimmed} is a ${parts[0] === 'datasets' ? 'dataset' : 'Space'}, not a model: give a model's address or id (owner/repo)`);
+  const [owner, repo, view, revision, ...file] = parts;
+  if (!owner || !repo) throw new Error(`${trimmed}: no model in this address; expected https://huggingface.co/owner/repo`);
+  if (!view) return `${owner}/${repo}`;
+  if (!['tree', 'blob', 'resolve'].includes(view) || !revision) throw new Error(`${trimmed}: not a model's page, files or a file of it`);
+  const path = file.join('/');
+  const at = revision === 'main' ? '' : `@${revision}`;
+  return /\.gguf$/i.test(path) ? `${owner}/${repo}${at}/${path}` : `${owner}/${repo}${at}`;
+}
