@@ -21,7 +21,8 @@ const nodeSha256: HashFactory = () => {
   return { update: (bytes) => void h.update(bytes), digestHex: () => h.digest('hex') };
 };
 
-function positiveIntegerEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+/** A QUANT_STUDIO_* tuning variable: undefined when unset or empty, else a whole number ≥ 1. */
+export function positiveIntegerEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const value = env[name];
   if (value === undefined || value === '') return undefined;
   const n = Number(value);

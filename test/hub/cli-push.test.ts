@@ -26,8 +26,9 @@ let work: string;
 const at = (name: string) => path.join(work, name);
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
+/** The CLI against the stand-in; retries back off from 1 ms, not 500 (every retry still made). */
 async function cli(args: string[], env: Record<string, string | undefined> = {}) {
-  return runCliWithEnv(args, { HF_TOKEN: TOKEN, HF_ENDPOINT: server.url, ...env });
+  return runCliWithEnv(args, { HF_TOKEN: TOKEN, HF_ENDPOINT: server.url, QUANT_STUDIO_RETRY_BASE_MS: '1', ...env });
 }
 
 beforeAll(async () => {
@@ -42,11 +43,19 @@ beforeAll(async () => {
     expect(r.code, r.stderr).toBe(0);
     return r.stdout;
   };
-  const text = path.join(TEXT, 'tinystories_val_sample.txt');
-  await run(['quantize', STORIES260K, '--type', 'Q8_0', '--backend', 'cpu', '-o', at('stories-Q8_0.gguf')]);
-  await run(['imatrix', STORIES260K, '--text', text, '--ctx', '64', '--chunks', '2', '-o', at('imatrix.gguf')]);
-  await run(['quantize', STORIES260K, '--type', 'Q4_K_M', '--imatrix', at('imatrix.gguf'), '--backend', 'cpu', '-o', at('stories-Q4_K_M.gguf')]);
-  await writeFile(at('eval.json'), await run(['eval', STORIES260K, at('stories-Q4_K_M.gguf'), '--text', text, '--ctx', '64', '--chunks', '2', '--json']));
+  // The start of the sample: imatrix and eval tokenize all of --text (seconds for the whole file)
+  // and use 2 chunks of 64 tokens of it.
+  const text = at('tinystories_val_sample.txt');
+  await writeFile(text, (await readFile(path.join(TEXT, 'tinystories_val_sample.txt'), 'utf8')).slice(0, 8000));
+  // The Q8_0 file is made while the imatrix, the Q4_K_M file and its KLD are, one after the other.
+  await Promise.all([
+    run(['quantize', STORIES260K, '--type', 'Q8_0', '--backend', 'cpu', '-o', at('stories-Q8_0.gguf')]),
+    (async () => {
+      await run(['imatrix', STORIES260K, '--text', text, '--ctx', '64', '--chunks', '2', '-o', at('imatrix.gguf')]);
+      await run(['quantize', STORIES260K, '--type', 'Q4_K_M', '--imatrix', at('imatrix.gguf'), '--backend', 'cpu', '-o', at('stories-Q4_K_M.gguf')]);
+      await writeFile(at('eval.json'), await run(['eval', STORIES260K, at('stories-Q4_K_M.gguf'), '--text', text, '--ctx', '64', '--chunks', '2', '--json']));
+    })(),
+  ]);
   // A recipe whose types are the Q8_0 file's (as `plan` would write one).
   const source = new NodeFileSource('q8', at('stories-Q8_0.gguf'), (await readFile(at('stories-Q8_0.gguf'))).length);
   const info = await readGgufInfo(source);
@@ -181,17 +190,20 @@ describe('quant-studio push', () => {
   });
 
   it('refuses before any request: no token, a missing file, a bad repository, no base model', async () => {
-    const noToken = await cli(['push', 'me/x', at('stories-Q8_0.gguf'), '--base-model', 'a/b'], { HF_TOKEN: undefined });
+    // Independent runs, side by side.
+    const [noToken, missing, badRepo, noBase, badKld] = await Promise.all([
+      cli(['push', 'me/x', at('stories-Q8_0.gguf'), '--base-model', 'a/b'], { HF_TOKEN: undefined }),
+      cli(['push', 'me/x', at('nope.gguf'), '--base-model', 'a/b']),
+      cli(['push', 'not a repo', at('stories-Q8_0.gguf')]),
+      cli(['push', 'me/x', at('stories-Q8_0.gguf')]),
+      cli(['push', 'me/x', at('stories-Q8_0.gguf'), '--base-model', 'a/b', '--kld', `other.gguf=${at('eval.json')}`]),
+    ]);
     expect(noToken.code).toBe(1);
     expect(noToken.stderr).toBe('quant-studio push: pushing to me/x needs a write token: set HF_TOKEN (https://huggingface.co/settings/tokens)\n');
-    const missing = await cli(['push', 'me/x', at('nope.gguf'), '--base-model', 'a/b']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`${at('nope.gguf')}: no such file`);
-    const badRepo = await cli(['push', 'not a repo', at('stories-Q8_0.gguf')]);
     expect(badRepo.stderr).toContain('"not a repo" is not a repository to push to: expected owner/name');
-    const noBase = await cli(['push', 'me/x', at('stories-Q8_0.gguf')]);
     expect(noBase.stderr).toContain('--base-model <owner/name> is required for the model card');
-    const badKld = await cli(['push', 'me/x', at('stories-Q8_0.gguf'), '--base-model', 'a/b', '--kld', `other.gguf=${at('eval.json')}`]);
     expect(badKld.stderr).toContain('--kld other.gguf: not one of the GGUF files pushed');
     expect(server.requests).toHaveLength(0);
   });

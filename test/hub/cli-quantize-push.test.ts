@@ -59,10 +59,13 @@ describe('quantize --type A,B,C --push', () => {
 
   it('refuses --push without a token before any work, and without a base model for a local source', async () => {
     const out = path.join(work, 'never-{mix}.gguf');
-    const noToken = await runCliWithEnv(['quantize', 'hf://test-owner/stories260K', '--type', 'Q8_0', '-o', out, '--push', 'me/x'], { HF_ENDPOINT: server.url });
+    // Independent runs, side by side.
+    const [noToken, noBase] = await Promise.all([
+      runCliWithEnv(['quantize', 'hf://test-owner/stories260K', '--type', 'Q8_0', '-o', out, '--push', 'me/x'], { HF_ENDPOINT: server.url }),
+      runCliWithEnv(['quantize', STORIES260K, '--type', 'Q8_0', '-o', out, '--push', 'me/x'], { HF_TOKEN: TOKEN, HF_ENDPOINT: server.url }),
+    ]);
     expect(noToken.code).not.toBe(0);
     expect(noToken.stderr).toContain('--push me/x needs a write token: set HF_TOKEN');
-    const noBase = await runCliWithEnv(['quantize', STORIES260K, '--type', 'Q8_0', '-o', out, '--push', 'me/x'], { HF_TOKEN: TOKEN, HF_ENDPOINT: server.url });
     expect(noBase.code).not.toBe(0);
     expect(noBase.stderr).toContain('give --base-model owner/name');
     expect(server.commits('me/x')).toEqual([]);

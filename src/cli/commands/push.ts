@@ -19,10 +19,12 @@ import { MIX_NAMES } from '../../core/recipe/mix-names.ts';
 import { isHubUri, parseHubModelSpec, splitHubFileSpec } from '../../io/hub/hub-spec.ts';
 import { generateModelCard, type ModelCardFile, type ModelCardImatrix, type ModelCardInput, type ModelCardKld } from '../../io/hub/model-card.ts';
 import { checkPushRepo, DEFAULT_PUSH_ENDPOINT, pushToHub, type PushFile, type PushProgress } from '../../io/hub/push-files.ts';
+import { DEFAULT_RETRY_POLICY } from '../../io/hub/retry-policy.ts';
 import { uploadFetch } from '../../io/hub/upload-fetch.node.ts';
 import { NodeFileSource } from '../../io/node-files.node.ts';
 import { parseCommandArgs } from '../args.ts';
 import { CliError, inputFailure } from '../cli-error.ts';
+import { positiveIntegerEnv } from '../model-source.ts';
 import { clearProgressLine } from '../progress.ts';
 
 const PACKAGE_JSON = path.resolve(import.meta.dirname, '../../../package.json');
@@ -222,6 +224,9 @@ export async function pushCommand(args: string[]): Promise<void> {
   const token = process.env.HF_TOKEN;
   if (!token) throw new CliError(`pushing to ${repo} needs a write token: set HF_TOKEN (https://huggingface.co/settings/tokens)`);
   const endpoint = process.env.HF_ENDPOINT || DEFAULT_PUSH_ENDPOINT;
+  // QUANT_STUDIO_RETRY_BASE_MS: the first backoff between retried requests (doubling up to the
+  // usual cap; default 500 ms). Lets the tests exercise every retry without waiting on it.
+  const retryBaseMs = positiveIntegerEnv(process.env, 'QUANT_STUDIO_RETRY_BASE_MS');
 
   // Every input checked before any request.
   const files = await Promise.all(paths.map((p) => localFile(p, '')));
@@ -297,6 +302,7 @@ export async function pushCommand(args: string[]): Promise<void> {
     const result = await pushToHub({
       repo, token, endpoint, private: values.private ?? false, files: upload,
       ...(values.message ? { commitTitle: values.message } : {}),
+      ...(retryBaseMs === undefined ? {} : { retryPolicy: { ...DEFAULT_RETRY_POLICY, baseDelayMs: retryBaseMs } }),
       fetch: uploadFetch(),
       onProgress: progressPrinter(process.stderr),
       onRetry: process.env.QUANT_STUDIO_DEBUG ? (r) => process.stderr.write(`retrying ${r.path} in ${r.delayMs} ms (attempt ${r.attempt}: ${r.reason})\n`) : undefined,
