@@ -43,6 +43,8 @@ test('measure, budget, lock, frontier, recipe, export, evaluate', async () => {
   await page.getByTestId('backend').waitFor({ timeout: 60_000 });
   await page.getByTestId('folder-input').setInputFiles(fixtureDir);
   await page.locator('[data-tensor="blk.0.attn_q.weight"]').waitFor({ timeout: 30_000 });
+  // An F16 base: above every candidate, so the prediction below starts at zero.
+  await page.getByTestId('mix-select').selectOption('F16');
 
   // Calibrate: the importance matrix the quantizers and the sensitivity pass use.
   await page.getByTestId('calibration-ctx').selectOption('64');

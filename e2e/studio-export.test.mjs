@@ -1,7 +1,7 @@
 // The happy path in real Chromium: pick the stories260K folder, edit one tensor's type in the
 // heatmap, export through the download path, and check the GGUF that came out.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { evaluateInLlamaCpp, exportMixOnCpu } from './reference-export.mjs';
@@ -30,7 +30,9 @@ test('stories260K: pick the folder, set blk.0.attn_q to Q8_0 over an F16 base, e
   await page.getByTestId('folder-input').setInputFiles(fixtureDir);
   const cell = page.locator('[data-tensor="blk.0.attn_q.weight"]');
   await cell.waitFor({ timeout: 30_000 });
-  assert.equal(await page.getByTestId('mix-select').inputValue(), 'F16');
+  // A safetensors model opens at the recommended mix; this test builds on an F16 base.
+  assert.equal(await page.getByTestId('mix-select').inputValue(), 'Q4_K_M');
+  await page.getByTestId('mix-select').selectOption('F16');
   assert.equal(await cell.getAttribute('data-type'), 'F16');
   // Norms stay F32 whatever the base type.
   assert.equal(await page.locator('[data-tensor="blk.0.attn_norm.weight"]').getAttribute('data-type'), 'F32');
@@ -61,6 +63,12 @@ test('stories260K: pick the folder, set blk.0.attn_q to Q8_0 over an F16 base, e
   assert.equal(download.suggestedFilename(), 'stories260K-F16-mixed.gguf');
   await download.saveAs(exportedGgufPath);
   await page.getByTestId('export-status').getByText('Saved').waitFor();
+  // The next step: the commands that run the file, each naming it.
+  const run = page.getByTestId('run-commands');
+  assert.match(await run.textContent(), /llama-cli -m stories260K-F16-mixed\.gguf/);
+  assert.match(await run.textContent(), /FROM \.\/stories260K-F16-mixed\.gguf.*ollama create stories260k-f16-mixed -f Modelfile/s);
+  assert.match(await run.textContent(), /lms import stories260K-F16-mixed\.gguf/);
+  assert.equal(await run.getByRole('link', { name: 'Ollama' }).getAttribute('target'), '_blank');
   await screenshot(page, '06-exported');
 
   const { metadata, tensors } = await readGgufTensors(exportedGgufPath);
@@ -91,6 +99,7 @@ test('a new mix recolours every cell at once and keeps the per-tensor edit', asy
   await page.getByTestId('files-input').setInputFiles(await modelFilePaths(fixtureDir));
   const q = page.locator('[data-tensor="blk.0.attn_q.weight"]');
   await q.waitFor({ timeout: 30_000 });
+  await page.getByTestId('mix-select').selectOption('F16');
   await q.click();
   await page.getByRole('menu').getByRole('menuitemradio', { name: /Q8_0/ }).click();
   const sizeF16 = await page.getByTestId('total-size').textContent();
@@ -103,6 +112,8 @@ test('a new mix recolours every cell at once and keeps the per-tensor edit', asy
   assert.equal(await page.locator('[data-tensor="output_norm.weight"]').getAttribute('data-type'), 'F32');
   assert.notEqual(await page.getByTestId('total-size').textContent(), sizeF16);
   assert.ok(Number(await page.getByTestId('bits-per-weight').textContent()) < 8);
+  // 7.5 bits per weight at Q4_0: the note says which tensors stay wider, and why.
+  assert.match(await page.getByTestId('bits-note').textContent(), /token_embd holds \d+% of the weights and stays at Q8_0.*So bits per weight is higher than Q4_0's nominal 4\.50/);
   await screenshot(page, '07-base-q4_0');
 
   // Tied embeddings: llama-quantize gives token_embd the output tensor's Q6_K, which falls back to Q8_0 on 64-wide rows.
@@ -158,5 +169,48 @@ test('left to choose, the page exports on the CPU where WebGPU is a software emu
   const reference = path.join(artifactsDir, 'stories260K-Q4_0.node-cpu.gguf');
   await exportMixOnCpu(fixtureDir, reference, 'Q4_0');
   assert.ok((await readFile(file)).equals(await readFile(reference)), 'the page\'s GGUF equals the CPU export');
+  assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
+});
+
+test('bulk edits: a column heading starts a pattern, a tensor-type file sets many, Undo and Redo step through them, Reset drops them', async () => {
+  const { page, pageErrors } = studio;
+  await gotoLocalFolder(page);
+  await page.getByTestId('folder-input').setInputFiles(fixtureDir);
+  const q = (layer) => page.locator(`[data-tensor="blk.${layer}.attn_q.weight"]`);
+  await q(0).waitFor({ timeout: 30_000 });
+  await page.getByTestId('mix-select').selectOption('Q8_0');
+  // The Q column's heading: every block's attn_q, typed in as llama-quantize's --tensor-type.
+  await page.getByRole('columnheader').getByRole('button', { name: 'Q', exact: true }).click();
+  const input = page.getByTestId('pattern-input');
+  assert.equal(await input.inputValue(), '^blk\\.\\d+\\.attn_q\\.weight$=');
+  await input.press('End');
+  await input.pressSequentially('q4_0');
+  await input.press('Enter');
+  assert.match(await page.getByTestId('edit-note').textContent(), /^set 5 tensors\.$/);
+  for (const layer of [0, 4]) assert.equal(await q(layer).getAttribute('data-type'), 'Q4_0');
+  assert.equal(await page.getByTestId('edit-count').textContent(), '5');
+  // A tensor-type file: its entries in one step.
+  const file = path.join(artifactsDir, 'bulk.tensor-types.txt');
+  await writeFile(file, 'blk\\.1\\.ffn_up=q4_0\nblk\\.2\\.ffn_up=q4_0\n');
+  await page.getByTestId('tensor-type-file-input').setInputFiles(file);
+  await page.getByTestId('edit-note').getByText('set 2 tensors.').waitFor();
+  assert.equal(await page.locator('[data-tensor="blk.2.ffn_up.weight"]').getAttribute('data-type'), 'Q4_0');
+  await screenshot(page, '08-bulk-edits');
+  // Undo (Ctrl+Z, away from any field) takes the file's two back, then the column's five.
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('Control+z');
+  assert.equal(await page.locator('[data-tensor="blk.2.ffn_up.weight"]').getAttribute('data-type'), 'Q8_0');
+  await page.getByRole('button', { name: 'Undo' }).click();
+  assert.equal(await q(0).getAttribute('data-type'), 'Q8_0');
+  assert.equal(await page.getByTestId('edit-count').textContent(), '0');
+  await page.keyboard.press('Control+Shift+z');
+  assert.equal(await q(3).getAttribute('data-type'), 'Q4_0');
+  await page.getByTestId('reset-edits').click();
+  assert.equal(await page.getByTestId('edit-count').textContent(), '0');
+  assert.equal(await q(3).getAttribute('data-type'), 'Q8_0');
+  // A malformed entry says which, and changes nothing.
+  await input.fill('attn_k');
+  await input.press('Enter');
+  assert.match(await page.getByTestId('edit-note').textContent(), /the pattern entry 1 "attn_k": expected PATTERN=TYPE/);
   assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
 });

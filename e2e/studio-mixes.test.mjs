@@ -41,7 +41,7 @@ test('stories260K at Q4_K_M: the heatmap shows llama-quantize\'s bumps and the e
   const { page, pageErrors } = studio;
   await openFolder(page, fixtureDir);
   const option = await page.locator('option[value="Q4_K_M"]').textContent();
-  assert.match(option, /^Q4_K_M — \d+\.\d\d bpw · [\d.]+ KiB$/);
+  assert.match(option, /^Q4_K_M — [\d.]+ KiB · \d+\.\d\d bpw · recommended balance$/);
   await page.getByTestId('mix-select').selectOption('Q4_K_M');
 
   const expected = await mixTypes(fixtureDir, 'Q4_K_M');

@@ -15,7 +15,7 @@ import { prefersDownload } from './save-bytes.ts';
 import { resetEvaluation } from './evaluation-actions.ts';
 import { measureCurrentRecipe } from './dynamic-actions.ts';
 import type { MixName } from '../core/recipe/mix-names.ts';
-import { useStudio } from './store.ts';
+import { useStudio, type SaveDestination } from './store.ts';
 import { recipeMissingImportance } from './importance-checks.ts';
 import { currentTable } from './measurement-inputs.ts';
 import { throttle } from './throttle.ts';
@@ -85,11 +85,14 @@ export async function startExport(): Promise<void> {
   // Every file the user gets, in the order the worker numbers them.
   const names = files.flatMap((f) => f.split?.names ?? [f.fileName]);
   let sinks: ShardSinks | null;
+  let savedTo: SaveDestination;
   try {
     if (names.length > 1) {
-      sinks = !prefersDownload() && canPickDirectory() ? await pickDirectoryShardSinks(names) : downloadShardSinks(names);
+      savedTo = !prefersDownload() && canPickDirectory() ? 'picked-folder' : 'download';
+      sinks = savedTo === 'picked-folder' ? await pickDirectoryShardSinks(names) : downloadShardSinks(names);
     } else {
-      const sink = !prefersDownload() && canPickSaveFile() ? await pickFileSink(names[0]!) : downloadSink(names[0]!);
+      savedTo = !prefersDownload() && canPickSaveFile() ? 'picked-file' : 'download';
+      const sink = savedTo === 'picked-file' ? await pickFileSink(names[0]!) : downloadSink(names[0]!);
       sinks = sink && oneFileSinks(sink);
     }
   } catch (e) {
@@ -99,7 +102,7 @@ export async function startExport(): Promise<void> {
   if (!sinks) return; // the user closed the save dialog
   const shown = shownExportName(files);
   captureExportInputs(files, shown);
-  setJob({ phase: 'running', fileName: shown, recipeFile: files[0]!.fileName, progress: null, bytesWritten: 0, gpuPeakBytes: null, error: null });
+  setJob({ phase: 'running', fileName: shown, recipeFile: files[0]!.fileName, firstFile: names[0]!, savedTo, progress: null, bytesWritten: 0, gpuPeakBytes: null, error: null });
   // An evaluation describes the file it measured: a new export replaces that file.
   resetEvaluation();
   const sink = fileSetSink(sinks);

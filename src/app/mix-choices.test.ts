@@ -5,7 +5,7 @@ import { planGgufLayout } from '../core/export/export-gguf.ts';
 import { chooseMixTypes, MIXES } from '../core/recipe/llama-mixes.ts';
 import { MIX_NAMES } from '../core/recipe/mix-names.ts';
 import {
-  imatrixCoverage, imatrixExtraMetadata, MIX_GROUPS, sizeSummarizer, mixSummaries, studioTensorTypes, typesFittingTensor, unsupportedMessage, unsupportedTypes,
+  imatrixCoverage, imatrixExtraMetadata, MIX_GROUPS, MIX_HINTS, sizeSummarizer, mixSummaries, studioTensorTypes, typesFittingTensor, unsupportedMessage, unsupportedTypes,
 } from './mix-choices.ts';
 import { fixturePlan } from './test-plans.node.ts';
 
@@ -22,6 +22,17 @@ describe('MIX_GROUPS', () => {
     const listed = MIX_GROUPS.flatMap((g) => g.mixes);
     expect([...listed].sort()).toEqual([...MIX_NAMES].sort());
     expect(MIX_GROUPS.find((g) => g.label === 'K-quant mixes')!.mixes[0]).toBe('Q6_K');
+  });
+});
+
+describe('MIX_HINTS', () => {
+  it('gives every mix a short hint, and says where an importance matrix is needed', () => {
+    for (const mix of MIX_NAMES) {
+      expect(MIX_HINTS[mix], mix).toMatch(/\S/);
+      expect(MIX_HINTS[mix].length, mix).toBeLessThanOrEqual(48);
+    }
+    expect(MIX_HINTS.Q4_K_M).toBe('recommended balance');
+    for (const mix of ['IQ2_XXS', 'IQ2_XS', 'IQ2_S', 'IQ1_S', 'IQ1_M', 'Q2_K_S'] as const) expect(MIX_HINTS[mix]).toMatch(/needs an importance matrix/);
   });
 });
 

@@ -36,6 +36,32 @@ export const MIX_GROUPS: readonly MixGroup[] = (() => {
   return others.length > 0 ? [...LISTED_GROUPS, { label: 'Other', mixes: others }] : LISTED_GROUPS;
 })();
 
+const IMATRIX_NEEDED = 'needs an importance matrix';
+const IMATRIX_BEST = 'best with an importance matrix';
+
+/**
+ * One line of guidance per mix for the picker: what a user gives up, in words, since names such
+ * as Q5_K_S say nothing to someone new. A Record, so a mix added to core without a hint fails to compile.
+ */
+export const MIX_HINTS: Readonly<Record<MixName, string>> = {
+  F32: 'unquantized', F16: 'unquantized', BF16: 'unquantized',
+  Q8_0: 'near-lossless',
+  Q6_K: 'very close to F16',
+  Q5_K_M: 'small loss', Q5_K_S: 'small loss', Q5_1: 'small loss (legacy)', Q5_0: 'small loss (legacy)',
+  Q4_K_M: 'recommended balance', Q4_K_S: 'some loss, a bit smaller', Q4_1: 'some loss (legacy)', Q4_0: 'some loss (legacy)',
+  IQ4_NL: `some loss; ${IMATRIX_BEST}`, IQ4_XS: `some loss; ${IMATRIX_BEST}`,
+  Q3_K_L: 'noticeable loss', Q3_K_M: 'noticeable loss', Q3_K_S: 'noticeable loss',
+  IQ3_M: `noticeable loss; ${IMATRIX_BEST}`, IQ3_S: `noticeable loss; ${IMATRIX_BEST}`,
+  IQ3_XS: `noticeable loss; ${IMATRIX_BEST}`, IQ3_XXS: `noticeable loss; ${IMATRIX_BEST}`,
+  Q2_K: 'large loss: for very large models', Q2_K_S: `large loss; ${IMATRIX_NEEDED}`,
+  IQ2_M: `large loss; ${IMATRIX_NEEDED}`, IQ2_S: `large loss; ${IMATRIX_NEEDED}`,
+  IQ2_XS: `large loss; ${IMATRIX_NEEDED}`, IQ2_XXS: `large loss; ${IMATRIX_NEEDED}`,
+  IQ1_M: `very large loss; ${IMATRIX_NEEDED}`, IQ1_S: `very large loss; ${IMATRIX_NEEDED}`,
+  TQ2_0: 'for ternary (BitNet-style) models', TQ1_0: 'for ternary (BitNet-style) models',
+  MXFP4_MOE: 'for mixture-of-experts models',
+  Q2_0: 'for models trained at 2 bits', Q1_0: 'for models trained at 1 bit',
+};
+
 /** The types a tensor may be set to by hand: every storable type whose block divides its rows. */
 export function typesFittingTensor(tensor: PlannedTensor): GgmlTypeName[] {
   const rowLength = tensor.ne[0] ?? 0;

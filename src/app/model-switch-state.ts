@@ -7,6 +7,7 @@ import {
   initialCalibration, initialDownload, initialDynamic, initialEvaluation, initialExport, initialImatrix, initialSource,
   type StudioState,
 } from './store.ts';
+import { initialEditHistory } from './edit-history.ts';
 
 /** What the page knows of a model being opened before its headers are read. */
 export interface OpeningModel {
@@ -25,7 +26,7 @@ export interface OpenedModel {
   identity: string;
 }
 
-type Slices = Pick<StudioState, 'source' | 'recipe' | 'imatrix' | 'calibration' | 'evaluation' | 'dynamic' | 'exportJob' | 'download'>;
+type Slices = Pick<StudioState, 'source' | 'recipe' | 'imatrix' | 'calibration' | 'evaluation' | 'dynamic' | 'exportJob' | 'download' | 'editHistory'>;
 
 /** The user's calibration settings and data stay; what was computed on the old model goes. */
 export function calibrationForNewModel(c: StudioState['calibration']): StudioState['calibration'] {
@@ -54,6 +55,7 @@ export function modelOpening<S extends Slices>(s: S, opening: OpeningModel): Sli
   return {
     source: { ...initialSource, kind: opening.kind, status: 'planning', label: opening.label, fileCount: opening.fileCount },
     recipe: { ...s.recipe, overrides: {}, dynamic: null },
+    editHistory: initialEditHistory,
     imatrix: s.imatrix.origin === 'calibration' ? initialImatrix : s.imatrix,
     calibration: calibrationForNewModel(s.calibration),
     evaluation: evaluationForNewFile(s.evaluation),

@@ -61,7 +61,7 @@ export async function openModel(
     useStudio.setState(modelOpened(opening, opened));
     // A GGUF opens at the mix it was made with: every tensor in its stored type until the user picks another.
     const fileMix = MIX_NAMES.find((m) => MIXES[m].ftype === opened.plan.sourceFileType);
-    if (fileMix) setMix(fileMix);
+    if (fileMix) setMix(fileMix, { record: false });
     // An interrupted calibration of this model is offered as "Resume".
     void findResumableCalibration().catch(() => undefined);
   } catch (e) {

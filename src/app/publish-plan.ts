@@ -6,6 +6,7 @@ import type { ModelCardFile, ModelCardInput, ModelCardKld } from '../io/hub/mode
 import { generateModelCard } from '../io/hub/model-card.ts';
 import type { PushFile, PushProgress } from '../io/hub/push-files.ts';
 import type { ModelPlan } from '../core/model/plan-types.ts';
+import { studioWords } from './studio-words.ts';
 
 /** One GGUF of an export: a quant level, as kept in this browser and as the studio computed it. */
 export interface ExportedGguf {
@@ -174,7 +175,7 @@ export function foldProgress(state: PublishProgress, p: PushProgress): PublishPr
 
 /** pushToHub's words are the command line's; the studio's button is "Publish". */
 export function publishErrorText(message: string): string {
-  return message.replace(/Run the push again/g, 'Publish again').replace(/--private was asked/g, '"Private" is ticked');
+  return studioWords(message.replace(/Run the push again/g, 'Publish again').replace(/--private was asked/g, '"Private" is ticked'));
 }
 
 /** What the panel says the commit will hold, before it is made. */

@@ -4,7 +4,10 @@ import { fileTypeSummary } from '../core/recipe/choose-types.ts';
 import { chooseMixTypes } from '../core/recipe/llama-mixes.ts';
 import { startExport } from './export-actions.ts';
 import { exportFileName } from './export-files.ts';
-import { clearTensorType, recomputeRecipe, resetRecipeTypes, setMix, setTensorType, withRecipe } from './recipe-actions.ts';
+import {
+  applyTypePatterns, clearTensorType, recomputeRecipe, redoEdit, resetEdits, resetRecipeTypes, setMix, setTensorType, undoEdit, withRecipe,
+} from './recipe-actions.ts';
+import { initialEditHistory } from './edit-history.ts';
 import { initialExport, initialImatrix, initialRecipe, initialSource, useStudio } from './store.ts';
 import { fixturePlan } from './test-plans.node.ts';
 
@@ -20,7 +23,7 @@ function open(plan: ModelPlan, label: string): void {
 }
 
 beforeEach(() => {
-  useStudio.setState({ recipe: initialRecipe, imatrix: initialImatrix, exportJob: initialExport });
+  useStudio.setState({ recipe: initialRecipe, imatrix: initialImatrix, exportJob: initialExport, editHistory: initialEditHistory });
   open(stories, 'stories260K');
 });
 
@@ -156,5 +159,57 @@ describe('withRecipe', () => {
     expect(next.exportJob).toEqual(initialExport);
     expect(useStudio.getState().source.plan).toBe(stories);
     expect(withRecipe({ ...given, source: initialSource }, initialRecipe).recipe).toMatchObject({ types: null, totalBytes: 0 });
+  });
+});
+
+describe('undo, redo, reset and patterns', () => {
+  it('each edit is one step back; a new edit after an undo drops the steps ahead', () => {
+    setMix('Q8_0');
+    setTensorType('blk.0.attn_q.weight', 'Q4_0');
+    setTensorType('blk.1.attn_q.weight', 'Q4_0');
+    expect(undoEdit()).toBe(true);
+    expect(recipe().overrides).toEqual({ 'blk.0.attn_q.weight': 'Q4_0' });
+    expect(recipe().types!.get('blk.1.attn_q.weight')).toBe('Q8_0');
+    expect(undoEdit()).toBe(true);
+    expect(undoEdit()).toBe(true);
+    expect(recipe().mix).toBe(initialRecipe.mix);
+    expect(undoEdit()).toBe(false);
+    expect(redoEdit()).toBe(true);
+    expect(recipe().mix).toBe('Q8_0');
+    expect(recipe().types!.get('blk.0.attn_q.weight')).toBe('Q8_0');
+    setTensorType('blk.2.attn_k.weight', 'Q4_0');
+    expect(redoEdit()).toBe(false);
+    // Reset drops every lock in one step, which Undo brings back.
+    resetEdits();
+    expect(recipe().overrides).toEqual({});
+    undoEdit();
+    expect(recipe().overrides).toEqual({ 'blk.2.attn_k.weight': 'Q4_0' });
+  });
+
+  it('patterns as llama-quantize reads them: the first matching entry wins, fallbacks for row length, one Undo for all', () => {
+    setMix('Q8_0');
+    const result = applyTypePatterns('attn_q=q4_0\n^blk\\.1\\.=Q4_K ffn_down=q4_k nothing_here=q8_0', 'the pattern');
+    expect(recipe().types!.get('blk.0.attn_q.weight')).toBe('Q4_0');
+    // blk.1.attn_q matched the first entry; the rest of blk.1 the second.
+    expect(recipe().types!.get('blk.1.attn_q.weight')).toBe('Q4_0');
+    // stories260K's rows are 64 wide: Q4_K falls back to Q5_0; 172-wide rows to F16, as llama.cpp does.
+    expect(recipe().types!.get('blk.1.attn_k.weight')).toBe('Q5_0');
+    expect(recipe().types!.get('blk.3.ffn_down.weight')).toBe('F16');
+    // Norms are never quantized, whatever matches them.
+    expect(recipe().types!.get('blk.1.attn_norm.weight')).toBe('F32');
+    expect(result.unmatched).toEqual(['nothing_here']);
+    expect(result.refused).toEqual([]);
+    expect(result.changed).toBe(Object.keys(recipe().overrides).length);
+    undoEdit();
+    expect(recipe().overrides).toEqual({});
+  });
+
+  it('a malformed entry changes nothing and names itself; a type that needs an importance matrix is refused per tensor', () => {
+    expect(() => applyTypePatterns('attn_q=q4_0 attn_k', 'tensor-types.txt')).toThrow('tensor-types.txt entry 2 "attn_k": expected PATTERN=TYPE');
+    expect(recipe().overrides).toEqual({});
+    open(tiny, 'tiny');
+    const result = applyTypePatterns('attn_v=iq2_xxs', 'the pattern');
+    expect(result.changed).toBe(0);
+    expect(result.refused.length).toBeGreaterThan(0);
   });
 });

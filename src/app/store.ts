@@ -11,6 +11,7 @@ import type {
   CalibrationProgress, EvaluationProgress, EvaluationResult, ExportProgress, HubPin, QuantBackend,
 } from '../workers/protocol.ts';
 import { EVAL_SAMPLE_NAME, EVAL_SAMPLE_TEXT } from './eval-sample.ts';
+import { initialEditHistory, type EditHistory } from './edit-history.ts';
 
 export interface SourceSlice {
   source: {
@@ -197,6 +198,13 @@ export interface DynamicSlice {
   };
 }
 
+export interface EditHistorySlice {
+  /** Undo and redo of the recipe's edits (edit-history.ts); a model switch clears it. */
+  editHistory: EditHistory;
+}
+
+export type SaveDestination = 'download' | 'picked-file' | 'picked-folder';
+
 export interface ExportSlice {
   /** Split files above `gigabytes` (10^9 bytes) as llama-gguf-split would, when enabled. */
   exportSplit: { enabled: boolean; gigabytes: number };
@@ -209,6 +217,10 @@ export interface ExportSlice {
     fileName: string;
     /** The recipe's file (unsplit name): the one the evaluation measures. */
     recipeFile: string;
+    /** The first file written (a split's first part): what llama.cpp and the others are pointed at. */
+    firstFile: string;
+    /** Where the files went: the browser's downloads, or a file or folder the user picked. */
+    savedTo: SaveDestination | null;
     progress: ExportProgress | null;
     bytesWritten: number;
     /** The most GPU buffer memory the export held at once (null when it ran on the CPU). */
@@ -263,14 +275,16 @@ export interface BackendSlice {
 }
 
 export type StudioState = SourceSlice & RecipeSlice & ImatrixSlice & ExportSlice & DownloadSlice & CacheSlice & HubFormSlice & BackendSlice
-  & CalibrationSlice & EvaluationSlice & ViewSlice & DynamicSlice;
+  & CalibrationSlice & EvaluationSlice & ViewSlice & DynamicSlice & EditHistorySlice;
 
 export const initialSource: SourceSlice['source'] = {
   status: 'empty', kind: 'folder', label: '', pin: null, identity: null, fileCount: 0, plan: null, error: null, ggufChoices: null,
 };
 export const initialDownload: DownloadSlice['download'] = { files: {}, overall: null, cacheBytes: 0, notice: null };
+// Q4_K_M is the recommended starting point (llama.cpp's and the Hub's usual default): a quarter of
+// F16's size at small loss, and its rules need no importance matrix. A GGUF opens at its own file type.
 export const initialRecipe: RecipeSlice['recipe'] = {
-  mix: 'F16', dynamic: null, overrides: {}, types: null, appliedMix: null, totalBytes: 0, bitsPerWeight: 0, error: null,
+  mix: 'Q4_K_M', dynamic: null, overrides: {}, types: null, appliedMix: null, totalBytes: 0, bitsPerWeight: 0, error: null,
 };
 export const initialImatrix: ImatrixSlice['imatrix'] = {
   status: 'empty', name: '', entryNames: [], datasets: [], chunkCount: 0, meanEnergy: {}, origin: 'file', contentHash: null, error: null,
@@ -288,7 +302,7 @@ export const initialDynamic: DynamicSlice['dynamic'] = {
   targetBpw: null, range: null, mixes: {}, mixesPhase: 'idle', exported: null, warnings: [], error: null,
 };
 export const initialExport: ExportSlice['exportJob'] = {
-  phase: 'idle', fileName: '', recipeFile: '', progress: null, bytesWritten: 0, gpuPeakBytes: null, error: null,
+  phase: 'idle', fileName: '', recipeFile: '', firstFile: '', savedTo: null, progress: null, bytesWritten: 0, gpuPeakBytes: null, error: null,
 };
 
 export const useStudio = create<StudioState>()(() => ({
@@ -296,6 +310,7 @@ export const useStudio = create<StudioState>()(() => ({
   recipe: initialRecipe,
   imatrix: initialImatrix,
   exportJob: initialExport,
+  editHistory: initialEditHistory,
   // The Hub takes files up to 50 GB: 45 leaves room.
   exportSplit: { enabled: false, gigabytes: 45 },
   exportExtraMixes: [],

@@ -1,5 +1,6 @@
 import { openGgufChoice } from '../app/gguf-choice-actions.ts';
 import { useStudio } from '../app/store.ts';
+import { studioWords } from '../app/studio-words.ts';
 
 /** Bad input, recipes that cannot be applied and failed exports, each as its own alert. */
 export function ErrorAlerts() {
@@ -23,7 +24,7 @@ export function ErrorAlerts() {
   return alerts.map((a) => (
     <div className={`alert${a.id === 'source' && choices ? ' alert-notice' : ''}`} role="alert" key={a.id} data-testid={`alert-${a.id}`}>
       <strong>{a.title}</strong>
-      <span className="alert-text">{a.text}</span>
+      <span className="alert-text">{studioWords(a.text)}</span>
       {a.id === 'source' && choices && (
         <div className="gguf-choices" data-testid="gguf-choices">
           {choices.map((file) => (

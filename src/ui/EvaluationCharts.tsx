@@ -2,24 +2,11 @@ import { useMemo } from 'react';
 import { Area, AreaChart, CartesianGrid, ComposedChart, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { kldHistogram, topAgreementSeries } from '../app/kld-charts.ts';
 import type { EvaluationResult } from '../workers/protocol.ts';
-import { formatEnergy } from './energy-colors.ts';
+import { formatKl } from './format.ts';
+import { logTicks } from './log-axis.ts';
 
 const axis = { stroke: '#8b98a9', fontSize: 11 };
 const tooltipStyle = { background: '#0f1620', border: '1px solid #33425a', borderRadius: 8, fontSize: 12 };
-
-/** A decade tick: "1e-4", "0.01", "1". */
-function decadeLabel(v: number): string {
-  const e = Math.round(Math.log10(v));
-  if (Math.abs(v - 10 ** e) > 1e-9 * v) return formatEnergy(v);
-  return e >= -2 ? String(Number((10 ** e).toFixed(Math.max(0, -e)))) : `1e${e}`;
-}
-
-/** Powers of ten inside [lo, hi]: the ticks a log axis reads best with. */
-function decadeTicks(lo: number, hi: number): number[] {
-  const ticks: number[] = [];
-  for (let e = Math.ceil(Math.log10(lo)); e <= Math.floor(Math.log10(hi)); e++) ticks.push(10 ** e);
-  return ticks.length >= 2 ? ticks : [lo, hi];
-}
 
 /** The KL-divergence distribution: share of positions per log-spaced bin, drawn as steps. */
 export function KldHistogramChart({ result }: { result: EvaluationResult }) {
@@ -35,9 +22,9 @@ export function KldHistogramChart({ result }: { result: EvaluationResult }) {
       <ResponsiveContainer width="100%" height={210}>
         <AreaChart data={data} margin={{ top: 8, right: 16, bottom: 18, left: 0 }}>
           <CartesianGrid stroke="#273142" strokeDasharray="3 3" />
-          <XAxis dataKey="x" type="number" scale="log" domain={[lo, hi]} ticks={decadeTicks(lo, hi)} tickFormatter={decadeLabel} {...axis} label={{ value: 'KLD (nats)', position: 'insideBottom', offset: -10, fill: '#8b98a9', fontSize: 11 }} />
+          <XAxis dataKey="x" type="number" scale="log" domain={[lo, hi]} ticks={logTicks(lo, hi)} tickFormatter={formatKl} {...axis} label={{ value: 'KLD (nats)', position: 'insideBottom', offset: -10, fill: '#8b98a9', fontSize: 11 }} />
           <YAxis {...axis} tickFormatter={(v: number) => `${v.toFixed(0)}%`} width={44} />
-          <Tooltip contentStyle={tooltipStyle} labelFormatter={(v) => `KLD ≥ ${formatEnergy(Number(v))}`} formatter={(v) => [`${Number(v).toFixed(1)}% of positions`, 'share']} />
+          <Tooltip contentStyle={tooltipStyle} labelFormatter={(v) => `KLD ≥ ${formatKl(Number(v))}`} formatter={(v) => [`${Number(v).toFixed(1)}% of positions`, 'share']} />
           <Area type="stepAfter" dataKey="share" stroke="#60a5fa" fill="rgba(59, 130, 246, 0.35)" isAnimationActive={false} />
         </AreaChart>
       </ResponsiveContainer>

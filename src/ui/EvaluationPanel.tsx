@@ -70,7 +70,7 @@ export function EvaluationPanel() {
             <span className="field-label">
               Held-out text · <span data-testid="eval-text-name">{e.textName}</span> · {e.text.length.toLocaleString()} characters
             </span>
-            <textarea className="text-input eval-text" rows={3} value={e.text} disabled={running} data-testid="eval-text" onChange={(ev) => setEvaluationText(ev.currentTarget.value)} />
+            <textarea className="text-input eval-text" rows={3} aria-label="Held-out text the evaluation measures on" value={e.text} disabled={running} data-testid="eval-text" onChange={(ev) => setEvaluationText(ev.currentTarget.value)} />
             <span className="data-files">
               <label className="button button-small">
                 Load .txt…

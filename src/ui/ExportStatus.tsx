@@ -1,6 +1,7 @@
 import { cancelExport } from '../app/export-actions.ts';
 import { useStudio } from '../app/store.ts';
 import { formatBytes } from './format.ts';
+import { RunCommands } from './RunCommands.tsx';
 
 export function ExportStatus() {
   const phase = useStudio((s) => s.exportJob.phase);
@@ -9,6 +10,8 @@ export function ExportStatus() {
   const bytesWritten = useStudio((s) => s.exportJob.bytesWritten);
   const gpuPeakBytes = useStudio((s) => s.exportJob.gpuPeakBytes);
   const expected = useStudio((s) => s.recipe.totalBytes);
+  const firstFile = useStudio((s) => s.exportJob.firstFile);
+  const savedTo = useStudio((s) => s.exportJob.savedTo);
 
   if (phase === 'idle' || phase === 'error' || phase === 'blocked') return null;
   if (phase === 'done') {
@@ -18,6 +21,7 @@ export function ExportStatus() {
           Saved <strong>{fileName}</strong> ({formatBytes(bytesWritten)}).
           {gpuPeakBytes !== null && <span className="muted"> At most {formatBytes(gpuPeakBytes)} of GPU memory in use.</span>}
         </span>
+        {firstFile && <RunCommands file={firstFile} savedTo={savedTo} />}
       </section>
     );
   }

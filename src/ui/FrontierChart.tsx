@@ -2,20 +2,32 @@
 // mixes at their sizes (hollow: predicted; filled: measured, once measured), and the current
 // recipe (predicted, and measured after an export). Log KL axis: the mixes span decades.
 import { useMemo } from 'react';
-import { CartesianGrid, ComposedChart, LabelList, Legend, Line, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, ComposedChart, Line, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
 import { frontierPoints } from '../core/dynamic/frontier.ts';
 import { predictKld } from '../core/dynamic/predict.ts';
 import { candidateList } from '../app/dynamic-actions.ts';
 import { imatrixExtraMetadata } from '../app/mix-choices.ts';
 import { useStudio } from '../app/store.ts';
 import { currentTable } from '../app/measurement-inputs.ts';
-import { formatEnergy } from './energy-colors.ts';
-import { formatBytes } from './format.ts';
+import { formatBytes, formatKl } from './format.ts';
+import { FrontierLabels } from './FrontierLabels.tsx';
+import { FrontierLegend, type LegendEntry } from './FrontierLegend.tsx';
+import { logTicks } from './log-axis.ts';
 
 const axis = { stroke: '#8b98a9', fontSize: 11 };
+const axisTitle = { fill: '#8b98a9', fontSize: 11 };
 const tooltipStyle = { background: '#0f1620', border: '1px solid #33425a', borderRadius: 8, fontSize: 12 };
 
-interface Point { mb: number; kld: number; label: string; mix?: string }
+interface Point { bytes: number; kld: number; label: string; name?: string }
+
+/** The series, with the marker each draws: the chart and its legend read this one table. */
+const SERIES = {
+  line: { label: 'dynamic (predicted)', kind: 'line', color: '#60a5fa', hollow: false },
+  predicted: { label: 'mixes (predicted)', kind: 'circle', color: '#fbbf24', hollow: true },
+  measured: { label: 'mixes (measured)', kind: 'circle', color: '#fbbf24', hollow: false },
+  mine: { label: 'this recipe (predicted)', kind: 'diamond', color: '#34d399', hollow: true },
+  mineMeasured: { label: 'this recipe (measured)', kind: 'diamond', color: '#34d399', hollow: false },
+} as const satisfies Record<string, LegendEntry>;
 
 /** log axes cannot show 0: a recipe that changes nothing sits at the floor. */
 const floorOf = (values: number[]) => Math.max(1e-9, Math.min(...values.filter((v) => v > 0)) / 2);
@@ -40,8 +52,7 @@ export default function FrontierChart() {
   }, [plan, table, overrides, candidates, imatrix]);
 
   const series = useMemo(() => {
-    const mb = (bytes: number) => bytes / 1e6;
-    const line: Point[] = frontier.map((p) => ({ mb: mb(p.fileBytes), kld: p.predictedKld, label: 'dynamic' }));
+    const line: Point[] = frontier.map((p) => ({ bytes: p.fileBytes, kld: p.predictedKld, label: 'dynamic' }));
     const predicted: Point[] = [];
     const measured: Point[] = [];
     // Mixes that give this model the same file (small models fall back to the same types) are one point.
@@ -54,42 +65,46 @@ export default function FrontierChart() {
     }
     for (const { names, p } of bySize.values()) {
       const name = names.join(' = ');
-      predicted.push({ mb: mb(p.fileBytes), kld: p.predictedKld, label: `${name} (predicted)`, mix: names.length > 2 ? `${names[0]} (+${names.length - 1})` : name });
-      if (p.measuredKld !== null) measured.push({ mb: mb(p.fileBytes), kld: p.measuredKld, label: `${name} (measured)` });
+      predicted.push({ bytes: p.fileBytes, kld: p.predictedKld, label: `${name} (predicted)`, name: names.length > 2 ? `${names[0]} (+${names.length - 1})` : name });
+      if (p.measuredKld !== null) measured.push({ bytes: p.fileBytes, kld: p.measuredKld, label: `${name} (measured)` });
     }
     const mine: Point[] = [];
-    if (currentKld !== null) mine.push({ mb: mb(currentBytes), kld: currentKld, label: isDynamic ? 'this recipe (predicted)' : 'this mix (predicted)' });
-    const mineMeasured: Point[] = exported?.measuredKld != null ? [{ mb: mb(exported.fileBytes), kld: exported.measuredKld, label: `${exported.label} (measured)` }] : [];
+    if (currentKld !== null) mine.push({ bytes: currentBytes, kld: currentKld, label: isDynamic ? 'this recipe (predicted)' : 'this mix (predicted)' });
+    const mineMeasured: Point[] = exported?.measuredKld != null ? [{ bytes: exported.fileBytes, kld: exported.measuredKld, label: `${exported.label} (measured)` }] : [];
     const all = [...line, ...predicted, ...measured, ...mine, ...mineMeasured];
     const floor = floorOf(all.map((p) => p.kld));
     const lift = (ps: Point[]) => ps.map((p) => ({ ...p, kld: Math.max(p.kld, floor) }));
-    return { line: lift(line), predicted: lift(predicted), measured: lift(measured), mine: lift(mine), mineMeasured: lift(mineMeasured), floor };
+    const kls = all.map((p) => Math.max(p.kld, floor));
+    // Head room above the highest point for its label; the ticks are chosen for this range.
+    const domain: [number, number] = [Math.min(...kls) / 1.4, Math.max(...kls) * 2];
+    return { line: lift(line), predicted: lift(predicted), measured: lift(measured), mine: lift(mine), mineMeasured: lift(mineMeasured), domain };
   }, [frontier, mixes, currentBytes, currentKld, isDynamic, exported]);
 
   if (frontier.length === 0) return null;
+  const shown = (Object.keys(SERIES) as (keyof typeof SERIES)[]).filter((k) => series[k].length > 0);
   return (
     <figure className="chart" data-testid="frontier-chart" data-points={frontier.length} data-mixes-measured={series.measured.length}>
       <figcaption>
-        File size vs KL divergence <span className="muted">(line: dynamic allocations, predicted · hollow: llama.cpp mixes, predicted · filled: measured on the held-out chunks)</span>
+        File size vs KL divergence <span className="muted">(predicted from the measured sensitivities; filled: measured on the held-out chunks)</span>
       </figcaption>
+      <FrontierLegend entries={shown.map((k) => SERIES[k])} />
       <ResponsiveContainer width="100%" height={300}>
-        <ComposedChart margin={{ top: 10, right: 34, bottom: 22, left: 6 }}>
+        <ComposedChart margin={{ top: 8, right: 24, bottom: 24, left: 8 }}>
           <CartesianGrid stroke="#273142" strokeDasharray="3 3" />
-          <XAxis dataKey="mb" type="number" domain={['dataMin', 'dataMax']} {...axis} tickFormatter={(v: number) => formatBytes(v * 1e6)}
-            label={{ value: 'GGUF size', position: 'insideBottom', offset: -12, fill: '#8b98a9', fontSize: 11 }} />
-          <YAxis dataKey="kld" type="number" scale="log" domain={['auto', 'auto']} allowDataOverflow {...axis} tickFormatter={(v: number) => formatEnergy(v)} width={58}
-            label={{ value: 'KL (nats)', angle: -90, position: 'insideLeft', fill: '#8b98a9', fontSize: 11 }} />
+          <XAxis dataKey="bytes" type="number" domain={['dataMin', 'dataMax']} {...axis} tickFormatter={(v: number) => formatBytes(v)}
+            label={{ value: 'GGUF size', position: 'insideBottom', offset: -16, ...axisTitle }} />
+          {/* Wide enough for "1.53e-3" beside the title, so the two never overlap. */}
+          <YAxis dataKey="kld" type="number" scale="log" domain={series.domain} ticks={logTicks(...series.domain)} allowDataOverflow {...axis}
+            tickFormatter={formatKl} width={72} label={{ value: 'KL divergence (nats)', angle: -90, position: 'insideLeft', offset: 4, style: { textAnchor: 'middle' }, ...axisTitle }} />
           <Tooltip contentStyle={tooltipStyle} cursor={{ stroke: '#33425a' }}
-            formatter={(v, _n, item) => [formatEnergy(Number(v)), (item?.payload as Point | undefined)?.label ?? '']}
-            labelFormatter={(v) => formatBytes(Number(v) * 1e6)} />
-          <Legend verticalAlign="top" height={26} wrapperStyle={{ fontSize: 12 }} />
-          <Line data={series.line} dataKey="kld" name="dynamic (predicted)" stroke="#60a5fa" strokeWidth={2} dot={false} isAnimationActive={false} />
-          <Scatter data={series.predicted} dataKey="kld" name="mixes (predicted)" fill="none" stroke="#fbbf24" strokeWidth={1.5} legendType="circle" isAnimationActive={false}>
-            <LabelList dataKey="mix" position="top" offset={8} fill="#cbd5e1" fontSize={10} />
-          </Scatter>
-          <Scatter data={series.measured} dataKey="kld" name="mixes (measured)" fill="#fbbf24" isAnimationActive={false} />
-          <Scatter data={series.mine} dataKey="kld" name="this recipe (predicted)" fill="none" stroke="#34d399" strokeWidth={2} shape="diamond" isAnimationActive={false} />
-          <Scatter data={series.mineMeasured} dataKey="kld" name="this recipe (measured)" fill="#34d399" shape="diamond" isAnimationActive={false} />
+            formatter={(v, _n, item) => [formatKl(Number(v)), (item?.payload as Point | undefined)?.label ?? '']}
+            labelFormatter={(v) => formatBytes(Number(v))} />
+          <Line data={series.line} dataKey="kld" name={SERIES.line.label} stroke={SERIES.line.color} strokeWidth={2} dot={false} isAnimationActive={false} />
+          <Scatter data={series.predicted} dataKey="kld" name={SERIES.predicted.label} fill="none" stroke={SERIES.predicted.color} strokeWidth={1.5} isAnimationActive={false} />
+          <Scatter data={series.measured} dataKey="kld" name={SERIES.measured.label} fill={SERIES.measured.color} isAnimationActive={false} />
+          <Scatter data={series.mine} dataKey="kld" name={SERIES.mine.label} fill="none" stroke={SERIES.mine.color} strokeWidth={2} shape="diamond" isAnimationActive={false} />
+          <Scatter data={series.mineMeasured} dataKey="kld" name={SERIES.mineMeasured.label} fill={SERIES.mineMeasured.color} shape="diamond" isAnimationActive={false} />
+          <FrontierLabels points={series.predicted.map((p) => ({ bytes: p.bytes, kld: p.kld, name: p.name! }))} />
         </ComposedChart>
       </ResponsiveContainer>
     </figure>

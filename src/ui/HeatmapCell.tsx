@@ -18,9 +18,12 @@ interface Props {
   menuOpen: boolean;
   onOpen: (rect: DOMRect) => void;
   onHover: (rect: DOMRect | null) => void;
+  /** -1 for the grid's cells but its one tab stop (the arrows move the focus). */
+  tabIndex: number;
+  onFocusCell: () => void;
 }
 
-export function HeatmapCell({ tensor, layer, menuOpen, onOpen, onHover }: Props) {
+export function HeatmapCell({ tensor, layer, menuOpen, onOpen, onHover, tabIndex, onFocusCell }: Props) {
   const name = tensor.ggufName;
   const type = useStudio((s) => s.recipe.types?.get(name) ?? null);
   const edited = useStudio((s) => name in s.recipe.overrides);
@@ -41,10 +44,15 @@ export function HeatmapCell({ tensor, layer, menuOpen, onOpen, onHover }: Props)
       onClick={(e) => onOpen(e.currentTarget.getBoundingClientRect())}
       onMouseEnter={(e) => onHover(e.currentTarget.getBoundingClientRect())}
       onMouseLeave={() => onHover(null)}
-      onFocus={(e) => onHover(e.currentTarget.getBoundingClientRect())}
+      tabIndex={tabIndex}
+      onFocus={(e) => {
+        onFocusCell();
+        onHover(e.currentTarget.getBoundingClientRect());
+      }}
       onBlur={() => onHover(null)}
     >
       {type ?? '?'}
+      {edited && <span className="cell-lock" aria-hidden="true" title="Set by hand: the mix and the dynamic recipe leave it as it is">🔒</span>}
     </button>
   );
 }

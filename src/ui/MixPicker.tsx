@@ -1,18 +1,20 @@
 import { useMemo } from 'react';
 import { setMix } from '../app/recipe-actions.ts';
-import { imatrixExtraMetadata, MIX_GROUPS, mixSummaries, type MixSummary } from '../app/mix-choices.ts';
+import { imatrixExtraMetadata, MIX_GROUPS, MIX_HINTS, mixSummaries, type MixSummary } from '../app/mix-choices.ts';
 import { useStudio } from '../app/store.ts';
 import { MIXES, parseMixName } from '../core/recipe/llama-mixes.ts';
+import type { MixName } from '../core/recipe/mix-names.ts';
 import { formatBytes } from './format.ts';
 import { TYPE_COLORS } from './type-colors.ts';
 
 /** The select's value while a dynamic recipe is applied: no mix is, picking one leaves it. */
 const DYNAMIC = '__dynamic';
 
-function optionLabel(mix: string, summary: MixSummary | undefined): string {
-  if (!summary) return mix;
+/** Size · bits per weight · one line of guidance; a mix that cannot be made yet says only why. */
+function optionLabel(mix: MixName, summary: MixSummary | undefined): string {
+  if (!summary) return `${mix} — ${MIX_HINTS[mix]}`;
   if (!summary.ok) return `${mix} — needs an imatrix`;
-  return `${mix} — ${summary.bitsPerWeight.toFixed(2)} bpw · ${formatBytes(summary.totalBytes)}`;
+  return `${mix} — ${formatBytes(summary.totalBytes)} · ${summary.bitsPerWeight.toFixed(2)} bpw · ${MIX_HINTS[mix]}`;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { useMemo } from 'react';
+import { bitsExplanationText, explainBitsPerWeight } from '../app/bits-explained.ts';
 import { startExport } from '../app/export-actions.ts';
 import { requantizedTensors } from '../core/recipe/requantize.ts';
 import { useStudio } from '../app/store.ts';
@@ -18,6 +19,12 @@ export function RecipeBar() {
   const types = useStudio((s) => s.recipe.types);
   // A GGUF already quantized, quantized again: allowed here, but said (llama-quantize asks for --allow-requantize).
   const requantized = useMemo(() => (plan && types ? requantizedTensors(plan, types) : []), [plan, types]);
+  const mix = useStudio((s) => s.recipe.mix);
+  // A small model's bits per weight can be far above its mix's name (stories260K at Q4_0: 7.5): say why.
+  const bitsNote = useMemo(() => {
+    const e = plan && types ? explainBitsPerWeight(plan, types, mix, bpw) : null;
+    return e ? bitsExplanationText(e, mix) : null;
+  }, [plan, types, mix, bpw]);
   const canExport = useStudio(
     (s) => s.recipe.types !== null && s.recipe.error === null && s.exportJob.phase !== 'running',
   );
@@ -48,6 +55,11 @@ export function RecipeBar() {
           Export GGUF
         </button>
       </div>
+      {bitsNote && !stale && (
+        <p className="muted recipe-note bits-note" data-testid="bits-note">
+          {bitsNote}
+        </p>
+      )}
       {requantized.length > 0 && (
         <p className="muted analysis-warning recipe-note" role="status" data-testid="requantize-notice">
           This GGUF is already quantized: {requantized.length} tensor{requantized.length === 1 ? '' : 's'} (such as {requantized[0]!.tensor},{' '}

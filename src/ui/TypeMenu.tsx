@@ -26,7 +26,9 @@ export function TypeMenu({ tensor, rect, onClose }: Props) {
   const menuRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
-    menuRef.current?.querySelector<HTMLElement>('[aria-checked="true"], [role="menuitemradio"]')?.focus();
+    // On the current type (a selector list would give the first item in document order instead).
+    const menu = menuRef.current;
+    (menu?.querySelector<HTMLElement>('[aria-checked="true"]') ?? menu?.querySelector<HTMLElement>('[role^="menuitem"]'))?.focus();
     const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
     const onPointer = (e: PointerEvent) => {
       if (!menuRef.current?.contains(e.target as Node)) onClose();
@@ -38,6 +40,20 @@ export function TypeMenu({ tensor, rect, onClose }: Props) {
       document.removeEventListener('pointerdown', onPointer, true);
     };
   }, [onClose]);
+
+  // Arrows through the items (the types in two columns: up and down move by a row), Home and End.
+  const onMenuKey = (e: React.KeyboardEvent) => {
+    const items = [...(menuRef.current?.querySelectorAll<HTMLElement>('[role^="menuitem"]:not(:disabled)') ?? [])];
+    const at = items.indexOf(document.activeElement as HTMLElement);
+    const step: Record<string, number> = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: 2, ArrowUp: -2 };
+    let next: number | null = null;
+    if (e.key in step) next = Math.min(items.length - 1, Math.max(0, (at < 0 ? 0 : at) + step[e.key]!));
+    else if (e.key === 'Home') next = 0;
+    else if (e.key === 'End') next = items.length - 1;
+    if (next === null) return;
+    e.preventDefault();
+    items[next]?.focus();
+  };
 
   const offered = tensor.quantizable ? typesFittingTensor(tensor) : [];
   // Types needing importance weights this tensor has none of: shown, refused, and said why.
@@ -51,6 +67,7 @@ export function TypeMenu({ tensor, rect, onClose }: Props) {
       role="menu"
       aria-label={`Type of ${name}`}
       style={floatingBox(rect, 360, height)}
+      onKeyDown={onMenuKey}
     >
       <div className="menu-title">{name}</div>
       {!tensor.quantizable ? (

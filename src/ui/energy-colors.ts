@@ -1,5 +1,6 @@
 // The heatmap's activation-energy layer: each tensor's mean imatrix value on a log scale over
 // the model's range, mapped to a perceptually ordered ramp (dark blue = quiet, yellow = loud).
+import { legibleFill } from './contrast.ts';
 import type { TypeColor } from './type-colors.ts';
 
 /** Stops of the ramp (viridis-like), from low to high energy. */
@@ -44,7 +45,8 @@ export function energyScale(values: Iterable<number>): EnergyScale {
     color(energy) {
       const t = position(energy);
       if (t === null) return null;
-      return { fill: rampColor(t), ink: t > 0.55 ? '#0b1020' : '#f8fafc' };
+      // The ramp crosses from dark to light: its mid shades are nudged to where an ink reads.
+      return legibleFill(rampColor(t));
     },
   };
 }

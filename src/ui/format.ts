@@ -35,3 +35,17 @@ export function formatDuration(seconds: number | null): string {
   if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
   return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
 }
+
+/**
+ * A KL divergence (nats), the same on axes and in tooltips: plain decimals down to 0.01, powers of
+ * ten below ("0.0152", "1.5e-3", "1e-3"), at most three significant digits.
+ */
+export function formatKl(v: number): string {
+  if (v === 0 || !Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a >= 0.01 && a < 1e4) return String(Number(v.toPrecision(3)));
+  const e = Math.floor(Math.log10(a));
+  const mantissa = Number((v / 10 ** e).toPrecision(3));
+  // Rounding can reach 10 (9.996e-4 -> 10e-4): that is the next power.
+  return Math.abs(mantissa) >= 10 ? `${mantissa / 10}e${e + 1}` : `${mantissa}e${e}`;
+}

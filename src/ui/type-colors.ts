@@ -1,5 +1,6 @@
 // One colour per ggml type, ordered from cool (wide floats) to hot (few bits), so a heatmap reads
-// as "where did the bits go" at a glance. `ink` is the text colour that stays legible on it.
+// as "where did the bits go" at a glance. `ink` is the text colour that stays legible on it
+// (at least 4.5:1, WCAG's ratio for text; type-colors.test.ts checks every pair).
 import type { GgmlTypeName } from '../core/ggml-type.ts';
 
 export interface TypeColor {
@@ -12,8 +13,8 @@ const dark = '#0b1020';
 
 export const TYPE_COLORS: Record<GgmlTypeName, TypeColor> = {
   F32: { fill: '#64748b', ink: light },
-  F16: { fill: '#3b82f6', ink: light },
-  BF16: { fill: '#7c6cf2', ink: light },
+  F16: { fill: '#2563eb', ink: light },
+  BF16: { fill: '#7c6cf2', ink: dark },
   Q8_0: { fill: '#14b8a6', ink: dark },
   Q8_1: { fill: '#2dd4bf', ink: dark },
   Q8_K: { fill: '#5eead4', ink: dark },
@@ -30,10 +31,10 @@ export const TYPE_COLORS: Record<GgmlTypeName, TypeColor> = {
   NVFP4: { fill: '#d97706', ink: dark },
   Q3_K: { fill: '#f87171', ink: dark },
   IQ3_S: { fill: '#fca5a5', ink: dark },
-  IQ3_XXS: { fill: '#ef4444', ink: light },
-  Q2_K: { fill: '#e11d48', ink: light },
+  IQ3_XXS: { fill: '#ef4444', ink: dark },
+  Q2_K: { fill: '#cf1d45', ink: light },
   Q2_0: { fill: '#be123c', ink: light },
-  IQ2_S: { fill: '#db2777', ink: light },
+  IQ2_S: { fill: '#c8246c', ink: light },
   IQ2_XS: { fill: '#c026d3', ink: light },
   IQ2_XXS: { fill: '#a21caf', ink: light },
   TQ2_0: { fill: '#9333ea', ink: light },
