@@ -144,6 +144,22 @@ test('dropping the model files onto the drop zone opens them', async () => {
   await page.locator('[data-tensor="blk.4.ffn_up.weight"]').waitFor({ timeout: 30_000 });
   assert.equal(await page.locator('[data-tensor]').count(), 47);
   assert.equal(await page.getByRole('alert').count(), 0);
+  // Dropped anywhere else on the page (here its title): the page opens it too, and stays where it is.
+  const url = page.url();
+  // An edit of the open model: opening the dropped one again drops it.
+  await page.locator('[data-tensor="blk.0.attn_q.weight"]').click();
+  await page.getByRole('menu').getByRole('menuitemradio', { name: /Q4_0/ }).click();
+  assert.equal(await page.getByTestId('edit-count').textContent(), '1');
+  const dropped = await page.locator('h1').evaluate((h1, dt) => {
+    h1.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    const drop = new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true });
+    h1.dispatchEvent(drop);
+    return drop.defaultPrevented;
+  }, dataTransfer);
+  assert.ok(dropped, 'the page took the drop (the browser would otherwise open the file)');
+  await page.waitForFunction(() => document.querySelector('[data-testid="edit-count"]')?.textContent === '0', null, { timeout: 30_000 });
+  await page.locator('[data-tensor="blk.4.ffn_up.weight"]').waitFor({ timeout: 30_000 });
+  assert.equal(page.url(), url);
 });
 
 test('left to choose, the page exports on the CPU where WebGPU is a software emulation, the same bytes, and says why', async () => {

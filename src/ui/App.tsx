@@ -1,3 +1,4 @@
+import { usePageGuards } from './page-guards.ts';
 import { useEffect } from 'react';
 import { loadHubSettings } from '../app/hub-actions.ts';
 import { refreshCalibrationDataKey } from '../app/calibration-data.ts';
@@ -22,6 +23,7 @@ export function App() {
     loadHubSettings();
     void refreshCalibrationDataKey();
   }, []);
+  usePageGuards();
   const ready = useStudio((s) => s.source.status === 'ready');
   const fromHub = useStudio((s) => s.source.kind === 'hub');
   return (
@@ -40,14 +42,16 @@ export function App() {
         {ready && (
           <>
             <ModelSummary />
-            <CalibrationPanel />
-            <DynamicPanel />
+            {/* The main path first (a mix, export, evaluate, publish, the heatmap to edit); the
+                slower, optional measurements after it. */}
             <RecipeBar />
             <ExportStatus />
             {fromHub && <DownloadStatus />}
             <EvaluationPanel />
             <PublishPanel />
             <Heatmap />
+            <CalibrationPanel />
+            <DynamicPanel />
           </>
         )}
       </main>
