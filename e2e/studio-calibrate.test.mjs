@@ -110,7 +110,11 @@ test('calibrate stories260K on the default set, export Q4_0 with it, evaluate th
   await page.getByRole('button', { name: 'Evaluate' }).click();
   await page.getByTestId('evaluation-progress').filter({ hasText: 'tokens/s' }).waitFor({ timeout: 60_000 });
   await screenshot(page, '53-evaluating');
+  // The tab's title follows the running job (for a user looking at another tab), and is given back after.
+  const base = 'quant-studio · safetensors to GGUF in the browser';
+  assert.match(await page.title(), new RegExp(`^\\d+% evaluating · ${base}$`));
   await page.getByTestId('evaluation-summary').waitFor({ timeout: 600_000 });
+  assert.equal(await page.title(), base);
   await page.getByTestId('kld-histogram').locator('svg').first().waitFor();
   await page.getByTestId('top-agreement').locator('svg').first().waitFor();
   await screenshot(page, '54-evaluated');

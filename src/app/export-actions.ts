@@ -102,7 +102,7 @@ export async function startExport(): Promise<void> {
   if (!sinks) return; // the user closed the save dialog
   const shown = shownExportName(files);
   captureExportInputs(files, shown);
-  setJob({ phase: 'running', fileName: shown, recipeFile: files[0]!.fileName, firstFile: names[0]!, savedTo, progress: null, bytesWritten: 0, gpuPeakBytes: null, error: null });
+  setJob({ phase: 'running', fileName: shown, recipeFile: files[0]!.fileName, startedAt: performance.now(), firstFile: names[0]!, savedTo, progress: null, bytesWritten: 0, gpuPeakBytes: null, error: null });
   // An evaluation describes the file it measured: a new export replaces that file.
   resetEvaluation();
   const sink = fileSetSink(sinks);

@@ -217,6 +217,8 @@ export interface ExportSlice {
     fileName: string;
     /** The recipe's file (unsplit name): the one the evaluation measures. */
     recipeFile: string;
+    /** When it started (performance.now()), for the time left. */
+    startedAt: number;
     /** The first file written (a split's first part): what llama.cpp and the others are pointed at. */
     firstFile: string;
     /** Where the files went: the browser's downloads, or a file or folder the user picked. */
@@ -302,7 +304,7 @@ export const initialDynamic: DynamicSlice['dynamic'] = {
   targetBpw: null, range: null, mixes: {}, mixesPhase: 'idle', exported: null, warnings: [], error: null,
 };
 export const initialExport: ExportSlice['exportJob'] = {
-  phase: 'idle', fileName: '', recipeFile: '', firstFile: '', savedTo: null, progress: null, bytesWritten: 0, gpuPeakBytes: null, error: null,
+  phase: 'idle', fileName: '', recipeFile: '', startedAt: 0, firstFile: '', savedTo: null, progress: null, bytesWritten: 0, gpuPeakBytes: null, error: null,
 };
 
 export const useStudio = create<StudioState>()(() => ({

@@ -1,6 +1,7 @@
 import { cancelExport } from '../app/export-actions.ts';
 import { useStudio } from '../app/store.ts';
-import { formatBytes } from './format.ts';
+import { etaSeconds } from '../app/job-progress.ts';
+import { formatBytes, formatDuration } from './format.ts';
 import { RunCommands } from './RunCommands.tsx';
 
 export function ExportStatus() {
@@ -12,6 +13,7 @@ export function ExportStatus() {
   const expected = useStudio((s) => s.recipe.totalBytes);
   const firstFile = useStudio((s) => s.exportJob.firstFile);
   const savedTo = useStudio((s) => s.exportJob.savedTo);
+  const startedAt = useStudio((s) => s.exportJob.startedAt);
 
   if (phase === 'idle' || phase === 'error' || phase === 'blocked') return null;
   if (phase === 'done') {
@@ -35,6 +37,7 @@ export function ExportStatus() {
   const total = progress?.totalBytes || expected;
   const written = progress?.bytesWritten ?? 0;
   const fraction = total > 0 ? Math.min(1, written / total) : 0;
+  const eta = etaSeconds(fraction, performance.now() - startedAt);
   return (
     <section className="export-status" data-testid="export-status" aria-label="Export progress">
       <div className="progress-head">
@@ -57,7 +60,7 @@ export function ExportStatus() {
       </div>
       <div className="progress-numbers" data-testid="export-progress">
         {formatBytes(written)} of {formatBytes(total)} · {progress?.tensorsDone ?? 0} of{' '}
-        {progress?.tensorCount ?? '…'} tensors
+        {progress?.tensorCount ?? '…'} tensors{eta !== null ? ` · ETA ${formatDuration(eta)}` : ''}
       </div>
     </section>
   );

@@ -1,8 +1,9 @@
-// Nothing lost by accident: the browser asks before the page is left while work runs or results
-// are unsaved (leave-guard.ts), and a model dropped anywhere on the page opens as if dropped on
-// the drop zone, instead of the browser navigating away to the file.
+// The page as a whole: the browser asks before it is left while work runs or results are unsaved
+// (leave-guard.ts); a model dropped anywhere on it opens as if dropped on the drop zone, instead
+// of the browser navigating away to the file; the tab's title carries the running job's progress.
 import { useEffect } from 'react';
 import { filesFromDataTransfer } from '../app/dropped-files.ts';
+import { runningJob, tabTitle } from '../app/job-progress.ts';
 import { unsavedWork } from '../app/leave-guard.ts';
 import { usePublish } from '../app/publish-state.ts';
 import { openModelFiles, showSourceError } from '../app/source-actions.ts';
@@ -10,7 +11,21 @@ import { useStudio } from '../app/store.ts';
 
 const carriesFiles = (e: DragEvent) => e.dataTransfer?.types.includes('Files') ?? false;
 
+/** The running job's progress in the tab's title, for a user who looks at another tab meanwhile. */
+function followInTitle(): () => void {
+  const base = document.title;
+  const update = () => {
+    document.title = tabTitle(runningJob(useStudio.getState(), usePublish.getState()), base);
+  };
+  const stops = [useStudio.subscribe(update), usePublish.subscribe(update)];
+  return () => {
+    for (const stop of stops) stop();
+    document.title = base;
+  };
+}
+
 export function usePageGuards(): void {
+  useEffect(followInTitle, []);
   useEffect(() => {
     const onBeforeUnload = (e: BeforeUnloadEvent) => {
       if (unsavedWork(useStudio.getState(), usePublish.getState()).length === 0) return;
