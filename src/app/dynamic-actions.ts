@@ -86,7 +86,7 @@ let generation = 0;
  */
 /** A GPU that is not a software emulation (SwiftShader runs the forward slower than the CPU path). */
 export function isRealGpu(backend: StudioState['backend']): boolean {
-  return backend?.kind === 'gpu' && !/swiftshader|llvmpipe|software/i.test(backend.detail);
+  return backend?.kind === 'gpu' && !backend.software;
 }
 
 const realGpu = () => isRealGpu(useStudio.getState().backend);

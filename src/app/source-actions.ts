@@ -1,9 +1,10 @@
 // Opening a dropped or picked folder: the export worker reads only the headers and returns the
-// plan (open-model.ts does what every open does). And which quantizer the export worker has.
+// plan (open-model.ts does what every open does), from a pick or a drop. And which quantizer the export worker has.
 import type { NamedBlob } from '../io/blob-files.ts';
+import { filesFromDataTransfer } from './dropped-files.ts';
 import { exportWorker } from './export-client.ts';
 import { modelIdentityOf } from './model-identity.ts';
-import { openModel } from './open-model.ts';
+import { openModel, showSourceError } from './open-model.ts';
 import { useStudio } from './store.ts';
 import { exportBackendChoice } from './backend-choice.ts';
 
@@ -15,6 +16,11 @@ export async function openModelFiles(entries: NamedBlob[]): Promise<void> {
     const { label, plan } = await exportWorker().open(entries);
     return { label, plan, pin: null, fileCount: entries.length, identity: modelIdentityOf({ kind: 'files', files: entries }) };
   });
+}
+
+/** A drop (on the drop zone or anywhere on the page); call within the drop handler, whose items expire when it returns. */
+export function openDroppedModel(data: DataTransfer): void {
+  void filesFromDataTransfer(data).then(openModelFiles, (err: Error) => showSourceError(`The dropped folder could not be read: ${err.message}`));
 }
 
 /**

@@ -1,7 +1,8 @@
-// Where a split export's files go in the browser: each into a folder the user picked (File System
-// Access's directory picker, one gesture for all of them, each file streamed), or each offered as
-// a download once complete. Files are opened as the export reaches them; abort() removes every
-// file opened so far, so a failed or cancelled split export leaves none of its files.
+// Where an export of several files goes in the browser (a split file's parts, other quant levels):
+// each into a folder the user picked (File System Access's directory picker, one gesture for all
+// of them, each file streamed), or each offered as a download once complete. Files are opened as
+// the export reaches them; abort() removes every file opened so far, so a failed or cancelled
+// export leaves none of its files.
 import { isCancellation } from '../core/cancellation.ts';
 import type { ByteSink } from '../core/bytes-io.ts';
 import { downloadSink, fileSystemSink, type SaveFileHandle } from './browser-sinks.ts';
@@ -32,7 +33,7 @@ function shardSinks(names: readonly string[], open: (name: string) => Promise<By
   return {
     shard(i) {
       const name = names[i];
-      if (name === undefined) return Promise.reject(new Error(`split export: no file ${i + 1} of ${names.length}`));
+      if (name === undefined) return Promise.reject(new Error(`export: no file ${i + 1} of ${names.length}`));
       let sink = opened.get(i);
       if (!sink) opened.set(i, (sink = open(name)));
       return sink;

@@ -1,7 +1,7 @@
-import { useMemo } from 'react';
 import { toggleExportExtraMix } from '../app/export-actions.ts';
-import { imatrixExtraMetadata, MIX_GROUPS, mixSummaries } from '../app/mix-choices.ts';
+import { MIX_GROUPS } from '../app/mix-choices.ts';
 import { useStudio } from '../app/store.ts';
+import { useMixSummaries } from './use-mix-summaries.ts';
 import { formatBytes } from './format.ts';
 
 /**
@@ -10,14 +10,8 @@ import { formatBytes } from './format.ts';
  */
 export function AlsoExport() {
   const extra = useStudio((s) => s.exportExtraMixes);
-  const plan = useStudio((s) => s.source.plan);
-  const imatrix = useStudio((s) => s.imatrix);
   const busy = useStudio((s) => s.exportJob.phase === 'running');
-  const summaries = useMemo(() => {
-    if (!plan) return null;
-    const ready = imatrix.status === 'ready';
-    return mixSummaries(plan, ready, imatrixExtraMetadata(ready ? imatrix : null));
-  }, [plan, imatrix]);
+  const summaries = useMixSummaries();
   if (!summaries) return null;
   // In the picker's order, whatever order they were ticked in.
   const ticked = MIX_GROUPS.flatMap((g) => g.mixes).filter((m) => extra.includes(m));

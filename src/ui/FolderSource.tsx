@@ -1,6 +1,6 @@
 import { useState, type ChangeEvent, type DragEvent } from 'react';
-import { filesFromDataTransfer, filesFromList } from '../app/dropped-files.ts';
-import { openModelFiles, showSourceError } from '../app/source-actions.ts';
+import { filesFromList } from '../app/dropped-files.ts';
+import { openDroppedModel, openModelFiles } from '../app/source-actions.ts';
 import { useStudio } from '../app/store.ts';
 
 // Not in React's typings; Chromium, Firefox and Safari all honour it.
@@ -21,8 +21,7 @@ export function FolderSource() {
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     setDragging(false);
-    const pending = filesFromDataTransfer(e.dataTransfer); // before the handler returns
-    void pending.then(openModelFiles, (err: Error) => showSourceError(`The dropped folder could not be read: ${err.message}`));
+    openDroppedModel(e.dataTransfer);
   };
 
   return (

@@ -1,7 +1,7 @@
-import { useMemo } from 'react';
 import { setMix } from '../app/recipe-actions.ts';
-import { imatrixExtraMetadata, MIX_GROUPS, MIX_HINTS, mixSummaries, type MixSummary } from '../app/mix-choices.ts';
+import { MIX_GROUPS, MIX_HINTS, type MixSummary } from '../app/mix-choices.ts';
 import { useStudio } from '../app/store.ts';
+import { useMixSummaries } from './use-mix-summaries.ts';
 import { MIXES, parseMixName } from '../core/recipe/llama-mixes.ts';
 import type { MixName } from '../core/recipe/mix-names.ts';
 import { formatBytes } from './format.ts';
@@ -24,13 +24,7 @@ function optionLabel(mix: MixName, summary: MixSummary | undefined): string {
 export function MixPicker() {
   const mix = useStudio((s) => s.recipe.mix);
   const dynamic = useStudio((s) => s.recipe.dynamic !== null);
-  const plan = useStudio((s) => s.source.plan);
-  const imatrix = useStudio((s) => s.imatrix);
-  const summaries = useMemo(() => {
-    if (!plan) return null;
-    const ready = imatrix.status === 'ready';
-    return mixSummaries(plan, ready, imatrixExtraMetadata(ready ? imatrix : null));
-  }, [plan, imatrix]);
+  const summaries = useMixSummaries();
   return (
     <label className="recipe-field">
       <span className="field-label">Quantization mix</span>

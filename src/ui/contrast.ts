@@ -30,14 +30,17 @@ export const LIGHT_INK = '#f8fafc';
  * light ink lies a band of mid luminance where neither does (about 0.17–0.21); a fill there is
  * made darker or lighter, keeping its hue, to the nearer edge of the band.
  */
+const inkLuminance = (ink: string) => luminanceOf(channels(ink).map(toLinear));
+/** The band's edges: light ink at 4.6:1 below it, dark ink at 4.6:1 above it (a margin over 4.5). */
+const BAND_LOW = (inkLuminance(LIGHT_INK) + 0.05) / 4.6 - 0.05;
+const BAND_HIGH = 4.6 * (inkLuminance(DARK_INK) + 0.05) - 0.05;
+
 export function legibleFill(color: string): { fill: string; ink: string } {
   const linear = channels(color).map(toLinear);
   const luminance = luminanceOf(linear);
-  const darkest = (luminanceOf(channels(LIGHT_INK).map(toLinear)) + 0.05) / 4.6 - 0.05; // light ink at 4.6:1 (a margin over 4.5)
-  const lightest = 4.6 * (luminanceOf(channels(DARK_INK).map(toLinear)) + 0.05) - 0.05; // dark ink at 4.6:1
   let fill = color;
-  if (luminance > darkest && luminance < lightest) {
-    const target = luminance - darkest < lightest - luminance ? darkest : lightest;
+  if (luminance > BAND_LOW && luminance < BAND_HIGH) {
+    const target = luminance - BAND_LOW < BAND_HIGH - luminance ? BAND_LOW : BAND_HIGH;
     const scaled = linear.map((l) => Math.min(1, (l * target) / luminance));
     fill = `rgb(${scaled.map(fromLinear).join(', ')})`;
   }

@@ -2,11 +2,10 @@
 // (leave-guard.ts); a model dropped anywhere on it opens as if dropped on the drop zone, instead
 // of the browser navigating away to the file; the tab's title carries the running job's progress.
 import { useEffect } from 'react';
-import { filesFromDataTransfer } from '../app/dropped-files.ts';
 import { runningJob, tabTitle } from '../app/job-progress.ts';
 import { unsavedWork } from '../app/leave-guard.ts';
 import { usePublish } from '../app/publish-state.ts';
-import { openModelFiles, showSourceError } from '../app/source-actions.ts';
+import { openDroppedModel } from '../app/source-actions.ts';
 import { useStudio } from '../app/store.ts';
 
 const carriesFiles = (e: DragEvent) => e.dataTransfer?.types.includes('Files') ?? false;
@@ -43,8 +42,7 @@ export function usePageGuards(): void {
       e.preventDefault();
       // A drop onto a form field (a text file onto the evaluation's text) is that field's.
       if ((e.target as HTMLElement).closest?.('input, textarea')) return;
-      const pending = filesFromDataTransfer(e.dataTransfer!);
-      void pending.then(openModelFiles, (err: Error) => showSourceError(`The dropped folder could not be read: ${err.message}`));
+      openDroppedModel(e.dataTransfer!);
     };
     window.addEventListener('beforeunload', onBeforeUnload);
     window.addEventListener('dragover', onDragOver);

@@ -40,6 +40,8 @@ export interface QuantBackend {
   kind: 'gpu' | 'cpu';
   /** What the user sees: the adapter, or why the CPU is used. */
   detail: string;
+  /** The GPU is a software emulation (kept only where ?backend=gpu asked for it). */
+  software?: boolean;
 }
 
 export type { ExportProgress };
@@ -150,11 +152,12 @@ async function startEngine(preference: BackendPreference): Promise<Engine> {
     });
     // SwiftShader and the like run WGSL on the CPU, far slower than the CPU quantizers themselves
     // (a 10M-parameter Q4_K_M: minutes against seconds).
-    if (preference === 'auto' && isSoftwareAdapter(device.adapterInfo)) {
+    const software = isSoftwareAdapter(device.adapterInfo);
+    if (preference === 'auto' && software) {
       device.destroy();
       return { backend: { kind: 'cpu', detail: `CPU (WebGPU here is ${describeAdapter(device.adapterInfo)}, a software emulation: the CPU is faster)` }, quantizer: cpuQuantizer };
     }
-    return { backend: { kind: 'gpu', detail: `WebGPU · ${describeDevice(device)}` }, quantizer: withCpuFallback(sliceGpu(createGpuRowQuantizer(device))), device };
+    return { backend: { kind: 'gpu', detail: `WebGPU · ${describeDevice(device)}`, software }, quantizer: withCpuFallback(sliceGpu(createGpuRowQuantizer(device))), device };
   } catch (e) {
     return {
       backend: { kind: 'cpu', detail: `CPU (no WebGPU adapter: ${(e as Error).message})` },
