@@ -142,7 +142,19 @@ export async function benchGpuQuantize(o: GpuQuantizeBench): Promise<number> {
     const gpuSeconds = (performance.now() - started) / 1000;
 
     const out = path.join(o.work, `llama-${type}.gguf`);
-    const spans = await llamaQuantizeSpans([...keep, ...(withImatrix ? ['--imatrix', imatrixFile] : []), o.bf16Gguf, out, mixFor(type), THREADS]);
+    // A type no mix defaults to (NVFP4, Q1_0…) is asked for by name, tensor by tensor; a type this
+    // llama-quantize does not know gets the GPU's figures alone.
+    const mix = mixFor(type);
+    const byName = mix ? [] : ['--tensor-type', `blk\\.(${Array.from({ length: o.layers }, (_, i) => i).join('|')})\\.=${type.toLowerCase()}`];
+    let spans: Spans;
+    try {
+      spans = await llamaQuantizeSpans([...keep, ...byName, ...(withImatrix ? ['--imatrix', imatrixFile] : []), o.bf16Gguf, out, mix ?? 'Q8_0', THREADS]);
+    } catch (e) {
+      if (mix) throw e;
+      await rm(out, { force: true });
+      console.log(`| ${type} | ${withImatrix ? 'yes' : 'no'} | ${gpuSeconds.toFixed(3)} | ${figure(ourBytes / GB / gpuSeconds)} | — | — | — | not compared | this llama-quantize does not write ${type} |`);
+      continue;
+    }
     const unseen = subjects.filter((s) => !spans.seconds.has(s.t.ggufName));
     if (unseen.length) throw new Error(`llama-quantize ${type}: its log shows no quantization of ${unseen.map((s) => s.t.ggufName).join(', ')}`);
     const theirSeconds = subjects.reduce((n, s) => n + spans.seconds.get(s.t.ggufName)!, 0);

@@ -27,8 +27,8 @@ export function timeProcess(command: string, args: string[]): Promise<number> {
   });
 }
 
-/** The llama-quantize mix whose default type is `type` (with --pure, every tensor gets it). */
-export const mixFor = (type: GgmlTypeName): MixName => MIX_NAMES.find((m) => MIXES[m].defaultType === type)!;
+/** The llama-quantize mix whose default type is `type` (with --pure, every tensor gets it); none for NVFP4, Q1_0… */
+export const mixFor = (type: GgmlTypeName): MixName | undefined => MIX_NAMES.find((m) => MIXES[m].defaultType === type);
 
 export async function compareWithLlamaQuantize(rows: number, cols: number, types: GgmlTypeName[]): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'bench-lq-'));
@@ -50,8 +50,8 @@ export async function compareWithLlamaQuantize(rows: number, cols: number, types
       const im = LLAMA_QUANTIZE_IMATRIX_TYPES.has(type) ? ['--imatrix', imatrix] : [];
       const common = ['--pure', '--tensor-type', 'blk\\..*=f32', '--output-tensor-type', type, '--token-embedding-type', type, ...im];
       const out = path.join(dir, 'out.gguf');
-      const theirs = await timeProcess(llamaToolPath('llama-quantize'), [...common, f32, out, mixFor(type), String(cpus().length)]);
-      const ours = await timeProcess(process.execPath, [path.join(REPO, 'bin/quant-studio.mjs'), 'quantize', model, '--type', mixFor(type), ...common, '--backend', 'cpu', '-o', out]);
+      const theirs = await timeProcess(llamaToolPath('llama-quantize'), [...common, f32, out, mixFor(type)!, String(cpus().length)]);
+      const ours = await timeProcess(process.execPath, [path.join(REPO, 'bin/quant-studio.mjs'), 'quantize', model, '--type', mixFor(type)!, ...common, '--backend', 'cpu', '-o', out]);
       await stat(out);
       console.log(`| ${type} | ${im.length ? 'yes' : 'no'} | ${(inputMb / ours).toFixed(1)} | ${(inputMb / theirs).toFixed(1)} | ${(theirs / ours).toFixed(2)} |`);
       await rm(out, { force: true });
