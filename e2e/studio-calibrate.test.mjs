@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { collectImatrixOnCpu, defaultSetTokens, evaluateKldOnCpu, readImatrixFile } from './reference-export.mjs';
-import { artifactsDir, fixtureDir, gotoLocalFolder, launchStudio, saveImatrix, screenshot } from './studio.mjs';
+import { artifactsDir, fixtureDir, gotoLocalFolder, launchStudio, saveDownload, saveImatrix, screenshot } from './studio.mjs';
 
 const CALIBRATION = { contextSize: 64, maxChunks: 4 };
 const EVALUATION = { contextSize: 64, maxChunks: 3 };
@@ -182,5 +182,81 @@ test('a cancelled calibration stops, keeps no checkpoint and leaves the importan
   await page.locator('[data-tensor="blk.0.attn_q.weight"]').waitFor();
   await page.waitForTimeout(500);
   assert.equal(await page.getByTestId('resume-offer').count(), 0, 'a cancelled run is not offered for resuming');
+  assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
+});
+
+/** Reloads the page and opens the fixture folder again, as a user coming back to the model. */
+async function reopen(page) {
+  await page.reload();
+  await page.getByRole('tab', { name: 'Local folder' }).click();
+  await page.getByTestId('folder-input').setInputFiles(fixtureDir);
+  await page.locator('[data-tensor="blk.0.attn_q.weight"]').waitFor({ timeout: 30_000 });
+}
+
+test('a finished calibration and measurement are kept: offered when the model is opened again, one click puts them back', async () => {
+  const { page, pageErrors } = studio;
+  // The calibrations above finished (4 chunks of 64): the newest is kept in OPFS.
+  await reopen(page);
+  const offer = page.getByTestId('kept-calibration-offer');
+  await offer.waitFor({ timeout: 30_000 });
+  assert.match(await offer.textContent(), /A calibration of this model from .+ is kept in this browser \(4 chunks of 64 tokens · calibration\/default\.jsonl\)/);
+  assert.match(await page.getByTestId('imatrix-info').textContent(), /None/, 'offered, not loaded unasked');
+  await screenshot(page, '58-kept-calibration-offered');
+  await offer.getByRole('button', { name: 'Use it' }).click();
+  await page.getByTestId('calibration-done').waitFor({ timeout: 30_000 });
+  assert.match(await page.getByTestId('calibration-done').textContent(), /4 chunks of 64 tokens.*Kept in this browser/);
+  assert.equal(await offer.count(), 0, 'the offer goes once it is used');
+  assert.match(await page.getByTestId('imatrix-info').textContent(), /calibration\/default\.jsonl sha256:[0-9a-f]{64} · 4 chunks/);
+  // The quantizers have it: an export records it, as after the run itself.
+  await page.getByTestId('mix-select').selectOption('Q4_0');
+  const keptExport = path.join(artifactsDir, 'stories260K-Q4_0-kept.gguf');
+  await saveDownload(page, () => page.getByRole('button', { name: 'Export GGUF' }).click(), keptExport, 180_000);
+  const { gguf } = await import('@huggingface/gguf');
+  const { metadata } = await gguf(keptExport, { allowLocalFile: true });
+  assert.equal(metadata['quantize.imatrix.file'], 'stories260K.imatrix.gguf');
+  assert.equal(Number(metadata['quantize.imatrix.chunks_count']), 4);
+  const keptFile = path.join(artifactsDir, 'stories260K-kept.imatrix.gguf');
+  await saveImatrix(page, keptFile);
+  assert.ok((await readFile(keptFile)).equals(await readFile(calibratedFile)), 'the kept imatrix differs from the calibrated one');
+  const hash = await page.getByTestId('imatrix-info').getAttribute('data-hash');
+
+  // A measurement (the quickest kind) with it, then back again: it is offered too, and using it
+  // loads the kept calibration it was measured with.
+  await page.getByTestId('measure-mode').selectOption('none');
+  await page.getByTestId('sensitivity-chunks').fill('1');
+  await page.getByRole('button', { name: 'Measure sensitivity' }).click();
+  const ready = page.getByTestId('sensitivity-ready');
+  await ready.waitFor({ timeout: 300_000 });
+  const tensors = await ready.getAttribute('data-tensors');
+  await reopen(page);
+  const measurementOffer = page.getByTestId('kept-measurement-offer');
+  await measurementOffer.waitFor({ timeout: 30_000 });
+  assert.match(await measurementOffer.textContent(), new RegExp(`\\(${tensors} tensors, 1 held-out chunks, with stories260K\\.imatrix\\.gguf: using it also loads the kept calibration\\)`));
+  await page.getByTestId('kept-calibration-offer').waitFor();
+  assert.equal(await ready.count(), 0);
+  await measurementOffer.scrollIntoViewIfNeeded();
+  await screenshot(page, '59-kept-measurement-offered');
+  await measurementOffer.getByRole('button', { name: 'Use it' }).click();
+  await ready.waitFor({ timeout: 30_000 });
+  assert.equal(await ready.getAttribute('data-tensors'), tensors);
+  assert.equal(await page.getByTestId('sensitivity-inputs').getAttribute('data-imatrix'), hash);
+  assert.equal(await page.getByTestId('imatrix-info').getAttribute('data-hash'), hash);
+  assert.equal(await page.getByTestId('measure-mode').inputValue(), 'none');
+  assert.equal(await page.getByTestId('sensitivity-chunks').inputValue(), '1');
+  assert.equal(await page.getByTestId('calibration-chunks').inputValue(), '4');
+  await page.getByTestId('budget-slider').waitFor();
+  assert.equal(await measurementOffer.count() + await page.getByTestId('kept-calibration-offer').count(), 0);
+  await screenshot(page, '60-kept-measurement-used');
+
+  // Discarded, it is not offered again.
+  await reopen(page);
+  for (const id of ['kept-measurement-offer', 'kept-calibration-offer']) {
+    await page.getByTestId(id).getByRole('button', { name: 'Discard' }).click();
+    await page.getByTestId(id).waitFor({ state: 'detached' }); // gone once OPFS has forgotten it
+  }
+  await reopen(page);
+  await page.waitForTimeout(500);
+  assert.equal(await page.getByTestId('kept-calibration-offer').count(), 0);
+  assert.equal(await page.getByTestId('kept-measurement-offer').count(), 0);
   assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
 });

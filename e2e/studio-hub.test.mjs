@@ -80,13 +80,22 @@ test('load by the model page\'s address pasted whole: the pinned commit shows, a
   await pinned.waitFor({ timeout: 60_000 });
   assert.equal(await pinned.textContent(), server.hub.commitOf(REPO));
   assert.match(await page.getByTestId('source-summary').textContent(), /pinned to main at commit/);
+  // The open reads headers only, and says so (not a download stalled at a few percent).
+  assert.match(await page.getByTestId('download-headers').textContent(), /Read the headers .* fetched when an export/);
   await screenshot(page, '41-hub-loaded');
 
   const bytes = await exportQ8(page, 'stories260K-Q8_0.hub');
   assert.ok(bytes.equals(folderExport), 'the Hub export differs from the local-folder export');
   const overall = page.getByTestId('download-overall');
-  assert.ok(Number(await overall.getAttribute('data-bytes')) > 0);
-  assert.match(await overall.textContent(), /Downloaded .* of .*\/s/);
+  const weightsSize = (await readFile(path.join(fixtureDir, WEIGHTS))).length;
+  const counted = async () => [Number(await overall.getAttribute('data-bytes')), Number(await overall.getAttribute('data-total-bytes'))];
+  // The export fetched the weights' data (the open had read their header) and shows it complete.
+  const [firstBytes, total] = await counted();
+  assert.ok(firstBytes > 0.8 * weightsSize && firstBytes <= weightsSize && firstBytes === total, `first export: ${firstBytes} of ${total}`);
+  assert.match(await overall.textContent(), /Downloaded .* of .*\/s · done/);
+  // A second export counts its own bytes from zero: the same, never more than the model has.
+  assert.ok((await exportQ8(page, 'stories260K-Q8_0.hub-again')).equals(folderExport));
+  assert.deepEqual(await counted(), [firstBytes, total]);
   assert.equal(await page.locator(`.download-files li[data-file="${WEIGHTS}"]`).count(), 1);
   await screenshot(page, '42-hub-exported');
   // Every request was pinned to the commit, and no Authorization went anywhere (no token given).
@@ -132,6 +141,8 @@ test('a gated repo: without a token the message says what to do and nothing is d
   const text = await alert.textContent();
   assert.match(text, /HTTP 401/);
   assert.match(text, /accept the licence at .*gated-owner\/stories260K/);
+  // The licence page is a link, not text to copy.
+  assert.match(await alert.getByRole('link').first().getAttribute('href'), /gated-owner\/stories260K$/);
   assert.match(text, /token/);
   assert.equal(weightRequests().length, 0, 'no request for the weights');
   assert.equal(server.hub.requests.filter((r) => r.server === 'cdn' || r.path.includes('/resolve/')).length, 0, 'no file was fetched');
@@ -159,13 +170,24 @@ test('a gated repo: without a token the message says what to do and nothing is d
   assert.ok(server.hub.requests.filter((r) => r.server === 'cdn').every((r) => r.authorization === null));
 });
 
-test('a missing repo is named', async () => {
+test('a missing repo is named, and the model open before it stays open and exports', async () => {
   const { page } = studio;
   await page.goto(hubUrl());
+  await loadFromHub(page, REPO);
+  await page.getByTestId('pinned-commit').waitFor({ timeout: 60_000 });
+  await page.getByTestId('mix-select').selectOption('Q8_0');
+  await page.getByRole('button', { name: 'Open another model' }).click();
   await loadFromHub(page, 'test-owner/no-such-model');
   const alert = page.getByTestId('alert-source');
   await alert.waitFor({ timeout: 30_000 });
-  assert.match(await alert.textContent(), /test-owner\/no-such-model@main: repository or revision not found/);
+  const text = await alert.textContent();
+  assert.match(text, /test-owner\/no-such-model@main: repository or revision not found/);
+  assert.match(text, new RegExp(`${REPO} is still open`));
+  assert.equal(await page.getByTestId('pinned-commit').textContent(), server.hub.commitOf(REPO));
+  assert.equal(await page.getByTestId('mix-select').inputValue(), 'Q8_0');
+  await screenshot(page, '44b-hub-failed-open-keeps-model');
+  // The worker kept the model too: its export is the same file as before.
+  assert.ok((await exportQ8(page, 'stories260K-Q8_0.hub-after-failed-open')).equals(folderExport));
 });
 
 test('with the cache on, a second run reads the weights from OPFS; Clear cache empties it', async () => {

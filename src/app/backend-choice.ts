@@ -1,6 +1,7 @@
-// Where the page's exports run: `?backend=gpu` or `?backend=cpu` overrides the automatic choice
-// (the GPU, unless WebGPU is a software emulation such as SwiftShader, where the CPU is faster).
-// The e2e tests ask for `gpu` to prove the WGSL quantizers in the page on machines without a GPU.
+// Where the page's exports and calibrations run: `?backend=gpu` or `?backend=cpu` overrides the
+// automatic choice (the GPU, unless WebGPU is a software emulation such as SwiftShader, where the
+// CPU is faster). The e2e tests ask for `gpu` to prove the WGSL kernels in the page on machines
+// without a GPU.
 import type { BackendPreference } from '../workers/protocol.ts';
 
 export function exportBackendChoice(search = globalThis.location?.search ?? ''): BackendPreference {

@@ -1,5 +1,6 @@
 // Calibration in the studio: the data (default set and the user's files) is tokenized in the
-// evaluate worker, the calibrate worker runs the GPU forward and returns llama-imatrix's
+// evaluate worker, the calibrate worker runs the forward (on the GPU, or on the CPU where WebGPU
+// is a software emulation or `?backend=cpu` asks: export's rule) and returns llama-imatrix's
 // statistic, which becomes the studio's importance matrix (the same slot as a loaded file).
 // Every finished layer's state goes to OPFS, keyed by model + token sequences + settings, so an
 // interrupted run (tab closed, device lost) resumes where it stopped and gives the same imatrix.
@@ -13,8 +14,9 @@ import { CancelledError } from '../core/cancellation.ts';
 import { imatrixGgufBytes } from '../core/imatrix/write-imatrix-gguf.ts';
 import { listCheckpointMetas, readCheckpoint, removeCheckpoint, saveCheckpoint } from '../io/checkpoint-store.ts';
 import type {
-  CalibrateWorkerApi, CalibrationCheckpoint, CalibrationProgress, DownloadEvent, ImatrixStats,
+  CalibrateWorkerApi, CalibrationCheckpoint, CalibrationDevice, CalibrationProgress, DownloadEvent, ImatrixStats,
 } from '../workers/protocol.ts';
+import { exportBackendChoice } from './backend-choice.ts';
 import { calibrateWorker, evaluateWorker } from './analysis-clients.ts';
 import { decodeCalibrationCheckpoint, encodeCalibrationCheckpoint } from './checkpoint-bytes.ts';
 import { exportWorker } from './export-client.ts';
@@ -28,8 +30,15 @@ import { modelIdentity } from './model-identity.ts';
 import { currentWorkerModelSource, type WorkerModelSource } from './worker-model-source.ts';
 import { throttle } from './throttle.ts';
 
-/** Chunks per forward pass: each pass streams the weights once. */
-const SEQUENCES_PER_PASS = 16;
+/**
+ * Chunks per forward pass: each pass reads the weights once (from the network for a Hub model).
+ * On the CPU one layer over 16 chunks of a real model leaves the panel without numbers (and
+ * without a checkpoint) for minutes; a local model's weights cost little to read again next to the
+ * CPU's matmuls, so its CPU passes are 4 chunks: progress and checkpoints 4 times as often.
+ */
+function sequencesPerPass(device: CalibrationDevice, source: WorkerModelSource): number {
+  return device.kind === 'cpu' && source.kind !== 'hub' ? 4 : 16;
+}
 
 /** What OPFS keeps beside a checkpoint: enough to resume without the data or the settings. */
 export interface CheckpointMeta extends ResumableCalibration {
@@ -58,6 +67,9 @@ type Download = DownloadSlice['download'];
  * weights layer by layer). Kept here, not in the studio store, until the store has a field for it.
  */
 export const useCalibrationDownload = create<Download>(() => initialDownload);
+
+/** Where the last calibration runs or ran (the panel says it), like the download: not in the store. */
+export const useCalibrationDevice = create<{ device: CalibrationDevice | null }>(() => ({ device: null }));
 
 function onCalibrationDownload(event: DownloadEvent): void {
   useCalibrationDownload.setState((d) => withDownloadEvent(d, event));
@@ -97,8 +109,14 @@ function throttled(): (p: CalibrationProgress) => void {
 }
 
 async function useCalibratedImatrix(stats: ImatrixStats, datasets: readonly string[], label: string, started: number): Promise<void> {
-  const bytes = imatrixGgufBytes(stats, datasets);
-  const name = `${stemOf(label)}.imatrix.gguf`;
+  await adoptCalibratedImatrix(`${stemOf(label)}.imatrix.gguf`, imatrixGgufBytes(stats, datasets), started);
+}
+
+/**
+ * Makes `bytes` the studio's calibrated imatrix: a run's, or one kept in OPFS (kept-calibration.ts),
+ * which then is in every way as if its run had just finished. False: another model was opened meanwhile.
+ */
+export async function adoptCalibratedImatrix(name: string, bytes: Uint8Array, started = epoch): Promise<boolean> {
   calibrated = { name, bytes };
   useStudio.setState((s) => ({ imatrix: { ...s.imatrix, status: 'loading', name, origin: 'calibration', error: null } }));
   // The export worker reads it like a picked file: one slot, one code path for the quantizers.
@@ -106,10 +124,11 @@ async function useCalibratedImatrix(stats: ImatrixStats, datasets: readonly stri
   if (started !== epoch) {
     // Another model was opened while it was read: it is not that model's.
     await exportWorker().clearImatrix();
-    return;
+    return false;
   }
   useStudio.setState({ imatrix: { status: 'ready', name, ...info, origin: 'calibration', error: null } });
   recomputeRecipe();
+  return true;
 }
 
 async function runCalibration(meta: CheckpointMeta, resumeFrom?: CalibrationCheckpoint): Promise<void> {
@@ -136,8 +155,11 @@ async function runCalibration(meta: CheckpointMeta, resumeFrom?: CalibrationChec
   };
   try {
     const [worker] = job.use([calibrateWorker()]);
+    const device = await worker!.chooseDevice(exportBackendChoice());
+    useCalibrationDevice.setState({ device });
+    // Checkpoints have one form on both devices: a run resumes on whichever this page chooses now.
     const stats = await worker!.calibrate(
-      source, meta.sequences, { sequencesPerPass: meta.sequencesPerPass, resumeFrom },
+      source, meta.sequences, { sequencesPerPass: meta.sequencesPerPass, resumeFrom, device: device.kind },
       Comlink.proxy(throttled()), Comlink.proxy(onCheckpoint), downloadProxy(source),
     );
     // Finished just as it was cancelled, or as another model was opened: not this model's imatrix.
@@ -185,11 +207,13 @@ export async function startCalibration(): Promise<void> {
     if (started !== epoch) return; // another model was opened while the data was prepared
     const layers = source.plan.layerCount;
     const model = modelIdentity(source)!;
+    const perPass = sequencesPerPass(await calibrateWorker().chooseDevice(exportBackendChoice()), modelSource);
+    if (started !== epoch) return;
     const meta: CheckpointMeta = {
-      version: 1, key: checkpointKey(model, data.sequences, SEQUENCES_PER_PASS), modelKey: model, label: source.label,
+      version: 1, key: checkpointKey(model, data.sequences, perPass), modelKey: model, label: source.label,
       datasets: data.datasets, contextSize: calibration.contextSize, chunks: data.sequences.length,
-      pass: 0, passes: Math.ceil(data.sequences.length / SEQUENCES_PER_PASS), layer: 0, layers, savedAt: Date.now(),
-      sequencesPerPass: SEQUENCES_PER_PASS, sequences: data.sequences,
+      pass: 0, passes: Math.ceil(data.sequences.length / perPass), layer: 0, layers, savedAt: Date.now(),
+      sequencesPerPass: perPass, sequences: data.sequences,
     };
     setCalibration({ warnings: data.warnings, chatTemplate: data.chatTemplate });
     await runCalibration(meta);
@@ -253,8 +277,12 @@ export async function discardResumableCalibration(): Promise<void> {
 export function forgetCalibrationJob(): void {
   epoch++;
   calibrations.cancel();
-  calibrated = null;
   useCalibrationDownload.setState(initialDownload, true);
+}
+
+/** Another model is open: the calibrated imatrix's bytes ("Save imatrix") were the old model's. */
+export function forgetCalibratedBytes(): void {
+  calibrated = null;
 }
 
 /** "Save imatrix": llama.cpp's GGUF imatrix, as llama-imatrix writes it. */

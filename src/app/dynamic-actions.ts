@@ -24,7 +24,7 @@ import { exportWorker } from './export-client.ts';
 import { imatrixExtraMetadata, mixSummaries } from './mix-choices.ts';
 import { setDynamicTypes } from './recipe-actions.ts';
 import {
-  calibrationIdentity, candidateList, currentMeasurementInputs, currentTable, inputsKey, isCurrent, type MeasurementInputs,
+  calibrationIdentity, candidateList, currentMeasurementInputs, currentTable, inputsKey, isCurrent, keptMeasurementMeta, type MeasurementInputs,
 } from './measurement-inputs.ts';
 import { useStudio, type MeasuredPoint, type StudioState } from './store.ts';
 import { currentWorkerModelSource } from './worker-model-source.ts';
@@ -120,16 +120,31 @@ function shardProgress(count: number, report: ReturnType<typeof progressReporter
   };
 }
 
-/** Per-step rate → time left; the first steps (error pass) are faster than the KL steps. */
+/**
+ * Time left at the rate of the stage running now. The error pass's steps take a fraction of a KL
+ * step, so a rate over the whole run would promise minutes that are hours: the clock restarts with
+ * each stage, and before the KL steps (whose count is most of the total) no time is promised.
+ */
 function progressReporter(): (p: { stage: 'error' | 'base' | 'kld' | 'mixes'; done: number; total: number; tensor?: string }) => void {
-  const started = performance.now();
+  let stage: string | null = null;
+  // The stage's latest steps: each worker's first KL step (its replay warming up) soon stops counting.
+  let recent: { at: number; done: number }[] = [];
   let last = 0;
   return (p) => {
     const now = performance.now();
+    if (stage !== p.stage) {
+      stage = p.stage;
+      recent = [];
+    }
+    if (recent.at(-1)?.done !== p.done) recent.push({ at: now, done: p.done });
+    if (recent.length > 9) recent.shift();
     if (now - last < 100 && p.done < p.total) return;
     last = now;
-    const rate = p.done / ((now - started) / 1000);
-    setDynamic({ progress: { ...p, etaSeconds: p.done > 0 && rate > 0 ? (p.total - p.done) / rate : null } });
+    const from = recent[0]!;
+    const steps = p.done - from.done;
+    const rate = steps / Math.max(1e-3, (now - from.at) / 1000);
+    const timed = p.stage === 'kld' || p.stage === 'mixes';
+    setDynamic({ progress: { ...p, etaSeconds: timed && steps >= 3 && rate > 0 ? (p.total - p.done) / rate : null } });
   };
 }
 
@@ -161,8 +176,11 @@ function storedResultFor(value: MeasureResult | null, plan: ModelPlan): MeasureR
   }
 }
 
-/** `fresh`: measure even when this model, data and settings were measured before ("Measure again"). */
-export async function measureSensitivityNow(fresh = false): Promise<void> {
+/**
+ * `fresh`: measure even when this model, data and settings were measured before ("Measure again").
+ * `storedOnly`: take the stored result or fail, never measure (a kept measurement's "Use it").
+ */
+export async function measureSensitivityNow(fresh = false, storedOnly = false): Promise<void> {
   const state = useStudio.getState();
   const { source, dynamic, calibration } = state;
   const workerSource = currentWorkerModelSource();
@@ -204,13 +222,17 @@ export async function measureSensitivityNow(fresh = false): Promise<void> {
     const stored = fresh ? null : await loadSensitivity<MeasureResult>(cacheKey).then((v) => storedResultFor(v, plan), () => null);
     // The table names the imatrix it was measured with: a stored one must agree with the key.
     const cached = stored && stored.table.key.imatrix === inputs.imatrix ? stored : null;
+    if (!cached && storedOnly) throw new Error('The kept measurement is no longer stored (or no longer fits these inputs): measure again.');
     const result = cached ?? await measureInShards(workerSource, request, plan, job);
-    if (!cached) await saveSensitivity(cacheKey, result).catch(() => undefined); // without OPFS it is kept for this session only
+    // Kept with what it was measured on, to be offered when this model is opened again (kept-measurement.ts).
+    const meta = keptMeasurementMeta(state, inputs, result.table);
+    const kept = !cached && await saveSensitivity(cacheKey, result, meta).catch(() => false); // without OPFS: this session only
     if (!measurements.isRunning(job) || started !== generation) return;
     // Cancelled while the stored result was read (no worker to reject): still cancelled.
     if (job.cancelled) throw new CancelledError('The measurement was cancelled');
     setDynamic({
       phase: 'ready', table: result.table, inputs, sequences: result.sequences, warnings: result.warnings, progress: null, mixes: {}, mixesPhase: 'idle', exported: null,
+      ...(kept ? { kept: { key: cacheKey, savedAt: Date.now(), ...meta } } : {}),
     });
     refreshMixPoints();
     // The slider starts where the recipe is; the recipe itself changes only when the user moves it.

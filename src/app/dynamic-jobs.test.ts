@@ -79,6 +79,21 @@ describe('measureMixes', () => {
     expect(useStudio.getState().dynamic).toMatchObject({ mixesPhase: 'idle', error: null });
   });
 
+  it('shows the workers\' steps summed, with a time left once a step is done', async () => {
+    // The page shows at most ten reports a second: these come 200 ms apart.
+    let now = 0;
+    vi.spyOn(performance, 'now').mockImplementation(() => (now += 200));
+    void measureMixes();
+    await settle();
+    const report = (i: number) => pool.workers[i]!.calls.measureRecipes[0]!.args[2] as (p: { done: number; total: number; recipe: string }) => void;
+    report(0)({ done: 0, total: 10, recipe: 'base' });
+    report(1)({ done: 3, total: 10, recipe: 'Q8_0' });
+    report(2)({ done: 10, total: 10, recipe: 'Q4_0' });
+    expect(useStudio.getState().dynamic.progress).toMatchObject({ stage: 'mixes', done: 13, total: 30, tensor: 'Q4_0' });
+    expect(useStudio.getState().dynamic.progress!.etaSeconds).toBeGreaterThan(0);
+    vi.restoreAllMocks();
+  });
+
   it('a second click while it runs starts nothing more', async () => {
     void measureMixes();
     await settle();

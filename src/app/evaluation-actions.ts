@@ -8,6 +8,7 @@ import { evaluateWorker } from './analysis-clients.ts';
 import { EVAL_SAMPLE_NAME, EVAL_SAMPLE_TEXT } from './eval-sample.ts';
 import { exportWorker } from './export-client.ts';
 import { jobSlot } from './job-slot.ts';
+import { exportBackendChoice } from './backend-choice.ts';
 import { withDownloadEvent } from './download-progress.ts';
 import { evaluationForNewFile } from './model-switch-state.ts';
 import { initialDownload, useStudio, type DownloadSlice, type StudioState } from './store.ts';
@@ -88,9 +89,13 @@ export async function startEvaluation(): Promise<void> {
     // Cancelled while the file was looked up: the worker is never asked.
     const [worker] = job.use([evaluateWorker()]);
     setEvaluation({ fileName: file.name, fileBytes: file.blob.size });
+    // Export's rule: the CPU where WebGPU is a software emulation (SwiftShader is many times slower).
+    const device = await worker!.chooseDevice(exportBackendChoice());
+    if (job.cancelled) return;
+    setEvaluation({ device: device.detail });
     const result = await worker!.evaluate(
       source, { path: file.name, blob: file.blob },
-      { text: evaluation.text, contextSize: evaluation.contextSize, maxChunks: evaluation.maxChunks },
+      { text: evaluation.text, contextSize: evaluation.contextSize, maxChunks: evaluation.maxChunks, device: device.kind },
       Comlink.proxy(throttled(job)), source.kind === 'hub' ? Comlink.proxy(downloaded(job)) : undefined,
     );
     if (job.cancelled) return;

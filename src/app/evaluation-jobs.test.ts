@@ -19,7 +19,7 @@ const exported = { file: { name: 'm-Q8_0.gguf', blob: new Blob(['gguf']) }, prob
 
 beforeEach(() => {
   fakes.exporter = fakeWorker(['exportedFile'] as const);
-  fakes.evaluator = fakeWorker(['evaluate'] as const);
+  fakes.evaluator = fakeWorker(['evaluate', 'chooseDevice'] as const);
   setModelEntries([{ path: 'config.json', blob: new Blob(['{}']) }]);
   const initial = useStudio.getInitialState();
   useStudio.setState({ source: { ...initial.source, status: 'ready', label: 'm', identity: 'model-a', fileCount: 1 }, evaluation: initial.evaluation });
@@ -41,7 +41,10 @@ describe('evaluation jobs', () => {
     await settle();
     fakes.exporter!.calls.exportedFile[0]!.result.resolve(exported);
     await settle();
+    fakes.evaluator!.calls.chooseDevice[0]!.result.resolve({ kind: 'cpu', detail: 'on the CPU (as asked)' });
+    await settle();
     expect(fakes.evaluator!.calls.evaluate).toHaveLength(1);
+    expect(useStudio.getState().evaluation.device).toBe('on the CPU (as asked)');
     useStudio.setState((s) => ({ evaluation: { ...s.evaluation, phase: 'done' } })); // even if the phase says otherwise
     void startEvaluation();
     await settle();

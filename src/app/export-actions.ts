@@ -15,7 +15,7 @@ import { prefersDownload } from './save-bytes.ts';
 import { resetEvaluation } from './evaluation-actions.ts';
 import { measureCurrentRecipe } from './dynamic-actions.ts';
 import type { MixName } from '../core/recipe/mix-names.ts';
-import { useStudio, type SaveDestination } from './store.ts';
+import { initialDownload, useStudio, type SaveDestination } from './store.ts';
 import { recipeMissingImportance } from './importance-checks.ts';
 import { currentTable } from './measurement-inputs.ts';
 import { throttle } from './throttle.ts';
@@ -105,6 +105,8 @@ export async function startExport(): Promise<void> {
   setJob({ phase: 'running', fileName: shown, recipeFile: files[0]!.fileName, startedAt: performance.now(), firstFile: names[0]!, savedTo, progress: null, bytesWritten: 0, gpuPeakBytes: null, error: null });
   // An evaluation describes the file it measured: a new export replaces that file.
   resetEvaluation();
+  // This export's bytes, counted from zero (the worker restarts its count too).
+  if (source.kind === 'hub') useStudio.setState({ download: initialDownload, downloadPurpose: 'export' });
   const sink = fileSetSink(sinks);
   const job: ExportJob = { sink, cancelled: false, forgotten: false };
   active = job;

@@ -2,7 +2,7 @@
 // the page keeps what it shows and what the mixes ask (whether one is loaded).
 import { exportWorker } from './export-client.ts';
 import { recomputeRecipe } from './recipe-actions.ts';
-import { initialImatrix, useStudio } from './store.ts';
+import { initialImatrix, useStudio, type StudioState } from './store.ts';
 
 let loadSeq = 0;
 /** The picked file of the loaded importance matrix (published with the GGUFs it weighted). */
@@ -39,11 +39,12 @@ export function clearImatrix(): void {
 }
 
 /**
- * A model switch: an importance matrix the studio calibrated was measured on the old model, so
- * the worker drops it (the store's slice is reset by open-model's reducer); a picked file stays.
+ * A model switch done: an importance matrix the studio calibrated (`previous`, the old model's
+ * slice) was measured on the old model, so the worker drops it (the store's slice was reset by
+ * open-model's reducer); a picked file stays, and so does one picked while the new model opened.
  */
-export function forgetCalibratedImatrix(): void {
-  if (useStudio.getState().imatrix.origin !== 'calibration') return;
+export function forgetCalibratedImatrix(previous: StudioState['imatrix']): void {
+  if (previous.origin !== 'calibration' || useStudio.getState().imatrix.status !== 'empty') return;
   loadSeq++;
   void exportWorker().clearImatrix();
 }

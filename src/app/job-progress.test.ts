@@ -20,5 +20,8 @@ describe('job progress', () => {
     expect(etaSeconds(0.005, 10_000)).toBeNull();
     expect(etaSeconds(0.5, 500)).toBeNull();
     expect(etaSeconds(1, 10_000)).toBeNull();
+    // From the first progress on: 10% at 4 s (start-up), 30% at 8 s: 20% in 4 s, 70% left.
+    expect(etaSeconds(0.3, 8000, { fraction: 0.1, atMs: 4000 })).toBeCloseTo(14, 9);
+    expect(etaSeconds(0.105, 8000, { fraction: 0.1, atMs: 4000 })).toBeNull();
   });
 });

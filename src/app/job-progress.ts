@@ -22,10 +22,16 @@ export function runningJob(s: State, publish: Pick<PublishState, 'phase' | 'prog
   return null;
 }
 
-/** Seconds left at the rate so far; null until there is enough to go on (a second, 1% done). */
-export function etaSeconds(fraction: number, elapsedMs: number): number | null {
-  if (!(fraction >= 0.01) || elapsedMs < 1000 || fraction >= 1) return null;
-  return (elapsedMs / 1000) * ((1 - fraction) / fraction);
+/**
+ * Seconds left at the rate since `from`, the first progress seen (a job's start-up, before its
+ * first bytes, is not its pace: counted, it made the first estimates four times too long); null
+ * until there is enough to go on (a second and 1% more).
+ */
+export function etaSeconds(fraction: number, nowMs: number, from: { fraction: number; atMs: number } = { fraction: 0, atMs: 0 }): number | null {
+  const gained = fraction - from.fraction;
+  const elapsedMs = nowMs - from.atMs;
+  if (!(gained >= 0.01) || elapsedMs < 1000 || fraction >= 1) return null;
+  return (elapsedMs / 1000) * ((1 - fraction) / gained);
 }
 
 /** "37% exporting · quant-studio" while a job runs. */

@@ -7,7 +7,7 @@ import { ARM_CANDIDATES, DEFAULT_CANDIDATES } from '../core/dynamic/candidate-ty
 import type { SensitivityTable } from '../core/dynamic/sensitivity-types.ts';
 import type { GgmlTypeName } from '../core/ggml-type.ts';
 import { modelIdentity } from './model-identity.ts';
-import type { CandidateSet, MeasurementInputs, StudioState } from './store.ts';
+import type { CandidateSet, KeptMeasurement, MeasurementInputs, StudioState } from './store.ts';
 
 export type { MeasurementInputs };
 
@@ -75,4 +75,17 @@ export function isCurrent(result: MeasurementInputs | null, current: Measurement
 export function currentTable(state: InputsState): SensitivityTable | null {
   const { table, inputs } = state.dynamic;
   return table && isCurrent(inputs, currentMeasurementInputs(state)) ? table : null;
+}
+
+/** What OPFS keeps beside a measurement (kept-measurement.ts): enough to offer it and to put its inputs back. */
+export type KeptMeasurementMeta = Omit<KeptMeasurement, 'key' | 'savedAt'> & { version: 1 };
+
+export function keptMeasurementMeta(
+  s: Pick<StudioState, 'calibration' | 'dynamic'>, inputs: MeasurementInputs, table: { tensors: readonly unknown[]; positions: number },
+): KeptMeasurementMeta {
+  const { calibration: c, dynamic: d } = s;
+  return {
+    version: 1, inputs, candidates: d.candidates, useDefaultSet: c.useDefaultSet, userFiles: c.userFiles,
+    contextSize: c.contextSize, maxChunks: c.maxChunks, tensors: table.tensors.length, positions: table.positions,
+  };
 }

@@ -26,7 +26,7 @@ export interface OpenedModel {
   identity: string;
 }
 
-type Slices = Pick<StudioState, 'source' | 'recipe' | 'imatrix' | 'calibration' | 'evaluation' | 'dynamic' | 'exportJob' | 'download' | 'editHistory'>;
+type Slices = Pick<StudioState, 'source' | 'recipe' | 'imatrix' | 'calibration' | 'evaluation' | 'dynamic' | 'exportJob' | 'download' | 'downloadPurpose' | 'editHistory'>;
 
 /** The user's calibration settings and data stay; what was computed on the old model goes. */
 export function calibrationForNewModel(c: StudioState['calibration']): StudioState['calibration'] {
@@ -62,6 +62,7 @@ export function modelOpening<S extends Slices>(s: S, opening: OpeningModel): Sli
     dynamic: dynamicForNewModel(s.dynamic),
     exportJob: initialExport,
     download: initialDownload,
+    downloadPurpose: 'open',
   };
 }
 
@@ -76,5 +77,45 @@ export function modelOpenFailed(opening: OpeningModel, message: string, ggufMode
       ...initialSource, kind: opening.kind, status: 'error', label: opening.label, fileCount: opening.fileCount, error: message,
       ...(ggufModels ? { ggufChoices: [...ggufModels] } : {}),
     },
+  };
+}
+
+/** The open model's state, kept while another opens: restored as it was if that open fails. */
+export type PreviousModel = Pick<StudioState, 'source' | 'recipe' | 'imatrix' | 'calibration' | 'evaluation' | 'dynamic' | 'exportJob' | 'editHistory'>;
+
+/**
+ * The model as it stands when another open starts. Its running jobs were just cancelled, so a
+ * job in flight is kept as if it had never started (its settings stay, finished results stay).
+ */
+export function previousModelOf(s: PreviousModel): PreviousModel {
+  const calibrating = s.calibration.phase === 'running' || s.calibration.phase === 'preparing';
+  const measuring = s.dynamic.phase === 'measuring';
+  return {
+    source: s.source,
+    recipe: s.recipe,
+    editHistory: s.editHistory,
+    imatrix: s.imatrix,
+    calibration: calibrating ? calibrationForNewModel(s.calibration) : s.calibration,
+    evaluation: s.evaluation.phase === 'running' ? evaluationForNewFile(s.evaluation) : s.evaluation,
+    dynamic: {
+      ...s.dynamic,
+      phase: measuring ? (s.dynamic.table ? 'ready' : 'idle') : s.dynamic.phase,
+      progress: measuring ? null : s.dynamic.progress,
+      mixesPhase: s.dynamic.mixesPhase === 'measuring' ? 'idle' : s.dynamic.mixesPhase,
+    },
+    exportJob: s.exportJob.phase === 'running' ? initialExport : s.exportJob,
+  };
+}
+
+/**
+ * Opening `failed` did not work: the model before it is shown again, with the failure above it
+ * (and, for a repo of several GGUFs, the models it holds to choose from).
+ */
+export function modelRestored(previous: PreviousModel, failed: OpeningModel, message: string, ggufModels?: readonly string[]): PreviousModel & Pick<StudioState, 'download' | 'downloadPurpose'> {
+  return {
+    ...previous,
+    source: { ...previous.source, error: `${failed.label ? `${failed.label}: ` : ''}${message}`, ggufChoices: ggufModels ? [...ggufModels] : null },
+    download: initialDownload,
+    downloadPurpose: 'open',
   };
 }

@@ -97,4 +97,44 @@ describe('opening a model', () => {
     await mixes;
     expect(useStudio.getState().dynamic).toMatchObject({ mixes: {}, mixesPhase: 'idle' });
   });
+
+  it('that fails keeps the model before it, with its edits, and names what failed', async () => {
+    const opened = openModelFiles([{ path: 'config.json', blob: new Blob(['{}']) }]);
+    await settle();
+    fakes.exporter!.calls.open[0]!.result.resolve({ label: 'a', plan });
+    await opened;
+    const tensor = Object.keys(useStudio.getState().recipe.types!)[0]!;
+    useStudio.setState((s) => ({ recipe: { ...s.recipe, overrides: { [tensor]: 'Q8_0' } } }));
+    const before = useStudio.getState();
+
+    const failing = openHubModel(form('owner/missing'));
+    await settle();
+    expect(useStudio.getState().source.status).toBe('planning');
+    openHubCall(0).result.reject(new Error('HTTP 404: no such repo'));
+    await failing;
+    const after = useStudio.getState();
+    expect(after.source).toMatchObject({ status: 'ready', label: 'a', identity: before.source.identity, plan: before.source.plan });
+    expect(after.source.error).toBe('owner/missing: HTTP 404: no such repo');
+    expect(after.recipe.overrides).toEqual({ [tensor]: 'Q8_0' });
+    expect(after.recipe.types).toEqual(before.recipe.types);
+    // The worker still holds the old model: nothing told it to forget its imatrix.
+    expect(fakes.exporter!.worker.clearImatrix).not.toHaveBeenCalled();
+  });
+
+  it('that fails twice in a row still goes back to the model open before both', async () => {
+    const opened = openModelFiles([{ path: 'config.json', blob: new Blob(['{}']) }]);
+    await settle();
+    fakes.exporter!.calls.open[0]!.result.resolve({ label: 'a', plan });
+    await opened;
+    const failing = openHubModel(form('owner/missing'));
+    await settle();
+    openHubCall(0).result.reject(new Error('HTTP 404'));
+    await failing;
+    const next = openHubModel(form('owner/next'));
+    await settle();
+    openHubCall(1).result.reject(new Error('HTTP 401'));
+    await next;
+    // Still the first model: a failed open never becomes the model to go back to.
+    expect(useStudio.getState().source).toMatchObject({ status: 'ready', label: 'a', error: 'owner/next: HTTP 401' });
+  });
 });

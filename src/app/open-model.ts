@@ -3,16 +3,19 @@
 // its download) is cancelled, everything the page knew of it is forgotten in one state change
 // (model-switch-state.ts), and an open that a newer one superseded leaves no trace: its result,
 // its error and its download events are dropped. Each open gets an AbortController; the newest
-// open's is the only one not aborted.
+// open's is the only one not aborted. An open that fails gives the page back the model that was
+// open before it, with its results (its running jobs stay cancelled): the user loses nothing by
+// trying a wrong repo id.
 import { CancelledError } from '../core/cancellation.ts';
 import type { NamedBlob } from '../io/blob-files.ts';
-import { findResumableCalibration, forgetCalibrationJob } from './calibration-actions.ts';
+import { findResumableCalibration, forgetCalibratedBytes, forgetCalibrationJob } from './calibration-actions.ts';
 import { forgetDynamicWork } from './dynamic-actions.ts';
+import { findKeptResults } from './kept-measurement.ts';
 import { forgetEvaluationJob } from './evaluation-actions.ts';
 import { forgetExportJob } from './export-actions.ts';
 import { forgetCalibratedImatrix } from './imatrix-actions.ts';
-import { setModelEntries } from './model-entries.ts';
-import { modelOpened, modelOpenFailed, modelOpening, type OpenedModel, type OpeningModel } from './model-switch-state.ts';
+import { modelEntries, setModelEntries } from './model-entries.ts';
+import { previousModelOf, modelOpened, modelOpenFailed, modelOpening, modelRestored, type PreviousModel, type OpenedModel, type OpeningModel } from './model-switch-state.ts';
 import { resetRecipeTypes, setMix } from './recipe-actions.ts';
 import { MIXES } from '../core/recipe/llama-mixes.ts';
 import { MIX_NAMES } from '../core/recipe/mix-names.ts';
@@ -27,6 +30,8 @@ export interface ModelOpen {
 }
 
 let newest: AbortController | null = null;
+/** The model open before the opens in flight: restored if the newest of them fails. */
+let previous: { model: PreviousModel; entries: NamedBlob[] | null } | null = null;
 
 function supersedeOpens(): ModelOpen {
   newest?.abort(new CancelledError('A newer model was opened'));
@@ -41,7 +46,13 @@ function cancelModelJobs(): void {
   forgetDynamicWork();
   forgetEvaluationJob();
   forgetExportJob();
-  forgetCalibratedImatrix();
+}
+
+/** The new model is open: what was kept of the previous one goes (its calibrated imatrix too). */
+function dropPreviousModel(): void {
+  if (previous) forgetCalibratedImatrix(previous.model.imatrix);
+  forgetCalibratedBytes();
+  previous = null;
 }
 
 /**
@@ -53,22 +64,37 @@ export async function openModel(
 ): Promise<ModelOpen> {
   const open = supersedeOpens();
   cancelModelJobs();
+  // Kept once per run of opens: a second open while the first reads keeps the model before both.
+  const before = useStudio.getState();
+  if (before.source.status === 'ready') previous = { model: previousModelOf(before), entries: modelEntries() };
   setModelEntries(entries);
   useStudio.setState((s) => modelOpening(s, opening));
   try {
     const opened = await read(open);
     if (!open.isCurrent()) return open;
+    dropPreviousModel();
     useStudio.setState(modelOpened(opening, opened));
     // A GGUF opens at the mix it was made with: every tensor in its stored type until the user picks another.
     const fileMix = MIX_NAMES.find((m) => MIXES[m].ftype === opened.plan.sourceFileType);
     if (fileMix) setMix(fileMix, { record: false });
     // An interrupted calibration of this model is offered as "Resume".
     void findResumableCalibration().catch(() => undefined);
+    // A finished calibration or measurement of this model kept from an earlier visit is offered.
+    void findKeptResults().catch(() => undefined);
   } catch (e) {
     if (!open.isCurrent()) return open;
     // A repo of several GGUFs: the worker's error carries their names (workers/error-details.ts).
     const models = (e as { ggufModels?: unknown }).ggufModels;
-    useStudio.setState(modelOpenFailed(opening, (e as Error).message, Array.isArray(models) ? models.map(String) : undefined));
+    const choices = Array.isArray(models) ? models.map(String) : undefined;
+    if (previous) {
+      // The worker still holds the previous model (it swaps only after a successful read).
+      setModelEntries(previous.entries);
+      useStudio.setState(modelRestored(previous.model, opening, (e as Error).message, choices));
+      previous = null;
+      return open;
+    }
+    dropPreviousModel();
+    useStudio.setState(modelOpenFailed(opening, (e as Error).message, choices));
   }
   resetRecipeTypes();
   return open;

@@ -88,6 +88,21 @@ export interface ResumableCalibration {
   savedAt: number;
 }
 
+/** A finished calibration kept in OPFS for the open model (kept-calibration.ts), offered again. */
+export interface KeptCalibration {
+  key: string;
+  savedAt: number;
+  /** The imatrix file's name and what it was computed on. */
+  name: string;
+  datasets: readonly string[];
+  contextSize: number;
+  maxChunks: number;
+  chunks: number;
+  chatTemplate: boolean;
+  /** The imatrix's content hash: a kept measurement names the matrix it was measured with by it. */
+  contentHash: string | null;
+}
+
 export interface CalibrationSlice {
   calibration: {
     phase: 'idle' | 'preparing' | 'running' | 'done' | 'cancelled' | 'error';
@@ -103,6 +118,8 @@ export interface CalibrationSlice {
     chatTemplate: boolean;
     warnings: readonly string[];
     resumable: ResumableCalibration | null;
+    /** The newest finished calibration of the open model kept in OPFS; null: none (or no OPFS). */
+    kept: KeptCalibration | null;
     /** The last checkpoint written to OPFS during this run. */
     saved: { pass: number; layer: number } | null;
     /**
@@ -129,6 +146,8 @@ export interface EvaluationSlice {
     /** The evaluated GGUF's name and size. */
     fileName: string;
     fileBytes: number;
+    /** Where the forwards run, as the page says it ("on the CPU: this GPU … is a software emulation"). */
+    device: string | null;
     error: string | null;
   };
 }
@@ -166,6 +185,21 @@ export interface MeasuredPoint {
   sameTop: number | null;
 }
 
+/** A finished sensitivity measurement kept in OPFS for the open model (kept-measurement.ts). */
+export interface KeptMeasurement {
+  key: string;
+  savedAt: number;
+  inputs: MeasurementInputs;
+  candidates: CandidateSet;
+  /** The calibration data and settings it was measured on, restored when it is used. */
+  useDefaultSet: boolean;
+  userFiles: readonly string[];
+  contextSize: number;
+  maxChunks: number;
+  tensors: number;
+  positions: number;
+}
+
 export interface DynamicSlice {
   dynamic: {
     phase: 'idle' | 'measuring' | 'ready' | 'cancelled' | 'error';
@@ -193,6 +227,8 @@ export interface DynamicSlice {
     mixesPhase: 'idle' | 'measuring' | 'done' | 'error';
     /** The recipe as exported: its prediction, and its measured KL once measured. */
     exported: (MeasuredPoint & { label: string }) | null;
+    /** The newest measurement of the open model kept in OPFS; null: none (or no OPFS). */
+    kept: KeptMeasurement | null;
     warnings: readonly string[];
     error: string | null;
   };
@@ -241,6 +277,11 @@ export interface DownloadSlice {
     /** The last retry or cache problem, for the user to see why it is slow. */
     notice: string | null;
   };
+  /**
+   * What `download` counts: an open reads only the headers (the weights are fetched when a job
+   * needs them); an export reads the whole model, counted from zero at its start.
+   */
+  downloadPurpose: 'open' | 'export';
 }
 
 export interface CacheSlice {
@@ -293,15 +334,15 @@ export const initialImatrix: ImatrixSlice['imatrix'] = {
 };
 export const initialCalibration: CalibrationSlice['calibration'] = {
   phase: 'idle', useDefaultSet: true, userFiles: [], contextSize: 512, maxChunks: 32, progress: null,
-  datasets: [], chunks: 0, chatTemplate: false, warnings: [], resumable: null, saved: null, dataKey: null, error: null,
+  datasets: [], chunks: 0, chatTemplate: false, warnings: [], resumable: null, kept: null, saved: null, dataKey: null, error: null,
 };
 export const initialEvaluation: EvaluationSlice['evaluation'] = {
   phase: 'idle', text: EVAL_SAMPLE_TEXT, textName: EVAL_SAMPLE_NAME, contextSize: 512, maxChunks: 8,
-  progress: null, result: null, model: null, fileName: '', fileBytes: 0, error: null,
+  progress: null, result: null, model: null, fileName: '', fileBytes: 0, device: null, error: null,
 };
 export const initialDynamic: DynamicSlice['dynamic'] = {
   phase: 'idle', candidates: 'default', chunks: 4, measure: 'layer', device: 'auto', progress: null, table: null, inputs: null, sequences: null,
-  targetBpw: null, range: null, mixes: {}, mixesPhase: 'idle', exported: null, warnings: [], error: null,
+  targetBpw: null, range: null, mixes: {}, mixesPhase: 'idle', exported: null, kept: null, warnings: [], error: null,
 };
 export const initialExport: ExportSlice['exportJob'] = {
   phase: 'idle', fileName: '', recipeFile: '', startedAt: 0, firstFile: '', savedTo: null, progress: null, bytesWritten: 0, gpuPeakBytes: null, error: null,
@@ -317,6 +358,7 @@ export const useStudio = create<StudioState>()(() => ({
   exportSplit: { enabled: false, gigabytes: 45 },
   exportExtraMixes: [],
   download: initialDownload,
+  downloadPurpose: 'open',
   cache: { enabled: rememberedCachePreference(), bytes: null, known: false, clearing: false, error: null },
   hubForm: { modelId: DEFAULT_MODEL_ID, revision: '', token: '', rememberToken: false, endpoint: DEFAULT_ENDPOINT },
   backend: null,

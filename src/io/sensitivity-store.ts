@@ -1,35 +1,47 @@
-// Sensitivity measurements in OPFS, one JSON file per cache key (model, calibration data, imatrix,
-// candidates): a second visit with the same model and data re-plans without measuring again.
-import { opfsDirectory } from './opfs-directory.ts';
+// Sensitivity measurements in OPFS, one entry per cache key (model, calibration data, imatrix,
+// candidates): a second visit with the same model and data re-plans without measuring again, and
+// the newest of a model is offered when it is opened again (kept-measurement.ts). Bounded: the
+// oldest beyond MEASUREMENTS_KEPT go.
+import { keptStore, type KeptEntry } from './kept-store.ts';
+import { opfsRoot } from './opfs-directory.ts';
 
-const DIR = 'quant-studio-sensitivity';
+export const MEASUREMENTS_KEPT = 12;
 
-const directory = (create: boolean) => opfsDirectory(DIR, create);
+const store = keptStore<unknown>('quant-studio-measurements', MEASUREMENTS_KEPT);
 
-async function fileName(key: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key));
-  return `${[...new Uint8Array(digest).slice(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('')}.json`;
-}
+/** The unbounded cache of earlier versions (one {key, value} file per key): dropped on the first save. */
+const LEGACY_DIR = 'quant-studio-sensitivity';
+let legacyDropped = false;
 
 /** The stored value for `key`, or null when there is none (or no OPFS). */
 export async function loadSensitivity<T>(key: string): Promise<T | null> {
-  const dir = await directory(false);
-  if (!dir) return null;
+  const bytes = await store.read(key);
+  if (!bytes) return null;
   try {
-    const file = await (await dir.getFileHandle(await fileName(key))).getFile();
-    const stored = JSON.parse(await file.text()) as { key: string; value: T };
-    // A hash collision, however unlikely, must not hand back another model's measurements.
-    return stored.key === key ? stored.value : null;
+    return JSON.parse(new TextDecoder().decode(bytes)) as T;
   } catch {
     return null;
   }
 }
 
-export async function saveSensitivity(key: string, value: unknown): Promise<void> {
-  const dir = await directory(true);
-  if (!dir) return;
-  const handle = await dir.getFileHandle(await fileName(key), { create: true });
-  const writable = await (handle as unknown as { createWritable(): Promise<{ write(d: string): Promise<void>; close(): Promise<void> }> }).createWritable();
-  await writable.write(JSON.stringify({ key, value }));
-  await writable.close();
+/**
+ * `meta`: what the page lists to offer it again (small; the value is read only when used).
+ * False where there is no OPFS: the result is then kept for this session only.
+ */
+export async function saveSensitivity(key: string, value: unknown, meta: unknown = null): Promise<boolean> {
+  if (!legacyDropped) {
+    legacyDropped = true;
+    await (await opfsRoot())?.removeEntry(LEGACY_DIR, { recursive: true }).catch(() => undefined);
+  }
+  if (!(await opfsRoot())) return false;
+  await store.save(key, meta, JSON.stringify(value));
+  return true;
+}
+
+export function listSensitivity<M>(): Promise<KeptEntry<M>[]> {
+  return store.list() as Promise<KeptEntry<M>[]>;
+}
+
+export function removeSensitivity(key: string): Promise<void> {
+  return store.remove(key);
 }

@@ -1,12 +1,16 @@
+import { Eta } from './Eta.tsx';
+import { TextWithLinks } from './TextWithLinks.tsx';
 import type { ChangeEvent } from 'react';
 import {
   cancelCalibration, discardResumableCalibration, resumeCalibration, saveCalibratedImatrix, setCalibrationSettings, startCalibration,
-  useCalibrationDownload,
+  useCalibrationDevice, useCalibrationDownload,
 } from '../app/calibration-actions.ts';
 import { addCalibrationFiles, removeCalibrationFile } from '../app/calibration-data.ts';
 import { useStudio, type DownloadSlice } from '../app/store.ts';
 import { ContextSizeField } from './ContextSizeField.tsx';
-import { formatBytes, formatCount, formatDuration, formatRate } from './format.ts';
+import { KeptCalibrationOffer } from './KeptOffers.tsx';
+import { keptCalibrationInUse } from '../app/kept-calibration.ts';
+import { formatBytes, formatCount, formatRate } from './format.ts';
 
 function onFilesPicked(e: ChangeEvent<HTMLInputElement>) {
   const input = e.currentTarget;
@@ -40,6 +44,13 @@ export function ModelDownloadLine({ download, testId }: { download: DownloadSlic
   );
 }
 
+/** Where the calibration runs ("on the CPU: this GPU (…) is a software emulation…"). */
+function CalibrationDeviceNote({ prefix }: { prefix: string }) {
+  const device = useCalibrationDevice((s) => s.device);
+  if (!device) return null;
+  return <span data-testid="calibration-device" data-device={device.kind}>{prefix}{device.detail}</span>;
+}
+
 function CalibrationProgressView() {
   const download = useCalibrationDownload();
   const progress = useStudio((s) => s.calibration.progress);
@@ -49,20 +60,21 @@ function CalibrationProgressView() {
   return (
     <div className="calibration-progress" data-testid="calibration-progress">
       <div className="progress-head">
-        <span>{phase === 'preparing' ? 'Tokenizing the calibration data…' : 'Calibrating on the GPU'}</span>
+        <span>{phase === 'preparing' ? 'Tokenizing the calibration data…' : <>Calibrating <CalibrationDeviceNote prefix="" /></>}</span>
         <button type="button" className="button button-quiet" onClick={cancelCalibration} disabled={phase !== 'running'}>
           Cancel
         </button>
       </div>
-      <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
+      <div className="progress" role="progressbar" aria-label="Calibration progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
         <div className="progress-fill" style={{ width: `${fraction * 100}%` }} />
       </div>
       <div className="progress-numbers" data-testid="calibration-numbers">
         {progress
           ? `pass ${progress.pass + 1} of ${progress.passes} · layer ${progress.layer} of ${progress.layers} · ` +
             `${formatCount(Math.round(progress.tokensDone))} of ${formatCount(progress.tokensTotal)} tokens · ` +
-            `${progress.tokensPerSecond.toFixed(progress.tokensPerSecond < 10 ? 1 : 0)} tokens/s · ETA ${formatDuration(progress.etaSeconds)}`
+            `${progress.tokensPerSecond.toFixed(progress.tokensPerSecond < 10 ? 1 : 0)} tokens/s · `
           : 'starting…'}
+        {progress && <Eta seconds={progress.etaSeconds} />}
         {saved && (
           <span data-testid="calibration-saved" data-layer={saved.layer} data-pass={saved.pass}>
             {' '}· checkpoint after layer {saved.layer}
@@ -102,6 +114,7 @@ export function CalibrationPanel() {
   const c = useStudio((s) => s.calibration);
   const imatrixFromCalibration = useStudio((s) => s.imatrix.status === 'ready' && s.imatrix.origin === 'calibration');
   const imatrixName = useStudio((s) => s.imatrix.name);
+  const keptHere = useStudio(keptCalibrationInUse);
   const busy = c.phase === 'running' || c.phase === 'preparing';
   const noData = !c.useDefaultSet && c.userFiles.length === 0;
   // Its imatrix would replace the one a running measurement measures with (dynamic-actions cancels it then).
@@ -157,11 +170,13 @@ export function CalibrationPanel() {
           </p>
         )}
         {!busy && <ResumeOffer />}
+        {!busy && <KeptCalibrationOffer />}
         {busy && <CalibrationProgressView />}
         {c.phase === 'done' && imatrixFromCalibration && (
           <p className="analysis-done" role="status" data-testid="calibration-done">
             Importance matrix <strong>{imatrixName}</strong> ready: {c.chunks} chunks of {c.contextSize} tokens
-            {c.chatTemplate ? ', conversations in the model\'s chat template' : ''}. The mixes and the export use it now.
+            {c.chatTemplate ? ', conversations in the model\'s chat template' : ''}<CalibrationDeviceNote prefix=", calibrated " />. The mixes and the export use it now.
+            {keptHere && <span data-testid="calibration-kept"> Kept in this browser: offered again when this model is opened.</span>}
           </p>
         )}
         {c.phase === 'cancelled' && <p className="muted" role="status">Calibration cancelled.</p>}
@@ -171,7 +186,7 @@ export function CalibrationPanel() {
         {c.phase === 'error' && c.error && (
           <div className="alert" role="alert" data-testid="calibration-error">
             <strong>{c.resumable ? 'Calibration interrupted' : 'Calibration failed'}</strong>
-            <span className="alert-text">{c.error}</span>
+            <span className="alert-text"><TextWithLinks text={c.error} /></span>
           </div>
         )}
     </section>

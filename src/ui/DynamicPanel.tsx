@@ -1,6 +1,8 @@
 // Dynamic quantization: measure every tensor's sensitivity, then pick each tensor's type under a
 // size budget (the slider re-allocates on every move, around the user's locks), compare against
 // llama.cpp's mixes on the frontier chart, and save or load the recipe.
+import { Eta } from './Eta.tsx';
+import { TextWithLinks } from './TextWithLinks.tsx';
 import { lazy, Suspense, useMemo, useState, type ChangeEvent } from 'react';
 import { predictKld } from '../core/dynamic/predict.ts';
 import type { MeasureMode } from '../core/dynamic/sensitivity-types.ts';
@@ -13,7 +15,8 @@ import { modelIdentity } from '../app/model-identity.ts';
 import { loadRecipeFile, saveRecipeJson, saveTensorTypeFile } from '../app/recipe-file-actions.ts';
 import { useStudio, type CandidateSet } from '../app/store.ts';
 import { formatEnergy } from './energy-colors.ts';
-import { formatBytes, formatDuration } from './format.ts';
+import { KeptMeasurementOffer } from './KeptOffers.tsx';
+import { formatBytes } from './format.ts';
 
 const FrontierChart = lazy(() => import('./FrontierChart.tsx'));
 
@@ -29,11 +32,12 @@ function MeasureProgress() {
   const fraction = p && p.total > 0 ? p.done / p.total : 0;
   return (
     <div className="export-status" data-testid="sensitivity-progress">
-      <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
+      <div className="progress" role="progressbar" aria-label="Measuring progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
         <div className="progress-fill" style={{ width: `${(fraction * 100).toFixed(1)}%` }} />
       </div>
       <div className="progress-numbers">
-        {p ? `${STAGES[p.stage]} · ${p.done} of ${p.total}${p.tensor ? ` · ${p.tensor}` : ''} · ETA ${formatDuration(p.etaSeconds)}` : 'preparing the held-out chunks…'}
+        {p ? `${STAGES[p.stage]} · ${p.done} of ${p.total}${p.tensor ? ` · ${p.tensor}` : ''} · ` : 'preparing the held-out chunks…'}
+        {p && <Eta seconds={p.etaSeconds} />}
       </div>
     </div>
   );
@@ -229,13 +233,14 @@ export function DynamicPanel() {
         {hasImatrix ? ', with the loaded importance matrix' : ', without an importance matrix (every column weighs the same)'}.
         Kept for this model, data, importance matrix and type list: edits never measure again.
       </p>
+      {!busy && <KeptMeasurementOffer />}
       {busy && <MeasureProgress />}
       {d.phase === 'cancelled' && <p className="muted" role="status">Measurement cancelled.</p>}
       {d.warnings.map((w) => <p className="muted analysis-warning" key={w}>Note: {w}</p>)}
       {d.error && (
         <div className="alert" role="alert" data-testid="dynamic-error">
           <strong>Dynamic quantization</strong>
-          <span className="alert-text">{d.error}</span>
+          <span className="alert-text"><TextWithLinks text={d.error} /></span>
         </div>
       )}
       {d.table && !current && !busy && <StaleNotice />}
@@ -247,13 +252,20 @@ export function DynamicPanel() {
             <Figures />
           </div>
           <div className="analysis-actions-row recipe-files">
-            <button type="button" className="button button-small" disabled={d.mixesPhase === 'measuring'} onClick={() => void measureMixes()} data-testid="measure-mixes">
-              {d.mixesPhase === 'measuring' ? 'Measuring the mixes…' : d.mixesPhase === 'done' ? 'Measure the mixes again' : 'Measure llama.cpp’s mixes'}
-            </button>
+            {d.mixesPhase === 'measuring' ? (
+              <button type="button" className="button button-small" onClick={() => cancelMeasurement()} data-testid="cancel-mixes">
+                Cancel measuring the mixes
+              </button>
+            ) : (
+              <button type="button" className="button button-small" onClick={() => void measureMixes()} data-testid="measure-mixes">
+                {d.mixesPhase === 'done' ? 'Measure the mixes again' : 'Measure llama.cpp’s mixes'}
+              </button>
+            )}
             <button type="button" className="button button-small" onClick={() => void measureCurrentRecipe(exportDone ? 'exported file' : 'this recipe')} data-testid="measure-recipe">
               Measure this recipe
             </button>
           </div>
+          {d.mixesPhase === 'measuring' && <MeasureProgress />}
           <Suspense fallback={<p className="muted">Loading the chart…</p>}>
             <FrontierChart />
           </Suspense>

@@ -1,3 +1,5 @@
+import { Eta } from './Eta.tsx';
+import { TextWithLinks } from './TextWithLinks.tsx';
 import { lazy, Suspense, type ChangeEvent } from 'react';
 import {
   cancelEvaluation, loadEvaluationFile, restoreSampleText, setEvaluationSettings, setEvaluationText, startEvaluation,
@@ -97,14 +99,18 @@ export function EvaluationPanel() {
         {running && (
           <div className="calibration-progress" data-testid="evaluation-progress">
             <div className="progress-head">
-              <span>{p ? `${p.stage === 'base' ? 'Base model' : 'Quantized model'}: chunk ${Math.min(p.chunksDone + 1, p.chunksTotal)} of ${p.chunksTotal}` : 'Reading the models…'}</span>
+              <span>
+                {p ? `${p.stage === 'base' ? 'Base model' : 'Quantized model'}: chunk ${Math.min(p.chunksDone + 1, p.chunksTotal)} of ${p.chunksTotal}` : 'Reading the models…'}
+                {e.device && <span className="muted" data-testid="evaluation-device"> · {e.device}</span>}
+              </span>
               <button type="button" className="button button-quiet" onClick={cancelEvaluation}>Cancel</button>
             </div>
-            <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round((p?.fraction ?? 0) * 100)}>
+            <div className="progress" role="progressbar" aria-label="Evaluation progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round((p?.fraction ?? 0) * 100)}>
               <div className="progress-fill" style={{ width: `${(p?.fraction ?? 0) * 100}%` }} />
             </div>
             <div className="progress-numbers">
-              {p ? `${Math.round(p.fraction * 100)}% · ${p.tokensPerSecond.toFixed(p.tokensPerSecond < 10 ? 1 : 0)} tokens/s · ETA ${formatDuration(p.etaSeconds)}` : 'starting…'}
+              {p ? `${Math.round(p.fraction * 100)}% · ${p.tokensPerSecond.toFixed(p.tokensPerSecond < 10 ? 1 : 0)} tokens/s · ` : 'starting…'}
+              {p && <Eta seconds={p.etaSeconds} />}
             </div>
             <ModelDownloadLine download={download} testId="evaluation-download" />
           </div>
@@ -113,7 +119,7 @@ export function EvaluationPanel() {
         {e.phase === 'error' && e.error && (
           <div className="alert" role="alert" data-testid="evaluation-error">
             <strong>Evaluation failed</strong>
-            <span className="alert-text">{e.error}</span>
+            <span className="alert-text"><TextWithLinks text={e.error} /></span>
           </div>
         )}
         {e.result && (

@@ -1,7 +1,9 @@
+import { useRef } from 'react';
+import { Eta } from './Eta.tsx';
 import { cancelExport } from '../app/export-actions.ts';
 import { useStudio } from '../app/store.ts';
 import { etaSeconds } from '../app/job-progress.ts';
-import { formatBytes, formatDuration } from './format.ts';
+import { formatBytes } from './format.ts';
 import { RunCommands } from './RunCommands.tsx';
 
 export function ExportStatus() {
@@ -14,6 +16,7 @@ export function ExportStatus() {
   const firstFile = useStudio((s) => s.exportJob.firstFile);
   const savedTo = useStudio((s) => s.exportJob.savedTo);
   const startedAt = useStudio((s) => s.exportJob.startedAt);
+  const firstBytes = useRef<{ startedAt: number; atMs: number; fraction: number } | null>(null);
 
   if (phase === 'idle' || phase === 'error' || phase === 'blocked') return null;
   if (phase === 'done') {
@@ -37,7 +40,9 @@ export function ExportStatus() {
   const total = progress?.totalBytes || expected;
   const written = progress?.bytesWritten ?? 0;
   const fraction = total > 0 ? Math.min(1, written / total) : 0;
-  const eta = etaSeconds(fraction, performance.now() - startedAt);
+  // The rate from the first bytes on (this export's: `startedAt` tells exports apart).
+  if (fraction > 0 && firstBytes.current?.startedAt !== startedAt) firstBytes.current = { startedAt, atMs: performance.now(), fraction };
+  const eta = firstBytes.current?.startedAt === startedAt ? etaSeconds(fraction, performance.now(), firstBytes.current) : null;
   return (
     <section className="export-status" data-testid="export-status" aria-label="Export progress">
       <div className="progress-head">
@@ -52,6 +57,7 @@ export function ExportStatus() {
       <div
         className="progress"
         role="progressbar"
+        aria-label="Bytes written"
         aria-valuemin={0}
         aria-valuemax={100}
         aria-valuenow={Math.round(fraction * 100)}
@@ -60,7 +66,7 @@ export function ExportStatus() {
       </div>
       <div className="progress-numbers" data-testid="export-progress">
         {formatBytes(written)} of {formatBytes(total)} · {progress?.tensorsDone ?? 0} of{' '}
-        {progress?.tensorCount ?? '…'} tensors{eta !== null ? ` · ETA ${formatDuration(eta)}` : ''}
+        {progress?.tensorCount ?? '…'} tensors · <Eta seconds={eta} />
       </div>
     </section>
   );

@@ -1,4 +1,5 @@
 import { editHubForm } from '../app/hub-actions.ts';
+import { TextWithLinks } from './TextWithLinks.tsx';
 import { baseModelOf, cancelPublish, editPublish, publishBlocker, publishContents, startPublish } from '../app/publish-actions.ts';
 import type { FileProgressRow } from '../app/publish-plan.ts';
 import { usePublish } from '../app/publish-state.ts';
@@ -86,7 +87,7 @@ export function PublishPanel() {
             </span>
             <button type="button" className="button button-quiet" onClick={cancelPublish}>Cancel</button>
           </div>
-          <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
+          <div className="progress" role="progressbar" aria-label="Publishing progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
             <div className="progress-fill" style={{ width: `${fraction * 100}%` }} />
           </div>
           {progress && (
@@ -112,7 +113,7 @@ export function PublishPanel() {
       {p.phase === 'error' && p.error && (
         <div className="alert" role="alert" data-testid="publish-error">
           <strong>Publishing to {p.repo.trim() || 'the Hub'} failed</strong>
-          <span className="alert-text">{p.error}</span>
+          <span className="alert-text"><TextWithLinks text={p.error} /></span>
         </div>
       )}
     </section>

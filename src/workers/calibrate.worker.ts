@@ -1,8 +1,10 @@
 // Web worker owning a GPUDevice for calibration: the layer-streamed GPU forward over the model
 // (a dropped folder, a single GGUF file or a Hub repo at a pinned commit) collecting the
-// importance matrix. The app talks to it through Comlink:
+// importance matrix; or the CPU reference forward where WebGPU is a software emulation (the rule
+// export follows; see chooseDevice). The app talks to it through Comlink:
 //   const api = Comlink.wrap<CalibrateWorkerApi>(new Worker(new URL('./calibrate.worker.ts', import.meta.url), { type: 'module' }));
-//   const stats = await api.calibrate(source, chunks, { sequencesPerPass: 8 }, Comlink.proxy(onProgress), Comlink.proxy(onCheckpoint), Comlink.proxy(onDownload));
+//   const { kind } = await api.chooseDevice('auto');
+//   const stats = await api.calibrate(source, chunks, { sequencesPerPass: 8, device: kind }, Comlink.proxy(onProgress), Comlink.proxy(onCheckpoint), Comlink.proxy(onDownload));
 import { releaseProxies } from './release-proxies.ts';
 import * as Comlink from 'comlink';
 import { forwardModelFromGguf, forwardModelFromPlan } from '../core/forward/forward-model.ts';
@@ -22,8 +24,14 @@ import type { GpuWeightSource } from '../gpu/forward/gpu-weights.ts';
 import { blobByteSource } from '../io/blob-files.ts';
 import type { DownloadEvent } from './hub-session.ts';
 import { openWorkerModelFiles, type WorkerModelSource } from './model-source.ts';
+import { createCpuForward } from './cpu-forward.ts';
+import { deviceChooser, type AnalysisDevice } from './analysis-device.ts';
+import type { BackendPreference } from './export.worker.ts';
 
 export type { DownloadEvent, WorkerModelSource };
+
+/** Where calibrations run, for the page to show (`detail` says why when it is the CPU). */
+export type CalibrationDevice = AnalysisDevice;
 
 export interface CalibrateOptions {
   sequencesPerPass?: number;
@@ -31,6 +39,8 @@ export interface CalibrateOptions {
   kvCache?: 'f32' | 'f16';
   /** A checkpoint from onCheckpoint of an earlier, interrupted run on the same files and sequences. */
   resumeFrom?: CalibrationCheckpoint;
+  /** The forward to run on (chooseDevice's kind); default 'gpu'. */
+  device?: 'cpu' | 'gpu';
 }
 
 let device: GPUDevice | null = null;
@@ -122,7 +132,14 @@ function withTestLoss(onCheckpoint: (c: CalibrationCheckpoint) => void | Promise
   };
 }
 
+const chooseDevice = deviceChooser();
+
 const api = {
+  /** Where calibrations with this preference run ('auto': export's rule); asked once per preference. */
+  chooseDevice(preference: BackendPreference = 'auto'): Promise<CalibrationDevice> {
+    return chooseDevice(preference);
+  },
+
   /** Creates the device (once); returns the adapter's description for the UI. */
   async init(): Promise<{ adapter: string }> {
     return { adapter: describeDevice(await ensureDevice()) };
@@ -140,16 +157,18 @@ const api = {
     onDownload?: (event: DownloadEvent) => void,
   ): Promise<ImatrixStats> {
     if (running) throw new Error('calibrate.worker: a calibration is already running; cancel() it first');
-    await ensureDevice();
+    const onCpu = options.device === 'cpu';
+    if (!onCpu) await ensureDevice();
     const controller = new AbortController();
     running = controller;
     let opened: OpenedModel | null = null;
     try {
       opened = await openModel(source, controller.signal, onDownload);
       const { model, weights, gpuWeights } = opened;
-      return await collectImatrixGpu(forward!, model, weights, sequences, {
+      // The CPU path reads the f32 WeightSource; the checkpoints have the same form on both.
+      return await collectImatrixGpu(onCpu ? createCpuForward() : forward!, model, weights, sequences, {
         sequencesPerPass: options.sequencesPerPass, kvCache: options.kvCache, resumeFrom: options.resumeFrom,
-        gpuWeights, signal: controller.signal, onProgress, onCheckpoint: onCheckpoint && withTestLoss(onCheckpoint),
+        gpuWeights: onCpu ? undefined : gpuWeights, signal: controller.signal, onProgress, onCheckpoint: onCheckpoint && withTestLoss(onCheckpoint),
       });
     } catch (error) {
       // Work in flight on a lost device fails with whatever WebGPU says (a failed map, a

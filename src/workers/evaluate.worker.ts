@@ -21,6 +21,9 @@ import { openWorkerModelFiles, type WorkerModelSource } from './model-source.ts'
 import { prepareCalibrationData, type CalibrationData, type CalibrationDataRequest } from './calibration-data.ts';
 import { lazyGpuForward } from './lazy-gpu-forward.ts';
 import { forwardKld, type ForwardKldResult, type KldProgress, type KldSide } from './forward-kld.ts';
+import { deviceChooser, type AnalysisDevice } from './analysis-device.ts';
+import type { BackendPreference } from './export.worker.ts';
+import { runForward } from '../core/forward/run-forward.ts';
 
 export type { CalibrationCheckpoint, CalibrationProgress } from '../gpu/forward/gpu-imatrix.ts';
 export type { ImatrixStats } from '../core/imatrix/imatrix-stats.ts';
@@ -30,6 +33,8 @@ export interface EvaluateRequest {
   text: string;
   contextSize: number;
   maxChunks: number;
+  /** The forward both models run on (chooseDevice's kind); default 'gpu'. */
+  device?: 'cpu' | 'gpu';
 }
 
 export interface EvaluationProgress extends KldProgress {
@@ -56,6 +61,22 @@ function side(gpu: GpuForward, model: ForwardModel, weights: WeightSource, signa
     run: (request, onLayer) => gpu.run(model, weights, request, { gpuWeights, signal, onLayerDone: (layer) => onLayer(layer + 1) }),
   };
 }
+
+/** The CPU reference forward (where WebGPU is a software emulation): yields after each layer so a cancel gets in. */
+function cpuSide(model: ForwardModel, weights: WeightSource, signal: AbortSignal): KldSide {
+  return {
+    model,
+    run: (request, onLayer) => runForward(model, weights, request, {
+      onLayerDone: async (layer) => {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        signal.throwIfAborted();
+        onLayer(layer + 1);
+      },
+    }),
+  };
+}
+
+const chooseDevice = deviceChooser();
 
 const api = {
   /** Tokenizes the calibration data with the model's tokenizer and chat template (headers and JSON only). */
@@ -86,7 +107,8 @@ const api = {
     const started = performance.now();
     let opened: Awaited<ReturnType<typeof openWorkerModelFiles>> | null = null;
     try {
-      const gpu = await gpuForward();
+      const onCpu = request.device === 'cpu';
+      const gpu = onCpu ? null : await gpuForward();
       opened = await openWorkerModelFiles(source, { onDownload: onDownload && ((e) => void onDownload(e)), signal: controller.signal });
       const files = opened.files;
       const plan = await planModel(files);
@@ -94,22 +116,34 @@ const api = {
       const tokens = tokenizer.encode(request.text);
       const quantBytes = blobByteSource(quantized.path, quantized.blob);
       const info = await readGgufInfo(quantBytes);
-      // Both sides reach the GPU as stored: the model's BF16/F16 halves, the GGUF's blocks.
-      const base = side(gpu, forwardModelFromPlan(plan), planWeights(plan, files), controller.signal, planGpuWeights(plan, files));
-      // The quantized weights are decoded on the GPU straight from the file's blocks.
-      const quant = side(gpu, forwardModelFromGguf(info, quantized.path), await ggufWeights(quantBytes, info), controller.signal, ggufGpuWeights(quantBytes, info));
+      const baseModel = forwardModelFromPlan(plan);
+      const quantModel = forwardModelFromGguf(info, quantized.path);
+      const quantWeights = await ggufWeights(quantBytes, info);
+      // On the GPU both sides are read as stored: the model's BF16/F16 halves, the GGUF's blocks
+      // decoded on the GPU. On the CPU both go through the f32 reference weights.
+      const base = gpu
+        ? side(gpu, baseModel, planWeights(plan, files), controller.signal, planGpuWeights(plan, files))
+        : cpuSide(baseModel, planWeights(plan, files), controller.signal);
+      const quant = gpu
+        ? side(gpu, quantModel, quantWeights, controller.signal, ggufGpuWeights(quantBytes, info))
+        : cpuSide(quantModel, quantWeights, controller.signal);
       let lastSent = 0;
+      // Rates from the first report on: reading the models and making the device are not the
+      // forward's pace (they made the first estimates several times too long).
+      let first: { at: number; fraction: number } | null = null;
       const result = await forwardKld(base, quant, tokens, {
         contextSize: request.contextSize, maxChunks: request.maxChunks, bos: tokenizer.bos,
         onProgress: (p) => {
           if (controller.signal.aborted) return;
           const now = performance.now();
+          first ??= { at: now, fraction: p.fraction };
           if (now - lastSent < 100 && p.fraction < 1) return;
           lastSent = now;
-          const seconds = (now - started) / 1000;
-          const tokensDone = p.fraction * 2 * p.chunksTotal * request.contextSize;
+          const seconds = (now - first.at) / 1000;
+          const gained = p.fraction - first.fraction;
+          const tokensDone = gained * 2 * p.chunksTotal * request.contextSize;
           const rate = seconds > 0 ? tokensDone / seconds : 0;
-          onProgress?.({ ...p, tokensPerSecond: rate, etaSeconds: p.fraction > 0 ? (seconds * (1 - p.fraction)) / p.fraction : null });
+          onProgress?.({ ...p, tokensPerSecond: rate, etaSeconds: gained > 0 && seconds > 0 ? (seconds * (1 - p.fraction)) / gained : null });
         },
       });
       return { ...result, tokens: tokens.length, seconds: (performance.now() - started) / 1000 };
@@ -119,6 +153,11 @@ const api = {
       done();
       releaseProxies(onProgress, onDownload);
     }
+  },
+
+  /** Where evaluations with this preference run ('auto': export's rule). */
+  chooseDevice(preference: BackendPreference = 'auto'): Promise<AnalysisDevice> {
+    return chooseDevice(preference);
   },
 
   /** Stops the running evaluation at the next layer; evaluate() then rejects. */

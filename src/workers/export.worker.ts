@@ -232,13 +232,23 @@ function remoteSink(writer: Comlink.Remote<ByteSink & Comlink.ProxyMarked>): Byt
   };
 }
 
-/** A new model replaces the old one: its connections and cache locks go. */
-async function forgetOpened(): Promise<void> {
+/** A newer open supersedes one still reading; the open model stays until the newer one is read. */
+function startOpening(): AbortController {
   opening?.abort(new CancelledError('Another model was opened'));
-  opening = null;
+  const controller = new AbortController();
+  opening = controller;
+  return controller;
+}
+
+/**
+ * The newer model's headers were read: it replaces the old one, whose connections and cache
+ * locks go. An open that fails never gets here, so the model before it stays usable.
+ */
+async function replaceOpened(controller: AbortController, next: NonNullable<typeof opened>): Promise<void> {
+  if (opening !== controller) throw new CancelledError('A newer model was opened');
   const previous = opened;
-  opened = null;
-  await previous?.hub?.disconnect();
+  opened = next;
+  if (previous?.hub !== next.hub) await previous?.hub?.disconnect();
 }
 
 const api = {
@@ -282,12 +292,16 @@ const api = {
 
   /** Reads the headers of the dropped files and keeps them for the export. */
   async open(entries: NamedBlob[]): Promise<{ label: string; plan: ModelPlan }> {
-    await forgetOpened();
-    // The label is the folder's name: the plan names the model (general.name) after it.
-    const files = blobModelFiles(entries);
-    const plan = await planModel(files);
-    opened = { files, plan, hub: null };
-    return { label: files.label, plan };
+    const controller = startOpening();
+    try {
+      // The label is the folder's name: the plan names the model (general.name) after it.
+      const files = blobModelFiles(entries);
+      const plan = await planModel(files);
+      await replaceOpened(controller, { files, plan, hub: null });
+      return { label: files.label, plan };
+    } finally {
+      if (opening === controller) opening = null;
+    }
   },
 
   /**
@@ -298,9 +312,7 @@ const api = {
     request: HubOpenRequest,
     onDownload: (event: DownloadEvent) => void,
   ): Promise<{ label: string; plan: ModelPlan; pin: HubPin; fileCount: number }> {
-    await forgetOpened();
-    const controller = new AbortController();
-    opening = controller;
+    const controller = startOpening();
     // This open's events go to this open's listener only while it is the newest open (or, once
     // opened, to whichever call, e.g. the export, listens to the session then).
     const session = new HubSession(request, (e) => {
@@ -310,8 +322,7 @@ const api = {
     try {
       const files = await session.files(controller.signal);
       const plan = await planModel(files);
-      if (opening !== controller) throw new CancelledError('A newer model was opened');
-      opened = { files, plan, hub: session };
+      await replaceOpened(controller, { files, plan, hub: session });
       return { label: files.label, plan, pin: session.pin!, fileCount: files.names().length };
     } catch (error) {
       await session.disconnect();
@@ -379,6 +390,7 @@ const api = {
       const { quantizer, device } = await engine();
       if (device) resetGpuMemoryPeak(device);
       const files = hub ? await hub.files() : opened.files;
+      hub?.restartProgress();
       const results = await exportGgufs({
         plan: opened.plan,
         targets,
@@ -388,6 +400,7 @@ const api = {
         signal: controller.signal,
         onProgress: (p) => void onProgress({ ...p }),
       });
+      hub?.finishProgress();
       await hub?.commitCache();
       const kept: (ExportedFile | null)[] = [];
       for (const [i, copy] of copies.entries()) {

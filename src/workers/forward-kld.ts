@@ -59,6 +59,29 @@ function storedArgmax(row: Uint16Array, vocab: number): number {
   return best;
 }
 
+/**
+ * How far through one pass `layersDone` steps are (the output head is the last step), by the
+ * weights each step multiplies with: the head of a small model (vocabulary × embedding, then a
+ * softmax per row) costs many layers, and counting it as one made the ETA run out long before it.
+ */
+function passShares(model: ForwardModel, vocab: number): (layersDone: number) => number {
+  const layerCount = model.hparams.layerCount;
+  const layerCost = new Array<number>(layerCount).fill(0);
+  for (const t of model.tensors.values()) {
+    const layer = /^blk\.(\d+)\./.exec(t.ggufName);
+    if (layer && t.ne.length >= 2) layerCost[Number(layer[1])]! += t.ne.reduce((a, b) => a * b, 1);
+  }
+  const headCost = model.hparams.embedding * vocab;
+  const before = [0];
+  for (const c of layerCost) before.push(before.at(-1)! + c);
+  const passCost = before[layerCount]! + headCost;
+  return (layersDone) => {
+    const whole = Math.min(layerCount, Math.floor(layersDone));
+    const partCost = whole < layerCount ? layerCost[whole]! : headCost;
+    return Math.min(1, (before[whole]! + (layersDone - whole) * partCost) / passCost);
+  };
+}
+
 export async function forwardKld(base: KldSide, quant: KldSide, tokens: readonly number[], options: ForwardKldOptions): Promise<ForwardKldResult> {
   const k = kldChunks(tokens, base.model, quant.model, options);
   const { chunks, first, scored, vocab } = k;
@@ -67,10 +90,21 @@ export async function forwardKld(base: KldSide, quant: KldSide, tokens: readonly
 
   const pass = async (side: KldSide, stage: 'base' | 'quant', onRow: (chunk: number, pos: number, logits: Float32Array) => void) => {
     const layers = side.model.hparams.layerCount + 1; // the output head counts as a step
+    const share = passShares(side.model, vocab);
     for (let c0 = 0; c0 < chunks.length; c0 += perPass) {
-      const request = k.request(c0, perPass, onRow);
+      // The rows of the output head are counted too: over a large vocabulary, scoring them takes
+      // as long as many layers, and progress that stood still there read as a hang.
+      let rows = 0;
+      let reported = 0;
+      const rowsInPass = Math.max(1, Math.min(perPass, chunks.length - c0) * scored);
+      const request = k.request(c0, perPass, (chunk, pos, logits) => {
+        onRow(chunk, pos, logits);
+        if (++rows % 32 === 0) report(layers - 1 + rows / rowsInPass);
+      });
       const report = (layersDone: number) => {
-        const done = c0 + (request.sequences.length * Math.min(layersDone, layers)) / layers;
+        if (layersDone < reported) return; // a layer count behind the rows already scored
+        reported = layersDone;
+        const done = c0 + request.sequences.length * share(Math.min(layersDone, layers));
         options.onProgress?.({
           stage, chunksDone: Math.floor(done), chunksTotal: chunks.length,
           fraction: ((stage === 'quant' ? chunks.length : 0) + done) / (2 * chunks.length),

@@ -100,6 +100,16 @@ export class HubSession {
     return this.connection.files;
   }
 
+  /** A new export of the open model: its download counts from zero (the headers read at open are not its bytes). */
+  restartProgress(): void {
+    this.connection?.hub.restartProgress();
+  }
+
+  /** The export read everything: its download shows complete. */
+  finishProgress(): void {
+    this.connection?.hub.finishProgress();
+  }
+
   /** Checks every file the export read against its sha256 (reading what it skipped). */
   verify(): Promise<void> {
     return this.connection?.hub.verify() ?? Promise.resolve();

@@ -2,7 +2,7 @@
 // Comlink.wrap gives the page), the requests it takes and the events and results it sends back.
 // The page imports the workers through this module alone, so it never pulls a worker's code
 // (or its GPU code) into the page bundle, and a change of the protocol shows in one file.
-export type { CalibrateWorkerApi } from './calibrate.worker.ts';
+export type { CalibrateWorkerApi, CalibrationDevice } from './calibrate.worker.ts';
 export type {
   DynamicWorkerApi, MeasureRequest, MeasureResult, RecipeKld, RecipesRequest, SensitivityProgress,
 } from './dynamic.worker.ts';

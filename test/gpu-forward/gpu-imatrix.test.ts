@@ -1,6 +1,7 @@
 // Calibration on the GPU: collectImatrixGpu over llama-imatrix's chunks equals the CPU
 // collectImatrix (1e-4 relative per column, same counts) across several passes; resuming from a
-// mid-pass or a pass-boundary checkpoint gives the identical result; cancel stops it; and a
+// mid-pass or a pass-boundary checkpoint gives the identical result (and, on the CPU forward, the
+// CPU's within the same tolerance); cancel stops it; and a
 // quantized GGUF runs with its bytes decoded by the GPU dequantizer.
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,7 @@ import { ggufGpuWeights } from '../../src/gpu/forward/gguf-gpu-weights.ts';
 import { createGpuForward, type GpuForward } from '../../src/gpu/forward/gpu-forward.ts';
 import { collectImatrixGpu, type CalibrationCheckpoint, type CalibrationProgress } from '../../src/gpu/forward/gpu-imatrix.ts';
 import { NodeFileSource, nodeModelFiles, type NodeModelFiles } from '../../src/io/node-files.node.ts';
+import { createCpuForward } from '../../src/workers/cpu-forward.ts';
 import { exportModelFolder } from '../helpers/export-node.ts';
 import { createTestDevice, uncapturedGpuErrors } from '../helpers/gpu-env.ts';
 import { STORIES260K, TEXT } from '../helpers/paths.ts';
@@ -83,6 +85,11 @@ describe('collectImatrixGpu on stories260K', () => {
       const resumed = await collectImatrixGpu(gpu, model, weights, chunks, { sequencesPerPass: PER_PASS, resumeFrom });
       expect(imatrixDiff(full.entries, resumed.entries)).toEqual({ maxRel: 0, sameEntries: true });
     }
+    // The page resumes on whichever device it chooses now (the CPU where WebGPU is a software emulation).
+    const onCpu = await collectImatrixGpu(createCpuForward(), model, weights, chunks, { sequencesPerPass: PER_PASS, resumeFrom: midSecondPass });
+    const cross = imatrixDiff(cpu.entries, onCpu.entries);
+    expect(cross.sameEntries).toBe(true);
+    expect(cross.maxRel, `max relative Δ ${cross.maxRel}`).toBeLessThan(1e-4);
     expect(uncapturedGpuErrors).toEqual([]);
   });
 

@@ -53,16 +53,16 @@ export async function measureKlds(
     roundTrip(o.quantizer, type, await o.weights(tensorOf(o.model, t.name)), t.ne, o.imatrix?.get(t.name) ?? null, t.name);
   const candidate = (v: { tensor: TensorSensitivity; type: GgmlTypeName }) => v.tensor.candidates.find((c) => c.type === v.type)!;
   /** The true KL of a variant whose state has been through every layer. */
-  const finish = async (v: Variant) => {
+  const finish = async (v: Variant, counted = false) => {
     candidate(v).measuredKld = await engine.kld(baseScored, v.state, v.output);
-    finished(1);
+    if (!counted) finished(1);
     tick('kld', v.tensor.name, v.type);
   };
   /** Replays layers from..end on every variant of the batch, then scores and frees them. */
-  const replayFrom = async (from: number, batch: readonly Variant[]) => {
+  const replayFrom = async (from: number, batch: readonly Variant[], counted = false) => {
     await engine.replayFrom(from, batch.map((v) => v.state));
     for (const v of batch) {
-      await finish(v);
+      await finish(v, counted);
       engine.release(v.state);
     }
   };
@@ -99,6 +99,9 @@ export async function measureKlds(
       const state = await engine.runLayer(layer, new Map([[blockFieldOf(t.name, layer)!, await perturbed(t, type)]]), engine.base(layer));
       const v = { tensor: t, type, state, directKld: await engine.kld(baseDirect, state) };
       estimates.push(v);
+      // Counted as measured now, not when the layer's calibration ends: progress (and its ETA)
+      // moves with each tensor instead of standing still for a whole layer.
+      finished(1);
       if (!calibrator || v.directKld > calibrator.directKld) {
         if (calibrator) engine.release(calibrator.state);
         calibrator = v;
@@ -108,13 +111,11 @@ export async function measureKlds(
     }
     engine.releaseReference(baseDirect);
     const c = calibrator!;
-    await replayFrom(layer + 1, [c]);
+    await replayFrom(layer + 1, [c], true);
     const gain = c.directKld > 0 ? candidate(c).measuredKld! / c.directKld : 1;
     for (const v of estimates) {
       if (v.tensor === c.tensor && v.type === c.type) continue;
       candidate(v).estimatedKld = gain * v.directKld;
-      finished(1);
-      tick('kld', v.tensor.name, v.type);
     }
   };
 

@@ -79,29 +79,42 @@ export async function measureRecipeKlds(o: MeasureRecipesOptions): Promise<Recip
   });
   const outputName = o.model.tensors.has('output.weight') ? 'output.weight' : 'token_embd.weight';
 
+  // Progress in steps of one layer (the CPU replay) or one whole forward (a backend): a recipe
+  // of a large model takes minutes, and a count of recipes alone would stand still that long.
+  const stepsPerForward = o.forward ? 1 : hp.layerCount;
+  const total = (o.recipes.length + 1) * stepsPerForward;
+  let done = 0;
+  const stepDone = (recipe: string) => o.onProgress?.({ done: ++done, total, recipe });
+
   /** The model's log-probabilities at the scored positions with these weights. */
-  const run = async (weights: WeightSource): Promise<Float32Array> => {
-    if (o.forward) return backendLogProbs(o.forward, o.model, weights, o.sequences, scoredFrom(o.sequences, o.scoreFrom));
+  const run = async (weights: WeightSource, label: string): Promise<Float32Array> => {
+    if (o.forward) {
+      const lp = await backendLogProbs(o.forward, o.model, weights, o.sequences, scoredFrom(o.sequences, o.scoreFrom));
+      stepDone(label);
+      return lp;
+    }
     const r = { ...replay, weights };
     const hidden = embed(r, await weights(tensorOf(o.model, 'token_embd.weight')));
     for (let l = 0; l < hp.layerCount; l++) {
       o.signal?.throwIfAborted();
       await runLayer(r, l, await loadLayer(r, l), hidden);
+      // The output head is counted with the last layer.
+      if (l < hp.layerCount - 1) stepDone(label);
     }
     const norm = await weights(outputNormTensor(o.model));
-    return toLogProbs(logitsAt(hp, hidden, scored, norm, await weights(tensorOf(o.model, outputName))), hp.vocabSize);
+    const lp = toLogProbs(logitsAt(hp, hidden, scored, norm, await weights(tensorOf(o.model, outputName))), hp.vocabSize);
+    stepDone(label);
+    return lp;
   };
 
-  const total = o.recipes.length + 1;
   o.onProgress?.({ done: 0, total, recipe: 'base' });
-  const base = await run(o.weights);
+  const base = await run(o.weights, 'base');
   const baseTop = topTokens(base, hp.vocabSize);
   const cache = new Map<string, Promise<Float32Array>>();
   const results: RecipeKld[] = [];
   for (const [i, recipe] of o.recipes.entries()) {
     o.signal?.throwIfAborted();
-    o.onProgress?.({ done: i + 1, total, recipe: recipe.id });
-    const lp = await run(restoredWeights(o, recipe.types, cache));
+    const lp = await run(restoredWeights(o, recipe.types, cache), recipe.id);
     const top = topTokens(lp, hp.vocabSize);
     let same = 0;
     for (let r = 0; r < top.length; r++) if (top[r] === baseTop[r]) same++;
@@ -112,6 +125,5 @@ export async function measureRecipeKlds(o: MeasureRecipesOptions): Promise<Recip
       if (!o.recipes.slice(i + 1).some((r) => r.types.get(name) === type)) cache.delete(key);
     }
   }
-  o.onProgress?.({ done: total, total, recipe: 'done' });
   return results;
 }

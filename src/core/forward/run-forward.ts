@@ -21,7 +21,18 @@ function tensorOf(model: ForwardModel, name: string) {
   return t;
 }
 
-export async function runForward(model: ForwardModel, weights: WeightSource, request: ForwardRequest): Promise<void> {
+/**
+ * Layer boundaries of a pass, for long runs that report progress and keep checkpoints (the
+ * studio's calibration on the CPU): the state between two layers is the residual stream alone.
+ */
+export interface ForwardLayerOptions {
+  /** Start at layer `nextLayer` with `hidden` (rows × embedding) as its input, instead of the embeddings. */
+  resumeFrom?: { nextLayer: number; hidden: Float32Array };
+  /** After each finished layer, with the residual stream (the next layer's input; read or copy it before returning). */
+  onLayerDone?: (layer: number, hidden: Float32Array) => void | Promise<void>;
+}
+
+export async function runForward(model: ForwardModel, weights: WeightSource, request: ForwardRequest, layers: ForwardLayerOptions = {}): Promise<void> {
   const hp = model.hparams;
   const spans: SequenceSpan[] = [];
   let rows = 0;
@@ -31,7 +42,12 @@ export async function runForward(model: ForwardModel, weights: WeightSource, req
     rows += seq.length;
   }
   const hidden = new Float32Array(rows * hp.embedding);
-  {
+  const resume = layers.resumeFrom;
+  if (resume) {
+    if (resume.hidden.length !== hidden.length) throw new Error(`forward: the resumed state has ${resume.hidden.length} values, the sequences need ${hidden.length}`);
+    if (resume.nextLayer < 0 || resume.nextLayer > hp.layerCount) throw new Error(`forward: resumed layer ${resume.nextLayer} is outside 0..${hp.layerCount}`);
+    hidden.set(resume.hidden);
+  } else {
     const embd = await weights(tensorOf(model, 'token_embd.weight'));
     let r = 0;
     for (const seq of request.sequences) {
@@ -50,13 +66,14 @@ export async function runForward(model: ForwardModel, weights: WeightSource, req
   const activationTypes = request.ggmlCpuActivations ? (name: string) => model.tensors.get(name)?.type : undefined;
   // A MoE layer's experts are read one at a time, and only those tokens were routed to, where the source can.
   const expertMatrices = hp.experts ? expertMatricesOf(weights) : undefined;
-  for (let layer = 0; layer < hp.layerCount; layer++) {
+  for (let layer = resume?.nextLayer ?? 0; layer < hp.layerCount; layer++) {
     const w = await loadBlockWeights(model, weights, layer, { lazyExperts: expertMatrices !== undefined });
     const experts = expertMatrices && {
       width: tensorOf(model, blockTensorName(layer, 'gateExps')).ne[1]!,
       matrix: (field: ExpertField, e: number) => expertMatrices(tensorOf(model, blockTensorName(layer, field)), e),
     };
     await runBlock({ hp, layer, spans, rope, ropeTables: tables, hooks: request.hooks, kvCache: request.kvCache ?? 'f32', activationTypes, experts }, w, hidden);
+    await layers.onLayerDone?.(layer, hidden);
   }
 
   if (!request.onLogits) return;

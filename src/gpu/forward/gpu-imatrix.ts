@@ -1,7 +1,8 @@
 // llama-imatrix's collection on the GPU forward: the chunks (token sequences) in passes of
 // `sequencesPerPass`, each pass streaming the weights once, Σx² summed on the GPU. Progress is
 // reported per layer; a checkpoint after each layer (and pass) lets a caller persist the state
-// and resume after a lost device or a closed tab.
+// and resume after a lost device or a closed tab. Only `run` is used: the calibrate worker also
+// drives the CPU forward through it (workers/cpu-forward.ts) where WebGPU is a software emulation.
 import type { ForwardModel, WeightSource } from '../../core/forward/forward-types.ts';
 import { copyImatrixEntry, type ImatrixStats } from '../../core/imatrix/imatrix-stats.ts';
 import type { GpuForwardCheckpoint, ImatrixPartial } from './forward-checkpoint.ts';
@@ -49,7 +50,7 @@ const partials = (entries: ImatrixStats['entries']): ImatrixPartial[] =>
   [...entries].map(([name, e]) => ({ name, ...copyImatrixEntry(e) }));
 
 export async function collectImatrixGpu(
-  forward: GpuForward, model: ForwardModel, weights: WeightSource, sequences: readonly (readonly number[])[], options: GpuImatrixOptions = {},
+  forward: Pick<GpuForward, 'run'>, model: ForwardModel, weights: WeightSource, sequences: readonly (readonly number[])[], options: GpuImatrixOptions = {},
 ): Promise<ImatrixStats> {
   if (sequences.length === 0) throw new Error('collectImatrixGpu: no sequences to calibrate on');
   const perPass = Math.max(1, options.sequencesPerPass ?? 16);

@@ -60,6 +60,10 @@ export interface HubModelFiles extends ModelFiles {
    * could not see (see sha256-verifier.ts). Call it before trusting the output: `verifiedSink`.
    */
   verify(): Promise<void>;
+  /** The next pass over the files (another export) reports its own bytes, from zero. */
+  restartProgress(): void;
+  /** The pass read all it needed: its last figures go out, complete. */
+  finishProgress(): void;
   stats(): { bytesReceived: number; refetchedForVerification: number; peakHeldForVerification: number };
   /** Cancels reads in flight. */
   close(): Promise<void>;
@@ -166,6 +170,8 @@ export async function openHubModelFiles(options: HubModelOptions): Promise<HubMo
         if (source.verifier?.touched) await source.verify();
       }
     },
+    restartProgress: () => progress.restart(),
+    finishProgress: () => progress.finish(),
     stats() {
       const verifiers = [...sources.values()].flatMap((s) => (s.verifier ? [s.verifier] : []));
       return {

@@ -1,0 +1,77 @@
+// Calibration on the CPU in the page (issue #15: a software adapter is not a GPU): with
+// `?backend=cpu` the calibrate worker runs the CPU forward and its imatrix equals the Node CLI's
+// collectImatrix bit for bit; with the automatic choice on SwiftShader the page picks the CPU too
+// and says why; an export evaluated with the automatic choice runs on the CPU too and gives the
+// Node CPU evaluateKld's figures. The GPU paths stay proven by the other calibration and
+// evaluation tests (they force backend=gpu).
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { collectImatrixOnCpu, defaultSetTokens, evaluateKldOnCpu, readImatrixFile } from './reference-export.mjs';
+import { artifactsDir, fixtureDir, gotoLocalFolder, launchStudio, saveImatrix, screenshot } from './studio.mjs';
+
+const CALIBRATION = { contextSize: 64, maxChunks: 4 };
+
+let studio;
+before(async () => {
+  studio = await launchStudio();
+});
+after(async () => {
+  await studio?.close();
+});
+
+async function calibrate(page, query) {
+  await gotoLocalFolder(page, query);
+  await page.getByTestId('folder-input').setInputFiles(fixtureDir);
+  await page.locator('[data-tensor="blk.0.attn_q.weight"]').waitFor({ timeout: 30_000 });
+  await page.getByTestId('calibration-ctx').selectOption(String(CALIBRATION.contextSize));
+  await page.getByTestId('calibration-chunks').fill(String(CALIBRATION.maxChunks));
+  await page.getByRole('button', { name: 'Calibrate' }).click();
+  await page.getByTestId('calibration-done').waitFor({ timeout: 120_000 });
+  return page.getByTestId('calibration-done').getByTestId('calibration-device');
+}
+
+test('?backend=cpu calibrates on the CPU and gives the CLI imatrix bit for bit', async () => {
+  const { page, pageErrors } = studio;
+  const device = await calibrate(page, '?save=download&backend=cpu');
+  assert.equal(await device.getAttribute('data-device'), 'cpu');
+  assert.match(await device.textContent(), /on the CPU \(as asked\)/);
+  const file = path.join(artifactsDir, 'stories260K-cpu-calibrated.imatrix.gguf');
+  await saveImatrix(page, file);
+  const imatrix = await readImatrixFile(file);
+  const { tokens, bos } = await defaultSetTokens(fixtureDir);
+  const reference = await collectImatrixOnCpu(fixtureDir, tokens, { ...CALIBRATION, bos });
+  assert.equal(imatrix.chunkCount, reference.chunkCount);
+  assert.deepEqual([...imatrix.entries.keys()].sort(), [...reference.entries.keys()].sort());
+  for (const [name, want] of reference.entries) assert.deepEqual(imatrix.entries.get(name), want, name);
+  assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
+});
+
+test('the automatic choice calibrates on the CPU where WebGPU is SwiftShader, and says so', async () => {
+  const { page, pageErrors } = studio;
+  const device = await calibrate(page, '?save=download&backend=auto');
+  assert.equal(await device.getAttribute('data-device'), 'cpu');
+  assert.match(await device.textContent(), /on the CPU: this GPU \(.*swiftshader.*\) is a software emulation/i);
+  await screenshot(page, '58-calibrated-on-cpu');
+
+  // Its Q4_0 export, evaluated where the calibration ran: the CPU reference's own figures.
+  await page.getByTestId('mix-select').selectOption('Q4_0');
+  const download = page.waitForEvent('download', { timeout: 180_000 });
+  await page.getByRole('button', { name: 'Export GGUF' }).click();
+  const exported = path.join(artifactsDir, 'stories260K-Q4_0-cpu.gguf');
+  await (await download).saveAs(exported);
+  await page.getByTestId('export-status').getByText('Saved').waitFor();
+  const EVALUATION = { contextSize: 64, maxChunks: 4 };
+  await page.getByTestId('eval-ctx').selectOption(String(EVALUATION.contextSize));
+  await page.getByTestId('eval-chunks').fill(String(EVALUATION.maxChunks));
+  await page.getByRole('button', { name: 'Evaluate' }).click();
+  await page.getByTestId('evaluation-summary').waitFor({ timeout: 120_000 });
+  const value = async (id) => Number(await page.getByTestId(id).getAttribute('data-value'));
+  const cpu = await evaluateKldOnCpu(fixtureDir, exported, await page.getByTestId('eval-text').inputValue(), EVALUATION);
+  assert.ok(Math.abs((await value('eval-mean-kld')) - cpu.report.kld.mean.value) <= 1e-6 * cpu.report.kld.mean.value, 'mean KLD as the CPU reference');
+  assert.ok(Math.abs((await value('eval-ppl-base')) - cpu.report.pplBase.value) <= 1e-6 * cpu.report.pplBase.value, 'base perplexity as the CPU reference');
+  assert.equal(await value('eval-same-top'), cpu.report.sameTop.value);
+  assert.equal(await value('eval-file-size'), (await readFile(exported)).length);
+  assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
+});
