@@ -231,7 +231,7 @@ test('a finished calibration and measurement are kept: offered when the model is
   await reopen(page);
   const measurementOffer = page.getByTestId('kept-measurement-offer');
   await measurementOffer.waitFor({ timeout: 30_000 });
-  assert.match(await measurementOffer.textContent(), new RegExp(`\\(${tensors} tensors, 1 held-out chunks, with stories260K\\.imatrix\\.gguf: using it also loads the kept calibration\\)`));
+  assert.match(await measurementOffer.textContent(), new RegExp(`\\(${tensors} tensors, 1 held-out chunk, with stories260K\\.imatrix\\.gguf: using it also loads the kept calibration\\)`));
   await page.getByTestId('kept-calibration-offer').waitFor();
   assert.equal(await ready.count(), 0);
   await measurementOffer.scrollIntoViewIfNeeded();

@@ -183,6 +183,7 @@ test('a missing repo is named, and the model open before it stays open and expor
   const text = await alert.textContent();
   assert.match(text, /test-owner\/no-such-model@main: repository or revision not found/);
   assert.match(text, new RegExp(`${REPO} is still open`));
+  assert.doesNotMatch(text, /no-such-model: test-owner\/no-such-model@main/, 'the repo is named once');
   assert.equal(await page.getByTestId('pinned-commit').textContent(), server.hub.commitOf(REPO));
   assert.equal(await page.getByTestId('mix-select').inputValue(), 'Q8_0');
   await screenshot(page, '44b-hub-failed-open-keeps-model');

@@ -114,7 +114,7 @@ export function previousModelOf(s: PreviousModel): PreviousModel {
 export function modelRestored(previous: PreviousModel, failed: OpeningModel, message: string, ggufModels?: readonly string[]): PreviousModel & Pick<StudioState, 'download' | 'downloadPurpose'> {
   return {
     ...previous,
-    source: { ...previous.source, error: `${failed.label ? `${failed.label}: ` : ''}${message}`, ggufChoices: ggufModels ? [...ggufModels] : null },
+    source: { ...previous.source, error: failed.label && !message.includes(failed.label) ? `${failed.label}: ${message}` : message, ggufChoices: ggufModels ? [...ggufModels] : null },
     download: initialDownload,
     downloadPurpose: 'open',
   };

@@ -42,7 +42,7 @@ export function KeptMeasurementOffer() {
     <div className="resume-offer" data-testid="kept-measurement-offer">
       <span>
         A sensitivity measurement of this model from {when(kept.savedAt)} is kept in this browser ({kept.tensors} tensors,{' '}
-        {kept.inputs.chunks} held-out chunks, {kept.inputs.imatrix ? `with ${kept.inputs.imatrixName ?? 'an importance matrix'}` : 'without an importance matrix'}
+        {kept.inputs.chunks} held-out chunk{kept.inputs.chunks === 1 ? '' : 's'}, {kept.inputs.imatrix ? `with ${kept.inputs.imatrixName ?? 'an importance matrix'}` : 'without an importance matrix'}
         {needs === 'kept-calibration' ? ': using it also loads the kept calibration' : ''}).
         {reason && <span className="muted"> {reason}</span>}
       </span>
