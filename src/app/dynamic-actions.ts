@@ -140,9 +140,11 @@ function progressReporter(): (p: { stage: 'error' | 'base' | 'kld' | 'mixes'; do
     if (recent.length > 9) recent.shift();
     if (now - last < 100 && p.done < p.total) return;
     last = now;
-    const from = recent[0]!;
-    const steps = p.done - from.done;
-    const rate = steps / Math.max(1e-3, (now - from.at) / 1000);
+    // The stage's first step carries its start-up (a worker's replay warming up): it is left out,
+    // and no time is promised before four later steps (it made the first KL estimate 5× too long).
+    const from = recent.length > 4 ? recent[1]! : null;
+    const steps = from ? p.done - from.done : 0;
+    const rate = from ? steps / Math.max(1e-3, (now - from.at) / 1000) : 0;
     const timed = p.stage === 'kld' || p.stage === 'mixes';
     setDynamic({ progress: { ...p, etaSeconds: timed && steps >= 3 && rate > 0 ? (p.total - p.done) / rate : null } });
   };
