@@ -23,6 +23,20 @@ test('keyboard only: open, move through the heatmap, set a type from its menu, e
   await gotoLocalFolder(page);
   await page.getByTestId('backend').waitFor({ timeout: 60_000 });
   await assertAccessible(page, 'the empty page');
+  // The source tabs are one tab stop; the arrows move between them and show their panel.
+  const selectedTab = page.locator('[role="tab"][aria-selected="true"]');
+  const first = await selectedTab.textContent();
+  const other = first === 'Local folder' ? 'Hugging Face Hub' : 'Local folder';
+  assert.equal(await page.getByRole('tab', { name: other }).getAttribute('tabindex'), '-1');
+  await selectedTab.focus();
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await selectedTab.textContent(), other);
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), other);
+  assert.equal(await page.locator('[role="tabpanel"]').getAttribute('aria-labelledby'), await page.getByRole('tab', { name: other }).getAttribute('id'));
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await selectedTab.textContent(), first);
+  await page.keyboard.press('End');
+  assert.equal(await selectedTab.textContent(), 'Local folder');
   // The folder button shows the keyboard's focus (its input is hidden; the label carries the ring).
   await page.getByTestId('folder-input').focus();
   const ring = await page.getByTestId('folder-input').evaluate((input) => getComputedStyle(input.closest('label')).outlineStyle);
@@ -31,6 +45,16 @@ test('keyboard only: open, move through the heatmap, set a type from its menu, e
   await page.locator('[data-tensor="blk.0.attn_q.weight"]').waitFor({ timeout: 30_000 });
   await page.getByTestId('mix-select').selectOption('Q8_0');
   await assertAccessible(page, 'a model open');
+
+  // Colour by: one tab stop; the arrows step over the modes that need what is not there yet.
+  const typeMode = page.getByRole('radio', { name: 'Type' });
+  await typeMode.focus();
+  // Without an imatrix or a measurement every other mode is unavailable: the arrows stay on Type.
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('End');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Type');
+  assert.equal(await typeMode.getAttribute('aria-checked'), 'true');
+  assert.equal(await page.locator('[role="radiogroup"] [role="radio"][tabindex="0"]').count(), 1);
 
   // One tab stop in the grid.
   assert.equal(await page.locator('[role="grid"] [data-tensor][tabindex="0"]').count(), 1);

@@ -1,4 +1,5 @@
 import { useStudio, type HeatmapColor } from '../app/store.ts';
+import { rovingKeyHandler } from './roving-keys.ts';
 import { energyGradient, formatEnergy, type EnergyScale } from './energy-colors.ts';
 
 function setColorBy(mode: HeatmapColor) {
@@ -23,7 +24,7 @@ export function shownColor(mode: HeatmapColor, available: { imatrix: boolean; ta
 export function ColorByToggle({ available }: { available: { imatrix: boolean; table: boolean } }) {
   const shown = shownColor(useStudio((s) => s.heatmapColor), available);
   return (
-    <div className="color-by" role="radiogroup" aria-label="Colour by">
+    <div className="color-by" role="radiogroup" aria-label="Colour by" onKeyDown={rovingKeyHandler('[role="radio"]', (i) => setColorBy(MODES[i]!.mode))}>
       <span className="field-label">Colour by</span>
       {MODES.map(({ mode, label, needs, title }) => {
         const enabled = needs === null || available[needs];
@@ -33,6 +34,8 @@ export function ColorByToggle({ available }: { available: { imatrix: boolean; ta
             type="button"
             role="radio"
             aria-checked={shown === mode}
+            // One tab stop: the chosen mode; the arrows move between them.
+            tabIndex={shown === mode ? 0 : -1}
             className="segment"
             disabled={!enabled}
             title={enabled ? title : needs === 'imatrix' ? 'Needs an importance matrix: calibrate or load one' : 'Needs the sensitivity measurement (Dynamic quantization)'}

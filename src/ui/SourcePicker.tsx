@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { useStudio } from '../app/store.ts';
 import { FolderSource } from './FolderSource.tsx';
 import { HubSource } from './HubSource.tsx';
+import { rovingKeyHandler } from './roving-keys.ts';
 
 type SourceTab = 'hub' | 'folder';
 
@@ -50,7 +51,7 @@ export function SourcePicker({ compact }: { compact: boolean }) {
   ];
   return (
     <section className="source-panel" aria-label="Model source">
-      <div className="tabs" role="tablist">
+      <div className="tabs" role="tablist" aria-label="Where the model comes from" onKeyDown={rovingKeyHandler('[role="tab"]', (i) => setTab(tabs[i]![0]))}>
         {tabs.map(([id, name]) => (
           <button
             key={id}
@@ -58,6 +59,7 @@ export function SourcePicker({ compact }: { compact: boolean }) {
             role="tab"
             id={`source-tab-${id}`}
             aria-selected={tab === id}
+            tabIndex={tab === id ? 0 : -1}
             aria-controls={`source-panel-${id}`}
             className="tab"
             onClick={() => setTab(id)}
