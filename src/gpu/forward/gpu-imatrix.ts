@@ -64,6 +64,7 @@ export async function collectImatrixGpu(
   }
   const entries: ImatrixStats['entries'] = new Map((resume?.imatrix ?? []).map((e) => [e.name, copyImatrixEntry(e)]));
   const started = now();
+  let firstLayer: { at: number; tokens: number } | null = null;
   let tokensBefore = 0;
   for (let c = 0; c < (resume?.passStart ?? 0); c++) tokensBefore += sequences[c]!.length;
   const resumedTokens = tokensBefore + (resume?.forward ? (resume.forward.nextLayer / layers) * resume.forward.hidden.length / model.hparams.embedding : 0);
@@ -79,10 +80,18 @@ export async function collectImatrixGpu(
       resumeFrom: forwardResume,
       onLayerDone: async (layer, take) => {
         const tokensDone = tokensBefore + (batchTokens * (layer + 1)) / layers;
-        const rate = (tokensDone - resumedTokens) / Math.max(1e-9, (now() - started) / 1000);
+        // The rate from the first finished layer on: before it, the model is opened and the
+        // embeddings looked up, which is not the pace of the rest (counted, the first estimates
+        // of a 0.6B model were three times too long). The first report has only the start to go on:
+        // its rate is shown, no time left is promised yet.
+        const at = now();
+        firstLayer ??= { at, tokens: tokensDone };
+        const measured = at > firstLayer.at;
+        const since = measured ? firstLayer : { at: started, tokens: resumedTokens };
+        const rate = (tokensDone - since.tokens) / Math.max(1e-9, (at - since.at) / 1000);
         options.onProgress?.({
           pass: c / perPass, passes, layer: layer + 1, layers, tokensDone, tokensTotal,
-          tokensPerSecond: rate, etaSeconds: rate > 0 ? (tokensTotal - tokensDone) / rate : Infinity,
+          tokensPerSecond: rate, etaSeconds: measured && rate > 0 ? (tokensTotal - tokensDone) / rate : Infinity,
         });
         if (options.onCheckpoint && layer + 1 < layers) {
           const f = await take();
