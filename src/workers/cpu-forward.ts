@@ -6,6 +6,7 @@
 import { runForward } from '../core/forward/run-forward.ts';
 import { imatrixHooks } from '../core/imatrix/collect.ts';
 import { copyImatrixEntry } from '../core/imatrix/imatrix-stats.ts';
+import { yieldBetweenLayers } from './layer-yield.ts';
 import type { GpuForward, GpuForwardOptions } from '../gpu/forward/gpu-forward.ts';
 
 /** What a calibration needs of a forward: GpuForward or this CPU one. */
@@ -34,9 +35,7 @@ export function createCpuForward(): CalibrationForward {
       await runForward(model, weights, { ...request, hooks: imatrix ? imatrixHooks(imatrix) : request.hooks }, {
         resumeFrom: resumeFrom ?? undefined,
         onLayerDone: async (layer, hidden) => {
-          // The worker's event loop turns here, so a cancel() posted meanwhile is seen.
-          await new Promise((resolve) => setTimeout(resolve, 0));
-          throwIfAborted(signal);
+          await yieldBetweenLayers(signal);
           await options.onLayerDone?.(layer, async () => ({
             version: 1, nextLayer: layer + 1, sequenceLengths: lengths, embedding: model.hparams.embedding, hidden: hidden.slice(),
             imatrix: imatrix ? [...imatrix].map(([name, e]) => ({ name, ...copyImatrixEntry(e) })) : null,

@@ -24,6 +24,7 @@ import { forwardKld, type ForwardKldResult, type KldProgress, type KldSide } fro
 import { deviceChooser, type AnalysisDevice } from './analysis-device.ts';
 import type { BackendPreference } from './export.worker.ts';
 import { runForward } from '../core/forward/run-forward.ts';
+import { yieldBetweenLayers } from './layer-yield.ts';
 
 export type { CalibrationCheckpoint, CalibrationProgress } from '../gpu/forward/gpu-imatrix.ts';
 export type { ImatrixStats } from '../core/imatrix/imatrix-stats.ts';
@@ -68,8 +69,7 @@ function cpuSide(model: ForwardModel, weights: WeightSource, signal: AbortSignal
     model,
     run: (request, onLayer) => runForward(model, weights, request, {
       onLayerDone: async (layer) => {
-        await new Promise((resolve) => setTimeout(resolve, 0));
-        signal.throwIfAborted();
+        await yieldBetweenLayers(signal);
         onLayer(layer + 1);
       },
     }),
