@@ -45,3 +45,25 @@ export function parseMix(value: string | undefined): MixName {
   if (byFtype) return byFtype;
   throw new CliError(`--type ${value}: unknown type; one of ${MIX_NAMES.join(', ')} (or Q3_K, Q4_K, Q5_K, or an ftype number)`);
 }
+
+/** --domain NAME=FILE entries, in order; a name given twice is refused. */
+export function parseDomains(entries: readonly string[]): { name: string; file: string }[] {
+  const domains = entries.map((e) => {
+    const eq = e.indexOf('=');
+    if (eq <= 0 || eq === e.length - 1) throw new CliError(`--domain ${e}: expected NAME=FILE, e.g. --domain code=code.txt`);
+    return { name: e.slice(0, eq), file: e.slice(eq + 1) };
+  });
+  const names = domains.map((d) => d.name);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new CliError(`--domain names ${twice} twice`);
+  return domains;
+}
+
+/** A comma-separated list of ggml types (--allow, --candidates). */
+export function parseTypeList(list: string, flag: string): GgmlTypeName[] {
+  return list.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
+    const t = parseGgmlTypeName(s);
+    if (!t) throw new CliError(`${flag} ${list}: unknown type "${s}"`);
+    return t;
+  });
+}

@@ -1,5 +1,6 @@
 // quant-studio: the studio's pipeline from the command line.
 import { blocksCommand } from './commands/blocks.ts';
+import { compareCommand } from './commands/compare.ts';
 import { evalCommand } from './commands/eval.ts';
 import { imatrixCommand } from './commands/imatrix.ts';
 import { inspectCommand } from './commands/inspect.ts';
@@ -19,11 +20,14 @@ const USAGE = `usage:
                         [--split-max-size N(M|G) | --split-max-tensors N | --keep-split]
                         [--backend auto|gpu|cpu] (-o <out.gguf> | --dry-run)
   quant-studio quantize <source> --recipe <recipe.json> [--imatrix F] [--backend auto|gpu|cpu] -o <out.gguf>
-  quant-studio plan <source> (--target-size BYTES | --target-bpw X | --target-mix MIX) [--imatrix F] [--text F]
+  quant-studio plan <source> (--target-size BYTES | --target-bpw X | --target-mix MIX) [--imatrix F] [--text F]...
                     [--ctx N] [--chunks N] [--allow TYPES] [--candidates TYPES] [--lock TENSOR=TYPE]...
                     [--measure layer|probe|all|none] [--sensitivity cache.json] [--threads N] [--tensor-type-file F] -o <recipe.json>
+  quant-studio compare <source> --text F [--text F]... [--imatrix F] [--mixes MIX,...] [--domain NAME=FILE]... [--prompts F]
+                    [--greedy-tokens N] [--eval-ctx N] [--eval-chunks N] [--sensitivity cache.json] [--ctx N] [--chunks N]
+                    [--candidates TYPES] [--target-ratio X] [--threads N] -o <folder>
   quant-studio imatrix <source> [--text F] [--chat F.jsonl] [--default-set] [--ctx N] [--chunks N] [--threads N] -o <out.imatrix.gguf>
-  quant-studio eval <source> <quant.gguf> --text <file> [--ctx N] [--chunks N] [--threads N] [--choices F.jsonl] [--json] [--exact-f32]
+  quant-studio eval <source> <quant.gguf> (--text <file> | --domain NAME=FILE...) [--prompts F] [--greedy-tokens N] [--ctx N] [--chunks N] [--threads N] [--choices F.jsonl] [--json] [--exact-f32]
   quant-studio blocks --type <TYPE> --cols <N> [--imatrix im.f32] [--backend auto|gpu|cpu] <in.f32> <out.bin>
   quant-studio push <owner/repo> <file.gguf>... --base-model <owner/name> [--private] [--imatrix F] [--recipe F.json]
                     [--kld FILE.gguf=eval.json]... [--license ID] [--base-revision REV] [--source-type BF16|F16|F32]
@@ -47,6 +51,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   imatrix: imatrixCommand,
   eval: evalCommand,
   plan: planCommand,
+  compare: compareCommand,
   push: pushCommand,
 };
 

@@ -83,7 +83,8 @@ function passShares(model: ForwardModel, vocab: number): (layersDone: number) =>
 }
 
 export async function forwardKld(base: KldSide, quant: KldSide, tokens: readonly number[], options: ForwardKldOptions): Promise<ForwardKldResult> {
-  const k = kldChunks(tokens, base.model, quant.model, options);
+  const k = kldChunks(tokens, base.model, options);
+  k.checkVocabulary(quant.model);
   const { chunks, first, scored, vocab } = k;
   const perPass = Math.max(1, options.chunksPerPass ?? 16);
   const sameTop = new Float32Array(scored);

@@ -1,8 +1,11 @@
 // quant-studio eval: llama-perplexity --kl-divergence of a quantized GGUF against the model's
 // own safetensors, on the CPU reference forward, printed as llama-perplexity prints it; with
-// --choices, also the answers that flip on a multiple-choice set.
+// --choices, also the answers that flip on a multiple-choice set; with --domain NAME=FILE (any
+// number, instead of --text), the figures per text domain; with --prompts, how many greedy
+// continuations stay the unquantized model's.
 import { readFile, stat } from 'node:fs/promises';
 import { choiceFlips } from '../../core/eval/choice-flips.ts';
+import { greedyAgreement, greedyContinuations, parsePrompts, type GreedyAgreement } from '../../core/eval/greedy-agreement.ts';
 import { flipDirections, parseChoiceTasks } from '../../core/eval/choice-tasks.ts';
 import { evaluateKld, type EvaluatedModel } from '../../core/eval/evaluate-kld.ts';
 import type { KldReport } from '../../core/eval/kld-report.ts';
@@ -13,7 +16,7 @@ import { readGgufInfo } from '../../core/gguf/read-gguf.ts';
 import { planModel } from '../../core/model/plan-model.ts';
 import { NodeFileSource } from '../../io/node-files.node.ts';
 import { openModelSource } from '../model-source.ts';
-import { parseCommandArgs, parseThreads } from '../args.ts';
+import { parseCommandArgs, parseDomains, parseThreads } from '../args.ts';
 import { withMatmulThreads } from '../matmul-threads.ts';
 import { CliError, inputFailure } from '../cli-error.ts';
 import { clearProgressLine } from '../progress.ts';
@@ -57,6 +60,17 @@ function formatChoices(c: Record<string, unknown>): string {
   return lines.join('\n');
 }
 
+function formatDomainTable(domains: readonly { name: string; report: KldReport }[]): string {
+  const rows = domains.map((d) => `${d.name.padEnd(14)} ${d.report.kld.mean.value.toFixed(6).padStart(10)} ${d.report.kld.median.toFixed(6).padStart(10)} ${d.report.kld.p99.toFixed(6).padStart(10)} ${d.report.kld.p99_9.toFixed(6).padStart(10)} ${(100 * d.report.sameTop.value).toFixed(3).padStart(8)}% ${d.report.pplRatio.value.toFixed(6).padStart(10)}`);
+  return ['', '====== Per domain ======', `${'domain'.padEnd(14)} ${'mean KLD'.padStart(10)} ${'median'.padStart(10)} ${'99%'.padStart(10)} ${'99.9%'.padStart(10)} ${'same top'.padStart(9)} ${'PPL ratio'.padStart(10)}`, ...rows].join('\n');
+}
+
+function formatGreedy(g: GreedyAgreement): string {
+  return ['', '====== Greedy continuations ======', `Prompts     : ${g.prompts}, ${g.tokens} tokens each`,
+    `Identical   : ${(100 * g.identical).toFixed(1)}% of continuations`, `Agreed      : ${g.meanAgreedPrefix.toFixed(2)} tokens before the first difference, on average`,
+    `Top token   : ${(100 * g.tokenAgreement).toFixed(2)}% of positions (fed the unquantized continuation)`].join('\n');
+}
+
 /** The answers of a --choices set that flip between the two models. */
 async function choiceReport(file: string, encode: (text: string) => number[], base: EvaluatedModel, quant: EvaluatedModel, llamaCpuNumerics: boolean): Promise<Record<string, unknown>> {
   const jsonl = await readFile(file, 'utf8').catch(inputFailure(`--choices ${file}`));
@@ -79,13 +93,21 @@ export async function evalCommand(args: string[]): Promise<void> {
     json: { type: 'boolean' },
     'exact-f32': { type: 'boolean' },
     choices: { type: 'string' },
+    domain: { type: 'string', multiple: true },
+    prompts: { type: 'string' },
+    'greedy-tokens': { type: 'string' },
   });
   if (positionals.length !== 2) throw new CliError('eval takes the unquantized model (a folder, a .gguf file or hf://owner/repo[/file.gguf]) and a quantized GGUF');
-  if (!values.text) throw new CliError('--text <file> is required');
+  if (!values.text && !values.domain) throw new CliError('--text <file> is required (or --domain NAME=FILE, one per text domain)');
+  if (values.text && values.domain) throw new CliError('give --text or --domain NAME=FILE, not both (a --domain per text)');
   const contextSize = positiveInt(values.ctx, '--ctx', 512)!;
   const maxChunks = positiveInt(values.chunks, '--chunks', undefined);
   const threads = parseThreads(values.threads, 8);
-  const text = await readFile(values.text, 'utf8').catch(inputFailure(`--text ${values.text}`));
+  const texts = values.text
+    ? [{ name: null, text: await readFile(values.text, 'utf8').catch(inputFailure(`--text ${values.text}`)) }]
+    : await Promise.all(parseDomains(values.domain!).map(async (d) => ({ name: d.name, text: await readFile(d.file, 'utf8').catch(inputFailure(`--domain ${d.name}=${d.file}`)) })));
+  const promptText = values.prompts ? await readFile(values.prompts, 'utf8').catch(inputFailure(`--prompts ${values.prompts}`)) : null;
+  const greedyTokens = positiveInt(values['greedy-tokens'], '--greedy-tokens', 32)!;
   const quantPath = positionals[1]!;
   const size = await stat(quantPath).then((s) => s.size, inputFailure(`${quantPath}`));
   const files = await openModelSource(positionals[0]!);
@@ -97,21 +119,40 @@ export async function evalCommand(args: string[]): Promise<void> {
     const base = (): EvaluatedModel => ({ model: forwardModelFromPlan(plan), weights: planWeights(plan, files) });
     const quant = async (): Promise<EvaluatedModel> => ({ model: forwardModelFromGguf(info, quantPath), weights: await ggufWeights(source, info) });
     const llamaCpuNumerics = !values['exact-f32'];
-    const { report, chunks, choices } = await withMatmulThreads(threads, async () => {
-      const { report, chunks } = await evaluateKld(base(), await quant(), tokenizer.encode(text), {
-        contextSize, maxChunks, bos: tokenizer.bos,
-        // Default: llama.cpp's CPU numerics, so the figures compare with llama-perplexity's.
-        llamaCpuNumerics,
-        onProgress: (stage, done, total) => { if (process.stderr.isTTY) process.stderr.write(`\r${stage}: ${done}/${total} chunks`); },
-      });
+    const { domains, choices, greedy } = await withMatmulThreads(threads, async () => {
+      const domains: { name: string | null; chunks: number; report: KldReport }[] = [];
+      for (const t of texts) {
+        const { report, chunks } = await evaluateKld(base(), await quant(), tokenizer.encode(t.text), {
+          contextSize, maxChunks, bos: tokenizer.bos,
+          // Default: llama.cpp's CPU numerics, so the figures compare with llama-perplexity's.
+          llamaCpuNumerics,
+          onProgress: (stage, done, total) => { if (process.stderr.isTTY) process.stderr.write(`\r${t.name ? `${t.name}: ` : ''}${stage}: ${done}/${total} chunks`); },
+        });
+        domains.push({ name: t.name, chunks, report });
+      }
       const choices = values.choices ? await choiceReport(values.choices, tokenizer.encode, base(), await quant(), llamaCpuNumerics) : null;
-      return { report, chunks, choices };
+      let greedy: GreedyAgreement | null = null;
+      if (promptText !== null) {
+        const prompts = parsePrompts(promptText, tokenizer.encode, values.prompts!);
+        const continuations = await greedyContinuations(base(), prompts, greedyTokens, { llamaCpuNumerics, eos: tokenizer.eos });
+        greedy = await greedyAgreement(await quant(), continuations, { llamaCpuNumerics });
+      }
+      return { domains, choices, greedy };
     });
     process.stderr.write(clearProgressLine());
-    if (values.json) process.stdout.write(`${JSON.stringify({ chunks, contextSize, ...report, ...(choices ? { choices } : {}) }, null, 2)}\n`);
-    else {
-      process.stdout.write(`\n${chunks} chunks of ${contextSize} tokens, ${report.positions} scored positions\n${formatReport(report)}\n`);
+    const extras = { ...(choices ? { choices } : {}), ...(greedy ? { greedy } : {}) };
+    if (values.json) {
+      const body = values.text
+        ? { chunks: domains[0]!.chunks, contextSize, ...domains[0]!.report }
+        : { contextSize, domains: domains.map((d) => ({ domain: d.name, chunks: d.chunks, ...d.report })) };
+      process.stdout.write(`${JSON.stringify({ ...body, ...extras }, null, 2)}\n`);
+    } else {
+      for (const d of domains) {
+        process.stdout.write(`\n${d.name ? `###### domain ${d.name}: ` : ''}${d.chunks} chunks of ${contextSize} tokens, ${d.report.positions} scored positions\n${formatReport(d.report)}\n`);
+      }
+      if (domains.length > 1) process.stdout.write(`${formatDomainTable(domains as { name: string; report: KldReport }[])}\n`);
       if (choices) process.stdout.write(`${formatChoices(choices)}\n`);
+      if (greedy) process.stdout.write(`${formatGreedy(greedy)}\n`);
     }
   } finally {
     await source.close();

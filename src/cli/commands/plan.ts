@@ -2,44 +2,30 @@
 // (cached in --sensitivity FILE), then chooses each tensor's type to minimise the predicted KL
 // divergence under a size budget, and writes the recipe (and, on request, the same choices as
 // llama-quantize's --tensor-type-file).
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { allocateTypes, type AllocationTarget } from '../../core/dynamic/allocate.ts';
 import { DEFAULT_CANDIDATES } from '../../core/dynamic/candidate-types.ts';
-import { hashImportance, hashTokenSequences, planFingerprint } from '../../core/dynamic/content-hash.ts';
-import { measureSensitivity } from '../../core/dynamic/measure-sensitivity.ts';
 import { buildRecipe } from '../../core/dynamic/recipe.ts';
-import { checkTableFitsPlan, parseSensitivityTable, sensitivityCacheKey, type MeasureMode, type SensitivityTable } from '../../core/dynamic/sensitivity-types.ts';
+import type { MeasureMode, SensitivityTable } from '../../core/dynamic/sensitivity-types.ts';
 import { recipeTensorTypeFile } from '../../core/dynamic/tensor-type-file.ts';
 import { unmeasuredTable } from '../../core/dynamic/unmeasured-table.ts';
 import { planGgufLayout } from '../../core/export/export-gguf.ts';
-import { chunkTokens } from '../../core/forward/chunks.ts';
-import { forwardModelFromPlan } from '../../core/forward/forward-model.ts';
-import { loadTextTokenizer } from '../../core/forward/tokenize.ts';
-import { planWeights } from '../../core/forward/weights.ts';
 import { parseGgmlTypeName, type GgmlTypeName } from '../../core/ggml-type.ts';
 import { imatrixMetadata } from '../../core/imatrix/imatrix-metadata.ts';
 import { planModel } from '../../core/model/plan-model.ts';
 import { chooseMixTypes, MIXES } from '../../core/recipe/llama-mixes.ts';
 import { withOutputFiles } from '../../io/node-sink.node.ts';
-import { parseBackend, parseCommandArgs, parseMix, parseThreads } from '../args.ts';
+import { parseBackend, parseCommandArgs, parseMix, parseThreads, parseTypeList } from '../args.ts';
 import { openBackend, type Backend } from '../backend.ts';
-import { CliError, inputFailure } from '../cli-error.ts';
+import { CliError } from '../cli-error.ts';
 import { openModelSource } from '../model-source.ts';
 import { checkOutputPaths, modelFolderInputs, namedPaths } from '../output-paths.ts';
-import { measureSensitivityInThreads } from '../parallel-sensitivity.ts';
+import { sensitivityTable } from '../sensitivity-table.ts';
 import { loadImatrix } from './quantize.ts';
 import { positiveInt } from './imatrix.ts';
 
 const PACKAGE_JSON = path.resolve(import.meta.dirname, '../../../package.json');
-
-function parseTypes(list: string, flag: string): GgmlTypeName[] {
-  return list.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
-    const t = parseGgmlTypeName(s);
-    if (!t) throw new CliError(`${flag} ${list}: unknown type "${s}"`);
-    return t;
-  });
-}
 
 function parseLocks(entries: readonly string[]): Map<string, GgmlTypeName> {
   return new Map(entries.map((e) => {
@@ -59,7 +45,7 @@ function parseMeasure(value: string | undefined): MeasureMode {
 export async function planCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs(args, {
     'target-size': { type: 'string' }, 'target-bpw': { type: 'string' }, 'target-mix': { type: 'string' },
-    imatrix: { type: 'string' }, text: { type: 'string', short: 'f' }, ctx: { type: 'string', short: 'c' }, chunks: { type: 'string' },
+    imatrix: { type: 'string' }, text: { type: 'string', short: 'f', multiple: true }, ctx: { type: 'string', short: 'c' }, chunks: { type: 'string' },
     allow: { type: 'string' }, candidates: { type: 'string' }, lock: { type: 'string', multiple: true },
     measure: { type: 'string' }, sensitivity: { type: 'string' }, 'tensor-type-file': { type: 'string' },
     backend: { type: 'string' }, threads: { type: 'string' }, output: { type: 'string', short: 'o' },
@@ -70,8 +56,8 @@ export async function planCommand(args: string[]): Promise<void> {
   if (targets.length !== 1) throw new CliError('give exactly one of --target-size BYTES, --target-bpw X, --target-mix MIX');
   const measure = parseMeasure(values.measure);
   if (measure !== 'none' && !values.text) throw new CliError('--text <file> is required to measure the KL (or --measure none)');
-  const allowed = values.allow ? parseTypes(values.allow, '--allow') : undefined;
-  const candidates = values.candidates ? parseTypes(values.candidates, '--candidates') : (allowed ?? DEFAULT_CANDIDATES);
+  const allowed = values.allow ? parseTypeList(values.allow, '--allow') : undefined;
+  const candidates = values.candidates ? parseTypeList(values.candidates, '--candidates') : (allowed ?? DEFAULT_CANDIDATES);
   const locks = parseLocks(values.lock ?? []);
   // Each sensitivity thread holds the model's weights as it replays them: at most 4 by default.
   const threadsWanted = parseThreads(values.threads, 4);
@@ -97,8 +83,6 @@ export async function planCommand(args: string[]): Promise<void> {
       backend = await openBackend(backendChoice);
       const plan = await planModel(files);
       for (const name of locks.keys()) if (!plan.tensors.some((t) => t.ggufName === name)) throw new CliError(`--lock ${name}: the model has no such tensor`);
-      const fingerprint = planFingerprint(plan);
-      const modelId = positionals[0]!.startsWith('hf://') ? positionals[0]! : `folder:${fingerprint}`;
       const extraMetadata = imatrix ? imatrixMetadata(imatrix, values.imatrix!) : [];
       let target: AllocationTarget;
       if (values['target-mix']) {
@@ -123,45 +107,14 @@ export async function planCommand(args: string[]): Promise<void> {
       };
       // An unreachable target fails now, not after the measurement.
       allocate(unmeasuredTable(plan, candidates, imatrix !== null));
-      let sequences: number[][] = [];
-      if (values.text) {
-        const text = await readFile(values.text, 'utf8').catch(inputFailure(`--text ${values.text}`));
-        const tokenizer = await loadTextTokenizer(files);
-        // The last chunks of the text: a calibration file's head usually fed the imatrix.
-        sequences = chunkTokens(tokenizer.encode(text), { contextSize, bos: tokenizer.bos }, `--text ${values.text}`).slice(-chunkCount);
-      }
-      const key = { model: modelId, calibration: values.text ? hashTokenSequences(sequences) : null, imatrix: imatrix ? hashImportance(imatrix.entries) : null };
-      let table: SensitivityTable | null = null;
-      const wanted = sensitivityCacheKey({ ...key, candidates: [...candidates], measure });
-      if (values.sensitivity && (await stat(values.sensitivity).catch(() => null))) {
-        const cached = parseSensitivityTable(await readFile(values.sensitivity, 'utf8'), values.sensitivity);
-        if (sensitivityCacheKey(cached.key) === wanted) {
-          checkTableFitsPlan(cached, plan, values.sensitivity);
-          table = cached;
-        }
-        else process.stderr.write(`${values.sensitivity}: made for another model, text, imatrix or candidate list; measuring again\n`);
-      }
-      if (!table) {
-        const started = performance.now();
-        const report = (done: number, total: number, what = '') => { if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2Ksensitivity ${done}/${total} ${what}`); };
-        // A folder is read by every thread itself; a Hub model would be downloaded once per thread.
-        const threads = positionals[0]!.startsWith('hf://') || measure === 'none' ? 1 : threadsWanted;
-        table = threads > 1
-          ? await measureSensitivityInThreads(plan, { folder: positionals[0]!, imatrix: imatrix?.entries ?? null, sequences, key, candidates: [...candidates], measure }, threads, report)
-          : await measureSensitivity({
-            plan, model: forwardModelFromPlan(plan), weights: planWeights(plan, files), quantizer: backend.quantizer,
-            imatrix: imatrix?.entries ?? null, sequences, key, candidates, measure,
-            onProgress: (p) => report(p.done, p.total, `${p.stage} ${p.tensor ?? ''} ${p.type ?? ''}`),
-          });
-        process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}sensitivity measured in ${((performance.now() - started) / 1000).toFixed(1)} s on ${threads} thread${threads === 1 ? '' : 's'}\n`);
-        // A cache, kept (written whole) even if the plan fails after it: measuring is the slow part.
-        const cacheFile = values.sensitivity;
-        if (cacheFile) await withOutputFiles([cacheFile], (cache) => cache.write(cacheFile, JSON.stringify(table)));
-      }
+      const { table, modelId, fingerprint, calibrationHash, imatrixHash } = await sensitivityTable({
+        source: positionals[0]!, files, plan, backend, imatrix, textFiles: values.text ?? [], contextSize, chunkCount,
+        candidates, measure, cacheFile: values.sensitivity, threads: threadsWanted,
+      });
       // general.file_type is a u32 whatever the mix: any ftype gives the header's size.
       const allocation = allocate(table);
       const recipe = buildRecipe(plan, allocation, {
-        model: modelId, modelFingerprint: fingerprint, imatrix: key.imatrix, calibration: key.calibration, tool: `quant-studio ${version}`,
+        model: modelId, modelFingerprint: fingerprint, imatrix: imatrixHash, calibration: calibrationHash, tool: `quant-studio ${version}`,
       }, target);
       await out.write(output, `${JSON.stringify(recipe, null, 2)}\n`);
       if (typeFile) await out.write(typeFile, recipeTensorTypeFile(recipe));

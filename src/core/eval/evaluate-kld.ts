@@ -29,7 +29,16 @@ export interface KldResult {
 }
 
 export async function evaluateKld(base: EvaluatedModel, quant: EvaluatedModel, tokens: readonly number[], options: KldOptions): Promise<KldResult> {
-  const k = kldChunks(tokens, base.model, quant.model, { ...options, contextSize: options.contextSize ?? 512 });
+  const [result] = await evaluateKldOfEach(base, [async () => quant], tokens, options);
+  return result!;
+}
+
+/**
+ * Several quantized files against one base pass (a comparison of many files on one text): the
+ * base rows are stored once, then each file is opened in turn (one resident at a time) and scored.
+ */
+export async function evaluateKldOfEach(base: EvaluatedModel, quants: readonly (() => Promise<EvaluatedModel>)[], tokens: readonly number[], options: KldOptions): Promise<KldResult[]> {
+  const k = kldChunks(tokens, base.model, { ...options, contextSize: options.contextSize ?? 512 });
   const { chunks } = k;
   const perPass = Math.max(1, options.chunksPerPass ?? 16);
   const numerics = options.llamaCpuNumerics ? { kvCache: 'f16' as const, ggmlCpuActivations: true } : {};
@@ -41,7 +50,13 @@ export async function evaluateKld(base: EvaluatedModel, quant: EvaluatedModel, t
     }
   };
   await pass(base, 'base', (c, pos, logits) => { encodeBaseLogProbs(logits, k.target(c, pos), k.baseRow(c, pos)); });
-  const acc = new KldAccumulator();
-  await pass(quant, 'quant', (c, pos, logits) => acc.add(logits, k.baseRow(c, pos), k.target(c, pos)));
-  return { report: kldReport(acc), chunks: chunks.length };
+  const results: KldResult[] = [];
+  for (const open of quants) {
+    const quant = await open();
+    k.checkVocabulary(quant.model);
+    const acc = new KldAccumulator();
+    await pass(quant, 'quant', (c, pos, logits) => acc.add(logits, k.baseRow(c, pos), k.target(c, pos)));
+    results.push({ report: kldReport(acc), chunks: chunks.length });
+  }
+  return results;
 }

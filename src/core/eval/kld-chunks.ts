@@ -24,21 +24,25 @@ export interface KldChunks {
   target(chunk: number, pos: number): number;
   /** The stored base row of chunk c, position pos. */
   baseRow(chunk: number, pos: number): Uint16Array;
+  /** Throws unless `quant` scores the same vocabulary as the base model. */
+  checkVocabulary(quant: ForwardModel): void;
   /** The forward request for `count` chunks from c0; the scored positions' logits go to onRow. */
   request(c0: number, count: number, onRow: (chunk: number, pos: number, logits: Float32Array) => void): ForwardRequest;
 }
 
-export function kldChunks(tokens: readonly number[], base: ForwardModel, quant: ForwardModel, options: KldChunkOptions): KldChunks {
+export function kldChunks(tokens: readonly number[], base: ForwardModel, options: KldChunkOptions): KldChunks {
   const ctx = options.contextSize;
   const chunks = chunkTokens(tokens, { contextSize: ctx, maxChunks: options.maxChunks, bos: options.bos }, 'evaluation text');
   const first = Math.floor(ctx / 2);
   const scored = ctx - 1 - first;
   const vocab = base.hparams.vocabSize;
-  if (quant.hparams.vocabSize !== vocab) throw new Error(`KLD: vocabularies differ (${vocab} vs ${quant.hparams.vocabSize})`);
   const slots = baseSlots(vocab);
   const baseRows = new Uint16Array(chunks.length * scored * slots);
   return {
     chunks, contextSize: ctx, first, scored, vocab,
+    checkVocabulary: (quant) => {
+      if (quant.hparams.vocabSize !== vocab) throw new Error(`KLD: vocabularies differ (${vocab} vs ${quant.hparams.vocabSize})`);
+    },
     target: (c, pos) => tokens[c * ctx + pos + 1]!,
     baseRow: (c, pos) => baseRows.subarray((c * scored + pos - first) * slots, (c * scored + pos - first + 1) * slots),
     request: (c0, count, onRow) => ({

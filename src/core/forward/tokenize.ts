@@ -12,6 +12,8 @@ export interface TextTokenizer {
   encode(text: string): number[];
   /** BOS id when the vocabulary adds BOS, else null. */
   bos: number | null;
+  /** The end-of-generation token, where the model names one (a greedy continuation stops there). */
+  eos: number | null;
 }
 
 /** The library's own words where it checked something; its TypeErrors mean a field of the wrong kind. */
@@ -24,7 +26,7 @@ export async function loadTextTokenizer(files: ModelFiles): Promise<TextTokenize
   if (tokenizerIsInGguf(files)) {
     const gguf = await loadGgufTokenizer(files);
     const bos = gguf.vocab.addBos ? gguf.vocab.bos : null;
-    return { bos, encode: (text) => (bos === null ? gguf.encode(text, false) : [bos, ...gguf.encode(text, false)]) };
+    return { bos, eos: gguf.vocab.eos, encode: (text) => (bos === null ? gguf.encode(text, false) : [bos, ...gguf.encode(text, false)]) };
   }
   const jsonSource = files.open('tokenizer.json');
   if (!jsonSource) throw new Error(`${files.label}: tokenizer.json is missing (needed to tokenize the text)`);
@@ -46,8 +48,11 @@ export async function loadTextTokenizer(files: ModelFiles): Promise<TextTokenize
   const addBos = config.add_bos_token === true;
   if (addBos && bosId === undefined) throw new Error(`${files.label}/tokenizer_config.json: add_bos_token is set but bos_token ${JSON.stringify(bosText)} is not in the vocabulary`);
   const bos = addBos ? bosId! : null;
+  const eosText = typeof config.eos_token === 'string' ? config.eos_token : (config.eos_token as { content?: string } | undefined)?.content;
+  const eos = eosText !== undefined ? tokenizer.token_to_id(eosText) ?? null : null;
   return {
     bos,
+    eos,
     encode: (text) => {
       let ids: number[];
       try {

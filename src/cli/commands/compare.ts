@@ -1,0 +1,207 @@
+// quant-studio compare: llama.cpp's mixes against dynamic recipes of the same size, every size from
+// one sensitivity measurement (cached like plan's). Without evaluation text it tables the
+// predicted KL; with --domain NAME=FILE (any number) it writes every file into the output folder
+// from one read of the model and measures each one on each domain against the unquantized model
+// (llama-perplexity's KLD statistics on the CPU forward with llama.cpp's numerics), and with
+// --prompts the greedy-continuation agreement. Writes comparison.md, comparison.json and
+// comparison.svg (a chart a model card can carry) beside the files.
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { allocateTypes } from '../../core/dynamic/allocate.ts';
+import { budgetRange } from '../../core/dynamic/budget-range.ts';
+import { DEFAULT_CANDIDATES } from '../../core/dynamic/candidate-types.ts';
+import { predictKld } from '../../core/dynamic/predict.ts';
+import { baseMixFor } from '../../core/dynamic/recipe.ts';
+import type { MeasureMode } from '../../core/dynamic/sensitivity-types.ts';
+import { comparisonMarkdown, comparisonSvg, domainMeasures, pairVerdicts, type ComparedFile, type Comparison } from '../../core/eval/comparison-report.ts';
+import { evaluateKldOfEach, type EvaluatedModel } from '../../core/eval/evaluate-kld.ts';
+import { greedyAgreement, greedyContinuations, parsePrompts } from '../../core/eval/greedy-agreement.ts';
+import { exportGgufs, planGgufLayout } from '../../core/export/export-gguf.ts';
+import { forwardModelFromGguf, forwardModelFromPlan } from '../../core/forward/forward-model.ts';
+import { loadTextTokenizer } from '../../core/forward/tokenize.ts';
+import { ggufWeights, planWeights } from '../../core/forward/weights.ts';
+import { readGgufInfo } from '../../core/gguf/read-gguf.ts';
+import { imatrixMetadata } from '../../core/imatrix/imatrix-metadata.ts';
+import { planModel } from '../../core/model/plan-model.ts';
+import type { ModelPlan, TensorTypes } from '../../core/model/plan-types.ts';
+import { chooseMixTypes, MIXES } from '../../core/recipe/llama-mixes.ts';
+import type { MixName } from '../../core/recipe/mix-names.ts';
+import { NodeFileSource } from '../../io/node-files.node.ts';
+import { withOutputFiles } from '../../io/node-sink.node.ts';
+import { parseBackend, parseCommandArgs, parseDomains, parseMix, parseThreads, parseTypeList } from '../args.ts';
+import { openBackend } from '../backend.ts';
+import { CliError, inputFailure } from '../cli-error.ts';
+import { withMatmulThreads } from '../matmul-threads.ts';
+import { openModelSource } from '../model-source.ts';
+import { checkOutputPaths, modelFolderInputs, namedPaths } from '../output-paths.ts';
+import { clearProgressLine } from '../progress.ts';
+import { sensitivityTable } from '../sensitivity-table.ts';
+import { positiveInt } from './imatrix.ts';
+import { loadImatrix } from './quantize.ts';
+
+/** llama.cpp's K-quant and i-quant mixes from 2 to 6.6 bits per weight, the sizes people download. */
+export const DEFAULT_COMPARED_MIXES: readonly MixName[] = ['Q2_K', 'Q3_K_S', 'Q3_K_M', 'Q3_K_L', 'IQ4_XS', 'Q4_K_S', 'Q4_K_M', 'Q5_K_S', 'Q5_K_M', 'Q6_K'];
+
+interface PlannedFile {
+  file: ComparedFile;
+  types: TensorTypes;
+  fileType: number;
+  path: string;
+}
+
+const elementsOf = (plan: ModelPlan) => plan.tensors.reduce((n, t) => n + t.ne.reduce((a, b) => a * b, 1), 0);
+
+export async function compareCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseCommandArgs(args, {
+    imatrix: { type: 'string' }, text: { type: 'string', short: 'f', multiple: true }, ctx: { type: 'string', short: 'c' }, chunks: { type: 'string' },
+    candidates: { type: 'string' }, measure: { type: 'string' }, sensitivity: { type: 'string' }, mixes: { type: 'string' },
+    domain: { type: 'string', multiple: true }, 'eval-ctx': { type: 'string' }, 'eval-chunks': { type: 'string' },
+    prompts: { type: 'string' }, 'greedy-tokens': { type: 'string' }, 'target-ratio': { type: 'string' },
+    backend: { type: 'string' }, threads: { type: 'string' }, output: { type: 'string', short: 'o' },
+  });
+  if (positionals.length !== 1) throw new CliError('compare takes one model source');
+  if (!values.output) throw new CliError('-o <folder> is required (comparison.md, .json, .svg and the compared files go there)');
+  if (!values.text) throw new CliError('--text <file> is required: the calibration text the sensitivity is measured on (repeat it for several domains)');
+  const mixes = values.mixes ? values.mixes.split(',').map((m) => parseMix(m.trim())) : [...DEFAULT_COMPARED_MIXES];
+  const domains = parseDomains(values.domain ?? []);
+  const candidates = values.candidates ? parseTypeList(values.candidates, '--candidates') : DEFAULT_CANDIDATES;
+  const measure = (values.measure ?? 'layer') as MeasureMode;
+  if (!['all', 'probe', 'layer'].includes(measure)) throw new CliError(`--measure ${values.measure}: expected all, probe or layer`);
+  const contextSize = positiveInt(values.ctx, '--ctx', 128)!;
+  const chunkCount = positiveInt(values.chunks, '--chunks', 4)!;
+  const evalContext = positiveInt(values['eval-ctx'], '--eval-ctx', 512)!;
+  const evalChunks = positiveInt(values['eval-chunks'], '--eval-chunks', undefined);
+  const greedyTokens = positiveInt(values['greedy-tokens'], '--greedy-tokens', 32)!;
+  const targetRatio = values['target-ratio'] === undefined ? 0.5 : Number(values['target-ratio']);
+  if (!(targetRatio > 0)) throw new CliError(`--target-ratio ${values['target-ratio']}: expected a positive number, e.g. 0.5`);
+  const threads = parseThreads(values.threads, 4);
+  const backendChoice = parseBackend(values.backend);
+  const dir = values.output;
+  const measuring = domains.length > 0 || values.prompts !== undefined;
+  const source = positionals[0]!;
+  const reportPaths = ['comparison.md', 'comparison.json', 'comparison.svg'].map((n) => path.join(dir, n));
+  const inputs = [...(await modelFolderInputs(source)), ...namedPaths('--imatrix', values.imatrix), ...namedPaths('--text', values.text),
+    ...namedPaths('--prompts', values.prompts), ...namedPaths('--domain', domains.map((d) => d.file))];
+  // Every text is read before anything is written or measured, so that a wrong path fails at once.
+  const domainTexts = await Promise.all(domains.map(async (d) => ({ ...d, text: await readFile(d.file, 'utf8').catch(inputFailure(`--domain ${d.name}=${d.file}`)) })));
+  const promptText = values.prompts ? await readFile(values.prompts, 'utf8').catch(inputFailure(`--prompts ${values.prompts}`)) : null;
+  await mkdir(dir, { recursive: true }).catch(inputFailure(`-o ${dir}`));
+  await checkOutputPaths([...reportPaths.map((p) => ({ label: '-o', path: p })), ...namedPaths('--sensitivity', values.sensitivity)], inputs);
+  const imatrix = values.imatrix ? await loadImatrix(values.imatrix) : null;
+  const extraMetadata = imatrix ? imatrixMetadata(imatrix, values.imatrix!) : [];
+
+  const files = await openModelSource(source);
+  try {
+    const plan = await planModel(files);
+    const backend = await openBackend(backendChoice);
+    let planned: PlannedFile[];
+    const skipped: string[] = [];
+    try {
+      const { table } = await sensitivityTable({
+        source, files, plan, backend, imatrix, textFiles: values.text, contextSize, chunkCount, candidates, measure, cacheFile: values.sensitivity, threads,
+      });
+      const elements = elementsOf(plan);
+      const range = budgetRange(plan, table, new Map(), null);
+      planned = [];
+      for (const mix of mixes) {
+        const mixTypes = chooseMixTypes(plan, { mix, hasImatrix: imatrix !== null, allowMissingImatrix: false });
+        const layout = planGgufLayout(plan, mixTypes, MIXES[mix].ftype, extraMetadata);
+        const mixBpw = (layout.tensorSizes.reduce((a, b) => a + b, 0) * 8) / elements;
+        let allocation;
+        try {
+          allocation = allocateTypes({ plan, table, target: { fileBytes: layout.totalBytes }, fileType: 0, extraMetadata });
+        } catch (e) {
+          // Below the smallest file the candidates make (add lower types to --candidates to reach it).
+          skipped.push(`${mix} (${mixBpw.toFixed(2)} bpw): ${(e as Error).message}; the candidates reach ${range.min.toFixed(2)}–${range.max.toFixed(2)} bpw`);
+          continue;
+        }
+        planned.push({
+          file: { name: mix, kind: 'mix', sizeOf: mix, bytes: layout.totalBytes, bitsPerWeight: mixBpw, predictedKld: predictKld(table, mixTypes), domains: [] },
+          types: mixTypes, fileType: MIXES[mix].ftype, path: path.join(dir, `${mix}.gguf`),
+        });
+        planned.push({
+          file: { name: `dynamic@${mix}`, kind: 'dynamic', sizeOf: mix, bytes: allocation.fileBytes, bitsPerWeight: allocation.bitsPerWeight, predictedKld: allocation.predictedKld, domains: [] },
+          types: allocation.types, fileType: MIXES[baseMixFor(plan, allocation.types)].ftype, path: path.join(dir, `dynamic-${mix}.gguf`),
+        });
+      }
+      if (planned.length === 0) throw new CliError(`none of the mixes can be compared: ${skipped.join('; ')}`);
+      for (const s of skipped) process.stderr.write(`skipped ${s}\n`);
+      if (measuring) {
+        await checkOutputPaths(planned.map((p) => ({ label: '-o', path: p.path })), inputs);
+        const started = performance.now();
+        await withOutputFiles(planned.map((p) => p.path), async (out) => {
+          await exportGgufs({
+            plan, files, quantizer: backend.quantizer, imatrix: imatrix?.entries ?? null,
+            targets: planned.map((p) => ({ types: p.types, fileType: p.fileType, extraMetadata, sink: files.guardSink(out.sink(p.path)) })),
+          });
+        });
+        process.stderr.write(`wrote ${planned.length} files in ${((performance.now() - started) / 1000).toFixed(1)} s on ${backend.description}\n`);
+      }
+    } finally {
+      backend.dispose();
+    }
+
+    if (measuring) {
+      const tokenizer = await loadTextTokenizer(files);
+      const base = (): EvaluatedModel => ({ model: forwardModelFromPlan(plan), weights: planWeights(plan, files) });
+      const sources: NodeFileSource[] = [];
+      const quant = (p: PlannedFile) => async (): Promise<EvaluatedModel> => {
+        const size = (await stat(p.path)).size;
+        const s = new NodeFileSource(p.path, p.path, size);
+        sources.push(s);
+        const info = await readGgufInfo(s);
+        return { model: forwardModelFromGguf(info, p.path), weights: await ggufWeights(s, info) };
+      };
+      const progress = (what: string) => { if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${what}`); };
+      try {
+        await withMatmulThreads(threads, async () => {
+          for (const d of domainTexts) {
+            let scored = 0;
+            const results = await evaluateKldOfEach(base(), planned.map(quant), tokenizer.encode(d.text), {
+              contextSize: evalContext, maxChunks: evalChunks, bos: tokenizer.bos, llamaCpuNumerics: true,
+              onProgress: (stage, done, total) => {
+                if (stage === 'quant' && done === total) scored++;
+                progress(`${d.name}: ${stage === 'base' ? 'unquantized' : planned[Math.min(scored, planned.length - 1)]!.file.name} ${done}/${total} chunks`);
+              },
+            });
+            results.forEach((r, i) => planned[i]!.file.domains.push(domainMeasures(d.name, r.report)));
+            await Promise.all(sources.splice(0).map((s) => s.close()));
+          }
+          if (promptText !== null) {
+            const prompts = parsePrompts(promptText, tokenizer.encode, values.prompts!);
+            const eos = tokenizer.eos;
+            const continuations = await greedyContinuations(base(), prompts, greedyTokens, {
+              llamaCpuNumerics: true, eos, onProgress: (done, total) => progress(`greedy: unquantized ${done}/${total} tokens`),
+            });
+            for (const p of planned) {
+              progress(`greedy: ${p.file.name}`);
+              p.file.greedy = await greedyAgreement(await quant(p)(), continuations, { llamaCpuNumerics: true });
+              await Promise.all(sources.splice(0).map((s) => s.close()));
+            }
+          }
+        });
+      } finally {
+        await Promise.all(sources.map((s) => s.close()));
+        process.stderr.write(clearProgressLine());
+      }
+    }
+
+    const comparison: Comparison = {
+      model: source,
+      calibration: `${values.text.map((t) => path.basename(t)).join(' + ')} (imatrix ${values.imatrix ? path.basename(values.imatrix) : 'none'}; sensitivity on the last ${chunkCount} chunks of ${contextSize} tokens of each)`,
+      domains: domains.map((d) => d.name),
+      targetRatio,
+      files: planned.map((p) => p.file),
+    };
+    const markdown = comparisonMarkdown(comparison) + (skipped.length ? `\nNot compared: ${skipped.join('; ')}.\n` : '');
+    const json = JSON.stringify({ ...comparison, skipped, verdicts: pairVerdicts(comparison).map(({ mixFile: _m, dynamicFile: _d, ...v }) => v) }, null, 2);
+    await withOutputFiles(reportPaths, async (out) => {
+      await out.write(reportPaths[0]!, markdown);
+      await out.write(reportPaths[1]!, `${json}\n`);
+      await out.write(reportPaths[2]!, comparisonSvg(comparison));
+    });
+    process.stdout.write(markdown);
+  } finally {
+    await files.close();
+  }
+}
