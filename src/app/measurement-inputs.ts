@@ -3,7 +3,7 @@
 // shown and used only while its inputs are current: a table measured without an importance
 // matrix must not pass for one measured with the matrix loaded since, nor one model's figures for
 // another's. Pure functions of the store's state, so they run in tests without a page.
-import { ARM_CANDIDATES, DEFAULT_CANDIDATES } from '../core/dynamic/candidate-types.ts';
+import { ARM_CANDIDATES, DEFAULT_CANDIDATES, EVERY_SIZE_CANDIDATES } from '../core/dynamic/candidate-types.ts';
 import type { SensitivityTable } from '../core/dynamic/sensitivity-types.ts';
 import type { GgmlTypeName } from '../core/ggml-type.ts';
 import { modelIdentity } from './model-identity.ts';
@@ -14,7 +14,7 @@ export type { MeasurementInputs };
 type InputsState = Pick<StudioState, 'source' | 'imatrix' | 'calibration' | 'dynamic'>;
 
 export function candidateList(set: CandidateSet): GgmlTypeName[] {
-  return [...(set === 'arm' ? ARM_CANDIDATES : DEFAULT_CANDIDATES)];
+  return [...(set === 'arm' ? ARM_CANDIDATES : set === 'every-size' ? EVERY_SIZE_CANDIDATES : DEFAULT_CANDIDATES)];
 }
 
 export function calibrationIdentity(dataKey: string, contextSize: number, maxChunks: number): string {

@@ -174,7 +174,7 @@ export interface ViewSlice {
   heatmapColor: HeatmapColor;
 }
 
-export type CandidateSet = 'default' | 'arm';
+export type CandidateSet = 'default' | 'every-size' | 'arm';
 
 /** A whole recipe's KL measured on the sensitivity pass's held-out positions. */
 export interface MeasuredPoint {

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ARM_CANDIDATES, DEFAULT_CANDIDATES, EVERY_SIZE_CANDIDATES } from '../core/dynamic/candidate-types.ts';
 import { parseGgmlTypeName, type GgmlTypeName } from '../core/ggml-type.ts';
 import { MIXES, parseMixName } from '../core/recipe/llama-mixes.ts';
 import { MIX_NAMES, type MixName } from '../core/recipe/mix-names.ts';
@@ -66,4 +67,12 @@ export function parseTypeList(list: string, flag: string): GgmlTypeName[] {
     if (!t) throw new CliError(`${flag} ${list}: unknown type "${s}"`);
     return t;
   });
+}
+
+const CANDIDATE_PRESETS: Record<string, readonly GgmlTypeName[]> = { default: DEFAULT_CANDIDATES, 'every-size': EVERY_SIZE_CANDIDATES, arm: ARM_CANDIDATES };
+
+/** --candidates: a preset (default, every-size, arm) or a comma-separated list of types. */
+export function parseCandidates(value: string): GgmlTypeName[] {
+  const preset = CANDIDATE_PRESETS[value.trim().toLowerCase()];
+  return preset ? [...preset] : parseTypeList(value, '--candidates');
 }

@@ -46,6 +46,19 @@ export interface SensitivityResult {
   fingerprint: string;
   calibrationHash: string | null;
   imatrixHash: string | null;
+  /** The token sequences the table was measured on (whole recipes are checked on the same ones). */
+  sequences: number[][];
+  /**
+   * The requested candidates when the table (a cached one measured on more types) holds others:
+   * the allocation is limited to these. Undefined when the table holds just the requested ones.
+   */
+  allowed?: GgmlTypeName[];
+}
+
+/** A cached table serves a request whose candidates it measured, among others (every-size serves the default set). */
+function servesRequest(cached: SensitivityTable['key'], wanted: SensitivityTable['key']): boolean {
+  const sameInputs = sensitivityCacheKey({ ...cached, candidates: [] }) === sensitivityCacheKey({ ...wanted, candidates: [] });
+  return sameInputs && wanted.candidates.every((t) => cached.candidates.includes(t));
 }
 
 export async function sensitivityTable(r: SensitivityRequest): Promise<SensitivityResult> {
@@ -61,11 +74,14 @@ export async function sensitivityTable(r: SensitivityRequest): Promise<Sensitivi
     }
   }
   const key = { model: modelId, calibration: r.textFiles.length ? hashTokenSequences(sequences) : null, imatrix: r.imatrix ? hashImportance(r.imatrix.entries) : null };
-  const result = (table: SensitivityTable): SensitivityResult => ({ table, modelId, fingerprint, calibrationHash: key.calibration, imatrixHash: key.imatrix });
-  const wanted = sensitivityCacheKey({ ...key, candidates: [...r.candidates], measure: r.measure });
+  const wanted = { ...key, candidates: [...r.candidates], measure: r.measure };
+  const result = (table: SensitivityTable): SensitivityResult => ({
+    table, modelId, fingerprint, calibrationHash: key.calibration, imatrixHash: key.imatrix, sequences,
+    ...(table.key.candidates.every((t) => r.candidates.includes(t)) ? {} : { allowed: [...r.candidates] }),
+  });
   if (r.cacheFile && (await stat(r.cacheFile).catch(() => null))) {
     const cached = parseSensitivityTable(await readFile(r.cacheFile, 'utf8'), r.cacheFile);
-    if (sensitivityCacheKey(cached.key) === wanted) {
+    if (servesRequest(cached.key, wanted)) {
       checkTableFitsPlan(cached, r.plan, r.cacheFile);
       return result(cached);
     }

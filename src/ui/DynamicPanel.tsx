@@ -21,7 +21,8 @@ import { formatBytes } from './format.ts';
 const FrontierChart = lazy(() => import('./FrontierChart.tsx'));
 
 const CANDIDATE_SETS: { value: CandidateSet; label: string }[] = [
-  { value: 'default', label: 'K-quants and i-quants' },
+  { value: 'default', label: 'K-quants and i-quants (Q2_K … Q8_0)' },
+  { value: 'every-size', label: 'Every size, IQ1_S … Q8_0 (the 1–2 bit types need an imatrix)' },
   { value: 'arm', label: 'Fast on Apple / ARM (Q4_0 … Q8_0, IQ4_NL)' },
 ];
 

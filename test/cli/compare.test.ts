@@ -84,6 +84,23 @@ describe('quant-studio compare', () => {
     expect(svg.match(/<circle [^>]*><title>/g)).toHaveLength(2);
   }, 600_000);
 
+  it('eval --domain: each domain as eval --text gives it, and --prompts adds the greedy agreement', async () => {
+    const q8 = path.join(work, 'q8.gguf');
+    await ok(['quantize', STORIES260K, '--type', 'Q8_0', '--backend', 'cpu', '-o', q8]);
+    const other = path.join(work, 'shakespeare.txt');
+    await writeFile(other, (await readFile(path.join(TEXT, 'tinyshakespeare.txt'), 'utf8')).slice(-30_000));
+    const run = async (args: string[]) => JSON.parse((await ok(['eval', STORIES260K, q8, '--ctx', '64', '--chunks', '3', '--json', ...args])).stdout);
+    const both = await run(['--domain', `stories=${heldOut}`, '--domain', `shakespeare=${other}`, '--prompts', prompts, '--greedy-tokens', '6']);
+    expect(both.domains.map((d: { domain: string }) => d.domain)).toEqual(['stories', 'shakespeare']);
+    for (const [i, file] of [heldOut, other].entries()) {
+      const one = await run(['--text', file]);
+      expect(both.domains[i].kld).toEqual(one.kld);
+      expect(both.domains[i].sameTop).toEqual(one.sameTop);
+    }
+    expect(both.greedy).toMatchObject({ prompts: 6, tokens: 6 });
+    expect(both.greedy.identical).toBeGreaterThan(0);
+  }, 300_000);
+
   it('names a --domain without a file, and a missing domain file before measuring anything', async () => {
     const bad = await runCli(['compare', STORIES260K, ...common(), '--domain', 'stories', '-o', path.join(work, 'bad')]);
     expect(bad.code).not.toBe(0);

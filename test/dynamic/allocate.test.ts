@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { allocateTypes } from '../../src/core/dynamic/allocate.ts';
 import { budgetRange } from '../../src/core/dynamic/budget-range.ts';
 import { frontierPoints } from '../../src/core/dynamic/frontier.ts';
+import { verifiedAllocations } from '../../src/core/dynamic/verified-allocation.ts';
 import { planGgufLayout } from '../../src/core/export/export-gguf.ts';
 import { tensorBytes, type GgmlTypeName } from '../../src/core/ggml-type.ts';
 import type { ModelPlan, PlannedTensor, TensorRole } from '../../src/core/model/plan-types.ts';
@@ -154,5 +155,43 @@ describe('the budget slider’s ends', () => {
     }
     expect(lossy, 'trials whose smallest bpw × elements rounds below the smallest file').toBeGreaterThan(0);
     expect(failures).toEqual([]);
+  });
+});
+
+describe('verifiedAllocations', () => {
+  const { min, max } = budgetRange(PLAN, TABLE, new Map(), null);
+  const bytesAt = (bpw: number) => allocateTypes({ plan: PLAN, table: TABLE, target: { bitsPerWeight: bpw }, fileType: 0 }).fileBytes;
+  const low = bytesAt(min + 0.3 * (max - min));
+  const high = bytesAt(min + 0.7 * (max - min));
+
+  it('keeps the target\'s own allocation when it measures best, and measures every rung once', async () => {
+    const measured: string[] = [];
+    const [v] = await verifiedAllocations({
+      plan: PLAN, table: TABLE, rungs: [low, high * 2],
+      // Whole-model KL as predicted: more bytes, less KL.
+      measure: async (recipes) => { measured.push(...recipes.map((r) => r.id)); return recipes.map((r) => ({ id: r.id, kld: predicted(r.types), sameTop: 1 })); },
+    }, [high]);
+    expect(measured.sort()).toEqual([String(low), String(high)].sort()); // the rung above the target is not tried
+    expect(v!.allocation).toBe(v!.own.allocation);
+    expect(v!.allocation.fileBytes).toBeLessThanOrEqual(high);
+  });
+
+  it('takes a smaller rung\'s allocation when that one measures better whole', async () => {
+    const [v] = await verifiedAllocations({
+      plan: PLAN, table: TABLE, rungs: [low],
+      // The sum misleads: the larger allocation measures worse.
+      measure: async (recipes) => recipes.map((r) => ({ id: r.id, kld: Number(r.id) === high ? 1 : 0.5, sameTop: 1 })),
+    }, [high]);
+    expect(v!.allocation).not.toBe(v!.own.allocation);
+    expect(v!.allocation.fileBytes).toBeLessThanOrEqual(low);
+    expect(v!.measuredKld).toBe(0.5);
+    expect(v!.own.measuredKld).toBe(1);
+  });
+
+  it('refuses a target below the smallest file, and skips such rungs', async () => {
+    const measure = async (recipes: { id: string; types: Map<string, GgmlTypeName> }[]) => recipes.map((r) => ({ id: r.id, kld: predicted(r.types), sameTop: 1 }));
+    await expect(verifiedAllocations({ plan: PLAN, table: TABLE, rungs: [], measure }, [100])).rejects.toThrow(/below the smallest possible file/);
+    const [v] = await verifiedAllocations({ plan: PLAN, table: TABLE, rungs: [100], measure }, [high]);
+    expect(v!.allocation).toBe(v!.own.allocation);
   });
 });

@@ -9,10 +9,14 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { allocateTypes } from '../../core/dynamic/allocate.ts';
 import { budgetRange } from '../../core/dynamic/budget-range.ts';
-import { DEFAULT_CANDIDATES } from '../../core/dynamic/candidate-types.ts';
+import { DEFAULT_CANDIDATES, EVERY_SIZE_CANDIDATES } from '../../core/dynamic/candidate-types.ts';
+import { unmeasuredTable } from '../../core/dynamic/unmeasured-table.ts';
+import type { GgmlTypeName } from '../../core/ggml-type.ts';
 import { predictKld } from '../../core/dynamic/predict.ts';
+import { measureRecipeKlds } from '../../core/dynamic/measure-recipes.ts';
 import { baseMixFor } from '../../core/dynamic/recipe.ts';
-import type { MeasureMode } from '../../core/dynamic/sensitivity-types.ts';
+import type { MeasureMode, SensitivityTable } from '../../core/dynamic/sensitivity-types.ts';
+import { ladderRungs, verifiedAllocations } from '../../core/dynamic/verified-allocation.ts';
 import { comparisonMarkdown, comparisonSvg, domainMeasures, pairVerdicts, type ComparedFile, type Comparison } from '../../core/eval/comparison-report.ts';
 import { evaluateKldOfEach, type EvaluatedModel } from '../../core/eval/evaluate-kld.ts';
 import { greedyAgreement, greedyContinuations, parsePrompts } from '../../core/eval/greedy-agreement.ts';
@@ -28,7 +32,7 @@ import { chooseMixTypes, MIXES } from '../../core/recipe/llama-mixes.ts';
 import type { MixName } from '../../core/recipe/mix-names.ts';
 import { NodeFileSource } from '../../io/node-files.node.ts';
 import { withOutputFiles } from '../../io/node-sink.node.ts';
-import { parseBackend, parseCommandArgs, parseDomains, parseMix, parseThreads, parseTypeList } from '../args.ts';
+import { parseBackend, parseCommandArgs, parseDomains, parseCandidates, parseMix, parseThreads } from '../args.ts';
 import { openBackend } from '../backend.ts';
 import { CliError, inputFailure } from '../cli-error.ts';
 import { withMatmulThreads } from '../matmul-threads.ts';
@@ -64,7 +68,7 @@ export async function compareCommand(args: string[]): Promise<void> {
   if (!values.text) throw new CliError('--text <file> is required: the calibration text the sensitivity is measured on (repeat it for several domains)');
   const mixes = values.mixes ? values.mixes.split(',').map((m) => parseMix(m.trim())) : [...DEFAULT_COMPARED_MIXES];
   const domains = parseDomains(values.domain ?? []);
-  const candidates = values.candidates ? parseTypeList(values.candidates, '--candidates') : DEFAULT_CANDIDATES;
+  let candidates = values.candidates ? parseCandidates(values.candidates) : [...DEFAULT_CANDIDATES];
   const measure = (values.measure ?? 'layer') as MeasureMode;
   if (!['all', 'probe', 'layer'].includes(measure)) throw new CliError(`--measure ${values.measure}: expected all, probe or layer`);
   const contextSize = positiveInt(values.ctx, '--ctx', 128)!;
@@ -97,34 +101,61 @@ export async function compareCommand(args: string[]): Promise<void> {
     let planned: PlannedFile[];
     const skipped: string[] = [];
     try {
-      const { table } = await sensitivityTable({
+      const mixBytes = (mix: MixName) => planGgufLayout(plan, chooseMixTypes(plan, { mix, hasImatrix: imatrix !== null }), MIXES[mix].ftype, extraMetadata).totalBytes;
+      const reachesWith = (t: SensitivityTable, limit: readonly GgmlTypeName[] | undefined, fileBytes: number) => {
+        try {
+          allocateTypes({ plan, table: t, target: { fileBytes }, allowed: limit, fileType: 0, extraMetadata });
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      const reaches = (types: readonly GgmlTypeName[], fileBytes: number) => reachesWith(unmeasuredTable(plan, types, imatrix !== null), undefined, fileBytes);
+      // Mixes below the default types' reach (IQ1_M, IQ2_XXS …) are compared with the 1-2 bit i-quants measured too.
+      if (!values.candidates && imatrix && mixes.some((m) => !reaches(DEFAULT_CANDIDATES, mixBytes(m)))) {
+        candidates = [...EVERY_SIZE_CANDIDATES];
+        process.stderr.write('a compared mix is smaller than the default types reach: measuring the 1-2 bit i-quants too (--candidates every-size)\n');
+      }
+      const { table, allowed, sequences } = await sensitivityTable({
         source, files, plan, backend, imatrix, textFiles: values.text, contextSize, chunkCount, candidates, measure, cacheFile: values.sensitivity, threads,
       });
       const elements = elementsOf(plan);
-      const range = budgetRange(plan, table, new Map(), null);
+      const range = budgetRange(plan, table, new Map(), allowed ?? null);
       planned = [];
+      const compared: { mix: MixName; mixTypes: TensorTypes; bytes: number; bpw: number }[] = [];
       for (const mix of mixes) {
         const mixTypes = chooseMixTypes(plan, { mix, hasImatrix: imatrix !== null, allowMissingImatrix: false });
         const layout = planGgufLayout(plan, mixTypes, MIXES[mix].ftype, extraMetadata);
-        const mixBpw = (layout.tensorSizes.reduce((a, b) => a + b, 0) * 8) / elements;
-        let allocation;
-        try {
-          allocation = allocateTypes({ plan, table, target: { fileBytes: layout.totalBytes }, fileType: 0, extraMetadata });
-        } catch (e) {
+        const bpw = (layout.tensorSizes.reduce((a, b) => a + b, 0) * 8) / elements;
+        if (!reachesWith(table, allowed, layout.totalBytes)) {
           // Below the smallest file the candidates make (add lower types to --candidates to reach it).
-          skipped.push(`${mix} (${mixBpw.toFixed(2)} bpw): ${(e as Error).message}; the candidates reach ${range.min.toFixed(2)}–${range.max.toFixed(2)} bpw`);
+          skipped.push(`${mix} (${bpw.toFixed(2)} bpw): below the smallest file the candidates make (${range.min.toFixed(2)}–${range.max.toFixed(2)} bpw)`);
           continue;
         }
-        planned.push({
-          file: { name: mix, kind: 'mix', sizeOf: mix, bytes: layout.totalBytes, bitsPerWeight: mixBpw, predictedKld: predictKld(table, mixTypes), domains: [] },
-          types: mixTypes, fileType: MIXES[mix].ftype, path: path.join(dir, `${mix}.gguf`),
-        });
-        planned.push({
-          file: { name: `dynamic@${mix}`, kind: 'dynamic', sizeOf: mix, bytes: allocation.fileBytes, bitsPerWeight: allocation.bitsPerWeight, predictedKld: allocation.predictedKld, domains: [] },
-          types: allocation.types, fileType: MIXES[baseMixFor(plan, allocation.types)].ftype, path: path.join(dir, `dynamic-${mix}.gguf`),
-        });
+        compared.push({ mix, mixTypes, bytes: layout.totalBytes, bpw });
       }
-      if (planned.length === 0) throw new CliError(`none of the mixes can be compared: ${skipped.join('; ')}`);
+      if (compared.length === 0) throw new CliError(`none of the mixes can be compared: ${skipped.join('; ')}`);
+      // Each size's allocation, checked whole against those at the smaller sizes of llama.cpp's ladder.
+      const verified = await verifiedAllocations({
+        plan, table, allowed, extraMetadata, rungs: ladderRungs(plan, imatrix !== null, extraMetadata),
+        measure: (recipes) => {
+          process.stderr.write(`checking ${recipes.length} allocations whole on the sensitivity's chunks\n`);
+          return measureRecipeKlds({ model: forwardModelFromPlan(plan), weights: planWeights(plan, files), quantizer: backend.quantizer, imatrix: imatrix?.entries ?? null, sequences, recipes });
+        },
+      }, compared.map((c) => c.bytes));
+      compared.forEach((c, i) => {
+        const v = verified[i]!;
+        const a = v.allocation;
+        if (a !== v.own.allocation) process.stderr.write(`at ${c.mix}'s size the allocation for ${a.fileBytes} bytes measured better (KL ${v.measuredKld.toExponential(3)} against ${v.own.measuredKld.toExponential(3)}): it is used\n`);
+        planned.push({
+          file: { name: c.mix, kind: 'mix', sizeOf: c.mix, bytes: c.bytes, bitsPerWeight: c.bpw, predictedKld: predictKld(table, c.mixTypes), domains: [] },
+          types: c.mixTypes, fileType: MIXES[c.mix].ftype, path: path.join(dir, `${c.mix}.gguf`),
+        });
+        planned.push({
+          file: { name: `dynamic@${c.mix}`, kind: 'dynamic', sizeOf: c.mix, bytes: a.fileBytes, bitsPerWeight: a.bitsPerWeight, predictedKld: a.predictedKld, domains: [] },
+          types: a.types, fileType: MIXES[baseMixFor(plan, a.types)].ftype, path: path.join(dir, `dynamic-${c.mix}.gguf`),
+        });
+      });
       for (const s of skipped) process.stderr.write(`skipped ${s}\n`);
       if (measuring) {
         await checkOutputPaths(planned.map((p) => ({ label: '-o', path: p.path })), inputs);

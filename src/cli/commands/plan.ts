@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { allocateTypes, type AllocationTarget } from '../../core/dynamic/allocate.ts';
-import { DEFAULT_CANDIDATES } from '../../core/dynamic/candidate-types.ts';
+import { DEFAULT_CANDIDATES, EVERY_SIZE_CANDIDATES } from '../../core/dynamic/candidate-types.ts';
 import { buildRecipe } from '../../core/dynamic/recipe.ts';
 import type { MeasureMode, SensitivityTable } from '../../core/dynamic/sensitivity-types.ts';
 import { recipeTensorTypeFile } from '../../core/dynamic/tensor-type-file.ts';
@@ -16,12 +16,16 @@ import { imatrixMetadata } from '../../core/imatrix/imatrix-metadata.ts';
 import { planModel } from '../../core/model/plan-model.ts';
 import { chooseMixTypes, MIXES } from '../../core/recipe/llama-mixes.ts';
 import { withOutputFiles } from '../../io/node-sink.node.ts';
-import { parseBackend, parseCommandArgs, parseMix, parseThreads, parseTypeList } from '../args.ts';
+import { parseBackend, parseCandidates, parseCommandArgs, parseMix, parseThreads, parseTypeList } from '../args.ts';
 import { openBackend, type Backend } from '../backend.ts';
 import { CliError } from '../cli-error.ts';
 import { openModelSource } from '../model-source.ts';
 import { checkOutputPaths, modelFolderInputs, namedPaths } from '../output-paths.ts';
 import { sensitivityTable } from '../sensitivity-table.ts';
+import { measureRecipeKlds } from '../../core/dynamic/measure-recipes.ts';
+import { ladderRungs, verifiedAllocations } from '../../core/dynamic/verified-allocation.ts';
+import { forwardModelFromPlan } from '../../core/forward/forward-model.ts';
+import { planWeights } from '../../core/forward/weights.ts';
 import { loadImatrix } from './quantize.ts';
 import { positiveInt } from './imatrix.ts';
 
@@ -57,7 +61,7 @@ export async function planCommand(args: string[]): Promise<void> {
   const measure = parseMeasure(values.measure);
   if (measure !== 'none' && !values.text) throw new CliError('--text <file> is required to measure the KL (or --measure none)');
   const allowed = values.allow ? parseTypeList(values.allow, '--allow') : undefined;
-  const candidates = values.candidates ? parseTypeList(values.candidates, '--candidates') : (allowed ?? DEFAULT_CANDIDATES);
+  let candidates = values.candidates ? parseCandidates(values.candidates) : (allowed ?? DEFAULT_CANDIDATES);
   const locks = parseLocks(values.lock ?? []);
   // Each sensitivity thread holds the model's weights as it replays them: at most 4 by default.
   const threadsWanted = parseThreads(values.threads, 4);
@@ -98,21 +102,38 @@ export async function planCommand(args: string[]): Promise<void> {
         if (!(x > 0 && x <= 32)) throw new CliError(`--target-bpw ${values['target-bpw']}: expected bits per weight, e.g. 4.5`);
         target = { bitsPerWeight: x };
       }
-      const allocate = (t: SensitivityTable) => {
+      const allocate = (t: SensitivityTable, limit = allowed) => {
         try {
-          return allocateTypes({ plan, table: t, target, locked: locks, allowed, fileType: 0, extraMetadata });
+          return allocateTypes({ plan, table: t, target, locked: locks, allowed: limit, fileType: 0, extraMetadata });
         } catch (e) {
           throw new CliError((e as Error).message);
         }
       };
+      // A size below the default types' reach (IQ1_M's, IQ2_XXS's) takes the 1-2 bit i-quants too, where an imatrix allows them.
+      const reachable = (types: readonly GgmlTypeName[]) => { try { allocate(unmeasuredTable(plan, types, imatrix !== null)); return true; } catch { return false; } };
+      if (!values.candidates && !allowed && imatrix && !reachable(candidates) && reachable(EVERY_SIZE_CANDIDATES)) {
+        candidates = [...EVERY_SIZE_CANDIDATES];
+        process.stderr.write(`the target is below what ${DEFAULT_CANDIDATES.join(', ')} reach: measuring the 1-2 bit i-quants too (--candidates every-size)\n`);
+      }
       // An unreachable target fails now, not after the measurement.
       allocate(unmeasuredTable(plan, candidates, imatrix !== null));
-      const { table, modelId, fingerprint, calibrationHash, imatrixHash } = await sensitivityTable({
+      const { table, modelId, fingerprint, calibrationHash, imatrixHash, allowed: requested, sequences } = await sensitivityTable({
         source: positionals[0]!, files, plan, backend, imatrix, textFiles: values.text ?? [], contextSize, chunkCount,
         candidates, measure, cacheFile: values.sensitivity, threads: threadsWanted,
       });
       // general.file_type is a u32 whatever the mix: any ftype gives the header's size.
-      const allocation = allocate(table);
+      let allocation = allocate(table, allowed ?? requested);
+      if (sequences.length > 0) {
+        // Checked whole against the allocations at the smaller sizes of llama.cpp's ladder (as compare does).
+        const [v] = await verifiedAllocations({
+          plan, table, allowed: allowed ?? requested, locked: locks, extraMetadata, rungs: ladderRungs(plan, imatrix !== null, extraMetadata),
+          measure: (recipes) => measureRecipeKlds({ model: forwardModelFromPlan(plan), weights: planWeights(plan, files), quantizer: backend!.quantizer, imatrix: imatrix?.entries ?? null, sequences, recipes }),
+        }, ['fileBytes' in target ? target.fileBytes : allocation.fileBytes]);
+        if (v!.allocation !== v!.own.allocation) {
+          process.stderr.write(`the allocation for ${v!.allocation.fileBytes} bytes measured better whole (KL ${v!.measuredKld.toExponential(3)} against ${v!.own.measuredKld.toExponential(3)}): it is used\n`);
+        }
+        allocation = v!.allocation;
+      }
       const recipe = buildRecipe(plan, allocation, {
         model: modelId, modelFingerprint: fingerprint, imatrix: imatrixHash, calibration: calibrationHash, tool: `quant-studio ${version}`,
       }, target);

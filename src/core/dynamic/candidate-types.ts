@@ -9,6 +9,15 @@ import { isImatrixSparedTensor, LLAMA_QUANTIZE_IMATRIX_TYPES } from '../recipe/l
 /** From about 2.6 to 8.5 bits per weight: the K-quants, two i-quants and Q8_0. */
 export const DEFAULT_CANDIDATES: readonly GgmlTypeName[] = ['Q2_K', 'Q3_K', 'IQ3_S', 'Q4_K', 'IQ4_XS', 'Q5_K', 'Q6_K', 'Q8_0'];
 
+/**
+ * The 1.6–2.5 bit i-quants that llama.cpp's smallest mixes (IQ1_S … IQ2_M) are built on. They need an
+ * importance matrix, and measuring them costs about 60% more than the default set alone.
+ */
+export const LOW_BIT_CANDIDATES: readonly GgmlTypeName[] = ['IQ1_S', 'IQ1_M', 'IQ2_XXS', 'IQ2_XS', 'IQ2_S'];
+
+/** Every size llama.cpp's mixes come in, from IQ1_S to Q8_0: one measurement serves them all. */
+export const EVERY_SIZE_CANDIDATES: readonly GgmlTypeName[] = [...LOW_BIT_CANDIDATES, ...DEFAULT_CANDIDATES];
+
 /** Types with fast kernels on Apple/ARM CPUs (the legacy 32-blocks and IQ4_NL). */
 export const ARM_CANDIDATES: readonly GgmlTypeName[] = ['Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'IQ4_NL', 'Q8_0'];
 

@@ -1,0 +1,79 @@
+// The allocation at a size, checked by measuring it whole. The allocator adds up per-tensor costs;
+// where tensors interact (a tied embedding that is also the output head, several layers at 3 bits
+// at once) the sum can mislead, and a larger budget can then give a worse file than a smaller one
+// (measured on tiny-llama-10m: the recipe at Q3_K_L's size had 1.6x the KL of the one at Q3_K_M's).
+// So the allocations at the sizes of llama.cpp's usual mixes below the target ("rungs") are
+// measured too, each as one whole-model forward on the sensitivity's positions, and the target gets
+// the best measured one that fits it. A file never measures worse than a smaller one of the ladder.
+import type { GgmlTypeName } from '../ggml-type.ts';
+import type { GgufKv } from '../gguf/gguf-value.ts';
+import type { ModelPlan } from '../model/plan-types.ts';
+import { planGgufLayout } from '../export/export-gguf.ts';
+import { chooseMixTypes, MIXES } from '../recipe/llama-mixes.ts';
+import type { MixName } from '../recipe/mix-names.ts';
+import { allocateTypes, type Allocation } from './allocate.ts';
+import type { RecipeKld, RecipeToMeasure } from './measure-recipes.ts';
+import type { SensitivityTable } from './sensitivity-types.ts';
+
+/** llama.cpp's mixes people download, smallest to largest: the sizes of the ladder. */
+export const LADDER_MIXES: readonly MixName[] = [
+  'IQ1_S', 'IQ1_M', 'IQ2_XXS', 'IQ2_XS', 'IQ2_S', 'IQ2_M', 'Q2_K', 'Q3_K_S', 'Q3_K_M', 'Q3_K_L', 'IQ4_XS', 'Q4_K_S', 'Q4_K_M', 'Q5_K_S', 'Q5_K_M', 'Q6_K', 'Q8_0',
+];
+
+/** The file size of each ladder mix for this model (those that need an imatrix only with one). */
+export function ladderRungs(plan: ModelPlan, hasImatrix: boolean, extraMetadata: readonly GgufKv[] = []): number[] {
+  return LADDER_MIXES.flatMap((mix) => {
+    try {
+      return [planGgufLayout(plan, chooseMixTypes(plan, { mix, hasImatrix }), MIXES[mix].ftype, extraMetadata).totalBytes];
+    } catch {
+      return []; // a mix llama-quantize refuses without an imatrix
+    }
+  });
+}
+
+export interface VerifyOptions {
+  plan: ModelPlan;
+  table: SensitivityTable;
+  allowed?: readonly GgmlTypeName[];
+  locked?: ReadonlyMap<string, GgmlTypeName>;
+  extraMetadata?: readonly GgufKv[];
+  /** File sizes of the ladder (bytes): those at or below a target are tried for it. */
+  rungs: readonly number[];
+  /** Whole-recipe KL of each allocation (measureRecipeKlds on the sensitivity's sequences). */
+  measure: (recipes: RecipeToMeasure[]) => Promise<RecipeKld[]>;
+}
+
+export interface VerifiedAllocation {
+  /** The budget asked for, bytes. */
+  target: number;
+  /** The chosen allocation: the target's own, or a smaller rung's that measured better. */
+  allocation: Allocation;
+  measuredKld: number;
+  /** The target's own allocation and its measured KL. */
+  own: { allocation: Allocation; measuredKld: number };
+}
+
+export async function verifiedAllocations(o: VerifyOptions, targets: readonly number[]): Promise<VerifiedAllocation[]> {
+  const budgets = [...new Set([...targets, ...o.rungs.filter((r) => r <= Math.max(...targets))])].sort((a, b) => a - b);
+  const allocations = new Map<number, Allocation>();
+  for (const budget of budgets) {
+    try {
+      allocations.set(budget, allocateTypes({ plan: o.plan, table: o.table, target: { fileBytes: budget }, allowed: o.allowed, locked: o.locked, fileType: 0, extraMetadata: o.extraMetadata }));
+    } catch (e) {
+      // A rung below the smallest file these candidates make is simply not on the ladder; a target must be reachable.
+      if (targets.includes(budget)) throw e;
+    }
+  }
+  const entries = [...allocations.entries()];
+  const measured = await o.measure(entries.map(([budget, a]) => ({ id: String(budget), types: a.types })));
+  const kldOf = new Map(measured.map((m) => [Number(m.id), m.kld]));
+  return targets.map((target) => {
+    const own = allocations.get(target)!;
+    let best = { allocation: own, measuredKld: kldOf.get(target)! };
+    for (const [budget, a] of entries) {
+      const kld = kldOf.get(budget)!;
+      if (budget <= target && a.fileBytes <= target && kld < best.measuredKld) best = { allocation: a, measuredKld: kld };
+    }
+    return { target, ...best, own: { allocation: own, measuredKld: kldOf.get(target)! } };
+  });
+}
