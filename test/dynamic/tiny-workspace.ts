@@ -63,7 +63,7 @@ export async function prepareTinyWorkspace(dir: string, model: string = TINY_LLA
   return w;
 }
 
-export interface KldFigures { kld: number; sameTop: number; ppl: number }
+export interface KldFigures { kld: number; sameTop: number; ppl: number; kld99_9: number }
 
 function parseKldFigures(out: string): KldFigures {
   const num = (re: RegExp) => {
@@ -71,7 +71,10 @@ function parseKldFigures(out: string): KldFigures {
     if (!m) throw new Error(`llama-perplexity output has no ${re}:\n${out.slice(-2000)}`);
     return Number(m[1]);
   };
-  return { kld: num(/Mean\s+KLD:\s+(-?[\d.]+)/), sameTop: num(/Same top p:\s+([\d.]+)/) / 100, ppl: num(/Mean PPL\(Q\)\s+:\s+([\d.]+)/) };
+  return {
+    kld: num(/Mean\s+KLD:\s+(-?[\d.]+)/), sameTop: num(/Same top p:\s+([\d.]+)/) / 100, ppl: num(/Mean PPL\(Q\)\s+:\s+([\d.]+)/),
+    kld99_9: num(/99\.9%\s+KLD:\s+(-?[\d.]+)/),
+  };
 }
 
 /**

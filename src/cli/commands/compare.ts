@@ -218,7 +218,7 @@ export async function compareCommand(args: string[]): Promise<void> {
     }
 
     const comparison: Comparison = {
-      model: source,
+      model: source.startsWith('hf://') ? source.slice('hf://'.length) : path.basename(path.resolve(source)),
       calibration: `${values.text.map((t) => path.basename(t)).join(' + ')} (imatrix ${values.imatrix ? path.basename(values.imatrix) : 'none'}; sensitivity on the last ${chunkCount} chunks of ${contextSize} tokens of each)`,
       domains: domains.map((d) => d.name),
       targetRatio,

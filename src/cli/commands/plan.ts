@@ -123,7 +123,7 @@ export async function planCommand(args: string[]): Promise<void> {
       });
       // general.file_type is a u32 whatever the mix: any ftype gives the header's size.
       let allocation = allocate(table, allowed ?? requested);
-      if (sequences.length > 0) {
+      if (measure !== 'none' && sequences.length > 0) {
         // Checked whole against the allocations at the smaller sizes of llama.cpp's ladder (as compare does).
         const [v] = await verifiedAllocations({
           plan, table, allowed: allowed ?? requested, locked: locks, extraMetadata, rungs: ladderRungs(plan, imatrix !== null, extraMetadata),

@@ -170,6 +170,7 @@ export function comparisonSvg(c: Comparison): string {
     const yHi = Math.max(yLo + 1, Math.ceil(Math.log10(Math.max(...values))));
     const x = (bpw: number) => ox + m.left + ((bpw - xMin) / (xMax - xMin || 1)) * (pw - m.left - m.right);
     const y = (v: number) => oy + m.top + (1 - (Math.log10(v) - yLo) / (yHi - yLo)) * (ph - m.top - m.bottom);
+    const labels: { x: number; y: number; w: number }[] = [];
     out.push(`<text x="${ox + pw / 2}" y="${oy + 16}" text-anchor="middle" font-weight="bold">${escapeXml(panel.title)}</text>`);
     out.push(`<rect x="${ox + m.left}" y="${oy + m.top}" width="${pw - m.left - m.right}" height="${ph - m.top - m.bottom}" fill="none" stroke="#999"/>`);
     for (let e = yLo; e <= yHi; e++) {
@@ -184,7 +185,16 @@ export function comparisonSvg(c: Comparison): string {
       if (points.length > 1) out.push(`<polyline fill="none" stroke="${colour}" stroke-width="1.5" points="${points.map((q) => `${x(q.f.bitsPerWeight).toFixed(1)},${y(q.v).toFixed(1)}`).join(' ')}"/>`);
       for (const q of points) {
         out.push(`<circle cx="${x(q.f.bitsPerWeight).toFixed(1)}" cy="${y(q.v).toFixed(1)}" r="3" fill="${colour}"><title>${escapeXml(`${q.f.name}: ${q.v.toExponential(3)}`)}</title></circle>`);
-        if (kind === 'mix') out.push(`<text x="${(x(q.f.bitsPerWeight) + 4).toFixed(1)}" y="${(y(q.v) - 5).toFixed(1)}" font-size="9" fill="#8a4a0a">${escapeXml(q.f.sizeOf)}</text>`);
+        if (kind === 'mix') {
+          // Mixes close in size would print over each other: a label moves up a line, or is left out (its point keeps a tooltip).
+          const lx = x(q.f.bitsPerWeight) + 4;
+          const width = 5.5 * q.f.sizeOf.length;
+          const ly = [0, 1, 2].map((k) => y(q.v) - 5 - 10 * k).find((cy) => !labels.some((b) => lx < b.x + b.w && b.x < lx + width && Math.abs(cy - b.y) < 10));
+          if (ly !== undefined) {
+            labels.push({ x: lx, y: ly, w: width });
+            out.push(`<text x="${lx.toFixed(1)}" y="${ly.toFixed(1)}" font-size="9" fill="#8a4a0a">${escapeXml(q.f.sizeOf)}</text>`);
+          }
+        }
       }
     }
   });
