@@ -76,3 +76,10 @@ export function parseCandidates(value: string): GgmlTypeName[] {
   const preset = CANDIDATE_PRESETS[value.trim().toLowerCase()];
   return preset ? [...preset] : parseTypeList(value, '--candidates');
 }
+
+/** --objective: how the whole-recipe check ranks allocations (mean KL, or its 99th percentile). */
+export function parseObjective(value: string | undefined): 'mean' | 'tail' {
+  const v = value ?? 'mean';
+  if (v !== 'mean' && v !== 'tail') throw new CliError(`--objective ${value}: expected mean or tail`);
+  return v;
+}

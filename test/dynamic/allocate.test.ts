@@ -188,6 +188,16 @@ describe('verifiedAllocations', () => {
     expect(v!.own.measuredKld).toBe(1);
   });
 
+  it('ranks by the 99th-percentile KL under the tail-aware objective', async () => {
+    // The target's own allocation has the lower mean but the heavier tail.
+    const measure = async (recipes: { id: string; types: Map<string, GgmlTypeName> }[]) => recipes.map((r) => (Number(r.id) === high ? { id: r.id, kld: 0.4, sameTop: 1, p99: 9 } : { id: r.id, kld: 0.5, sameTop: 1, p99: 3 }));
+    const [mean] = await verifiedAllocations({ plan: PLAN, table: TABLE, rungs: [low], measure }, [high]);
+    expect(mean!.allocation).toBe(mean!.own.allocation);
+    const [tail] = await verifiedAllocations({ plan: PLAN, table: TABLE, rungs: [low], measure, objective: 'tail' }, [high]);
+    expect(tail!.allocation.fileBytes).toBeLessThanOrEqual(low);
+    expect(tail!.measuredKld).toBe(3);
+  });
+
   it('refuses a target below the smallest file, and skips such rungs', async () => {
     const measure = async (recipes: { id: string; types: Map<string, GgmlTypeName> }[]) => recipes.map((r) => ({ id: r.id, kld: predicted(r.types), sameTop: 1 }));
     await expect(verifiedAllocations({ plan: PLAN, table: TABLE, rungs: [], measure }, [100])).rejects.toThrow(/below the smallest possible file/);

@@ -59,6 +59,10 @@ describe('measureRecipeKlds', () => {
     expect(by.get('Q8_0')!.kld).toBeGreaterThan(0);
     expect(by.get('Q4_0')!.kld).toBeGreaterThan(by.get('Q8_0')!.kld * 5);
     expect(by.get('Q4_0')!.sameTop).toBeLessThan(1);
+    // The tail: the float model's is nil; a quantized one's 99th percentile is above its mean, and grows with fewer bits.
+    expect(by.get('float')!.p99).toBeLessThan(1e-12);
+    expect(by.get('Q4_0')!.p99).toBeGreaterThan(by.get('Q4_0')!.kld);
+    expect(by.get('Q4_0')!.p99).toBeGreaterThan(by.get('Q8_0')!.p99!);
     // One step per layer of each forward (the base and four recipes), counted as each ends.
     const steps = 5 * plan.layerCount;
     expect(progress).toEqual(Array.from({ length: steps + 1 }, (_, i) => i));

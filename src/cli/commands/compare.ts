@@ -32,7 +32,7 @@ import { chooseMixTypes, MIXES } from '../../core/recipe/llama-mixes.ts';
 import type { MixName } from '../../core/recipe/mix-names.ts';
 import { NodeFileSource } from '../../io/node-files.node.ts';
 import { withOutputFiles } from '../../io/node-sink.node.ts';
-import { parseBackend, parseCommandArgs, parseDomains, parseCandidates, parseMix, parseThreads } from '../args.ts';
+import { parseBackend, parseCommandArgs, parseDomains, parseCandidates, parseMix, parseObjective, parseThreads } from '../args.ts';
 import { openBackend } from '../backend.ts';
 import { CliError, inputFailure } from '../cli-error.ts';
 import { withMatmulThreads } from '../matmul-threads.ts';
@@ -61,7 +61,7 @@ export async function compareCommand(args: string[]): Promise<void> {
     candidates: { type: 'string' }, measure: { type: 'string' }, sensitivity: { type: 'string' }, mixes: { type: 'string' },
     domain: { type: 'string', multiple: true }, 'eval-ctx': { type: 'string' }, 'eval-chunks': { type: 'string' },
     prompts: { type: 'string' }, 'greedy-tokens': { type: 'string' }, 'target-ratio': { type: 'string' },
-    backend: { type: 'string' }, threads: { type: 'string' }, output: { type: 'string', short: 'o' },
+    backend: { type: 'string' }, threads: { type: 'string' }, output: { type: 'string', short: 'o' }, objective: { type: 'string' },
   });
   if (positionals.length !== 1) throw new CliError('compare takes one model source');
   if (!values.output) throw new CliError('-o <folder> is required (comparison.md, .json, .svg and the compared files go there)');
@@ -80,6 +80,7 @@ export async function compareCommand(args: string[]): Promise<void> {
   if (!(targetRatio > 0)) throw new CliError(`--target-ratio ${values['target-ratio']}: expected a positive number, e.g. 0.5`);
   const threads = parseThreads(values.threads, 4);
   const backendChoice = parseBackend(values.backend);
+  const objective = parseObjective(values.objective);
   const dir = values.output;
   const measuring = domains.length > 0 || values.prompts !== undefined;
   const source = positionals[0]!;
@@ -137,7 +138,7 @@ export async function compareCommand(args: string[]): Promise<void> {
       if (compared.length === 0) throw new CliError(`none of the mixes can be compared: ${skipped.join('; ')}`);
       // Each size's allocation, checked whole against those at the smaller sizes of llama.cpp's ladder.
       const verified = await verifiedAllocations({
-        plan, table, allowed, extraMetadata, rungs: ladderRungs(plan, imatrix !== null, extraMetadata),
+        plan, table, allowed, extraMetadata, rungs: ladderRungs(plan, imatrix !== null, extraMetadata), objective,
         measure: (recipes) => {
           process.stderr.write(`checking ${recipes.length} allocations whole on the sensitivity's chunks\n`);
           return measureRecipeKlds({ model: forwardModelFromPlan(plan), weights: planWeights(plan, files), quantizer: backend.quantizer, imatrix: imatrix?.entries ?? null, sequences, recipes });
@@ -146,7 +147,7 @@ export async function compareCommand(args: string[]): Promise<void> {
       compared.forEach((c, i) => {
         const v = verified[i]!;
         const a = v.allocation;
-        if (a !== v.own.allocation) process.stderr.write(`at ${c.mix}'s size the allocation for ${a.fileBytes} bytes measured better (KL ${v.measuredKld.toExponential(3)} against ${v.own.measuredKld.toExponential(3)}): it is used\n`);
+        if (a !== v.own.allocation) process.stderr.write(`at ${c.mix}'s size the allocation for ${a.fileBytes} bytes measured better (${objective === 'tail' ? '99th-percentile ' : ''}KL ${v.measuredKld.toExponential(3)} against ${v.own.measuredKld.toExponential(3)}): it is used\n`);
         planned.push({
           file: { name: c.mix, kind: 'mix', sizeOf: c.mix, bytes: c.bytes, bitsPerWeight: c.bpw, predictedKld: predictKld(table, c.mixTypes), domains: [] },
           types: c.mixTypes, fileType: MIXES[c.mix].ftype, path: path.join(dir, `${c.mix}.gguf`),
@@ -219,7 +220,7 @@ export async function compareCommand(args: string[]): Promise<void> {
 
     const comparison: Comparison = {
       model: source.startsWith('hf://') ? source.slice('hf://'.length) : path.basename(path.resolve(source)),
-      calibration: `${values.text.map((t) => path.basename(t)).join(' + ')} (imatrix ${values.imatrix ? path.basename(values.imatrix) : 'none'}; sensitivity on the last ${chunkCount} chunks of ${contextSize} tokens of each)`,
+      calibration: `${values.text.map((t) => path.basename(t)).join(' + ')} (imatrix ${values.imatrix ? path.basename(values.imatrix) : 'none'}; sensitivity on the last ${chunkCount} chunks of ${contextSize} tokens of each; each size's allocation checked whole against the smaller sizes' by ${objective === 'tail' ? 'the 99th-percentile' : 'the mean'} KL)`,
       domains: domains.map((d) => d.name),
       targetRatio,
       files: planned.map((p) => p.file),

@@ -16,7 +16,7 @@ import { imatrixMetadata } from '../../core/imatrix/imatrix-metadata.ts';
 import { planModel } from '../../core/model/plan-model.ts';
 import { chooseMixTypes, MIXES } from '../../core/recipe/llama-mixes.ts';
 import { withOutputFiles } from '../../io/node-sink.node.ts';
-import { parseBackend, parseCandidates, parseCommandArgs, parseMix, parseThreads, parseTypeList } from '../args.ts';
+import { parseBackend, parseCandidates, parseCommandArgs, parseMix, parseObjective, parseThreads, parseTypeList } from '../args.ts';
 import { openBackend, type Backend } from '../backend.ts';
 import { CliError } from '../cli-error.ts';
 import { openModelSource } from '../model-source.ts';
@@ -52,7 +52,7 @@ export async function planCommand(args: string[]): Promise<void> {
     imatrix: { type: 'string' }, text: { type: 'string', short: 'f', multiple: true }, ctx: { type: 'string', short: 'c' }, chunks: { type: 'string' },
     allow: { type: 'string' }, candidates: { type: 'string' }, lock: { type: 'string', multiple: true },
     measure: { type: 'string' }, sensitivity: { type: 'string' }, 'tensor-type-file': { type: 'string' },
-    backend: { type: 'string' }, threads: { type: 'string' }, output: { type: 'string', short: 'o' },
+    backend: { type: 'string' }, threads: { type: 'string' }, output: { type: 'string', short: 'o' }, objective: { type: 'string' },
   });
   if (positionals.length !== 1) throw new CliError('plan takes one model source');
   if (!values.output) throw new CliError('-o <recipe.json> is required');
@@ -68,6 +68,7 @@ export async function planCommand(args: string[]): Promise<void> {
   const contextSize = positiveInt(values.ctx, '--ctx', 128)!;
   const chunkCount = positiveInt(values.chunks, '--chunks', 4)!;
   const backendChoice = parseBackend(values.backend);
+  const objective = parseObjective(values.objective);
   const output = values.output;
   const typeFile = values['tensor-type-file'];
   const outputs = [output, ...(typeFile ? [typeFile] : [])];
@@ -126,11 +127,11 @@ export async function planCommand(args: string[]): Promise<void> {
       if (measure !== 'none' && sequences.length > 0) {
         // Checked whole against the allocations at the smaller sizes of llama.cpp's ladder (as compare does).
         const [v] = await verifiedAllocations({
-          plan, table, allowed: allowed ?? requested, locked: locks, extraMetadata, rungs: ladderRungs(plan, imatrix !== null, extraMetadata),
+          plan, table, allowed: allowed ?? requested, locked: locks, extraMetadata, rungs: ladderRungs(plan, imatrix !== null, extraMetadata), objective,
           measure: (recipes) => measureRecipeKlds({ model: forwardModelFromPlan(plan), weights: planWeights(plan, files), quantizer: backend!.quantizer, imatrix: imatrix?.entries ?? null, sequences, recipes }),
         }, ['fileBytes' in target ? target.fileBytes : allocation.fileBytes]);
         if (v!.allocation !== v!.own.allocation) {
-          process.stderr.write(`the allocation for ${v!.allocation.fileBytes} bytes measured better whole (KL ${v!.measuredKld.toExponential(3)} against ${v!.own.measuredKld.toExponential(3)}): it is used\n`);
+          process.stderr.write(`the allocation for ${v!.allocation.fileBytes} bytes measured better whole (${objective === 'tail' ? '99th-percentile ' : ''}KL ${v!.measuredKld.toExponential(3)} against ${v!.own.measuredKld.toExponential(3)}): it is used\n`);
         }
         allocation = v!.allocation;
       }

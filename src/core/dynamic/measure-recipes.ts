@@ -9,7 +9,8 @@ import type { TensorTypes } from '../model/plan-types.ts';
 import type { RowQuantizer } from '../quant/row-quantizer.ts';
 import { backendLogProbs, scoredFrom } from './backend-log-probs.ts';
 import { embed, loadLayer, prepareReplay, runLayer, tensorOf } from './layer-replay.ts';
-import { logitsAt, meanKld, toLogProbs } from './output-kld.ts';
+import { percentile } from '../eval/kld-report.ts';
+import { logitsAt, meanKld, rowKlds, toLogProbs } from './output-kld.ts';
 import { roundTrip } from './weighted-error.ts';
 
 export interface RecipeToMeasure {
@@ -23,6 +24,8 @@ export interface RecipeKld {
   kld: number;
   /** Positions where both models' most likely token is the same, 0..1. */
   sameTop: number;
+  /** The 99th percentile of the per-position KL (the tail-aware objective's measure). */
+  p99?: number;
 }
 
 export interface MeasureRecipesOptions {
@@ -118,7 +121,8 @@ export async function measureRecipeKlds(o: MeasureRecipesOptions): Promise<Recip
     const top = topTokens(lp, hp.vocabSize);
     let same = 0;
     for (let r = 0; r < top.length; r++) if (top[r] === baseTop[r]) same++;
-    results.push({ id: recipe.id, kld: meanKld(base, lp, hp.vocabSize), sameTop: top.length ? same / top.length : 1 });
+    const rows = rowKlds(base, lp, hp.vocabSize).sort();
+    results.push({ id: recipe.id, kld: meanKld(base, lp, hp.vocabSize), sameTop: top.length ? same / top.length : 1, ...(rows.length ? { p99: percentile(rows, 0.99) } : {}) });
     // Keep only what the next recipes share with this one: memory stays near one model's worth.
     for (const key of [...cache.keys()]) {
       const [name, type] = key.split(':') as [string, GgmlTypeName];

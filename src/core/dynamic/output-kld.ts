@@ -36,3 +36,18 @@ export function meanKld(baseLogProbs: Float32Array, quantLogProbs: Float32Array,
   }
   return rows ? Math.max(0, total / rows) : 0;
 }
+
+/** KL(base ‖ quant) of each row (rows × vocab log-probabilities): the distribution whose tail the tail-aware objective reads. */
+export function rowKlds(baseLogProbs: Float32Array, quantLogProbs: Float32Array, vocab: number): Float64Array {
+  const rows = baseLogProbs.length / vocab;
+  const out = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let total = 0;
+    for (let i = r * vocab; i < (r + 1) * vocab; i++) {
+      const lp = baseLogProbs[i]!;
+      total += Math.exp(lp) * (lp - quantLogProbs[i]!);
+    }
+    out[r] = Math.max(0, total);
+  }
+  return out;
+}

@@ -41,15 +41,23 @@ export interface VerifyOptions {
   rungs: readonly number[];
   /** Whole-recipe KL of each allocation (measureRecipeKlds on the sensitivity's sequences). */
   measure: (recipes: RecipeToMeasure[]) => Promise<RecipeKld[]>;
+  /**
+   * What "measures better" means: the mean KL (default), or 'tail', the 99th percentile of the
+   * per-position KL, for a file whose worst answers matter more than its average one.
+   */
+  objective?: AllocationObjective;
 }
+
+export type AllocationObjective = 'mean' | 'tail';
 
 export interface VerifiedAllocation {
   /** The budget asked for, bytes. */
   target: number;
   /** The chosen allocation: the target's own, or a smaller rung's that measured better. */
   allocation: Allocation;
+  /** Its measure under the objective (mean KL, or the 99th percentile for 'tail'). */
   measuredKld: number;
-  /** The target's own allocation and its measured KL. */
+  /** The target's own allocation and its measure. */
   own: { allocation: Allocation; measuredKld: number };
 }
 
@@ -66,7 +74,12 @@ export async function verifiedAllocations(o: VerifyOptions, targets: readonly nu
   }
   const entries = [...allocations.entries()];
   const measured = await o.measure(entries.map(([budget, a]) => ({ id: String(budget), types: a.types })));
-  const kldOf = new Map(measured.map((m) => [Number(m.id), m.kld]));
+  const score = (m: RecipeKld) => {
+    if (o.objective !== 'tail') return m.kld;
+    if (m.p99 === undefined) throw new Error('the tail-aware objective needs the per-position KL (p99) of each recipe');
+    return m.p99;
+  };
+  const kldOf = new Map(measured.map((m) => [Number(m.id), score(m)]));
   return targets.map((target) => {
     const own = allocations.get(target)!;
     let best = { allocation: own, measuredKld: kldOf.get(target)! };

@@ -33,7 +33,8 @@ function covariance(a: number, b: number, ab: number, n: number): number {
   return n < 10 ? 0 : (ab / n - (a / n) * (b / n)) / (n - 1);
 }
 
-function percentile(sorted: number[], fraction: number): number {
+/** perplexity.cpp's percentile of sorted values (linear interpolation at f*(N-1), in float). */
+export function percentile(sorted: ArrayLike<number>, fraction: number): number {
   const f = Math.fround(fraction);
   if (f <= 0) return sorted[0]!;
   if (f >= 1) return sorted[sorted.length - 1]!;
