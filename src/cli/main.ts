@@ -23,7 +23,7 @@ const USAGE = `usage:
   quant-studio plan <source> (--target-size BYTES | --target-bpw X | --target-mix MIX) [--imatrix F] [--text F]...
                     [--ctx N] [--chunks N] [--allow TYPES] [--candidates TYPES] [--lock TENSOR=TYPE]...
                     [--measure layer|probe|all|none] [--sensitivity cache.json] [--objective mean|tail] [--threads N] [--tensor-type-file F] -o <recipe.json>
-  quant-studio compare <source> --text F [--text F]... [--imatrix F] [--mixes MIX,...] [--domain NAME=FILE]... [--prompts F]
+  quant-studio compare <source> --text F [--text F]... [--imatrix F] [--mixes MIX,...] [--domain NAME=FILE]... [--prompts F] [--choices F.jsonl]
                     [--greedy-tokens N] [--eval-ctx N] [--eval-chunks N] [--sensitivity cache.json] [--ctx N] [--chunks N]
                     [--candidates TYPES|every-size] [--objective mean|tail] [--target-ratio X] [--threads N] -o <folder>
   quant-studio imatrix <source> [--text F] [--chat F.jsonl] [--default-set] [--ctx N] [--chunks N] [--threads N] -o <out.imatrix.gguf>

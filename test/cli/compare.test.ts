@@ -14,6 +14,7 @@ let work: string;
 let calibration: string;
 let heldOut: string;
 let prompts: string;
+let questions: string;
 const sha = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
 
 async function ok(args: string[]): Promise<{ stdout: string; stderr: string }> {
@@ -32,6 +33,11 @@ beforeAll(async () => {
   await writeFile(calibration, text.slice(0, cut));
   await writeFile(heldOut, text.slice(cut, cut + 40_000));
   await writeFile(prompts, text.slice(cut).split('\n').filter((l) => l.split(' ').length > 12).slice(0, 6).map((l) => l.split(' ').slice(0, 6).join(' ')).join('\n'));
+  questions = path.join(work, 'questions.jsonl');
+  await writeFile(questions, text.slice(cut).split('\n').filter((l) => l.split(' ').length > 60).slice(0, 8).map((l) => {
+    const w = l.split(' ');
+    return JSON.stringify({ context: w.slice(0, 20).join(' '), choices: [` ${w.slice(20, 24).join(' ')}`, ` ${w.slice(40, 44).join(' ')}`], answer: 0 });
+  }).join('\n'));
   await ok(['imatrix', STORIES260K, '--text', calibration, '--ctx', '64', '--chunks', '8', '-o', path.join(work, 'im.gguf')]);
 }, 120_000);
 
@@ -56,7 +62,7 @@ describe('quant-studio compare', () => {
   it("writes the bytes quantize and plan write, and each domain's figures are eval's", async () => {
     const out = path.join(work, 'measured');
     await ok(['compare', STORIES260K, ...common(), '--mixes', 'Q4_K_M', '--domain', `stories=${heldOut}`, '--eval-ctx', '64', '--eval-chunks', '4',
-      '--prompts', prompts, '--greedy-tokens', '8', '-o', out]);
+      '--prompts', prompts, '--greedy-tokens', '8', '--choices', questions, '-o', out]);
     const json = JSON.parse(await readFile(path.join(out, 'comparison.json'), 'utf8'));
 
     const mix = path.join(work, 'q4km.gguf');
@@ -70,11 +76,12 @@ describe('quant-studio compare', () => {
     expect(await sha(path.join(out, 'dynamic-Q4_K_M.gguf'))).toBe(await sha(dynamic));
 
     for (const [name, file] of [['Q4_K_M', mix], ['dynamic@Q4_K_M', dynamic]] as const) {
-      const e = JSON.parse((await ok(['eval', STORIES260K, file, '--text', heldOut, '--ctx', '64', '--chunks', '4', '--json'])).stdout);
+      const e = JSON.parse((await ok(['eval', STORIES260K, file, '--text', heldOut, '--ctx', '64', '--chunks', '4', '--choices', questions, '--json'])).stdout);
       const measured = json.files.find((f: { name: string }) => f.name === name);
       expect(measured.domains).toEqual([{
         domain: 'stories', meanKld: e.kld.mean.value, medianKld: e.kld.median, p99Kld: e.kld.p99, p99_9Kld: e.kld.p99_9, sameTop: e.sameTop.value, pplRatio: e.pplRatio.value,
       }]);
+      expect(measured.choices).toEqual({ questions: 8, flips: e.choices.flips.length });
       expect(measured.greedy.prompts).toBe(6);
       expect(measured.greedy.tokens).toBe(8);
     }

@@ -18,6 +18,8 @@ import { baseMixFor } from '../../core/dynamic/recipe.ts';
 import type { MeasureMode, SensitivityTable } from '../../core/dynamic/sensitivity-types.ts';
 import { ladderRungs, verifiedAllocations } from '../../core/dynamic/verified-allocation.ts';
 import { comparisonMarkdown, comparisonSvg, domainMeasures, pairVerdicts, type ComparedFile, type Comparison } from '../../core/eval/comparison-report.ts';
+import { chooseAnswers } from '../../core/eval/choice-flips.ts';
+import { parseChoiceTasks } from '../../core/eval/choice-tasks.ts';
 import { evaluateKldOfEach, type EvaluatedModel } from '../../core/eval/evaluate-kld.ts';
 import { greedyAgreement, greedyContinuations, parsePrompts } from '../../core/eval/greedy-agreement.ts';
 import { exportGgufs, planGgufLayout } from '../../core/export/export-gguf.ts';
@@ -60,7 +62,7 @@ export async function compareCommand(args: string[]): Promise<void> {
     imatrix: { type: 'string' }, text: { type: 'string', short: 'f', multiple: true }, ctx: { type: 'string', short: 'c' }, chunks: { type: 'string' },
     candidates: { type: 'string' }, measure: { type: 'string' }, sensitivity: { type: 'string' }, mixes: { type: 'string' },
     domain: { type: 'string', multiple: true }, 'eval-ctx': { type: 'string' }, 'eval-chunks': { type: 'string' },
-    prompts: { type: 'string' }, 'greedy-tokens': { type: 'string' }, 'target-ratio': { type: 'string' },
+    prompts: { type: 'string' }, 'greedy-tokens': { type: 'string' }, choices: { type: 'string' }, 'target-ratio': { type: 'string' },
     backend: { type: 'string' }, threads: { type: 'string' }, output: { type: 'string', short: 'o' }, objective: { type: 'string' },
   });
   if (positionals.length !== 1) throw new CliError('compare takes one model source');
@@ -82,14 +84,15 @@ export async function compareCommand(args: string[]): Promise<void> {
   const backendChoice = parseBackend(values.backend);
   const objective = parseObjective(values.objective);
   const dir = values.output;
-  const measuring = domains.length > 0 || values.prompts !== undefined;
+  const measuring = domains.length > 0 || values.prompts !== undefined || values.choices !== undefined;
   const source = positionals[0]!;
   const reportPaths = ['comparison.md', 'comparison.json', 'comparison.svg'].map((n) => path.join(dir, n));
   const inputs = [...(await modelFolderInputs(source)), ...namedPaths('--imatrix', values.imatrix), ...namedPaths('--text', values.text),
-    ...namedPaths('--prompts', values.prompts), ...namedPaths('--domain', domains.map((d) => d.file))];
+    ...namedPaths('--prompts', values.prompts), ...namedPaths('--choices', values.choices), ...namedPaths('--domain', domains.map((d) => d.file))];
   // Every text is read before anything is written or measured, so that a wrong path fails at once.
   const domainTexts = await Promise.all(domains.map(async (d) => ({ ...d, text: await readFile(d.file, 'utf8').catch(inputFailure(`--domain ${d.name}=${d.file}`)) })));
   const promptText = values.prompts ? await readFile(values.prompts, 'utf8').catch(inputFailure(`--prompts ${values.prompts}`)) : null;
+  const choicesText = values.choices ? await readFile(values.choices, 'utf8').catch(inputFailure(`--choices ${values.choices}`)) : null;
   await mkdir(dir, { recursive: true }).catch(inputFailure(`-o ${dir}`));
   await checkOutputPaths([...reportPaths.map((p) => ({ label: '-o', path: p })), ...namedPaths('--sensitivity', values.sensitivity)], inputs);
   const imatrix = values.imatrix ? await loadImatrix(values.imatrix) : null;
@@ -208,6 +211,22 @@ export async function compareCommand(args: string[]): Promise<void> {
             for (const p of planned) {
               progress(`greedy: ${p.file.name}`);
               p.file.greedy = await greedyAgreement(await quant(p)(), continuations, { llamaCpuNumerics: true });
+              await Promise.all(sources.splice(0).map((s) => s.close()));
+            }
+          }
+          if (choicesText !== null) {
+            let tasks;
+            try {
+              tasks = parseChoiceTasks(choicesText, tokenizer.encode, values.choices!);
+            } catch (e) {
+              throw new CliError((e as Error).message);
+            }
+            progress('multiple choice: unquantized');
+            const baseChoice = await chooseAnswers(base(), tasks, true);
+            for (const p of planned) {
+              progress(`multiple choice: ${p.file.name}`);
+              const chosen = await chooseAnswers(await quant(p)(), tasks, true);
+              p.file.choices = { questions: tasks.length, flips: chosen.filter((c, i) => c !== baseChoice[i]).length };
               await Promise.all(sources.splice(0).map((s) => s.close()));
             }
           }

@@ -28,6 +28,8 @@ export interface ComparedFile {
   /** One per domain, in the comparison's domain order; empty when nothing was measured. */
   domains: DomainMeasures[];
   greedy?: GreedyAgreement;
+  /** Multiple-choice answers that differ from the unquantized model's, of `questions`. */
+  choices?: { questions: number; flips: number };
 }
 
 export interface Comparison {
@@ -97,6 +99,7 @@ export function comparisonMarkdown(c: Comparison): string {
   const verdicts = pairVerdicts(c);
   const measured = verdicts.some((v) => v.measured);
   const withGreedy = c.files.some((f) => f.greedy);
+  const withChoices = c.files.some((f) => f.choices);
   const lines: string[] = [
     `## ${c.model}: llama.cpp's mixes against dynamic recipes of the same size`,
     '',
@@ -114,6 +117,7 @@ export function comparisonMarkdown(c: Comparison): string {
   const head = ['file', 'size', 'bpw', 'predicted KLD'];
   if (measured) head.push('mean KLD', 'median KLD', '99% KLD', '99.9% KLD', 'same top', 'PPL ratio');
   if (withGreedy) head.push('greedy identical', 'agreed prefix');
+  if (withChoices) head.push('choice flips');
   lines.push(`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
   for (const f of c.files) {
     const cells = [f.name, mib(f.bytes), f.bitsPerWeight.toFixed(3), sci(f.predictedKld)];
@@ -122,6 +126,7 @@ export function comparisonMarkdown(c: Comparison): string {
       cells.push(o((d) => d.meanKld, sci), o((d) => d.medianKld, sci), o((d) => d.p99Kld, sci), o((d) => d.p99_9Kld, sci), o((d) => d.sameTop, pct), o((d) => d.pplRatio, (v) => v.toFixed(4)));
     }
     if (withGreedy) cells.push(f.greedy ? pct(f.greedy.identical) : '–', f.greedy ? `${f.greedy.meanAgreedPrefix.toFixed(1)} of ${f.greedy.tokens}` : '–');
+    if (withChoices) cells.push(f.choices ? `${f.choices.flips} of ${f.choices.questions}` : '–');
     lines.push(`| ${cells.join(' | ')} |`);
   }
   if (measured) {
