@@ -83,3 +83,15 @@ export function parseObjective(value: string | undefined): 'mean' | 'tail' {
   if (v !== 'mean' && v !== 'tail') throw new CliError(`--objective ${value}: expected mean or tail`);
   return v;
 }
+
+/**
+ * --chunks for one or several --text files: one count for every text (equal weights), or one per
+ * text, in order (the domains' weights in the allocation).
+ */
+export function parseChunkCounts(value: string | undefined, texts: number, fallback: number): number[] {
+  if (value === undefined) return [fallback];
+  const counts = value.split(',').map((v) => Number(v.trim()));
+  if (counts.some((n) => !Number.isSafeInteger(n) || n <= 0)) throw new CliError(`--chunks ${value}: expected a positive integer, or one per --text separated by commas`);
+  if (counts.length > 1 && counts.length !== texts) throw new CliError(`--chunks ${value}: ${counts.length} counts for ${texts} --text file${texts === 1 ? '' : 's'}; give one count, or one per --text`);
+  return counts;
+}

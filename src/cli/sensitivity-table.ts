@@ -27,12 +27,13 @@ export interface SensitivityRequest {
   backend: Backend;
   imatrix: ImportanceMatrix | null;
   /**
-   * Calibration texts; the last `chunkCount` chunks of each are measured on, so that texts of
-   * several domains weigh equally in the allocation, however long each is.
+   * Calibration texts; the last `chunkCounts[i]` chunks of text i are measured on (one count for
+   * all: the domains weigh equally in the allocation, however long each text is; several: their
+   * weights, as the sensitivity is a mean over every measured position).
    */
   textFiles: readonly string[];
   contextSize: number;
-  chunkCount: number;
+  chunkCounts: readonly number[];
   candidates: readonly GgmlTypeName[];
   measure: MeasureMode;
   cacheFile?: string;
@@ -67,10 +68,10 @@ export async function sensitivityTable(r: SensitivityRequest): Promise<Sensitivi
   const sequences: number[][] = [];
   if (r.textFiles.length) {
     const tokenizer = await loadTextTokenizer(r.files);
-    for (const file of r.textFiles) {
+    for (const [i, file] of r.textFiles.entries()) {
       const text = await readFile(file, 'utf8').catch(inputFailure(`--text ${file}`));
       // The last chunks of each text: a calibration file's head usually fed the imatrix.
-      sequences.push(...chunkTokens(tokenizer.encode(text), { contextSize: r.contextSize, bos: tokenizer.bos }, `--text ${file}`).slice(-r.chunkCount));
+      sequences.push(...chunkTokens(tokenizer.encode(text), { contextSize: r.contextSize, bos: tokenizer.bos }, `--text ${file}`).slice(-(r.chunkCounts[i] ?? r.chunkCounts[0]!)));
     }
   }
   const key = { model: modelId, calibration: r.textFiles.length ? hashTokenSequences(sequences) : null, imatrix: r.imatrix ? hashImportance(r.imatrix.entries) : null };

@@ -108,6 +108,23 @@ describe('quant-studio compare', () => {
     expect(both.greedy.identical).toBeGreaterThan(0);
   }, 300_000);
 
+  it('plan weighs calibration domains by their chunk counts (--chunks, one per --text)', async () => {
+    const other = path.join(work, 'shakespeare-calibration.txt');
+    await writeFile(other, (await readFile(path.join(TEXT, 'tinyshakespeare.txt'), 'utf8')).slice(0, 60_000));
+    const positions = async (chunks: string, texts: string[]) => {
+      const cache = path.join(work, `weights-${chunks}-${texts.length}.json`);
+      await ok(['plan', STORIES260K, '--target-mix', 'Q2_K', ...texts.flatMap((t) => ['--text', t]), '--ctx', '64', '--chunks', chunks, '--measure', 'layer',
+        '--sensitivity', cache, '--backend', 'cpu', '--threads', '1', '-o', path.join(work, 'weights.recipe.json')]);
+      return JSON.parse(await readFile(cache, 'utf8')).positions as number;
+    };
+    const one = await positions('1', [calibration]);
+    expect(await positions('2,1', [calibration, other])).toBe(3 * one);
+    expect(await positions('2', [calibration, other])).toBe(4 * one);
+    const bad = await runCli(['plan', STORIES260K, '--target-mix', 'Q8_0', '--text', calibration, '--text', other, '--chunks', '1,2,3', '-o', path.join(work, 'x.json')]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('--chunks 1,2,3: 3 counts for 2 --text files');
+  }, 300_000);
+
   it('names a --domain without a file, and a missing domain file before measuring anything', async () => {
     const bad = await runCli(['compare', STORIES260K, ...common(), '--domain', 'stories', '-o', path.join(work, 'bad')]);
     expect(bad.code).not.toBe(0);

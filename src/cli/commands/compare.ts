@@ -34,7 +34,7 @@ import { chooseMixTypes, MIXES } from '../../core/recipe/llama-mixes.ts';
 import type { MixName } from '../../core/recipe/mix-names.ts';
 import { NodeFileSource } from '../../io/node-files.node.ts';
 import { withOutputFiles } from '../../io/node-sink.node.ts';
-import { parseBackend, parseCommandArgs, parseDomains, parseCandidates, parseMix, parseObjective, parseThreads } from '../args.ts';
+import { parseBackend, parseChunkCounts, parseCommandArgs, parseDomains, parseCandidates, parseMix, parseObjective, parseThreads } from '../args.ts';
 import { openBackend } from '../backend.ts';
 import { CliError, inputFailure } from '../cli-error.ts';
 import { withMatmulThreads } from '../matmul-threads.ts';
@@ -74,7 +74,7 @@ export async function compareCommand(args: string[]): Promise<void> {
   const measure = (values.measure ?? 'layer') as MeasureMode;
   if (!['all', 'probe', 'layer'].includes(measure)) throw new CliError(`--measure ${values.measure}: expected all, probe or layer`);
   const contextSize = positiveInt(values.ctx, '--ctx', 128)!;
-  const chunkCount = positiveInt(values.chunks, '--chunks', 4)!;
+  const chunkCounts = parseChunkCounts(values.chunks, values.text.length, 4);
   const evalContext = positiveInt(values['eval-ctx'], '--eval-ctx', 512)!;
   const evalChunks = positiveInt(values['eval-chunks'], '--eval-chunks', undefined);
   const greedyTokens = positiveInt(values['greedy-tokens'], '--greedy-tokens', 32)!;
@@ -121,7 +121,7 @@ export async function compareCommand(args: string[]): Promise<void> {
         process.stderr.write('a compared mix is smaller than the default types reach: measuring the 1-2 bit i-quants too (--candidates every-size)\n');
       }
       const { table, allowed, sequences } = await sensitivityTable({
-        source, files, plan, backend, imatrix, textFiles: values.text, contextSize, chunkCount, candidates, measure, cacheFile: values.sensitivity, threads,
+        source, files, plan, backend, imatrix, textFiles: values.text, contextSize, chunkCounts, candidates, measure, cacheFile: values.sensitivity, threads,
       });
       const elements = elementsOf(plan);
       const range = budgetRange(plan, table, new Map(), allowed ?? null);
@@ -239,7 +239,7 @@ export async function compareCommand(args: string[]): Promise<void> {
 
     const comparison: Comparison = {
       model: source.startsWith('hf://') ? source.slice('hf://'.length) : path.basename(path.resolve(source)),
-      calibration: `${values.text.map((t) => path.basename(t)).join(' + ')} (imatrix ${values.imatrix ? path.basename(values.imatrix) : 'none'}; sensitivity on the last ${chunkCount} chunks of ${contextSize} tokens of each; each size's allocation checked whole against the smaller sizes' by ${objective === 'tail' ? 'the 99th-percentile' : 'the mean'} KL)`,
+      calibration: `${values.text.map((t) => path.basename(t)).join(' + ')} (imatrix ${values.imatrix ? path.basename(values.imatrix) : 'none'}; sensitivity on the last ${chunkCounts.join('/')} chunks of ${contextSize} tokens of ${values.text.length > 1 ? 'each' : 'it'}; each size's allocation checked whole against the smaller sizes' by ${objective === 'tail' ? 'the 99th-percentile' : 'the mean'} KL)`,
       domains: domains.map((d) => d.name),
       targetRatio,
       files: planned.map((p) => p.file),

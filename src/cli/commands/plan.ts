@@ -16,7 +16,7 @@ import { imatrixMetadata } from '../../core/imatrix/imatrix-metadata.ts';
 import { planModel } from '../../core/model/plan-model.ts';
 import { chooseMixTypes, MIXES } from '../../core/recipe/llama-mixes.ts';
 import { withOutputFiles } from '../../io/node-sink.node.ts';
-import { parseBackend, parseCandidates, parseCommandArgs, parseMix, parseObjective, parseThreads, parseTypeList } from '../args.ts';
+import { parseBackend, parseCandidates, parseChunkCounts, parseCommandArgs, parseMix, parseObjective, parseThreads, parseTypeList } from '../args.ts';
 import { openBackend, type Backend } from '../backend.ts';
 import { CliError } from '../cli-error.ts';
 import { openModelSource } from '../model-source.ts';
@@ -66,7 +66,7 @@ export async function planCommand(args: string[]): Promise<void> {
   // Each sensitivity thread holds the model's weights as it replays them: at most 4 by default.
   const threadsWanted = parseThreads(values.threads, 4);
   const contextSize = positiveInt(values.ctx, '--ctx', 128)!;
-  const chunkCount = positiveInt(values.chunks, '--chunks', 4)!;
+  const chunkCounts = parseChunkCounts(values.chunks, values.text?.length ?? 0, 4);
   const backendChoice = parseBackend(values.backend);
   const objective = parseObjective(values.objective);
   const output = values.output;
@@ -119,7 +119,7 @@ export async function planCommand(args: string[]): Promise<void> {
       // An unreachable target fails now, not after the measurement.
       allocate(unmeasuredTable(plan, candidates, imatrix !== null));
       const { table, modelId, fingerprint, calibrationHash, imatrixHash, allowed: requested, sequences } = await sensitivityTable({
-        source: positionals[0]!, files, plan, backend, imatrix, textFiles: values.text ?? [], contextSize, chunkCount,
+        source: positionals[0]!, files, plan, backend, imatrix, textFiles: values.text ?? [], contextSize, chunkCounts,
         candidates, measure, cacheFile: values.sensitivity, threads: threadsWanted,
       });
       // general.file_type is a u32 whatever the mix: any ftype gives the header's size.
