@@ -201,3 +201,29 @@ test('tiny-llama-10m: IQ2_XXS needs an imatrix; with one the heatmap shows it an
   await alert.waitFor();
   assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
 });
+
+test('tiny-llama-10m: the "every size" candidates take the budget slider down to the IQ1_S mix\'s size', async () => {
+  const { page, pageErrors } = studio;
+  await openFolder(page, tinyLlama);
+  const imatrixFile = path.join(artifactsDir, 'tiny-llama-10m-synthetic.imatrix.dat');
+  await writeLegacyImatrix(imatrixFile, syntheticImatrixEntries(await nodePlan(tinyLlama)), { chunks: 3, dataset: 'calibration.txt' });
+  await page.getByTestId('imatrix-input').setInputFiles(imatrixFile);
+  await page.getByTestId('mix-select').selectOption('IQ1_S');
+  await page.locator('[data-tensor="blk.1.attn_q.weight"][data-type="IQ1_S"]').waitFor();
+  const iq1sBpw = Number(await page.getByTestId('bits-per-weight').textContent());
+
+  await page.getByTestId('candidate-set').selectOption('every-size');
+  await page.getByTestId('measure-mode').selectOption('layer');
+  await page.getByTestId('sensitivity-chunks').fill('1');
+  await page.getByRole('button', { name: 'Measure sensitivity' }).click();
+  await page.getByTestId('sensitivity-ready').waitFor({ timeout: 900_000 });
+  const slider = page.getByTestId('budget-slider');
+  const min = Number(await slider.getAttribute('min'));
+  assert.ok(min <= iq1sBpw, `the slider reaches ${min} bpw, the IQ1_S mix is ${iq1sBpw} bpw`);
+  // At its lowest the recipe uses the 1-bit i-quants in the blocks.
+  await slider.fill(String(min));
+  const types = new Set((await shownTypes(page)).values());
+  assert.ok(types.has('IQ1_S') || types.has('IQ1_M'), `types at the lowest budget: ${[...types].join(', ')}`);
+  await screenshot(page, '36-every-size-lowest-budget');
+  assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
+});

@@ -36,7 +36,7 @@ export const MEASURE_CONTEXT = 128;
 
 /** llama.cpp's mixes placed on the frontier chart (those this model and imatrix allow). */
 export const FRONTIER_MIXES: readonly MixName[] = [
-  'IQ2_M', 'Q2_K', 'IQ3_XXS', 'Q3_K_S', 'Q3_K_M', 'IQ3_M', 'Q3_K_L', 'IQ4_XS', 'Q4_0', 'Q4_K_S', 'Q4_K_M', 'Q5_0', 'Q5_K_S', 'Q5_K_M', 'Q6_K', 'Q8_0',
+  'IQ1_S', 'IQ1_M', 'IQ2_XXS', 'IQ2_XS', 'IQ2_S', 'IQ2_M', 'Q2_K', 'IQ3_XXS', 'Q3_K_S', 'Q3_K_M', 'IQ3_M', 'Q3_K_L', 'IQ4_XS', 'Q4_0', 'Q4_K_S', 'Q4_K_M', 'Q5_0', 'Q5_K_S', 'Q5_K_M', 'Q6_K', 'Q8_0',
 ];
 
 function setDynamic(patch: Partial<Dynamic> | ((d: Dynamic) => Partial<Dynamic>)): void {
