@@ -7,7 +7,7 @@
 // comparison.svg (a chart a model card can carry) beside the files.
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { allocateTypes } from '../../core/dynamic/allocate.ts';
+import { canAllocate } from '../../core/dynamic/allocate.ts';
 import { budgetRange } from '../../core/dynamic/budget-range.ts';
 import { DEFAULT_CANDIDATES, EVERY_SIZE_CANDIDATES } from '../../core/dynamic/candidate-types.ts';
 import { unmeasuredTable } from '../../core/dynamic/unmeasured-table.ts';
@@ -16,7 +16,7 @@ import { predictKld } from '../../core/dynamic/predict.ts';
 import { measureRecipeKlds } from '../../core/dynamic/measure-recipes.ts';
 import { baseMixFor } from '../../core/dynamic/recipe.ts';
 import type { MeasureMode, SensitivityTable } from '../../core/dynamic/sensitivity-types.ts';
-import { ladderRungs, verifiedAllocations } from '../../core/dynamic/verified-allocation.ts';
+import { LADDER_MIXES, ladderRungs, verifiedAllocations } from '../../core/dynamic/verified-allocation.ts';
 import { comparisonMarkdown, comparisonSvg, domainMeasures, pairVerdicts, type ComparedFile, type Comparison } from '../../core/eval/comparison-report.ts';
 import { chooseAnswers } from '../../core/eval/choice-flips.ts';
 import { parseChoiceTasks } from '../../core/eval/choice-tasks.ts';
@@ -45,8 +45,8 @@ import { sensitivityTable } from '../sensitivity-table.ts';
 import { positiveInt } from './imatrix.ts';
 import { loadImatrix } from './quantize.ts';
 
-/** llama.cpp's K-quant and i-quant mixes from 2 to 6.6 bits per weight, the sizes people download. */
-export const DEFAULT_COMPARED_MIXES: readonly MixName[] = ['Q2_K', 'Q3_K_S', 'Q3_K_M', 'Q3_K_L', 'IQ4_XS', 'Q4_K_S', 'Q4_K_M', 'Q5_K_S', 'Q5_K_M', 'Q6_K'];
+/** The ladder's mixes from Q2_K to Q6_K: the sizes people download most. */
+export const DEFAULT_COMPARED_MIXES: readonly MixName[] = LADDER_MIXES.slice(LADDER_MIXES.indexOf('Q2_K'), LADDER_MIXES.indexOf('Q6_K') + 1);
 
 interface PlannedFile {
   file: ComparedFile;
@@ -106,14 +106,8 @@ export async function compareCommand(args: string[]): Promise<void> {
     const skipped: string[] = [];
     try {
       const mixBytes = (mix: MixName) => planGgufLayout(plan, chooseMixTypes(plan, { mix, hasImatrix: imatrix !== null }), MIXES[mix].ftype, extraMetadata).totalBytes;
-      const reachesWith = (t: SensitivityTable, limit: readonly GgmlTypeName[] | undefined, fileBytes: number) => {
-        try {
-          allocateTypes({ plan, table: t, target: { fileBytes }, allowed: limit, fileType: 0, extraMetadata });
-          return true;
-        } catch {
-          return false;
-        }
-      };
+      const reachesWith = (t: SensitivityTable, limit: readonly GgmlTypeName[] | undefined, fileBytes: number) =>
+        canAllocate({ plan, table: t, target: { fileBytes }, allowed: limit, fileType: 0, extraMetadata });
       const reaches = (types: readonly GgmlTypeName[], fileBytes: number) => reachesWith(unmeasuredTable(plan, types, imatrix !== null), undefined, fileBytes);
       // Mixes below the default types' reach (IQ1_M, IQ2_XXS …) are compared with the 1-2 bit i-quants measured too.
       if (!values.candidates && imatrix && mixes.some((m) => !reaches(DEFAULT_CANDIDATES, mixBytes(m)))) {

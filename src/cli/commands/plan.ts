@@ -4,7 +4,7 @@
 // llama-quantize's --tensor-type-file).
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { allocateTypes, type AllocationTarget } from '../../core/dynamic/allocate.ts';
+import { allocateTypes, canAllocate, type AllocationTarget } from '../../core/dynamic/allocate.ts';
 import { DEFAULT_CANDIDATES, EVERY_SIZE_CANDIDATES } from '../../core/dynamic/candidate-types.ts';
 import { measureRecipeKlds } from '../../core/dynamic/measure-recipes.ts';
 import { buildRecipe } from '../../core/dynamic/recipe.ts';
@@ -111,7 +111,8 @@ export async function planCommand(args: string[]): Promise<void> {
         }
       };
       // A size below the default types' reach (IQ1_M's, IQ2_XXS's) takes the 1-2 bit i-quants too, where an imatrix allows them.
-      const reachable = (types: readonly GgmlTypeName[]) => { try { allocate(unmeasuredTable(plan, types, imatrix !== null)); return true; } catch { return false; } };
+      const reachable = (types: readonly GgmlTypeName[]) =>
+        canAllocate({ plan, table: unmeasuredTable(plan, types, imatrix !== null), target, locked: locks, allowed, fileType: 0, extraMetadata });
       if (!values.candidates && !allowed && imatrix && !reachable(candidates) && reachable(EVERY_SIZE_CANDIDATES)) {
         candidates = [...EVERY_SIZE_CANDIDATES];
         process.stderr.write(`the target is below what ${DEFAULT_CANDIDATES.join(', ')} reach: measuring the 1-2 bit i-quants too (--candidates every-size)\n`);

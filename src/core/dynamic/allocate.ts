@@ -239,3 +239,13 @@ export function allocateTypes(o: AllocateOptions): Allocation {
     predictedKld: [...choices.values()].reduce((s, c) => s + c.kld, 0),
   };
 }
+
+/** Whether the target is reachable with these candidates and locks (allocateTypes would not refuse it). */
+export function canAllocate(o: AllocateOptions): boolean {
+  try {
+    allocateTypes(o);
+    return true;
+  } catch {
+    return false;
+  }
+}
