@@ -5,11 +5,11 @@
 // Node CPU evaluateKld's figures. The GPU paths stay proven by the other calibration and
 // evaluation tests (they force backend=gpu).
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { collectImatrixOnCpu, defaultSetTokens, evaluateKldOnCpu, readImatrixFile } from './reference-export.mjs';
-import { artifactsDir, fixtureDir, gotoLocalFolder, launchStudio, saveImatrix, screenshot } from './studio.mjs';
+import { artifactsDir, fixtureDir, gotoLocalFolder, launchStudio, saveDownload, saveImatrix, screenshot } from './studio.mjs';
 
 const CALIBRATION = { contextSize: 64, maxChunks: 4 };
 
@@ -73,5 +73,59 @@ test('the automatic choice calibrates on the CPU where WebGPU is SwiftShader, an
   assert.ok(Math.abs((await value('eval-ppl-base')) - cpu.report.pplBase.value) <= 1e-6 * cpu.report.pplBase.value, 'base perplexity as the CPU reference');
   assert.equal(await value('eval-same-top'), cpu.report.sameTop.value);
   assert.equal(await value('eval-file-size'), (await readFile(exported)).length);
+  assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
+});
+
+test('more held-out texts are measured as domains of their own, each as an evaluation of that text alone, and saved as evidence', async () => {
+  const { page, pageErrors } = studio;
+  // The export and settings of the previous test stay: its sample text is the first domain.
+  const EVALUATION = { contextSize: 64, maxChunks: 4 };
+  const text = (file, from) => readFile(path.join(fixtureDir, '../text', file), 'utf8').then((t) => t.slice(from, from + 4000));
+  const domains = { 'shakespeare.txt': await text('tinyshakespeare.txt', 100_000), 'wiki.txt': await text('wiki.test.raw', 200_000) };
+  const files = [];
+  for (const [name, body] of Object.entries(domains)) {
+    files.push(path.join(artifactsDir, name));
+    await writeFile(files.at(-1), body);
+  }
+  await page.getByTestId('eval-domain-input').setInputFiles(files);
+  await page.getByTestId('eval-domains').getByText('wiki.txt').waitFor();
+  await page.getByRole('button', { name: 'Evaluate' }).click();
+  await page.getByTestId('eval-domain-table').waitFor({ timeout: 120_000 });
+  const rows = page.getByTestId('eval-domain-row');
+  assert.equal(await rows.count(), 3);
+  const exported = path.join(artifactsDir, 'stories260K-Q4_0-cpu.gguf');
+  const sample = await page.getByTestId('eval-text').inputValue();
+  const texts = [sample, ...Object.values(domains)];
+  const names = [await page.getByTestId('eval-text-name').textContent(), ...Object.keys(domains)];
+  const references = [];
+  for (const [i, t] of texts.entries()) {
+    const row = rows.nth(i);
+    assert.equal(await row.getAttribute('data-domain'), names[i]);
+    const cpu = await evaluateKldOnCpu(fixtureDir, exported, t, EVALUATION);
+    references.push(cpu.report);
+    const mean = Number(await row.getAttribute('data-mean-kld'));
+    assert.ok(Math.abs(mean - cpu.report.kld.mean.value) <= 1e-6 * cpu.report.kld.mean.value, `${names[i]}: mean KLD ${mean} as that text alone gives (${cpu.report.kld.mean.value})`);
+  }
+  // The domains differ: Shakespeare and Wikipedia are far from the TinyStories the model knows.
+  assert.notEqual(references[1].kld.mean.value, references[0].kld.mean.value);
+  await screenshot(page, '93-evaluation-domains');
+
+  const save = async (id, ext) => {
+    const file = path.join(artifactsDir, `stories260K-Q4_0-cpu.evaluation.${ext}`);
+    const suggested = await saveDownload(page, () => page.getByTestId(id).click(), file, 30_000);
+    assert.equal(suggested, `stories260K-Q4_0.evaluation.${ext}`, 'named after the evaluated GGUF');
+    return readFile(file, 'utf8');
+  };
+  const json = JSON.parse(await save('save-evidence-json', 'json'));
+  assert.deepEqual(json.domains.map((d) => d.domain), names);
+  json.domains.forEach((d, i) => {
+    assert.ok(Math.abs(d.meanKld - references[i].kld.mean.value) <= 1e-6 * references[i].kld.mean.value, d.domain);
+    assert.equal(d.sameTop, references[i].sameTop.value);
+    assert.ok(Math.abs(d.p99_9Kld - references[i].kld.p99_9) <= 1e-6 * references[i].kld.p99_9, `${d.domain} 99.9%`);
+  });
+  const md = await save('save-evidence-md', 'md');
+  for (const name of names) assert.match(md, new RegExp(`^\\| ${name.replace(/\./g, '\\.')} \\| 4 × 64 \\|`, 'm'));
+  const svg = await save('save-evidence-svg', 'svg');
+  assert.equal((svg.match(/<circle [^>]*r="5"[^>]*><title>/g) ?? []).length, 3 * 4, 'median, mean, 99% and 99.9% per domain');
   assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
 });

@@ -15,6 +15,8 @@ import { initialDownload, useStudio, type DownloadSlice, type StudioState } from
 import { currentWorkerModelSource } from './worker-model-source.ts';
 import { modelIdentity } from './model-identity.ts';
 import { throttle } from './throttle.ts';
+import { saveBytes } from './save-bytes.ts';
+import { fileEvaluationJson, fileEvaluationMarkdown, fileEvaluationSvg, type FileEvaluation } from '../core/eval/evaluation-report.ts';
 
 type Evaluation = StudioState['evaluation'];
 type Download = DownloadSlice['download'];
@@ -39,6 +41,19 @@ export function setEvaluationText(text: string, textName = 'your text'): void {
 
 export async function loadEvaluationFile(file: File): Promise<void> {
   setEvaluationText(await file.text(), file.name);
+}
+
+/** Each file becomes a domain of its own, named by the file (a name already there is replaced). */
+export async function addEvaluationDomains(files: readonly File[]): Promise<void> {
+  const added = await Promise.all(files.map(async (f) => ({ name: f.name, text: await f.text() })));
+  useStudio.setState((s) => {
+    const names = new Set(added.map((d) => d.name));
+    return { evaluation: { ...s.evaluation, otherDomains: [...s.evaluation.otherDomains.filter((d) => !names.has(d.name)), ...added] } };
+  });
+}
+
+export function removeEvaluationDomain(name: string): void {
+  useStudio.setState((s) => ({ evaluation: { ...s.evaluation, otherDomains: s.evaluation.otherDomains.filter((d) => d.name !== name) } }));
 }
 
 export function restoreSampleText(): void {
@@ -95,7 +110,10 @@ export async function startEvaluation(): Promise<void> {
     setEvaluation({ device: device.detail });
     const result = await worker!.evaluate(
       source, { path: file.name, blob: file.blob },
-      { text: evaluation.text, contextSize: evaluation.contextSize, maxChunks: evaluation.maxChunks, device: device.kind },
+      {
+        text: evaluation.text, textName: evaluation.textName, otherDomains: evaluation.otherDomains,
+        contextSize: evaluation.contextSize, maxChunks: evaluation.maxChunks, device: device.kind,
+      },
       Comlink.proxy(throttled(job)), source.kind === 'hub' ? Comlink.proxy(downloaded(job)) : undefined,
     );
     if (job.cancelled) return;
@@ -111,4 +129,24 @@ export async function startEvaluation(): Promise<void> {
 
 export function cancelEvaluation(): void {
   if (evaluations.cancel()) setEvaluation({ phase: 'cancelled', progress: null, error: null });
+}
+
+/** The shown result as a model card's evidence (every domain's measures), or null when there is none. */
+export function evaluationEvidence(state: StudioState): FileEvaluation | null {
+  const { evaluation: e, source } = state;
+  if (!e.result || e.model !== modelIdentity(source)) return null;
+  return {
+    model: source.label, file: e.fileName, bytes: e.fileBytes, bitsPerWeight: null,
+    domains: e.result.domains.map((d) => ({ name: d.name, chunks: d.chunks, contextSize: e.result!.contextSize, report: d.report })),
+  };
+}
+
+/** Call from a click handler: saves the evidence as <file>.evaluation.md, .json or .svg. */
+export async function saveEvaluationEvidence(kind: 'md' | 'json' | 'svg'): Promise<void> {
+  const evidence = evaluationEvidence(useStudio.getState());
+  if (!evidence) return;
+  const text = kind === 'md' ? fileEvaluationMarkdown(evidence)
+    : kind === 'svg' ? fileEvaluationSvg(evidence)
+    : `${JSON.stringify(fileEvaluationJson(evidence), null, 2)}\n`;
+  await saveBytes(new TextEncoder().encode(text), `${evidence.file.replace(/\.gguf$/i, '')}.evaluation.${kind}`);
 }

@@ -11,7 +11,7 @@ const fakes = vi.hoisted(() => ({
 vi.mock('./export-client.ts', () => ({ exportWorker: () => fakes.exporter!.worker }));
 vi.mock('./analysis-clients.ts', () => ({ evaluateWorker: () => fakes.evaluator!.worker }));
 
-const { cancelEvaluation, startEvaluation } = await import('./evaluation-actions.ts');
+const { addEvaluationDomains, cancelEvaluation, removeEvaluationDomain, startEvaluation } = await import('./evaluation-actions.ts');
 const { setModelEntries } = await import('./model-entries.ts');
 const { useStudio } = await import('./store.ts');
 
@@ -54,5 +54,23 @@ describe('evaluation jobs', () => {
     fakes.evaluator!.calls.evaluate[0]!.result.reject(new DOMException('cancelled', 'AbortError'));
     await done;
     expect(useStudio.getState().evaluation.phase).toBe('cancelled');
+  });
+
+  it('every added text is a domain of the request, after the held-out text under its name; a file added again replaces its text', async () => {
+    await addEvaluationDomains([new File(['def f(): pass'], 'code.py.txt'), new File(['Bonjour'], 'fr.txt')]);
+    await addEvaluationDomains([new File(['def g(): pass'], 'code.py.txt')]);
+    removeEvaluationDomain('fr.txt');
+    const done = startEvaluation();
+    await settle();
+    fakes.exporter!.calls.exportedFile[0]!.result.resolve(exported);
+    await settle();
+    fakes.evaluator!.calls.chooseDevice[0]!.result.resolve({ kind: 'cpu', detail: 'on the CPU' });
+    await settle();
+    const request = fakes.evaluator!.calls.evaluate[0]!.args[2] as { text: string; textName: string; otherDomains: { name: string; text: string }[] };
+    const { evaluation } = useStudio.getState();
+    expect(request).toMatchObject({ text: evaluation.text, textName: evaluation.textName, otherDomains: [{ name: 'code.py.txt', text: 'def g(): pass' }] });
+    cancelEvaluation();
+    fakes.evaluator!.calls.evaluate[0]!.result.reject(new DOMException('cancelled', 'AbortError'));
+    await done;
   });
 });

@@ -73,7 +73,13 @@ function measuredKld(state: StudioState, fileName: string): ModelCardKld | undef
   const e = state.evaluation;
   if (e.phase !== 'done' || !e.result || e.fileName !== fileName || e.model !== modelIdentity(state.source)) return undefined;
   const r = e.result.report;
-  return { mean: r.kld.mean.value, median: r.kld.median, p99: r.kld.p99, sameTop: r.sameTop.value, on: `${e.result.chunks} chunks of ${e.result.contextSize} tokens` };
+  const domains = e.result.domains.length > 1
+    ? { domains: e.result.domains.map((d) => ({ name: d.name, mean: d.report.kld.mean.value, p99_9: d.report.kld.p99_9, sameTop: d.report.sameTop.value })) }
+    : {};
+  return {
+    mean: r.kld.mean.value, median: r.kld.median, p99: r.kld.p99, sameTop: r.sameTop.value,
+    on: `${e.result.chunks} chunks of ${e.result.contextSize} tokens of ${e.result.domains[0]!.name}`, ...domains,
+  };
 }
 
 /**

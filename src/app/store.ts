@@ -8,7 +8,7 @@ import type { MeasureMode, SensitivityTable } from '../core/dynamic/sensitivity-
 import type { FileProgress } from '../io/hub/index.ts';
 import { DEFAULT_ENDPOINT, DEFAULT_MODEL_ID, rememberedCachePreference } from './hub-settings.ts';
 import type {
-  CalibrationProgress, EvaluationProgress, EvaluationResult, ExportProgress, HubPin, QuantBackend,
+  CalibrationProgress, EvaluationDomainText, EvaluationProgress, EvaluationResult, ExportProgress, HubPin, QuantBackend,
 } from '../workers/protocol.ts';
 import { EVAL_SAMPLE_NAME, EVAL_SAMPLE_TEXT } from './eval-sample.ts';
 import { initialEditHistory, type EditHistory } from './edit-history.ts';
@@ -137,6 +137,8 @@ export interface EvaluationSlice {
     /** Held-out text: the built-in sample or the user's. */
     text: string;
     textName: string;
+    /** More held-out texts, each measured as its own domain (code, chat, another language…). */
+    otherDomains: EvaluationDomainText[];
     contextSize: number;
     maxChunks: number;
     progress: EvaluationProgress | null;
@@ -337,7 +339,7 @@ export const initialCalibration: CalibrationSlice['calibration'] = {
   datasets: [], chunks: 0, chatTemplate: false, warnings: [], resumable: null, kept: null, saved: null, dataKey: null, error: null,
 };
 export const initialEvaluation: EvaluationSlice['evaluation'] = {
-  phase: 'idle', text: EVAL_SAMPLE_TEXT, textName: EVAL_SAMPLE_NAME, contextSize: 512, maxChunks: 8,
+  phase: 'idle', text: EVAL_SAMPLE_TEXT, textName: EVAL_SAMPLE_NAME, otherDomains: [], contextSize: 512, maxChunks: 8,
   progress: null, result: null, model: null, fileName: '', fileBytes: 0, device: null, error: null,
 };
 export const initialDynamic: DynamicSlice['dynamic'] = {

@@ -2,7 +2,8 @@ import { Eta } from './Eta.tsx';
 import { TextWithLinks } from './TextWithLinks.tsx';
 import { lazy, Suspense, type ChangeEvent } from 'react';
 import {
-  cancelEvaluation, loadEvaluationFile, restoreSampleText, setEvaluationSettings, setEvaluationText, startEvaluation,
+  addEvaluationDomains, cancelEvaluation, loadEvaluationFile, removeEvaluationDomain, restoreSampleText, saveEvaluationEvidence, setEvaluationSettings,
+  setEvaluationText, startEvaluation,
 } from '../app/evaluation-actions.ts';
 import { useEvaluationDownload } from '../app/evaluation-actions.ts';
 import { EVAL_SAMPLE_NAME } from '../app/eval-sample.ts';
@@ -23,6 +24,13 @@ function onTextPicked(e: ChangeEvent<HTMLInputElement>) {
   input.value = '';
 }
 
+function onDomainsPicked(e: ChangeEvent<HTMLInputElement>) {
+  const input = e.currentTarget;
+  const files = [...(input.files ?? [])];
+  if (files.length) void addEvaluationDomains(files);
+  input.value = '';
+}
+
 function Figure({ label, value, raw, testId, detail }: { label: string; value: string; raw: number; testId: string; detail?: string }) {
   return (
     <div className="stat eval-stat">
@@ -40,13 +48,44 @@ function Summary({ result, fileName, fileBytes }: { result: EvaluationResult; fi
     <div className="eval-summary" data-testid="evaluation-summary">
       <Figure label="GGUF size" value={formatBytes(fileBytes)} raw={fileBytes} testId="eval-file-size" detail={fileName} />
       <Figure label="mean KLD" value={formatEnergy(r.kld.mean.value)} raw={r.kld.mean.value} testId="eval-mean-kld" detail={`± ${formatEnergy(r.kld.mean.error)}`} />
+      <Figure label="median KLD" value={formatEnergy(r.kld.median)} raw={r.kld.median} testId="eval-median-kld" />
       <Figure label="99% KLD" value={formatEnergy(r.kld.p99)} raw={r.kld.p99} testId="eval-p99-kld" />
+      <Figure label="99.9% KLD" value={formatEnergy(r.kld.p99_9)} raw={r.kld.p99_9} testId="eval-p99_9-kld" />
       <Figure label="same top token" value={`${(100 * r.sameTop.value).toFixed(1)}%`} raw={r.sameTop.value} testId="eval-same-top" detail={`± ${(100 * r.sameTop.error).toFixed(2)}%`} />
       <Figure label="PPL base" value={r.pplBase.value.toFixed(3)} raw={r.pplBase.value} testId="eval-ppl-base" />
       <Figure label="PPL quant" value={r.pplQuant.value.toFixed(3)} raw={r.pplQuant.value} testId="eval-ppl-quant" />
       <Figure label="PPL ratio" value={r.pplRatio.value.toFixed(4)} raw={r.pplRatio.value} testId="eval-ppl-ratio" detail={`± ${r.pplRatio.error.toFixed(4)}`} />
       <Figure label="RMS Δp" value={`${(100 * r.rmsDeltaP.value).toFixed(2)}%`} raw={r.rmsDeltaP.value} testId="eval-rms-dp" />
     </div>
+  );
+}
+
+/** Every domain's figures side by side, when more than one text was measured. */
+function DomainTable({ result }: { result: EvaluationResult }) {
+  return (
+    <table className="domain-table" data-testid="eval-domain-table">
+      <caption className="muted">Per domain: each text measured on its own (up to the same number of chunks)</caption>
+      <thead>
+        <tr>
+          <th scope="col">domain</th><th scope="col">chunks</th><th scope="col">mean KLD</th><th scope="col">median</th>
+          <th scope="col">99%</th><th scope="col">99.9%</th><th scope="col">same top</th><th scope="col">PPL ratio</th>
+        </tr>
+      </thead>
+      <tbody>
+        {result.domains.map((d) => (
+          <tr key={d.name} data-testid="eval-domain-row" data-domain={d.name} data-mean-kld={d.report.kld.mean.value}>
+            <th scope="row">{d.name}</th>
+            <td>{d.chunks}</td>
+            <td>{formatEnergy(d.report.kld.mean.value)}</td>
+            <td>{formatEnergy(d.report.kld.median)}</td>
+            <td>{formatEnergy(d.report.kld.p99)}</td>
+            <td>{formatEnergy(d.report.kld.p99_9)}</td>
+            <td>{(100 * d.report.sameTop.value).toFixed(1)}%</td>
+            <td>{d.report.pplRatio.value.toFixed(4)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
@@ -83,7 +122,24 @@ export function EvaluationPanel() {
                   Use the built-in sample
                 </button>
               )}
+              <label className="button button-small" title="Each file is measured as a domain of its own (code, chat, another language…), so a recipe is judged beyond one kind of text">
+                Add domains…
+                <input type="file" multiple className="visually-hidden" accept=".txt,.md" data-testid="eval-domain-input" disabled={running} onChange={onDomainsPicked} />
+              </label>
             </span>
+            {e.otherDomains.length > 0 && (
+              <span className="data-files" aria-label="Other domains" data-testid="eval-domains">
+                <span className="field-label">Also measured, each as its own domain:</span>
+                {e.otherDomains.map((d) => (
+                  <span className="chip" key={d.name} title={`${d.text.length.toLocaleString()} characters`}>
+                    {d.name}
+                    <button type="button" className="chip-remove" aria-label={`Remove the domain ${d.name}`} disabled={running} onClick={() => removeEvaluationDomain(d.name)}>
+                      ×
+                    </button>
+                  </span>
+                ))}
+              </span>
+            )}
           </div>
           <ContextSizeField testId="eval-ctx" value={e.contextSize} disabled={running} onChange={(contextSize) => setEvaluationSettings({ contextSize })} />
           <label className="recipe-field">
@@ -100,6 +156,7 @@ export function EvaluationPanel() {
           <div className="calibration-progress" data-testid="evaluation-progress">
             <div className="progress-head">
               <span>
+                {p && p.domain.count > 1 && `${p.domain.name} (domain ${p.domain.index} of ${p.domain.count}) · `}
                 {p ? `${p.stage === 'base' ? 'Base model' : 'Quantized model'}: chunk ${Math.min(p.chunksDone + 1, p.chunksTotal)} of ${p.chunksTotal}` : 'Reading the models…'}
                 {e.device && <span className="muted" data-testid="evaluation-device"> · {e.device}</span>}
               </span>
@@ -126,8 +183,16 @@ export function EvaluationPanel() {
           <>
             <Summary result={e.result} fileName={e.fileName} fileBytes={e.fileBytes} />
             <p className="muted eval-note">
-              {e.result.chunks} chunks of {e.result.contextSize} tokens ({e.result.report.positions} scored positions, {e.result.tokens} tokens of text) in {formatDuration(e.result.seconds)}.
+              {e.result.domains.length > 1 && <>Above: {e.result.domains[0]!.name}. </>}
+              {e.result.chunks} chunks of {e.result.contextSize} tokens ({e.result.report.positions} scored positions, {e.result.tokens} tokens of text){e.result.domains.length > 1 ? `; ${e.result.domains.length} domains` : ''} in {formatDuration(e.result.seconds)}.
             </p>
+            {e.result.domains.length > 1 && <DomainTable result={e.result} />}
+            <div className="evidence-actions">
+              <span className="field-label">Evidence for a model card</span>
+              <button type="button" className="button button-small" data-testid="save-evidence-md" onClick={() => void saveEvaluationEvidence('md')}>Table (.md)</button>
+              <button type="button" className="button button-small" data-testid="save-evidence-json" onClick={() => void saveEvaluationEvidence('json')}>JSON</button>
+              <button type="button" className="button button-small" data-testid="save-evidence-svg" onClick={() => void saveEvaluationEvidence('svg')}>Chart (.svg)</button>
+            </div>
             <Suspense fallback={<p className="muted">Drawing the charts…</p>}>
               <EvaluationCharts result={e.result} />
             </Suspense>

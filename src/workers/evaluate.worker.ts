@@ -21,6 +21,7 @@ import { openWorkerModelFiles, type WorkerModelSource } from './model-source.ts'
 import { prepareCalibrationData, type CalibrationData, type CalibrationDataRequest } from './calibration-data.ts';
 import { lazyGpuForward } from './lazy-gpu-forward.ts';
 import { forwardKld, type ForwardKldResult, type KldProgress, type KldSide } from './forward-kld.ts';
+import type { KldReport } from '../core/eval/kld-report.ts';
 import { deviceChooser, type AnalysisDevice } from './analysis-device.ts';
 import type { BackendPreference } from './export.worker.ts';
 import { runForward } from '../core/forward/run-forward.ts';
@@ -30,8 +31,18 @@ export type { CalibrationCheckpoint, CalibrationProgress } from '../gpu/forward/
 export type { ImatrixStats } from '../core/imatrix/imatrix-stats.ts';
 export type { CalibrationData, CalibrationDataRequest, DownloadEvent, ForwardKldResult, KldProgress, WorkerModelSource };
 
+/** A held-out text under its domain's name ("prose", "code.txt"). */
+export interface EvaluationDomainText {
+  name: string;
+  text: string;
+}
+
 export interface EvaluateRequest {
   text: string;
+  /** The domain `text` stands for (default "held-out text"). */
+  textName?: string;
+  /** More held-out texts, each its own domain, measured after `text` with the same models loaded. */
+  otherDomains?: readonly EvaluationDomainText[];
   contextSize: number;
   maxChunks: number;
   /** The forward both models run on (chooseDevice's kind); default 'gpu'. */
@@ -39,14 +50,26 @@ export interface EvaluateRequest {
 }
 
 export interface EvaluationProgress extends KldProgress {
+  /** The domain being measured (1-based) of how many, and its name. */
+  domain: { index: number; count: number; name: string };
   /** Tokens through both models so far per second, and the time left at that rate. */
   tokensPerSecond: number;
   etaSeconds: number | null;
 }
 
+/** One domain's figures (llama-perplexity's statistics on that text). */
+export interface DomainEvaluation {
+  name: string;
+  report: KldReport;
+  chunks: number;
+  tokens: number;
+}
+
+/** The first domain's full result (its charts' data), and every domain's figures in request order. */
 export interface EvaluationResult extends ForwardKldResult {
   tokens: number;
   seconds: number;
+  domains: DomainEvaluation[];
 }
 
 let running: AbortController | null = null;
@@ -113,7 +136,6 @@ const api = {
       const files = opened.files;
       const plan = await planModel(files);
       const tokenizer = await loadTextTokenizer(files);
-      const tokens = tokenizer.encode(request.text);
       const quantBytes = blobByteSource(quantized.path, quantized.blob);
       const info = await readGgufInfo(quantBytes);
       const baseModel = forwardModelFromPlan(plan);
@@ -127,26 +149,39 @@ const api = {
       const quant = gpu
         ? side(gpu, quantModel, quantWeights, controller.signal, ggufGpuWeights(quantBytes, info))
         : cpuSide(quantModel, quantWeights, controller.signal);
+      const texts = [{ name: request.textName ?? 'held-out text', text: request.text }, ...(request.otherDomains ?? [])];
+      const tokenized = texts.map((t) => ({ name: t.name, tokens: tokenizer.encode(t.text) }));
       let lastSent = 0;
       // Rates from the first report on: reading the models and making the device are not the
       // forward's pace (they made the first estimates several times too long).
       let first: { at: number; fraction: number } | null = null;
-      const result = await forwardKld(base, quant, tokens, {
-        contextSize: request.contextSize, maxChunks: request.maxChunks, bos: tokenizer.bos,
-        onProgress: (p) => {
-          if (controller.signal.aborted) return;
-          const now = performance.now();
-          first ??= { at: now, fraction: p.fraction };
-          if (now - lastSent < 100 && p.fraction < 1) return;
-          lastSent = now;
-          const seconds = (now - first.at) / 1000;
-          const gained = p.fraction - first.fraction;
-          const tokensDone = gained * 2 * p.chunksTotal * request.contextSize;
-          const rate = seconds > 0 ? tokensDone / seconds : 0;
-          onProgress?.({ ...p, tokensPerSecond: rate, etaSeconds: gained > 0 && seconds > 0 ? (seconds * (1 - p.fraction)) / gained : null });
-        },
-      });
-      return { ...result, tokens: tokens.length, seconds: (performance.now() - started) / 1000 };
+      const results: ForwardKldResult[] = [];
+      for (const [d, domain] of tokenized.entries()) {
+        if (controller.signal.aborted) throw controller.signal.reason;
+        const result = await forwardKld(base, quant, domain.tokens, {
+          contextSize: request.contextSize, maxChunks: request.maxChunks, bos: tokenizer.bos,
+          onProgress: (p) => {
+            if (controller.signal.aborted) return;
+            const now = performance.now();
+            // Domains count equally in the bar (each has at most maxChunks chunks).
+            const fraction = (d + p.fraction) / tokenized.length;
+            first ??= { at: now, fraction };
+            if (now - lastSent < 100 && fraction < 1) return;
+            lastSent = now;
+            const seconds = (now - first.at) / 1000;
+            const gained = fraction - first.fraction;
+            const tokensDone = gained * tokenized.length * 2 * p.chunksTotal * request.contextSize;
+            const rate = seconds > 0 ? tokensDone / seconds : 0;
+            onProgress?.({
+              ...p, fraction, domain: { index: d + 1, count: tokenized.length, name: domain.name },
+              tokensPerSecond: rate, etaSeconds: gained > 0 && seconds > 0 ? (seconds * (1 - fraction)) / gained : null,
+            });
+          },
+        });
+        results.push(result);
+      }
+      const domains = results.map((r, i) => ({ name: tokenized[i]!.name, report: r.report, chunks: r.chunks, tokens: tokenized[i]!.tokens.length }));
+      return { ...results[0]!, tokens: domains[0]!.tokens, seconds: (performance.now() - started) / 1000, domains };
     } finally {
       await opened?.close();
       if (running === controller) running = null;

@@ -7,7 +7,7 @@ export type {
   DynamicWorkerApi, MeasureRequest, MeasureResult, RecipeKld, RecipesRequest, SensitivityProgress,
 } from './dynamic.worker.ts';
 export type {
-  CalibrationCheckpoint, CalibrationDataRequest, CalibrationProgress, EvaluateWorkerApi, EvaluationProgress, EvaluationResult, ImatrixStats,
+  CalibrationCheckpoint, CalibrationDataRequest, CalibrationProgress, DomainEvaluation, EvaluateWorkerApi, EvaluationDomainText, EvaluationProgress, EvaluationResult, ImatrixStats,
 } from './evaluate.worker.ts';
 export type { BackendPreference, ExportProgress, ExportRequest, ExportWorkerApi, ImatrixInfo, QuantBackend } from './export.worker.ts';
 export type { DownloadEvent, HubOpenRequest, HubPin } from './hub-session.ts';

@@ -35,6 +35,15 @@ describe('generateModelCard', () => {
     expect(card).toContain('- b.gguf: same top token 90.0%');
   });
 
+  it('a table per text domain where the evaluation measured more than one', () => {
+    const domains = [{ name: 'prose', mean: 0.0312, p99_9: 0.41, sameTop: 0.9 }, { name: 'code|py', mean: 0.0501, p99_9: 0.77, sameTop: 0.875 }];
+    const card = generateModelCard({ ...input, files: [mix, { ...mix, name: 'b.gguf', kld: { mean: 0.0312, sameTop: 0.9, domains } }] });
+    expect(card).toContain('| File | Domain | KLD (mean) | KLD (99.9%) | Same top token |');
+    expect(card).toContain('| b.gguf | prose | 0.0312 | 0.410 | 90.0% |');
+    expect(card).toContain('| b.gguf | code\\|py | 0.0501 | 0.770 | 87.5% |');
+    expect(generateModelCard({ ...input, files: [{ ...mix, kld: { mean: 0.0312 } }] })).not.toContain('Per text domain');
+  });
+
   it('cells and shell words are escaped', () => {
     const odd = { ...mix, name: "a|b c'.gguf" };
     const card = generateModelCard({ ...input, files: [odd] });

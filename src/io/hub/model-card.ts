@@ -12,6 +12,8 @@ export interface ModelCardKld {
   sameTop?: number;
   /** What it was measured on ("wiki.test 20×512 tokens"). */
   on?: string;
+  /** The same measures on each text domain, where more than one was measured (the figures above are the first's). */
+  domains?: { name: string; mean: number; p99_9: number; sameTop: number }[];
 }
 
 /** How one file was quantized. */
@@ -213,6 +215,13 @@ export function generateModelCard(input: ModelCardInput): string {
       const extra = [k.median !== undefined ? `median ${formatKld(k.median)}` : '', k.p99 !== undefined ? `99% ${formatKld(k.p99)}` : '', k.sameTop !== undefined ? `same top token ${(100 * k.sameTop).toFixed(1)}%` : '', k.on ? `on ${k.on}` : '']
         .filter(Boolean);
       if (extra.length > 0) out.push(`- ${cell(f.name)}: ${extra.join(', ')}`);
+    }
+    const perDomain = input.files.filter((x) => x.kld?.domains?.length);
+    if (perDomain.length > 0) {
+      out.push('', 'Per text domain (each measured on its own):', '', '| File | Domain | KLD (mean) | KLD (99.9%) | Same top token |', '|---|---|---:|---:|---:|');
+      for (const f of perDomain) {
+        for (const d of f.kld!.domains!) out.push(`| ${cell(f.name)} | ${cell(d.name)} | ${formatKld(d.mean)} | ${formatKld(d.p99_9)} | ${(100 * d.sameTop).toFixed(1)}% |`);
+      }
     }
   }
 
