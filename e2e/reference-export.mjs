@@ -180,3 +180,27 @@ export async function evaluateKldOnCpu(dir, ggufFile, text, { contextSize, maxCh
     await files.close();
   }
 }
+
+/** Greedy-continuation agreement of a GGUF against the model folder, by the Node CPU forward (the CLI's `eval --prompts` path). */
+export async function greedyAgreementOnCpu(dir, ggufFile, promptsText, tokens) {
+  const { nodeModelFiles, NodeFileSource } = await core('src/io/node-files.node.ts');
+  const { planModel } = await core('src/core/model/plan-model.ts');
+  const { forwardModelFromGguf, forwardModelFromPlan, ggufWeights, planWeights } = await core('src/core/forward/index.ts');
+  const { loadTextTokenizer } = await core('src/core/forward/tokenize.ts');
+  const { readGgufInfo } = await core('src/core/gguf/read-gguf.ts');
+  const { greedyAgreement, greedyContinuations, parsePrompts } = await core('src/core/eval/greedy-agreement.ts');
+  const { stat } = await import('node:fs/promises');
+  const files = await nodeModelFiles(dir);
+  const source = new NodeFileSource(ggufFile, ggufFile, (await stat(ggufFile)).size);
+  try {
+    const plan = await planModel(files);
+    const tokenizer = await loadTextTokenizer(files);
+    const info = await readGgufInfo(source);
+    const prompts = parsePrompts(promptsText, (t) => tokenizer.encode(t), 'prompts');
+    const base = await greedyContinuations({ model: forwardModelFromPlan(plan), weights: planWeights(plan, files) }, prompts, tokens, { eos: tokenizer.eos });
+    return await greedyAgreement({ model: forwardModelFromGguf(info, ggufFile), weights: await ggufWeights(source, info) }, base);
+  } finally {
+    await source.close();
+    await files.close();
+  }
+}

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { collectImatrixOnCpu, defaultSetTokens, evaluateKldOnCpu, readImatrixFile } from './reference-export.mjs';
+import { collectImatrixOnCpu, defaultSetTokens, evaluateKldOnCpu, greedyAgreementOnCpu, readImatrixFile } from './reference-export.mjs';
 import { artifactsDir, fixtureDir, gotoLocalFolder, launchStudio, saveDownload, saveImatrix, screenshot } from './studio.mjs';
 
 const CALIBRATION = { contextSize: 64, maxChunks: 4 };
@@ -127,5 +127,26 @@ test('more held-out texts are measured as domains of their own, each as an evalu
   for (const name of names) assert.match(md, new RegExp(`^\\| ${name.replace(/\./g, '\\.')} \\| 4 × 64 \\|`, 'm'));
   const svg = await save('save-evidence-svg', 'svg');
   assert.equal((svg.match(/<circle [^>]*r="5"[^>]*><title>/g) ?? []).length, 3 * 4, 'median, mean, 99% and 99.9% per domain');
+  assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
+});
+
+test('greedy continuations: the share of prompts the quantized file continues exactly as the model, as the CLI measures it', async () => {
+  const { page, pageErrors } = studio;
+  // Same page, same export. Story openings the model knows how to go on from.
+  const prompts = ['Once upon a time, there was a little girl', 'The dog ran to the park and', 'Tom had a big red ball.', 'One day, the sun was hot and', 'Lily and her mom went to the store'].join('\n');
+  const TOKENS = 16;
+  await page.getByTestId('eval-prompts').fill(prompts);
+  await page.getByTestId('eval-greedy-tokens').fill(String(TOKENS));
+  await page.getByRole('button', { name: 'Evaluate' }).click();
+  await page.getByTestId('eval-greedy').waitFor({ timeout: 120_000 });
+  const value = async (id) => Number(await page.getByTestId(id).getAttribute('data-value'));
+  const cpu = await greedyAgreementOnCpu(fixtureDir, path.join(artifactsDir, 'stories260K-Q4_0-cpu.gguf'), prompts, TOKENS);
+  assert.equal(cpu.prompts, 5);
+  assert.equal(await value('eval-greedy-identical'), cpu.identical);
+  assert.equal(await value('eval-greedy-prefix'), cpu.meanAgreedPrefix);
+  assert.equal(await value('eval-greedy-tokens-agree'), cpu.tokenAgreement);
+  // Not every continuation survives Q4_0 on this 260K model: the measure can tell files apart.
+  assert.ok(cpu.tokenAgreement < 1 && cpu.tokenAgreement > 0.5, `token agreement ${cpu.tokenAgreement}`);
+  await screenshot(page, '94-evaluation-greedy');
   assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
 });

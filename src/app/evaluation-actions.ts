@@ -31,7 +31,7 @@ function setEvaluation(patch: Partial<Evaluation>): void {
   useStudio.setState((s) => ({ evaluation: { ...s.evaluation, ...patch } }));
 }
 
-export function setEvaluationSettings(patch: Partial<Pick<Evaluation, 'contextSize' | 'maxChunks'>>): void {
+export function setEvaluationSettings(patch: Partial<Pick<Evaluation, 'contextSize' | 'maxChunks' | 'greedyPrompts' | 'greedyTokens'>>): void {
   setEvaluation(patch);
 }
 
@@ -113,6 +113,7 @@ export async function startEvaluation(): Promise<void> {
       {
         text: evaluation.text, textName: evaluation.textName, otherDomains: evaluation.otherDomains,
         contextSize: evaluation.contextSize, maxChunks: evaluation.maxChunks, device: device.kind,
+        ...(evaluation.greedyPrompts.trim() ? { greedy: { prompts: evaluation.greedyPrompts, tokens: evaluation.greedyTokens } } : {}),
       },
       Comlink.proxy(throttled(job)), source.kind === 'hub' ? Comlink.proxy(downloaded(job)) : undefined,
     );
@@ -138,6 +139,7 @@ export function evaluationEvidence(state: StudioState): FileEvaluation | null {
   return {
     model: source.label, file: e.fileName, bytes: e.fileBytes, bitsPerWeight: null,
     domains: e.result.domains.map((d) => ({ name: d.name, chunks: d.chunks, contextSize: e.result!.contextSize, report: d.report })),
+    ...(e.result.greedy ? { greedy: e.result.greedy } : {}),
   };
 }
 

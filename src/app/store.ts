@@ -139,6 +139,9 @@ export interface EvaluationSlice {
     textName: string;
     /** More held-out texts, each measured as its own domain (code, chat, another language…). */
     otherDomains: EvaluationDomainText[];
+    /** Prompts, one per line, for the greedy-continuation agreement (none: not measured), and the tokens generated per prompt. */
+    greedyPrompts: string;
+    greedyTokens: number;
     contextSize: number;
     maxChunks: number;
     progress: EvaluationProgress | null;
@@ -339,7 +342,7 @@ export const initialCalibration: CalibrationSlice['calibration'] = {
   datasets: [], chunks: 0, chatTemplate: false, warnings: [], resumable: null, kept: null, saved: null, dataKey: null, error: null,
 };
 export const initialEvaluation: EvaluationSlice['evaluation'] = {
-  phase: 'idle', text: EVAL_SAMPLE_TEXT, textName: EVAL_SAMPLE_NAME, otherDomains: [], contextSize: 512, maxChunks: 8,
+  phase: 'idle', text: EVAL_SAMPLE_TEXT, textName: EVAL_SAMPLE_NAME, otherDomains: [], greedyPrompts: '', greedyTokens: 32, contextSize: 512, maxChunks: 8,
   progress: null, result: null, model: null, fileName: '', fileBytes: 0, device: null, error: null,
 };
 export const initialDynamic: DynamicSlice['dynamic'] = {

@@ -10,6 +10,7 @@ import { EVAL_SAMPLE_NAME } from '../app/eval-sample.ts';
 import { useStudio } from '../app/store.ts';
 import { modelIdentity } from '../app/model-identity.ts';
 import type { EvaluationResult } from '../workers/protocol.ts';
+import type { GreedyAgreement } from '../core/eval/greedy-agreement.ts';
 import { formatEnergy } from './energy-colors.ts';
 import { ContextSizeField } from './ContextSizeField.tsx';
 import { ModelDownloadLine } from './CalibrationPanel.tsx';
@@ -21,6 +22,13 @@ function onTextPicked(e: ChangeEvent<HTMLInputElement>) {
   const input = e.currentTarget;
   const file = input.files?.[0];
   if (file) void loadEvaluationFile(file);
+  input.value = '';
+}
+
+function onPromptsPicked(e: ChangeEvent<HTMLInputElement>) {
+  const input = e.currentTarget;
+  const file = input.files?.[0];
+  if (file) void file.text().then((greedyPrompts) => setEvaluationSettings({ greedyPrompts }));
   input.value = '';
 }
 
@@ -56,6 +64,18 @@ function Summary({ result, fileName, fileBytes }: { result: EvaluationResult; fi
       <Figure label="PPL quant" value={r.pplQuant.value.toFixed(3)} raw={r.pplQuant.value} testId="eval-ppl-quant" />
       <Figure label="PPL ratio" value={r.pplRatio.value.toFixed(4)} raw={r.pplRatio.value} testId="eval-ppl-ratio" detail={`± ${r.pplRatio.error.toFixed(4)}`} />
       <Figure label="RMS Δp" value={`${(100 * r.rmsDeltaP.value).toFixed(2)}%`} raw={r.rmsDeltaP.value} testId="eval-rms-dp" />
+    </div>
+  );
+}
+
+/** Does a long answer stay the same: the greedy-continuation agreement. */
+function GreedySummary({ greedy: g }: { greedy: GreedyAgreement }) {
+  return (
+    <div className="eval-summary" data-testid="eval-greedy">
+      <Figure label={`identical continuations (of ${g.prompts})`} value={`${(100 * g.identical).toFixed(1)}%`} raw={g.identical} testId="eval-greedy-identical"
+        detail={`The share of prompts whose first ${g.tokens} greedy tokens are exactly the unquantized model's`} />
+      <Figure label={`tokens agreed before a change (of ${g.tokens})`} value={g.meanAgreedPrefix.toFixed(1)} raw={g.meanAgreedPrefix} testId="eval-greedy-prefix" />
+      <Figure label="top token agrees, on the base continuation" value={`${(100 * g.tokenAgreement).toFixed(1)}%`} raw={g.tokenAgreement} testId="eval-greedy-tokens-agree" />
     </div>
   );
 }
@@ -141,6 +161,27 @@ export function EvaluationPanel() {
               </span>
             )}
           </div>
+          <div className="recipe-field eval-text-field">
+            <span className="field-label">
+              Greedy continuations (optional) · prompts, one per line · {e.greedyPrompts.split('\n').filter((l) => l.trim()).length} prompts
+            </span>
+            <textarea
+              className="text-input eval-text" rows={2} aria-label="Prompts for the greedy continuations, one per line" data-testid="eval-prompts"
+              placeholder="Once upon a time&#10;Write a function that…" value={e.greedyPrompts} disabled={running}
+              onChange={(ev) => setEvaluationSettings({ greedyPrompts: ev.currentTarget.value })}
+            />
+            <span className="data-files">
+              <label className="button button-small">
+                Load prompts…
+                <input type="file" className="visually-hidden" accept=".txt" data-testid="eval-prompts-input" disabled={running} onChange={onPromptsPicked} />
+              </label>
+              <label className="inline-field">
+                <span className="field-label">tokens each</span>
+                <input className="text-input number-input" type="number" min={1} max={512} data-testid="eval-greedy-tokens" value={e.greedyTokens} disabled={running}
+                  onChange={(ev) => { const n = Math.floor(Number(ev.currentTarget.value)); if (n > 0) setEvaluationSettings({ greedyTokens: Math.min(512, n) }); }} />
+              </label>
+            </span>
+          </div>
           <ContextSizeField testId="eval-ctx" value={e.contextSize} disabled={running} onChange={(contextSize) => setEvaluationSettings({ contextSize })} />
           <label className="recipe-field">
             <span className="field-label">Chunks (at most)</span>
@@ -156,8 +197,12 @@ export function EvaluationPanel() {
           <div className="calibration-progress" data-testid="evaluation-progress">
             <div className="progress-head">
               <span>
-                {p && p.domain.count > 1 && `${p.domain.name} (domain ${p.domain.index} of ${p.domain.count}) · `}
-                {p ? `${p.stage === 'base' ? 'Base model' : 'Quantized model'}: chunk ${Math.min(p.chunksDone + 1, p.chunksTotal)} of ${p.chunksTotal}` : 'Reading the models…'}
+                {p?.greedy
+                  ? (p.greedy.stage === 'base' ? `Greedy continuations: base model, token ${Math.min(p.greedy.step + 1, p.greedy.steps)} of ${p.greedy.steps}` : 'Greedy continuations: the quantized model reads them')
+                  : <>
+                    {p && p.domain.count > 1 && `${p.domain.name} (domain ${p.domain.index} of ${p.domain.count}) · `}
+                    {p ? `${p.stage === 'base' ? 'Base model' : 'Quantized model'}: chunk ${Math.min(p.chunksDone + 1, p.chunksTotal)} of ${p.chunksTotal}` : 'Reading the models…'}
+                  </>}
                 {e.device && <span className="muted" data-testid="evaluation-device"> · {e.device}</span>}
               </span>
               <button type="button" className="button button-quiet" onClick={cancelEvaluation}>Cancel</button>
@@ -187,6 +232,7 @@ export function EvaluationPanel() {
               {e.result.chunks} chunks of {e.result.contextSize} tokens ({e.result.report.positions} scored positions, {e.result.tokens} tokens of text){e.result.domains.length > 1 ? `; ${e.result.domains.length} domains` : ''} in {formatDuration(e.result.seconds)}.
             </p>
             {e.result.domains.length > 1 && <DomainTable result={e.result} />}
+            {e.result.greedy && <GreedySummary greedy={e.result.greedy} />}
             <div className="evidence-actions">
               <span className="field-label">Evidence for a model card</span>
               <button type="button" className="button button-small" data-testid="save-evidence-md" onClick={() => void saveEvaluationEvidence('md')}>Table (.md)</button>

@@ -22,6 +22,7 @@ import { prepareCalibrationData, type CalibrationData, type CalibrationDataReque
 import { lazyGpuForward } from './lazy-gpu-forward.ts';
 import { forwardKld, type ForwardKldResult, type KldProgress, type KldSide } from './forward-kld.ts';
 import type { KldReport } from '../core/eval/kld-report.ts';
+import { greedyAgreement, greedyContinuations, parsePrompts, type GreedyAgreement } from '../core/eval/greedy-agreement.ts';
 import { deviceChooser, type AnalysisDevice } from './analysis-device.ts';
 import type { BackendPreference } from './export.worker.ts';
 import { runForward } from '../core/forward/run-forward.ts';
@@ -45,6 +46,8 @@ export interface EvaluateRequest {
   otherDomains?: readonly EvaluationDomainText[];
   contextSize: number;
   maxChunks: number;
+  /** Greedy-continuation agreement on these prompts (one per line), `tokens` generated per prompt. */
+  greedy?: { prompts: string; tokens: number };
   /** The forward both models run on (chooseDevice's kind); default 'gpu'. */
   device?: 'cpu' | 'gpu';
 }
@@ -52,6 +55,8 @@ export interface EvaluateRequest {
 export interface EvaluationProgress extends KldProgress {
   /** The domain being measured (1-based) of how many, and its name. */
   domain: { index: number; count: number; name: string };
+  /** While the greedy continuations run: the base model's token step, or the quantized model's pass. */
+  greedy?: { stage: 'base' | 'quant'; step: number; steps: number };
   /** Tokens through both models so far per second, and the time left at that rate. */
   tokensPerSecond: number;
   etaSeconds: number | null;
@@ -70,6 +75,7 @@ export interface EvaluationResult extends ForwardKldResult {
   tokens: number;
   seconds: number;
   domains: DomainEvaluation[];
+  greedy?: GreedyAgreement;
 }
 
 let running: AbortController | null = null;
@@ -151,6 +157,9 @@ const api = {
         : cpuSide(quantModel, quantWeights, controller.signal);
       const texts = [{ name: request.textName ?? 'held-out text', text: request.text }, ...(request.otherDomains ?? [])];
       const tokenized = texts.map((t) => ({ name: t.name, tokens: tokenizer.encode(t.text) }));
+      const prompts = request.greedy ? parsePrompts(request.greedy.prompts, (t) => tokenizer.encode(t), 'the prompts') : null;
+      // Each domain is a share of the bar, and the greedy continuations one more.
+      const shares = tokenized.length + (prompts ? 1 : 0);
       let lastSent = 0;
       // Rates from the first report on: reading the models and making the device are not the
       // forward's pace (they made the first estimates several times too long).
@@ -164,13 +173,13 @@ const api = {
             if (controller.signal.aborted) return;
             const now = performance.now();
             // Domains count equally in the bar (each has at most maxChunks chunks).
-            const fraction = (d + p.fraction) / tokenized.length;
+            const fraction = (d + p.fraction) / shares;
             first ??= { at: now, fraction };
             if (now - lastSent < 100 && fraction < 1) return;
             lastSent = now;
             const seconds = (now - first.at) / 1000;
             const gained = fraction - first.fraction;
-            const tokensDone = gained * tokenized.length * 2 * p.chunksTotal * request.contextSize;
+            const tokensDone = gained * shares * 2 * p.chunksTotal * request.contextSize;
             const rate = seconds > 0 ? tokensDone / seconds : 0;
             onProgress?.({
               ...p, fraction, domain: { index: d + 1, count: tokenized.length, name: domain.name },
@@ -181,7 +190,26 @@ const api = {
         results.push(result);
       }
       const domains = results.map((r, i) => ({ name: tokenized[i]!.name, report: r.report, chunks: r.chunks, tokens: tokenized[i]!.tokens.length }));
-      return { ...results[0]!, tokens: domains[0]!.tokens, seconds: (performance.now() - started) / 1000, domains };
+      let greedy: GreedyAgreement | undefined;
+      if (prompts && request.greedy) {
+        const steps = request.greedy.tokens;
+        const report = (stage: 'base' | 'quant', step: number) => {
+          if (controller.signal.aborted) return;
+          const fraction = (tokenized.length + (stage === 'base' ? step / (steps + 1) : (steps + step) / (steps + 1))) / shares;
+          onProgress?.({
+            stage, chunksDone: 0, chunksTotal: 0, fraction, domain: { index: tokenized.length, count: tokenized.length, name: 'greedy continuations' },
+            greedy: { stage, step, steps }, tokensPerSecond: 0, etaSeconds: null,
+          });
+        };
+        const runner = (s: KldSide) => ({ model: s.model, run: (req: Parameters<KldSide['run']>[0]) => s.run(req, () => undefined) });
+        report('base', 0);
+        const continuations = await greedyContinuations(runner(base), prompts, steps, { eos: tokenizer.eos, onProgress: (done) => report('base', done) });
+        if (controller.signal.aborted) throw controller.signal.reason;
+        report('quant', 0);
+        greedy = await greedyAgreement(runner(quant), continuations);
+        report('quant', 1);
+      }
+      return { ...results[0]!, tokens: domains[0]!.tokens, seconds: (performance.now() - started) / 1000, domains, ...(greedy ? { greedy } : {}) };
     } finally {
       await opened?.close();
       if (running === controller) running = null;

@@ -3,6 +3,7 @@
 // (per domain, the KL divergence's median, mean and tails on a log axis). The studio writes these
 // after an evaluation; `compare` (comparison-report.ts) writes the many-file version. Pure: text only.
 import { domainMeasures, type DomainMeasures } from './comparison-report.ts';
+import type { GreedyAgreement } from './greedy-agreement.ts';
 import type { KldReport } from './kld-report.ts';
 
 export interface EvaluatedDomain {
@@ -19,6 +20,8 @@ export interface FileEvaluation {
   /** Bits per weight of the file, where known. */
   bitsPerWeight: number | null;
   domains: readonly EvaluatedDomain[];
+  /** Greedy-continuation agreement, where prompts were given. */
+  greedy?: GreedyAgreement;
 }
 
 export interface FileEvaluationJson {
@@ -27,12 +30,14 @@ export interface FileEvaluationJson {
   bytes: number;
   bitsPerWeight: number | null;
   domains: (DomainMeasures & { chunks: number; contextSize: number; positions: number })[];
+  greedy?: GreedyAgreement;
 }
 
 export function fileEvaluationJson(e: FileEvaluation): FileEvaluationJson {
   return {
     model: e.model, file: e.file, bytes: e.bytes, bitsPerWeight: e.bitsPerWeight,
     domains: e.domains.map((d) => ({ ...domainMeasures(d.name, d.report), chunks: d.chunks, contextSize: d.contextSize, positions: d.report.positions })),
+    ...(e.greedy ? { greedy: e.greedy } : {}),
   };
 }
 
@@ -53,6 +58,11 @@ export function fileEvaluationMarkdown(e: FileEvaluation): string {
   for (const d of e.domains) {
     const m = domainMeasures(d.name, d.report);
     lines.push(`| ${escapeCell(d.name)} | ${d.chunks} × ${d.contextSize} | ${sci(m.meanKld)} | ${sci(m.medianKld)} | ${sci(m.p99Kld)} | ${sci(m.p99_9Kld)} | ${pct(m.sameTop)} | ${m.pplRatio.toFixed(4)} |`);
+  }
+  if (e.greedy) {
+    const g = e.greedy;
+    lines.push('', `Greedy continuations: ${pct(g.identical)} of ${g.prompts} prompts continue exactly as the unquantized model's for ${g.tokens} tokens; `
+      + `${g.meanAgreedPrefix.toFixed(1)} tokens agree before the first difference on average; the top token agrees at ${pct(g.tokenAgreement)} of the positions.`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -4,14 +4,14 @@
 // pass. Greedy decoding is deterministic, so the quantized model would write the very same
 // continuation exactly when its top token agrees at every one of those positions: one pass per
 // quantized file instead of N, whatever the number of files compared against one base.
-import type { ForwardModel, WeightSource } from '../forward/forward-types.ts';
+import type { ForwardModel, ForwardRequest, WeightSource } from '../forward/forward-types.ts';
 import { runForward } from '../forward/run-forward.ts';
 import { logSumExp } from './base-log-probs.ts';
 
-export interface GreedyModel {
-  model: ForwardModel;
-  weights: WeightSource;
-}
+/** A model to run: its weights through the CPU reference forward, or any runner of forward requests (the studio's GPU forward). */
+export type GreedyModel = { model: ForwardModel; weights: WeightSource } | { model: ForwardModel; run: (request: ForwardRequest) => Promise<void> };
+
+const forwardOf = (m: GreedyModel) => (request: ForwardRequest) => ('run' in m ? m.run(request) : runForward(m.model, m.weights, request));
 
 export interface GreedyOptions {
   /** Reproduce llama.cpp's CPU numerics (F16 KV cache, activation rounding), as the KLD evaluation does. */
@@ -56,7 +56,7 @@ export async function greedyContinuations(base: GreedyModel, prompts: readonly (
   for (let step = 0; step < tokens && open.size > 0; step++) {
     const running = [...open];
     const sequences = running.map((i) => [...prompts[i]!, ...continuations[i]!]);
-    await runForward(base.model, base.weights, {
+    await forwardOf(base)({
       ...numericsOf(options),
       sequences,
       outputFrom: (s) => sequences[s]!.length - 1,
@@ -78,7 +78,7 @@ export async function greedyAgreement(quant: GreedyModel, base: BaseContinuation
   // Fed prompt + continuation, position prompt-1+k predicts continuation[k].
   const sequences = prompts.map((p, i) => [...p, ...continuations[i]!.slice(0, -1)]);
   const agreesAt = prompts.map((_, i) => new Uint8Array(continuations[i]!.length));
-  await runForward(quant.model, quant.weights, {
+  await forwardOf(quant)({
     ...numericsOf(options),
     sequences,
     outputFrom: (s) => prompts[s]!.length - 1,
