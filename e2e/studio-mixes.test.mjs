@@ -227,3 +227,30 @@ test('tiny-llama-10m: the "every size" candidates take the budget slider down to
   await screenshot(page, '36-every-size-lowest-budget');
   assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
 });
+
+test('tiny-llama-10m: "Check this size whole" measures the allocations at the smaller mixes\' sizes too and keeps the best that fits', async () => {
+  const { page, pageErrors } = studio;
+  // The previous test's page: sensitivity measured with every size's candidates and an imatrix.
+  const slider = page.getByTestId('budget-slider');
+  const [min, max] = [Number(await slider.getAttribute('min')), Number(await slider.getAttribute('max'))];
+  // Three quarters up: above the sizes of llama.cpp's mixes up to Q5_K_S on this model.
+  await slider.fill(String(min + 0.75 * (max - min)));
+  await page.getByTestId('check-whole').click();
+  const note = page.getByTestId('whole-check');
+  await note.waitFor({ timeout: 900_000 });
+  const figure = async (name) => Number(await note.getAttribute(`data-${name}`));
+  const [own, chosen, chosenBytes, targetBytes] = [await figure('own-kld'), await figure('chosen-kld'), await figure('chosen-bytes'), await figure('target-bytes')];
+  assert.ok(chosen <= own, `the chosen allocation measured ${chosen}, this size's own ${own}`);
+  assert.ok(chosenBytes <= targetBytes, 'it fits the size');
+  const count = Number(/\((\d+) allocations measured on the held-out chunks\)/.exec(await note.textContent())?.[1]);
+  assert.ok(count >= 5, `${count} allocations measured: this size's own and the smaller mixes' sizes`);
+  // The recipe now is the chosen allocation: measured again on the same chunks it gives the same KL.
+  await page.getByTestId('measure-recipe').click();
+  await page.locator('[data-testid="exported-figures"][data-measured]:not([data-measured=""])').waitFor({ timeout: 300_000 });
+  assert.equal(Number(await page.getByTestId('exported-figures').getAttribute('data-measured')), chosen);
+  await screenshot(page, '95-checked-whole');
+  // Moving the slider makes another recipe: the check no longer describes it.
+  await slider.fill(String(min + 0.5 * (max - min)));
+  assert.equal(await note.count(), 0);
+  assert.equal(pageErrors.length, 0, pageErrors.map(String).join('\n'));
+});

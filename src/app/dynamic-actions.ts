@@ -15,7 +15,7 @@ import { chooseMixTypes } from '../core/recipe/llama-mixes.ts';
 import type { MixName } from '../core/recipe/mix-names.ts';
 import { loadSensitivity, saveSensitivity } from '../io/sensitivity-store.ts';
 import { CancelledError, isCancellation } from '../core/cancellation.ts';
-import type { DownloadEvent, DynamicWorkerApi, MeasureRequest, MeasureResult, SensitivityProgress, WorkerModelSource } from '../workers/protocol.ts';
+import type { DownloadEvent, DynamicWorkerApi, MeasureRequest, MeasureResult, RecipeKld, RecipesRequest, SensitivityProgress, WorkerModelSource } from '../workers/protocol.ts';
 import { dynamicWorker, dynamicWorkers } from './analysis-clients.ts';
 import { calibrationTexts } from './calibration-data.ts';
 import { jobSlot, type Job } from './job-slot.ts';
@@ -27,6 +27,7 @@ import {
   calibrationIdentity, candidateList, currentMeasurementInputs, currentTable, inputsKey, isCurrent, keptMeasurementMeta, type MeasurementInputs,
 } from './measurement-inputs.ts';
 import { useStudio, type MeasuredPoint, type StudioState } from './store.ts';
+import { namedLadderRungs, verifiedAllocations } from '../core/dynamic/verified-allocation.ts';
 import { currentWorkerModelSource } from './worker-model-source.ts';
 
 type Dynamic = StudioState['dynamic'];
@@ -322,7 +323,7 @@ export function applyBudget(bpw: number): void {
     const allocation = allocateTypes({ ...inputs, target: { bitsPerWeight: target }, fileType: 0, effort: 'interactive' });
     const types: Record<string, GgmlTypeName> = {};
     for (const t of inputs.plan.tensors) if (t.quantizable) types[t.ggufName] = allocation.types.get(t.ggufName)!;
-    setDynamic({ targetBpw: target, range, error: null });
+    setDynamic({ targetBpw: target, range, error: null, wholeCheck: null });
     setDynamicTypes(types, baseMixFor(inputs.plan, allocation.types));
   } catch (e) {
     setDynamic({ range, error: (e as Error).message });
@@ -373,6 +374,25 @@ function stillCurrent(started: number, inputs: MeasurementInputs, imatrixHash: s
     && isCurrent(inputs, currentMeasurementInputs(state));
 }
 
+/** Whole recipes measured on the held-out chunks, dealt out to the workers (each also runs the base forward once). */
+async function measureWhole(
+  job: Job<DynamicWorker>, workerSource: WorkerModelSource, on: { sequences: number[][]; imatrix: Map<string, Float32Array> | null },
+  recipes: RecipesRequest['recipes'], started: number,
+): Promise<RecipeKld[]> {
+  const report = progressReporter();
+  const workers = job.use(dynamicWorkers(Math.min(measurementParallelism(), recipes.length)));
+  const parts = workers.map(() => ({ done: 0, total: 0 }));
+  const groups = await Promise.all(workers.map((w, i) => w.measureRecipes(workerSource, {
+    sequences: on.sequences, imatrix: on.imatrix, backend: measurementDevice(),
+    recipes: recipes.filter((_, k) => k % workers.length === i),
+  }, Comlink.proxy((p: { done: number; total: number; recipe: string }) => {
+    if (started !== generation) return;
+    parts[i] = { done: p.done, total: p.total };
+    report({ stage: 'mixes', done: parts.reduce((s, x) => s + x.done, 0), total: parts.reduce((s, x) => s + x.total, 0), tensor: p.recipe });
+  }))));
+  return groups.flat();
+}
+
 /** Measures the KL of every frontier mix on the held-out chunks (one full forward each). */
 export async function measureMixes(): Promise<void> {
   const state = useStudio.getState();
@@ -392,21 +412,10 @@ export async function measureMixes(): Promise<void> {
   try {
     const imatrix = await currentImatrix();
     if (!stillCurrent(started, inputs, imatrix.hash)) throw new CancelledError('The inputs changed');
-    const report = progressReporter();
-    // The mixes dealt out to the workers; each also runs the base forward once.
-    const workers = job.use(dynamicWorkers(Math.min(measurementParallelism(), mixes.length)));
-    const parts = workers.map(() => ({ done: 0, total: 0 }));
-    const groups = await Promise.all(workers.map((w, i) => w.measureRecipes(workerSource, {
-      sequences, imatrix: imatrix.entries, backend: measurementDevice(),
-      recipes: mixes.filter((_, k) => k % workers.length === i).map((mix) => ({ id: mix, types: [...mixTypes(plan, mix, hasImatrix)] })),
-    }, Comlink.proxy((p: { done: number; total: number; recipe: string }) => {
-      if (started !== generation) return;
-      parts[i] = { done: p.done, total: p.total };
-      report({ stage: 'mixes', done: parts.reduce((s, x) => s + x.done, 0), total: parts.reduce((s, x) => s + x.total, 0), tensor: p.recipe });
-    }))));
+    const recipes = mixes.map((mix) => ({ id: mix, types: [...mixTypes(plan, mix, hasImatrix)] }));
+    const results = await measureWhole(job, workerSource, { sequences, imatrix: imatrix.entries }, recipes, started);
     if (!measurements.isRunning(job)) return; // a newer job has the workers and the page
     if (job.cancelled || !stillCurrent(started, inputs, imatrix.hash)) throw new CancelledError('The inputs changed');
-    const results = groups.flat();
     setDynamic((d) => {
       const next = { ...d.mixes };
       for (const r of results) {
@@ -455,6 +464,58 @@ export async function measureCurrentRecipe(label: string): Promise<void> {
   } catch (e) {
     if (started !== generation || job.cancelled || isCancellation(e)) return;
     setDynamic({ error: `Measuring ${label}: ${(e as Error).message}` });
+  } finally {
+    measurements.finish(job);
+  }
+}
+
+/**
+ * The slider's recipe checked whole: the allocation at its size and those at the sizes of
+ * llama.cpp's smaller mixes are each measured on the held-out chunks (one whole forward each),
+ * and the best that fits becomes the recipe. The allocator adds up per-tensor costs, which can
+ * rank a larger allocation above a smaller one that measures better; the CLI's `plan` does the same.
+ */
+export async function checkBudgetWhole(): Promise<void> {
+  const state = useStudio.getState();
+  const { dynamic, recipe } = state;
+  const workerSource = currentWorkerModelSource();
+  const alloc = allocationInputs();
+  if (!alloc || !recipe.dynamic || !dynamic.inputs || !dynamic.sequences || !workerSource || dynamic.wholeCheck?.phase === 'measuring') return;
+  const job = measurements.start();
+  if (!job) return;
+  const { inputs, sequences } = dynamic;
+  const started = generation;
+  const targetBytes = recipe.totalBytes;
+  const hasImatrix = state.imatrix.status === 'ready';
+  const rungs = namedLadderRungs(alloc.plan, hasImatrix, alloc.extraMetadata);
+  setDynamic({ wholeCheck: { phase: 'measuring', targetBytes }, error: null });
+  try {
+    const imatrix = await currentImatrix();
+    if (!stillCurrent(started, inputs, imatrix.hash)) throw new CancelledError('The inputs changed');
+    const [verified] = await verifiedAllocations({
+      ...alloc, rungs: rungs.map((r) => r.bytes),
+      measure: (recipes) => measureWhole(job, workerSource, { sequences, imatrix: imatrix.entries }, recipes.map((r) => ({ id: r.id, types: [...r.types] })), started),
+    }, [targetBytes]);
+    if (!measurements.isRunning(job)) return;
+    if (job.cancelled || !stillCurrent(started, inputs, imatrix.hash)) throw new CancelledError('The inputs changed');
+    const v = verified!;
+    const replaced = v.chosenBudget !== targetBytes;
+    if (replaced) {
+      const types: Record<string, GgmlTypeName> = {};
+      for (const t of alloc.plan.tensors) if (t.quantizable) types[t.ggufName] = v.allocation.types.get(t.ggufName)!;
+      setDynamicTypes(types, baseMixFor(alloc.plan, v.allocation.types));
+    }
+    setDynamic({
+      progress: null,
+      wholeCheck: {
+        phase: 'done', targetBytes, measuredCount: v.measuredCount, ownKld: v.own.measuredKld, chosenKld: v.measuredKld,
+        chosenBytes: v.allocation.fileBytes, chosenRung: replaced ? rungs.find((r) => r.bytes === v.chosenBudget)?.mix ?? null : null,
+      },
+    });
+  } catch (e) {
+    if (started !== generation || !measurements.isRunning(job)) return;
+    const cancelled = job.cancelled || isCancellation(e);
+    setDynamic({ wholeCheck: null, progress: null, error: cancelled ? null : `Checking the recipe whole: ${(e as Error).message}` });
   } finally {
     measurements.finish(job);
   }

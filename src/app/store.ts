@@ -190,6 +190,17 @@ export interface MeasuredPoint {
   sameTop: number | null;
 }
 
+/** The allocation at the slider's size measured whole beside those at llama.cpp's smaller mix sizes (core/dynamic/verified-allocation.ts). */
+export type WholeCheck =
+  | { phase: 'measuring'; targetBytes: number }
+  | {
+    phase: 'done'; targetBytes: number; measuredCount: number;
+    /** This size's own allocation's measured KL, and the best one that fits (itself, or a smaller rung's, now the recipe). */
+    ownKld: number; chosenKld: number; chosenBytes: number;
+    /** The mix whose size gave the chosen allocation; null when it is the target's own. */
+    chosenRung: string | null;
+  };
+
 /** A finished sensitivity measurement kept in OPFS for the open model (kept-measurement.ts). */
 export interface KeptMeasurement {
   key: string;
@@ -232,6 +243,8 @@ export interface DynamicSlice {
     mixesPhase: 'idle' | 'measuring' | 'done' | 'error';
     /** The recipe as exported: its prediction, and its measured KL once measured. */
     exported: (MeasuredPoint & { label: string }) | null;
+    /** The slider's recipe checked whole against the allocations at the ladder's smaller sizes; null until asked, or after the slider moves. */
+    wholeCheck: WholeCheck | null;
     /** The newest measurement of the open model kept in OPFS; null: none (or no OPFS). */
     kept: KeptMeasurement | null;
     warnings: readonly string[];
@@ -347,7 +360,7 @@ export const initialEvaluation: EvaluationSlice['evaluation'] = {
 };
 export const initialDynamic: DynamicSlice['dynamic'] = {
   phase: 'idle', candidates: 'default', chunks: 4, measure: 'layer', device: 'auto', progress: null, table: null, inputs: null, sequences: null,
-  targetBpw: null, range: null, mixes: {}, mixesPhase: 'idle', exported: null, kept: null, warnings: [], error: null,
+  targetBpw: null, range: null, mixes: {}, mixesPhase: 'idle', exported: null, wholeCheck: null, kept: null, warnings: [], error: null,
 };
 export const initialExport: ExportSlice['exportJob'] = {
   phase: 'idle', fileName: '', recipeFile: '', startedAt: 0, firstFile: '', savedTo: null, progress: null, bytesWritten: 0, gpuPeakBytes: null, error: null,

@@ -7,13 +7,13 @@ import { lazy, Suspense, useMemo, useState, type ChangeEvent } from 'react';
 import { predictKld } from '../core/dynamic/predict.ts';
 import type { MeasureMode } from '../core/dynamic/sensitivity-types.ts';
 import {
-  applyBudget, cancelMeasurement, MEASURE_CONTEXT, measureCurrentRecipe, measureMixes, isRealGpu, measureSensitivityNow, measurementBlocker,
+  applyBudget, cancelMeasurement, checkBudgetWhole, MEASURE_CONTEXT, measureCurrentRecipe, measureMixes, isRealGpu, measureSensitivityNow, measurementBlocker,
   setDynamicSettings, setMeasurementDevice,
 } from '../app/dynamic-actions.ts';
 import { currentMeasurementInputs, currentTable, describeImatrix, staleReasons } from '../app/measurement-inputs.ts';
 import { modelIdentity } from '../app/model-identity.ts';
 import { loadRecipeFile, saveRecipeJson, saveTensorTypeFile } from '../app/recipe-file-actions.ts';
-import { useStudio, type CandidateSet } from '../app/store.ts';
+import { useStudio, type CandidateSet, type WholeCheck } from '../app/store.ts';
 import { formatEnergy } from './energy-colors.ts';
 import { KeptMeasurementOffer } from './KeptOffers.tsx';
 import { formatBytes } from './format.ts';
@@ -41,6 +41,18 @@ function MeasureProgress() {
         {p && <Eta seconds={p.etaSeconds} />}
       </div>
     </div>
+  );
+}
+
+/** What the whole-recipe check found. */
+function WholeCheckNote({ check: c }: { check: Extract<WholeCheck, { phase: 'done' }> }) {
+  return (
+    <p className="muted" role="status" data-testid="whole-check" data-own-kld={c.ownKld} data-chosen-kld={c.chosenKld} data-chosen-bytes={c.chosenBytes} data-target-bytes={c.targetBytes}>
+      Checked whole at {formatBytes(c.targetBytes)} ({c.measuredCount} allocation{c.measuredCount === 1 ? '' : 's'} measured on the held-out chunks):{' '}
+      {c.chosenRung
+        ? <>the allocation at {c.chosenRung}’s size ({formatBytes(c.chosenBytes)}) measured {formatEnergy(c.chosenKld)} against {formatEnergy(c.ownKld)} for this size’s own, so it is now the recipe.</>
+        : <>this size’s own allocation measured best, {formatEnergy(c.ownKld)}; the recipe stays.</>}
+    </p>
   );
 }
 
@@ -178,6 +190,7 @@ export function DynamicPanel() {
   const current = useStudio((s) => currentTable(s) !== null);
   const blocker = useStudio(measurementBlocker);
   const exportDone = useStudio((s) => s.exportJob.phase === 'done');
+  const dynamicRecipe = useStudio((s) => s.recipe.dynamic !== null);
   const gpuIsReal = useStudio((s) => isRealGpu(s.backend));
   const hasImatrix = useStudio((s) => s.imatrix.status === 'ready');
   const busy = d.phase === 'measuring';
@@ -265,8 +278,21 @@ export function DynamicPanel() {
             <button type="button" className="button button-small" onClick={() => void measureCurrentRecipe(exportDone ? 'exported file' : 'this recipe')} data-testid="measure-recipe">
               Measure this recipe
             </button>
+            {d.wholeCheck?.phase === 'measuring' ? (
+              <button type="button" className="button button-small" onClick={() => cancelMeasurement()} data-testid="cancel-whole-check">
+                Cancel the check
+              </button>
+            ) : (
+              <button
+                type="button" className="button button-small" disabled={!dynamicRecipe} onClick={() => void checkBudgetWhole()} data-testid="check-whole"
+                title="Measures this size's allocation whole, and those at the sizes of llama.cpp's smaller mixes; the best that fits becomes the recipe"
+              >
+                Check this size whole
+              </button>
+            )}
           </div>
-          {d.mixesPhase === 'measuring' && <MeasureProgress />}
+          {(d.mixesPhase === 'measuring' || d.wholeCheck?.phase === 'measuring') && <MeasureProgress />}
+          {d.wholeCheck?.phase === 'done' && <WholeCheckNote check={d.wholeCheck} />}
           <Suspense fallback={<p className="muted">Loading the chart…</p>}>
             <FrontierChart />
           </Suspense>

@@ -20,15 +20,20 @@ export const LADDER_MIXES: readonly MixName[] = [
   'IQ1_S', 'IQ1_M', 'IQ2_XXS', 'IQ2_XS', 'IQ2_S', 'IQ2_M', 'Q2_K', 'Q3_K_S', 'Q3_K_M', 'Q3_K_L', 'IQ4_XS', 'Q4_K_S', 'Q4_K_M', 'Q5_K_S', 'Q5_K_M', 'Q6_K', 'Q8_0',
 ];
 
-/** The file size of each ladder mix for this model (those that need an imatrix only with one). */
-export function ladderRungs(plan: ModelPlan, hasImatrix: boolean, extraMetadata: readonly GgufKv[] = []): number[] {
+/** Each ladder mix and its file size for this model (those that need an imatrix only with one). */
+export function namedLadderRungs(plan: ModelPlan, hasImatrix: boolean, extraMetadata: readonly GgufKv[] = []): { mix: MixName; bytes: number }[] {
   return LADDER_MIXES.flatMap((mix) => {
     try {
-      return [planGgufLayout(plan, chooseMixTypes(plan, { mix, hasImatrix }), MIXES[mix].ftype, extraMetadata).totalBytes];
+      return [{ mix, bytes: planGgufLayout(plan, chooseMixTypes(plan, { mix, hasImatrix }), MIXES[mix].ftype, extraMetadata).totalBytes }];
     } catch {
       return []; // a mix llama-quantize refuses without an imatrix
     }
   });
+}
+
+/** The file size of each ladder mix for this model. */
+export function ladderRungs(plan: ModelPlan, hasImatrix: boolean, extraMetadata: readonly GgufKv[] = []): number[] {
+  return namedLadderRungs(plan, hasImatrix, extraMetadata).map((r) => r.bytes);
 }
 
 export interface VerifyOptions {
@@ -53,6 +58,10 @@ export type AllocationObjective = 'mean' | 'tail';
 export interface VerifiedAllocation {
   /** The budget asked for, bytes. */
   target: number;
+  /** The budget whose allocation was chosen (the target's own, or a rung's). */
+  chosenBudget: number;
+  /** How many allocations were measured whole. */
+  measuredCount: number;
   /** The chosen allocation: the target's own, or a smaller rung's that measured better. */
   allocation: Allocation;
   /** Its measure under the objective (mean KL, or the 99th percentile for 'tail'). */
@@ -82,11 +91,11 @@ export async function verifiedAllocations(o: VerifyOptions, targets: readonly nu
   const kldOf = new Map(measured.map((m) => [Number(m.id), score(m)]));
   return targets.map((target) => {
     const own = allocations.get(target)!;
-    let best = { allocation: own, measuredKld: kldOf.get(target)! };
+    let best = { allocation: own, measuredKld: kldOf.get(target)!, chosenBudget: target };
     for (const [budget, a] of entries) {
       const kld = kldOf.get(budget)!;
-      if (budget <= target && a.fileBytes <= target && kld < best.measuredKld) best = { allocation: a, measuredKld: kld };
+      if (budget <= target && a.fileBytes <= target && kld < best.measuredKld) best = { allocation: a, measuredKld: kld, chosenBudget: budget };
     }
-    return { target, ...best, own: { allocation: own, measuredKld: kldOf.get(target)! } };
+    return { target, ...best, measuredCount: entries.length, own: { allocation: own, measuredKld: kldOf.get(target)! } };
   });
 }
