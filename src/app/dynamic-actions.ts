@@ -493,13 +493,13 @@ export async function checkBudgetWhole(): Promise<void> {
     const imatrix = await currentImatrix();
     if (!stillCurrent(started, inputs, imatrix.hash)) throw new CancelledError('The inputs changed');
     const [verified] = await verifiedAllocations({
-      ...alloc, rungs: rungs.map((r) => r.bytes),
+      ...alloc, rungs: rungs.map((r) => r.bytes), mixes: rungs,
       measure: (recipes) => measureWhole(job, workerSource, { sequences, imatrix: imatrix.entries }, recipes.map((r) => ({ id: r.id, types: [...r.types] })), started),
     }, [targetBytes]);
     if (!measurements.isRunning(job)) return;
     if (job.cancelled || !stillCurrent(started, inputs, imatrix.hash)) throw new CancelledError('The inputs changed');
     const v = verified!;
-    const replaced = v.chosenBudget !== targetBytes;
+    const replaced = v.allocation !== v.own.allocation;
     if (replaced) {
       const types: Record<string, GgmlTypeName> = {};
       for (const t of alloc.plan.tensors) if (t.quantizable) types[t.ggufName] = v.allocation.types.get(t.ggufName)!;
@@ -509,7 +509,8 @@ export async function checkBudgetWhole(): Promise<void> {
       progress: null,
       wholeCheck: {
         phase: 'done', targetBytes, measuredCount: v.measuredCount, ownKld: v.own.measuredKld, chosenKld: v.measuredKld,
-        chosenBytes: v.allocation.fileBytes, chosenRung: replaced ? rungs.find((r) => r.bytes === v.chosenBudget)?.mix ?? null : null,
+        chosenBytes: v.allocation.fileBytes, chosenMix: v.chosenMix,
+        chosenRung: replaced && !v.chosenMix ? rungs.find((r) => r.bytes === v.chosenBudget)?.mix ?? null : null,
       },
     });
   } catch (e) {

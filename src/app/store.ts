@@ -199,6 +199,8 @@ export type WholeCheck =
     ownKld: number; chosenKld: number; chosenBytes: number;
     /** The mix whose size gave the chosen allocation; null when it is the target's own. */
     chosenRung: string | null;
+    /** The mix whose own types measured best (with the user's locks), now the recipe; null for an allocation. */
+    chosenMix: string | null;
   };
 
 /** A finished sensitivity measurement kept in OPFS for the open model (kept-measurement.ts). */

@@ -49,7 +49,9 @@ function WholeCheckNote({ check: c }: { check: Extract<WholeCheck, { phase: 'don
   return (
     <p className="muted" role="status" data-testid="whole-check" data-own-kld={c.ownKld} data-chosen-kld={c.chosenKld} data-chosen-bytes={c.chosenBytes} data-target-bytes={c.targetBytes}>
       Checked whole at {formatBytes(c.targetBytes)} ({c.measuredCount} allocation{c.measuredCount === 1 ? '' : 's'} measured on the held-out chunks):{' '}
-      {c.chosenRung
+      {c.chosenMix
+        ? <>llama.cpp’s {c.chosenMix} itself ({formatBytes(c.chosenBytes)}) measured {formatEnergy(c.chosenKld)} against {formatEnergy(c.ownKld)} for this size’s allocation, so its types are now the recipe.</>
+        : c.chosenRung
         ? <>the allocation at {c.chosenRung}’s size ({formatBytes(c.chosenBytes)}) measured {formatEnergy(c.chosenKld)} against {formatEnergy(c.ownKld)} for this size’s own, so it is now the recipe.</>
         : <>this size’s own allocation measured best, {formatEnergy(c.ownKld)}; the recipe stays.</>}
     </p>

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { allocateTypes } from '../../src/core/dynamic/allocate.ts';
 import { budgetRange } from '../../src/core/dynamic/budget-range.ts';
 import { frontierPoints } from '../../src/core/dynamic/frontier.ts';
-import { verifiedAllocations } from '../../src/core/dynamic/verified-allocation.ts';
+import { namedLadderRungs, verifiedAllocations } from '../../src/core/dynamic/verified-allocation.ts';
 import { planGgufLayout } from '../../src/core/export/export-gguf.ts';
 import { tensorBytes, type GgmlTypeName } from '../../src/core/ggml-type.ts';
 import type { ModelPlan, PlannedTensor, TensorRole } from '../../src/core/model/plan-types.ts';
@@ -196,6 +196,30 @@ describe('verifiedAllocations', () => {
     const [tail] = await verifiedAllocations({ plan: PLAN, table: TABLE, rungs: [low], measure, objective: 'tail' }, [high]);
     expect(tail!.allocation.fileBytes).toBeLessThanOrEqual(low);
     expect(tail!.measuredKld).toBe(3);
+  });
+
+  it('takes a llama.cpp mix itself, with the user\'s locks, when it fits and measures better than every allocation', async () => {
+    const ladder = namedLadderRungs(PLAN, false);
+    // A mix well under the target: the lock (Q8_0) makes it larger, still fitting.
+    const mix = ladder.filter((r) => r.bytes <= 0.8 * high).at(-1)!;
+    const lock = PLAN.tensors.find((t) => t.quantizable)!.ggufName;
+    const measured: string[] = [];
+    const [v] = await verifiedAllocations({
+      plan: PLAN, table: TABLE, rungs: [], mixes: ladder, locked: new Map([[lock, 'Q8_0']]),
+      // Only that mix (locks applied) measures well.
+      measure: async (recipes) => {
+        measured.push(...recipes.map((r) => r.id));
+        return recipes.map((r) => ({ id: r.id, kld: r.id === `mix:${mix.mix}` ? 0.1 : 1, sameTop: 1 }));
+      },
+    }, [high]);
+    expect(v!.chosenMix).toBe(mix.mix);
+    expect(v!.allocation.types.get(lock)).toBe('Q8_0');
+    for (const t of PLAN.tensors) if (t.ggufName !== lock) expect(v!.allocation.types.get(t.ggufName)).toBe(mix.types.get(t.ggufName));
+    expect(v!.allocation.fileBytes).toBeLessThanOrEqual(high);
+    // A mix larger than every target is not measured.
+    const tooLarge = ladder.find((r) => r.bytes > 1.2 * high)!;
+    expect(measured).not.toContain(`mix:${tooLarge.mix}`);
+    expect(measured).toContain(`mix:${mix.mix}`);
   });
 
   it('refuses a target below the smallest file, and skips such rungs', async () => {

@@ -16,7 +16,7 @@ import { predictKld } from '../../core/dynamic/predict.ts';
 import { measureRecipeKlds } from '../../core/dynamic/measure-recipes.ts';
 import { baseMixFor } from '../../core/dynamic/recipe.ts';
 import type { MeasureMode, SensitivityTable } from '../../core/dynamic/sensitivity-types.ts';
-import { LADDER_MIXES, ladderRungs, verifiedAllocations } from '../../core/dynamic/verified-allocation.ts';
+import { LADDER_MIXES, namedLadderRungs, verifiedAllocations } from '../../core/dynamic/verified-allocation.ts';
 import { comparisonMarkdown, comparisonSvg, domainMeasures, pairVerdicts, type ComparedFile, type Comparison } from '../../core/eval/comparison-report.ts';
 import { chooseAnswers } from '../../core/eval/choice-flips.ts';
 import { parseChoiceTasks } from '../../core/eval/choice-tasks.ts';
@@ -134,8 +134,9 @@ export async function compareCommand(args: string[]): Promise<void> {
       }
       if (compared.length === 0) throw new CliError(`none of the mixes can be compared: ${skipped.join('; ')}`);
       // Each size's allocation, checked whole against those at the smaller sizes of llama.cpp's ladder.
+      const ladder = namedLadderRungs(plan, imatrix !== null, extraMetadata);
       const verified = await verifiedAllocations({
-        plan, table, allowed, extraMetadata, rungs: ladderRungs(plan, imatrix !== null, extraMetadata), objective,
+        plan, table, allowed, extraMetadata, rungs: ladder.map((r) => r.bytes), mixes: ladder, objective,
         measure: (recipes) => {
           process.stderr.write(`checking ${recipes.length} allocations whole on the sensitivity's chunks\n`);
           return measureRecipeKlds({ model: forwardModelFromPlan(plan), weights: planWeights(plan, files), quantizer: backend.quantizer, imatrix: imatrix?.entries ?? null, sequences, recipes });
@@ -144,13 +145,19 @@ export async function compareCommand(args: string[]): Promise<void> {
       compared.forEach((c, i) => {
         const v = verified[i]!;
         const a = v.allocation;
-        if (a !== v.own.allocation) process.stderr.write(`at ${c.mix}'s size the allocation for ${a.fileBytes} bytes measured better (${objective === 'tail' ? '99th-percentile ' : ''}KL ${v.measuredKld.toExponential(3)} against ${v.own.measuredKld.toExponential(3)}): it is used\n`);
+        if (a !== v.own.allocation) {
+          const what = v.chosenMix ? `llama.cpp's ${v.chosenMix} itself` : `the allocation for ${a.fileBytes} bytes`;
+          process.stderr.write(`at ${c.mix}'s size ${what} measured better (${objective === 'tail' ? '99th-percentile ' : ''}KL ${v.measuredKld.toExponential(3)} against ${v.own.measuredKld.toExponential(3)}): it is used\n`);
+        }
         planned.push({
           file: { name: c.mix, kind: 'mix', sizeOf: c.mix, bytes: c.bytes, bitsPerWeight: c.bpw, predictedKld: predictKld(table, c.mixTypes), domains: [] },
           types: c.mixTypes, fileType: MIXES[c.mix].ftype, path: path.join(dir, `${c.mix}.gguf`),
         });
         planned.push({
-          file: { name: `dynamic@${c.mix}`, kind: 'dynamic', sizeOf: c.mix, bytes: a.fileBytes, bitsPerWeight: a.bitsPerWeight, predictedKld: a.predictedKld, domains: [] },
+          file: {
+            name: `dynamic@${c.mix}`, kind: 'dynamic', sizeOf: c.mix, bytes: a.fileBytes, bitsPerWeight: a.bitsPerWeight, predictedKld: a.predictedKld, domains: [],
+            ...(a !== v.own.allocation ? { origin: v.chosenMix ? `${v.chosenMix} itself` : `the allocation for ${a.fileBytes} bytes` } : {}),
+          },
           types: a.types, fileType: MIXES[baseMixFor(plan, a.types)].ftype, path: path.join(dir, `dynamic-${c.mix}.gguf`),
         });
       });

@@ -11,7 +11,7 @@ import { buildRecipe } from '../../core/dynamic/recipe.ts';
 import type { MeasureMode, SensitivityTable } from '../../core/dynamic/sensitivity-types.ts';
 import { recipeTensorTypeFile } from '../../core/dynamic/tensor-type-file.ts';
 import { unmeasuredTable } from '../../core/dynamic/unmeasured-table.ts';
-import { ladderRungs, verifiedAllocations } from '../../core/dynamic/verified-allocation.ts';
+import { namedLadderRungs, verifiedAllocations } from '../../core/dynamic/verified-allocation.ts';
 import { planGgufLayout } from '../../core/export/export-gguf.ts';
 import { forwardModelFromPlan } from '../../core/forward/forward-model.ts';
 import { planWeights } from '../../core/forward/weights.ts';
@@ -127,12 +127,14 @@ export async function planCommand(args: string[]): Promise<void> {
       let allocation = allocate(table, allowed ?? requested);
       if (measure !== 'none' && sequences.length > 0) {
         // Checked whole against the allocations at the smaller sizes of llama.cpp's ladder (as compare does).
+        const ladder = namedLadderRungs(plan, imatrix !== null, extraMetadata);
         const [v] = await verifiedAllocations({
-          plan, table, allowed: allowed ?? requested, locked: locks, extraMetadata, rungs: ladderRungs(plan, imatrix !== null, extraMetadata), objective,
+          plan, table, allowed: allowed ?? requested, locked: locks, extraMetadata, rungs: ladder.map((r) => r.bytes), mixes: ladder, objective,
           measure: (recipes) => measureRecipeKlds({ model: forwardModelFromPlan(plan), weights: planWeights(plan, files), quantizer: backend!.quantizer, imatrix: imatrix?.entries ?? null, sequences, recipes }),
         }, ['fileBytes' in target ? target.fileBytes : allocation.fileBytes]);
         if (v!.allocation !== v!.own.allocation) {
-          process.stderr.write(`the allocation for ${v!.allocation.fileBytes} bytes measured better whole (${objective === 'tail' ? '99th-percentile ' : ''}KL ${v!.measuredKld.toExponential(3)} against ${v!.own.measuredKld.toExponential(3)}): it is used\n`);
+          const what = v!.chosenMix ? `llama.cpp's ${v!.chosenMix} itself` : `the allocation for ${v!.allocation.fileBytes} bytes`;
+          process.stderr.write(`${what} measured better whole (${objective === 'tail' ? '99th-percentile ' : ''}KL ${v!.measuredKld.toExponential(3)} against ${v!.own.measuredKld.toExponential(3)}): it is used\n`);
         }
         allocation = v!.allocation;
       }

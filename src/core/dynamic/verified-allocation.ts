@@ -7,7 +7,7 @@
 // the best measured one that fits it. A file never measures worse than a smaller one of the ladder.
 import type { GgmlTypeName } from '../ggml-type.ts';
 import type { GgufKv } from '../gguf/gguf-value.ts';
-import type { ModelPlan } from '../model/plan-types.ts';
+import type { ModelPlan, TensorTypes } from '../model/plan-types.ts';
 import { planGgufLayout } from '../export/export-gguf.ts';
 import { chooseMixTypes, MIXES } from '../recipe/llama-mixes.ts';
 import type { MixName } from '../recipe/mix-names.ts';
@@ -20,11 +20,15 @@ export const LADDER_MIXES: readonly MixName[] = [
   'IQ1_S', 'IQ1_M', 'IQ2_XXS', 'IQ2_XS', 'IQ2_S', 'IQ2_M', 'Q2_K', 'Q3_K_S', 'Q3_K_M', 'Q3_K_L', 'IQ4_XS', 'Q4_K_S', 'Q4_K_M', 'Q5_K_S', 'Q5_K_M', 'Q6_K', 'Q8_0',
 ];
 
-/** Each ladder mix and its file size for this model (those that need an imatrix only with one). */
-export function namedLadderRungs(plan: ModelPlan, hasImatrix: boolean, extraMetadata: readonly GgufKv[] = []): { mix: MixName; bytes: number }[] {
+/** A ladder mix of this model: its types and file size. */
+export interface LadderMix { mix: MixName; bytes: number; types: TensorTypes }
+
+/** Each ladder mix, its types and its file size for this model (those that need an imatrix only with one). */
+export function namedLadderRungs(plan: ModelPlan, hasImatrix: boolean, extraMetadata: readonly GgufKv[] = []): LadderMix[] {
   return LADDER_MIXES.flatMap((mix) => {
     try {
-      return [{ mix, bytes: planGgufLayout(plan, chooseMixTypes(plan, { mix, hasImatrix }), MIXES[mix].ftype, extraMetadata).totalBytes }];
+      const types = chooseMixTypes(plan, { mix, hasImatrix });
+      return [{ mix, types, bytes: planGgufLayout(plan, types, MIXES[mix].ftype, extraMetadata).totalBytes }];
     } catch {
       return []; // a mix llama-quantize refuses without an imatrix
     }
@@ -44,6 +48,12 @@ export interface VerifyOptions {
   extraMetadata?: readonly GgufKv[];
   /** File sizes of the ladder (bytes): those at or below a target are tried for it. */
   rungs: readonly number[];
+  /**
+   * llama.cpp's mixes themselves (namedLadderRungs), measured beside the allocations: where the
+   * per-tensor sum misleads, the mix of a size can measure better than any allocation, and a
+   * recipe should then be that mix (with the user's locks) rather than a worse file of its size.
+   */
+  mixes?: readonly { mix: string; types: TensorTypes }[];
   /** Whole-recipe KL of each allocation (measureRecipeKlds on the sensitivity's sequences). */
   measure: (recipes: RecipeToMeasure[]) => Promise<RecipeKld[]>;
   /**
@@ -62,6 +72,8 @@ export interface VerifiedAllocation {
   chosenBudget: number;
   /** How many allocations were measured whole. */
   measuredCount: number;
+  /** The mix whose own types were chosen (they measured best), or null for an allocation. */
+  chosenMix: string | null;
   /** The chosen allocation: the target's own, or a smaller rung's that measured better. */
   allocation: Allocation;
   /** Its measure under the objective (mean KL, or the 99th percentile for 'tail'). */
@@ -82,20 +94,38 @@ export async function verifiedAllocations(o: VerifyOptions, targets: readonly nu
     }
   }
   const entries = [...allocations.entries()];
-  const measured = await o.measure(entries.map(([budget, a]) => ({ id: String(budget), types: a.types })));
+  // Each mix as an allocation of its own types (every tensor fixed; the user's locks win): the
+  // table prices each tensor, the layout gives the size. Only mixes that fit some target.
+  const largest = Math.max(...targets);
+  const mixAllocations = (o.mixes ?? []).flatMap((m) => {
+    const types = new Map(m.types);
+    for (const [name, type] of o.locked ?? []) types.set(name, type);
+    const a = allocateTypes({ plan: o.plan, table: o.table, target: { fileBytes: Number.MAX_SAFE_INTEGER }, locked: types, fileType: 0, extraMetadata: o.extraMetadata });
+    return a.fileBytes <= largest ? [{ mix: m.mix, allocation: a }] : [];
+  });
+  const measured = await o.measure([
+    ...entries.map(([budget, a]) => ({ id: String(budget), types: a.types })),
+    ...mixAllocations.map((m) => ({ id: `mix:${m.mix}`, types: m.allocation.types })),
+  ]);
   const score = (m: RecipeKld) => {
     if (o.objective !== 'tail') return m.kld;
     if (m.p99 === undefined) throw new Error('the tail-aware objective needs the per-position KL (p99) of each recipe');
     return m.p99;
   };
-  const kldOf = new Map(measured.map((m) => [Number(m.id), score(m)]));
+  const kldOf = new Map(measured.map((m) => [m.id, score(m)]));
+  const measuredCount = entries.length + mixAllocations.length;
   return targets.map((target) => {
     const own = allocations.get(target)!;
-    let best = { allocation: own, measuredKld: kldOf.get(target)!, chosenBudget: target };
+    const ownKld = kldOf.get(String(target))!;
+    let best = { allocation: own, measuredKld: ownKld, chosenBudget: target, chosenMix: null as string | null };
     for (const [budget, a] of entries) {
-      const kld = kldOf.get(budget)!;
-      if (budget <= target && a.fileBytes <= target && kld < best.measuredKld) best = { allocation: a, measuredKld: kld, chosenBudget: budget };
+      const kld = kldOf.get(String(budget))!;
+      if (budget <= target && a.fileBytes <= target && kld < best.measuredKld) best = { allocation: a, measuredKld: kld, chosenBudget: budget, chosenMix: null };
     }
-    return { target, ...best, measuredCount: entries.length, own: { allocation: own, measuredKld: kldOf.get(target)! } };
+    for (const m of mixAllocations) {
+      const kld = kldOf.get(`mix:${m.mix}`)!;
+      if (m.allocation.fileBytes <= target && kld < best.measuredKld) best = { allocation: m.allocation, measuredKld: kld, chosenBudget: m.allocation.fileBytes, chosenMix: m.mix };
+    }
+    return { target, ...best, measuredCount, own: { allocation: own, measuredKld: ownKld } };
   });
 }

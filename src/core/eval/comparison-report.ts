@@ -28,6 +28,8 @@ export interface ComparedFile {
   /** One per domain, in the comparison's domain order; empty when nothing was measured. */
   domains: DomainMeasures[];
   greedy?: GreedyAgreement;
+  /** A dynamic file's types, where the whole-recipe check replaced the size's own allocation ("Q3_K_S itself", "the allocation at Q2_K's size"). */
+  origin?: string;
   /** Multiple-choice answers that differ from the unquantized model's, of `questions`. */
   choices?: { questions: number; flips: number };
 }
