@@ -3,8 +3,8 @@
 // fourth layer without rope), Granite 3 (embedding, attention, residual and logit scales) and
 // Granite 4.0 (its shared MLP split by the converter), Phi-4-mini (fused projections, partial
 // rotary, LongRoPE's short and long factors), OLMo 2 (norms after attention and the FFN instead
-// of before, q/k norms over the whole projection) and LFM2 (short convolutions in place of
-// attention in most layers).
+// of before, q/k norms over the whole projection), LFM2 (short convolutions in place of
+// attention in most layers) and Qwen3 (per-head q/k norms, NeoX rope).
 import { expect } from 'vitest';
 import type { WeightSource } from '../../src/core/forward/forward-types.ts';
 import { archForwardSuite } from './arch-forward-compare.ts';
@@ -98,6 +98,16 @@ archForwardSuite([
     controlWeights: (weights) => async (t) => (t.ggufName.endsWith('.ssm_d') ? new Float32Array(t.ne.reduce((a, b) => a * b, 1)) : weights(t)),
     // Mamba-2 layers: ssm_in, ssm_out, gate, up, down; the attention layer: q, k, v, out, gate, up, down.
     imatrixEntries: 3 * 5 + 7,
+  },
+  {
+    // Per-head q/k RMS norms (one weight of head_dim each) and NeoX rope: the control rotates Llama's way.
+    arch: 'qwen3',
+    check: (m) => {
+      expect(m.hparams.ropeStyle).toBe('neox');
+      expect(m.tensors.get('blk.0.attn_q_norm.weight')!.ne).toEqual([m.hparams.headDimK]);
+      expect(m.tensors.get('blk.0.attn_k_norm.weight')!.ne).toEqual([m.hparams.headDimK]);
+    },
+    control: (m) => ({ ...m, hparams: { ...m.hparams, ropeStyle: 'normal' } }),
   },
   {
     arch: 'olmo2',

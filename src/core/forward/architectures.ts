@@ -37,7 +37,7 @@ export interface ArchitectureTraits {
 export const ARCHITECTURE_TRAITS: Record<string, ArchitectureTraits> = {
   llama: { ropeStyle: 'normal', activation: 'silu', scaleEmbeddings: false, verified: true },
   qwen2: { ropeStyle: 'neox', activation: 'silu', scaleEmbeddings: false, verified: false },
-  qwen3: { ropeStyle: 'neox', activation: 'silu', scaleEmbeddings: false, verified: false },
+  qwen3: { ropeStyle: 'neox', activation: 'silu', scaleEmbeddings: false, verified: true },
   // build_moe_ffn with softmax gating and norm_w = true, whatever config.json said (the planner refuses norm_topk_prob false).
   qwen3moe: { ropeStyle: 'neox', activation: 'silu', scaleEmbeddings: false, experts: { gating: 'softmax', normalizeWeights: true }, verified: true },
   // build_moe_ffn with softmax gating and norm_w = false (the planner refuses norm_topk_prob true).
