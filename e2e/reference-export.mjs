@@ -155,14 +155,13 @@ export async function collectImatrixOnCpu(dir, tokens, { contextSize, maxChunks,
   }
 }
 
-/** llama-perplexity --kl-divergence of `ggufFile` against the folder's safetensors, exact f32, on the CPU. */
-export async function evaluateKldOnCpu(dir, ggufFile, text, { contextSize, maxChunks }) {
+/** The model folder and a GGUF of it, opened for the Node CPU forward: `use` gets both sides and the tokenizer; both files are closed after. */
+async function withModelAndGguf(dir, ggufFile, use) {
   const { nodeModelFiles, NodeFileSource } = await core('src/io/node-files.node.ts');
   const { planModel } = await core('src/core/model/plan-model.ts');
   const { forwardModelFromGguf, forwardModelFromPlan, ggufWeights, planWeights } = await core('src/core/forward/index.ts');
   const { loadTextTokenizer } = await core('src/core/forward/tokenize.ts');
   const { readGgufInfo } = await core('src/core/gguf/read-gguf.ts');
-  const { evaluateKld } = await core('src/core/eval/evaluate-kld.ts');
   const { stat } = await import('node:fs/promises');
   const files = await nodeModelFiles(dir);
   const source = new NodeFileSource(ggufFile, ggufFile, (await stat(ggufFile)).size);
@@ -170,37 +169,28 @@ export async function evaluateKldOnCpu(dir, ggufFile, text, { contextSize, maxCh
     const plan = await planModel(files);
     const tokenizer = await loadTextTokenizer(files);
     const info = await readGgufInfo(source);
-    return await evaluateKld(
-      { model: forwardModelFromPlan(plan), weights: planWeights(plan, files) },
-      { model: forwardModelFromGguf(info, ggufFile), weights: await ggufWeights(source, info) },
-      tokenizer.encode(text), { contextSize, maxChunks, bos: tokenizer.bos },
-    );
+    return await use({
+      base: { model: forwardModelFromPlan(plan), weights: planWeights(plan, files) },
+      quant: { model: forwardModelFromGguf(info, ggufFile), weights: await ggufWeights(source, info) },
+      tokenizer,
+    });
   } finally {
     await source.close();
     await files.close();
   }
 }
 
+/** llama-perplexity --kl-divergence of `ggufFile` against the folder's safetensors, exact f32, on the CPU. */
+export async function evaluateKldOnCpu(dir, ggufFile, text, { contextSize, maxChunks }) {
+  const { evaluateKld } = await core('src/core/eval/evaluate-kld.ts');
+  return withModelAndGguf(dir, ggufFile, ({ base, quant, tokenizer }) => evaluateKld(base, quant, tokenizer.encode(text), { contextSize, maxChunks, bos: tokenizer.bos }));
+}
+
 /** Greedy-continuation agreement of a GGUF against the model folder, by the Node CPU forward (the CLI's `eval --prompts` path). */
 export async function greedyAgreementOnCpu(dir, ggufFile, promptsText, tokens) {
-  const { nodeModelFiles, NodeFileSource } = await core('src/io/node-files.node.ts');
-  const { planModel } = await core('src/core/model/plan-model.ts');
-  const { forwardModelFromGguf, forwardModelFromPlan, ggufWeights, planWeights } = await core('src/core/forward/index.ts');
-  const { loadTextTokenizer } = await core('src/core/forward/tokenize.ts');
-  const { readGgufInfo } = await core('src/core/gguf/read-gguf.ts');
   const { greedyAgreement, greedyContinuations, parsePrompts } = await core('src/core/eval/greedy-agreement.ts');
-  const { stat } = await import('node:fs/promises');
-  const files = await nodeModelFiles(dir);
-  const source = new NodeFileSource(ggufFile, ggufFile, (await stat(ggufFile)).size);
-  try {
-    const plan = await planModel(files);
-    const tokenizer = await loadTextTokenizer(files);
-    const info = await readGgufInfo(source);
+  return withModelAndGguf(dir, ggufFile, async ({ base, quant, tokenizer }) => {
     const prompts = parsePrompts(promptsText, (t) => tokenizer.encode(t), 'prompts');
-    const base = await greedyContinuations({ model: forwardModelFromPlan(plan), weights: planWeights(plan, files) }, prompts, tokens, { eos: tokenizer.eos });
-    return await greedyAgreement({ model: forwardModelFromGguf(info, ggufFile), weights: await ggufWeights(source, info) }, base);
-  } finally {
-    await source.close();
-    await files.close();
-  }
+    return greedyAgreement(quant, await greedyContinuations(base, prompts, tokens, { eos: tokenizer.eos }));
+  });
 }
