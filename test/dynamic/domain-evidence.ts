@@ -16,6 +16,8 @@ import type { ComparedFile } from '../../src/core/eval/comparison-report.ts';
 import { runCliInProcess as runCli } from '../helpers/cli-in-process.ts';
 import { runLlamaTool } from '../helpers/llama-tools.ts';
 import { TEXT } from '../helpers/paths.ts';
+import { planModel } from '../../src/core/model/plan-model.ts';
+import { nodeModelFiles } from '../../src/io/node-files.node.ts';
 import { llamaKld, prepareTinyWorkspace, splitHeldOut, type KldFigures, type TinyWorkspace } from './tiny-workspace.ts';
 
 const MIXES = ['Q2_K', 'Q3_K_S', 'Q3_K_M', 'Q3_K_L', 'IQ4_XS', 'Q4_K_S', 'Q4_K_M', 'Q5_K_S', 'Q5_K_M', 'Q6_K'];
@@ -110,4 +112,18 @@ export function domainEvidenceSuite(label: string, modelFolder: (work: string) =
       }
     });
   });
+}
+
+/** Shares of a model's weights (elements) in the token embedding, a separate output head, and the blocks. */
+export async function weightShares(folder: string): Promise<{ embedding: number; outputHead: number; blocks: number }> {
+  const files = await nodeModelFiles(folder);
+  try {
+    const plan = await planModel(files);
+    const size = (t: { ne: readonly number[] }) => t.ne.reduce((a, b) => a * b, 1);
+    const total = plan.tensors.reduce((s, t) => s + size(t), 0);
+    const of = (match: (name: string) => boolean) => plan.tensors.filter((t) => match(t.ggufName)).reduce((s, t) => s + size(t), 0) / total;
+    return { embedding: of((n) => n === 'token_embd.weight'), outputHead: of((n) => n === 'output.weight'), blocks: of((n) => n.startsWith('blk.')) };
+  } finally {
+    await files.close();
+  }
 }
