@@ -313,6 +313,13 @@ function allocationInputs() {
   };
 }
 
+/** An allocation's types become the dynamic recipe (the quantizable tensors'; the rest follow the base mix). */
+function applyAllocation(plan: ModelPlan, allocated: TensorTypes): void {
+  const types: Record<string, GgmlTypeName> = {};
+  for (const t of plan.tensors) if (t.quantizable) types[t.ggufName] = allocated.get(t.ggufName)!;
+  setDynamicTypes(types, baseMixFor(plan, allocated));
+}
+
 /** Allocates for `bpw` (clamped to what the types and locks allow) and makes it the recipe. */
 export function applyBudget(bpw: number): void {
   const inputs = allocationInputs();
@@ -321,10 +328,8 @@ export function applyBudget(bpw: number): void {
   const target = Math.min(range.max, Math.max(range.min, bpw));
   try {
     const allocation = allocateTypes({ ...inputs, target: { bitsPerWeight: target }, fileType: 0, effort: 'interactive' });
-    const types: Record<string, GgmlTypeName> = {};
-    for (const t of inputs.plan.tensors) if (t.quantizable) types[t.ggufName] = allocation.types.get(t.ggufName)!;
     setDynamic({ targetBpw: target, range, error: null, wholeCheck: null });
-    setDynamicTypes(types, baseMixFor(inputs.plan, allocation.types));
+    applyAllocation(inputs.plan, allocation.types);
   } catch (e) {
     setDynamic({ range, error: (e as Error).message });
   }
@@ -470,9 +475,9 @@ export async function measureCurrentRecipe(label: string): Promise<void> {
 }
 
 /**
- * The slider's recipe checked whole: the allocation at its size and those at the sizes of
- * llama.cpp's smaller mixes are each measured on the held-out chunks (one whole forward each),
- * and the best that fits becomes the recipe. The allocator adds up per-tensor costs, which can
+ * The slider's recipe checked whole: the allocation at its size, those at the sizes of llama.cpp's
+ * smaller mixes and those mixes themselves are each measured on the held-out chunks (one whole
+ * forward each), and the best that fits becomes the recipe. The allocator adds up per-tensor costs, which can
  * rank a larger allocation above a smaller one that measures better; the CLI's `plan` does the same.
  */
 export async function checkBudgetWhole(): Promise<void> {
@@ -500,11 +505,7 @@ export async function checkBudgetWhole(): Promise<void> {
     if (job.cancelled || !stillCurrent(started, inputs, imatrix.hash)) throw new CancelledError('The inputs changed');
     const v = verified!;
     const replaced = v.allocation !== v.own.allocation;
-    if (replaced) {
-      const types: Record<string, GgmlTypeName> = {};
-      for (const t of alloc.plan.tensors) if (t.quantizable) types[t.ggufName] = v.allocation.types.get(t.ggufName)!;
-      setDynamicTypes(types, baseMixFor(alloc.plan, v.allocation.types));
-    }
+    if (replaced) applyAllocation(alloc.plan, v.allocation.types);
     setDynamic({
       progress: null,
       wholeCheck: {

@@ -35,11 +35,6 @@ export function namedLadderRungs(plan: ModelPlan, hasImatrix: boolean, extraMeta
   });
 }
 
-/** The file size of each ladder mix for this model. */
-export function ladderRungs(plan: ModelPlan, hasImatrix: boolean, extraMetadata: readonly GgufKv[] = []): number[] {
-  return namedLadderRungs(plan, hasImatrix, extraMetadata).map((r) => r.bytes);
-}
-
 export interface VerifyOptions {
   plan: ModelPlan;
   table: SensitivityTable;
