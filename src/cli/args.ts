@@ -85,13 +85,24 @@ export function parseObjective(value: string | undefined): 'mean' | 'tail' {
 }
 
 /**
+ * --refine N: recipes each size's local search measures whole (0, the default, measures only the
+ * allocations and mixes). Each costs one forward over the calibration chunks.
+ */
+export function parseRefine(value: string | undefined): number {
+  if (value === undefined) return 0;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new CliError(`--refine ${value}: expected how many recipes to measure (0 or more)`);
+  return n;
+}
+
+/**
  * --chunks for one or several --text files: one count for every text (equal weights), or one per
  * text, in order (the domains' weights in the allocation).
  */
-export function parseChunkCounts(value: string | undefined, texts: number, fallback: number): number[] {
+export function parseChunkCounts(value: string | undefined, texts: number, fallback: number, flag = '--chunks'): number[] {
   if (value === undefined) return [fallback];
   const counts = value.split(',').map((v) => Number(v.trim()));
-  if (counts.some((n) => !Number.isSafeInteger(n) || n <= 0)) throw new CliError(`--chunks ${value}: expected a positive integer, or one per --text separated by commas`);
-  if (counts.length > 1 && counts.length !== texts) throw new CliError(`--chunks ${value}: ${counts.length} counts for ${texts} --text file${texts === 1 ? '' : 's'}; give one count, or one per --text`);
+  if (counts.some((n) => !Number.isSafeInteger(n) || n <= 0)) throw new CliError(`${flag} ${value}: expected a positive integer, or one per --text separated by commas`);
+  if (counts.length > 1 && counts.length !== texts) throw new CliError(`${flag} ${value}: ${counts.length} counts for ${texts} --text file${texts === 1 ? '' : 's'}; give one count, or one per --text`);
   return counts;
 }

@@ -22,10 +22,10 @@ const USAGE = `usage:
   quant-studio quantize <source> --recipe <recipe.json> [--imatrix F] [--backend auto|gpu|cpu] -o <out.gguf>
   quant-studio plan <source> (--target-size BYTES | --target-bpw X | --target-mix MIX) [--imatrix F] [--text F]...
                     [--ctx N] [--chunks N] [--allow TYPES] [--candidates TYPES] [--lock TENSOR=TYPE]...
-                    [--measure layer|probe|all|none] [--sensitivity cache.json] [--objective mean|tail] [--threads N] [--tensor-type-file F] -o <recipe.json>
+                    [--measure layer|probe|all|none] [--sensitivity cache.json] [--objective mean|tail] [--refine N] [--check-chunks N] [--threads N] [--tensor-type-file F] -o <recipe.json>
   quant-studio compare <source> --text F [--text F]... [--imatrix F] [--mixes MIX,...] [--domain NAME=FILE]... [--prompts F] [--choices F.jsonl]
                     [--greedy-tokens N] [--eval-ctx N] [--eval-chunks N] [--sensitivity cache.json] [--ctx N] [--chunks N]
-                    [--candidates TYPES|every-size] [--objective mean|tail] [--target-ratio X] [--threads N] -o <folder>
+                    [--candidates TYPES|every-size] [--objective mean|tail] [--refine N] [--check-chunks N] [--target-ratio X] [--threads N] -o <folder>
   quant-studio imatrix <source> [--text F] [--chat F.jsonl] [--default-set] [--ctx N] [--chunks N] [--threads N] -o <out.imatrix.gguf>
   quant-studio eval <source> <quant.gguf> (--text <file> | --domain NAME=FILE...) [--prompts F] [--greedy-tokens N] [--ctx N] [--chunks N] [--threads N] [--choices F.jsonl] [--json] [--exact-f32]
   quant-studio blocks --type <TYPE> --cols <N> [--imatrix im.f32] [--backend auto|gpu|cpu] <in.f32> <out.bin>

@@ -21,3 +21,9 @@ export function exportProgressPrinter(stream: NodeJS.WriteStream = process.stder
 export function clearProgressLine(stream: NodeJS.WriteStream = process.stderr): string {
   return stream.isTTY ? '\r\x1b[2K' : '';
 }
+
+/** The local search's rounds (--refine), in place on a terminal. */
+export function refineProgressPrinter(stream: NodeJS.WriteStream = process.stderr): ((r: { target: number; measured: number; of: number; best: number }) => void) | undefined {
+  if (!stream.isTTY) return undefined;
+  return (r) => stream.write(`\r\x1b[2Krefining the recipe of ${(r.target / MB).toFixed(2)} MiB: ${r.measured}/${r.of} measured, best KL ${r.best.toExponential(3)}`);
+}

@@ -34,6 +34,8 @@ export interface SensitivityRequest {
   textFiles: readonly string[];
   contextSize: number;
   chunkCounts: readonly number[];
+  /** Chunks per text the whole recipes are checked on (the same rule as chunkCounts); default: chunkCounts. */
+  checkChunkCounts?: readonly number[];
   candidates: readonly GgmlTypeName[];
   measure: MeasureMode;
   cacheFile?: string;
@@ -47,8 +49,10 @@ export interface SensitivityResult {
   fingerprint: string;
   calibrationHash: string | null;
   imatrixHash: string | null;
-  /** The token sequences the table was measured on (whole recipes are checked on the same ones). */
+  /** The token sequences the table was measured on. */
   sequences: number[][];
+  /** Those whole recipes are checked on (the last checkChunkCounts chunks of each text). */
+  checkSequences: number[][];
   /**
    * The requested candidates when the table (a cached one measured on more types) holds others:
    * the allocation is limited to these. Undefined when the table holds just the requested ones.
@@ -66,18 +70,22 @@ export async function sensitivityTable(r: SensitivityRequest): Promise<Sensitivi
   const fingerprint = planFingerprint(r.plan);
   const modelId = r.source.startsWith('hf://') ? r.source : `folder:${fingerprint}`;
   const sequences: number[][] = [];
+  const checkSequences: number[][] = [];
   if (r.textFiles.length) {
     const tokenizer = await loadTextTokenizer(r.files);
     for (const [i, file] of r.textFiles.entries()) {
       const text = await readFile(file, 'utf8').catch(inputFailure(`--text ${file}`));
       // The last chunks of each text: a calibration file's head usually fed the imatrix.
-      sequences.push(...chunkTokens(tokenizer.encode(text), { contextSize: r.contextSize, bos: tokenizer.bos }, `--text ${file}`).slice(-(r.chunkCounts[i] ?? r.chunkCounts[0]!)));
+      const chunks = chunkTokens(tokenizer.encode(text), { contextSize: r.contextSize, bos: tokenizer.bos }, `--text ${file}`);
+      const countOf = (counts: readonly number[]) => counts[i] ?? counts[0]!;
+      sequences.push(...chunks.slice(-countOf(r.chunkCounts)));
+      checkSequences.push(...chunks.slice(-countOf(r.checkChunkCounts ?? r.chunkCounts)));
     }
   }
   const key = { model: modelId, calibration: r.textFiles.length ? hashTokenSequences(sequences) : null, imatrix: r.imatrix ? hashImportance(r.imatrix.entries) : null };
   const wanted = { ...key, candidates: [...r.candidates], measure: r.measure };
   const result = (table: SensitivityTable): SensitivityResult => ({
-    table, modelId, fingerprint, calibrationHash: key.calibration, imatrixHash: key.imatrix, sequences,
+    table, modelId, fingerprint, calibrationHash: key.calibration, imatrixHash: key.imatrix, sequences, checkSequences,
     ...(table.key.candidates.every((t) => r.candidates.includes(t)) ? {} : { allowed: [...r.candidates] }),
   });
   if (r.cacheFile && (await stat(r.cacheFile).catch(() => null))) {

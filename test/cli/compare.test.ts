@@ -125,6 +125,26 @@ describe('quant-studio compare', () => {
     expect(bad.stderr).toContain('--chunks 1,2,3: 3 counts for 2 --text files');
   }, 300_000);
 
+  it('plan --refine searches nearby recipes on the --check-chunks chunks, and refuses bad counts', async () => {
+    const recipe = path.join(work, 'refined.recipe.json');
+    const r = await runCli(['plan', STORIES260K, '--target-mix', 'Q4_K_M', '--text', calibration, '--ctx', '64', '--chunks', '1', '--check-chunks', '3', '--measure', 'layer',
+      '--refine', '6', '--backend', 'cpu', '--threads', '1', '-o', recipe]);
+    expect(r.code, r.stderr).toBe(0);
+    const line = /searched (\d+) nearby recipes of at most (\d+) bytes: (\d+) changes? kept, measured (\S+) -> (\S+)/.exec(r.stderr);
+    expect(line, r.stderr).not.toBeNull();
+    const [measured, target, kept, before, after] = line!.slice(1).map(Number) as [number, number, number, number, number];
+    expect(measured).toBe(6);
+    expect(kept).toBeLessThanOrEqual(measured);
+    expect(after).toBeLessThanOrEqual(before);
+    if (kept === 0) expect(after).toBe(before);
+    expect(JSON.parse(await readFile(recipe, 'utf8')).fileBytes).toBeLessThanOrEqual(target);
+    for (const [flag, value, message] of [['--refine', '1.5', 'expected how many recipes to measure'], ['--check-chunks', '0', 'expected a positive integer']]) {
+      const bad = await runCli(['plan', STORIES260K, '--target-mix', 'Q4_K_M', '--text', calibration, flag!, value!, '-o', path.join(work, 'x.json')]);
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toContain(`${flag} ${value}: ${message}`);
+    }
+  }, 300_000);
+
   it('names a --domain without a file, and a missing domain file before measuring anything', async () => {
     const bad = await runCli(['compare', STORIES260K, ...common(), '--domain', 'stories', '-o', path.join(work, 'bad')]);
     expect(bad.code).not.toBe(0);

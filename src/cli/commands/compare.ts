@@ -16,7 +16,7 @@ import { predictKld } from '../../core/dynamic/predict.ts';
 import { measureRecipeKlds } from '../../core/dynamic/measure-recipes.ts';
 import { baseMixFor } from '../../core/dynamic/recipe.ts';
 import type { MeasureMode, SensitivityTable } from '../../core/dynamic/sensitivity-types.ts';
-import { LADDER_MIXES, namedLadderRungs, verifiedAllocations } from '../../core/dynamic/verified-allocation.ts';
+import { LADDER_MIXES, namedLadderRungs, refinedSummary, verifiedAllocations, verifiedOrigin } from '../../core/dynamic/verified-allocation.ts';
 import { comparisonMarkdown, comparisonSvg, domainMeasures, pairVerdicts, type ComparedFile, type Comparison } from '../../core/eval/comparison-report.ts';
 import { chooseAnswers } from '../../core/eval/choice-flips.ts';
 import { parseChoiceTasks } from '../../core/eval/choice-tasks.ts';
@@ -34,13 +34,13 @@ import { chooseMixTypes, MIXES } from '../../core/recipe/llama-mixes.ts';
 import type { MixName } from '../../core/recipe/mix-names.ts';
 import { NodeFileSource } from '../../io/node-files.node.ts';
 import { withOutputFiles } from '../../io/node-sink.node.ts';
-import { parseBackend, parseChunkCounts, parseCommandArgs, parseDomains, parseCandidates, parseMix, parseObjective, parseThreads } from '../args.ts';
+import { parseBackend, parseChunkCounts, parseCommandArgs, parseDomains, parseCandidates, parseMix, parseObjective, parseRefine, parseThreads } from '../args.ts';
 import { openBackend } from '../backend.ts';
 import { CliError, inputFailure } from '../cli-error.ts';
 import { withMatmulThreads } from '../matmul-threads.ts';
 import { openModelSource } from '../model-source.ts';
 import { checkOutputPaths, modelFolderInputs, namedPaths } from '../output-paths.ts';
-import { clearProgressLine } from '../progress.ts';
+import { clearProgressLine, refineProgressPrinter } from '../progress.ts';
 import { sensitivityTable } from '../sensitivity-table.ts';
 import { positiveInt } from './imatrix.ts';
 import { loadImatrix } from './quantize.ts';
@@ -64,6 +64,7 @@ export async function compareCommand(args: string[]): Promise<void> {
     domain: { type: 'string', multiple: true }, 'eval-ctx': { type: 'string' }, 'eval-chunks': { type: 'string' },
     prompts: { type: 'string' }, 'greedy-tokens': { type: 'string' }, choices: { type: 'string' }, 'target-ratio': { type: 'string' },
     backend: { type: 'string' }, threads: { type: 'string' }, output: { type: 'string', short: 'o' }, objective: { type: 'string' },
+    refine: { type: 'string' }, 'check-chunks': { type: 'string' },
   });
   if (positionals.length !== 1) throw new CliError('compare takes one model source');
   if (!values.output) throw new CliError('-o <folder> is required (comparison.md, .json, .svg and the compared files go there)');
@@ -78,6 +79,8 @@ export async function compareCommand(args: string[]): Promise<void> {
   const evalContext = positiveInt(values['eval-ctx'], '--eval-ctx', 512)!;
   const evalChunks = positiveInt(values['eval-chunks'], '--eval-chunks', undefined);
   const greedyTokens = positiveInt(values['greedy-tokens'], '--greedy-tokens', 32)!;
+  const refine = parseRefine(values.refine);
+  const checkChunkCounts = values['check-chunks'] === undefined ? undefined : parseChunkCounts(values['check-chunks'], values.text?.length ?? 0, 4, '--check-chunks');
   const targetRatio = values['target-ratio'] === undefined ? 0.5 : Number(values['target-ratio']);
   if (!(targetRatio > 0)) throw new CliError(`--target-ratio ${values['target-ratio']}: expected a positive number, e.g. 0.5`);
   const threads = parseThreads(values.threads, 4);
@@ -114,8 +117,8 @@ export async function compareCommand(args: string[]): Promise<void> {
         candidates = [...EVERY_SIZE_CANDIDATES];
         process.stderr.write('a compared mix is smaller than the default types reach: measuring the 1-2 bit i-quants too (--candidates every-size)\n');
       }
-      const { table, allowed, sequences } = await sensitivityTable({
-        source, files, plan, backend, imatrix, textFiles: values.text, contextSize, chunkCounts, candidates, measure, cacheFile: values.sensitivity, threads,
+      const { table, allowed, checkSequences } = await sensitivityTable({
+        source, files, plan, backend, imatrix, textFiles: values.text, contextSize, chunkCounts, checkChunkCounts, candidates, measure, cacheFile: values.sensitivity, threads,
       });
       const elements = elementsOf(plan);
       const range = budgetRange(plan, table, new Map(), allowed ?? null);
@@ -136,18 +139,21 @@ export async function compareCommand(args: string[]): Promise<void> {
       // Each size's allocation, checked whole against those at the smaller sizes of llama.cpp's ladder.
       const ladder = namedLadderRungs(plan, imatrix !== null, extraMetadata);
       const verified = await verifiedAllocations({
-        plan, table, allowed, extraMetadata, rungs: ladder.map((r) => r.bytes), mixes: ladder, objective,
+        plan, table, allowed, extraMetadata, rungs: ladder.map((r) => r.bytes), mixes: ladder, objective, refine,
+        onRefine: refineProgressPrinter(),
         measure: (recipes) => {
           process.stderr.write(`checking ${recipes.length} allocations whole on the sensitivity's chunks\n`);
-          return measureRecipeKlds({ model: forwardModelFromPlan(plan), weights: planWeights(plan, files), quantizer: backend.quantizer, imatrix: imatrix?.entries ?? null, sequences, recipes });
+          return measureRecipeKlds({ model: forwardModelFromPlan(plan), weights: planWeights(plan, files), quantizer: backend.quantizer, imatrix: imatrix?.entries ?? null, sequences: checkSequences, recipes });
         },
       }, compared.map((c) => c.bytes));
       compared.forEach((c, i) => {
         const v = verified[i]!;
         const a = v.allocation;
-        if (a !== v.own.allocation) {
-          const what = v.chosenMix ? `llama.cpp's ${v.chosenMix} itself` : `the allocation for ${a.fileBytes} bytes`;
-          process.stderr.write(`at ${c.mix}'s size ${what} measured better (${objective === 'tail' ? '99th-percentile ' : ''}KL ${v.measuredKld.toExponential(3)} against ${v.own.measuredKld.toExponential(3)}): it is used\n`);
+        const origin = verifiedOrigin(v);
+        const searched = refinedSummary(v);
+        if (searched) process.stderr.write(`${clearProgressLine()}at ${c.mix}'s size ${searched}\n`);
+        if (origin) {
+          process.stderr.write(`at ${c.mix}'s size ${origin} measured better (${objective === 'tail' ? '99th-percentile ' : ''}KL ${v.measuredKld.toExponential(3)} against ${v.own.measuredKld.toExponential(3)}): it is used\n`);
         }
         planned.push({
           file: { name: c.mix, kind: 'mix', sizeOf: c.mix, bytes: c.bytes, bitsPerWeight: c.bpw, predictedKld: predictKld(table, c.mixTypes), domains: [] },
@@ -156,7 +162,7 @@ export async function compareCommand(args: string[]): Promise<void> {
         planned.push({
           file: {
             name: `dynamic@${c.mix}`, kind: 'dynamic', sizeOf: c.mix, bytes: a.fileBytes, bitsPerWeight: a.bitsPerWeight, predictedKld: a.predictedKld, domains: [],
-            ...(a !== v.own.allocation ? { origin: v.chosenMix ? `${v.chosenMix} itself` : `the allocation for ${a.fileBytes} bytes` } : {}),
+            ...(origin ? { origin } : {}),
           },
           types: a.types, fileType: MIXES[baseMixFor(plan, a.types)].ftype, path: path.join(dir, `dynamic-${c.mix}.gguf`),
         });

@@ -11,7 +11,7 @@ import { buildRecipe } from '../../core/dynamic/recipe.ts';
 import type { MeasureMode, SensitivityTable } from '../../core/dynamic/sensitivity-types.ts';
 import { recipeTensorTypeFile } from '../../core/dynamic/tensor-type-file.ts';
 import { unmeasuredTable } from '../../core/dynamic/unmeasured-table.ts';
-import { namedLadderRungs, verifiedAllocations } from '../../core/dynamic/verified-allocation.ts';
+import { namedLadderRungs, refinedSummary, verifiedAllocations, verifiedOrigin } from '../../core/dynamic/verified-allocation.ts';
 import { planGgufLayout } from '../../core/export/export-gguf.ts';
 import { forwardModelFromPlan } from '../../core/forward/forward-model.ts';
 import { planWeights } from '../../core/forward/weights.ts';
@@ -20,7 +20,8 @@ import { imatrixMetadata } from '../../core/imatrix/imatrix-metadata.ts';
 import { planModel } from '../../core/model/plan-model.ts';
 import { chooseMixTypes, MIXES } from '../../core/recipe/llama-mixes.ts';
 import { withOutputFiles } from '../../io/node-sink.node.ts';
-import { parseBackend, parseCandidates, parseChunkCounts, parseCommandArgs, parseMix, parseObjective, parseThreads, parseTypeList } from '../args.ts';
+import { clearProgressLine, refineProgressPrinter } from '../progress.ts';
+import { parseBackend, parseCandidates, parseChunkCounts, parseCommandArgs, parseMix, parseObjective, parseRefine, parseThreads, parseTypeList } from '../args.ts';
 import { openBackend, type Backend } from '../backend.ts';
 import { CliError } from '../cli-error.ts';
 import { openModelSource } from '../model-source.ts';
@@ -52,7 +53,7 @@ export async function planCommand(args: string[]): Promise<void> {
     imatrix: { type: 'string' }, text: { type: 'string', short: 'f', multiple: true }, ctx: { type: 'string', short: 'c' }, chunks: { type: 'string' },
     allow: { type: 'string' }, candidates: { type: 'string' }, lock: { type: 'string', multiple: true },
     measure: { type: 'string' }, sensitivity: { type: 'string' }, 'tensor-type-file': { type: 'string' },
-    backend: { type: 'string' }, threads: { type: 'string' }, output: { type: 'string', short: 'o' }, objective: { type: 'string' },
+    backend: { type: 'string' }, threads: { type: 'string' }, output: { type: 'string', short: 'o' }, objective: { type: 'string' }, refine: { type: 'string' }, 'check-chunks': { type: 'string' },
   });
   if (positionals.length !== 1) throw new CliError('plan takes one model source');
   if (!values.output) throw new CliError('-o <recipe.json> is required');
@@ -69,6 +70,8 @@ export async function planCommand(args: string[]): Promise<void> {
   const chunkCounts = parseChunkCounts(values.chunks, values.text?.length ?? 0, 4);
   const backendChoice = parseBackend(values.backend);
   const objective = parseObjective(values.objective);
+  const refine = parseRefine(values.refine);
+  const checkChunkCounts = values['check-chunks'] === undefined ? undefined : parseChunkCounts(values['check-chunks'], values.text?.length ?? 0, 4, '--check-chunks');
   const output = values.output;
   const typeFile = values['tensor-type-file'];
   const outputs = [output, ...(typeFile ? [typeFile] : [])];
@@ -119,8 +122,8 @@ export async function planCommand(args: string[]): Promise<void> {
       }
       // An unreachable target fails now, not after the measurement.
       allocate(unmeasuredTable(plan, candidates, imatrix !== null));
-      const { table, modelId, fingerprint, calibrationHash, imatrixHash, allowed: requested, sequences } = await sensitivityTable({
-        source: positionals[0]!, files, plan, backend, imatrix, textFiles: values.text ?? [], contextSize, chunkCounts,
+      const { table, modelId, fingerprint, calibrationHash, imatrixHash, allowed: requested, sequences, checkSequences } = await sensitivityTable({
+        source: positionals[0]!, files, plan, backend, imatrix, textFiles: values.text ?? [], contextSize, chunkCounts, checkChunkCounts,
         candidates, measure, cacheFile: values.sensitivity, threads: threadsWanted,
       });
       // general.file_type is a u32 whatever the mix: any ftype gives the header's size.
@@ -129,12 +132,15 @@ export async function planCommand(args: string[]): Promise<void> {
         // Checked whole against the allocations at the smaller sizes of llama.cpp's ladder (as compare does).
         const ladder = namedLadderRungs(plan, imatrix !== null, extraMetadata);
         const [v] = await verifiedAllocations({
-          plan, table, allowed: allowed ?? requested, locked: locks, extraMetadata, rungs: ladder.map((r) => r.bytes), mixes: ladder, objective,
-          measure: (recipes) => measureRecipeKlds({ model: forwardModelFromPlan(plan), weights: planWeights(plan, files), quantizer: backend!.quantizer, imatrix: imatrix?.entries ?? null, sequences, recipes }),
+          plan, table, allowed: allowed ?? requested, locked: locks, extraMetadata, rungs: ladder.map((r) => r.bytes), mixes: ladder, objective, refine,
+          onRefine: refineProgressPrinter(),
+          measure: (recipes) => measureRecipeKlds({ model: forwardModelFromPlan(plan), weights: planWeights(plan, files), quantizer: backend!.quantizer, imatrix: imatrix?.entries ?? null, sequences: checkSequences, recipes }),
         }, ['fileBytes' in target ? target.fileBytes : allocation.fileBytes]);
-        if (v!.allocation !== v!.own.allocation) {
-          const what = v!.chosenMix ? `llama.cpp's ${v!.chosenMix} itself` : `the allocation for ${v!.allocation.fileBytes} bytes`;
-          process.stderr.write(`${what} measured better whole (${objective === 'tail' ? '99th-percentile ' : ''}KL ${v!.measuredKld.toExponential(3)} against ${v!.own.measuredKld.toExponential(3)}): it is used\n`);
+        const origin = verifiedOrigin(v!);
+        const searched = refinedSummary(v!);
+        if (searched) process.stderr.write(`${clearProgressLine()}${searched}\n`);
+        if (origin) {
+          process.stderr.write(`${origin} measured better whole (${objective === 'tail' ? '99th-percentile ' : ''}KL ${v!.measuredKld.toExponential(3)} against ${v!.own.measuredKld.toExponential(3)}): it is used\n`);
         }
         allocation = v!.allocation;
       }

@@ -26,6 +26,11 @@ export interface RecipeKld {
   sameTop: number;
   /** The 99th percentile of the per-position KL (the tail-aware objective's measure). */
   p99?: number;
+  /**
+   * The KL at each scored position, in order: two recipes measured on the same positions compare
+   * position by position, which tells a real difference from the noise of a few hundred positions.
+   */
+  positions?: Float64Array;
 }
 
 export interface MeasureRecipesOptions {
@@ -121,8 +126,12 @@ export async function measureRecipeKlds(o: MeasureRecipesOptions): Promise<Recip
     const top = topTokens(lp, hp.vocabSize);
     let same = 0;
     for (let r = 0; r < top.length; r++) if (top[r] === baseTop[r]) same++;
-    const rows = rowKlds(base, lp, hp.vocabSize).sort();
-    results.push({ id: recipe.id, kld: meanKld(base, lp, hp.vocabSize), sameTop: top.length ? same / top.length : 1, ...(rows.length ? { p99: percentile(rows, 0.99) } : {}) });
+    const positions = rowKlds(base, lp, hp.vocabSize);
+    const rows = positions.slice().sort();
+    results.push({
+      id: recipe.id, kld: meanKld(base, lp, hp.vocabSize), sameTop: top.length ? same / top.length : 1, positions,
+      ...(rows.length ? { p99: percentile(rows, 0.99) } : {}),
+    });
     // Keep only what the next recipes share with this one: memory stays near one model's worth.
     for (const key of [...cache.keys()]) {
       const [name, type] = key.split(':') as [string, GgmlTypeName];

@@ -12,6 +12,7 @@ import { planGgufLayout } from '../export/export-gguf.ts';
 import { chooseMixTypes, MIXES } from '../recipe/llama-mixes.ts';
 import type { MixName } from '../recipe/mix-names.ts';
 import { allocateTypes, type Allocation } from './allocate.ts';
+import { objectiveScore, refineAllocation, type AllocationObjective } from './refine-allocation.ts';
 import type { RecipeKld, RecipeToMeasure } from './measure-recipes.ts';
 import type { SensitivityTable } from './sensitivity-types.ts';
 
@@ -56,9 +57,16 @@ export interface VerifyOptions {
    * per-position KL, for a file whose worst answers matter more than its average one.
    */
   objective?: AllocationObjective;
+  /**
+   * Recipes to measure per target in a local search from its best (refineAllocation): 0 (default)
+   * keeps the best of the allocations and mixes as measured.
+   */
+  refine?: number;
+  /** Progress of the local search of one target. */
+  onRefine?: (r: { target: number; measured: number; of: number; best: number }) => void;
 }
 
-export type AllocationObjective = 'mean' | 'tail';
+export type { AllocationObjective };
 
 export interface VerifiedAllocation {
   /** The budget asked for, bytes. */
@@ -75,6 +83,11 @@ export interface VerifiedAllocation {
   measuredKld: number;
   /** The target's own allocation and its measure. */
   own: { allocation: Allocation; measuredKld: number };
+  /**
+   * The local search, when asked for: what it measured, how many changes it kept (then `allocation`
+   * is its result, and chosenMix / chosenBudget name where it started), from what measure.
+   */
+  refined?: { measuredCount: number; kept: number; startKld: number };
 }
 
 export async function verifiedAllocations(o: VerifyOptions, targets: readonly number[]): Promise<VerifiedAllocation[]> {
@@ -102,14 +115,11 @@ export async function verifiedAllocations(o: VerifyOptions, targets: readonly nu
     ...entries.map(([budget, a]) => ({ id: String(budget), types: a.types })),
     ...mixAllocations.map((m) => ({ id: `mix:${m.mix}`, types: m.allocation.types })),
   ]);
-  const score = (m: RecipeKld) => {
-    if (o.objective !== 'tail') return m.kld;
-    if (m.p99 === undefined) throw new Error('the tail-aware objective needs the per-position KL (p99) of each recipe');
-    return m.p99;
-  };
+  const score = (m: RecipeKld) => objectiveScore(o.objective, m);
   const kldOf = new Map(measured.map((m) => [m.id, score(m)]));
+  const measuredOf = new Map(measured.map((m) => [m.id, m]));
   const measuredCount = entries.length + mixAllocations.length;
-  return targets.map((target) => {
+  const chosen = targets.map((target) => {
     const own = allocations.get(target)!;
     const ownKld = kldOf.get(String(target))!;
     let best = { allocation: own, measuredKld: ownKld, chosenBudget: target, chosenMix: null as string | null };
@@ -123,4 +133,36 @@ export async function verifiedAllocations(o: VerifyOptions, targets: readonly nu
     }
     return { target, ...best, measuredCount, own: { allocation: own, measuredKld: ownKld } };
   });
+  if (!o.refine) return chosen;
+  const refined: VerifiedAllocation[] = [];
+  for (const v of chosen) {
+    const r = await refineAllocation({
+      plan: o.plan, table: o.table, allowed: o.allowed, locked: o.locked, extraMetadata: o.extraMetadata, target: v.target,
+      start: { allocation: v.allocation, measured: measuredOf.get(v.chosenMix ? `mix:${v.chosenMix}` : String(v.chosenBudget))! },
+      measure: o.measure, objective: o.objective, measurements: o.refine,
+      onRound: (p) => o.onRefine?.({ target: v.target, ...p }),
+    });
+    const changed = r.kept > 0;
+    refined.push({
+      ...v, measuredCount: v.measuredCount + r.measuredCount,
+      // chosenMix and chosenBudget still name where the search started.
+      ...(changed ? { allocation: r.allocation, measuredKld: r.measuredKld } : {}),
+      refined: { measuredCount: r.measuredCount, kept: r.kept, startKld: v.measuredKld },
+    });
+  }
+  return refined;
+}
+
+/** Where a verified recipe came from, in words, when it is not the target's own allocation (else null). */
+export function verifiedOrigin(v: VerifiedAllocation): string | null {
+  const start = v.chosenMix ? `${v.chosenMix} itself` : v.chosenBudget === v.target ? 'the allocation' : `the allocation for ${v.chosenBudget} bytes`;
+  if (v.refined && v.refined.kept > 0) return `${start}, refined by measuring (${v.refined.kept} of ${v.refined.measuredCount} measured changes kept)`;
+  return v.allocation === v.own.allocation ? null : start;
+}
+
+/** What the local search did at a size, in one line (null when none ran). */
+export function refinedSummary(v: VerifiedAllocation): string | null {
+  if (!v.refined) return null;
+  const { measuredCount, kept, startKld } = v.refined;
+  return `searched ${measuredCount} nearby recipes of at most ${v.target} bytes: ${kept} change${kept === 1 ? '' : 's'} kept, measured ${startKld.toExponential(3)} -> ${v.measuredKld.toExponential(3)}`;
 }
