@@ -235,6 +235,8 @@ test('tiny-llama-10m: "Check this size whole" measures the allocations at the sm
   const [min, max] = [Number(await slider.getAttribute('min')), Number(await slider.getAttribute('max'))];
   // Three quarters up: above the sizes of llama.cpp's mixes up to Q5_K_S on this model.
   await slider.fill(String(min + 0.75 * (max - min)));
+  // And a local search of 8 nearby recipes after the check.
+  await page.getByTestId('refine-count').selectOption('8');
   await page.getByTestId('check-whole').click();
   const note = page.getByTestId('whole-check');
   await note.waitFor({ timeout: 900_000 });
@@ -244,6 +246,9 @@ test('tiny-llama-10m: "Check this size whole" measures the allocations at the sm
   assert.ok(chosenBytes <= targetBytes, 'it fits the size');
   const count = Number(/\((\d+) allocations measured on the held-out chunks\)/.exec(await note.textContent())?.[1]);
   assert.ok(count >= 5, `${count} allocations measured: this size's own and the smaller mixes' sizes`);
+  const refined = page.getByTestId('whole-check-refined');
+  assert.match(await refined.textContent(), /Then 8 nearby recipes of this size were measured: (none measured better|\d+ changes? measured better)/);
+  if (Number(await refined.getAttribute('data-kept')) > 0) assert.ok(chosen < own, 'a kept change measured better');
   // The recipe now is the chosen allocation: measured again on the same chunks it gives the same KL.
   await page.getByTestId('measure-recipe').click();
   await page.locator('[data-testid="exported-figures"][data-measured]:not([data-measured=""])').waitFor({ timeout: 300_000 });

@@ -474,11 +474,18 @@ export async function measureCurrentRecipe(label: string): Promise<void> {
   }
 }
 
+/** How many nearby recipes the whole-recipe check then measures (0: none); the table stays. */
+export function setRefineCount(refine: number): void {
+  setDynamic({ refine });
+}
+
 /**
  * The slider's recipe checked whole: the allocation at its size, those at the sizes of llama.cpp's
  * smaller mixes and those mixes themselves are each measured on the held-out chunks (one whole
  * forward each), and the best that fits becomes the recipe. The allocator adds up per-tensor costs, which can
  * rank a larger allocation above a smaller one that measures better; the CLI's `plan` does the same.
+ * With `refine` set, a local search from that best measures as many nearby recipes of the same size
+ * and keeps the changes that measured better beyond the chunks' noise (`plan --refine`).
  */
 export async function checkBudgetWhole(): Promise<void> {
   const state = useStudio.getState();
@@ -498,7 +505,7 @@ export async function checkBudgetWhole(): Promise<void> {
     const imatrix = await currentImatrix();
     if (!stillCurrent(started, inputs, imatrix.hash)) throw new CancelledError('The inputs changed');
     const [verified] = await verifiedAllocations({
-      ...alloc, rungs: rungs.map((r) => r.bytes), mixes: rungs,
+      ...alloc, rungs: rungs.map((r) => r.bytes), mixes: rungs, refine: dynamic.refine,
       measure: (recipes) => measureWhole(job, workerSource, { sequences, imatrix: imatrix.entries }, recipes.map((r) => ({ id: r.id, types: [...r.types] })), started),
     }, [targetBytes]);
     if (!measurements.isRunning(job)) return;
@@ -509,9 +516,10 @@ export async function checkBudgetWhole(): Promise<void> {
     setDynamic({
       progress: null,
       wholeCheck: {
-        phase: 'done', targetBytes, measuredCount: v.measuredCount, ownKld: v.own.measuredKld, chosenKld: v.measuredKld,
+        phase: 'done', targetBytes, measuredCount: v.measuredCount - (v.refined?.measuredCount ?? 0), ownKld: v.own.measuredKld, chosenKld: v.measuredKld,
         chosenBytes: v.allocation.fileBytes, chosenMix: v.chosenMix,
         chosenRung: replaced && !v.chosenMix ? rungs.find((r) => r.bytes === v.chosenBudget)?.mix ?? null : null,
+        refined: v.refined ? { measuredCount: v.refined.measuredCount, kept: v.refined.kept, startKld: v.refined.startKld } : null,
       },
     });
   } catch (e) {

@@ -201,6 +201,8 @@ export type WholeCheck =
     chosenRung: string | null;
     /** The mix whose own types measured best (with the user's locks), now the recipe; null for an allocation. */
     chosenMix: string | null;
+    /** The local search that followed, when asked for: recipes it measured, changes it kept, the KL it started from (the check's best). */
+    refined: { measuredCount: number; kept: number; startKld: number } | null;
   };
 
 /** A finished sensitivity measurement kept in OPFS for the open model (kept-measurement.ts). */
@@ -247,6 +249,8 @@ export interface DynamicSlice {
     exported: (MeasuredPoint & { label: string }) | null;
     /** The slider's recipe checked whole against the allocations at the ladder's smaller sizes; null until asked, or after the slider moves. */
     wholeCheck: WholeCheck | null;
+    /** Recipes the check's local search measures after it (refineAllocation); 0: none. */
+    refine: number;
     /** The newest measurement of the open model kept in OPFS; null: none (or no OPFS). */
     kept: KeptMeasurement | null;
     warnings: readonly string[];
@@ -362,7 +366,7 @@ export const initialEvaluation: EvaluationSlice['evaluation'] = {
 };
 export const initialDynamic: DynamicSlice['dynamic'] = {
   phase: 'idle', candidates: 'default', chunks: 4, measure: 'layer', device: 'auto', progress: null, table: null, inputs: null, sequences: null,
-  targetBpw: null, range: null, mixes: {}, mixesPhase: 'idle', exported: null, wholeCheck: null, kept: null, warnings: [], error: null,
+  targetBpw: null, range: null, mixes: {}, mixesPhase: 'idle', exported: null, wholeCheck: null, refine: 0, kept: null, warnings: [], error: null,
 };
 export const initialExport: ExportSlice['exportJob'] = {
   phase: 'idle', fileName: '', recipeFile: '', startedAt: 0, firstFile: '', savedTo: null, progress: null, bytesWritten: 0, gpuPeakBytes: null, error: null,

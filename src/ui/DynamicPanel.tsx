@@ -7,7 +7,7 @@ import { lazy, Suspense, useMemo, useState, type ChangeEvent } from 'react';
 import { predictKld } from '../core/dynamic/predict.ts';
 import type { MeasureMode } from '../core/dynamic/sensitivity-types.ts';
 import {
-  applyBudget, cancelMeasurement, checkBudgetWhole, MEASURE_CONTEXT, measureCurrentRecipe, measureMixes, isRealGpu, measureSensitivityNow, measurementBlocker,
+  applyBudget, cancelMeasurement, checkBudgetWhole, setRefineCount, MEASURE_CONTEXT, measureCurrentRecipe, measureMixes, isRealGpu, measureSensitivityNow, measurementBlocker,
   setDynamicSettings, setMeasurementDevice,
 } from '../app/dynamic-actions.ts';
 import { currentMeasurementInputs, currentTable, describeImatrix, staleReasons } from '../app/measurement-inputs.ts';
@@ -45,15 +45,29 @@ function MeasureProgress() {
 }
 
 /** What the whole-recipe check found. */
+/** The local search's sizes offered: off, a quick look, a thorough one. */
+const REFINE_COUNTS = [0, 8, 24, 96] as const;
+
 function WholeCheckNote({ check: c }: { check: Extract<WholeCheck, { phase: 'done' }> }) {
+  // The check's own best (before any local search), and whether a search then changed the recipe.
+  const checkedKld = c.refined?.startKld ?? c.chosenKld;
+  const searched = (c.refined?.kept ?? 0) > 0;
   return (
     <p className="muted" role="status" data-testid="whole-check" data-own-kld={c.ownKld} data-chosen-kld={c.chosenKld} data-chosen-bytes={c.chosenBytes} data-target-bytes={c.targetBytes}>
       Checked whole at {formatBytes(c.targetBytes)} ({c.measuredCount} allocation{c.measuredCount === 1 ? '' : 's'} measured on the held-out chunks):{' '}
       {c.chosenMix
-        ? <>llama.cpp’s {c.chosenMix} itself ({formatBytes(c.chosenBytes)}) measured {formatEnergy(c.chosenKld)} against {formatEnergy(c.ownKld)} for this size’s allocation, so its types are now the recipe.</>
+        ? <>llama.cpp’s {c.chosenMix} itself measured {formatEnergy(checkedKld)} against {formatEnergy(c.ownKld)} for this size’s allocation, so its types are {searched ? 'where the search started' : 'now the recipe'}.</>
         : c.chosenRung
-        ? <>the allocation at {c.chosenRung}’s size ({formatBytes(c.chosenBytes)}) measured {formatEnergy(c.chosenKld)} against {formatEnergy(c.ownKld)} for this size’s own, so it is now the recipe.</>
-        : <>this size’s own allocation measured best, {formatEnergy(c.ownKld)}; the recipe stays.</>}
+        ? <>the allocation at {c.chosenRung}’s size measured {formatEnergy(checkedKld)} against {formatEnergy(c.ownKld)} for this size’s own, so it is {searched ? 'where the search started' : 'now the recipe'}.</>
+        : <>this size’s own allocation measured best, {formatEnergy(c.ownKld)}{searched ? '.' : '; the recipe stays.'}</>}
+      {c.refined && (
+        <span data-testid="whole-check-refined" data-kept={c.refined.kept}>
+          {' '}Then {c.refined.measuredCount} nearby recipe{c.refined.measuredCount === 1 ? '' : 's'} of this size were measured:{' '}
+          {searched
+            ? <>{c.refined.kept} change{c.refined.kept === 1 ? '' : 's'} measured better beyond the chunks’ noise and {c.refined.kept === 1 ? 'is' : 'are'} kept: {formatEnergy(c.chosenKld)}, {formatBytes(c.chosenBytes)}.</>
+            : <>none measured better beyond the chunks’ noise.</>}
+        </span>
+      )}
     </p>
   );
 }
@@ -292,6 +306,14 @@ export function DynamicPanel() {
                 Check this size whole
               </button>
             )}
+            <label className="inline-field">
+              <span className="field-label">then search nearby</span>
+              <select className="mix-select narrow-select" data-testid="refine-count" value={d.refine} disabled={d.wholeCheck?.phase === 'measuring'}
+                onChange={(e) => setRefineCount(Number(e.currentTarget.value))}
+                title="After the check, measures recipes of the same size a few tensors away and keeps the changes that measure better beyond the noise">
+                {REFINE_COUNTS.map((n) => <option key={n} value={n}>{n === 0 ? 'off' : `${n} recipes`}</option>)}
+              </select>
+            </label>
           </div>
           {(d.mixesPhase === 'measuring' || d.wholeCheck?.phase === 'measuring') && <MeasureProgress />}
           {d.wholeCheck?.phase === 'done' && <WholeCheckNote check={d.wholeCheck} />}
