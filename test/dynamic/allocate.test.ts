@@ -9,18 +9,9 @@ import { namedLadderRungs, verifiedAllocations } from '../../src/core/dynamic/ve
 import { tensorBytes, type GgmlTypeName } from '../../src/core/ggml-type.ts';
 import type { ModelPlan } from '../../src/core/model/plan-types.ts';
 import type { SensitivityTable } from '../../src/core/dynamic/sensitivity-types.ts';
-import { BITS, fileSize, PLAN, predicted, TABLE, tensor, TYPES } from './synthetic-allocation.ts';
+import { BITS, bruteForceBestOf, fileSize, PLAN, predicted, TABLE, tensor, TYPES } from './synthetic-allocation.ts';
 
-function bruteForceBest(budget: number): number {
-  const names = TABLE.tensors.map((t) => t.name);
-  let best = Infinity;
-  for (let code = 0; code < TYPES.length ** names.length; code++) {
-    const types = new Map<string, GgmlTypeName>([['blk.0.attn_norm.weight', 'F32']]);
-    names.forEach((n, i) => types.set(n, TYPES[Math.floor(code / TYPES.length ** i) % TYPES.length]!));
-    if (fileSize(types) <= budget) best = Math.min(best, predicted(types));
-  }
-  return best;
-}
+const bruteForceBest = (budget: number) => bruteForceBestOf(predicted, budget);
 
 describe('allocateTypes', () => {
   const uniform = (type: GgmlTypeName) => new Map(PLAN.tensors.map((t) => [t.ggufName, t.quantizable ? type : 'F32'] as const));

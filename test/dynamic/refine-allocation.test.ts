@@ -9,7 +9,7 @@ import type { RecipeKld, RecipeToMeasure } from '../../src/core/dynamic/measure-
 import { measuresBetter, refineAllocation } from '../../src/core/dynamic/refine-allocation.ts';
 import { verifiedAllocations, verifiedOrigin } from '../../src/core/dynamic/verified-allocation.ts';
 import type { GgmlTypeName } from '../../src/core/ggml-type.ts';
-import { BITS, fileSize, PLAN, predicted, TABLE, TYPES } from './synthetic-allocation.ts';
+import { BITS, bruteForceBestOf, fileSize, PLAN, predicted, TABLE } from './synthetic-allocation.ts';
 
 const { min, max } = budgetRange(PLAN, TABLE, new Map(), null);
 const target = allocateTypes({ plan: PLAN, table: TABLE, target: { bitsPerWeight: min + 0.45 * (max - min) }, fileType: 0 }).fileBytes;
@@ -34,25 +34,13 @@ function measuring(truth: (types: ReadonlyMap<string, GgmlTypeName>) => number) 
   return { asked, measure };
 }
 
-/** The best recipe under the true measure that fits, by trying every one. */
-function bruteForce(truth: (types: ReadonlyMap<string, GgmlTypeName>) => number): number {
-  const names = TABLE.tensors.map((t) => t.name);
-  let best = Infinity;
-  for (let code = 0; code < TYPES.length ** names.length; code++) {
-    const types = new Map<string, GgmlTypeName>([['blk.0.attn_norm.weight', 'F32']]);
-    names.forEach((n, i) => types.set(n, TYPES[Math.floor(code / TYPES.length ** i) % TYPES.length]!));
-    if (fileSize(types) <= target) best = Math.min(best, truth(types));
-  }
-  return best;
-}
-
 describe('refineAllocation', () => {
   it('finds what the table cannot see: a recipe that measures better than the allocator\'s, within the size', async () => {
     const start = allocate();
     const startKld = interacting(start.types);
     // The premise: the allocator's recipe pays the interaction, and a better recipe exists.
     expect(startKld - predicted(start.types)).toBeCloseTo(0.3, 12);
-    const optimum = bruteForce(interacting);
+    const optimum = bruteForceBestOf(interacting, target);
     expect(optimum).toBeLessThan(startKld);
 
     const { asked, measure } = measuring(interacting);

@@ -44,3 +44,15 @@ export const TABLE: SensitivityTable = {
 export const fileSize = (types: Map<string, GgmlTypeName>) => planGgufLayout(PLAN, types, 0).totalBytes;
 export const predicted = (types: ReadonlyMap<string, GgmlTypeName>) => TABLE.tensors.reduce((s, t) => s + t.candidates.find((c) => c.type === types.get(t.name))!.kld, 0);
 
+
+/** The lowest `measure` of any recipe that fits `budget`, by trying every one (4^5 of them). */
+export function bruteForceBestOf(measure: (types: ReadonlyMap<string, GgmlTypeName>) => number, budget: number): number {
+  const names = TABLE.tensors.map((t) => t.name);
+  let best = Infinity;
+  for (let code = 0; code < TYPES.length ** names.length; code++) {
+    const types = new Map<string, GgmlTypeName>([['blk.0.attn_norm.weight', 'F32']]);
+    names.forEach((n, i) => types.set(n, TYPES[Math.floor(code / TYPES.length ** i) % TYPES.length]!));
+    if (fileSize(types) <= budget) best = Math.min(best, measure(types));
+  }
+  return best;
+}
