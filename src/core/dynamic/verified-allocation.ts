@@ -5,6 +5,7 @@
 // So the allocations at the sizes of llama.cpp's usual mixes below the target ("rungs") are
 // measured too, each as one whole-model forward on the sensitivity's positions, and the target gets
 // the best measured one that fits it. A file never measures worse than a smaller one of the ladder.
+// With `refine`, a measured local search (refine-allocation.ts) then starts from that best.
 import type { GgmlTypeName } from '../ggml-type.ts';
 import type { GgufKv } from '../gguf/gguf-value.ts';
 import type { ModelPlan, TensorTypes } from '../model/plan-types.ts';
