@@ -95,6 +95,11 @@ export function parseRefine(value: string | undefined): number {
   return n;
 }
 
+/** --check-chunks: as --chunks, for the chunks whole recipes are measured on; undefined: the --chunks ones. */
+export function parseCheckChunkCounts(value: string | undefined, texts: number): number[] | undefined {
+  return value === undefined ? undefined : parseChunkCounts(value, texts, 0, '--check-chunks');
+}
+
 /**
  * --chunks for one or several --text files: one count for every text (equal weights), or one per
  * text, in order (the domains' weights in the allocation).

@@ -16,7 +16,7 @@ import { predictKld } from '../../core/dynamic/predict.ts';
 import { measureRecipeKlds } from '../../core/dynamic/measure-recipes.ts';
 import { baseMixFor } from '../../core/dynamic/recipe.ts';
 import type { MeasureMode, SensitivityTable } from '../../core/dynamic/sensitivity-types.ts';
-import { LADDER_MIXES, namedLadderRungs, refinedSummary, verifiedAllocations, verifiedOrigin } from '../../core/dynamic/verified-allocation.ts';
+import { LADDER_MIXES, namedLadderRungs, verifiedAllocations, verifiedOrigin } from '../../core/dynamic/verified-allocation.ts';
 import { comparisonMarkdown, comparisonSvg, domainMeasures, pairVerdicts, type ComparedFile, type Comparison } from '../../core/eval/comparison-report.ts';
 import { chooseAnswers } from '../../core/eval/choice-flips.ts';
 import { parseChoiceTasks } from '../../core/eval/choice-tasks.ts';
@@ -34,7 +34,7 @@ import { chooseMixTypes, MIXES } from '../../core/recipe/llama-mixes.ts';
 import type { MixName } from '../../core/recipe/mix-names.ts';
 import { NodeFileSource } from '../../io/node-files.node.ts';
 import { withOutputFiles } from '../../io/node-sink.node.ts';
-import { parseBackend, parseChunkCounts, parseCommandArgs, parseDomains, parseCandidates, parseMix, parseObjective, parseRefine, parseThreads } from '../args.ts';
+import { parseBackend, parseCheckChunkCounts, parseChunkCounts, parseCommandArgs, parseDomains, parseCandidates, parseMix, parseObjective, parseRefine, parseThreads } from '../args.ts';
 import { openBackend } from '../backend.ts';
 import { CliError, inputFailure } from '../cli-error.ts';
 import { withMatmulThreads } from '../matmul-threads.ts';
@@ -42,6 +42,7 @@ import { openModelSource } from '../model-source.ts';
 import { checkOutputPaths, modelFolderInputs, namedPaths } from '../output-paths.ts';
 import { clearProgressLine, refineProgressPrinter } from '../progress.ts';
 import { sensitivityTable } from '../sensitivity-table.ts';
+import { reportVerified } from '../verified-report.ts';
 import { positiveInt } from './imatrix.ts';
 import { loadImatrix } from './quantize.ts';
 
@@ -80,7 +81,7 @@ export async function compareCommand(args: string[]): Promise<void> {
   const evalChunks = positiveInt(values['eval-chunks'], '--eval-chunks', undefined);
   const greedyTokens = positiveInt(values['greedy-tokens'], '--greedy-tokens', 32)!;
   const refine = parseRefine(values.refine);
-  const checkChunkCounts = values['check-chunks'] === undefined ? undefined : parseChunkCounts(values['check-chunks'], values.text?.length ?? 0, 4, '--check-chunks');
+  const checkChunkCounts = parseCheckChunkCounts(values['check-chunks'], values.text?.length ?? 0);
   const targetRatio = values['target-ratio'] === undefined ? 0.5 : Number(values['target-ratio']);
   if (!(targetRatio > 0)) throw new CliError(`--target-ratio ${values['target-ratio']}: expected a positive number, e.g. 0.5`);
   const threads = parseThreads(values.threads, 4);
@@ -142,7 +143,7 @@ export async function compareCommand(args: string[]): Promise<void> {
         plan, table, allowed, extraMetadata, rungs: ladder.map((r) => r.bytes), mixes: ladder, objective, refine,
         onRefine: refineProgressPrinter(),
         measure: (recipes) => {
-          process.stderr.write(`checking ${recipes.length} allocations whole on the sensitivity's chunks\n`);
+          process.stderr.write(`measuring ${recipes.length} recipes whole on ${checkSequences.length} chunks\n`);
           return measureRecipeKlds({ model: forwardModelFromPlan(plan), weights: planWeights(plan, files), quantizer: backend.quantizer, imatrix: imatrix?.entries ?? null, sequences: checkSequences, recipes });
         },
       }, compared.map((c) => c.bytes));
@@ -150,11 +151,7 @@ export async function compareCommand(args: string[]): Promise<void> {
         const v = verified[i]!;
         const a = v.allocation;
         const origin = verifiedOrigin(v);
-        const searched = refinedSummary(v);
-        if (searched) process.stderr.write(`${clearProgressLine()}at ${c.mix}'s size ${searched}\n`);
-        if (origin) {
-          process.stderr.write(`at ${c.mix}'s size ${origin} measured better (${objective === 'tail' ? '99th-percentile ' : ''}KL ${v.measuredKld.toExponential(3)} against ${v.own.measuredKld.toExponential(3)}): it is used\n`);
-        }
+        reportVerified(v, objective, `at ${c.mix}'s size `);
         planned.push({
           file: { name: c.mix, kind: 'mix', sizeOf: c.mix, bytes: c.bytes, bitsPerWeight: c.bpw, predictedKld: predictKld(table, c.mixTypes), domains: [] },
           types: c.mixTypes, fileType: MIXES[c.mix].ftype, path: path.join(dir, `${c.mix}.gguf`),

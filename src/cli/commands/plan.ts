@@ -11,7 +11,7 @@ import { buildRecipe } from '../../core/dynamic/recipe.ts';
 import type { MeasureMode, SensitivityTable } from '../../core/dynamic/sensitivity-types.ts';
 import { recipeTensorTypeFile } from '../../core/dynamic/tensor-type-file.ts';
 import { unmeasuredTable } from '../../core/dynamic/unmeasured-table.ts';
-import { namedLadderRungs, refinedSummary, verifiedAllocations, verifiedOrigin } from '../../core/dynamic/verified-allocation.ts';
+import { namedLadderRungs, verifiedAllocations } from '../../core/dynamic/verified-allocation.ts';
 import { planGgufLayout } from '../../core/export/export-gguf.ts';
 import { forwardModelFromPlan } from '../../core/forward/forward-model.ts';
 import { planWeights } from '../../core/forward/weights.ts';
@@ -20,8 +20,9 @@ import { imatrixMetadata } from '../../core/imatrix/imatrix-metadata.ts';
 import { planModel } from '../../core/model/plan-model.ts';
 import { chooseMixTypes, MIXES } from '../../core/recipe/llama-mixes.ts';
 import { withOutputFiles } from '../../io/node-sink.node.ts';
-import { clearProgressLine, refineProgressPrinter } from '../progress.ts';
-import { parseBackend, parseCandidates, parseChunkCounts, parseCommandArgs, parseMix, parseObjective, parseRefine, parseThreads, parseTypeList } from '../args.ts';
+import { refineProgressPrinter } from '../progress.ts';
+import { reportVerified } from '../verified-report.ts';
+import { parseBackend, parseCandidates, parseCheckChunkCounts, parseChunkCounts, parseCommandArgs, parseMix, parseObjective, parseRefine, parseThreads, parseTypeList } from '../args.ts';
 import { openBackend, type Backend } from '../backend.ts';
 import { CliError } from '../cli-error.ts';
 import { openModelSource } from '../model-source.ts';
@@ -71,7 +72,7 @@ export async function planCommand(args: string[]): Promise<void> {
   const backendChoice = parseBackend(values.backend);
   const objective = parseObjective(values.objective);
   const refine = parseRefine(values.refine);
-  const checkChunkCounts = values['check-chunks'] === undefined ? undefined : parseChunkCounts(values['check-chunks'], values.text?.length ?? 0, 4, '--check-chunks');
+  const checkChunkCounts = parseCheckChunkCounts(values['check-chunks'], values.text?.length ?? 0);
   const output = values.output;
   const typeFile = values['tensor-type-file'];
   const outputs = [output, ...(typeFile ? [typeFile] : [])];
@@ -136,12 +137,7 @@ export async function planCommand(args: string[]): Promise<void> {
           onRefine: refineProgressPrinter(),
           measure: (recipes) => measureRecipeKlds({ model: forwardModelFromPlan(plan), weights: planWeights(plan, files), quantizer: backend!.quantizer, imatrix: imatrix?.entries ?? null, sequences: checkSequences, recipes }),
         }, ['fileBytes' in target ? target.fileBytes : allocation.fileBytes]);
-        const origin = verifiedOrigin(v!);
-        const searched = refinedSummary(v!);
-        if (searched) process.stderr.write(`${clearProgressLine()}${searched}\n`);
-        if (origin) {
-          process.stderr.write(`${origin} measured better whole (${objective === 'tail' ? '99th-percentile ' : ''}KL ${v!.measuredKld.toExponential(3)} against ${v!.own.measuredKld.toExponential(3)}): it is used\n`);
-        }
+        reportVerified(v!, objective);
         allocation = v!.allocation;
       }
       const recipe = buildRecipe(plan, allocation, {

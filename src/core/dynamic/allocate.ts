@@ -57,9 +57,9 @@ interface Slot { name: string; options: Option[]; choice: number }
 const elementsOf = (t: PlannedTensor) => t.ne.reduce((a, b) => a * b, 1);
 
 /** The Pareto front: larger types only where they cost less KL. */
-function paretoFront(options: Option[]): Option[] {
+export function paretoFront<T extends { size: number; kld: number }>(options: readonly T[]): T[] {
   const sorted = [...options].sort((a, b) => a.size - b.size || a.kld - b.kld);
-  const front: Option[] = [];
+  const front: T[] = [];
   for (const o of sorted) if (front.length === 0 || o.kld < front[front.length - 1]!.kld) front.push(o);
   return front;
 }

@@ -12,7 +12,7 @@ import { alignUp } from '../gguf/gguf-header.ts';
 import type { GgufKv } from '../gguf/gguf-value.ts';
 import { planGgufLayout } from '../export/export-gguf.ts';
 import type { ModelPlan, TensorTypes } from '../model/plan-types.ts';
-import { allocateTypes, type Allocation } from './allocate.ts';
+import { allocateTypes, paretoFront, type Allocation } from './allocate.ts';
 import { typesForRows } from './candidate-types.ts';
 import type { RecipeKld, RecipeToMeasure } from './measure-recipes.ts';
 import { tensorCost } from './predict.ts';
@@ -90,7 +90,7 @@ export interface RefinedAllocation {
 /** A change of one or two tensors' types. */
 type Change = ReadonlyMap<string, GgmlTypeName>;
 
-interface Option { type: GgmlTypeName; bytes: number; kld: number }
+interface Option { type: GgmlTypeName; size: number; kld: number }
 
 /** The allowed candidates of each free tensor, smallest first, larger only where they cost less KL. */
 function frontsOf(o: RefineOptions, alignment: number): Map<string, Option[]> {
@@ -102,10 +102,8 @@ function frontsOf(o: RefineOptions, alignment: number): Map<string, Option[]> {
     const allowedHere = o.allowed ? new Set(typesForRows(o.allowed, t.ne[0]!)) : null;
     const options = s.candidates
       .filter((c) => !allowedHere || allowedHere.has(c.type))
-      .map((c) => ({ type: c.type, bytes: alignUp(tensorBytes(c.type, t.ne) as number, alignment), kld: c.kld }))
-      .sort((a, b) => a.bytes - b.bytes || a.kld - b.kld);
-    const front: Option[] = [];
-    for (const opt of options) if (front.length === 0 || opt.kld < front[front.length - 1]!.kld) front.push(opt);
+      .map((c) => ({ type: c.type, size: alignUp(tensorBytes(c.type, t.ne) as number, alignment), kld: c.kld }));
+    const front = paretoFront(options);
     if (front.length > 1) fronts.set(t.ggufName, front);
   }
   return fronts;
@@ -137,8 +135,8 @@ export async function refineAllocation(o: RefineOptions): Promise<RefinedAllocat
   const stepsOf = (name: string, type: GgmlTypeName) => {
     const front = fronts.get(name)!;
     const size = bytesOf(name, type);
-    const down = [...front].reverse().find((x) => x.bytes < size && x.type !== type) ?? null;
-    const up = front.find((x) => x.bytes > size && x.type !== type) ?? null;
+    const down = [...front].reverse().find((x) => x.size < size && x.type !== type) ?? null;
+    const up = front.find((x) => x.size > size && x.type !== type) ?? null;
     return { down, up };
   };
 
@@ -158,8 +156,8 @@ export async function refineAllocation(o: RefineOptions): Promise<RefinedAllocat
       const cost = costOf(name, type);
       return {
         name, type,
-        up: up && { type: up.type, extra: up.bytes - bytes, gain: cost - up.kld },
-        down: down && { type: down.type, freed: bytes - down.bytes, loss: down.kld - cost },
+        up: up && { type: up.type, extra: up.size - bytes, gain: cost - up.kld },
+        down: down && { type: down.type, freed: bytes - down.size, loss: down.kld - cost },
       };
     });
     // Steps down, cheapest KL per byte freed first: what pays for an upgrade.
