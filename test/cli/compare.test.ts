@@ -50,8 +50,10 @@ const common = () => ['--text', calibration, '--imatrix', path.join(work, 'im.gg
 describe('quant-studio compare', () => {
   it('without evaluation text: a predicted table of every mix and its dynamic twin, and no model files', async () => {
     const out = path.join(work, 'predicted');
-    const { stdout } = await ok(['compare', STORIES260K, ...common(), '--mixes', 'Q4_K_M,Q8_0', '-o', out]);
+    const { stdout } = await ok(['compare', STORIES260K, ...common(), '--mixes', 'Q4_K_M,Q8_0', '--check-chunks', '3', '--refine', '2', '-o', out]);
     expect(stdout).toContain('Predicted from the sensitivity measurement');
+    // The calibration line says how the recipes were chosen: where they were checked whole, and the search.
+    expect(stdout).toContain("each size's allocation checked whole on the last 3 chunks against the smaller sizes' and the mixes by the mean KL, then 2 nearby recipes measured per size");
     expect((await readdir(out)).sort()).toEqual(['comparison.json', 'comparison.md', 'comparison.svg']);
     const json = JSON.parse(await readFile(path.join(out, 'comparison.json'), 'utf8'));
     expect(json.files.map((f: { name: string }) => f.name)).toEqual(['Q4_K_M', 'dynamic@Q4_K_M', 'Q8_0', 'dynamic@Q8_0']);

@@ -243,7 +243,7 @@ export async function compareCommand(args: string[]): Promise<void> {
 
     const comparison: Comparison = {
       model: source.startsWith('hf://') ? source.slice('hf://'.length) : path.basename(path.resolve(source)),
-      calibration: `${values.text.map((t) => path.basename(t)).join(' + ')} (imatrix ${values.imatrix ? path.basename(values.imatrix) : 'none'}; sensitivity on the last ${chunkCounts.join('/')} chunks of ${contextSize} tokens of ${values.text.length > 1 ? 'each' : 'it'}; each size's allocation checked whole against the smaller sizes' by ${objective === 'tail' ? 'the 99th-percentile' : 'the mean'} KL)`,
+      calibration: `${values.text.map((t) => path.basename(t)).join(' + ')} (imatrix ${values.imatrix ? path.basename(values.imatrix) : 'none'}; sensitivity on the last ${chunkCounts.join('/')} chunks of ${contextSize} tokens of ${values.text.length > 1 ? 'each' : 'it'}; each size's allocation checked whole${checkChunkCounts ? ` on the last ${checkChunkCounts.join('/')} chunks` : ''} against the smaller sizes' and the mixes by ${objective === 'tail' ? 'the 99th-percentile' : 'the mean'} KL${refine ? `, then ${refine} nearby recipes measured per size` : ''})`,
       domains: domains.map((d) => d.name),
       targetRatio,
       files: planned.map((p) => p.file),
