@@ -1,7 +1,9 @@
 // Our CPU forward and imatrix against llama.cpp's on generated models of a family, shared by
 // arch-forward-llama-cpp-*.test.ts (which hold the cases): each generated model (random weights,
-// larger than the generator's default so that the distributions are far from uniform) is
-// exported as F32 and read back by both; with an F32 KV cache and flash attention off, the
+// larger than the generator's default so that the distributions are far from uniform; with
+// stories260K's 512-token vocabulary, since the families' 128k-262k-row heads made the two files
+// 441 s instead of 42 and the tokenizers are checked in arch-llama-cpp) is exported as F32 and
+// read back by both; with an F32 KV cache and flash attention off, the
 // log-probabilities agree at every position. A control forward missing the family's difference
 // is far from llama.cpp's: agreement is not something any forward would reach. The importance
 // matrix from our forward equals llama-imatrix's on the same file and text.
@@ -47,7 +49,7 @@ async function load(c: ArchForwardCase): Promise<Loaded> {
   // The folder's name is general.name (llama.cpp reads "phi3" in it for Phi-3's token rules).
   const folder = path.join(dir, `${name}-tiny-random`);
   // Larger weights than the generator's default, so that the next-token distributions are far from uniform.
-  await generateArchModel(c.arch, folder, { dtype: 'F32', seed: 3, hidden: 128, scale: 0.2, experts: c.experts, ...c.generate });
+  await generateArchModel(c.arch, folder, { dtype: 'F32', seed: 3, hidden: 128, scale: 0.2, smallVocab: true, experts: c.experts, ...c.generate });
   const ggufPath = path.join(dir, `${name}-F32.gguf`);
   await exportModelFolder(folder, ggufPath, 'F32');
   const source = new NodeFileSource(`${name}-F32.gguf`, ggufPath, (await stat(ggufPath)).size);
