@@ -1,9 +1,9 @@
 // Our CPU forward and imatrix against llama.cpp's on generated models of a family, shared by
 // arch-forward-llama-cpp-*.test.ts (which hold the cases): each generated model (random weights,
 // larger than the generator's default so that the distributions are far from uniform; with
-// stories260K's 512-token vocabulary, since the families' 128k-262k-row heads made the two files
-// 441 s instead of 42 and the tokenizers are checked in arch-llama-cpp) is exported as F32 and
-// read back by both; with an F32 KV cache and flash attention off, the
+// stories260K's 512-token vocabulary: the families' 128k-262k-row heads made each of the two
+// files take minutes instead of about 20 s, and the tokenizers are checked in arch-llama-cpp) is
+// exported as F32 and read back by both; with an F32 KV cache and flash attention off, the
 // log-probabilities agree at every position. A control forward missing the family's difference
 // is far from llama.cpp's: agreement is not something any forward would reach. The importance
 // matrix from our forward equals llama-imatrix's on the same file and text.
