@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The test runner, in tiers (vitest projects, see vitest.config.ts; e2e is the fifth):
 // - `npm test`: typecheck, the unit and llama tiers in one vitest run (both workers share them),
-//   the production build, and the end-to-end tests in Chromium. The everyday loop, about 15 minutes
+//   the production build, and the end-to-end tests in Chromium. The everyday loop, about 22 minutes
 //   on two cores.
 // - `npm run test:all` (--all; what CI runs): the same, then the e2e-size tier, the archs tier (every
 //   architecture family against llama.cpp on generated models), the gpu tier (the WGSL kernels byte
