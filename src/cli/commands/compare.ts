@@ -16,7 +16,7 @@ import { predictKld } from '../../core/dynamic/predict.ts';
 import { measureRecipeKlds } from '../../core/dynamic/measure-recipes.ts';
 import { baseMixFor } from '../../core/dynamic/recipe.ts';
 import type { MeasureMode, SensitivityTable } from '../../core/dynamic/sensitivity-types.ts';
-import { LADDER_MIXES, namedLadderRungs, verifiedAllocations, verifiedOrigin } from '../../core/dynamic/verified-allocation.ts';
+import { LADDER_MIXES, namedLadderRungs, verifiedAllocations, verifiedOrigin, type AllocationObjective } from '../../core/dynamic/verified-allocation.ts';
 import { comparisonMarkdown, comparisonSvg, domainMeasures, pairVerdicts, type ComparedFile, type Comparison } from '../../core/eval/comparison-report.ts';
 import { chooseAnswers } from '../../core/eval/choice-flips.ts';
 import { parseChoiceTasks } from '../../core/eval/choice-tasks.ts';
@@ -243,7 +243,7 @@ export async function compareCommand(args: string[]): Promise<void> {
 
     const comparison: Comparison = {
       model: source.startsWith('hf://') ? source.slice('hf://'.length) : path.basename(path.resolve(source)),
-      calibration: `${values.text.map((t) => path.basename(t)).join(' + ')} (imatrix ${values.imatrix ? path.basename(values.imatrix) : 'none'}; sensitivity on the last ${chunkCounts.join('/')} chunks of ${contextSize} tokens of ${values.text.length > 1 ? 'each' : 'it'}; each size's allocation checked whole${checkChunkCounts ? ` on the last ${checkChunkCounts.join('/')} chunks` : ''} against the smaller sizes' and the mixes by ${objective === 'tail' ? 'the 99th-percentile' : 'the mean'} KL${refine ? `, then ${refine} nearby recipes measured per size` : ''})`,
+      calibration: calibrationLine({ texts: values.text, imatrix: values.imatrix, chunkCounts, contextSize, checkChunkCounts, objective, refine }),
       domains: domains.map((d) => d.name),
       targetRatio,
       files: planned.map((p) => p.file),
@@ -259,4 +259,16 @@ export async function compareCommand(args: string[]): Promise<void> {
   } finally {
     await files.close();
   }
+}
+
+/** How the recipes were calibrated and chosen, in the report's words: texts, imatrix, chunks, the whole-recipe check and its search. */
+function calibrationLine(o: {
+  texts: string[]; imatrix: string | undefined; chunkCounts: number[]; contextSize: number; checkChunkCounts: number[] | undefined;
+  objective: AllocationObjective; refine: number;
+}): string {
+  const sensitivity = `sensitivity on the last ${o.chunkCounts.join('/')} chunks of ${o.contextSize} tokens of ${o.texts.length > 1 ? 'each' : 'it'}`;
+  const checkedOn = o.checkChunkCounts ? ` on the last ${o.checkChunkCounts.join('/')} chunks` : '';
+  const searched = o.refine ? `, then ${o.refine} nearby recipes measured per size` : '';
+  const check = `each size's allocation checked whole${checkedOn} against the smaller sizes' and the mixes by ${o.objective === 'tail' ? 'the 99th-percentile' : 'the mean'} KL${searched}`;
+  return `${o.texts.map((t) => path.basename(t)).join(' + ')} (imatrix ${o.imatrix ? path.basename(o.imatrix) : 'none'}; ${sensitivity}; ${check})`;
 }
