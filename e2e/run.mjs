@@ -1,6 +1,9 @@
 // The e2e entry point (`npm test` runs it after `vite build`): serves dist/ on a free port, runs
-// every e2e/*.test.mjs (or, with --size, every *.size.test.mjs) with Node's test runner in real
-// Chromium, then stops the server.
+// one group of e2e/*.test.mjs with Node's test runner in real Chromium, then stops the server.
+// Groups, by the name's ending: the everyday ones (plain .test.mjs); --more, the rest of the studio
+// (*.more.test.mjs: other architectures, the Hub and publishing, CPU calibration, device loss,
+// split files); --size, real model sizes (*.size.test.mjs: minutes each on SwiftShader). `npm test`
+// runs the everyday group; `npm run test:all` all three.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -14,12 +17,17 @@ if (!existsSync(path.join(dist, 'index.html'))) {
   process.exit(1);
 }
 
-// `--size` runs the tests at real model size (*.size.test.mjs: minutes each on SwiftShader, so
-// `npm run test:all` runs them and `npm test` does not); without it, the others.
-const size = process.argv.includes('--size');
-const only = process.argv.slice(2).filter((a) => a !== '--size');
+const GROUPS = { '--size': '.size.test.mjs', '--more': '.more.test.mjs' };
+const flags = process.argv.slice(2).filter((a) => a in GROUPS);
+if (flags.length > 1) {
+  console.error(`e2e: one group at a time (${flags.join(', ')})`);
+  process.exit(2);
+}
+const ending = flags.length ? GROUPS[flags[0]] : null;
+const groupOf = (f) => Object.values(GROUPS).find((e) => f.endsWith(e)) ?? null;
+const only = process.argv.slice(2).filter((a) => !(a in GROUPS));
 const tests = readdirSync(import.meta.dirname)
-  .filter((f) => f.endsWith('.test.mjs') && f.endsWith('.size.test.mjs') === size)
+  .filter((f) => f.endsWith('.test.mjs') && groupOf(f) === ending)
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .map((f) => path.join(import.meta.dirname, f));
 if (tests.length === 0) {

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // The test runner, in tiers (vitest projects, see vitest.config.ts; e2e is the fifth):
 // - `npm test`: typecheck, the unit and llama tiers in one vitest run (both workers share them),
-//   the production build, and the end-to-end tests in Chromium. The everyday loop, about 22 minutes
-//   on two cores.
-// - `npm run test:all` (--all; what CI runs): the same, then the e2e-size tier, the archs tier (every
+//   the production build, and the everyday end-to-end tests in Chromium. The everyday loop, about
+//   17 minutes on two cores.
+// - `npm run test:all` (--all; what CI runs): the same, then the e2e-more tier (the rest of the
+//   studio in Chromium: other architectures, the Hub and publishing, ...), the e2e-size tier, the archs tier (every
 //   architecture family against llama.cpp on generated models), the gpu tier (the WGSL kernels byte
 //   for byte on Dawn, slow on SwiftShader) and the evidence tier (the dynamic recipes' quality
 //   measured by llama.cpp).
@@ -14,7 +15,7 @@
 import { spawnSync } from 'node:child_process';
 import { webgpuEnv } from './webgpu-env.mjs';
 
-const TIERS = ['unit', 'llama', 'archs', 'gpu', 'evidence', 'e2e', 'e2e-size'];
+const TIERS = ['unit', 'llama', 'archs', 'gpu', 'evidence', 'e2e', 'e2e-more', 'e2e-size'];
 const args = process.argv.slice(2);
 const tierAt = args.indexOf('--tier');
 const tier = tierAt >= 0 ? args[tierAt + 1] : null;
@@ -30,13 +31,15 @@ const vitest = (tiers) => [`vitest (${tiers.join(', ')})`, 'npx', [
 ]];
 const build = ['production build', 'npx', ['vite', 'build', '--logLevel', 'warn']];
 const e2e = ['end-to-end tests (Chromium)', 'node', ['e2e/run.mjs']];
+const e2eMore = ['the rest of the end-to-end tests (Chromium)', 'node', ['e2e/run.mjs', '--more']];
 const e2eSize = ['end-to-end tests at real size (Chromium)', 'node', ['e2e/run.mjs', '--size']];
 const typecheck = ['typecheck', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']];
 
 const steps = tier === 'e2e' ? [typecheck, build, e2e]
+  : tier === 'e2e-more' ? [typecheck, build, e2eMore]
   : tier === 'e2e-size' ? [typecheck, build, e2eSize]
   : tier ? [typecheck, vitest([tier])]
-  : [typecheck, vitest(['unit', 'llama']), build, e2e, ...(all ? [e2eSize, vitest(['archs']), vitest(['gpu']), vitest(['evidence'])] : [])];
+  : [typecheck, vitest(['unit', 'llama']), build, e2e, ...(all ? [e2eMore, e2eSize, vitest(['archs']), vitest(['gpu']), vitest(['evidence'])] : [])];
 
 const env = webgpuEnv();
 const failed = [];

@@ -1,4 +1,4 @@
-// The OPFS cache itself needs a browser (e2e/studio-hub.test.mjs); its range bookkeeping,
+// The OPFS cache itself needs a browser (e2e/studio-hub.more.test.mjs); its range bookkeeping,
 // which decides what is downloaded again before a file is verified, is tested here.
 import { describe, expect, it } from 'vitest';
 import { ByteRanges } from './opfs-cache.ts';

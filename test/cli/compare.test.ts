@@ -52,7 +52,8 @@ describe('quant-studio compare', () => {
     const out = path.join(work, 'predicted');
     const { stdout } = await ok(['compare', STORIES260K, ...common(), '--mixes', 'Q4_K_M,Q8_0', '--check-chunks', '3', '--refine', '2', '-o', out]);
     expect(stdout).toContain('Predicted from the sensitivity measurement');
-    // The calibration line says how the recipes were chosen: where they were checked whole, and the search.
+    // The calibration line says how the recipes were chosen: how the sensitivity was measured, where they were checked whole, and the search.
+    expect(stdout).toContain('sensitivity (fast: two types per tensor through their own layer, the rest fitted) on the last 2 chunks of 64 tokens of it');
     expect(stdout).toContain("each size's allocation checked whole on the last 3 chunks against the smaller sizes' and the mixes by the mean KL, then 2 nearby recipes measured per size");
     expect((await readdir(out)).sort()).toEqual(['comparison.json', 'comparison.md', 'comparison.svg']);
     const json = JSON.parse(await readFile(path.join(out, 'comparison.json'), 'utf8'));

@@ -63,7 +63,8 @@ export async function prepareTinyWorkspace(dir: string, model: string = TINY_LLA
   return w;
 }
 
-export interface KldFigures { kld: number; sameTop: number; ppl: number; kld99_9: number }
+/** llama-perplexity's KL statistics; `kldSe` and `sameTopSe` are its ± (one standard error). */
+export interface KldFigures { kld: number; kldSe: number; sameTop: number; sameTopSe: number; ppl: number; kld99_9: number }
 
 function parseKldFigures(out: string): KldFigures {
   const num = (re: RegExp) => {
@@ -72,7 +73,9 @@ function parseKldFigures(out: string): KldFigures {
     return Number(m[1]);
   };
   return {
-    kld: num(/Mean\s+KLD:\s+(-?[\d.]+)/), sameTop: num(/Same top p:\s+([\d.]+)/) / 100, ppl: num(/Mean PPL\(Q\)\s+:\s+([\d.]+)/),
+    kld: num(/Mean\s+KLD:\s+(-?[\d.]+)/), kldSe: num(/Mean\s+KLD:\s+-?[\d.]+\s+±\s+([\d.]+)/),
+    sameTop: num(/Same top p:\s+([\d.]+)/) / 100, sameTopSe: num(/Same top p:\s+[\d.]+\s+±\s+([\d.]+)/) / 100,
+    ppl: num(/Mean PPL\(Q\)\s+:\s+([\d.]+)/),
     kld99_9: num(/99\.9%\s+KLD:\s+(-?[\d.]+)/),
   };
 }

@@ -243,7 +243,7 @@ export async function compareCommand(args: string[]): Promise<void> {
 
     const comparison: Comparison = {
       model: source.startsWith('hf://') ? source.slice('hf://'.length) : path.basename(path.resolve(source)),
-      calibration: calibrationLine({ texts: values.text, imatrix: values.imatrix, chunkCounts, contextSize, checkChunkCounts, objective, refine }),
+      calibration: calibrationLine({ texts: values.text, imatrix: values.imatrix, measure, chunkCounts, contextSize, checkChunkCounts, objective, refine }),
       domains: domains.map((d) => d.name),
       targetRatio,
       files: planned.map((p) => p.file),
@@ -262,11 +262,19 @@ export async function compareCommand(args: string[]): Promise<void> {
 }
 
 /** How the recipes were calibrated and chosen, in the report's words: texts, imatrix, chunks, the whole-recipe check and its search. */
+/** How each --measure mode finds a tensor's cost at each candidate type, as the calibration line says it. */
+const MEASURE_WORDS: Record<MeasureMode, string> = {
+  all: 'every candidate measured at the output',
+  probe: 'two types per tensor measured at the output, the rest fitted',
+  layer: 'fast: two types per tensor through their own layer, the rest fitted',
+  none: 'priors only',
+};
+
 function calibrationLine(o: {
-  texts: string[]; imatrix: string | undefined; chunkCounts: number[]; contextSize: number; checkChunkCounts: number[] | undefined;
+  texts: string[]; imatrix: string | undefined; measure: MeasureMode; chunkCounts: number[]; contextSize: number; checkChunkCounts: number[] | undefined;
   objective: AllocationObjective; refine: number;
 }): string {
-  const sensitivity = `sensitivity on the last ${o.chunkCounts.join('/')} chunks of ${o.contextSize} tokens of ${o.texts.length > 1 ? 'each' : 'it'}`;
+  const sensitivity = `sensitivity (${MEASURE_WORDS[o.measure]}) on the last ${o.chunkCounts.join('/')} chunks of ${o.contextSize} tokens of ${o.texts.length > 1 ? 'each' : 'it'}`;
   const checkedOn = o.checkChunkCounts ? ` on the last ${o.checkChunkCounts.join('/')} chunks` : '';
   const searched = o.refine ? `, then ${o.refine} nearby recipes measured per size` : '';
   const check = `each size's allocation checked whole${checkedOn} against the smaller sizes' and the mixes by ${o.objective === 'tail' ? 'the 99th-percentile' : 'the mean'} KL${searched}`;
