@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// The test runner, in tiers (vitest projects, see vitest.config.ts; e2e is the fifth):
+// The test runner, in tiers (vitest projects, see vitest.config.ts; the three e2e tiers are groups
+// of e2e/run.mjs):
 // - `npm test`: typecheck, the unit and llama tiers in one vitest run (both workers share them),
 //   the production build, and the everyday end-to-end tests in Chromium. The everyday loop, about
 //   17 minutes on two cores.
 // - `npm run test:all` (--all; what CI runs): the same, then the e2e-more tier (the rest of the
-//   studio in Chromium: other architectures, the Hub and publishing, ...), the e2e-size tier, the archs tier (every
-//   architecture family against llama.cpp on generated models), the gpu tier (the WGSL kernels byte
-//   for byte on Dawn, slow on SwiftShader) and the evidence tier (the dynamic recipes' quality
-//   measured by llama.cpp).
+//   studio in Chromium: other architectures, the Hub and publishing, ...), the e2e-size tier, the
+//   archs tier (every architecture family against llama.cpp on generated models), the gpu tier (the
+//   WGSL kernels byte for byte on Dawn, slow on SwiftShader) and the evidence tier (the dynamic
+//   recipes' quality measured by llama.cpp).
 // - `node scripts/test.mjs --tier NAME`: one tier (the build comes with e2e).
 // Other arguments go to vitest. Sets the WebGPU environment the GPU tests need: on machines without
 // a GPU, Dawn runs on SwiftShader, the CPU Vulkan driver in Debian's chromium. Prints each step's

@@ -261,7 +261,6 @@ export async function compareCommand(args: string[]): Promise<void> {
   }
 }
 
-/** How the recipes were calibrated and chosen, in the report's words: texts, imatrix, chunks, the whole-recipe check and its search. */
 /** How each --measure mode finds a tensor's cost at each candidate type, as the calibration line says it. */
 const MEASURE_WORDS: Record<MeasureMode, string> = {
   all: 'every candidate measured at the output',
@@ -270,6 +269,10 @@ const MEASURE_WORDS: Record<MeasureMode, string> = {
   none: 'priors only',
 };
 
+/**
+ * How the recipes were calibrated and chosen, in the report's words: texts, imatrix, how the
+ * sensitivity was measured and on which chunks, the whole-recipe check and its search.
+ */
 function calibrationLine(o: {
   texts: string[]; imatrix: string | undefined; measure: MeasureMode; chunkCounts: number[]; contextSize: number; checkChunkCounts: number[] | undefined;
   objective: AllocationObjective; refine: number;
