@@ -31,16 +31,17 @@ const vitest = (tiers) => [`vitest (${tiers.join(', ')})`, 'npx', [
   'vitest', 'run', ...tiers.flatMap((t) => ['--project', t]), '--reporter=default', '--reporter=./test/tier-times-reporter.ts', ...vitestArgs,
 ]];
 const build = ['production build', 'npx', ['vite', 'build', '--logLevel', 'warn']];
-const e2e = ['end-to-end tests (Chromium)', 'node', ['e2e/run.mjs']];
-const e2eMore = ['the rest of the end-to-end tests (Chromium)', 'node', ['e2e/run.mjs', '--more']];
-const e2eSize = ['end-to-end tests at real size (Chromium)', 'node', ['e2e/run.mjs', '--size']];
+/** The e2e tiers: each a group of e2e/run.mjs, after the build. */
+const E2E = {
+  e2e: ['end-to-end tests (Chromium)', 'node', ['e2e/run.mjs']],
+  'e2e-more': ['the rest of the end-to-end tests (Chromium)', 'node', ['e2e/run.mjs', '--more']],
+  'e2e-size': ['end-to-end tests at real size (Chromium)', 'node', ['e2e/run.mjs', '--size']],
+};
 const typecheck = ['typecheck', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']];
 
-const steps = tier === 'e2e' ? [typecheck, build, e2e]
-  : tier === 'e2e-more' ? [typecheck, build, e2eMore]
-  : tier === 'e2e-size' ? [typecheck, build, e2eSize]
+const steps = tier && tier in E2E ? [typecheck, build, E2E[tier]]
   : tier ? [typecheck, vitest([tier])]
-  : [typecheck, vitest(['unit', 'llama']), build, e2e, ...(all ? [e2eMore, e2eSize, vitest(['archs']), vitest(['gpu']), vitest(['evidence'])] : [])];
+  : [typecheck, vitest(['unit', 'llama']), build, E2E.e2e, ...(all ? [E2E['e2e-more'], E2E['e2e-size'], vitest(['archs']), vitest(['gpu']), vitest(['evidence'])] : [])];
 
 const env = webgpuEnv();
 const failed = [];
